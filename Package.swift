@@ -1,0 +1,132 @@
+// swift-tools-version: 6.1
+//
+// Kiln: a file-driven GitOps reconciler for virtual-machine images.
+//
+// Modules depend one way only:
+//   KilnYAML ← KilnSpec ← KilnSource (git, folders) ← KilnCatalog ← KilnPlanner ← KilnReconciler ← KilnDrivers, KilnServer ← KilnCLI
+// System libraries (libyaml, libgit2, libarchive) come from Debian's -dev packages.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "kiln",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kiln", targets: ["KilnCLI"]),
+        .executable(name: "kiln-bench", targets: ["KilnBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    ],
+    targets: [
+        // System libraries.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+
+        // Pure core.
+        .target(name: "KilnYAML", dependencies: ["CYAML"], swiftSettings: strict),
+        .target(
+            name: "KilnSpec",
+            dependencies: ["KilnYAML", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+
+        // Effects behind small protocols.
+        .target(
+            name: "KilnSource",
+            dependencies: ["KilnSpec", "CGit2", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KilnCatalog",
+            dependencies: ["KilnSpec", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .target(name: "KilnPlanner", dependencies: ["KilnSpec", "KilnCatalog"], swiftSettings: strict),
+        .target(
+            name: "KilnReconciler",
+            dependencies: [
+                "KilnSpec", "KilnSource", "KilnCatalog", "KilnPlanner",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KilnDrivers",
+            dependencies: [
+                "KilnSpec", "KilnCatalog", "KilnReconciler", "CArchive",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KilnServer",
+            dependencies: [
+                "KilnSpec", "KilnCatalog", "KilnReconciler",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "KilnCLI",
+            dependencies: [
+                "KilnSpec", "KilnSource", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnDrivers", "KilnServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "KilnBench",
+            dependencies: [
+                "KilnSpec", "KilnSource", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Test support: recording fakes of the driver protocols and helpers to make git repositories.
+        .target(
+            name: "KilnTestSupport",
+            dependencies: ["KilnSpec", "KilnCatalog", "KilnReconciler"],
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "KilnYAMLTests", dependencies: ["KilnYAML"], swiftSettings: strict),
+        .testTarget(name: "KilnSpecTests", dependencies: ["KilnSpec", "KilnYAML"], swiftSettings: strict),
+        .testTarget(name: "KilnSourceTests", dependencies: ["KilnSource", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
+        .testTarget(name: "KilnCatalogTests", dependencies: ["KilnCatalog", "KilnSpec"], swiftSettings: strict),
+        .testTarget(name: "KilnPlannerTests", dependencies: ["KilnPlanner", "KilnSpec", "KilnCatalog"], swiftSettings: strict),
+        .testTarget(
+            name: "KilnReconcilerTests",
+            dependencies: ["KilnReconciler", "KilnPlanner", "KilnCatalog", "KilnSpec", "KilnTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "KilnDriversTests", dependencies: ["KilnDrivers", "KilnReconciler", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
+        .testTarget(name: "KilnServerTests", dependencies: ["KilnServer", "KilnCatalog", "KilnReconciler", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
+        .testTarget(name: "KilnCLITests", dependencies: ["KilnSpec", "KilnTestSupport"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,117 @@
+/// Writes a kind's schema as JSON Schema (draft 2020-12), for editors with a YAML language server and for third-party
+/// validators. Kiln's own validation stays the authority: checks that need more than one document (unique names,
+/// references, files named by specs) or a network view (link-local addresses) are Kiln's alone.
+public enum JSONSchemaWriter {
+    public static let draft = "https://json-schema.org/draft/2020-12/schema"
+
+    public static func document(_ kind: Kind) -> SpecValue {
+        guard case .object(var root) = object(KindSchemas.document(kind)) else { return .null }
+        root["$schema"] = .string(draft)
+        root["$id"] = .string("https://kiln.dev/schemas/v1/\(kind.slug).schema.json")
+        root["title"] = .string("Kiln \(kind.rawValue)")
+        return .object(root)
+    }
+
+    /// YAML scalars that Kiln reads as written into a string field may be typed as numbers or booleans by a YAML 1.2
+    /// loader (`token: 1`), so plain-text fields accept those too.
+    static let scalarTypes: SpecValue = .list([.string("string"), .string("number"), .string("boolean")])
+
+    static func type(_ t: SchemaType) -> [String: SpecValue] {
+        switch t {
+        case .string(let format): return string(format)
+        case .integer(let min, let max):
+            var out: [String: SpecValue] = ["type": .string("integer")]
+            if let min { out["minimum"] = .int(min) }
+            if let max { out["maximum"] = .int(max) }
+            return out
+        case .boolean: return ["type": .string("boolean")]
+        case .literalTrue: return ["const": .bool(true)]
+        case .list(let item, let unique):
+            var out: [String: SpecValue] = ["type": .string("array"), "items": .object(type(item))]
+            if unique { out["uniqueItems"] = .bool(true) }
+            return out
+        case .object(let schema):
+            guard case .object(let out) = object(schema) else { return [:] }
+            return out
+        case .map(let value):
+            return ["type": .string("object"), "additionalProperties": .object(type(value))]
+        case .freeform:
+            return ["type": .string("object")]
+        case .secret:
+            func reference(_ key: String, _ extra: [String: SpecValue]) -> SpecValue {
+                .object(["type": .string("object"), "required": .list([.string(key)]), "additionalProperties": .bool(false),
+                         "properties": .object([key: .object(["type": .string("string")].merging(extra) { $1 })])])
+            }
+            return [
+                "description": .string("A secret reference; a clear-text value is refused."),
+                "oneOf": .list([
+                    reference("fromEnv", ["pattern": .string("^KILN_[A-Z0-9_]+$")]),
+                    reference("fromFile", ["pattern": .string(repoPathPattern)]),
+                ]),
+            ]
+        case .nameOrObject(let format, let schema):
+            return ["anyOf": .list([.object(string(format)), object(schema)])]
+        }
+    }
+
+    static let repoPathPattern = #"^(?!/)(?!.*(^|/)\.\.(/|$))(?!.*(^|/)\.git(/|$))(?!.*//)[^\\]+$"#
+
+    static func string(_ format: StringFormat) -> [String: SpecValue] {
+        func typed(_ pattern: String) -> [String: SpecValue] {
+            ["type": .string("string"), "pattern": .string(pattern)]
+        }
+        switch format {
+        case .text: return ["type": scalarTypes]
+        case .constant(let value): return ["const": .string(value)]
+        case .oneOf(let values): return ["enum": .list(values.map(SpecValue.string))]
+        case .name: return ["type": scalarTypes, "pattern": .string(ResourceName.pattern)]
+        case .iecSize: return typed("^[0-9]+[KkMmGgTt][Ii][Bb]$")
+        case .duration: return typed("^([0-9]+(ms|s|m|h))+$")
+        case .checksum:
+            return typed("^([Mm][Dd]5:[0-9a-fA-F]{32}|[Ss][Hh][Aa]1:[0-9a-fA-F]{40}|[Ss][Hh][Aa]256:[0-9a-fA-F]{64}|[Ss][Hh][Aa]512:[0-9a-fA-F]{128})$")
+        case .hexDigest: return ["type": .list([.string("string"), .string("integer")]), "pattern": .string("^[0-9a-fA-F]+$")]
+        case .url: return typed("^[Hh][Tt][Tt][Pp][Ss]?://[^@/]+(/.*)?$")
+        case .repoPath: return typed(repoPathPattern)
+        }
+    }
+
+    static func object(_ schema: ObjectSchema) -> SpecValue {
+        var properties: [String: SpecValue] = [:]
+        for field in schema.fields {
+            var property = type(field.type)
+            property["description"] = .string(field.doc)
+            if let value = field.defaultValue { property["default"] = value }
+            properties[field.name] = .object(property)
+        }
+        var out: [String: SpecValue] = [
+            "type": .string("object"),
+            "properties": .object(properties),
+            "additionalProperties": .bool(false),
+        ]
+        if !schema.doc.isEmpty { out["description"] = .string(schema.doc) }
+        let required = schema.fields.filter(\.required).map { SpecValue.string($0.name) }
+        if !required.isEmpty { out["required"] = .list(required) }
+        var all: [SpecValue] = []
+        var dependent: [String: [SpecValue]] = [:]
+        for rule in schema.rules {
+            switch rule {
+            case .onlyWhen(let field, let other, let value):
+                all.append(.object([
+                    "if": .object(["properties": .object([other: .object(["const": value])]), "required": .list([.string(other)])]),
+                    "else": .object(["not": .object(["required": .list([.string(field)])])]),
+                ]))
+            case .atLeastOneTrue(let names):
+                all.append(.object(["anyOf": .list(names.map { name in
+                    .object(["properties": .object([name: .object(["const": .bool(true)])]), "required": .list([.string(name)])])
+                })]))
+            case .exactlyOne(let names):
+                all.append(.object(["oneOf": .list(names.map { .object(["required": .list([.string($0)])]) })]))
+            case .requires(let field, let needs):
+                dependent[field, default: []].append(.string(needs))
+            }
+        }
+        if !all.isEmpty { out["allOf"] = .list(all) }
+        if !dependent.isEmpty { out["dependentRequired"] = .object(dependent.mapValues(SpecValue.list)) }
+        return .object(out)
+    }
+}

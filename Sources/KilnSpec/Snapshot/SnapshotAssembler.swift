@@ -1,0 +1,118 @@
+/// Joins parsed files into a ``Snapshot`` and checks what no single file can: unique names, references between
+/// objects, and the files that specs name. Pure: the tree is only looked up, never read.
+public enum SnapshotAssembler {
+    /// A spec root that cannot be applied, with every reason.
+    public struct Failure: Error, Sendable {
+        public var errors: [SpecError]
+        public init(errors: [SpecError]) { self.errors = errors }
+    }
+
+    public static func assemble(files: [ParsedFile], tree: any TreeLookup, revision: Revision?,
+                                extraErrors: [SpecError] = []) -> Result<Snapshot, Failure> {
+        var errors = extraErrors
+        var objects: [ObjectKey: SpecObject] = [:]
+        var declared: [ObjectKey: DeclaredObject] = [:]
+        var anyUnreadable = false
+        for file in files.sorted(by: { $0.path < $1.path }) {
+            errors += file.errors
+            if file.errors.contains(where: { $0.path.isEmpty }) { anyUnreadable = true }
+            for d in file.declared {
+                if let first = declared[d.key] {
+                    errors.append(SpecError(file: d.file, line: d.line, column: d.column, path: "metadata.name",
+                        message: "\(d.key.kind.rawValue) \(JSONText.quoted(d.key.name)) is defined twice (first at \(first.file):\(first.line):\(first.column)); names are unique per kind"))
+                } else {
+                    declared[d.key] = d
+                }
+            }
+            for object in file.objects where objects[object.key] == nil && declared[object.key]?.file == object.file
+                && declared[object.key]?.line == object.line {
+                objects[object.key] = object
+            }
+        }
+
+        var digests: [String: String] = [:]
+        for object in objects.values.sorted(by: { $0.key < $1.key }) {
+            errors += references(of: object, declared: declared, objects: objects, quiet: anyUnreadable)
+            if let build = object.imageBuild {
+                errors += referencedFiles(of: object, build, tree: tree, digests: &digests)
+            }
+        }
+        if !errors.isEmpty { return .failure(Failure(errors: SpecError.sorted(Array(Set(errors))))) }
+        return .success(Snapshot(revision: revision, objects: objects, fileDigests: digests))
+    }
+
+    /// References to other objects resolve. When a file could not be read at all, its objects are unknown and a
+    /// missing reference may just be in that file: such errors are left out rather than guessed.
+    static func references(of object: SpecObject, declared: [ObjectKey: DeclaredObject],
+                           objects: [ObjectKey: SpecObject], quiet: Bool) -> [SpecError] {
+        var errors: [SpecError] = []
+        func require(_ kind: Kind, _ name: String, at path: String) -> Bool {
+            if declared[ObjectKey(kind, name)] != nil { return true }
+            if !quiet {
+                let names = declared.keys.filter { $0.kind == kind }.map(\.name)
+                errors.append(SpecError(file: object.file, mark: object.mark(path), path: path,
+                    message: "no \(kind.rawValue) named \(JSONText.quoted(name)) in the repository\(Suggestion.hint(for: name, in: names))"))
+            }
+            return false
+        }
+        switch object.typed {
+        case .imageBuild:
+            break
+        case .image(let image):
+            switch image.source {
+            case .build(let name, let format)?:
+                if require(.imageBuild, name, at: "spec.source.build"),
+                   let build = objects[ObjectKey(.imageBuild, name)]?.imageBuild,
+                   !build.outputFormats.contains(format) {
+                    errors.append(SpecError(file: object.file, mark: object.mark("spec.source.format"), path: "spec.source.format",
+                        message: "ImageBuild \(JSONText.quoted(name)) does not produce \(format) (it makes \(build.outputFormats.joined(separator: ", "))); add it to its conversionFormats"))
+                }
+            case .snapshotOf(let vm)?:
+                if require(.virtualMachine, vm, at: "spec.source.snapshotOf"),
+                   case .named(let used)? = objects[ObjectKey(.virtualMachine, vm)]?.virtualMachine?.image, used == object.name {
+                    errors.append(SpecError(file: object.file, mark: object.mark("spec.source.snapshotOf"), path: "spec.source.snapshotOf",
+                        message: "Image \(JSONText.quoted(object.name)) would be a snapshot of VirtualMachine \(JSONText.quoted(vm)), which runs this same image: a cycle"))
+                }
+            case .url?, nil:
+                break
+            }
+            for (i, name) in image.virtualizedImages.enumerated() {
+                let path = "spec.virtualizedImages[\(i)]"
+                if name == object.name {
+                    errors.append(SpecError(file: object.file, mark: object.mark(path), path: path,
+                                            message: "an image cannot list itself in virtualizedImages"))
+                } else {
+                    _ = require(.image, name, at: path)
+                }
+            }
+        case .virtualMachine(let vm):
+            if case .named(let name) = vm.image { _ = require(.image, name, at: "spec.image") }
+        }
+        return errors
+    }
+
+    /// Scripts and in-repository sources are regular files inside the spec root: never a symlink, a submodule or a
+    /// folder, and never missing.
+    static func referencedFiles(of object: SpecObject, _ build: ImageBuildSpec, tree: any TreeLookup,
+                      digests: inout [String: String]) -> [SpecError] {
+        var errors: [SpecError] = []
+        var paths: [(String, String)] = []
+        if let p = build.bootScript { paths.append(("spec.bootScript", p)) }
+        if let p = build.preseedScript { paths.append(("spec.preseedScript", p)) }
+        for (i, s) in build.scripts.enumerated() { paths.append(("spec.scripts[\(i)].path", s.path)) }
+        if case .path(let p, _) = build.source { paths.append(("spec.source.path", p)) }
+        for (field, path) in paths {
+            func fail(_ message: String) {
+                errors.append(SpecError(file: object.file, mark: object.mark(field), path: field, message: message))
+            }
+            switch tree.entry(at: path) {
+            case nil: fail("no file \(path) under the spec root (paths are relative to the spec root)")
+            case let entry? where entry.type == .symlink: fail("\(path) is a symlink; Kiln never follows symlinks in a spec repository")
+            case let entry? where entry.type == .submodule: fail("\(path) is in a submodule; Kiln never reads submodules")
+            case let entry? where entry.type == .directory: fail("\(path) is a folder, not a file")
+            case let entry?: digests[path] = entry.digest ?? ""
+            }
+        }
+        return errors
+    }
+}
