@@ -3,7 +3,8 @@
 // Kiln: a file-driven GitOps reconciler for virtual-machine images.
 //
 // Modules depend one way only:
-//   KilnYAML ← KilnSpec ← KilnSource (git, folders) ← KilnCatalog ← KilnPlanner ← KilnReconciler ← KilnDrivers, KilnServer ← KilnCLI
+//   KilnYAML ← KilnSpec ← KilnSource (git, folders) ← KilnCatalog ← KilnPlanner ← KilnReconciler
+//     ← KilnDrivers (over KilnBuilder, the qemu image pipeline), KilnServer ← KilnCLI
 // System libraries (libyaml, libgit2, libarchive) come from Debian's -dev packages.
 import PackageDescription
 
@@ -67,14 +68,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The qemu image pipeline: fetch, unpack, provision in a sandbox, make the disk, convert, verify.
         .target(
-            name: "KilnDrivers",
+            name: "KilnBuilder",
             dependencies: [
-                "KilnSpec", "KilnCatalog", "KilnReconciler", "CArchive",
+                "KilnSpec", "CArchive",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+        // Adapters from the reconciler's driver protocols to the real tools.
+        .target(
+            name: "KilnDrivers",
+            dependencies: [
+                "KilnSpec", "KilnSource", "KilnCatalog", "KilnReconciler", "KilnBuilder",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -102,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "KilnBench",
             dependencies: [
-                "KilnSpec", "KilnSource", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnTestSupport",
+                "KilnSpec", "KilnSource",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -117,7 +128,7 @@ let package = Package(
 
         .testTarget(name: "KilnYAMLTests", dependencies: ["KilnYAML"], swiftSettings: strict),
         .testTarget(name: "KilnSpecTests", dependencies: ["KilnSpec", "KilnYAML"], swiftSettings: strict),
-        .testTarget(name: "KilnSourceTests", dependencies: ["KilnSource", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
+        .testTarget(name: "KilnSourceTests", dependencies: ["KilnSource", "KilnSpec"], swiftSettings: strict),
         .testTarget(name: "KilnCatalogTests", dependencies: ["KilnCatalog", "KilnSpec"], swiftSettings: strict),
         .testTarget(name: "KilnPlannerTests", dependencies: ["KilnPlanner", "KilnSpec", "KilnCatalog"], swiftSettings: strict),
         .testTarget(
@@ -125,6 +136,7 @@ let package = Package(
             dependencies: ["KilnReconciler", "KilnPlanner", "KilnCatalog", "KilnSpec", "KilnTestSupport"],
             swiftSettings: strict
         ),
+        .testTarget(name: "KilnBuilderTests", dependencies: ["KilnBuilder", "KilnSpec"], swiftSettings: strict),
         .testTarget(name: "KilnDriversTests", dependencies: ["KilnDrivers", "KilnReconciler", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnServerTests", dependencies: ["KilnServer", "KilnCatalog", "KilnReconciler", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
         .testTarget(name: "KilnCLITests", dependencies: ["KilnSpec", "KilnTestSupport"], swiftSettings: strict),
