@@ -113,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "KilnBench",
             dependencies: [
-                "KilnSpec", "KilnSource",
+                "KilnYAML", "KilnSpec", "KilnSource", "KilnBuilder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
