@@ -1,0 +1,88 @@
+import Foundation
+import KilnSpec
+
+/// Actual state: what Kiln has made and seen. The SQLite catalog is the default; a PostgreSQL catalog for several
+/// replicas will implement the same protocol, so nothing above it changes.
+///
+/// Every method is one transaction: it either happens whole or not at all.
+public protocol Catalog: Sendable {
+    /// Everything, read in one transaction.
+    func state() async throws -> CatalogState
+
+    func sync() async throws -> SyncRecord
+    func saveSync(_ record: SyncRecord) async throws
+
+    func saveBuild(_ record: BuildRecord) async throws -> BuildRecord
+    /// Deletes a build with its executions and virtual images (their files are the caller's business).
+    func deleteBuild(_ name: String) async throws
+
+    /// Records a new execution, giving it the build's next build number (atomically: numbers never repeat).
+    func newExecution(_ template: ExecutionRecord) async throws -> ExecutionRecord
+    func execution(id: Int64) async throws -> ExecutionRecord?
+    func executions(of build: String) async throws -> [ExecutionRecord]
+    func saveExecution(_ record: ExecutionRecord) async throws
+    /// Marks an execution finished and registers its virtual images, in one transaction.
+    func finishExecution(_ record: ExecutionRecord, images: [VirtualImageRecord]) async throws
+    func virtualImages(of executionId: Int64) async throws -> [VirtualImageRecord]
+    /// Deletes an execution and its virtual images.
+    func deleteExecution(id: Int64) async throws
+
+    func saveImage(_ record: ImageRecord) async throws -> ImageRecord
+    func deleteImage(_ name: String) async throws
+    func saveVM(_ record: VMRecord) async throws -> VMRecord
+    func deleteVM(_ name: String) async throws
+
+    /// Saves many records in one transaction (what record-only actions change).
+    func saveRecords(builds: [BuildRecord], images: [ImageRecord], vms: [VMRecord]) async throws
+
+    /// Journals actions before they start, in one transaction, together with the executions they create and the
+    /// host resources they will create. An execution's build number must be the build's next one (the catalog checks,
+    /// so a number is never used twice). Returns the entries and executions with their ids.
+    func beginActions(_ entries: [JournalEntry], executions: [ExecutionRecord],
+                      inventory: [InventoryItem]) async throws -> ([JournalEntry], [ExecutionRecord])
+    /// Closes journal entries and records the processes that run executions, in one transaction.
+    func endActions(_ ends: [JournalEnd], workers: [ExecutionWorker]) async throws
+    func vm(_ name: String) async throws -> VMRecord?
+    /// Actions started but never ended: what a crash interrupted.
+    func openActions() async throws -> [JournalEntry]
+
+    func addInventory(_ item: InventoryItem) async throws
+    func removeInventory(location: String) async throws
+    func inventory(owner: String?) async throws -> [InventoryItem]
+    func isInInventory(location: String) async throws -> Bool
+
+    /// Rewrites inventory locations under `from` to be under `to` (files moved to or from the tombstone area).
+    func moveInventory(from: String, to: String) async throws
+
+    /// Records a tombstone and deletes the object's rows, in one transaction.
+    func bury(_ tombstone: TombstoneRecord, key: ObjectKey) async throws -> TombstoneRecord
+    /// Puts back the rows a tombstone holds and removes the tombstone, in one transaction.
+    func unbury(_ tombstone: TombstoneRecord) async throws
+    func removeTombstone(id: Int64) async throws
+}
+
+/// The process that runs an execution.
+public struct ExecutionWorker: Sendable, Hashable {
+    public var executionId: Int64
+    public var pid: Int32
+    public var startTime: UInt64
+
+    public init(executionId: Int64, pid: Int32, startTime: UInt64) {
+        self.executionId = executionId
+        self.pid = pid
+        self.startTime = startTime
+    }
+}
+
+/// How a journaled action ended.
+public struct JournalEnd: Sendable, Hashable {
+    public var id: Int64
+    public var state: JournalEntry.State
+    public var error: String?
+
+    public init(id: Int64, state: JournalEntry.State, error: String? = nil) {
+        self.id = id
+        self.state = state
+        self.error = error
+    }
+}

@@ -1,0 +1,58 @@
+import KilnSpec
+
+/// Actual state as the catalog records it: what the planner compares with desired state. A plain value, so the
+/// planner needs no database.
+public struct CatalogState: Sendable {
+    public var builds: [String: BuildRecord]
+    /// Executions of each build, oldest first.
+    public var executions: [String: [ExecutionRecord]]
+    /// Virtual images of each execution, by execution id.
+    public var virtualImages: [Int64: [VirtualImageRecord]]
+    public var images: [String: ImageRecord]
+    public var vms: [String: VMRecord]
+    public var tombstones: [TombstoneRecord]
+    public var sync: SyncRecord
+
+    public init(builds: [String: BuildRecord] = [:], executions: [String: [ExecutionRecord]] = [:],
+                virtualImages: [Int64: [VirtualImageRecord]] = [:], images: [String: ImageRecord] = [:],
+                vms: [String: VMRecord] = [:], tombstones: [TombstoneRecord] = [], sync: SyncRecord = SyncRecord()) {
+        self.builds = builds
+        self.executions = executions
+        self.virtualImages = virtualImages
+        self.images = images
+        self.vms = vms
+        self.tombstones = tombstones
+        self.sync = sync
+    }
+
+    public static let empty = CatalogState()
+
+    /// The newest successful execution of a build.
+    public func latestSuccess(of build: String) -> ExecutionRecord? {
+        executions[build]?.last { $0.status == .success }
+    }
+
+    /// The newest execution of a build, whatever its state.
+    public func latest(of build: String) -> ExecutionRecord? {
+        executions[build]?.last
+    }
+
+    /// Executions that are pending or running.
+    public var activeExecutions: [ExecutionRecord] {
+        executions.values.flatMap { $0 }.filter { !$0.status.isFinished }
+    }
+
+    /// Every object recorded, as keys.
+    public var keys: Set<ObjectKey> {
+        Set(builds.keys.map { ObjectKey(.imageBuild, $0) } + images.keys.map { ObjectKey(.image, $0) }
+            + vms.keys.map { ObjectKey(.virtualMachine, $0) })
+    }
+
+    public func status(of key: ObjectKey) -> ObjectStatus? {
+        switch key.kind {
+        case .imageBuild: builds[key.name]?.status
+        case .image: images[key.name]?.status
+        case .virtualMachine: vms[key.name]?.status
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+import KilnSpec
+
+/// A VirtualMachine as Kiln last applied it and saw it (the VM builder service's VM).
+public struct VMRecord: Sendable, Hashable, Codable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "vm"
+
+    /// The VM builder service's states, plus `waiting` while its image is not ready.
+    public enum Status: String, Sendable, Hashable, Codable {
+        case waiting, creating
+        case poweredOn = "powered-on"
+        case poweredOff = "powered-off"
+        case failed, deleting
+    }
+
+    public var id: Int64?
+    public var name: String
+    /// The VM's id in APIs (the VM builder service uses a UUID).
+    public var uuid: String
+    public var spec: SpecValue
+    public var specHash: String
+    public var contentHash: String
+    public var vmStatus: Status
+    /// Whether the guest passed its readiness probe (`ready.consoleContains`), or runs without one.
+    public var guestReady: Bool
+    public var ipAddress: String?
+    public var guestOs: String?
+    /// The Image it runs and the image file's checksum when it was created: a new image means a new VM.
+    public var imageName: String?
+    /// The image file the VM's disk is an overlay of: while the VM exists, that file must not be pruned.
+    public var imagePath: String?
+    public var imageSha256: String?
+    public var directory: String?
+    public var pid: Int32?
+    public var pidStartTime: UInt64?
+    public var qmpSocket: String?
+    public var errorCode: String?
+    public var errorMessage: String?
+    public var revision: String
+    public var file: String
+    public var line: Int
+    public var labels: [String: String]
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var status: ObjectStatus
+
+    public init(id: Int64? = nil, name: String, uuid: String, spec: SpecValue, specHash: String, contentHash: String,
+                vmStatus: Status = .waiting, guestReady: Bool = false, ipAddress: String? = nil, guestOs: String? = nil, imageName: String? = nil,
+                imagePath: String? = nil, imageSha256: String? = nil, directory: String? = nil, pid: Int32? = nil, pidStartTime: UInt64? = nil,
+                qmpSocket: String? = nil, errorCode: String? = nil, errorMessage: String? = nil, revision: String,
+                file: String, line: Int, labels: [String: String] = [:], createdAt: Date, updatedAt: Date,
+                status: ObjectStatus = ObjectStatus()) {
+        self.id = id
+        self.name = name
+        self.uuid = uuid
+        self.spec = spec
+        self.specHash = specHash
+        self.contentHash = contentHash
+        self.vmStatus = vmStatus
+        self.guestReady = guestReady
+        self.ipAddress = ipAddress
+        self.guestOs = guestOs
+        self.imageName = imageName
+        self.imagePath = imagePath
+        self.imageSha256 = imageSha256
+        self.directory = directory
+        self.pid = pid
+        self.pidStartTime = pidStartTime
+        self.qmpSocket = qmpSocket
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.revision = revision
+        self.file = file
+        self.line = line
+        self.labels = labels
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.status = status
+    }
+
+    public var typed: VirtualMachineSpec { VirtualMachineSpec(spec) }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}

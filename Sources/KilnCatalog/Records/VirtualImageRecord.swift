@@ -1,0 +1,37 @@
+import Foundation
+import GRDB
+
+/// One disk image an execution produced, in one format (a Morpheus virtual image).
+public struct VirtualImageRecord: Sendable, Hashable, Codable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "virtual_image"
+
+    public var id: Int64?
+    public var executionId: Int64
+    public var buildName: String
+    public var buildNumber: Int
+    /// `<buildOutputName>-<buildNumber>`.
+    public var name: String
+    public var format: String
+    public var path: String
+    public var size: Int64
+    public var sha256: String
+    public var createdAt: Date
+
+    public init(id: Int64? = nil, executionId: Int64, buildName: String, buildNumber: Int, name: String, format: String,
+                path: String, size: Int64, sha256: String, createdAt: Date) {
+        self.id = id
+        self.executionId = executionId
+        self.buildName = buildName
+        self.buildNumber = buildNumber
+        self.name = name
+        self.format = format
+        self.path = path
+        self.size = size
+        self.sha256 = sha256
+        self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}

@@ -1,0 +1,355 @@
+import Foundation
+import GRDB
+import KilnSpec
+
+/// The embedded catalog: one SQLite file in the data dir, in WAL mode with `synchronous=FULL`, so that a committed
+/// transaction (an action's journal entry above all) survives a crash or a power cut.
+public final class SQLiteCatalog: Catalog {
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) the catalog at `path` and brings its schema up to date.
+    public init(path: String) throws(CatalogError) {
+        self.path = path
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        config.busyMode = .timeout(10)
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try CatalogMigrations.migrator.migrate(pool)
+            try pool.read { db in
+                let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "?"
+                if check != "ok" { throw CatalogError.corrupt(path: path, detail: check) }
+            }
+        } catch let error as CatalogError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
+            throw .corrupt(path: path, detail: error.message ?? "\(error)")
+        } catch {
+            throw .open(path: path, detail: "\(error)")
+        }
+    }
+
+    /// The catalog file's size in bytes, WAL included.
+    public var sizeInBytes: Int64 {
+        [path, path + "-wal"].reduce(0) { total, p in
+            total + ((try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int64) ?? 0)
+        }
+    }
+
+    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try await pool.write(body)
+    }
+
+    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+
+    public func state() async throws -> CatalogState {
+        try await read { db in
+            var state = CatalogState()
+            for b in try BuildRecord.fetchAll(db) { state.builds[b.name] = b }
+            for e in try ExecutionRecord.order(Column("buildName"), Column("buildNumber")).fetchAll(db) {
+                state.executions[e.buildName, default: []].append(e)
+            }
+            for v in try VirtualImageRecord.fetchAll(db) { state.virtualImages[v.executionId, default: []].append(v) }
+            for i in try ImageRecord.fetchAll(db) { state.images[i.name] = i }
+            for v in try VMRecord.fetchAll(db) { state.vms[v.name] = v }
+            state.tombstones = try TombstoneRecord.order(Column("deletedAt")).fetchAll(db)
+            state.sync = try SyncRecord.fetchOne(db) ?? SyncRecord()
+            return state
+        }
+    }
+
+    public func sync() async throws -> SyncRecord {
+        try await read { db in try SyncRecord.fetchOne(db) ?? SyncRecord() }
+    }
+
+    public func saveSync(_ record: SyncRecord) async throws {
+        try await write { db in try record.save(db) }
+    }
+
+    public func saveBuild(_ record: BuildRecord) async throws -> BuildRecord {
+        try await write { db in
+            var record = record
+            if record.id == nil {
+                record.id = try Int64.fetchOne(db, sql: "SELECT id FROM image_build WHERE name = ?", arguments: [record.name])
+            }
+            try record.save(db)
+            return record
+        }
+    }
+
+    public func deleteBuild(_ name: String) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM execution WHERE buildName = ?", arguments: [name])
+            try db.execute(sql: "DELETE FROM image_build WHERE name = ?", arguments: [name])
+        }
+    }
+
+    public func newExecution(_ template: ExecutionRecord) async throws -> ExecutionRecord {
+        try await write { db in
+            guard var build = try BuildRecord.filter(Column("name") == template.buildName).fetchOne(db) else {
+                throw CatalogError.missing("ImageBuild \(template.buildName)")
+            }
+            var record = template
+            let highest = try Int.fetchOne(db, sql: "SELECT MAX(buildNumber) FROM execution WHERE buildName = ?",
+                                           arguments: [template.buildName]) ?? 0
+            record.buildNumber = max(build.nextBuildNumber, highest + 1)
+            build.nextBuildNumber = record.buildNumber + 1
+            try build.update(db)
+            try record.insert(db)
+            return record
+        }
+    }
+
+    public func execution(id: Int64) async throws -> ExecutionRecord? {
+        try await read { db in try ExecutionRecord.fetchOne(db, key: id) }
+    }
+
+    public func executions(of build: String) async throws -> [ExecutionRecord] {
+        try await read { db in
+            try ExecutionRecord.filter(Column("buildName") == build).order(Column("buildNumber")).fetchAll(db)
+        }
+    }
+
+    public func saveExecution(_ record: ExecutionRecord) async throws {
+        try await write { db in
+            var record = record
+            try record.save(db)
+        }
+    }
+
+    public func finishExecution(_ record: ExecutionRecord, images: [VirtualImageRecord]) async throws {
+        try await write { db in
+            var record = record
+            try record.save(db)
+            for var image in images { try image.insert(db) }
+        }
+    }
+
+    public func virtualImages(of executionId: Int64) async throws -> [VirtualImageRecord] {
+        try await read { db in try VirtualImageRecord.filter(Column("executionId") == executionId).fetchAll(db) }
+    }
+
+    public func deleteExecution(id: Int64) async throws {
+        try await write { db in _ = try ExecutionRecord.deleteOne(db, key: id) }
+    }
+
+    public func saveImage(_ record: ImageRecord) async throws -> ImageRecord {
+        try await write { db in
+            var record = record
+            if record.id == nil {
+                record.id = try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE name = ?", arguments: [record.name])
+            }
+            try record.save(db)
+            return record
+        }
+    }
+
+    public func deleteImage(_ name: String) async throws {
+        try await write { db in try db.execute(sql: "DELETE FROM image WHERE name = ?", arguments: [name]) }
+    }
+
+    public func saveVM(_ record: VMRecord) async throws -> VMRecord {
+        try await write { db in
+            var record = record
+            if record.id == nil {
+                record.id = try Int64.fetchOne(db, sql: "SELECT id FROM vm WHERE name = ?", arguments: [record.name])
+            }
+            try record.save(db)
+            return record
+        }
+    }
+
+    public func deleteVM(_ name: String) async throws {
+        try await write { db in try db.execute(sql: "DELETE FROM vm WHERE name = ?", arguments: [name]) }
+    }
+
+    public func saveRecords(builds: [BuildRecord], images: [ImageRecord], vms: [VMRecord]) async throws {
+        guard !(builds.isEmpty && images.isEmpty && vms.isEmpty) else { return }
+        try await write { db in
+            for var b in builds {
+                if b.id == nil { b.id = try Int64.fetchOne(db, sql: "SELECT id FROM image_build WHERE name = ?", arguments: [b.name]) }
+                try b.save(db)
+            }
+            for var i in images {
+                if i.id == nil { i.id = try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE name = ?", arguments: [i.name]) }
+                try i.save(db)
+            }
+            for var v in vms {
+                if v.id == nil { v.id = try Int64.fetchOne(db, sql: "SELECT id FROM vm WHERE name = ?", arguments: [v.name]) }
+                try v.save(db)
+            }
+        }
+    }
+
+    public func beginActions(_ entries: [JournalEntry], executions: [ExecutionRecord],
+                             inventory: [InventoryItem]) async throws -> ([JournalEntry], [ExecutionRecord]) {
+        try await write { db in
+            var journaled: [JournalEntry] = []
+            for var entry in entries {
+                try entry.insert(db)
+                journaled.append(entry)
+            }
+            var created: [ExecutionRecord] = []
+            for var execution in executions {
+                guard var build = try BuildRecord.filter(Column("name") == execution.buildName).fetchOne(db) else {
+                    throw CatalogError.missing("ImageBuild \(execution.buildName)")
+                }
+                let highest = try Int.fetchOne(db, sql: "SELECT MAX(buildNumber) FROM execution WHERE buildName = ?",
+                                               arguments: [execution.buildName]) ?? 0
+                let next = max(build.nextBuildNumber, highest + 1)
+                guard execution.buildNumber == next else {
+                    throw CatalogError.conflict("ImageBuild \(execution.buildName)'s next build number is \(next), not \(execution.buildNumber)")
+                }
+                build.nextBuildNumber = next + 1
+                try build.update(db)
+                try execution.insert(db)
+                created.append(execution)
+            }
+            for var item in inventory { try item.insert(db, onConflict: .ignore) }
+            return (journaled, created)
+        }
+    }
+
+    public func endActions(_ ends: [JournalEnd], workers: [ExecutionWorker]) async throws {
+        guard !(ends.isEmpty && workers.isEmpty) else { return }
+        try await write { db in
+            let now = Date()
+            for end in ends {
+                try db.execute(sql: "UPDATE journal SET state = ?, error = ?, endedAt = ? WHERE id = ?",
+                               arguments: [end.state.rawValue, end.error, now, end.id])
+            }
+            for worker in workers {
+                try db.execute(sql: "UPDATE execution SET pid = ?, pidStartTime = ? WHERE id = ?",
+                               arguments: [worker.pid, Int64(bitPattern: worker.startTime), worker.executionId])
+            }
+        }
+    }
+
+    public func vm(_ name: String) async throws -> VMRecord? {
+        try await read { db in try VMRecord.filter(Column("name") == name).fetchOne(db) }
+    }
+
+    public func openActions() async throws -> [JournalEntry] {
+        try await read { db in
+            try JournalEntry.filter(Column("state") == JournalEntry.State.started.rawValue).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func addInventory(_ item: InventoryItem) async throws {
+        try await write { db in
+            var item = item
+            try item.insert(db, onConflict: .ignore)
+        }
+    }
+
+    public func removeInventory(location: String) async throws {
+        try await write { db in try db.execute(sql: "DELETE FROM inventory WHERE location = ?", arguments: [location]) }
+    }
+
+    public func inventory(owner: String?) async throws -> [InventoryItem] {
+        try await read { db in
+            if let owner { return try InventoryItem.filter(Column("owner") == owner).fetchAll(db) }
+            return try InventoryItem.fetchAll(db)
+        }
+    }
+
+    public func isInInventory(location: String) async throws -> Bool {
+        try await read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM inventory WHERE location = ?)", arguments: [location]) ?? false
+        }
+    }
+
+    public func addTombstone(_ record: TombstoneRecord) async throws -> TombstoneRecord {
+        try await write { db in
+            var record = record
+            try record.insert(db)
+            return record
+        }
+    }
+
+    public func moveInventory(from: String, to: String) async throws {
+        try await write { db in
+            let items = try InventoryItem.fetchAll(db, sql: "SELECT * FROM inventory WHERE location = ? OR location LIKE ? ESCAPE '\\'",
+                                                   arguments: [from, Self.likePrefix(from)])
+            for var item in items {
+                item.location = to + item.location.dropFirst(from.count)
+                try db.execute(sql: "DELETE FROM inventory WHERE location = ?", arguments: [item.location])
+                try item.update(db)
+            }
+        }
+    }
+
+    static func likePrefix(_ path: String) -> String {
+        path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "/%"
+    }
+
+    public func bury(_ tombstone: TombstoneRecord, key: ObjectKey) async throws -> TombstoneRecord {
+        try await write { db in
+            var tombstone = tombstone
+            try tombstone.insert(db)
+            switch key.kind {
+            case .imageBuild:
+                try db.execute(sql: "DELETE FROM execution WHERE buildName = ?", arguments: [key.name])
+                try db.execute(sql: "DELETE FROM image_build WHERE name = ?", arguments: [key.name])
+            case .image:
+                try db.execute(sql: "DELETE FROM image WHERE name = ?", arguments: [key.name])
+            case .virtualMachine:
+                try db.execute(sql: "DELETE FROM vm WHERE name = ?", arguments: [key.name])
+            }
+            return tombstone
+        }
+    }
+
+    public func unbury(_ tombstone: TombstoneRecord) async throws {
+        guard let contents = tombstone.contents else { throw CatalogError.missing("the records of tombstone \(tombstone.id ?? 0)") }
+        try await write { db in
+            if var build = contents.build {
+                build.id = nil
+                try build.insert(db, onConflict: .replace)
+            }
+            for var execution in contents.executions { try execution.insert(db, onConflict: .replace) }
+            for var vi in contents.virtualImages { try vi.insert(db, onConflict: .replace) }
+            if var image = contents.image {
+                image.id = nil
+                try image.insert(db, onConflict: .replace)
+            }
+            if var vm = contents.vm {
+                vm.id = nil
+                try vm.insert(db, onConflict: .replace)
+            }
+            if let id = tombstone.id { _ = try TombstoneRecord.deleteOne(db, key: id) }
+        }
+    }
+
+    public func removeTombstone(id: Int64) async throws {
+        try await write { db in _ = try TombstoneRecord.deleteOne(db, key: id) }
+    }
+}
+
+/// Why the catalog could not be used.
+public enum CatalogError: Error, CustomStringConvertible, Sendable {
+    case open(path: String, detail: String)
+    case corrupt(path: String, detail: String)
+    case missing(String)
+    case conflict(String)
+
+    public var description: String {
+        switch self {
+        case .open(let path, let detail):
+            "cannot open the catalog \(path): \(detail) (check the data dir's permissions and free space)"
+        case .corrupt(let path, let detail):
+            "the catalog \(path) is damaged (\(detail)); Kiln will not touch it: move it aside and let Kiln rebuild it from git, or restore a backup"
+        case .missing(let what):
+            "\(what) is not in the catalog"
+        case .conflict(let what):
+            "\(what); another process changed the catalog (is a second Kiln using this data dir?)"
+        }
+    }
+}

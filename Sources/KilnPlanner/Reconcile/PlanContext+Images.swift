@@ -1,0 +1,61 @@
+import Foundation
+import KilnCatalog
+import KilnSpec
+
+extension PlanContext {
+    mutating func planImages() {
+        for object in desired.objects(of: .image) {
+            planImage(object)
+        }
+        for name in work.images.keys.sorted() where desired.object(.image, name) == nil {
+            add(.deleteImage(name))
+        }
+    }
+
+    private mutating func planImage(_ object: SpecObject) {
+        let name = object.name
+        let spec = object.image!
+        var record: ImageRecord
+        if let existing = work.images[name] ?? (restoreIfPossible(object.key) ? work.images[name] : nil) {
+            record = existing
+            if record.contentHash != object.contentHash {
+                add(.updateImage(object))
+                record.spec = object.spec
+                record.contentHash = object.contentHash
+            }
+        } else {
+            add(.createImage(object))
+            record = ImageRecord(name: name, spec: object.spec, specHash: object.specHash, contentHash: object.contentHash,
+                                 state: spec.source == nil ? .active : .queued, revision: desired.revision?.id ?? "",
+                                 file: object.file, line: object.line, createdAt: policy.now, updatedAt: policy.now)
+        }
+
+        switch spec.source {
+        case .build(let build, let format)?:
+            if let execution = work.latestSuccess(of: build),
+               let vi = work.virtualImages[execution.id ?? -1]?.first(where: { $0.format == format }) {
+                if record.virtualImageId != vi.id || record.path != vi.path {
+                    add(.resolveImage(name: name, virtualImage: vi))
+                    record.virtualImageId = vi.id
+                    record.path = vi.path
+                    record.sha256 = vi.sha256
+                    record.format = vi.format
+                    record.state = .active
+                    record.version += 1
+                }
+            } else {
+                let latest = work.latest(of: build)
+                let why = latest.map { "ImageBuild \(build) has no successful execution yet (#\($0.buildNumber) is \($0.status.rawValue))" }
+                    ?? "ImageBuild \(build) has not run yet"
+                plan.note(object.key, Note(.waiting, why))
+            }
+        case .url?:
+            plan.note(object.key, Note(.unsupported, "images from source.url are not fetched by this version of Kiln; use source.build"))
+        case .snapshotOf?:
+            plan.note(object.key, Note(.unsupported, "images from source.snapshotOf are not made by this version of Kiln; use source.build"))
+        case nil:
+            break
+        }
+        work.images[name] = record
+    }
+}

@@ -1,0 +1,62 @@
+import KilnCatalog
+import KilnSpec
+
+extension PlanContext {
+    mutating func planVMs() {
+        for object in desired.objects(of: .virtualMachine) {
+            planVM(object)
+        }
+        for name in work.vms.keys.sorted() where desired.object(.virtualMachine, name) == nil {
+            add(.deleteVM(name))
+        }
+    }
+
+    private mutating func planVM(_ object: SpecObject) {
+        let name = object.name
+        let spec = object.virtualMachine!
+        let record = work.vms[name] ?? (restoreIfPossible(object.key) ? work.vms[name] : nil)
+        let immutableChange = record.map { changedImmutableFields($0.spec, object.spec) } ?? []
+        if record == nil {
+            add(.createVM(object))
+        } else if record!.contentHash != object.contentHash {
+            add(.updateVM(object))
+        }
+        if spec.suspend {
+            plan.note(object.key, Note(.suspended, "suspend: true; the machine is left as it is"))
+            return
+        }
+        guard case .named(let imageName) = spec.image else {
+            plan.note(object.key, Note(.unsupported, "VMs from an image URL are not made by this version of Kiln; name an Image"))
+            return
+        }
+        guard let image = work.images[imageName], image.state == .active else {
+            let state = work.images[imageName]?.state.rawValue ?? "not recorded"
+            plan.note(object.key, Note(.waiting, "Image \(imageName) is not ready (\(state))"))
+            return
+        }
+        guard image.path != nil else {
+            plan.note(object.key, Note(.unsupported,
+                "Image \(imageName) is a catalog entry without a disk (it has no source); give it a source.build to run VMs on it"))
+            return
+        }
+        guard let record, record.directory != nil else {
+            add(.provisionVM(name: name, image: image))
+            return
+        }
+        if !immutableChange.isEmpty {
+            add(.recreateVM(name: name, image: image, reason: "\(immutableChange.joined(separator: ", ")) changed"))
+        } else if record.imageSha256 != image.sha256 {
+            add(.recreateVM(name: name, image: image, reason: "Image \(imageName) changed (now version \(image.version))"))
+        } else if record.vmStatus == .failed {
+            plan.note(object.key, Note(.failed, "the VM failed: \(record.errorMessage ?? "no message"); change its spec to try again"))
+        } else if spec.powerState == "running", record.vmStatus == .poweredOff {
+            add(.startVM(name))
+        } else if spec.powerState == "stopped", record.vmStatus == .poweredOn || record.vmStatus == .creating {
+            add(.stopVM(name))
+        }
+    }
+
+    func changedImmutableFields(_ old: SpecValue, _ new: SpecValue) -> [String] {
+        VirtualMachineSpec.immutableFields.sorted().filter { old[$0] != new[$0] }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import KilnCatalog
+import KilnSpec
+
+/// Decides what to do: a pure function of desired state (a snapshot), actual state (the catalog) and a policy.
+/// No I/O, no clock but `policy.now`, no randomness, so it is tested by asserting on the plan it returns.
+///
+/// Reconciliation is level-based: every pass compares the whole desired state with the whole actual state, so a
+/// missed or failed pass is repaired by the next one.
+public enum Planner {
+    public static func plan(desired: Snapshot, actual: CatalogState, policy: PlannerPolicy) -> ReconcilePlan {
+        var context = PlanContext(desired: desired, work: actual, policy: policy)
+        context.planBuilds()
+        context.planImages()
+        context.planVMs()
+        context.planTombstones()
+        context.plan.destructive = destructiveChange(context.plan.actions, desired: desired, actual: actual,
+                                                     budget: policy.budget)
+        return context.plan
+    }
+
+    /// What decides a build's outputs under this policy: the spec's build fields, its files, and the tools.
+    public static func inputsHash(_ object: SpecObject, in snapshot: Snapshot, policy: PlannerPolicy) -> String {
+        Digest.sha256Hex(snapshot.buildInputsHash(object) + ":" + policy.toolsFingerprint)
+    }
+
+    /// Whether the plan deletes more than the budget allows. Removing every object (an empty spec root, a wrong
+    /// `--path`) always counts as destructive.
+    public static func destructiveChange(_ actions: [Action], desired: Snapshot, actual: CatalogState,
+                                         budget: DeletionBudget) -> DestructiveChange? {
+        let deletions = actions.filter(\.isDeletion).map(\.key).sorted()
+        guard !deletions.isEmpty else { return nil }
+        if desired.objects.isEmpty {
+            return DestructiveChange(deletions: deletions,
+                                     why: "the spec root holds no objects, so every object would be deleted (is --path right?)")
+        }
+        if deletions.count > budget.maxObjects {
+            return DestructiveChange(deletions: deletions,
+                                     why: "\(deletions.count) objects would be deleted, more than the budget of \(budget.maxObjects)")
+        }
+        let existing: [Kind: Int] = [.imageBuild: actual.builds.count, .image: actual.images.count,
+                                     .virtualMachine: actual.vms.count]
+        for kind in Kind.allCases {
+            let count = deletions.filter { $0.kind == kind }.count
+            let total = existing[kind] ?? 0
+            if count >= 2, total > 0, Double(count) > budget.maxFraction * Double(total) {
+                let percent = Int((budget.maxFraction * 100).rounded())
+                return DestructiveChange(deletions: deletions,
+                                         why: "\(count) of \(total) \(kind.rawValue) objects would be deleted, more than \(percent)%")
+            }
+        }
+        return nil
+    }
+}
+
+/// The planner's working state during one plan: actual state updated by the actions planned so far, so that later
+/// kinds see what earlier ones will do (an image resolved in this pass can provision its VM in this pass).
+struct PlanContext {
+    let desired: Snapshot
+    var work: CatalogState
+    let policy: PlannerPolicy
+    var plan = ReconcilePlan()
+    var restored: Set<Int64> = []
+
+    init(desired: Snapshot, work: CatalogState, policy: PlannerPolicy) {
+        self.desired = desired
+        self.work = work
+        self.policy = policy
+    }
+
+    mutating func add(_ action: Action) {
+        plan.actions.append(action)
+    }
+
+    /// A tombstone of this object still within its grace, whose records can come back.
+    mutating func restoreIfPossible(_ key: ObjectKey) -> Bool {
+        guard let tombstone = work.tombstones.last(where: {
+            $0.objectKind == key.kind.rawValue && $0.objectName == key.name && $0.purgeAfter > policy.now
+        }), let id = tombstone.id, let contents = tombstone.contents else { return false }
+        add(.restore(tombstone))
+        restored.insert(id)
+        if let build = contents.build { work.builds[build.name] = build }
+        if !contents.executions.isEmpty { work.executions[key.name] = contents.executions.sorted { $0.buildNumber < $1.buildNumber } }
+        for vi in contents.virtualImages { work.virtualImages[vi.executionId, default: []].append(vi) }
+        if let image = contents.image { work.images[image.name] = image }
+        if let vm = contents.vm { work.vms[vm.name] = vm }
+        return true
+    }
+
+    mutating func planTombstones() {
+        for tombstone in work.tombstones where tombstone.purgeAfter <= policy.now {
+            guard let id = tombstone.id, !restored.contains(id) else { continue }
+            add(.purge(tombstone))
+        }
+    }
+}

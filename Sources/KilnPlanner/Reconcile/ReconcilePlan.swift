@@ -1,0 +1,63 @@
+import KilnSpec
+
+/// What the planner concluded: the actions, and what keeps other work waiting.
+public struct ReconcilePlan: Sendable {
+    public var actions: [Action]
+    /// Why an object is not progressing although nothing is wrong (a VM waits for its image; a pruned execution is
+    /// held back because something uses it; a suspended object), keyed by object.
+    public var notes: [ObjectKey: [Note]]
+    /// Set when the plan deletes more than the budget allows and nobody opted in: nothing of it may be applied.
+    public var destructive: DestructiveChange?
+
+    public init(actions: [Action] = [], notes: [ObjectKey: [Note]] = [:], destructive: DestructiveChange? = nil) {
+        self.actions = actions
+        self.notes = notes
+        self.destructive = destructive
+    }
+
+    public var isEmpty: Bool { actions.isEmpty }
+
+    /// The actions of one phase, in the order the executor performs phases: deletions (VMs, then images, then
+    /// builds), then builds, images and VMs.
+    public var phases: [[Action]] {
+        let deletions = actions.filter(\.isDeletion).sorted { $0.key.kind > $1.key.kind }
+        let rest = actions.filter { !$0.isDeletion }
+        return [deletions.filter { $0.key.kind == .virtualMachine }, deletions.filter { $0.key.kind == .image },
+                deletions.filter { $0.key.kind == .imageBuild }]
+            + Kind.allCases.map { kind in rest.filter { $0.key.kind == kind } }
+    }
+
+    mutating func note(_ key: ObjectKey, _ note: Note) {
+        notes[key, default: []].append(note)
+    }
+}
+
+/// Why an object waits, in words for its status.
+public struct Note: Sendable, Hashable {
+    public enum Reason: String, Sendable, Hashable {
+        /// Waiting for another object (a VM for its image, an image for its build).
+        case waiting = "Waiting"
+        /// An execution beyond keepResults kept because something still uses it.
+        case heldBack = "HeldBack"
+        /// `suspend: true`: nothing new starts.
+        case suspended = "Suspended"
+        /// The last execution failed; a change in git (or a new run.token) is needed.
+        case failed = "Failed"
+        /// A feature the spec asks for that this host or version cannot provide.
+        case unsupported = "Unsupported"
+    }
+
+    public var reason: Reason
+    public var message: String
+
+    public init(_ reason: Reason, _ message: String) {
+        self.reason = reason
+        self.message = message
+    }
+}
+
+/// A plan that deletes more than the deletion budget allows.
+public struct DestructiveChange: Sendable, Hashable {
+    public var deletions: [ObjectKey]
+    public var why: String
+}

@@ -1,0 +1,41 @@
+import KilnCatalog
+import KilnSpec
+
+/// Runs virtual machines on the host.
+///
+/// Every call is idempotent and keyed by the VM's folder (`<data-dir>/vms/<uuid>`): provisioning a VM whose process
+/// already runs there adopts it instead of starting a second one, which is what makes a crash between "start" and
+/// "record" harmless.
+public protocol VMDriver: Sendable {
+    /// Creates the VM's disk (a copy-on-write overlay of the image) in `directory` and, when `start`, boots it.
+    func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool) async throws -> VMObservation
+    func start(_ vm: VMRecord) async throws -> VMObservation
+    func stop(_ vm: VMRecord) async throws -> VMObservation
+    /// Stops the VM's process for good (its files are the reconciler's business).
+    func destroy(_ vm: VMRecord) async throws
+    /// What the VM is doing now.
+    func observe(_ vm: VMRecord) async -> VMObservation
+}
+
+/// What a VM driver sees of a VM.
+public struct VMObservation: Sendable, Hashable {
+    public var status: VMRecord.Status
+    public var process: WorkerProcess?
+    public var qmpSocket: String?
+    public var ipAddress: String?
+    public var guestOs: String?
+    /// Whether the guest passed its readiness probe (`ready.consoleContains`), when it has one.
+    public var ready: Bool
+    public var message: String?
+
+    public init(status: VMRecord.Status, process: WorkerProcess? = nil, qmpSocket: String? = nil, ipAddress: String? = nil,
+                guestOs: String? = nil, ready: Bool = false, message: String? = nil) {
+        self.status = status
+        self.process = process
+        self.qmpSocket = qmpSocket
+        self.ipAddress = ipAddress
+        self.guestOs = guestOs
+        self.ready = ready
+        self.message = message
+    }
+}

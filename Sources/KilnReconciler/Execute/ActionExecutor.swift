@@ -1,0 +1,370 @@
+import Foundation
+import KilnCatalog
+import KilnPlanner
+import KilnSpec
+import Logging
+
+/// Performs a plan's actions through the catalog and the drivers.
+///
+/// Phases run in the plan's order (deletions in reverse dependency order, then builds, images, VMs). Within a phase,
+/// restores come first, then every record-only action in one transaction, then the actions with effects on the host:
+/// those are journaled together before they start and closed together after, and run concurrently up to
+/// `maxConcurrency`. One failing action never stops the others.
+struct ActionExecutor: Sendable {
+    let catalog: any Catalog
+    let builds: any BuildDriver
+    let vms: any VMDriver
+    let paths: DataPaths
+    let options: ReconcilerOptions
+    let logger: Logger
+
+    var files: FileKeeper { FileKeeper(catalog: catalog, paths: paths) }
+
+    func execute(_ actions: [Action], phases: [[Action]], context: PassContext) async -> [ActionOutcome] {
+        var outcomes: [ActionOutcome] = []
+        for phase in phases where !phase.isEmpty {
+            outcomes += await run(phase: phase, context: context)
+        }
+        return outcomes
+    }
+
+    private func run(phase: [Action], context: PassContext) async -> [ActionOutcome] {
+        var outcomes: [ActionOutcome] = []
+        let restores = phase.filter { if case .restore = $0 { true } else { false } }
+        outcomes += await effectful(restores, context: context)
+
+        let recordOnly = phase.filter(\.isRecordOnly)
+        if !recordOnly.isEmpty {
+            do {
+                let state = try await catalog.state()
+                let (builds, images, vms) = RecordChanges.apply(recordOnly, to: state, context: context)
+                try await catalog.saveRecords(builds: builds, images: images, vms: vms)
+                outcomes += recordOnly.map { ActionOutcome(action: $0, error: nil) }
+            } catch {
+                outcomes += recordOnly.map { ActionOutcome(action: $0, error: "cannot save to the catalog: \(error)") }
+            }
+        }
+
+        let rest = phase.filter { action in
+            if action.isRecordOnly { return false }
+            if case .restore = action { return false }
+            return true
+        }
+        outcomes += await effectful(rest, context: context)
+        return outcomes
+    }
+
+    // MARK: effectful actions
+
+    private func effectful(_ actions: [Action], context: PassContext) async -> [ActionOutcome] {
+        guard !actions.isEmpty else { return [] }
+        let state: CatalogState
+        do { state = try await catalog.state() } catch {
+            return actions.map { ActionOutcome(action: $0, error: "cannot read the catalog: \(error)") }
+        }
+        var entries: [JournalEntry] = []
+        var templates: [ExecutionRecord] = []
+        var inventory: [InventoryItem] = []
+        var numbers: [String: Int] = [:]
+        for action in actions {
+            entries.append(JournalEntry(commit: context.revision.id, action: action.verb, objectKind: action.key.kind.rawValue,
+                                        objectName: action.key.name, detail: action.summary, startedAt: context.now))
+            if case .run(let build, let reason, let reuse) = action {
+                let number = numbers[build] ?? nextBuildNumber(build, state: state)
+                numbers[build] = number + 1
+                let template = executionTemplate(build: build, number: number, reason: reason, reuse: reuse, state: state,
+                                                 context: context)
+                templates.append(template)
+                let owner = ObjectKey(.imageBuild, build).description
+                inventory.append(InventoryItem(type: .file, owner: owner, location: template.logPath, createdAt: context.now))
+                inventory.append(InventoryItem(type: .directory, owner: owner,
+                                               location: paths.artifacts(build: build, number: number), createdAt: context.now))
+            }
+        }
+        let journaled: [JournalEntry]
+        var created: [ExecutionRecord]
+        do {
+            (journaled, created) = try await catalog.beginActions(entries, executions: templates, inventory: inventory)
+        } catch {
+            return actions.map { ActionOutcome(action: $0, error: "cannot journal the action: \(error)") }
+        }
+
+        // Pair each run with its new execution (same order).
+        var work: [(Action, JournalEntry, ExecutionRecord?)] = []
+        for (action, entry) in zip(actions, journaled) {
+            if case .run = action { work.append((action, entry, created.removeFirst())) } else { work.append((action, entry, nil)) }
+        }
+
+        let results = await withTaskGroup(of: (Int, String?, ExecutionWorker?).self) { group in
+            var results = [(String?, ExecutionWorker?)](repeating: (nil, nil), count: work.count)
+            var next = 0
+            func launch(_ i: Int) {
+                let (action, _, execution) = work[i]
+                group.addTask {
+                    do {
+                        let worker = try await perform(action, execution: execution, state: state, context: context)
+                        return (i, nil, worker)
+                    } catch {
+                        return (i, "\(error)", nil)
+                    }
+                }
+            }
+            while next < min(options.maxConcurrency, work.count) {
+                launch(next)
+                next += 1
+            }
+            while let (i, error, worker) = await group.next() {
+                results[i] = (error, worker)
+                if next < work.count {
+                    launch(next)
+                    next += 1
+                }
+            }
+            return results
+        }
+
+        let ends = zip(work, results).map { item, result in
+            JournalEnd(id: item.1.id ?? 0, state: result.0 == nil ? .done : .failed, error: result.0)
+        }
+        do { try await catalog.endActions(ends, workers: results.compactMap(\.1)) } catch {
+            logger.error("cannot close journal entries: \(error)")
+        }
+        for (item, result) in zip(work, results) {
+            if let error = result.0 {
+                logger.warning("\(item.0.summary) failed: \(error)")
+            } else {
+                logger.info("\(item.0.summary)")
+            }
+        }
+        return zip(work, results).map { ActionOutcome(action: $0.0, error: $1.0) }
+    }
+
+    private func nextBuildNumber(_ build: String, state: CatalogState) -> Int {
+        max(state.builds[build]?.nextBuildNumber ?? 1, (state.executions[build]?.map(\.buildNumber).max() ?? 0) + 1)
+    }
+    private func executionTemplate(build: String, number: Int, reason: RunReason, reuse: Int64?, state: CatalogState,
+                                   context: PassContext) -> ExecutionRecord {
+        let object = context.snapshot.object(.imageBuild, build)
+        let inputs = object.map { Planner.inputsHash($0, in: context.snapshot, policy: context.policy) } ?? ""
+        let previous = (state.executions[build] ?? []).filter { $0.status == .success && $0.reusedFrom == nil }
+        let durations = previous.suffix(3).compactMap { e in e.endDate.flatMap { end in e.startDate.map { end.timeIntervalSince($0) } } }
+        let eta = durations.isEmpty ? nil : durations.sorted()[durations.count / 2]
+        return ExecutionRecord(
+            buildName: build, buildNumber: number, status: .pending, statusMessage: "Queued", statusEta: eta,
+            createdBy: context.revision.author, revision: context.revision.id, specRoot: context.specRoot,
+            spec: object?.spec ?? .object([:]), inputsHash: inputs, runToken: object?.imageBuild?.runToken,
+            logPath: paths.log(build: build, number: number),
+            reason: reason.description, createdAt: context.now)
+    }
+
+    /// Performs one action; for a run, returns the process that runs the execution.
+    func perform(_ action: Action, execution: ExecutionRecord?, state: CatalogState,
+                 context: PassContext) async throws -> ExecutionWorker? {
+        switch action {
+        case .run(_, _, let reuse):
+            guard var execution else { throw ExecutorError.noExecution }
+            return try await startRun(&execution, reuse: reuse, state: state)
+        case .cancel(_, let id, _, let reason):
+            try await cancel(executionId: id, reason: reason)
+        case .prune(let build, let id, let number):
+            try await prune(build: build, executionId: id, number: number, state: state)
+        case .deleteBuild(let name):
+            try await deleteBuild(name, state: state, context: context)
+        case .deleteImage(let name):
+            try await bury(ObjectKey(.image, name), contents: TombstoneContents(image: state.images[name]), moves: [],
+                           contentHash: state.images[name]?.contentHash ?? "", context: context)
+        case .deleteVM(let name):
+            try await deleteVM(name, state: state, context: context)
+        case .provisionVM(let name, let image):
+            try await provisionVM(name, image: image, recreate: nil)
+        case .recreateVM(let name, let image, let reason):
+            try await provisionVM(name, image: image, recreate: reason)
+        case .startVM(let name):
+            try await powerVM(name, on: true)
+        case .stopVM(let name):
+            try await powerVM(name, on: false)
+        case .restore(let tombstone):
+            try await restore(tombstone)
+        case .purge(let tombstone):
+            try await purge(tombstone)
+        case .createBuild, .updateBuild, .createImage, .updateImage, .resolveImage, .createVM, .updateVM:
+            break
+        }
+        return nil
+    }
+
+    // MARK: builds
+
+    private func startRun(_ execution: inout ExecutionRecord, reuse: Int64?, state: CatalogState) async throws -> ExecutionWorker? {
+        guard let id = execution.id else { throw ExecutorError.noExecution }
+        try FileManager.default.createDirectory(atPath: paths.logs(build: execution.buildName), withIntermediateDirectories: true)
+        if let reuse, let source = state.executions[execution.buildName]?.first(where: { $0.id == reuse }) {
+            try await reuseOutputs(&execution, from: source, images: state.virtualImages[reuse] ?? [])
+            return nil
+        }
+        guard let worker = try await builds.start(execution) else { return nil }
+        return ExecutionWorker(executionId: id, pid: worker.pid, startTime: worker.startTime)
+    }
+
+    /// Content-addressed reuse: an earlier successful execution with the same inputs already made these outputs, so
+    /// the new execution hard-links them (copying where a link is impossible) instead of building again.
+    private func reuseOutputs(_ execution: inout ExecutionRecord, from source: ExecutionRecord,
+                              images: [VirtualImageRecord]) async throws {
+        let folder = paths.artifacts(build: execution.buildName, number: execution.buildNumber)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let outputName = "\(ImageBuildSpec(execution.spec).buildOutputName ?? execution.buildName)-\(execution.buildNumber)"
+        var created: [VirtualImageRecord] = []
+        for image in images {
+            let ext = (image.path as NSString).lastPathComponent.dropFirst(image.name.count)
+            let target = "\(folder)/\(outputName)\(ext)"
+            if !FileManager.default.fileExists(atPath: target) {
+                if link(image.path, target) != 0 { try FileManager.default.copyItem(atPath: image.path, toPath: target) }
+            }
+            created.append(VirtualImageRecord(executionId: execution.id!, buildName: execution.buildName,
+                                              buildNumber: execution.buildNumber, name: outputName, format: image.format,
+                                              path: target, size: image.size, sha256: image.sha256, createdAt: Date()))
+        }
+        let message = "reused the outputs of execution #\(source.buildNumber) (same inputs)"
+        try? "\(ISO8601DateFormatter().string(from: Date())) [kiln] \(message)\n".write(toFile: execution.logPath, atomically: true, encoding: .utf8)
+        execution.status = .success
+        execution.statusMessage = message
+        execution.statusPercent = 100
+        execution.startDate = Date()
+        execution.endDate = Date()
+        execution.reusedFrom = source.id
+        try await catalog.finishExecution(execution, images: created)
+    }
+
+    private func cancel(executionId: Int64, reason: String) async throws {
+        guard var execution = try await catalog.execution(id: executionId), !execution.status.isFinished else { return }
+        if await builds.isRunning(execution) {
+            await builds.cancel(execution)
+        } else {
+            execution.status = .cancelled
+            execution.statusMessage = "Cancelled: \(reason)"
+            execution.endDate = Date()
+            try await catalog.saveExecution(execution)
+        }
+    }
+
+    private func prune(build: String, executionId: Int64, number: Int, state: CatalogState) async throws {
+        try await files.remove(paths.artifacts(build: build, number: number))
+        if let log = state.executions[build]?.first(where: { $0.id == executionId })?.logPath, !log.isEmpty {
+            try await files.remove(log)
+        }
+        try await catalog.deleteExecution(id: executionId)
+    }
+
+    private func deleteBuild(_ name: String, state: CatalogState, context: PassContext) async throws {
+        var moves: [(String, String)] = []
+        for execution in state.executions[name] ?? [] {
+            moves.append((paths.artifacts(build: name, number: execution.buildNumber), "artifacts/\(execution.buildNumber)"))
+            if !execution.logPath.isEmpty { moves.append((execution.logPath, "logs/\(execution.buildNumber).log")) }
+        }
+        let executions = state.executions[name] ?? []
+        let images = executions.flatMap { state.virtualImages[$0.id ?? -1] ?? [] }
+        try await bury(ObjectKey(.imageBuild, name),
+                       contents: TombstoneContents(build: state.builds[name], executions: executions, virtualImages: images),
+                       moves: moves, contentHash: state.builds[name]?.contentHash ?? "", context: context)
+    }
+
+    // MARK: tombstones
+
+    /// Moves an object's files to the tombstone area and replaces its rows with a tombstone.
+    private func bury(_ key: ObjectKey, contents: TombstoneContents, moves: [(String, String)], contentHash: String,
+                      context: PassContext) async throws {
+        let folder = "\(paths.tombstones)/\(key.kind.slug)-\(key.name)-\(Int(context.now.timeIntervalSince1970))"
+        var moved: [TombstoneRecord.MovedPath] = []
+        for (original, relative) in moves {
+            let target = "\(folder)/\(relative)"
+            try await files.move(original, to: target)
+            moved.append(.init(original: original, tombstone: target))
+        }
+        let tombstone = TombstoneRecord(objectKind: key.kind.rawValue, objectName: key.name, contentHash: contentHash,
+                                        records: contents.encoded(), paths: moved, deletedAt: context.now,
+                                        purgeAfter: context.now.addingTimeInterval(options.pruneGrace))
+        _ = try await catalog.bury(tombstone, key: key)
+        try? FileManager.default.removeItem(atPath: paths.status(key))
+    }
+
+    private func restore(_ tombstone: TombstoneRecord) async throws {
+        for path in tombstone.paths {
+            try await files.move(path.tombstone, to: path.original)
+        }
+        try await catalog.unbury(tombstone)
+    }
+
+    private func purge(_ tombstone: TombstoneRecord) async throws {
+        for path in tombstone.paths {
+            try await files.remove(path.tombstone)
+        }
+        if let id = tombstone.id { try await catalog.removeTombstone(id: id) }
+    }
+
+    // MARK: VMs
+
+    private func provisionVM(_ name: String, image: ImageRecord, recreate reason: String?) async throws {
+        guard var vm = try await catalog.vm(name) else { throw ExecutorError.missing("VirtualMachine \(name)") }
+        let key = ObjectKey(.virtualMachine, name)
+        let directory = paths.vm(uuid: vm.uuid)
+        if reason != nil {
+            try await vms.destroy(vm)
+            try await files.remove(directory)
+        }
+        try await files.register(directory, owner: key, type: .directory)
+        vm.vmStatus = .creating
+        vm = try await catalog.saveVM(vm)
+        let observation = try await vms.provision(vm, image: image, directory: directory,
+                                                  start: vm.typed.powerState == "running")
+        vm.directory = directory
+        vm.imageName = image.name
+        vm.imagePath = image.path
+        vm.imageSha256 = image.sha256
+        apply(observation, to: &vm)
+        _ = try await catalog.saveVM(vm)
+    }
+
+    private func powerVM(_ name: String, on: Bool) async throws {
+        guard var vm = try await catalog.vm(name) else { throw ExecutorError.missing("VirtualMachine \(name)") }
+        let observation = on ? try await vms.start(vm) : try await vms.stop(vm)
+        apply(observation, to: &vm)
+        _ = try await catalog.saveVM(vm)
+    }
+
+    private func deleteVM(_ name: String, state: CatalogState, context: PassContext) async throws {
+        guard var vm = state.vms[name] else { return }
+        try await vms.destroy(vm)
+        vm.vmStatus = .poweredOff
+        vm.pid = nil
+        vm.pidStartTime = nil
+        vm.guestReady = false
+        let moves = vm.directory.map { [($0, "vm")] } ?? []
+        try await bury(ObjectKey(.virtualMachine, name), contents: TombstoneContents(vm: vm), moves: moves,
+                       contentHash: vm.contentHash, context: context)
+    }
+
+    func apply(_ observation: VMObservation, to vm: inout VMRecord) {
+        vm.vmStatus = observation.status
+        vm.pid = observation.process?.pid
+        vm.pidStartTime = observation.process?.startTime
+        vm.qmpSocket = observation.qmpSocket
+        vm.ipAddress = observation.ipAddress ?? vm.ipAddress
+        vm.guestOs = observation.guestOs ?? vm.guestOs
+        vm.guestReady = observation.ready
+        vm.errorMessage = observation.status == .failed ? observation.message : nil
+        vm.errorCode = observation.status == .failed ? "vm-failed" : nil
+        vm.updatedAt = Date()
+    }
+}
+
+enum ExecutorError: Error, CustomStringConvertible {
+    case noExecution
+    case missing(String)
+
+    var description: String {
+        switch self {
+        case .noExecution: "the execution was not recorded"
+        case .missing(let what): "\(what) is not in the catalog"
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import KilnCatalog
+import KilnPlanner
+import KilnSpec
+
+/// Turns record-only actions into the records to save, applied in order to the current state (a resolve after a
+/// create in the same phase sees the new record). Pure.
+enum RecordChanges {
+    static func apply(_ actions: [Action], to state: CatalogState, context: PassContext)
+        -> (builds: [BuildRecord], images: [ImageRecord], vms: [VMRecord]) {
+        var builds: [String: BuildRecord] = [:]
+        var images: [String: ImageRecord] = [:]
+        var vms: [String: VMRecord] = [:]
+        let now = context.now
+        let revision = context.revision.id
+        for action in actions {
+            switch action {
+            case .createBuild(let o), .updateBuild(let o):
+                let inputs = Planner.inputsHash(o, in: context.snapshot, policy: context.policy)
+                var record = builds[o.name] ?? state.builds[o.name] ?? BuildRecord(
+                    name: o.name, spec: o.spec, specHash: o.specHash, contentHash: o.contentHash, inputsHash: inputs,
+                    runToken: nil, revision: revision, file: o.file, line: o.line, createdAt: now, updatedAt: now)
+                record.spec = o.spec
+                record.specHash = o.specHash
+                record.contentHash = o.contentHash
+                record.inputsHash = inputs
+                record.runToken = o.imageBuild?.runToken
+                record.revision = revision
+                record.file = o.file
+                record.line = o.line
+                record.labels = o.metadata.labels
+                record.updatedAt = now
+                builds[o.name] = record
+            case .createImage(let o), .updateImage(let o):
+                let existing = images[o.name] ?? state.images[o.name]
+                var record = existing ?? ImageRecord(
+                    name: o.name, spec: o.spec, specHash: o.specHash, contentHash: o.contentHash,
+                    state: o.image?.source == nil ? .active : .queued, revision: revision, file: o.file, line: o.line,
+                    createdAt: now, updatedAt: now)
+                if existing != nil { record.version += 1 }
+                record.spec = o.spec
+                record.specHash = o.specHash
+                record.contentHash = o.contentHash
+                record.revision = revision
+                record.file = o.file
+                record.line = o.line
+                record.labels = o.metadata.labels
+                record.updatedAt = now
+                if o.image?.source == nil {
+                    record.state = .active
+                    record.virtualImageId = nil
+                    record.path = nil
+                    record.sha256 = nil
+                    record.format = nil
+                }
+                images[o.name] = record
+            case .resolveImage(let name, let vi):
+                guard var record = images[name] ?? state.images[name] else { continue }
+                record.virtualImageId = vi.id
+                record.path = vi.path
+                record.sha256 = vi.sha256
+                record.format = vi.format
+                record.state = .active
+                record.version += 1
+                record.updatedAt = now
+                images[name] = record
+            case .createVM(let o), .updateVM(let o):
+                var record = vms[o.name] ?? state.vms[o.name] ?? VMRecord(
+                    name: o.name, uuid: UUID().uuidString.lowercased(), spec: o.spec, specHash: o.specHash,
+                    contentHash: o.contentHash, revision: revision, file: o.file, line: o.line, createdAt: now, updatedAt: now)
+                record.spec = o.spec
+                record.specHash = o.specHash
+                record.contentHash = o.contentHash
+                record.revision = revision
+                record.file = o.file
+                record.line = o.line
+                record.labels = o.metadata.labels
+                record.updatedAt = now
+                vms[o.name] = record
+            default:
+                continue
+            }
+        }
+        return (Array(builds.values), Array(images.values), Array(vms.values))
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import KilnPlanner
+
+/// How the reconciler behaves, from the command line.
+public struct ReconcilerOptions: Sendable {
+    /// Apply plans over the deletion budget (`--allow-destructive`).
+    public var allowDestructive: Bool
+    public var budget: DeletionBudget
+    /// How long a deleted object's files wait in the tombstone area (`--prune-grace`, default 1h).
+    public var pruneGrace: TimeInterval
+    /// Most actions performed at once.
+    public var maxConcurrency: Int
+    /// First retry delay after a failed action; doubles up to `maxBackoff`, with ±20% jitter.
+    public var baseBackoff: TimeInterval
+    public var maxBackoff: TimeInterval
+
+    public init(allowDestructive: Bool = false, budget: DeletionBudget = DeletionBudget(), pruneGrace: TimeInterval = 3600,
+                maxConcurrency: Int = 4, baseBackoff: TimeInterval = 2, maxBackoff: TimeInterval = 300) {
+        self.allowDestructive = allowDestructive
+        self.budget = budget
+        self.pruneGrace = pruneGrace
+        self.maxConcurrency = maxConcurrency
+        self.baseBackoff = baseBackoff
+        self.maxBackoff = maxBackoff
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import KilnCatalog
+import KilnPlanner
+import KilnSpec
+
+/// What an object's conditions should say now: computed from records, plan notes and failed actions. Pure.
+struct Health: Sendable, Hashable {
+    var ready: Bool
+    var reason: String
+    var message: String
+    /// Set while Kiln is working on the object.
+    var reconciling: (reason: String, message: String)?
+    /// Set while the object cannot progress without a change.
+    var stalled: (reason: String, message: String)?
+
+    static func == (a: Health, b: Health) -> Bool {
+        a.ready == b.ready && a.reason == b.reason && a.message == b.message
+            && a.reconciling?.reason == b.reconciling?.reason && a.reconciling?.message == b.reconciling?.message
+            && a.stalled?.reason == b.stalled?.reason && a.stalled?.message == b.stalled?.message
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(ready)
+        hasher.combine(reason)
+        hasher.combine(message)
+    }
+}
+
+/// A failed action of an object, and when it is tried again.
+struct Failure: Sendable, Hashable {
+    var message: String
+    var attempts: Int
+    var retryInSeconds: Int
+}
+
+enum HealthRules {
+    static func build(_ record: BuildRecord?, executions: [ExecutionRecord], notes: [Note], failure: Failure?) -> Health {
+        let spec = record?.typed
+        let held = notes.filter { $0.reason == .heldBack }.map(\.message)
+        let heldSuffix = held.isEmpty ? "" : " (" + held.joined(separator: "; ") + ")"
+        if let failure {
+            return Health(ready: false, reason: "ReconcileError", message: failure.message,
+                          reconciling: ("RetryScheduled", "attempt \(failure.attempts) failed; retrying in \(failure.retryInSeconds)s"))
+        }
+        if let active = executions.last(where: { !$0.status.isFinished }) {
+            let progress = "execution #\(active.buildNumber) \(active.status.rawValue): \(active.statusMessage ?? "") (\(Int(active.statusPercent))%)"
+            return Health(ready: false, reason: "Building", message: progress, reconciling: ("Building", progress))
+        }
+        let latest = executions.last
+        if let failed = notes.first(where: { $0.reason == .failed }) {
+            return Health(ready: false, reason: "BuildFailed", message: failed.message, stalled: ("BuildFailed", failed.message))
+        }
+        if spec?.suspend == true {
+            let message = "suspended" + (latest.map { "; execution #\($0.buildNumber) \($0.status.rawValue)" } ?? "")
+            return Health(ready: latest?.status == .success, reason: "Suspended", message: message)
+        }
+        if let latest, latest.status == .success {
+            let how = latest.reusedFrom != nil ? " (outputs reused)" : ""
+            return Health(ready: true, reason: "Succeeded", message: "execution #\(latest.buildNumber) succeeded\(how)\(heldSuffix)")
+        }
+        let message = latest.map { "execution #\($0.buildNumber) \($0.status.rawValue); a new one is due" } ?? "no execution yet"
+        return Health(ready: false, reason: "Pending", message: message, reconciling: ("Pending", message))
+    }
+
+    static func image(_ record: ImageRecord?, notes: [Note], failure: Failure?) -> Health {
+        if let failure {
+            return Health(ready: false, reason: "ReconcileError", message: failure.message,
+                          reconciling: ("RetryScheduled", "attempt \(failure.attempts) failed; retrying in \(failure.retryInSeconds)s"))
+        }
+        if let unsupported = notes.first(where: { $0.reason == .unsupported }) {
+            return Health(ready: false, reason: "Unsupported", message: unsupported.message,
+                          stalled: ("Unsupported", unsupported.message))
+        }
+        guard let record else { return Health(ready: false, reason: "Pending", message: "not recorded yet", reconciling: ("Pending", "")) }
+        switch record.state {
+        case .active:
+            let what = record.path == nil ? "a catalog entry" : "\(record.format ?? "") image \((record.path! as NSString).lastPathComponent)"
+            return Health(ready: true, reason: "Active", message: "\(what), version \(record.version)")
+        case .failed:
+            let message = notes.first?.message ?? "the image failed"
+            return Health(ready: false, reason: "Failed", message: message, stalled: ("Failed", message))
+        case .queued:
+            let message = notes.first(where: { $0.reason == .waiting })?.message ?? "queued"
+            return Health(ready: false, reason: "Waiting", message: message, reconciling: ("Waiting", message))
+        }
+    }
+
+    static func vm(_ record: VMRecord?, notes: [Note], failure: Failure?) -> Health {
+        if let failure {
+            return Health(ready: false, reason: "ReconcileError", message: failure.message,
+                          reconciling: ("RetryScheduled", "attempt \(failure.attempts) failed; retrying in \(failure.retryInSeconds)s"))
+        }
+        if let note = notes.first(where: { $0.reason == .unsupported || $0.reason == .failed }) {
+            return Health(ready: false, reason: note.reason.rawValue, message: note.message, stalled: (note.reason.rawValue, note.message))
+        }
+        if let suspended = notes.first(where: { $0.reason == .suspended }) {
+            return Health(ready: record?.vmStatus == .poweredOn, reason: "Suspended", message: suspended.message)
+        }
+        if let waiting = notes.first(where: { $0.reason == .waiting }) {
+            return Health(ready: false, reason: "Waiting", message: waiting.message, reconciling: ("Waiting", waiting.message))
+        }
+        guard let record else { return Health(ready: false, reason: "Pending", message: "not recorded yet", reconciling: ("Pending", "")) }
+        let wanted = record.typed.powerState
+        switch record.vmStatus {
+        case .poweredOn where wanted == "running":
+            if record.guestReady { return Health(ready: true, reason: "Running", message: "powered on and ready") }
+            let probe = record.typed.readyConsoleContains.map { "waiting for the console to print \($0)" } ?? "booting"
+            return Health(ready: false, reason: "Booting", message: probe, reconciling: ("Booting", probe))
+        case .poweredOff where wanted == "stopped":
+            return Health(ready: true, reason: "Stopped", message: "powered off, as git asks")
+        case .failed:
+            let message = record.errorMessage ?? "the VM failed"
+            return Health(ready: false, reason: "Failed", message: message, stalled: ("Failed", message))
+        default:
+            let message = "\(record.vmStatus.rawValue); git asks for \(wanted)"
+            return Health(ready: false, reason: "Progressing", message: message, reconciling: ("Progressing", message))
+        }
+    }
+
+    /// Conditions for `health`, keeping each condition's last transition time unless its status changed.
+    static func conditions(_ health: Health, previous: ObjectStatus?, now: Date) -> [Condition] {
+        func time(_ type: Condition.ConditionType, _ status: Bool) -> Date {
+            if let old = previous?.condition(type), old.status == status { return old.lastTransitionTime }
+            return now
+        }
+        var out = [Condition(type: .ready, status: health.ready, reason: health.reason, message: health.message,
+                             lastTransitionTime: time(.ready, health.ready))]
+        if let r = health.reconciling {
+            out.append(Condition(type: .reconciling, status: true, reason: r.reason, message: r.message,
+                                 lastTransitionTime: time(.reconciling, true)))
+        }
+        if let s = health.stalled {
+            out.append(Condition(type: .stalled, status: true, reason: s.reason, message: s.message,
+                                 lastTransitionTime: time(.stalled, true)))
+        }
+        return out
+    }
+}

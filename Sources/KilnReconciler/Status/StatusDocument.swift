@@ -1,0 +1,123 @@
+import Foundation
+import KilnCatalog
+import KilnPlanner
+import KilnSpec
+
+/// The content of status files (`<data-dir>/status/<kind>/<name>.yaml`, `status/sync.yaml`), also what
+/// `kiln get -o yaml|json` prints. Field names follow the seed APIs; secrets are masked.
+public enum StatusDocument {
+    public static func time(_ date: Date?) -> SpecValue {
+        guard let date else { return .null }
+        return .string(iso8601(date))
+    }
+
+    public static func iso8601(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
+            .timeSeparator(.colon).timeZone(separator: .omitted))
+    }
+
+    static func conditions(_ status: ObjectStatus) -> SpecValue {
+        .list(status.conditions.map { c in
+            .object(["type": .string(c.type.rawValue), "status": .string(c.status ? "True" : "False"),
+                     "reason": .string(c.reason), "message": .string(c.message),
+                     "lastTransitionTime": time(c.lastTransitionTime)])
+        })
+    }
+
+    static func header(_ kind: Kind, _ name: String, file: String, line: Int, status: ObjectStatus,
+                       notes: [Note]) -> [(String, SpecValue)] {
+        var out: [(String, SpecValue)] = [
+            ("apiVersion", .string(Kind.apiVersion)), ("kind", .string(kind.rawValue)), ("name", .string(name)),
+            ("source", .string("\(file):\(line)")),
+            ("observedRevision", status.observedRevision.map(SpecValue.string) ?? .null),
+            ("observedSpecHash", status.observedSpecHash.map(SpecValue.string) ?? .null),
+            ("conditions", conditions(status)),
+        ]
+        if !notes.isEmpty {
+            out.append(("notes", .list(notes.map { .object(["reason": .string($0.reason.rawValue), "message": .string($0.message)]) })))
+        }
+        return out
+    }
+
+    /// One execution in the Morpheus shape.
+    public static func execution(_ e: ExecutionRecord, images: [VirtualImageRecord]) -> SpecValue {
+        var fields: [String: SpecValue] = [
+            "id": .int(Int(e.id ?? 0)), "buildNumber": .int(e.buildNumber), "status": .string(e.status.rawValue),
+            "statusMessage": e.statusMessage.map(SpecValue.string) ?? .null, "statusPercent": .double(e.statusPercent),
+            "statusEta": e.statusEta.map(SpecValue.double) ?? .null, "startDate": time(e.startDate), "endDate": time(e.endDate),
+            "errorMessage": e.errorMessage.map(SpecValue.string) ?? .null,
+            "createdBy": .object(["username": .string(e.createdBy)]), "revision": .string(e.revision),
+            "reason": .string(e.reason),
+            "virtualImages": .list(images.sorted { $0.format < $1.format }.map { vi in
+                .object(["id": .int(Int(vi.id ?? 0)), "name": .string(vi.name), "format": .string(vi.format),
+                         "path": .string(vi.path), "size": .int(Int(vi.size)), "sha256": .string(vi.sha256)])
+            }),
+        ]
+        if let reused = e.reusedFrom { fields["reusedFrom"] = .int(Int(reused)) }
+        return .object(fields)
+    }
+
+    public static func build(_ record: BuildRecord, state: CatalogState, notes: [Note]) -> [(String, SpecValue)] {
+        let executions = state.executions[record.name] ?? []
+        var out = header(.imageBuild, record.name, file: record.file, line: record.line, status: record.status, notes: notes)
+        let rendered = executions.reversed().map { execution($0, images: state.virtualImages[$0.id ?? -1] ?? []) }
+        out.append(("executionCount", .int(executions.count)))
+        out.append(("lastResult", rendered.first ?? .null))
+        out.append(("executions", .list(Array(rendered))))
+        out.append(("spec", SecretMasker.masked(spec: record.spec, kind: .imageBuild)))
+        return out
+    }
+
+    public static func image(_ record: ImageRecord, notes: [Note]) -> [(String, SpecValue)] {
+        var out = header(.image, record.name, file: record.file, line: record.line, status: record.status, notes: notes)
+        out += [
+            ("state", .string(record.state.rawValue)), ("version", .int(record.version)),
+            ("format", record.format.map(SpecValue.string) ?? .null), ("path", record.path.map(SpecValue.string) ?? .null),
+            ("sha256", record.sha256.map(SpecValue.string) ?? .null),
+            ("spec", SecretMasker.masked(spec: record.spec, kind: .image)),
+        ]
+        return out
+    }
+
+    public static func vm(_ record: VMRecord, notes: [Note]) -> [(String, SpecValue)] {
+        let spec = record.typed
+        var out = header(.virtualMachine, record.name, file: record.file, line: record.line, status: record.status, notes: notes)
+        let image: SpecValue = switch spec.image {
+        case .named(let n): .string(n)
+        case .url(let url, let sum): .object(["url": .string(url), "checksum": .string(sum.hex), "checksum_type": .string(sum.algorithm.rawValue)])
+        }
+        out += [
+            ("id", .string(record.uuid)), ("status", .string(record.vmStatus.rawValue)), ("image", image),
+            ("cpus", .int(spec.cpus)), ("memory", .string(spec.memory.normalized)), ("networkType", .string(spec.networkType)),
+            ("launchGui", .bool(spec.launchGui)), ("powerState", .string(spec.powerState)),
+            ("ipAddress", .string(record.ipAddress ?? "")), ("guestOs", .string(record.guestOs ?? "")),
+            ("toolsInitTimeout", .string(spec.toolsInitTimeout.description)),
+        ]
+        if let code = record.errorCode {
+            out.append(("error", .object(["code": .string(code), "message": .string(record.errorMessage ?? "")])))
+        }
+        out.append(("spec", SecretMasker.masked(spec: record.spec, kind: .virtualMachine)))
+        return out
+    }
+
+    public static func sync(_ s: SyncRecord) -> [(String, SpecValue)] {
+        func opt(_ v: String?) -> SpecValue { v.map(SpecValue.string) ?? .null }
+        var refused: SpecValue = .null
+        if let commit = s.refusedCommit {
+            refused = .object([
+                "commit": .string(commit), "author": opt(s.refusedAuthor), "message": opt(s.refusedMessage),
+                "reason": opt(s.refusedReason?.rawValue), "at": time(s.refusedAt),
+                "errors": .list(s.refusedErrors.map { .string($0.description) }),
+                "deletions": .list(s.refusedDeletions.map(SpecValue.string)),
+            ])
+        }
+        return [
+            ("source", .string(s.source)), ("branch", .string(s.branch)), ("path", .string(s.specRoot)),
+            ("lastSeen", .object(["commit": opt(s.lastSeenCommit), "at": time(s.lastSeenAt)])),
+            ("lastApplied", .object(["commit": opt(s.lastAppliedCommit), "author": opt(s.lastAppliedAuthor),
+                                     "message": opt(s.lastAppliedMessage), "at": time(s.lastAppliedAt)])),
+            ("refused", refused),
+            ("lastRun", .object(["at": time(s.lastRunAt), "result": opt(s.lastRunResult)])),
+        ]
+    }
+}

@@ -1,0 +1,98 @@
+import KilnSpec
+
+/// Builds snapshots from YAML text in memory, for tests of everything downstream of the spec model.
+public enum SnapshotFixture {
+    /// Files of a spec root (path → content), including the scripts that specs name.
+    public static func load(_ files: [String: String], revision: Revision? = nil) -> Result<Snapshot, SnapshotAssembler.Failure> {
+        let parsed = files.keys.sorted().filter(SourceLimits.isSpecFile).map { path in
+            DocumentParser.parse(path: path, text: files[path]!)
+        }
+        return SnapshotAssembler.assemble(files: parsed, tree: MemoryTree(files: files), revision: revision)
+    }
+
+    /// Like ``load(_:revision:)`` but stops the test run on invalid input, naming the errors.
+    public static func snapshot(_ files: [String: String], commit: String = "c1", author: String = "Test Author",
+                                message: String = "test commit") -> Snapshot {
+        switch load(files, revision: Revision(id: commit, author: author, message: message)) {
+        case .success(let snapshot): return snapshot
+        case .failure(let failure): preconditionFailure("fixture is invalid:\n" + failure.errors.map(\.description).joined(separator: "\n"))
+        }
+    }
+}
+
+/// A spec root held in memory.
+public struct MemoryTree: TreeLookup, SpecFileReader {
+    public var files: [String: String]
+
+    public init(files: [String: String]) { self.files = files }
+
+    public func entry(at path: String) -> TreeEntry? {
+        if let content = files[path] { return TreeEntry(type: .file, digest: Digest.sha256Hex(content)) }
+        if files.keys.contains(where: { $0.hasPrefix(path + "/") }) { return TreeEntry(type: .directory, digest: nil) }
+        return nil
+    }
+
+    public func read(_ path: String) throws -> [UInt8] {
+        guard let content = files[path] else { throw MemoryTreeError(path: path) }
+        return Array(content.utf8)
+    }
+}
+
+struct MemoryTreeError: Error, CustomStringConvertible {
+    var path: String
+    var description: String { "no file \(path)" }
+}
+
+/// Spec text for tests: small valid documents of each kind.
+public enum Specs {
+    public static func build(_ name: String, token: String? = nil, keep: Int = 0, policy: String = "onChange",
+                             suspend: Bool = false, script: String = "scripts/build.sh", formats: [String] = ["qcow2"],
+                             description: String = "a build") -> String {
+        """
+        apiVersion: kiln.dev/v1
+        kind: ImageBuild
+        metadata: {name: \(name)}
+        spec:
+          description: \(description)
+          type: qemu
+          source: {scratch: true}
+          scripts:
+            - {name: build, path: \(script)}
+          disk: {size: 16mib}
+          conversionFormats: [\(formats.joined(separator: ", "))]
+          keepResults: \(keep)
+          suspend: \(suspend)
+          run: {policy: \(policy)\(token.map { ", token: \"\($0)\"" } ?? "")}
+
+        """
+    }
+
+    public static func image(_ name: String, build: String? = nil, format: String = "qcow2") -> String {
+        """
+        apiVersion: kiln.dev/v1
+        kind: Image
+        metadata: {name: \(name)}
+        spec:
+          osType: linux
+          hypervisor: false
+          supportsVirtualMachine: true
+        \(build.map { "  source: {build: \($0), format: \(format)}" } ?? "")
+
+        """
+    }
+
+    public static func vm(_ name: String, image: String, cpus: Int = 1, power: String = "running", suspend: Bool = false) -> String {
+        """
+        apiVersion: kiln.dev/v1
+        kind: VirtualMachine
+        metadata: {name: \(name)}
+        spec:
+          image: \(image)
+          cpus: \(cpus)
+          memory: 256mib
+          powerState: \(power)
+          suspend: \(suspend)
+
+        """
+    }
+}
