@@ -69,7 +69,7 @@ public actor RecordingBuildDriver: BuildDriver {
             var images: [VirtualImageRecord] = []
             for format in spec.outputFormats {
                 let path = "\(folder)/\(name).\(format)"
-                let content = "\(format) of \(e.buildName) with inputs \(e.inputsHash)"
+                let content = "\(format) of \(e.buildName) #\(e.buildNumber) with inputs \(e.inputsHash)"
                 try? content.write(toFile: path, atomically: true, encoding: .utf8)
                 images.append(VirtualImageRecord(executionId: e.id!, buildName: e.buildName, buildNumber: e.buildNumber,
                                                  name: name, format: format, path: path, size: Int64(content.utf8.count),

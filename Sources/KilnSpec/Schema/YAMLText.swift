@@ -18,12 +18,23 @@ public enum YAMLText {
         return document(fields.keys.sorted().map { ($0, fields[$0]!) })
     }
 
+    /// Keys that read best first in a mapping (a condition's `type`, a list entry's `name`); the rest are sorted.
+    static let leading = ["type", "name", "id", "buildNumber", "status", "reason", "message"]
+
+    static func ordered(_ keys: Dictionary<String, SpecValue>.Keys) -> [String] {
+        keys.sorted { a, b in
+            let ia = leading.firstIndex(of: a) ?? leading.count
+            let ib = leading.firstIndex(of: b) ?? leading.count
+            return ia != ib ? ia < ib : a < b
+        }
+    }
+
     private static func entry(_ key: String, _ value: SpecValue, indent: Int, into out: inout String) {
         out += String(repeating: " ", count: indent) + scalarString(key) + ":"
         switch value {
         case .object(let fields) where !fields.isEmpty:
             out += "\n"
-            for k in fields.keys.sorted() { entry(k, fields[k]!, indent: indent + 2, into: &out) }
+            for k in ordered(fields.keys) { entry(k, fields[k]!, indent: indent + 2, into: &out) }
         case .list(let items) where !items.isEmpty:
             out += "\n"
             for item in items { listItem(item, indent: indent, into: &out) }
@@ -37,7 +48,7 @@ public enum YAMLText {
         switch value {
         case .object(let fields) where !fields.isEmpty:
             var first = true
-            for k in fields.keys.sorted() {
+            for k in ordered(fields.keys) {
                 var line = ""
                 entry(k, fields[k]!, indent: indent + 2, into: &line)
                 if first {

@@ -1,0 +1,51 @@
+import Foundation
+import KilnCatalog
+import KilnPlanner
+import KilnReconciler
+import KilnSpec
+import KilnTestSupport
+
+/// A reconciler wired to a real SQLite catalog in a temp data dir, with recording drivers and an in-memory source.
+struct Harness {
+    let paths: DataPaths
+    let catalog: SQLiteCatalog
+    let source = MemorySource()
+    let builds: RecordingBuildDriver
+    let vms = RecordingVMDriver()
+    let reconciler: Reconciler
+
+    init(options: ReconcilerOptions = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2)) throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-test-\(UUID().uuidString)").path
+        paths = DataPaths(root: root)
+        try paths.prepare()
+        catalog = try SQLiteCatalog(path: paths.catalog)
+        builds = RecordingBuildDriver(catalog: catalog, paths: paths)
+        reconciler = Reconciler(source: source, catalog: catalog, builds: builds, vms: vms, paths: paths, options: options)
+    }
+
+    /// A quickstart-like repository: a build, an image from it, a VM on the image.
+    static func quickstart(token: String = "1", keep: Int = 2, cpus: Int = 1, extra: [String: String] = [:]) -> [String: String] {
+        [
+            "builds.yaml": Specs.build("busybox", token: token, keep: keep),
+            "images.yaml": Specs.image("busybox", build: "busybox"),
+            "vms.yaml": Specs.vm("hello", image: "busybox", cpus: cpus),
+            "scripts/build.sh": "#!/bin/sh\necho hi\n",
+        ].merging(extra) { $1 }
+    }
+
+    func settle() async -> PassReport {
+        await reconciler.settle(timeout: .seconds(20), interval: .milliseconds(20))
+    }
+
+    func status(_ kind: Kind, _ name: String) -> String? {
+        try? String(contentsOfFile: paths.status(ObjectKey(kind, name)), encoding: .utf8)
+    }
+
+    func syncStatus() -> String {
+        (try? String(contentsOfFile: paths.syncStatus, encoding: .utf8)) ?? ""
+    }
+
+    func state() async throws -> CatalogState { try await catalog.state() }
+
+    func remove() { try? FileManager.default.removeItem(atPath: paths.root) }
+}

@@ -1,0 +1,238 @@
+import Foundation
+import KilnCatalog
+import KilnReconciler
+import KilnSpec
+import KilnTestSupport
+import Testing
+
+@Suite("Reconciler with recording drivers")
+struct ReconcilerTests {
+    @Test("a new repository converges: build runs, image resolves, VM provisions; status files say Ready")
+    func converges() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.source.commit("c1", Harness.quickstart())
+        let report = await h.settle()
+        #expect(report.settled && report.allReady, "\(report.objects)")
+        let state = try await h.state()
+        #expect(state.executions["busybox"]?.map(\.buildNumber) == [1])
+        #expect(state.images["busybox"]?.state == .active)
+        #expect(state.images["busybox"]?.version == 1)
+        #expect(state.vms["hello"]?.vmStatus == .poweredOn)
+        let calls = await h.vms.calls
+        #expect(calls == ["provision hello"], "\(calls)")
+        let again = await h.reconciler.pass()
+        #expect(again.outcomes.isEmpty, "\(again.outcomes.map(\.action.summary))")
+        #expect(again.settled)
+        let build = try #require(h.status(.imageBuild, "busybox"))
+        #expect(build.contains("- type: Ready\n  status: \"True\"\n  reason: Succeeded"))
+        #expect(build.contains("observedRevision: c1"))
+        #expect(h.status(.virtualMachine, "hello")?.contains("status: powered-on") == true)
+        #expect(h.syncStatus().contains("result: \"0 actions (0 failed), 3/3 ready\""))
+        #expect(h.syncStatus().contains("commit: c1"))
+    }
+
+    @Test("an invalid commit is refused with its author and errors; the last good one stays; a newer valid one applies at once")
+    func refusesInvalid() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.source.commit("c1", Harness.quickstart())
+        _ = await h.settle()
+        var broken = Harness.quickstart()
+        broken["vms.yaml"] = Specs.vm("hello", image: "busybox").replacingOccurrences(of: "256mib", with: "1gb")
+        await h.source.commit("c2", broken, author: "Mallory", message: "bump memory")
+        let refused = await h.reconciler.pass()
+        #expect(refused.appliedCommit == "c1")
+        #expect(refused.refusal == .invalid)
+        #expect(refused.refusalErrors.first?.description.contains("vms.yaml:7:11: spec.memory: \"1gb\" is not an IEC size") == true)
+        #expect(h.syncStatus().contains("author: Mallory"))
+        #expect(h.syncStatus().contains("reason: invalid"))
+        #expect(try await h.state().vms["hello"]?.spec["memory"] == .string("256mib"))
+
+        await h.source.commit("c3", Harness.quickstart(cpus: 2))
+        let fixed = await h.settle()
+        #expect(fixed.appliedCommit == "c3")
+        #expect(fixed.refusal == nil)
+        #expect(!h.syncStatus().contains("Mallory"))
+        #expect(try await h.state().vms["hello"]?.spec["cpus"] == .int(2))
+    }
+
+    @Test("a new token runs the build again; numbers rise; keepResults prunes the oldest with its files")
+    func tokenAndPrune() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.source.commit("c1", Harness.quickstart(token: "1", keep: 2))
+        _ = await h.settle()
+        for (i, token) in ["2", "3"].enumerated() {
+            await h.source.commit("c\(i + 2)", Harness.quickstart(token: token, keep: 2))
+            _ = await h.settle()
+        }
+        let state = try await h.state()
+        #expect(state.executions["busybox"]?.map(\.buildNumber) == [2, 3])
+        #expect(!FileManager.default.fileExists(atPath: h.paths.artifacts(build: "busybox", number: 1)))
+        #expect(FileManager.default.fileExists(atPath: h.paths.artifacts(build: "busybox", number: 3)))
+        #expect(state.images["busybox"]?.path?.contains("/3/") == true)
+        #expect(await h.vms.calls == ["provision hello", "destroy hello", "provision hello", "destroy hello", "provision hello"])
+    }
+
+    @Test("a deleted build's files wait in the tombstone area; a revert within the grace restores it without a rebuild")
+    func tombstoneRevert() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        let files = Harness.quickstart().merging(["other.yaml": Specs.build("other")]) { $1 }
+        await h.source.commit("c1", files)
+        _ = await h.settle()
+        let artifacts = h.paths.artifacts(build: "other", number: 1)
+        #expect(FileManager.default.fileExists(atPath: artifacts))
+        var without = files
+        without["other.yaml"] = nil
+        await h.source.commit("c2", without)
+        _ = await h.settle()
+        #expect(!FileManager.default.fileExists(atPath: artifacts))
+        #expect(try await h.state().tombstones.count == 1)
+        #expect(h.status(.imageBuild, "other") == nil)
+
+        await h.source.commit("c3", files)
+        let report = await h.settle()
+        #expect(report.allReady)
+        #expect(FileManager.default.fileExists(atPath: artifacts))
+        #expect(try await h.state().tombstones.isEmpty)
+        #expect(await h.builds.started.filter { $0.hasPrefix("other") } == ["other#1"])
+    }
+
+    @Test("past the prune grace the tombstone's files are purged")
+    func purge() async throws {
+        let h = try Harness(options: ReconcilerOptions(pruneGrace: 0, baseBackoff: 0.05))
+        defer { h.remove() }
+        let files = Harness.quickstart().merging(["other.yaml": Specs.build("other")]) { $1 }
+        await h.source.commit("c1", files)
+        _ = await h.settle()
+        var without = files
+        without["other.yaml"] = nil
+        await h.source.commit("c2", without)
+        _ = await h.settle()
+        #expect(try await h.state().tombstones.isEmpty)
+        let left = try FileManager.default.contentsOfDirectory(atPath: h.paths.tombstones)
+        #expect(left.isEmpty, "\(left)")
+    }
+
+    @Test("a plan over the deletion budget is refused and reported, unless the commit says Kiln-Allow-Destructive")
+    func destructive() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        var files = Harness.quickstart()
+        for i in 0..<8 { files["img\(i).yaml"] = Specs.image("catalog\(i)") }
+        await h.source.commit("c1", files)
+        _ = await h.settle()
+        await h.source.commit("c2", Harness.quickstart(), message: "drop the catalog")
+        let refused = await h.reconciler.pass()
+        #expect(refused.refusal == .destructive)
+        #expect(refused.refusalDeletions.contains("Image/catalog0"))
+        #expect(h.syncStatus().contains("reason: destructive"))
+        #expect(try await h.state().images.count == 9)
+
+        await h.source.commit("c3", Harness.quickstart(), message: "drop the catalog\n\nKiln-Allow-Destructive: true")
+        let applied = await h.settle()
+        #expect(applied.appliedCommit == "c3" && applied.refusal == nil)
+        #expect(try await h.state().images.count == 1)
+    }
+
+    @Test("one failing object does not stop the others; it is retried with backoff and recovers")
+    func isolationAndRetry() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        var files = Harness.quickstart()
+        files["vm2.yaml"] = Specs.vm("second", image: "busybox")
+        await h.vms.fail("hello", "qemu exploded")
+        await h.source.commit("c1", files)
+        var failing = await h.reconciler.pass()
+        let deadline = Date().addingTimeInterval(15)
+        while await h.vms.calls.filter({ $0 == "provision hello" }).count < 2, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            failing = await h.reconciler.pass()
+        }
+        #expect(failing.objects[ObjectKey(.virtualMachine, "second")]?.ready == true)
+        #expect(failing.objects[ObjectKey(.virtualMachine, "hello")]?.ready == false)
+        #expect(h.status(.virtualMachine, "hello")?.contains("qemu exploded") == true)
+        #expect(h.status(.virtualMachine, "hello")?.contains("RetryScheduled") == true)
+        let attempts = await h.vms.calls.filter { $0 == "provision hello" }.count
+        #expect(attempts >= 2)
+
+        await h.vms.fail("hello", nil)
+        let recovered = await h.settle()
+        #expect(recovered.allReady)
+    }
+
+    @Test("an execution whose process died with Kiln is marked interrupted and runs again under a new number")
+    func interrupted() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.builds.behave("busybox", .hang)
+        await h.source.commit("c1", Harness.quickstart())
+        _ = await h.reconciler.pass()
+        await h.builds.forgetRunning()
+        await h.builds.behave("busybox", .succeed)
+        let report = await h.settle()
+        let executions = try await h.state().executions["busybox"] ?? []
+        #expect(executions.map(\.buildNumber) == [1, 2])
+        #expect(executions.first?.interrupted == true)
+        #expect(executions.first?.errorMessage?.contains("interrupted") == true)
+        #expect(report.allReady)
+    }
+
+    @Test("suspend stops new work for that object only")
+    func suspend() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.source.commit("c1", Harness.quickstart())
+        _ = await h.settle()
+        var files = Harness.quickstart(token: "2")
+        files["builds.yaml"] = Specs.build("busybox", token: "2", keep: 2, suspend: true)
+        await h.source.commit("c2", files)
+        _ = await h.settle()
+        #expect(await h.builds.started == ["busybox#1"])
+        #expect(h.status(.imageBuild, "busybox")?.contains("reason: Suspended") == true)
+    }
+
+    @Test("a transition time changes only when a condition's status changes")
+    func transitionTimes() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.source.commit("c1", Harness.quickstart())
+        _ = await h.settle()
+        let first = try #require(try await h.state().builds["busybox"]?.status.condition(.ready))
+        try await Task.sleep(for: .milliseconds(1100))
+        await h.source.commit("c2", Harness.quickstart().merging(["x.yaml": Specs.image("x")]) { $1 })
+        _ = await h.settle()
+        let second = try #require(try await h.state().builds["busybox"]?.status.condition(.ready))
+        #expect(first.lastTransitionTime == second.lastTransitionTime)
+        #expect(second.status)
+    }
+
+    @Test("only one Kiln owns a data dir")
+    func lock() throws {
+        let h = try Harness()
+        defer { h.remove() }
+        let first = try DataDirLock(paths: h.paths)
+        #expect(throws: DataDirLockError.self) { try DataDirLock(paths: h.paths) }
+        do {
+            _ = try DataDirLock(paths: h.paths)
+        } catch {
+            #expect("\(error)".contains("another Kiln (pid \(getpid())) owns the data dir"))
+        }
+        _ = first
+    }
+
+    @Test("when the source cannot be read, the applied state stays and the error is reported")
+    func sourceDown() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.source.commit("c1", Harness.quickstart())
+        _ = await h.settle()
+        await h.source.failPolls(RecordingDriverError(message: "remote hung up"))
+        let report = await h.reconciler.pass()
+        #expect(report.sourceError?.contains("remote hung up") == true)
+        #expect(report.appliedCommit == "c1")
+        #expect(try await h.state().builds.count == 1)
+    }
+}
