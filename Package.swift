@@ -86,6 +86,7 @@ let package = Package(
             dependencies: [
                 "KilnSpec", "KilnSource", "KilnCatalog", "KilnReconciler", "KilnBuilder",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: strict
         ),

@@ -1,11 +1,12 @@
 import ArgumentParser
+import KilnSpec
 
 /// Where the specs are: a repository and the spec root inside it.
 struct RepoOptions: ParsableArguments {
-    @Option(name: .long, help: "The repository: a folder, a work tree, a bare repository or (plan, sync, serve) a URL.")
+    @Option(name: .long, help: "The repository: a folder, a work tree, a bare repository, or (plan, sync, serve) a file://, https:// or ssh:// URL.")
     var repo: String = "."
 
-    @Option(name: .long, help: "The spec root inside the repository; script paths in specs are relative to it.")
+    @Option(name: .long, help: "The spec root inside the repository; paths in specs are relative to it.")
     var path: String = ""
 
     /// The spec root without leading, trailing or doubled slashes, or a usage error.
@@ -19,7 +20,21 @@ struct RepoOptions: ParsableArguments {
     }
 }
 
-/// A format option shared by commands that print results.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, markdown, table, yaml
+/// A repository followed on a branch, with Kiln's data dir.
+struct SourceOptions: ParsableArguments {
+    @OptionGroup var repo: RepoOptions
+
+    @Option(help: "The branch to follow (default: the repository's HEAD, or the remote's default branch).")
+    var branch: String?
+
+    @Option(name: .customLong("data-dir"), help: "Kiln's data dir: catalog, status files, artifacts, mirrors.")
+    var dataDir: String = "./.kiln"
+}
+
+/// Durations on the command line: 30s, 10m, 1h30m.
+extension SpecDuration: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard case .success(let value) = SpecDuration.parse(argument) else { return nil }
+        self = value
+    }
 }

@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import KilnCatalog
+import KilnReconciler
+import KilnSpec
+
+/// `kiln get`: reads the catalog.
+struct Get: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show builds, executions, images or VMs from the catalog.",
+        discussion: "kiln get executions NAME lists one build's executions.")
+
+    enum What: String, ExpressibleByArgument, CaseIterable {
+        case builds, executions, images, vms
+    }
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json, yaml
+    }
+
+    @Argument(help: "builds, executions, images or vms.")
+    var what: What
+
+    @Argument(help: "An object's name (for executions: the build's).")
+    var name: String?
+
+    @Option(name: .customLong("data-dir"), help: "Kiln's data dir.")
+    var dataDir: String = "./.kiln"
+
+    @Option(name: .shortAndLong, help: "table, json or yaml.")
+    var output: Format = .table
+
+    func validate() throws {
+        if what == .executions, name == nil { throw ValidationError("kiln get executions needs a build's name") }
+    }
+
+    func run() async throws {
+        let paths = DataPaths(root: dataDir)
+        guard FileManager.default.fileExists(atPath: paths.catalog) else {
+            throw ValidationError("no catalog in \(paths.root) (run kiln sync first, or give --data-dir)")
+        }
+        let catalog = try SQLiteCatalog(path: paths.catalog)
+        let state = try await catalog.state()
+        let documents: [[(String, SpecValue)]]
+        switch what {
+        case .builds:
+            documents = try select(state.builds, "ImageBuild").map { StatusDocument.build($0, state: state, notes: []) }
+        case .images:
+            documents = try select(state.images, "Image").map { StatusDocument.image($0, notes: []) }
+        case .vms:
+            documents = try select(state.vms, "VirtualMachine").map { StatusDocument.vm($0, notes: []) }
+        case .executions:
+            guard state.builds[name!] != nil else { throw NotFound(what: "ImageBuild \(name!)") }
+            documents = (state.executions[name!] ?? []).reversed().map { e in
+                guard case .object(let fields) = StatusDocument.execution(e, images: state.virtualImages[e.id ?? -1] ?? []) else { return [] }
+                return fields.keys.sorted().map { ($0, fields[$0]!) }
+            }
+        }
+        switch output {
+        case .json:
+            let values = documents.map { SpecValue.object(Dictionary(uniqueKeysWithValues: $0)) }
+            Output.out((name != nil && what != .executions ? values.first ?? .null : .list(values)).prettyJSON)
+        case .yaml:
+            Output.out(documents.map(YAMLText.document).joined(separator: "---\n"), terminator: "")
+        case .table:
+            Output.out(Table.render(what, documents))
+        }
+    }
+
+    func select<R>(_ records: [String: R], _ kind: String) throws -> [R] {
+        if let name {
+            guard let record = records[name] else { throw NotFound(what: "\(kind) \(name)") }
+            return [record]
+        }
+        return records.keys.sorted().map { records[$0]! }
+    }
+
+    struct NotFound: Error, CustomStringConvertible {
+        var what: String
+        var description: String { "no \(what) in the catalog" }
+    }
+}
+
+/// Plain-text tables for `kiln get`.
+enum Table {
+    static func render(_ what: Get.What, _ documents: [[(String, SpecValue)]]) -> String {
+        func field(_ d: [(String, SpecValue)], _ key: String) -> SpecValue? { d.first { $0.0 == key }?.1 }
+        func text(_ v: SpecValue?) -> String {
+            switch v {
+            case .string(let s)?: s
+            case .int(let i)?: String(i)
+            case .double(let d)?: String(Int(d))
+            case .bool(let b)?: b ? "true" : "false"
+            default: "-"
+            }
+        }
+        func ready(_ d: [(String, SpecValue)]) -> (String, String) {
+            let condition = field(d, "conditions")?.list?.first
+            return (condition?["status"]?.string == "True" ? "True" : "False", condition?["message"]?.string ?? "")
+        }
+        var rows: [[String]]
+        switch what {
+        case .builds:
+            rows = [["NAME", "EXECUTIONS", "LAST", "STATUS", "READY", "MESSAGE"]] + documents.map { d in
+                let last = field(d, "lastResult")
+                let (r, m) = ready(d)
+                return [text(field(d, "name")), text(field(d, "executionCount")), last?["buildNumber"].map { "#\(text($0))" } ?? "-",
+                        text(last?["status"]), r, m]
+            }
+        case .executions:
+            rows = [["NUMBER", "STATUS", "PERCENT", "MESSAGE", "STARTED", "ENDED", "ERROR"]] + documents.map { d in
+                ["#\(text(field(d, "buildNumber")))", text(field(d, "status")), "\(text(field(d, "statusPercent")))%",
+                 text(field(d, "statusMessage")), text(field(d, "startDate")), text(field(d, "endDate")), text(field(d, "errorMessage"))]
+            }
+        case .images:
+            rows = [["NAME", "STATE", "VERSION", "FORMAT", "READY", "MESSAGE"]] + documents.map { d in
+                let (r, m) = ready(d)
+                return [text(field(d, "name")), text(field(d, "state")), text(field(d, "version")), text(field(d, "format")), r, m]
+            }
+        case .vms:
+            rows = [["NAME", "ID", "STATUS", "IMAGE", "CPUS", "MEMORY", "IP", "READY"]] + documents.map { d in
+                [text(field(d, "name")), text(field(d, "id")), text(field(d, "status")), text(field(d, "image")),
+                 text(field(d, "cpus")), text(field(d, "memory")), text(field(d, "ipAddress")), ready(d).0]
+            }
+        }
+        let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

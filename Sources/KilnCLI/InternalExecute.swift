@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import KilnDrivers
+import Logging
+
+/// `kiln internal-execute`: runs one recorded build execution. Started by Kiln itself, never by hand.
+struct InternalExecute: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "internal-execute", abstract: "Run one recorded build execution (used by Kiln itself).",
+        shouldDisplay: false)
+
+    @Option(name: .customLong("data-dir")) var dataDir: String
+    @Option var execution: Int64
+    @Option var repo: String
+    @Option var branch: String?
+    @Option var path: String = ""
+    @Option(name: .customLong("secrets-dir")) var secretsDir: String?
+
+    func run() async throws {
+        Logs.bootstrap(.info)
+        let code = await ExecutionWorker.run(
+            .init(dataDirectory: dataDir, executionId: execution, repository: repo, branch: branch, specRoot: path,
+                  secretsDirectory: secretsDir),
+            logger: Logger(label: "kiln.worker"))
+        if code != 0 { throw ExitCode(code) }
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import KilnBuilder
+import KilnCatalog
+import KilnPlanner
+import KilnReconciler
+import KilnSource
+import KilnSpec
+
+/// `kiln plan`: what a change (a pull request) would do, for reviewers and CI.
+struct Plan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what moving from one commit to another would do. Exit 0: no changes, 3: changes, 1: --to is invalid.",
+        discussion: """
+            --from defaults to the commit the catalog in --data-dir last applied (or nothing, when there is no catalog);
+            --to defaults to the branch head. Revisions are commit ids (full or abbreviated), branches, tags or HEAD.
+            Without a catalog at --from, --from's state is taken as fully applied (every build run once).
+            """)
+
+    @OptionGroup var source: SourceOptions
+
+    @Option(help: "The base revision.")
+    var from: String?
+
+    @Option(help: "The revision to preview.")
+    var to: String?
+
+    @Option(help: "text, json or markdown.")
+    var format: PlanFormat = .text
+
+    @Option(help: "More deletions than this are flagged DESTRUCTIVE.")
+    var maxDeletions: Int = 5
+
+    @Option(help: "Deleting more than this fraction of a kind (two objects or more) is flagged DESTRUCTIVE.")
+    var maxDeletionFraction: Double = 0.25
+
+    enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json, markdown
+    }
+
+    func run() async throws {
+        let paths = DataPaths(root: source.dataDir)
+        let git = try GitSource(GitSource.Configuration(
+            repository: Wiring.absoluteRepository(source.repo.repo), branch: source.branch,
+            specRoot: try source.repo.specRoot(), dataDirectory: paths.root))
+        let head = try await git.poll()
+        let target = try await to.map { try await git.resolve($0) } ?? head
+
+        var catalog: SQLiteCatalog?
+        if FileManager.default.fileExists(atPath: paths.catalog) { catalog = try? SQLiteCatalog(path: paths.catalog) }
+        let applied = try await catalog?.sync().lastAppliedCommit
+        let base = try await from.map { try await git.resolve($0) } ?? applied
+
+        var before = Snapshot.empty
+        if let base {
+            let load = try await git.load(commit: base)
+            guard case .success(let snapshot) = load.result else {
+                throw ValidationError("--from \(base.prefix(12)) is itself invalid (\(load.errors.count) errors); pick a valid base")
+            }
+            before = snapshot
+        }
+        let load = try await git.load(commit: target)
+        guard case .success(let after) = load.result else {
+            invalid(load.revision, load.errors)
+            throw ExitCode.failure
+        }
+        var policy = PlannerPolicy(budget: DeletionBudget(maxObjects: maxDeletions, maxFraction: maxDeletionFraction))
+        var actual: CatalogState?
+        if let catalog, base != nil, base == applied {
+            // The catalog describes --from exactly: use it (real executions, real prunes) with the real tools.
+            actual = try await catalog.state()
+            let versions = (try? await QemuImageBuilder().toolVersions()) ?? [:]
+            policy.toolsFingerprint = versions.keys.sorted().map { "\($0)=\(versions[$0]!)" }.joined(separator: ";")
+        }
+        let preview = ChangePreview.make(from: before, to: after, actual: actual, policy: policy)
+        switch format {
+        case .text: Output.out(PreviewRenderer.text(preview, color: Output.colorful), terminator: "")
+        case .json: Output.out(PreviewRenderer.json(preview).prettyJSON)
+        case .markdown: Output.out(PreviewRenderer.markdown(preview), terminator: "")
+        }
+        if !preview.isEmpty { throw ExitCode(3) }
+    }
+
+    func invalid(_ revision: Revision, _ errors: [SpecError]) {
+        switch format {
+        case .text:
+            for error in errors { Output.err(error.description) }
+            Output.err("invalid: \(revision.shortID) by \(revision.author) has \(errors.count) error\(errors.count == 1 ? "" : "s"); Kiln would refuse it")
+        case .json:
+            Output.out(SpecValue.object([
+                "kilnPlanVersion": .int(1), "valid": .bool(false), "to": .object(["commit": .string(revision.id), "author": .string(revision.author)]),
+                "errors": .list(errors.map { e in .object(["file": .string(e.file), "line": .int(e.line), "column": .int(e.column),
+                                                           "path": .string(e.path), "message": .string(e.message)]) }),
+            ]).prettyJSON)
+        case .markdown:
+            var lines = ["### Kiln plan: `\(revision.shortID)` is invalid", "",
+                         "Kiln would refuse this commit: \(errors.count) error\(errors.count == 1 ? "" : "s").", "", "```"]
+            lines += errors.map(\.description)
+            lines += ["```", ""]
+            Output.out(lines.joined(separator: "\n"), terminator: "")
+        }
+    }
+}

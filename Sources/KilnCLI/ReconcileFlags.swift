@@ -1,0 +1,57 @@
+import ArgumentParser
+import KilnDrivers
+import KilnPlanner
+import KilnReconciler
+import KilnSpec
+
+/// How `sync` and `serve` reconcile.
+struct ReconcileFlags: ParsableArguments {
+    @Flag(help: "Apply a commit even when it deletes more than the deletion budget.")
+    var allowDestructive = false
+
+    @Option(help: "More deletions than this in one commit need --allow-destructive.")
+    var maxDeletions: Int = 5
+
+    @Option(help: "Deleting more than this fraction of a kind (two objects or more) needs --allow-destructive.")
+    var maxDeletionFraction: Double = 0.25
+
+    @Option(help: "How long a deleted object's files wait in the tombstone area, so a revert restores them.")
+    var pruneGrace: SpecDuration = SpecDuration(seconds: 3600)
+
+    @Option(help: "Most actions performed at once.")
+    var concurrency: Int = 4
+
+    @Option(name: .customLong("secrets-dir"), help: "Where {fromFile: NAME} secrets are read (default: <data-dir>/secrets).")
+    var secretsDir: String?
+
+    @Option(name: .customLong("vm-kernel"), help: "A kernel for direct boot of VMs whose images have no boot loader.")
+    var vmKernel: String?
+
+    @Option(name: .customLong("vm-initrd"), help: "The initrd for --vm-kernel.")
+    var vmInitrd: String?
+
+    @Option(name: .customLong("vm-append"), help: "The kernel command line for --vm-kernel.")
+    var vmAppend: String?
+
+    @Option(name: .customLong("vm-bridge"), help: "The host bridge for VMs with networkType: bridged.")
+    var vmBridge: String?
+
+    func validate() throws {
+        guard maxDeletions >= 0 else { throw ValidationError("--max-deletions must not be negative") }
+        guard (0...1).contains(maxDeletionFraction) else { throw ValidationError("--max-deletion-fraction is between 0 and 1") }
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        if vmInitrd != nil || vmAppend != nil, vmKernel == nil {
+            throw ValidationError("--vm-initrd and --vm-append need --vm-kernel")
+        }
+    }
+
+    var options: ReconcilerOptions {
+        ReconcilerOptions(allowDestructive: allowDestructive,
+                          budget: DeletionBudget(maxObjects: maxDeletions, maxFraction: maxDeletionFraction),
+                          pruneGrace: pruneGrace.seconds, maxConcurrency: concurrency)
+    }
+
+    var vmOptions: QemuVMDriver.Options {
+        QemuVMDriver.Options(kernel: vmKernel, initrd: vmInitrd, append: vmAppend, bridge: vmBridge)
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import KilnCatalog
+import KilnDrivers
+import KilnReconciler
+import KilnSource
+import KilnSpec
+import Logging
+
+/// The one place that wires concrete pieces together: git source, catalog, drivers, reconciler.
+struct Wiring {
+    let paths: DataPaths
+    let lock: DataDirLock
+    let catalog: SQLiteCatalog
+    let git: GitSource
+    let reconciler: Reconciler
+
+    init(source: SourceOptions, flags: ReconcileFlags, logger: Logger) async throws {
+        paths = DataPaths(root: source.dataDir)
+        lock = try DataDirLock(paths: paths)
+        try paths.prepare()
+        catalog = try SQLiteCatalog(path: paths.catalog)
+        let repository = Self.absoluteRepository(source.repo.repo)
+        git = try GitSource(GitSource.Configuration(repository: repository, branch: source.branch,
+                                                    specRoot: try source.repo.specRoot(), dataDirectory: paths.root))
+        let builds = ProcessBuildDriver(paths: paths, catalog: catalog, settings: .init(
+            executable: Self.executable, repository: repository, branch: source.branch, secretsDirectory: flags.secretsDir))
+        reconciler = Reconciler(source: GitStateSource(git), catalog: catalog, builds: builds,
+                                vms: QemuVMDriver(options: flags.vmOptions), paths: paths, options: flags.options,
+                                logger: logger)
+        try await reconciler.recover()
+    }
+
+    /// A local repository path made absolute, so build workers find it whatever their working folder; URLs as given.
+    static func absoluteRepository(_ repo: String) -> String {
+        if repo.contains("://") || repo.hasPrefix("/") { return repo }
+        return URL(fileURLWithPath: repo, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            .standardizedFileURL.path
+    }
+
+    /// This `kiln` executable, which build workers run as `kiln internal-execute`.
+    static var executable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}
+
+/// Log lines go to stderr, at the level asked for.
+enum Logs {
+    static func bootstrap(_ level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,155 @@
+import Dispatch
+import Foundation
+import KilnBuilder
+import KilnCatalog
+import KilnReconciler
+import KilnSource
+import KilnSpec
+import Logging
+
+/// The body of `kiln internal-execute`: runs one recorded execution to its end and records the outcome. It holds the
+/// execution's lock while it runs; SIGTERM cancels it cleanly (processes stopped, files removed, status `cancelled`).
+public enum ExecutionWorker {
+    public struct Settings: Sendable {
+        public var dataDirectory: String
+        public var executionId: Int64
+        public var repository: String
+        public var branch: String?
+        public var specRoot: String
+        public var secretsDirectory: String?
+
+        public init(dataDirectory: String, executionId: Int64, repository: String, branch: String?, specRoot: String,
+                    secretsDirectory: String?) {
+            self.dataDirectory = dataDirectory
+            self.executionId = executionId
+            self.repository = repository
+            self.branch = branch
+            self.specRoot = specRoot
+            self.secretsDirectory = secretsDirectory
+        }
+    }
+
+    /// Runs the execution; returns the process exit code.
+    public static func run(_ settings: Settings, logger: Logger) async -> Int32 {
+        let paths = DataPaths(root: settings.dataDirectory)
+        let id = settings.executionId
+        guard let lock = ExecutionLock.acquire(paths, id) else {
+            logger.info("execution \(id) already has a worker")
+            return 0
+        }
+        defer { ExecutionLock.release(lock, paths, id) }
+        do {
+            let catalog = try SQLiteCatalog(path: paths.catalog)
+            guard var execution = try await catalog.execution(id: id), !execution.status.isFinished else { return 0 }
+            execution.status = .running
+            execution.pid = getpid()
+            execution.pidStartTime = ProcessIdentity.startTime(getpid())
+            execution.startDate = execution.startDate ?? Date()
+            execution.statusMessage = "Starting"
+            try await catalog.saveExecution(execution)
+            return await build(execution, catalog: catalog, paths: paths, settings: settings, logger: logger)
+        } catch {
+            logger.error("execution \(id): \(error)")
+            return 1
+        }
+    }
+
+    static func build(_ start: ExecutionRecord, catalog: SQLiteCatalog, paths: DataPaths, settings: Settings,
+                      logger: Logger) async -> Int32 {
+        var execution = start
+        let spec = ImageBuildSpec(execution.spec)
+        let reporter = ProgressWriter(catalog: catalog, execution: execution)
+        let work = Task { () throws -> [BuiltImage] in
+            let source = try GitSource(GitSource.Configuration(
+                repository: settings.repository, branch: settings.branch, specRoot: settings.specRoot,
+                dataDirectory: paths.root))
+            let files = try await source.fileReader(commit: execution.revision)
+            let request = BuildRequest(
+                buildName: execution.buildName, buildNumber: execution.buildNumber, spec: spec,
+                outputName: "\(spec.buildOutputName ?? execution.buildName)-\(execution.buildNumber)", files: files,
+                artifactDirectory: paths.artifacts(build: execution.buildName, number: execution.buildNumber),
+                workDirectory: paths.work(execution: execution.id!), cacheDirectory: paths.downloads,
+                logPath: execution.logPath,
+                secrets: SecretResolver(secretsDirectory: settings.secretsDirectory ?? paths.secrets),
+                hiddenPaths: [paths.root] + (settings.secretsDirectory.map { [$0] } ?? []))
+            return try await QemuImageBuilder(logger: logger).build(request) { progress in
+                Task { await reporter.report(progress) }
+            }
+        }
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGTERM)
+        source.setEventHandler { work.cancel() }
+        source.resume()
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT)
+        interrupt.setEventHandler { work.cancel() }
+        interrupt.resume()
+        defer {
+            source.cancel()
+            interrupt.cancel()
+        }
+
+        let result = await work.result
+        await reporter.stop()
+        execution = (try? await catalog.execution(id: execution.id!)) ?? execution
+        execution.endDate = Date()
+        execution.statusEta = nil
+        switch result {
+        case .success(let built):
+            execution.status = .success
+            execution.statusPercent = 100
+            execution.statusMessage = nil
+            let images = built.map { image in
+                VirtualImageRecord(executionId: execution.id!, buildName: execution.buildName, buildNumber: execution.buildNumber,
+                                   name: image.name, format: image.format, path: image.path, size: image.size,
+                                   sha256: image.sha256, createdAt: Date())
+            }
+            do { try await catalog.finishExecution(execution, images: images) } catch {
+                logger.error("cannot record the outcome: \(error)")
+                return 1
+            }
+            return 0
+        case .failure(let error):
+            let cancelled = work.isCancelled || (error as? BuildError).map { if case .cancelled = $0 { true } else { false } } == true
+            execution.status = cancelled ? .cancelled : .failed
+            execution.statusMessage = cancelled ? "Cancelled" : "Failed"
+            execution.errorMessage = cancelled ? nil : "\(error)"
+            try? await catalog.saveExecution(execution)
+            return cancelled ? 0 : 1
+        }
+    }
+}
+
+/// Writes progress to the catalog at most every half second (and at every new phase), with an ETA from earlier
+/// executions' durations.
+actor ProgressWriter {
+    let catalog: SQLiteCatalog
+    var execution: ExecutionRecord
+    let estimate: Double?
+    let started = Date()
+    var lastWrite = Date.distantPast
+    var stopped = false
+
+    init(catalog: SQLiteCatalog, execution: ExecutionRecord) {
+        self.catalog = catalog
+        self.execution = execution
+        estimate = execution.statusEta
+    }
+
+    func report(_ progress: BuildProgress) async {
+        guard !stopped else { return }
+        let newPhase = progress.statusMessage != execution.statusMessage
+        execution.statusMessage = progress.statusMessage
+        execution.statusPercent = max(execution.statusPercent, progress.statusPercent)
+        if let estimate { execution.statusEta = max(0, estimate - Date().timeIntervalSince(started)) }
+        guard newPhase || Date().timeIntervalSince(lastWrite) > 0.5 else { return }
+        lastWrite = Date()
+        guard var current = try? await catalog.execution(id: execution.id!), !current.status.isFinished else { return }
+        current.statusMessage = execution.statusMessage
+        current.statusPercent = execution.statusPercent
+        current.statusEta = execution.statusEta
+        try? await catalog.saveExecution(current)
+    }
+
+    func stop() { stopped = true }
+}

@@ -1,0 +1,34 @@
+import KilnReconciler
+import KilnSource
+import KilnSpec
+
+/// The reconciler's desired-state source over a git repository.
+public struct GitStateSource: DesiredStateSource {
+    public let git: GitSource
+    public let origin: SourceOrigin
+
+    public init(_ git: GitSource) {
+        self.git = git
+        origin = SourceOrigin(repository: git.location.display, branch: git.branch ?? "HEAD", specRoot: git.specRoot)
+    }
+
+    public func poll() async throws -> String {
+        try await git.poll()
+    }
+
+    public func load(commit: String) async -> SourceLoad {
+        do {
+            let load = try await git.load(commit: commit)
+            return SourceLoad(revision: load.revision, result: load.result)
+        } catch {
+            let revision = (try? await git.revision(of: commit)) ?? Revision(id: commit, author: "")
+            return SourceLoad(revision: revision, result: .failure(.init(errors: [
+                SpecError(file: git.specRoot.isEmpty ? "." : git.specRoot, line: 1, column: 1, message: "\(error)"),
+            ])))
+        }
+    }
+
+    public func fileReader(commit: String) async throws -> any SpecFileReader {
+        try await git.fileReader(commit: commit)
+    }
+}

@@ -1,0 +1,17 @@
+import Hummingbird
+import KilnSpec
+
+/// JSON bodies with sorted keys, so equal state gives equal bytes.
+enum JSONResponse {
+    static func make(_ value: SpecValue, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.prettyJSON + "\n")))
+    }
+
+    /// An error in the VM builder service's shape: `{"code": "...", "message": "..."}`.
+    static func error(_ code: String, _ message: String, status: HTTPResponse.Status) -> Response {
+        make(.object(["code": .string(code), "message": .string(message)]), status: status)
+    }
+}
