@@ -75,14 +75,14 @@ struct SpecLoader {
 
         var state: Base
         let strategy: GitLoad.Stats.Strategy
-        let changes: [GitDiff.Change]
+        let changes: [TreeDiff.Change]
         if let previous = base.take(), let oldTree = try repository.tree(previous.treeID) {
             state = previous
-            changes = try repository.diff(from: oldTree, to: specTree).changes
+            changes = try TreeDiff.changes(from: oldTree, to: specTree, in: repository)
             strategy = .diff
         } else {
             state = Base(treeID: specTree.id)
-            changes = try Self.walk(specTree, in: repository)
+            changes = try TreeDiff.changes(from: nil, to: specTree, in: repository)
             strategy = .walk
         }
         state.treeID = specTree.id
@@ -215,24 +215,6 @@ struct SpecLoader {
             if total > limits.maxTotalBytes { return path }
         }
         return nil
-    }
-
-    /// Every entry under `tree` as additions, without reading any blob.
-    private static func walk(_ tree: GitTree, in repository: GitRepository) throws(GitSourceError) -> [GitDiff.Change] {
-        var out: [GitDiff.Change] = []
-        func visit(_ tree: GitTree, prefix: String) throws(GitSourceError) {
-            for i in 0..<tree.count {
-                let entry = tree.entry(at: i)
-                let path = prefix.isEmpty ? entry.name : prefix + "/" + entry.name
-                if EntryMode(entry.mode) == .folder {
-                    if let subtree = try repository.tree(entry.id) { try visit(subtree, prefix: path) }
-                } else {
-                    out.append(GitDiff.Change(old: nil, new: GitDiff.Side(path: path, mode: entry.mode, id: entry.id)))
-                }
-            }
-        }
-        try visit(tree, prefix: "")
-        return out
     }
 }
 

@@ -106,14 +106,4 @@ final class GitRepository {
         try check(code, "look up \(hex)")
         return GitObject(out!)
     }
-
-    /// The changes between two trees, without reading any blob.
-    func diff(from old: GitTree, to new: GitTree) throws(GitSourceError) -> GitDiff {
-        var options = git_diff_options()
-        try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "set up a diff")
-        options.flags = GIT_DIFF_SKIP_BINARY_CHECK.rawValue | GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
-        var out: OpaquePointer?
-        try check(git_diff_tree_to_tree(&out, pointer, old.pointer, new.pointer, &options), "diff two trees")
-        return GitDiff(out!)
-    }
 }
