@@ -14,6 +14,8 @@ struct SpecRepositoryGenerator {
         var blobs: [String]
         var changedBlobs: [String]
         var bytes: Int
+        /// The first commit's files, path and content.
+        var files: [(path: String, text: String)]
     }
 
     func generate(in path: String) throws -> Output {
@@ -23,7 +25,9 @@ struct SpecRepositoryGenerator {
         let vms = max(1, files - builds - images)
         var stream = Data()
         var bytes = 0
+        var first: [(path: String, text: String)] = []
         func add(_ file: String, _ text: String) {
+            if first.count < files + 20 { first.append((file, text)) }
             let data = Data(text.utf8)
             bytes += file.hasSuffix(".yaml") ? data.count : 0
             stream.append(Data("M 100644 inline \(file)\ndata \(data.count)\n".utf8))
@@ -50,7 +54,7 @@ struct SpecRepositoryGenerator {
             try Shell.text(["git", "-C", path, "diff-tree", "--no-commit-id", "-r", "--format=", commit])
                 .split(separator: " ")[3].description
         }
-        return Output(path: path, commits: commits, blobs: blobs, changedBlobs: changed, bytes: bytes)
+        return Output(path: path, commits: commits, blobs: blobs, changedBlobs: changed, bytes: bytes, files: first)
     }
 
     static func path(_ kind: String, _ i: Int) -> String {
