@@ -36,6 +36,9 @@ struct GitSourceRevisionTests {
             #expect(try await h.source.resolve(text) == expected, "\(text)")
         }
         #expect(try await h.source.revision(of: "v1").message == "first\n")
+        let byTagObject = try await h.source.load(commit: try h.repo.revParse("v2"))
+        #expect(byTagObject.revision.id == h.second)
+        #expect(try await h.source.load(commit: "feature").revision.id == h.first)
     }
 
     @Test(arguments: [":/second", "main:vms/web-1.yaml", "HEAD@{1}", "main@{yesterday}", "@", "main^", "main~1",
@@ -110,6 +113,21 @@ struct GitSourceRevisionTests {
         } catch {
             guard case .repositoryNotFound = error else { throw error }
             #expect(error.description.contains("is not a git repository"))
+        }
+    }
+
+    @Test(.enabled(if: getuid() == 0, "needs root to give the repository to another user"))
+    func aRepositoryOfAnotherUserIsExplained() throws {
+        let repo = try TestRepository()
+        try repo.commit("empty")
+        try TestRepository.run(["chown", "-R", "nobody", repo.path])
+        defer { _ = try? TestRepository.run(["chown", "-R", "root", repo.path]) }
+        do {
+            _ = try GitSource(.init(repository: repo.path))
+            Issue.record("expected an error")
+        } catch {
+            guard case .repositoryNotOwned = error else { throw error }
+            #expect(error.description.contains("belongs to another user"))
         }
     }
 }

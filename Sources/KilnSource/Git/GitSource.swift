@@ -76,40 +76,38 @@ public actor GitSource {
     /// commit, a diff against the last loaded one and a parse of the spec files it changed. Throws only when git
     /// cannot be read (a missing commit, a corrupt object); an invalid spec root is a load with errors.
     public func load(commit: String) throws(GitSourceError) -> GitLoad {
-        let id = try commitID(exact: commit)
-        if let last, last.commit == id {
-            var load = last.load
-            load.stats = .init(strategy: .sameCommit, specFiles: load.stats.specFiles, reused: load.stats.specFiles)
-            return load
-        }
-        guard let object = try repository.commit(id) else {
-            throw .revisionNotFound(commit, repository: location.display)
-        }
+        if let last, ObjectID(hex: commit) == last.commit { return cached(last.load) }
+        let object = try commitObject(commit)
+        if let last, last.commit == object.id { return cached(last.load) }
         let load = try loader.load(object, repository: repository, odb: odb)
-        last = (id, load)
+        last = (object.id, load)
         return load
     }
 
     /// Who made `commit`, when, and its full message.
     public func revision(of commit: String) throws(GitSourceError) -> Revision {
-        let id = try commitID(exact: commit)
-        guard let object = try repository.commit(id) else {
-            throw .revisionNotFound(commit, repository: location.display)
-        }
-        return object.revision
+        try commitObject(commit).revision
     }
 
     /// A reader of the files under the spec root of `commit`, for builds.
     public func fileReader(commit: String) throws(GitSourceError) -> GitFileReader {
-        let id = try commitID(exact: commit)
-        guard try repository.commit(id) != nil else { throw .revisionNotFound(commit, repository: location.display) }
-        return GitFileReader(gitDirectory: gitDirectory, commit: id.hex, specRoot: specRoot,
-                             maxBytes: configuration.maxReadBytes)
+        GitFileReader(gitDirectory: gitDirectory, commit: try commitObject(commit).id.hex, specRoot: specRoot,
+                      maxBytes: configuration.maxReadBytes)
     }
 
-    /// A full commit id as given (the common case, from ``poll()``), or whatever ``resolve(_:)`` makes of the text.
-    private func commitID(exact text: String) throws(GitSourceError) -> ObjectID {
-        if let id = ObjectID(hex: text) { return id }
-        return try commitID(resolving: text)
+    private func cached(_ load: GitLoad) -> GitLoad {
+        var load = load
+        load.stats = .init(strategy: .sameCommit, specFiles: load.stats.specFiles, reused: load.stats.specFiles)
+        return load
+    }
+
+    /// The commit a full commit id names (the common case, from ``poll()``), or whatever ``resolve(_:)`` makes of
+    /// the text (an annotated tag's id, a branch …).
+    private func commitObject(_ text: String) throws(GitSourceError) -> GitCommit {
+        if let id = ObjectID(hex: text), let commit = try repository.commit(id) { return commit }
+        guard let commit = try repository.commit(try commitID(resolving: text)) else {
+            throw .revisionNotFound(text, repository: location.display)
+        }
+        return commit
     }
 }

@@ -7,7 +7,7 @@ public enum GitSourceError: Error, Sendable, CustomStringConvertible {
     /// libgit2 refused an operation; `message` is libgit2's own (`git_error_last`), passwords masked.
     case libgit2(operation: String, code: Int32, message: String)
     case repositoryNotFound(repository: String)
-    case repositoryNotOwned(repository: String, message: String)
+    case repositoryNotOwned(repository: String)
     case invalidSpecRoot(String)
     case invalidBranch(String)
     case invalidRepository(String, reason: String)
@@ -34,8 +34,8 @@ public enum GitSourceError: Error, Sendable, CustomStringConvertible {
             "git: \(operation) failed: \(message) (libgit2 error \(code))"
         case .repositoryNotFound(let repository):
             "\(repository) is not a git repository (give --repo a work tree, a bare repository or a URL)"
-        case .repositoryNotOwned(let repository, let message):
-            "\(repository) belongs to another user, so libgit2 refuses to open it (\(message)); run Kiln as the repository's owner, or add it to safe.directory in that user's git config"
+        case .repositoryNotOwned(let repository):
+            "\(repository) belongs to another user, so libgit2 refuses to open it; run Kiln as the repository's owner, or list the repository under safe.directory in the git config of the user running Kiln"
         case .invalidSpecRoot(let root):
             "\(root) is not a folder path inside the repository (write it relative to the repository root, without '..')"
         case .invalidBranch(let branch):

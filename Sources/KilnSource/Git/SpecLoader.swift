@@ -43,24 +43,12 @@ struct SpecLoader {
         self.limits = limits
     }
 
-    /// The index of the last loaded spec root, for tests.
-    var index: SpecIndex? { base?.index }
-
     mutating func load(_ commit: GitCommit, repository: GitRepository, odb: GitODB) throws(GitSourceError) -> GitLoad {
         let revision = commit.revision
-        let rootTree = try commit.tree()
         let specTree: GitTree
-        switch specRoot.isEmpty ? .folder(rootTree) : try TreePath.find(specRoot, from: rootTree, in: repository) {
-        case .folder(let tree):
-            specTree = tree
-        case .file:
-            return refused(revision, "the spec root is a file, not a folder, in commit \(revision.shortID) (check --path)")
-        case .notFound:
-            return refused(revision, "the spec root does not exist in commit \(revision.shortID) (check --path and --branch)")
-        case .symlink(let at):
-            return refused(revision, "the spec root is a symlink (\(at)) in commit \(revision.shortID); Kiln never follows symlinks")
-        case .submodule(let at):
-            return refused(revision, "the spec root is in a submodule (\(at)) in commit \(revision.shortID); Kiln never reads submodules")
+        switch try specRootTree(of: commit, in: repository) {
+        case .success(let tree): specTree = tree
+        case .failure(let refusal): return refused(revision, refusal.message)
         }
 
         if let base, base.treeID == specTree.id {
@@ -69,8 +57,8 @@ struct SpecLoader {
                 snapshot.revision = revision
                 result = .success(snapshot)
             }
-            return GitLoad(revision: revision, result: result, stats: .init(strategy: .sameTree, specFiles: base.regularFiles,
-                                                                            reused: base.regularFiles))
+            return GitLoad(revision: revision, result: result,
+                           stats: .init(strategy: .sameTree, specFiles: base.regularFiles, reused: base.regularFiles))
         }
 
         var state: Base
@@ -86,66 +74,20 @@ struct SpecLoader {
             strategy = .walk
         }
         state.treeID = specTree.id
-        var pending: [(path: String, entry: SpecIndex.Entry)] = []
-        for change in changes {
-            guard let old = change.old else { continue }
-            state.index.remove(old.path)
-            if let file = state.specFiles.removeValue(forKey: old.path), file.isRegular {
-                state.regularFiles -= 1
-                state.totalBytes -= file.size
-                remember(file, at: old.path, keeping: state.specFiles.count)
-            }
-        }
-        for change in changes {
-            guard let new = change.new else { continue }
-            let entry = SpecIndex.Entry(mode: EntryMode(new.mode), id: new.id)
-            state.index.insert(new.path, entry)
-            if Self.isSpecPath(new.path), entry.mode != .folder { pending.append((new.path, entry)) }
-        }
+        let pending = apply(changes, to: &state)
 
         let pendingFiles = pending.count(where: { $0.entry.mode.isFile })
         state.regularFiles += pendingFiles
         if state.regularFiles > limits.maxFiles {
-            let path = Self.nth(limits.maxFiles, of: state.index.entries.filter { Self.isSpecPath($0.key) && $0.value.mode.isFile }.keys)
-            return refused(revision, file: path, strategy: strategy,
+            let specPaths = state.index.entries.filter { Self.isSpecPath($0.key) && $0.value.mode.isFile }.keys
+            return refused(revision, file: Self.nth(limits.maxFiles, of: specPaths), strategy: strategy,
                            "more than \(limits.maxFiles) spec files under the spec root; split the repository")
         }
-
-        var toParse: [(path: String, id: ObjectID, size: Int)] = []
-        var reused = 0
-        for (path, entry) in pending {
-            let shown = display(path)
-            switch entry.mode {
-            case .symlink:
-                state.specFiles[path] = SpecFile(id: entry.id, size: 0, parsed: Self.unreadable(shown,
-                    "is a symlink; Kiln never follows symlinks in a spec repository (commit the file itself)"), isRegular: false)
-            case .submodule:
-                state.specFiles[path] = SpecFile(id: entry.id, size: 0, parsed: Self.unreadable(shown,
-                    "is a submodule; Kiln never reads submodules (commit the file itself)"), isRegular: false)
-            case .file, .executable, .folder:
-                if let parsed = recent.removeValue(forKey: CacheKey(id: entry.id, path: path)) {
-                    state.specFiles[path] = SpecFile(id: entry.id, size: parsed.size, parsed: parsed, isRegular: true)
-                    state.totalBytes += parsed.size
-                    reused += 1
-                    continue
-                }
-                let size = try odb.header(entry.id).size
-                state.totalBytes += size
-                if size > limits.yaml.maxFileBytes {
-                    var parsed = Self.unreadable(shown,
-                        "file is \(size) bytes, over the limit of \(limits.yaml.maxFileBytes) bytes per spec file; split it into smaller files")
-                    parsed.size = size
-                    state.specFiles[path] = SpecFile(id: entry.id, size: size, parsed: parsed, isRegular: true)
-                } else {
-                    toParse.append((path, entry.id, size))
-                }
-            }
-        }
+        let (toParse, reused) = try prepare(pending, into: &state, odb: odb)
         if state.totalBytes > limits.maxTotalBytes {
-            let path = try firstPathOverTotal(state, odb: odb)
-            return refused(revision, file: path, strategy: strategy, "spec files add up to more than \(limits.maxTotalBytes) bytes; split the repository")
+            return refused(revision, file: try firstPathOverTotal(state, odb: odb), strategy: strategy,
+                           "spec files add up to more than \(limits.maxTotalBytes) bytes; split the repository")
         }
-
         for (path, id, size) in toParse {
             let bytes = try repository.blob(id).bytes
             let parsed = DocumentParser.parse(path: display(path), bytes: bytes, limits: limits.yaml)
@@ -158,6 +100,86 @@ struct SpecLoader {
                                   parsed: toParse.count, reused: state.regularFiles - pendingFiles + reused)
         base = state
         return GitLoad(revision: revision, result: state.result, stats: stats)
+    }
+
+    private struct Refusal: Error {
+        var message: String
+    }
+
+    /// The tree of the spec root, or why the commit has none.
+    private func specRootTree(of commit: GitCommit, in repository: GitRepository) throws(GitSourceError) -> Result<GitTree, Refusal> {
+        let root = try commit.tree()
+        if specRoot.isEmpty { return .success(root) }
+        let id = commit.id.hex.prefix(12)
+        switch try TreePath.find(specRoot, from: root, in: repository) {
+        case .folder(let tree): return .success(tree)
+        case .file: return .failure(Refusal(message: "the spec root is a file, not a folder, in commit \(id) (check --path)"))
+        case .notFound:
+            return .failure(Refusal(message: "the spec root does not exist in commit \(id) (check --path and --branch)"))
+        case .symlink(let at):
+            return .failure(Refusal(message: "the spec root is a symlink (\(at)) in commit \(id); Kiln never follows symlinks"))
+        case .submodule(let at):
+            return .failure(Refusal(message: "the spec root is in a submodule (\(at)) in commit \(id); Kiln never reads submodules"))
+        }
+    }
+
+    /// Updates the index from `changes` and forgets the spec files they removed; returns the spec paths added or
+    /// changed, still to be read.
+    private mutating func apply(_ changes: [TreeDiff.Change], to state: inout Base) -> [(path: String, entry: SpecIndex.Entry)] {
+        for change in changes {
+            guard let old = change.old else { continue }
+            state.index.remove(old.path)
+            if let file = state.specFiles.removeValue(forKey: old.path), file.isRegular {
+                state.regularFiles -= 1
+                state.totalBytes -= file.size
+                remember(file, at: old.path, keeping: state.specFiles.count)
+            }
+        }
+        var pending: [(path: String, entry: SpecIndex.Entry)] = []
+        for change in changes {
+            guard let new = change.new else { continue }
+            let entry = SpecIndex.Entry(mode: EntryMode(new.mode), id: new.id)
+            state.index.insert(new.path, entry)
+            if Self.isSpecPath(new.path) { pending.append((new.path, entry)) }
+        }
+        return pending
+    }
+
+    /// Settles every pending spec path that needs no parse — a symlink or submodule (refused), a parse kept from an
+    /// earlier commit, a blob over the per-file cap (refused from its header, never inflated) — and counts sizes;
+    /// returns the blobs left to read and parse, and how many parses were reused.
+    private mutating func prepare(_ pending: [(path: String, entry: SpecIndex.Entry)], into state: inout Base,
+                                  odb: GitODB) throws(GitSourceError) -> ([(path: String, id: ObjectID, size: Int)], Int) {
+        var toParse: [(path: String, id: ObjectID, size: Int)] = []
+        var reused = 0
+        for (path, entry) in pending {
+            switch entry.mode {
+            case .symlink:
+                state.specFiles[path] = SpecFile(id: entry.id, size: 0, parsed: Self.unreadable(display(path),
+                    "is a symlink; Kiln never follows symlinks in a spec repository (commit the file itself)"), isRegular: false)
+            case .submodule:
+                state.specFiles[path] = SpecFile(id: entry.id, size: 0, parsed: Self.unreadable(display(path),
+                    "is a submodule; Kiln never reads submodules (commit the file itself)"), isRegular: false)
+            case .file, .executable, .folder:
+                if let parsed = recent.removeValue(forKey: CacheKey(id: entry.id, path: path)) {
+                    state.specFiles[path] = SpecFile(id: entry.id, size: parsed.size, parsed: parsed, isRegular: true)
+                    state.totalBytes += parsed.size
+                    reused += 1
+                    continue
+                }
+                let size = try odb.header(entry.id).size
+                state.totalBytes += size
+                guard size <= limits.yaml.maxFileBytes else {
+                    var parsed = Self.unreadable(display(path),
+                        "file is \(size) bytes, over the limit of \(limits.yaml.maxFileBytes) bytes per spec file; split it into smaller files")
+                    parsed.size = size
+                    state.specFiles[path] = SpecFile(id: entry.id, size: size, parsed: parsed, isRegular: true)
+                    continue
+                }
+                toParse.append((path, entry.id, size))
+            }
+        }
+        return (toParse, reused)
     }
 
     /// Whether a path under the spec root is where a spec file may be: `*.yaml` or `*.yml`, with no file or folder

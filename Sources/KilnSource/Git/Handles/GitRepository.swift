@@ -16,10 +16,11 @@ final class GitRepository {
         Libgit2.ensureInitialized()
         var out: OpaquePointer?
         let code = git_repository_open_ext(&out, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil)
-        if code == GIT_ENOTFOUND.rawValue { throw .repositoryNotFound(repository: display) }
-        if code == GIT_EOWNER.rawValue {
-            throw .repositoryNotOwned(repository: display, message: GitSourceError.lastMessage())
+        // libgit2 1.5.1 reports a repository owned by another user as "config value 'safe.directory' was not found".
+        if code == GIT_EOWNER.rawValue || (code == GIT_ENOTFOUND.rawValue && GitSourceError.lastMessage().contains("safe.directory")) {
+            throw .repositoryNotOwned(repository: display)
         }
+        if code == GIT_ENOTFOUND.rawValue { throw .repositoryNotFound(repository: display) }
         try check(code, "open \(display)")
         return GitRepository(out!)
     }
