@@ -85,6 +85,21 @@ struct GitSourceSafetyTests {
         #expect(load.stats.parsed == 3)
     }
 
+    @Test func foldersNestedTooDeepAreRefused() async throws {
+        let repo = try TestRepository()
+        try Fixtures.small(in: repo)
+        let good = try repo.commit("good")
+        let deep = Array(repeating: "d", count: 130).joined(separator: "/")
+        try repo.write("\(deep)/vm.yaml", Fixtures.vm("deep", image: "web"))
+        let source = try GitSource(.init(repository: repo.path))
+        #expect(try await source.load(commit: good).snapshot != nil)
+        let load = try await source.load(commit: try repo.commit("deep"))
+        let nested = Array(repeating: "d", count: 129).joined(separator: "/")
+        #expect(load.errors.map(\.description) == ["\(nested):1:1: folders nest more than 128 deep under the spec root; flatten them"])
+        try repo.remove("d")
+        #expect(try await source.load(commit: try repo.commit("flat again")).snapshot?.objects.count == 3)
+    }
+
     @Test func fileCountAndTotalSizeAreCappedPerCommit() async throws {
         let repo = try TestRepository()
         try Fixtures.small(in: repo)

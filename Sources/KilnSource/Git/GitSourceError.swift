@@ -27,6 +27,7 @@ public enum GitSourceError: Error, Sendable, CustomStringConvertible {
     case submodule(path: String)
     case folder(path: String)
     case fileTooLarge(path: String, size: Int, limit: Int)
+    case treeTooDeep(path: String, limit: Int)
 
     public var description: String {
         switch self {
@@ -74,6 +75,8 @@ public enum GitSourceError: Error, Sendable, CustomStringConvertible {
             "\(path) is a submodule; Kiln never reads submodules (commit the files themselves)"
         case .folder(let path):
             "\(path) is a folder, not a file"
+        case .treeTooDeep(let path, let limit):
+            "\(path) nests folders more than \(limit) deep under the spec root; flatten it"
         case .fileTooLarge(let path, let size, let limit):
             "\(path) is \(size) bytes, over the limit of \(limit) bytes for a file Kiln reads from git; make it smaller or raise the limit"
         }

@@ -64,14 +64,19 @@ struct SpecLoader {
         var state: Base
         let strategy: GitLoad.Stats.Strategy
         let changes: [TreeDiff.Change]
-        if let previous = base.take(), let oldTree = try repository.tree(previous.treeID) {
-            state = previous
-            changes = try TreeDiff.changes(from: oldTree, to: specTree, in: repository)
-            strategy = .diff
-        } else {
-            state = Base(treeID: specTree.id)
-            changes = try TreeDiff.changes(from: nil, to: specTree, in: repository)
-            strategy = .walk
+        do {
+            if let previous = base.take(), let oldTree = try repository.tree(previous.treeID) {
+                state = previous
+                changes = try TreeDiff.changes(from: oldTree, to: specTree, in: repository)
+                strategy = .diff
+            } else {
+                state = Base(treeID: specTree.id)
+                changes = try TreeDiff.changes(from: nil, to: specTree, in: repository)
+                strategy = .walk
+            }
+        } catch .treeTooDeep(let path, let limit) {
+            return refused(revision, file: path, strategy: .walk,
+                           "folders nest more than \(limit) deep under the spec root; flatten them")
         }
         state.treeID = specTree.id
         let pending = apply(changes, to: &state)
