@@ -9,7 +9,9 @@ import KilnSpec
 /// Each tick calls ``poll()`` (fetch, then resolve the branch) and, when the commit is new, ``load(commit:)``, which
 /// re-reads only what changed since the last load. The repository handle is confined to this actor.
 public actor GitSource {
+    /// The configuration as given.
     public nonisolated let configuration: Configuration
+    /// The repository as a path or a URL; show it with ``RepositoryLocation/display``, which masks passwords.
     public nonisolated let location: RepositoryLocation
     /// The spec root, normalised (`""` for the repository's root).
     public nonisolated let specRoot: String
