@@ -108,9 +108,9 @@ private struct TreeBuilder {
                         offset: Int(event.start_mark.index))
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
+            // Anchors are scoped to a document; the alias and node counts are not, so that a file of many documents
+            // cannot multiply the caps (YAMLLimits counts per file).
             anchors = [:]
-            aliases = 0
-            expanded = 0
             root = nil
             documentMark = mark
         case YAML_DOCUMENT_END_EVENT:
@@ -134,7 +134,7 @@ private struct TreeBuilder {
             let name = Self.string(event.data.alias.anchor) ?? ""
             aliases += 1
             if aliases > limits.maxAliases {
-                throw Stop(error: fail(mark, "more than \(limits.maxAliases) aliases in one document; write the values out"))
+                throw Stop(error: fail(mark, "more than \(limits.maxAliases) aliases in one file; write the values out"))
             }
             guard let target = anchors[name] else {
                 throw Stop(error: fail(mark, "alias *\(name) names no anchor defined before it"))
@@ -175,7 +175,7 @@ private struct TreeBuilder {
     mutating func count(_ n: Int, _ mark: Mark) throws {
         expanded += n
         if expanded > limits.maxExpandedNodes {
-            throw Stop(error: fail(mark, "document expands to more than \(limits.maxExpandedNodes) nodes (an alias bomb?); refusing it"))
+            throw Stop(error: fail(mark, "file expands to more than \(limits.maxExpandedNodes) nodes (an alias bomb?); refusing it"))
         }
     }
 
