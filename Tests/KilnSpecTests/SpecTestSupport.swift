@@ -91,6 +91,16 @@ enum Repo {
 
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
+    /// Every file under a folder of the repository, relative to that folder, sorted.
+    static func files(under folder: String) -> [String] {
+        let base = path(folder)
+        guard let walker = FileManager.default.enumerator(atPath: base) else { return [] }
+        return walker.compactMap { $0 as? String }.filter { name in
+            var isFolder: ObjCBool = false
+            return FileManager.default.fileExists(atPath: "\(base)/\(name)", isDirectory: &isFolder) && !isFolder.boolValue
+        }.sorted()
+    }
+
     /// The spec files under a folder of the repository, relative to the repository, sorted.
     static func yamlFiles(under folder: String) -> [String] {
         let base = path(folder)
