@@ -65,7 +65,7 @@ public enum JSONSchemaWriter {
         case .constant(let value): return ["const": .string(value)]
         case .oneOf(let values): return ["enum": .list(values.map(SpecValue.string))]
         case .name: return ["type": scalarTypes, "pattern": .string(ResourceName.pattern)]
-        case .iecSize: return typed("^[0-9]+[KkMmGgTt][Ii][Bb]$")
+        case .iecSize(let min, let max): return typed(iecSizePattern(min: min, max: max))
         case .duration: return typed("^([0-9]+(ms|s|m|h))+$")
         case .checksum:
             return typed("^([Mm][Dd]5:[0-9a-fA-F]{32}|[Ss][Hh][Aa]1:[0-9a-fA-F]{40}|[Ss][Hh][Aa]256:[0-9a-fA-F]{64}|[Ss][Hh][Aa]512:[0-9a-fA-F]{128})$")
@@ -73,6 +73,57 @@ public enum JSONSchemaWriter {
         case .url: return typed("^[Hh][Tt][Tt][Pp][Ss]?://[^@/]+(/.*)?$")
         case .repoPath: return typed(repoPathPattern)
         }
+    }
+
+    /// IEC sizes from `min` to `max` bytes, as ``IECSize`` reads them: per unit, the whole numbers in range (leading
+    /// zeros allowed, letter case free).
+    static func iecSizePattern(min: UInt64, max: UInt64) -> String {
+        var units: [String] = []
+        for (unit, factor) in IECSize.units {
+            let low = min / factor + (min % factor == 0 ? 0 : 1)
+            let high = max / factor
+            guard low <= high else { continue }
+            let letter = unit.prefix(1)
+            units.append("(?:\(integerRangePattern(low, high)))[\(letter.uppercased())\(letter)]")
+        }
+        return "^0*(?:\(units.joined(separator: "|")))[Ii][Bb]$"
+    }
+
+    /// An alternation matching the decimal numbers from `low` to `high` written without leading zeros.
+    static func integerRangePattern(_ low: UInt64, _ high: UInt64) -> String {
+        var alternatives: [String] = low == 0 ? ["0"] : []
+        // Cover the range with aligned blocks (a fixed prefix, one digit from a range, then any k digits), merging
+        // blocks that share their prefix and k.
+        var start = Swift.max(low, 1)
+        var group: (prefix: UInt64, first: UInt64, last: UInt64, k: Int)?
+        func flush() {
+            guard let g = group else { return }
+            let digit = g.first == g.last ? "\(g.first)" : "[\(g.first)-\(g.last)]"
+            let tail = g.k == 0 ? "" : g.k == 1 ? "[0-9]" : "[0-9]{\(g.k)}"
+            alternatives.append((g.prefix == 0 ? "" : "\(g.prefix)") + digit + tail)
+            group = nil
+        }
+        while start <= high {
+            var k = 0
+            var size: UInt64 = 1
+            while size <= UInt64.max / 10, start % (size * 10) == 0, high - start >= size * 10 - 1 {
+                size *= 10
+                k += 1
+            }
+            let digit = (start / size) % 10
+            let prefix = start / size / 10
+            if let g = group, g.prefix == prefix, g.k == k, g.last + 1 == digit {
+                group?.last = digit
+            } else {
+                flush()
+                group = (prefix, digit, digit, k)
+            }
+            let (next, overflow) = start.addingReportingOverflow(size)
+            if overflow { break }
+            start = next
+        }
+        flush()
+        return alternatives.joined(separator: "|")
     }
 
     static func object(_ schema: ObjectSchema) -> SpecValue {
