@@ -66,7 +66,7 @@ public enum JSONSchemaWriter {
         case .oneOf(let values): return ["enum": .list(values.map(SpecValue.string))]
         case .name: return ["type": scalarTypes, "pattern": .string(ResourceName.pattern)]
         case .iecSize(let min, let max): return typed(iecSizePattern(min: min, max: max))
-        case .duration: return typed("^([0-9]+(ms|s|m|h))+$")
+        case .duration: return typed("^([0-9]{1,9}(ms|s|m|h))+$")
         case .checksum:
             return typed("^([Mm][Dd]5:[0-9a-fA-F]{32}|[Ss][Hh][Aa]1:[0-9a-fA-F]{40}|[Ss][Hh][Aa]256:[0-9a-fA-F]{64}|[Ss][Hh][Aa]512:[0-9a-fA-F]{128})$")
         case .hexDigest: return ["type": .list([.string("string"), .string("integer")]), "pattern": .string("^[0-9a-fA-F]+$")]
