@@ -46,7 +46,7 @@ public enum JSONSchemaWriter {
                 "description": .string("A secret reference; a clear-text value is refused."),
                 "oneOf": .list([
                     reference("fromEnv", ["pattern": .string("^KILN_[A-Z0-9_]+$")]),
-                    reference("fromFile", ["pattern": .string(repoPathPattern)]),
+                    reference("fromFile", ["type": scalarTypes, "pattern": .string(repoPathPattern)]),
                 ]),
             ]
         case .nameOrObject(let format, let schema):
@@ -54,7 +54,9 @@ public enum JSONSchemaWriter {
         }
     }
 
-    static let repoPathPattern = #"^(?!/)(?!.*(^|/)\.\.(/|$))(?!.*(^|/)\.git(/|$))(?!.*//)[^\\]+$"#
+    /// What ``RepoPath`` accepts: segments between single slashes, none empty, `..` or `.git`, no backslash, and not
+    /// only `.` segments. A number or boolean written plainly is a path as written, so those are accepted too.
+    static let repoPathPattern = #"^(?!(?:\./)*\.$)(?:(?!\.\.(?:/|$)|\.git(?:/|$))[^/\\]+/)*(?!\.\.$|\.git$)[^/\\]+$"#
 
     static func string(_ format: StringFormat) -> [String: SpecValue] {
         func typed(_ pattern: String) -> [String: SpecValue] {
@@ -71,7 +73,7 @@ public enum JSONSchemaWriter {
             return typed("^([Mm][Dd]5:[0-9a-fA-F]{32}|[Ss][Hh][Aa]1:[0-9a-fA-F]{40}|[Ss][Hh][Aa]256:[0-9a-fA-F]{64}|[Ss][Hh][Aa]512:[0-9a-fA-F]{128})$")
         case .hexDigest: return ["type": .list([.string("string"), .string("integer")]), "pattern": .string("^[0-9a-fA-F]+$")]
         case .url: return typed("^[Hh][Tt][Tt][Pp][Ss]?://[^@/]+(/.*)?$")
-        case .repoPath: return typed(repoPathPattern)
+        case .repoPath: return ["type": scalarTypes, "pattern": .string(repoPathPattern)]
         }
     }
 
