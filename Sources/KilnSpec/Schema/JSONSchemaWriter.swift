@@ -66,7 +66,14 @@ public enum JSONSchemaWriter {
         case .text: return ["type": scalarTypes]
         case .constant(let value): return ["const": .string(value)]
         case .oneOf(let values): return ["enum": .list(values.map(SpecValue.string))]
-        case .name: return ["type": scalarTypes, "pattern": .string(ResourceName.pattern)]
+        case .name:
+            // A name written as a plain number is the name as written (2024); a YAML 1.2 loader hands the schema a
+            // number, which can only be a name when it does not start with '-'.
+            return ["anyOf": .list([
+                .object(["type": .string("string"), "pattern": .string(ResourceName.pattern)]),
+                .object(["type": .string("number"), "minimum": .int(0)]),
+                .object(["type": .string("boolean")]),
+            ])]
         case .iecSize(let min, let max): return typed(iecSizePattern(min: min, max: max))
         case .duration: return typed("^([0-9]{1,9}(ms|s|m|h))+$")
         case .checksum:
