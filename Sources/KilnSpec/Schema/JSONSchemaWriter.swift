@@ -9,7 +9,22 @@ public enum JSONSchemaWriter {
         root["$schema"] = .string(draft)
         root["$id"] = .string("https://kiln.dev/schemas/v1/\(kind.slug).schema.json")
         root["title"] = .string("Kiln \(kind.rawValue)")
-        return .object(root)
+        // DocumentParser reserves annotations under kiln.dev/ for Kiln.
+        let reserved = "^" + ObjectMetadata.reservedPrefix.replacingOccurrences(of: ".", with: "\\.")
+        return updating(.object(root), at: ["properties", "metadata", "properties", "annotations"]) {
+            $0["propertyNames"] = .object(["not": .object(["pattern": .string(reserved)])])
+        }
+    }
+
+    /// `value` with the object at `path` changed.
+    static func updating(_ value: SpecValue, at path: ArraySlice<String>, _ change: (inout [String: SpecValue]) -> Void) -> SpecValue {
+        guard case .object(var fields) = value else { return value }
+        if let key = path.first {
+            if let child = fields[key] { fields[key] = updating(child, at: path.dropFirst(), change) }
+        } else {
+            change(&fields)
+        }
+        return .object(fields)
     }
 
     /// YAML scalars that Kiln reads as written into a string field may be typed as numbers or booleans by a YAML 1.2
