@@ -185,6 +185,20 @@ public enum JSONSchemaWriter {
                 dependent[field, default: []].append(.string(needs))
             }
         }
+        // A hex digest has the length of the algorithm its sibling checksumType names (DocumentParser checks it).
+        if schema.field("checksumType") != nil {
+            for field in schema.fields {
+                guard case .string(.hexDigest) = field.type else { continue }
+                for algorithm in Checksum.Algorithm.allCases {
+                    all.append(.object([
+                        "if": .object(["properties": .object(["checksumType": .object(["const": .string(algorithm.rawValue)])]),
+                                       "required": .list([.string("checksumType")])]),
+                        "then": .object(["properties": .object([field.name: .object([
+                            "pattern": .string("^[0-9a-fA-F]{\(algorithm.hexLength)}$")])])]),
+                    ]))
+                }
+            }
+        }
         if !all.isEmpty { out["allOf"] = .list(all) }
         if !dependent.isEmpty { out["dependentRequired"] = .object(dependent.mapValues(SpecValue.list)) }
         return .object(out)
