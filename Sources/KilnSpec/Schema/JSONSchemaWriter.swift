@@ -94,7 +94,10 @@ public enum JSONSchemaWriter {
         case .checksum:
             return typed("^([Mm][Dd]5:[0-9a-fA-F]{32}|[Ss][Hh][Aa]1:[0-9a-fA-F]{40}|[Ss][Hh][Aa]256:[0-9a-fA-F]{64}|[Ss][Hh][Aa]512:[0-9a-fA-F]{128})$")
         case .hexDigest: return ["type": .list([.string("string"), .string("integer")]), "pattern": .string("^[0-9a-fA-F]+$")]
-        case .url: return typed("^[Hh][Tt][Tt][Pp][Ss]?://[^@/]+(/.*)?$")
+        case .url:
+            // http(s), a host (a bracketed address, or a name without spaces, backslashes or credentials) and an
+            // optional numeric port; which hosts may be contacted is Kiln's address policy, not a shape.
+            return typed(#"^[Hh][Tt][Tt][Pp][Ss]?://(\[[^\]/@\s\\]+\]|[^\[\]/?#@:\s\\]+)(:[0-9]*)?([/?#].*)?$"#)
         case .repoPath: return ["type": scalarTypes, "pattern": .string(repoPathPattern)]
         }
     }
