@@ -188,17 +188,24 @@ private struct TreeBuilder {
     }
 
     /// Attaches a completed node to its parent (or makes it the document root) and records its anchor.
+    static let placeholder = Frame.sequence(items: [], mark: Mark(line: 0, column: 0), tag: nil, anchor: nil, count: 0)
+
     mutating func finish(_ node: YAMLNode, count n: Int, anchor: String?) throws {
         if let anchor { anchors[anchor] = (node, n) }
         guard var top = stack.popLast() else {
             root = node
             return
         }
+        // Each case first drops `top`'s reference to the frame's arrays (the placeholder below), so that they are
+        // uniquely referenced and grow in place: otherwise every append copies them, and a list or mapping of n
+        // entries costs n² (a 1 MiB flat list took minutes).
         switch top {
         case .sequence(var items, let mark, let tag, let anchor, let total):
+            top = Self.placeholder
             items.append(node)
             top = .sequence(items: items, mark: mark, tag: tag, anchor: anchor, count: total + n)
         case .mapping(var pairs, let pendingKey, var seen, let mark, let tag, let anchor, let total):
+            top = Self.placeholder
             if let key = pendingKey {
                 pairs.append(.init(key: key, value: node))
                 top = .mapping(pairs: pairs, pendingKey: nil, seen: seen, mark: mark, tag: tag, anchor: anchor, count: total + n)
