@@ -45,10 +45,12 @@ enum ByteCheck {
             case 0xF0...0xF4: length = 4; minimum = 0x10000; scalar = UInt32(b & 0x07)
             default: return Problem(mark: mark(i), message: "invalid UTF-8 byte 0x\(String(b, radix: 16)); save the file as UTF-8")
             }
-            guard i + length <= n else {
-                return Problem(mark: mark(i), message: "truncated UTF-8 sequence at end of file; save the file as UTF-8")
-            }
             for k in 1..<length {
+                // A sequence cut short by the end of the file is "truncated"; one cut short by any other byte (a
+                // Latin-1 "é" before a newline) is simply invalid.
+                guard i + k < n else {
+                    return Problem(mark: mark(i), message: "truncated UTF-8 sequence at end of file; save the file as UTF-8")
+                }
                 let c = bytes[i + k]
                 guard c & 0xC0 == 0x80 else {
                     return Problem(mark: mark(i), message: "invalid UTF-8 sequence; save the file as UTF-8")

@@ -108,9 +108,9 @@ private struct TreeBuilder {
                         offset: Int(event.start_mark.index))
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
+            // Anchors are scoped to a document; the alias and node counts are not, so that a file of many documents
+            // cannot multiply the caps (YAMLLimits counts per file).
             anchors = [:]
-            aliases = 0
-            expanded = 0
             root = nil
             documentMark = mark
         case YAML_DOCUMENT_END_EVENT:
@@ -134,7 +134,7 @@ private struct TreeBuilder {
             let name = Self.string(event.data.alias.anchor) ?? ""
             aliases += 1
             if aliases > limits.maxAliases {
-                throw Stop(error: fail(mark, "more than \(limits.maxAliases) aliases in one document; write the values out"))
+                throw Stop(error: fail(mark, "more than \(limits.maxAliases) aliases in one file; write the values out"))
             }
             guard let target = anchors[name] else {
                 throw Stop(error: fail(mark, "alias *\(name) names no anchor defined before it"))
@@ -175,7 +175,7 @@ private struct TreeBuilder {
     mutating func count(_ n: Int, _ mark: Mark) throws {
         expanded += n
         if expanded > limits.maxExpandedNodes {
-            throw Stop(error: fail(mark, "document expands to more than \(limits.maxExpandedNodes) nodes (an alias bomb?); refusing it"))
+            throw Stop(error: fail(mark, "file expands to more than \(limits.maxExpandedNodes) nodes (an alias bomb?); refusing it"))
         }
     }
 
@@ -188,17 +188,24 @@ private struct TreeBuilder {
     }
 
     /// Attaches a completed node to its parent (or makes it the document root) and records its anchor.
+    static let placeholder = Frame.sequence(items: [], mark: Mark(line: 0, column: 0), tag: nil, anchor: nil, count: 0)
+
     mutating func finish(_ node: YAMLNode, count n: Int, anchor: String?) throws {
         if let anchor { anchors[anchor] = (node, n) }
         guard var top = stack.popLast() else {
             root = node
             return
         }
+        // Each case first drops `top`'s reference to the frame's arrays (the placeholder below), so that they are
+        // uniquely referenced and grow in place: otherwise every append copies them, and a list or mapping of n
+        // entries costs n² (a 1 MiB flat list took minutes).
         switch top {
         case .sequence(var items, let mark, let tag, let anchor, let total):
+            top = Self.placeholder
             items.append(node)
             top = .sequence(items: items, mark: mark, tag: tag, anchor: anchor, count: total + n)
         case .mapping(var pairs, let pendingKey, var seen, let mark, let tag, let anchor, let total):
+            top = Self.placeholder
             if let key = pendingKey {
                 pairs.append(.init(key: key, value: node))
                 top = .mapping(pairs: pairs, pendingKey: nil, seen: seen, mark: mark, tag: tag, anchor: anchor, count: total + n)

@@ -23,7 +23,10 @@ public struct SpecDuration: Sendable, Hashable, Comparable, CustomStringConverti
             else if rest.hasPrefix("m") { factor = 60_000; rest = rest.dropFirst() }
             else if rest.hasPrefix("h") { factor = 3_600_000; rest = rest.dropFirst() }
             else { return .failure(fail) }
-            total += n * factor
+            // Each part fits (at most 9 digits), but thousands of them can overflow: refuse, never trap.
+            let (sum, overflow) = total.addingReportingOverflow(n * factor)
+            guard !overflow else { return .failure(FormatError("\(JSONText.quoted(text)) is too large")) }
+            total = sum
         }
         return .success(SpecDuration(milliseconds: total))
     }

@@ -104,7 +104,8 @@ public enum KindSchemas {
                     doc: "MWS: names of the Images this hypervisor image can run; only when hypervisor is true."),
         FieldSchema("source", .object(ObjectSchema([
             FieldSchema("build", .string(.name), doc: "An ImageBuild: the newest successful execution's image."),
-            FieldSchema("format", .string(.oneOf(conversionFormats)), doc: "Which of the build's formats (default qcow2)."),
+            FieldSchema("format", .string(.oneOf(conversionFormats)), default: .string("qcow2"),
+                        doc: "Which of the build's formats."),
             FieldSchema("url", .string(.url), doc: "An external disk image over http(s)."),
             FieldSchema("checksum", .string(.checksum), doc: "algo:hex of the external image."),
             FieldSchema("snapshotOf", .string(.name), doc: "A stopped VirtualMachine whose disk becomes the image."),

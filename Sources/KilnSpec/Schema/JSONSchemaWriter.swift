@@ -9,7 +9,22 @@ public enum JSONSchemaWriter {
         root["$schema"] = .string(draft)
         root["$id"] = .string("https://kiln.dev/schemas/v1/\(kind.slug).schema.json")
         root["title"] = .string("Kiln \(kind.rawValue)")
-        return .object(root)
+        // DocumentParser reserves annotations under kiln.dev/ for Kiln.
+        let reserved = "^" + ObjectMetadata.reservedPrefix.replacingOccurrences(of: ".", with: "\\.")
+        return updating(.object(root), at: ["properties", "metadata", "properties", "annotations"]) {
+            $0["propertyNames"] = .object(["not": .object(["pattern": .string(reserved)])])
+        }
+    }
+
+    /// `value` with the object at `path` changed.
+    static func updating(_ value: SpecValue, at path: ArraySlice<String>, _ change: (inout [String: SpecValue]) -> Void) -> SpecValue {
+        guard case .object(var fields) = value else { return value }
+        if let key = path.first {
+            if let child = fields[key] { fields[key] = updating(child, at: path.dropFirst(), change) }
+        } else {
+            change(&fields)
+        }
+        return .object(fields)
     }
 
     /// YAML scalars that Kiln reads as written into a string field may be typed as numbers or booleans by a YAML 1.2
@@ -46,7 +61,7 @@ public enum JSONSchemaWriter {
                 "description": .string("A secret reference; a clear-text value is refused."),
                 "oneOf": .list([
                     reference("fromEnv", ["pattern": .string("^KILN_[A-Z0-9_]+$")]),
-                    reference("fromFile", ["pattern": .string(repoPathPattern)]),
+                    reference("fromFile", ["type": scalarTypes, "pattern": .string(repoPathPattern)]),
                 ]),
             ]
         case .nameOrObject(let format, let schema):
@@ -54,7 +69,9 @@ public enum JSONSchemaWriter {
         }
     }
 
-    static let repoPathPattern = #"^(?!/)(?!.*(^|/)\.\.(/|$))(?!.*(^|/)\.git(/|$))(?!.*//)[^\\]+$"#
+    /// What ``RepoPath`` accepts: segments between single slashes, none empty, `..` or `.git`, no backslash, and not
+    /// only `.` segments. A number or boolean written plainly is a path as written, so those are accepted too.
+    static let repoPathPattern = #"^(?!(?:\./)*\.$)(?:(?!\.\.(?:/|$)|\.git(?:/|$))[^/\\]+/)*(?!\.\.$|\.git$)[^/\\]+$"#
 
     static func string(_ format: StringFormat) -> [String: SpecValue] {
         func typed(_ pattern: String) -> [String: SpecValue] {
@@ -64,15 +81,76 @@ public enum JSONSchemaWriter {
         case .text: return ["type": scalarTypes]
         case .constant(let value): return ["const": .string(value)]
         case .oneOf(let values): return ["enum": .list(values.map(SpecValue.string))]
-        case .name: return ["type": scalarTypes, "pattern": .string(ResourceName.pattern)]
-        case .iecSize: return typed("^[0-9]+[KkMmGgTt][Ii][Bb]$")
-        case .duration: return typed("^([0-9]+(ms|s|m|h))+$")
+        case .name:
+            // A name written as a plain number is the name as written (2024); a YAML 1.2 loader hands the schema a
+            // number, which can only be a name when it does not start with '-'.
+            return ["anyOf": .list([
+                .object(["type": .string("string"), "pattern": .string(ResourceName.pattern)]),
+                .object(["type": .string("number"), "minimum": .int(0)]),
+                .object(["type": .string("boolean")]),
+            ])]
+        case .iecSize(let min, let max): return typed(iecSizePattern(min: min, max: max))
+        case .duration: return typed("^([0-9]{1,9}(ms|s|m|h))+$")
         case .checksum:
             return typed("^([Mm][Dd]5:[0-9a-fA-F]{32}|[Ss][Hh][Aa]1:[0-9a-fA-F]{40}|[Ss][Hh][Aa]256:[0-9a-fA-F]{64}|[Ss][Hh][Aa]512:[0-9a-fA-F]{128})$")
         case .hexDigest: return ["type": .list([.string("string"), .string("integer")]), "pattern": .string("^[0-9a-fA-F]+$")]
-        case .url: return typed("^[Hh][Tt][Tt][Pp][Ss]?://[^@/]+(/.*)?$")
-        case .repoPath: return typed(repoPathPattern)
+        case .url:
+            // http(s), a host (a bracketed address, or a name without spaces, backslashes or credentials) and an
+            // optional numeric port; which hosts may be contacted is Kiln's address policy, not a shape.
+            return typed(#"^[Hh][Tt][Tt][Pp][Ss]?://(\[[^\]/@\s\\]+\]|[^\[\]/?#@:\s\\]+)(:[0-9]*)?([/?#].*)?$"#)
+        case .repoPath: return ["type": scalarTypes, "pattern": .string(repoPathPattern)]
         }
+    }
+
+    /// IEC sizes from `min` to `max` bytes, as ``IECSize`` reads them: per unit, the whole numbers in range (leading
+    /// zeros allowed, letter case free).
+    static func iecSizePattern(min: UInt64, max: UInt64) -> String {
+        var units: [String] = []
+        for (unit, factor) in IECSize.units {
+            let low = min / factor + (min % factor == 0 ? 0 : 1)
+            let high = max / factor
+            guard low <= high else { continue }
+            let letter = unit.prefix(1)
+            units.append("(?:\(integerRangePattern(low, high)))[\(letter.uppercased())\(letter)]")
+        }
+        return "^0*(?:\(units.joined(separator: "|")))[Ii][Bb]$"
+    }
+
+    /// An alternation matching the decimal numbers from `low` to `high` written without leading zeros.
+    static func integerRangePattern(_ low: UInt64, _ high: UInt64) -> String {
+        var alternatives: [String] = low == 0 ? ["0"] : []
+        // Cover the range with aligned blocks (a fixed prefix, one digit from a range, then any k digits), merging
+        // blocks that share their prefix and k.
+        var start = Swift.max(low, 1)
+        var group: (prefix: UInt64, first: UInt64, last: UInt64, k: Int)?
+        func flush() {
+            guard let g = group else { return }
+            let digit = g.first == g.last ? "\(g.first)" : "[\(g.first)-\(g.last)]"
+            let tail = g.k == 0 ? "" : g.k == 1 ? "[0-9]" : "[0-9]{\(g.k)}"
+            alternatives.append((g.prefix == 0 ? "" : "\(g.prefix)") + digit + tail)
+            group = nil
+        }
+        while start <= high {
+            var k = 0
+            var size: UInt64 = 1
+            while size <= UInt64.max / 10, start % (size * 10) == 0, high - start >= size * 10 - 1 {
+                size *= 10
+                k += 1
+            }
+            let digit = (start / size) % 10
+            let prefix = start / size / 10
+            if let g = group, g.prefix == prefix, g.k == k, g.last + 1 == digit {
+                group?.last = digit
+            } else {
+                flush()
+                group = (prefix, digit, digit, k)
+            }
+            let (next, overflow) = start.addingReportingOverflow(size)
+            if overflow { break }
+            start = next
+        }
+        flush()
+        return alternatives.joined(separator: "|")
     }
 
     static func object(_ schema: ObjectSchema) -> SpecValue {
@@ -108,6 +186,20 @@ public enum JSONSchemaWriter {
                 all.append(.object(["oneOf": .list(names.map { .object(["required": .list([.string($0)])]) })]))
             case .requires(let field, let needs):
                 dependent[field, default: []].append(.string(needs))
+            }
+        }
+        // A hex digest has the length of the algorithm its sibling checksumType names (DocumentParser checks it).
+        if schema.field("checksumType") != nil {
+            for field in schema.fields {
+                guard case .string(.hexDigest) = field.type else { continue }
+                for algorithm in Checksum.Algorithm.allCases {
+                    all.append(.object([
+                        "if": .object(["properties": .object(["checksumType": .object(["const": .string(algorithm.rawValue)])]),
+                                       "required": .list([.string("checksumType")])]),
+                        "then": .object(["properties": .object([field.name: .object([
+                            "pattern": .string("^[0-9a-fA-F]{\(algorithm.hexLength)}$")])])]),
+                    ]))
+                }
             }
         }
         if !all.isEmpty { out["allOf"] = .list(all) }

@@ -64,7 +64,9 @@ public enum SnapshotAssembler {
                 if require(.imageBuild, name, at: "spec.source.build"),
                    let build = objects[ObjectKey(.imageBuild, name)]?.imageBuild,
                    !build.outputFormats.contains(format) {
-                    errors.append(SpecError(file: object.file, mark: object.mark("spec.source.format"), path: "spec.source.format",
+                    // An unwritten format (the default, qcow2) has no position of its own: point at the build.
+                    let mark = object.marks["spec.source.format"] ?? object.mark("spec.source.build")
+                    errors.append(SpecError(file: object.file, mark: mark, path: "spec.source.format",
                         message: "ImageBuild \(JSONText.quoted(name)) does not produce \(format) (it makes \(build.outputFormats.joined(separator: ", "))); add it to its conversionFormats"))
                 }
             case .snapshotOf(let vm)?:
