@@ -1,0 +1,48 @@
+import KilnSpec
+
+/// One execution of an `ImageBuild`: what to build, from which commit, and where everything goes.
+///
+/// The builder owns `workDirectory` for the length of the call and removes it at the end, whatever happens. Outputs
+/// reach `artifactDirectory` only when every step succeeded; a failed or cancelled execution leaves nothing there.
+public struct BuildRequest: Sendable {
+    public var buildName: String
+    public var buildNumber: Int
+    public var spec: ImageBuildSpec
+    /// `<buildOutputName ?? buildName>-<buildNumber>`: the name of every virtual image and of its files.
+    public var outputName: String
+    /// The commit being built. Scripts and an in-repository source are read through it, never from a work tree.
+    public var files: any SpecFileReader
+    /// Where outputs end: `<data-dir>/artifacts/<build>/<buildNumber>/`. Created when the build succeeds.
+    public var artifactDirectory: String
+    /// Scratch space for this execution, removed at the end. Should be on the same filesystem as `artifactDirectory`
+    /// so outputs are renamed rather than copied.
+    public var workDirectory: String
+    /// Downloads kept by checksum, so a second build of the same source does not fetch it again.
+    public var cacheDirectory: String
+    /// The execution log: timestamped lines, each naming the script or phase that wrote it. Appended to.
+    public var logPath: String
+    /// Resolves the secret references of the spec at run time.
+    public var secrets: SecretResolver
+    /// Host paths scripts must never see (Kiln's data directory, its token, the secrets folder).
+    public var hiddenPaths: [String]
+    public var limits: BuildLimits
+
+    public init(
+        buildName: String, buildNumber: Int, spec: ImageBuildSpec, outputName: String, files: any SpecFileReader,
+        artifactDirectory: String, workDirectory: String, cacheDirectory: String, logPath: String,
+        secrets: SecretResolver, hiddenPaths: [String], limits: BuildLimits = BuildLimits()
+    ) {
+        self.buildName = buildName
+        self.buildNumber = buildNumber
+        self.spec = spec
+        self.outputName = outputName
+        self.files = files
+        self.artifactDirectory = artifactDirectory
+        self.workDirectory = workDirectory
+        self.cacheDirectory = cacheDirectory
+        self.logPath = logPath
+        self.secrets = secrets
+        self.hiddenPaths = hiddenPaths
+        self.limits = limits
+    }
+}

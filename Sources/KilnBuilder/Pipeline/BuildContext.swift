@@ -1,0 +1,47 @@
+/// The state build steps share, typed: each field is filled by one step and read by the steps after it.
+struct BuildContext: Sendable {
+    let request: BuildRequest
+    let tools: ToolPaths
+    let runner: ProcessRunner
+    let log: BuildLog
+    /// The output formats, `raw` first.
+    let formats: [ImageFormat]
+    let compression: Compression
+    var progress: ProgressReporter
+
+    /// Set by ``WorkspaceStep``.
+    var workspace: Workspace?
+    /// The archive to unpack (in the cache or the workspace); nil for `scratch`. Set by ``SourceStep``.
+    var sourceArchive: String?
+    /// Each format's disk image, verified by ``VerifyStep`` (`ovf`: its streamOptimized vmdk). Set by ``DiskStep``
+    /// (raw) and ``ConvertStep``.
+    var disks: [StagedOutput] = []
+    /// The files to register, one per format, after packaging and compression.
+    var outputs: [StagedOutput] = []
+    /// Output checksums and sizes, by path. Set by ``ChecksumStep``.
+    var checksums: [String: (sha256: String, size: Int64)] = [:]
+    /// Set by ``PublishStep``.
+    var images: [BuiltImage] = []
+
+    init(request: BuildRequest, tools: ToolPaths, runner: ProcessRunner, log: BuildLog, formats: [ImageFormat],
+         compression: Compression, progress: ProgressReporter) {
+        self.request = request
+        self.tools = tools
+        self.runner = runner
+        self.log = log
+        self.formats = formats
+        self.compression = compression
+        self.progress = progress
+    }
+
+    /// The workspace; steps after ``WorkspaceStep`` may rely on it.
+    var work: Workspace {
+        guard let workspace else { preconditionFailure("WorkspaceStep runs first") }
+        return workspace
+    }
+
+    mutating func enter(_ stage: BuildStage) async {
+        progress.enter(stage)
+        await log.write("kiln", stage.message)
+    }
+}

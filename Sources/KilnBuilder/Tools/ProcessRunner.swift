@@ -1,0 +1,95 @@
+import Subprocess
+import SystemPackage
+
+/// Runs one external program in its own process group, with a clean environment, stdout and stderr merged into
+/// lines, an optional time limit, and Swift task cancellation.
+///
+/// On a timeout or a cancellation the whole process group gets SIGKILL and the call returns only once the process
+/// is gone. (`bwrap` puts the sandboxed script in a session of its own, out of reach of the group signal; its
+/// `--die-with-parent` and its PID namespace take every sandboxed process down with it.)
+struct ProcessRunner: Sendable {
+    /// Variables of every process started; a script's environment is passed in full instead.
+    var environment: [String: String]
+    /// Lines of output kept for error messages.
+    var tailLines = 20
+
+    private enum Race: Sendable {
+        case finished(ProcessOutcome)
+        case timedOut
+    }
+
+    /// A process group of its own, SIGKILL to the whole group when the task is cancelled.
+    private static var platformOptions: PlatformOptions {
+        var options = PlatformOptions()
+        options.processGroupID = 0
+        options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .seconds(10))]
+        return options
+    }
+
+    /// Runs `executable` to its end; every output line goes to `onLine` as it arrives.
+    func run(
+        _ executable: String, _ arguments: [String], environment override: [String: String]? = nil,
+        timeout: Duration? = nil, onLine: (@Sendable (String) async -> Void)? = nil
+    ) async throws(BuildError) -> ProcessOutcome {
+        let options = Self.platformOptions
+        let variables = (override ?? environment).sorted { $0.key < $1.key }.map { Array("\($0.key)=\($0.value)\0".utf8) }
+        let keep = tailLines
+        let tool = FilePaths.lastComponent(executable)
+        do {
+            let race = try await withThrowingTaskGroup(of: Race.self) { group in
+                group.addTask {
+                    let result = try await Subprocess.run(
+                        .path(FilePath(executable)), arguments: Arguments(arguments),
+                        environment: .custom(variables), platformOptions: options,
+                        input: .none, output: .sequence, error: .combinedWithOutput
+                    ) { execution in
+                        var splitter = LineSplitter()
+                        var tail: [String] = []
+                        func take(_ line: String) async {
+                            tail.append(line)
+                            if tail.count > keep { tail.removeFirst() }
+                            await onLine?(line)
+                        }
+                        for try await buffer in execution.standardOutput {
+                            for line in buffer.withUnsafeBytes({ splitter.append($0) }) { await take(line) }
+                        }
+                        if let last = splitter.finish() { await take(last) }
+                        return tail
+                    }
+                    let status: ProcessOutcome.Status = switch result.terminationStatus {
+                    case .exited(let code): .exited(code)
+                    case .signaled(let signal): .signaled(signal)
+                    }
+                    return .finished(ProcessOutcome(status: status, tail: result.closureResult))
+                }
+                if let timeout {
+                    group.addTask {
+                        try await Task.sleep(for: timeout)
+                        return .timedOut
+                    }
+                }
+                let first = try await group.next()!
+                group.cancelAll()
+                return first
+            }
+            try Task.checkCancellation()
+            switch race {
+            case .finished(let outcome): return outcome
+            case .timedOut: return ProcessOutcome(status: .timedOut, tail: [])
+            }
+        } catch {
+            if Task.isCancelled { throw .cancelled }
+            throw .toolFailed(tool: tool, status: "could not be run", output: String(describing: error))
+        }
+    }
+
+    /// Runs a tool that must succeed; a failure names the tool, how it ended and what it printed last.
+    func runChecked(_ executable: String, _ arguments: [String]) async throws(BuildError) -> ProcessOutcome {
+        let outcome = try await run(executable, arguments)
+        guard outcome.succeeded else {
+            throw .toolFailed(tool: FilePaths.lastComponent(executable), status: outcome.status.description,
+                              output: outcome.tailText)
+        }
+        return outcome
+    }
+}

@@ -1,0 +1,20 @@
+/// An external program the pipeline runs, and the Debian package that provides it.
+enum Tool: String, CaseIterable, Sendable {
+    case qemuImg = "qemu-img"
+    case mkfsExt4 = "mkfs.ext4"
+    case bwrap
+    case prlimit
+    case gzip
+    case zstd
+
+    var debianPackage: String {
+        switch self {
+        case .qemuImg: "qemu-utils"
+        case .mkfsExt4: "e2fsprogs"
+        case .bwrap: "bubblewrap"
+        case .prlimit: "util-linux"
+        case .gzip: "gzip"
+        case .zstd: "zstd"
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Runs helper commands in tests (making archives, reading images, booting a guest).
+enum Shell {
+    struct Result {
+        var status: Int32
+        var output: String
+    }
+
+    @discardableResult
+    static func run(_ command: String, environment: [String: String]? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        if let environment { process.environment = environment }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    /// Runs and requires success.
+    @discardableResult
+    static func check(_ command: String) throws -> String {
+        let result = try run(command)
+        guard result.status == 0 else { throw Failure(command: command, result: result) }
+        return result.output
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var command: String
+        var result: Result
+        var description: String { "`\(command)` exited \(result.status): \(result.output)" }
+    }
+
+    static func quoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// Runs a Python 3 program (Debian's python3) with arguments.
+    @discardableResult
+    static func python(_ program: String, _ arguments: [String] = []) throws -> String {
+        try check("python3 -c \(quoted(program)) " + arguments.map(quoted).joined(separator: " "))
+    }
+}
