@@ -44,12 +44,12 @@ struct Plan: AsyncParsableCommand {
             repository: Wiring.absoluteRepository(source.repo.repo), branch: source.branch,
             specRoot: try source.repo.specRoot(), dataDirectory: paths.root))
         let head = try await git.poll()
-        let target = try await to.map { try await git.resolve($0) } ?? head
+        let target: String = if let to { try await git.resolve(to) } else { head }
 
         var catalog: SQLiteCatalog?
         if FileManager.default.fileExists(atPath: paths.catalog) { catalog = try? SQLiteCatalog(path: paths.catalog) }
         let applied = try await catalog?.sync().lastAppliedCommit
-        let base = try await from.map { try await git.resolve($0) } ?? applied
+        let base: String? = if let from { try await git.resolve(from) } else { applied }
 
         var before = Snapshot.empty
         if let base {

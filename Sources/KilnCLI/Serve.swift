@@ -92,8 +92,13 @@ struct ReconcileService: Service {
             // While work is in flight, look again soon; otherwise wait the interval.
             let base = report.settled ? interval : min(interval, .seconds(2))
             let jitter = Double.random(in: 0.9...1.1)
-            try? await Task.sleep(for: base * jitter).cancelOnGracefulShutdown()
+            try? await gracefulSleep(base * jitter)
         }
         logger.info("reconcile loop stopped; running builds go on and are re-attached at the next start")
+    }
+
+    /// Sleeps, but wakes at once when a graceful shutdown begins.
+    func gracefulSleep(_ duration: Duration) async throws {
+        _ = try await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
     }
 }

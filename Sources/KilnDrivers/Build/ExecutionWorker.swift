@@ -56,9 +56,14 @@ public enum ExecutionWorker {
 
     static func build(_ start: ExecutionRecord, catalog: SQLiteCatalog, paths: DataPaths, settings: Settings,
                       logger: Logger) async -> Int32 {
-        var execution = start
+        let execution = start
         let spec = ImageBuildSpec(execution.spec)
         let reporter = ProgressWriter(catalog: catalog, execution: execution)
+        // Progress arrives synchronously from the builder; a stream keeps the catalog writes in order.
+        let (updates, continuation) = AsyncStream.makeStream(of: BuildProgress.self, bufferingPolicy: .bufferingNewest(64))
+        let writer = Task {
+            for await progress in updates { await reporter.report(progress) }
+        }
         let work = Task { () throws -> [BuiltImage] in
             let source = try GitSource(GitSource.Configuration(
                 repository: settings.repository, branch: settings.branch, specRoot: settings.specRoot,
@@ -73,7 +78,7 @@ public enum ExecutionWorker {
                 secrets: SecretResolver(secretsDirectory: settings.secretsDirectory ?? paths.secrets),
                 hiddenPaths: [paths.root] + (settings.secretsDirectory.map { [$0] } ?? []))
             return try await QemuImageBuilder(logger: logger).build(request) { progress in
-                Task { await reporter.report(progress) }
+                continuation.yield(progress)
             }
         }
         signal(SIGTERM, SIG_IGN)
@@ -90,31 +95,33 @@ public enum ExecutionWorker {
         }
 
         let result = await work.result
+        continuation.finish()
+        await writer.value
         await reporter.stop()
-        execution = (try? await catalog.execution(id: execution.id!)) ?? execution
-        execution.endDate = Date()
-        execution.statusEta = nil
+        var outcome = (try? await catalog.execution(id: start.id!)) ?? start
+        outcome.endDate = Date()
+        outcome.statusEta = nil
         switch result {
         case .success(let built):
-            execution.status = .success
-            execution.statusPercent = 100
-            execution.statusMessage = nil
+            outcome.status = .success
+            outcome.statusPercent = 100
+            outcome.statusMessage = nil
             let images = built.map { image in
-                VirtualImageRecord(executionId: execution.id!, buildName: execution.buildName, buildNumber: execution.buildNumber,
+                VirtualImageRecord(executionId: outcome.id!, buildName: outcome.buildName, buildNumber: outcome.buildNumber,
                                    name: image.name, format: image.format, path: image.path, size: image.size,
                                    sha256: image.sha256, createdAt: Date())
             }
-            do { try await catalog.finishExecution(execution, images: images) } catch {
+            do { try await catalog.finishExecution(outcome, images: images) } catch {
                 logger.error("cannot record the outcome: \(error)")
                 return 1
             }
             return 0
         case .failure(let error):
             let cancelled = work.isCancelled || (error as? BuildError).map { if case .cancelled = $0 { true } else { false } } == true
-            execution.status = cancelled ? .cancelled : .failed
-            execution.statusMessage = cancelled ? "Cancelled" : "Failed"
-            execution.errorMessage = cancelled ? nil : "\(error)"
-            try? await catalog.saveExecution(execution)
+            outcome.status = cancelled ? .cancelled : .failed
+            outcome.statusMessage = cancelled ? "Cancelled" : "Failed"
+            outcome.errorMessage = cancelled ? nil : "\(error)"
+            try? await catalog.saveExecution(outcome)
             return cancelled ? 0 : 1
         }
     }

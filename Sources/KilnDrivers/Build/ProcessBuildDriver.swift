@@ -116,7 +116,8 @@ enum Spawn {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSID))
+        // POSIX_SPAWN_SETSID (glibc 2.26+; not imported into Swift): the worker gets its own session.
+        posix_spawnattr_setflags(&attributes, Int16(0x80))
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
