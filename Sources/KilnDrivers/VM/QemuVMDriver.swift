@@ -17,18 +17,22 @@ public struct QemuVMDriver: VMDriver {
         /// The bridge for `networkType: bridged`; without it such VMs fail with a clear message.
         public var bridge: String?
         public var qemu: String
+        /// `auto` (KVM when it really works), `kvm` or `tcg`.
+        public var accel: String
 
         public init(kernel: String? = nil, initrd: String? = nil, append: String? = nil, bridge: String? = nil,
-                    qemu: String = "qemu-system-x86_64") {
+                    qemu: String = "qemu-system-x86_64", accel: String = "auto") {
             self.kernel = kernel
             self.initrd = initrd
             self.append = append
             self.bridge = bridge
             self.qemu = qemu
+            self.accel = accel
         }
     }
 
     public var options: Options
+    let acceleration = Acceleration()
 
     public init(options: Options = Options()) {
         self.options = options
@@ -64,8 +68,9 @@ public struct QemuVMDriver: VMDriver {
         if let running = runningProcess(files) { return observe(vm, files: files, process: running) }
         try? FileManager.default.removeItem(atPath: files.qmp)
         try? FileManager.default.removeItem(atPath: files.pidfile)
-        let arguments = try Self.arguments(vm.typed, name: vm.name, files: files, options: options,
-                                           kvm: access("/dev/kvm", R_OK | W_OK) == 0)
+        let accel = await acceleration.accel(mode: Acceleration.Mode(rawValue: options.accel) ?? .auto, qemu: options.qemu,
+                                             kernel: options.kernel)
+        let arguments = try Self.arguments(vm.typed, name: vm.name, files: files, options: options, kvm: accel == "kvm")
         try await Tool.run(options.qemu, arguments)
         guard let process = runningProcess(files) else {
             throw QemuVMError.didNotStart(vm.name, (try? String(contentsOfFile: files.console, encoding: .utf8))?.suffix(500).description ?? "")
