@@ -32,6 +32,8 @@ struct SpecLoader {
         var regularFiles = 0
         var totalBytes = 0
         var result: Result<Snapshot, SnapshotAssembler.Failure> = .success(.empty)
+        /// The parsed spec files joined so far, updated file by file.
+        var assembler = IncrementalAssembler()
     }
 
     private var base: Base?
@@ -99,8 +101,12 @@ struct SpecLoader {
             state.specFiles[path] = SpecFile(id: id, size: size, parsed: parsed, isRegular: true)
         }
 
-        state.result = SnapshotAssembler.assemble(files: state.specFiles.values.map(\.parsed), tree: state.index,
-                                                  revision: revision)
+        var touched = Set(changes.compactMap { $0.old?.path })
+        touched.formUnion(pending.map(\.path))
+        for path in touched where Self.isSpecPath(path) {
+            state.assembler.replace(path, with: state.specFiles[path]?.parsed)
+        }
+        state.result = state.assembler.assemble(tree: state.index, revision: revision)
         let stats = GitLoad.Stats(strategy: strategy, changedEntries: changes.count, specFiles: state.regularFiles,
                                   parsed: toParse.count, reused: state.regularFiles - pendingFiles + reused)
         base = state

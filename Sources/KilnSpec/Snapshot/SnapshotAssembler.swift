@@ -30,9 +30,20 @@ public enum SnapshotAssembler {
             }
         }
 
+        return check(objects, exists: { declared[$0] != nil }, quiet: anyUnreadable, tree: tree, revision: revision,
+                     errors: errors)
+    }
+
+    /// The checks across objects, over objects that are otherwise valid. Their order does not matter (errors are
+    /// sorted at the end), so nothing is sorted or copied on the way: this runs on every new commit.
+    static func check(_ objects: [ObjectKey: SpecObject], exists: (ObjectKey) -> Bool, quiet: Bool, tree: any TreeLookup,
+                      revision: Revision?, errors: [SpecError]) -> Result<Snapshot, Failure> {
+        var errors = errors
         var digests: [String: String] = [:]
-        for object in objects.values.sorted(by: { $0.key < $1.key }) {
-            errors += references(of: object, declared: declared, objects: objects, quiet: anyUnreadable)
+        for object in objects.values {
+            errors += references(of: object, exists: exists, names: { kind in
+                Set(objects.keys.filter { $0.kind == kind }.map(\.name)).sorted()
+            }, objects: objects, quiet: quiet)
             if let build = object.imageBuild {
                 errors += referencedFiles(of: object, build, tree: tree, digests: &digests)
             }
@@ -43,13 +54,13 @@ public enum SnapshotAssembler {
 
     /// References to other objects resolve. When a file could not be read at all, its objects are unknown and a
     /// missing reference may just be in that file: such errors are left out rather than guessed.
-    static func references(of object: SpecObject, declared: [ObjectKey: DeclaredObject],
+    static func references(of object: SpecObject, exists: (ObjectKey) -> Bool, names: (Kind) -> [String],
                            objects: [ObjectKey: SpecObject], quiet: Bool) -> [SpecError] {
         var errors: [SpecError] = []
         func require(_ kind: Kind, _ name: String, at path: String) -> Bool {
-            if declared[ObjectKey(kind, name)] != nil { return true }
+            if exists(ObjectKey(kind, name)) { return true }
             if !quiet {
-                let names = declared.keys.filter { $0.kind == kind }.map(\.name)
+                let names = names(kind)
                 errors.append(SpecError(file: object.file, mark: object.mark(path), path: path,
                     message: "no \(kind.rawValue) named \(JSONText.quoted(name)) in the repository\(Suggestion.hint(for: name, in: names))"))
             }
