@@ -101,12 +101,14 @@ enum Repo {
         }.sorted()
     }
 
-    /// The spec files under a folder of the repository, relative to the repository, sorted.
+    /// The spec files under a folder of the repository, relative to the repository, sorted. As for `kiln validate`,
+    /// names starting with "." are skipped (`.github/workflows/*.yml` is not a spec).
     static func yamlFiles(under folder: String) -> [String] {
         let base = path(folder)
         guard let walker = FileManager.default.enumerator(atPath: base) else { return [] }
         return walker.compactMap { $0 as? String }
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+            .filter { !$0.split(separator: "/").contains { $0.hasPrefix(".") } }
             .map { "\(folder)/\($0)" }
             .sorted()
     }

@@ -128,6 +128,26 @@ import Testing
         ])
     }
 
+    // MARK: long collections
+
+    /// Lists and mappings grow in place: a file at the size cap that is one flat list or mapping loads whole (this
+    /// took minutes while each entry copied the collection).
+    @Test func aFlatListAtTheSizeCapLoadsEveryItem() throws {
+        let count = 500_000
+        let text = "[" + Array(repeating: "1", count: count).joined(separator: ",") + "]"
+        #expect(text.utf8.count <= YAMLLimits.default.maxFileBytes)
+        #expect(try root(text).items?.count == count)
+    }
+
+    @Test func aFlatMappingOfManyKeysLoadsEveryPair() throws {
+        let count = 90_000
+        let text = "{" + (0..<count).map { "k\($0): 1" }.joined(separator: ", ") + "}"
+        #expect(text.utf8.count <= YAMLLimits.default.maxFileBytes)
+        let pairs = try #require(try root(text).pairs)
+        #expect(pairs.count == count)
+        #expect(pairs.last?.key.scalar == "k89999")
+    }
+
     // MARK: size
 
     @Test func aFileOverTheSizeCapIsRefusedBeforeParsing() {
