@@ -8,8 +8,13 @@ public struct YAMLLimits: Sendable, Hashable {
     public var maxAliases: Int
     /// Most nodes in one file after every alias is expanded: what an alias bomb inflates.
     public var maxExpandedNodes: Int
+    /// Most nodes that aliases may copy in one file. Kept far below `maxExpandedNodes`, so that many small files each
+    /// just under the per-file cap cannot add up to gigabytes across a commit.
+    public var maxAliasNodes: Int
 
-    public init(maxFileBytes: Int = 1 << 20, maxDepth: Int = 64, maxAliases: Int = 256, maxExpandedNodes: Int = 1_000_000) {
+    public init(maxFileBytes: Int = 1 << 20, maxDepth: Int = 64, maxAliases: Int = 256, maxExpandedNodes: Int = 1_000_000,
+                maxAliasNodes: Int = 10_000) {
+        self.maxAliasNodes = maxAliasNodes
         self.maxFileBytes = maxFileBytes
         self.maxDepth = maxDepth
         self.maxAliases = maxAliases

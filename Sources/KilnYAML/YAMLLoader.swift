@@ -44,6 +44,8 @@ private struct TreeBuilder {
     var stack: [Frame] = []
     var anchors: [String: (node: YAMLNode, count: Int)] = [:]
     var aliases = 0
+    /// Nodes that aliases copied: small for honest reuse, huge for a bomb spread over many small files.
+    var aliasNodes = 0
     var expanded = 0
     var documents: [YAMLDocument] = []
     var errors: [YAMLError] = []
@@ -138,6 +140,10 @@ private struct TreeBuilder {
             }
             guard let target = anchors[name] else {
                 throw Stop(error: fail(mark, "alias *\(name) names no anchor defined before it"))
+            }
+            aliasNodes += target.count
+            if aliasNodes > limits.maxAliasNodes {
+                throw Stop(error: fail(mark, "aliases in this file expand to more than \(limits.maxAliasNodes) nodes; write the values out"))
             }
             try count(target.count, mark)
             var node = target.node

@@ -21,13 +21,29 @@ import Testing
         #expect(limits.maxDepth == 64)
         #expect(limits.maxAliases == 256)
         #expect(limits.maxExpandedNodes == 1_000_000)
+        #expect(limits.maxAliasNodes == 10_000)
+    }
+
+    /// The expansion cap on its own, without the tighter cap on what aliases copy.
+    static let expansionOnly = YAMLLimits(maxAliasNodes: .max)
+
+    /// Levels l0…l3 hold 9 + 81 + 729 + 6,561 = 7,380 alias-copied nodes; the second `*l3` of l4 passes 10,000.
+    @Test func aBombIsStoppedAtTheAliasThatCopiesMoreThanTheAliasCap() {
+        #expect(errors(Self.billionLaughs()) == [
+            "t.yaml:5:10: aliases in this file expand to more than 10000 nodes; write the values out",
+        ])
+    }
+
+    @Test func honestReuseOfAnchorsLoads() {
+        let text = "base: &b {cpus: 2, memory: 1gib}\n" + (0..<100).map { "vm\($0): *b" }.joined(separator: "\n") + "\n"
+        #expect(errors(text).isEmpty)
     }
 
     // MARK: alias bombs
 
     /// Levels l0…l5 expand to 672,610 nodes; the first `*l5` of l6 (line 7, column 10) passes a million.
     @Test func aBillionLaughsBombIsRefusedAtTheAliasThatPassesTheCap() {
-        let result = load(Self.billionLaughs())
+        let result = load(Self.billionLaughs(), limits: Self.expansionOnly)
         #expect(result.documents.isEmpty)
         #expect(result.errors.map(\.description) == [
             "t.yaml:7:10: file expands to more than 1000000 nodes (an alias bomb?); refusing it",
@@ -36,12 +52,12 @@ import Testing
 
     @Test func aBombUsedAsAMappingKeyIsRefusedByTheCapBeforeItIsAKey() {
         let text = Self.billionLaughs(levels: 6) + "? *l5\n: boom\n"
-        #expect(errors(text) == ["t.yaml:7:3: file expands to more than 1000000 nodes (an alias bomb?); refusing it"])
+        #expect(errors(text, limits: Self.expansionOnly) == ["t.yaml:7:3: file expands to more than 1000000 nodes (an alias bomb?); refusing it"])
     }
 
     @Test func aSmallerAliasUsedAsAMappingKeyIsRefusedAsANonScalarKey() {
         let text = Self.billionLaughs(levels: 5) + "? *l4\n: boom\n"
-        #expect(errors(text) == ["t.yaml:6:3: a mapping key must be a plain string, not a list"])
+        #expect(errors(text, limits: Self.expansionOnly) == ["t.yaml:6:3: a mapping key must be a plain string, not a list"])
     }
 
     @Test func bombsUnderTheCapStillLoadAndShareTheirNodes() throws {
@@ -56,8 +72,8 @@ import Testing
         // Each document alone expands to 672,610 nodes; the fourth *l4 of the second one (line 13, column 25) passes a
         // million.
         let one = Self.billionLaughs(levels: 6)
-        #expect(errors(one).isEmpty)
-        #expect(errors(one + "---\n" + one) == [
+        #expect(errors(one, limits: Self.expansionOnly).isEmpty)
+        #expect(errors(one + "---\n" + one, limits: Self.expansionOnly) == [
             "t.yaml:13:25: file expands to more than 1000000 nodes (an alias bomb?); refusing it",
         ])
     }

@@ -9,7 +9,7 @@ public struct SourceLimits: Sendable, Hashable {
     /// Caps for each file.
     public var yaml: YAMLLimits
 
-    public init(maxFiles: Int = 50_000, maxTotalBytes: Int = 256 << 20, yaml: YAMLLimits = .default) {
+    public init(maxFiles: Int = 50_000, maxTotalBytes: Int = 64 << 20, yaml: YAMLLimits = .default) {
         self.maxFiles = maxFiles
         self.maxTotalBytes = maxTotalBytes
         self.yaml = yaml
