@@ -114,7 +114,8 @@ let package = Package(
         .executableTarget(
             name: "KilnBench",
             dependencies: [
-                "KilnYAML", "KilnSpec", "KilnSource", "KilnBuilder",
+                "KilnYAML", "KilnSpec", "KilnSource", "KilnBuilder", "KilnCatalog", "KilnPlanner", "KilnReconciler",
+                "KilnTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

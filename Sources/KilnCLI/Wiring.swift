@@ -25,7 +25,7 @@ struct Wiring {
                                                     specRoot: try source.repo.specRoot(), dataDirectory: paths.root))
         let builds = ProcessBuildDriver(paths: paths, catalog: catalog, settings: .init(
             executable: Self.executable, repository: repository, branch: source.branch, secretsDirectory: flags.secretsDir))
-        reconciler = Reconciler(source: GitStateSource(git), catalog: catalog, builds: builds,
+        reconciler = Reconciler(source: await GitStateSource(git), catalog: catalog, builds: builds,
                                 vms: QemuVMDriver(options: flags.vmOptions), paths: paths, options: flags.options,
                                 logger: logger)
         try await reconciler.recover()

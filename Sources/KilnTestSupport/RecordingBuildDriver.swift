@@ -30,6 +30,13 @@ public actor RecordingBuildDriver: BuildDriver {
     }
 
     public func behave(_ build: String, _ behaviour: Behaviour) { behaviours[build] = behaviour }
+
+    /// While held, started executions wait before doing anything, as real builds take a while: a benchmark can time
+    /// a reconcile pass without the executions' own work mixed in.
+    var held = false
+    public func hold() { held = true }
+    public func release() { held = false }
+    func isHeld() -> Bool { held }
     public func failStarts(_ message: String?) { startError = message }
     public func setFingerprint(_ value: String) { fingerprint = value }
 
@@ -43,12 +50,14 @@ public actor RecordingBuildDriver: BuildDriver {
         running.startDate = Date()
         running.statusMessage = "Provisioning: build"
         running.statusPercent = 10
-        try await catalog.saveExecution(running)
         active.insert(id)
         if case .hang = behaviour { hanging.insert(id) }
         let catalog = self.catalog
         let paths = self.paths
         let task = Task { [running] in
+            while await self.isHeld() { try? await Task.sleep(for: .milliseconds(5)) }
+            // Like a real worker, the execution reports that it runs from its own task, not from `start`.
+            try? await catalog.saveExecution(running)
             await Self.work(running, behaviour: behaviour, catalog: catalog, paths: paths)
             await self.finished(id)
         }

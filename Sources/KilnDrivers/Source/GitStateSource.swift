@@ -7,9 +7,11 @@ public struct GitStateSource: DesiredStateSource {
     public let git: GitSource
     public let origin: SourceOrigin
 
-    public init(_ git: GitSource) {
+    /// Wraps a git source; the branch shown in status is the one it follows (for a remote's default branch, known
+    /// once fetched: the first `poll`).
+    public init(_ git: GitSource) async {
         self.git = git
-        origin = SourceOrigin(repository: git.location.display, branch: git.branch ?? "HEAD", specRoot: git.specRoot)
+        origin = SourceOrigin(repository: git.location.display, branch: await git.trackedBranch(), specRoot: git.specRoot)
     }
 
     public func poll() async throws -> String {

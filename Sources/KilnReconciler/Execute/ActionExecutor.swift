@@ -20,25 +20,33 @@ struct ActionExecutor: Sendable {
 
     var files: FileKeeper { FileKeeper(catalog: catalog, paths: paths) }
 
-    func execute(_ actions: [Action], phases: [[Action]], context: PassContext) async -> [ActionOutcome] {
+    /// Performs the phases in order, starting from `actual` (the state the plan was made from) and keeping it up to
+    /// date in memory as record-only actions change it, so the catalog is read again only after a restore.
+    func execute(_ actions: [Action], phases: [[Action]], context: PassContext, actual: CatalogState) async -> [ActionOutcome] {
         var outcomes: [ActionOutcome] = []
+        var state = actual
         for phase in phases where !phase.isEmpty {
-            outcomes += await run(phase: phase, context: context)
+            outcomes += await run(phase: phase, context: context, state: &state)
         }
         return outcomes
     }
 
-    private func run(phase: [Action], context: PassContext) async -> [ActionOutcome] {
+    private func run(phase: [Action], context: PassContext, state: inout CatalogState) async -> [ActionOutcome] {
         var outcomes: [ActionOutcome] = []
         let restores = phase.filter { if case .restore = $0 { true } else { false } }
-        outcomes += await effectful(restores, context: context)
+        if !restores.isEmpty {
+            outcomes += await effectful(restores, context: context, state: state)
+            if let fresh = try? await catalog.state() { state = fresh }
+        }
 
         let recordOnly = phase.filter(\.isRecordOnly)
         if !recordOnly.isEmpty {
             do {
-                let state = try await catalog.state()
                 let (builds, images, vms) = RecordChanges.apply(recordOnly, to: state, context: context)
                 try await catalog.saveRecords(builds: builds, images: images, vms: vms)
+                for b in builds { state.builds[b.name] = b }
+                for i in images { state.images[i.name] = i }
+                for v in vms { state.vms[v.name] = v }
                 outcomes += recordOnly.map { ActionOutcome(action: $0, error: nil) }
             } catch {
                 outcomes += recordOnly.map { ActionOutcome(action: $0, error: "cannot save to the catalog: \(error)") }
@@ -50,18 +58,14 @@ struct ActionExecutor: Sendable {
             if case .restore = action { return false }
             return true
         }
-        outcomes += await effectful(rest, context: context)
+        outcomes += await effectful(rest, context: context, state: state)
         return outcomes
     }
 
     // MARK: effectful actions
 
-    private func effectful(_ actions: [Action], context: PassContext) async -> [ActionOutcome] {
+    private func effectful(_ actions: [Action], context: PassContext, state: CatalogState) async -> [ActionOutcome] {
         guard !actions.isEmpty else { return [] }
-        let state: CatalogState
-        do { state = try await catalog.state() } catch {
-            return actions.map { ActionOutcome(action: $0, error: "cannot read the catalog: \(error)") }
-        }
         var entries: [JournalEntry] = []
         var templates: [ExecutionRecord] = []
         var inventory: [InventoryItem] = []

@@ -72,6 +72,7 @@ extension Reconciler {
         } catch {
             logger.error("cannot save statuses: \(error)")
         }
+        flushStatusFiles()
         // Status files of objects the catalog no longer has.
         for path in written.keys where path != paths.syncStatus {
             let parts = path.split(separator: "/").suffix(2)
@@ -86,8 +87,20 @@ extension Reconciler {
     }
 
     func writeStatusFile(_ key: ObjectKey, _ text: String) {
-        do { try writeIfChanged(text, to: paths.status(key)) } catch {
-            logger.error("cannot write the status of \(key): \(error)")
+        let path = paths.status(key)
+        guard written[path] != text else { return }
+        pendingWrites.append((path, text))
+    }
+
+    /// Writes the status files queued during this pass, with one flush to disk.
+    func flushStatusFiles() {
+        let batch = pendingWrites
+        pendingWrites.removeAll()
+        do {
+            try AtomicFile.writeBatch(batch)
+            for (path, text) in batch { written[path] = text }
+        } catch {
+            logger.error("cannot write status files: \(error)")
         }
     }
 

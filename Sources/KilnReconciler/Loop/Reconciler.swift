@@ -70,7 +70,9 @@ public actor Reconciler {
 
     // MARK: a pass
 
-    public func pass() async -> PassReport {
+    /// One pass. A pass on an unchanged commit after a quiet one returns at once unless `full` asks to look at
+    /// everything anyway (a full resync also happens every ``resyncInterval``).
+    public func pass(full: Bool = false) async -> PassReport {
         let started = ContinuousClock.now
         defer {
             let elapsed = ContinuousClock.now - started
@@ -97,7 +99,7 @@ public actor Reconciler {
         }
         report.headCommit = head
 
-        if let head, head == quietCommit, applied?.revision.id == head, retries.isEmpty,
+        if !full, let head, head == quietCommit, applied?.revision.id == head, retries.isEmpty,
            now.timeIntervalSince(quietSince) < Self.resyncInterval, !tombstoneDue(now) {
             report.appliedCommit = head
             report.settled = true
@@ -125,10 +127,12 @@ public actor Reconciler {
         }
 
         // 3. What is there?
-        await observe()
         guard let fingerprint = await toolsFingerprint() else { return report }
         var actual: CatalogState
-        do { actual = try await catalog.state() } catch {
+        do {
+            actual = try await catalog.state()
+            if await observe(actual) { actual = try await catalog.state() }
+        } catch {
             report.sourceError = "cannot read the catalog: \(error)"
             return report
         }
@@ -174,7 +178,7 @@ public actor Reconciler {
             }
             let context = PassContext(snapshot: snapshot, revision: revision, specRoot: origin.specRoot, policy: policy, now: now)
             let executed = ReconcilePlan(actions: due, notes: plan.notes)
-            report.outcomes = await executor.execute(due, phases: executed.phases, context: context)
+            report.outcomes = await executor.execute(due, phases: executed.phases, context: context, actual: actual)
             record(report.outcomes, now: now)
             if let refreshed = try? await catalog.state() { actual = refreshed }
         }
@@ -202,6 +206,8 @@ public actor Reconciler {
     }
 
     var lastObjects: [ObjectKey: ObjectHealthSummary] = [:]
+    /// Status files to write at the end of the pass.
+    var pendingWrites: [(path: String, text: String)] = []
     /// The earliest time a tombstone becomes due for purging, as of the last full pass.
     var nextPurge: Date?
 
@@ -274,9 +280,10 @@ public actor Reconciler {
         }
     }
 
-    /// Finds executions whose process is gone and VMs whose state changed behind Kiln's back.
-    func observe() async {
-        guard let state = try? await catalog.state() else { return }
+    /// Finds executions whose process is gone and VMs whose state changed behind Kiln's back; returns whether it
+    /// changed the catalog.
+    func observe(_ state: CatalogState) async -> Bool {
+        var changed = false
         for execution in state.activeExecutions {
             guard !(await builds.isRunning(execution)) else { continue }
             // The worker may have finished between the two reads.
@@ -287,6 +294,7 @@ public actor Reconciler {
             current.errorMessage = "interrupted: no process was running this execution (Kiln or its host stopped); it runs again"
             current.statusMessage = "Interrupted"
             try? await catalog.saveExecution(current)
+            changed = true
             logger.warning("execution #\(current.buildNumber) of \(current.buildName) was interrupted; marked failed")
             try? FileManager.default.removeItem(atPath: paths.work(execution: current.id ?? -1))
         }
@@ -297,6 +305,8 @@ public actor Reconciler {
             var updated = vm
             executor.apply(observation, to: &updated)
             _ = try? await catalog.saveVM(updated)
+            changed = true
         }
+        return changed
     }
 }

@@ -46,6 +46,21 @@ extension GitSource {
         throw .branchNotFound(branch: branch, repository: location.display, available: try branchNames())
     }
 
+    /// The name of the branch the source follows, for status: the configured one, else the local `HEAD`'s branch or
+    /// the remote's default branch (once fetched); `HEAD` for a detached head.
+    public func trackedBranch() -> String {
+        if let branch { return branch }
+        switch location {
+        case .local:
+            let target = (try? repository.reference("HEAD"))??.symbolicTarget
+            return target.map { $0.hasPrefix("refs/heads/") ? String($0.dropFirst("refs/heads/".count)) : $0 } ?? "HEAD"
+        case .remote:
+            if let remoteDefaultBranch { return remoteDefaultBranch }
+            let target = (try? repository.reference("refs/remotes/origin/HEAD"))??.symbolicTarget
+            return target.map { String($0.dropFirst("refs/remotes/origin/".count)) } ?? "(the remote's default branch)"
+        }
+    }
+
     /// The local repository's `HEAD`, or the remote's default branch in a mirror.
     private func headCommit() throws(GitSourceError) -> ObjectID {
         switch location {

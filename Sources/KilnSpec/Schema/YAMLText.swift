@@ -90,15 +90,36 @@ public enum YAMLText {
     static let reserved: Set<String> = ["", "~", "null", "true", "false", "yes", "no", "on", "off", "y", "n"]
 
     /// A string as a plain scalar when that is unambiguous, otherwise double-quoted (JSON quoting is valid YAML).
+    /// One pass over the UTF-8 bytes: status files hold tens of thousands of strings.
     public static func scalarString(_ s: String) -> String {
-        let lower = s.lowercased()
-        let plainSafe = !reserved.contains(lower)
-            && s.first.map { $0.isLetter || $0 == "/" || $0 == "_" || $0 == "." } == true
-            && s.last != " " && s.last != ":"
-            && !s.contains(": ") && !s.contains(" #") && !s.contains("\n") && !s.contains("\t")
-            && s.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
-            && !s.contains(where: { "{}[],&*!|>'\"%@`".contains($0) })
-            && Double(s) == nil && !lower.hasPrefix(".inf") && !lower.hasPrefix(".nan")
-        return plainSafe ? s : JSONText.quoted(s)
+        plainSafe(s) ? s : JSONText.quoted(s)
+    }
+
+    static func plainSafe(_ s: String) -> Bool {
+        var utf8 = s.utf8.makeIterator()
+        guard let first = utf8.next() else { return false }
+        // A letter (any non-ASCII byte starts a letter or symbol that YAML reads as text), '/', '_' or '.'.
+        let isLetter = (first >= 0x41 && first <= 0x5A) || (first >= 0x61 && first <= 0x7A) || first >= 0x80
+        guard isLetter || first == 0x2F || first == 0x5F || first == 0x2E else { return false }
+        var previous = first
+        var last = first
+        while let c = utf8.next() {
+            if c < 0x20 || c == 0x7F { return false }
+            switch c {
+            case 0x7B, 0x7D, 0x5B, 0x5D, 0x2C, 0x26, 0x2A, 0x21, 0x7C, 0x3E, 0x27, 0x22, 0x25, 0x40, 0x60: return false
+            case 0x20 where previous == 0x3A: return false   // ": "
+            case 0x23 where previous == 0x20: return false   // " #"
+            default: break
+            }
+            previous = c
+            last = c
+        }
+        if last == 0x20 || last == 0x3A { return false }
+        if first == 0x2E {
+            let lower = s.lowercased()
+            if lower.hasPrefix(".inf") || lower.hasPrefix(".nan") || Double(s) != nil { return false }
+        }
+        if s.utf8.count <= 5, reserved.contains(s.lowercased()) { return false }
+        return true
     }
 }

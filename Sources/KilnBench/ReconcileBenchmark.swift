@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import KilnCatalog
+import KilnReconciler
+import KilnSpec
+import KilnTestSupport
+import Logging
+
+/// `kiln-bench reconcile`: the reconciler over many objects with recording drivers (no real builds or VMs), beside
+/// the `sqlite3` CLI writing the same number of rows in one transaction in the same run — the floor for recording
+/// that much state durably.
+struct ReconcileBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Time a first reconcile, a settle, a no-op pass and a full resync over N objects with fake drivers.")
+
+    @Option(help: "Objects in all: a third builds, a third images built from them, a third VMs on those images.")
+    var objects: Int = 10_000
+
+    @Option(help: "Runs of the no-op and full-resync passes.")
+    var runs: Int = 7
+
+    func run() async throws {
+        let perKind = objects / 3
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-reconcile-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let paths = DataPaths(root: folder)
+        try paths.prepare()
+        let catalog = try SQLiteCatalog(path: paths.catalog)
+        let builds = RecordingBuildDriver(catalog: catalog, paths: paths)
+        let source = MemorySource()
+        var files: [String: String] = ["scripts/build.sh": "#!/bin/sh\ntrue\n"]
+        for i in 0..<perKind {
+            files["builds/b\(i).yaml"] = Specs.build("b\(i)")
+            files["images/i\(i).yaml"] = Specs.image("i\(i)", build: "b\(i)")
+            files["vms/v\(i).yaml"] = Specs.vm("v\(i)", image: "i\(i)", power: "stopped")
+        }
+        let loadStart = ContinuousClock.now
+        await source.commit("c1", files)
+        let load = ContinuousClock.now - loadStart
+        let reconciler = Reconciler(source: source, catalog: catalog, builds: builds, vms: RecordingVMDriver(), paths: paths,
+                                    options: ReconcilerOptions(maxConcurrency: 8),
+                                    logger: { var l = Logger(label: "bench"); l.logLevel = .warning; return l }())
+        try await reconciler.recover()
+
+        var first = Measurement()
+        await builds.hold()
+        let report = await first.time { await reconciler.pass() }
+        await builds.release()
+        await builds.drain()
+        var settle = Measurement()
+        var final = await settle.time { await reconciler.settle(timeout: .seconds(600), interval: .milliseconds(1)) }
+        let ready = final.objects.values.filter(\.ready).count
+        var noop = Measurement()
+        var full = Measurement()
+        for _ in 0..<runs {
+            final = await noop.time { await reconciler.pass() }
+            _ = await full.time { await reconciler.pass(full: true) }
+        }
+        let reference = try sqliteReference(rows: objects + perKind, folder: folder)
+
+        func ms(_ d: Duration) -> String { String(format: "%.1f ms", d.milliseconds) }
+        print("objects: \(objects) (\(perKind) of each kind), snapshot parsed in \(ms(load)) (not part of the reconcile)")
+        print("first pass:        \(ms(first.median))  (\(report.outcomes.count) actions; target under 3 s)")
+        print("settle after it:   \(ms(settle.median))  (fake executions finish, images resolve, VMs provision: \(ready)/\(final.objects.count) ready)")
+        print("no-op pass:        \(ms(noop.median))  median of \(runs) (target under 20 ms)")
+        print("full resync pass:  \(ms(full.median))  median of \(runs) (a pass that re-reads and re-checks everything)")
+        print("sqlite3 reference: \(ms(reference))  (the CLI inserting \(objects + perKind) rows in one transaction)")
+        print(String(format: "ratios: first pass / reference %.1f×, no-op / reference %.3f×", first.median.milliseconds / reference.milliseconds,
+                     noop.median.milliseconds / reference.milliseconds))
+        print("catalog size: \(catalog.sizeInBytes / 1024) KiB (with WAL)")
+    }
+
+    /// The `sqlite3` CLI writing `rows` rows of about the catalog's width in one durable transaction.
+    func sqliteReference(rows: Int, folder: String) throws -> Duration {
+        let database = "\(folder)/reference.sqlite"
+        var script = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;\nCREATE TABLE t (name TEXT PRIMARY KEY, spec TEXT, status TEXT);\nBEGIN;\n"
+        let spec = String(repeating: "x", count: 400)
+        for i in 0..<rows { script += "INSERT INTO t VALUES ('o\(i)', '\(spec)', 'ready');\n" }
+        script += "COMMIT;\n"
+        let input = "\(folder)/reference.sql"
+        try script.write(toFile: input, atomically: true, encoding: .utf8)
+        let start = ContinuousClock.now
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "sqlite3 '\(database)' < '\(input)'"]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ValidationError("sqlite3 failed (apt-get install sqlite3)") }
+        return ContinuousClock.now - start
+    }
+}
