@@ -34,10 +34,10 @@ public struct QueryServer: Sendable {
         router.add(middleware: TokenMiddleware(tokens: tokens.map { Array($0.utf8) }))
         router.add(middleware: ReadOnlyMiddleware(repository: repository))
         router.get("/healthz") { _, _ in
-            Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+            JSONResponse.text("ok\n")
         }
         router.get("/readyz") { [health] _, _ in
-            await health.ready ? Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+            await health.ready ? JSONResponse.text("ready\n")
                 : JSONResponse.error("not-ready", "the first reconcile pass has not finished", status: .serviceUnavailable)
         }
         router.get("/metrics") { [registry] _, _ in
