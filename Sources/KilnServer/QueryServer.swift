@@ -31,6 +31,7 @@ public struct QueryServer: Sendable {
         // Every GET route answers HEAD too, as the API promises (and as the read-only answer's `Allow` says).
         let router = Router(options: .autoGenerateHeadEndpoints)
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ErrorMiddleware())
         router.add(middleware: TokenMiddleware(tokens: tokens.map { Array($0.utf8) }))
         router.add(middleware: ReadOnlyMiddleware(repository: repository))
         router.get("/healthz") { _, _ in
