@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import KilnServer
-import Prometheus
 
 /// swift-metrics can be bootstrapped once per process: every test shares this registry.
 enum SharedMetrics {

@@ -31,7 +31,8 @@ enum Tool {
         let python = try find("python3", install: "apt-get install python3")
         let probe = try run(python, ["-c", "import jsonschema, yaml"])
         guard probe.status == 0 else {
-            throw Missing(description: "python3 cannot import jsonschema and yaml (\(probe.stderr.trimmingCharacters(in: .whitespacesAndNewlines))): install them with `pip install jsonschema pyyaml`")
+            let why = probe.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+            throw Missing(description: "python3 cannot import jsonschema and yaml (\(why)): install them with `pip install jsonschema pyyaml`")
         }
         return python
     }
