@@ -10,6 +10,13 @@ enum JSONResponse {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.prettyJSON + "\n")))
     }
 
+    /// A short plain-text answer (`/healthz`, `/readyz`), with its content type said.
+    static func text(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
     /// An error in the VM builder service's shape: `{"code": "...", "message": "..."}`.
     static func error(_ code: String, _ message: String, status: HTTPResponse.Status) -> Response {
         make(.object(["code": .string(code), "message": .string(message)]), status: status)

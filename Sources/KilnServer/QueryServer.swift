@@ -28,15 +28,17 @@ public struct QueryServer: Sendable {
     }
 
     public func router() -> Router<BasicRequestContext> {
-        let router = Router()
+        // Every GET route answers HEAD too, as the API promises (and as the read-only answer's `Allow` says).
+        let router = Router(options: .autoGenerateHeadEndpoints)
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ErrorMiddleware())
         router.add(middleware: TokenMiddleware(tokens: tokens.map { Array($0.utf8) }))
         router.add(middleware: ReadOnlyMiddleware(repository: repository))
         router.get("/healthz") { _, _ in
-            Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+            JSONResponse.text("ok\n")
         }
         router.get("/readyz") { [health] _, _ in
-            await health.ready ? Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+            await health.ready ? JSONResponse.text("ready\n")
                 : JSONResponse.error("not-ready", "the first reconcile pass has not finished", status: .serviceUnavailable)
         }
         router.get("/metrics") { [registry] _, _ in

@@ -9,10 +9,13 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.uri.path == "/healthz" || tokens.isEmpty { return try await next(request, context) }
         let header = request.headers[.authorization] ?? ""
+        // The scheme is case-insensitive, and one or more spaces follow it (RFC 9110 §11.1, §11.4).
+        let scheme = header.prefix { $0 != " " }.lowercased()
+        let credentials = header.drop { $0 != " " }.drop { $0 == " " }
         var presented: [UInt8]?
-        if header.hasPrefix("Bearer ") {
-            presented = Array(header.dropFirst(7).utf8)
-        } else if header.hasPrefix("Basic "), let data = Data(base64Encoded: String(header.dropFirst(6))),
+        if scheme == "bearer", !credentials.isEmpty {
+            presented = Array(credentials.utf8)
+        } else if scheme == "basic", let data = Data(base64Encoded: String(credentials)),
                   let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") {
             presented = Array(text[text.index(after: colon)...].utf8)
         }

@@ -1,0 +1,40 @@
+import KilnCatalog
+import KilnSpec
+
+/// A catalog whose every read fails, as a locked or vanished database would: for the 500 answer.
+struct FailingCatalog: Catalog {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String { "database is locked: /var/lib/kiln/catalog.sqlite" }
+    }
+
+    func state() async throws -> CatalogState { throw Failure() }
+    func sync() async throws -> SyncRecord { throw Failure() }
+    func saveSync(_ record: SyncRecord) async throws { throw Failure() }
+    func saveBuild(_ record: BuildRecord) async throws -> BuildRecord { throw Failure() }
+    func deleteBuild(_ name: String) async throws { throw Failure() }
+    func newExecution(_ template: ExecutionRecord) async throws -> ExecutionRecord { throw Failure() }
+    func execution(id: Int64) async throws -> ExecutionRecord? { throw Failure() }
+    func executions(of build: String) async throws -> [ExecutionRecord] { throw Failure() }
+    func saveExecution(_ record: ExecutionRecord) async throws { throw Failure() }
+    func finishExecution(_ record: ExecutionRecord, images: [VirtualImageRecord]) async throws { throw Failure() }
+    func virtualImages(of executionId: Int64) async throws -> [VirtualImageRecord] { throw Failure() }
+    func deleteExecution(id: Int64) async throws { throw Failure() }
+    func saveImage(_ record: ImageRecord) async throws -> ImageRecord { throw Failure() }
+    func deleteImage(_ name: String) async throws { throw Failure() }
+    func saveVM(_ record: VMRecord) async throws -> VMRecord { throw Failure() }
+    func deleteVM(_ name: String) async throws { throw Failure() }
+    func saveRecords(builds: [BuildRecord], images: [ImageRecord], vms: [VMRecord]) async throws { throw Failure() }
+    func beginActions(_ entries: [JournalEntry], executions: [ExecutionRecord],
+                      inventory: [InventoryItem]) async throws -> ([JournalEntry], [ExecutionRecord]) { throw Failure() }
+    func endActions(_ ends: [JournalEnd], workers: [ExecutionWorker]) async throws { throw Failure() }
+    func vm(_ name: String) async throws -> VMRecord? { throw Failure() }
+    func openActions() async throws -> [JournalEntry] { throw Failure() }
+    func addInventory(_ item: InventoryItem) async throws { throw Failure() }
+    func removeInventory(location: String) async throws { throw Failure() }
+    func inventory(owner: String?) async throws -> [InventoryItem] { throw Failure() }
+    func isInInventory(location: String) async throws -> Bool { throw Failure() }
+    func moveInventory(from: String, to: String) async throws { throw Failure() }
+    func bury(_ tombstone: TombstoneRecord, key: ObjectKey) async throws -> TombstoneRecord { throw Failure() }
+    func unbury(_ tombstone: TombstoneRecord) async throws { throw Failure() }
+    func removeTombstone(id: Int64) async throws { throw Failure() }
+}

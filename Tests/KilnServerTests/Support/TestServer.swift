@@ -1,0 +1,59 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KilnServer
+
+/// swift-metrics can be bootstrapped once per process: every test shares this registry.
+enum SharedMetrics {
+    static let registry = QueryServer.bootstrapMetrics()
+}
+
+/// A `QueryServer` over a populated catalog, driven through Hummingbird's router test client.
+struct TestServer {
+    static let repository = "https://git.example.org/infra/images.git"
+
+    let fixture: CatalogFixture
+    let health = ServerHealth()
+    var tokens: [String] = []
+
+    static func make(tokens: [String] = [], ready: Bool = true) async throws -> TestServer {
+        let server = TestServer(fixture: try await CatalogFixture(), tokens: tokens)
+        if ready { await server.health.markReady() }
+        return server
+    }
+
+    var queryServer: QueryServer {
+        QueryServer(catalog: fixture.catalog, health: health, registry: SharedMetrics.registry, repository: Self.repository,
+                    tokens: tokens)
+    }
+
+    @discardableResult
+    func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        let app = Application(router: queryServer.router())
+        return try await app.test(.router) { client in try await body(client) }
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    /// The body as a JSON object; a test failure when it is not one.
+    func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw BodyError(description: "not a JSON object: \(text)")
+        }
+        return object
+    }
+}
+
+struct BodyError: Error, CustomStringConvertible {
+    var description: String
+}
+
+extension HTTPFields {
+    static func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+
+    static func basic(user: String, password: String) -> HTTPFields {
+        [.authorization: "Basic \(Data("\(user):\(password)".utf8).base64EncodedString())"]
+    }
+}
