@@ -140,7 +140,7 @@ let package = Package(
         ),
         .testTarget(name: "KilnBuilderTests", dependencies: ["KilnBuilder", "KilnSpec"], swiftSettings: strict),
         .testTarget(name: "KilnDriversTests", dependencies: ["KilnDrivers", "KilnReconciler", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
-        .testTarget(name: "KilnServerTests", dependencies: ["KilnServer", "KilnCatalog", "KilnReconciler", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
+        .testTarget(name: "KilnServerTests", dependencies: ["KilnServer", "KilnCatalog", "KilnReconciler", "KilnSpec", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
         .testTarget(name: "KilnCLITests", dependencies: ["KilnSpec", "KilnTestSupport"], swiftSettings: strict),
     ]
 )

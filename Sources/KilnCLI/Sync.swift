@@ -45,6 +45,7 @@ enum SyncSummary {
                         ? " (branch head \(String(report.headCommit!.prefix(12))) refused: \(report.refusal?.rawValue ?? "?"))" : ""))
         if let error = report.sourceError { lines.append("source error: \(error)") }
         for error in report.refusalErrors { lines.append("  \(error)") }
+        if let detail = report.refusalDetail { lines.append("  \(detail)") }
         if !report.refusalDeletions.isEmpty {
             lines.append("  would delete: \(report.refusalDeletions.joined(separator: ", ")); pass --allow-destructive or commit with a 'Kiln-Allow-Destructive: true' trailer")
         }

@@ -21,7 +21,7 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         guard let presented, tokens.contains(where: { Self.constantTimeEqual($0, presented) }) else {
             var response = JSONResponse.error("unauthorized", "a valid bearer token is required", status: .unauthorized)
-            response.headers[.wwwAuthenticate] = "Bearer realm=\"kiln\""
+            response.headers[.wwwAuthenticate] = "Bearer realm=\"kiln\", Basic realm=\"kiln\""
             return response
         }
         return try await next(request, context)

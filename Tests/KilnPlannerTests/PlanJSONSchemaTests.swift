@@ -85,7 +85,11 @@ import Testing
                 #expect(actions.contains("run") && actions.contains("resolve") && actions.contains("recreate"), "\(actions)")
             case .secretReferenceOnly:
                 #expect(changes.first?["change"] as? String == "update")
-                #expect((changes.first?["fields"] as? [Any])?.isEmpty == true)
+                // A changed secret reference shows where it changed, never what it was or became.
+                let fields = changes.first?["fields"] as? [[String: Any]] ?? []
+                #expect(fields.map { $0["path"] as? String } == ["spec.sshPassword"])
+                #expect(fields.first?["old"] as? String == "************")
+                #expect(fields.first?["new"] as? String == "************ (changed)")
             case .deleteOverTheBudget:
                 #expect(plan["summary"] as? [String: Int] == ["delete": 6])
                 let deletions = (plan["destructive"] as? [String: Any])?["deletions"] as? [String]

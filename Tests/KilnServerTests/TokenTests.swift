@@ -12,7 +12,7 @@ import Testing
 
     static func expectUnauthorized(_ response: TestResponse, _ context: String, head: Bool = false) throws {
         #expect(response.status == .unauthorized, "\(context)")
-        #expect(response.headers[.wwwAuthenticate] == "Bearer realm=\"kiln\"", "\(context)")
+        #expect(response.headers[.wwwAuthenticate] == "Bearer realm=\"kiln\", Basic realm=\"kiln\"", "\(context)")
         // A HEAD answer's body never reaches the client: SwiftNIO's encoder drops it.
         guard !head else { return }
         let error = try response.json()

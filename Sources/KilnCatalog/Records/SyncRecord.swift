@@ -29,8 +29,10 @@ public struct SyncRecord: Sendable, Hashable, Codable, FetchableRecord, Persista
     public var refusedMessage: String?
     public var refusedReason: RefusalReason?
     public var refusedErrors: [SpecError] = []
-    /// For a destructive refusal: what the plan would have deleted.
+    /// For a destructive refusal: what the plan would have deleted (`Kind/name`).
     public var refusedDeletions: [String] = []
+    /// For a destructive refusal: which rule of the deletion budget it broke.
+    public var refusedDetail: String?
     public var refusedAt: Date?
     /// The last reconcile pass: when it ended and what it concluded.
     public var lastRunAt: Date?

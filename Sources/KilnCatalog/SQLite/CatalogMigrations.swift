@@ -127,6 +127,7 @@ enum CatalogMigrations {
                 t.column("refusedReason", .text)
                 t.column("refusedErrors", .text).notNull()
                 t.column("refusedDeletions", .text).notNull()
+                t.column("refusedDetail", .text)
                 t.column("refusedAt", .datetime)
                 t.column("lastRunAt", .datetime)
                 t.column("lastRunResult", .text)

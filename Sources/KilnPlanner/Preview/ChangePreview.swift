@@ -49,7 +49,7 @@ public struct ChangePreview: Sendable {
                 changes.append(ObjectChange(key: key, type: .delete, location: old.location, fields: []))
             case (let old?, let new?) where old.contentHash != new.contentHash:
                 changes.append(ObjectChange(key: key, type: .update, location: new.location,
-                                            fields: FieldDiff.changes(from: SecretMasker.masked(old), to: SecretMasker.masked(new))))
+                                            fields: FieldDiff.maskedChanges(from: old, to: new)))
             default:
                 break
             }
@@ -94,8 +94,13 @@ public struct ChangePreview: Sendable {
             guard !reuse else { continue }
             for vm in to.objects(of: .virtualMachine) {
                 guard case .named(let name)? = vm.virtualMachine?.image, name == image.name else { continue }
-                out.append(Consequence(key: vm.key, action: "recreate",
-                    reason: "its Image \(image.name) changes when the new execution succeeds"))
+                if state.vms[vm.name]?.directory != nil {
+                    out.append(Consequence(key: vm.key, action: "recreate",
+                        reason: "its Image \(image.name) changes when the new execution succeeds"))
+                } else {
+                    out.append(Consequence(key: vm.key, action: "provision",
+                        reason: "starts on Image \(image.name) once the new execution succeeds"))
+                }
             }
         }
         return out

@@ -11,6 +11,8 @@ public struct PassReport: Sendable {
     public var refusal: SyncRecord.RefusalReason?
     public var refusalErrors: [SpecError]
     public var refusalDeletions: [String]
+    /// Which rule of the deletion budget a destructive commit broke.
+    public var refusalDetail: String?
     /// The source could not be read (network, missing branch); the last applied state stays.
     public var sourceError: String?
     public var outcomes: [ActionOutcome]

@@ -165,6 +165,7 @@ public actor Reconciler {
         report.refusal = sync.refusedCommit == nil ? nil : sync.refusedReason
         report.refusalErrors = sync.refusedErrors
         report.refusalDeletions = sync.refusedDeletions
+        report.refusalDetail = sync.refusedDetail
 
         // 5. Plan and act on the applied state.
         var plan = ReconcilePlan()
@@ -245,7 +246,8 @@ public actor Reconciler {
         sync.refusedMessage = revision.summary
         sync.refusedReason = reason
         sync.refusedErrors = errors
-        sync.refusedDeletions = deletions + (why.map { ["(\($0))"] } ?? [])
+        sync.refusedDeletions = deletions
+        sync.refusedDetail = why
         Counter(label: "kiln_refused_commits_total", dimensions: [("reason", reason.rawValue)]).increment()
     }
 
@@ -256,6 +258,7 @@ public actor Reconciler {
         sync.refusedReason = nil
         sync.refusedErrors = []
         sync.refusedDeletions = []
+        sync.refusedDetail = nil
         sync.refusedAt = nil
     }
 

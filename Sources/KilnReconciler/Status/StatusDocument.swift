@@ -109,6 +109,7 @@ public enum StatusDocument {
                 "reason": opt(s.refusedReason?.rawValue), "at": time(s.refusedAt),
                 "errors": .list(s.refusedErrors.map { .string($0.description) }),
                 "deletions": .list(s.refusedDeletions.map(SpecValue.string)),
+                "detail": opt(s.refusedDetail),
             ])
         }
         return [
