@@ -95,6 +95,21 @@ import Testing
         #expect(bed.nothingLeftBehind)
     }
 
+    @Test func foreignWorkFolderIsRefusedAndKept() async throws {
+        let bed = try TestBed("busy-work")
+        defer { bed.remove() }
+        try FileManager.default.createDirectory(atPath: bed.workDirectory, withIntermediateDirectories: true)
+        try "someone else's".write(toFile: bed.workDirectory + "/notes", atomically: true, encoding: .utf8)
+        let error = await buildFailure(bed.request(Specs.unchecked()))
+        guard case .fileSystem(let operation, let path, _)? = error else {
+            Issue.record("expected the work folder to be refused, got \(String(describing: error))")
+            return
+        }
+        #expect(operation == "using as work folder" && path == bed.workDirectory)
+        #expect(FileManager.default.fileExists(atPath: bed.workDirectory + "/notes"))
+        #expect(!FileManager.default.fileExists(atPath: bed.artifactDirectory))
+    }
+
     @Test func existingArtifactIsNeverOverwritten() async throws {
         let bed = try TestBed("republish")
         defer { bed.remove() }

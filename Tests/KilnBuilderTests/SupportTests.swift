@@ -12,6 +12,8 @@ import Testing
         redactor.add("")
         #expect(redactor.redact("pw=hunter2-long and hunter2, hunter2") == "pw=\(SecretReference.mask) and \(SecretReference.mask), \(SecretReference.mask)")
         #expect(redactor.redact("nothing here") == "nothing here")
+        redactor.add("-----BEGIN KEY-----\nMIIEowIBAAKCAQEA\n-----END KEY-----\n")
+        #expect(redactor.redact("MIIEowIBAAKCAQEA") == SecretReference.mask)
     }
 
     @Test func lineSplitting() {
