@@ -38,13 +38,23 @@ import Testing
         defer { bed.remove() }
         let token = "token-\(UInt64.random(in: 0...UInt64.max))"
         try token.write(toFile: bed.dataDirectory + "/api-token", atomically: true, encoding: .utf8)
-        let files = MemoryFiles(["scripts/peek.sh": "set -e\nls \"$DATA\" || echo cannot list\ncat \"$DATA/api-token\"\n"])
+        let files = MemoryFiles(["scripts/peek.sh": """
+            set -e
+            ls -l /proc/$$/fd/
+            ls "$DATA" || echo cannot list
+            cat "$DATA/api-token"
+            """])
         let script = Specs.script("peek", env: ["DATA": bed.dataDirectory])
         let error = await buildFailure(bed.request(spec([script]), files: files))
         #expect(error == .scriptFailed(script: "peek", exitCode: 1))
-        #expect(bed.log.contains("cannot list"))
-        #expect(bed.log.contains("No such file or directory"))
-        #expect(!bed.log.contains(token))
+        let log = bed.log
+        #expect(log.contains("cannot list"))
+        #expect(log.contains("No such file or directory"))
+        #expect(!log.contains(token))
+        // No descriptor of Kiln's (its log, its database) is inherited into the sandbox.
+        let descriptors = log.split(separator: "\n").filter { $0.contains("[peek]") && $0.contains(" -> ") }
+        #expect(descriptors.count >= 3)
+        #expect(descriptors.allSatisfy { !$0.contains(bed.root) }, "\(descriptors)")
         #expect(bed.nothingLeftBehind)
     }
 
