@@ -5,8 +5,10 @@ import SystemPackage
 /// lines, an optional time limit, and Swift task cancellation.
 ///
 /// On a timeout or a cancellation the whole process group gets SIGKILL and the call returns only once the process
-/// is gone. (`bwrap` puts the sandboxed script in a session of its own, out of reach of the group signal; its
-/// `--die-with-parent` and its PID namespace take every sandboxed process down with it.)
+/// is gone. `bwrap` puts the sandboxed script in a session of its own, out of reach of the group signal; its
+/// `--die-with-parent` and its PID namespace take every sandboxed process down with it, and a ``SandboxWatch``
+/// makes the call wait for that too. Children get no descriptor of Kiln's beyond stdin/stdout/stderr
+/// (swift-subprocess closes the rest) and start with an empty signal mask.
 struct ProcessRunner: Sendable {
     /// Variables of every process started; a script's environment is passed in full instead.
     var environment: [String: String]
