@@ -59,8 +59,8 @@ struct BuildBenchmark: AsyncParsableCommand {
         try Self.installBusybox.write(toFile: scripts + "/1-install-busybox.sh", atomically: true, encoding: .utf8)
         try Self.installInit.write(toFile: scripts + "/2-install-init.sh", atomically: true, encoding: .utf8)
         let spec = try spec()
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin") + ":/usr/sbin:/sbin"
-        let builder = QemuImageBuilder(searchPath: path)
+        let builder = QemuImageBuilder()
+        let path = builder.searchPath
 
         print("build: \(sizeMib) MiB disk, qcow2 + vmdk, \(runs) runs each (order alternates)")
         var kiln: [Double] = []

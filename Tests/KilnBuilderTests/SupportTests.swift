@@ -146,6 +146,15 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        ("/usr/bin:/bin", "/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"),
+        ("/opt/qemu/bin:/usr/sbin:/usr/bin", "/opt/qemu/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/sbin"),
+        (nil, "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"),
+    ])
+    func defaultSearchPathAddsSbin(path: String?, expected: String) {
+        #expect(QemuImageBuilder.searchPath(from: path) == expected)
+    }
+
     @Test func missingToolErrorNamesThePackage() {
         #expect(throws: BuildError.toolMissing(tool: "bwrap", debianPackage: "bubblewrap", searchPath: "/nowhere")) {
             try ToolLocator(searchPath: "/nowhere").locate(.bwrap)
