@@ -1,15 +1,21 @@
 import Foundation
 
 /// A local HTTP server (Python's http.server) serving a folder, with redirect routes, counting the requests for
-/// each path: a real server for download tests, on 127.0.0.1.
+/// each path: a real server for download tests, on 127.0.0.1. It exits on its own if the test runner dies.
 final class TestHTTPServer {
     let folder: String
     let port: Int
     private let process: Process
 
     private static let program = """
-        import http.server, os, sys
+        import http.server, os, sys, threading, time
         folder, port_file = sys.argv[1], sys.argv[2]
+        parent = os.getppid()
+        def exit_with_parent():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(0)
+        threading.Thread(target=exit_with_parent, daemon=True).start()
         redirects = {
             "/redirect-ok": "/rootfs.tar.gz",
             "/redirect-metadata": "http://169.254.169.254/latest/meta-data/",
@@ -44,8 +50,8 @@ final class TestHTTPServer {
         self.folder = folder
         let portFile = folder + "/../server.port"
         process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.program, folder, portFile]
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", Self.program, folder, portFile]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
