@@ -15,11 +15,21 @@ public struct QemuImageBuilder: Sendable {
     public var logger: Logger
 
     public init(
-        searchPath: String = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+        searchPath: String = QemuImageBuilder.searchPath(from: ProcessInfo.processInfo.environment["PATH"]),
         logger: Logger = Logger(label: "kiln.builder")
     ) {
         self.searchPath = searchPath
         self.logger = logger
+    }
+
+    /// `PATH` with the sbin folders appended when missing: Debian installs `mkfs.ext4` in `/usr/sbin`, which is not
+    /// on an ordinary user's `PATH`, while every folder already on `PATH` keeps its precedence.
+    public static func searchPath(from path: String?) -> String {
+        var folders = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(String.init)
+        for folder in ["/usr/local/sbin", "/usr/sbin", "/sbin"] where !folders.contains(folder) {
+            folders.append(folder)
+        }
+        return folders.joined(separator: ":")
     }
 
     private var runner: ProcessRunner {

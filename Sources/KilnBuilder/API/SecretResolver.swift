@@ -15,6 +15,7 @@ public struct SecretResolver: Sendable {
         self.secretsDirectory = secretsDirectory
     }
 
+    /// The secret's value. Errors name the reference and the reason, never a value.
     public func resolve(_ reference: SecretReference) throws(BuildError) -> String {
         switch reference {
         case .fromEnv(let name):

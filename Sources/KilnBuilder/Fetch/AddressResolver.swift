@@ -62,14 +62,18 @@ enum AddressResolver {
             var v4 = sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
             let bytes = withUnsafeBytes(of: &v4) { Array($0) }
             inet_ntop(AF_INET, &v4, &text, socklen_t(text.count))
-            return Address(bytes: bytes, text: String(cString: text))
+            return Address(bytes: bytes, text: Self.string(text))
         case AF_INET6:
             var v6 = sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
             let bytes = withUnsafeBytes(of: &v6) { Array($0) }
             inet_ntop(AF_INET6, &v6, &text, socklen_t(text.count))
-            return Address(bytes: bytes, text: String(cString: text))
+            return Address(bytes: bytes, text: Self.string(text))
         default:
             return nil
         }
+    }
+
+    private static func string(_ characters: [CChar]) -> String {
+        String(decoding: characters.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -2,13 +2,16 @@ import KilnSpec
 
 /// Replaces every known secret value in a line with ``SecretReference/mask``.
 ///
-/// Longer values are replaced first, so a secret that contains another is masked whole.
+/// Longer values are replaced first, so a secret that contains another is masked whole. The log is written line by
+/// line, so each line of a multi-line secret (a private key) is a value of its own.
 struct Redactor: Sendable {
     private(set) var secrets: [String] = []
 
     mutating func add(_ value: String) {
-        guard !value.isEmpty, !secrets.contains(value) else { return }
-        secrets.append(value)
+        let lines = value.split(whereSeparator: \.isNewline).map(String.init)
+        for candidate in [value] + (lines.count > 1 ? lines : []) where !candidate.isEmpty && !secrets.contains(candidate) {
+            secrets.append(candidate)
+        }
         secrets.sort { $0.utf8.count > $1.utf8.count }
     }
 

@@ -62,21 +62,22 @@ enum SandboxCommand {
         }
         a += ["--proc", "/proc", "--dev", "/dev", "--size", String(run.limits.tmpBytes), "--tmpfs", "/tmp"]
         a += ["--bind", run.rootfs, rootfsMount, "--ro-bind", run.scriptFile, scriptMount]
-        binds += [(run.rootfs, rootfsMount), (run.scriptFile, scriptMount)]
-        for mask in masks(hidden: run.hidden, binds: binds) {
+        for mask in masks(hidden: run.hidden, binds: binds + [(run.rootfs, rootfsMount)]) {
             a += mask.isDirectory ? ["--tmpfs", mask.path] : ["--ro-bind", "/dev/null", mask.path]
         }
         a += ["--chdir", rootfsMount, "--", interpreterPath, scriptMount]
         return a
     }
 
-    /// Where each hidden path would appear inside the sandbox because a bound folder contains it. A hidden path
-    /// that contains a bound folder (Kiln's data folder holds the work folder, so the root filesystem) needs no
-    /// mask: only the bound folder is visible, under its sandbox name.
+    /// Where each hidden path would appear inside the sandbox because it is a bound host path or lies below one.
+    /// A hidden path that contains a bound folder (Kiln's data folder holds the work folder, so the root
+    /// filesystem) needs no mask: only the bound folder is visible, under its sandbox name. The root filesystem
+    /// itself is never masked, only what lies below it.
     static func masks(hidden: [HiddenPath], binds: [(source: String, destination: String)]) -> [HiddenPath] {
         var out: [HiddenPath] = []
         for item in hidden {
-            for bind in binds where item.path.hasPrefix(bind.source + "/") {
+            for bind in binds where item.path.hasPrefix(bind.source + "/")
+                || (item.path == bind.source && bind.destination != rootfsMount) {
                 let inside = bind.destination + item.path.dropFirst(bind.source.count)
                 let mask = HiddenPath(path: inside, isDirectory: item.isDirectory)
                 if !out.contains(mask) { out.append(mask) }

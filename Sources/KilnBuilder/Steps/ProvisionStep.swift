@@ -40,7 +40,8 @@ struct ProvisionStep: BuildStep {
         await log.write(name, "sandbox: \(([command.executable] + command.arguments).joined(separator: " "))")
         let started = ContinuousClock.now
         let outcome = try await context.runner.run(
-            command.executable, command.arguments, environment: environment, timeout: script.timeout.duration
+            command.executable, command.arguments, environment: environment, timeout: script.timeout.duration,
+            watch: SandboxWatch()
         ) { line in
             await log.writeOutput(name, line, limit: limit)
         }

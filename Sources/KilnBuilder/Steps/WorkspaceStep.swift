@@ -22,8 +22,9 @@ struct WorkspaceStep: BuildStep {
         try FileSystem.makeDirectories(workspace.output, mode: 0o700)
     }
 
+    /// Removes the work folder only once this step took it: a folder that was refused (not empty) is not Kiln's.
     func cleanup(_ context: BuildContext, succeeded: Bool) async {
-        let path = context.workspace?.root ?? context.request.workDirectory
+        guard let path = context.workspace?.root else { return }
         do throws(BuildError) {
             try FileSystem.removeTree(path)
         } catch {

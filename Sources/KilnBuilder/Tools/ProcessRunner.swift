@@ -5,8 +5,10 @@ import SystemPackage
 /// lines, an optional time limit, and Swift task cancellation.
 ///
 /// On a timeout or a cancellation the whole process group gets SIGKILL and the call returns only once the process
-/// is gone. (`bwrap` puts the sandboxed script in a session of its own, out of reach of the group signal; its
-/// `--die-with-parent` and its PID namespace take every sandboxed process down with it.)
+/// is gone. `bwrap` puts the sandboxed script in a session of its own, out of reach of the group signal; its
+/// `--die-with-parent` and its PID namespace take every sandboxed process down with it, and a ``SandboxWatch``
+/// makes the call wait for that too. Children get no descriptor of Kiln's beyond stdin/stdout/stderr
+/// (swift-subprocess closes the rest) and start with an empty signal mask.
 struct ProcessRunner: Sendable {
     /// Variables of every process started; a script's environment is passed in full instead.
     var environment: [String: String]
@@ -27,9 +29,11 @@ struct ProcessRunner: Sendable {
     }
 
     /// Runs `executable` to its end; every output line goes to `onLine` as it arrives.
+    ///
+    /// With a `watch`, the call also waits, after a kill, until the sandbox the process started is gone.
     func run(
         _ executable: String, _ arguments: [String], environment override: [String: String]? = nil,
-        timeout: Duration? = nil, onLine: (@Sendable (String) async -> Void)? = nil
+        timeout: Duration? = nil, watch: SandboxWatch? = nil, onLine: (@Sendable (String) async -> Void)? = nil
     ) async throws(BuildError) -> ProcessOutcome {
         let options = Self.platformOptions
         let variables = (override ?? environment).sorted { $0.key < $1.key }.map { Array("\($0.key)=\($0.value)\0".utf8) }
@@ -43,6 +47,7 @@ struct ProcessRunner: Sendable {
                         environment: .custom(variables), platformOptions: options,
                         input: .none, output: .sequence, error: .combinedWithOutput
                     ) { execution in
+                        async let watched: Void = watch?.observe(parent: execution.processIdentifier.value) ?? ()
                         var splitter = LineSplitter()
                         var tail: [String] = []
                         func take(_ line: String) async {
@@ -54,6 +59,7 @@ struct ProcessRunner: Sendable {
                             for line in buffer.withUnsafeBytes({ splitter.append($0) }) { await take(line) }
                         }
                         if let last = splitter.finish() { await take(last) }
+                        await watched
                         return tail
                     }
                     let status: ProcessOutcome.Status = switch result.terminationStatus {
@@ -72,12 +78,15 @@ struct ProcessRunner: Sendable {
                 group.cancelAll()
                 return first
             }
+            if case .finished(let outcome) = race, outcome.succeeded { return outcome }
+            await watch?.waitUntilGone()
             try Task.checkCancellation()
             switch race {
             case .finished(let outcome): return outcome
             case .timedOut: return ProcessOutcome(status: .timedOut, tail: [])
             }
         } catch {
+            await watch?.waitUntilGone()
             if Task.isCancelled { throw .cancelled }
             throw .toolFailed(tool: tool, status: "could not be run", output: String(describing: error))
         }

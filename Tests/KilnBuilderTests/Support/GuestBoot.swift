@@ -24,7 +24,8 @@ enum GuestBoot {
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer {
-            if process.isRunning { process.terminate() }
+            // SIGKILL: the runner's blocked signals are inherited, SIGTERM may never arrive.
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         let clock = ContinuousClock()

@@ -40,9 +40,9 @@ enum Shell {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
-    /// Runs a Python 3 program (Debian's python3) with arguments.
+    /// Runs a Python 3 program with Debian's python3.
     @discardableResult
     static func python(_ program: String, _ arguments: [String] = []) throws -> String {
-        try check("python3 -c \(quoted(program)) " + arguments.map(quoted).joined(separator: " "))
+        try check("/usr/bin/python3 -c \(quoted(program)) " + arguments.map(quoted).joined(separator: " "))
     }
 }
