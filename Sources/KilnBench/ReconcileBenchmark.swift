@@ -60,15 +60,31 @@ struct ReconcileBenchmark: AsyncParsableCommand {
         let reference = try sqliteReference(rows: objects + perKind, folder: folder)
 
         func ms(_ d: Duration) -> String { String(format: "%.1f ms", d.milliseconds) }
+        let fileReference = try fileCreationReference(count: objects, folder: folder)
         print("objects: \(objects) (\(perKind) of each kind), snapshot parsed in \(ms(load)) (not part of the reconcile)")
         print("first pass:        \(ms(first.median))  (\(report.outcomes.count) actions; target under 3 s)")
+        for (step, time) in report.timings { print("    \(step): \(ms(time))") }
         print("settle after it:   \(ms(settle.median))  (fake executions finish, images resolve, VMs provision: \(ready)/\(final.objects.count) ready)")
         print("no-op pass:        \(ms(noop.median))  median of \(runs) (target under 20 ms)")
         print("full resync pass:  \(ms(full.median))  median of \(runs) (a pass that re-reads and re-checks everything)")
         print("sqlite3 reference: \(ms(reference))  (the CLI inserting \(objects + perKind) rows in one transaction)")
+        print("files reference:   \(ms(fileReference))  (the shell creating \(objects) small files: what one status file per object costs on this disk)")
         print(String(format: "ratios: first pass / reference %.1f×, no-op / reference %.3f×", first.median.milliseconds / reference.milliseconds,
                      noop.median.milliseconds / reference.milliseconds))
         print("catalog size: \(catalog.sizeInBytes / 1024) KiB (with WAL)")
+    }
+
+    /// The shell creating `count` small files in a new folder, then `sync`.
+    func fileCreationReference(count: Int, folder: String) throws -> Duration {
+        let target = "\(folder)/files-reference"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        let start = ContinuousClock.now
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "cd '\(target)' && i=0; while [ $i -lt \(count) ]; do echo status > f$i.yaml; i=$((i+1)); done; sync"]
+        try process.run()
+        process.waitUntilExit()
+        return ContinuousClock.now - start
     }
 
     /// The `sqlite3` CLI writing `rows` rows of about the catalog's width in one durable transaction.

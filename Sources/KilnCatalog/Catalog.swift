@@ -32,6 +32,9 @@ public protocol Catalog: Sendable {
     func saveVM(_ record: VMRecord) async throws -> VMRecord
     func deleteVM(_ name: String) async throws
 
+    /// Saves the statuses a pass computed (and an image's state), in one transaction, touching nothing else.
+    func saveStatuses(_ updates: [StatusUpdate]) async throws
+
     /// Saves many records in one transaction (what record-only actions change).
     func saveRecords(builds: [BuildRecord], images: [ImageRecord], vms: [VMRecord]) async throws
 
@@ -59,6 +62,20 @@ public protocol Catalog: Sendable {
     /// Puts back the rows a tombstone holds and removes the tombstone, in one transaction.
     func unbury(_ tombstone: TombstoneRecord) async throws
     func removeTombstone(id: Int64) async throws
+}
+
+/// A new status for one object.
+public struct StatusUpdate: Sendable, Hashable {
+    public var key: ObjectKey
+    public var status: ObjectStatus
+    /// For an image, its Deltacloud state.
+    public var imageState: ImageRecord.State?
+
+    public init(key: ObjectKey, status: ObjectStatus, imageState: ImageRecord.State? = nil) {
+        self.key = key
+        self.status = status
+        self.imageState = imageState
+    }
 }
 
 /// The process that runs an execution.

@@ -84,6 +84,8 @@ public actor RecordingBuildDriver: BuildDriver {
                                                  name: name, format: format, path: path, size: Int64(content.utf8.count),
                                                  sha256: Digest.sha256Hex(content), createdAt: Date()))
             }
+            try? FileManager.default.createDirectory(atPath: (e.logPath as NSString).deletingLastPathComponent,
+                                                     withIntermediateDirectories: true)
             try? "build log\n".write(toFile: e.logPath, atomically: true, encoding: .utf8)
             e.status = .success
             e.statusPercent = 100

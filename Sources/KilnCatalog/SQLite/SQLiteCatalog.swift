@@ -169,6 +169,28 @@ public final class SQLiteCatalog: Catalog {
         try await write { db in try db.execute(sql: "DELETE FROM vm WHERE name = ?", arguments: [name]) }
     }
 
+    public func saveStatuses(_ updates: [StatusUpdate]) async throws {
+        guard !updates.isEmpty else { return }
+        try await write { db in
+            for update in updates {
+                let status = RowCoding.status(update.status)
+                switch update.key.kind {
+                case .imageBuild:
+                    try db.execute(sql: "UPDATE image_build SET status = ? WHERE name = ?", arguments: [status, update.key.name])
+                case .image:
+                    if let state = update.imageState {
+                        try db.execute(sql: "UPDATE image SET status = ?, state = ? WHERE name = ?",
+                                       arguments: [status, state.rawValue, update.key.name])
+                    } else {
+                        try db.execute(sql: "UPDATE image SET status = ? WHERE name = ?", arguments: [status, update.key.name])
+                    }
+                case .virtualMachine:
+                    try db.execute(sql: "UPDATE vm SET status = ? WHERE name = ?", arguments: [status, update.key.name])
+                }
+            }
+        }
+    }
+
     public func saveRecords(builds: [BuildRecord], images: [ImageRecord], vms: [VMRecord]) async throws {
         guard !(builds.isEmpty && images.isEmpty && vms.isEmpty) else { return }
         try await write { db in

@@ -47,6 +47,8 @@ public enum ExecutionWorker {
             execution.startDate = execution.startDate ?? Date()
             execution.statusMessage = "Starting"
             try await catalog.saveExecution(execution)
+            try FileManager.default.createDirectory(atPath: (execution.logPath as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
             return await build(execution, catalog: catalog, paths: paths, settings: settings, logger: logger)
         } catch {
             logger.error("execution \(id): \(error)")

@@ -201,7 +201,6 @@ struct ActionExecutor: Sendable {
 
     private func startRun(_ execution: inout ExecutionRecord, reuse: Int64?, state: CatalogState) async throws -> ExecutionWorker? {
         guard let id = execution.id else { throw ExecutorError.noExecution }
-        try FileManager.default.createDirectory(atPath: paths.logs(build: execution.buildName), withIntermediateDirectories: true)
         if let reuse, let source = state.executions[execution.buildName]?.first(where: { $0.id == reuse }) {
             try await reuseOutputs(&execution, from: source, images: state.virtualImages[reuse] ?? [])
             return nil
@@ -229,6 +228,7 @@ struct ActionExecutor: Sendable {
                                               path: target, size: image.size, sha256: image.sha256, createdAt: Date()))
         }
         let message = "reused the outputs of execution #\(source.buildNumber) (same inputs)"
+        try FileManager.default.createDirectory(atPath: paths.logs(build: execution.buildName), withIntermediateDirectories: true)
         try? "\(ISO8601DateFormatter().string(from: Date())) [kiln] \(message)\n".write(toFile: execution.logPath, atomically: true, encoding: .utf8)
         execution.status = .success
         execution.statusMessage = message

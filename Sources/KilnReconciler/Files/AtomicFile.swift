@@ -49,10 +49,19 @@ public enum AtomicFile {
         for (path, text) in files {
             let folder = (path as NSString).deletingLastPathComponent
             let temp = "\(folder)/\(tempMarker)\((path as NSString).lastPathComponent).\(getpid())"
-            guard FileManager.default.createFile(atPath: temp, contents: Data(text.utf8)) else {
-                throw AtomicFileError(path: path, detail: "cannot create \(temp)")
-            }
+            let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw AtomicFileError(path: path, detail: "cannot create \(temp): \(String(cString: strerror(errno)))") }
             temps.append((temp, path))
+            var bytes = Array(text.utf8)[...]
+            while !bytes.isEmpty {
+                let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+                guard n > 0 else {
+                    close(fd)
+                    throw AtomicFileError(path: path, detail: String(cString: strerror(errno)))
+                }
+                bytes = bytes.dropFirst(n)
+            }
+            close(fd)
         }
         let anchor = open((files[0].path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if anchor >= 0 {

@@ -11,15 +11,18 @@ public final class DataDirLock: Sendable {
         do { try FileManager.default.createDirectory(atPath: paths.root, withIntermediateDirectories: true) } catch {
             throw .cannotCreate(paths.root, "\(error)")
         }
-        fd = open(paths.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .cannotCreate(paths.lock, String(cString: strerror(errno))) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        // `fd` is set only once the lock is held: a class whose stored properties are all set runs `deinit` even when
+        // its init throws, and closing the descriptor twice could close another thread's freshly opened file.
+        let descriptor = open(paths.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .cannotCreate(paths.lock, String(cString: strerror(errno))) }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             var buffer = [UInt8](repeating: 0, count: 32)
-            let n = pread(fd, &buffer, 31, 0)
+            let n = pread(descriptor, &buffer, 31, 0)
             let owner = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
-            close(fd)
+            close(descriptor)
             throw .held(paths.root, owner: owner)
         }
+        fd = descriptor
         let pid = "\(getpid())\n"
         _ = ftruncate(fd, 0)
         _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }

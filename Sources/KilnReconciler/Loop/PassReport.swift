@@ -20,6 +20,8 @@ public struct PassReport: Sendable {
     public var objects: [ObjectKey: ObjectHealthSummary]
     /// Nothing is running, booting, waiting for a retry or left to do.
     public var settled: Bool
+    /// Where the pass spent its time, step by step.
+    public var timings: [(String, Duration)] = []
 
     public var allReady: Bool { objects.values.allSatisfy(\.ready) && refusal == nil && sourceError == nil }
     public var failedActions: [ActionOutcome] { outcomes.filter { $0.error != nil } }

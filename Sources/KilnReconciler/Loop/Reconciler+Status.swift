@@ -5,12 +5,11 @@ import KilnSpec
 
 extension Reconciler {
     /// Computes every object's conditions, saves those that changed, and rewrites the status files that changed.
-    func writeStatus(actual: CatalogState, plan: ReconcilePlan, now: Date) async -> [ObjectKey: ObjectHealthSummary] {
+    func writeStatus(actual: CatalogState, plan: ReconcilePlan, now: Date,
+                     lap: (String) -> Void = { _ in }) async -> [ObjectKey: ObjectHealthSummary] {
         let revision = applied?.revision.id
         var summaries: [ObjectKey: ObjectHealthSummary] = [:]
-        var builds: [BuildRecord] = []
-        var images: [ImageRecord] = []
-        var vmRecords: [VMRecord] = []
+        var updates: [StatusUpdate] = []
         func failure(_ key: ObjectKey) -> Failure? {
             retries[key].map { Failure(message: $0.message, attempts: $0.attempts, retryInSeconds: max(0, Int($0.next.timeIntervalSince(now)))) }
         }
@@ -31,7 +30,7 @@ extension Reconciler {
             let new = status(health, previous: record.status, specHash: record.specHash)
             if !same(new, record.status) {
                 record.status = new
-                builds.append(record)
+                updates.append(StatusUpdate(key: key, status: new))
             }
             summaries[key] = ObjectHealthSummary(ready: health.ready, reason: health.reason, message: health.message)
             writeStatusFile(key, YAMLText.document(StatusDocument.build(record, state: actual, notes: notes)))
@@ -50,7 +49,7 @@ extension Reconciler {
             let new = status(health, previous: record.status, specHash: record.specHash)
             if changed || !same(new, record.status) {
                 record.status = new
-                images.append(record)
+                updates.append(StatusUpdate(key: key, status: new, imageState: record.state))
             }
             summaries[key] = ObjectHealthSummary(ready: health.ready, reason: health.reason, message: health.message)
             writeStatusFile(key, YAMLText.document(StatusDocument.image(record, notes: notes)))
@@ -62,17 +61,20 @@ extension Reconciler {
             let new = status(health, previous: record.status, specHash: record.specHash)
             if !same(new, record.status) {
                 record.status = new
-                vmRecords.append(record)
+                updates.append(StatusUpdate(key: key, status: new))
             }
             summaries[key] = ObjectHealthSummary(ready: health.ready, reason: health.reason, message: health.message)
             writeStatusFile(key, YAMLText.document(StatusDocument.vm(record, notes: notes)))
         }
+        lap("status computed")
         do {
-            try await catalog.saveRecords(builds: builds, images: images, vms: vmRecords)
+            try await catalog.saveStatuses(updates)
         } catch {
             logger.error("cannot save statuses: \(error)")
         }
+        lap("status saved")
         flushStatusFiles()
+        lap("status files written (\(pendingCount) files)")
         // Status files of objects the catalog no longer has.
         for path in written.keys where path != paths.syncStatus {
             let parts = path.split(separator: "/").suffix(2)
@@ -95,6 +97,7 @@ extension Reconciler {
     /// Writes the status files queued during this pass, with one flush to disk.
     func flushStatusFiles() {
         let batch = pendingWrites
+        pendingCount = batch.count
         pendingWrites.removeAll()
         do {
             try AtomicFile.writeBatch(batch)

@@ -127,6 +127,13 @@ public actor Reconciler {
         }
 
         // 3. What is there?
+        var mark = ContinuousClock.now
+        func lap(_ name: String) {
+            let now = ContinuousClock.now
+            report.timings.append((name, now - mark))
+            mark = now
+        }
+        lap("source")
         guard let fingerprint = await toolsFingerprint() else { return report }
         var actual: CatalogState
         do {
@@ -137,6 +144,7 @@ public actor Reconciler {
             return report
         }
 
+        lap("catalog read")
         // 4. Accept the candidate unless its plan is over the deletion budget.
         if let (snapshot, revision) = candidate {
             let allowed = options.allowDestructive || revision.trailer("Kiln-Allow-Destructive")?.lowercased() == "true"
@@ -173,6 +181,7 @@ public actor Reconciler {
             report.appliedCommit = revision.id
             let policy = PlannerPolicy(now: now, budget: options.budget, allowDestructive: true, toolsFingerprint: fingerprint)
             plan = Planner.plan(desired: snapshot, actual: actual, policy: policy)
+            lap("plan")
             let due = plan.actions.filter { action in
                 guard let retry = retries[action.key] else { return true }
                 return retry.next <= now
@@ -181,13 +190,15 @@ public actor Reconciler {
             let executed = ReconcilePlan(actions: due, notes: plan.notes)
             report.outcomes = await executor.execute(due, phases: executed.phases, context: context, actual: actual)
             record(report.outcomes, now: now)
-            if let refreshed = try? await catalog.state() { actual = refreshed }
+            lap("actions")
+            if !report.outcomes.isEmpty, let refreshed = try? await catalog.state() { actual = refreshed }
+            lap("catalog re-read")
         }
 
         // 6. Status.
         nextPurge = actual.tombstones.map(\.purgeAfter).min()
         let activeExecutions = !actual.activeExecutions.isEmpty
-        report.objects = await writeStatus(actual: actual, plan: plan, now: now)
+        report.objects = await writeStatus(actual: actual, plan: plan, now: now) { lap($0) }
         let booting = actual.vms.values.contains { $0.vmStatus == .creating || ($0.vmStatus == .poweredOn && !$0.guestReady) }
         report.settled = report.outcomes.isEmpty && plan.actions.isEmpty && !activeExecutions && retries.isEmpty && !booting
         sync.lastRunAt = now
@@ -209,6 +220,7 @@ public actor Reconciler {
     var lastObjects: [ObjectKey: ObjectHealthSummary] = [:]
     /// Status files to write at the end of the pass.
     var pendingWrites: [(path: String, text: String)] = []
+    var pendingCount = 0
     /// The earliest time a tombstone becomes due for purging, as of the last full pass.
     var nextPurge: Date?
 

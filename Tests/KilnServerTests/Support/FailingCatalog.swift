@@ -23,6 +23,7 @@ struct FailingCatalog: Catalog {
     func deleteImage(_ name: String) async throws { throw Failure() }
     func saveVM(_ record: VMRecord) async throws -> VMRecord { throw Failure() }
     func deleteVM(_ name: String) async throws { throw Failure() }
+    func saveStatuses(_ updates: [StatusUpdate]) async throws { throw Failure() }
     func saveRecords(builds: [BuildRecord], images: [ImageRecord], vms: [VMRecord]) async throws { throw Failure() }
     func beginActions(_ entries: [JournalEntry], executions: [ExecutionRecord],
                       inventory: [InventoryItem]) async throws -> ([JournalEntry], [ExecutionRecord]) { throw Failure() }
