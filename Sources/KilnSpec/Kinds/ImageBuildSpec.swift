@@ -59,8 +59,11 @@ public struct ImageBuildSpec: Sendable, Hashable {
         group = v["group"]?.string
         cloud = v["cloud"]?.string
         let source = v["source"]
-        if let url = source?["url"]?.string, let sum = source?["checksum"]?.string.flatMap({ try? Checksum.parse($0).get() }) {
-            self.source = .url(url, sum)
+        if let url = source?["url"]?.string {
+            // Validation guarantees a checksum; should one ever be missing, an empty one fails verification rather
+            // than turning the source into something else.
+            let sum = source?["checksum"]?.string.flatMap { try? Checksum.parse($0).get() }
+            self.source = .url(url, sum ?? Checksum(algorithm: .sha256, hex: ""))
         } else if let path = source?["path"]?.string {
             self.source = .path(path, source?["checksum"]?.string.flatMap { try? Checksum.parse($0).get() })
         } else {
