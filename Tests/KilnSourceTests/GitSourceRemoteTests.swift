@@ -80,7 +80,8 @@ struct GitSourceRemoteTests {
         let error = await expectGitError({ () async throws(GitSourceError) in try await source.poll() }) {
             if case .fetchTimedOut = $0 { true } else { false }
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Bounded, not timed: under a loaded test run the answer may take seconds, but it never hangs.
+        #expect(ContinuousClock.now - started < .seconds(60))
         #expect(error?.description.contains("http://kiln:************@127.0.0.1") == true)
         #expect(error?.description.contains("hunter2") == false)
     }
