@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KilnSource
 import KilnSpec
 
@@ -12,13 +13,24 @@ struct Validate: AsyncParsableCommand {
     @Option(help: "text or json.")
     var format: ValidateFormat = .text
 
+    @Option(help: "Check a commit of the repository (an id, branch, tag or HEAD) instead of the folder on disk.")
+    var rev: String?
+
     enum ValidateFormat: String, ExpressibleByArgument, CaseIterable {
         case text, json
     }
 
     func run() async throws {
-        let source = FolderSource(repository: repo.repo, specRoot: try repo.specRoot())
-        let result = source.load()
+        let result: Result<Snapshot, SnapshotAssembler.Failure>
+        if let rev {
+            let git = try GitSource(GitSource.Configuration(repository: Wiring.absoluteRepository(repo.repo),
+                                                            specRoot: try repo.specRoot(),
+                                                            dataDirectory: FileManager.default.temporaryDirectory.path))
+            if case .remote = git.location { _ = try await git.poll() }
+            result = try await git.load(commit: try await git.resolve(rev)).result
+        } else {
+            result = FolderSource(repository: repo.repo, specRoot: try repo.specRoot()).load()
+        }
         report(result, format: format)
         if case .failure = result { throw ExitCode.failure }
     }
