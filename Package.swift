@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(name: "KilnSpecTests", dependencies: ["KilnSpec", "KilnYAML"], swiftSettings: strict),
         .testTarget(name: "KilnSourceTests", dependencies: ["KilnSource", "KilnSpec"], swiftSettings: strict),
         .testTarget(name: "KilnCatalogTests", dependencies: ["KilnCatalog", "KilnSpec"], swiftSettings: strict),
-        .testTarget(name: "KilnPlannerTests", dependencies: ["KilnPlanner", "KilnSpec", "KilnCatalog"], swiftSettings: strict),
+        .testTarget(name: "KilnPlannerTests", dependencies: ["KilnPlanner", "KilnSpec", "KilnCatalog", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "KilnReconcilerTests",
             dependencies: ["KilnReconciler", "KilnPlanner", "KilnCatalog", "KilnSpec", "KilnTestSupport"],

@@ -2,6 +2,7 @@ import Foundation
 import KilnCatalog
 import KilnPlanner
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 /// `specs/plan.schema.json` describes `kiln plan --format json`: real previews of every kind (creates, updates,
@@ -34,8 +35,8 @@ import Testing
 
     static func docs(description: String = "busybox", secret: String = "KILN_X", formats: String = "qcow2", cpus: Int = 1,
                      power: String = "running", vms: Int = 1) -> [String] {
-        [build(description: description, secret: secret, formats: formats), Docs.image("busybox", build: "busybox")]
-            + (0..<vms).map { Docs.vm("vm-\($0 + 1)", image: "busybox", cpus: cpus, power: power) }
+        [build(description: description, secret: secret, formats: formats), Specs.image("busybox", build: "busybox")]
+            + (0..<vms).map { Specs.vm("vm-\($0 + 1)", image: "busybox", cpus: cpus, power: power) }
     }
 
     static func preview(_ from: [String]?, _ to: [String], actual: CatalogState? = nil) -> ChangePreview {
@@ -126,7 +127,7 @@ import Testing
         try Self.git(repo, "init", "-q", "-b", "main")
         try repo.write("scripts/build.sh", Fixture.script)
         try repo.write("build.yaml", Self.build())
-        try repo.write("image.yaml", Docs.image("busybox", build: "busybox"))
+        try repo.write("image.yaml", Specs.image("busybox", build: "busybox"))
         let first = try Self.commit(repo, "Add busybox")
         try repo.write("build.yaml", Self.build().replacingOccurrences(of: "[qcow2]", with: "[qcow9]"))
         let broken = try Self.commit(repo, "Break busybox")

@@ -2,13 +2,14 @@ import Foundation
 import KilnCatalog
 import KilnPlanner
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 @Suite("Planner: builds")
 struct PlannerBuildTests {
     @Test("a new build is recorded and run once")
     func newBuild() {
-        let desired = Fixture.snapshot([Docs.build("b")])
+        let desired = Fixture.snapshot([Specs.build("b")])
         let plan = Fixture.plan(desired, CatalogState())
         #expect(Fixture.verbs(plan) == ["create ImageBuild/b", "run ImageBuild/b"])
         guard case .run(_, .firstRun, nil) = plan.actions[1] else {
@@ -19,32 +20,32 @@ struct PlannerBuildTests {
 
     @Test("a settled state needs nothing")
     func settled() {
-        let desired = Fixture.snapshot([Docs.build("b"), Docs.image("i", build: "b"), Docs.vm("v", image: "i")])
+        let desired = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
         #expect(Fixture.plan(desired, Fixture.settled(desired)).actions.isEmpty)
     }
 
     /// (what changes, the plan's actions)
     static let changes: [(String, String, [String])] = [
-        ("description only", Docs.build("b", description: "other"), ["update ImageBuild/b"]),
-        ("output formats under onChange", Docs.build("b", formats: "qcow2, vmdk"), ["update ImageBuild/b", "run ImageBuild/b"]),
-        ("output formats under manual", Docs.build("b", policy: "manual", formats: "vmdk"), ["update ImageBuild/b"]),
-        ("a new token", Docs.build("b", token: "2"), ["update ImageBuild/b", "run ImageBuild/b"]),
-        ("a new token under manual", Docs.build("b", token: "2", policy: "manual"), ["update ImageBuild/b", "run ImageBuild/b"]),
-        ("keepResults only", Docs.build("b", keep: 3), ["update ImageBuild/b"]),
-        ("suspend with a spec change", Docs.build("b", suspend: true, formats: "vmdk"), ["update ImageBuild/b"]),
+        ("description only", Specs.build("b", description: "other"), ["update ImageBuild/b"]),
+        ("output formats under onChange", Specs.build("b", formats: ["qcow2", "vmdk"]), ["update ImageBuild/b", "run ImageBuild/b"]),
+        ("output formats under manual", Specs.build("b", policy: "manual", formats: ["vmdk"]), ["update ImageBuild/b"]),
+        ("a new token", Specs.build("b", token: "2"), ["update ImageBuild/b", "run ImageBuild/b"]),
+        ("a new token under manual", Specs.build("b", token: "2", policy: "manual"), ["update ImageBuild/b", "run ImageBuild/b"]),
+        ("keepResults only", Specs.build("b", keep: 3), ["update ImageBuild/b"]),
+        ("suspend with a spec change", Specs.build("b", suspend: true, formats: ["vmdk"]), ["update ImageBuild/b"]),
     ]
 
     @Test("spec changes and what they start", arguments: changes)
     func specChanges(_ change: (String, String, [String])) {
-        let before = Fixture.snapshot([Docs.build("b", token: "1")])
+        let before = Fixture.snapshot([Specs.build("b", token: "1")])
         let after = Fixture.snapshot([change.1], commit: "c2")
         #expect(Fixture.verbs(Fixture.plan(after, Fixture.settled(before))) == change.2, "\(change.0)")
     }
 
     @Test("a changed script changes the inputs and runs the build")
     func scriptChange() {
-        let before = Fixture.snapshot([Docs.build("b")])
-        let after = Fixture.snapshot([Docs.build("b")], scripts: ["scripts/build.sh": "#!/bin/sh\necho changed\n"])
+        let before = Fixture.snapshot([Specs.build("b")])
+        let after = Fixture.snapshot([Specs.build("b")], scripts: ["scripts/build.sh": "#!/bin/sh\necho changed\n"])
         let plan = Fixture.plan(after, Fixture.settled(before))
         #expect(Fixture.verbs(plan) == ["update ImageBuild/b", "run ImageBuild/b"])
         guard case .run(_, .inputsChanged, nil) = plan.actions[1] else {
@@ -55,7 +56,7 @@ struct PlannerBuildTests {
 
     @Test("new tools change the inputs: a new build, not a reuse")
     func newTools() {
-        let desired = Fixture.snapshot([Docs.build("b")])
+        let desired = Fixture.snapshot([Specs.build("b")])
         var policy = Fixture.policy
         policy.toolsFingerprint = "qemu-img 8"
         #expect(Fixture.verbs(Fixture.plan(desired, Fixture.settled(desired), policy: policy))
@@ -64,8 +65,8 @@ struct PlannerBuildTests {
 
     @Test("returning to inputs that already succeeded reuses that execution's outputs")
     func reuse() {
-        let a = Fixture.snapshot([Docs.build("b")])
-        let b = Fixture.snapshot([Docs.build("b", formats: "vmdk")], commit: "c2")
+        let a = Fixture.snapshot([Specs.build("b")])
+        let b = Fixture.snapshot([Specs.build("b", formats: ["vmdk"])], commit: "c2")
         var actual = Fixture.settled(a)
         let inputsA = actual.builds["b"]!.inputsHash
         let inputsB = Planner.inputsHash(b.object(.imageBuild, "b")!, in: b, policy: Fixture.policy)
@@ -83,8 +84,8 @@ struct PlannerBuildTests {
 
     @Test("a new token never reuses, even with the same inputs")
     func tokenNeverReuses() {
-        let before = Fixture.snapshot([Docs.build("b", token: "1")])
-        let after = Fixture.snapshot([Docs.build("b", token: "2")])
+        let before = Fixture.snapshot([Specs.build("b", token: "1")])
+        let after = Fixture.snapshot([Specs.build("b", token: "2")])
         let plan = Fixture.plan(after, Fixture.settled(before))
         guard case .run(_, .tokenChanged(let from, let to), let reuse)? = plan.actions.last else {
             Issue.record("expected a token run: \(plan.actions)")
@@ -95,16 +96,16 @@ struct PlannerBuildTests {
 
     @Test("a running execution of an outdated spec is cancelled and the new spec runs")
     func cancelOutdated() {
-        let before = Fixture.snapshot([Docs.build("b")])
+        let before = Fixture.snapshot([Specs.build("b")])
         var actual = Fixture.settled(before)
         actual.executions["b"]!.append(Fixture.execution("b", 2, .running, inputs: actual.builds["b"]!.inputsHash, id: 9))
-        let after = Fixture.snapshot([Docs.build("b", formats: "vmdk")])
+        let after = Fixture.snapshot([Specs.build("b", formats: ["vmdk"])])
         #expect(Fixture.verbs(Fixture.plan(after, actual)) == ["update ImageBuild/b", "cancel ImageBuild/b", "run ImageBuild/b"])
     }
 
     @Test("a running execution of the current spec is left to finish; no second run")
     func runningCurrent() {
-        let desired = Fixture.snapshot([Docs.build("b", token: "2")])
+        let desired = Fixture.snapshot([Specs.build("b", token: "2")])
         var actual = Fixture.settled(desired)
         actual.executions["b"]!.append(Fixture.execution("b", 2, .running, inputs: actual.builds["b"]!.inputsHash,
                                                          token: "2", id: 9))
@@ -113,25 +114,25 @@ struct PlannerBuildTests {
 
     @Test("under manual, a spec change lets the running execution finish")
     func manualLetsRun() {
-        let before = Fixture.snapshot([Docs.build("b", policy: "manual")])
+        let before = Fixture.snapshot([Specs.build("b", policy: "manual")])
         var actual = Fixture.settled(before)
         actual.executions["b"]!.append(Fixture.execution("b", 2, .running, inputs: actual.builds["b"]!.inputsHash, id: 9))
-        let after = Fixture.snapshot([Docs.build("b", policy: "manual", formats: "vmdk")])
+        let after = Fixture.snapshot([Specs.build("b", policy: "manual", formats: ["vmdk"])])
         #expect(Fixture.verbs(Fixture.plan(after, actual)) == ["update ImageBuild/b"])
     }
 
     @Test("deleting a build cancels its running execution, then deletes it")
     func deleteRunning() {
-        let before = Fixture.snapshot([Docs.build("b"), Docs.build("keep")])
+        let before = Fixture.snapshot([Specs.build("b"), Specs.build("keep")])
         var actual = Fixture.settled(before)
         actual.executions["b"]!.append(Fixture.execution("b", 2, .running, inputs: "x", id: 9))
-        let after = Fixture.snapshot([Docs.build("keep")])
+        let after = Fixture.snapshot([Specs.build("keep")])
         #expect(Fixture.verbs(Fixture.plan(after, actual)) == ["cancel ImageBuild/b", "delete ImageBuild/b"])
     }
 
     @Test("a failed execution is not retried on its own; the status says what to do")
     func failedStays() {
-        let desired = Fixture.snapshot([Docs.build("b")])
+        let desired = Fixture.snapshot([Specs.build("b")])
         var actual = Fixture.settled(desired)
         let inputs = actual.builds["b"]!.inputsHash
         actual.executions["b"] = [Fixture.execution("b", 1, .failed, inputs: inputs, id: 1)]
@@ -142,7 +143,7 @@ struct PlannerBuildTests {
 
     @Test("an interrupted or cancelled execution runs again", arguments: [true, false])
     func interruptedRuns(_ interrupted: Bool) {
-        let desired = Fixture.snapshot([Docs.build("b")])
+        let desired = Fixture.snapshot([Specs.build("b")])
         var actual = Fixture.settled(desired)
         let inputs = actual.builds["b"]!.inputsHash
         actual.executions["b"] = [Fixture.execution("b", 1, interrupted ? .failed : .cancelled, inputs: inputs,
@@ -155,8 +156,8 @@ struct PlannerBuildTests {
 
     @Test("suspend: no new execution, and a running one finishes")
     func suspended() {
-        let desired = Fixture.snapshot([Docs.build("b", token: "9", suspend: true)])
-        var actual = Fixture.settled(Fixture.snapshot([Docs.build("b", token: "9", suspend: true)]))
+        let desired = Fixture.snapshot([Specs.build("b", token: "9", suspend: true)])
+        var actual = Fixture.settled(Fixture.snapshot([Specs.build("b", token: "9", suspend: true)]))
         actual.executions["b"] = [Fixture.execution("b", 1, .running, inputs: "old", token: "1", id: 1)]
         let plan = Fixture.plan(desired, actual)
         #expect(plan.actions.isEmpty)
@@ -165,7 +166,7 @@ struct PlannerBuildTests {
 
     @Test("executions beyond keepResults are pruned, oldest first; 0 keeps all", arguments: [0, 1, 2, 5])
     func prune(_ keep: Int) {
-        let desired = Fixture.snapshot([Docs.build("b", keep: keep)])
+        let desired = Fixture.snapshot([Specs.build("b", keep: keep)])
         var actual = Fixture.settled(desired)
         let inputs = actual.builds["b"]!.inputsHash
         actual.executions["b"] = (1...4).map { Fixture.execution("b", $0, $0 == 2 ? .failed : .success, inputs: inputs, id: Int64($0)) }
@@ -180,7 +181,7 @@ struct PlannerBuildTests {
 
     @Test("an execution an Image or VM still uses is held back, and the status says why")
     func pruneHeldBack() {
-        let desired = Fixture.snapshot([Docs.build("b", keep: 1), Docs.image("i", build: "b"), Docs.vm("v", image: "i")])
+        let desired = Fixture.snapshot([Specs.build("b", keep: 1), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
         var actual = Fixture.settled(desired)
         let inputs = actual.builds["b"]!.inputsHash
         let old = actual.executions["b"]![0]

@@ -2,13 +2,14 @@ import Foundation
 import KilnCatalog
 import KilnPlanner
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 @Suite("Planner: images and VMs")
 struct PlannerImageVMTests {
     @Test("a new image and VM wait for the build; the VM does not fail")
     func waiting() {
-        let desired = Fixture.snapshot([Docs.build("b"), Docs.image("i", build: "b"), Docs.vm("v", image: "i")])
+        let desired = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
         let plan = Fixture.plan(desired, CatalogState())
         #expect(Fixture.verbs(plan) == ["create ImageBuild/b", "run ImageBuild/b", "create Image/i", "create VirtualMachine/v"])
         #expect(plan.notes[ObjectKey(.image, "i")]?.first?.reason == .waiting)
@@ -17,7 +18,7 @@ struct PlannerImageVMTests {
 
     @Test("a new successful execution moves the image and recreates the VM on it, in one pass")
     func resolveAndRecreate() {
-        let desired = Fixture.snapshot([Docs.build("b"), Docs.image("i", build: "b"), Docs.vm("v", image: "i")])
+        let desired = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
         var actual = Fixture.settled(desired)
         let inputs = actual.builds["b"]!.inputsHash
         actual.executions["b"]!.append(Fixture.execution("b", 2, .success, inputs: inputs, id: 7))
@@ -33,7 +34,7 @@ struct PlannerImageVMTests {
 
     @Test("a catalog-only image (no source) is active at once; a VM on it is stalled, saying why")
     func catalogOnly() {
-        let desired = Fixture.snapshot([Docs.image("i", build: nil), Docs.vm("v", image: "i")])
+        let desired = Fixture.snapshot([Specs.image("i", build: nil), Specs.vm("v", image: "i")])
         let plan = Fixture.plan(desired, CatalogState())
         #expect(Fixture.verbs(plan) == ["create Image/i", "create VirtualMachine/v"])
         #expect(plan.notes[ObjectKey(.virtualMachine, "v")]?.first?.reason == .unsupported)
@@ -41,7 +42,7 @@ struct PlannerImageVMTests {
 
     @Test("a VM provisions in the pass its image becomes ready")
     func provisionWhenReady() {
-        let desired = Fixture.snapshot([Docs.build("b"), Docs.image("i", build: "b"), Docs.vm("v", image: "i")])
+        let desired = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
         var actual = Fixture.settled(desired)
         actual.vms["v"]!.directory = nil
         #expect(Fixture.verbs(Fixture.plan(desired, actual)) == ["provision VirtualMachine/v"])
@@ -49,21 +50,21 @@ struct PlannerImageVMTests {
 
     /// (VM spec after, actions)
     static let vmChanges: [(String, [String])] = [
-        (Docs.vm("v", image: "i", cpus: 2), ["update VirtualMachine/v", "recreate VirtualMachine/v"]),
-        (Docs.vm("v", image: "i", power: "stopped"), ["update VirtualMachine/v", "stop VirtualMachine/v"]),
-        (Docs.vm("v", image: "i", cpus: 4, suspend: true), ["update VirtualMachine/v"]),
+        (Specs.vm("v", image: "i", cpus: 2), ["update VirtualMachine/v", "recreate VirtualMachine/v"]),
+        (Specs.vm("v", image: "i", power: "stopped"), ["update VirtualMachine/v", "stop VirtualMachine/v"]),
+        (Specs.vm("v", image: "i", cpus: 4, suspend: true), ["update VirtualMachine/v"]),
     ]
 
     @Test("VM spec changes", arguments: vmChanges)
     func vmChange(_ change: (String, [String])) {
-        let before = Fixture.snapshot([Docs.build("b"), Docs.image("i", build: "b"), Docs.vm("v", image: "i")])
-        let after = Fixture.snapshot([Docs.build("b"), Docs.image("i", build: "b"), change.0])
+        let before = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
+        let after = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), change.0])
         #expect(Fixture.verbs(Fixture.plan(after, Fixture.settled(before))) == change.1)
     }
 
     @Test("a stopped VM that git wants running is started")
     func start() {
-        let desired = Fixture.snapshot([Docs.build("b"), Docs.image("i", build: "b"), Docs.vm("v", image: "i")])
+        let desired = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
         var actual = Fixture.settled(desired)
         actual.vms["v"]!.vmStatus = .poweredOff
         #expect(Fixture.verbs(Fixture.plan(desired, actual)) == ["start VirtualMachine/v"])
@@ -71,9 +72,9 @@ struct PlannerImageVMTests {
 
     @Test("deletions come first, in reverse dependency order")
     func deletionOrder() {
-        let before = Fixture.snapshot([Docs.build("b"), Docs.image("i", build: "b"), Docs.vm("v", image: "i"),
-                                       Docs.build("keep")])
-        let after = Fixture.snapshot([Docs.build("keep")])
+        let before = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i"),
+                                       Specs.build("keep")])
+        let after = Fixture.snapshot([Specs.build("keep")])
         let plan = Fixture.plan(after, Fixture.settled(before))
         let order = plan.phases.flatMap { $0 }.map { "\($0.verb) \($0.key)" }
         #expect(order == ["delete VirtualMachine/v", "delete Image/i", "delete ImageBuild/b"])
@@ -83,7 +84,7 @@ struct PlannerImageVMTests {
 @Suite("Planner: deletion budget and tombstones")
 struct PlannerSafetyTests {
     static func many(_ n: Int, keep: Int) -> (Snapshot, Snapshot) {
-        let all = (0..<n).map { Docs.image("i\($0)", build: nil) }
+        let all = (0..<n).map { Specs.image("i\($0)", build: nil) }
         return (Fixture.snapshot(all), Fixture.snapshot(Array(all.prefix(keep))))
     }
 
@@ -104,7 +105,7 @@ struct PlannerSafetyTests {
 
     @Test("an empty spec root is always destructive")
     func emptyRoot() {
-        let before = Fixture.snapshot([Docs.build("b")])
+        let before = Fixture.snapshot([Specs.build("b")])
         let plan = Fixture.plan(Snapshot.empty, Fixture.settled(before))
         #expect(plan.destructive?.why.contains("no objects") == true)
     }
@@ -118,7 +119,7 @@ struct PlannerSafetyTests {
 
     @Test("a build deleted within the grace comes back from its tombstone without a rebuild")
     func restore() {
-        let desired = Fixture.snapshot([Docs.build("b")])
+        let desired = Fixture.snapshot([Specs.build("b")])
         let settled = Fixture.settled(desired)
         var actual = CatalogState()
         actual.tombstones = [Self.tombstone(for: "b", in: settled, purgeAfter: Fixture.policy.now.addingTimeInterval(60))]
@@ -127,7 +128,7 @@ struct PlannerSafetyTests {
 
     @Test("past the grace, a tombstone is purged, and the object is built anew")
     func purge() {
-        let desired = Fixture.snapshot([Docs.build("b")])
+        let desired = Fixture.snapshot([Specs.build("b")])
         let settled = Fixture.settled(desired)
         var actual = CatalogState()
         actual.tombstones = [Self.tombstone(for: "b", in: settled, purgeAfter: Fixture.policy.now.addingTimeInterval(-1))]

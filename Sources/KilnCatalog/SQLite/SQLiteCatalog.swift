@@ -73,14 +73,17 @@ public final class SQLiteCatalog: Catalog {
     }
 
     public func saveBuild(_ record: BuildRecord) async throws -> BuildRecord {
-        try await write { db in
-            var record = record
-            if record.id == nil {
-                record.id = try Int64.fetchOne(db, sql: "SELECT id FROM image_build WHERE name = ?", arguments: [record.name])
-            }
-            try record.save(db)
-            return record
+        try await write { db in try Self.upsert(record, db) }
+    }
+
+    /// Inserts or updates a record by its name, keeping the id of the row it replaces.
+    static func upsert<R: NamedRecord>(_ record: R, _ db: Database) throws -> R {
+        var record = record
+        if record.id == nil {
+            record.id = try Int64.fetchOne(db, sql: "SELECT id FROM \(R.databaseTableName) WHERE name = ?", arguments: [record.name])
         }
+        try record.save(db)
+        return record
     }
 
     public func deleteBuild(_ name: String) async throws {
@@ -140,14 +143,7 @@ public final class SQLiteCatalog: Catalog {
     }
 
     public func saveImage(_ record: ImageRecord) async throws -> ImageRecord {
-        try await write { db in
-            var record = record
-            if record.id == nil {
-                record.id = try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE name = ?", arguments: [record.name])
-            }
-            try record.save(db)
-            return record
-        }
+        try await write { db in try Self.upsert(record, db) }
     }
 
     public func deleteImage(_ name: String) async throws {
@@ -155,14 +151,7 @@ public final class SQLiteCatalog: Catalog {
     }
 
     public func saveVM(_ record: VMRecord) async throws -> VMRecord {
-        try await write { db in
-            var record = record
-            if record.id == nil {
-                record.id = try Int64.fetchOne(db, sql: "SELECT id FROM vm WHERE name = ?", arguments: [record.name])
-            }
-            try record.save(db)
-            return record
-        }
+        try await write { db in try Self.upsert(record, db) }
     }
 
     public func deleteVM(_ name: String) async throws {
@@ -194,18 +183,9 @@ public final class SQLiteCatalog: Catalog {
     public func saveRecords(builds: [BuildRecord], images: [ImageRecord], vms: [VMRecord]) async throws {
         guard !(builds.isEmpty && images.isEmpty && vms.isEmpty) else { return }
         try await write { db in
-            for var b in builds {
-                if b.id == nil { b.id = try Int64.fetchOne(db, sql: "SELECT id FROM image_build WHERE name = ?", arguments: [b.name]) }
-                try b.save(db)
-            }
-            for var i in images {
-                if i.id == nil { i.id = try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE name = ?", arguments: [i.name]) }
-                try i.save(db)
-            }
-            for var v in vms {
-                if v.id == nil { v.id = try Int64.fetchOne(db, sql: "SELECT id FROM vm WHERE name = ?", arguments: [v.name]) }
-                try v.save(db)
-            }
+            for b in builds { _ = try Self.upsert(b, db) }
+            for i in images { _ = try Self.upsert(i, db) }
+            for v in vms { _ = try Self.upsert(v, db) }
         }
     }
 
