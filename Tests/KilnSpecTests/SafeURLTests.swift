@@ -99,3 +99,32 @@ import Testing
         #expect(AddressPolicy.problem(host: "example.com") == nil)
     }
 }
+
+@Suite("SafeURL: embedded and escaped addresses")
+struct SafeURLEmbeddedAddressTests {
+    @Test("NAT64 and 6to4 addresses that carry a link-local IPv4 address are refused", arguments: [
+        "http://[64:ff9b::a9fe:a9fe]/", "http://[64:ff9b::169.254.169.254]/", "http://[2002:a9fe:a9fe::1]/",
+    ])
+    func embedded(_ url: String) {
+        guard case .failure(let error) = SafeURL.check(url) else {
+            Issue.record("\(url) was accepted")
+            return
+        }
+        #expect(error.message.contains("169.254.169.254"))
+    }
+
+    @Test("NAT64 and 6to4 addresses of ordinary hosts are fine")
+    func ordinary() {
+        #expect((try? SafeURL.check("http://[64:ff9b::0a00:0001]/x").get()) != nil)
+        #expect((try? SafeURL.check("http://[2002:0a00:0001::1]/x").get()) != nil)
+    }
+
+    @Test("a percent-escaped host is refused")
+    func escaped() {
+        guard case .failure(let error) = SafeURL.check("http://%00/") else {
+            Issue.record("http://%00/ was accepted")
+            return
+        }
+        #expect(error.message.contains("percent-escape"))
+    }
+}

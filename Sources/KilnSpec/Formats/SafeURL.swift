@@ -20,6 +20,9 @@ public enum SafeURL {
         guard let rawHost = components.host, !rawHost.isEmpty else {
             return .failure(FormatError("\(JSONText.quoted(text)) has no host"))
         }
+        if let encoded = components.percentEncodedHost, encoded.contains("%"), !encoded.hasPrefix("[") {
+            return .failure(FormatError("host \(encoded) holds a percent-escape; write the host name plainly"))
+        }
         if let problem = AddressPolicy.problem(host: rawHost) {
             return .failure(FormatError(problem))
         }
@@ -39,6 +42,9 @@ public enum AddressPolicy {
         var host = rawHost.lowercased()
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if host.hasSuffix(".") { host.removeLast() }
+        if host.contains("%") && !host.contains(":") {
+            return "host \(rawHost) holds a percent-escape; write the host name plainly"
+        }
         if metadataNames.contains(host) {
             return "host \(host) is a cloud metadata service; Kiln never fetches from it"
         }
@@ -73,6 +79,9 @@ public enum AddressPolicy {
         if b == [0xFD, 0, 0x0E, 0xC2] + [UInt8](repeating: 0, count: 10) + [0x02, 0x54] {
             return "address fd00:ec2::254 is a cloud metadata service"
         }
+        // NAT64 (64:ff9b::/96) carries an IPv4 address in its last four bytes, 6to4 (2002::/16) in bytes 2–5.
+        if b[0..<12] == [0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0] { return problem(ipv4: Array(b[12..<16])) }
+        if b[0] == 0x20 && b[1] == 0x02 { return problem(ipv4: Array(b[2..<6])) }
         // IPv4-mapped and IPv4-compatible forms carry an IPv4 address in their last four bytes.
         if b[0..<10].allSatisfy({ $0 == 0 }) && ((b[10] == 0xFF && b[11] == 0xFF) || (b[10] == 0 && b[11] == 0)) {
             let v4 = Array(b[12..<16])
