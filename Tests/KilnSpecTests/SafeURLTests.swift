@@ -125,6 +125,6 @@ struct SafeURLEmbeddedAddressTests {
             Issue.record("http://%00/ was accepted")
             return
         }
-        #expect(error.message.contains("percent-escape"))
+        #expect(error.message.contains("escaped control character"))
     }
 }

@@ -20,8 +20,8 @@ public enum SafeURL {
         guard let rawHost = components.host, !rawHost.isEmpty else {
             return .failure(FormatError("\(JSONText.quoted(text)) has no host"))
         }
-        if let encoded = components.percentEncodedHost, encoded.contains("%"), !encoded.hasPrefix("[") {
-            return .failure(FormatError("host \(encoded) holds a percent-escape; write the host name plainly"))
+        if rawHost.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || $0 == "%" }) {
+            return .failure(FormatError("host \(components.percentEncodedHost ?? "") holds an escaped control character or space; write the host name plainly"))
         }
         if let problem = AddressPolicy.problem(host: rawHost) {
             return .failure(FormatError(problem))
@@ -42,9 +42,6 @@ public enum AddressPolicy {
         var host = rawHost.lowercased()
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if host.hasSuffix(".") { host.removeLast() }
-        if host.contains("%") && !host.contains(":") {
-            return "host \(rawHost) holds a percent-escape; write the host name plainly"
-        }
         if metadataNames.contains(host) {
             return "host \(host) is a cloud metadata service; Kiln never fetches from it"
         }
