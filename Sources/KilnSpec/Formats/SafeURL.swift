@@ -20,7 +20,8 @@ public enum SafeURL {
         guard let rawHost = components.host, !rawHost.isEmpty else {
             return .failure(FormatError("\(JSONText.quoted(text)) has no host"))
         }
-        if rawHost.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || $0 == "%" }) {
+        // (An IPv6 zone, `fe80::1%25eth0`, keeps its '%'; the address check below refuses link-local ones anyway.)
+        if rawHost.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || ($0 == "%" && !rawHost.contains(":")) }) {
             return .failure(FormatError("host \(components.percentEncodedHost ?? "") holds an escaped control character or space; write the host name plainly"))
         }
         if let problem = AddressPolicy.problem(host: rawHost) {
