@@ -1,0 +1,25 @@
+import Testing
+
+extension Tag {
+    /// Runs the real `kiln` executable.
+    @Tag static var binary: Self
+    /// Reconciles for real: build workers, qemu-img, mkfs, bwrap (seconds to minutes).
+    @Tag static var slow: Self
+    /// Boots a real VM under qemu.
+    @Tag static var qemu: Self
+}
+
+/// The suites that reconcile for real (builds, VMs, SIGKILLs). They run one at a time, so that on a small CI machine
+/// their timings (a crash test's kill points, a VM's boot) do not depend on each other.
+@Suite(.serialized, .tags(.binary, .slow))
+enum Reconciling {}
+
+extension KilnBinary {
+    /// `kiln sync --repo REPO --data-dir DATA --wait` with a time limit; `extra` adds flags.
+    static func sync(repo: String, dataDir: String, extra: [String] = [], wait: Bool = true,
+                     timeout: String = "3m") async throws -> ProcessResult {
+        var arguments = ["sync", "--repo", repo, "--data-dir", dataDir]
+        if wait { arguments += ["--wait", "--timeout", timeout] }
+        return try await run(arguments + extra, timeout: .seconds(400))
+    }
+}
