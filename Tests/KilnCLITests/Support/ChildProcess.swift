@@ -16,6 +16,9 @@ struct ProcessResult: Sendable, CustomStringConvertible {
 
 /// A child process started by a test, whose output goes to files (never pipes: a daemon such as qemu that inherits a
 /// pipe would keep it open and make a reader wait for ever).
+///
+/// Started with `posix_spawn` and reaped with `waitpid` rather than through Foundation's `Process`, whose `run()`
+/// crashed (SIGSEGV in memcpy) when many tests started processes at once.
 final class RunningProcess: Sendable {
     let pid: Int32
     let command: String
@@ -23,43 +26,51 @@ final class RunningProcess: Sendable {
     private let stderrPath: String
     private let ended: Task<(Int32, Bool), Never>
 
-    /// Starts `executable` with `arguments`; `environment` is added to (or, with `cleanEnvironment`, replaces) this
-    /// process's environment.
+    /// Starts `executable` with `arguments` in `directory`; `environment` is added to (or, with `cleanEnvironment`,
+    /// replaces) this process's environment.
     init(_ executable: String, _ arguments: [String], directory: String? = nil, environment: [String: String] = [:],
          cleanEnvironment: Bool = false) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let base = cleanEnvironment ? ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
             : ProcessInfo.processInfo.environment
-        process.environment = base.merging(environment) { $1 }
-        let folder = FileManager.default.temporaryDirectory.path
-        let stem = "\(folder)/kiln-cli-test-\(UUID().uuidString)"
+        let variables = base.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
+        let stem = "\(FileManager.default.temporaryDirectory.path)/kiln-cli-test-\(UUID().uuidString)"
         stdoutPath = stem + ".out"
         stderrPath = stem + ".err"
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
-        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-        let (stream, continuation) = AsyncStream.makeStream(of: (Int32, Bool).self, bufferingPolicy: .bufferingNewest(1))
-        process.terminationHandler = { ended in
-            continuation.yield((ended.terminationStatus, ended.terminationReason == .uncaughtSignal))
-            continuation.finish()
-        }
         command = ([executable] + arguments).joined(separator: " ")
-        do {
-            try process.run()
-        } catch {
-            try? FileManager.default.removeItem(atPath: stdoutPath)
-            try? FileManager.default.removeItem(atPath: stderrPath)
-            throw error
+        // A working folder is set by a shell that then execs the program (same pid).
+        var argv = [executable] + arguments
+        var program = executable
+        if let directory {
+            program = "/bin/sh"
+            argv = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory] + argv
         }
-        pid = process.processIdentifier
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let cArguments = argv.map { strdup($0) } + [nil]
+        let cEnvironment = variables.map { strdup($0) } + [nil]
+        defer {
+            cArguments.forEach { free($0) }
+            cEnvironment.forEach { free($0) }
+        }
+        var child: pid_t = 0
+        let code = posix_spawn(&child, program, &actions, nil, cArguments, cEnvironment)
+        guard code == 0 else { throw SpawnFailure(command: command, code: code) }
+        pid = child
         ended = Task {
-            for await status in stream { return status }
-            return (-1, true)
+            var status: Int32 = 0
+            while true {
+                let reaped = waitpid(child, &status, WNOHANG)
+                if reaped == child { break }
+                if reaped < 0, errno != EINTR { return (-1, true) }
+                try? await Task.sleep(for: .milliseconds(15))
+            }
+            let signal = status & 0x7F
+            return signal == 0 ? ((status >> 8) & 0xFF, false) : (signal, true)
         }
     }
 
@@ -83,6 +94,13 @@ final class RunningProcess: Sendable {
         try? FileManager.default.removeItem(atPath: stderrPath)
         return ProcessResult(exitCode: code, signalled: signalled, stdout: out, stderr: err)
     }
+}
+
+/// `posix_spawn` failed.
+struct SpawnFailure: Error, CustomStringConvertible {
+    var command: String
+    var code: Int32
+    var description: String { "cannot start \(command): \(String(cString: strerror(code)))" }
 }
 
 enum ChildProcess {
