@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 extension Tag {
@@ -21,5 +22,16 @@ extension KilnBinary {
         var arguments = ["sync", "--repo", repo, "--data-dir", dataDir]
         if wait { arguments += ["--wait", "--timeout", timeout] }
         return try await run(arguments + extra, timeout: .seconds(400))
+    }
+}
+
+/// What booting a VM needs on this host: qemu and Debian's kernel and initrd for direct kernel boot.
+enum BootHost {
+    static let kernel = "/vmlinuz"
+    static let initrd = "/initrd.img"
+
+    static var canBoot: Bool {
+        FileManager.default.fileExists(atPath: kernel) && FileManager.default.fileExists(atPath: initrd)
+            && ["/usr/bin/qemu-system-x86_64", "/usr/bin/qemu-img"].allSatisfy(FileManager.default.isExecutableFile)
     }
 }
