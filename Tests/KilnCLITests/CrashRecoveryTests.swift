@@ -23,10 +23,12 @@ extension Reconciling {
             }
         }
 
+        /// The generator's seed: `KILN_CRASH_SEED`, or a fixed default.
         static var seed: UInt64 {
             ProcessInfo.processInfo.environment["KILN_CRASH_SEED"].flatMap { UInt64($0) } ?? 20_251_123
         }
 
+        /// How many kills: `KILN_CRASH_ROUNDS`, or 12.
         static var rounds: Int {
             ProcessInfo.processInfo.environment["KILN_CRASH_ROUNDS"].flatMap { Int($0) } ?? 12
         }

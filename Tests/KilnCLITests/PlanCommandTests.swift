@@ -14,6 +14,7 @@ struct PlanCommandTests {
         try await KilnBinary.run(["plan", "--repo", scratch.file("repo"), "--data-dir", scratch.dataDir] + arguments)
     }
 
+    /// Runs `body` with the plan repositories in a new scratch folder, removed afterwards.
     static func withRepository(_ body: (Scratch, GitRepository) async throws -> Void) async throws {
         try await Scratch.with { scratch in
             let repo = try await PlanRepositories.make(at: scratch.file("repo"))

@@ -56,7 +56,7 @@ extension Reconciling {
                     #expect(info["format"]?.string == image.format)
                     #expect(info["virtual-size"]?.int == 64 << 20, "\(image.format): \(info)")
                     #expect(info["backing-filename"] == nil)
-                    #expect(try await SyncLifecycleTests.sha256(image.path) == image.sha256, "\(image.format)")
+                    #expect(try await Checks.sha256(image.path) == image.sha256, "\(image.format)")
                     let size = try FileManager.default.attributesOfItem(atPath: image.path)[.size] as? Int
                     #expect(size == image.size)
                 }
@@ -80,7 +80,7 @@ extension Reconciling {
                 let pidText = try String(contentsOfFile: "\(data.path)/vms/\(id)/qemu.pid", encoding: .utf8)
                 let pid = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
                 #expect(Self.alive(pid))
-                try SyncLifecycleTests.expectStatus(data, "virtualmachine", "hello-1", commit: commit)
+                try Checks.expectStatus(data, "virtualmachine", "hello-1", commit: commit)
 
                 // MARK: deleting the VM in git stops its qemu.
                 try repo.remove("quickstart/vms/hello-1.yaml")
