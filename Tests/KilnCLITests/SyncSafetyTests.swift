@@ -152,5 +152,37 @@ extension Reconciling {
                 #expect(try await stack.data.objects("vms")["web-1"]?["cpus"] == .int(2))
             }
         }
+
+        /// Secret references resolve at build time from Kiln's environment; neither their values nor their names
+        /// reach the status files, the catalog's answers or the build log.
+        @Test func secretsNeverReachStatusLogsOrTheCatalog() async throws {
+            try await Stack.with { stack in
+                let token = "s3cr3t-\(UUID().uuidString)"
+                let password = "pw-\(UUID().uuidString)"
+                try stack.repo.write("scripts/provision.sh", "#!/bin/sh\necho \"token is $TOKEN\"\necho hi > \"$KILN_ROOTFS/hi\"\n")
+                try stack.repo.write("builds/web.yaml", Specs.build("web", extra: [
+                    "sshUsername: builder", "sshPassword: {fromEnv: KILN_E2E_PASSWORD}",
+                ]).replacingOccurrences(of: "timeout: 2m}", with: "timeout: 2m, secretEnv: {TOKEN: {fromEnv: KILN_E2E_TOKEN}}}"))
+                try await stack.repo.commit("A build with secrets")
+                let result = try await stack.sync(environment: ["KILN_E2E_TOKEN": token, "KILN_E2E_PASSWORD": password])
+                #expect(result.exitCode == 0, "\(result)")
+                let log = try String(contentsOfFile: stack.data.path + "/logs/web/1.log", encoding: .utf8)
+                #expect(log.contains("token is ************"), "\(log)")
+                let status = try String(contentsOfFile: stack.data.statusPath("imagebuild", "web"), encoding: .utf8)
+                #expect(status.contains("sshPassword: \"************\""))
+                #expect(status.contains("TOKEN: \"************\""))
+                let get = try await KilnBinary.run(["get", "builds", "web", "--data-dir", stack.data.path, "-o", "yaml"])
+                for text in [status, get.stdout, result.stdout, result.stderr] {
+                    #expect(!text.contains("KILN_E2E_"), "a secret's reference is masked")
+                }
+                // No file Kiln wrote outside the images themselves holds a secret's value.
+                for file in stack.data.files(under: ".") where !file.hasPrefix("artifacts/") {
+                    let bytes = (try? Data(contentsOf: URL(fileURLWithPath: "\(stack.data.path)/\(file)"))) ?? Data()
+                    for secret in [token, password] {
+                        #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(file) holds a secret's value")
+                    }
+                }
+            }
+        }
     }
 }

@@ -49,8 +49,8 @@ struct Stack: Sendable {
     }
 
     /// `kiln sync --wait` on the stack's repository and data dir.
-    func sync(_ extra: [String] = [], wait: Bool = true) async throws -> ProcessResult {
-        try await KilnBinary.sync(repo: repo.path, dataDir: data.path, extra: extra, wait: wait)
+    func sync(_ extra: [String] = [], wait: Bool = true, environment: [String: String] = [:]) async throws -> ProcessResult {
+        try await KilnBinary.sync(repo: repo.path, dataDir: data.path, extra: extra, wait: wait, environment: environment)
     }
 
     /// `kiln sync --wait` that must exit 0 with everything Ready.
