@@ -39,15 +39,14 @@ extension Reconciling {
         @Test func anInterruptedTokenRunIsBuiltAfreshNotReused() async throws {
             try await Stack.with { stack in
                 let data = stack.data
-                var settings = Stack.Settings()
-                try stack.write(settings)
                 // The same (slow) script throughout: the inputs never change, only the token does.
-                try stack.repo.write("scripts/provision.sh", "#!/bin/sh\nsleep 3\necho slow > \"$KILN_ROOTFS/slow\"\n")
+                var settings = Stack.Settings()
+                settings.sleep = 3
+                try stack.write(settings)
                 try await stack.repo.commit("Add the web stack")
                 try await stack.syncReady()
                 settings.token = "2"
                 try stack.write(settings)
-                try stack.repo.write("scripts/provision.sh", "#!/bin/sh\nsleep 3\necho slow > \"$KILN_ROOTFS/slow\"\n")
                 try await stack.repo.commit("Rebuild web")
 
                 // One pass starts execution #2 and returns; then the power goes: every process of the data dir dies.

@@ -108,8 +108,9 @@ extension Reconciling {
 
         @Test func aSecondKilnOnTheSameDataDirIsRefused() async throws {
             try await Stack.with { stack in
-                try stack.write()
-                try stack.repo.write("scripts/provision.sh", "#!/bin/sh\nsleep 4\necho slow > \"$KILN_ROOTFS/slow\"\n")
+                var settings = Stack.Settings()
+                settings.sleep = 4
+                try stack.write(settings)
                 try await stack.repo.commit("A slow build")
                 let first = try KilnBinary.start(["sync", "--repo", stack.repo.path, "--data-dir", stack.data.path,
                                                   "--wait", "--timeout", "2m"])

@@ -1,12 +1,13 @@
 /// Spec documents for test repositories, small enough that a build takes a second or two: a scratch root filesystem
 /// that one script writes a file into, a 16 MiB disk, qcow2 only, and VMs that stay stopped.
 enum Specs {
-    /// A provisioning script that writes `text` into `/etc/kiln-test` of the image.
-    static func script(writing text: String) -> String {
+    /// A provisioning script that writes `text` into `/etc/kiln-test` of the image, after sleeping `sleep` seconds
+    /// (to keep a build running while a test does something to it).
+    static func script(writing text: String, sleep: Int = 0) -> String {
         """
         #!/bin/sh
         set -eu
-        mkdir -p "$KILN_ROOTFS/etc"
+        \(sleep > 0 ? "sleep \(sleep)\n" : "")mkdir -p "$KILN_ROOTFS/etc"
         echo \(ChildProcess.quoted(text)) > "$KILN_ROOTFS/etc/kiln-test"
         echo "wrote /etc/kiln-test"
 

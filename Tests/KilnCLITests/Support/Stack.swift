@@ -17,6 +17,8 @@ struct Stack: Sendable {
         var cpus = 1
         var memory = "128mib"
         var script = "v1"
+        /// Seconds the build's script sleeps.
+        var sleep = 0
         var extraImages: [String] = []
     }
 
@@ -28,7 +30,7 @@ struct Stack: Sendable {
 
     /// Writes the stack's files as `settings` says (removing extra images that are no longer listed).
     func write(_ settings: Settings = Settings()) throws {
-        try repo.write("scripts/provision.sh", Specs.script(writing: "web \(settings.script)"))
+        try repo.write("scripts/provision.sh", Specs.script(writing: "web \(settings.script)", sleep: settings.sleep))
         try repo.write("builds/web.yaml", Specs.build("web", keepResults: settings.keepResults, token: settings.token,
                                                       suspend: settings.suspend))
         try repo.write("images/web.yaml", Specs.image("web", build: "web"))
