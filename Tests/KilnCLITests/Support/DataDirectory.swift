@@ -1,0 +1,127 @@
+import Foundation
+import KilnSpec
+
+/// One execution as `kiln get executions NAME -o json` shows it.
+struct ExecutionView: Sendable, Hashable {
+    struct VirtualImage: Sendable, Hashable {
+        var name: String
+        var format: String
+        var path: String
+        var size: Int
+        var sha256: String
+    }
+
+    var id: Int
+    var buildNumber: Int
+    var status: String
+    var revision: String
+    var createdBy: String
+    var errorMessage: String?
+    var reason: String
+    var virtualImages: [VirtualImage]
+
+    init(_ value: SpecValue) {
+        id = value["id"]?.int ?? -1
+        buildNumber = value["buildNumber"]?.int ?? -1
+        status = value["status"]?.string ?? ""
+        revision = value["revision"]?.string ?? ""
+        createdBy = value["createdBy"]?["username"]?.string ?? ""
+        errorMessage = value["errorMessage"]?.string
+        reason = value["reason"]?.string ?? ""
+        virtualImages = (value["virtualImages"]?.list ?? []).map { vi in
+            VirtualImage(name: vi["name"]?.string ?? "", format: vi["format"]?.string ?? "", path: vi["path"]?.string ?? "",
+                         size: vi["size"]?.int ?? -1, sha256: vi["sha256"]?.string ?? "")
+        }
+    }
+
+    var isFinished: Bool { ["success", "failed", "cancelled"].contains(status) }
+}
+
+/// Kiln's data dir as a test sees it: `kiln get` answers, status files and the files on disk.
+struct DataDirectory: Sendable {
+    let path: String
+
+    /// `kiln get WHAT [NAME] -o json`, which must succeed.
+    func get(_ what: String, _ name: String? = nil) async throws -> SpecValue {
+        let result = try await KilnBinary.run(["get", what] + (name.map { [$0] } ?? []) + ["--data-dir", path, "-o", "json"])
+        guard result.exitCode == 0 else { throw CommandFailure(command: "kiln get \(what)", result: result) }
+        return try JSONDecoder().decode(SpecValue.self, from: Data(result.stdout.utf8))
+    }
+
+    /// A build's executions, oldest first.
+    func executions(_ build: String) async throws -> [ExecutionView] {
+        try await get("executions", build).list.map { $0.map(ExecutionView.init) }?.sorted { $0.buildNumber < $1.buildNumber } ?? []
+    }
+
+    /// Objects of a kind (`builds`, `images`, `vms`) by name.
+    func objects(_ what: String) async throws -> [String: SpecValue] {
+        var out: [String: SpecValue] = [:]
+        for value in try await get(what).list ?? [] {
+            if let name = value["name"]?.string { out[name] = value }
+        }
+        return out
+    }
+
+    /// `status/<kind>/<name>.yaml` (`kind`: imagebuild, image, virtualmachine).
+    func statusPath(_ kind: String, _ name: String) -> String { "\(path)/status/\(kind)/\(name).yaml" }
+
+    func status(_ kind: String, _ name: String) throws -> SpecValue {
+        try StatusYAML.read(statusPath(kind, name))
+    }
+
+    func statusExists(_ kind: String, _ name: String) -> Bool {
+        FileManager.default.fileExists(atPath: statusPath(kind, name))
+    }
+
+    /// `status/sync.yaml`.
+    func syncStatus() throws -> SpecValue {
+        try StatusYAML.read("\(path)/status/sync.yaml")
+    }
+
+    /// Every file (not folder) under `relative`, as paths relative to it, sorted.
+    func files(under relative: String) -> [String] {
+        let root = "\(path)/\(relative)"
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
+        var out: [String] = []
+        while let item = walker.nextObject() as? String {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: "\(root)/\(item)", isDirectory: &isFolder), !isFolder.boolValue {
+                out.append(item)
+            }
+        }
+        return out.sorted()
+    }
+
+    /// The entries directly in `relative` (files and folders), sorted.
+    func entries(_ relative: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "\(path)/\(relative)")) ?? []).sorted()
+    }
+
+    func exists(_ relative: String) -> Bool {
+        FileManager.default.fileExists(atPath: "\(path)/\(relative)")
+    }
+
+    /// Paths anywhere in the data dir whose name carries Kiln's temp-file marker (left by a crash if never swept).
+    func tempLeftovers() -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: path) else { return [] }
+        var out: [String] = []
+        while let item = walker.nextObject() as? String {
+            if (item as NSString).lastPathComponent.contains(".kiln-tmp-") { out.append(item) }
+        }
+        return out.sorted()
+    }
+}
+
+extension SpecValue {
+    /// The `Ready` condition's status ("True"/"False"), reason and message of a status document.
+    var ready: (status: String, reason: String, message: String)? {
+        guard let condition = self["conditions"]?.list?.first(where: { $0["type"]?.string == "Ready" }) else { return nil }
+        return (condition["status"]?.string ?? "", condition["reason"]?.string ?? "", condition["message"]?.string ?? "")
+    }
+
+    /// Whether the status document says Ready: True.
+    var isReady: Bool { ready?.status == "True" }
+
+    /// The condition types present (`Ready`, and `Reconciling`/`Stalled` only while true).
+    var conditionTypes: [String] { (self["conditions"]?.list ?? []).compactMap { $0["type"]?.string } }
+}

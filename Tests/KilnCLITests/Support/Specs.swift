@@ -1,0 +1,97 @@
+/// Spec documents for test repositories, small enough that a build takes a second or two: a scratch root filesystem
+/// that one script writes a file into, a 16 MiB disk, qcow2 only, and VMs that stay stopped.
+enum Specs {
+    /// A provisioning script that writes `text` into `/etc/kiln-test` of the image, after sleeping `sleep` seconds
+    /// (to keep a build running while a test does something to it).
+    static func script(writing text: String, sleep: Int = 0) -> String {
+        """
+        #!/bin/sh
+        set -eu
+        \(sleep > 0 ? "sleep \(sleep)\n" : "")mkdir -p "$KILN_ROOTFS/etc"
+        echo \(ChildProcess.quoted(text)) > "$KILN_ROOTFS/etc/kiln-test"
+        echo "wrote /etc/kiln-test"
+
+        """
+    }
+
+    /// An `ImageBuild` running `script` (a path under the spec root).
+    static func build(_ name: String, script: String = "scripts/provision.sh", formats: [String] = ["qcow2"],
+                      keepResults: Int = 0, token: String? = "1", policy: String = "onChange", suspend: Bool = false,
+                      extra: [String] = []) -> String {
+        var lines = [
+            "apiVersion: kiln.dev/v1",
+            "kind: ImageBuild",
+            "metadata:",
+            "  name: \(name)",
+            "spec:",
+            "  type: qemu",
+            "  source:",
+            "    scratch: true",
+            "  scripts:",
+            "    - {name: provision, path: \(script), phase: provision, timeout: 2m}",
+            "  disk:",
+            "    size: 16mib",
+            "  conversionFormats: [\(formats.joined(separator: ", "))]",
+            "  keepResults: \(keepResults)",
+        ]
+        lines += ["  run:", "    policy: \(policy)"] + (token.map { ["    token: \"\($0)\""] } ?? [])
+        if suspend { lines.append("  suspend: true") }
+        return (lines + extra.map { "  " + $0 }).joined(separator: "\n") + "\n"
+    }
+
+    /// An `Image` made from the newest successful execution of `build`.
+    static func image(_ name: String, build: String, format: String = "qcow2") -> String {
+        """
+        apiVersion: kiln.dev/v1
+        kind: Image
+        metadata:
+          name: \(name)
+        spec:
+          osType: linux
+          hypervisor: false
+          supportsVirtualMachine: true
+          source:
+            build: \(build)
+            format: \(format)
+
+        """
+    }
+
+    /// An `Image` that is only a catalog entry (no source): nothing to build or download.
+    static func catalogImage(_ name: String) -> String {
+        """
+        apiVersion: kiln.dev/v1
+        kind: Image
+        metadata:
+          name: \(name)
+        spec:
+          osType: linux
+          hypervisor: false
+          supportsVirtualMachine: true
+
+        """
+    }
+
+    /// A `VirtualMachine` on `image`, stopped unless asked otherwise.
+    static func vm(_ name: String, image: String, cpus: Int = 1, memory: String = "128mib",
+                   powerState: String = "stopped") -> String {
+        """
+        apiVersion: kiln.dev/v1
+        kind: VirtualMachine
+        metadata:
+          name: \(name)
+        spec:
+          image: \(image)
+          cpus: \(cpus)
+          memory: \(memory)
+          networkType: nat
+          powerState: \(powerState)
+
+        """
+    }
+
+    /// Several documents in one file.
+    static func documents(_ documents: String...) -> String {
+        documents.joined(separator: "---\n")
+    }
+}
