@@ -5,7 +5,10 @@ import KilnReconciler
 /// knows an execution is alive after a restart: the kernel releases the lock when the worker ends, however it ends,
 /// so a held lock is a live worker and pid reuse cannot fool the check.
 struct ExecutionLock {
-    static func path(_ paths: DataPaths, _ id: Int64) -> String { "\(paths.work)/execution-\(id).lock" }
+    static func path(_ paths: DataPaths, _ id: Int64) -> String { paths.workerLock(execution: id) }
+
+    /// Where a worker's stdout and stderr go.
+    static func outputPath(_ paths: DataPaths, _ id: Int64) -> String { paths.workerOutput(execution: id) }
 
     /// Takes the lock, or returns nil when another process holds it.
     static func acquire(_ paths: DataPaths, _ id: Int64) -> Int32? {

@@ -37,7 +37,12 @@ public enum ExecutionWorker {
             logger.info("execution \(id) already has a worker")
             return 0
         }
-        defer { ExecutionLock.release(lock, paths, id) }
+        defer {
+            ExecutionLock.release(lock, paths, id)
+            // The worker's own output (what `ProcessBuildDriver` shows when a worker dies at once) is not needed
+            // once the worker got this far; the execution's story is in its log.
+            unlink(ExecutionLock.outputPath(paths, id))
+        }
         do {
             let catalog = try SQLiteCatalog(path: paths.catalog)
             guard var execution = try await catalog.execution(id: id), !execution.status.isFinished else { return 0 }

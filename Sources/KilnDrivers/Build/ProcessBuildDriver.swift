@@ -39,7 +39,7 @@ public struct ProcessBuildDriver: BuildDriver {
     public func start(_ execution: ExecutionRecord) async throws -> WorkerProcess? {
         guard let id = execution.id else { throw ProcessBuildError.notRecorded }
         try FileManager.default.createDirectory(atPath: paths.work, withIntermediateDirectories: true)
-        let output = "\(paths.work)/execution-\(id).out"
+        let output = ExecutionLock.outputPath(paths, id)
         var arguments = ["internal-execute", "--data-dir", paths.root, "--execution", String(id),
                          "--repo", settings.repository, "--path", execution.specRoot]
         if let branch = settings.branch { arguments += ["--branch", branch] }

@@ -68,7 +68,7 @@ public struct ChangePreview: Sendable {
                     ? "a new execution: \(reason)" : "a new execution reusing identical earlier outputs: \(reason)"))
                 consequences += followers(ofRun: build, reuse: reuse != nil, to: to, state: state)
             default:
-                consequences.append(Consequence(key: action.key, action: action.verb, reason: action.summary))
+                consequences.append(Consequence(key: action.key, action: action.verb, reason: action.reason))
             }
         }
         return ChangePreview(from: from.revision, to: to.revision, changes: changes, consequences: consequences,

@@ -93,6 +93,26 @@ public enum Action: Sendable, Hashable {
         }
     }
 
+    /// Why the action is taken, without naming the action or its object (for a plan's "why" column).
+    public var reason: String {
+        switch self {
+        case .createBuild, .createImage, .createVM: "new in git"
+        case .updateBuild, .updateImage, .updateVM: "its spec changed"
+        case .deleteBuild: "gone from git; its executions' files go to the tombstone area"
+        case .deleteImage, .deleteVM: "gone from git"
+        case .run(_, let reason, let reuse): reuse == nil ? "\(reason)" : "\(reason) (reusing identical earlier outputs)"
+        case .cancel(_, _, let n, let reason): "execution #\(n): \(reason)"
+        case .prune(_, _, let n): "execution #\(n) and its virtual images fall out of keepResults"
+        case .resolveImage(_, let vi): "points at \(vi.name) (\(vi.format)), the newest successful execution's image"
+        case .provisionVM(_, let image): "its Image \(image.name) is ready"
+        case .recreateVM(_, _, let reason): reason
+        case .startVM: "git asks for it running"
+        case .stopVM: "git asks for it stopped"
+        case .restore: "back in git within the prune grace: restored without a rebuild"
+        case .purge: "deleted more than the prune grace ago"
+        }
+    }
+
     /// What the action does, in a sentence, for plans and logs.
     public var summary: String {
         switch self {

@@ -42,8 +42,10 @@ extension PlanContext {
             plan.note(object.key, Note(.suspended, "suspend: true; no new execution starts"))
         } else if active.isEmpty {
             if let reason = runReason(spec, inputs: inputs, executions: executions) {
+                // Reuse needs the same inputs and the same run token: a token asks for a fresh build, even when the
+                // execution it started was interrupted and is being run again.
                 let reuse: Int64? = if case .tokenChanged = reason { nil } else {
-                    executions.last { $0.status == .success && $0.inputsHash == inputs }?.id
+                    executions.last { $0.status == .success && $0.inputsHash == inputs && $0.runToken == spec.runToken }?.id
                 }
                 add(.run(build: name, reason: reason, reuse: reuse))
             } else if let latest = executions.last, latest.status == .failed {

@@ -45,7 +45,9 @@ extension PlanContext {
         }
         if !immutableChange.isEmpty {
             add(.recreateVM(name: name, image: image, reason: "\(immutableChange.joined(separator: ", ")) changed"))
-        } else if record.imageSha256 != image.sha256 {
+        } else if record.imageSha256 != image.sha256 || record.imagePath != image.path {
+            // Also on a new path with the same bytes (reused outputs): the VM's overlay names its backing file by
+            // path, and the old path goes when its execution is pruned.
             add(.recreateVM(name: name, image: image, reason: "Image \(imageName) changed (now version \(image.version))"))
         } else if record.vmStatus == .failed {
             plan.note(object.key, Note(.failed, "the VM failed: \(record.errorMessage ?? "no message"); change its spec to try again"))

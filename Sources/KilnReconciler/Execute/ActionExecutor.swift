@@ -257,6 +257,7 @@ struct ActionExecutor: Sendable {
             try await files.remove(log)
         }
         try await catalog.deleteExecution(id: executionId)
+        paths.removeWorkerFiles(execution: executionId)
     }
 
     private func deleteBuild(_ name: String, state: CatalogState, context: PassContext) async throws {
@@ -266,6 +267,7 @@ struct ActionExecutor: Sendable {
             if !execution.logPath.isEmpty { moves.append((execution.logPath, "logs/\(execution.buildNumber).log")) }
         }
         let executions = state.executions[name] ?? []
+        for execution in executions where execution.status.isFinished { paths.removeWorkerFiles(execution: execution.id ?? -1) }
         let images = executions.flatMap { state.virtualImages[$0.id ?? -1] ?? [] }
         try await bury(ObjectKey(.imageBuild, name),
                        contents: TombstoneContents(build: state.builds[name], executions: executions, virtualImages: images),

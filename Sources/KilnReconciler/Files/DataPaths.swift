@@ -5,8 +5,17 @@ import KilnSpec
 public struct DataPaths: Sendable, Hashable {
     public var root: String
 
+    /// The root is made absolute and canonical (no `.` or `..`, symlinks resolved when it exists), because the
+    /// inventory compares paths as strings: `./.kiln`, `.kiln` and `/work/.kiln` must all be the same data dir.
     public init(root: String) {
-        self.root = root.hasPrefix("/") ? root : FileManager.default.currentDirectoryPath + "/" + root
+        let absolute = URL(fileURLWithPath: root, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            .standardizedFileURL.path
+        if let resolved = realpath(absolute, nil) {
+            self.root = String(cString: resolved)
+            free(resolved)
+        } else {
+            self.root = absolute
+        }
         while self.root.count > 1 && self.root.hasSuffix("/") { self.root.removeLast() }
     }
 
@@ -30,6 +39,18 @@ public struct DataPaths: Sendable, Hashable {
     public func logs(build: String) -> String { "\(logs)/\(build)" }
     public func log(build: String, number: Int) -> String { "\(logs)/\(build)/\(number).log" }
     public func work(execution: Int64) -> String { "\(work)/execution-\(execution)" }
+    /// The lock a build worker holds while it runs an execution.
+    public func workerLock(execution: Int64) -> String { "\(work)/execution-\(execution).lock" }
+    /// Where a build worker's own stdout and stderr go.
+    public func workerOutput(execution: Int64) -> String { "\(work)/execution-\(execution).out" }
+
+    /// Removes what a build worker leaves in the work folder (its scratch folder, lock and output), once nothing runs
+    /// the execution: Kiln's own temporary files, outside the inventory.
+    public func removeWorkerFiles(execution: Int64) {
+        for path in [work(execution: execution), workerLock(execution: execution), workerOutput(execution: execution)] {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
     public func vm(uuid: String) -> String { "\(vms)/\(uuid)" }
 
     /// Creates the folders Kiln writes to.

@@ -311,7 +311,7 @@ public actor Reconciler {
             try? await catalog.saveExecution(current)
             changed = true
             logger.warning("execution #\(current.buildNumber) of \(current.buildName) was interrupted; marked failed")
-            try? FileManager.default.removeItem(atPath: paths.work(execution: current.id ?? -1))
+            paths.removeWorkerFiles(execution: current.id ?? -1)
         }
         for vm in state.vms.values where vm.directory != nil && vm.vmStatus != .waiting {
             let observation = await vms.observe(vm)
