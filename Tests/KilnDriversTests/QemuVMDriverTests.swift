@@ -1,0 +1,91 @@
+import Foundation
+import KilnCatalog
+@testable import KilnDrivers
+import KilnReconciler
+import KilnSpec
+import Testing
+
+@Suite("qemu VM driver")
+struct QemuVMDriverTests {
+    static func spec(network: String = "nat", cpus: Int = 2, memory: String = "1gib") -> VirtualMachineSpec {
+        VirtualMachineSpec(.object(["image": .string("i"), "cpus": .int(cpus), "memory": .string(memory),
+                                    "networkType": .string(network)]))
+    }
+
+    static let files = QemuVMDriver.Files(directory: "/d/vm")
+
+    @Test("the command line: resources, disk, console, QMP, pidfile, daemonized")
+    func commandLine() throws {
+        let args = try QemuVMDriver.arguments(Self.spec(), name: "web", files: Self.files, options: .init(), kvm: false)
+        #expect(args == [
+            "-name", "kiln-web", "-machine", "accel=tcg", "-m", "1024M", "-smp", "2",
+            "-drive", "file=/d/vm/disk.qcow2,if=virtio,format=qcow2", "-display", "none",
+            "-serial", "file:/d/vm/console.log", "-monitor", "none", "-qmp", "unix:/d/vm/qmp.sock,server=on,wait=off",
+            "-pidfile", "/d/vm/qemu.pid", "-daemonize", "-nic", "user,model=virtio-net-pci",
+        ])
+    }
+
+    /// (networkType, bridge option, the -nic value or nil for an error)
+    static let networks: [(String, String?, String?)] = [
+        ("nat", nil, "user,model=virtio-net-pci"),
+        ("hostonly", nil, "user,model=virtio-net-pci,restrict=on"),
+        ("bridged", "br0", "bridge,br=br0,model=virtio-net-pci"),
+        ("bridged", nil, nil),
+    ]
+
+    @Test("network types map to qemu networks; bridged needs an operator's bridge", arguments: networks)
+    func network(_ row: (String, String?, String?)) {
+        let options = QemuVMDriver.Options(bridge: row.1)
+        let args = try? QemuVMDriver.arguments(Self.spec(network: row.0), name: "web", files: Self.files, options: options, kvm: true)
+        if let nic = row.2 {
+            #expect(args?.last == nic)
+            #expect(args?.contains("accel=kvm") == true)
+        } else {
+            #expect(args == nil)
+            do {
+                _ = try QemuVMDriver.arguments(Self.spec(network: row.0), name: "web", files: Self.files, options: options, kvm: true)
+            } catch {
+                #expect("\(error)".contains("--vm-bridge"))
+            }
+        }
+    }
+
+    @Test("direct kernel boot only with the operator's kernel, with a default command line")
+    func kernel() throws {
+        let options = QemuVMDriver.Options(kernel: "/vmlinuz", initrd: "/initrd.img")
+        let args = try QemuVMDriver.arguments(Self.spec(), name: "web", files: Self.files, options: options, kvm: false)
+        #expect(Array(args.suffix(6)) == ["-kernel", "/vmlinuz", "-initrd", "/initrd.img", "-append", "root=/dev/vda rw console=ttyS0"])
+    }
+
+    @Test("a real qemu: provision an overlay, boot, observe through QMP, adopt instead of starting twice, stop")
+    func lifecycle() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-vm-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let base = "\(folder)/base.qcow2"
+        try await Tool.run("qemu-img", ["create", "-q", "-f", "qcow2", base, "16M"])
+        let image = ImageRecord(name: "i", spec: .object([:]), specHash: "", contentHash: "", state: .active, path: base,
+                                sha256: "x", format: "qcow2", revision: "r", file: "f", line: 1, createdAt: Date(), updatedAt: Date())
+        var vm = VMRecord(name: "t\(getpid())", uuid: "u", spec: .object(["image": .string("i"), "cpus": .int(1), "memory": .string("64mib")]),
+                          specHash: "", contentHash: "", revision: "r", file: "f", line: 1, createdAt: Date(), updatedAt: Date())
+        let driver = QemuVMDriver(options: .init(accel: "tcg"))
+        let directory = "\(folder)/vm"
+        let started = try await driver.provision(vm, image: image, directory: directory, start: true)
+        vm.directory = directory
+        defer { Task { [vm] in try? await driver.destroy(vm) } }
+        #expect(started.status == .poweredOn)
+        let pid = try #require(started.process?.pid)
+        let info = try await Tool.run("qemu-img", ["info", "-U", "--output=json", "\(directory)/disk.qcow2"])
+        #expect(info.contains(base))
+
+        let again = try await driver.start(vm)
+        #expect(again.process?.pid == pid)
+        #expect(await driver.observe(vm).status == .poweredOn)
+
+        let stopped = try await driver.stop(vm)
+        #expect(stopped.status == .poweredOff)
+        #expect(await driver.observe(vm).status == .poweredOff)
+        // Gone, or a zombie waiting for whoever adopted the daemon to reap it: either way not running.
+        #expect(!ProcessIdentity.isAlive(try #require(started.process)))
+    }
+}
