@@ -70,9 +70,18 @@ struct QemuVMDriverTests {
                           specHash: "", contentHash: "", revision: "r", file: "f", line: 1, createdAt: Date(), updatedAt: Date())
         let driver = QemuVMDriver(options: .init(accel: "tcg"))
         let directory = "\(folder)/vm"
-        let started = try await driver.provision(vm, image: image, directory: directory, start: true)
         vm.directory = directory
-        defer { Task { [vm] in try? await driver.destroy(vm) } }
+        do {
+            try await exercise(driver, vm: vm, image: image, base: base, directory: directory)
+        } catch {
+            Issue.record(error)
+        }
+        // Whatever happened, no qemu outlives the test.
+        try? await driver.destroy(vm)
+    }
+
+    func exercise(_ driver: QemuVMDriver, vm: VMRecord, image: ImageRecord, base: String, directory: String) async throws {
+        let started = try await driver.provision(vm, image: image, directory: directory, start: true)
         #expect(started.status == .poweredOn)
         let pid = try #require(started.process?.pid)
         let info = try await Tool.run("qemu-img", ["info", "-U", "--output=json", "\(directory)/disk.qcow2"])
