@@ -133,8 +133,8 @@ let package = Package(
         ),
 
         .testTarget(name: "KilnYAMLTests", dependencies: ["KilnYAML"], swiftSettings: strict),
-        .testTarget(name: "KilnSpecTests", dependencies: ["KilnSpec", "KilnYAML"], swiftSettings: strict),
-        .testTarget(name: "KilnSourceTests", dependencies: ["KilnSource", "KilnSpec"], swiftSettings: strict),
+        .testTarget(name: "KilnSpecTests", dependencies: ["KilnSpec", "KilnYAML", "KilnTestSupport"], swiftSettings: strict),
+        .testTarget(name: "KilnSourceTests", dependencies: ["KilnSource", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnCatalogTests", dependencies: ["KilnCatalog", "KilnSpec"], swiftSettings: strict),
         .testTarget(name: "KilnPlannerTests", dependencies: ["KilnPlanner", "KilnSpec", "KilnCatalog", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(
@@ -142,9 +142,9 @@ let package = Package(
             dependencies: ["KilnReconciler", "KilnPlanner", "KilnCatalog", "KilnSpec", "KilnTestSupport"],
             swiftSettings: strict
         ),
-        .testTarget(name: "KilnBuilderTests", dependencies: ["KilnBuilder", "KilnSpec"], swiftSettings: strict),
+        .testTarget(name: "KilnBuilderTests", dependencies: ["KilnBuilder", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnDriversTests", dependencies: ["KilnDrivers", "KilnReconciler", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
-        .testTarget(name: "KilnServerTests", dependencies: ["KilnServer", "KilnCatalog", "KilnReconciler", "KilnSpec", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
+        .testTarget(name: "KilnServerTests", dependencies: ["KilnServer", "KilnCatalog", "KilnReconciler", "KilnSpec", "KilnTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
         .testTarget(name: "KilnCLITests", dependencies: ["KilnSpec", "KilnTestSupport"], swiftSettings: strict),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import KilnTestSupport
 import KilnSpec
 import Testing
 

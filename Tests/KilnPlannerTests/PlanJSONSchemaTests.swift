@@ -107,14 +107,14 @@ import Testing
     }
 
     @Test(arguments: Case.allCases)
-    func everyKindOfPreviewMatchesTheSchema(_ previewCase: Case) throws {
+    func everyKindOfPreviewMatchesTheSchema(_ previewCase: Case) async throws {
         let text = PreviewRenderer.json(previewCase.preview).prettyJSON
         #expect(!text.contains("KILN_X") && !text.contains("KILN_Y"))
         let plan = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         previewCase.expectations(plan)
         let folder = try Folder()
         let file = try folder.write("plan.json", text)
-        let failures = try Self.check([file])
+        let failures = try await Self.check([file])
         #expect(failures[file] == nil, "\(failures[file] ?? "")")
     }
 
@@ -122,24 +122,24 @@ import Testing
 
     /// `kiln plan --format json` on a real repository: a valid commit (exit 3), no change (exit 0) and an invalid
     /// `--to` (exit 1, the errors shape).
-    @Test func theBinarysOutputMatchesTheSchema() throws {
+    @Test func theBinarysOutputMatchesTheSchema() async throws {
         let repo = try Folder()
-        try Self.git(repo, "init", "-q", "-b", "main")
+        try await Self.git(repo, "init", "-q", "-b", "main")
         try repo.write("scripts/build.sh", Fixture.script)
         try repo.write("build.yaml", Self.build())
         try repo.write("image.yaml", Specs.image("busybox", build: "busybox"))
-        let first = try Self.commit(repo, "Add busybox")
+        let first = try await Self.commit(repo, "Add busybox")
         try repo.write("build.yaml", Self.build().replacingOccurrences(of: "[qcow2]", with: "[qcow9]"))
-        let broken = try Self.commit(repo, "Break busybox")
+        let broken = try await Self.commit(repo, "Break busybox")
 
         let data = try Folder()
-        func plan(_ arguments: [String]) throws -> (Int32, String) {
-            let out = try Self.run(try Self.kiln(), ["plan", "--repo", repo.path, "--data-dir", data.path, "--format", "json"] + arguments)
+        func plan(_ arguments: [String]) async throws -> (Int32, String) {
+            let out = try await Self.run(try Self.kiln(), ["plan", "--repo", repo.path, "--data-dir", data.path, "--format", "json"] + arguments)
             return (out.status, out.stdout)
         }
-        let (createStatus, create) = try plan(["--to", first])
-        let (sameStatus, same) = try plan(["--from", first, "--to", first])
-        let (invalidStatus, invalid) = try plan(["--from", first, "--to", broken])
+        let (createStatus, create) = try await plan(["--to", first])
+        let (sameStatus, same) = try await plan(["--from", first, "--to", first])
+        let (invalidStatus, invalid) = try await plan(["--from", first, "--to", broken])
         #expect(createStatus == 3)
         #expect(sameStatus == 0)
         #expect(invalidStatus == 1)
@@ -151,7 +151,7 @@ import Testing
         let files = try [("create", create), ("no change", same), ("invalid", invalid)].map { name, text in
             (name, try data.write("\(name).json", text))
         }
-        let failures = try Self.check(files.map(\.1))
+        let failures = try await Self.check(files.map(\.1))
         for (name, file) in files {
             #expect(failures[file] == nil, "\(name): \(failures[file] ?? "")")
         }
@@ -160,7 +160,7 @@ import Testing
     // MARK: controls
 
     /// Plans that break the contract are refused, each for its own reason, so that passing means something.
-    @Test func theSchemaRefusesWhatBreaksTheContract() throws {
+    @Test func theSchemaRefusesWhatBreaksTheContract() async throws {
         let good = PreviewRenderer.json(Self.preview(nil, Self.docs())).prettyJSON
         let plan = try #require(try JSONSerialization.jsonObject(with: Data(good.utf8)) as? [String: Any])
         func changed(_ change: (inout [String: Any]) -> Void) -> [String: Any] {
@@ -188,7 +188,7 @@ import Testing
             (name, try folder.write("\(name).json", String(decoding: try JSONSerialization.data(withJSONObject: value), as: UTF8.self)))
         }
         let control = try folder.write("good.json", good)
-        let failures = try Self.check(files.map(\.1) + [control])
+        let failures = try await Self.check(files.map(\.1) + [control])
         #expect(failures[control] == nil, "the unchanged plan: \(failures[control] ?? "")")
         for (name, file) in files {
             #expect(failures[file] != nil, "\(name) was accepted")
@@ -198,8 +198,8 @@ import Testing
     // MARK: tools
 
     /// The files check-jsonschema refuses, with its messages.
-    static func check(_ files: [String]) throws -> [String: String] {
-        let out = try run(try tool("check-jsonschema", install: "pip install check-jsonschema"),
+    static func check(_ files: [String]) async throws -> [String: String] {
+        let out = try await run(try tool("check-jsonschema", install: "pip install check-jsonschema"),
                           ["--schemafile", schema, "--output-format", "json"] + files)
         guard let report = try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any] else {
             throw ToolError(description: "check-jsonschema gave no JSON report: \(out.stdout) \(out.stderr)")
@@ -220,54 +220,26 @@ import Testing
     }
 
     static func tool(_ name: String, install: String) throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for folder in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(folder)/\(name)") {
-            return "\(folder)/\(name)"
-        }
-        throw ToolError(description: "\(name) is not installed: install it with `\(install)`")
+        try ExternalTool.find(name, install: install)
     }
 
-    /// The `kiln` binary of this build: `$KILN_BINARY`, or `kiln` beside the test bundle.
-    static func kiln() throws -> String {
-        if let path = ProcessInfo.processInfo.environment["KILN_BINARY"] { return path }
-        let path = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("kiln").path
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw ToolError(description: "no kiln binary at \(path); build it first: swift build --product kiln")
-        }
-        return path
-    }
+    static func kiln() throws -> String { try KilnBinary.require() }
 
-    static func git(_ repo: Folder, _ arguments: String...) throws {
-        let out = try run(try tool("git", install: "apt-get install git"), ["-C", repo.path] + arguments)
+    static func git(_ repo: Folder, _ arguments: String...) async throws {
+        let out = try await run(try tool("git", install: "apt-get install git"), ["-C", repo.path] + arguments)
         guard out.status == 0 else { throw ToolError(description: "git \(arguments): \(out.stderr)") }
     }
 
-    static func commit(_ repo: Folder, _ message: String) throws -> String {
-        try git(repo, "add", "-A")
-        try git(repo, "-c", "user.name=Ada", "-c", "user.email=ada@example.org", "commit", "-q", "-m", message)
-        let out = try run(try tool("git", install: "apt-get install git"), ["-C", repo.path, "rev-parse", "HEAD"])
+    static func commit(_ repo: Folder, _ message: String) async throws -> String {
+        try await git(repo, "add", "-A")
+        try await git(repo, "-c", "user.name=Ada", "-c", "user.email=ada@example.org", "commit", "-q", "-m", message)
+        let out = try await run(try tool("git", install: "apt-get install git"), ["-C", repo.path, "rev-parse", "HEAD"])
         return out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let folder = try Folder()
-        let out = try folder.write("stdout", "")
-        let err = try folder.write("stderr", "")
-        let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
-        return (process.terminationStatus, try String(contentsOfFile: out, encoding: .utf8),
-                try String(contentsOfFile: err, encoding: .utf8))
+    static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let result = try await ChildProcess.run(executable, arguments)
+        return (result.signalled ? 128 + result.exitCode : result.exitCode, result.stdout, result.stderr)
     }
 
     /// A temporary folder, removed when the value goes away.

@@ -3,8 +3,8 @@ import Testing
 
 /// `specs/openapi.yaml` is a valid OpenAPI 3.1 document, by a third-party validator (openapi-spec-validator, PyPI).
 @Suite struct OpenAPIDocumentTests {
-    @Test func theDocumentIsValidOpenAPI31() throws {
-        let out = try Tool.run(try Tool.openAPISpecValidator(), [Repo.path("specs/openapi.yaml")])
+    @Test func theDocumentIsValidOpenAPI31() async throws {
+        let out = try await Tool.run(try Tool.openAPISpecValidator(), [Repo.path("specs/openapi.yaml")])
         #expect(out.status == 0, "openapi-spec-validator: \(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("OK"))
         let text = try String(contentsOfFile: Repo.path("specs/openapi.yaml"), encoding: .utf8)
@@ -12,14 +12,14 @@ import Testing
     }
 
     /// A control: the validator does refuse a broken document, so its OK above means something.
-    @Test func theValidatorRefusesABrokenCopy() throws {
+    @Test func theValidatorRefusesABrokenCopy() async throws {
         let text = try String(contentsOfFile: Repo.path("specs/openapi.yaml"), encoding: .utf8)
         let broken = text.replacingOccurrences(of: ##"$ref: "#/components/schemas/Sync""##,
                                                with: ##"$ref: "#/components/schemas/NoSuchSchema""##)
         #expect(broken != text)
         let folder = try TempFolder()
         let path = try folder.write("openapi.yaml", Data(broken.utf8))
-        let out = try Tool.run(try Tool.openAPISpecValidator(), [path])
+        let out = try await Tool.run(try Tool.openAPISpecValidator(), [path])
         #expect(out.status != 0)
         #expect((out.stdout + out.stderr).contains("NoSuchSchema"))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KilnTestSupport
 
 /// A git repository in a temporary folder, made with the `git` CLI (tests only; Kiln itself never runs git).
 final class TestRepository {
@@ -94,25 +95,10 @@ final class TestRepository {
 
     @discardableResult
     static func run(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(input) }
-        try stdin.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(arguments.joined(separator: " ")) failed: \(String(decoding: err, as: UTF8.self))")
+        let result = try ChildProcess.runSync("/usr/bin/env", arguments, input: input, environment: environment)
+        guard result.exitCode == 0, !result.signalled else {
+            throw Failure(description: "\(arguments.joined(separator: " ")) failed: \(result.stderr)")
         }
-        return String(decoding: out, as: UTF8.self)
+        return result.stdout
     }
 }

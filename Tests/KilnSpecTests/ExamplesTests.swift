@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test(arguments: files)
-    func everyExampleFileParsesWithoutErrors(file: String) throws {
+    func everyExampleFileParsesWithoutErrors(file: String) async throws {
         let data = try #require(FileManager.default.contents(atPath: Repo.path(file)))
         let parsed = DocumentParser.parse(path: file, bytes: [UInt8](data))
         #expect(parsed.errors.map(\.description) == [])
@@ -20,19 +20,19 @@ import Testing
     }
 
     /// As the README runs it: the quickstart folder as a subfolder of this repository.
-    @Test func theQuickstartValidatesAsASubfolder() throws {
-        let out = try Tool.run(try Tool.kiln(), ["validate", "--repo", Repo.root.path, "--path", "examples/quickstart"])
+    @Test func theQuickstartValidatesAsASubfolder() async throws {
+        let out = try await Tool.run(try Tool.kiln(), ["validate", "--repo", Repo.root.path, "--path", "examples/quickstart"])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout == "valid: 3 objects (1 ImageBuild, 1 Image, 1 VirtualMachine)\n")
     }
 
-    @Test func theQuickstartValidatesAsItsOwnRepository() throws {
-        let out = try Tool.run(try Tool.kiln(), ["validate", "--repo", Repo.path("examples/quickstart")])
+    @Test func theQuickstartValidatesAsItsOwnRepository() async throws {
+        let out = try await Tool.run(try Tool.kiln(), ["validate", "--repo", Repo.path("examples/quickstart")])
         #expect(out.status == 0, "\(out.stderr)")
     }
 
-    @Test func theCatalogValidates() throws {
-        let out = try Tool.run(try Tool.kiln(), ["validate", "--repo", Repo.path("examples/catalog"), "--format", "json"])
+    @Test func theCatalogValidates() async throws {
+        let out = try await Tool.run(try Tool.kiln(), ["validate", "--repo", Repo.path("examples/catalog"), "--format", "json"])
         #expect(out.status == 0, "\(out.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         #expect(json["valid"] as? Bool == true)
@@ -45,7 +45,7 @@ import Testing
 
     /// The quickstart has what issue 2 asks for: a scratch build filled by scripts, qcow2 and vmdk, two results
     /// kept, an image from it and a VM using that image.
-    @Test func theQuickstartHasABuildAnImageAndAVM() throws {
+    @Test func theQuickstartHasABuildAnImageAndAVM() async throws {
         let folder = "examples/quickstart"
         let files = Repo.yamlFiles(under: folder)
         let parsed = try files.map { file in
@@ -65,7 +65,7 @@ import Testing
 
     /// The catalog mirrors the MWS examples: a linked clone with its template, and hypervisor images with the
     /// images they virtualise.
-    @Test func theCatalogMirrorsTheMWSExamples() throws {
+    @Test func theCatalogMirrorsTheMWSExamples() async throws {
         let data = try #require(FileManager.default.contents(atPath: Repo.path("examples/catalog/mws-images.yaml")))
         let images = DocumentParser.parse(path: "mws-images.yaml", bytes: [UInt8](data)).objects.compactMap(\.image)
         #expect(images.contains { $0.type == "linkedclone" && $0.templateName == "centos5-compute" })

@@ -9,7 +9,7 @@ import Testing
     static func generated(_ kind: Kind) -> String { JSONSchemaWriter.document(kind).prettyJSON + "\n" }
 
     @Test(arguments: Kind.allCases)
-    func theCommittedSchemaIsTheGeneratorsOutput(kind: Kind) throws {
+    func theCommittedSchemaIsTheGeneratorsOutput(kind: Kind) async throws {
         let file = "specs/\(kind.slug).schema.json"
         let committed = try String(contentsOfFile: Repo.path(file), encoding: .utf8)
         #expect(committed == Self.generated(kind), """
@@ -19,14 +19,14 @@ import Testing
     }
 
     @Test(arguments: Kind.allCases)
-    func kilnSchemaPrintsTheSameAsTheWriter(kind: Kind) throws {
-        let out = try Tool.run(try Tool.kiln(), ["schema", kind.slug])
+    func kilnSchemaPrintsTheSameAsTheWriter(kind: Kind) async throws {
+        let out = try await Tool.run(try Tool.kiln(), ["schema", kind.slug])
         #expect(out.status == 0)
         #expect(out.stdout == Self.generated(kind))
     }
 
     @Test(arguments: Kind.allCases)
-    func eachSchemaIsADraft2020DocumentOfItsKind(kind: Kind) throws {
+    func eachSchemaIsADraft2020DocumentOfItsKind(kind: Kind) async throws {
         let schema = JSONSchemaWriter.document(kind)
         #expect(schema["$schema"] == .string("https://json-schema.org/draft/2020-12/schema"))
         #expect(schema["$id"] == .string("https://kiln.dev/schemas/v1/\(kind.slug).schema.json"))
@@ -50,7 +50,7 @@ import Testing
     // MARK: patterns say what the validator says
 
     /// The regular expression a schema uses for a field, as Swift's `Regex` (its syntax matches ECMA-262 for these).
-    static func pattern(_ kind: Kind, _ path: [String]) throws -> Regex<AnyRegexOutput> {
+    static func pattern(_ kind: Kind, _ path: [String]) async throws -> Regex<AnyRegexOutput> {
         var node = JSONSchemaWriter.document(kind)
         for key in path { node = try #require(node[key], "no \(key) in \(path)") }
         let text = try #require(node["pattern"]?.string ?? node["anyOf"]?.list?.first?["pattern"]?.string)
@@ -62,9 +62,9 @@ import Testing
     }
 
     /// Every size around the bounds, in every unit: the size pattern accepts exactly what the validator accepts.
-    @Test func sizePatternsHoldTheValidatorsBounds() throws {
-        let memory = try Self.pattern(.virtualMachine, ["properties", "spec", "properties", "memory"])
-        let disk = try Self.pattern(.imageBuild, ["properties", "spec", "properties", "disk", "properties", "size"])
+    @Test func sizePatternsHoldTheValidatorsBounds() async throws {
+        let memory = try await Self.pattern(.virtualMachine, ["properties", "spec", "properties", "memory"])
+        let disk = try await Self.pattern(.imageBuild, ["properties", "spec", "properties", "disk", "properties", "size"])
         var samples: [String] = ["1gb", "1.5gib", "gib", "", "99999999999999999999kib", "18446744073709551616kib", "0mib"]
         for (unit, factor) in [("kib", UInt64(1) << 10), ("mib", 1 << 20), ("gib", 1 << 30), ("tib", 1 << 40)] {
             for bound in [UInt64(8) << 20, 16 << 20, 1 << 40, 2 << 40] {
@@ -85,15 +85,15 @@ import Testing
 
     @Test(arguments: ["scripts/a.sh", "./scripts/a.sh", "a", "...", ".gitignore", "a/./b", "../a", "a/..", "/etc", "a\\b",
                       "a//b", "a/", "", ".", "./.", "./", ".git", "x/.git/y", "..x", "x..", "a b/c"])
-    func thePathPatternAgreesWithRepoPath(path: String) throws {
-        let regex = try Self.pattern(.imageBuild, ["properties", "spec", "properties", "bootScript"])
+    func thePathPatternAgreesWithRepoPath(path: String) async throws {
+        let regex = try await Self.pattern(.imageBuild, ["properties", "spec", "properties", "bootScript"])
         let valid = RepoPath.normalize(path).failureMessage == nil
         #expect(Self.matches(regex, path) == valid, "Kiln says \(valid ? "valid" : "invalid")")
     }
 
     @Test(arguments: ["30s", "1h30m", "500ms", "999999999s", "1234567890s", "10", "10 s", "1d", "", "1h1h"])
-    func theDurationPatternAgreesWithSpecDuration(text: String) throws {
-        let regex = try Self.pattern(.virtualMachine, ["properties", "spec", "properties", "toolsInitTimeout"])
+    func theDurationPatternAgreesWithSpecDuration(text: String) async throws {
+        let regex = try await Self.pattern(.virtualMachine, ["properties", "spec", "properties", "toolsInitTimeout"])
         let valid = SpecDuration.parse(text).failureMessage == nil
         #expect(Self.matches(regex, text) == valid, "Kiln says \(valid ? "valid" : "invalid")")
     }
@@ -110,8 +110,8 @@ extension JSONSchemaWriterTests {
         ("http://example.com:http/", false), ("http://ho\\st/", false), ("http://[::1]x/", false), ("http://[::1/", false),
         ("https://", false), ("http:/example.com", false),
     ])
-    func theURLPatternAgreesWithSafeURLOnShapes(url: String, valid: Bool) throws {
-        let regex = try Self.pattern(.virtualMachine, ["properties", "spec", "properties", "callbackUrl"])
+    func theURLPatternAgreesWithSafeURLOnShapes(url: String, valid: Bool) async throws {
+        let regex = try await Self.pattern(.virtualMachine, ["properties", "spec", "properties", "callbackUrl"])
         #expect((SafeURL.check(url).failureMessage == nil) == valid, "SafeURL")
         #expect(Self.matches(regex, url) == valid, "pattern")
     }

@@ -28,9 +28,9 @@ import Testing
     static func schemaFile(_ kind: Kind) -> String { Repo.path("specs/\(kind.slug).schema.json") }
 
     /// The files (absolute paths) check-jsonschema finds invalid or cannot read, with its messages.
-    static func schemaFailures(_ paths: [String], kind: Kind) throws -> [String: String] {
+    static func schemaFailures(_ paths: [String], kind: Kind) async throws -> [String: String] {
         guard !paths.isEmpty else { return [:] }
-        let out = try Tool.run(try Tool.checkJSONSchema(),
+        let out = try await Tool.run(try Tool.checkJSONSchema(),
                                ["--schemafile", schemaFile(kind), "--output-format", "json"] + paths)
         guard let report = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any] else {
             throw Tool.Missing(description: "check-jsonschema gave no JSON report: \(out.stdout) \(out.stderr)")
@@ -47,20 +47,20 @@ import Testing
         return failures
     }
 
-    static func kilnErrors(_ file: String) throws -> [SpecError] {
+    static func kilnErrors(_ file: String) async throws -> [SpecError] {
         let data = try #require(FileManager.default.contents(atPath: Repo.path(file)))
         return DocumentParser.parse(path: file, bytes: [UInt8](data)).errors
     }
 
     @Test(arguments: Kind.allCases)
-    func theSchemaAndKilnAgreeOnTheCorpus(kind: Kind) throws {
+    func theSchemaAndKilnAgreeOnTheCorpus(kind: Kind) async throws {
         let groups = [Verdict.good, .bad, .kilnOnly].map { ($0, Self.corpusFiles($0, kind)) }
         #expect(groups.allSatisfy { !$0.1.isEmpty }, "every kind has good, bad and kiln-only cases")
-        let failures = try Self.schemaFailures(groups.flatMap(\.1).map(Repo.path), kind: kind)
+        let failures = try await Self.schemaFailures(groups.flatMap(\.1).map(Repo.path), kind: kind)
         for (verdict, files) in groups {
             for file in files {
                 let schemaSays = failures[Repo.path(file)]
-                let kiln = try Self.kilnErrors(file).map(\.description)
+                let kiln = try await Self.kilnErrors(file).map(\.description)
                 switch verdict {
                 case .good:
                     #expect(kiln.isEmpty && schemaSays == nil, "\(file): Kiln \(kiln), schema \(schemaSays ?? "valid")")
@@ -76,12 +76,12 @@ import Testing
 
     /// Each bad case has one problem, said in its first line, so that agreeing on it means something.
     @Test(arguments: Kind.allCases)
-    func everyBadCaseHasOneProblemSaidInItsFirstLine(kind: Kind) throws {
+    func everyBadCaseHasOneProblemSaidInItsFirstLine(kind: Kind) async throws {
         for verdict in [Verdict.bad, .kilnOnly] {
             for file in Self.corpusFiles(verdict, kind) {
                 let text = try String(contentsOfFile: Repo.path(file), encoding: .utf8)
                 #expect(text.hasPrefix("# \(verdict.rawValue): "), "\(file) starts by saying what is wrong with it")
-                let errors = try Self.kilnErrors(file)
+                let errors = try await Self.kilnErrors(file)
                 #expect(errors.count == 1, "\(file): \(errors.map(\.description))")
             }
         }
@@ -89,14 +89,14 @@ import Testing
 
     /// Every example document, split out of its file (check-jsonschema reads one document per file), is valid
     /// against its kind's schema.
-    @Test func everyExampleDocumentMatchesItsKindsSchema() throws {
+    @Test func everyExampleDocumentMatchesItsKindsSchema() async throws {
         let folder = try TempFolder()
         var byKind: [Kind: [String]] = [:]
         var objects = 0
         for file in Repo.yamlFiles(under: "examples") {
             let bytes = [UInt8](try #require(FileManager.default.contents(atPath: Repo.path(file))))
             objects += DocumentParser.parse(path: file, bytes: bytes).objects.count
-            for (index, document) in try Self.documents(of: bytes, file: file).enumerated() {
+            for (index, document) in try await Self.documents(of: bytes, file: file).enumerated() {
                 let name = file.replacingOccurrences(of: "/", with: "_") + "-\(index).yaml"
                 byKind[document.kind, default: []].append(try folder.write(name, document.text))
             }
@@ -104,12 +104,12 @@ import Testing
         #expect(objects > 0)
         #expect(byKind.values.map(\.count).reduce(0, +) == objects, "every document was split out")
         for (kind, paths) in byKind {
-            #expect(try Self.schemaFailures(paths, kind: kind) == [:])
+            #expect(try await Self.schemaFailures(paths, kind: kind) == [:])
         }
     }
 
     /// The documents of a YAML stream, each as its own text, with its kind.
-    static func documents(of bytes: [UInt8], file: String) throws -> [(kind: Kind, text: String)] {
+    static func documents(of bytes: [UInt8], file: String) async throws -> [(kind: Kind, text: String)] {
         let loaded = YAMLLoader.load(bytes, file: file)
         #expect(loaded.errors.isEmpty)
         let starts = loaded.documents.map(\.mark.offset) + [bytes.count]

@@ -1,4 +1,5 @@
 import Foundation
+import KilnTestSupport
 
 /// Runs helper commands in tests (making archives, reading images, booting a guest).
 enum Shell {
@@ -9,17 +10,9 @@ enum Shell {
 
     @discardableResult
     static func run(_ command: String, environment: [String: String]? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        if let environment { process.environment = environment }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let result = try ChildProcess.runSync("/bin/sh", ["-c", command], environment: environment ?? [:],
+                                              replacingEnvironment: environment != nil)
+        return Result(status: result.signalled ? 128 + result.exitCode : result.exitCode, output: result.stdout + result.stderr)
     }
 
     /// Runs and requires success.

@@ -1,4 +1,5 @@
 import Foundation
+import KilnTestSupport
 import KilnSpec
 
 /// One execution as `kiln get executions NAME -o json` shows it.

@@ -1,4 +1,5 @@
 import Foundation
+import KilnTestSupport
 
 /// Someone who writes commits.
 struct Person: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+import KilnTestSupport
 import Testing
 
 /// Golden files under `Tests/Fixtures/plan/`: the exact output a test expects.

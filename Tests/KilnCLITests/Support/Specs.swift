@@ -1,3 +1,4 @@
+import KilnTestSupport
 /// Spec documents for test repositories, small enough that a build takes a second or two: a scratch root filesystem
 /// that one script writes a file into, a 16 MiB disk, qcow2 only, and VMs that stay stopped.
 enum Specs {

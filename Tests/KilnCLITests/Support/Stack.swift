@@ -1,4 +1,5 @@
 import Foundation
+import KilnTestSupport
 import Testing
 
 /// A spec repository and a data dir for sync tests: build `web` (its script writes a file into the image), Image `web`

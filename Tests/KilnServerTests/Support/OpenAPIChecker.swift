@@ -19,11 +19,11 @@ enum OpenAPIChecker {
         var documented: [String]
     }
 
-    static func check(_ exchanges: [Exchange], document: String = Repo.path("specs/openapi.yaml")) throws -> Report {
-        let python = try Tool.python()
+    static func check(_ exchanges: [Exchange], document: String = Repo.path("specs/openapi.yaml")) async throws -> Report {
+        let python = try await Tool.python()
         let folder = try TempFolder()
         let manifest = try folder.write("exchanges.json", JSONEncoder().encode(exchanges))
-        let out = try Tool.run(python, ["-c", script, document, manifest])
+        let out = try await Tool.run(python, ["-c", script, document, manifest])
         guard out.status == 0, let report = try? JSONDecoder().decode(Report.self, from: Data(out.stdout.utf8)) else {
             throw Tool.Missing(description: "the checker failed (\(out.status)): \(out.stdout)\(out.stderr)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import KilnTestSupport
 
 /// The command-line tools the OpenAPI tests run: `openapi-spec-validator` and `python3` with `jsonschema` and
 /// `yaml` (PyPI packages), each a clear failure with its install command when it is missing.
@@ -15,11 +16,7 @@ enum Tool {
 
     /// An executable on PATH, or a failure naming how to install it.
     static func find(_ name: String, install: String) throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for folder in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(folder)/\(name)") {
-            return "\(folder)/\(name)"
-        }
-        throw Missing(description: "\(name) is not installed: install it with `\(install)`")
+        try ExternalTool.find(name, install: install)
     }
 
     static func openAPISpecValidator() throws -> String {
@@ -27,9 +24,9 @@ enum Tool {
     }
 
     /// `python3` that can import `jsonschema` and `yaml`.
-    static func python() throws -> String {
+    static func python() async throws -> String {
         let python = try find("python3", install: "apt-get install python3")
-        let probe = try run(python, ["-c", "import jsonschema, yaml"])
+        let probe = try await run(python, ["-c", "import jsonschema, yaml"])
         guard probe.status == 0 else {
             let why = probe.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
             throw Missing(description: "python3 cannot import jsonschema and yaml (\(why)): install them with `pip install jsonschema pyyaml`")
@@ -37,26 +34,9 @@ enum Tool {
         return python
     }
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> Output {
-        let folder = try TempFolder()
-        let out = folder.url.appendingPathComponent("stdout")
-        let err = folder.url.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: out)
-        let errHandle = try FileHandle(forWritingTo: err)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
-        return Output(status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-                      stderr: try String(contentsOf: err, encoding: .utf8))
+    static func run(_ executable: String, _ arguments: [String]) async throws -> Output {
+        let result = try await ChildProcess.run(executable, arguments)
+        return Output(status: result.signalled ? 128 + result.exitCode : result.exitCode, stdout: result.stdout, stderr: result.stderr)
     }
 }
 

@@ -1,0 +1,194 @@
+import Foundation
+
+/// How a child process ended, with everything it wrote.
+public struct ProcessResult: Sendable, CustomStringConvertible {
+    /// The exit status, or the signal number when `signalled`.
+    public var exitCode: Int32
+    /// The process was ended by a signal (a SIGKILL from the test, or a time limit).
+    public var signalled: Bool
+    public var stdout: String
+    public var stderr: String
+
+    public var description: String {
+        "exit \(signalled ? "by signal " : "")\(exitCode)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)"
+    }
+}
+
+/// A child process started by a test, whose output goes to files (never pipes: a daemon such as qemu that inherits a
+/// pipe would keep it open and make a reader wait for ever).
+///
+/// Started with `posix_spawn` and reaped with `waitpid` rather than through Foundation's `Process`, whose `run()`
+/// crashed (SIGSEGV in memcpy) when many tests started processes at once.
+public final class RunningProcess: Sendable {
+    public let pid: Int32
+    public let command: String
+    private let stdoutPath: String
+    private let stderrPath: String
+    private let ended: Task<(Int32, Bool), Never>
+
+    /// Starts `executable` with `arguments` in `directory`; `environment` is added to (or, with `cleanEnvironment`,
+    /// replaces) this process's environment.
+    public init(_ executable: String, _ arguments: [String], directory: String? = nil, environment: [String: String] = [:],
+                cleanEnvironment: Bool = false) throws {
+        let stem = "\(FileManager.default.temporaryDirectory.path)/kiln-child-\(UUID().uuidString)"
+        stdoutPath = stem + ".out"
+        stderrPath = stem + ".err"
+        command = ([executable] + arguments).joined(separator: " ")
+        let child = try ChildProcess.spawn(executable, arguments, directory: directory,
+                                           environment: ChildProcess.environment(environment, clean: cleanEnvironment),
+                                           stdin: "/dev/null", stdout: stdoutPath, stderr: stderrPath)
+        pid = child
+        ended = Task {
+            var status: Int32 = 0
+            while true {
+                let reaped = waitpid(child, &status, WNOHANG)
+                if reaped == child { break }
+                if reaped < 0, errno != EINTR { return (-1, true) }
+                try? await Task.sleep(for: .milliseconds(15))
+            }
+            let signal = status & 0x7F
+            return signal == 0 ? ((status >> 8) & 0xFF, false) : (signal, true)
+        }
+    }
+
+    /// Sends a signal (SIGKILL by default) to the process.
+    public func kill(_ signal: Int32 = SIGKILL) {
+        _ = Foundation.kill(pid, signal)
+    }
+
+    /// Waits for the process to end (killing it after `timeout`) and returns what it wrote; its output files go.
+    public func wait(timeout: Duration = .seconds(600)) async -> ProcessResult {
+        let pid = self.pid
+        let watchdog = Task {
+            try await Task.sleep(for: timeout)
+            _ = Foundation.kill(pid, SIGKILL)
+        }
+        let (code, signalled) = await ended.value
+        watchdog.cancel()
+        let out = (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: stdoutPath)
+        try? FileManager.default.removeItem(atPath: stderrPath)
+        return ProcessResult(exitCode: code, signalled: signalled, stdout: out, stderr: err)
+    }
+}
+
+/// `posix_spawn` failed.
+public struct SpawnFailure: Error, CustomStringConvertible {
+    public var command: String
+    public var code: Int32
+    public var description: String { "cannot start \(command): \(String(cString: strerror(code)))" }
+}
+
+/// Runs programs for tests and benchmarks.
+public enum ChildProcess {
+    /// This process's environment with `extra` added, or (`clean`) only `PATH` and `extra`.
+    static func environment(_ extra: [String: String], clean: Bool) -> [String: String] {
+        let base = clean ? ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+            : ProcessInfo.processInfo.environment
+        return base.merging(extra) { $1 }
+    }
+
+    /// Starts a program with its standard streams on files; a working folder is set by a shell that then execs the
+    /// program (same pid).
+    static func spawn(_ executable: String, _ arguments: [String], directory: String?, environment: [String: String],
+                      stdin: String, stdout: String, stderr: String) throws -> pid_t {
+        var argv = [executable] + arguments
+        var program = executable
+        if let directory {
+            program = "/bin/sh"
+            argv = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory] + argv
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let cArguments = argv.map { strdup($0) } + [nil]
+        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArguments.forEach { free($0) }
+            cEnvironment.forEach { free($0) }
+        }
+        var child: pid_t = 0
+        let code = posix_spawn(&child, program, &actions, nil, cArguments, cEnvironment)
+        guard code == 0 else { throw SpawnFailure(command: argv.joined(separator: " "), code: code) }
+        return child
+    }
+
+    /// Runs a program to its end, blocking the calling thread (for synchronous test helpers), with `input` on its
+    /// standard input. Like `run`, it never uses Foundation's `Process`.
+    public static func runSync(_ executable: String, _ arguments: [String], input: Data? = nil,
+                               environment: [String: String] = [:], replacingEnvironment: Bool = false,
+                               directory: String? = nil) throws -> ProcessResult {
+        let stem = "\(FileManager.default.temporaryDirectory.path)/kiln-child-\(UUID().uuidString)"
+        defer { for suffix in [".in", ".out", ".err"] { unlink(stem + suffix) } }
+        var stdin = "/dev/null"
+        if let input {
+            stdin = stem + ".in"
+            try input.write(to: URL(fileURLWithPath: stdin))
+        }
+        let variables = replacingEnvironment ? environment : Self.environment(environment, clean: false)
+        let child = try spawn(executable, arguments, directory: directory, environment: variables, stdin: stdin,
+                              stdout: stem + ".out", stderr: stem + ".err")
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        let signal = status & 0x7F
+        return ProcessResult(exitCode: signal == 0 ? (status >> 8) & 0xFF : signal, signalled: signal != 0,
+                             stdout: (try? String(contentsOfFile: stem + ".out", encoding: .utf8)) ?? "",
+                             stderr: (try? String(contentsOfFile: stem + ".err", encoding: .utf8)) ?? "")
+    }
+
+    /// Runs a program to its end (at most `timeout`) and returns its exit code and output.
+    public static func run(_ executable: String, _ arguments: [String], directory: String? = nil,
+                           environment: [String: String] = [:], cleanEnvironment: Bool = false,
+                           timeout: Duration = .seconds(600)) async throws -> ProcessResult {
+        let process = try RunningProcess(executable, arguments, directory: directory, environment: environment,
+                                         cleanEnvironment: cleanEnvironment)
+        return await process.wait(timeout: timeout)
+    }
+
+    /// Runs a shell command line with `/bin/sh -c` and requires exit 0; returns its stdout.
+    @discardableResult
+    public static func shell(_ command: String, directory: String? = nil) async throws -> String {
+        let result = try await run("/bin/sh", ["-c", command], directory: directory, timeout: .seconds(300))
+        guard result.exitCode == 0, !result.signalled else {
+            throw CommandFailure(command: command, result: result)
+        }
+        return result.stdout
+    }
+
+    /// Quotes a word for `/bin/sh`.
+    public static func quoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+/// A helper command that did not succeed.
+public struct CommandFailure: Error, CustomStringConvertible {
+    public var command: String
+    public var result: ProcessResult
+    public var description: String { "`\(command)` failed: \(result)" }
+
+    public init(command: String, result: ProcessResult) {
+        self.command = command
+        self.result = result
+    }
+}
+
+/// A command-line tool some tests need, found on PATH.
+public enum ExternalTool {
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The tool's path, or a failure that says how to install it.
+    public static func find(_ name: String, install: String) throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for folder in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(folder)/\(name)") {
+            return "\(folder)/\(name)"
+        }
+        throw Missing(description: "\(name) is not installed: install it with `\(install)`")
+    }
+}
