@@ -7,7 +7,7 @@ import Testing
 @Suite struct HealthEndpointTests {
     @Test func healthzAnswersOK() async throws {
         let server = try await TestServer.make(ready: false)
-        try await server.test { client in
+        try await server.withClient { client in
             let response = try await client.execute(uri: "/healthz", method: .get)
             #expect(response.status == .ok)
             #expect(response.text == "ok\n")
@@ -17,7 +17,7 @@ import Testing
 
     @Test func readyzIs503UntilTheFirstPassFinishesThen200() async throws {
         let server = try await TestServer.make(ready: false)
-        try await server.test { client in
+        try await server.withClient { client in
             let before = try await client.execute(uri: "/readyz", method: .get)
             #expect(before.status == .serviceUnavailable)
             let error = try before.json()
@@ -37,7 +37,7 @@ import Testing
                       ("/kiln/v1/status/imagebuild/busybox", .ok), ("/kiln/v1/status/image/nope", .notFound)])
     func headAnswersLikeGetWithoutABody(path: String, status: HTTPResponse.Status) async throws {
         let server = try await TestServer.make()
-        try await server.test { client in
+        try await server.withClient { client in
             let get = try await client.execute(uri: path, method: .get)
             let head = try await client.execute(uri: path, method: .head)
             #expect(get.status == status)

@@ -54,7 +54,7 @@ import Testing
 
     @Test func servesTheTextFormatCountingRequestsByRouteMethodAndStatus() async throws {
         let server = try await TestServer.make()
-        try await server.test { client in
+        try await server.withClient { client in
             _ = try await client.execute(uri: "/kiln/v1/sync", method: .get)
             _ = try await client.execute(uri: "/kiln/v1/status/image/nope", method: .get)
             let response = try await client.execute(uri: "/metrics", method: .get)

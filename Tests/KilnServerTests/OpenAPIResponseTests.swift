@@ -38,7 +38,7 @@ import Testing
     static func exchanges() async throws -> [OpenAPIChecker.Exchange] {
         let recorder = Recorder()
         let open = try await TestServer.make(ready: false)
-        try await open.test { client in
+        try await open.withClient { client in
             try await recorder.record(client, "/readyz", "/readyz")
             await open.health.markReady()
             for (template, uri) in paths {
@@ -55,10 +55,10 @@ import Testing
         sync.refusedCommit = nil
         sync.lastSeenAt = nil
         try await open.fixture.catalog.saveSync(sync)
-        try await open.test { client in try await recorder.record(client, "/kiln/v1/sync", "/kiln/v1/sync") }
+        try await open.withClient { client in try await recorder.record(client, "/kiln/v1/sync", "/kiln/v1/sync") }
 
         let guarded = try await TestServer.make(tokens: ["t0ken"])
-        try await guarded.test { client in
+        try await guarded.withClient { client in
             for (template, uri) in paths {
                 try await recorder.record(client, template, uri)
                 try await recorder.record(client, template, uri, headers: .bearer("t0ken"))

@@ -25,7 +25,7 @@ import Testing
     @Test(arguments: paths)
     func everyWriteMethodIs405WithTheReadOnlyBody(path: String) async throws {
         let server = try await TestServer.make()
-        try await server.test { client in
+        try await server.withClient { client in
             for method in Self.writeMethods {
                 let response = try await client.execute(uri: path, method: method, headers: [.contentType: "application/json"],
                                                         body: ByteBuffer(string: #"{"name": "busybox"}"#))
@@ -37,7 +37,7 @@ import Testing
     /// With tokens on, an authenticated write is still refused as read-only; an anonymous one learns only 401.
     @Test func withTokensAWriteIs401WithoutATokenAnd405WithOne() async throws {
         let server = try await TestServer.make(tokens: ["t0ken"])
-        try await server.test { client in
+        try await server.withClient { client in
             for method in Self.writeMethods {
                 let anonymous = try await client.execute(uri: "/kiln/v1/sync", method: method)
                 #expect(anonymous.status == .unauthorized, "\(method)")
@@ -52,7 +52,7 @@ import Testing
     @Test func refusedWritesChangeNothing() async throws {
         let server = try await TestServer.make()
         let before = try await server.fixture.catalog.state()
-        try await server.test { client in
+        try await server.withClient { client in
             for method in Self.writeMethods {
                 for path in Self.paths {
                     _ = try await client.execute(uri: path, method: method, body: ByteBuffer(string: "{}"))
@@ -69,7 +69,7 @@ import Testing
 
     @Test func getOnAnUnknownPathIs404InTheErrorShape() async throws {
         let server = try await TestServer.make()
-        try await server.test { client in
+        try await server.withClient { client in
             for path in ["/no/such/route", "/kiln/v1/status/imagebuild", "/kiln/v2/sync"] {
                 let response = try await client.execute(uri: path, method: .get)
                 #expect(response.status == .notFound, "\(path)")

@@ -8,7 +8,7 @@ import Testing
 @Suite struct StatusEndpointTests {
     static func status(_ path: String, tokens: [String] = []) async throws -> (HTTPResponse.Status, [String: Any]) {
         let server = try await TestServer.make(tokens: tokens)
-        let response = try await server.test { client in try await client.execute(uri: path, method: .get) }
+        let response = try await server.withClient { client in try await client.execute(uri: path, method: .get) }
         #expect(response.headers[.contentType] == "application/json; charset=utf-8")
         return (response.status, try response.json())
     }

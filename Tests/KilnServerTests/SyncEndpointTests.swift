@@ -8,7 +8,7 @@ import Testing
 @Suite struct SyncEndpointTests {
     @Test func answersTheSyncRecordWithTheRefusedCommitAndItsErrors() async throws {
         let server = try await TestServer.make()
-        try await server.test { client in
+        try await server.withClient { client in
             let response = try await client.execute(uri: "/kiln/v1/sync", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "application/json; charset=utf-8")
@@ -51,7 +51,7 @@ import Testing
         var sync = try await server.fixture.catalog.sync()
         sync.refusedCommit = nil
         try await server.fixture.catalog.saveSync(sync)
-        try await server.test { client in
+        try await server.withClient { client in
             let response = try await client.execute(uri: "/kiln/v1/sync", method: .get)
             #expect(response.status == .ok)
             #expect(try response.json()["refused"] is NSNull)
@@ -61,7 +61,7 @@ import Testing
     /// Sorted keys: equal state gives equal bytes (what ETags will rest on).
     @Test func equalStateGivesEqualBytesWithSortedKeys() async throws {
         let server = try await TestServer.make()
-        try await server.test { client in
+        try await server.withClient { client in
             let first = try await client.execute(uri: "/kiln/v1/sync", method: .get).text
             let second = try await client.execute(uri: "/kiln/v1/sync", method: .get).text
             #expect(first == second)

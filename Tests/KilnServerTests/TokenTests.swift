@@ -22,7 +22,7 @@ import Testing
 
     @Test func withoutATokenEveryEndpointButHealthzIs401() async throws {
         let server = try await TestServer.make(tokens: Self.tokens)
-        try await server.test { client in
+        try await server.withClient { client in
             for path in Self.protected {
                 try Self.expectUnauthorized(try await client.execute(uri: path, method: .get), "GET \(path)")
                 try Self.expectUnauthorized(try await client.execute(uri: path, method: .head), "HEAD \(path)", head: true)
@@ -40,7 +40,7 @@ import Testing
     ])
     func aWrongOrMalformedCredentialIs401(header: String) async throws {
         let server = try await TestServer.make(tokens: Self.tokens)
-        try await server.test { client in
+        try await server.withClient { client in
             try Self.expectUnauthorized(try await client.execute(uri: "/kiln/v1/sync", method: .get, headers: [.authorization: header]),
                                         header)
         }
@@ -49,7 +49,7 @@ import Testing
     @Test(arguments: tokens)
     func anyConfiguredBearerTokenIsAccepted(token: String) async throws {
         let server = try await TestServer.make(tokens: Self.tokens)
-        try await server.test { client in
+        try await server.withClient { client in
             for path in ["/readyz", "/metrics", "/kiln/v1/sync", "/kiln/v1/status/imagebuild/busybox"] {
                 let response = try await client.execute(uri: path, method: .get, headers: .bearer(token))
                 #expect(response.status == .ok, "\(path)")
@@ -63,7 +63,7 @@ import Testing
     @Test(arguments: [("kiln", "first-7f3a9c"), ("", "second-b41d2e"), ("deltacloud", "second-b41d2e")])
     func basicWithATokenAsThePasswordIsAccepted(user: String, password: String) async throws {
         let server = try await TestServer.make(tokens: Self.tokens)
-        try await server.test { client in
+        try await server.withClient { client in
             let response = try await client.execute(uri: "/kiln/v1/status/image/busybox", method: .get,
                                                     headers: .basic(user: user, password: password))
             #expect(response.status == .ok)
@@ -75,7 +75,7 @@ import Testing
     @Test(arguments: ["bearer first-7f3a9c", "BEARER first-7f3a9c", "Bearer   first-7f3a9c", "basic \(Data(":first-7f3a9c".utf8).base64EncodedString())"])
     func theSchemeIsCaseInsensitiveAndSpacesMayRepeat(header: String) async throws {
         let server = try await TestServer.make(tokens: Self.tokens)
-        try await server.test { client in
+        try await server.withClient { client in
             let response = try await client.execute(uri: "/kiln/v1/sync", method: .get, headers: [.authorization: header])
             #expect(response.status == .ok, "\(header)")
         }
@@ -83,7 +83,7 @@ import Testing
 
     @Test func withoutTokensNoCredentialIsNeeded() async throws {
         let server = try await TestServer.make()
-        try await server.test { client in
+        try await server.withClient { client in
             for path in ["/readyz", "/metrics", "/kiln/v1/sync"] {
                 let response = try await client.execute(uri: path, method: .get)
                 #expect(response.status == .ok, "\(path)")

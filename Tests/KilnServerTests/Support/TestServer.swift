@@ -28,7 +28,7 @@ struct TestServer {
     }
 
     @discardableResult
-    func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+    func withClient<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
         let app = Application(router: queryServer.router())
         return try await app.test(.router) { client in try await body(client) }
     }
