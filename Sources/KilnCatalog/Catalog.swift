@@ -13,13 +13,10 @@ public protocol Catalog: Sendable {
     func saveSync(_ record: SyncRecord) async throws
 
     func saveBuild(_ record: BuildRecord) async throws -> BuildRecord
-    /// Deletes a build with its executions and virtual images (their files are the caller's business).
-    func deleteBuild(_ name: String) async throws
 
     /// Records a new execution, giving it the build's next build number (atomically: numbers never repeat).
     func newExecution(_ template: ExecutionRecord) async throws -> ExecutionRecord
     func execution(id: Int64) async throws -> ExecutionRecord?
-    func executions(of build: String) async throws -> [ExecutionRecord]
     func saveExecution(_ record: ExecutionRecord) async throws
     /// Marks an execution finished and registers its virtual images, in one transaction.
     func finishExecution(_ record: ExecutionRecord, images: [VirtualImageRecord]) async throws
@@ -28,9 +25,7 @@ public protocol Catalog: Sendable {
     func deleteExecution(id: Int64) async throws
 
     func saveImage(_ record: ImageRecord) async throws -> ImageRecord
-    func deleteImage(_ name: String) async throws
     func saveVM(_ record: VMRecord) async throws -> VMRecord
-    func deleteVM(_ name: String) async throws
 
     /// Saves the statuses a pass computed (and an image's state), in one transaction, touching nothing else.
     func saveStatuses(_ updates: [StatusUpdate]) async throws

@@ -41,18 +41,4 @@ public struct CatalogState: Sendable {
     public var activeExecutions: [ExecutionRecord] {
         executions.values.flatMap { $0 }.filter { !$0.status.isFinished }
     }
-
-    /// Every object recorded, as keys.
-    public var keys: Set<ObjectKey> {
-        Set(builds.keys.map { ObjectKey(.imageBuild, $0) } + images.keys.map { ObjectKey(.image, $0) }
-            + vms.keys.map { ObjectKey(.virtualMachine, $0) })
-    }
-
-    public func status(of key: ObjectKey) -> ObjectStatus? {
-        switch key.kind {
-        case .imageBuild: builds[key.name]?.status
-        case .image: images[key.name]?.status
-        case .virtualMachine: vms[key.name]?.status
-        }
-    }
 }

@@ -86,13 +86,6 @@ public final class SQLiteCatalog: Catalog {
         return record
     }
 
-    public func deleteBuild(_ name: String) async throws {
-        try await write { db in
-            try db.execute(sql: "DELETE FROM execution WHERE buildName = ?", arguments: [name])
-            try db.execute(sql: "DELETE FROM image_build WHERE name = ?", arguments: [name])
-        }
-    }
-
     public func newExecution(_ template: ExecutionRecord) async throws -> ExecutionRecord {
         try await write { db in
             guard var build = try BuildRecord.filter(Column("name") == template.buildName).fetchOne(db) else {
@@ -111,12 +104,6 @@ public final class SQLiteCatalog: Catalog {
 
     public func execution(id: Int64) async throws -> ExecutionRecord? {
         try await read { db in try ExecutionRecord.fetchOne(db, key: id) }
-    }
-
-    public func executions(of build: String) async throws -> [ExecutionRecord] {
-        try await read { db in
-            try ExecutionRecord.filter(Column("buildName") == build).order(Column("buildNumber")).fetchAll(db)
-        }
     }
 
     public func saveExecution(_ record: ExecutionRecord) async throws {
@@ -146,16 +133,8 @@ public final class SQLiteCatalog: Catalog {
         try await write { db in try Self.upsert(record, db) }
     }
 
-    public func deleteImage(_ name: String) async throws {
-        try await write { db in try db.execute(sql: "DELETE FROM image WHERE name = ?", arguments: [name]) }
-    }
-
     public func saveVM(_ record: VMRecord) async throws -> VMRecord {
         try await write { db in try Self.upsert(record, db) }
-    }
-
-    public func deleteVM(_ name: String) async throws {
-        try await write { db in try db.execute(sql: "DELETE FROM vm WHERE name = ?", arguments: [name]) }
     }
 
     public func saveStatuses(_ updates: [StatusUpdate]) async throws {
@@ -264,14 +243,6 @@ public final class SQLiteCatalog: Catalog {
     public func isInInventory(location: String) async throws -> Bool {
         try await read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM inventory WHERE location = ?)", arguments: [location]) ?? false
-        }
-    }
-
-    public func addTombstone(_ record: TombstoneRecord) async throws -> TombstoneRecord {
-        try await write { db in
-            var record = record
-            try record.insert(db)
-            return record
         }
     }
 

@@ -11,18 +11,14 @@ struct FailingCatalog: Catalog {
     func sync() async throws -> SyncRecord { throw Failure() }
     func saveSync(_ record: SyncRecord) async throws { throw Failure() }
     func saveBuild(_ record: BuildRecord) async throws -> BuildRecord { throw Failure() }
-    func deleteBuild(_ name: String) async throws { throw Failure() }
     func newExecution(_ template: ExecutionRecord) async throws -> ExecutionRecord { throw Failure() }
     func execution(id: Int64) async throws -> ExecutionRecord? { throw Failure() }
-    func executions(of build: String) async throws -> [ExecutionRecord] { throw Failure() }
     func saveExecution(_ record: ExecutionRecord) async throws { throw Failure() }
     func finishExecution(_ record: ExecutionRecord, images: [VirtualImageRecord]) async throws { throw Failure() }
     func virtualImages(of executionId: Int64) async throws -> [VirtualImageRecord] { throw Failure() }
     func deleteExecution(id: Int64) async throws { throw Failure() }
     func saveImage(_ record: ImageRecord) async throws -> ImageRecord { throw Failure() }
-    func deleteImage(_ name: String) async throws { throw Failure() }
     func saveVM(_ record: VMRecord) async throws -> VMRecord { throw Failure() }
-    func deleteVM(_ name: String) async throws { throw Failure() }
     func saveStatuses(_ updates: [StatusUpdate]) async throws { throw Failure() }
     func saveRecords(builds: [BuildRecord], images: [ImageRecord], vms: [VMRecord]) async throws { throw Failure() }
     func beginActions(_ entries: [JournalEntry], executions: [ExecutionRecord],
