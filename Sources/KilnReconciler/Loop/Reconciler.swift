@@ -165,9 +165,8 @@ public actor Reconciler {
                 clearRefusal(&sync)
             }
         }
-        if let refused = sync.refusedCommit, refused != head, refused != applied?.revision.id, head == applied?.revision.id {
+        if sync.refusedCommit != nil, sync.refusedCommit != head, head != nil, head == applied?.revision.id {
             // The head moved past the refused commit and is applied: the refusal no longer describes anything.
-            _ = refused
             clearRefusal(&sync)
         }
         report.refusal = sync.refusedCommit == nil ? nil : sync.refusedReason
