@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KilnBuilder
 import KilnSpec
+import KilnTestSupport
 import Synchronization
 
 /// `kiln-bench build`: Kiln's image pipeline beside a plain shell script running the same tools on the same input.
@@ -17,18 +18,9 @@ struct BuildBenchmark: AsyncParsableCommand {
     @Option(help: "Runs of each.") var runs = 5
     @Option(help: "The reference script.") var reference = "Benchmarks/build-reference.sh"
 
-    static let installBusybox = """
-        #!/bin/sh
-        set -eu
-        cd "$KILN_ROOTFS"
-        mkdir -p bin sbin etc proc sys dev tmp root usr/bin usr/sbin
-        cp /bin/busybox bin/busybox
-        chmod 0755 bin/busybox
-        for applet in $(bin/busybox --list); do
-            [ -e "bin/$applet" ] || ln -s busybox "bin/$applet"
-        done
-        echo quickstart > etc/hostname
-        """
+    /// The quickstart example's own script, so the benchmark builds what users build.
+    static let installBusybox = (try? String(contentsOfFile: KilnBinary.packageRoot + "/examples/quickstart/scripts/install-busybox.sh",
+                                             encoding: .utf8)) ?? ""
 
     static let installInit = """
         #!/bin/sh

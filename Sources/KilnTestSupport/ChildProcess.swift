@@ -9,6 +9,9 @@ public struct ProcessResult: Sendable, CustomStringConvertible {
     public var stdout: String
     public var stderr: String
 
+    /// The shell's convention in one number: the exit code, or 128 + the signal.
+    public var status: Int32 { signalled ? 128 + exitCode : exitCode }
+
     public var description: String {
         "exit \(signalled ? "by signal " : "")\(exitCode)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)"
     }

@@ -1,23 +1,15 @@
 import Synchronization
 import Foundation
 import KilnSpec
+import KilnTestSupport
 import Testing
 @testable import KilnBuilder
 
 /// The quickstart build end to end with the real tools, then a real boot of what it made.
 @Suite(.serialized) struct QuickstartBuildTests {
-    static let installBusybox = """
-        #!/bin/sh
-        set -eu
-        cd "$KILN_ROOTFS"
-        mkdir -p bin sbin etc proc sys dev tmp root usr/bin usr/sbin
-        cp /bin/busybox bin/busybox
-        chmod 0755 bin/busybox
-        for applet in $(bin/busybox --list); do
-            [ -e "bin/$applet" ] || ln -s busybox "bin/$applet"
-        done
-        echo "installed busybox with $(bin/busybox --list | wc -l) applets"
-        """
+    /// The quickstart example's own script: the test builds what users build.
+    static let installBusybox = (try? String(contentsOfFile: KilnBinary.packageRoot + "/examples/quickstart/scripts/install-busybox.sh",
+                                             encoding: .utf8)) ?? ""
 
     static let installInit = """
         #!/bin/sh

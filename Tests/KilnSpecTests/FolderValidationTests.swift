@@ -1,5 +1,6 @@
 import Foundation
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 /// `kiln validate` on folders made on disk: FolderSource reads them (this target cannot import KilnSource, so the
@@ -13,7 +14,7 @@ import Testing
           - {name: install, path: scripts/install.sh}
         """)
 
-    func validate(_ folder: TempFolder, _ extra: [String] = []) async throws -> Tool.Output {
+    func validate(_ folder: TempFolder, _ extra: [String] = []) async throws -> ProcessResult {
         try await Tool.run(try Tool.kiln(), ["validate", "--repo", folder.path] + extra)
     }
 

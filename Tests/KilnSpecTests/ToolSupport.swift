@@ -5,12 +5,6 @@ import Testing
 /// The command-line tools some tests need: the `kiln` binary built beside the tests (`kiln validate` reads folders
 /// through FolderSource, which this test target cannot import) and `check-jsonschema` from PyPI.
 enum Tool {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     struct Missing: Error, CustomStringConvertible {
         var description: String
     }
@@ -22,9 +16,8 @@ enum Tool {
         try ExternalTool.find("check-jsonschema", install: "pip install check-jsonschema")
     }
 
-    static func run(_ executable: String, _ arguments: [String]) async throws -> Output {
-        let result = try await ChildProcess.run(executable, arguments)
-        return Output(status: result.signalled ? 128 + result.exitCode : result.exitCode, stdout: result.stdout, stderr: result.stderr)
+    static func run(_ executable: String, _ arguments: [String]) async throws -> ProcessResult {
+        try await ChildProcess.run(executable, arguments)
     }
 }
 

@@ -4,12 +4,6 @@ import KilnTestSupport
 /// The command-line tools the OpenAPI tests run: `openapi-spec-validator` and `python3` with `jsonschema` and
 /// `yaml` (PyPI packages), each a clear failure with its install command when it is missing.
 enum Tool {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     struct Missing: Error, CustomStringConvertible {
         var description: String
     }
@@ -34,9 +28,8 @@ enum Tool {
         return python
     }
 
-    static func run(_ executable: String, _ arguments: [String]) async throws -> Output {
-        let result = try await ChildProcess.run(executable, arguments)
-        return Output(status: result.signalled ? 128 + result.exitCode : result.exitCode, stdout: result.stdout, stderr: result.stderr)
+    static func run(_ executable: String, _ arguments: [String]) async throws -> ProcessResult {
+        try await ChildProcess.run(executable, arguments)
     }
 }
 
