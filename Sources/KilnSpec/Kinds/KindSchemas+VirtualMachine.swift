@@ -1,0 +1,24 @@
+/// The VirtualMachine kind (the VMware VM builder service).
+extension KindSchemas {
+    public static let virtualMachine = ObjectSchema([
+        FieldSchema("image", .nameOrObject(.name, ObjectSchema([
+            FieldSchema("url", .string(.url), required: true, doc: "A disk image over http(s)."),
+            FieldSchema("checksum", .string(.hexDigest), required: true, doc: "Hex digest (VM builder service)."),
+            FieldSchema("checksumType", .string(.oneOf(checksumTypes)), required: true, doc: "md5, sha1, sha256 or sha512."),
+        ])), required: true, doc: "An Image name, or {url, checksum, checksumType} as in the VM builder service."),
+        FieldSchema("cpus", .integer(min: 1, max: 64), default: .int(1), doc: "Virtual CPUs."),
+        FieldSchema("memory", .string(.iecSize(min: 16 << 20, max: 1 << 40)), default: .string("512mib"),
+                    doc: "IEC units only: 1gib, 1024mib, 1048576kib."),
+        FieldSchema("networkType", .string(.oneOf(["nat", "bridged", "hostonly"])), default: .string("nat"),
+                    doc: "VM builder network_type."),
+        FieldSchema("launchGui", .boolean, default: .bool(false), doc: "VM builder launch_gui; a headless host says so."),
+        FieldSchema("callbackUrl", .string(.url), doc: "POSTed once the VM is up or has failed."),
+        FieldSchema("powerState", .string(.oneOf(["running", "stopped"])), default: .string("running"), doc: "Wanted power state."),
+        FieldSchema("toolsInitTimeout", .string(.duration), default: .string("0s"),
+                    doc: "How long to wait for the guest agent (VM builder tools_init_timeout)."),
+        FieldSchema("ready", .object(ObjectSchema([
+            FieldSchema("consoleContains", .string(.text), doc: "A serial-console line that means the guest is up."),
+        ])), doc: "Readiness probe for guests without an agent."),
+        FieldSchema("suspend", .boolean, default: .bool(false), doc: "Record the spec but change nothing."),
+    ], doc: "A virtual machine (the VM builder service).")
+}
