@@ -58,9 +58,11 @@ struct LoopMemory {
     var nextPurge: Date?
 }
 
-/// A failed action's object: how often it failed and when it is tried again.
+/// A failed action's object: how often it failed, why, and when it is tried again (never, for a terminal failure,
+/// until the commit changes).
 struct RetryState {
     var attempts: Int
     var next: Date
     var message: String
+    var failure: ActionFailure
 }

@@ -33,7 +33,7 @@ extension Reconciler {
     /// tombstone due.
     func isQuiet(_ pass: PassState) -> Bool {
         guard !pass.full, let head = pass.head, head == memory.quietCommit, memory.applied?.revision.id == head,
-              memory.retries.isEmpty, pass.now.timeIntervalSince(memory.quietSince) < Self.resyncInterval else { return false }
+              !hasPendingRetries, pass.now.timeIntervalSince(memory.quietSince) < Self.resyncInterval else { return false }
         return !tombstoneDue(pass.now)
     }
 
@@ -141,8 +141,11 @@ extension Reconciler {
         let booting = pass.actual.vms.values.contains {
             $0.vmStatus == .creating || ($0.vmStatus == .poweredOn && !$0.guestReady)
         }
-        pass.report.settled = pass.report.outcomes.isEmpty && pass.plan.actions.isEmpty && !activeExecutions
-            && memory.retries.isEmpty && !booting
+        // Actions held back by a terminal failure wait for a change in git: they do not keep the pass unsettled, so
+        // `kiln sync --wait` reports them at once instead of waiting out its timeout.
+        let open = pass.plan.actions.filter { !isStalled($0) }
+        let acted = pass.report.outcomes.contains { $0.failure?.isTerminal != true }
+        pass.report.settled = !acted && open.isEmpty && !activeExecutions && !hasPendingRetries && !booting
     }
 
     /// On the way out, whatever happened: the sync record and its status file, written once; and whether the next

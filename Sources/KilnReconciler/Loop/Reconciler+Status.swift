@@ -12,7 +12,10 @@ extension Reconciler {
         var summaries: [ObjectKey: ObjectHealthSummary] = [:]
         var updates: [StatusUpdate] = []
         func failure(_ key: ObjectKey) -> Failure? {
-            retries[key].map { Failure(message: $0.message, attempts: $0.attempts, retryInSeconds: max(0, Int($0.next.timeIntervalSince(now)))) }
+            retries[key].map {
+                Failure(message: $0.message, attempts: $0.attempts, reason: $0.failure.reason, isTerminal: $0.failure.isTerminal,
+                        retryInSeconds: $0.failure.isTerminal ? nil : max(0, Int($0.next.timeIntervalSince(now))))
+            }
         }
         func status(_ health: Health, previous: ObjectStatus, specHash: String) -> ObjectStatus {
             ObjectStatus(conditions: HealthRules.conditions(health, previous: previous, now: now),
