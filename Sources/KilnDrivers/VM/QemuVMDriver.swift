@@ -18,10 +18,10 @@ public struct QemuVMDriver: VMDriver {
         public var bridge: String?
         public var qemu: String
         /// `auto` (KVM when it really works), `kvm` or `tcg`.
-        public var accel: String
+        public var accel: VMAcceleration
 
         public init(kernel: String? = nil, initrd: String? = nil, append: String? = nil, bridge: String? = nil,
-                    qemu: String = "qemu-system-x86_64", accel: String = "auto") {
+                    qemu: String = "qemu-system-x86_64", accel: VMAcceleration = .auto) {
             self.kernel = kernel
             self.initrd = initrd
             self.append = append
@@ -68,8 +68,7 @@ public struct QemuVMDriver: VMDriver {
         if let running = runningProcess(files) { return observe(vm, files: files, process: running) }
         try? FileManager.default.removeItem(atPath: files.qmp)
         try? FileManager.default.removeItem(atPath: files.pidfile)
-        let accel = await acceleration.accel(mode: Acceleration.Mode(rawValue: options.accel) ?? .auto, qemu: options.qemu,
-                                             kernel: options.kernel)
+        let accel = await acceleration.accel(mode: options.accel, qemu: options.qemu, kernel: options.kernel)
         let arguments = try Self.arguments(vm.typed, name: vm.name, files: files, options: options, kvm: accel == "kvm")
         try await Tool.run(options.qemu, arguments)
         guard let process = runningProcess(files) else {
@@ -94,9 +93,9 @@ public struct QemuVMDriver: VMDriver {
             "-daemonize",
         ]
         switch spec.networkType {
-        case "nat": args += ["-nic", "user,model=virtio-net-pci"]
-        case "hostonly": args += ["-nic", "user,model=virtio-net-pci,restrict=on"]
-        default:
+        case .nat: args += ["-nic", "user,model=virtio-net-pci"]
+        case .hostonly: args += ["-nic", "user,model=virtio-net-pci,restrict=on"]
+        case .bridged:
             guard let bridge = options.bridge else { throw QemuVMError.noBridge(name) }
             args += ["-nic", "bridge,br=\(bridge),model=virtio-net-pci"]
         }
@@ -158,7 +157,7 @@ public struct QemuVMDriver: VMDriver {
     }
 }
 
-enum QemuVMError: Error, CustomStringConvertible {
+enum QemuVMError: Error, CustomStringConvertible, ActionFailureConvertible {
     case noImageFile(String)
     case notProvisioned(String)
     case didNotStart(String, String)
@@ -170,6 +169,13 @@ enum QemuVMError: Error, CustomStringConvertible {
         case .notProvisioned(let vm): "VirtualMachine \(vm) has no disk yet"
         case .didNotStart(let vm, let console): "qemu for VirtualMachine \(vm) did not start; console: \(console)"
         case .noBridge(let vm): "VirtualMachine \(vm) asks for a bridged network, but no bridge is configured (start Kiln with --vm-bridge BRIDGE)"
+        }
+    }
+
+    var actionFailure: ActionFailure {
+        switch self {
+        case .noBridge: ActionFailure(.noBridge, description)
+        case .noImageFile, .notProvisioned, .didNotStart: ActionFailure(.driverError, description)
         }
     }
 }

@@ -325,7 +325,7 @@ struct ActionExecutor: Sendable {
         let observation: VMObservation
         do {
             observation = try await vms.provision(vm, image: image, directory: directory,
-                                                  start: vm.typed.powerState == "running")
+                                                  start: vm.typed.powerState == .running)
         } catch {
             // A machine that cannot be made as configured is failed, not forever creating; a hiccup stays creating
             // and is retried.

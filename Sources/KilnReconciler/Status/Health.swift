@@ -106,17 +106,17 @@ enum HealthRules {
         guard let record else { return Health(ready: false, reason: "Pending", message: "not recorded yet", reconciling: ("Pending", "")) }
         let wanted = record.typed.powerState
         switch record.vmStatus {
-        case .poweredOn where wanted == "running":
+        case .poweredOn where wanted == .running:
             if record.guestReady { return Health(ready: true, reason: "Running", message: "powered on and ready") }
             let probe = record.typed.readyConsoleContains.map { "waiting for the console to print \($0)" } ?? "booting"
             return Health(ready: false, reason: "Booting", message: probe, reconciling: ("Booting", probe))
-        case .poweredOff where wanted == "stopped":
+        case .poweredOff where wanted == .stopped:
             return Health(ready: true, reason: "Stopped", message: "powered off, as git asks")
         case .failed:
             let message = record.errorMessage ?? "the VM failed"
             return Health(ready: false, reason: "Failed", message: message, stalled: ("Failed", message))
         default:
-            let message = "\(record.vmStatus.rawValue); git asks for \(wanted)"
+            let message = "\(record.vmStatus.rawValue); git asks for \(wanted.rawValue)"
             return Health(ready: false, reason: "Progressing", message: message, reconciling: ("Progressing", message))
         }
     }
