@@ -36,7 +36,12 @@ struct ActionExecutor: Sendable {
         let restores = phase.filter { if case .restore = $0 { true } else { false } }
         if !restores.isEmpty {
             outcomes += await effectful(restores, context: context, state: state)
-            if let fresh = try? await catalog.state() { state = fresh }
+            do {
+                state = try await catalog.state()
+            } catch {
+                // The phase goes on from the state before the restores; the next pass reads the catalog again.
+                logger.error("cannot read the catalog after restoring: \(error)")
+            }
         }
 
         let recordOnly = phase.filter(\.isRecordOnly)

@@ -65,4 +65,6 @@ struct RetryState {
     var next: Date
     var message: String
     var failure: ActionFailure
+    /// Recorded by the observation of the host rather than by an action: cleared when the next observation runs.
+    var fromObservation = false
 }

@@ -68,7 +68,7 @@ extension Reconciler {
         pass.fingerprint = await toolsFingerprint()
         do {
             pass.actual = try await catalog.state()
-            if await observe(pass.actual) { pass.actual = try await catalog.state() }
+            if await observe(&pass) { pass.actual = try await catalog.state() }
             return true
         } catch {
             pass.report.sourceError = "cannot read the catalog: \(error)"
@@ -128,7 +128,15 @@ extension Reconciler {
         pass.report.outcomes = await executor.execute(due, phases: executed.phases, context: context, actual: pass.actual)
         record(pass.report.outcomes, now: now)
         pass.lap("actions")
-        if !pass.report.outcomes.isEmpty, let refreshed = try? await catalog.state() { pass.actual = refreshed }
+        if !pass.report.outcomes.isEmpty {
+            do {
+                pass.actual = try await catalog.state()
+            } catch {
+                // Statuses then describe the state before the actions; the next pass reads again.
+                logger.error("cannot read the catalog again after the actions: \(error)")
+                pass.report.catalogErrors.append("cannot read the catalog again after the actions: \(error)")
+            }
+        }
         pass.lap("catalog re-read")
     }
 

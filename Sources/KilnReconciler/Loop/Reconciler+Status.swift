@@ -93,6 +93,9 @@ extension Reconciler {
         var parts = ["\(report.outcomes.count) actions (\(failed) failed)", "\(ready)/\(report.objects.count) ready"]
         if let refusal = report.refusal { parts.append("head commit refused (\(refusal.rawValue))") }
         if let error = report.sourceError { parts.append("source error: \(error)") }
+        if !report.catalogErrors.isEmpty {
+            parts.append("\(report.catalogErrors.count) catalog errors (first: \(report.catalogErrors[0]))")
+        }
         return parts.joined(separator: ", ")
     }
 }
