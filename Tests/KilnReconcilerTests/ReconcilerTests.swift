@@ -271,7 +271,12 @@ struct FailurePolicyTests {
         defer { h.remove() }
         await h.vms.fail("hello", "qemu crashed")
         await h.source.commit("c1", Harness.quickstart())
-        let report = await h.reconciler.pass()
+        var report = await h.reconciler.pass()
+        let deadline = Date().addingTimeInterval(15)
+        while await h.vms.calls.isEmpty, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            report = await h.reconciler.pass()
+        }
         #expect(!report.settled)
         let status = try #require(h.status(.virtualMachine, "hello"))
         #expect(status.contains("RetryScheduled"))

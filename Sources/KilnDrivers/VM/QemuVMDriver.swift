@@ -65,7 +65,7 @@ public struct QemuVMDriver: VMDriver {
     public func start(_ vm: VMRecord) async throws -> VMObservation {
         guard let directory = vm.directory else { throw QemuVMError.notProvisioned(vm.name) }
         let files = Files(directory: directory)
-        if let running = runningProcess(files) { return observe(vm, files: files, process: running) }
+        if let running = runningProcess(files) { return await observe(vm, files: files, process: running) }
         try? FileManager.default.removeItem(atPath: files.qmp)
         try? FileManager.default.removeItem(atPath: files.pidfile)
         let accel = await acceleration.accel(mode: options.accel, qemu: options.qemu, kernel: options.kernel)
@@ -74,7 +74,7 @@ public struct QemuVMDriver: VMDriver {
         guard let process = runningProcess(files) else {
             throw QemuVMError.didNotStart(vm.name, (try? String(contentsOfFile: files.console, encoding: .utf8))?.suffix(500).description ?? "")
         }
-        return observe(vm, files: files, process: process)
+        return await observe(vm, files: files, process: process)
     }
 
     /// qemu's command line for a VM: a pure function, tested on its own.
@@ -111,7 +111,8 @@ public struct QemuVMDriver: VMDriver {
         guard let directory = vm.directory else { return VMObservation(status: .poweredOff) }
         let files = Files(directory: directory)
         guard let process = runningProcess(files) else { return VMObservation(status: .poweredOff) }
-        _ = try? QMPClient.execute("quit", socket: files.qmp)
+        // qemu may already be quitting or wedged: the process check below decides, and SIGKILL is the fallback.
+        _ = try? await QMPClient(socket: files.qmp, timeout: .seconds(2)).execute("quit")
         for _ in 0..<100 where ProcessIdentity.isAlive(process) {
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -130,13 +131,14 @@ public struct QemuVMDriver: VMDriver {
         guard let directory = vm.directory else { return VMObservation(status: .waiting) }
         let files = Files(directory: directory)
         guard let process = runningProcess(files) else { return VMObservation(status: .poweredOff) }
-        return observe(vm, files: files, process: process)
+        return await observe(vm, files: files, process: process)
     }
 
-    func observe(_ vm: VMRecord, files: Files, process: WorkerProcess) -> VMObservation {
+    func observe(_ vm: VMRecord, files: Files, process: WorkerProcess) async -> VMObservation {
         var status = VMRecord.Status.poweredOn
-        if let answer = try? QMPClient.execute("query-status", socket: files.qmp), let state = answer["status"] as? String,
-           state != "running" {
+        // A monitor that does not answer in time says nothing about the guest: the process runs, so it counts as on.
+        if let answer = try? await QMPClient(socket: files.qmp, timeout: .seconds(2)).execute("query-status"),
+           let state = answer["status"]?.string, state != "running" {
             status = state == "shutdown" || state == "paused" ? .poweredOff : .poweredOn
         }
         var ready = status == .poweredOn

@@ -28,8 +28,11 @@ extension Reconciler {
                 catalogFailed(&pass, key, "cannot record that execution #\(execution.buildNumber) was interrupted", error)
             }
         }
-        for vm in pass.actual.vms.values where vm.directory != nil && vm.vmStatus != .waiting {
-            let observation = await vms.observe(vm)
+        // Each observation waits on a qemu monitor (with its own deadline); many at once, but not without bound.
+        let watched = pass.actual.vms.values.filter { $0.directory != nil && $0.vmStatus != .waiting }.sorted { $0.name < $1.name }
+        let driver = vms
+        let observations = await boundedMap(watched, limit: options.maxObservations) { await driver.observe($0) }
+        for (vm, observation) in zip(watched, observations) {
             guard observation.status != vm.vmStatus || observation.ready != vm.guestReady
                 || observation.ipAddress != vm.ipAddress else { continue }
             var updated = vm
