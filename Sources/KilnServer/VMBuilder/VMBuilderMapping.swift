@@ -28,7 +28,7 @@ public enum VMBuilderMapping {
             "image": image,
             "cpus": .int(spec.cpus),
             "memory": .string(spec.memory.normalized),
-            "network_type": .string(spec.networkType),
+            "network_type": .string(spec.networkType.rawValue),
             "launch_gui": .bool(spec.launchGui),
             "ip_address": .string(record.ipAddress ?? ""),
             "status": .string(record.vmStatus.rawValue),
