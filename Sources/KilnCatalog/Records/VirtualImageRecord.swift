@@ -15,10 +15,14 @@ public struct VirtualImageRecord: Sendable, Hashable, Codable, FetchableRecord, 
     public var path: String
     public var size: Int64
     public var sha256: String
+    /// How the disk boots: `none` (a bare filesystem: only with a kernel given to qemu), `uefi`, `bios` or `hybrid`
+    /// (the raw values of `KilnSpec.DiskBoot`).
+    public var boot: String
     public var createdAt: Date
 
     public init(id: Int64? = nil, executionId: Int64, buildName: String, buildNumber: Int, name: String, format: String,
-                path: String, size: Int64, sha256: String, createdAt: Date) {
+                path: String, size: Int64, sha256: String, boot: String = "none", createdAt: Date) {
+        self.boot = boot
         self.id = id
         self.executionId = executionId
         self.buildName = buildName
