@@ -91,6 +91,8 @@ let package = Package(
                 "KilnSpec", "KilnSource", "KilnCatalog", "KilnReconciler", "KilnBuilder",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -128,7 +130,11 @@ let package = Package(
         // Test support: recording fakes of the driver protocols and helpers to make git repositories.
         .target(
             name: "KilnTestSupport",
-            dependencies: ["KilnSpec", "KilnCatalog", "KilnReconciler"],
+            dependencies: [
+                "KilnSpec", "KilnCatalog", "KilnReconciler",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
 

@@ -37,13 +37,12 @@ struct ReconcileFlags: ParsableArguments {
     var vmBridge: String?
 
     @Option(name: .customLong("vm-accel"), help: "auto (KVM when a probe boot works), kvm or tcg.")
-    var vmAccel: String = "auto"
+    var vmAccel: VMAcceleration = .auto
 
     func validate() throws {
         guard maxDeletions >= 0 else { throw ValidationError("--max-deletions must not be negative") }
         guard (0...1).contains(maxDeletionFraction) else { throw ValidationError("--max-deletion-fraction is between 0 and 1") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        guard ["auto", "kvm", "tcg"].contains(vmAccel) else { throw ValidationError("--vm-accel is auto, kvm or tcg (got \(vmAccel))") }
         if vmInitrd != nil || vmAppend != nil, vmKernel == nil {
             throw ValidationError("--vm-initrd and --vm-append need --vm-kernel")
         }

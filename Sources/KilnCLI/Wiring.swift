@@ -56,3 +56,4 @@ enum Logs {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension VMAcceleration: ExpressibleByArgument {}

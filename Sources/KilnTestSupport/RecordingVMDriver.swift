@@ -6,12 +6,17 @@ import KilnReconciler
 public actor RecordingVMDriver: VMDriver {
     public private(set) var calls: [String] = []
     var machines: [String: VMRecord.Status] = [:]
-    var failing: [String: String] = [:]
+    var failing: [String: ActionFailure] = [:]
 
     public init() {}
 
-    /// Makes every call for this VM throw.
-    public func fail(_ name: String, _ message: String?) { failing[name] = message }
+    /// Makes every call for this VM throw a transient error (nil: stop failing).
+    public func fail(_ name: String, _ message: String?) {
+        failing[name] = message.map { ActionFailure(.driverError, $0) }
+    }
+
+    /// Makes every call for this VM throw `failure` (a terminal one, say).
+    public func fail(_ name: String, _ failure: ActionFailure) { failing[name] = failure }
 
     /// Changes a machine behind Kiln's back (it stopped, or crashed).
     public func set(_ name: String, _ status: VMRecord.Status) { machines[name] = status }
@@ -20,7 +25,10 @@ public actor RecordingVMDriver: VMDriver {
 
     func check(_ vm: VMRecord, _ call: String) throws {
         calls.append("\(call) \(vm.name)")
-        if let message = failing[vm.name] { throw RecordingDriverError(message: message) }
+        if let failure = failing[vm.name] {
+            if failure.reason == .driverError { throw RecordingDriverError(message: failure.message) }
+            throw failure
+        }
     }
 
     public func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool) async throws -> VMObservation {

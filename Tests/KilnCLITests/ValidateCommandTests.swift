@@ -140,6 +140,7 @@ struct ValidateCommandTests {
         (["sync", "--max-deletions", "-1"], "--max-deletions"),
         (["sync", "--timeout", "soon"], "The value 'soon' is invalid for '--timeout <timeout>'"),
         (["sync", "--vm-initrd", "/initrd.img"], "--vm-initrd and --vm-append need --vm-kernel"),
+        (["sync", "--vm-accel", "kmv"], "The value 'kmv' is invalid for '--vm-accel <vm-accel>'"),
         (["serve", "--listen", "0.0.0.0:8080"], "--listen 0.0.0.0:8080 is not loopback"),
     ]
 

@@ -68,7 +68,7 @@ struct QemuVMDriverTests {
                                 sha256: "x", format: "qcow2", revision: "r", file: "f", line: 1, createdAt: Date(), updatedAt: Date())
         var vm = VMRecord(name: "t\(getpid())", uuid: "u", spec: .object(["image": .string("i"), "cpus": .int(1), "memory": .string("64mib")]),
                           specHash: "", contentHash: "", revision: "r", file: "f", line: 1, createdAt: Date(), updatedAt: Date())
-        let driver = QemuVMDriver(options: .init(accel: "tcg"))
+        let driver = QemuVMDriver(options: .init(accel: .tcg))
         let directory = "\(folder)/vm"
         vm.directory = directory
         do {

@@ -236,3 +236,51 @@ struct ReconcilerTests {
         #expect(try await h.state().builds.count == 1)
     }
 }
+
+@Suite("Reconciler: terminal and transient failures")
+struct FailurePolicyTests {
+    @Test("a terminal failure is reported as Stalled with its reason, settles at once and is not retried until the commit changes")
+    func terminal() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.vms.fail("hello", ActionFailure(.noBridge, "VirtualMachine hello asks for a bridged network; start Kiln with --vm-bridge BRIDGE"))
+        await h.source.commit("c1", Harness.quickstart())
+        let report = await h.settle()
+        #expect(report.settled, "a terminal failure must not keep --wait waiting")
+        #expect(!report.allReady)
+        let hello = try #require(report.objects[ObjectKey(.virtualMachine, "hello")])
+        #expect(hello.reason == "NoBridge")
+        #expect(hello.message.contains("--vm-bridge"))
+        let status = try #require(h.status(.virtualMachine, "hello"))
+        #expect(status.contains("type: Stalled"), "\(status)")
+        #expect(!status.contains("RetryScheduled"))
+        #expect(try await h.state().vms["hello"]?.vmStatus == .failed)
+        for _ in 0..<5 { _ = await h.reconciler.pass(full: true) }
+        #expect(await h.vms.calls.filter { $0 == "provision hello" }.count == 1)
+
+        await h.vms.fail("hello", nil)
+        await h.source.commit("c2", Harness.quickstart(cpus: 2))
+        let fixed = await h.settle()
+        #expect(fixed.allReady, "\(fixed.objects)")
+        #expect(await h.vms.calls.filter { $0 == "provision hello" }.count == 2)
+    }
+
+    @Test("a transient failure backs off and keeps the pass unsettled while it waits")
+    func transient() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.vms.fail("hello", "qemu crashed")
+        await h.source.commit("c1", Harness.quickstart())
+        var report = await h.reconciler.pass()
+        let deadline = Date().addingTimeInterval(15)
+        while await h.vms.calls.isEmpty, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            report = await h.reconciler.pass()
+        }
+        #expect(!report.settled)
+        let status = try #require(h.status(.virtualMachine, "hello"))
+        #expect(status.contains("RetryScheduled"))
+        #expect(!status.contains("type: Stalled"))
+        #expect(try await h.state().vms["hello"]?.vmStatus != .failed)
+    }
+}

@@ -1,17 +1,21 @@
 import Foundation
 import Subprocess
 
+/// `--vm-accel`: how VMs are accelerated. Parsed when the flags are read; an unknown value is a usage error.
+public enum VMAcceleration: String, Sendable, Hashable, CaseIterable {
+    /// KVM when a probe boot under it works, TCG otherwise.
+    case auto
+    case kvm
+    case tcg
+}
+
 /// Chooses KVM or TCG for VMs. `/dev/kvm` being there is not enough: under some nested virtualisation KVM opens but
 /// a Linux guest hangs without a word. With a kernel configured for direct boot, `auto` boots that kernel once under
 /// KVM (no disk, so it stops at the root mount) and uses KVM only if the kernel prints its banner in time.
 actor Acceleration {
-    enum Mode: String, Sendable, CaseIterable {
-        case auto, kvm, tcg
-    }
-
     private var chosen: String?
 
-    func accel(mode: Mode, qemu: String, kernel: String?) async -> String {
+    func accel(mode: VMAcceleration, qemu: String, kernel: String?) async -> String {
         if let chosen { return chosen }
         let value: String
         switch mode {

@@ -18,10 +18,10 @@ public struct QemuVMDriver: VMDriver {
         public var bridge: String?
         public var qemu: String
         /// `auto` (KVM when it really works), `kvm` or `tcg`.
-        public var accel: String
+        public var accel: VMAcceleration
 
         public init(kernel: String? = nil, initrd: String? = nil, append: String? = nil, bridge: String? = nil,
-                    qemu: String = "qemu-system-x86_64", accel: String = "auto") {
+                    qemu: String = "qemu-system-x86_64", accel: VMAcceleration = .auto) {
             self.kernel = kernel
             self.initrd = initrd
             self.append = append
@@ -65,17 +65,16 @@ public struct QemuVMDriver: VMDriver {
     public func start(_ vm: VMRecord) async throws -> VMObservation {
         guard let directory = vm.directory else { throw QemuVMError.notProvisioned(vm.name) }
         let files = Files(directory: directory)
-        if let running = runningProcess(files) { return observe(vm, files: files, process: running) }
+        if let running = runningProcess(files) { return await observe(vm, files: files, process: running) }
         try? FileManager.default.removeItem(atPath: files.qmp)
         try? FileManager.default.removeItem(atPath: files.pidfile)
-        let accel = await acceleration.accel(mode: Acceleration.Mode(rawValue: options.accel) ?? .auto, qemu: options.qemu,
-                                             kernel: options.kernel)
+        let accel = await acceleration.accel(mode: options.accel, qemu: options.qemu, kernel: options.kernel)
         let arguments = try Self.arguments(vm.typed, name: vm.name, files: files, options: options, kvm: accel == "kvm")
         try await Tool.run(options.qemu, arguments)
         guard let process = runningProcess(files) else {
             throw QemuVMError.didNotStart(vm.name, (try? String(contentsOfFile: files.console, encoding: .utf8))?.suffix(500).description ?? "")
         }
-        return observe(vm, files: files, process: process)
+        return await observe(vm, files: files, process: process)
     }
 
     /// qemu's command line for a VM: a pure function, tested on its own.
@@ -94,9 +93,9 @@ public struct QemuVMDriver: VMDriver {
             "-daemonize",
         ]
         switch spec.networkType {
-        case "nat": args += ["-nic", "user,model=virtio-net-pci"]
-        case "hostonly": args += ["-nic", "user,model=virtio-net-pci,restrict=on"]
-        default:
+        case .nat: args += ["-nic", "user,model=virtio-net-pci"]
+        case .hostonly: args += ["-nic", "user,model=virtio-net-pci,restrict=on"]
+        case .bridged:
             guard let bridge = options.bridge else { throw QemuVMError.noBridge(name) }
             args += ["-nic", "bridge,br=\(bridge),model=virtio-net-pci"]
         }
@@ -112,7 +111,8 @@ public struct QemuVMDriver: VMDriver {
         guard let directory = vm.directory else { return VMObservation(status: .poweredOff) }
         let files = Files(directory: directory)
         guard let process = runningProcess(files) else { return VMObservation(status: .poweredOff) }
-        _ = try? QMPClient.execute("quit", socket: files.qmp)
+        // qemu may already be quitting or wedged: the process check below decides, and SIGKILL is the fallback.
+        _ = try? await QMPClient(socket: files.qmp, timeout: .seconds(2)).execute("quit")
         for _ in 0..<100 where ProcessIdentity.isAlive(process) {
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -131,13 +131,14 @@ public struct QemuVMDriver: VMDriver {
         guard let directory = vm.directory else { return VMObservation(status: .waiting) }
         let files = Files(directory: directory)
         guard let process = runningProcess(files) else { return VMObservation(status: .poweredOff) }
-        return observe(vm, files: files, process: process)
+        return await observe(vm, files: files, process: process)
     }
 
-    func observe(_ vm: VMRecord, files: Files, process: WorkerProcess) -> VMObservation {
+    func observe(_ vm: VMRecord, files: Files, process: WorkerProcess) async -> VMObservation {
         var status = VMRecord.Status.poweredOn
-        if let answer = try? QMPClient.execute("query-status", socket: files.qmp), let state = answer["status"] as? String,
-           state != "running" {
+        // A monitor that does not answer in time says nothing about the guest: the process runs, so it counts as on.
+        if let answer = try? await QMPClient(socket: files.qmp, timeout: .seconds(2)).execute("query-status"),
+           let state = answer["status"]?.string, state != "running" {
             status = state == "shutdown" || state == "paused" ? .poweredOff : .poweredOn
         }
         var ready = status == .poweredOn
@@ -158,7 +159,7 @@ public struct QemuVMDriver: VMDriver {
     }
 }
 
-enum QemuVMError: Error, CustomStringConvertible {
+enum QemuVMError: Error, CustomStringConvertible, ActionFailureConvertible {
     case noImageFile(String)
     case notProvisioned(String)
     case didNotStart(String, String)
@@ -170,6 +171,13 @@ enum QemuVMError: Error, CustomStringConvertible {
         case .notProvisioned(let vm): "VirtualMachine \(vm) has no disk yet"
         case .didNotStart(let vm, let console): "qemu for VirtualMachine \(vm) did not start; console: \(console)"
         case .noBridge(let vm): "VirtualMachine \(vm) asks for a bridged network, but no bridge is configured (start Kiln with --vm-bridge BRIDGE)"
+        }
+    }
+
+    var actionFailure: ActionFailure {
+        switch self {
+        case .noBridge: ActionFailure(.noBridge, description)
+        case .noImageFile, .notProvisioned, .didNotStart: ActionFailure(.driverError, description)
         }
     }
 }

@@ -59,7 +59,7 @@ public enum SimulatedState {
                 record.imagePath = image.path
                 record.imageSha256 = image.sha256
                 record.directory = object.name
-                record.vmStatus = spec.powerState == "running" ? .poweredOn : .poweredOff
+                record.vmStatus = spec.powerState == .running ? .poweredOn : .poweredOff
             }
             state.vms[object.name] = record
         }

@@ -51,9 +51,9 @@ extension PlanContext {
             add(.recreateVM(name: name, image: image, reason: "Image \(imageName) changed (now version \(image.version))"))
         } else if record.vmStatus == .failed {
             plan.note(object.key, Note(.failed, "the VM failed: \(record.errorMessage ?? "no message"); change its spec to try again"))
-        } else if spec.powerState == "running", record.vmStatus == .poweredOff {
+        } else if spec.powerState == .running, record.vmStatus == .poweredOff {
             add(.startVM(name))
-        } else if spec.powerState == "stopped", record.vmStatus == .poweredOn || record.vmStatus == .creating {
+        } else if spec.powerState == .stopped, record.vmStatus == .poweredOn || record.vmStatus == .creating {
             add(.stopVM(name))
         }
     }

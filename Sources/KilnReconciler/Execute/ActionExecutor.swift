@@ -36,7 +36,12 @@ struct ActionExecutor: Sendable {
         let restores = phase.filter { if case .restore = $0 { true } else { false } }
         if !restores.isEmpty {
             outcomes += await effectful(restores, context: context, state: state)
-            if let fresh = try? await catalog.state() { state = fresh }
+            do {
+                state = try await catalog.state()
+            } catch {
+                // The phase goes on from the state before the restores; the next pass reads the catalog again.
+                logger.error("cannot read the catalog after restoring: \(error)")
+            }
         }
 
         let recordOnly = phase.filter(\.isRecordOnly)
@@ -47,9 +52,10 @@ struct ActionExecutor: Sendable {
                 for b in builds { state.builds[b.name] = b }
                 for i in images { state.images[i.name] = i }
                 for v in vms { state.vms[v.name] = v }
-                outcomes += recordOnly.map { ActionOutcome(action: $0, error: nil) }
+                outcomes += recordOnly.map { ActionOutcome(action: $0, failure: nil) }
             } catch {
-                outcomes += recordOnly.map { ActionOutcome(action: $0, error: "cannot save to the catalog: \(error)") }
+                let failure = ActionFailure(.catalogError, "cannot save to the catalog: \(error)")
+                outcomes += recordOnly.map { ActionOutcome(action: $0, failure: failure) }
             }
         }
 
@@ -90,7 +96,8 @@ struct ActionExecutor: Sendable {
         do {
             (journaled, created) = try await catalog.beginActions(entries, executions: templates, inventory: inventory)
         } catch {
-            return actions.map { ActionOutcome(action: $0, error: "cannot journal the action: \(error)") }
+            let failure = ActionFailure(.catalogError, "cannot journal the action: \(error)")
+            return actions.map { ActionOutcome(action: $0, failure: failure) }
         }
 
         // Pair each run with its new execution (same order).
@@ -99,8 +106,8 @@ struct ActionExecutor: Sendable {
             if case .run = action { work.append((action, entry, created.removeFirst())) } else { work.append((action, entry, nil)) }
         }
 
-        let results = await withTaskGroup(of: (Int, String?, ExecutionWorker?).self) { group in
-            var results = [(String?, ExecutionWorker?)](repeating: (nil, nil), count: work.count)
+        let results = await withTaskGroup(of: (Int, ActionFailure?, ExecutionWorker?).self) { group in
+            var results = [(ActionFailure?, ExecutionWorker?)](repeating: (nil, nil), count: work.count)
             var next = 0
             func launch(_ i: Int) {
                 let (action, _, execution) = work[i]
@@ -109,7 +116,7 @@ struct ActionExecutor: Sendable {
                         let worker = try await perform(action, execution: execution, state: state, context: context)
                         return (i, nil, worker)
                     } catch {
-                        return (i, "\(error)", nil)
+                        return (i, ActionFailure(error), nil)
                     }
                 }
             }
@@ -128,7 +135,7 @@ struct ActionExecutor: Sendable {
         }
 
         let ends = zip(work, results).map { item, result in
-            JournalEnd(id: item.1.id ?? 0, state: result.0 == nil ? .done : .failed, error: result.0)
+            JournalEnd(id: item.1.id ?? 0, state: result.0 == nil ? .done : .failed, error: result.0?.message)
         }
         do { try await catalog.endActions(ends, workers: results.compactMap(\.1)) } catch {
             logger.error("cannot close journal entries: \(error)")
@@ -140,7 +147,7 @@ struct ActionExecutor: Sendable {
                 logger.info("\(item.0.summary)")
             }
         }
-        return zip(work, results).map { ActionOutcome(action: $0.0, error: $1.0) }
+        return zip(work, results).map { ActionOutcome(action: $0.0, failure: $1.0) }
     }
 
     private func nextBuildNumber(_ build: String, state: CatalogState) -> Int {
@@ -322,8 +329,23 @@ struct ActionExecutor: Sendable {
         try await files.register(directory, owner: key, type: .directory)
         vm.vmStatus = .creating
         vm = try await catalog.saveVM(vm)
-        let observation = try await vms.provision(vm, image: image, directory: directory,
-                                                  start: vm.typed.powerState == "running")
+        let observation: VMObservation
+        do {
+            observation = try await vms.provision(vm, image: image, directory: directory,
+                                                  start: vm.typed.powerState == .running)
+        } catch {
+            // A machine that cannot be made as configured is failed, not forever creating; a hiccup stays creating
+            // and is retried.
+            let failure = ActionFailure(error)
+            if failure.isTerminal {
+                vm.vmStatus = .failed
+                vm.errorCode = "bad-request"
+                vm.errorMessage = failure.message
+                vm.updatedAt = Date()
+                _ = try await catalog.saveVM(vm)
+            }
+            throw failure
+        }
         vm.directory = directory
         vm.imageName = image.name
         vm.imagePath = image.path

@@ -16,5 +16,13 @@ struct PassContext: Sendable {
 public struct ActionOutcome: Sendable {
     public var action: Action
     /// Nil when it succeeded.
-    public var error: String?
+    public var failure: ActionFailure?
+
+    public init(action: Action, failure: ActionFailure?) {
+        self.action = action
+        self.failure = failure
+    }
+
+    /// The failure's message, nil when it succeeded.
+    public var error: String? { failure?.message }
 }

@@ -20,6 +20,8 @@ public struct PassReport: Sendable {
     public var objects: [ObjectKey: ObjectHealthSummary]
     /// Nothing is running, booting, waiting for a retry or left to do.
     public var settled: Bool
+    /// Catalog reads and writes that failed during the pass (each also logged, and shown in its object's status).
+    public var catalogErrors: [String] = []
     /// Where the pass spent its time, step by step.
     public var timings: [(String, Duration)] = []
 

@@ -5,13 +5,17 @@ import KilnSpec
 
 extension Reconciler {
     /// Computes every object's conditions, saves those that changed, and rewrites the status files that changed.
-    func writeStatus(actual: CatalogState, plan: ReconcilePlan, now: Date,
-                     lap: (String) -> Void = { _ in }) async -> [ObjectKey: ObjectHealthSummary] {
-        let revision = applied?.revision.id
+    func writeStatus(_ pass: inout PassState) async -> [ObjectKey: ObjectHealthSummary] {
+        let actual = pass.actual, plan = pass.plan, now = pass.now
+        let revision = memory.applied?.revision.id
+        let retries = memory.retries
         var summaries: [ObjectKey: ObjectHealthSummary] = [:]
         var updates: [StatusUpdate] = []
         func failure(_ key: ObjectKey) -> Failure? {
-            retries[key].map { Failure(message: $0.message, attempts: $0.attempts, retryInSeconds: max(0, Int($0.next.timeIntervalSince(now)))) }
+            retries[key].map {
+                Failure(message: $0.message, attempts: $0.attempts, reason: $0.failure.reason, isTerminal: $0.failure.isTerminal,
+                        retryInSeconds: $0.failure.isTerminal ? nil : max(0, Int($0.next.timeIntervalSince(now))))
+            }
         }
         func status(_ health: Health, previous: ObjectStatus, specHash: String) -> ObjectStatus {
             ObjectStatus(conditions: HealthRules.conditions(health, previous: previous, now: now),
@@ -33,7 +37,7 @@ extension Reconciler {
                 updates.append(StatusUpdate(key: key, status: new))
             }
             summaries[key] = ObjectHealthSummary(ready: health.ready, reason: health.reason, message: health.message)
-            writeStatusFile(key, YAMLText.document(StatusDocument.build(record, state: actual, notes: notes)))
+            statusFiles.queue(key, YAMLText.document(StatusDocument.build(record, state: actual, notes: notes)))
         }
         for var record in actual.images.values {
             let key = ObjectKey(.image, record.name)
@@ -52,7 +56,7 @@ extension Reconciler {
                 updates.append(StatusUpdate(key: key, status: new, imageState: record.state))
             }
             summaries[key] = ObjectHealthSummary(ready: health.ready, reason: health.reason, message: health.message)
-            writeStatusFile(key, YAMLText.document(StatusDocument.image(record, notes: notes)))
+            statusFiles.queue(key, YAMLText.document(StatusDocument.image(record, notes: notes)))
         }
         for var record in actual.vms.values {
             let key = ObjectKey(.virtualMachine, record.name)
@@ -64,57 +68,23 @@ extension Reconciler {
                 updates.append(StatusUpdate(key: key, status: new))
             }
             summaries[key] = ObjectHealthSummary(ready: health.ready, reason: health.reason, message: health.message)
-            writeStatusFile(key, YAMLText.document(StatusDocument.vm(record, notes: notes)))
+            statusFiles.queue(key, YAMLText.document(StatusDocument.vm(record, notes: notes)))
         }
-        lap("status computed")
+        pass.lap("status computed")
         do {
             try await catalog.saveStatuses(updates)
         } catch {
             logger.error("cannot save statuses: \(error)")
         }
-        lap("status saved")
-        flushStatusFiles()
-        lap("status files written (\(pendingCount) files)")
-        // Status files of objects the catalog no longer has.
-        for path in written.keys where path != paths.syncStatus {
-            let parts = path.split(separator: "/").suffix(2)
-            guard parts.count == 2, let kind = Kind(slug: String(parts.first!)) else { continue }
-            let key = ObjectKey(kind, String(parts.last!.dropLast(5)))
-            if summaries[key] == nil {
-                try? FileManager.default.removeItem(atPath: path)
-                written[path] = nil
-            }
-        }
-        return summaries
-    }
-
-    func writeStatusFile(_ key: ObjectKey, _ text: String) {
-        let path = paths.status(key)
-        guard written[path] != text else { return }
-        pendingWrites.append((path, text))
-    }
-
-    /// Writes the status files queued during this pass, with one flush to disk.
-    func flushStatusFiles() {
-        let batch = pendingWrites
-        pendingCount = batch.count
-        pendingWrites.removeAll()
+        pass.lap("status saved")
         do {
-            try AtomicFile.writeBatch(batch)
-            for (path, text) in batch { written[path] = text }
+            try statusFiles.flush()
         } catch {
             logger.error("cannot write status files: \(error)")
         }
-    }
-
-    func writeIfChanged(_ text: String, to path: String) throws {
-        if written[path] == text { return }
-        if written[path] == nil, let existing = try? String(contentsOfFile: path, encoding: .utf8), existing == text {
-            written[path] = text
-            return
-        }
-        try AtomicFile.write(text, to: path)
-        written[path] = text
+        pass.lap("status files written (\(statusFiles.lastFlushCount) files)")
+        statusFiles.removeStale { summaries[$0] != nil }
+        return summaries
     }
 
     func summary(_ report: PassReport) -> String {
@@ -123,6 +93,9 @@ extension Reconciler {
         var parts = ["\(report.outcomes.count) actions (\(failed) failed)", "\(ready)/\(report.objects.count) ready"]
         if let refusal = report.refusal { parts.append("head commit refused (\(refusal.rawValue))") }
         if let error = report.sourceError { parts.append("source error: \(error)") }
+        if !report.catalogErrors.isEmpty {
+            parts.append("\(report.catalogErrors.count) catalog errors (first: \(report.catalogErrors[0]))")
+        }
         return parts.joined(separator: ", ")
     }
 }

@@ -13,14 +13,18 @@ public struct ReconcilerOptions: Sendable {
     /// First retry delay after a failed action; doubles up to `maxBackoff`, with ±20% jitter.
     public var baseBackoff: TimeInterval
     public var maxBackoff: TimeInterval
+    /// Most VMs observed at once (each observation is a pidfile, `/proc` and a QMP exchange with a deadline).
+    public var maxObservations: Int
 
     public init(allowDestructive: Bool = false, budget: DeletionBudget = DeletionBudget(), pruneGrace: TimeInterval = 3600,
-                maxConcurrency: Int = 4, baseBackoff: TimeInterval = 2, maxBackoff: TimeInterval = 300) {
+                maxConcurrency: Int = 4, baseBackoff: TimeInterval = 2, maxBackoff: TimeInterval = 300,
+                maxObservations: Int = 16) {
         self.allowDestructive = allowDestructive
         self.budget = budget
         self.pruneGrace = pruneGrace
         self.maxConcurrency = maxConcurrency
         self.baseBackoff = baseBackoff
         self.maxBackoff = maxBackoff
+        self.maxObservations = maxObservations
     }
 }

@@ -26,11 +26,24 @@ struct Health: Sendable, Hashable {
     }
 }
 
-/// A failed action of an object, and when it is tried again.
+/// A failed action of an object, and when it is tried again (nil: not until git changes).
 struct Failure: Sendable, Hashable {
     var message: String
     var attempts: Int
-    var retryInSeconds: Int
+    var reason: ActionFailure.Reason
+    var isTerminal: Bool
+    var retryInSeconds: Int?
+
+    /// The health of an object whose last action failed: stalled with the failure's reason when terminal, retrying
+    /// otherwise.
+    var health: Health {
+        if isTerminal {
+            return Health(ready: false, reason: reason.rawValue, message: message,
+                          stalled: (reason.rawValue, "\(message); not retried until the spec, the commit or Kiln's flags change"))
+        }
+        return Health(ready: false, reason: "ReconcileError", message: message,
+                      reconciling: ("RetryScheduled", "attempt \(attempts) failed; retrying in \(retryInSeconds ?? 0)s"))
+    }
 }
 
 enum HealthRules {
@@ -38,10 +51,7 @@ enum HealthRules {
         let spec = record?.typed
         let held = notes.filter { $0.reason == .heldBack }.map(\.message)
         let heldSuffix = held.isEmpty ? "" : " (" + held.joined(separator: "; ") + ")"
-        if let failure {
-            return Health(ready: false, reason: "ReconcileError", message: failure.message,
-                          reconciling: ("RetryScheduled", "attempt \(failure.attempts) failed; retrying in \(failure.retryInSeconds)s"))
-        }
+        if let failure { return failure.health }
         if let active = executions.last(where: { !$0.status.isFinished }) {
             let progress = "execution #\(active.buildNumber) \(active.status.rawValue): \(active.statusMessage ?? "") (\(Int(active.statusPercent))%)"
             return Health(ready: false, reason: "Building", message: progress, reconciling: ("Building", progress))
@@ -63,10 +73,7 @@ enum HealthRules {
     }
 
     static func image(_ record: ImageRecord?, notes: [Note], failure: Failure?) -> Health {
-        if let failure {
-            return Health(ready: false, reason: "ReconcileError", message: failure.message,
-                          reconciling: ("RetryScheduled", "attempt \(failure.attempts) failed; retrying in \(failure.retryInSeconds)s"))
-        }
+        if let failure { return failure.health }
         if let unsupported = notes.first(where: { $0.reason == .unsupported }) {
             return Health(ready: false, reason: "Unsupported", message: unsupported.message,
                           stalled: ("Unsupported", unsupported.message))
@@ -86,10 +93,7 @@ enum HealthRules {
     }
 
     static func vm(_ record: VMRecord?, notes: [Note], failure: Failure?) -> Health {
-        if let failure {
-            return Health(ready: false, reason: "ReconcileError", message: failure.message,
-                          reconciling: ("RetryScheduled", "attempt \(failure.attempts) failed; retrying in \(failure.retryInSeconds)s"))
-        }
+        if let failure { return failure.health }
         if let note = notes.first(where: { $0.reason == .unsupported || $0.reason == .failed }) {
             return Health(ready: false, reason: note.reason.rawValue, message: note.message, stalled: (note.reason.rawValue, note.message))
         }
@@ -102,17 +106,17 @@ enum HealthRules {
         guard let record else { return Health(ready: false, reason: "Pending", message: "not recorded yet", reconciling: ("Pending", "")) }
         let wanted = record.typed.powerState
         switch record.vmStatus {
-        case .poweredOn where wanted == "running":
+        case .poweredOn where wanted == .running:
             if record.guestReady { return Health(ready: true, reason: "Running", message: "powered on and ready") }
             let probe = record.typed.readyConsoleContains.map { "waiting for the console to print \($0)" } ?? "booting"
             return Health(ready: false, reason: "Booting", message: probe, reconciling: ("Booting", probe))
-        case .poweredOff where wanted == "stopped":
+        case .poweredOff where wanted == .stopped:
             return Health(ready: true, reason: "Stopped", message: "powered off, as git asks")
         case .failed:
             let message = record.errorMessage ?? "the VM failed"
             return Health(ready: false, reason: "Failed", message: message, stalled: ("Failed", message))
         default:
-            let message = "\(record.vmStatus.rawValue); git asks for \(wanted)"
+            let message = "\(record.vmStatus.rawValue); git asks for \(wanted.rawValue)"
             return Health(ready: false, reason: "Progressing", message: message, reconciling: ("Progressing", message))
         }
     }

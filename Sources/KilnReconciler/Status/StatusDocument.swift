@@ -88,8 +88,8 @@ public enum StatusDocument {
         }
         out += [
             ("id", .string(record.uuid)), ("status", .string(record.vmStatus.rawValue)), ("image", image),
-            ("cpus", .int(spec.cpus)), ("memory", .string(spec.memory.normalized)), ("networkType", .string(spec.networkType)),
-            ("launchGui", .bool(spec.launchGui)), ("powerState", .string(spec.powerState)),
+            ("cpus", .int(spec.cpus)), ("memory", .string(spec.memory.normalized)), ("networkType", .string(spec.networkType.rawValue)),
+            ("launchGui", .bool(spec.launchGui)), ("powerState", .string(spec.powerState.rawValue)),
             ("ipAddress", .string(record.ipAddress ?? "")), ("guestOs", .string(record.guestOs ?? "")),
             ("toolsInitTimeout", .string(spec.toolsInitTimeout.description)),
         ]

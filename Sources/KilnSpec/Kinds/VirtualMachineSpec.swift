@@ -1,4 +1,5 @@
-/// A virtual machine's spec (the VM builder service).
+/// A virtual machine's spec (the VM builder service), read from a validated spec: enum fields are enums here, so
+/// nothing downstream compares strings or falls back silently.
 public struct VirtualMachineSpec: Sendable, Hashable {
     public enum ImageRef: Sendable, Hashable {
         /// An Image of the repository.
@@ -10,10 +11,10 @@ public struct VirtualMachineSpec: Sendable, Hashable {
     public var image: ImageRef
     public var cpus: Int
     public var memory: IECSize
-    public var networkType: String
+    public var networkType: NetworkType
     public var launchGui: Bool
     public var callbackUrl: String?
-    public var powerState: String
+    public var powerState: PowerState
     public var toolsInitTimeout: SpecDuration
     public var readyConsoleContains: String?
     public var suspend: Bool
@@ -28,13 +29,25 @@ public struct VirtualMachineSpec: Sendable, Hashable {
         }
         cpus = v["cpus"]?.int ?? 1
         memory = v["memory"]?.string.flatMap { try? IECSize.parse($0).get() } ?? IECSize(bytes: 512 << 20)
-        networkType = v["networkType"]?.string ?? "nat"
+        networkType = Self.enumValue(v["networkType"], default: .nat)
         launchGui = v["launchGui"]?.bool ?? false
         callbackUrl = v["callbackUrl"]?.string
-        powerState = v["powerState"]?.string ?? "running"
+        powerState = Self.enumValue(v["powerState"], default: .running)
         toolsInitTimeout = v["toolsInitTimeout"]?.string.flatMap { try? SpecDuration.parse($0).get() } ?? SpecDuration(seconds: 0)
         readyConsoleContains = v["ready"]?["consoleContains"]?.string
         suspend = v["suspend"]?.bool ?? false
+    }
+
+    /// An enum field of a validated spec: the schema's default when absent. The schema lists exactly the enum's cases
+    /// and refuses any other value with `file:line:column`, so an unknown value cannot get here from git; one that
+    /// does (a catalog row written by a newer Kiln) stops a debug build and reads as the default otherwise.
+    static func enumValue<E: RawRepresentable>(_ value: SpecValue?, default fallback: E) -> E where E.RawValue == String {
+        guard let raw = value?.string else { return fallback }
+        guard let parsed = E(rawValue: raw) else {
+            assertionFailure("a validated spec holds an unknown \(E.self) \(raw)")
+            return fallback
+        }
+        return parsed
     }
 
     /// Fields whose change needs a new VM rather than a change to the running one.

@@ -1,0 +1,101 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A qemu monitor for tests and benchmarks: listens on a unix socket and speaks enough QMP (greeting,
+/// `qmp_capabilities`, `query-status`, `system_powerdown`, `quit`) to stand in for a running qemu. It can also be told
+/// to hang (accept and never answer), to test deadlines.
+public final class FakeQMPServer: Sendable {
+    public enum Behaviour: Sendable {
+        /// Answers with this run state (`running`, `paused`, `shutdown` …).
+        case answer(status: String)
+        /// Accepts connections and never writes a byte.
+        case hang
+    }
+
+    public let socket: String
+    private let channel: any Channel
+    private let state: FakeQMPState
+
+    public init(socket: String, behaviour: Behaviour = .answer(status: "running")) async throws {
+        self.socket = socket
+        let state = FakeQMPState(behaviour)
+        self.state = state
+        try? FileManager.default.removeItem(atPath: socket)
+        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(FakeQMPHandler(state: state))
+                }
+            }
+            .bind(unixDomainSocketPath: socket, cleanupExistingSocketFile: true)
+            .get()
+    }
+
+    public func set(_ behaviour: Behaviour) { state.value.withLock { $0.behaviour = behaviour } }
+
+    /// The commands received so far, in order (`qmp_capabilities` included).
+    public var commands: [String] { state.value.withLock { $0.commands } }
+
+    public func close() async {
+        try? await channel.close()
+        try? FileManager.default.removeItem(atPath: socket)
+    }
+}
+
+/// What a fake monitor does and has been asked, shared by its connections.
+final class FakeQMPState: Sendable {
+    let value: Mutex<(behaviour: FakeQMPServer.Behaviour, commands: [String])>
+    init(_ behaviour: FakeQMPServer.Behaviour) { value = Mutex((behaviour, [])) }
+}
+
+/// Lives on its connection's event loop only (made there by the initializer, used there by NIO), so it needs no lock.
+private final class FakeQMPHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let state: FakeQMPState
+    /// Bytes of an unfinished line.
+    var pending: [UInt8] = []
+
+    init(state: FakeQMPState) { self.state = state }
+
+    func channelActive(context: ChannelHandlerContext) {
+        guard case .answer = state.value.withLock({ $0.behaviour }) else { return }
+        write(#"{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}}, "capabilities": []}}"#, context)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        pending += buffer.readBytes(length: buffer.readableBytes) ?? []
+        while let newline = pending.firstIndex(of: 0x0A) {
+            let line = String(decoding: pending[..<newline], as: UTF8.self)
+            pending.removeFirst(newline + 1)
+            answer(line, context)
+        }
+    }
+
+    func answer(_ line: String, _ context: ChannelHandlerContext) {
+        let command = line.range(of: #""execute":"([a-z_-]+)""#, options: .regularExpression)
+            .map { String(line[$0].dropFirst(11).dropLast()) } ?? "?"
+        let behaviour = state.value.withLock { value -> FakeQMPServer.Behaviour in
+            value.commands.append(command)
+            return value.behaviour
+        }
+        guard case .answer(let status) = behaviour else { return }
+        switch command {
+        case "query-status":
+            write(#"{"return": {"status": "\#(status)", "singlestep": false, "running": \#(status == "running")}}"#, context)
+        case "quit":
+            write(#"{"return": {}}"#, context)
+            context.close(promise: nil)
+        default:
+            write(#"{"return": {}}"#, context)
+        }
+    }
+
+    func write(_ text: String, _ context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: text + "\r\n")), promise: nil)
+    }
+}

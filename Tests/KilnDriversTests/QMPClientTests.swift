@@ -1,0 +1,59 @@
+import Foundation
+@testable import KilnDrivers
+import KilnSpec
+import KilnTestSupport
+import Testing
+
+@Suite("QMP client")
+struct QMPClientTests {
+    static func socketPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("kiln-qmp-\(UUID().uuidString.prefix(8)).sock").path
+    }
+
+    @Test("greeting, capabilities, a command and its answer; events and a CRLF ending are handled")
+    func answers() async throws {
+        let server = try await FakeQMPServer(socket: Self.socketPath(), behaviour: .answer(status: "paused"))
+        defer { Task { await server.close() } }
+        let answer = try await QMPClient(socket: server.socket).execute("query-status")
+        #expect(answer["status"] == .string("paused"))
+        #expect(server.commands == ["qmp_capabilities", "query-status"])
+    }
+
+    @Test("a monitor that never answers ends the session at its deadline, with an error naming the socket")
+    func deadline() async throws {
+        let server = try await FakeQMPServer(socket: Self.socketPath(), behaviour: .hang)
+        defer { Task { await server.close() } }
+        let started = ContinuousClock.now
+        await #expect {
+            _ = try await QMPClient(socket: server.socket, timeout: .milliseconds(300)).execute("query-status")
+        } throws: { error in
+            "\(error)".contains("no answer on \(server.socket)")
+        }
+        // Bounded: a generous limit that only catches a hang.
+        #expect(ContinuousClock.now - started < .seconds(30))
+    }
+
+    @Test("many sessions at once against stuck monitors all end at their deadlines")
+    func concurrentDeadlines() async throws {
+        var servers: [FakeQMPServer] = []
+        for _ in 0..<20 { servers.append(try await FakeQMPServer(socket: Self.socketPath(), behaviour: .hang)) }
+        defer { for s in servers { Task { await s.close() } } }
+        let sockets = servers.map(\.socket)
+        let failures = await withTaskGroup(of: Bool.self) { group in
+            for socket in sockets {
+                group.addTask { (try? await QMPClient(socket: socket, timeout: .milliseconds(200)).execute("query-status")) == nil }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(failures == 20)
+    }
+
+    @Test("no socket: a clear error, at once")
+    func unreachable() async throws {
+        await #expect {
+            _ = try await QMPClient(socket: "/nonexistent/kiln.sock").execute("query-status")
+        } throws: { error in
+            "\(error)".contains("cannot connect to /nonexistent/kiln.sock")
+        }
+    }
+}
