@@ -80,6 +80,19 @@ public struct Firmware: Sendable, Hashable {
         }
     }
 
+    /// Everything a VM on a disk of this boot type needs from firmware, in one call: the preferred firmware located,
+    /// its variable store kept in `vmFolder` (`OVMF_VARS.fd`, made once and kept across restarts, so the VM's boot
+    /// entries persist), and qemu's arguments. Empty for a bare filesystem, which boots only with `-kernel`. Throws,
+    /// naming the Debian package, when the firmware is not installed: a VM that cannot boot is refused at once.
+    public static func qemuArguments(for boot: DiskBoot, vmFolder: String, root: String = "") throws(FirmwareError) -> [String] {
+        guard let kind = preferred(for: boot) else { return [] }
+        let firmware = try locate(kind, root: root)
+        guard firmware.variablesTemplate != nil else { return firmware.qemuArguments(variableStore: nil) }
+        let store = vmFolder + "/OVMF_VARS.fd"
+        if !isReadableFile(store) { try firmware.makeVariableStore(at: store) }
+        return firmware.qemuArguments(variableStore: store)
+    }
+
     private static func isReadableFile(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && access(path, R_OK) == 0

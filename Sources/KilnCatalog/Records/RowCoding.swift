@@ -116,7 +116,7 @@ extension VirtualImageRecord {
     public init(row: Row) throws {
         self.init(id: row["id"], executionId: row["executionId"], buildName: row["buildName"], buildNumber: row["buildNumber"],
                   name: row["name"], format: row["format"], path: row["path"], size: row["size"], sha256: row["sha256"],
-                  boot: row["boot"] ?? "none", createdAt: row["createdAt"])
+                  boot: DiskBoot(rawValue: row["boot"] ?? "") ?? .none, createdAt: row["createdAt"])
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
@@ -129,7 +129,7 @@ extension VirtualImageRecord {
         container["path"] = path
         container["size"] = size
         container["sha256"] = sha256
-        container["boot"] = boot
+        container["boot"] = boot.rawValue
         container["createdAt"] = createdAt
     }
 }

@@ -123,7 +123,7 @@ public enum ExecutionWorker {
             let images = built.map { image in
                 VirtualImageRecord(executionId: outcome.id!, buildName: outcome.buildName, buildNumber: outcome.buildNumber,
                                    name: image.name, format: image.format, path: image.path, size: image.size,
-                                   sha256: image.sha256, boot: image.boot.rawValue, createdAt: Date())
+                                   sha256: image.sha256, boot: image.boot, createdAt: Date())
             }
             do { try await catalog.finishExecution(outcome, images: images) } catch {
                 logger.error("cannot record the outcome: \(error)")

@@ -72,3 +72,26 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: try Firmware.locate(.uefi).code))
     }
 }
+
+/// The one-call form the VM driver uses.
+@Suite struct FirmwareForVMTests {
+    @Test func aVMKeepsItsOwnVariableStore() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-fwvm-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for file in ["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd", "/usr/share/seabios/bios-256k.bin"] {
+            try FileManager.default.createDirectory(atPath: root + (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: root + file, contents: Data("template".utf8))
+        }
+        let vm = root + "/vm"
+        try FileManager.default.createDirectory(atPath: vm, withIntermediateDirectories: true)
+        let arguments = try Firmware.qemuArguments(for: .hybrid, vmFolder: vm, root: root)
+        #expect(arguments.last == "if=pflash,format=raw,unit=1,file=\(vm)/OVMF_VARS.fd")
+        // What the guest wrote into its store survives a restart.
+        try Data("written by the guest".utf8).write(to: URL(fileURLWithPath: vm + "/OVMF_VARS.fd"))
+        _ = try Firmware.qemuArguments(for: .uefi, vmFolder: vm, root: root)
+        #expect(FileManager.default.contents(atPath: vm + "/OVMF_VARS.fd") == Data("written by the guest".utf8))
+        #expect(try Firmware.qemuArguments(for: .bios, vmFolder: vm, root: root) == ["-bios", root + "/usr/share/seabios/bios-256k.bin"])
+        #expect(try Firmware.qemuArguments(for: .none, vmFolder: vm, root: root) == [])
+        #expect(throws: FirmwareError.self) { try Firmware.qemuArguments(for: .uefi, vmFolder: vm, root: vm) }
+    }
+}
