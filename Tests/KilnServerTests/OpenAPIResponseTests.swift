@@ -66,8 +66,8 @@ import Testing
             }
         }
 
-        let failing = QueryServer(catalog: FailingCatalog(), health: ServerHealth(), registry: SharedMetrics.registry,
-                                  repository: TestServer.repository)
+        let failing = QueryServer(configuration: .init(repository: TestServer.repository), model: ReadModel(catalog: FailingCatalog()),
+                                  events: EventHub(), health: ServerHealth(), registry: SharedMetrics.registry)
         try await Application(router: failing.router()).test(.router) { client in
             try await recorder.record(client, "/kiln/v1/sync", "/kiln/v1/sync")
             try await recorder.record(client, "/kiln/v1/status/{kind}/{name}", "/kiln/v1/status/image/busybox")

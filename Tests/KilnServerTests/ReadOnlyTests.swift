@@ -14,7 +14,7 @@ import Testing
     static func expectReadOnly(_ response: TestResponse, _ context: String) throws {
         #expect(response.status == .methodNotAllowed, "\(context)")
         #expect(response.headers[.allow] == "GET, HEAD", "\(context)")
-        #expect(response.headers[.contentType] == "application/json; charset=utf-8", "\(context)")
+        #expect(response.headers[.contentType] == "application/json", "\(context)")
         let error = try response.json()
         #expect(error["code"] as? String == "read-only", "\(context)")
         #expect(error["message"] as? String

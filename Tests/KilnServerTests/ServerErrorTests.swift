@@ -7,13 +7,13 @@ import Testing
 @Suite struct ServerErrorTests {
     @Test(arguments: ["/kiln/v1/sync", "/kiln/v1/status/imagebuild/busybox"])
     func aCatalogFailureIs500InTheErrorShapeWithoutItsDetails(path: String) async throws {
-        let server = QueryServer(catalog: FailingCatalog(), health: ServerHealth(), registry: SharedMetrics.registry,
-                                 repository: TestServer.repository)
+        let server = QueryServer(configuration: .init(repository: TestServer.repository), model: ReadModel(catalog: FailingCatalog()),
+                                 events: EventHub(), health: ServerHealth(), registry: SharedMetrics.registry)
         let app = Application(router: server.router())
         try await app.test(.router) { client in
             let response = try await client.execute(uri: path, method: .get)
             #expect(response.status == .internalServerError)
-            #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+            #expect(response.headers[.contentType] == "application/json")
             let error = try response.json()
             #expect(error["code"] as? String == "internal-error")
             #expect(Set(error.keys) == ["code", "message"])

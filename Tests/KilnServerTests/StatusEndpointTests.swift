@@ -9,7 +9,7 @@ import Testing
     static func status(_ path: String, tokens: [String] = []) async throws -> (HTTPResponse.Status, [String: Any]) {
         let server = try await TestServer.make(tokens: tokens)
         let response = try await server.withClient { client in try await client.execute(uri: path, method: .get) }
-        #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+        #expect(response.headers[.contentType] == "application/json")
         return (response.status, try response.json())
     }
 
@@ -127,8 +127,8 @@ import Testing
         #expect(build["kind"] as? String == "ImageBuild")
     }
 
-    @Test(arguments: [("imagebuild", "imagebuild-not-found", "ImageBuild"), ("image", "image-not-found", "Image"),
-                      ("virtualmachine", "virtualmachine-not-found", "VirtualMachine")])
+    @Test(arguments: [("imagebuild", "image-build-not-found", "ImageBuild"), ("image", "image-not-found", "Image"),
+                      ("virtualmachine", "vm-not-found", "VirtualMachine")])
     func anUnknownObjectIs404NamingIt(kind: String, code: String, kindName: String) async throws {
         let (status, error) = try await Self.status("/kiln/v1/status/\(kind)/nope")
         #expect(status == .notFound)

@@ -11,7 +11,7 @@ import Testing
         try await server.withClient { client in
             let response = try await client.execute(uri: "/kiln/v1/sync", method: .get)
             #expect(response.status == .ok)
-            #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+            #expect(response.headers[.contentType] == "application/json")
             #expect(response.headers[.cacheControl] == "no-cache")
             let sync = try response.json()
             #expect(sync["source"] as? String == "https://git.example.org/infra/images.git")
@@ -42,7 +42,7 @@ import Testing
 
             let lastRun = try #require(sync["lastRun"] as? [String: Any])
             #expect(lastRun["result"] as? String == "refused")
-            #expect(Set(sync.keys) == ["source", "branch", "path", "lastSeen", "lastApplied", "refused", "lastRun"])
+            #expect(Set(sync.keys) == ["source", "branch", "path", "lastSeen", "lastApplied", "refused", "lastRun", "nextPass"])
         }
     }
 
@@ -68,7 +68,7 @@ import Testing
             let topLevelKeys = first.split(separator: "\n").filter { $0.hasPrefix("  \"") }
                 .map { String($0.dropFirst(3).prefix { $0 != "\"" }) }
             #expect(topLevelKeys == topLevelKeys.sorted())
-            #expect(topLevelKeys.count == 7)
+            #expect(topLevelKeys.count == 8)
         }
     }
 }

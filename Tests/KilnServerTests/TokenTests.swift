@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test func theComparisonIsByContentAndLength() {
-        let equal = TokenMiddleware<BasicRequestContext>.constantTimeEqual
+        let equal = ConstantTime.equal
         #expect(equal(Array("abc".utf8), Array("abc".utf8)))
         #expect(!equal(Array("abc".utf8), Array("abd".utf8)))
         #expect(!equal(Array("abc".utf8), Array("abc\0".utf8)))

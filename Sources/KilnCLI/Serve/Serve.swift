@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import KilnBuilder
 import KilnReconciler
+import KilnSource
 import KilnServer
 import KilnSpec
 import Logging
@@ -29,11 +31,23 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Allow listening on a non-loopback address without --token-file.")
     var insecureNoAuth = false
 
+    @Option(name: .customLong("webhook-secret-file"),
+            help: "A file holding the push webhook's shared secret (GitHub, GitLab, Gitea/Forgejo); without it, no webhook.")
+    var webhookSecretFile: String?
+
+    @Option(name: .customLong("rate-limit"), help: "Requests per second each client may make (bursts of twice that); 0 turns the limit off.")
+    var rateLimit: Double = 200
+
+    @Option(name: .customLong("max-connections"), help: "Most HTTP connections open at once.")
+    var maxConnections: Int = 1024
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
     func validate() throws {
         _ = try address()
+        guard rateLimit >= 0 else { throw ValidationError("--rate-limit must not be negative") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
     }
 
     func address() throws -> (host: String, port: Int) {
@@ -61,44 +75,70 @@ struct Serve: AsyncParsableCommand {
             tokens = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             guard !tokens.isEmpty else { throw ValidationError("--token-file \(tokenFile) holds no token") }
         }
+        var webhookSecret: [UInt8]?
+        if let webhookSecretFile {
+            guard let text = try? String(contentsOfFile: webhookSecretFile, encoding: .utf8) else {
+                throw ValidationError("cannot read --webhook-secret-file \(webhookSecretFile)")
+            }
+            let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !secret.isEmpty else { throw ValidationError("--webhook-secret-file \(webhookSecretFile) is empty") }
+            webhookSecret = Array(secret.utf8)
+        }
         let wiring = try await Wiring(source: source, flags: flags, logger: logger)
         let health = ServerHealth()
-        let server = QueryServer(catalog: wiring.catalog, health: health, registry: registry,
-                                 repository: wiring.git.location.display, tokens: tokens)
+        let events = EventHub()
+        let model = ReadModel(catalog: wiring.catalog, events: events, logger: logger)
+        let waker = LoopWaker()
+        let planGit = try GitSource(wiring.git.configuration)
+        let resolver = SecretResolver(secretsDirectory: flags.secretsDir ?? wiring.paths.secrets)
+        var configuration = QueryServer.Configuration(
+            repository: wiring.git.location.display, branch: await wiring.git.trackedBranch() ?? "main", tokens: tokens,
+            webhookSecret: webhookSecret)
+        if rateLimit > 0 { configuration.rateLimit = (rateLimit, rateLimit * 2) }
+        let server = QueryServer(
+            configuration: configuration, model: model, events: events, health: health, registry: registry,
+            plan: GitPlanSource(git: planGit, catalog: wiring.catalog, budget: flags.options.budget),
+            wake: { await waker.wake() },
+            secrets: { build in build.typed.secretReferences.compactMap { try? resolver.resolve($0) } })
         let (host, port) = try address()
-        let loop = ReconcileService(reconciler: wiring.reconciler, interval: interval.duration, health: health, logger: logger)
+        let loop = ReconcileService(reconciler: wiring.reconciler, interval: interval.duration, health: health, model: model,
+                                    events: events, waker: waker, logger: logger)
+        let application = server.application(host: host, port: port, logger: logger,
+                                              limits: ConnectionLimits(maxConnections: maxConnections))
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: loop), .init(service: server.application(host: host, port: port, logger: logger))],
+            services: [.init(service: loop), .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         withExtendedLifetime(wiring.lock) {}
     }
 }
 
-/// The reconcile loop as a service: a pass every interval (±10% jitter), stopping between passes on shutdown.
+/// The reconcile loop as a service: a pass every interval (±10% jitter), or at once when a push wakes it, stopping
+/// between passes on shutdown. After each pass the read model is refreshed and the pass is published as an event.
 struct ReconcileService: Service {
     let reconciler: Reconciler
     let interval: Duration
     let health: ServerHealth
+    let model: ReadModel
+    let events: EventHub
+    let waker: LoopWaker
     let logger: Logger
 
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let report = await reconciler.pass()
-            await health.markReady()
             if !report.outcomes.isEmpty || report.refusal != nil {
                 logger.info("pass: \(report.outcomes.count) actions, \(report.objects.values.filter(\.ready).count)/\(report.objects.count) ready")
             }
             // While work is in flight, look again soon; otherwise wait the interval.
             let base = report.settled ? interval : min(interval, .seconds(2))
-            let jitter = Double.random(in: 0.9...1.1)
-            try? await gracefulSleep(base * jitter)
+            let wait = base * Double.random(in: 0.9...1.1)
+            let now = Date()
+            await health.passEnded(at: now, next: now.addingTimeInterval(Double(wait.components.seconds)))
+            try? await model.refresh()
+            await events.publish("pass", PassEvent.data(report))
+            try? await cancelWhenGracefulShutdown { await waker.wait(wait) }
         }
         logger.info("reconcile loop stopped; running builds go on and are re-attached at the next start")
-    }
-
-    /// Sleeps, but wakes at once when a graceful shutdown begins.
-    func gracefulSleep(_ duration: Duration) async throws {
-        _ = try await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
     }
 }

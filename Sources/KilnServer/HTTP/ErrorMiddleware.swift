@@ -1,13 +1,17 @@
 import Hummingbird
 
-/// Every error in the API's shape, `{"code": "...", "message": "..."}`: an unknown path is 404 `not-found`, and a
-/// failure inside a handler is 500 `internal-error`, its details in the log rather than in the answer.
+/// Every error in the API's shape, `{"code": "...", "message": "..."}`: an ``APIError`` as it says, an unknown path
+/// 404 `not-found`, and any other failure 500 `internal-error`, its details in the log rather than in the answer.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as APIError {
+            return error.response
         } catch let error as HTTPError where error.status == .notFound {
             return JSONResponse.error("not-found", "no endpoint \(request.method) \(request.uri.path)", status: .notFound)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            return JSONResponse.error("too-large", "the request body is too large", status: .contentTooLarge)
         } catch let error as any HTTPResponseError {
             throw error
         } catch {

@@ -5,7 +5,7 @@ import KilnSpec
 enum JSONResponse {
     static func make(_ value: SpecValue, status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-cache"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.prettyJSON + "\n")))
     }
