@@ -59,16 +59,18 @@ import Testing
 
     /// A running execution's log is followed as it grows, and the stream ends when the execution does.
     @Test func followingARunningExecutionStreamsUntilItEnds() async throws {
-        var server = try await TestServer.make()
+        let server = try await TestServer.make()
         let catalog = server.fixture.catalog
+        let model = server.model
         let path = server.fixture.folder.appendingPathComponent("3.log").path
         FileManager.default.createFile(atPath: path, contents: Data("line 1\n".utf8))
         var execution = try #require(try await catalog.state().executions["busybox"]?.first { $0.buildNumber == 3 })
         execution.logPath = path
         try await catalog.saveExecution(execution)
-        server.secrets = { _ in [] }
         try await server.refresh()
+        let running = execution
         let finisher = Task {
+            var execution = running
             // Grow the log and finish the execution while the client follows; the read model sees it as the
             // server's refresher would.
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -78,7 +80,7 @@ import Testing
             execution.status = .success
             execution.endDate = Date()
             try await catalog.saveExecution(execution)
-            try await server.refresh()
+            try await model.refresh()
         }
         let response = try await server.withClient {
             try await $0.execute(uri: "/api/image-builds/busybox/executions/3/log?follow=true", method: .get)

@@ -20,6 +20,7 @@ struct TestServer {
     var configuration: QueryServer.Configuration
     var wake: @Sendable () async -> Void = {}
     var secrets: @Sendable (BuildRecord) -> [String] = { _ in [] }
+    var plan: (any PlanSource)?
 
     static func make(tokens: [String] = [], ready: Bool = true,
                      configure: (inout QueryServer.Configuration) -> Void = { _ in }) async throws -> TestServer {
@@ -44,7 +45,7 @@ struct TestServer {
 
     var queryServer: QueryServer {
         QueryServer(configuration: configuration, model: model, events: events, health: health, registry: SharedMetrics.registry,
-                    wake: wake, secrets: secrets)
+                    plan: plan, wake: wake, secrets: secrets)
     }
 
     @discardableResult
