@@ -54,6 +54,16 @@ public final class RunningProcess: Sendable {
         }
     }
 
+    /// What the process has written to stderr so far, while it runs.
+    public var stderrSoFar: String {
+        (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+    }
+
+    /// What the process has written to stdout so far, while it runs.
+    public var stdoutSoFar: String {
+        (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
+    }
+
     /// Sends a signal (SIGKILL by default) to the process.
     public func kill(_ signal: Int32 = SIGKILL) {
         _ = Foundation.kill(pid, signal)
