@@ -48,12 +48,13 @@ public struct QemuImageBuilder: Sendable {
             needsSandbox: !request.spec.orderedScripts.isEmpty, compression: compression)
         let log = try BuildLog(path: request.logPath)
         await log.write("kiln", "execution \(request.buildNumber) of \(request.buildName): \(request.outputName), formats \(formats.map(\.rawValue).joined(separator: ", "))")
-        let plan = ProgressPlan(scripts: request.spec.orderedScripts.map(\.name), formats: formats, compression: compression)
+        let plan = ProgressPlan(scripts: request.spec.orderedScripts.map(\.name), formats: formats, compression: compression,
+                                verifiesBoot: request.spec.verifyBoot && request.spec.diskBoot != DiskBoot.none)
         var context = BuildContext(
             request: request, tools: tools, runner: runner, log: log, formats: formats, compression: compression,
             progress: ProgressReporter(plan: plan, sink: progress))
         let steps: [any BuildStep] = [
-            WorkspaceStep(), SourceStep(), UnpackStep(), ProvisionStep(), DiskStep(), ConvertStep(), VerifyStep(),
+            WorkspaceStep(), SourceStep(), UnpackStep(), ProvisionStep(), DiskStep(), BootVerifyStep(), ConvertStep(), VerifyStep(),
             PackageStep(), CompressStep(), ChecksumStep(), PublishStep(),
         ]
         do throws(BuildError) {
@@ -94,6 +95,8 @@ public struct QemuImageBuilder: Sendable {
             if let problem = FileChecksum.problem(with: checksum) { throw .invalidChecksum(problem) }
         case .scratch, .path(_, nil):
             break
+        case .debian, .image:
+            throw .unsupported("this Kiln cannot build source.debian or source.image yet")
         }
         for script in spec.orderedScripts { _ = try SandboxCommand.interpreterPath(script.interpreter) }
     }

@@ -19,7 +19,7 @@ struct PublishStep: BuildStep {
                 guard let sum = context.checksums[output.path] else { preconditionFailure("ChecksumStep runs before PublishStep") }
                 context.images.append(BuiltImage(
                     name: context.request.outputName, format: output.format.rawValue,
-                    compression: output.compression.rawValue, path: target, size: sum.size, sha256: sum.sha256))
+                    compression: output.compression.rawValue, path: target, size: sum.size, sha256: sum.sha256, boot: context.boot))
             }
         } catch {
             for path in moved.reversed() { try? FileSystem.removeTree(path) }

@@ -6,6 +6,12 @@ enum Tool: String, CaseIterable, Sendable {
     case prlimit
     case gzip
     case zstd
+    case sfdisk
+    case mkfsVfat = "mkfs.vfat"
+    case mcopy
+    case mmd
+    case syslinux
+    case qemuSystem = "qemu-system-x86_64"
 
     var debianPackage: String {
         switch self {
@@ -15,6 +21,11 @@ enum Tool: String, CaseIterable, Sendable {
         case .prlimit: "util-linux"
         case .gzip: "gzip"
         case .zstd: "zstd"
+        case .sfdisk: "fdisk"
+        case .mkfsVfat: "dosfstools"
+        case .mcopy, .mmd: "mtools"
+        case .syslinux: "syslinux"
+        case .qemuSystem: "qemu-system-x86"
         }
     }
 }

@@ -81,7 +81,7 @@ extension ExecutionRecord {
                   revision: row["revision"], specRoot: row["specRoot"], spec: row["spec"], inputsHash: row["inputsHash"],
                   runToken: row["runToken"], logPath: row["logPath"], pid: row["pid"],
                   pidStartTime: RowCoding.uint64(row["pidStartTime"]), reusedFrom: row["reusedFrom"], reason: row["reason"],
-                  interrupted: row["interrupted"], createdAt: row["createdAt"])
+                  interrupted: row["interrupted"], packages: row["packages"], createdAt: row["createdAt"])
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
@@ -107,6 +107,7 @@ extension ExecutionRecord {
         container["reusedFrom"] = reusedFrom
         container["reason"] = reason
         container["interrupted"] = interrupted
+        container["packages"] = packages
         container["createdAt"] = createdAt
     }
 }
@@ -115,7 +116,7 @@ extension VirtualImageRecord {
     public init(row: Row) throws {
         self.init(id: row["id"], executionId: row["executionId"], buildName: row["buildName"], buildNumber: row["buildNumber"],
                   name: row["name"], format: row["format"], path: row["path"], size: row["size"], sha256: row["sha256"],
-                  createdAt: row["createdAt"])
+                  boot: DiskBoot(rawValue: row["boot"] ?? "") ?? .none, createdAt: row["createdAt"])
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
@@ -128,6 +129,7 @@ extension VirtualImageRecord {
         container["path"] = path
         container["size"] = size
         container["sha256"] = sha256
+        container["boot"] = boot.rawValue
         container["createdAt"] = createdAt
     }
 }

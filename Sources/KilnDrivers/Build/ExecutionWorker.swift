@@ -76,6 +76,8 @@ public enum ExecutionWorker {
                 repository: settings.repository, branch: settings.branch, specRoot: settings.specRoot,
                 dataDirectory: paths.root))
             let files = try await source.fileReader(commit: execution.revision)
+            let commitTime = (try? await source.revision(of: execution.revision).time) ?? 0
+            let acceleration = Acceleration()
             let request = BuildRequest(
                 buildName: execution.buildName, buildNumber: execution.buildNumber, spec: spec,
                 outputName: "\(spec.buildOutputName ?? execution.buildName)-\(execution.buildNumber)", files: files,
@@ -83,7 +85,12 @@ public enum ExecutionWorker {
                 workDirectory: paths.work(execution: execution.id!), cacheDirectory: paths.downloads,
                 logPath: execution.logPath,
                 secrets: SecretResolver(secretsDirectory: settings.secretsDirectory ?? paths.secrets),
-                hiddenPaths: [paths.root] + (settings.secretsDirectory.map { [$0] } ?? []))
+                hiddenPaths: [paths.root] + (settings.secretsDirectory.map { [$0] } ?? []),
+                seed: execution.inputsHash, sourceDateEpoch: commitTime,
+                accelerator: { kernel in
+                    // The VM driver's probe: KVM only when a kernel really boots under it here.
+                    await acceleration.accel(mode: .auto, qemu: "qemu-system-x86_64", kernel: kernel)
+                })
             return try await QemuImageBuilder(logger: logger).build(request) { progress in
                 continuation.yield(progress)
             }
@@ -116,7 +123,7 @@ public enum ExecutionWorker {
             let images = built.map { image in
                 VirtualImageRecord(executionId: outcome.id!, buildName: outcome.buildName, buildNumber: outcome.buildNumber,
                                    name: image.name, format: image.format, path: image.path, size: image.size,
-                                   sha256: image.sha256, createdAt: Date())
+                                   sha256: image.sha256, boot: image.boot, createdAt: Date())
             }
             do { try await catalog.finishExecution(outcome, images: images) } catch {
                 logger.error("cannot record the outcome: \(error)")

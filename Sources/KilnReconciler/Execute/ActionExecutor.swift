@@ -232,7 +232,8 @@ struct ActionExecutor: Sendable {
             }
             created.append(VirtualImageRecord(executionId: execution.id!, buildName: execution.buildName,
                                               buildNumber: execution.buildNumber, name: outputName, format: image.format,
-                                              path: target, size: image.size, sha256: image.sha256, createdAt: Date()))
+                                              path: target, size: image.size, sha256: image.sha256, boot: image.boot,
+                                              createdAt: Date()))
         }
         let message = "reused the outputs of execution #\(source.buildNumber) (same inputs)"
         try FileManager.default.createDirectory(atPath: paths.logs(build: execution.buildName), withIntermediateDirectories: true)
@@ -243,6 +244,7 @@ struct ActionExecutor: Sendable {
         execution.startDate = Date()
         execution.endDate = Date()
         execution.reusedFrom = source.id
+        execution.packages = source.packages
         try await catalog.finishExecution(execution, images: created)
     }
 
