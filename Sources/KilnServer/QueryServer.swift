@@ -106,6 +106,7 @@ public struct QueryServer: Sendable {
         ArtifactRoutes.add(to: router, reads: reads)
         KilnRoutes.add(to: router, reads: reads, health: health, plan: plan)
         EventsRoute.add(to: router, hub: events, keepAlive: configuration.eventKeepAlive)
+        DashboardRoutes.add(to: router, reads: reads)
         WebhookRoute.add(to: router, settings: .init(secret: configuration.webhookSecret, branch: configuration.branch, wake: wake))
         return router
     }

@@ -16,7 +16,7 @@ extension Reconciling {
         static func venv(_ tool: String) throws -> String {
             let path = KilnBinary.packageRoot + "/.venv-ci/bin/\(tool)"
             guard FileManager.default.isExecutableFile(atPath: path) else {
-                throw ServeProcess.ServeFailure(description: "\(path) is missing: run `bash .ci/install` (it makes .venv-ci with deltacloud and schemathesis)")
+                throw ServeProcess.Failure(description: "\(path) is missing: run `bash .ci/install` (it makes .venv-ci with deltacloud and schemathesis)")
             }
             return path
         }
@@ -40,9 +40,10 @@ extension Reconciling {
                 try await repo.commit("Web image, a broken build, catalog images and a VM")
                 try Self.token.write(toFile: scratch.file("tokens"), atomically: true, encoding: .utf8)
                 try Self.secret.write(toFile: scratch.file("secret"), atomically: true, encoding: .utf8)
-                let server = try await ServeProcess(
-                    ["--repo", repo.path, "--data-dir", scratch.dataDir, "--interval", "1h", "--rate-limit", "0",
-                     "--token-file", scratch.file("tokens"), "--webhook-secret-file", scratch.file("secret")], token: Self.token)
+                let server = try await ServeProcess.start(repo: repo.path, dataDir: scratch.dataDir, extra: [
+                    "--interval", "1h", "--rate-limit", "0", "--token-file", scratch.file("tokens"),
+                    "--webhook-secret-file", scratch.file("secret"),
+                ])
                 do {
                     try await Self.populated(server)
                     try await Self.deltacloudClient(server)
@@ -50,10 +51,11 @@ extension Reconciling {
                     try await Self.webhookWakesTheLoop(server, repo: repo)
                     try await Self.schemathesis(server)
                 } catch {
-                    _ = await server.stop()
+                    await server.stop()
                     throw error
                 }
-                let ended = await server.stop()
+                server.process.kill(SIGTERM)
+                let ended = await server.process.wait(timeout: .seconds(120))
                 #expect(ended.exitCode == 0 && !ended.signalled, "kiln serve did not stop cleanly on SIGTERM: \(ended)")
             }
         }
@@ -61,22 +63,21 @@ extension Reconciling {
         /// Waits for the first reconcile to settle: one build succeeded, one failed.
         static func populated(_ server: ServeProcess) async throws {
             try await server.wait(for: "both builds to finish") {
-                let builds = try await server.json("/api/image-builds")
+                let builds = try await server.json("/api/image-builds", token: Self.token)
                 let statuses = (builds["imageBuilds"]?.list ?? []).compactMap { $0["lastResult"]?["status"]?.string }
                 return statuses.sorted() == ["failed", "success"]
             }
             try await server.wait(for: "the web image to be ACTIVE") {
-                let image = try await server.get("/api/images/web?format=json")
+                let image = try await server.request("/api/images/web?format=json", token: token)
                 return image.body.contains("\"state\":\"ACTIVE\"")
             }
-            let download = try await server.get("/kiln/v1/images/web/download", headers: ["Range: bytes=0-2"])
+            let download = try await server.request("/kiln/v1/images/web/download", token: token, headers: ["Range: bytes=0-2"])
             #expect(download.status == 206)
             #expect(download.body == "QFI", "a qcow2 starts with QFI")
-            let anonymous = try await server.get("/vms", authorized: false)
+            let anonymous = try await server.request("/vms")
             #expect(anonymous.status == 401)
-            let upper = try await server.get("/api/image-builds?max=1&", headers: ["Authorization: BEARER \(token)",
-                                                                                    "Content-Type: application/json"],
-                                             body: "\"\"", authorized: false)
+            let upper = try await server.request("/api/image-builds?max=1&", headers: ["Authorization: BEARER \(token)",
+                                                                                    "Content-Type: application/json"], body: "\"\"")
             #expect(upper.status == 200, "a Morpheus script's request: BEARER, a GET with a body, a trailing &")
         }
 
@@ -95,7 +96,7 @@ extension Reconciling {
                         assert value, "image %s has an empty %s" % (image.id, field)
                     print(image.id, image.state, image.owner, image.architecture)
                 """
-            let result = try await ChildProcess.run(try venv("python"), ["-c", script, server.base, token], timeout: .seconds(120))
+            let result = try await ChildProcess.run(try venv("python"), ["-c", script, server.url, token], timeout: .seconds(120))
             #expect(result.exitCode == 0, "the Deltacloud client failed: \(result)")
             #expect(result.stdout.contains("web ACTIVE kiln x86_64"), "\(result.stdout)")
             #expect(result.stdout.contains("centos5-stateful ACTIVE"), "\(result.stdout)")
@@ -103,10 +104,10 @@ extension Reconciling {
 
         /// What a router test cannot send: oversized headers (431), and links built from the client's `Host`.
         static func limits(_ server: ServeProcess) async throws {
-            let huge = try await server.get("/vms", headers: ["X-Padding: " + String(repeating: "a", count: 40_000)])
+            let huge = try await server.request("/vms", token: token, headers: ["X-Padding: " + String(repeating: "a", count: 40_000)])
             #expect(huge.status == 431)
             #expect(huge.body.contains("headers-too-large"))
-            let entry = try await server.get("/api", headers: ["Host: kiln.example.org:8080"])
+            let entry = try await server.request("/api", token: token, headers: ["Host: kiln.example.org:8080"])
             #expect(entry.body.contains("href='http://kiln.example.org:8080/api/images'"))
         }
 
@@ -117,16 +118,16 @@ extension Reconciling {
             let body = #"{"ref":"refs/heads/main","after":"\#(head)"}"#
             let mac = HMAC<SHA256>.authenticationCode(for: Array(body.utf8), using: SymmetricKey(data: Array(secret.utf8)))
             let signature = "sha256=" + Array(mac).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-            let unsigned = try await server.get("/kiln/v1/hooks/git", headers: ["X-GitHub-Event: push"], method: "POST",
-                                                body: body, authorized: false)
+            let unsigned = try await server.request("/kiln/v1/hooks/git", headers: ["X-GitHub-Event: push"], method: "POST",
+                                                body: body)
             #expect(unsigned.status == 401)
             let started = ContinuousClock.now
-            let answer = try await server.get("/kiln/v1/hooks/git", headers: ["X-GitHub-Event: push", "X-Hub-Signature-256: \(signature)",
+            let answer = try await server.request("/kiln/v1/hooks/git", headers: ["X-GitHub-Event: push", "X-Hub-Signature-256: \(signature)",
                                                                                "Content-Type: application/json"],
-                                              method: "POST", body: body, authorized: false)
+                                              method: "POST", body: body)
             #expect(answer.status == 202, "\(answer.body)")
             try await server.wait(for: "the pushed commit to be applied") {
-                try await server.json("/kiln/v1/sync")["lastApplied"]?["commit"]?.string == head
+                try await server.json("/kiln/v1/sync", token: Self.token)["lastApplied"]?["commit"]?.string == head
             }
             print("webhook: POST to commit applied in \(ContinuousClock.now - started)")
         }
@@ -136,7 +137,7 @@ extension Reconciling {
             let started = ContinuousClock.now
             defer { print("schemathesis: \(ContinuousClock.now - started)") }
             let result = try await ChildProcess.run(try venv("schemathesis"), [
-                "run", KilnBinary.packageRoot + "/specs/openapi.yaml", "--url", server.base, "--header", "Authorization: Bearer \(token)",
+                "run", KilnBinary.packageRoot + "/specs/openapi.yaml", "--url", server.url, "--header", "Authorization: Bearer \(token)",
                 "--checks", "not_a_server_error,response_schema_conformance,content_type_conformance,response_headers_conformance,status_code_conformance",
                 // Every other method answers 405 on every path (ReadOnlyTests covers them); the webhook is signed; the
                 // event stream never ends, so each case would wait out the client's timeout (EventsStreamTests covers it).
