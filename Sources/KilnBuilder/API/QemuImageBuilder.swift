@@ -54,7 +54,7 @@ public struct QemuImageBuilder: Sendable {
             request: request, tools: tools, runner: runner, log: log, formats: formats, compression: compression,
             progress: ProgressReporter(plan: plan, sink: progress))
         let steps: [any BuildStep] = [
-            WorkspaceStep(), SourceStep(), UnpackStep(), ProvisionStep(), DiskStep(), BootVerifyStep(), ConvertStep(), VerifyStep(),
+            WorkspaceStep(), SourceStep(), DebianStep(), UnpackStep(), ProvisionStep(), DiskStep(), BootVerifyStep(), ConvertStep(), VerifyStep(),
             PackageStep(), CompressStep(), ChecksumStep(), PublishStep(),
         ]
         do throws(BuildError) {
@@ -95,8 +95,10 @@ public struct QemuImageBuilder: Sendable {
             if let problem = FileChecksum.problem(with: checksum) { throw .invalidChecksum(problem) }
         case .scratch, .path(_, nil):
             break
-        case .debian, .image:
-            throw .unsupported("this Kiln cannot build source.debian or source.image yet")
+        case .debian:
+            break
+        case .image:
+            throw .unsupported("this Kiln cannot build source.image yet")
         }
         for script in spec.orderedScripts { _ = try SandboxCommand.interpreterPath(script.interpreter) }
     }

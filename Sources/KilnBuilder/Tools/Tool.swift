@@ -12,6 +12,7 @@ enum Tool: String, CaseIterable, Sendable {
     case mmd
     case syslinux
     case qemuSystem = "qemu-system-x86_64"
+    case mmdebstrap
 
     var debianPackage: String {
         switch self {
@@ -26,6 +27,7 @@ enum Tool: String, CaseIterable, Sendable {
         case .mcopy, .mmd: "mtools"
         case .syslinux: "syslinux"
         case .qemuSystem: "qemu-system-x86"
+        case .mmdebstrap: "mmdebstrap"
         }
     }
 }

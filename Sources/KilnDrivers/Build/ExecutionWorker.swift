@@ -17,9 +17,11 @@ public enum ExecutionWorker {
         public var branch: String?
         public var specRoot: String
         public var secretsDirectory: String?
+        public var debianMirror: String?
 
         public init(dataDirectory: String, executionId: Int64, repository: String, branch: String?, specRoot: String,
-                    secretsDirectory: String?) {
+                    secretsDirectory: String?, debianMirror: String? = nil) {
+            self.debianMirror = debianMirror
             self.dataDirectory = dataDirectory
             self.executionId = executionId
             self.repository = repository
@@ -86,7 +88,7 @@ public enum ExecutionWorker {
                 logPath: execution.logPath,
                 secrets: SecretResolver(secretsDirectory: settings.secretsDirectory ?? paths.secrets),
                 hiddenPaths: [paths.root] + (settings.secretsDirectory.map { [$0] } ?? []),
-                seed: execution.inputsHash, sourceDateEpoch: commitTime,
+                seed: execution.inputsHash, sourceDateEpoch: commitTime, debianMirror: settings.debianMirror,
                 accelerator: { kernel in
                     // The VM driver's probe: KVM only when a kernel really boots under it here.
                     await acceleration.accel(mode: .auto, qemu: "qemu-system-x86_64", kernel: kernel)
@@ -120,6 +122,8 @@ public enum ExecutionWorker {
             outcome.status = .success
             outcome.statusPercent = 100
             outcome.statusMessage = nil
+            // A Debian source's resolved package list, for the API and lineage.
+            outcome.packages = try? String(contentsOfFile: paths.artifacts(build: outcome.buildName, number: outcome.buildNumber) + "/packages.txt", encoding: .utf8)
             let images = built.map { image in
                 VirtualImageRecord(executionId: outcome.id!, buildName: outcome.buildName, buildNumber: outcome.buildNumber,
                                    name: image.name, format: image.format, path: image.path, size: image.size,
