@@ -13,6 +13,7 @@ enum Tool: String, CaseIterable, Sendable {
     case syslinux
     case qemuSystem = "qemu-system-x86_64"
     case mmdebstrap
+    case debugfs
 
     var debianPackage: String {
         switch self {
@@ -28,6 +29,7 @@ enum Tool: String, CaseIterable, Sendable {
         case .syslinux: "syslinux"
         case .qemuSystem: "qemu-system-x86"
         case .mmdebstrap: "mmdebstrap"
+        case .debugfs: "e2fsprogs"
         }
     }
 }

@@ -63,6 +63,16 @@ public enum ExecutionWorker {
         }
     }
 
+    /// A layered build's base: its Image's current file and how that disk boots.
+    static func baseImage(of spec: ImageBuildSpec, catalog: SQLiteCatalog) async throws -> BaseImage? {
+        guard let name = spec.baseImage else { return nil }
+        let state = try await catalog.state()
+        guard let image = state.images[name], image.state == .active, let path = image.path, let sha256 = image.sha256 else { return nil }
+        let virtual = state.virtualImages.values.joined().first { $0.id == image.virtualImageId }
+        return BaseImage(name: name, path: path, format: image.format ?? virtual?.format ?? "raw", sha256: sha256,
+                         boot: virtual?.boot ?? .none)
+    }
+
     static func build(_ start: ExecutionRecord, catalog: SQLiteCatalog, paths: DataPaths, settings: Settings,
                       logger: Logger) async -> Int32 {
         let execution = start
@@ -80,6 +90,7 @@ public enum ExecutionWorker {
             let files = try await source.fileReader(commit: execution.revision)
             let commitTime = (try? await source.revision(of: execution.revision).time) ?? 0
             let acceleration = Acceleration()
+            let baseImage = try await Self.baseImage(of: spec, catalog: catalog)
             let request = BuildRequest(
                 buildName: execution.buildName, buildNumber: execution.buildNumber, spec: spec,
                 outputName: "\(spec.buildOutputName ?? execution.buildName)-\(execution.buildNumber)", files: files,
@@ -88,7 +99,7 @@ public enum ExecutionWorker {
                 logPath: execution.logPath,
                 secrets: SecretResolver(secretsDirectory: settings.secretsDirectory ?? paths.secrets),
                 hiddenPaths: [paths.root] + (settings.secretsDirectory.map { [$0] } ?? []),
-                seed: execution.inputsHash, sourceDateEpoch: commitTime, debianMirror: settings.debianMirror,
+                seed: execution.inputsHash, sourceDateEpoch: commitTime, debianMirror: settings.debianMirror, baseImage: baseImage,
                 accelerator: { kernel in
                     // The VM driver's probe: KVM only when a kernel really boots under it here.
                     await acceleration.accel(mode: .auto, qemu: "qemu-system-x86_64", kernel: kernel)

@@ -84,15 +84,9 @@ public struct ProcessBuildDriver: BuildDriver {
     }
 
     public func toolsFingerprint() async -> String {
-        do {
-            let versions = try await QemuImageBuilder().toolVersions()
-            // The mirror Debian sources come from is an input too: another mirror may hold other packages.
-            let mirror = settings.debianMirror ?? DebianMirror.host() ?? "none"
-            return (versions.keys.sorted().map { "\($0)=\(versions[$0]!)" } + ["debian-mirror=\(mirror)"]).joined(separator: ";")
-        } catch {
-            logger.warning("cannot read tool versions: \(error)")
-            return "unknown-tools"
-        }
+        let fingerprint = await QemuImageBuilder().toolsFingerprint(debianMirror: settings.debianMirror)
+        if fingerprint == "unknown-tools" { logger.warning("cannot read tool versions") }
+        return fingerprint
     }
 }
 
