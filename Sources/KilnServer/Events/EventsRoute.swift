@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import KilnSpec
 import NIOCore
+import ServiceLifecycle
 
 /// `GET /kiln/v1/events`: Server-Sent Events of reconcile passes, object status and execution progress. A client
 /// that reconnects with `Last-Event-ID` gets what it missed from the hub's ring; one too far behind gets `reset`.
@@ -43,7 +44,12 @@ struct EventsRoute {
                     pump.cancel()
                     ticker.cancel()
                 }
-                for await text in frames { try await writer.write(ByteBuffer(string: text)) }
+                // A stream has no end of its own: it ends when the client goes or the server shuts down.
+                try await withGracefulShutdownHandler {
+                    for await text in frames { try await writer.write(ByteBuffer(string: text)) }
+                } onGracefulShutdown: {
+                    frame.finish()
+                }
                 try await writer.finish(nil)
             }
             return Response(status: .ok, headers: headers, body: body)

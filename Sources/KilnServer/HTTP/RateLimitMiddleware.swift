@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Hummingbird
 import NIOCore
 import Synchronization
@@ -49,7 +50,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         if let wait = limiter.check(client: client, now: now) {
             let seconds = max(1, Int(wait.rounded(.up)))
             throw APIError(.tooManyRequests, code: "rate-limited",
-                           "more than \(Int(limiter.limit.rate)) requests per second from \(client); retry in \(seconds) s",
+                           "too many requests from \(client) (the limit is \(limiter.limit.rate.formatted()) per second); retry in \(seconds) s",
                            headers: [.retryAfter: String(seconds)])
         }
         return try await next(request, context)

@@ -249,7 +249,8 @@ public struct BoundedRegex: Sendable {
                 guard peek == ")" else { throw fail("unbalanced '('") }
                 index += 1
                 depth -= 1
-                return inner
+                // A group is an atom of its own: `(a+)+` repeats the group, which is not `a++`.
+                return .concat([inner])
             case ".": index += 1; return .any
             case "^": index += 1; return .lineStart
             case "$": index += 1; return .lineEnd

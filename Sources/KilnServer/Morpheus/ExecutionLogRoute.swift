@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KilnCatalog
 import KilnSpec
+import ServiceLifecycle
 
 /// `GET /api/image-builds/{id}/executions/{buildNumber}/log`: an execution's log as plain text, secrets masked
 /// again as it is served. `Range` asks for part of it; `?follow=true` streams it (chunked) as it grows and ends when
@@ -71,7 +72,8 @@ struct ExecutionLogRoute {
         let body = ResponseBody { writer in
             var offset: UInt64 = 0
             var pending: [UInt8] = []
-            while !Task.isCancelled {
+            // A followed log ends with its execution, or when the server shuts down.
+            while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 let finished = model.snapshot.state.executions[execution.buildName]?
                     .first { $0.id == execution.id }?.status.isFinished ?? true
                 let chunk = Self.readChunk(execution.logPath, from: offset)

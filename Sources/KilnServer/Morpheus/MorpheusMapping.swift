@@ -87,7 +87,6 @@ public enum MorpheusMapping {
             "virtualImages": .list(snapshot.virtualImages(of: e).map { vi in
                 .object(["id": .int(Int(vi.id ?? 0)), "name": .string((vi.path as NSString).lastPathComponent)])
             }),
-            "dateCreated": date(e.createdAt),
         ])
     }
 

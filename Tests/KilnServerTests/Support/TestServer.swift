@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import KilnCatalog
 import KilnServer
 
 /// swift-metrics can be bootstrapped once per process: every test shares this registry.
@@ -17,6 +18,9 @@ struct TestServer {
     let events = EventHub()
     let model: ReadModel
     var configuration: QueryServer.Configuration
+    var wake: @Sendable () async -> Void = {}
+    var secrets: @Sendable (BuildRecord) -> [String] = { _ in [] }
+    var plan: (any PlanSource)?
 
     static func make(tokens: [String] = [], ready: Bool = true,
                      configure: (inout QueryServer.Configuration) -> Void = { _ in }) async throws -> TestServer {
@@ -40,7 +44,8 @@ struct TestServer {
     }
 
     var queryServer: QueryServer {
-        QueryServer(configuration: configuration, model: model, events: events, health: health, registry: SharedMetrics.registry)
+        QueryServer(configuration: configuration, model: model, events: events, health: health, registry: SharedMetrics.registry,
+                    plan: plan, wake: wake, secrets: secrets)
     }
 
     @discardableResult

@@ -8,7 +8,11 @@ import Testing
 /// nothing.
 @Suite struct ReadOnlyTests {
     static let paths = ["/healthz", "/readyz", "/metrics", "/kiln/v1/sync", "/kiln/v1/status/imagebuild/busybox",
-                        "/kiln/v1/status/widget/busybox", "/no/such/route"]
+                        "/kiln/v1/status/widget/busybox", "/no/such/route", "/api/image-builds", "/api/image-builds/busybox",
+                        "/api/image-builds/1/run", "/api/image-builds/busybox/list-executions", "/rest/images",
+                        "/rest/images/busybox", "/api", "/api/images", "/api/images/busybox", "/vms", "/vms/hello-1",
+                        "/kiln/v1/images/busybox/download", "/kiln/v1/plan", "/kiln/v1/events", "/kiln/v1/lineage/image/busybox",
+                        "/kiln/v1/docs/virtualmachine", "/"]
     static let writeMethods: [HTTPRequest.Method] = [.post, .put, .patch, .delete, .options]
 
     static func expectReadOnly(_ response: TestResponse, _ context: String) throws {
