@@ -103,3 +103,23 @@ import Testing
         #expect(BootCheck.cleaned("\u{1B}[0;32m  OK  \u{1B}[0m] Started\r\nvm login: ") == "  OK  ] Started\nvm login: ")
     }
 }
+
+/// isCloudInit: NoCloud for images that have cloud-init, a clear refusal for those that do not.
+@Suite struct CloudInitTests {
+    @Test func configuresNoCloudOrRefuses() throws {
+        let root = NSTemporaryDirectory() + "kiln-ci-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/usr/bin", withIntermediateDirectories: true)
+        do {
+            _ = try CloudInit.configure(RootFiles(root: root))
+            Issue.record("an image without cloud-init must be refused")
+        } catch {
+            #expect(error.description.contains("has no cloud-init"))
+        }
+        FileManager.default.createFile(atPath: root + "/usr/bin/cloud-init", contents: Data())
+        try FileManager.default.createDirectory(atPath: root + "/var/lib/cloud/instance", withIntermediateDirectories: true)
+        _ = try CloudInit.configure(RootFiles(root: root))
+        #expect(try String(contentsOfFile: root + "/" + CloudInit.configFile, encoding: .utf8).contains("datasource_list: [ NoCloud, None ]"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/var/lib/cloud"))
+    }
+}
