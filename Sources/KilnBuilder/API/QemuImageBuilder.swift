@@ -93,6 +93,13 @@ public struct QemuImageBuilder: Sendable {
     /// Refuses, before any work, what the spec asks for and this builder cannot do.
     static func checkSpec(_ spec: ImageBuildSpec) throws(BuildError) {
         guard spec.type == "qemu" else { throw .unsupported("builder type \(spec.type) is not supported; Kiln ships qemu") }
+        // Accepted by the schema so specs can be written now; refused rather than quietly run another way.
+        guard spec.provisioner == .chroot else {
+            throw .unsupported("provisioner: ssh is not built yet in this Kiln; use provisioner: chroot (scripts run in a bwrap sandbox on the root filesystem)")
+        }
+        guard !spec.verifyReproducible else {
+            throw .unsupported("run.verifyReproducible is not built yet in this Kiln; remove it (the raw disk is reproducible for the same inputs, see the README)")
+        }
         guard spec.filesystem == "ext4" else { throw .unsupported("filesystem \(spec.filesystem) is not supported; use ext4") }
         if let problem = MkfsCommand.labelProblem(spec.diskLabel) { throw .unsupported(problem) }
         guard spec.diskSize.bytes >= 1 << 20, spec.diskSize.bytes % 1024 == 0 else {
