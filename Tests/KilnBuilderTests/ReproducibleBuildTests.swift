@@ -51,3 +51,53 @@ import Testing
         #expect(first.sha256 == second.sha256, "\(differences)")
     }
 }
+
+/// `run.verifyReproducible`: two builds, compared.
+@Suite(.serialized) struct VerifyReproducibleTests {
+    static func spec(script: String) -> ImageBuildSpec? {
+        Specs.parse("""
+            apiVersion: kiln.dev/v1
+            kind: ImageBuild
+            metadata: {name: twice}
+            spec:
+              type: qemu
+              source: {scratch: true}
+              scripts:
+                - {name: write, path: write.sh}
+              disk: {size: 16mib}
+              conversionFormats: [qcow2]
+              run: {verifyReproducible: true}
+            """).spec
+    }
+
+    @Test func aReproducibleBuildPasses() async throws {
+        let bed = try TestBed("twice")
+        defer { bed.remove() }
+        let spec = try #require(Self.spec(script: ""))
+        let script = "#!/bin/sh\nset -eu\nmkdir -p \"$KILN_ROOTFS/etc\"\necho same > \"$KILN_ROOTFS/etc/same\"\n"
+        let images = try await hostBuilder().build(bed.request(spec, files: MemoryFiles(["write.sh": script]))) { _ in }
+        #expect(images.map(\.format) == ["raw", "qcow2"])
+        #expect(bed.log.contains("reproducible: both builds made raw disks of sha256:"), "\(bed.log)")
+        #expect(!FileManager.default.fileExists(atPath: bed.workDirectory + "-twin-out"))
+    }
+
+    @Test func anUnreproducibleBuildFailsNamingTheFile() async throws {
+        let bed = try TestBed("twice")
+        defer { bed.remove() }
+        let spec = try #require(Self.spec(script: ""))
+        let script = "#!/bin/sh\nset -eu\nmkdir -p \"$KILN_ROOTFS/etc\"\nhead -c 16 /dev/urandom > \"$KILN_ROOTFS/etc/random-seed\"\necho same > \"$KILN_ROOTFS/etc/same\"\n"
+        do {
+            _ = try await hostBuilder().build(bed.request(spec, files: MemoryFiles(["write.sh": script]))) { _ in }
+            Issue.record("random bytes must fail run.verifyReproducible")
+        } catch {
+            guard case .notReproducible(_, _, let files) = error else {
+                Issue.record("unexpected: \(error)")
+                return
+            }
+            #expect(files == ["/etc/random-seed"], "\(files)")
+        }
+        #expect(bed.nothingLeftBehind)
+        #expect(!FileManager.default.fileExists(atPath: bed.workDirectory + "-twin-out"))
+        #expect(!FileManager.default.fileExists(atPath: bed.workDirectory + "-diff"))
+    }
+}

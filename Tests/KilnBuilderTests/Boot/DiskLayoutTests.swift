@@ -126,7 +126,7 @@ import Testing
 
 /// What the schema accepts ahead of the builder is refused at once, never run another way.
 @Suite struct NotYetBuiltTests {
-    @Test(arguments: ["provisioner: ssh", "run: {verifyReproducible: true}"])
+    @Test(arguments: ["provisioner: ssh"])
     func refusedBeforeAnyWork(field: String) throws {
         let spec = try #require(Specs.parse("apiVersion: kiln.dev/v1\nkind: ImageBuild\nmetadata: {name: x}\nspec:\n  type: qemu\n  source: {scratch: true}\n  \(field)\n").spec)
         do {
