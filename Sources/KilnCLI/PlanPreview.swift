@@ -32,8 +32,7 @@ enum PlanPreview {
         var actual: CatalogState?
         if let catalog, base != nil, base == applied {
             actual = try await catalog.state()
-            let versions = (try? await QemuImageBuilder().toolVersions()) ?? [:]
-            policy.toolsFingerprint = versions.keys.sorted().map { "\($0)=\(versions[$0]!)" }.joined(separator: ";")
+            policy.toolsFingerprint = await QemuImageBuilder().toolsFingerprint(debianMirror: nil)
         }
         return .valid(ChangePreview.make(from: before, to: after, actual: actual, policy: policy))
     }

@@ -29,8 +29,12 @@ public struct BuildRequest: Sendable {
     /// Where identifiers on the disk (partition and filesystem UUIDs, hash seeds) come from: the build's inputs hash,
     /// so the same inputs make the same bytes.
     public var seed: String
-    /// Every timestamp the tools write (`SOURCE_DATE_EPOCH`): the commit's time.
+    /// Every timestamp the tools write (`SOURCE_DATE_EPOCH`): the commit's time; at least 1.
     public var sourceDateEpoch: Int64
+    /// The disk of the base Image, for a layered build (`source.image`).
+    public var baseImage: BaseImage?
+    /// The operator's Debian mirror (`--debian-mirror`); nil: the host's apt sources.
+    public var debianMirror: String?
     /// The qemu accelerator for boots (`kvm` or `tcg`), chosen when first needed; it gets the image's kernel, which a
     /// probe may boot to see whether KVM really works.
     public var accelerator: @Sendable (_ kernel: String) async -> String
@@ -39,10 +43,13 @@ public struct BuildRequest: Sendable {
         buildName: String, buildNumber: Int, spec: ImageBuildSpec, outputName: String, files: any SpecFileReader,
         artifactDirectory: String, workDirectory: String, cacheDirectory: String, logPath: String,
         secrets: SecretResolver, hiddenPaths: [String], limits: BuildLimits = BuildLimits(), seed: String = "",
-        sourceDateEpoch: Int64 = 0, accelerator: @escaping @Sendable (_ kernel: String) async -> String = { _ in "tcg" }
+        sourceDateEpoch: Int64 = 0, debianMirror: String? = nil, baseImage: BaseImage? = nil, accelerator: @escaping @Sendable (_ kernel: String) async -> String = { _ in "tcg" }
     ) {
         self.seed = seed.isEmpty ? "\(buildName)" : seed
-        self.sourceDateEpoch = sourceDateEpoch
+        // e2fsprogs reads E2FSPROGS_FAKE_TIME=0 as unset (and stamps the wall clock): never hand it 0.
+        self.sourceDateEpoch = max(1, sourceDateEpoch)
+        self.debianMirror = debianMirror
+        self.baseImage = baseImage
         self.accelerator = accelerator
         self.buildName = buildName
         self.buildNumber = buildNumber

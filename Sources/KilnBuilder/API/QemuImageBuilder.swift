@@ -40,6 +40,16 @@ public struct QemuImageBuilder: Sendable {
     public func build(
         _ request: BuildRequest, progress: @escaping @Sendable (BuildProgress) -> Void
     ) async throws(BuildError) -> [BuiltImage] {
+        if request.spec.verifyReproducible {
+            try Self.checkSpec(request.spec)
+            return try await buildTwiceAndCompare(request, progress: progress)
+        }
+        return try await buildOnce(request, progress: progress)
+    }
+
+    func buildOnce(
+        _ request: BuildRequest, progress: @escaping @Sendable (BuildProgress) -> Void
+    ) async throws(BuildError) -> [BuiltImage] {
         let formats = try request.spec.outputFormats.map { (name) throws(BuildError) in try ImageFormat(spec: name) }
         let compression = try Compression(spec: request.spec.compress)
         try Self.checkSpec(request.spec)
@@ -54,7 +64,7 @@ public struct QemuImageBuilder: Sendable {
             request: request, tools: tools, runner: runner, log: log, formats: formats, compression: compression,
             progress: ProgressReporter(plan: plan, sink: progress))
         let steps: [any BuildStep] = [
-            WorkspaceStep(), SourceStep(), UnpackStep(), ProvisionStep(), DiskStep(), BootVerifyStep(), ConvertStep(), VerifyStep(),
+            WorkspaceStep(), SourceStep(), DebianStep(), BaseImageStep(), UnpackStep(), ProvisionStep(), DiskStep(), BootVerifyStep(), ConvertStep(), VerifyStep(),
             PackageStep(), CompressStep(), ChecksumStep(), PublishStep(),
         ]
         do throws(BuildError) {
@@ -82,9 +92,21 @@ public struct QemuImageBuilder: Sendable {
         return versions
     }
 
+    /// Every build's tools fingerprint, in one place for `kiln sync` and `kiln plan`: the tool versions and the
+    /// Debian mirror (another mirror may hold other packages). "unknown-tools" when a version cannot be read.
+    public func toolsFingerprint(debianMirror: String?) async -> String {
+        guard let versions = try? await toolVersions() else { return "unknown-tools" }
+        let mirror = debianMirror ?? DebianMirror.host() ?? "none"
+        return (versions.keys.sorted().map { "\($0)=\(versions[$0]!)" } + ["debian-mirror=\(mirror)"]).joined(separator: ";")
+    }
+
     /// Refuses, before any work, what the spec asks for and this builder cannot do.
     static func checkSpec(_ spec: ImageBuildSpec) throws(BuildError) {
         guard spec.type == "qemu" else { throw .unsupported("builder type \(spec.type) is not supported; Kiln ships qemu") }
+        // Accepted by the schema so specs can be written now; refused rather than quietly run another way.
+        guard spec.provisioner == .chroot else {
+            throw .unsupported("provisioner: ssh is not built yet in this Kiln; use provisioner: chroot (scripts run in a bwrap sandbox on the root filesystem)")
+        }
         guard spec.filesystem == "ext4" else { throw .unsupported("filesystem \(spec.filesystem) is not supported; use ext4") }
         if let problem = MkfsCommand.labelProblem(spec.diskLabel) { throw .unsupported(problem) }
         guard spec.diskSize.bytes >= 1 << 20, spec.diskSize.bytes % 1024 == 0 else {
@@ -96,7 +118,7 @@ public struct QemuImageBuilder: Sendable {
         case .scratch, .path(_, nil):
             break
         case .debian, .image:
-            throw .unsupported("this Kiln cannot build source.debian or source.image yet")
+            break
         }
         for script in spec.orderedScripts { _ = try SandboxCommand.interpreterPath(script.interpreter) }
     }

@@ -25,6 +25,8 @@ struct BuildContext: Sendable {
     var outputs: [StagedOutput] = []
     /// Output checksums and sizes, by path. Set by ``ChecksumStep``.
     var checksums: [String: (sha256: String, size: Int64)] = [:]
+    /// Files published beside the disks, not registered as virtual images (`packages.txt`).
+    var artifacts: [String] = []
     /// Set by ``PublishStep``.
     var images: [BuiltImage] = []
 

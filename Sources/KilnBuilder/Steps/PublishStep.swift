@@ -9,6 +9,11 @@ struct PublishStep: BuildStep {
         let created = try FileSystem.makeDirectories(folder)
         var moved: [String] = []
         do throws(BuildError) {
+            for file in context.artifacts {
+                let target = "\(folder)/\(FilePaths.lastComponent(file))"
+                try FileSystem.move(file, to: target)
+                moved.append(target)
+            }
             for output in context.outputs {
                 let target = "\(folder)/\(FilePaths.lastComponent(output.path))"
                 guard !FileSystem.exists(target) else {

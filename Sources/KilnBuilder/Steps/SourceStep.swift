@@ -18,7 +18,7 @@ struct SourceStep: BuildStep {
                 context.sourceArchive = try await cache.fetch(url, checksum: checksum, downloader: downloader, log: context.log)
             }
         case .debian, .image:
-            throw .unsupported("this Kiln cannot build source.debian or source.image yet")
+            break
         case .path(let path, let checksum):
             let bytes: [UInt8]
             do {

@@ -12,6 +12,8 @@ enum Tool: String, CaseIterable, Sendable {
     case mmd
     case syslinux
     case qemuSystem = "qemu-system-x86_64"
+    case mmdebstrap
+    case debugfs
 
     var debianPackage: String {
         switch self {
@@ -26,6 +28,8 @@ enum Tool: String, CaseIterable, Sendable {
         case .mcopy, .mmd: "mtools"
         case .syslinux: "syslinux"
         case .qemuSystem: "qemu-system-x86"
+        case .mmdebstrap: "mmdebstrap"
+        case .debugfs: "e2fsprogs"
         }
     }
 }

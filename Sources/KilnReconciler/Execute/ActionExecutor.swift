@@ -156,7 +156,7 @@ struct ActionExecutor: Sendable {
     private func executionTemplate(build: String, number: Int, reason: RunReason, reuse: Int64?, state: CatalogState,
                                    context: PassContext) -> ExecutionRecord {
         let object = context.snapshot.object(.imageBuild, build)
-        let inputs = object.map { Planner.inputsHash($0, in: context.snapshot, policy: context.policy) } ?? ""
+        let inputs = object.map { Planner.inputsHash($0, in: context.snapshot, policy: context.policy, actual: state) } ?? ""
         let previous = (state.executions[build] ?? []).filter { $0.status == .success && $0.reusedFrom == nil }
         let durations = previous.suffix(3).compactMap { e in e.endDate.flatMap { end in e.startDate.map { end.timeIntervalSince($0) } } }
         let eta = durations.isEmpty ? nil : durations.sorted()[durations.count / 2]
