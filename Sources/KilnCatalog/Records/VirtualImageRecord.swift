@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// One disk image an execution produced, in one format (a Morpheus virtual image).
-public struct VirtualImageRecord: Sendable, Hashable, Codable, FetchableRecord, MutablePersistableRecord {
+public struct VirtualImageRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRecord {
     public static let databaseTableName = "virtual_image"
 
     public var id: Int64?

@@ -5,6 +5,7 @@ import GRDB
 enum CatalogMigrations {
     static let all: [(id: String, migrate: @Sendable (Database) throws -> Void)] = [
         (MigrationV1.id, MigrationV1.migrate),
+        (TombstoneSpecFieldsMigration.id, TombstoneSpecFieldsMigration.migrate),
     ]
 
     static var migrator: DatabaseMigrator {
