@@ -15,12 +15,13 @@ struct InternalExecute: AsyncParsableCommand {
     @Option var branch: String?
     @Option var path: String = ""
     @Option(name: .customLong("secrets-dir")) var secretsDir: String?
+    @Option(name: .customLong("debian-mirror")) var debianMirror: String?
 
     func run() async throws {
         Logs.bootstrap(.info)
         let code = await ExecutionWorker.run(
             .init(dataDirectory: dataDir, executionId: execution, repository: repo, branch: branch, specRoot: path,
-                  secretsDirectory: secretsDir),
+                  secretsDirectory: secretsDir, debianMirror: debianMirror),
             logger: Logger(label: "kiln.worker"))
         if code != 0 { throw ExitCode(code) }
     }

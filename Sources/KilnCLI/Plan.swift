@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import KilnBuilder
 import KilnCatalog
 import KilnPlanner
 import KilnReconciler
@@ -51,28 +50,15 @@ struct Plan: AsyncParsableCommand {
         let applied = try await catalog?.sync().lastAppliedCommit
         let base: String? = if let from { try await git.resolve(from) } else { applied }
 
-        var before = Snapshot.empty
-        if let base {
-            let load = try await git.load(commit: base)
-            guard case .success(let snapshot) = load.result else {
-                throw ValidationError("--from \(base.prefix(12)) is itself invalid (\(load.errors.count) errors); pick a valid base")
-            }
-            before = snapshot
-        }
-        let load = try await git.load(commit: target)
-        guard case .success(let after) = load.result else {
-            invalid(load.revision, load.errors)
+        let budget = DeletionBudget(maxObjects: maxDeletions, maxFraction: maxDeletionFraction)
+        let preview: ChangePreview
+        switch try await PlanPreview.make(git: git, base: base, target: target, catalog: catalog, applied: applied, budget: budget) {
+        case .invalid(let revision, let errors):
+            invalid(revision, errors)
             throw ExitCode.failure
+        case .valid(let valid):
+            preview = valid
         }
-        var policy = PlannerPolicy(budget: DeletionBudget(maxObjects: maxDeletions, maxFraction: maxDeletionFraction))
-        var actual: CatalogState?
-        if let catalog, base != nil, base == applied {
-            // The catalog describes --from exactly: use it (real executions, real prunes) with the real tools.
-            actual = try await catalog.state()
-            let versions = (try? await QemuImageBuilder().toolVersions()) ?? [:]
-            policy.toolsFingerprint = versions.keys.sorted().map { "\($0)=\(versions[$0]!)" }.joined(separator: ";")
-        }
-        let preview = ChangePreview.make(from: before, to: after, actual: actual, policy: policy)
         switch format {
         case .text: Output.out(PreviewRenderer.text(preview, color: Output.colorful), terminator: "")
         case .json: Output.out(PreviewRenderer.json(preview).prettyJSON)
@@ -87,11 +73,7 @@ struct Plan: AsyncParsableCommand {
             for error in errors { Output.err(error.description) }
             Output.err("invalid: \(revision.shortID) by \(revision.author) has \(errors.count) error\(errors.count == 1 ? "" : "s"); Kiln would refuse it")
         case .json:
-            Output.out(SpecValue.object([
-                "kilnPlanVersion": .int(1), "valid": .bool(false), "to": .object(["commit": .string(revision.id), "author": .string(revision.author)]),
-                "errors": .list(errors.map { e in .object(["file": .string(e.file), "line": .int(e.line), "column": .int(e.column),
-                                                           "path": .string(e.path), "message": .string(e.message)]) }),
-            ]).prettyJSON)
+            Output.out(PlanPreview.invalidJSON(revision, errors).prettyJSON)
         case .markdown:
             var lines = ["### Kiln plan: `\(revision.shortID)` is invalid", "",
                          "Kiln would refuse this commit: \(errors.count) error\(errors.count == 1 ? "" : "s").", "", "```"]

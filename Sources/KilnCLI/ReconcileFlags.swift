@@ -24,6 +24,10 @@ struct ReconcileFlags: ParsableArguments {
     @Option(name: .customLong("secrets-dir"), help: "Where {fromFile: NAME} secrets are read (default: <data-dir>/secrets).")
     var secretsDir: String?
 
+    @Option(name: .customLong("debian-mirror"),
+            help: "The Debian mirror source.debian builds fetch from (default: the host's apt sources).")
+    var debianMirror: String?
+
     @Option(name: .customLong("vm-kernel"), help: "A kernel for direct boot of VMs whose images have no boot loader.")
     var vmKernel: String?
 
@@ -43,6 +47,9 @@ struct ReconcileFlags: ParsableArguments {
         guard maxDeletions >= 0 else { throw ValidationError("--max-deletions must not be negative") }
         guard (0...1).contains(maxDeletionFraction) else { throw ValidationError("--max-deletion-fraction is between 0 and 1") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        if let debianMirror, !(debianMirror.hasPrefix("http://") || debianMirror.hasPrefix("https://") || debianMirror.hasPrefix("file:/")) {
+            throw ValidationError("--debian-mirror must be an http://, https:// or file:/ URL")
+        }
         if vmInitrd != nil || vmAppend != nil, vmKernel == nil {
             throw ValidationError("--vm-initrd and --vm-append need --vm-kernel")
         }

@@ -24,7 +24,8 @@ struct Wiring {
         git = try GitSource(GitSource.Configuration(repository: repository, branch: source.branch,
                                                     specRoot: try source.repo.specRoot(), dataDirectory: paths.root))
         let builds = ProcessBuildDriver(paths: paths, catalog: catalog, settings: .init(
-            executable: Self.executable, repository: repository, branch: source.branch, secretsDirectory: flags.secretsDir))
+            executable: Self.executable, repository: repository, branch: source.branch, secretsDirectory: flags.secretsDir,
+            debianMirror: flags.debianMirror))
         reconciler = Reconciler(source: await GitStateSource(git), catalog: catalog, builds: builds,
                                 vms: QemuVMDriver(options: flags.vmOptions), paths: paths, options: flags.options,
                                 logger: logger)

@@ -8,6 +8,11 @@ import KilnSpec
 public protocol Catalog: Sendable {
     /// Everything, read in one transaction.
     func state() async throws -> CatalogState
+    /// The named tables, read in one transaction; the other parts of the answer stay empty. With ``changes()``, this
+    /// lets a read model re-read only what moved.
+    func state(of tables: Set<CatalogTable>) async throws -> CatalogState
+    /// Every table's change counter, in one small query.
+    func changes() async throws -> CatalogChanges
 
     func sync() async throws -> SyncRecord
     func saveSync(_ record: SyncRecord) async throws

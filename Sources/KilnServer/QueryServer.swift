@@ -7,72 +7,116 @@ import Logging
 import Metrics
 import Prometheus
 
-/// Kiln's read-only HTTP endpoints. This release serves health, readiness, metrics, the sync record (including a
-/// refused commit and its errors) and each object's status; the seed APIs' endpoints (Morpheus, MWS, Deltacloud, the
-/// VM builder service) come next and will hang off the same router.
+/// Kiln's HTTP API: the seed APIs (Morpheus image builds, Moab MWS images, Deltacloud images, the VM builder
+/// service), artifact downloads, Kiln's own endpoints, the dashboard, and the push webhook. Everything but the webhook
+/// is read-only and answers from the read model, never by reading the whole catalog per request.
 public struct QueryServer: Sendable {
-    public var catalog: any Catalog
-    public var health: ServerHealth
-    public var registry: PrometheusCollectorRegistry
-    /// The repository to name in read-only answers.
-    public var repository: String
-    public var tokens: [String]
+    /// How the server behaves; everything has a default but the repository it names in read-only answers.
+    public struct Configuration: Sendable {
+        /// The repository to name in read-only answers (where to commit instead).
+        public var repository: String
+        /// The branch whose pushes wake the loop.
+        public var branch: String
+        /// Bearer tokens; none turns authentication off.
+        public var tokens: [String]
+        /// The push webhook's shared secret; nil turns the webhook off.
+        public var webhookSecret: [UInt8]?
+        /// Requests per second and burst per client; nil turns the limit off.
+        public var rateLimit: (rate: Double, burst: Double)?
+        /// The Deltacloud owner of images whose spec names none.
+        public var defaultOwner: String
+        public var maxURILength: Int
+        /// How often a quiet event stream gets a keep-alive comment.
+        public var eventKeepAlive: Duration
 
-    public init(catalog: any Catalog, health: ServerHealth, registry: PrometheusCollectorRegistry, repository: String,
-                tokens: [String] = []) {
-        self.catalog = catalog
-        self.health = health
-        self.registry = registry
-        self.repository = repository
-        self.tokens = tokens
+        public init(repository: String, branch: String = "main", tokens: [String] = [], webhookSecret: [UInt8]? = nil,
+                    rateLimit: (rate: Double, burst: Double)? = nil, defaultOwner: String = "kiln",
+                    maxURILength: Int = 8192, eventKeepAlive: Duration = .seconds(15)) {
+            self.repository = repository
+            self.branch = branch
+            self.tokens = tokens
+            self.webhookSecret = webhookSecret
+            self.rateLimit = rateLimit
+            self.defaultOwner = defaultOwner
+            self.maxURILength = maxURILength
+            self.eventKeepAlive = eventKeepAlive
+        }
     }
 
-    public func router() -> Router<BasicRequestContext> {
+    public var configuration: Configuration
+    public var model: ReadModel
+    public var events: EventHub
+    public var health: ServerHealth
+    public var registry: PrometheusCollectorRegistry
+    public var plan: (any PlanSource)?
+    /// Wakes the reconcile loop (a signed push arrived).
+    public var wake: @Sendable () async -> Void
+    /// Secret values to mask in a build's log.
+    public var secrets: @Sendable (BuildRecord) -> [String]
+    let cache = ResponseCache()
+
+    public init(configuration: Configuration, model: ReadModel, events: EventHub, health: ServerHealth,
+                registry: PrometheusCollectorRegistry, plan: (any PlanSource)? = nil,
+                wake: @escaping @Sendable () async -> Void = {}, secrets: @escaping @Sendable (BuildRecord) -> [String] = { _ in [] }) {
+        self.configuration = configuration
+        self.model = model
+        self.events = events
+        self.health = health
+        self.registry = registry
+        self.plan = plan
+        self.wake = wake
+        self.secrets = secrets
+    }
+
+    public func router() -> Router<KilnRequestContext> {
         // Every GET route answers HEAD too, as the API promises (and as the read-only answer's `Allow` says).
-        let router = Router(options: .autoGenerateHeadEndpoints)
+        let router = Router(context: KilnRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: TokenMiddleware(tokens: tokens.map { Array($0.utf8) }))
-        router.add(middleware: ReadOnlyMiddleware(repository: repository))
+        router.add(middleware: RequestLimitsMiddleware(maxURILength: configuration.maxURILength))
+        if let limit = configuration.rateLimit {
+            router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(.init(rate: limit.rate, burst: limit.burst))))
+        }
+        router.add(middleware: TokenMiddleware(tokens: configuration.tokens.map { Array($0.utf8) }))
+        router.add(middleware: ReadOnlyMiddleware(repository: configuration.repository))
+
+        let reads = ReadRoutes(model: model, cache: cache)
         router.get("/healthz") { _, _ in
             JSONResponse.text("ok\n")
         }
-        router.get("/readyz") { [health] _, _ in
-            await health.ready ? JSONResponse.text("ready\n")
-                : JSONResponse.error("not-ready", "the first reconcile pass has not finished", status: .serviceUnavailable)
+        router.get("/readyz") { [health, model] _, _ in
+            guard await health.ready else {
+                throw APIError(.serviceUnavailable, code: "not-ready", "the first reconcile pass has not finished")
+            }
+            if let stale = model.staleReason {
+                throw APIError(.serviceUnavailable, code: "stale", "serving the last read of the catalog: \(stale)")
+            }
+            return JSONResponse.text("ready\n")
         }
         router.get("/metrics") { [registry] _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
-        router.get("/kiln/v1/sync") { [catalog] _, _ in
-            let sync = try await catalog.sync()
-            return JSONResponse.make(.object(Dictionary(uniqueKeysWithValues: StatusDocument.sync(sync))))
-        }
-        router.get("/kiln/v1/status/:kind/:name") { [catalog] _, context in
-            let kindText = context.parameters.get("kind") ?? ""
-            let name = context.parameters.get("name") ?? ""
-            guard let kind = Kind(slug: kindText) else {
-                return JSONResponse.error("bad-request", "unknown kind \(kindText) (imagebuild, image, virtualmachine)", status: .badRequest)
-            }
-            let state = try await catalog.state()
-            let document: [(String, SpecValue)]? = switch kind {
-            case .imageBuild: state.builds[name].map { StatusDocument.build($0, state: state, notes: []) }
-            case .image: state.images[name].map { StatusDocument.image($0, notes: []) }
-            case .virtualMachine: state.vms[name].map { StatusDocument.vm($0, notes: []) }
-            }
-            guard let document else {
-                return JSONResponse.error("\(kind.slug)-not-found", "no \(kind.rawValue) named \(name)", status: .notFound)
-            }
-            return JSONResponse.make(.object(Dictionary(uniqueKeysWithValues: document)))
-        }
+        MorpheusRoutes.add(to: router, reads: reads)
+        ExecutionLogRoute.add(to: router, reads: reads, model: model, secrets: secrets)
+        MWSRoutes.add(to: router, reads: reads)
+        DeltacloudRoutes.add(to: router, reads: reads, defaultOwner: configuration.defaultOwner)
+        VMBuilderRoutes.add(to: router, reads: reads)
+        ArtifactRoutes.add(to: router, reads: reads)
+        KilnRoutes.add(to: router, reads: reads, health: health, plan: plan)
+        EventsRoute.add(to: router, hub: events, keepAlive: configuration.eventKeepAlive)
+        WebhookRoute.add(to: router, settings: .init(secret: configuration.webhookSecret, branch: configuration.branch, wake: wake))
         return router
     }
 
-    /// The HTTP server as a service, for a `ServiceGroup`.
-    public func application(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "kiln"),
+    /// The HTTP server as a service, for a `ServiceGroup`: with header and idle timeouts and a connection cap, so that
+    /// slow or idle clients cannot hold it.
+    public func application(host: String, port: Int, logger: Logger, limits: ConnectionLimits = ConnectionLimits())
+        -> some ApplicationProtocol {
+        Application(router: router(), server: .http1(configuration: limits.http1),
+                    configuration: .init(address: .hostname(host, port: port), serverName: "kiln",
+                                         availableConnectionsDelegate: .maximum(limits.maxConnections, logger: logger)),
                     logger: logger)
     }
 }

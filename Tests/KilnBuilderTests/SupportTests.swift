@@ -159,6 +159,6 @@ import Testing
         #expect(throws: BuildError.toolMissing(tool: "bwrap", debianPackage: "bubblewrap", searchPath: "/nowhere")) {
             try ToolLocator(searchPath: "/nowhere").locate(.bwrap)
         }
-        #expect(Tool.allCases.map(\.debianPackage) == ["qemu-utils", "e2fsprogs", "bubblewrap", "util-linux", "gzip", "zstd"])
+        #expect(Tool.allCases.map(\.debianPackage) == ["qemu-utils", "e2fsprogs", "bubblewrap", "util-linux", "gzip", "zstd", "fdisk", "dosfstools", "mtools", "mtools", "syslinux", "qemu-system-x86", "mmdebstrap", "e2fsprogs"])
     }
 }

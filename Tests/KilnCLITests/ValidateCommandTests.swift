@@ -8,7 +8,7 @@ import Testing
 @Suite(.tags(.binary))
 struct ValidateCommandTests {
     /// The example folders shipped in `examples/` that hold specs.
-    static let examples = ["examples/quickstart", "examples/catalog"]
+    static let examples = ["examples/quickstart", "examples/catalog", "examples/debian"]
 
     @Test(arguments: examples)
     func everyExampleValidates(_ example: String) async throws {

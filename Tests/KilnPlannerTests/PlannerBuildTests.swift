@@ -69,7 +69,7 @@ struct PlannerBuildTests {
         let b = Fixture.snapshot([Specs.build("b", formats: ["vmdk"])], commit: "c2")
         var actual = Fixture.settled(a)
         let inputsA = actual.builds["b"]!.inputsHash
-        let inputsB = Planner.inputsHash(b.object(.imageBuild, "b")!, in: b, policy: Fixture.policy)
+        let inputsB = Planner.inputsHash(b.object(.imageBuild, "b")!, in: b, policy: Fixture.policy, actual: CatalogState())
         actual.executions["b"] = [
             Fixture.execution("b", 1, .success, inputs: inputsA, id: 1),
             Fixture.execution("b", 2, .success, inputs: inputsB, id: 2),

@@ -63,9 +63,9 @@ import Testing
     }
 
     @Test(arguments: [
-        ("type: qemu\nsource: {}", "s.yaml:7:11: spec.source: set one of scratch, url, path"),
+        ("type: qemu\nsource: {}", "s.yaml:7:11: spec.source: set one of scratch, url, path, debian, image"),
         ("type: qemu\nsource:\n  scratch: true\n  path: rootfs.tar",
-         "s.yaml:9:5: spec.source.path: set only one of scratch, url, path (scratch and path are both set)"),
+         "s.yaml:9:5: spec.source.path: set only one of scratch, url, path, debian, image (scratch and path are both set)"),
         ("type: qemu\nsource:\n  url: https://example.com/rootfs.tar.gz", "s.yaml:8:5: spec.source.url: needs checksum too"),
         ("type: qemu\nsource: {scratch: false}", "s.yaml:7:21: spec.source.scratch: may only be true; remove it to choose another option"),
         ("type: qemu\nsource:\n  url: https://example.com/r.tgz\n  checksum: sha256:abc",

@@ -17,7 +17,7 @@ import Testing
          #"s.yaml:9:3: spec.virtualisedImages: unknown field (did you mean "virtualizedImages"?)"#),
         (Doc.image(Doc.imageBody + "\nOSType: linux"), #"s.yaml:9:3: spec.OSType: unknown field (did you mean "osType"?)"#),
         (Doc.build("type: qemu\nsource: {scratch: true, sha256: x}"),
-         "s.yaml:7:27: spec.source.sha256: unknown field (known fields: scratch, url, path, checksum)"),
+         "s.yaml:7:27: spec.source.sha256: unknown field (known fields: scratch, url, path, checksum, debian, image)"),
     ])
     func unknownFieldsAreErrorsWithAHint(text: String, expected: String) {
         #expect(errors(text) == [expected])
@@ -275,7 +275,7 @@ import Testing
             "name": .string("a"), "path": .string("a.sh"), "phase": .string("provision"), "type": .string("sh"),
             "timeout": .string("10m"), "network": .bool(false),
         ])]))
-        #expect(build.spec["run"] == .object(["policy": .string("onChange")]))
+        #expect(build.spec["run"] == .object(["policy": .string("onChange"), "verifyReproducible": .bool(false)]))
         #expect(build.spec["conversionFormats"] == .list([]))
     }
 

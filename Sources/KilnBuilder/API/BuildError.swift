@@ -36,6 +36,8 @@ public enum BuildError: Error, Sendable, Hashable, CustomStringConvertible {
     /// An output failed its check with `qemu-img info` or the header check.
     case outputInvalid(format: String, reason: String)
     case fileSystem(operation: String, path: String, reason: String)
+    /// The disk did not boot under a firmware it should boot under; `consoleTail` is the serial console's end.
+    case bootFailed(firmware: String, reason: String, consoleTail: [String])
     case cancelled
 
     public var description: String {
@@ -88,6 +90,8 @@ public enum BuildError: Error, Sendable, Hashable, CustomStringConvertible {
             "the \(format) output failed verification: \(reason)"
         case .fileSystem(let operation, let path, let reason):
             "\(operation) \(path) failed: \(reason)"
+        case .bootFailed(let firmware, let reason, let tail):
+            "the disk did not boot under \(firmware): \(reason); set verify.consoleContains if the image prints something else when up, or verify.boot: false to skip this check. Last \(tail.count) console lines:\n" + tail.joined(separator: "\n")
         case .cancelled:
             "the execution was cancelled; its processes were stopped and its files removed"
         }

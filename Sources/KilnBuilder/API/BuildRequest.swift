@@ -26,12 +26,30 @@ public struct BuildRequest: Sendable {
     /// Host paths scripts must never see (Kiln's data directory, its token, the secrets folder).
     public var hiddenPaths: [String]
     public var limits: BuildLimits
+    /// Where identifiers on the disk (partition and filesystem UUIDs, hash seeds) come from: the build's inputs hash,
+    /// so the same inputs make the same bytes.
+    public var seed: String
+    /// Every timestamp the tools write (`SOURCE_DATE_EPOCH`): the commit's time.
+    public var sourceDateEpoch: Int64
+    /// The disk of the base Image, for a layered build (`source.image`).
+    public var baseImage: BaseImage?
+    /// The operator's Debian mirror (`--debian-mirror`); nil: the host's apt sources.
+    public var debianMirror: String?
+    /// The qemu accelerator for boots (`kvm` or `tcg`), chosen when first needed; it gets the image's kernel, which a
+    /// probe may boot to see whether KVM really works.
+    public var accelerator: @Sendable (_ kernel: String) async -> String
 
     public init(
         buildName: String, buildNumber: Int, spec: ImageBuildSpec, outputName: String, files: any SpecFileReader,
         artifactDirectory: String, workDirectory: String, cacheDirectory: String, logPath: String,
-        secrets: SecretResolver, hiddenPaths: [String], limits: BuildLimits = BuildLimits()
+        secrets: SecretResolver, hiddenPaths: [String], limits: BuildLimits = BuildLimits(), seed: String = "",
+        sourceDateEpoch: Int64 = 0, debianMirror: String? = nil, baseImage: BaseImage? = nil, accelerator: @escaping @Sendable (_ kernel: String) async -> String = { _ in "tcg" }
     ) {
+        self.seed = seed.isEmpty ? "\(buildName)" : seed
+        self.sourceDateEpoch = sourceDateEpoch
+        self.debianMirror = debianMirror
+        self.baseImage = baseImage
+        self.accelerator = accelerator
         self.buildName = buildName
         self.buildNumber = buildNumber
         self.spec = spec

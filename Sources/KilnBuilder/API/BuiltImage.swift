@@ -1,3 +1,5 @@
+import KilnSpec
+
 /// One verified output of an execution, registered in the catalog as a virtual image.
 public struct BuiltImage: Sendable, Hashable {
     /// `<outputName>`: every format of one execution shares the name.
@@ -13,8 +15,11 @@ public struct BuiltImage: Sendable, Hashable {
     public var size: Int64
     /// SHA-256 of the file at `path`, lower-case hex.
     public var sha256: String
+    /// How the disk boots (the same for every format of one execution).
+    public var boot: DiskBoot
 
-    public init(name: String, format: String, compression: String, path: String, size: Int64, sha256: String) {
+    public init(name: String, format: String, compression: String, path: String, size: Int64, sha256: String, boot: DiskBoot = .none) {
+        self.boot = boot
         self.name = name
         self.format = format
         self.compression = compression

@@ -48,12 +48,13 @@ public struct QemuImageBuilder: Sendable {
             needsSandbox: !request.spec.orderedScripts.isEmpty, compression: compression)
         let log = try BuildLog(path: request.logPath)
         await log.write("kiln", "execution \(request.buildNumber) of \(request.buildName): \(request.outputName), formats \(formats.map(\.rawValue).joined(separator: ", "))")
-        let plan = ProgressPlan(scripts: request.spec.orderedScripts.map(\.name), formats: formats, compression: compression)
+        let plan = ProgressPlan(scripts: request.spec.orderedScripts.map(\.name), formats: formats, compression: compression,
+                                verifiesBoot: request.spec.verifyBoot && request.spec.diskBoot != DiskBoot.none)
         var context = BuildContext(
             request: request, tools: tools, runner: runner, log: log, formats: formats, compression: compression,
             progress: ProgressReporter(plan: plan, sink: progress))
         let steps: [any BuildStep] = [
-            WorkspaceStep(), SourceStep(), UnpackStep(), ProvisionStep(), DiskStep(), ConvertStep(), VerifyStep(),
+            WorkspaceStep(), SourceStep(), DebianStep(), BaseImageStep(), UnpackStep(), ProvisionStep(), DiskStep(), BootVerifyStep(), ConvertStep(), VerifyStep(),
             PackageStep(), CompressStep(), ChecksumStep(), PublishStep(),
         ]
         do throws(BuildError) {
@@ -81,6 +82,14 @@ public struct QemuImageBuilder: Sendable {
         return versions
     }
 
+    /// Every build's tools fingerprint, in one place for `kiln sync` and `kiln plan`: the tool versions and the
+    /// Debian mirror (another mirror may hold other packages). "unknown-tools" when a version cannot be read.
+    public func toolsFingerprint(debianMirror: String?) async -> String {
+        guard let versions = try? await toolVersions() else { return "unknown-tools" }
+        let mirror = debianMirror ?? DebianMirror.host() ?? "none"
+        return (versions.keys.sorted().map { "\($0)=\(versions[$0]!)" } + ["debian-mirror=\(mirror)"]).joined(separator: ";")
+    }
+
     /// Refuses, before any work, what the spec asks for and this builder cannot do.
     static func checkSpec(_ spec: ImageBuildSpec) throws(BuildError) {
         guard spec.type == "qemu" else { throw .unsupported("builder type \(spec.type) is not supported; Kiln ships qemu") }
@@ -93,6 +102,8 @@ public struct QemuImageBuilder: Sendable {
         case .url(_, let checksum), .path(_, let checksum?):
             if let problem = FileChecksum.problem(with: checksum) { throw .invalidChecksum(problem) }
         case .scratch, .path(_, nil):
+            break
+        case .debian, .image:
             break
         }
         for script in spec.orderedScripts { _ = try SandboxCommand.interpreterPath(script.interpreter) }

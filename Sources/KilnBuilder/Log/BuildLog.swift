@@ -1,4 +1,5 @@
 import Foundation
+import KilnSpec
 import Glibc
 
 /// The execution log: one line per event, `2025-01-31T12:00:00.000Z [source] message`, where `source` is a phase

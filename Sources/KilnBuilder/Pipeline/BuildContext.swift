@@ -1,3 +1,5 @@
+import KilnSpec
+
 /// The state build steps share, typed: each field is filled by one step and read by the steps after it.
 struct BuildContext: Sendable {
     let request: BuildRequest
@@ -13,6 +15,9 @@ struct BuildContext: Sendable {
     var workspace: Workspace?
     /// The archive to unpack (in the cache or the workspace); nil for `scratch`. Set by ``SourceStep``.
     var sourceArchive: String?
+    /// How the raw disk boots, and its partitions when it boots on its own. Set by ``DiskStep``.
+    var boot: DiskBoot = .none
+    var layout: DiskLayout?
     /// Each format's disk image, verified by ``VerifyStep`` (`ovf`: its streamOptimized vmdk). Set by ``DiskStep``
     /// (raw) and ``ConvertStep``.
     var disks: [StagedOutput] = []
@@ -20,6 +25,8 @@ struct BuildContext: Sendable {
     var outputs: [StagedOutput] = []
     /// Output checksums and sizes, by path. Set by ``ChecksumStep``.
     var checksums: [String: (sha256: String, size: Int64)] = [:]
+    /// Files published beside the disks, not registered as virtual images (`packages.txt`).
+    var artifacts: [String] = []
     /// Set by ``PublishStep``.
     var images: [BuiltImage] = []
 

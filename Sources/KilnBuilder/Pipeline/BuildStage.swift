@@ -4,6 +4,7 @@ enum BuildStage: Hashable, Sendable {
     case unpacking
     case provisioning(script: String)
     case creatingDisk
+    case bootVerifying
     case converting(format: String)
     case verifying
     case packaging(format: String)
@@ -17,6 +18,7 @@ enum BuildStage: Hashable, Sendable {
         case .unpacking: "Unpacking"
         case .provisioning(let script): "Provisioning: \(script)"
         case .creatingDisk: "Creating disk"
+        case .bootVerifying: "Verifying boot"
         case .converting(let format): "Converting: \(format)"
         case .verifying: "Verifying"
         case .packaging(let format): "Packaging: \(format)"

@@ -6,11 +6,12 @@ struct ProgressPlan: Sendable, Hashable {
     private(set) var stages: [BuildStage] = []
     private var weights: [Double] = []
 
-    init(scripts: [String], formats: [ImageFormat], compression: Compression) {
+    init(scripts: [String], formats: [ImageFormat], compression: Compression, verifiesBoot: Bool = false) {
         add([.fetching], budget: 5)
         add([.unpacking], budget: 5)
         add(scripts.map { .provisioning(script: $0) }, budget: 40)
         add([.creatingDisk], budget: 10)
+        add(verifiesBoot ? [.bootVerifying] : [], budget: 20)
         add(formats.filter { $0 != .raw }.map { .converting(format: $0.rawValue) }, budget: 20)
         add([.verifying], budget: 5)
         add(formats.contains(.ovf) ? [.packaging(format: ImageFormat.ovf.rawValue)] : [], budget: 3)

@@ -1,19 +1,61 @@
-/// Makes the raw disk: an ext4 filesystem of the spec's size and label, filled from the root filesystem by
-/// `mkfs.ext4 -d` (no mount, no loop device).
+import KilnSpec
+
+/// Makes the raw disk from the root filesystem, after leaving it as a clean template. With `disk.boot: none` (or no
+/// kernel in the root filesystem and no `disk.boot`) it is a bare ext4 filesystem of the spec's size and label, for
+/// direct kernel boot; otherwise a partitioned disk that boots on its own (see ``BootDiskWriter``). No mount, no
+/// loop device either way.
 struct DiskStep: BuildStep {
     func run(_ context: inout BuildContext) async throws(BuildError) {
         await context.enter(.creatingDisk)
         let spec = context.request.spec
+        let root = RootFiles(root: context.work.rootfs)
+        let kernel = KernelFiles.find(in: root)
+        let boot = spec.resolvedBoot(hasKernel: kernel != nil)
+        context.boot = boot
         let image = "\(context.work.output)/\(context.request.outputName).\(ImageFormat.raw.diskExtension)"
+        if boot == .none {
+            for line in try TemplateCleanup.apply(to: root, fstab: nil) { await context.log.write("Creating disk", line) }
+            try await bare(image, context: context)
+        } else {
+            guard let kernel else {
+                throw .unsupported("disk.boot \(boot.rawValue) needs a kernel in the root filesystem, and /boot/vmlinuz-* is missing: install one (the Debian package linux-image-amd64) or set disk.boot: none")
+            }
+            try await bootable(image, boot: boot, kernel: kernel, context: &context)
+        }
+        context.disks.append(StagedOutput(format: .raw, path: image))
+    }
+
+    private func bare(_ image: String, context: BuildContext) async throws(BuildError) {
+        let spec = context.request.spec
         try FileSystem.createSparseFile(image, bytes: Int64(clamping: spec.diskSize.bytes))
         let arguments = MkfsCommand.arguments(rootfs: context.work.rootfs, label: spec.diskLabel, image: image, bytes: spec.diskSize.bytes)
-        let outcome = try await context.runner.run(context.tools.mkfsExt4, arguments)
+        var runner = context.runner
+        let uuid = DiskLayout.uuid(context.request.seed, "root-fs")
+        runner.environment["E2FSPROGS_FAKE_TIME"] = String(context.request.sourceDateEpoch)
+        let outcome = try await runner.run(context.tools.mkfsExt4, ["-U", uuid, "-E", "hash_seed=\(uuid)"] + arguments)
         guard outcome.succeeded else {
             let hint = outcome.tail.contains { $0.contains("Could not allocate") || $0.contains("No space") }
                 ? " (the root filesystem does not fit: raise disk.size)" : ""
             throw .toolFailed(tool: "mkfs.ext4", status: outcome.status.description + hint, output: outcome.tailText)
         }
-        context.disks.append(StagedOutput(format: .raw, path: image))
-        await context.log.write("Creating disk", "ext4 \(spec.diskSize) labelled \(spec.diskLabel)")
+        await context.log.write("Creating disk", "bare ext4 \(spec.diskSize) labelled \(spec.diskLabel) (boots only with a kernel given to qemu)")
+    }
+
+    private func bootable(_ image: String, boot: DiskBoot, kernel: KernelFiles, context: inout BuildContext) async throws(BuildError) {
+        let spec = context.request.spec
+        let root = RootFiles(root: context.work.rootfs)
+        let bootBytes = UInt64((root.size(kernel.kernel) ?? 0) + (kernel.initrd.flatMap { root.size($0) } ?? 0))
+        let layout = try DiskLayout.plan(boot: boot, diskBytes: spec.diskSize.bytes, bootFileBytes: bootBytes, seed: context.request.seed)
+        let configuration = BootConfiguration(
+            layout: layout, extraCommandLine: spec.kernelCommandLine, hasInitrd: kernel.initrd != nil,
+            title: "\(context.request.buildName) (Kiln)")
+        for line in try TemplateCleanup.apply(to: root, fstab: configuration.fstab) { await context.log.write("Creating disk", line) }
+        await context.log.write("Creating disk", "\(boot.rawValue) disk of \(spec.diskSize), kernel \(kernel.version)\(kernel.initrd == nil ? " without an initrd" : ""), command line: \(configuration.kernelCommandLine)")
+        let writer = BootDiskWriter(runner: context.runner, locator: context.tools.locator, log: context.log,
+                                    epoch: context.request.sourceDateEpoch)
+        try await writer.write(BootDiskWriter.Input(
+            image: image, rootfs: context.work.rootfs, staging: context.work.root + "/esp", layout: layout,
+            configuration: configuration, kernel: kernel, label: spec.diskLabel))
+        context.layout = layout
     }
 }

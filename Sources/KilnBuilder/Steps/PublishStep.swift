@@ -9,6 +9,11 @@ struct PublishStep: BuildStep {
         let created = try FileSystem.makeDirectories(folder)
         var moved: [String] = []
         do throws(BuildError) {
+            for file in context.artifacts {
+                let target = "\(folder)/\(FilePaths.lastComponent(file))"
+                try FileSystem.move(file, to: target)
+                moved.append(target)
+            }
             for output in context.outputs {
                 let target = "\(folder)/\(FilePaths.lastComponent(output.path))"
                 guard !FileSystem.exists(target) else {
@@ -19,7 +24,7 @@ struct PublishStep: BuildStep {
                 guard let sum = context.checksums[output.path] else { preconditionFailure("ChecksumStep runs before PublishStep") }
                 context.images.append(BuiltImage(
                     name: context.request.outputName, format: output.format.rawValue,
-                    compression: output.compression.rawValue, path: target, size: sum.size, sha256: sum.sha256))
+                    compression: output.compression.rawValue, path: target, size: sum.size, sha256: sum.sha256, boot: context.boot))
             }
         } catch {
             for path in moved.reversed() { try? FileSystem.removeTree(path) }

@@ -17,6 +17,8 @@ struct SourceStep: BuildStep {
                 let downloader = HTTPDownloader(limits: context.request.limits)
                 context.sourceArchive = try await cache.fetch(url, checksum: checksum, downloader: downloader, log: context.log)
             }
+        case .debian, .image:
+            break
         case .path(let path, let checksum):
             let bytes: [UInt8]
             do {

@@ -15,11 +15,23 @@ struct VerifyStep: BuildStep {
                 throw .outputInvalid(format: disk.format.rawValue, reason: problem)
             }
             let header = try FileBytes.prefix(disk.path, count: SourceSniffer.headerBytes)
-            if let problem = Self.headerProblem(SourceSniffer.detect(header: header), format: disk.format) {
+            if disk.format == .raw, context.boot != .none {
+                if let problem = Self.partitionTableProblem(try FileBytes.prefix(disk.path, count: 1024)) {
+                    throw .outputInvalid(format: "raw", reason: problem)
+                }
+            } else if let problem = Self.headerProblem(SourceSniffer.detect(header: header), format: disk.format) {
                 throw .outputInvalid(format: disk.format.rawValue, reason: problem)
             }
             await context.log.write("Verifying", "\(FilePaths.lastComponent(disk.path)): \(info.format), \(info.virtualSize) bytes, no backing file")
         }
+    }
+
+    /// A disk that boots on its own starts with a protective MBR (0x55AA at 510) and a GPT header ("EFI PART" at 512).
+    static func partitionTableProblem(_ head: [UInt8]) -> String? {
+        guard head.count >= 520 else { return "it is shorter than a partition table" }
+        guard head[510] == 0x55, head[511] == 0xAA else { return "it has no MBR boot signature" }
+        guard Array(head[512..<520]) == Array("EFI PART".utf8) else { return "it has no GPT header" }
+        return nil
     }
 
     /// What the file's own magic says, against what it should be. A raw disk must hold the ext4 superblock.

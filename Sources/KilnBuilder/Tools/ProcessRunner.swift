@@ -28,12 +28,13 @@ struct ProcessRunner: Sendable {
         return options
     }
 
-    /// Runs `executable` to its end; every output line goes to `onLine` as it arrives.
+    /// Runs `executable` to its end; every output line goes to `onLine` as it arrives. `input` is its whole stdin.
     ///
     /// With a `watch`, the call also waits, after a kill, until the sandbox the process started is gone.
     func run(
         _ executable: String, _ arguments: [String], environment override: [String: String]? = nil,
-        timeout: Duration? = nil, watch: SandboxWatch? = nil, onLine: (@Sendable (String) async -> Void)? = nil
+        timeout: Duration? = nil, watch: SandboxWatch? = nil, input: [UInt8] = [],
+        onLine: (@Sendable (String) async -> Void)? = nil
     ) async throws(BuildError) -> ProcessOutcome {
         let options = Self.platformOptions
         let variables = (override ?? environment).sorted { $0.key < $1.key }.map { Array("\($0.key)=\($0.value)\0".utf8) }
@@ -45,7 +46,7 @@ struct ProcessRunner: Sendable {
                     let result = try await Subprocess.run(
                         .path(FilePath(executable)), arguments: Arguments(arguments),
                         environment: .custom(variables), platformOptions: options,
-                        input: .none, output: .sequence, error: .combinedWithOutput
+                        input: .array(input), output: .sequence, error: .combinedWithOutput
                     ) { execution in
                         async let watched: Void = watch?.observe(parent: execution.processIdentifier.value) ?? ()
                         var splitter = LineSplitter()
@@ -93,8 +94,8 @@ struct ProcessRunner: Sendable {
     }
 
     /// Runs a tool that must succeed; a failure names the tool, how it ended and what it printed last.
-    func runChecked(_ executable: String, _ arguments: [String]) async throws(BuildError) -> ProcessOutcome {
-        let outcome = try await run(executable, arguments)
+    func runChecked(_ executable: String, _ arguments: [String], input: [UInt8] = []) async throws(BuildError) -> ProcessOutcome {
+        let outcome = try await run(executable, arguments, input: input)
         guard outcome.succeeded else {
             throw .toolFailed(tool: FilePaths.lastComponent(executable), status: outcome.status.description,
                               output: outcome.tailText)

@@ -6,6 +6,14 @@ enum Tool: String, CaseIterable, Sendable {
     case prlimit
     case gzip
     case zstd
+    case sfdisk
+    case mkfsVfat = "mkfs.vfat"
+    case mcopy
+    case mmd
+    case syslinux
+    case qemuSystem = "qemu-system-x86_64"
+    case mmdebstrap
+    case debugfs
 
     var debianPackage: String {
         switch self {
@@ -15,6 +23,13 @@ enum Tool: String, CaseIterable, Sendable {
         case .prlimit: "util-linux"
         case .gzip: "gzip"
         case .zstd: "zstd"
+        case .sfdisk: "fdisk"
+        case .mkfsVfat: "dosfstools"
+        case .mcopy, .mmd: "mtools"
+        case .syslinux: "syslinux"
+        case .qemuSystem: "qemu-system-x86"
+        case .mmdebstrap: "mmdebstrap"
+        case .debugfs: "e2fsprogs"
         }
     }
 }

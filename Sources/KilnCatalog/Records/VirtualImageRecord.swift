@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KilnSpec
 
 /// One disk image an execution produced, in one format (a Morpheus virtual image).
 public struct VirtualImageRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRecord {
@@ -15,10 +16,13 @@ public struct VirtualImageRecord: Sendable, Hashable, CatalogRecord, MutablePers
     public var path: String
     public var size: Int64
     public var sha256: String
+    /// How the disk boots: `none` (a bare filesystem: only with a kernel given to qemu), `uefi`, `bios` or `hybrid`.
+    public var boot: DiskBoot
     public var createdAt: Date
 
     public init(id: Int64? = nil, executionId: Int64, buildName: String, buildNumber: Int, name: String, format: String,
-                path: String, size: Int64, sha256: String, createdAt: Date) {
+                path: String, size: Int64, sha256: String, boot: DiskBoot = .none, createdAt: Date) {
+        self.boot = boot
         self.id = id
         self.executionId = executionId
         self.buildName = buildName

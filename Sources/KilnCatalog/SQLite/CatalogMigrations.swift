@@ -5,6 +5,8 @@ import GRDB
 enum CatalogMigrations {
     static let all: [(id: String, migrate: @Sendable (Database) throws -> Void)] = [
         (MigrationV1.id, MigrationV1.migrate),
+        (MigrationV2.id, MigrationV2.migrate),
+        (MigrationIssue10.id, MigrationIssue10.migrate),
         (TombstoneSpecFieldsMigration.id, TombstoneSpecFieldsMigration.migrate),
     ]
 

@@ -49,19 +49,7 @@ public final class SQLiteCatalog: Catalog {
     }
 
     public func state() async throws -> CatalogState {
-        try await read { db in
-            var state = CatalogState()
-            for b in try BuildRecord.fetchAll(db) { state.builds[b.name] = b }
-            for e in try ExecutionRecord.order(Column("buildName"), Column("buildNumber")).fetchAll(db) {
-                state.executions[e.buildName, default: []].append(e)
-            }
-            for v in try VirtualImageRecord.fetchAll(db) { state.virtualImages[v.executionId, default: []].append(v) }
-            for i in try ImageRecord.fetchAll(db) { state.images[i.name] = i }
-            for v in try VMRecord.fetchAll(db) { state.vms[v.name] = v }
-            state.tombstones = try TombstoneRecord.order(Column("deletedAt")).fetchAll(db)
-            state.sync = try SyncRecord.fetchOne(db) ?? SyncRecord()
-            return state
-        }
+        try await state(of: Set(CatalogTable.allCases))
     }
 
     public func sync() async throws -> SyncRecord {

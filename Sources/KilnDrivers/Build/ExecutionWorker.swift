@@ -17,9 +17,11 @@ public enum ExecutionWorker {
         public var branch: String?
         public var specRoot: String
         public var secretsDirectory: String?
+        public var debianMirror: String?
 
         public init(dataDirectory: String, executionId: Int64, repository: String, branch: String?, specRoot: String,
-                    secretsDirectory: String?) {
+                    secretsDirectory: String?, debianMirror: String? = nil) {
+            self.debianMirror = debianMirror
             self.dataDirectory = dataDirectory
             self.executionId = executionId
             self.repository = repository
@@ -61,6 +63,16 @@ public enum ExecutionWorker {
         }
     }
 
+    /// A layered build's base: its Image's current file and how that disk boots.
+    static func baseImage(of spec: ImageBuildSpec, catalog: SQLiteCatalog) async throws -> BaseImage? {
+        guard let name = spec.baseImage else { return nil }
+        let state = try await catalog.state()
+        guard let image = state.images[name], image.state == .active, let path = image.path, let sha256 = image.sha256 else { return nil }
+        let virtual = state.virtualImages.values.joined().first { $0.id == image.virtualImageId }
+        return BaseImage(name: name, path: path, format: image.format ?? virtual?.format ?? "raw", sha256: sha256,
+                         boot: virtual?.boot ?? .none)
+    }
+
     static func build(_ start: ExecutionRecord, catalog: SQLiteCatalog, paths: DataPaths, settings: Settings,
                       logger: Logger) async -> Int32 {
         let execution = start
@@ -76,6 +88,9 @@ public enum ExecutionWorker {
                 repository: settings.repository, branch: settings.branch, specRoot: settings.specRoot,
                 dataDirectory: paths.root))
             let files = try await source.fileReader(commit: execution.revision)
+            let commitTime = (try? await source.revision(of: execution.revision).time) ?? 0
+            let acceleration = Acceleration()
+            let baseImage = try await Self.baseImage(of: spec, catalog: catalog)
             let request = BuildRequest(
                 buildName: execution.buildName, buildNumber: execution.buildNumber, spec: spec,
                 outputName: "\(spec.buildOutputName ?? execution.buildName)-\(execution.buildNumber)", files: files,
@@ -83,7 +98,12 @@ public enum ExecutionWorker {
                 workDirectory: paths.work(execution: execution.id!), cacheDirectory: paths.downloads,
                 logPath: execution.logPath,
                 secrets: SecretResolver(secretsDirectory: settings.secretsDirectory ?? paths.secrets),
-                hiddenPaths: [paths.root] + (settings.secretsDirectory.map { [$0] } ?? []))
+                hiddenPaths: [paths.root] + (settings.secretsDirectory.map { [$0] } ?? []),
+                seed: execution.inputsHash, sourceDateEpoch: commitTime, debianMirror: settings.debianMirror, baseImage: baseImage,
+                accelerator: { kernel in
+                    // The VM driver's probe: KVM only when a kernel really boots under it here.
+                    await acceleration.accel(mode: .auto, qemu: "qemu-system-x86_64", kernel: kernel)
+                })
             return try await QemuImageBuilder(logger: logger).build(request) { progress in
                 continuation.yield(progress)
             }
@@ -113,10 +133,12 @@ public enum ExecutionWorker {
             outcome.status = .success
             outcome.statusPercent = 100
             outcome.statusMessage = nil
+            // A Debian source's resolved package list, for the API and lineage.
+            outcome.packages = try? String(contentsOfFile: paths.artifacts(build: outcome.buildName, number: outcome.buildNumber) + "/packages.txt", encoding: .utf8)
             let images = built.map { image in
                 VirtualImageRecord(executionId: outcome.id!, buildName: outcome.buildName, buildNumber: outcome.buildNumber,
                                    name: image.name, format: image.format, path: image.path, size: image.size,
-                                   sha256: image.sha256, createdAt: Date())
+                                   sha256: image.sha256, boot: image.boot, createdAt: Date())
             }
             do { try await catalog.finishExecution(outcome, images: images) } catch {
                 logger.error("cannot record the outcome: \(error)")

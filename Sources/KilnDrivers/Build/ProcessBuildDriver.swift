@@ -15,8 +15,11 @@ public struct ProcessBuildDriver: BuildDriver {
         public var repository: String
         public var branch: String?
         public var secretsDirectory: String?
+        /// `--debian-mirror`: where `source.debian` builds fetch from; nil: the host's apt sources.
+        public var debianMirror: String?
 
-        public init(executable: String, repository: String, branch: String?, secretsDirectory: String?) {
+        public init(executable: String, repository: String, branch: String?, secretsDirectory: String?, debianMirror: String? = nil) {
+            self.debianMirror = debianMirror
             self.executable = executable
             self.repository = repository
             self.branch = branch
@@ -44,6 +47,7 @@ public struct ProcessBuildDriver: BuildDriver {
                          "--repo", settings.repository, "--path", execution.specRoot]
         if let branch = settings.branch { arguments += ["--branch", branch] }
         if let secrets = settings.secretsDirectory { arguments += ["--secrets-dir", secrets] }
+        if let mirror = settings.debianMirror { arguments += ["--debian-mirror", mirror] }
         let pid = try Spawn.detached(settings.executable, arguments, output: output)
         // Wait until the worker holds its lock (or is gone): after that, `isRunning` tells the truth.
         for _ in 0..<500 {
@@ -80,13 +84,9 @@ public struct ProcessBuildDriver: BuildDriver {
     }
 
     public func toolsFingerprint() async -> String {
-        do {
-            let versions = try await QemuImageBuilder().toolVersions()
-            return versions.keys.sorted().map { "\($0)=\(versions[$0]!)" }.joined(separator: ";")
-        } catch {
-            logger.warning("cannot read tool versions: \(error)")
-            return "unknown-tools"
-        }
+        let fingerprint = await QemuImageBuilder().toolsFingerprint(debianMirror: settings.debianMirror)
+        if fingerprint == "unknown-tools" { logger.warning("cannot read tool versions") }
+        return fingerprint
     }
 }
 

@@ -66,7 +66,8 @@ public struct ChangePreview: Sendable {
             case .run(let build, let reason, let reuse):
                 consequences.append(Consequence(key: action.key, action: "run", reason: reuse == nil
                     ? "a new execution: \(reason)" : "a new execution reusing identical earlier outputs: \(reason)"))
-                consequences += followers(ofRun: build, reuse: reuse != nil, to: to, state: state)
+                var seen: Set<String> = [build]
+                consequences += followers(ofRun: build, reuse: reuse != nil, to: to, state: state, seen: &seen)
             default:
                 consequences.append(Consequence(key: action.key, action: action.verb, reason: action.reason))
             }
@@ -77,7 +78,7 @@ public struct ChangePreview: Sendable {
 
     /// What a successful new execution of `build` sets off: prunes beyond keepResults, images that move to it, and
     /// VMs recreated on the new image.
-    static func followers(ofRun build: String, reuse: Bool, to: Snapshot, state: CatalogState) -> [Consequence] {
+    static func followers(ofRun build: String, reuse: Bool, to: Snapshot, state: CatalogState, seen: inout Set<String>) -> [Consequence] {
         var out: [Consequence] = []
         let spec = to.object(.imageBuild, build)?.imageBuild
         let finished = (state.executions[build] ?? []).filter(\.status.isFinished)
@@ -92,6 +93,11 @@ public struct ChangePreview: Sendable {
             out.append(Consequence(key: image.key, action: "resolve",
                 reason: "moves to the new execution's \(format) image once it succeeds (its version goes up)"))
             guard !reuse else { continue }
+            // Layers on this Image build again once it moves, and so on down every chain.
+            for layer in to.objects(of: .imageBuild) where layer.imageBuild?.baseImage == image.name && seen.insert(layer.name).inserted {
+                out.append(Consequence(key: layer.key, action: "run", reason: "rebuilt: base image \(image.name) changed"))
+                out += followers(ofRun: layer.name, reuse: false, to: to, state: state, seen: &seen)
+            }
             for vm in to.objects(of: .virtualMachine) {
                 guard case .named(let name)? = vm.virtualMachine?.image, name == image.name else { continue }
                 if state.vms[vm.name]?.directory != nil {

@@ -11,9 +11,13 @@ public enum SimulatedState {
         let epoch = Date(timeIntervalSince1970: 0)
         let revision = snapshot.revision?.id ?? ""
         var nextId: Int64 = 1
-        for object in snapshot.objects(of: .imageBuild) {
+        // Bases before the layers on them, so a layer's inputs hold its base's (simulated) sha256.
+        for object in layeredOrder(snapshot.objects(of: .imageBuild), in: snapshot) {
             let spec = object.imageBuild!
-            let inputs = Planner.inputsHash(object, in: snapshot, policy: policy)
+            if let base = spec.baseImage, let image = snapshot.object(.image, base) {
+                state.images[base] = resolvedImage(image, state: state, revision: revision, epoch: epoch)
+            }
+            let inputs = Planner.inputsHash(object, in: snapshot, policy: policy, actual: state)
             state.builds[object.name] = BuildRecord(
                 name: object.name, spec: object.spec, specHash: object.specHash, contentHash: object.contentHash,
                 inputsHash: inputs, runToken: spec.runToken, revision: revision, file: object.file, line: object.line,
@@ -33,21 +37,7 @@ public enum SimulatedState {
             nextId += 1
         }
         for object in snapshot.objects(of: .image) {
-            var record = ImageRecord(name: object.name, spec: object.spec, specHash: object.specHash,
-                                     contentHash: object.contentHash, state: .active, revision: revision,
-                                     file: object.file, line: object.line, createdAt: epoch, updatedAt: epoch)
-            if case .build(let build, let format)? = object.image?.source {
-                if let execution = state.latestSuccess(of: build),
-                   let vi = state.virtualImages[execution.id!]?.first(where: { $0.format == format }) {
-                    record.virtualImageId = vi.id
-                    record.path = vi.path
-                    record.sha256 = vi.sha256
-                    record.format = format
-                } else {
-                    record.state = .queued
-                }
-            }
-            state.images[object.name] = record
+            state.images[object.name] = resolvedImage(object, state: state, revision: revision, epoch: epoch)
         }
         for object in snapshot.objects(of: .virtualMachine) {
             let spec = object.virtualMachine!
@@ -64,5 +54,41 @@ public enum SimulatedState {
             state.vms[object.name] = record
         }
         return state
+    }
+
+    /// An Image as it is once its build's newest execution succeeded (QUEUED when its build has none).
+    static func resolvedImage(_ object: SpecObject, state: CatalogState, revision: String, epoch: Date) -> ImageRecord {
+        var record = ImageRecord(name: object.name, spec: object.spec, specHash: object.specHash,
+                                 contentHash: object.contentHash, state: .active, revision: revision,
+                                 file: object.file, line: object.line, createdAt: epoch, updatedAt: epoch)
+        if case .build(let build, let format)? = object.image?.source {
+            if let execution = state.latestSuccess(of: build),
+               let vi = state.virtualImages[execution.id!]?.first(where: { $0.format == format }) {
+                record.virtualImageId = vi.id
+                record.path = vi.path
+                record.sha256 = vi.sha256
+                record.format = format
+            } else {
+                record.state = .queued
+            }
+        }
+        return record
+    }
+
+    /// Builds ordered so that each comes after the build of its base Image (by depth of the chain; a cycle, which
+    /// validation refuses, cannot loop here).
+    static func layeredOrder(_ builds: [SpecObject], in snapshot: Snapshot) -> [SpecObject] {
+        func depth(_ build: SpecObject) -> Int {
+            var count = 0
+            var current = build.imageBuild?.baseImage
+            var seen: Set<String> = []
+            while let base = current, seen.insert(base).inserted,
+                  case .build(let next, _)? = snapshot.object(.image, base)?.image?.source {
+                count += 1
+                current = snapshot.object(.imageBuild, next)?.imageBuild?.baseImage
+            }
+            return count
+        }
+        return builds.enumerated().sorted { (depth($0.element), $0.offset) < (depth($1.element), $1.offset) }.map(\.element)
     }
 }

@@ -146,6 +146,8 @@ public enum RunReason: Sendable, Hashable, CustomStringConvertible {
     case tokenChanged(from: String?, to: String)
     /// The last execution was interrupted (Kiln or its host stopped).
     case interrupted(buildNumber: Int)
+    /// A layered build's base Image has new bits.
+    case baseImageChanged(String)
 
     public var description: String {
         switch self {
@@ -153,6 +155,7 @@ public enum RunReason: Sendable, Hashable, CustomStringConvertible {
         case .inputsChanged: "the build's inputs changed (spec or scripts)"
         case .tokenChanged(let from, let to): "run.token changed (\(from ?? "none") → \(to))"
         case .interrupted(let n): "execution #\(n) was interrupted"
+        case .baseImageChanged(let image): "rebuilt: base image \(image) changed"
         }
     }
 }

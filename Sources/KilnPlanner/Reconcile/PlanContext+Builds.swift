@@ -18,7 +18,8 @@ extension PlanContext {
     private mutating func planBuild(_ object: SpecObject) {
         let name = object.name
         let spec = object.imageBuild!
-        let inputs = Planner.inputsHash(object, in: desired, policy: policy)
+        let inputs = Planner.inputsHash(object, in: desired, policy: policy, actual: work)
+        let specUnchanged = work.builds[name]?.contentHash == object.contentHash
         if let record = work.builds[name] ?? (restoreIfPossible(object.key) ? work.builds[name] : nil) {
             if record.contentHash != object.contentHash || record.inputsHash != inputs {
                 add(.updateBuild(object))
@@ -40,8 +41,11 @@ extension PlanContext {
 
         if spec.suspend {
             plan.note(object.key, Note(.suspended, "suspend: true; no new execution starts"))
+        } else if let base = spec.baseImage, Planner.baseImageSHA256(base, in: work) == nil {
+            // A layer starts from its base's disk: nothing to build from until the base Image is ACTIVE.
+            plan.note(object.key, Note(.waiting, "base Image \(base) is not ready yet"))
         } else if active.isEmpty {
-            if let reason = runReason(spec, inputs: inputs, executions: executions) {
+            if let reason = runReason(spec, inputs: inputs, executions: executions, specUnchanged: specUnchanged) {
                 // Reuse needs the same inputs and the same run token: a token asks for a fresh build, even when the
                 // execution it started was interrupted and is being run again.
                 let reuse: Int64? = if case .tokenChanged = reason { nil } else {
@@ -57,12 +61,13 @@ extension PlanContext {
     }
 
     /// Why the build should run now, or nil.
-    func runReason(_ spec: ImageBuildSpec, inputs: String, executions: [ExecutionRecord]) -> RunReason? {
+    func runReason(_ spec: ImageBuildSpec, inputs: String, executions: [ExecutionRecord], specUnchanged: Bool = false) -> RunReason? {
         guard let latest = executions.last else { return .firstRun }
         if let token = spec.runToken, token != latest.runToken {
             return .tokenChanged(from: latest.runToken, to: token)
         }
         if spec.runPolicy == .onChange, latest.inputsHash != inputs {
+            if let base = spec.baseImage, specUnchanged { return .baseImageChanged(base) }
             return .inputsChanged
         }
         if latest.status == .cancelled || latest.interrupted {

@@ -19,9 +19,22 @@ public enum Planner {
         return context.plan
     }
 
-    /// What decides a build's outputs under this policy: the spec's build fields, its files, and the tools.
-    public static func inputsHash(_ object: SpecObject, in snapshot: Snapshot, policy: PlannerPolicy) -> String {
-        Digest.sha256Hex(snapshot.buildInputsHash(object) + ":" + policy.toolsFingerprint)
+    /// What decides a build's outputs under this policy: the spec's build fields, its files, the tools, and for a
+    /// layered build (`source.image`) the sha256 of its base Image as `actual` has it, so a new base means a new
+    /// build of every layer on it, in dependency order.
+    public static func inputsHash(_ object: SpecObject, in snapshot: Snapshot, policy: PlannerPolicy,
+                                  actual: CatalogState) -> String {
+        var text = snapshot.buildInputsHash(object) + ":" + policy.toolsFingerprint
+        if let base = object.imageBuild?.baseImage {
+            text += ":base:" + (baseImageSHA256(base, in: actual) ?? "unresolved")
+        }
+        return Digest.sha256Hex(text)
+    }
+
+    /// The sha256 of an Image a layered build starts from, once it is ACTIVE with a disk.
+    public static func baseImageSHA256(_ image: String, in actual: CatalogState) -> String? {
+        guard let record = actual.images[image], record.state == .active, record.path != nil else { return nil }
+        return record.sha256
     }
 
     /// Whether the plan deletes more than the budget allows. Removing every object (an empty spec root, a wrong

@@ -156,7 +156,7 @@ struct ActionExecutor: Sendable {
     private func executionTemplate(build: String, number: Int, reason: RunReason, reuse: Int64?, state: CatalogState,
                                    context: PassContext) -> ExecutionRecord {
         let object = context.snapshot.object(.imageBuild, build)
-        let inputs = object.map { Planner.inputsHash($0, in: context.snapshot, policy: context.policy) } ?? ""
+        let inputs = object.map { Planner.inputsHash($0, in: context.snapshot, policy: context.policy, actual: state) } ?? ""
         let previous = (state.executions[build] ?? []).filter { $0.status == .success && $0.reusedFrom == nil }
         let durations = previous.suffix(3).compactMap { e in e.endDate.flatMap { end in e.startDate.map { end.timeIntervalSince($0) } } }
         let eta = durations.isEmpty ? nil : durations.sorted()[durations.count / 2]
@@ -232,7 +232,8 @@ struct ActionExecutor: Sendable {
             }
             created.append(VirtualImageRecord(executionId: execution.id!, buildName: execution.buildName,
                                               buildNumber: execution.buildNumber, name: outputName, format: image.format,
-                                              path: target, size: image.size, sha256: image.sha256, createdAt: Date()))
+                                              path: target, size: image.size, sha256: image.sha256, boot: image.boot,
+                                              createdAt: Date()))
         }
         let message = "reused the outputs of execution #\(source.buildNumber) (same inputs)"
         try FileManager.default.createDirectory(atPath: paths.logs(build: execution.buildName), withIntermediateDirectories: true)
@@ -243,6 +244,7 @@ struct ActionExecutor: Sendable {
         execution.startDate = Date()
         execution.endDate = Date()
         execution.reusedFrom = source.id
+        execution.packages = source.packages
         try await catalog.finishExecution(execution, images: created)
     }
 

@@ -16,7 +16,7 @@ enum RecordChanges {
         for action in actions {
             switch action {
             case .createBuild(let o), .updateBuild(let o):
-                let inputs = Planner.inputsHash(o, in: context.snapshot, policy: context.policy)
+                let inputs = Planner.inputsHash(o, in: context.snapshot, policy: context.policy, actual: state)
                 var record = builds[o.name] ?? state.builds[o.name] ?? BuildRecord(
                     name: o.name, spec: o.spec, specHash: o.specHash, contentHash: o.contentHash, inputsHash: inputs,
                     runToken: nil, revision: revision, file: o.file, line: o.line, createdAt: now, updatedAt: now)

@@ -4,6 +4,29 @@ public struct ImageBuildSpec: Sendable, Hashable {
         case scratch
         case url(String, Checksum)
         case path(String, Checksum?)
+        /// A root filesystem made by mmdebstrap.
+        case debian(DebianSource)
+        /// The disk of another Kiln Image (a layered build).
+        case image(String)
+    }
+
+    /// `source.debian`: what mmdebstrap installs. The mirror is the operator's, never the spec's.
+    public struct DebianSource: Sendable, Hashable {
+        public var suite: String
+        public var variant: String
+        public var components: [String]
+        public var packages: [String]
+
+        public init(suite: String, variant: String = "apt", components: [String] = ["main"], packages: [String] = []) {
+            self.suite = suite
+            self.variant = variant
+            self.components = components
+            self.packages = packages
+        }
+    }
+
+    public enum Provisioner: String, Sendable, Hashable {
+        case chroot, ssh
     }
 
     public enum Phase: String, Sendable, Hashable, CaseIterable, Comparable {
@@ -43,6 +66,15 @@ public struct ImageBuildSpec: Sendable, Hashable {
     public var diskSize: IECSize
     public var filesystem: String
     public var diskLabel: String
+    /// `disk.boot` as written; nil means "decide from the root filesystem" (see ``resolvedBoot(hasKernel:)``).
+    public var diskBoot: DiskBoot?
+    public var kernelCommandLine: String?
+    public var provisioner: Provisioner
+    public var sshTimeout: SpecDuration
+    public var verifyBoot: Bool
+    public var verifyConsoleContains: String?
+    public var verifyTimeout: SpecDuration
+    public var verifyReproducible: Bool
     public var buildOutputName: String?
     public var conversionFormats: [String]
     public var compress: String
@@ -66,6 +98,13 @@ public struct ImageBuildSpec: Sendable, Hashable {
             self.source = .url(url, sum ?? Checksum(algorithm: .sha256, hex: ""))
         } else if let path = source?["path"]?.string {
             self.source = .path(path, source?["checksum"]?.string.flatMap { try? Checksum.parse($0).get() })
+        } else if let debian = source?["debian"], let suite = debian["suite"]?.string {
+            self.source = .debian(DebianSource(
+                suite: suite, variant: debian["variant"]?.string ?? "apt",
+                components: debian["components"]?.list?.compactMap(\.string) ?? ["main"],
+                packages: (debian["packages"]?.list ?? []).compactMap(\.string)))
+        } else if let image = source?["image"]?.string {
+            self.source = .image(image)
         } else {
             self.source = .scratch
         }
@@ -89,6 +128,14 @@ public struct ImageBuildSpec: Sendable, Hashable {
         diskSize = v["disk"]?["size"]?.string.flatMap { try? IECSize.parse($0).get() } ?? IECSize(bytes: 1 << 30)
         filesystem = v["disk"]?["filesystem"]?.string ?? "ext4"
         diskLabel = v["disk"]?["label"]?.string ?? "kiln-root"
+        diskBoot = v["disk"]?["boot"]?.string.flatMap(DiskBoot.init(rawValue:))
+        kernelCommandLine = v["disk"]?["kernelCommandLine"]?.string
+        provisioner = Provisioner(rawValue: v["provisioner"]?.string ?? "") ?? .chroot
+        sshTimeout = v["sshTimeout"]?.string.flatMap { try? SpecDuration.parse($0).get() } ?? SpecDuration(seconds: 300)
+        verifyBoot = v["verify"]?["boot"]?.bool ?? true
+        verifyConsoleContains = v["verify"]?["consoleContains"]?.string
+        verifyTimeout = v["verify"]?["timeout"]?.string.flatMap { try? SpecDuration.parse($0).get() } ?? SpecDuration(seconds: 600)
+        verifyReproducible = v["run"]?["verifyReproducible"]?.bool ?? false
         buildOutputName = v["buildOutputName"]?.string
         conversionFormats = (v["conversionFormats"]?.list ?? []).compactMap(\.string)
         compress = v["compress"]?.string ?? "none"
@@ -113,6 +160,18 @@ public struct ImageBuildSpec: Sendable, Hashable {
         }
         let sorted = scripts.enumerated().sorted { ($0.element.phase, $0.offset) < ($1.element.phase, $1.offset) }
         return out + sorted.map(\.element)
+    }
+
+    /// How the disk boots: `disk.boot` when given, else `hybrid` for a root filesystem that holds a kernel
+    /// (`/boot/vmlinuz-*`) and `none` for one that does not.
+    public func resolvedBoot(hasKernel: Bool) -> DiskBoot {
+        diskBoot ?? (hasKernel ? .hybrid : .none)
+    }
+
+    /// The Image a layered build starts from.
+    public var baseImage: String? {
+        if case .image(let name) = source { return name }
+        return nil
     }
 
     /// Files in the repository that a build reads: scripts and an in-repository source.

@@ -99,6 +99,8 @@ public enum JSONSchemaWriter {
             // optional numeric port; which hosts may be contacted is Kiln's address policy, not a shape.
             return typed(#"^[Hh][Tt][Tt][Pp][Ss]?://(\[[^\]/@\s\\]+\]|[^\[\]/?#@:\s\\]+)(:[0-9]*)?([/?#].*)?$"#)
         case .repoPath: return ["type": scalarTypes, "pattern": .string(repoPathPattern)]
+        case .debianName: return typed(DebianName.pattern)
+        case .commandLine: return ["type": .string("string"), "pattern": .string(KernelCommandLine.pattern), "maxLength": .int(KernelCommandLine.maxBytes)]
         }
     }
 

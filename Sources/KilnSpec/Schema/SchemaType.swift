@@ -39,6 +39,11 @@ public enum StringFormat: Sendable {
     case repoPath
     /// A literal value (`apiVersion: kiln.dev/v1`).
     case constant(String)
+    /// A Debian package, suite or component name (Debian policy 5.6.1): lower-case letters, digits, `+`, `-`, `.`,
+    /// starting with a letter or digit, at least two characters; nothing a shell would read.
+    case debianName
+    /// A kernel command line: printable ASCII only, at most 1 KiB.
+    case commandLine
 }
 
 /// One field of an object.

@@ -150,6 +150,12 @@ struct SchemaValidator {
             case .failure(let e): return fail(e.message)
             case .success(let p): return .string(p)
             }
+        case .debianName:
+            if let problem = DebianName.problem(text) { return fail(problem) }
+            return .string(text)
+        case .commandLine:
+            if let problem = KernelCommandLine.problem(text) { return fail(problem) }
+            return .string(text)
         }
     }
 

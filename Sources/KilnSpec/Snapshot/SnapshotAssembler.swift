@@ -67,8 +67,12 @@ public enum SnapshotAssembler {
             return false
         }
         switch object.typed {
-        case .imageBuild:
-            break
+        case .imageBuild(let build):
+            if let base = build.baseImage, require(.image, base, at: "spec.source.image"),
+               let chain = baseCycle(from: object.name, objects: objects) {
+                errors.append(SpecError(file: object.file, mark: object.mark("spec.source.image"), path: "spec.source.image",
+                    message: "layered builds form a cycle: \(chain.joined(separator: " → ")); one of them must start from another source"))
+            }
         case .image(let image):
             switch image.source {
             case .build(let name, let format)?:
@@ -102,6 +106,24 @@ public enum SnapshotAssembler {
             if case .named(let name) = vm.image { _ = require(.image, name, at: "spec.image") }
         }
         return errors
+    }
+
+    /// The chain of a layered build back to itself (`ImageBuild a → Image b → ImageBuild b → Image a → ImageBuild a`),
+    /// or nil when following `source.image` and the Image's `source.build` ends somewhere else.
+    static func baseCycle(from build: String, objects: [ObjectKey: SpecObject]) -> [String]? {
+        var chain = ["ImageBuild \(build)"]
+        var seen: Set<String> = [build]
+        var current = build
+        while let base = objects[ObjectKey(.imageBuild, current)]?.imageBuild?.baseImage {
+            chain.append("Image \(base)")
+            guard case .build(let next, _)? = objects[ObjectKey(.image, base)]?.image?.source else { return nil }
+            chain.append("ImageBuild \(next)")
+            if next == build { return chain }
+            // A cycle that does not pass through `build` is reported on its own members.
+            guard seen.insert(next).inserted else { return nil }
+            current = next
+        }
+        return nil
     }
 
     /// Scripts and in-repository sources are regular files inside the spec root: never a symlink, a submodule or a

@@ -8,6 +8,8 @@ struct FailingCatalog: Catalog {
     }
 
     func state() async throws -> CatalogState { throw Failure() }
+    func state(of tables: Set<CatalogTable>) async throws -> CatalogState { throw Failure() }
+    func changes() async throws -> CatalogChanges { throw Failure() }
     func sync() async throws -> SyncRecord { throw Failure() }
     func saveSync(_ record: SyncRecord) async throws { throw Failure() }
     func saveBuild(_ record: BuildRecord) async throws -> BuildRecord { throw Failure() }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import KilnCatalog
 import KilnServer
 
 /// swift-metrics can be bootstrapped once per process: every test shares this registry.
@@ -14,17 +15,37 @@ struct TestServer {
 
     let fixture: CatalogFixture
     let health = ServerHealth()
-    var tokens: [String] = []
+    let events = EventHub()
+    let model: ReadModel
+    var configuration: QueryServer.Configuration
+    var wake: @Sendable () async -> Void = {}
+    var secrets: @Sendable (BuildRecord) -> [String] = { _ in [] }
+    var plan: (any PlanSource)?
 
-    static func make(tokens: [String] = [], ready: Bool = true) async throws -> TestServer {
-        let server = TestServer(fixture: try await CatalogFixture(), tokens: tokens)
+    static func make(tokens: [String] = [], ready: Bool = true,
+                     configure: (inout QueryServer.Configuration) -> Void = { _ in }) async throws -> TestServer {
+        let fixture = try await CatalogFixture()
+        var configuration = QueryServer.Configuration(repository: repository, tokens: tokens)
+        configure(&configuration)
+        let server = TestServer(fixture: fixture, model: ReadModel(catalog: fixture.catalog), configuration: configuration)
         if ready { await server.health.markReady() }
         return server
     }
 
+    init(fixture: CatalogFixture, model: ReadModel, configuration: QueryServer.Configuration) {
+        self.fixture = fixture
+        self.model = model
+        self.configuration = configuration
+    }
+
+    /// Reads the catalog's changes into the read model, as the server's refresher does a few times a second.
+    func refresh() async throws {
+        try await model.refresh()
+    }
+
     var queryServer: QueryServer {
-        QueryServer(catalog: fixture.catalog, health: health, registry: SharedMetrics.registry, repository: Self.repository,
-                    tokens: tokens)
+        QueryServer(configuration: configuration, model: model, events: events, health: health, registry: SharedMetrics.registry,
+                    plan: plan, wake: wake, secrets: secrets)
     }
 
     @discardableResult

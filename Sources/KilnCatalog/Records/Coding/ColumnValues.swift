@@ -60,3 +60,4 @@ extension ExecutionRecord.Status: TextColumn {}
 extension ImageRecord.State: TextColumn {}
 extension VMRecord.Status: TextColumn {}
 extension JournalEntry.State: TextColumn {}
+extension DiskBoot: TextColumn {}

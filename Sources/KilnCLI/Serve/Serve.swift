@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import KilnBuilder
+import KilnReconciler
+import KilnSource
+import KilnServer
+import KilnSpec
+import Logging
+import ServiceLifecycle
+
+/// `kiln serve`: the reconcile loop and the read-only HTTP API, until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reconcile every --interval and serve read-only status over HTTP, until SIGTERM or SIGINT.",
+        discussion: """
+            Running builds are separate processes: a stop leaves them running, and the next Kiln re-attaches them.
+            """)
+
+    @OptionGroup var source: SourceOptions
+    @OptionGroup var flags: ReconcileFlags
+
+    @Option(help: "Where to listen, HOST:PORT.")
+    var listen: String = "127.0.0.1:8080"
+
+    @Option(help: "Time between reconcile passes (jittered by ±10%).")
+    var interval: SpecDuration = SpecDuration(seconds: 30)
+
+    @Option(name: .customLong("token-file"), help: "A file of bearer tokens (one per line) that the API requires.")
+    var tokenFile: String?
+
+    @Flag(help: "Allow listening on a non-loopback address without --token-file.")
+    var insecureNoAuth = false
+
+    @Option(name: .customLong("webhook-secret-file"),
+            help: "A file holding the push webhook's shared secret (GitHub, GitLab, Gitea/Forgejo); without it, no webhook.")
+    var webhookSecretFile: String?
+
+    @Option(name: .customLong("rate-limit"), help: "Requests per second each client may make (bursts of twice that); 0 turns the limit off.")
+    var rateLimit: Double = 200
+
+    @Option(name: .customLong("max-connections"), help: "Most HTTP connections open at once.")
+    var maxConnections: Int = 1024
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        _ = try address()
+        guard rateLimit >= 0 else { throw ValidationError("--rate-limit must not be negative") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+    }
+
+    func address() throws -> (host: String, port: Int) {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+              (0...65535).contains(port) else {
+            throw ValidationError("--listen must be HOST:PORT (got \(listen))")
+        }
+        let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let loopback = host == "127.0.0.1" || host == "localhost" || host == "::1"
+        if !loopback, tokenFile == nil, !insecureNoAuth {
+            throw ValidationError("--listen \(listen) is not loopback: give --token-file, or --insecure-no-auth to serve without auth")
+        }
+        return (host, port)
+    }
+
+    func run() async throws {
+        Logs.bootstrap(logLevel)
+        let logger = Logger(label: "kiln")
+        let registry = QueryServer.bootstrapMetrics()
+        var tokens: [String] = []
+        if let tokenFile {
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
+                throw ValidationError("cannot read --token-file \(tokenFile)")
+            }
+            tokens = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !tokens.isEmpty else { throw ValidationError("--token-file \(tokenFile) holds no token") }
+        }
+        var webhookSecret: [UInt8]?
+        if let webhookSecretFile {
+            guard let text = try? String(contentsOfFile: webhookSecretFile, encoding: .utf8) else {
+                throw ValidationError("cannot read --webhook-secret-file \(webhookSecretFile)")
+            }
+            let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !secret.isEmpty else { throw ValidationError("--webhook-secret-file \(webhookSecretFile) is empty") }
+            webhookSecret = Array(secret.utf8)
+        }
+        let wiring = try await Wiring(source: source, flags: flags, logger: logger)
+        let health = ServerHealth()
+        let events = EventHub()
+        let model = ReadModel(catalog: wiring.catalog, events: events, logger: logger)
+        let waker = LoopWaker()
+        let planGit = try GitSource(wiring.git.configuration)
+        let resolver = SecretResolver(secretsDirectory: flags.secretsDir ?? wiring.paths.secrets)
+        var configuration = QueryServer.Configuration(
+            repository: wiring.git.location.display, branch: await wiring.git.trackedBranch() ?? "main", tokens: tokens,
+            webhookSecret: webhookSecret)
+        if rateLimit > 0 { configuration.rateLimit = (rateLimit, rateLimit * 2) }
+        let server = QueryServer(
+            configuration: configuration, model: model, events: events, health: health, registry: registry,
+            plan: GitPlanSource(git: planGit, catalog: wiring.catalog, budget: flags.options.budget),
+            wake: { await waker.wake() },
+            secrets: { build in build.typed.secretReferences.compactMap { try? resolver.resolve($0) } })
+        let (host, port) = try address()
+        let loop = ReconcileService(reconciler: wiring.reconciler, interval: interval.duration, health: health, model: model,
+                                    events: events, waker: waker, logger: logger)
+        let application = server.application(host: host, port: port, logger: logger,
+                                              limits: ConnectionLimits(maxConnections: maxConnections))
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: loop), .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        withExtendedLifetime(wiring.lock) {}
+    }
+}
+
+/// The reconcile loop as a service: a pass every interval (±10% jitter), or at once when a push wakes it, stopping
+/// between passes on shutdown. After each pass the read model is refreshed and the pass is published as an event.
+struct ReconcileService: Service {
+    let reconciler: Reconciler
+    let interval: Duration
+    let health: ServerHealth
+    let model: ReadModel
+    let events: EventHub
+    let waker: LoopWaker
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let report = await reconciler.pass()
+            if !report.outcomes.isEmpty || report.refusal != nil {
+                logger.info("pass: \(report.outcomes.count) actions, \(report.objects.values.filter(\.ready).count)/\(report.objects.count) ready")
+            }
+            // While work is in flight, look again soon; otherwise wait the interval.
+            let base = report.settled ? interval : min(interval, .seconds(2))
+            let wait = base * Double.random(in: 0.9...1.1)
+            let now = Date()
+            await health.passEnded(at: now, next: now.addingTimeInterval(Double(wait.components.seconds)))
+            try? await model.refresh()
+            await events.publish("pass", PassEvent.data(report))
+            try? await cancelWhenGracefulShutdown { await waker.wait(wait) }
+        }
+        logger.info("reconcile loop stopped; running builds go on and are re-attached at the next start")
+    }
+}

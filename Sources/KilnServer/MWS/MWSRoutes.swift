@@ -1,0 +1,60 @@
+import Hummingbird
+import KilnSpec
+
+/// Moab MWS images: `/rest/images` (query, sort, fields, max, offset) and `/rest/images/{id or name}`.
+struct MWSRoutes {
+    static func add(to router: Router<KilnRequestContext>, reads: ReadRoutes) {
+        reads.get(router, "/rest/images") { read throws(APIError) in
+            try checkVersion(read.query)
+            return .json(try list(read))
+        }
+        reads.get(router, "/rest/images/:id") { read throws(APIError) in
+            try checkVersion(read.query)
+            let id = read.parameter("id")
+            guard let image = read.snapshot.image(mwsId: id) ?? read.snapshot.image(named: id) else {
+                throw .notFound("image-not-found", "no image with id or name \(QueryParameters.echo(id))")
+            }
+            let document = read.snapshot.mwsDocuments[read.snapshot.imageIndex[image.name]!]
+            return .json(MWSMapping.project(document, try fields(read.query)))
+        }
+    }
+
+    /// MWS speaks version 3 of its API; a client asking for another would misread the answers.
+    static func checkVersion(_ query: QueryParameters) throws(APIError) {
+        guard let version = query["api-version"] else { return }
+        guard version == "3" else { throw .badParameter("api-version", "only version 3 is served (got \(QueryParameters.echo(version)))") }
+    }
+
+    static func fields(_ query: QueryParameters) throws(APIError) -> [[String]] {
+        guard let text = query["fields"] else { return [] }
+        return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .map { $0.split(separator: ".").map(String.init) }
+    }
+
+    static func list(_ read: ReadRequest) throws(APIError) -> SpecValue {
+        let paging = try Paging(read.query)
+        var filter = MWSQuery.everything
+        if let text = read.query["query"] {
+            do { filter = try MWSQueryParser.parse(text) } catch { throw .badParameter("query", error.message) }
+        }
+        var sort = MWSSort(keys: [])
+        if let text = read.query["sort"] {
+            do { sort = try MWSSort.parse(text) } catch { throw .badParameter("sort", error.message) }
+        }
+        let projection = try fields(read.query)
+        let documents = read.snapshot.mwsDocuments
+        var matched = documents.filter { filter.matches($0) }
+        if !sort.isByNameAscending {
+            // Ties keep the read model's order (by name), so equal state gives equal pages.
+            matched = matched.enumerated().sorted { a, b in
+                sort.less(a.element, b.element) || (!sort.less(b.element, a.element) && a.offset < b.offset)
+            }.map(\.element)
+        }
+        let page = paging.page(matched).map { MWSMapping.project($0, projection) }
+        return .object([
+            "totalCount": .int(matched.count),
+            "resultCount": .int(page.count),
+            "results": .list(Array(page)),
+        ])
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import KilnTestSupport
+import KilnSpec
+import Testing
+
+extension Reconciling {
+    /// `examples/debian` synced for real with the real binary: mmdebstrap from the operator's mirror (the host's apt
+    /// sources), a disk that boots on its own verified under SeaBIOS and OVMF, qcow2 and vmdk, `packages.txt`, and a
+    /// rebuild from the shared package cache that downloads nothing.
+    ///
+    /// Slow: two Debian builds and four TCG boots, about 10 minutes here (3–5 minutes of them mmdebstrap).
+    @Suite(.tags(.qemu), .enabled(if: BootHost.canBoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/mmdebstrap"),
+                                  "needs qemu-system-x86_64, qemu-img and mmdebstrap"))
+    struct DebianImageTests {
+        static func copyExample(into repo: GitRepository) throws {
+            let source = KilnBinary.packageRoot + "/examples/debian"
+            let walker = FileManager.default.enumerator(atPath: source)
+            while let item = walker?.nextObject() as? String {
+                var folder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: "\(source)/\(item)", isDirectory: &folder), !folder.boolValue,
+                      item.hasPrefix("builds/debian-base") || item.hasPrefix("images/debian-base") else { continue }
+                let text = try String(contentsOfFile: "\(source)/\(item)", encoding: .utf8)
+                try repo.write("debian/\(item)", text, executable: item.hasSuffix(".sh"))
+            }
+        }
+
+        static func sync(_ repo: GitRepository, _ data: DataDirectory) async throws -> ProcessResult {
+            try await KilnBinary.run(["sync", "--repo", repo.path, "--data-dir", data.path, "--path", "debian", "--wait", "--timeout", "30m"],
+                                     timeout: .seconds(35 * 60))
+        }
+
+        @Test(.timeLimit(.minutes(60)))
+        func theDebianBaseBuildsBootsAndRebuildsFromTheCache() async throws {
+            try await Scratch.with { scratch in
+                let repo = try await GitRepository(at: scratch.file("repo"))
+                try Self.copyExample(into: repo)
+                _ = try await repo.commit("Add the Debian base")
+                let data = DataDirectory(path: scratch.dataDir)
+
+                let first = try await Self.sync(repo, data)
+                #expect(first.exitCode == 0, "\(first)")
+                let execution = try #require(try await data.executions("debian-base").first)
+                #expect(execution.status == "success", "\(execution)")
+                #expect(execution.virtualImages.map(\.format).sorted() == ["qcow2", "raw", "vmdk"])
+                let log = try String(contentsOfFile: "\(data.path)/logs/debian-base/1.log", encoding: .utf8)
+                #expect(log.contains("booted under SeaBIOS"), "\(log.suffix(3000))")
+                #expect(log.contains("booted under OVMF (UEFI)"), "\(log.suffix(3000))")
+                let packages = try String(contentsOfFile: "\(data.path)/artifacts/debian-base/1/packages.txt", encoding: .utf8)
+                for name in ["linux-image-amd64 ", "openssh-server ", "cloud-init ", "qemu-guest-agent "] {
+                    #expect(packages.contains("\n" + name), "\(name) in packages.txt")
+                }
+                let image = try #require(try await data.objects("images")["debian-base"])
+                #expect(image["state"] == .string("ACTIVE"))
+
+                // The raw disk's root filesystem, read by offset with debugfs (no mount): a clean template.
+                let raw = try #require(execution.virtualImages.first { $0.format == "raw" }).path
+                let offset = try await ChildProcess.shell(
+                    "sfdisk --json \(ChildProcess.quoted(raw)) | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"partitiontable\"][\"partitions\"][1][\"start\"] * 512)'")
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                let machineID = try await ChildProcess.shell("debugfs -R 'cat /etc/machine-id' \(ChildProcess.quoted(raw + "?offset=" + offset)) 2>/dev/null")
+                #expect(machineID.isEmpty, "machine-id: \(machineID)")
+                let ssh = try await ChildProcess.shell("debugfs -R 'ls /etc/ssh' \(ChildProcess.quoted(raw + "?offset=" + offset)) 2>/dev/null")
+                #expect(!ssh.contains("ssh_host_"), "\(ssh)")
+
+                // Nothing changed: nothing runs again.
+                let again = try await Self.sync(repo, data)
+                #expect(again.exitCode == 0, "\(again)")
+                #expect(try await data.executions("debian-base").count == 1)
+
+                // A new token rebuilds, every package from the cache.
+                let spec = try String(contentsOfFile: "\(repo.path)/debian/builds/debian-base.yaml", encoding: .utf8)
+                try repo.write("debian/builds/debian-base.yaml", spec.replacingOccurrences(of: "token: \"1\"", with: "token: \"2\""))
+                _ = try await repo.commit("Build the base again")
+                let rebuilt = try await Self.sync(repo, data)
+                #expect(rebuilt.exitCode == 0, "\(rebuilt)")
+                let executions = try await data.executions("debian-base")
+                #expect(executions.map(\.status) == ["success", "success"])
+                let second = try String(contentsOfFile: "\(data.path)/logs/debian-base/2.log", encoding: .utf8)
+                let count = packages.split(separator: "\n").count
+                #expect(second.contains("\(count) packages installed: \(count) from the package cache, 0 downloaded"), "\(second.prefix(4000))")
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+@testable import KilnServer
+import Testing
+
+/// XML unless the client asks for JSON, by parameter or by `Accept`; 406 when it accepts neither.
+@Suite struct DeltacloudFormatTests {
+    @Test(arguments: [
+        (nil, nil, DeltacloudFormat.xml),
+        (nil, "*/*", .xml),
+        (nil, "application/json", .json),
+        (nil, "application/xml", .xml),
+        (nil, "text/html, application/json;q=0.9", .json),
+        (nil, "application/xml;q=0.5, application/json", .json),
+        (nil, "application/json;q=0, */*", .xml),
+        ("json", "application/xml", .json),
+        ("xml", "application/json", .xml),
+        ("JSON", nil, .json),
+    ] as [(String?, String?, DeltacloudFormat)])
+    func chooses(format: String?, accept: String?, expected: DeltacloudFormat) throws {
+        #expect(try DeltacloudFormat.choose(format: format, accept: accept) == expected)
+    }
+
+    @Test func refusesWhatItCannotSpeak() {
+        #expect(apiError { _ = try DeltacloudFormat.choose(format: nil, accept: "text/html") }?.status == .notAcceptable)
+        #expect(apiError { _ = try DeltacloudFormat.choose(format: "yaml", accept: nil) }?.status == .badRequest)
+    }
+}
