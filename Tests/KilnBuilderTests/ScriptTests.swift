@@ -96,7 +96,7 @@ import Testing
             return name.allSatisfy({ $0.isUppercase || $0 == "_" }) ? String(name) : nil
         }
         #expect(Set(names) == ["API_KEY", "DB_PASSWORD", "GREETING", "HOME", "KILN_BUILD_NAME", "KILN_BUILD_NUMBER",
-                               "KILN_ROOTFS", "KILN_SCRIPT", "PATH", "PWD"])
+                               "KILN_ROOTFS", "KILN_SCRIPT", "PATH", "PWD", "SOURCE_DATE_EPOCH"])
         #expect(log.contains("key=\(SecretReference.mask) password=\(SecretReference.mask)"))
         #expect(!log.contains("env-secret-value") && !log.contains("file-secret-value") && !log.contains("never-passed"))
         let raw = try #require(images.first { $0.format == "raw" }).path

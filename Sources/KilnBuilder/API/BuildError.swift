@@ -38,6 +38,8 @@ public enum BuildError: Error, Sendable, Hashable, CustomStringConvertible {
     case fileSystem(operation: String, path: String, reason: String)
     /// The disk did not boot under a firmware it should boot under; `consoleTail` is the serial console's end.
     case bootFailed(firmware: String, reason: String, consoleTail: [String])
+    /// `run.verifyReproducible`: two builds of the same inputs made different raw disks.
+    case notReproducible(first: String, second: String, files: [String])
     case cancelled
 
     public var description: String {
@@ -92,6 +94,10 @@ public enum BuildError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(operation) \(path) failed: \(reason)"
         case .bootFailed(let firmware, let reason, let tail):
             "the disk did not boot under \(firmware): \(reason); set verify.consoleContains if the image prints something else when up, or verify.boot: false to skip this check. Last \(tail.count) console lines:\n" + tail.joined(separator: "\n")
+        case .notReproducible(let first, let second, let files):
+            "run.verifyReproducible: two builds of the same inputs made different raw disks (sha256:\(first) and sha256:\(second)); nothing was published. "
+                + (files.isEmpty ? "No file differs: the filesystems' own metadata do." : "Differing: " + files.joined(separator: ", "))
+                + " Make the scripts write the same bytes (use SOURCE_DATE_EPOCH for dates)"
         case .cancelled:
             "the execution was cancelled; its processes were stopped and its files removed"
         }

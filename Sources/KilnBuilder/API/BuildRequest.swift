@@ -29,7 +29,7 @@ public struct BuildRequest: Sendable {
     /// Where identifiers on the disk (partition and filesystem UUIDs, hash seeds) come from: the build's inputs hash,
     /// so the same inputs make the same bytes.
     public var seed: String
-    /// Every timestamp the tools write (`SOURCE_DATE_EPOCH`): the commit's time.
+    /// Every timestamp the tools write (`SOURCE_DATE_EPOCH`): the commit's time; at least 1.
     public var sourceDateEpoch: Int64
     /// The disk of the base Image, for a layered build (`source.image`).
     public var baseImage: BaseImage?
@@ -46,7 +46,8 @@ public struct BuildRequest: Sendable {
         sourceDateEpoch: Int64 = 0, debianMirror: String? = nil, baseImage: BaseImage? = nil, accelerator: @escaping @Sendable (_ kernel: String) async -> String = { _ in "tcg" }
     ) {
         self.seed = seed.isEmpty ? "\(buildName)" : seed
-        self.sourceDateEpoch = sourceDateEpoch
+        // e2fsprogs reads E2FSPROGS_FAKE_TIME=0 as unset (and stamps the wall clock): never hand it 0.
+        self.sourceDateEpoch = max(1, sourceDateEpoch)
         self.debianMirror = debianMirror
         self.baseImage = baseImage
         self.accelerator = accelerator

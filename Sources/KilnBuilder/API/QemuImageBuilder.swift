@@ -40,6 +40,16 @@ public struct QemuImageBuilder: Sendable {
     public func build(
         _ request: BuildRequest, progress: @escaping @Sendable (BuildProgress) -> Void
     ) async throws(BuildError) -> [BuiltImage] {
+        if request.spec.verifyReproducible {
+            try Self.checkSpec(request.spec)
+            return try await buildTwiceAndCompare(request, progress: progress)
+        }
+        return try await buildOnce(request, progress: progress)
+    }
+
+    func buildOnce(
+        _ request: BuildRequest, progress: @escaping @Sendable (BuildProgress) -> Void
+    ) async throws(BuildError) -> [BuiltImage] {
         let formats = try request.spec.outputFormats.map { (name) throws(BuildError) in try ImageFormat(spec: name) }
         let compression = try Compression(spec: request.spec.compress)
         try Self.checkSpec(request.spec)
@@ -93,6 +103,10 @@ public struct QemuImageBuilder: Sendable {
     /// Refuses, before any work, what the spec asks for and this builder cannot do.
     static func checkSpec(_ spec: ImageBuildSpec) throws(BuildError) {
         guard spec.type == "qemu" else { throw .unsupported("builder type \(spec.type) is not supported; Kiln ships qemu") }
+        // Accepted by the schema so specs can be written now; refused rather than quietly run another way.
+        guard spec.provisioner == .chroot else {
+            throw .unsupported("provisioner: ssh is not built yet in this Kiln; use provisioner: chroot (scripts run in a bwrap sandbox on the root filesystem)")
+        }
         guard spec.filesystem == "ext4" else { throw .unsupported("filesystem \(spec.filesystem) is not supported; use ext4") }
         if let problem = MkfsCommand.labelProblem(spec.diskLabel) { throw .unsupported(problem) }
         guard spec.diskSize.bytes >= 1 << 20, spec.diskSize.bytes % 1024 == 0 else {

@@ -12,6 +12,9 @@ struct DiskStep: BuildStep {
         let kernel = KernelFiles.find(in: root)
         let boot = spec.resolvedBoot(hasKernel: kernel != nil)
         context.boot = boot
+        if spec.isCloudInit {
+            for line in try CloudInit.configure(root) { await context.log.write("Creating disk", line) }
+        }
         let image = "\(context.work.output)/\(context.request.outputName).\(ImageFormat.raw.diskExtension)"
         if boot == .none {
             for line in try TemplateCleanup.apply(to: root, fstab: nil) { await context.log.write("Creating disk", line) }
@@ -32,13 +35,31 @@ struct DiskStep: BuildStep {
         var runner = context.runner
         let uuid = DiskLayout.uuid(context.request.seed, "root-fs")
         runner.environment["E2FSPROGS_FAKE_TIME"] = String(context.request.sourceDateEpoch)
+        let paths = Reproducible.clampModificationTimes(context.work.rootfs, epoch: context.request.sourceDateEpoch)
         let outcome = try await runner.run(context.tools.mkfsExt4, ["-U", uuid, "-E", "hash_seed=\(uuid)"] + arguments)
         guard outcome.succeeded else {
             let hint = outcome.tail.contains { $0.contains("Could not allocate") || $0.contains("No space") }
                 ? " (the root filesystem does not fit: raise disk.size)" : ""
             throw .toolFailed(tool: "mkfs.ext4", status: outcome.status.description + hint, output: outcome.tailText)
         }
+        try await Self.fixTimes(image, paths: paths, context: context)
         await context.log.write("Creating disk", "bare ext4 \(spec.diskSize) labelled \(spec.diskLabel) (boots only with a kernel given to qemu)")
+    }
+
+    /// Rewrites the change and access times mkfs.ext4 copied from the host (see ``Reproducible``).
+    static func fixTimes(_ device: String, paths: [String], context: BuildContext) async throws(BuildError) {
+        let epoch = context.request.sourceDateEpoch
+        let (commands, skipped) = Reproducible.debugfsCommands(paths, epoch: epoch)
+        let file = context.work.root + "/debugfs-times"
+        try? FileSystem.removeTree(file)
+        try FileSystem.writeNewFile(file, Array(commands.utf8), mode: 0o600)
+        var runner = context.runner
+        runner.tailLines = 5
+        // debugfs stamps the superblock's last write time when it closes the filesystem.
+        runner.environment["E2FSPROGS_FAKE_TIME"] = String(epoch)
+        _ = try await runner.runChecked(try context.tools.locator.locate(.debugfs), ["-w", "-f", file, device])
+        try? FileSystem.removeTree(file)
+        await context.log.write("Creating disk", "\(paths.count) inodes' times set to \(epoch) (SOURCE_DATE_EPOCH)" + (skipped > 0 ? "; \(skipped) paths debugfs cannot name kept theirs" : ""))
     }
 
     private func bootable(_ image: String, boot: DiskBoot, kernel: KernelFiles, context: inout BuildContext) async throws(BuildError) {
@@ -53,9 +74,11 @@ struct DiskStep: BuildStep {
         await context.log.write("Creating disk", "\(boot.rawValue) disk of \(spec.diskSize), kernel \(kernel.version)\(kernel.initrd == nil ? " without an initrd" : ""), command line: \(configuration.kernelCommandLine)")
         let writer = BootDiskWriter(runner: context.runner, locator: context.tools.locator, log: context.log,
                                     epoch: context.request.sourceDateEpoch)
+        let paths = Reproducible.clampModificationTimes(context.work.rootfs, epoch: context.request.sourceDateEpoch)
         try await writer.write(BootDiskWriter.Input(
             image: image, rootfs: context.work.rootfs, staging: context.work.root + "/esp", layout: layout,
             configuration: configuration, kernel: kernel, label: spec.diskLabel))
+        try await Self.fixTimes("\(image)?offset=\(layout.rootOffset)", paths: paths, context: context)
         context.layout = layout
     }
 }

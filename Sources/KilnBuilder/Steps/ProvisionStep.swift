@@ -20,7 +20,8 @@ struct ProvisionStep: BuildStep {
             }
             let environment = ScriptEnvironment.variables(
                 script: script, secrets: secrets, buildName: context.request.buildName,
-                buildNumber: context.request.buildNumber, sshUsername: context.request.spec.sshUsername)
+                buildNumber: context.request.buildNumber, sshUsername: context.request.spec.sshUsername,
+                sourceDateEpoch: context.request.sourceDateEpoch)
             let invocation = SandboxInvocation(
                 rootfs: context.work.rootfs, scriptFile: file, interpreter: script.interpreter, network: script.network,
                 hidden: hidden, limits: context.request.limits.script)

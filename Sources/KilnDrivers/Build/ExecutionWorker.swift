@@ -63,6 +63,13 @@ public enum ExecutionWorker {
         }
     }
 
+    /// The commit of the earliest execution of this build with the same inputs (this one's when it is the first).
+    static func firstRevision(of execution: ExecutionRecord, catalog: SQLiteCatalog) async throws -> String {
+        let state = try await catalog.state()
+        let same = (state.executions[execution.buildName] ?? []).filter { $0.inputsHash == execution.inputsHash && $0.id != nil }
+        return same.min { $0.id! < $1.id! }?.revision ?? execution.revision
+    }
+
     /// A layered build's base: its Image's current file and how that disk boots.
     static func baseImage(of spec: ImageBuildSpec, catalog: SQLiteCatalog) async throws -> BaseImage? {
         guard let name = spec.baseImage else { return nil }
@@ -88,7 +95,10 @@ public enum ExecutionWorker {
                 repository: settings.repository, branch: settings.branch, specRoot: settings.specRoot,
                 dataDirectory: paths.root))
             let files = try await source.fileReader(commit: execution.revision)
-            let commitTime = (try? await source.revision(of: execution.revision).time) ?? 0
+            // SOURCE_DATE_EPOCH: the time of the commit these inputs were first built from, so a new run.token (a new
+            // commit, the same inputs) makes the same bytes.
+            let firstRevision = try await Self.firstRevision(of: execution, catalog: catalog)
+            let commitTime = (try? await source.revision(of: firstRevision).time) ?? 0
             let acceleration = Acceleration()
             let baseImage = try await Self.baseImage(of: spec, catalog: catalog)
             let request = BuildRequest(

@@ -103,3 +103,37 @@ import Testing
         #expect(BootCheck.cleaned("\u{1B}[0;32m  OK  \u{1B}[0m] Started\r\nvm login: ") == "  OK  ] Started\nvm login: ")
     }
 }
+
+/// isCloudInit: NoCloud for images that have cloud-init, a clear refusal for those that do not.
+@Suite struct CloudInitTests {
+    @Test func configuresNoCloudOrRefuses() throws {
+        let root = NSTemporaryDirectory() + "kiln-ci-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/usr/bin", withIntermediateDirectories: true)
+        do {
+            _ = try CloudInit.configure(RootFiles(root: root))
+            Issue.record("an image without cloud-init must be refused")
+        } catch {
+            #expect(error.description.contains("has no cloud-init"))
+        }
+        FileManager.default.createFile(atPath: root + "/usr/bin/cloud-init", contents: Data())
+        try FileManager.default.createDirectory(atPath: root + "/var/lib/cloud/instance", withIntermediateDirectories: true)
+        _ = try CloudInit.configure(RootFiles(root: root))
+        #expect(try String(contentsOfFile: root + "/" + CloudInit.configFile, encoding: .utf8).contains("datasource_list: [ NoCloud, None ]"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/var/lib/cloud"))
+    }
+}
+
+/// What the schema accepts ahead of the builder is refused at once, never run another way.
+@Suite struct NotYetBuiltTests {
+    @Test(arguments: ["provisioner: ssh"])
+    func refusedBeforeAnyWork(field: String) throws {
+        let spec = try #require(Specs.parse("apiVersion: kiln.dev/v1\nkind: ImageBuild\nmetadata: {name: x}\nspec:\n  type: qemu\n  source: {scratch: true}\n  \(field)\n").spec)
+        do {
+            try QemuImageBuilder.checkSpec(spec)
+            Issue.record("\(field) must be refused")
+        } catch {
+            #expect(error.description.contains("not built yet"), "\(error)")
+        }
+    }
+}

@@ -12,4 +12,5 @@ cat /etc/kiln-build 2>/dev/null
 exec /bin/sh
 INIT
 chmod 0755 sbin/init
-echo "built by kiln at $(date -u +%Y-%m-%dT%H:%M:%SZ)" > etc/kiln-build
+# SOURCE_DATE_EPOCH is the time of the commit these inputs were first built from: the same inputs, the same bytes.
+echo "built by kiln at $(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)" > etc/kiln-build
