@@ -125,6 +125,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -167,6 +169,6 @@ let package = Package(
         .testTarget(name: "KilnBuilderTests", dependencies: ["KilnBuilder", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnDriversTests", dependencies: ["KilnDrivers", "KilnReconciler", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnServerTests", dependencies: ["KilnServer", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnSpec", "KilnTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
-        .testTarget(name: "KilnCLITests", dependencies: ["KilnSpec", "KilnTestSupport"], swiftSettings: strict),
+        .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnSpec", "KilnTestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
     ]
 )
