@@ -125,6 +125,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -134,6 +136,7 @@ let package = Package(
                 "KilnYAML", "KilnSpec", "KilnSource", "KilnBuilder", "KilnCatalog", "KilnPlanner", "KilnReconciler",
                 "KilnTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
@@ -152,7 +155,11 @@ let package = Package(
         .testTarget(name: "KilnYAMLTests", dependencies: ["KilnYAML"], swiftSettings: strict),
         .testTarget(name: "KilnSpecTests", dependencies: ["KilnSpec", "KilnYAML", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnSourceTests", dependencies: ["KilnSource", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
-        .testTarget(name: "KilnCatalogTests", dependencies: ["KilnCatalog", "KilnSpec"], swiftSettings: strict),
+        .testTarget(
+            name: "KilnCatalogTests",
+            dependencies: ["KilnCatalog", "KilnSpec", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "KilnPlannerTests", dependencies: ["KilnPlanner", "KilnSpec", "KilnCatalog", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "KilnReconcilerTests",
@@ -162,6 +169,6 @@ let package = Package(
         .testTarget(name: "KilnBuilderTests", dependencies: ["KilnBuilder", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnDriversTests", dependencies: ["KilnDrivers", "KilnReconciler", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnServerTests", dependencies: ["KilnServer", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnSpec", "KilnTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
-        .testTarget(name: "KilnCLITests", dependencies: ["KilnSpec", "KilnTestSupport"], swiftSettings: strict),
+        .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnSpec", "KilnTestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
     ]
 )

@@ -4,11 +4,15 @@ import KilnCatalog
 import KilnReconciler
 import KilnSpec
 
-/// `kiln get`: reads the catalog.
+/// `kiln get`: reads the catalog, from the data dir or from a running server (`--server`).
 struct Get: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show builds, executions, images or VMs from the catalog.",
-        discussion: "kiln get executions NAME lists one build's executions.")
+        discussion: """
+            kiln get executions NAME lists one build's executions; --watch follows them live (progress bars on a \
+            terminal, one line per change otherwise) until interrupted.
+            --server URL asks a running kiln serve instead of reading --data-dir, with the same output.
+            """)
 
     enum What: String, ExpressibleByArgument, CaseIterable {
         case builds, executions, images, vms
@@ -30,16 +34,38 @@ struct Get: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "table, json or yaml.")
     var output: Format = .table
 
+    @OptionGroup var remote: ServerOptions
+
+    @Flag(help: "With executions: follow them live until interrupted.")
+    var watch = false
+
     func validate() throws {
         if what == .executions, name == nil { throw ValidationError("kiln get executions needs a build's name") }
+        if watch, what != .executions { throw ValidationError("--watch works with executions: kiln get executions NAME --watch") }
+        if watch, output != .table { throw ValidationError("--watch draws progress and takes no -o \(output.rawValue)") }
     }
 
     func run() async throws {
+        if let endpoint = try remote.endpoint() {
+            try await RemoteServer.with(endpoint) { server in
+                if watch {
+                    let feed = RemoteExecutionFeed(server: server, build: name!)
+                    return try await ExecutionWatch(build: name!).run(feed.run)
+                }
+                show(try await RemoteDocuments(server: server).documents(what, name: name))
+            }
+            return
+        }
         let paths = DataPaths(root: dataDir)
         guard FileManager.default.fileExists(atPath: paths.catalog) else {
             throw ValidationError("no catalog in \(paths.root) (run kiln sync first, or give --data-dir)")
         }
         let catalog = try SQLiteCatalog(path: paths.catalog)
+        if watch {
+            let state = try await catalog.state(of: [.builds])
+            guard state.builds[name!] != nil else { throw NotFound(what: "ImageBuild \(name!)") }
+            return try await ExecutionWatch(build: name!).run(LocalExecutionFeed(catalog: catalog, build: name!).run)
+        }
         let state = try await catalog.state()
         let documents: [[(String, SpecValue)]]
         switch what {
@@ -56,6 +82,11 @@ struct Get: AsyncParsableCommand {
                 return fields.keys.sorted().map { ($0, fields[$0]!) }
             }
         }
+        show(documents)
+    }
+
+    /// Prints documents in the chosen format (the same whether they came from the data dir or a server).
+    func show(_ documents: [[(String, SpecValue)]]) {
         switch output {
         case .json:
             let values = documents.map { SpecValue.object(Dictionary(uniqueKeysWithValues: $0)) }

@@ -106,17 +106,23 @@ public struct QueryServer: Sendable {
         ArtifactRoutes.add(to: router, reads: reads)
         KilnRoutes.add(to: router, reads: reads, health: health, plan: plan)
         EventsRoute.add(to: router, hub: events, keepAlive: configuration.eventKeepAlive)
+        DashboardRoutes.add(to: router, reads: reads)
         WebhookRoute.add(to: router, settings: .init(secret: configuration.webhookSecret, branch: configuration.branch, wake: wake))
         return router
     }
 
     /// The HTTP server as a service, for a `ServiceGroup`: with header and idle timeouts and a connection cap, so that
     /// slow or idle clients cannot hold it.
-    public func application(host: String, port: Int, logger: Logger, limits: ConnectionLimits = ConnectionLimits())
+    /// `onListening` learns the address it listens on (the port, when asked for port 0).
+    public func application(host: String, port: Int, logger: Logger, limits: ConnectionLimits = ConnectionLimits(),
+                            onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in })
         -> some ApplicationProtocol {
         Application(router: router(), server: .http1(configuration: limits.http1),
                     configuration: .init(address: .hostname(host, port: port), serverName: "kiln",
                                          availableConnectionsDelegate: .maximum(limits.maxConnections, logger: logger)),
+                    onServerRunning: { channel in
+                        await onListening(host, channel.localAddress?.port ?? port)
+                    },
                     logger: logger)
     }
 }

@@ -54,6 +54,34 @@ public final class RunningProcess: Sendable {
         }
     }
 
+    /// What the process has written so far (its output files, read while it runs).
+    public var output: (stdout: String, stderr: String) {
+        ((try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "", (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "")
+    }
+
+    /// Waits until `condition` holds for the output so far, or the process ends, or `deadline` passes (a hang);
+    /// returns whether it held. Polls the output files: the child writes them, nothing signals a change.
+    public func waitForOutput(timeout: Duration = .seconds(300),
+                              _ condition: (_ stdout: String, _ stderr: String) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let (out, err) = output
+            if condition(out, err) { return true }
+            if Foundation.kill(pid, 0) != 0 || Self.isZombie(pid) {
+                let (out, err) = output
+                return condition(out, err)
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
+
     /// Sends a signal (SIGKILL by default) to the process.
     public func kill(_ signal: Int32 = SIGKILL) {
         _ = Foundation.kill(pid, signal)

@@ -27,7 +27,8 @@ import Testing
         ("/kiln/v1/sync", "/kiln/v1/sync"), ("/kiln/v1/plan", "/kiln/v1/plan"),
         ("/kiln/v1/status/{kind}/{name}", "/kiln/v1/status/image/busybox"),
         ("/kiln/v1/lineage/{kind}/{name}", "/kiln/v1/lineage/image/busybox"),
-        ("/kiln/v1/docs/{kind}", "/kiln/v1/docs/virtualmachine"),
+        ("/kiln/v1/docs/{kind}", "/kiln/v1/docs/virtualmachine"), ("/", "/"),
+        ("/ui/lineage/{kind}/{name}", "/ui/lineage/image/busybox"),
     ]
     /// Answers a router test cannot record: an endless stream, covered by `EventsStreamTests` over a real socket.
     static let producedElsewhere: Set<String> = ["GET /kiln/v1/events 200"]
@@ -167,6 +168,9 @@ import Testing
             }
         }
         try await recorder.record(client, "/kiln/v1/docs/{kind}", "/kiln/v1/docs/widget")
+        for uri in ["/ui/lineage/widget/x", "/ui/lineage/vm/nope", "/ui/lineage/imagebuild/busybox"] {
+            try await recorder.record(client, "/ui/lineage/{kind}/{name}", uri)
+        }
         for kind in ["imagebuild", "image"] { try await recorder.record(client, "/kiln/v1/docs/{kind}", "/kiln/v1/docs/\(kind)") }
         let badRequests: [(String, String)] = [
             ("/api/image-builds", "/api/image-builds?max=x"), ("/api/image-builds", "/api/image-builds?sort=color"),

@@ -19,7 +19,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var source: SourceOptions
     @OptionGroup var flags: ReconcileFlags
 
-    @Option(help: "Where to listen, HOST:PORT.")
+    @Option(help: "Where to listen, HOST:PORT (port 0: any free port; the log says which).")
     var listen: String = "127.0.0.1:8080"
 
     @Option(help: "Time between reconcile passes (jittered by ±10%).")
@@ -104,7 +104,9 @@ struct Serve: AsyncParsableCommand {
         let loop = ReconcileService(reconciler: wiring.reconciler, interval: interval.duration, health: health, model: model,
                                     events: events, waker: waker, logger: logger)
         let application = server.application(host: host, port: port, logger: logger,
-                                              limits: ConnectionLimits(maxConnections: maxConnections))
+                                              limits: ConnectionLimits(maxConnections: maxConnections)) { host, port in
+            logger.notice("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+        }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: loop), .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -11,8 +11,9 @@ import ServiceLifecycle
 struct EventsRoute {
     static func add(to router: Router<KilnRequestContext>, hub: EventHub, keepAlive: Duration) {
         router.get("/kiln/v1/events") { request, _ in
-            let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!]
-                ?? (try? QueryParameters(request.uri.query))?["lastEventId"]
+            // An empty `Last-Event-ID` is no id at all.
+            let lastEventID = (request.headers[HTTPField.Name("Last-Event-ID")!] ?? (try? QueryParameters(request.uri.query))?["lastEventId"])
+                .flatMap { $0.isEmpty ? nil : $0 }
             let subscription = await hub.subscribe(lastEventID: lastEventID)
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"

@@ -1,0 +1,95 @@
+import Foundation
+import KilnTestSupport
+import Testing
+
+/// A real `kiln serve` on a loopback port the kernel picks, read from its log. Ended by its pid (SIGTERM, then
+/// SIGKILL only if it outlives a generous deadline), whatever the test does.
+struct ServeProcess: Sendable {
+    let process: RunningProcess
+    let url: String
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Starts `kiln serve` on `repo` and `dataDir` with `extra` flags and waits until it listens.
+    static func start(repo: String, dataDir: String, extra: [String] = []) async throws -> ServeProcess {
+        let process = try KilnBinary.start(["serve", "--repo", repo, "--data-dir", dataDir, "--listen", "127.0.0.1:0"] + extra)
+        let marker = "Server started and listening on 127.0.0.1:"
+        guard await process.waitForOutput({ _, err in err.contains(marker) }),
+              let line = process.output.stderr.split(separator: "\n").first(where: { $0.contains(marker) }),
+              let port = Int(line[line.range(of: marker)!.upperBound...].prefix { $0.isNumber }) else {
+            process.kill()
+            throw Failure(description: "kiln serve did not start listening: \(await process.wait())")
+        }
+        return ServeProcess(process: process, url: "http://127.0.0.1:\(port)")
+    }
+
+    /// Runs `body` with a server, stopping it afterwards.
+    static func with<T>(repo: String, dataDir: String, extra: [String] = [], _ body: (ServeProcess) async throws -> T) async throws -> T {
+        let serve = try await start(repo: repo, dataDir: dataDir, extra: extra)
+        do {
+            let result = try await body(serve)
+            await serve.stop()
+            return result
+        } catch {
+            await serve.stop()
+            throw error
+        }
+    }
+
+    func stop() async {
+        process.kill(SIGTERM)
+        _ = await process.wait(timeout: .seconds(60))
+    }
+}
+
+/// A gate a build script waits at: a loopback port that is bound (so nothing else takes it) but refuses connections
+/// until the test calls ``open()``. A script with network access loops until it can connect, so a test holds an
+/// execution in `running` for as long as it needs, with no timing assumption.
+final class Gate: Sendable {
+    let port: Int
+    private let socket: Int32
+
+    init() throws {
+        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard fd >= 0, bound == 0, named == 0 else {
+            if fd >= 0 { close(fd) }
+            throw ServeProcess.Failure(description: "cannot bind a loopback port")
+        }
+        socket = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Lets every waiting script through.
+    func open() {
+        _ = listen(socket, 16)
+    }
+
+    deinit { close(socket) }
+
+    /// A provisioning script that says it waits, waits for the gate, then writes a file into the image.
+    func script(writing text: String) -> String {
+        """
+        #!/bin/sh
+        set -eu
+        echo "waiting for the gate"
+        until bash -c 'exec 3<>/dev/tcp/127.0.0.1/\(port)' 2>/dev/null; do sleep 0.1; done
+        mkdir -p "$KILN_ROOTFS/etc"
+        echo \(ChildProcess.quoted(text)) > "$KILN_ROOTFS/etc/kiln-test"
+        echo "wrote /etc/kiln-test"
+
+        """
+    }
+}
