@@ -137,6 +137,7 @@ let package = Package(
                 "KilnYAML", "KilnSpec", "KilnSource", "KilnBuilder", "KilnCatalog", "KilnPlanner", "KilnReconciler",
                 "KilnTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
@@ -155,7 +156,11 @@ let package = Package(
         .testTarget(name: "KilnYAMLTests", dependencies: ["KilnYAML"], swiftSettings: strict),
         .testTarget(name: "KilnSpecTests", dependencies: ["KilnSpec", "KilnYAML", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnSourceTests", dependencies: ["KilnSource", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
-        .testTarget(name: "KilnCatalogTests", dependencies: ["KilnCatalog", "KilnSpec"], swiftSettings: strict),
+        .testTarget(
+            name: "KilnCatalogTests",
+            dependencies: ["KilnCatalog", "KilnSpec", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "KilnPlannerTests", dependencies: ["KilnPlanner", "KilnSpec", "KilnCatalog", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "KilnReconcilerTests",

@@ -6,7 +6,7 @@ struct KilnBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln-bench",
         abstract: "Measure Kiln's hot paths against reference tools on this machine.",
-        subcommands: [LoadBenchmark.self, ParseBenchmark.self, ReconcileBenchmark.self, BuildBenchmark.self, ChecksumBenchmark.self,
-                      APIBenchmark.self]
+        subcommands: [LoadBenchmark.self, ParseBenchmark.self, ReconcileBenchmark.self, CatalogBenchmark.self, BuildBenchmark.self,
+                      ChecksumBenchmark.self, APIBenchmark.self, ImageBenchmark.self]
     )
 }

@@ -3,22 +3,17 @@ import GRDB
 import KilnSpec
 
 /// An ImageBuild as Kiln last applied it (Morpheus image build).
-public struct BuildRecord: Sendable, Hashable, Codable, FetchableRecord, MutablePersistableRecord {
+public struct BuildRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRecord, SpecDerivedRecord {
     public static let databaseTableName = "image_build"
 
     /// A stable numeric id for APIs that want one (Morpheus ids are numbers).
     public var id: Int64?
     public var name: String
-    public var spec: SpecValue
-    public var specHash: String
-    public var contentHash: String
+    /// The spec, its hashes, its commit, file and line, and its labels (`spec`, `specHash` … read as this record's).
+    public var specFields: SpecFields
     /// What decides an execution's outputs (spec without run/suspend/keepResults…, plus script contents).
     public var inputsHash: String
     public var runToken: String?
-    public var revision: String
-    public var file: String
-    public var line: Int
-    public var labels: [String: String]
     /// The next execution's build number: numbers are never reused, even after pruning.
     public var nextBuildNumber: Int
     public var createdAt: Date
@@ -30,15 +25,10 @@ public struct BuildRecord: Sendable, Hashable, Codable, FetchableRecord, Mutable
                 nextBuildNumber: Int = 1, createdAt: Date, updatedAt: Date, status: ObjectStatus = ObjectStatus()) {
         self.id = id
         self.name = name
-        self.spec = spec
-        self.specHash = specHash
-        self.contentHash = contentHash
+        specFields = SpecFields(spec: spec, specHash: specHash, contentHash: contentHash, revision: revision, file: file,
+                                line: line, labels: labels)
         self.inputsHash = inputsHash
         self.runToken = runToken
-        self.revision = revision
-        self.file = file
-        self.line = line
-        self.labels = labels
         self.nextBuildNumber = nextBuildNumber
         self.createdAt = createdAt
         self.updatedAt = updatedAt

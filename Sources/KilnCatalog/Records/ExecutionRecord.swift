@@ -3,7 +3,7 @@ import GRDB
 import KilnSpec
 
 /// One run of an ImageBuild (a Morpheus image build execution).
-public struct ExecutionRecord: Sendable, Hashable, Codable, FetchableRecord, MutablePersistableRecord {
+public struct ExecutionRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRecord {
     public static let databaseTableName = "execution"
 
     /// Morpheus execution states.

@@ -3,7 +3,7 @@ import GRDB
 import KilnSpec
 
 /// An Image as Kiln last applied it (MWS and Deltacloud images).
-public struct ImageRecord: Sendable, Hashable, Codable, FetchableRecord, MutablePersistableRecord {
+public struct ImageRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRecord, SpecDerivedRecord {
     public static let databaseTableName = "image"
 
     /// Deltacloud image states.
@@ -13,9 +13,8 @@ public struct ImageRecord: Sendable, Hashable, Codable, FetchableRecord, Mutable
 
     public var id: Int64?
     public var name: String
-    public var spec: SpecValue
-    public var specHash: String
-    public var contentHash: String
+    /// The spec, its hashes, its commit, file and line, and its labels (`spec`, `specHash` … read as this record's).
+    public var specFields: SpecFields
     public var state: State
     /// The MWS `version`: the catalog entry's revision counter, raised on every change of the entry.
     public var version: Int
@@ -24,10 +23,6 @@ public struct ImageRecord: Sendable, Hashable, Codable, FetchableRecord, Mutable
     public var path: String?
     public var sha256: String?
     public var format: String?
-    public var revision: String
-    public var file: String
-    public var line: Int
-    public var labels: [String: String]
     public var createdAt: Date
     public var updatedAt: Date
     public var status: ObjectStatus
@@ -38,19 +33,14 @@ public struct ImageRecord: Sendable, Hashable, Codable, FetchableRecord, Mutable
                 labels: [String: String] = [:], createdAt: Date, updatedAt: Date, status: ObjectStatus = ObjectStatus()) {
         self.id = id
         self.name = name
-        self.spec = spec
-        self.specHash = specHash
-        self.contentHash = contentHash
+        specFields = SpecFields(spec: spec, specHash: specHash, contentHash: contentHash, revision: revision, file: file,
+                                line: line, labels: labels)
         self.state = state
         self.version = version
         self.virtualImageId = virtualImageId
         self.path = path
         self.sha256 = sha256
         self.format = format
-        self.revision = revision
-        self.file = file
-        self.line = line
-        self.labels = labels
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.status = status

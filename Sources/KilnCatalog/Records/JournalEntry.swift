@@ -3,7 +3,7 @@ import GRDB
 
 /// One action in the journal: written before the action starts and closed after, so that a restart after a crash
 /// knows what was under way.
-public struct JournalEntry: Sendable, Hashable, Codable, FetchableRecord, MutablePersistableRecord {
+public struct JournalEntry: Sendable, Hashable, CatalogRecord, MutablePersistableRecord {
     public static let databaseTableName = "journal"
 
     public enum State: String, Sendable, Hashable, Codable {

@@ -3,7 +3,7 @@ import GRDB
 import KilnSpec
 
 /// A VirtualMachine as Kiln last applied it and saw it (the VM builder service's VM).
-public struct VMRecord: Sendable, Hashable, Codable, FetchableRecord, MutablePersistableRecord {
+public struct VMRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRecord, SpecDerivedRecord {
     public static let databaseTableName = "vm"
 
     /// The VM builder service's states, plus `waiting` while its image is not ready.
@@ -18,9 +18,8 @@ public struct VMRecord: Sendable, Hashable, Codable, FetchableRecord, MutablePer
     public var name: String
     /// The VM's id in APIs (the VM builder service uses a UUID).
     public var uuid: String
-    public var spec: SpecValue
-    public var specHash: String
-    public var contentHash: String
+    /// The spec, its hashes, its commit, file and line, and its labels (`spec`, `specHash` … read as this record's).
+    public var specFields: SpecFields
     public var vmStatus: Status
     /// Whether the guest passed its readiness probe (`ready.consoleContains`), or runs without one.
     public var guestReady: Bool
@@ -37,10 +36,6 @@ public struct VMRecord: Sendable, Hashable, Codable, FetchableRecord, MutablePer
     public var qmpSocket: String?
     public var errorCode: String?
     public var errorMessage: String?
-    public var revision: String
-    public var file: String
-    public var line: Int
-    public var labels: [String: String]
     public var createdAt: Date
     public var updatedAt: Date
     public var status: ObjectStatus
@@ -54,9 +49,8 @@ public struct VMRecord: Sendable, Hashable, Codable, FetchableRecord, MutablePer
         self.id = id
         self.name = name
         self.uuid = uuid
-        self.spec = spec
-        self.specHash = specHash
-        self.contentHash = contentHash
+        specFields = SpecFields(spec: spec, specHash: specHash, contentHash: contentHash, revision: revision, file: file,
+                                line: line, labels: labels)
         self.vmStatus = vmStatus
         self.guestReady = guestReady
         self.ipAddress = ipAddress
@@ -70,10 +64,6 @@ public struct VMRecord: Sendable, Hashable, Codable, FetchableRecord, MutablePer
         self.qmpSocket = qmpSocket
         self.errorCode = errorCode
         self.errorMessage = errorMessage
-        self.revision = revision
-        self.file = file
-        self.line = line
-        self.labels = labels
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.status = status

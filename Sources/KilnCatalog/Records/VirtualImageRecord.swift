@@ -3,7 +3,7 @@ import GRDB
 import KilnSpec
 
 /// One disk image an execution produced, in one format (a Morpheus virtual image).
-public struct VirtualImageRecord: Sendable, Hashable, Codable, FetchableRecord, MutablePersistableRecord {
+public struct VirtualImageRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRecord {
     public static let databaseTableName = "virtual_image"
 
     public var id: Int64?

@@ -7,6 +7,7 @@ enum CatalogMigrations {
         (MigrationV1.id, MigrationV1.migrate),
         (MigrationV2.id, MigrationV2.migrate),
         (MigrationIssue10.id, MigrationIssue10.migrate),
+        (TombstoneSpecFieldsMigration.id, TombstoneSpecFieldsMigration.migrate),
     ]
 
     static var migrator: DatabaseMigrator {

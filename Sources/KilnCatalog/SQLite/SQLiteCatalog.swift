@@ -129,7 +129,7 @@ public final class SQLiteCatalog: Catalog {
         guard !updates.isEmpty else { return }
         try await write { db in
             for update in updates {
-                let status = RowCoding.status(update.status)
+                let status = update.status.columnJSON
                 switch update.key.kind {
                 case .imageBuild:
                     try db.execute(sql: "UPDATE image_build SET status = ? WHERE name = ?", arguments: [status, update.key.name])

@@ -20,8 +20,7 @@ extension PlanContext {
             record = existing
             if record.contentHash != object.contentHash {
                 add(.updateImage(object))
-                record.spec = object.spec
-                record.contentHash = object.contentHash
+                record.update(from: object, revision: desired.revision?.id ?? record.revision)
             }
         } else {
             add(.createImage(object))

@@ -20,15 +20,9 @@ enum RecordChanges {
                 var record = builds[o.name] ?? state.builds[o.name] ?? BuildRecord(
                     name: o.name, spec: o.spec, specHash: o.specHash, contentHash: o.contentHash, inputsHash: inputs,
                     runToken: nil, revision: revision, file: o.file, line: o.line, createdAt: now, updatedAt: now)
-                record.spec = o.spec
-                record.specHash = o.specHash
-                record.contentHash = o.contentHash
+                record.update(from: o, revision: revision)
                 record.inputsHash = inputs
                 record.runToken = o.imageBuild?.runToken
-                record.revision = revision
-                record.file = o.file
-                record.line = o.line
-                record.labels = o.metadata.labels
                 record.updatedAt = now
                 builds[o.name] = record
             case .createImage(let o), .updateImage(let o):
@@ -38,13 +32,7 @@ enum RecordChanges {
                     state: o.image?.source == nil ? .active : .queued, revision: revision, file: o.file, line: o.line,
                     createdAt: now, updatedAt: now)
                 if existing != nil { record.version += 1 }
-                record.spec = o.spec
-                record.specHash = o.specHash
-                record.contentHash = o.contentHash
-                record.revision = revision
-                record.file = o.file
-                record.line = o.line
-                record.labels = o.metadata.labels
+                record.update(from: o, revision: revision)
                 record.updatedAt = now
                 if o.image?.source == nil {
                     record.state = .active
@@ -68,13 +56,7 @@ enum RecordChanges {
                 var record = vms[o.name] ?? state.vms[o.name] ?? VMRecord(
                     name: o.name, uuid: UUID().uuidString.lowercased(), spec: o.spec, specHash: o.specHash,
                     contentHash: o.contentHash, revision: revision, file: o.file, line: o.line, createdAt: now, updatedAt: now)
-                record.spec = o.spec
-                record.specHash = o.specHash
-                record.contentHash = o.contentHash
-                record.revision = revision
-                record.file = o.file
-                record.line = o.line
-                record.labels = o.metadata.labels
+                record.update(from: o, revision: revision)
                 record.updatedAt = now
                 vms[o.name] = record
             default:
