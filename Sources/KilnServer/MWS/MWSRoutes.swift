@@ -43,7 +43,13 @@ struct MWSRoutes {
         }
         let projection = try fields(read.query)
         let documents = read.snapshot.mwsDocuments
-        var matched = documents.filter { filter.matches($0) }
+        // Equality and `$in` pick candidates from an index; every candidate is then checked against the whole query.
+        var matched: [SpecValue]
+        if let candidates = read.snapshot.mwsIndex.candidates(filter) {
+            matched = candidates.map { documents[Int($0)] }.filter { filter.matches($0) }
+        } else {
+            matched = documents.filter { filter.matches($0) }
+        }
         if !sort.isByNameAscending {
             // Ties keep the read model's order (by name), so equal state gives equal pages.
             let keyed = matched.enumerated().map { (offset: $0.offset, values: sort.sortValues($0.element)) }
