@@ -55,37 +55,66 @@ final class MWSIndex: Sendable {
     }
 
     /// Candidate documents for `query`, in document order, or nil when it has no indexable part (then: scan).
-    func candidates(_ query: MWSQuery) -> [Int32]? {
+    /// `exact` says the index answered every condition of the query, so the candidates are the answer.
+    func candidates(_ query: MWSQuery) -> (documents: [Int32], exact: Bool)? {
         var sets: [[Int32]] = []
+        var exact = true
         func indexable(_ part: MWSQuery) -> [Int32]? {
-            guard case .field(let path, let conditions) = part else { return nil }
+            guard case .field(let path, let conditions) = part else {
+                exact = false
+                return nil
+            }
+            var found: [Int32]?
             for condition in conditions {
                 let wanted: [SpecValue]
                 switch condition {
                 case .equal(let value): wanted = [value]
                 case .oneOf(let values): wanted = values
-                default: continue
+                default:
+                    exact = false
+                    continue
                 }
                 let keys = wanted.compactMap(Key.init)
                 // A null, an object or an array in the condition is matched by a scan.
-                guard keys.count == wanted.count, let postings = postings(path) else { continue }
-                return Self.union(keys.map { postings[$0] ?? [] })
+                guard found == nil, keys.count == wanted.count, let postings = postings(path) else {
+                    exact = false
+                    continue
+                }
+                found = Self.union(keys.map { postings[$0] ?? [] })
             }
-            return nil
+            return found
         }
         switch query {
         case .field: if let set = indexable(query) { sets.append(set) }
         case .all(let parts): sets = parts.compactMap(indexable)
-        case .any: break
+        case .any: exact = false
         }
         guard var result = sets.first else { return nil }
         for set in sets.dropFirst() { result = Self.intersect(result, set) }
-        return result
+        return (result, exact)
     }
 
+    /// The union of sorted lists, sorted.
     static func union(_ lists: [[Int32]]) -> [Int32] {
-        if lists.count == 1 { return lists[0] }
-        return Array(Set(lists.joined())).sorted()
+        lists.dropFirst().reduce(lists.first ?? []) { a, b in
+            var out: [Int32] = []
+            out.reserveCapacity(a.count + b.count)
+            var (i, j) = (0, 0)
+            while i < a.count || j < b.count {
+                if j == b.count || (i < a.count && a[i] < b[j]) {
+                    out.append(a[i])
+                    i += 1
+                } else if i == a.count || b[j] < a[i] {
+                    out.append(b[j])
+                    j += 1
+                } else {
+                    out.append(a[i])
+                    i += 1
+                    j += 1
+                }
+            }
+            return out
+        }
     }
 
     static func intersect(_ a: [Int32], _ b: [Int32]) -> [Int32] {

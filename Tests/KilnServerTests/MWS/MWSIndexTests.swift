@@ -32,13 +32,18 @@ import Testing
         let parsed = try MWSQueryParser.parse(query)
         let scan = Self.documents.indices.filter { parsed.matches(Self.documents[$0]) }
         let index = MWSIndex(documents: Self.documents)
-        let indexed = index.candidates(parsed).map { $0.map(Int.init).filter { parsed.matches(Self.documents[$0]) } } ?? scan
+        let candidates = index.candidates(parsed)
+        let indexed = candidates.map { $0.documents.map(Int.init).filter { parsed.matches(Self.documents[$0]) } } ?? scan
         #expect(indexed == scan, "\(query)")
+        // Where the index says it answered every condition, its candidates are the answer.
+        if let candidates, candidates.exact { #expect(candidates.documents.map(Int.init) == scan, "\(query)") }
     }
 
     @Test func equalityAndInUseTheIndexOthersScan() throws {
         let index = MWSIndex(documents: Self.documents)
-        #expect(index.candidates(try MWSQueryParser.parse(#"{"osType":"linux"}"#)) != nil)
+        #expect(index.candidates(try MWSQueryParser.parse(#"{"osType":"linux"}"#))?.exact == true)
+        #expect(index.candidates(try MWSQueryParser.parse(#"{"osType":"linux","version":{"$gt":2}}"#))?.exact == false)
+        #expect(index.candidates(try MWSQueryParser.parse(#"{"osType":{"$in":["linux"],"$ne":"x"}}"#))?.exact == false)
         #expect(index.candidates(try MWSQueryParser.parse(#"{"name":{"$regex":"^image"}}"#)) == nil)
         #expect(index.candidates(try MWSQueryParser.parse(#"{"$or":[{"osType":"linux"}]}"#)) == nil)
         #expect(index.candidates(try MWSQueryParser.parse(#"{"osType":null}"#)) == nil)
