@@ -19,18 +19,16 @@ struct QMPClientTests {
         #expect(server.commands == ["qmp_capabilities", "query-status"])
     }
 
-    @Test("a monitor that never answers ends the session at its deadline, with an error naming the socket")
+    @Test("a monitor that never answers ends the session at its deadline, with an error naming the socket",
+          .timeLimit(.minutes(2)))
     func deadline() async throws {
         let server = try await FakeQMPServer(socket: Self.socketPath(), behaviour: .hang)
         defer { Task { await server.close() } }
-        let started = ContinuousClock.now
         await #expect {
             _ = try await QMPClient(socket: server.socket, timeout: .milliseconds(300)).execute("query-status")
         } throws: { error in
             "\(error)".contains("no answer on \(server.socket)")
         }
-        // Bounded: a generous limit that only catches a hang.
-        #expect(ContinuousClock.now - started < .seconds(30))
     }
 
     @Test("many sessions at once against stuck monitors all end at their deadlines")

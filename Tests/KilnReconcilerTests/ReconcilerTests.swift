@@ -284,3 +284,64 @@ struct FailurePolicyTests {
         #expect(try await h.state().vms["hello"]?.vmStatus != .failed)
     }
 }
+
+@Suite("Reconciler: VM drift and boot deadlines")
+struct VMLifecycleTests {
+    @Test("a VM that dies behind Kiln's back is found by the next pass, quiet or not, reported Drifted, counted and restarted")
+    func drift() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.source.commit("c1", Harness.quickstart())
+        _ = await h.settle()
+        let quiet = await h.reconciler.pass()
+        #expect(quiet.outcomes.isEmpty && quiet.drifted.isEmpty)
+        await h.vms.set("hello", .poweredOff)
+
+        let repaired = await h.reconciler.pass()
+        #expect(repaired.drifted == [ObjectKey(.virtualMachine, "hello")])
+        #expect(repaired.outcomes.map(\.action.summary) == ["start VirtualMachine/hello"])
+        let vm = try #require(try await h.state().vms["hello"])
+        #expect(vm.driftCount == 1)
+        #expect(vm.lastDrift == "its process is gone while git asks for it running")
+        #expect(vm.vmStatus == .poweredOn)
+        let status = try #require(h.status(.virtualMachine, "hello"))
+        #expect(status.contains("drift:\n  at: "), "\(status)")
+        #expect(status.contains("  count: 1\n  last: its process is gone while git asks for it running"), "\(status)")
+        #expect(status.contains("restored after 1 drift"))
+        #expect(await h.vms.calls.filter { $0 == "start hello" }.count == 1)
+    }
+
+    @Test("a VM stopped while git asks for it stopped is no drift; one started behind Kiln's back is, and is stopped")
+    func startedBehindOurBack() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        var files = Harness.quickstart()
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox", power: "stopped")
+        await h.source.commit("c1", files)
+        _ = await h.settle()
+        #expect(try await h.state().vms["hello"]?.vmStatus == .poweredOff)
+        _ = await h.reconciler.pass()
+        #expect(try await h.state().vms["hello"]?.driftCount == 0)
+        await h.vms.set("hello", .poweredOn)
+        let report = await h.reconciler.pass()
+        #expect(report.drifted == [ObjectKey(.virtualMachine, "hello")])
+        #expect(report.outcomes.map(\.action.summary) == ["stop VirtualMachine/hello"])
+    }
+
+    @Test("a guest not ready within bootTimeout is reported BootTimeout with its console's last lines, keeps running, and no longer holds the pass")
+    func bootDeadline() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.vms.neverReady("hello")
+        var files = Harness.quickstart()
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox") + "  bootTimeout: 1s\n"
+        await h.source.commit("c1", files)
+        let report = await h.settle()
+        #expect(report.settled)
+        let hello = try #require(report.objects[ObjectKey(.virtualMachine, "hello")])
+        #expect(hello.reason == "BootTimeout")
+        #expect(hello.message.contains("Booting from Hard Disk..."))
+        #expect(await h.vms.status("hello") == .poweredOn, "it keeps running")
+        #expect(h.status(.virtualMachine, "hello")?.contains("consoleTail:") == true)
+    }
+}

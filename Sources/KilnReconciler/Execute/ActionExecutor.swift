@@ -328,6 +328,8 @@ struct ActionExecutor: Sendable {
         }
         try await files.register(directory, owner: key, type: .directory)
         vm.vmStatus = .creating
+        vm.imageName = image.name
+        vm.imageBoot = image.boot
         vm = try await catalog.saveVM(vm)
         let observation: VMObservation
         do {
@@ -350,6 +352,7 @@ struct ActionExecutor: Sendable {
         vm.imageName = image.name
         vm.imagePath = image.path
         vm.imageSha256 = image.sha256
+        vm.imageBoot = image.boot
         apply(observation, to: &vm)
         _ = try await catalog.saveVM(vm)
     }
@@ -373,7 +376,13 @@ struct ActionExecutor: Sendable {
                        contentHash: vm.contentHash, context: context)
     }
 
-    func apply(_ observation: VMObservation, to vm: inout VMRecord) {
+    func apply(_ observation: VMObservation, to vm: inout VMRecord, now: Date = Date()) {
+        if let process = observation.process, process.pid != vm.pid || process.startTime != vm.pidStartTime {
+            vm.bootStartedAt = now
+        }
+        if observation.ready, !vm.guestReady { vm.readyAt = now }
+        vm.acceleration = observation.acceleration ?? vm.acceleration
+        vm.consoleTail = observation.ready ? nil : observation.consoleTail ?? vm.consoleTail
         vm.vmStatus = observation.status
         vm.pid = observation.process?.pid
         vm.pidStartTime = observation.process?.startTime

@@ -146,8 +146,11 @@ extension Reconciler {
         let activeExecutions = !pass.actual.activeExecutions.isEmpty
         pass.report.objects = await writeStatus(&pass)
         pass.statusComputed = true
+        memory.watchedVMs = Array(pass.actual.vms.values)
+        // A guest past its boot deadline is reported (BootTimeout) and left running: it no longer holds the pass.
+        let now = pass.now
         let booting = pass.actual.vms.values.contains {
-            $0.vmStatus == .creating || ($0.vmStatus == .poweredOn && !$0.guestReady)
+            $0.vmStatus == .creating || ($0.vmStatus == .poweredOn && !$0.guestReady && !$0.missedBootDeadline(now: now))
         }
         // Actions held back by a terminal failure wait for a change in git: they do not keep the pass unsettled, so
         // `kiln sync --wait` reports them at once instead of waiting out its timeout.

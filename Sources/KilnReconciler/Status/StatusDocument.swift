@@ -92,7 +92,16 @@ public enum StatusDocument {
             ("launchGui", .bool(spec.launchGui)), ("powerState", .string(spec.powerState.rawValue)),
             ("ipAddress", .string(record.ipAddress ?? "")), ("guestOs", .string(record.guestOs ?? "")),
             ("toolsInitTimeout", .string(spec.toolsInitTimeout.description)),
+            ("bootTimeout", .string(spec.bootTimeout.description)),
+            ("acceleration", record.acceleration.map(SpecValue.string) ?? .null),
         ]
+        if record.driftCount > 0 {
+            out.append(("drift", .object(["count": .int(record.driftCount), "last": .string(record.lastDrift ?? ""),
+                                          "at": time(record.lastDriftAt)])))
+        }
+        if !record.guestReady, let tail = record.consoleTail {
+            out.append(("consoleTail", .string(tail)))
+        }
         if let code = record.errorCode {
             out.append(("error", .object(["code": .string(code), "message": .string(record.errorMessage ?? "")])))
         }
