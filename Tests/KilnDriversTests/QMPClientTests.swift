@@ -46,6 +46,21 @@ struct QMPClientTests {
         #expect(failures == 20)
     }
 
+    @Test("a socket path longer than a socket address holds (deep data dirs) is reached through its folder")
+    func longPath() async throws {
+        let server = try await FakeQMPServer(socket: Self.socketPath())
+        defer { Task { await server.close() } }
+        let deep = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-qmp-\(UUID().uuidString)")
+            .appendingPathComponent(String(repeating: "d", count: 90)).path
+        try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: (deep as NSString).deletingLastPathComponent) }
+        let folder = (server.socket as NSString).deletingLastPathComponent
+        try FileManager.default.createSymbolicLink(atPath: "\(deep)/vm", withDestinationPath: folder)
+        let long = "\(deep)/vm/\((server.socket as NSString).lastPathComponent)"
+        #expect(long.utf8.count > 108)
+        #expect(try await QMPClient(socket: long).execute("query-status")["status"] == .string("running"))
+    }
+
     @Test("no socket: a clear error, at once")
     func unreachable() async throws {
         await #expect {

@@ -20,7 +20,7 @@ struct QemuVMDriverTests {
         #expect(args == [
             "-name", "kiln-web", "-machine", "accel=tcg", "-m", "1024M", "-smp", "2",
             "-drive", "file=/d/vm/disk.qcow2,if=virtio,format=qcow2", "-display", "none",
-            "-serial", "file:/d/vm/console.log", "-monitor", "none", "-qmp", "unix:/d/vm/qmp.sock,server=on,wait=off",
+            "-serial", "file:/d/vm/console.log", "-monitor", "none", "-qmp", "unix:qmp.sock,server=on,wait=off",
             "-pidfile", "/d/vm/qemu.pid", "-daemonize", "-nic", "user,model=virtio-net-pci",
         ])
     }
@@ -94,6 +94,17 @@ struct QemuVMDriverTests {
         let again = try await driver.start(vm)
         #expect(again.process?.pid == pid)
         #expect(await driver.observe(vm).status == .poweredOn)
+
+        // Paused through its monitor (behind Kiln's back): observed off, with why; start resumes the same process.
+        let monitor = QMPClient(socket: "\(directory)/qmp.sock")
+        _ = try await monitor.execute("stop")
+        #expect(try await monitor.execute("query-status")["status"] == .string("paused"))
+        let paused = await driver.observe(vm)
+        #expect(paused.status == .poweredOff)
+        #expect(paused.message == "its qemu monitor reports paused")
+        let resumed = try await driver.start(vm)
+        #expect(resumed.status == .poweredOn)
+        #expect(resumed.process?.pid == pid)
 
         let stopped = try await driver.stop(vm)
         #expect(stopped.status == .poweredOff)

@@ -48,7 +48,8 @@ public struct QemuVMDriver: VMDriver {
         let directory: String
         var disk: String { "\(directory)/disk.qcow2" }
         var pidfile: String { "\(directory)/qemu.pid" }
-        var qmp: String { "\(directory)/qmp.sock" }
+        static let qmpName = "qmp.sock"
+        var qmp: String { "\(directory)/\(Self.qmpName)" }
         var console: String { "\(directory)/console.log" }
         var bootSample: String { "\(directory)/boot-sector.raw" }
     }
@@ -90,7 +91,7 @@ public struct QemuVMDriver: VMDriver {
         let accel = await acceleration.accel(mode: options.accel, qemu: options.qemu, kernel: options.kernel)
         let arguments = try Self.arguments(vm.typed, name: vm.name, files: files, options: options, kvm: accel == "kvm",
                                            boot: boot)
-        try await Tool.run(options.qemu, arguments)
+        try await Tool.run(options.qemu, arguments, workingDirectory: files.directory)
         guard let process = runningProcess(files) else {
             throw QemuVMError.didNotStart(vm.name, (try? String(contentsOfFile: files.console, encoding: .utf8))?.suffix(500).description ?? "")
         }
@@ -109,7 +110,8 @@ public struct QemuVMDriver: VMDriver {
             "-display", "none",
             "-serial", "file:\(files.console)",
             "-monitor", "none",
-            "-qmp", "unix:\(files.qmp),server=on,wait=off",
+            // Relative to the VM's folder (qemu starts there): a socket path holds at most 107 bytes, a data dir may not.
+            "-qmp", "unix:\(Files.qmpName),server=on,wait=off",
             "-pidfile", files.pidfile,
             "-daemonize",
         ]
