@@ -93,6 +93,7 @@ let package = Package(
             dependencies: [
                 "KilnSpec", "KilnSource", "KilnCatalog", "KilnReconciler", "KilnBuilder",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -105,7 +105,8 @@ struct Serve: AsyncParsableCommand {
                                     events: events, waker: waker, logger: logger)
         let application = server.application(host: host, port: port, logger: logger,
                                               limits: ConnectionLimits(maxConnections: maxConnections)) { host, port in
-            logger.notice("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+            // Said whatever the log level: a caller that asked for port 0 learns the port from this line.
+            Output.err("kiln serve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
         }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: loop), .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)],
@@ -138,6 +139,7 @@ struct ReconcileService: Service {
             let now = Date()
             await health.passEnded(at: now, next: now.addingTimeInterval(Double(wait.components.seconds)))
             try? await model.refresh()
+            if !report.outcomes.isEmpty { MemoryTrim.releaseFreed() }
             await events.publish("pass", PassEvent.data(report))
             try? await cancelWhenGracefulShutdown { await waker.wait(wait) }
         }

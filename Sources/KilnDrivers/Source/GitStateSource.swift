@@ -1,6 +1,7 @@
 import KilnReconciler
 import KilnSource
 import KilnSpec
+import Metrics
 
 /// The reconciler's desired-state source over a git repository.
 public struct GitStateSource: DesiredStateSource {
@@ -14,8 +15,15 @@ public struct GitStateSource: DesiredStateSource {
         origin = SourceOrigin(repository: git.location.display, branch: await git.trackedBranch(), specRoot: git.specRoot)
     }
 
+    /// Fetches (a remote) and reads the branch; `kiln_git_fetch_duration_seconds` records how long it took.
     public func poll() async throws -> String {
-        try await git.poll()
+        let started = ContinuousClock.now
+        defer {
+            let elapsed = (ContinuousClock.now - started).components
+            Timer(label: "kiln_git_fetch_duration_seconds").recordNanoseconds(
+                elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+        }
+        return try await git.poll()
     }
 
     public func load(commit: String) async -> SourceLoad {

@@ -31,9 +31,13 @@ struct ArtifactRoutes {
                   let execution = snapshot.executions(of: build.name).first(where: { $0.buildNumber == number }) else {
                 throw APIError.notFound("execution-not-found", "image build \(name) has no execution \(QueryParameters.echo(numberText))")
             }
+            // The resolved package list of a Debian build is kept in the catalog itself.
+            if fileName == PackageList.fileName, let packages = execution.packages {
+                return PackageList.rendered(packages).response(to: request)
+            }
             let artifacts = snapshot.virtualImages(of: execution)
             guard let artifact = artifacts.first(where: { ($0.path as NSString).lastPathComponent == fileName }) else {
-                let names = artifacts.map { ($0.path as NSString).lastPathComponent }
+                let names = artifacts.map { ($0.path as NSString).lastPathComponent } + (execution.packages == nil ? [] : [PackageList.fileName])
                 throw APIError.notFound("artifact-not-found",
                     "execution \(number) of \(name) has no artifact \(QueryParameters.echo(fileName)); it has: \(names.isEmpty ? "none" : names.joined(separator: ", "))")
             }

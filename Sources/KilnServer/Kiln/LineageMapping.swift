@@ -17,7 +17,7 @@ public enum LineageMapping {
         .object([
             "type": .string("execution"), "build": .string(e.buildName), "buildNumber": .int(e.buildNumber),
             "status": .string(e.status.rawValue), "commit": .string(e.revision), "createdBy": .string(e.createdBy),
-            "artifacts": .list(snapshot.virtualImages(of: e).map { artifact($0) }),
+            "artifacts": .list(snapshot.virtualImages(of: e).map { artifact($0) } + [PackageList.lineage(e)].compactMap { $0 }),
         ])
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import KilnCatalog
 import Logging
+import Metrics
 import Synchronization
 
 /// The API's read model: the newest ``ReadSnapshot`` of the catalog, rebuilt only when the catalog's change counters
@@ -54,6 +55,9 @@ public actor ReadModel {
             }
             let next = ReadSnapshot(generation: old.generation + 1, state: state, readAt: Date(), previous: old, changed: changed)
             current.withLock { $0 = next }
+            if changed.contains(.executions) { Self.recordExecutions(state) }
+            // The rebuild freed the old snapshot's memory: hand it back to the system rather than keep it in the heap.
+            MemoryTrim.releaseFreed()
             changes = now
             failure.withLock { $0 = nil }
             if let events, old.generation > 0 {
@@ -63,6 +67,15 @@ public actor ReadModel {
         } catch {
             failure.withLock { $0 = "the catalog could not be read: \(error)" }
             throw error
+        }
+    }
+
+    /// `kiln_executions{status}`: how many executions the catalog holds in each state.
+    static func recordExecutions(_ state: CatalogState) {
+        var counts = Dictionary(uniqueKeysWithValues: ExecutionRecord.Status.allCases.map { ($0, 0) })
+        for list in state.executions.values { for e in list { counts[e.status, default: 0] += 1 } }
+        for (status, count) in counts {
+            Gauge(label: "kiln_executions", dimensions: [("status", status.rawValue)]).record(count)
         }
     }
 }

@@ -58,3 +58,28 @@ import Testing
         #expect(use.hits == 2 && use.downloaded == 1)
     }
 }
+
+/// mmdebstrap for real against the operator's mirror (the host's apt sources), for what fails fast.
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/mmdebstrap") && DebianMirror.host() != nil,
+                "needs mmdebstrap and a Debian mirror in the host's apt sources"))
+struct DebianSourceFailureTests {
+    @Test func aSuiteThatDoesNotExistFailsNamingTheSuite() async throws {
+        let bed = try TestBed("nosuite")
+        defer { bed.remove() }
+        let spec = try #require(Specs.parse("""
+            apiVersion: kiln.dev/v1
+            kind: ImageBuild
+            metadata: {name: nosuite}
+            spec:
+              type: qemu
+              source: {debian: {suite: no-such-suite, packages: [linux-image-amd64]}}
+            """).spec)
+        do {
+            _ = try await hostBuilder().build(bed.request(spec)) { _ in }
+            Issue.record("a suite that does not exist must fail")
+        } catch {
+            #expect(error.description.contains("suite no-such-suite is not on the mirror"), "\(error)")
+        }
+        #expect(bed.nothingLeftBehind)
+    }
+}

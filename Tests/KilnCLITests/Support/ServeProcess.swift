@@ -15,7 +15,7 @@ struct ServeProcess: Sendable {
     /// Starts `kiln serve` on `repo` and `dataDir` with `extra` flags and waits until it listens.
     static func start(repo: String, dataDir: String, extra: [String] = []) async throws -> ServeProcess {
         let process = try KilnBinary.start(["serve", "--repo", repo, "--data-dir", dataDir, "--listen", "127.0.0.1:0"] + extra)
-        let marker = "Server started and listening on 127.0.0.1:"
+        let marker = "kiln serve: listening on http://127.0.0.1:"
         guard await process.waitForOutput({ _, err in err.contains(marker) }),
               let line = process.output.stderr.split(separator: "\n").first(where: { $0.contains(marker) }),
               let port = Int(line[line.range(of: marker)!.upperBound...].prefix { $0.isNumber }) else {

@@ -113,3 +113,32 @@ import Testing
         #expect(response.headers[.eTag] == "\"\(sha256)\"")
     }
 }
+
+/// A Debian build's resolved package list, kept in the catalog with its execution, served as `packages.txt` and
+/// listed in lineage.
+@Suite struct PackageListTests {
+    @Test func servedAsAnArtifactAndShownInLineage() async throws {
+        let server = try await TestServer.make()
+        var execution = try #require(try await server.fixture.catalog.state().executions["busybox"]?.first)
+        execution.packages = "base-files 12.4+deb12u5 amd64\nlinux-image-amd64 6.1.115-1 amd64\n"
+        try await server.fixture.catalog.saveExecution(execution)
+        try await server.refresh()
+        let uri = "/kiln/v1/image-builds/busybox/executions/1/artifacts/packages.txt"
+        let response = try await server.withClient { try await $0.execute(uri: uri, method: .get) }
+        #expect(response.status == .ok)
+        #expect(response.headers[.contentType] == "text/plain; charset=utf-8")
+        #expect(response.text == execution.packages)
+        let lineage = try await server.withClient { try await $0.execute(uri: "/kiln/v1/lineage/imagebuild/busybox", method: .get) }
+        let executions = try #require(try lineage.json()["executions"] as? [[String: Any]])
+        let first = try #require(executions.first { $0["buildNumber"] as? Int == 1 })
+        let artifacts = try #require(first["artifacts"] as? [[String: Any]])
+        let list = try #require(artifacts.first { $0["file"] as? String == "packages.txt" })
+        #expect(list["packages"] as? Int == 2)
+        #expect(list["href"] as? String == uri)
+        // An execution without one says which artifacts it has.
+        let missing = try await server.withClient {
+            try await $0.execute(uri: "/kiln/v1/image-builds/busybox/executions/2/artifacts/packages.txt", method: .get)
+        }
+        #expect(missing.status == .notFound)
+    }
+}

@@ -86,6 +86,16 @@ import Testing
             // The registry is shared by every test of the process: other tests add to the counts.
             #expect((requests(route: "/kiln/v1/sync", status: "200") ?? 0) >= 1)
             #expect((requests(route: "/kiln/v1/status/{kind}/{name}", status: "404") ?? 0) >= 1)
+
+            // Executions by status, from the read model: the fixture has one of each of three.
+            func executions(_ status: String) -> Double? {
+                lines.compactMap { line -> Double? in
+                    guard case .sample("kiln_executions", let labels, let value) = line, labels["status"] == status else { return nil }
+                    return value
+                }.first
+            }
+            #expect(typed["kiln_executions"] == "gauge")
+            #expect(executions("running") != nil && executions("success") != nil && executions("failed") != nil)
         }
     }
 
