@@ -1,0 +1,7 @@
+#!/bin/sh
+# Marks the layer: a file the tests read back from the disk with debugfs, and a page for a web server to serve.
+set -eu
+cd "$KILN_ROOTFS"
+mkdir -p var/www/html
+echo "built by kiln: $KILN_BUILD_NAME" > etc/kiln-web-marker
+echo "<h1>Hello from the Kiln web layer</h1>" > var/www/html/index.html
