@@ -345,3 +345,45 @@ struct VMLifecycleTests {
         #expect(h.status(.virtualMachine, "hello")?.contains("consoleTail:") == true)
     }
 }
+
+@Suite("Reconciler: VM error codes and what Kiln does not own")
+struct VMErrorCodeTests {
+    @Test("a failing VM action leaves the VM builder service's error code in the catalog and the status; success clears it")
+    func codes() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.vms.fail("hello", ActionFailure(.noBridge, "no bridge: start Kiln with --vm-bridge BRIDGE"))
+        await h.source.commit("c1", Harness.quickstart())
+        _ = await h.settle()
+        var vm = try #require(try await h.state().vms["hello"])
+        #expect(vm.errorCode == "bad-request")
+        let status = h.status(.virtualMachine, "hello") ?? ""
+        #expect(status.contains("\nerror:\n") && status.contains("\n  code: bad-request\n"), "\(status)")
+
+        await h.vms.fail("hello", "qemu crashed")
+        await h.source.commit("c2", Harness.quickstart(cpus: 2))
+        _ = await h.reconciler.pass()
+        vm = try #require(try await h.state().vms["hello"])
+        #expect(vm.errorCode == "internal")
+        #expect(vm.errorMessage == "qemu crashed")
+
+        await h.vms.fail("hello", nil)
+        let report = await h.settle()
+        #expect(report.allReady)
+        vm = try #require(try await h.state().vms["hello"])
+        #expect(vm.errorCode == nil && vm.errorMessage == nil)
+    }
+
+    @Test("a folder under vms/ that no VM owns is reported in sync.yaml and left alone")
+    func unownedFolder() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        let stray = "\(h.paths.vms)/not-kilns"
+        try FileManager.default.createDirectory(atPath: stray, withIntermediateDirectories: true)
+        await h.source.commit("c1", Harness.quickstart())
+        let report = await h.settle()
+        #expect(report.unownedVMFolders == [stray])
+        #expect(h.syncStatus().contains("unownedVMFolders:\n- \(stray)") || h.syncStatus().contains("unownedVMFolders:\n  - \(stray)"), "\(h.syncStatus())")
+        #expect(FileManager.default.fileExists(atPath: stray))
+    }
+}

@@ -73,6 +73,7 @@ public struct QemuVMDriver: VMDriver {
     public func start(_ vm: VMRecord) async throws -> VMObservation {
         guard let directory = vm.directory else { throw QemuVMError.notProvisioned(vm.name) }
         let files = Files(directory: directory)
+        guard FileManager.default.fileExists(atPath: files.disk) else { throw QemuVMError.folderGone(vm.name, directory) }
         if let running = runningProcess(files) {
             // Adopted, never started twice; a machine paused behind Kiln's back is resumed.
             let client = QMPClient(socket: files.qmp, timeout: .seconds(5))
@@ -254,6 +255,7 @@ enum QemuVMError: Error, CustomStringConvertible, ActionFailureConvertible {
     case didNotStart(String, String)
     case noBridge(String)
     case wontStop(Int32)
+    case folderGone(String, String)
 
     var description: String {
         switch self {
@@ -262,6 +264,7 @@ enum QemuVMError: Error, CustomStringConvertible, ActionFailureConvertible {
         case .didNotStart(let vm, let console): "qemu for VirtualMachine \(vm) did not start; console: \(console)"
         case .noBridge(let vm): "VirtualMachine \(vm) asks for a bridged network, but no bridge is configured (start Kiln with --vm-bridge BRIDGE)"
         case .wontStop(let pid): "qemu process \(pid) did not end even after SIGKILL"
+        case .folderGone(let vm, let folder): "the disk of VirtualMachine \(vm) is gone from \(folder) (removed behind Kiln's back); Kiln makes it again from its image"
         }
     }
 
@@ -269,6 +272,7 @@ enum QemuVMError: Error, CustomStringConvertible, ActionFailureConvertible {
         switch self {
         case .noBridge: ActionFailure(.noBridge, description)
         case .noImageFile, .notProvisioned, .didNotStart, .wontStop: ActionFailure(.driverError, description)
+        case .folderGone: ActionFailure(.notFound, description)
         }
     }
 }

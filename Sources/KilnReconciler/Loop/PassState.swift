@@ -58,6 +58,8 @@ struct LoopMemory {
     var lastObjects: [ObjectKey: ObjectHealthSummary] = [:]
     /// The earliest time a tombstone becomes due for purging, as of the last full pass.
     var nextPurge: Date?
+    /// Unowned VM folders already logged.
+    var reportedUnowned: [String] = []
     /// The VMs as the last full pass left them: what the drift check of a quiet pass compares the host with.
     var watchedVMs: [VMRecord] = []
 }
