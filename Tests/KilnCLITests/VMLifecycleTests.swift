@@ -64,6 +64,20 @@ extension Reconciling {
                     #expect(vm.qemuProcesses.count == 1)
                     #expect(driftCount() == 2, "stopping and starting through git is no drift")
 
+                    // MARK: kiln teardown: refused while serve owns the data dir; afterwards it stops the VM by its
+                    // recorded pid, and the next Kiln starts it again without calling that drift.
+                    let refused = try await KilnBinary.run(["teardown", "--data-dir", data.path])
+                    #expect(refused.exitCode != 0 && refused.stderr.contains("owns the data dir"), "\(refused)")
+                    #expect(vm.qemuProcesses.count == 1)
+                    await serve.stop()
+                    #expect(vm.qemuProcesses.count == 1, "stopping serve leaves VMs running")
+                    let teardown = try await KilnBinary.run(["teardown", "--data-dir", data.path])
+                    #expect(teardown.exitCode == 0 && teardown.stdout.contains("stopped VirtualMachine hello-1"), "\(teardown)")
+                    #expect(vm.qemuProcesses.isEmpty)
+                    serve = try await ServeProcess.start(repo: repo.path, dataDir: data.path, extra: Self.vmFlags)
+                    #expect(await VMHost.eventually { ready() && vm.pid != nil }, "\(String(describing: vm.status))")
+                    #expect(driftCount() == 2, "a teardown is no drift")
+
                     // MARK: removed from git: its process ends and its folder goes to the tombstone area.
                     let folder = try #require(vm.folder)
                     try repo.remove("quickstart/vms/hello-1.yaml")
@@ -76,6 +90,8 @@ extension Reconciling {
                 }
                 await serve.stop()
                 #expect(vm.qemuProcesses.isEmpty, "no qemu outlives the test")
+                let purge = try await KilnBinary.run(["teardown", "--data-dir", data.path, "--purge"])
+                #expect(purge.exitCode == 0 && !FileManager.default.fileExists(atPath: data.path), "\(purge)")
             }
         }
     }
