@@ -21,65 +21,85 @@ public indirect enum MWSQuery: Sendable {
     /// Everything matches the empty query.
     public static let everything = MWSQuery.all([])
 
-    /// Whether a document matches.
+    /// Whether a document matches. Allocation-free: paths are walked with visitors that stop at the first answer,
+    /// so a query over 50,000 documents costs lookups, not arrays.
     public func matches(_ document: SpecValue) -> Bool {
         switch self {
         case .all(let parts): parts.allSatisfy { $0.matches(document) }
         case .any(let parts): parts.contains { $0.matches(document) }
-        case .field(let path, let conditions):
-            conditions.allSatisfy { Self.holds($0, values: MWSQuery.values(at: path[...], in: document)) }
+        case .field(let path, let conditions): conditions.allSatisfy { Self.holds($0, at: path[...], in: document) }
         }
     }
 
     /// The values a path reaches, as MongoDB walks it: through objects by key, and through arrays into each element.
     /// Empty when the path reaches nothing.
     static func values(at path: ArraySlice<String>, in value: SpecValue) -> [SpecValue] {
-        guard let key = path.first else { return [value] }
+        var out: [SpecValue] = []
+        _ = visit(path, in: value) { out.append($0); return false }
+        return out
+    }
+
+    /// The first value a path reaches, if any.
+    static func first(at path: ArraySlice<String>, in value: SpecValue) -> SpecValue? {
+        var found: SpecValue?
+        _ = visit(path, in: value) { found = $0; return true }
+        return found
+    }
+
+    /// Calls `body` with each value `path` reaches until it returns true; returns whether it did.
+    static func visit(_ path: ArraySlice<String>, in value: SpecValue, _ body: (SpecValue) -> Bool) -> Bool {
+        guard let key = path.first else { return body(value) }
         switch value {
         case .object(let fields):
-            guard let child = fields[key] else { return [] }
-            return values(at: path.dropFirst(), in: child)
+            guard let child = fields[key] else { return false }
+            return visit(path.dropFirst(), in: child, body)
         case .list(let items):
-            if let index = Int(key), items.indices.contains(index) { return values(at: path.dropFirst(), in: items[index]) }
-            return items.flatMap { item -> [SpecValue] in
-                if case .object = item { return values(at: path, in: item) }
-                return []
+            if let index = Int(key), items.indices.contains(index) { return visit(path.dropFirst(), in: items[index], body) }
+            return items.contains { item in
+                if case .object = item { return visit(path, in: item, body) }
+                return false
             }
         default:
-            return []
+            return false
         }
     }
 
-    /// The values a condition compares: each value and, for an array, each of its elements too.
-    static func candidates(_ values: [SpecValue]) -> [SpecValue] {
-        values.flatMap { value -> [SpecValue] in
-            if case .list(let items) = value { return [value] + items }
-            return [value]
+    /// Whether `test` holds for a value the path reaches or, for an array, for one of its elements.
+    static func anyCandidate(_ path: ArraySlice<String>, in document: SpecValue, _ test: (SpecValue) -> Bool) -> Bool {
+        visit(path, in: document) { value in
+            if test(value) { return true }
+            if case .list(let items) = value { return items.contains(where: test) }
+            return false
         }
     }
 
-    static func holds(_ condition: Condition, values: [SpecValue]) -> Bool {
+    static func exists(_ path: ArraySlice<String>, in document: SpecValue) -> Bool {
+        visit(path, in: document) { _ in true }
+    }
+
+    static func holds(_ condition: Condition, at path: ArraySlice<String>, in document: SpecValue) -> Bool {
         switch condition {
         case .equal(let wanted):
-            if wanted == .null, values.isEmpty { return true }
-            return candidates(values).contains { equal($0, wanted) }
+            if wanted == .null, !exists(path, in: document) { return true }
+            return anyCandidate(path, in: document) { equal($0, wanted) }
         case .notEqual(let wanted):
-            return !holds(.equal(wanted), values: values)
+            return !holds(.equal(wanted), at: path, in: document)
         case .oneOf(let list):
-            return list.contains { holds(.equal($0), values: values) }
+            if list.contains(.null), !exists(path, in: document) { return true }
+            return anyCandidate(path, in: document) { value in list.contains { equal(value, $0) } }
         case .noneOf(let list):
-            return !holds(.oneOf(list), values: values)
+            return !holds(.oneOf(list), at: path, in: document)
         case .exists(let wanted):
-            return values.isEmpty != wanted
+            return exists(path, in: document) == wanted
         case .regex(let regex):
-            return candidates(values).contains { if case .string(let s) = $0 { regex.matches(s) } else { false } }
+            return anyCandidate(path, in: document) { if case .string(let s) = $0 { regex.matches(s) } else { false } }
         case .greater(let bound, let orEqual):
-            return candidates(values).contains { value in
+            return anyCandidate(path, in: document) { value in
                 guard let order = compare(value, bound) else { return false }
                 return order > 0 || (orEqual && order == 0)
             }
         case .less(let bound, let orEqual):
-            return candidates(values).contains { value in
+            return anyCandidate(path, in: document) { value in
                 guard let order = compare(value, bound) else { return false }
                 return order < 0 || (orEqual && order == 0)
             }

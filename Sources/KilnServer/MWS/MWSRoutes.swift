@@ -46,9 +46,10 @@ struct MWSRoutes {
         var matched = documents.filter { filter.matches($0) }
         if !sort.isByNameAscending {
             // Ties keep the read model's order (by name), so equal state gives equal pages.
-            matched = matched.enumerated().sorted { a, b in
-                sort.less(a.element, b.element) || (!sort.less(b.element, a.element) && a.offset < b.offset)
-            }.map(\.element)
+            let keyed = matched.enumerated().map { (offset: $0.offset, values: sort.sortValues($0.element)) }
+            matched = keyed.sorted { a, b in
+                sort.less(a.values, b.values) || (!sort.less(b.values, a.values) && a.offset < b.offset)
+            }.map { matched[$0.offset] }
         }
         let page = paging.page(matched).map { MWSMapping.project($0, projection) }
         return .object([

@@ -35,10 +35,18 @@ public struct MWSSort: Sendable {
     public var isByNameAscending: Bool { keys.isEmpty || (keys.count == 1 && keys[0].path == ["name"] && keys[0].ascending) }
 
     public func less(_ a: SpecValue, _ b: SpecValue) -> Bool {
-        for key in keys {
-            let x = MWSQuery.values(at: key.path[...], in: a).first ?? .null
-            let y = MWSQuery.values(at: key.path[...], in: b).first ?? .null
-            let order = Self.order(x, y)
+        less(sortValues(a), sortValues(b))
+    }
+
+    /// A document's values for each sort key, in order (null where a path reaches nothing): computed once per
+    /// document, then compared.
+    public func sortValues(_ document: SpecValue) -> [SpecValue] {
+        keys.map { MWSQuery.first(at: $0.path[...], in: document) ?? .null }
+    }
+
+    public func less(_ a: [SpecValue], _ b: [SpecValue]) -> Bool {
+        for (i, key) in keys.enumerated() {
+            let order = Self.order(a[i], b[i])
             if order != 0 { return key.ascending ? order < 0 : order > 0 }
         }
         return false
