@@ -43,6 +43,10 @@ struct ReconcileFlags: ParsableArguments {
     @Option(name: .customLong("vm-accel"), help: "auto (KVM when a probe boot works), kvm or tcg.")
     var vmAccel: VMAcceleration = .auto
 
+    @Option(name: .customLong("vm-stop-grace"),
+            help: "How long powerState: stopped waits for the guest to power off before qemu is told to quit.")
+    var vmStopGrace: SpecDuration = SpecDuration(seconds: 30)
+
     func validate() throws {
         guard maxDeletions >= 0 else { throw ValidationError("--max-deletions must not be negative") }
         guard (0...1).contains(maxDeletionFraction) else { throw ValidationError("--max-deletion-fraction is between 0 and 1") }
@@ -62,6 +66,7 @@ struct ReconcileFlags: ParsableArguments {
     }
 
     var vmOptions: QemuVMDriver.Options {
-        QemuVMDriver.Options(kernel: vmKernel, initrd: vmInitrd, append: vmAppend, bridge: vmBridge, accel: vmAccel)
+        QemuVMDriver.Options(kernel: vmKernel, initrd: vmInitrd, append: vmAppend, bridge: vmBridge, accel: vmAccel,
+                             stopGrace: vmStopGrace.duration)
     }
 }

@@ -49,6 +49,9 @@ enum SyncSummary {
         if !report.refusalDeletions.isEmpty {
             lines.append("  would delete: \(report.refusalDeletions.joined(separator: ", ")); pass --allow-destructive or commit with a 'Kiln-Allow-Destructive: true' trailer")
         }
+        for folder in report.unownedVMFolders {
+            lines.append("  \(folder) belongs to no VirtualMachine; left alone")
+        }
         for outcome in report.outcomes {
             lines.append(outcome.error == nil ? "  done    \(outcome.action.summary)" : "  FAILED  \(outcome.action.summary): \(outcome.error!)")
         }

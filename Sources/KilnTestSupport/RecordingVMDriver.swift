@@ -7,6 +7,10 @@ public actor RecordingVMDriver: VMDriver {
     public private(set) var calls: [String] = []
     var machines: [String: VMRecord.Status] = [:]
     var failing: [String: ActionFailure] = [:]
+    var neverReady: Set<String> = []
+    /// A made-up process per start, so that a restart looks like a new process, as with qemu.
+    var processes: [String: WorkerProcess] = [:]
+    var nextPid: Int32 = 40_000
 
     public init() {}
 
@@ -17,6 +21,21 @@ public actor RecordingVMDriver: VMDriver {
 
     /// Makes every call for this VM throw `failure` (a terminal one, say).
     public func fail(_ name: String, _ failure: ActionFailure) { failing[name] = failure }
+
+    /// Makes a machine boot without ever becoming ready (its console says so).
+    public func neverReady(_ name: String) { neverReady.insert(name) }
+
+    func observation(_ name: String, _ status: VMRecord.Status) -> VMObservation {
+        let ready = status == .poweredOn && !neverReady.contains(name)
+        return VMObservation(status: status, process: status == .poweredOn ? processes[name] : nil, ready: ready, message: status == .poweredOff ? "its process is gone" : nil,
+                             acceleration: status == .poweredOn ? "tcg" : nil,
+                             consoleTail: ready ? nil : "SeaBIOS\nBooting from Hard Disk...")
+    }
+
+    func newProcess(_ name: String) {
+        nextPid += 1
+        processes[name] = WorkerProcess(pid: nextPid, startTime: UInt64(nextPid))
+    }
 
     /// Changes a machine behind Kiln's back (it stopped, or crashed).
     public func set(_ name: String, _ status: VMRecord.Status) { machines[name] = status }
@@ -37,13 +56,15 @@ public actor RecordingVMDriver: VMDriver {
         try "overlay of \(image.path ?? "")".write(toFile: "\(directory)/disk.qcow2", atomically: true, encoding: .utf8)
         let status: VMRecord.Status = start ? .poweredOn : .poweredOff
         machines[vm.name] = status
-        return VMObservation(status: status, ready: start)
+        if start { newProcess(vm.name) }
+        return observation(vm.name, status)
     }
 
     public func start(_ vm: VMRecord) async throws -> VMObservation {
         try check(vm, "start")
+        if machines[vm.name] != .poweredOn { newProcess(vm.name) }
         machines[vm.name] = .poweredOn
-        return VMObservation(status: .poweredOn, ready: true)
+        return observation(vm.name, .poweredOn)
     }
 
     public func stop(_ vm: VMRecord) async throws -> VMObservation {
@@ -58,7 +79,6 @@ public actor RecordingVMDriver: VMDriver {
     }
 
     public func observe(_ vm: VMRecord) async -> VMObservation {
-        let status = machines[vm.name] ?? .poweredOff
-        return VMObservation(status: status, ready: status == .poweredOn)
+        observation(vm.name, machines[vm.name] ?? .poweredOff)
     }
 }

@@ -16,11 +16,11 @@ struct QemuVMDriverTests {
 
     @Test("the command line: resources, disk, console, QMP, pidfile, daemonized")
     func commandLine() throws {
-        let args = try QemuVMDriver.arguments(Self.spec(), name: "web", files: Self.files, options: .init(), kvm: false)
+        let args = try QemuVMDriver.arguments(Self.spec(), name: "web", files: Self.files, options: .init(), kvm: false, boot: [])
         #expect(args == [
             "-name", "kiln-web", "-machine", "accel=tcg", "-m", "1024M", "-smp", "2",
             "-drive", "file=/d/vm/disk.qcow2,if=virtio,format=qcow2", "-display", "none",
-            "-serial", "file:/d/vm/console.log", "-monitor", "none", "-qmp", "unix:/d/vm/qmp.sock,server=on,wait=off",
+            "-serial", "file:/d/vm/console.log", "-monitor", "none", "-qmp", "unix:qmp.sock,server=on,wait=off",
             "-pidfile", "/d/vm/qemu.pid", "-daemonize", "-nic", "user,model=virtio-net-pci",
         ])
     }
@@ -36,14 +36,14 @@ struct QemuVMDriverTests {
     @Test("network types map to qemu networks; bridged needs an operator's bridge", arguments: networks)
     func network(_ row: (String, String?, String?)) {
         let options = QemuVMDriver.Options(bridge: row.1)
-        let args = try? QemuVMDriver.arguments(Self.spec(network: row.0), name: "web", files: Self.files, options: options, kvm: true)
+        let args = try? QemuVMDriver.arguments(Self.spec(network: row.0), name: "web", files: Self.files, options: options, kvm: true, boot: [])
         if let nic = row.2 {
             #expect(args?.last == nic)
             #expect(args?.contains("accel=kvm") == true)
         } else {
             #expect(args == nil)
             do {
-                _ = try QemuVMDriver.arguments(Self.spec(network: row.0), name: "web", files: Self.files, options: options, kvm: true)
+                _ = try QemuVMDriver.arguments(Self.spec(network: row.0), name: "web", files: Self.files, options: options, kvm: true, boot: [])
             } catch {
                 #expect("\(error)".contains("--vm-bridge"))
             }
@@ -53,7 +53,9 @@ struct QemuVMDriverTests {
     @Test("direct kernel boot only with the operator's kernel, with a default command line")
     func kernel() throws {
         let options = QemuVMDriver.Options(kernel: "/vmlinuz", initrd: "/initrd.img")
-        let args = try QemuVMDriver.arguments(Self.spec(), name: "web", files: Self.files, options: options, kvm: false)
+        let boot = try BootMethod.choose(for: .none, image: "i", options: options).arguments(vmFolder: "/d/vm", options: options)
+        let args = try QemuVMDriver.arguments(Self.spec(), name: "web", files: Self.files, options: options, kvm: false,
+                                              boot: boot)
         #expect(Array(args.suffix(6)) == ["-kernel", "/vmlinuz", "-initrd", "/initrd.img", "-append", "root=/dev/vda rw console=ttyS0"])
     }
 
@@ -63,13 +65,15 @@ struct QemuVMDriverTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let base = "\(folder)/base.qcow2"
-        try await Tool.run("qemu-img", ["create", "-q", "-f", "qcow2", base, "16M"])
+        try await BootDisks.make(.bios, qcow2: base)
         let image = ImageRecord(name: "i", spec: .object([:]), specHash: "", contentHash: "", state: .active, path: base,
                                 sha256: "x", format: "qcow2", revision: "r", file: "f", line: 1, createdAt: Date(), updatedAt: Date())
         var vm = VMRecord(name: "t\(getpid())", uuid: "u", spec: .object(["image": .string("i"), "cpus": .int(1), "memory": .string("64mib")]),
                           specHash: "", contentHash: "", revision: "r", file: "f", line: 1, createdAt: Date(), updatedAt: Date())
-        let driver = QemuVMDriver(options: .init(accel: .tcg))
+        // The parked guest never answers ACPI's power button: stop falls back to quit after the grace.
+        let driver = QemuVMDriver(options: .init(accel: .tcg, stopGrace: .milliseconds(200)))
         let directory = "\(folder)/vm"
+        vm.imageName = "i"
         vm.directory = directory
         do {
             try await exercise(driver, vm: vm, image: image, base: base, directory: directory)
@@ -90,6 +94,17 @@ struct QemuVMDriverTests {
         let again = try await driver.start(vm)
         #expect(again.process?.pid == pid)
         #expect(await driver.observe(vm).status == .poweredOn)
+
+        // Paused through its monitor (behind Kiln's back): observed off, with why; start resumes the same process.
+        let monitor = QMPClient(socket: "\(directory)/qmp.sock")
+        _ = try await monitor.execute("stop")
+        #expect(try await monitor.execute("query-status")["status"] == .string("paused"))
+        let paused = await driver.observe(vm)
+        #expect(paused.status == .poweredOff)
+        #expect(paused.message == "its qemu monitor reports paused")
+        let resumed = try await driver.start(vm)
+        #expect(resumed.status == .poweredOn)
+        #expect(resumed.process?.pid == pid)
 
         let stopped = try await driver.stop(vm)
         #expect(stopped.status == .poweredOff)

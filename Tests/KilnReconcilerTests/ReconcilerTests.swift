@@ -146,7 +146,7 @@ struct ReconcilerTests {
         await h.vms.fail("hello", "qemu exploded")
         await h.source.commit("c1", files)
         var failing = await h.reconciler.pass()
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date().addingTimeInterval(600)  // only catches a hang: under load a pass takes seconds
         while await h.vms.calls.filter({ $0 == "provision hello" }).count < 2, Date() < deadline {
             try await Task.sleep(for: .milliseconds(20))
             failing = await h.reconciler.pass()
@@ -272,7 +272,7 @@ struct FailurePolicyTests {
         await h.vms.fail("hello", "qemu crashed")
         await h.source.commit("c1", Harness.quickstart())
         var report = await h.reconciler.pass()
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date().addingTimeInterval(600)  // only catches a hang: under load a pass takes seconds
         while await h.vms.calls.isEmpty, Date() < deadline {
             try await Task.sleep(for: .milliseconds(20))
             report = await h.reconciler.pass()
@@ -282,5 +282,108 @@ struct FailurePolicyTests {
         #expect(status.contains("RetryScheduled"))
         #expect(!status.contains("type: Stalled"))
         #expect(try await h.state().vms["hello"]?.vmStatus != .failed)
+    }
+}
+
+@Suite("Reconciler: VM drift and boot deadlines")
+struct VMLifecycleTests {
+    @Test("a VM that dies behind Kiln's back is found by the next pass, quiet or not, reported Drifted, counted and restarted")
+    func drift() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.source.commit("c1", Harness.quickstart())
+        _ = await h.settle()
+        let quiet = await h.reconciler.pass()
+        #expect(quiet.outcomes.isEmpty && quiet.drifted.isEmpty)
+        await h.vms.set("hello", .poweredOff)
+
+        let repaired = await h.reconciler.pass()
+        #expect(repaired.drifted == [ObjectKey(.virtualMachine, "hello")])
+        #expect(repaired.outcomes.map(\.action.summary) == ["start VirtualMachine/hello"])
+        let vm = try #require(try await h.state().vms["hello"])
+        #expect(vm.driftCount == 1)
+        #expect(vm.lastDrift == "its process is gone while git asks for it running")
+        #expect(vm.vmStatus == .poweredOn)
+        let status = try #require(h.status(.virtualMachine, "hello"))
+        #expect(status.contains("drift:\n  at: "), "\(status)")
+        #expect(status.contains("  count: 1\n  last: its process is gone while git asks for it running"), "\(status)")
+        #expect(status.contains("restored after 1 drift"))
+        #expect(await h.vms.calls.filter { $0 == "start hello" }.count == 1)
+    }
+
+    @Test("a VM stopped while git asks for it stopped is no drift; one started behind Kiln's back is, and is stopped")
+    func startedBehindOurBack() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        var files = Harness.quickstart()
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox", power: "stopped")
+        await h.source.commit("c1", files)
+        _ = await h.settle()
+        #expect(try await h.state().vms["hello"]?.vmStatus == .poweredOff)
+        _ = await h.reconciler.pass()
+        #expect(try await h.state().vms["hello"]?.driftCount == 0)
+        await h.vms.set("hello", .poweredOn)
+        let report = await h.reconciler.pass()
+        #expect(report.drifted == [ObjectKey(.virtualMachine, "hello")])
+        #expect(report.outcomes.map(\.action.summary) == ["stop VirtualMachine/hello"])
+    }
+
+    @Test("a guest not ready within bootTimeout is reported BootTimeout with its console's last lines, keeps running, and no longer holds the pass")
+    func bootDeadline() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.vms.neverReady("hello")
+        var files = Harness.quickstart()
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox") + "  bootTimeout: 1s\n"
+        await h.source.commit("c1", files)
+        let report = await h.settle()
+        #expect(report.settled)
+        let hello = try #require(report.objects[ObjectKey(.virtualMachine, "hello")])
+        #expect(hello.reason == "BootTimeout")
+        #expect(hello.message.contains("Booting from Hard Disk..."))
+        #expect(await h.vms.status("hello") == .poweredOn, "it keeps running")
+        #expect(h.status(.virtualMachine, "hello")?.contains("consoleTail:") == true)
+    }
+}
+
+@Suite("Reconciler: VM error codes and what Kiln does not own")
+struct VMErrorCodeTests {
+    @Test("a failing VM action leaves the VM builder service's error code in the catalog and the status; success clears it")
+    func codes() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.vms.fail("hello", ActionFailure(.noBridge, "no bridge: start Kiln with --vm-bridge BRIDGE"))
+        await h.source.commit("c1", Harness.quickstart())
+        _ = await h.settle()
+        var vm = try #require(try await h.state().vms["hello"])
+        #expect(vm.errorCode == "bad-request")
+        let status = h.status(.virtualMachine, "hello") ?? ""
+        #expect(status.contains("\nerror:\n") && status.contains("\n  code: bad-request\n"), "\(status)")
+
+        await h.vms.fail("hello", "qemu crashed")
+        await h.source.commit("c2", Harness.quickstart(cpus: 2))
+        _ = await h.reconciler.pass()
+        vm = try #require(try await h.state().vms["hello"])
+        #expect(vm.errorCode == "internal")
+        #expect(vm.errorMessage == "qemu crashed")
+
+        await h.vms.fail("hello", nil)
+        let report = await h.settle()
+        #expect(report.allReady)
+        vm = try #require(try await h.state().vms["hello"])
+        #expect(vm.errorCode == nil && vm.errorMessage == nil)
+    }
+
+    @Test("a folder under vms/ that no VM owns is reported in sync.yaml and left alone")
+    func unownedFolder() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        let stray = "\(h.paths.vms)/not-kilns"
+        try FileManager.default.createDirectory(atPath: stray, withIntermediateDirectories: true)
+        await h.source.commit("c1", Harness.quickstart())
+        let report = await h.settle()
+        #expect(report.unownedVMFolders == [stray])
+        #expect(h.syncStatus().contains("unownedVMFolders:\n- \(stray)") || h.syncStatus().contains("unownedVMFolders:\n  - \(stray)"), "\(h.syncStatus())")
+        #expect(FileManager.default.fileExists(atPath: stray))
     }
 }

@@ -23,13 +23,15 @@ public struct ImageRecord: Sendable, Hashable, CatalogRecord, MutablePersistable
     public var path: String?
     public var sha256: String?
     public var format: String?
+    /// How its disk boots: from the build's virtual image, or read from the disk's first sectors for an imported one.
+    public var boot: DiskBoot?
     public var createdAt: Date
     public var updatedAt: Date
     public var status: ObjectStatus
 
     public init(id: Int64? = nil, name: String, spec: SpecValue, specHash: String, contentHash: String,
                 state: State = .queued, version: Int = 0, virtualImageId: Int64? = nil, path: String? = nil,
-                sha256: String? = nil, format: String? = nil, revision: String, file: String, line: Int,
+                sha256: String? = nil, format: String? = nil, boot: DiskBoot? = nil, revision: String, file: String, line: Int,
                 labels: [String: String] = [:], createdAt: Date, updatedAt: Date, status: ObjectStatus = ObjectStatus()) {
         self.id = id
         self.name = name
@@ -41,6 +43,7 @@ public struct ImageRecord: Sendable, Hashable, CatalogRecord, MutablePersistable
         self.path = path
         self.sha256 = sha256
         self.format = format
+        self.boot = boot
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.status = status

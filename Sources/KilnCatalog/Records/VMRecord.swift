@@ -30,20 +30,37 @@ public struct VMRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRec
     /// The image file the VM's disk is an overlay of: while the VM exists, that file must not be pruned.
     public var imagePath: String?
     public var imageSha256: String?
+    /// How the image boots, as the catalog knew it when the VM was made (nil: read from the disk at start).
+    public var imageBoot: DiskBoot?
     public var directory: String?
     public var pid: Int32?
     public var pidStartTime: UInt64?
     public var qmpSocket: String?
     public var errorCode: String?
     public var errorMessage: String?
+    /// How qemu runs it: `kvm` or `tcg`.
+    public var acceleration: String?
+    /// When its qemu last started: the boot deadline counts from here.
+    public var bootStartedAt: Date?
+    /// When the guest last became ready.
+    public var readyAt: Date?
+    /// The serial console's last lines, kept while the guest is not ready (what a boot timeout shows).
+    public var consoleTail: String?
+    /// How often the machine was found not as git asks (died, stopped or started behind Kiln's back) and restored.
+    public var driftCount: Int
+    /// What differed the last time, and when.
+    public var lastDrift: String?
+    public var lastDriftAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
     public var status: ObjectStatus
 
     public init(id: Int64? = nil, name: String, uuid: String, spec: SpecValue, specHash: String, contentHash: String,
                 vmStatus: Status = .waiting, guestReady: Bool = false, ipAddress: String? = nil, guestOs: String? = nil, imageName: String? = nil,
-                imagePath: String? = nil, imageSha256: String? = nil, directory: String? = nil, pid: Int32? = nil, pidStartTime: UInt64? = nil,
-                qmpSocket: String? = nil, errorCode: String? = nil, errorMessage: String? = nil, revision: String,
+                imagePath: String? = nil, imageSha256: String? = nil, imageBoot: DiskBoot? = nil, directory: String? = nil, pid: Int32? = nil, pidStartTime: UInt64? = nil,
+                qmpSocket: String? = nil, errorCode: String? = nil, errorMessage: String? = nil, acceleration: String? = nil,
+                bootStartedAt: Date? = nil, readyAt: Date? = nil, consoleTail: String? = nil, driftCount: Int = 0, lastDrift: String? = nil,
+                lastDriftAt: Date? = nil, revision: String,
                 file: String, line: Int, labels: [String: String] = [:], createdAt: Date, updatedAt: Date,
                 status: ObjectStatus = ObjectStatus()) {
         self.id = id
@@ -58,18 +75,38 @@ public struct VMRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRec
         self.imageName = imageName
         self.imagePath = imagePath
         self.imageSha256 = imageSha256
+        self.imageBoot = imageBoot
         self.directory = directory
         self.pid = pid
         self.pidStartTime = pidStartTime
         self.qmpSocket = qmpSocket
         self.errorCode = errorCode
         self.errorMessage = errorMessage
+        self.acceleration = acceleration
+        self.bootStartedAt = bootStartedAt
+        self.readyAt = readyAt
+        self.consoleTail = consoleTail
+        self.driftCount = driftCount
+        self.lastDrift = lastDrift
+        self.lastDriftAt = lastDriftAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.status = status
     }
 
     public var typed: VirtualMachineSpec { VirtualMachineSpec(spec) }
+
+    /// Whether the guest missed its boot deadline: running, not ready, `bootTimeout` after its qemu started.
+    public func missedBootDeadline(now: Date) -> Bool {
+        guard vmStatus == .poweredOn, !guestReady, let started = bootStartedAt else { return false }
+        return now.timeIntervalSince(started) > typed.bootTimeout.seconds
+    }
+
+    /// Whether the machine drifted (died or stopped behind Kiln's back) and is not back to ready yet.
+    public var isRecoveringFromDrift: Bool {
+        guard let drift = lastDriftAt, !guestReady, typed.powerState == .running else { return false }
+        return readyAt.map { $0 < drift } ?? true
+    }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID

@@ -8,6 +8,7 @@ enum CatalogMigrations {
         (MigrationV2.id, MigrationV2.migrate),
         (MigrationIssue10.id, MigrationIssue10.migrate),
         (TombstoneSpecFieldsMigration.id, TombstoneSpecFieldsMigration.migrate),
+        (VMLifecycleMigration.id, VMLifecycleMigration.migrate),
     ]
 
     static var migrator: DatabaseMigrator {

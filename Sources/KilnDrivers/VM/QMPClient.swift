@@ -28,7 +28,6 @@ struct QMPClient: Sendable {
 
     /// Sends `commands` in order on one connection and returns each answer's `return` member.
     func session(_ commands: [QMPCommand]) async throws(QMPError) -> [SpecValue] {
-        guard socket.utf8.count < 108 else { throw .unreachable(socket, "the socket path is longer than 107 bytes") }
         let open = ChannelSlot()
         let limit = timeout
         let outcome: Race = await withTaskGroup(of: Race.self) { group in
@@ -51,6 +50,42 @@ struct QMPClient: Sendable {
         }
     }
 
+    /// A connected, non-blocking socket to `path`. Any path length works: a unix socket address holds 107 bytes (and
+    /// NIO accepts only 103), so a longer path is reached through its folder's descriptor (`/proc/self/fd/N/name`).
+    static func connect(_ path: String) throws(QMPError) -> Int32 {
+        var target = path
+        var folder: Int32 = -1
+        defer { if folder >= 0 { close(folder) } }
+        if path.utf8.count > 100, let slash = path.lastIndex(of: "/") {
+            // O_PATH (0o10000000 on Linux; Glibc's module does not export it): a handle on the folder, not opened for reading.
+            folder = open(String(path[..<slash]), 0o10000000 | O_DIRECTORY | O_CLOEXEC)
+            guard folder >= 0 else { throw .unreachable(path, String(cString: strerror(errno))) }
+            target = "/proc/self/fd/\(folder)/\(path[path.index(after: slash)...])"
+        }
+        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard fd >= 0 else { throw .unreachable(path, String(cString: strerror(errno))) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(target.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(fd)
+            throw .unreachable(path, "the socket path is too long")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else {
+            // A unix socket connects at once or not at all: EAGAIN means qemu's listen queue is full (the monitor is busy).
+            let why = String(cString: strerror(errno))
+            close(fd)
+            throw .unreachable(path, why)
+        }
+        return fd
+    }
+
     private enum Race: Sendable {
         case answered([SpecValue])
         case failed(QMPError)
@@ -61,14 +96,16 @@ struct QMPClient: Sendable {
     private func exchange(_ commands: [QMPCommand], open: ChannelSlot) async -> Race {
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
+            let descriptor = try Self.connect(socket)
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.seconds(max(1, timeout.components.seconds)))
-                .connect(unixDomainSocketPath: socket) { channel in
+                .withConnectedSocket(descriptor) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(JSONLineDecoder()))
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
+        } catch let error as QMPError {
+            return .failed(error)
         } catch {
             return .failed(.unreachable(socket, "\(error)"))
         }

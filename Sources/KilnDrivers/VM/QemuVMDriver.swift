@@ -19,9 +19,15 @@ public struct QemuVMDriver: VMDriver {
         public var qemu: String
         /// `auto` (KVM when it really works), `kvm` or `tcg`.
         public var accel: VMAcceleration
+        /// How long `powerState: stopped` waits for the guest to power off after ACPI's power button before qemu is
+        /// told to quit.
+        public var stopGrace: Duration
+        /// Where firmware is looked for (`""`: the host; tests point it at a folder without OVMF).
+        var firmwareRoot = ""
 
         public init(kernel: String? = nil, initrd: String? = nil, append: String? = nil, bridge: String? = nil,
-                    qemu: String = "qemu-system-x86_64", accel: VMAcceleration = .auto) {
+                    qemu: String = "qemu-system-x86_64", accel: VMAcceleration = .auto, stopGrace: Duration = .seconds(30)) {
+            self.stopGrace = stopGrace
             self.kernel = kernel
             self.initrd = initrd
             self.append = append
@@ -42,8 +48,10 @@ public struct QemuVMDriver: VMDriver {
         let directory: String
         var disk: String { "\(directory)/disk.qcow2" }
         var pidfile: String { "\(directory)/qemu.pid" }
-        var qmp: String { "\(directory)/qmp.sock" }
+        static let qmpName = "qmp.sock"
+        var qmp: String { "\(directory)/\(Self.qmpName)" }
         var console: String { "\(directory)/console.log" }
+        var bootSample: String { "\(directory)/boot-sector.raw" }
     }
 
     public func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool) async throws -> VMObservation {
@@ -65,12 +73,26 @@ public struct QemuVMDriver: VMDriver {
     public func start(_ vm: VMRecord) async throws -> VMObservation {
         guard let directory = vm.directory else { throw QemuVMError.notProvisioned(vm.name) }
         let files = Files(directory: directory)
-        if let running = runningProcess(files) { return await observe(vm, files: files, process: running) }
+        guard FileManager.default.fileExists(atPath: files.disk) else { throw QemuVMError.folderGone(vm.name, directory) }
+        if let running = runningProcess(files) {
+            // Adopted, never started twice; a machine paused behind Kiln's back is resumed.
+            let client = QMPClient(socket: files.qmp, timeout: .seconds(5))
+            if let state = try? await client.execute("query-status"), state["status"]?.string == "paused" {
+                _ = try await client.execute("cont")
+            }
+            return await observe(vm, files: files, process: running)
+        }
+        // Decide how the disk boots before starting anything: one that cannot boot is refused now, with why.
+        var bootType = vm.imageBoot
+        if bootType == nil { bootType = try await diskBoot(files) }
+        let boot = try BootMethod.choose(for: bootType ?? .none, image: vm.imageName ?? vm.name, options: options)
+            .arguments(vmFolder: files.directory, options: options)
         try? FileManager.default.removeItem(atPath: files.qmp)
         try? FileManager.default.removeItem(atPath: files.pidfile)
         let accel = await acceleration.accel(mode: options.accel, qemu: options.qemu, kernel: options.kernel)
-        let arguments = try Self.arguments(vm.typed, name: vm.name, files: files, options: options, kvm: accel == "kvm")
-        try await Tool.run(options.qemu, arguments)
+        let arguments = try Self.arguments(vm.typed, name: vm.name, files: files, options: options, kvm: accel == "kvm",
+                                           boot: boot)
+        try await Tool.run(options.qemu, arguments, workingDirectory: files.directory)
         guard let process = runningProcess(files) else {
             throw QemuVMError.didNotStart(vm.name, (try? String(contentsOfFile: files.console, encoding: .utf8))?.suffix(500).description ?? "")
         }
@@ -78,7 +100,8 @@ public struct QemuVMDriver: VMDriver {
     }
 
     /// qemu's command line for a VM: a pure function, tested on its own.
-    static func arguments(_ spec: VirtualMachineSpec, name: String, files: Files, options: Options, kvm: Bool) throws -> [String] {
+    static func arguments(_ spec: VirtualMachineSpec, name: String, files: Files, options: Options, kvm: Bool,
+                          boot: [String]) throws -> [String] {
         var args = [
             "-name", "kiln-\(name)",
             "-machine", kvm ? "accel=kvm" : "accel=tcg",
@@ -88,7 +111,8 @@ public struct QemuVMDriver: VMDriver {
             "-display", "none",
             "-serial", "file:\(files.console)",
             "-monitor", "none",
-            "-qmp", "unix:\(files.qmp),server=on,wait=off",
+            // Relative to the VM's folder (qemu starts there): a socket path holds at most 107 bytes, a data dir may not.
+            "-qmp", "unix:\(Files.qmpName),server=on,wait=off",
             "-pidfile", files.pidfile,
             "-daemonize",
         ]
@@ -99,54 +123,120 @@ public struct QemuVMDriver: VMDriver {
             guard let bridge = options.bridge else { throw QemuVMError.noBridge(name) }
             args += ["-nic", "bridge,br=\(bridge),model=virtio-net-pci"]
         }
-        if let kernel = options.kernel {
-            args += ["-kernel", kernel]
-            if let initrd = options.initrd { args += ["-initrd", initrd] }
-            args += ["-append", options.append ?? "root=/dev/vda rw console=ttyS0"]
-        }
-        return args
+        return args + boot
     }
 
+    /// How the VM's disk boots, read from its first sectors as the guest sees them (through the overlay, with the
+    /// format given, so qemu-img probes nothing).
+    func diskBoot(_ files: Files) async throws -> DiskBoot {
+        try? FileManager.default.removeItem(atPath: files.bootSample)
+        defer { try? FileManager.default.removeItem(atPath: files.bootSample) }
+        try await Tool.run("qemu-img", ["dd", "-f", "qcow2", "-O", "raw", "bs=\(DiskBootSniffer.bytesNeeded)", "count=1",
+                                        "if=\(files.disk)", "of=\(files.bootSample)"])
+        let bytes = FileManager.default.contents(atPath: files.bootSample).map(Array.init) ?? []
+        return DiskBootSniffer.detect(bytes)
+    }
+
+    /// Powers the guest off the way a person would: ACPI's power button (`system_powerdown`), then, after the grace
+    /// period, qemu's `quit`, and SIGKILL to the recorded process only if qemu ignores even that.
     public func stop(_ vm: VMRecord) async throws -> VMObservation {
         guard let directory = vm.directory else { return VMObservation(status: .poweredOff) }
         let files = Files(directory: directory)
         guard let process = runningProcess(files) else { return VMObservation(status: .poweredOff) }
-        // qemu may already be quitting or wedged: the process check below decides, and SIGKILL is the fallback.
-        _ = try? await QMPClient(socket: files.qmp, timeout: .seconds(2)).execute("quit")
-        for _ in 0..<100 where ProcessIdentity.isAlive(process) {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        if ProcessIdentity.isAlive(process) {
-            kill(process.pid, SIGKILL)
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        _ = try? await QMPClient(socket: files.qmp, timeout: .seconds(5)).execute("system_powerdown")
+        if await Self.waitForExit(process, within: options.stopGrace) { return VMObservation(status: .poweredOff) }
+        try await end(process, files: files)
         return VMObservation(status: .poweredOff)
     }
 
+    /// Stops the VM's process for good, at once (its files go to the tombstone area next).
     public func destroy(_ vm: VMRecord) async throws {
-        _ = try await stop(vm)
+        guard let directory = vm.directory else { return }
+        let files = Files(directory: directory)
+        guard let process = runningProcess(files) else { return }
+        try await end(process, files: files)
+    }
+
+    /// `quit` through the monitor, then SIGKILL to this very process (pid and start time) if it is still there.
+    func end(_ process: WorkerProcess, files: Files) async throws {
+        // qemu may already be quitting or wedged: the process check decides, and SIGKILL is the fallback.
+        _ = try? await QMPClient(socket: files.qmp, timeout: .seconds(5)).execute("quit")
+        if await Self.waitForExit(process, within: .seconds(10)) { return }
+        if ProcessIdentity.isAlive(process) { kill(process.pid, SIGKILL) }
+        guard await Self.waitForExit(process, within: .seconds(30)) else { throw QemuVMError.wontStop(process.pid) }
+    }
+
+    /// Waits until `process` is gone (or a zombie); false if it still runs after `limit`.
+    static func waitForExit(_ process: WorkerProcess, within limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ProcessIdentity.isAlive(process) {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return true
     }
 
     public func observe(_ vm: VMRecord) async -> VMObservation {
         guard let directory = vm.directory else { return VMObservation(status: .waiting) }
         let files = Files(directory: directory)
-        guard let process = runningProcess(files) else { return VMObservation(status: .poweredOff) }
+        guard let process = runningProcess(files) else {
+            return VMObservation(status: .poweredOff, message: "its qemu process is not running",
+                                 consoleTail: vm.guestReady ? nil : Self.consoleTail(files.console))
+        }
         return await observe(vm, files: files, process: process)
     }
 
     func observe(_ vm: VMRecord, files: Files, process: WorkerProcess) async -> VMObservation {
         var status = VMRecord.Status.poweredOn
+        var message: String?
         // A monitor that does not answer in time says nothing about the guest: the process runs, so it counts as on.
         if let answer = try? await QMPClient(socket: files.qmp, timeout: .seconds(2)).execute("query-status"),
            let state = answer["status"]?.string, state != "running" {
-            status = state == "shutdown" || state == "paused" ? .poweredOff : .poweredOn
+            if state == "shutdown" || state == "paused" {
+                status = .poweredOff
+                message = "its qemu monitor reports \(state)"
+            }
         }
         var ready = status == .poweredOn
-        if let marker = vm.typed.readyConsoleContains {
-            let console = (try? String(contentsOfFile: files.console, encoding: .utf8)) ?? ""
-            ready = ready && console.contains(marker)
+        if ready, let marker = vm.typed.readyConsoleContains {
+            // Readiness is sticky while the same process runs: the console is read only until the marker shows.
+            let sameProcess = vm.pid == process.pid && vm.pidStartTime == process.startTime
+            ready = (vm.guestReady && sameProcess) || Self.consoleContains(files.console, marker)
         }
-        return VMObservation(status: status, process: process, qmpSocket: files.qmp, ready: ready)
+        let commandLine = ProcessIdentity.commandLine(process.pid)
+        let acceleration = commandLine.contains("accel=kvm") ? "kvm" : commandLine.contains("accel=tcg") ? "tcg" : nil
+        return VMObservation(status: status, process: process, qmpSocket: files.qmp, ready: ready, message: message,
+                             acceleration: acceleration, consoleTail: ready ? nil : Self.consoleTail(files.console))
+    }
+
+    /// Whether the console log holds `marker` (read in chunks, never whole into memory).
+    static func consoleContains(_ path: String, _ marker: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let needle = Array(marker.utf8)
+        var carry: [UInt8] = []
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            let window = carry + chunk
+            if window.count >= needle.count,
+               (0...(window.count - needle.count)).contains(where: { window[$0] == needle[0] && window[$0..<$0 + needle.count].elementsEqual(needle) }) {
+                return true
+            }
+            carry = Array(window.suffix(needle.count - 1))
+        }
+        return false
+    }
+
+    /// The console's last lines (at most 20, from its last 16 KiB), printable characters only.
+    static func consoleTail(_ path: String, lines: Int = 20) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > 16384 ? size - 16384 : 0)
+        guard let data = try? handle.readToEnd(), !data.isEmpty else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        let clean = text.unicodeScalars.filter { $0 == "\n" || $0 == "\t" || ($0.value >= 0x20 && $0.value != 0x7F) }
+        let kept = String(String.UnicodeScalarView(clean)).split(separator: "\n", omittingEmptySubsequences: true).suffix(lines)
+        return kept.isEmpty ? nil : kept.joined(separator: "\n")
     }
 
     /// The qemu process of this folder, if it runs: the pidfile names it and its command line names the folder.
@@ -164,6 +254,8 @@ enum QemuVMError: Error, CustomStringConvertible, ActionFailureConvertible {
     case notProvisioned(String)
     case didNotStart(String, String)
     case noBridge(String)
+    case wontStop(Int32)
+    case folderGone(String, String)
 
     var description: String {
         switch self {
@@ -171,13 +263,16 @@ enum QemuVMError: Error, CustomStringConvertible, ActionFailureConvertible {
         case .notProvisioned(let vm): "VirtualMachine \(vm) has no disk yet"
         case .didNotStart(let vm, let console): "qemu for VirtualMachine \(vm) did not start; console: \(console)"
         case .noBridge(let vm): "VirtualMachine \(vm) asks for a bridged network, but no bridge is configured (start Kiln with --vm-bridge BRIDGE)"
+        case .wontStop(let pid): "qemu process \(pid) did not end even after SIGKILL"
+        case .folderGone(let vm, let folder): "the disk of VirtualMachine \(vm) is gone from \(folder) (removed behind Kiln's back); Kiln makes it again from its image"
         }
     }
 
     var actionFailure: ActionFailure {
         switch self {
         case .noBridge: ActionFailure(.noBridge, description)
-        case .noImageFile, .notProvisioned, .didNotStart: ActionFailure(.driverError, description)
+        case .noImageFile, .notProvisioned, .didNotStart, .wontStop: ActionFailure(.driverError, description)
+        case .folderGone: ActionFailure(.notFound, description)
         }
     }
 }

@@ -39,6 +39,7 @@ extension PlanContext {
                     record.path = vi.path
                     record.sha256 = vi.sha256
                     record.format = vi.format
+                    record.boot = vi.boot
                     record.state = .active
                     record.version += 1
                 }

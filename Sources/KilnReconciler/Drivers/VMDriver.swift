@@ -13,7 +13,8 @@ public protocol VMDriver: Sendable {
     func stop(_ vm: VMRecord) async throws -> VMObservation
     /// Stops the VM's process for good (its files are the reconciler's business).
     func destroy(_ vm: VMRecord) async throws
-    /// What the VM is doing now.
+    /// What the VM is doing now. Cheap enough for every pass: a pidfile, `/proc`, and one monitor query with a
+    /// deadline.
     func observe(_ vm: VMRecord) async -> VMObservation
 }
 
@@ -26,10 +27,16 @@ public struct VMObservation: Sendable, Hashable {
     public var guestOs: String?
     /// Whether the guest passed its readiness probe (`ready.consoleContains`), when it has one.
     public var ready: Bool
+    /// What the driver saw, in words: why a machine is off (its process is gone, its monitor says paused) or failed.
     public var message: String?
+    /// `kvm` or `tcg`, once known.
+    public var acceleration: String?
+    /// The serial console's last lines, while the guest is not ready.
+    public var consoleTail: String?
 
     public init(status: VMRecord.Status, process: WorkerProcess? = nil, qmpSocket: String? = nil, ipAddress: String? = nil,
-                guestOs: String? = nil, ready: Bool = false, message: String? = nil) {
+                guestOs: String? = nil, ready: Bool = false, message: String? = nil, acceleration: String? = nil,
+                consoleTail: String? = nil) {
         self.status = status
         self.process = process
         self.qmpSocket = qmpSocket
@@ -37,5 +44,7 @@ public struct VMObservation: Sendable, Hashable {
         self.guestOs = guestOs
         self.ready = ready
         self.message = message
+        self.acceleration = acceleration
+        self.consoleTail = consoleTail
     }
 }

@@ -187,13 +187,13 @@ struct ActionExecutor: Sendable {
         case .deleteVM(let name):
             try await deleteVM(name, state: state, context: context)
         case .provisionVM(let name, let image):
-            try await provisionVM(name, image: image, recreate: nil)
+            try await recordingVMError(name) { try await provisionVM(name, image: image, recreate: nil) }
         case .recreateVM(let name, let image, let reason):
-            try await provisionVM(name, image: image, recreate: reason)
+            try await recordingVMError(name) { try await provisionVM(name, image: image, recreate: reason) }
         case .startVM(let name):
-            try await powerVM(name, on: true)
+            try await recordingVMError(name) { try await powerVM(name, on: true) }
         case .stopVM(let name):
-            try await powerVM(name, on: false)
+            try await recordingVMError(name) { try await powerVM(name, on: false) }
         case .restore(let tombstone):
             try await restore(tombstone)
         case .purge(let tombstone):
@@ -328,6 +328,8 @@ struct ActionExecutor: Sendable {
         }
         try await files.register(directory, owner: key, type: .directory)
         vm.vmStatus = .creating
+        vm.imageName = image.name
+        vm.imageBoot = image.boot
         vm = try await catalog.saveVM(vm)
         let observation: VMObservation
         do {
@@ -339,7 +341,7 @@ struct ActionExecutor: Sendable {
             let failure = ActionFailure(error)
             if failure.isTerminal {
                 vm.vmStatus = .failed
-                vm.errorCode = "bad-request"
+                vm.errorCode = failure.vmErrorCode
                 vm.errorMessage = failure.message
                 vm.updatedAt = Date()
                 _ = try await catalog.saveVM(vm)
@@ -350,8 +352,32 @@ struct ActionExecutor: Sendable {
         vm.imageName = image.name
         vm.imagePath = image.path
         vm.imageSha256 = image.sha256
+        vm.imageBoot = image.boot
         apply(observation, to: &vm)
         _ = try await catalog.saveVM(vm)
+    }
+
+    /// Runs a VM action; when it fails, the VM's record says why with the VM builder service's code (the API and
+    /// status show it), and the failure goes on to the retry policy.
+    private func recordingVMError(_ name: String, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            let failure = ActionFailure(error)
+            do {
+                if var vm = try await catalog.vm(name), vm.errorMessage != failure.message || vm.errorCode != failure.vmErrorCode {
+                    // Its folder is gone: forget it, so that the next pass provisions the VM afresh.
+                    if failure.reason == .notFound { vm.directory = nil }
+                    vm.errorCode = failure.vmErrorCode
+                    vm.errorMessage = failure.message
+                    vm.updatedAt = Date()
+                    _ = try await catalog.saveVM(vm)
+                }
+            } catch {
+                logger.error("cannot record the failure of VirtualMachine \(name): \(error)")
+            }
+            throw failure
+        }
     }
 
     private func powerVM(_ name: String, on: Bool) async throws {
@@ -373,7 +399,13 @@ struct ActionExecutor: Sendable {
                        contentHash: vm.contentHash, context: context)
     }
 
-    func apply(_ observation: VMObservation, to vm: inout VMRecord) {
+    func apply(_ observation: VMObservation, to vm: inout VMRecord, now: Date = Date()) {
+        if let process = observation.process, process.pid != vm.pid || process.startTime != vm.pidStartTime {
+            vm.bootStartedAt = now
+        }
+        if observation.ready, !vm.guestReady { vm.readyAt = now }
+        vm.acceleration = observation.acceleration ?? vm.acceleration
+        vm.consoleTail = observation.ready ? nil : observation.consoleTail ?? vm.consoleTail
         vm.vmStatus = observation.status
         vm.pid = observation.process?.pid
         vm.pidStartTime = observation.process?.startTime
@@ -382,7 +414,7 @@ struct ActionExecutor: Sendable {
         vm.guestOs = observation.guestOs ?? vm.guestOs
         vm.guestReady = observation.ready
         vm.errorMessage = observation.status == .failed ? observation.message : nil
-        vm.errorCode = observation.status == .failed ? "vm-failed" : nil
+        vm.errorCode = observation.status == .failed ? "internal" : nil
         vm.updatedAt = Date()
     }
 }

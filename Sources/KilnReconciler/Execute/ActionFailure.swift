@@ -24,12 +24,16 @@ public struct ActionFailure: Error, Sendable, Hashable, CustomStringConvertible 
         case catalogError = "CatalogError"
         /// A download or a network call failed or timed out.
         case networkError = "NetworkError"
+        /// Something on the host holds what Kiln needs (a folder Kiln did not make, a monitor that does not answer).
+        case conflict = "Conflict"
+        /// What Kiln made is gone from the host (a VM's folder deleted behind its back).
+        case notFound = "NotFound"
 
         /// Whether this reason is terminal unless the error says otherwise.
         public var isTerminalByDefault: Bool {
             switch self {
             case .noBridge, .noFirmware, .unbootableImage, .checksumMismatch, .unsafeImage, .badRequest: true
-            case .driverError, .catalogError, .networkError: false
+            case .driverError, .catalogError, .networkError, .conflict, .notFound: false
             }
         }
     }
@@ -54,6 +58,17 @@ public struct ActionFailure: Error, Sendable, Hashable, CustomStringConvertible 
     }
 
     public var description: String { message }
+
+    /// The VM builder service's error code for this failure: `bad-request` for what the spec asks and the host
+    /// cannot do, `conflict`, `vm-not-found`, and `internal` for the rest.
+    public var vmErrorCode: String {
+        switch reason {
+        case .conflict: "conflict"
+        case .notFound: "vm-not-found"
+        case .catalogError, .driverError, .networkError: isTerminal ? "bad-request" : "internal"
+        case .noBridge, .noFirmware, .unbootableImage, .checksumMismatch, .unsafeImage, .badRequest: "bad-request"
+        }
+    }
 }
 
 /// An error that knows what kind of failure it is (drivers' errors conform, so the reconciler can tell a

@@ -48,6 +48,7 @@ enum RecordChanges {
                 record.path = vi.path
                 record.sha256 = vi.sha256
                 record.format = vi.format
+                record.boot = vi.boot
                 record.state = .active
                 record.version += 1
                 record.updatedAt = now

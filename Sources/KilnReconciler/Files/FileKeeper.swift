@@ -52,7 +52,7 @@ struct FileKeeper: Sendable {
     }
 }
 
-enum FileKeeperError: Error, CustomStringConvertible {
+enum FileKeeperError: Error, CustomStringConvertible, ActionFailureConvertible {
     case notOurs(String)
     case move(String, String, String)
 
@@ -60,6 +60,13 @@ enum FileKeeperError: Error, CustomStringConvertible {
         switch self {
         case .notOurs(let path): "\(path) is not in Kiln's inventory of what it created; Kiln leaves it alone (remove it by hand if it is yours to remove)"
         case .move(let from, let to, let why): "cannot move \(from) to \(to): \(why)"
+        }
+    }
+
+    var actionFailure: ActionFailure {
+        switch self {
+        case .notOurs: ActionFailure(.conflict, description)
+        case .move: ActionFailure(.driverError, description)
         }
     }
 }

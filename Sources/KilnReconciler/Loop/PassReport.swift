@@ -20,6 +20,10 @@ public struct PassReport: Sendable {
     public var objects: [ObjectKey: ObjectHealthSummary]
     /// Nothing is running, booting, waiting for a retry or left to do.
     public var settled: Bool
+    /// Folders under `<data-dir>/vms` that no VM of the catalog owns: reported, never deleted.
+    public var unownedVMFolders: [String] = []
+    /// VMs found not as git asks (died, stopped or started behind Kiln's back) in this pass.
+    public var drifted: [ObjectKey] = []
     /// Catalog reads and writes that failed during the pass (each also logged, and shown in its object's status).
     public var catalogErrors: [String] = []
     /// Where the pass spent its time, step by step.

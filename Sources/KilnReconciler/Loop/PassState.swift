@@ -23,6 +23,8 @@ struct PassState {
     var plan = ReconcilePlan()
     /// Whether objects' statuses were computed (not when the catalog could not be read).
     var statusComputed = false
+    /// Whether this pass already observed the VMs (the drift check of an otherwise quiet pass).
+    var vmsObserved = false
     private var mark: ContinuousClock.Instant
 
     init(now: Date, full: Bool, sync: SyncRecord) {
@@ -56,6 +58,10 @@ struct LoopMemory {
     var lastObjects: [ObjectKey: ObjectHealthSummary] = [:]
     /// The earliest time a tombstone becomes due for purging, as of the last full pass.
     var nextPurge: Date?
+    /// Unowned VM folders already logged.
+    var reportedUnowned: [String] = []
+    /// The VMs as the last full pass left them: what the drift check of a quiet pass compares the host with.
+    var watchedVMs: [VMRecord] = []
 }
 
 /// A failed action's object: how often it failed, why, and when it is tried again (never, for a terminal failure,

@@ -1,6 +1,7 @@
 import Foundation
 import KilnCatalog
 import KilnSpec
+import Metrics
 
 extension Reconciler {
     /// Finds executions whose process is gone and VMs whose state changed behind Kiln's back, and records what it
@@ -28,15 +29,34 @@ extension Reconciler {
                 catalogFailed(&pass, key, "cannot record that execution #\(execution.buildNumber) was interrupted", error)
             }
         }
-        // Each observation waits on a qemu monitor (with its own deadline); many at once, but not without bound.
-        let watched = pass.actual.vms.values.filter { $0.directory != nil && $0.vmStatus != .waiting }.sorted { $0.name < $1.name }
+        if !pass.vmsObserved, await observeVMs(Array(pass.actual.vms.values), &pass) { changed = true }
+        return changed
+    }
+
+    /// The drift check, on every pass (quiet ones included): each VM's process (pidfile and `/proc` start time) and
+    /// its monitor's run state, at most ``ReconcilerOptions/maxObservations`` at once. What changed is recorded; a
+    /// machine that died, or was stopped or started behind Kiln's back, counts as drift (reported, counted, and
+    /// restored by the plan of the same pass). Returns whether anything changed.
+    func observeVMs(_ records: [VMRecord], _ pass: inout PassState) async -> Bool {
+        pass.vmsObserved = true
+        let watched = records.filter { $0.directory != nil && $0.vmStatus != .waiting }.sorted { $0.name < $1.name }
         let driver = vms
         let observations = await boundedMap(watched, limit: options.maxObservations) { await driver.observe($0) }
+        var changed = false
         for (vm, observation) in zip(watched, observations) {
             guard observation.status != vm.vmStatus || observation.ready != vm.guestReady
-                || observation.ipAddress != vm.ipAddress else { continue }
+                || observation.ipAddress != vm.ipAddress || (!observation.ready && observation.consoleTail != vm.consoleTail)
+            else { continue }
             var updated = vm
-            executor.apply(observation, to: &updated)
+            executor.apply(observation, to: &updated, now: pass.now)
+            if let drift = Self.drift(recorded: vm, observed: observation) {
+                updated.driftCount += 1
+                updated.lastDrift = drift
+                updated.lastDriftAt = pass.now
+                pass.report.drifted.append(ObjectKey(.virtualMachine, vm.name))
+                Counter(label: "kiln_vm_drift_total", dimensions: [("vm", vm.name)]).increment()
+                logger.warning("VirtualMachine \(vm.name) drifted: \(drift); restoring it")
+            }
             do {
                 _ = try await catalog.saveVM(updated)
                 changed = true
@@ -45,6 +65,19 @@ extension Reconciler {
             }
         }
         return changed
+    }
+
+    /// What differs between what git asks of a machine and what it does, when it changed behind Kiln's back.
+    static func drift(recorded vm: VMRecord, observed: VMObservation) -> String? {
+        let wanted = vm.typed.powerState
+        let wasOn = vm.vmStatus == .poweredOn || vm.vmStatus == .creating
+        if wanted == .running, wasOn, observed.status == .poweredOff {
+            return "\(observed.message ?? "it stopped") while git asks for it running"
+        }
+        if wanted == .stopped, vm.vmStatus == .poweredOff, observed.status == .poweredOn {
+            return "it runs while git asks for it stopped"
+        }
+        return nil
     }
 
     /// A catalog write that failed: logged, and remembered as a transient failure of the object so that its status

@@ -146,8 +146,12 @@ extension Reconciler {
         let activeExecutions = !pass.actual.activeExecutions.isEmpty
         pass.report.objects = await writeStatus(&pass)
         pass.statusComputed = true
+        pass.report.unownedVMFolders = unownedVMFolders(pass.actual)
+        memory.watchedVMs = Array(pass.actual.vms.values)
+        // A guest past its boot deadline is reported (BootTimeout) and left running: it no longer holds the pass.
+        let now = pass.now
         let booting = pass.actual.vms.values.contains {
-            $0.vmStatus == .creating || ($0.vmStatus == .poweredOn && !$0.guestReady)
+            $0.vmStatus == .creating || ($0.vmStatus == .poweredOn && !$0.guestReady && !$0.missedBootDeadline(now: now))
         }
         // Actions held back by a terminal failure wait for a change in git: they do not keep the pass unsettled, so
         // `kiln sync --wait` reports them at once instead of waiting out its timeout.
@@ -163,7 +167,8 @@ extension Reconciler {
         pass.sync.lastRunResult = summary(pass.report)
         do {
             try await catalog.saveSync(pass.sync)
-            try statusFiles.writeIfChanged(YAMLText.document(StatusDocument.sync(pass.sync)), to: paths.syncStatus)
+            try statusFiles.writeIfChanged(YAMLText.document(StatusDocument.sync(pass.sync, unownedVMFolders: pass.report.unownedVMFolders)),
+                                           to: paths.syncStatus)
         } catch {
             logger.error("cannot write the sync status: \(error)")
         }
@@ -175,6 +180,21 @@ extension Reconciler {
     }
 
     // MARK: helpers
+
+    /// Folders under `<data-dir>/vms` that no VM record names (left by hand, or by another tool): Kiln reports them and
+    /// leaves them alone, since it deletes only what its inventory lists.
+    func unownedVMFolders(_ state: CatalogState) -> [String] {
+        let owned = Set(state.vms.values.map { paths.vm(uuid: $0.uuid) })
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: paths.vms)) ?? []
+        let unowned = entries.map { "\(paths.vms)/\($0)" }.filter { !owned.contains($0) }.sorted()
+        if unowned != memory.reportedUnowned {
+            for folder in unowned where !memory.reportedUnowned.contains(folder) {
+                logger.warning("\(folder) belongs to no VirtualMachine of the catalog; Kiln leaves it alone (remove it by hand if it is no one's)")
+            }
+            memory.reportedUnowned = unowned
+        }
+        return unowned
+    }
 
     /// Whether a tombstone's grace has passed since the last full pass (its files are due for purging).
     func tombstoneDue(_ now: Date) -> Bool {

@@ -61,7 +61,7 @@ extension Reconciler {
         for var record in actual.vms.values {
             let key = ObjectKey(.virtualMachine, record.name)
             let notes = plan.notes[key] ?? []
-            let health = HealthRules.vm(record, notes: notes, failure: failure(key))
+            let health = HealthRules.vm(record, notes: notes, failure: failure(key), now: now)
             let new = status(health, previous: record.status, specHash: record.specHash)
             if !same(new, record.status) {
                 record.status = new

@@ -60,7 +60,7 @@ public actor Reconciler {
     /// One pass. A pass on an unchanged commit after a quiet one returns at once unless `full` asks to look at
     /// everything anyway (a full resync also happens every ``resyncInterval``).
     ///
-    /// Phases, top to bottom: where is the branch; is this a quiet pass; read the head commit; read the catalog and
+    /// Phases, top to bottom: where is the branch; is this a quiet pass (after the drift check); read the head commit; read the catalog and
     /// what runs on the host; accept the head (or refuse it); plan and act; compute statuses; and on the way out,
     /// whatever happened, write the sync record once.
     public func pass(full: Bool = false) async -> PassReport {
@@ -72,7 +72,11 @@ public actor Reconciler {
         }
         var pass = PassState(now: Date(), full: full, sync: await currentSync())
         await locateHead(&pass)
-        if isQuiet(pass) { return quietReport(pass) }
+        if isQuiet(pass) {
+            // Even a quiet pass checks that every VM still runs as git asks; drift makes it a full pass, which
+            // repairs it now rather than at the next resync.
+            guard await observeVMs(memory.watchedVMs, &pass) else { return quietReport(pass) }
+        }
         memory.quietCommit = nil
         await readHead(&pass)
         pass.lap("source")

@@ -92,7 +92,7 @@ enum HealthRules {
         }
     }
 
-    static func vm(_ record: VMRecord?, notes: [Note], failure: Failure?) -> Health {
+    static func vm(_ record: VMRecord?, notes: [Note], failure: Failure?, now: Date) -> Health {
         if let failure { return failure.health }
         if let note = notes.first(where: { $0.reason == .unsupported || $0.reason == .failed }) {
             return Health(ready: false, reason: note.reason.rawValue, message: note.message, stalled: (note.reason.rawValue, note.message))
@@ -105,13 +105,23 @@ enum HealthRules {
         }
         guard let record else { return Health(ready: false, reason: "Pending", message: "not recorded yet", reconciling: ("Pending", "")) }
         let wanted = record.typed.powerState
+        let drifts = record.driftCount == 0 ? "" : " (restored after \(record.driftCount) drift\(record.driftCount == 1 ? "" : "s"); last: \(record.lastDrift ?? "?"))"
+        if record.isRecoveringFromDrift, record.vmStatus != .failed {
+            let message = "\(record.lastDrift ?? "it is not as git asks"); restoring it (drift \(record.driftCount))"
+            return Health(ready: false, reason: "Drifted", message: message, reconciling: ("Drifted", message))
+        }
         switch record.vmStatus {
         case .poweredOn where wanted == .running:
-            if record.guestReady { return Health(ready: true, reason: "Running", message: "powered on and ready") }
+            if record.guestReady { return Health(ready: true, reason: "Running", message: "powered on and ready" + drifts) }
+            if record.missedBootDeadline(now: now) {
+                let tail = record.consoleTail.map { "; last console lines:\n\($0)" } ?? "; the console printed nothing"
+                let message = "not ready \(record.typed.bootTimeout) after it started (bootTimeout); it keeps running\(tail)"
+                return Health(ready: false, reason: "BootTimeout", message: message)
+            }
             let probe = record.typed.readyConsoleContains.map { "waiting for the console to print \($0)" } ?? "booting"
             return Health(ready: false, reason: "Booting", message: probe, reconciling: ("Booting", probe))
         case .poweredOff where wanted == .stopped:
-            return Health(ready: true, reason: "Stopped", message: "powered off, as git asks")
+            return Health(ready: true, reason: "Stopped", message: "powered off, as git asks" + drifts)
         case .failed:
             let message = record.errorMessage ?? "the VM failed"
             return Health(ready: false, reason: "Failed", message: message, stalled: ("Failed", message))

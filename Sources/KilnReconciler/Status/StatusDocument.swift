@@ -92,7 +92,19 @@ public enum StatusDocument {
             ("launchGui", .bool(spec.launchGui)), ("powerState", .string(spec.powerState.rawValue)),
             ("ipAddress", .string(record.ipAddress ?? "")), ("guestOs", .string(record.guestOs ?? "")),
             ("toolsInitTimeout", .string(spec.toolsInitTimeout.description)),
+            ("bootTimeout", .string(spec.bootTimeout.description)),
+            ("acceleration", record.acceleration.map(SpecValue.string) ?? .null),
         ]
+        if record.driftCount > 0 {
+            out.append(("drift", .object(["count": .int(record.driftCount), "last": .string(record.lastDrift ?? ""),
+                                          "at": time(record.lastDriftAt)])))
+        }
+        if !record.guestReady, let tail = record.consoleTail {
+            out.append(("consoleTail", .string(tail)))
+        }
+        if spec.launchGui {
+            out.append(("gui", .string("not shown: this host runs qemu headless (-display none), so launchGui opens no window")))
+        }
         if let code = record.errorCode {
             out.append(("error", .object(["code": .string(code), "message": .string(record.errorMessage ?? "")])))
         }
@@ -100,7 +112,7 @@ public enum StatusDocument {
         return out
     }
 
-    public static func sync(_ s: SyncRecord) -> [(String, SpecValue)] {
+    public static func sync(_ s: SyncRecord, unownedVMFolders: [String] = []) -> [(String, SpecValue)] {
         func opt(_ v: String?) -> SpecValue { v.map(SpecValue.string) ?? .null }
         var refused: SpecValue = .null
         if let commit = s.refusedCommit {
@@ -119,6 +131,8 @@ public enum StatusDocument {
                                      "message": opt(s.lastAppliedMessage), "at": time(s.lastAppliedAt)])),
             ("refused", refused),
             ("lastRun", .object(["at": time(s.lastRunAt), "result": opt(s.lastRunResult)])),
-        ]
+        ] + (unownedVMFolders.isEmpty ? [] : [
+            ("unownedVMFolders", .list(unownedVMFolders.map(SpecValue.string))),
+        ])
     }
 }

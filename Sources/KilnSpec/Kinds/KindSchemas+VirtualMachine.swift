@@ -17,6 +17,9 @@ extension KindSchemas {
                     doc: "Wanted power state."),
         FieldSchema("toolsInitTimeout", .string(.duration), default: .string("0s"),
                     doc: "How long to wait for the guest agent (VM builder tools_init_timeout)."),
+        // No schema default: a default written into every normalised spec would change the hash of every existing VM.
+        FieldSchema("bootTimeout", .string(.duration),
+                    doc: "How long the guest may take to become ready (default 5m); past it the VM is reported BootTimeout and keeps running."),
         FieldSchema("ready", .object(ObjectSchema([
             FieldSchema("consoleContains", .string(.text), doc: "A serial-console line that means the guest is up."),
         ])), doc: "Readiness probe for guests without an agent."),

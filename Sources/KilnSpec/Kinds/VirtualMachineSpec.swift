@@ -16,6 +16,8 @@ public struct VirtualMachineSpec: Sendable, Hashable {
     public var callbackUrl: String?
     public var powerState: PowerState
     public var toolsInitTimeout: SpecDuration
+    /// How long the guest may take to become ready before it is reported `BootTimeout`.
+    public var bootTimeout: SpecDuration
     public var readyConsoleContains: String?
     public var suspend: Bool
 
@@ -34,6 +36,7 @@ public struct VirtualMachineSpec: Sendable, Hashable {
         callbackUrl = v["callbackUrl"]?.string
         powerState = Self.enumValue(v["powerState"], default: .running)
         toolsInitTimeout = v["toolsInitTimeout"]?.string.flatMap { try? SpecDuration.parse($0).get() } ?? SpecDuration(seconds: 0)
+        bootTimeout = v["bootTimeout"]?.string.flatMap { try? SpecDuration.parse($0).get() } ?? SpecDuration(seconds: 300)
         readyConsoleContains = v["ready"]?["consoleContains"]?.string
         suspend = v["suspend"]?.bool ?? false
     }
