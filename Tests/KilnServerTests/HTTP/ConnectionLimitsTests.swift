@@ -17,14 +17,14 @@ import Testing
         let server = try await TestServer.make()
         try await Self.application(server).test(.live) { client in
             let connection = try RawHTTPConnection(port: try #require(client.port))
-            try connection.send("GET /vms HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
+            try await connection.send("GET /vms HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
             // The server closes the connection: reading ends (the deadline of the read only catches a hang).
-            let answer = try connection.readToEnd()
+            let answer = try await connection.readToEnd()
             #expect(!answer.contains("200 OK"))
             // A well-behaved client is still served.
             let fresh = try RawHTTPConnection(port: try #require(client.port))
-            try fresh.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-            #expect(try fresh.readToEnd().contains("200 OK"))
+            try await fresh.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            #expect(try await fresh.readToEnd().contains("200 OK"))
         }
     }
 
@@ -32,8 +32,8 @@ import Testing
         let server = try await TestServer.make()
         try await Self.application(server).test(.live) { client in
             let connection = try RawHTTPConnection(port: try #require(client.port))
-            try connection.send("GET /vms HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: \(String(repeating: "a", count: 40_000))\r\n\r\n")
-            let answer = try connection.readToEnd()
+            try await connection.send("GET /vms HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: \(String(repeating: "a", count: 40_000))\r\n\r\n")
+            let answer = try await connection.readToEnd()
             #expect(answer.hasPrefix("HTTP/1.1 431"))
             #expect(answer.contains(#"{"code":"headers-too-large""#))
         }
