@@ -28,7 +28,7 @@ struct Wiring {
             debianMirror: flags.debianMirror))
         reconciler = Reconciler(source: await GitStateSource(git), catalog: catalog, builds: builds,
                                 vms: QemuVMDriver(options: flags.vmOptions), paths: paths, options: flags.options,
-                                logger: logger)
+                                callbacks: SafeCallbackSender(), logger: logger)
         try await reconciler.recover()
     }
 

@@ -31,6 +31,8 @@ public protocol Catalog: Sendable {
 
     func saveImage(_ record: ImageRecord) async throws -> ImageRecord
     func saveVM(_ record: VMRecord) async throws -> VMRecord
+    /// Records a callback delivery attempt (inserted when new, updated with its outcome after); returns it with its id.
+    func recordCallback(_ delivery: CallbackDelivery) async throws -> CallbackDelivery
 
     /// Saves the statuses a pass computed (and an image's state), in one transaction, touching nothing else.
     func saveStatuses(_ updates: [StatusUpdate]) async throws

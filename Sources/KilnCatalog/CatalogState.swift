@@ -11,6 +11,8 @@ public struct CatalogState: Sendable {
     public var images: [String: ImageRecord]
     public var vms: [String: VMRecord]
     public var tombstones: [TombstoneRecord]
+    /// Callback deliveries of each VM, oldest first.
+    public var callbacks: [String: [CallbackDelivery]] = [:]
     public var sync: SyncRecord
 
     public init(builds: [String: BuildRecord] = [:], executions: [String: [ExecutionRecord]] = [:],

@@ -15,7 +15,7 @@ public struct QueryServer: Sendable {
     public struct Configuration: Sendable {
         /// The repository to name in read-only answers (where to commit instead).
         public var repository: String
-        /// The branch whose pushes wake the loop.
+        /// The branch whose pushes wake the loop, until a pass has said which branch it follows.
         public var branch: String
         /// Bearer tokens; none turns authentication off.
         public var tokens: [String]
@@ -107,7 +107,11 @@ public struct QueryServer: Sendable {
         KilnRoutes.add(to: router, reads: reads, health: health, plan: plan)
         EventsRoute.add(to: router, hub: events, keepAlive: configuration.eventKeepAlive)
         DashboardRoutes.add(to: router, reads: reads)
-        WebhookRoute.add(to: router, settings: .init(secret: configuration.webhookSecret, branch: configuration.branch, wake: wake))
+        let branch = configuration.branch
+        WebhookRoute.add(to: router, settings: .init(secret: configuration.webhookSecret, branch: { [model] in
+            let followed = model.snapshot.state.sync.branch
+            return followed.isEmpty ? branch : followed
+        }, wake: wake))
         return router
     }
 

@@ -18,6 +18,10 @@ extension Reconciling {
             try await Scratch.with { scratch in
                 let repo = try await GitRepository(at: scratch.file("repo"))
                 try QuickstartBuildTests.copyQuickstart(into: repo)
+                let listener = try await CallbackListener()
+                defer { Task { await listener.stop() } }
+                try repo.edit("quickstart/vms/hello-1.yaml", replacing: "powerState: running",
+                              with: "powerState: running\n  callbackUrl: \(listener.url("/ready"))")
                 try await repo.commit("Add the quickstart")
                 let data = DataDirectory(path: scratch.dataDir)
                 let vm = VMHost(data: data, name: "hello-1")
@@ -30,6 +34,13 @@ extension Reconciling {
                     #expect(await VMHost.eventually { ready() }, "\(String(describing: vm.status))")
                     #expect(vm.status?["acceleration"]?.string == "tcg")
                     let first = try #require(vm.pid)
+                    // MARK: the callback: the VM builder service's JSON, once.
+                    #expect(await VMHost.eventually { vm.status?["callback"]?["state"]?.string == "delivered" },
+                            "\(String(describing: vm.status))")
+                    let body = try #require(listener.bodies.first.flatMap { SpecValue(json: $0) })
+                    #expect(body["id"]?.string == vm.status?["id"]?.string)
+                    #expect(body["status"] == .string("powered-on"))
+                    #expect(body["memory"] == .string("256.0mib"))
 
                     // MARK: SIGKILL its qemu: the next pass (no new commit) reports the drift and starts it again.
                     kill(first, SIGKILL)
@@ -90,6 +101,7 @@ extension Reconciling {
                 }
                 await serve.stop()
                 #expect(vm.qemuProcesses.isEmpty, "no qemu outlives the test")
+                #expect(listener.bodies.count == 1, "called back exactly once, through drift, a Kiln restart, stop and start: \(listener.bodies)")
                 let purge = try await KilnBinary.run(["teardown", "--data-dir", data.path, "--purge"])
                 #expect(purge.exitCode == 0 && !FileManager.default.fileExists(atPath: data.path), "\(purge)")
             }

@@ -12,15 +12,17 @@ struct Harness {
     let source = MemorySource()
     let builds: RecordingBuildDriver
     let vms = RecordingVMDriver()
+    let callbacks = RecordingCallbackSender()
     let reconciler: Reconciler
 
-    init(options: ReconcilerOptions = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2)) throws {
+    init(options: ReconcilerOptions = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))) throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-test-\(UUID().uuidString)").path
         paths = DataPaths(root: root)
         try paths.prepare()
         catalog = try SQLiteCatalog(path: paths.catalog)
         builds = RecordingBuildDriver(catalog: catalog, paths: paths)
-        reconciler = Reconciler(source: source, catalog: catalog, builds: builds, vms: vms, paths: paths, options: options)
+        reconciler = Reconciler(source: source, catalog: catalog, builds: builds, vms: vms, paths: paths, options: options,
+                                callbacks: callbacks)
     }
 
     /// A quickstart-like repository: a build, an image from it, a VM on the image.

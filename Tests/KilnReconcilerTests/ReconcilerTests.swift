@@ -387,3 +387,96 @@ struct VMErrorCodeTests {
         #expect(FileManager.default.fileExists(atPath: stray))
     }
 }
+
+@Suite("Reconciler: VM callbacks")
+struct CallbackTests {
+    static func files(_ url: String = "http://127.0.0.1:9/ready", cpus: Int = 1) -> [String: String] {
+        var files = Harness.quickstart(cpus: cpus)
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox", cpus: cpus) + "  callbackUrl: \(url)\n"
+        return files
+    }
+
+    @Test("a VM that is up is called back once, with the VM builder service's JSON; not again on later passes or after a restart")
+    func once() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.source.commit("c1", Self.files())
+        let report = await h.settle()
+        #expect(report.settled && report.allReady)
+        let posts = await h.callbacks.posts
+        #expect(posts.count == 1)
+        let body = try #require(SpecValue(json: posts.first?.json ?? ""))
+        let vm = try #require(try await h.state().vms["hello"])
+        #expect(body["id"] == .string(vm.uuid))
+        #expect(body["status"] == .string("powered-on"))
+        #expect(body["memory"] == .string("256.0mib"))
+        #expect(body["network_type"] == .string("nat"))
+        #expect(body["image"] == .string("busybox"))
+        #expect(try await h.state().callbacks["hello"]?.map(\.delivered) == [true])
+        #expect(h.status(.virtualMachine, "hello")?.contains("state: delivered") == true)
+
+        for _ in 0..<3 { _ = await h.reconciler.pass(full: true) }
+        let restarted = Reconciler(source: h.source, catalog: h.catalog, builds: h.builds, vms: h.vms, paths: h.paths,
+                                   callbacks: h.callbacks)
+        _ = await restarted.settle(timeout: .seconds(600), interval: .milliseconds(20))
+        #expect(await h.callbacks.posts.count == 1, "one success per VM generation, whatever restarts")
+    }
+
+    @Test("a failing listener is retried with backoff until it answers; each attempt is recorded")
+    func retried() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.callbacks.answer([.status(500), .fail("connection refused")])
+        await h.source.commit("c1", Self.files())
+        _ = await h.settle()
+        #expect(await h.callbacks.posts.count == 3)
+        let attempts = try await h.state().callbacks["hello"] ?? []
+        #expect(attempts.map(\.attempt) == [1, 2, 3])
+        #expect(attempts.map(\.delivered) == [false, false, true])
+        #expect(attempts.first?.httpStatus == 500)
+    }
+
+    @Test("a refused URL (a redirect to the metadata address) is not retried")
+    func refused() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.callbacks.answer([.refuse("redirected to 169.254.169.254: a link-local address")])
+        await h.source.commit("c1", Self.files())
+        let report = await h.settle()
+        #expect(report.settled)
+        #expect(await h.callbacks.posts.count == 1)
+        #expect(h.status(.virtualMachine, "hello")?.contains("state: refused") == true)
+    }
+
+    @Test("a listener that hangs does not hold up passes, and the attempts stay bounded")
+    func hanging() async throws {
+        let h = try Harness(options: ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackAttempts: 2,
+                                                       callbackBackoff: .milliseconds(10)))
+        defer { h.remove() }
+        await h.callbacks.answer([], then: .hang)
+        await h.source.commit("c1", Self.files())
+        var report = await h.reconciler.pass()
+        while await h.callbacks.posts.isEmpty { report = await h.reconciler.pass() }
+        // The delivery hangs; passes go on (each returns) and report it as not settled.
+        for _ in 0..<3 { report = await h.reconciler.pass() }
+        #expect(!report.settled)
+        await h.callbacks.release()
+        while await h.callbacks.posts.count < 2 { _ = await h.reconciler.pass() }
+        await h.callbacks.release()
+        let settled = await h.settle()
+        #expect(settled.settled)
+        #expect(await h.callbacks.posts.count == 2, "bounded: two attempts in all")
+    }
+
+    @Test("a VM made again (a new generation) is called back again")
+    func newGeneration() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.source.commit("c1", Self.files())
+        _ = await h.settle()
+        await h.source.commit("c2", Self.files(cpus: 2))
+        _ = await h.settle()
+        #expect(await h.callbacks.posts.count == 2)
+        #expect(try await h.state().vms["hello"]?.generation == 2)
+    }
+}

@@ -46,6 +46,9 @@ public struct VMRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRec
     public var readyAt: Date?
     /// The serial console's last lines, kept while the guest is not ready (what a boot timeout shows).
     public var consoleTail: String?
+    /// Raised each time the machine is made again (a new image, cpus, memory …): each generation gets at most one
+    /// delivered callback.
+    public var generation: Int
     /// How often the machine was found not as git asks (died, stopped or started behind Kiln's back) and restored.
     public var driftCount: Int
     /// What differed the last time, and when.
@@ -59,7 +62,7 @@ public struct VMRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRec
                 vmStatus: Status = .waiting, guestReady: Bool = false, ipAddress: String? = nil, guestOs: String? = nil, imageName: String? = nil,
                 imagePath: String? = nil, imageSha256: String? = nil, imageBoot: DiskBoot? = nil, directory: String? = nil, pid: Int32? = nil, pidStartTime: UInt64? = nil,
                 qmpSocket: String? = nil, errorCode: String? = nil, errorMessage: String? = nil, acceleration: String? = nil,
-                bootStartedAt: Date? = nil, readyAt: Date? = nil, consoleTail: String? = nil, driftCount: Int = 0, lastDrift: String? = nil,
+                bootStartedAt: Date? = nil, readyAt: Date? = nil, consoleTail: String? = nil, generation: Int = 1, driftCount: Int = 0, lastDrift: String? = nil,
                 lastDriftAt: Date? = nil, revision: String,
                 file: String, line: Int, labels: [String: String] = [:], createdAt: Date, updatedAt: Date,
                 status: ObjectStatus = ObjectStatus()) {
@@ -86,6 +89,7 @@ public struct VMRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRec
         self.bootStartedAt = bootStartedAt
         self.readyAt = readyAt
         self.consoleTail = consoleTail
+        self.generation = generation
         self.driftCount = driftCount
         self.lastDrift = lastDrift
         self.lastDriftAt = lastDriftAt

@@ -9,6 +9,7 @@ enum CatalogMigrations {
         (MigrationIssue10.id, MigrationIssue10.migrate),
         (TombstoneSpecFieldsMigration.id, TombstoneSpecFieldsMigration.migrate),
         (VMLifecycleMigration.id, VMLifecycleMigration.migrate),
+        (VMCallbackMigration.id, VMCallbackMigration.migrate),
     ]
 
     static var migrator: DatabaseMigrator {

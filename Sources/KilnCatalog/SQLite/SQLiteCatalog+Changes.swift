@@ -24,6 +24,9 @@ extension SQLiteCatalog {
             if tables.contains(.tombstones) {
                 state.tombstones = try TombstoneRecord.order(Column("deletedAt")).fetchAll(db)
             }
+            if tables.contains(.vms) {
+                for d in try CallbackDelivery.order(Column("id")).fetchAll(db) { state.callbacks[d.vmName, default: []].append(d) }
+            }
             if tables.contains(.sync) {
                 state.sync = try SyncRecord.fetchOne(db) ?? SyncRecord()
             }

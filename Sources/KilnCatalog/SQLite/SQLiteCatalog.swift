@@ -125,6 +125,14 @@ public final class SQLiteCatalog: Catalog {
         try await write { db in try Self.upsert(record, db) }
     }
 
+    public func recordCallback(_ delivery: CallbackDelivery) async throws -> CallbackDelivery {
+        try await write { db in
+            var delivery = delivery
+            try delivery.save(db)
+            return delivery
+        }
+    }
+
     public func saveStatuses(_ updates: [StatusUpdate]) async throws {
         guard !updates.isEmpty else { return }
         try await write { db in

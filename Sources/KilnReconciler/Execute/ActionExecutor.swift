@@ -325,6 +325,7 @@ struct ActionExecutor: Sendable {
         if reason != nil {
             try await vms.destroy(vm)
             try await files.remove(directory)
+            vm.generation += 1
         }
         try await files.register(directory, owner: key, type: .directory)
         vm.vmStatus = .creating

@@ -157,7 +157,10 @@ extension Reconciler {
         // `kiln sync --wait` reports them at once instead of waiting out its timeout.
         let open = pass.plan.actions.filter { !isStalled($0) }
         let acted = pass.report.outcomes.contains { $0.failure?.isTerminal != true }
-        pass.report.settled = !acted && open.isEmpty && !activeExecutions && !hasPendingRetries && !booting
+        // Callbacks go out in the background; a pass is settled only once they are through (bounded by attempts).
+        await callbacks?.dispatch(Array(pass.actual.vms.values), deliveries: pass.actual.callbacks, now: now)
+        let calling = await callbacks?.isBusy ?? false
+        pass.report.settled = !acted && open.isEmpty && !activeExecutions && !hasPendingRetries && !booting && !calling
     }
 
     /// On the way out, whatever happened: the sync record and its status file, written once; and whether the next

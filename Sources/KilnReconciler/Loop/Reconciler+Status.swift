@@ -68,7 +68,8 @@ extension Reconciler {
                 updates.append(StatusUpdate(key: key, status: new))
             }
             summaries[key] = ObjectHealthSummary(ready: health.ready, reason: health.reason, message: health.message)
-            statusFiles.queue(key, YAMLText.document(StatusDocument.vm(record, notes: notes)))
+            statusFiles.queue(key, YAMLText.document(StatusDocument.vm(record, notes: notes,
+                                                                       callbacks: actual.callbacks[record.name] ?? [])))
         }
         pass.lap("status computed")
         do {

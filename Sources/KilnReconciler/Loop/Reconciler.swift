@@ -22,6 +22,8 @@ public actor Reconciler {
     let options: ReconcilerOptions
     let logger: Logger
     let executor: ActionExecutor
+    /// VM callbacks, sent in the background (none when no sender is given).
+    let callbacks: CallbackDispatcher?
 
     /// What the loop remembers between passes.
     var memory = LoopMemory()
@@ -29,7 +31,7 @@ public actor Reconciler {
 
     public init(source: any DesiredStateSource, catalog: any Catalog, builds: any BuildDriver, vms: any VMDriver,
                 paths: DataPaths, options: ReconcilerOptions = ReconcilerOptions(),
-                logger: Logger = Logger(label: "kiln.reconciler")) {
+                callbacks: (any CallbackSender)? = nil, logger: Logger = Logger(label: "kiln.reconciler")) {
         self.source = source
         self.catalog = catalog
         self.builds = builds
@@ -39,7 +41,14 @@ public actor Reconciler {
         self.logger = logger
         executor = ActionExecutor(catalog: catalog, builds: builds, vms: vms, paths: paths, options: options, logger: logger)
         statusFiles = StatusFiles(paths: paths)
+        self.callbacks = callbacks.map {
+            CallbackDispatcher(sender: $0, catalog: catalog, attempts: options.callbackAttempts, backoff: options.callbackBackoff,
+                               logger: logger)
+        }
     }
+
+    /// Waits for callback deliveries under way.
+    public func drainCallbacks() async { await callbacks?.drain() }
 
     /// How long a quiet loop may skip full passes before it looks at everything again anyway.
     static let resyncInterval: TimeInterval = 600

@@ -15,10 +15,13 @@ public struct ReconcilerOptions: Sendable {
     public var maxBackoff: TimeInterval
     /// Most VMs observed at once (each observation is a pidfile, `/proc` and a QMP exchange with a deadline).
     public var maxObservations: Int
+    /// Attempts per VM generation to deliver its callback, and the first pause between them (doubling).
+    public var callbackAttempts: Int
+    public var callbackBackoff: Duration
 
     public init(allowDestructive: Bool = false, budget: DeletionBudget = DeletionBudget(), pruneGrace: TimeInterval = 3600,
                 maxConcurrency: Int = 4, baseBackoff: TimeInterval = 2, maxBackoff: TimeInterval = 300,
-                maxObservations: Int = 16) {
+                maxObservations: Int = 16, callbackAttempts: Int = 5, callbackBackoff: Duration = .seconds(1)) {
         self.allowDestructive = allowDestructive
         self.budget = budget
         self.pruneGrace = pruneGrace
@@ -26,5 +29,7 @@ public struct ReconcilerOptions: Sendable {
         self.baseBackoff = baseBackoff
         self.maxBackoff = maxBackoff
         self.maxObservations = maxObservations
+        self.callbackAttempts = callbackAttempts
+        self.callbackBackoff = callbackBackoff
     }
 }

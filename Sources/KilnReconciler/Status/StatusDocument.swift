@@ -79,7 +79,7 @@ public enum StatusDocument {
         return out
     }
 
-    public static func vm(_ record: VMRecord, notes: [Note]) -> [(String, SpecValue)] {
+    public static func vm(_ record: VMRecord, notes: [Note], callbacks: [CallbackDelivery] = []) -> [(String, SpecValue)] {
         let spec = record.typed
         var out = header(.virtualMachine, record.name, file: record.file, line: record.line, status: record.status, notes: notes)
         let image: SpecValue = switch spec.image {
@@ -101,6 +101,17 @@ public enum StatusDocument {
         }
         if !record.guestReady, let tail = record.consoleTail {
             out.append(("consoleTail", .string(tail)))
+        }
+        if let url = spec.callbackUrl {
+            let attempts = callbacks.filter { $0.vmUuid == record.uuid && $0.generation == record.generation }
+            let state = attempts.contains(where: \.delivered) ? "delivered" : attempts.contains(where: \.refused) ? "refused"
+                : attempts.contains(where: { !$0.finished }) ? "sending" : attempts.isEmpty ? "waiting" : "retrying"
+            var callback: [String: SpecValue] = ["url": .string(url), "state": .string(state), "attempts": .int(attempts.count)]
+            if let last = attempts.last {
+                callback["at"] = time(last.at)
+                callback["result"] = .string(last.delivered ? "HTTP \(last.httpStatus ?? 0)" : last.error ?? "")
+            }
+            out.append(("callback", .object(callback)))
         }
         if spec.launchGui {
             out.append(("gui", .string("not shown: this host runs qemu headless (-display none), so launchGui opens no window")))

@@ -43,7 +43,27 @@ struct MWSRoutes {
         }
         let projection = try fields(read.query)
         let documents = read.snapshot.mwsDocuments
-        var matched = documents.filter { filter.matches($0) }
+        // Equality and `$in` pick candidates from an index; unless the index answered every condition, each
+        // candidate is then checked against the whole query.
+        let candidates = read.snapshot.mwsIndex.candidates(filter)
+        if let candidates, candidates.exact, sort.isByNameAscending {
+            // The common case stays in index space: count the matches, render only the page.
+            let page = paging.page(candidates.documents).map { MWSMapping.project(documents[Int($0)], projection) }
+            return .object([
+                "totalCount": .int(candidates.documents.count),
+                "resultCount": .int(page.count),
+                "results": .list(page),
+            ])
+        }
+        var matched: [SpecValue]
+        if let candidates {
+            matched = candidates.documents.map { documents[Int($0)] }
+            if !candidates.exact { matched = matched.filter { filter.matches($0) } }
+        } else if case .all(let parts) = filter, parts.isEmpty {
+            matched = documents
+        } else {
+            matched = documents.filter { filter.matches($0) }
+        }
         if !sort.isByNameAscending {
             // Ties keep the read model's order (by name), so equal state gives equal pages.
             let keyed = matched.enumerated().map { (offset: $0.offset, values: sort.sortValues($0.element)) }

@@ -48,7 +48,9 @@ public actor ReadModel {
                 case .executions: state.executions = fresh.executions
                 case .virtualImages: state.virtualImages = fresh.virtualImages
                 case .images: state.images = fresh.images
-                case .vms: state.vms = fresh.vms
+                case .vms:
+                    state.vms = fresh.vms
+                    state.callbacks = fresh.callbacks
                 case .sync: state.sync = fresh.sync
                 case .tombstones: state.tombstones = fresh.tombstones
                 }

@@ -23,6 +23,8 @@ public final class ReadSnapshot: Sendable {
     let virtualImagesById: [Int64: VirtualImageRecord]
     /// Each image's MWS document, in `images` order: what `query`, `sort` and `fields` work on.
     public let mwsDocuments: [SpecValue]
+    /// Indexes over `mwsDocuments`, built as queries need them.
+    let mwsIndex: MWSIndex
 
     /// Builds a snapshot; `previous` lends what the changed tables do not touch (the MWS documents, above all).
     init(generation: UInt64, state: CatalogState, readAt: Date, previous: ReadSnapshot?, changed: Set<CatalogTable>) {
@@ -43,8 +45,10 @@ public final class ReadSnapshot: Sendable {
         virtualImagesById = virtualImages
         if let previous, !changed.contains(.images) {
             mwsDocuments = previous.mwsDocuments
+            mwsIndex = previous.mwsIndex
         } else {
             mwsDocuments = images.map(MWSMapping.image)
+            mwsIndex = MWSIndex(documents: mwsDocuments)
         }
     }
 

@@ -10,7 +10,9 @@ struct WebhookRoute {
 
     struct Settings: Sendable {
         var secret: [UInt8]?
-        var branch: String
+        /// The branch the loop follows: the one the last pass read (a remote's default branch is known only after
+        /// the first fetch), else the configured one.
+        var branch: @Sendable () -> String
         var wake: @Sendable () async -> Void
     }
 
@@ -24,7 +26,7 @@ struct WebhookRoute {
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
             let verdict = PushWebhook.check(headers: headers, body: Array(buffer.readableBytesView), secret: secret,
-                                            branch: settings.branch)
+                                            branch: settings.branch())
             func count(_ provider: String, _ result: String) {
                 Counter(label: "kiln_webhook_deliveries_total", dimensions: [("provider", provider), ("result", result)]).increment()
             }

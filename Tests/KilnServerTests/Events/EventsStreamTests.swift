@@ -18,24 +18,24 @@ import Testing
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let connection = try RawHTTPConnection(port: port)
-            try connection.send(Self.request())
-            let head = try connection.read(until: "retry: 2000\n\n")
+            try await connection.send(Self.request())
+            let head = try await connection.read(until: "retry: 2000\n\n")
             #expect(head.contains("200 OK"))
             #expect(head.lowercased().contains("content-type: text/event-stream"))
             let first = await server.events.publish("pass", .object(["actions": .int(2)]))
-            let frame = try connection.read(until: "\n\n")
+            let frame = try await connection.read(until: "\n\n")
             #expect(frame.contains("id: \(first.id)\nevent: pass\ndata: {\"actions\":2}"))
             for i in 0..<3 { await server.events.publish("object", .int(i)) }
             // A second client resumes after the first event: it gets the three it missed, in order.
             let resumed = try RawHTTPConnection(port: port)
-            try resumed.send(Self.request("Last-Event-ID: \(first.id)\r\n"))
-            let replay = try resumed.read(until: "data: 2\n\n")
+            try await resumed.send(Self.request("Last-Event-ID: \(first.id)\r\n"))
+            let replay = try await resumed.read(until: "data: 2\n\n")
             #expect(replay.contains("data: 0\n\n") && replay.contains("data: 1\n\n"))
             #expect(!replay.contains("event: pass"))
             // One from an earlier run is told to reload.
             let stale = try RawHTTPConnection(port: port)
-            try stale.send(Self.request("Last-Event-ID: 0000.9\r\n"))
-            let reset = try stale.read(until: "event: reset\ndata: ")
+            try await stale.send(Self.request("Last-Event-ID: 0000.9\r\n"))
+            let reset = try await stale.read(until: "event: reset\ndata: ")
             #expect(!reset.contains("data: 0"))
         }
     }

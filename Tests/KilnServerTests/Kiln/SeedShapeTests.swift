@@ -1,6 +1,6 @@
 import Foundation
 import HummingbirdTesting
-import KilnServer
+@testable import KilnServer
 import Testing
 
 /// Kiln's answers against the seed documents' own examples (`Tests/Fixtures/seeds/`), key by key and type by type:
@@ -41,7 +41,7 @@ import Testing
             }
             return out
         default:
-            return ["\(path): the seed has \(seed.typeDescription), Kiln answers \(ours.typeDescription)"]
+            return ["\(path): the seed has \(seed.typeName), Kiln answers \(ours.typeName)"]
         }
     }
 
@@ -109,18 +109,5 @@ import Testing
             "id: the seed has a number, Kiln answers a string", "status: missing", "meta.extra: not in the seed",
             "list[0].id: the seed has a number, Kiln answers a boolean",
         ])
-    }
-}
-
-extension JSONValue {
-    var typeDescription: String {
-        switch self {
-        case .null: "null"
-        case .bool: "a boolean"
-        case .int, .double: "a number"
-        case .string: "a string"
-        case .array: "an array"
-        case .object: "an object"
-        }
     }
 }

@@ -21,6 +21,7 @@ struct FailingCatalog: Catalog {
     func deleteExecution(id: Int64) async throws { throw Failure() }
     func saveImage(_ record: ImageRecord) async throws -> ImageRecord { throw Failure() }
     func saveVM(_ record: VMRecord) async throws -> VMRecord { throw Failure() }
+    func recordCallback(_ delivery: CallbackDelivery) async throws -> CallbackDelivery { throw Failure() }
     func saveStatuses(_ updates: [StatusUpdate]) async throws { throw Failure() }
     func saveRecords(builds: [BuildRecord], images: [ImageRecord], vms: [VMRecord]) async throws { throw Failure() }
     func beginActions(_ entries: [JournalEntry], executions: [ExecutionRecord],

@@ -5,8 +5,11 @@ import Glibc
 
 /// A plain TCP connection to a test server on loopback, for what Hummingbird's test clients cannot do: read a stream
 /// that never ends (Server-Sent Events) a piece at a time, or send a malformed request. Reads block for at most
-/// `deadline`, a generous bound that only catches a real hang.
-final class RawHTTPConnection {
+/// `deadline`, a generous bound that only catches a real hang, on a thread of their own: blocked on Swift's
+/// cooperative threads, they would starve the in-process server they wait for.
+///
+/// `@unchecked Sendable`: a test awaits each call before the next, so one thread at a time touches the buffer.
+final class RawHTTPConnection: @unchecked Sendable {
     private let socket: Int32
     private var buffer: [UInt8] = []
 
@@ -30,7 +33,27 @@ final class RawHTTPConnection {
 
     deinit { close(socket) }
 
-    func send(_ text: String) throws {
+    func send(_ text: String) async throws {
+        try await Self.offThread { try self.sendNow(text) }
+    }
+
+    /// Reads until `text` has arrived; returns everything read up to and including it.
+    func read(until text: String) async throws -> String {
+        try await Self.offThread { try self.readNow(until: text) }
+    }
+
+    /// Reads until the server closes the connection.
+    func readToEnd() async throws -> String {
+        try await Self.offThread { try self.readToEndNow() }
+    }
+
+    static func offThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    private func sendNow(_ text: String) throws {
         let bytes = Array(text.utf8)
         var sent = 0
         while sent < bytes.count {
@@ -40,8 +63,7 @@ final class RawHTTPConnection {
         }
     }
 
-    /// Reads until `text` has arrived; returns everything read up to and including it.
-    func read(until text: String) throws -> String {
+    private func readNow(until text: String) throws -> String {
         let marker = Array(text.utf8)
         while true {
             if let range = Self.find(marker, in: buffer) {
@@ -58,8 +80,7 @@ final class RawHTTPConnection {
         }
     }
 
-    /// Reads until the server closes the connection.
-    func readToEnd() throws -> String {
+    private func readToEndNow() throws -> String {
         while true {
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = recv(socket, &chunk, chunk.count, 0)

@@ -1,0 +1,41 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import KilnServer
+import Testing
+
+/// Slow and oversized clients over a real socket: a client that trickles its headers is cut off at the header
+/// deadline, and headers over their limit get 431 in the API's error shape.
+@Suite struct ConnectionLimitsTests {
+    static func application(_ server: TestServer) -> some ApplicationProtocol {
+        server.queryServer.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test"),
+                                       limits: ConnectionLimits(maxConnections: 64, headerTimeout: .seconds(1)))
+    }
+
+    @Test func aClientThatNeverFinishesItsHeadersIsCutOff() async throws {
+        let server = try await TestServer.make()
+        try await Self.application(server).test(.live) { client in
+            let connection = try RawHTTPConnection(port: try #require(client.port))
+            try await connection.send("GET /vms HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
+            // The server closes the connection: reading ends (the deadline of the read only catches a hang).
+            let answer = try await connection.readToEnd()
+            #expect(!answer.contains("200 OK"))
+            // A well-behaved client is still served.
+            let fresh = try RawHTTPConnection(port: try #require(client.port))
+            try await fresh.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            #expect(try await fresh.readToEnd().contains("200 OK"))
+        }
+    }
+
+    @Test func oversizedHeadersAre431InTheErrorShape() async throws {
+        let server = try await TestServer.make()
+        try await Self.application(server).test(.live) { client in
+            let connection = try RawHTTPConnection(port: try #require(client.port))
+            try await connection.send("GET /vms HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: \(String(repeating: "a", count: 40_000))\r\n\r\n")
+            let answer = try await connection.readToEnd()
+            #expect(answer.hasPrefix("HTTP/1.1 431"))
+            #expect(answer.contains(#"{"code":"headers-too-large""#))
+        }
+    }
+}
