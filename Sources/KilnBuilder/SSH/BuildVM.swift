@@ -52,15 +52,29 @@ final class BuildVM: Sendable {
         process = Task {
             let text: String
             do {
-                let outcome = try await runner.run(shell, arguments, stdin: lifeline.readEnd, workingDirectory: folder)
+                let outcome = try await runner.run(shell, arguments, stdin: lifeline.readEnd, workingDirectory: folder,
+                                                   onStart: { await ending.started($0) })
                 text = outcome.status.description + (outcome.tail.isEmpty ? "" : ": " + outcome.tail.suffix(3).joined(separator: " | "))
             } catch {
                 text = "\(error)"
             }
+            // The wrapper is reaped, but qemu and the watcher, killed with its process group, may still be dying.
+            if let group = await ending.group { await Self.waitUntilGone(group: group) }
             // The lifeline's write end lives as long as this task: until qemu has ended.
             withExtendedLifetime(lifeline) {}
             await ending.set(text)
         }
+    }
+
+    /// Waits until no process of `group` runs any more (a SIGKILL is sent, not yet landed), checking every 20 ms; a
+    /// deadline only catches a process the kernel cannot end. Not cancelled with the caller: it only waits.
+    private static func waitUntilGone(group: Int32) async {
+        await Task.detached {
+            let start = ContinuousClock.now
+            while !ProcessTable.liveMembers(ofGroup: group).isEmpty, start.duration(to: .now) < .seconds(300) {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }.value
     }
 
     /// How qemu ended, once it has (`exit code 0` after a power-off).
@@ -68,7 +82,7 @@ final class BuildVM: Sendable {
         get async { await ending.text }
     }
 
-    /// Kills qemu's process group and returns once it is gone.
+    /// Kills qemu's process group and returns once every process of it is gone.
     func stop() async {
         process.cancel()
         await process.value
@@ -114,6 +128,9 @@ final class BuildVM: Sendable {
 
     private actor Ending {
         var text: String?
+        /// The wrapper's pid: its process group holds qemu and the lifeline's watcher.
+        var group: Int32?
         func set(_ value: String) { text = value }
+        func started(_ pid: Int32) { group = pid }
     }
 }

@@ -27,7 +27,7 @@ final class Lifeline: Sendable {
     deinit { close(writeEnd) }
 
     /// `sh -c` program: runs `"$@"` with stdin from /dev/null, and a watcher that SIGKILLs it once the lifeline
-    /// (stdin, moved to fd 3) reaches end-of-file. It exits with the child's status.
+    /// (stdin, moved to fd 3) reaches end-of-file. It exits with the child's status, once the watcher is reaped too.
     static let wrapper = """
         exec 3<&0 </dev/null
         "$@" 3<&- &
@@ -38,6 +38,7 @@ final class Lifeline: Sendable {
         wait "$child"
         status=$?
         kill -KILL "$watcher" 2>/dev/null
+        wait "$watcher" 2>/dev/null
         exit "$status"
         """
 

@@ -32,25 +32,27 @@ struct ProcessRunner: Sendable {
     /// unless `stdin` names a descriptor to give it instead (closed here once the process has it: a ``Lifeline``'s
     /// read end). `workingDirectory` is where it starts (by default, where Kiln runs).
     ///
-    /// With a `watch`, the call also waits, after a kill, until the sandbox the process started is gone.
+    /// With a `watch`, the call also waits, after a kill, until the sandbox the process started is gone. `onStart`
+    /// gets the process's pid, which is also its process group's id, as soon as it runs.
     func run(
         _ executable: String, _ arguments: [String], environment override: [String: String]? = nil,
         timeout: Duration? = nil, watch: SandboxWatch? = nil, input: [UInt8] = [], stdin: Int32? = nil,
-        workingDirectory: String? = nil, onLine: (@Sendable (String) async -> Void)? = nil
+        workingDirectory: String? = nil, onLine: (@Sendable (String) async -> Void)? = nil,
+        onStart: (@Sendable (Int32) async -> Void)? = nil
     ) async throws(BuildError) -> ProcessOutcome {
         if let stdin {
             return try await launch(executable, arguments, environment: override, timeout: timeout, watch: watch,
                                     input: .fileDescriptor(FileDescriptor(rawValue: stdin), closeAfterSpawningProcess: true),
-                                    workingDirectory: workingDirectory, onLine: onLine)
+                                    workingDirectory: workingDirectory, onStart: onStart, onLine: onLine)
         }
         return try await launch(executable, arguments, environment: override, timeout: timeout, watch: watch,
-                                input: .array(input), workingDirectory: workingDirectory, onLine: onLine)
+                                input: .array(input), workingDirectory: workingDirectory, onStart: onStart, onLine: onLine)
     }
 
     private func launch<Input: InputProtocol>(
         _ executable: String, _ arguments: [String], environment override: [String: String]?,
         timeout: Duration?, watch: SandboxWatch?, input: Input, workingDirectory: String?,
-        onLine: (@Sendable (String) async -> Void)?
+        onStart: (@Sendable (Int32) async -> Void)?, onLine: (@Sendable (String) async -> Void)?
     ) async throws(BuildError) -> ProcessOutcome {
         let options = Self.platformOptions
         let variables = (override ?? environment).sorted { $0.key < $1.key }.map { Array("\($0.key)=\($0.value)\0".utf8) }
@@ -65,6 +67,7 @@ struct ProcessRunner: Sendable {
                         environment: .custom(variables), workingDirectory: folder, platformOptions: options,
                         input: input, output: .sequence, error: .combinedWithOutput
                     ) { execution in
+                        await onStart?(execution.processIdentifier.value)
                         async let watched: Void = watch?.observe(parent: execution.processIdentifier.value) ?? ()
                         var splitter = LineSplitter()
                         var tail: [String] = []
