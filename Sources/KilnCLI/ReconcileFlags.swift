@@ -43,9 +43,17 @@ struct ReconcileFlags: ParsableArguments {
     @Option(name: .customLong("vm-accel"), help: "auto (KVM when a probe boot works), kvm or tcg.")
     var vmAccel: VMAcceleration = .auto
 
+    @Option(name: .customLong("max-image-size"),
+            help: "Largest virtual size of an imported image (source.url, a VM's image URL, a snapshot), in IEC units.")
+    var maxImageSize: String = "256gib"
+
     @Option(name: .customLong("vm-stop-grace"),
             help: "How long powerState: stopped waits for the guest to power off before qemu is told to quit.")
     var vmStopGrace: SpecDuration = SpecDuration(seconds: 30)
+
+    @Option(name: .customLong("vm-ssh-authorized-keys"),
+            help: "An authorized_keys file (public keys only) put into the cloud-init seed of VMs whose image was built with isCloudInit: true.")
+    var vmSSHAuthorizedKeys: String?
 
     func validate() throws {
         guard maxDeletions >= 0 else { throw ValidationError("--max-deletions must not be negative") }
@@ -54,8 +62,14 @@ struct ReconcileFlags: ParsableArguments {
         if let debianMirror, !(debianMirror.hasPrefix("http://") || debianMirror.hasPrefix("https://") || debianMirror.hasPrefix("file:/")) {
             throw ValidationError("--debian-mirror must be an http://, https:// or file:/ URL")
         }
+        if case .failure(let error) = IECSize.parse(maxImageSize) {
+            throw ValidationError("--max-image-size: \(error.message)")
+        }
         if vmInitrd != nil || vmAppend != nil, vmKernel == nil {
             throw ValidationError("--vm-initrd and --vm-append need --vm-kernel")
+        }
+        if let vmSSHAuthorizedKeys {
+            do { _ = try CloudInitSeed.authorizedKeys(file: vmSSHAuthorizedKeys) } catch { throw ValidationError("\(error)") }
         }
     }
 
@@ -65,8 +79,11 @@ struct ReconcileFlags: ParsableArguments {
                           pruneGrace: pruneGrace.seconds, maxConcurrency: concurrency)
     }
 
+    /// `--max-image-size` in bytes (validated above).
+    var maxImageBytes: UInt64 { (try? IECSize.parse(maxImageSize).get())?.bytes ?? 256 << 30 }
+
     var vmOptions: QemuVMDriver.Options {
         QemuVMDriver.Options(kernel: vmKernel, initrd: vmInitrd, append: vmAppend, bridge: vmBridge, accel: vmAccel,
-                             stopGrace: vmStopGrace.duration)
+                             stopGrace: vmStopGrace.duration, sshAuthorizedKeys: vmSSHAuthorizedKeys)
     }
 }

@@ -3,7 +3,7 @@ import KilnSpec
 import KilnTestSupport
 
 /// A real `kiln serve` (the binary next to `kiln-bench`) holding a generated repository of catalog Images, once its
-/// first pass has put every image in the catalog and the API's read model.
+/// first pass has put every image in the catalog and the API's read model, and has ended.
 struct ServedCatalog {
     let process: RunningProcess
     let url: String
@@ -29,7 +29,10 @@ struct ServedCatalog {
         let served = ServedCatalog(process: process, url: String(match.1), images: images, repo: repo)
         let deadline = ContinuousClock.now + .seconds(1800)
         while ContinuousClock.now < deadline {
-            if let body = try? await served.get("/rest/images?max=1&fields=id"), SpecValue(json: String(decoding: body, as: UTF8.self))?["totalCount"]?.int == images {
+            // Ready means the first pass is over, status files included: measuring while it still writes 10,000 of
+            // them would measure the disk.
+            if let body = try? await served.get("/rest/images?max=1&fields=id"), SpecValue(json: String(decoding: body, as: UTF8.self))?["totalCount"]?.int == images,
+               (try? await served.get("/readyz")) != nil {
                 return served
             }
             try await Task.sleep(for: .milliseconds(200))

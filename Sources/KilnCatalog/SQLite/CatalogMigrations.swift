@@ -10,6 +10,8 @@ enum CatalogMigrations {
         (TombstoneSpecFieldsMigration.id, TombstoneSpecFieldsMigration.migrate),
         (VMLifecycleMigration.id, VMLifecycleMigration.migrate),
         (VMCallbackMigration.id, VMCallbackMigration.migrate),
+        (ImageSourcesMigration.id, ImageSourcesMigration.migrate),
+        (CloudInitSeedMigration.id, CloudInitSeedMigration.migrate),
     ]
 
     static var migrator: DatabaseMigrator {
