@@ -43,6 +43,10 @@ struct ReconcileFlags: ParsableArguments {
     @Option(name: .customLong("vm-accel"), help: "auto (KVM when a probe boot works), kvm or tcg.")
     var vmAccel: VMAcceleration = .auto
 
+    @Option(name: .customLong("max-image-size"),
+            help: "Largest virtual size of an imported image (source.url, a VM's image URL, a snapshot), in IEC units.")
+    var maxImageSize: String = "256gib"
+
     @Option(name: .customLong("vm-stop-grace"),
             help: "How long powerState: stopped waits for the guest to power off before qemu is told to quit.")
     var vmStopGrace: SpecDuration = SpecDuration(seconds: 30)
@@ -54,6 +58,9 @@ struct ReconcileFlags: ParsableArguments {
         if let debianMirror, !(debianMirror.hasPrefix("http://") || debianMirror.hasPrefix("https://") || debianMirror.hasPrefix("file:/")) {
             throw ValidationError("--debian-mirror must be an http://, https:// or file:/ URL")
         }
+        if case .failure(let error) = IECSize.parse(maxImageSize) {
+            throw ValidationError("--max-image-size: \(error.message)")
+        }
         if vmInitrd != nil || vmAppend != nil, vmKernel == nil {
             throw ValidationError("--vm-initrd and --vm-append need --vm-kernel")
         }
@@ -64,6 +71,9 @@ struct ReconcileFlags: ParsableArguments {
                           budget: DeletionBudget(maxObjects: maxDeletions, maxFraction: maxDeletionFraction),
                           pruneGrace: pruneGrace.seconds, maxConcurrency: concurrency)
     }
+
+    /// `--max-image-size` in bytes (validated above).
+    var maxImageBytes: UInt64 { (try? IECSize.parse(maxImageSize).get())?.bytes ?? 256 << 30 }
 
     var vmOptions: QemuVMDriver.Options {
         QemuVMDriver.Options(kernel: vmKernel, initrd: vmInitrd, append: vmAppend, bridge: vmBridge, accel: vmAccel,

@@ -28,7 +28,9 @@ struct Wiring {
             debianMirror: flags.debianMirror, catalogArguments: source.catalog.workerArguments))
         reconciler = Reconciler(source: await GitStateSource(git), catalog: catalog, builds: builds,
                                 vms: QemuVMDriver(options: flags.vmOptions), paths: paths, options: flags.options,
-                                callbacks: SafeCallbackSender(), logger: logger)
+                                callbacks: SafeCallbackSender(),
+                                images: QemuImageImportDriver(cacheDirectory: paths.downloads, maxImageSize: flags.maxImageBytes),
+                                logger: logger)
         try await reconciler.recover()
     }
 

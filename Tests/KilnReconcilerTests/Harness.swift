@@ -13,6 +13,7 @@ struct Harness {
     let builds: RecordingBuildDriver
     let vms = RecordingVMDriver()
     let callbacks = RecordingCallbackSender()
+    let images = RecordingImageImporter()
     let reconciler: Reconciler
 
     init(options: ReconcilerOptions = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))) throws {
@@ -22,7 +23,7 @@ struct Harness {
         catalog = try SQLiteCatalog(path: paths.catalog)
         builds = RecordingBuildDriver(catalog: catalog, paths: paths)
         reconciler = Reconciler(source: source, catalog: catalog, builds: builds, vms: vms, paths: paths, options: options,
-                                callbacks: callbacks)
+                                callbacks: callbacks, images: images)
     }
 
     /// A quickstart-like repository: a build, an image from it, a VM on the image.

@@ -480,3 +480,140 @@ struct CallbackTests {
         #expect(try await h.state().vms["hello"]?.generation == 2)
     }
 }
+
+@Suite("Reconciler: images from URLs and snapshots")
+struct ImageSourceTests {
+    static let sum = "sha256:" + String(repeating: "a", count: 64)
+
+    static func urlImage(_ name: String, url: String = "https://images.example.org/disk.qcow2", checksum: String = sum) -> String {
+        """
+        apiVersion: kiln.dev/v1
+        kind: Image
+        metadata: {name: \(name)}
+        spec:
+          osType: linux
+          hypervisor: false
+          supportsVirtualMachine: true
+          source: {url: "\(url)", checksum: "\(checksum)"}
+
+        """
+    }
+
+    static func snapshotImage(_ name: String, of vm: String, token: String = "1") -> String {
+        """
+        apiVersion: kiln.dev/v1
+        kind: Image
+        metadata: {name: \(name)}
+        spec:
+          osType: linux
+          hypervisor: false
+          supportsVirtualMachine: true
+          source: {snapshotOf: \(vm), token: "\(token)"}
+
+        """
+    }
+
+    @Test("an Image from a URL is imported (QUEUED → ACTIVE, version 1) and a VM runs on it; a new checksum imports again and recreates the VM")
+    func url() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.source.commit("c1", ["img.yaml": Self.urlImage("web"), "vm.yaml": Specs.vm("web-1", image: "web")])
+        let report = await h.settle()
+        #expect(report.allReady, "\(report.objects)")
+        var image = try #require(try await h.state().images["web"])
+        #expect(image.state == .active && image.version == 1 && image.format == "qcow2")
+        #expect(image.path == h.paths.image(name: "web", version: 1))
+        #expect(await h.images.calls == ["https://images.example.org/disk.qcow2"])
+        #expect(try await h.state().vms["web-1"]?.imagePath == image.path)
+
+        let other = "sha256:" + String(repeating: "b", count: 64)
+        await h.source.commit("c2", ["img.yaml": Self.urlImage("web", checksum: other), "vm.yaml": Specs.vm("web-1", image: "web")])
+        _ = await h.settle()
+        image = try #require(try await h.state().images["web"])
+        // The MWS version rises with each change of the entry: the spec (new checksum), then the new file.
+        #expect(image.version == 3 && image.path == h.paths.image(name: "web", version: 3))
+        #expect(await h.vms.calls.filter { $0 == "destroy web-1" }.count == 1, "recreated on the new image")
+        #expect(!FileManager.default.fileExists(atPath: h.paths.image(name: "web", version: 1)), "the old file goes once no VM runs on it")
+    }
+
+    @Test("a checksum mismatch fails the Image (FAILED, ChecksumMismatch) and is not retried until git changes")
+    func mismatch() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.images.fail("disk.qcow2", ActionFailure(.checksumMismatch, "https://images.example.org/disk.qcow2 does not match its checksum"))
+        await h.source.commit("c1", ["img.yaml": Self.urlImage("web")])
+        let report = await h.settle()
+        #expect(report.settled)
+        #expect(report.objects[ObjectKey(.image, "web")]?.reason == "ChecksumMismatch")
+        #expect(try await h.state().images["web"]?.state == .failed)
+        for _ in 0..<3 { _ = await h.reconciler.pass(full: true) }
+        #expect(await h.images.calls.count == 1)
+    }
+
+    @Test("a snapshot waits while its VM runs, is taken once it is stopped, and again for a new token")
+    func snapshot() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        var files = Harness.quickstart()
+        files["snap.yaml"] = Self.snapshotImage("golden", of: "hello")
+        await h.source.commit("c1", files)
+        var report = await h.settle()
+        let waiting = try #require(report.objects[ObjectKey(.image, "golden")])
+        #expect(!waiting.ready && waiting.message.contains("VirtualMachine hello is powered-on; a snapshot is taken of a stopped VM"))
+        #expect(try await h.state().images["golden"]?.state == .queued)
+
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox", power: "stopped")
+        await h.source.commit("c2", files)
+        report = await h.settle()
+        var golden = try #require(try await h.state().images["golden"])
+        #expect(golden.state == .active && golden.version == 1)
+        #expect(try String(contentsOfFile: golden.path ?? "", encoding: .utf8).hasPrefix("snapshot of [overlay of"))
+
+        files["snap.yaml"] = Self.snapshotImage("golden", of: "hello", token: "2")
+        await h.source.commit("c3", files)
+        _ = await h.settle()
+        golden = try #require(try await h.state().images["golden"])
+        #expect(golden.version == 3, "the spec (new token), then the new snapshot")
+        #expect(await h.images.calls.count == 2)
+    }
+
+    @Test("deleting an Image that a VM still runs on waits, naming the VM; it goes once the VM is gone")
+    func deletionWaits() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        let files = ["img.yaml": Self.urlImage("web"), "vm.yaml": Specs.vm("web-1", image: "web"),
+                     "other.yaml": Self.urlImage("other", url: "https://images.example.org/other.qcow2")]
+        await h.source.commit("c1", files)
+        _ = await h.settle()
+        // One commit moves the VM to another image and deletes the old one: the deletion waits for the VM.
+        await h.source.commit("c2", ["vm.yaml": Specs.vm("web-1", image: "other"), "other.yaml": files["other.yaml"]!])
+        let first = await h.reconciler.pass()
+        #expect(first.refusal == nil)
+        #expect(first.objects[ObjectKey(.image, "web")]?.message.contains("VirtualMachine web-1 still runs on it") == true,
+                "\(String(describing: first.objects[ObjectKey(.image, "web")]))")
+        #expect(!first.outcomes.contains { $0.action.summary == "delete Image/web" })
+        _ = await h.settle()
+        #expect(try await h.state().images["web"] == nil)
+        #expect(try await h.state().vms["web-1"]?.imageName == "other")
+    }
+
+    @Test("a VM given {url, checksum} imports its disk into its own folder")
+    func vmFromURL() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        let vm = """
+            apiVersion: kiln.dev/v1
+            kind: VirtualMachine
+            metadata: {name: edge}
+            spec:
+              image: {url: "https://images.example.org/edge.qcow2", checksum: "\(String(repeating: "c", count: 40))", checksumType: sha1}
+
+            """
+        await h.source.commit("c1", ["vm.yaml": vm])
+        let report = await h.settle()
+        #expect(report.allReady, "\(report.objects)")
+        let record = try #require(try await h.state().vms["edge"])
+        #expect(record.imagePath == "\(h.paths.vm(uuid: record.uuid))/base.qcow2")
+        #expect(await h.images.calls == ["https://images.example.org/edge.qcow2"])
+    }
+}

@@ -42,6 +42,9 @@ struct APIBenchmark: AsyncParsableCommand {
                 + "p99 \(Self.format(reference.p99)) | \(String(format: "%.2f", ratio))× (target ≥ 0.6×: \(ratio >= 0.6 ? "met" : "NOT met")), "
                 + "p99 ≤ 10 ms: \(kiln.p99 <= .milliseconds(10) ? "met" : "NOT met")")
             report += try await queries(small, label: "\(images)")
+            let webhook = Measurement(samples: try await WebhookLatency.measure(small, runs: 5))
+            report.append("push webhook to commit applied, \(images) images, one file changed: median \(Self.format(webhook.median)) "
+                + "of 5 (without it, a push waits for the next pass: half of --interval on average, 15 s at the default 30 s)")
             let memory = small.memory
             report.append("RSS of kiln serve holding \(images) images: \(Self.megabytes(memory.resident)) (peak \(Self.megabytes(memory.peak))); "
                 + "target ≤ 150 MB: \(memory.resident <= 150_000_000 ? "met" : "NOT met")")

@@ -25,13 +25,16 @@ public struct ImageRecord: Sendable, Hashable, CatalogRecord, MutablePersistable
     public var format: String?
     /// How its disk boots: from the build's virtual image, or read from the disk's first sectors for an imported one.
     public var boot: DiskBoot?
+    /// For an image Kiln imported (`source.url`) or snapshotted (`source.snapshotOf`): what its file came from
+    /// (``ImageRecord/importKey(for:)``). A different key means a new import.
+    public var importedFrom: String?
     public var createdAt: Date
     public var updatedAt: Date
     public var status: ObjectStatus
 
     public init(id: Int64? = nil, name: String, spec: SpecValue, specHash: String, contentHash: String,
                 state: State = .queued, version: Int = 0, virtualImageId: Int64? = nil, path: String? = nil,
-                sha256: String? = nil, format: String? = nil, boot: DiskBoot? = nil, revision: String, file: String, line: Int,
+                sha256: String? = nil, format: String? = nil, boot: DiskBoot? = nil, importedFrom: String? = nil, revision: String, file: String, line: Int,
                 labels: [String: String] = [:], createdAt: Date, updatedAt: Date, status: ObjectStatus = ObjectStatus()) {
         self.id = id
         self.name = name
@@ -44,12 +47,32 @@ public struct ImageRecord: Sendable, Hashable, CatalogRecord, MutablePersistable
         self.sha256 = sha256
         self.format = format
         self.boot = boot
+        self.importedFrom = importedFrom
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.status = status
     }
 
     public var typed: ImageSpec { ImageSpec(spec) }
+
+    /// What an imported image's file must come from for `spec`: its URL and checksum, or the VM and token of its
+    /// snapshot; nil for other sources.
+    public static func importKey(for spec: ImageSpec) -> String? {
+        switch spec.source {
+        case .url(let url, let sum)?: "url:\(url)#\(sum.description)"
+        case .snapshotOf(let vm)?: "snapshot:\(vm):\(spec.snapshotToken ?? "")"
+        default: nil
+        }
+    }
+
+    /// The stand-in image of a VM that names `{url, checksum}` (the VM builder service's shape): its disk is imported
+    /// into the VM's own folder when the VM is made.
+    public static func external(url: String, checksum: Checksum) -> ImageRecord {
+        let epoch = Date(timeIntervalSince1970: 0)
+        return ImageRecord(name: url, spec: .object(["source": .object(["url": .string(url), "checksum": .string(checksum.description)])]),
+                           specHash: "", contentHash: "", state: .active, sha256: checksum.hex, revision: "", file: "", line: 0,
+                           createdAt: epoch, updatedAt: epoch)
+    }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID

@@ -10,6 +10,7 @@ enum CatalogMigrations {
         (TombstoneSpecFieldsMigration.id, TombstoneSpecFieldsMigration.migrate),
         (VMLifecycleMigration.id, VMLifecycleMigration.migrate),
         (VMCallbackMigration.id, VMCallbackMigration.migrate),
+        (ImageSourcesMigration.id, ImageSourcesMigration.migrate),
     ]
 
     static var migrator: DatabaseMigrator {

@@ -1,4 +1,5 @@
 import Foundation
+import KilnBuilder
 import KilnCatalog
 import KilnReconciler
 import KilnSpec

@@ -44,7 +44,11 @@ public enum SimulatedState {
             var record = VMRecord(name: object.name, uuid: object.name, spec: object.spec, specHash: object.specHash,
                                   contentHash: object.contentHash, revision: revision, file: object.file, line: object.line,
                                   createdAt: epoch, updatedAt: epoch)
-            if case .named(let name) = spec.image, let image = state.images[name], image.state == .active, image.path != nil {
+            if case .url(let url, _) = spec.image {
+                record.imageName = url
+                record.directory = object.name
+                record.vmStatus = spec.powerState == .running ? .poweredOn : .poweredOff
+            } else if case .named(let name) = spec.image, let image = state.images[name], image.state == .active, image.path != nil {
                 record.imageName = name
                 record.imagePath = image.path
                 record.imageSha256 = image.sha256
@@ -71,6 +75,14 @@ public enum SimulatedState {
             } else {
                 record.state = .queued
             }
+        }
+        if let key = ImageRecord.importKey(for: object.image!) {
+            // Imported or snapshotted once: its first version.
+            record.path = "images/\(object.name)/1.qcow2"
+            record.sha256 = Digest.sha256Hex(key)
+            record.format = "qcow2"
+            record.importedFrom = key
+            record.version = 1
         }
         return record
     }

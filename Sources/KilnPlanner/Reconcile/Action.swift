@@ -22,6 +22,9 @@ public enum Action: Sendable, Hashable {
     case deleteImage(String)
     /// Point an Image at a virtual image (a new successful execution of its build); raises its MWS version.
     case resolveImage(name: String, virtualImage: VirtualImageRecord)
+    /// Make an Image's file from its URL (downloaded, inspected, converted to qcow2) or from a stopped VM's disk;
+    /// raises its MWS version.
+    case importImage(name: String, source: ImageImportSource)
 
     /// Record a VM that git now has; it is created on the host once its image is ready.
     case createVM(SpecObject)
@@ -48,7 +51,7 @@ public enum Action: Sendable, Hashable {
             o.key
         case .deleteBuild(let n), .run(let n, _, _), .cancel(let n, _, _, _), .prune(let n, _, _):
             ObjectKey(.imageBuild, n)
-        case .deleteImage(let n), .resolveImage(let n, _):
+        case .deleteImage(let n), .resolveImage(let n, _), .importImage(let n, _):
             ObjectKey(.image, n)
         case .provisionVM(let n, _), .recreateVM(let n, _, _), .startVM(let n), .stopVM(let n), .deleteVM(let n):
             ObjectKey(.virtualMachine, n)
@@ -68,6 +71,8 @@ public enum Action: Sendable, Hashable {
         case .cancel: "cancel"
         case .prune: "prune"
         case .resolveImage: "resolve"
+        case .importImage(_, .url): "import"
+        case .importImage(_, .snapshot): "snapshot"
         case .provisionVM: "provision"
         case .recreateVM: "recreate"
         case .startVM: "start"
@@ -104,7 +109,10 @@ public enum Action: Sendable, Hashable {
         case .cancel(_, _, let n, let reason): "execution #\(n): \(reason)"
         case .prune(_, _, let n): "execution #\(n) and its virtual images fall out of keepResults"
         case .resolveImage(_, let vi): "points at \(vi.name) (\(vi.format)), the newest successful execution's image"
-        case .provisionVM(_, let image): "its Image \(image.name) is ready"
+        case .importImage(_, .url(let url, _)): "downloads \(url), inspects it and converts it to qcow2"
+        case .importImage(_, .snapshot(let vm)): "flattens the disk of VirtualMachine \(vm) (stopped) into a new image"
+        case .provisionVM(_, let image):
+            image.path == nil && image.file.isEmpty ? "its disk is downloaded from \(image.name) and inspected" : "its Image \(image.name) is ready"
         case .recreateVM(_, _, let reason): reason
         case .startVM: "git asks for it running"
         case .stopVM: "git asks for it stopped"
@@ -126,7 +134,11 @@ public enum Action: Sendable, Hashable {
         case .cancel(let b, _, let n, let reason): "cancel ImageBuild/\(b) execution #\(n): \(reason)"
         case .prune(let b, _, let n): "prune ImageBuild/\(b) execution #\(n) and its virtual images (beyond keepResults)"
         case .resolveImage(let n, let vi): "point Image/\(n) at \(vi.name) (\(vi.format))"
-        case .provisionVM(let n, let image): "provision VirtualMachine/\(n) from Image/\(image.name)"
+        case .importImage(let n, .url(let url, _)): "import Image/\(n) from \(url)"
+        case .importImage(let n, .snapshot(let vm)): "snapshot VirtualMachine/\(vm) into Image/\(n)"
+        case .provisionVM(let n, let image):
+            image.path == nil && image.importedFrom == nil && image.file.isEmpty
+                ? "provision VirtualMachine/\(n) from \(image.name)" : "provision VirtualMachine/\(n) from Image/\(image.name)"
         case .recreateVM(let n, _, let reason): "recreate VirtualMachine/\(n): \(reason)"
         case .startVM(let n): "start VirtualMachine/\(n)"
         case .stopVM(let n): "stop VirtualMachine/\(n)"
@@ -134,6 +146,13 @@ public enum Action: Sendable, Hashable {
         case .purge(let t): "purge the files of \(t.objectKind)/\(t.objectName) (deleted more than the prune grace ago)"
         }
     }
+}
+
+/// Where an imported Image's bits come from.
+public enum ImageImportSource: Sendable, Hashable {
+    case url(String, Checksum)
+    /// A stopped VM's disk (its overlay flattened with the image below it).
+    case snapshot(vm: String)
 }
 
 /// Why a build runs.

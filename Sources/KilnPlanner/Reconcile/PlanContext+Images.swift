@@ -8,6 +8,15 @@ extension PlanContext {
             planImage(object)
         }
         for name in work.images.keys.sorted() where desired.object(.image, name) == nil {
+            // Never a dangling overlay: an image a VM still runs on waits until that VM is gone. A VM that leaves git
+            // in the same commit is deleted first (deletions run VMs, then images), and the executor checks again.
+            if let vm = work.vms.values.sorted(by: { $0.name < $1.name }).first(where: {
+                $0.imageName == name && $0.directory != nil && desired.object(.virtualMachine, $0.name) != nil
+            }) {
+                plan.note(ObjectKey(.image, name), Note(.deletionWaiting,
+                    "gone from git, but VirtualMachine \(vm.name) still runs on it; it is deleted once that VM is gone"))
+                continue
+            }
             add(.deleteImage(name))
         }
     }
@@ -49,10 +58,22 @@ extension PlanContext {
                     ?? "ImageBuild \(build) has not run yet"
                 plan.note(object.key, Note(.waiting, why))
             }
-        case .url?:
-            plan.note(object.key, Note(.unsupported, "images from source.url are not fetched by this version of Kiln; use source.build"))
-        case .snapshotOf?:
-            plan.note(object.key, Note(.unsupported, "images from source.snapshotOf are not made by this version of Kiln; use source.build"))
+        case .url(let url, let checksum)?:
+            if record.importedFrom != ImageRecord.importKey(for: spec) || record.path == nil {
+                add(.importImage(name: name, source: .url(url, checksum)))
+            }
+        case .snapshotOf(let vmName)?:
+            guard record.importedFrom != ImageRecord.importKey(for: spec) || record.path == nil else { break }
+            guard let vm = work.vms[vmName], vm.directory != nil else {
+                plan.note(object.key, Note(.waiting, "VirtualMachine \(vmName) has no disk yet"))
+                break
+            }
+            if vm.vmStatus == .poweredOff {
+                add(.importImage(name: name, source: .snapshot(vm: vmName)))
+            } else {
+                plan.note(object.key, Note(.waiting,
+                    "VirtualMachine \(vmName) is \(vm.vmStatus.rawValue); a snapshot is taken of a stopped VM (powerState: stopped)"))
+            }
         case nil:
             break
         }

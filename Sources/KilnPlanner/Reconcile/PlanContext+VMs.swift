@@ -25,27 +25,35 @@ extension PlanContext {
             plan.note(object.key, Note(.suspended, "suspend: true; the machine is left as it is"))
             return
         }
-        guard case .named(let imageName) = spec.image else {
-            plan.note(object.key, Note(.unsupported, "VMs from an image URL are not made by this version of Kiln; name an Image"))
-            return
-        }
-        guard let image = work.images[imageName], image.state == .active else {
-            let state = work.images[imageName]?.state.rawValue ?? "not recorded"
-            plan.note(object.key, Note(.waiting, "Image \(imageName) is not ready (\(state))"))
-            return
-        }
-        guard image.path != nil else {
-            plan.note(object.key, Note(.unsupported,
-                "Image \(imageName) is a catalog entry without a disk (it has no source); give it a source.build to run VMs on it"))
-            return
+        let image: ImageRecord
+        let imageName: String
+        switch spec.image {
+        case .url(let url, let checksum):
+            // The VM builder service's shape: the disk is downloaded, inspected and kept in the VM's own folder.
+            image = ImageRecord.external(url: url, checksum: checksum)
+            imageName = url
+        case .named(let named):
+            guard let found = work.images[named], found.state == .active else {
+                let state = work.images[named]?.state.rawValue ?? "not recorded"
+                plan.note(object.key, Note(.waiting, "Image \(named) is not ready (\(state))"))
+                return
+            }
+            guard found.path != nil else {
+                plan.note(object.key, Note(.unsupported,
+                    "Image \(named) is a catalog entry without a disk (it has no source); give it a source to run VMs on it"))
+                return
+            }
+            image = found
+            imageName = named
         }
         guard let record, record.directory != nil else {
             add(.provisionVM(name: name, image: image))
             return
         }
+        let external = image.path == nil
         if !immutableChange.isEmpty {
             add(.recreateVM(name: name, image: image, reason: "\(immutableChange.joined(separator: ", ")) changed"))
-        } else if record.imageSha256 != image.sha256 || record.imagePath != image.path {
+        } else if !external, record.imageSha256 != image.sha256 || record.imagePath != image.path {
             // Also on a new path with the same bytes (reused outputs): the VM's overlay names its backing file by
             // path, and the old path goes when its execution is pruned.
             add(.recreateVM(name: name, image: image, reason: "Image \(imageName) changed (now version \(image.version))"))

@@ -45,6 +45,8 @@ public struct Note: Sendable, Hashable {
         case failed = "Failed"
         /// A feature the spec asks for that this host or version cannot provide.
         case unsupported = "Unsupported"
+        /// Gone from git, but still in use (an Image a VM runs on): deleted once nothing uses it.
+        case deletionWaiting = "DeletionWaiting"
     }
 
     public var reason: Reason

@@ -14,6 +14,8 @@ struct ActionExecutor: Sendable {
     let catalog: any Catalog
     let builds: any BuildDriver
     let vms: any VMDriver
+    /// Imports image URLs and VM snapshots (none: such images fail with a clear message).
+    let images: (any ImageImportDriver)?
     let paths: DataPaths
     let options: ReconcilerOptions
     let logger: Logger
@@ -182,8 +184,15 @@ struct ActionExecutor: Sendable {
         case .deleteBuild(let name):
             try await deleteBuild(name, state: state, context: context)
         case .deleteImage(let name):
-            try await bury(ObjectKey(.image, name), contents: TombstoneContents(image: state.images[name]), moves: [],
+            if let vm = try await catalog.state(of: [.vms]).vms.values.first(where: { $0.imageName == name && $0.directory != nil }) {
+                throw ActionFailure(.driverError, "VirtualMachine \(vm.name) still runs on Image \(name); it is deleted once that VM is gone")
+            }
+            let folder = paths.images(name: name)
+            let moves = FileManager.default.fileExists(atPath: folder) ? [(folder, "image")] : []
+            try await bury(ObjectKey(.image, name), contents: TombstoneContents(image: state.images[name]), moves: moves,
                            contentHash: state.images[name]?.contentHash ?? "", context: context)
+        case .importImage(let name, let source):
+            try await importImage(name, source: source, state: state)
         case .deleteVM(let name):
             try await deleteVM(name, state: state, context: context)
         case .provisionVM(let name, let image):
@@ -316,12 +325,83 @@ struct ActionExecutor: Sendable {
         if let id = tombstone.id { try await catalog.removeTombstone(id: id) }
     }
 
+    // MARK: imported images
+
+    /// Makes an Image's file (`images/<name>/<version>.qcow2`) from its URL or a stopped VM's disk, and points the
+    /// Image at it (its MWS version goes up). A refusal (checksum, unsafe disk) leaves the Image FAILED, with why.
+    private func importImage(_ name: String, source: ImageImportSource, state: CatalogState) async throws {
+        guard var image = state.images[name] else { throw ExecutorError.missing("Image \(name)") }
+        guard let importer = images else {
+            throw ActionFailure(.badRequest, "this Kiln was started without an image importer, so Image \(name) cannot be made")
+        }
+        let key = ObjectKey(.image, name)
+        let version = image.version + 1
+        let folder = paths.images(name: name)
+        let output = paths.image(name: name, version: version)
+        try await files.register(folder, owner: key, type: .directory)
+        try await files.register(output, owner: key, type: .file)
+        let imported: ImportedDisk
+        do {
+            switch source {
+            case .url(let url, let checksum):
+                imported = try await importer.importURL(url, checksum: checksum, to: output, work: "\(paths.work)/image-\(name)")
+            case .snapshot(let vmName):
+                guard let vm = try await catalog.vm(vmName), let directory = vm.directory else {
+                    throw ActionFailure(.driverError, "VirtualMachine \(vmName) has no disk to snapshot")
+                }
+                // Stopped when planned, and still stopped now: a running guest's disk is never copied.
+                guard await vms.observe(vm).status == .poweredOff else {
+                    throw ActionFailure(.driverError, "VirtualMachine \(vmName) is running again; the snapshot waits until it is stopped")
+                }
+                imported = try await importer.snapshot(overlay: "\(directory)/disk.qcow2", to: output)
+            }
+        } catch {
+            let failure = ActionFailure(error)
+            if failure.isTerminal {
+                image.state = .failed
+                image.updatedAt = Date()
+                _ = try await catalog.saveImage(image)
+            }
+            throw failure
+        }
+        image.path = imported.path
+        image.sha256 = imported.sha256
+        image.format = "qcow2"
+        image.boot = imported.boot
+        image.importedFrom = ImageRecord.importKey(for: image.typed)
+        image.state = .active
+        image.version = version
+        image.updatedAt = Date()
+        _ = try await catalog.saveImage(image)
+        // Earlier files of this image that no VM runs on any more.
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+            let path = "\(folder)/\(entry)"
+            guard path != output, !state.vms.values.contains(where: { $0.imagePath == path }) else { continue }
+            if try await catalog.isInInventory(location: path) { try await files.remove(path) }
+        }
+    }
+
+    /// Removes an imported image's earlier file once no VM runs on it and its Image points elsewhere.
+    func collectImageFile(_ path: String) async {
+        guard path.hasPrefix(paths.images + "/") else { return }
+        do {
+            let state = try await catalog.state(of: [.vms, .images])
+            guard !state.vms.values.contains(where: { $0.imagePath == path }),
+                  !state.images.values.contains(where: { $0.path == path }),
+                  try await catalog.isInInventory(location: path) else { return }
+            try await files.remove(path)
+        } catch {
+            logger.warning("cannot remove the unused image file \(path): \(error)")
+        }
+    }
+
     // MARK: VMs
 
     private func provisionVM(_ name: String, image: ImageRecord, recreate reason: String?) async throws {
         guard var vm = try await catalog.vm(name) else { throw ExecutorError.missing("VirtualMachine \(name)") }
         let key = ObjectKey(.virtualMachine, name)
         let directory = paths.vm(uuid: vm.uuid)
+        let previousImage = vm.imagePath
         if reason != nil {
             try await vms.destroy(vm)
             try await files.remove(directory)
@@ -332,6 +412,20 @@ struct ActionExecutor: Sendable {
         vm.imageName = image.name
         vm.imageBoot = image.boot
         vm = try await catalog.saveVM(vm)
+        var image = image
+        if image.path == nil, case .url(let url, let checksum)? = image.typed.source {
+            // The VM builder service's {url, checksum}: the disk is imported into the VM's own folder (and goes with it).
+            guard let importer = images else {
+                throw ActionFailure(.badRequest, "this Kiln was started without an image importer, so VirtualMachine \(name) cannot be made from \(url)")
+            }
+            let imported = try await importer.importURL(url, checksum: checksum, to: "\(directory)/base.qcow2",
+                                                        work: "\(paths.work)/vm-\(vm.uuid)")
+            image.path = imported.path
+            image.sha256 = imported.sha256
+            image.format = "qcow2"
+            image.boot = imported.boot
+            vm.imageBoot = imported.boot
+        }
         let observation: VMObservation
         do {
             observation = try await vms.provision(vm, image: image, directory: directory,
@@ -356,6 +450,7 @@ struct ActionExecutor: Sendable {
         vm.imageBoot = image.boot
         apply(observation, to: &vm)
         _ = try await catalog.saveVM(vm)
+        if reason != nil, let previousImage, previousImage != vm.imagePath { await collectImageFile(previousImage) }
     }
 
     /// Runs a VM action; when it fails, the VM's record says why with the VM builder service's code (the API and

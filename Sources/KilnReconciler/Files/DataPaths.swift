@@ -28,6 +28,10 @@ public struct DataPaths: Sendable, Hashable {
     public var work: String { "\(root)/work" }
     public var downloads: String { "\(root)/cache/downloads" }
     public var vms: String { "\(root)/vms" }
+    /// Images Kiln imported (URL sources, snapshots): `images/<name>/<version>.qcow2`.
+    public var images: String { "\(root)/images" }
+    public func images(name: String) -> String { "\(images)/\(name)" }
+    public func image(name: String, version: Int) -> String { "\(images)/\(name)/\(version).qcow2" }
     public var tombstones: String { "\(root)/tombstones" }
     public var mirrors: String { "\(root)/mirrors" }
     public var tmp: String { "\(root)/tmp" }
@@ -55,7 +59,7 @@ public struct DataPaths: Sendable, Hashable {
 
     /// Creates the folders Kiln writes to.
     public func prepare() throws {
-        for folder in [root, status, artifacts, logs, work, downloads, vms, tombstones, mirrors, tmp] {
+        for folder in [root, status, artifacts, logs, work, downloads, vms, images, tombstones, mirrors, tmp] {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
         for kind in Kind.allCases {

@@ -44,7 +44,7 @@ struct FileKeeper: Sendable {
     /// Removes folders left empty between `path` and the data dir's top folders.
     func removeEmptyParents(of path: String) {
         var folder = (path as NSString).deletingLastPathComponent
-        let stops: Set<String> = [paths.root, paths.artifacts, paths.logs, paths.vms, paths.tombstones, paths.work]
+        let stops: Set<String> = [paths.root, paths.artifacts, paths.logs, paths.vms, paths.images, paths.tombstones, paths.work]
         while folder.hasPrefix(paths.root + "/"), !stops.contains(folder) {
             guard rmdir(folder) == 0 else { return }
             folder = (folder as NSString).deletingLastPathComponent

@@ -31,7 +31,8 @@ public actor Reconciler {
 
     public init(source: any DesiredStateSource, catalog: any Catalog, builds: any BuildDriver, vms: any VMDriver,
                 paths: DataPaths, options: ReconcilerOptions = ReconcilerOptions(),
-                callbacks: (any CallbackSender)? = nil, logger: Logger = Logger(label: "kiln.reconciler")) {
+                callbacks: (any CallbackSender)? = nil, images: (any ImageImportDriver)? = nil,
+                logger: Logger = Logger(label: "kiln.reconciler")) {
         self.source = source
         self.catalog = catalog
         self.builds = builds
@@ -39,7 +40,8 @@ public actor Reconciler {
         self.paths = paths
         self.options = options
         self.logger = logger
-        executor = ActionExecutor(catalog: catalog, builds: builds, vms: vms, paths: paths, options: options, logger: logger)
+        executor = ActionExecutor(catalog: catalog, builds: builds, vms: vms, images: images, paths: paths, options: options,
+                                  logger: logger)
         statusFiles = StatusFiles(paths: paths)
         self.callbacks = callbacks.map {
             CallbackDispatcher(sender: $0, catalog: catalog, attempts: options.callbackAttempts, backoff: options.callbackBackoff,

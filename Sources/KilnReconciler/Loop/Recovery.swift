@@ -54,7 +54,7 @@ struct Recovery {
             case .virtualMachine:
                 if let vm = state.vms[object] { try await keeper.move("\(folder)/vm", to: paths.vm(uuid: vm.uuid)) }
             case .image:
-                break
+                try await keeper.move("\(folder)/image", to: paths.images(name: object))
             }
             logger.warning("moved back the files of \(kind.rawValue) \(object): its deletion was interrupted")
         }

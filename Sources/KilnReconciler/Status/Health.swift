@@ -79,6 +79,10 @@ enum HealthRules {
                           stalled: ("Unsupported", unsupported.message))
         }
         guard let record else { return Health(ready: false, reason: "Pending", message: "not recorded yet", reconciling: ("Pending", "")) }
+        if let waiting = notes.first(where: { $0.reason == .deletionWaiting }) {
+            return Health(ready: false, reason: waiting.reason.rawValue, message: waiting.message,
+                          reconciling: (waiting.reason.rawValue, waiting.message))
+        }
         switch record.state {
         case .active:
             let what = record.path == nil ? "a catalog entry" : "\(record.format ?? "") image \((record.path! as NSString).lastPathComponent)"

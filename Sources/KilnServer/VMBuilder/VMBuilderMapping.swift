@@ -1,4 +1,5 @@
 import KilnCatalog
+import KilnReconciler
 import KilnSpec
 
 /// Catalog VMs in the VM builder service's shape: `id` (a UUID), `image {url, checksum, checksum_type}`, `cpus`,
@@ -7,33 +8,19 @@ import KilnSpec
 public enum VMBuilderMapping {
     public static let statuses = ["waiting", "creating", "powered-on", "powered-off", "failed", "deleting"]
 
+    /// The VM as its callbacks carry it (``VMBuilderJSON``), with its `name`, and for a VM on a Kiln Image that
+    /// image's download URL and sha256, so a client can fetch exactly the bits the VM runs.
     public static func vm(_ record: VMRecord, snapshot: ReadSnapshot, base: String) -> SpecValue {
-        let spec = record.typed
-        let image: SpecValue
-        switch spec.image {
-        case .named(let name):
+        guard case .object(var fields) = VMBuilderJSON.document(record) else { return .null }
+        fields["name"] = .string(record.name)
+        if case .named(let name) = record.typed.image {
             let sha256 = record.imageSha256 ?? snapshot.image(named: name)?.sha256
-            image = .object([
+            fields["image"] = .object([
                 "url": .string("\(base)/kiln/v1/images/\(name)/download"),
                 "checksum": sha256.map(SpecValue.string) ?? .null,
                 "checksum_type": .string("sha256"),
             ])
-        case .url(let url, let checksum):
-            image = .object(["url": .string(url), "checksum": .string(checksum.hex),
-                             "checksum_type": .string(checksum.algorithm.rawValue)])
         }
-        return .object([
-            "id": .string(record.uuid),
-            "name": .string(record.name),
-            "image": image,
-            "cpus": .int(spec.cpus),
-            "memory": .string(spec.memory.normalized),
-            "network_type": .string(spec.networkType.rawValue),
-            "launch_gui": .bool(spec.launchGui),
-            "ip_address": .string(record.ipAddress ?? ""),
-            "status": .string(record.vmStatus.rawValue),
-            "guest_os": .string(record.guestOs ?? ""),
-            "tools_init_timeout": .int(Int(spec.toolsInitTimeout.seconds.rounded())),
-        ])
+        return .object(fields)
     }
 }

@@ -22,6 +22,8 @@ public struct ImageSpec: Sendable, Hashable {
     public var extensions: SpecValue
     public var virtualizedImages: [String]
     public var source: Source?
+    /// With `snapshotOf`: a new value takes a new snapshot.
+    public var snapshotToken: String?
 
     public init(_ v: SpecValue) {
         description = v["description"]?.string
@@ -45,6 +47,7 @@ public struct ImageSpec: Sendable, Hashable {
             source = .url(url, sum)
         } else if let vm = s?["snapshotOf"]?.string {
             source = .snapshotOf(vm)
+            snapshotToken = s?["token"]?.string
         } else {
             source = nil
         }

@@ -25,11 +25,13 @@ extension KindSchemas {
             FieldSchema("url", .string(.url), doc: "An external disk image over http(s)."),
             FieldSchema("checksum", .string(.checksum), doc: "algo:hex of the external image."),
             FieldSchema("snapshotOf", .string(.name), doc: "A stopped VirtualMachine whose disk becomes the image."),
+            FieldSchema("token", .string(.text), doc: "With snapshotOf: change it to take a new snapshot."),
         ], rules: [
             .exactlyOne(["build", "url", "snapshotOf"]),
             .requires(field: "format", needs: "build"),
             .requires(field: "url", needs: "checksum"),
             .requires(field: "checksum", needs: "url"),
+            .requires(field: "token", needs: "snapshotOf"),
         ])), doc: "Where the image's bits come from; without it the image is a catalog entry only."),
     ], rules: [
         .onlyWhen(field: "hypervisorType", other: "hypervisor", equals: .bool(true)),

@@ -4,15 +4,15 @@ import KilnSpec
 /// an ext2/3/4 superblock at 1 KiB is a bare filesystem; a GPT holding an EFI system partition boots under UEFI,
 /// and also under BIOS when its protective MBR carries boot code; an MBR with boot code boots under BIOS. A pure
 /// function, so the driver can decide before it starts anything, and a disk that cannot boot is refused at once.
-enum DiskBootSniffer {
+public enum DiskBootSniffer {
     /// Bytes to read: the MBR, the GPT header and the first 128 partition entries.
-    static let bytesNeeded = 64 << 10
+    public static let bytesNeeded = 64 << 10
 
-    static let efiSystemPartition: [UInt8] = [
+    public static let efiSystemPartition: [UInt8] = [
         0x28, 0x73, 0x2A, 0xC1, 0x1F, 0xF8, 0xD2, 0x11, 0xBA, 0x4B, 0x00, 0xA0, 0xC9, 0x3E, 0xC9, 0x3B,
     ]
 
-    static func detect(_ bytes: [UInt8]) -> DiskBoot {
+    public static func detect(_ bytes: [UInt8]) -> DiskBoot {
         let mbrSignature = bytes.count >= 512 && bytes[510] == 0x55 && bytes[511] == 0xAA
         // Boot code: the first 440 bytes of an MBR that something wrote (not all zero).
         let bootCode = mbrSignature && bytes[0..<440].contains { $0 != 0 }
