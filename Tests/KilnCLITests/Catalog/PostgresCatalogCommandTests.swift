@@ -73,6 +73,35 @@ struct PostgresCatalogCommandTests {
             let images = try await cluster.sql(#"SELECT "buildNumber" || ':' || format FROM virtual_image ORDER BY id"#, database: name)
             #expect(images.split(separator: "\n").contains("2:qcow2"), "\(images)")
             #expect(!FileManager.default.fileExists(atPath: "\(stack.data.path)/catalog.sqlite"))
+            // The worker's log is found through the shared catalog too.
+            let logs = try await KilnBinary.run(["logs", "web", "2", "--data-dir", stack.data.path] + postgres)
+            #expect(logs.exitCode == 0 && logs.stdout.contains("wrote /etc/kiln-test"), "\(logs)")
+        }
+    }
+
+    @Test("kiln serve on a PostgreSQL catalog: the loop and its workers write there, and the API follows the catalog's changes")
+    func serveOnPostgres() async throws {
+        try await Stack.with { stack in
+            try stack.write()
+            _ = try await stack.repo.commit("Add the web stack")
+            let (cluster, url, name) = try await SharedPostgres.shared.newDatabase("cli_serve")
+            let postgres = ["--catalog", url, "--catalog-password-file", cluster.passwordFile]
+            try await ServeProcess.with(repo: stack.repo.path, dataDir: stack.data.path, extra: ["--interval", "1s"] + postgres) { serve in
+                // The worker process records the outcome; the server sees it through the change counters.
+                try await serve.wait(for: "build web #1 to succeed in the API") {
+                    // 404 until the first pass has applied the build.
+                    let answer = try await serve.request("/kiln/v1/status/imagebuild/web")
+                    guard answer.status == 200, let build = SpecValue(json: answer.body) else { return false }
+                    return build["lastResult"]?["buildNumber"]?.int == 1 && build["lastResult"]?["status"]?.string == "success"
+                }
+                let rows = try await cluster.sql(#"SELECT "buildNumber" || ':' || status FROM execution"#, database: name)
+                #expect(rows == "1:success")
+                let served = try await KilnBinary.run(["get", "executions", "web", "-o", "json", "--server", serve.url])
+                let local = try await KilnBinary.run(["get", "executions", "web", "-o", "json", "--data-dir", stack.data.path] + postgres)
+                #expect(served.exitCode == 0 && local.exitCode == 0, "\(served) \(local)")
+                #expect(served.stdout == local.stdout, "the server's answer differs from the catalog's")
+            }
+            #expect(!FileManager.default.fileExists(atPath: "\(stack.data.path)/catalog.sqlite"), "no SQLite catalog beside PostgreSQL")
         }
     }
 

@@ -1,6 +1,7 @@
 /// The PostgreSQL catalog's first schema: the SQLite catalog's tables as they stand after its migrations up to issue
-/// 11's VM callbacks (`vm.generation`, `vm_callback`), the same columns with PostgreSQL types (a column name is a
-/// record's coding key, quoted to keep its case), and per-table change counters kept by statement triggers that also `NOTIFY kiln_changes`.
+/// 11's VM callbacks and image sources (`vm.generation`, `vm_callback`, `image.importedFrom`), the same columns with
+/// PostgreSQL types (a column name is a record's coding key, quoted to keep its case), and per-table change counters
+/// kept by statement triggers that also `NOTIFY kiln_changes`.
 /// Released: never edit it; change the schema in a new migration, and give SQLite the same change.
 enum PostgresMigrationV1 {
     static let migration = PostgresMigration(
@@ -43,7 +44,7 @@ enum PostgresMigrationV1 {
                 name TEXT NOT NULL UNIQUE,
                 spec TEXT NOT NULL, "specHash" TEXT NOT NULL, "contentHash" TEXT NOT NULL,
                 state TEXT NOT NULL, version BIGINT NOT NULL, "virtualImageId" BIGINT,
-                path TEXT, sha256 TEXT, format TEXT, boot TEXT,
+                path TEXT, sha256 TEXT, format TEXT, boot TEXT, "importedFrom" TEXT,
                 revision TEXT NOT NULL, file TEXT NOT NULL, line BIGINT NOT NULL, labels TEXT NOT NULL,
                 "createdAt" TIMESTAMPTZ NOT NULL, "updatedAt" TIMESTAMPTZ NOT NULL, status TEXT NOT NULL)
             """,
