@@ -23,12 +23,16 @@ public struct QemuVMDriver: VMDriver {
         /// How long `powerState: stopped` waits for the guest to power off after ACPI's power button before qemu is
         /// told to quit.
         public var stopGrace: Duration
+        /// `--vm-ssh-authorized-keys`: public keys put into the cloud-init seed of VMs whose image asks for one.
+        public var sshAuthorizedKeys: String?
         /// Where firmware is looked for (`""`: the host; tests point it at a folder without OVMF).
         var firmwareRoot = ""
 
         public init(kernel: String? = nil, initrd: String? = nil, append: String? = nil, bridge: String? = nil,
-                    qemu: String = "qemu-system-x86_64", accel: VMAcceleration = .auto, stopGrace: Duration = .seconds(30)) {
+                    qemu: String = "qemu-system-x86_64", accel: VMAcceleration = .auto, stopGrace: Duration = .seconds(30),
+                    sshAuthorizedKeys: String? = nil) {
             self.stopGrace = stopGrace
+            self.sshAuthorizedKeys = sshAuthorizedKeys
             self.kernel = kernel
             self.initrd = initrd
             self.append = append
@@ -53,6 +57,8 @@ public struct QemuVMDriver: VMDriver {
         var qmp: String { "\(directory)/\(Self.qmpName)" }
         var console: String { "\(directory)/console.log" }
         var bootSample: String { "\(directory)/boot-sector.raw" }
+        /// The cloud-init NoCloud seed, for VMs whose image asks for one.
+        var seed: String { "\(directory)/seed.img" }
     }
 
     public func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool) async throws -> VMObservation {
@@ -64,6 +70,12 @@ public struct QemuVMDriver: VMDriver {
             try? FileManager.default.removeItem(atPath: temp)
             try await Tool.run("qemu-img", ["create", "-q", "-f", "qcow2", "-F", image.format ?? "qcow2", "-b", backing, temp])
             try FileManager.default.moveItem(atPath: temp, toPath: files.disk)
+        }
+        if vm.cloudInit {
+            let keys = try options.sshAuthorizedKeys.map(CloudInitSeed.authorizedKeys(file:)) ?? []
+            try await CloudInitSeed(instanceId: vm.uuid, vmName: vm.name, sshAuthorizedKeys: keys).write(to: files.seed)
+        } else {
+            try? FileManager.default.removeItem(atPath: files.seed)
         }
         guard start else { return VMObservation(status: .poweredOff) }
         var located = vm
@@ -91,8 +103,9 @@ public struct QemuVMDriver: VMDriver {
         try? FileManager.default.removeItem(atPath: files.qmp)
         try? FileManager.default.removeItem(atPath: files.pidfile)
         let accel = await acceleration.accel(mode: options.accel, qemu: options.qemu, kernel: options.kernel)
+        let seed = FileManager.default.fileExists(atPath: files.seed) ? files.seed : nil
         let arguments = try Self.arguments(vm.typed, name: vm.name, files: files, options: options, kvm: accel == "kvm",
-                                           boot: boot)
+                                           boot: boot, seed: seed)
         try await Tool.run(options.qemu, arguments, workingDirectory: files.directory)
         guard let process = runningProcess(files) else {
             throw QemuVMError.didNotStart(vm.name, (try? String(contentsOfFile: files.console, encoding: .utf8))?.suffix(500).description ?? "")
@@ -102,13 +115,19 @@ public struct QemuVMDriver: VMDriver {
 
     /// qemu's command line for a VM: a pure function, tested on its own.
     static func arguments(_ spec: VirtualMachineSpec, name: String, files: Files, options: Options, kvm: Bool,
-                          boot: [String]) throws -> [String] {
+                          boot: [String], seed: String? = nil) throws -> [String] {
         var args = [
             "-name", "kiln-\(name)",
             "-machine", kvm ? "accel=kvm" : "accel=tcg",
             "-m", "\(spec.memory.bytes >> 20)M",
             "-smp", "\(spec.cpus)",
             "-drive", "file=\(files.disk),if=virtio,format=qcow2",
+        ]
+        if let seed {
+            // After the disk, so the guest's root stays the first virtio disk; found by its CIDATA label.
+            args += ["-drive", "file=\(seed),if=virtio,format=raw,readonly=on"]
+        }
+        args += [
             "-display", "none",
             "-serial", "file:\(files.console)",
             "-monitor", "none",

@@ -99,6 +99,9 @@ public enum StatusDocument {
             out.append(("drift", .object(["count": .int(record.driftCount), "last": .string(record.lastDrift ?? ""),
                                           "at": time(record.lastDriftAt)])))
         }
+        if record.cloudInit {
+            out.append(("cloudInit", .string("NoCloud seed (seed.img), instance id \(record.uuid)")))
+        }
         if !record.guestReady, let tail = record.consoleTail {
             out.append(("consoleTail", .string(tail)))
         }

@@ -3,8 +3,10 @@ extension KindSchemas {
     public static let virtualMachine = ObjectSchema([
         FieldSchema("image", .nameOrObject(.name, ObjectSchema([
             FieldSchema("url", .string(.url), required: true, doc: "A disk image over http(s)."),
-            FieldSchema("checksum", .string(.hexDigest), required: true, doc: "Hex digest (VM builder service)."),
-            FieldSchema("checksumType", .string(.oneOf(checksumTypes)), required: true, doc: "md5, sha1, sha256 or sha512."),
+            FieldSchema("checksum", .string(.hexDigest), required: true,
+                        doc: "Hex digest with checksumType (VM builder service), or algo:hex on its own."),
+            FieldSchema("checksumType", .string(.oneOf(checksumTypes)),
+                        doc: "md5, sha1, sha256 or sha512; needed by a bare hex checksum, and must agree with an algo: prefix."),
         ])), required: true, doc: "An Image name, or {url, checksum, checksumType} as in the VM builder service."),
         FieldSchema("cpus", .integer(min: 1, max: 64), default: .int(1), doc: "Virtual CPUs."),
         FieldSchema("memory", .string(.iecSize(min: 16 << 20, max: 1 << 40)), default: .string("512mib"),

@@ -25,9 +25,11 @@ public struct VirtualMachineSpec: Sendable, Hashable {
         if let name = v["image"]?.string {
             image = .named(name)
         } else {
+            let text = v["image"]?["checksum"]?.string ?? ""
             let algorithm = Checksum.Algorithm(rawValue: v["image"]?["checksumType"]?.string ?? "") ?? .sha256
-            image = .url(v["image"]?["url"]?.string ?? "",
-                         Checksum(algorithm: algorithm, hex: v["image"]?["checksum"]?.string ?? ""))
+            // `algo:hex` on its own, or bare hex with checksumType (the VM builder service's shape).
+            let checksum = text.contains(":") ? (try? Checksum.parse(text).get()) : nil
+            image = .url(v["image"]?["url"]?.string ?? "", checksum ?? Checksum(algorithm: algorithm, hex: text))
         }
         cpus = v["cpus"]?.int ?? 1
         memory = v["memory"]?.string.flatMap { try? IECSize.parse($0).get() } ?? IECSize(bytes: 512 << 20)

@@ -1,6 +1,6 @@
 /// The PostgreSQL catalog's first schema: the SQLite catalog's tables as they stand after its migrations up to issue
-/// 11's VM callbacks and image sources (`vm.generation`, `vm_callback`, `image.importedFrom`), the same columns with
-/// PostgreSQL types (a column name is a record's coding key, quoted to keep its case), and per-table change counters
+/// 11's VM callbacks, image sources and cloud-init (`vm.generation`, `vm_callback`, `image.importedFrom`,
+/// `vm.cloudInit`), the same columns with PostgreSQL types (a column name is a record's coding key, quoted to keep its case), and per-table change counters
 /// kept by statement triggers that also `NOTIFY kiln_changes`.
 /// Released: never edit it; change the schema in a new migration, and give SQLite the same change.
 enum PostgresMigrationV1 {
@@ -57,7 +57,7 @@ enum PostgresMigrationV1 {
                 "imageName" TEXT, "imagePath" TEXT, "imageSha256" TEXT, "imageBoot" TEXT, directory TEXT,
                 pid BIGINT, "pidStartTime" BIGINT, "qmpSocket" TEXT, "errorCode" TEXT, "errorMessage" TEXT,
                 acceleration TEXT, "bootStartedAt" TIMESTAMPTZ, "readyAt" TIMESTAMPTZ, "consoleTail" TEXT,
-                generation BIGINT NOT NULL DEFAULT 1, "driftCount" BIGINT NOT NULL DEFAULT 0, "lastDrift" TEXT, "lastDriftAt" TIMESTAMPTZ,
+                generation BIGINT NOT NULL DEFAULT 1, "cloudInit" BOOLEAN NOT NULL DEFAULT false, "driftCount" BIGINT NOT NULL DEFAULT 0, "lastDrift" TEXT, "lastDriftAt" TIMESTAMPTZ,
                 revision TEXT NOT NULL, file TEXT NOT NULL, line BIGINT NOT NULL, labels TEXT NOT NULL,
                 "createdAt" TIMESTAMPTZ NOT NULL, "updatedAt" TIMESTAMPTZ NOT NULL, status TEXT NOT NULL)
             """,
