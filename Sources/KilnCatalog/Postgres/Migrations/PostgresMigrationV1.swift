@@ -1,7 +1,7 @@
 /// The PostgreSQL catalog's first schema: the SQLite catalog's tables as they stand after its migrations up to issue
 /// 11's VM callbacks, image sources and cloud-init (`vm.generation`, `vm_callback`, `image.importedFrom`,
-/// `vm.cloudInit`), the same columns with PostgreSQL types (a column name is a record's coding key, quoted to keep its case), and per-table change counters
-/// kept by statement triggers that also `NOTIFY kiln_changes`.
+/// `vm.cloudInit`), the same columns with PostgreSQL types (a column name is a record's coding key, quoted to keep its
+/// case), and per-table change counters kept by statement triggers that also `NOTIFY kiln_changes`.
 /// Released: never edit it; change the schema in a new migration, and give SQLite the same change.
 enum PostgresMigrationV1 {
     static let migration = PostgresMigration(
