@@ -51,6 +51,10 @@ struct ReconcileFlags: ParsableArguments {
             help: "How long powerState: stopped waits for the guest to power off before qemu is told to quit.")
     var vmStopGrace: SpecDuration = SpecDuration(seconds: 30)
 
+    @Option(name: .customLong("vm-ssh-authorized-keys"),
+            help: "An authorized_keys file (public keys only) put into the cloud-init seed of VMs whose image was built with isCloudInit: true.")
+    var vmSSHAuthorizedKeys: String?
+
     func validate() throws {
         guard maxDeletions >= 0 else { throw ValidationError("--max-deletions must not be negative") }
         guard (0...1).contains(maxDeletionFraction) else { throw ValidationError("--max-deletion-fraction is between 0 and 1") }
@@ -63,6 +67,9 @@ struct ReconcileFlags: ParsableArguments {
         }
         if vmInitrd != nil || vmAppend != nil, vmKernel == nil {
             throw ValidationError("--vm-initrd and --vm-append need --vm-kernel")
+        }
+        if let vmSSHAuthorizedKeys {
+            do { _ = try CloudInitSeed.authorizedKeys(file: vmSSHAuthorizedKeys) } catch { throw ValidationError("\(error)") }
         }
     }
 
@@ -77,6 +84,6 @@ struct ReconcileFlags: ParsableArguments {
 
     var vmOptions: QemuVMDriver.Options {
         QemuVMDriver.Options(kernel: vmKernel, initrd: vmInitrd, append: vmAppend, bridge: vmBridge, accel: vmAccel,
-                             stopGrace: vmStopGrace.duration)
+                             stopGrace: vmStopGrace.duration, sshAuthorizedKeys: vmSSHAuthorizedKeys)
     }
 }

@@ -12,6 +12,9 @@ public final class FakeQMPServer: Sendable {
         case answer(status: String)
         /// Accepts connections and never writes a byte.
         case hang
+        /// qemu-guest-agent: no greeting; echoes `guest-sync`, and answers `guest-get-osinfo` and
+        /// `guest-network-get-interfaces` with these JSON values.
+        case agent(osinfo: String, interfaces: String)
     }
 
     public let socket: String
@@ -82,6 +85,20 @@ private final class FakeQMPHandler: ChannelInboundHandler {
         let behaviour = state.value.withLock { value -> FakeQMPServer.Behaviour in
             value.commands.append(command)
             return value.behaviour
+        }
+        if case .agent(var osinfo, var interfaces) = behaviour {
+            // One JSON value per line, as the agent writes them.
+            osinfo = osinfo.split(whereSeparator: \.isNewline).joined(separator: " ")
+            interfaces = interfaces.split(whereSeparator: \.isNewline).joined(separator: " ")
+            switch command {
+            case "guest-sync":
+                let id = line.range(of: #""id":[0-9]+"#, options: .regularExpression).map { String(line[$0].dropFirst(5)) } ?? "0"
+                write(#"{"return": \#(id)}"#, context)
+            case "guest-get-osinfo": write(#"{"return": \#(osinfo)}"#, context)
+            case "guest-network-get-interfaces": write(#"{"return": \#(interfaces)}"#, context)
+            default: write(#"{"error": {"class": "CommandNotFound", "desc": "unknown command"}}"#, context)
+            }
+            return
         }
         guard case .answer(let status) = behaviour else { return }
         switch command {

@@ -176,4 +176,23 @@ struct ImageImportTests {
         #expect(imported.boot == .bios)
         #expect(!FileManager.default.fileExists(atPath: bed.path("w2")), "scratch space is emptied")
     }
+    @Test("a snapshot flattens a VM's overlay with its base: what the guest wrote and what the base held, no backing file")
+    func flatten() async throws {
+        let bed = try Bed()
+        let base = try bed.disk("base.qcow2")
+        let overlay = bed.path("disk.qcow2")
+        try Shell.check("qemu-img create -q -f qcow2 -F qcow2 -b \(Shell.quoted(base)) \(Shell.quoted(overlay))")
+        // What the guest wrote: a pattern at 1 MiB, in the overlay only.
+        try Shell.check("qemu-io -f qcow2 -c 'write -P 0x6b 1M 64k' \(Shell.quoted(overlay))")
+        let imported = try await bed.importer.flatten(overlay: overlay, to: bed.path("images/golden/1.qcow2"))
+        let info = try Shell.check("qemu-img info --output=json -f qcow2 \(Shell.quoted(imported.path))")
+        #expect(info.contains("\"format\": \"qcow2\"") && !info.contains("backing"), "\(info)")
+        #expect(imported.boot == .bios, "the base's boot sector came along")
+        try Shell.check("qemu-io -f qcow2 -r -c 'read -P 0x6b 1M 64k' \(Shell.quoted(imported.path))")
+        try FileManager.default.removeItem(atPath: overlay)
+        try Shell.check("qemu-io -f qcow2 -r -c 'read -P 0x6b 1M 64k' \(Shell.quoted(imported.path))")
+        #expect(throws: (any Error).self, "the base's untouched bytes are not the guest's pattern") {
+            try Shell.check("qemu-io -f qcow2 -r -c 'read -P 0x6b 2M 64k' \(Shell.quoted(imported.path))")
+        }
+    }
 }

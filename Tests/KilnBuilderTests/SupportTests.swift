@@ -102,7 +102,7 @@ import Testing
 
     @Test func procStatParsing() {
         let line = "4242 (a (weird) name) S 17 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 10000 100 18446744073709551615"
-        #expect(ProcessTable.parse(stat: line) == ProcessTable.Entry(pid: 4242, state: "S", parent: 17, startTime: 987654))
+        #expect(ProcessTable.parse(stat: line) == ProcessTable.Entry(pid: 4242, state: "S", parent: 17, startTime: 987654, group: 4242))
         #expect(ProcessTable.parse(stat: "garbage") == nil)
         let me = getpid()
         #expect(ProcessTable.entry(me)?.pid == me)
@@ -159,6 +159,6 @@ import Testing
         #expect(throws: BuildError.toolMissing(tool: "bwrap", debianPackage: "bubblewrap", searchPath: "/nowhere")) {
             try ToolLocator(searchPath: "/nowhere").locate(.bwrap)
         }
-        #expect(Tool.allCases.map(\.debianPackage) == ["qemu-utils", "e2fsprogs", "bubblewrap", "util-linux", "gzip", "zstd", "fdisk", "dosfstools", "mtools", "mtools", "syslinux", "qemu-system-x86", "mmdebstrap", "e2fsprogs"])
+        #expect(Tool.allCases.map(\.debianPackage) == ["qemu-utils", "e2fsprogs", "bubblewrap", "util-linux", "gzip", "zstd", "fdisk", "dosfstools", "mtools", "mtools", "syslinux", "qemu-system-x86", "mmdebstrap", "e2fsprogs", "openssh-client", "openssh-client", "dash"])
     }
 }

@@ -31,6 +31,16 @@ extension Reconciling {
                                      timeout: .seconds(35 * 60))
         }
 
+        /// Pids of the processes whose command line names `text`.
+        static func processes(naming text: String) -> [String] {
+            let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return pids.filter { pid in
+                guard Int32(pid) != nil, Int32(pid) != getpid(),
+                      let bytes = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+                return String(decoding: bytes.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).contains(text)
+            }
+        }
+
         @Test(.timeLimit(.minutes(60)))
         func theDebianBaseBuildsBootsAndRebuildsFromTheCache() async throws {
             try await Scratch.with { scratch in
@@ -80,14 +90,32 @@ extension Reconciling {
                 #expect(try await data.executions("debian-base").count == 1)
                 #expect(try await data.executions("web").count == 1)
 
-                // A new token rebuilds, every package from the cache.
+                // A new token rebuilds, every package from the cache. In the same commit the layer gains a script that
+                // fails over SSH (printing a secret): the layer's execution fails with the script's exit code, its
+                // output is in the log with the secret masked, and no build VM is left running.
                 let spec = try String(contentsOfFile: "\(repo.path)/debian/builds/debian-base.yaml", encoding: .utf8)
                 try repo.write("debian/builds/debian-base.yaml", spec.replacingOccurrences(of: "token: \"1\"", with: "token: \"2\""))
-                _ = try await repo.commit("Build the base again")
+                let webSpec = try String(contentsOfFile: "\(repo.path)/debian/builds/web.yaml", encoding: .utf8)
+                let failing = "    - {name: fails, path: scripts/fails.sh, phase: provision, timeout: 5m, secretEnv: {API_KEY: {fromFile: api-key}}}\n"
+                try repo.write("debian/builds/web.yaml", webSpec.replacingOccurrences(of: "timeout: 5m}\n", with: "timeout: 5m}\n" + failing))
+                try repo.write("debian/scripts/fails.sh", "#!/bin/sh\necho \"in the build VM as $(id -un), key $API_KEY\"\nexit 3\n", executable: true)
+                try FileManager.default.createDirectory(atPath: data.path + "/secrets", withIntermediateDirectories: true)
+                try "hunter2-ssh-s3cret\n".write(toFile: data.path + "/secrets/api-key", atomically: true, encoding: .utf8)
+                _ = try await repo.commit("Build the base again; a layer script that fails")
                 let rebuilt = try await Self.sync(repo, data)
-                #expect(rebuilt.exitCode == 0, "\(rebuilt)")
+                #expect(rebuilt.exitCode == 1, "the failed layer keeps the sync from Ready: \(rebuilt)")
                 let executions = try await data.executions("debian-base")
                 #expect(executions.map(\.status) == ["success", "success"])
+                let webRuns = try await data.executions("web")
+                // The changed layer may run twice: once on the base still active, once more when the new base lands.
+                #expect(webRuns.first?.status == "success" && webRuns.count >= 2 && webRuns.dropFirst().allSatisfy { $0.status == "failed" },
+                        "\(webRuns)")
+                #expect(webRuns.last?.errorMessage?.contains("script fails exited with code 3") == true, "\(webRuns)")
+                let failedLog = try String(contentsOfFile: "\(data.path)/logs/web/2.log", encoding: .utf8)
+                #expect(failedLog.contains("in the build VM as root, key ************"), "\(failedLog.suffix(3000))")
+                #expect(failedLog.contains("exit code 3"), "\(failedLog.suffix(3000))")
+                #expect(!failedLog.contains("hunter2-ssh-s3cret"))
+                #expect(Self.processes(naming: data.path).isEmpty, "no build VM (or anything else of the data dir) is left")
                 let second = try String(contentsOfFile: "\(data.path)/logs/debian-base/2.log", encoding: .utf8)
                 let count = packages.split(separator: "\n").count
                 #expect(second.contains("\(count) packages installed: \(count) from the package cache, 0 downloaded"), "\(second.prefix(4000))")

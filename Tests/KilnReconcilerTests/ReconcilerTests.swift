@@ -617,3 +617,21 @@ struct ImageSourceTests {
         #expect(await h.images.calls == ["https://images.example.org/edge.qcow2"])
     }
 }
+
+@Suite("Reconciler: cloud-init seeds")
+struct CloudInitTests {
+    @Test("a VM on an image built with isCloudInit: true is made with a seed; one on another image is not")
+    func seedFollowsTheBuild() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        var files = Harness.quickstart()
+        files["cloud.yaml"] = Specs.build("cloud", token: "1").replacingOccurrences(of: "  type: qemu\n", with: "  type: qemu\n  isCloudInit: true\n")
+            + "---\n" + Specs.image("cloud", build: "cloud") + "---\n" + Specs.vm("web", image: "cloud")
+        await h.source.commit("c1", files)
+        let report = await h.settle()
+        #expect(report.allReady, "\(report.objects)")
+        let state = try await h.state()
+        #expect(state.vms["web"]?.cloudInit == true)
+        #expect(state.vms["hello"]?.cloudInit == false)
+    }
+}

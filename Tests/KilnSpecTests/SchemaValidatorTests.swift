@@ -88,8 +88,6 @@ import Testing
         (Doc.build("description: x"),
          [#"s.yaml:6:3: spec: missing required field "type""#, #"s.yaml:6:3: spec: missing required field "source""#]),
         (Doc.vm("{}"), [#"s.yaml:6:3: spec: missing required field "image""#]),
-        (Doc.vm("image: {url: https://example.com/d.img, checksum: abc}"),
-         [#"s.yaml:6:10: spec.image: missing required field "checksumType""#]),
         (Doc.build("type: qemu\nsource: {scratch: true}\nscripts: [{name: a}]"),
          [#"s.yaml:8:13: spec.scripts[0]: missing required field "path""#]),
     ])
@@ -172,6 +170,20 @@ import Testing
         let vm = try object(Doc.vm(
             "image:\n  url: https://example.com/d.img\n  checksum: \(String(repeating: "a", count: length))\n  checksumType: \(type)"))
         #expect(vm.spec["image"]?["checksumType"] == .string(type))
+    }
+
+    @Test func aPrefixedChecksumNeedsNoChecksumTypeAndABareOneDoes() throws {
+        let sum = "sha256:" + String(repeating: "A", count: 64)
+        let vm = try object(Doc.vm("image:\n  url: https://example.com/d.img\n  checksum: \(sum)"))
+        #expect(vm.spec["image"]?["checksum"] == .string(sum.lowercased()))
+        #expect(VirtualMachineSpec(vm.spec).image == .url("https://example.com/d.img", Checksum(algorithm: .sha256, hex: String(repeating: "a", count: 64))))
+        _ = try object(Doc.vm("image:\n  url: https://example.com/d.img\n  checksum: \(sum)\n  checksumType: sha256"))
+        #expect(errors(Doc.vm("image:\n  url: https://example.com/d.img\n  checksum: \(sum)\n  checksumType: sha1")) == [
+            "s.yaml:9:19: spec.image.checksumType: checksumType sha1 conflicts with the checksum's sha256: prefix; give one of them"])
+        #expect(errors(Doc.vm("image: {url: https://example.com/d.img, checksum: abc}")) == [
+            #"s.yaml:6:10: spec.image: missing required field "checksumType": a bare hex checksum needs one (md5, sha1, sha256 or sha512); or write checksum: sha256:HEX"#])
+        #expect(errors(Doc.vm("image: {url: https://example.com/d.img, checksum: 'sha256:abc'}")) == [
+            "s.yaml:6:53: spec.image.checksum: sha256 checksum has 3 hex digits; sha256 has 64"])
     }
 
     @Test func anUnknownChecksumTypeIsRefused() {

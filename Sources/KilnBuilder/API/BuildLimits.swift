@@ -21,6 +21,9 @@ public struct BuildLimits: Sendable, Hashable {
     /// Bytes of one script's output written to the log; the rest is counted and dropped.
     public var maxScriptLogBytes: Int = 32 << 20
 
+    /// `provisioner: ssh`: how long the build VM has to power off after the last step before QMP `quit` ends it.
+    public var powerOffGrace: Duration = .seconds(180)
+
     public init() {}
 
     /// Limits of a provisioning script's processes.

@@ -55,16 +55,18 @@ public struct QemuImageBuilder: Sendable {
         try Self.checkSpec(request.spec)
         let tools = try ToolPaths(
             locator: ToolLocator(searchPath: searchPath),
-            needsSandbox: !request.spec.orderedScripts.isEmpty, compression: compression)
+            needsSandbox: request.spec.provisioner == .chroot && !request.spec.orderedScripts.isEmpty, compression: compression)
         let log = try BuildLog(path: request.logPath)
         await log.write("kiln", "execution \(request.buildNumber) of \(request.buildName): \(request.outputName), formats \(formats.map(\.rawValue).joined(separator: ", "))")
         let plan = ProgressPlan(scripts: request.spec.orderedScripts.map(\.name), formats: formats, compression: compression,
-                                verifiesBoot: request.spec.verifyBoot && request.spec.diskBoot != DiskBoot.none)
+                                verifiesBoot: request.spec.verifyBoot && request.spec.diskBoot != DiskBoot.none,
+                                overSSH: request.spec.provisioner == .ssh)
         var context = BuildContext(
             request: request, tools: tools, runner: runner, log: log, formats: formats, compression: compression,
             progress: ProgressReporter(plan: plan, sink: progress))
         let steps: [any BuildStep] = [
-            WorkspaceStep(), SourceStep(), DebianStep(), BaseImageStep(), UnpackStep(), ProvisionStep(), DiskStep(), BootVerifyStep(), ConvertStep(), VerifyStep(),
+            WorkspaceStep(), SourceStep(), DebianStep(), BaseImageStep(), UnpackStep(), ProvisionStep(), SSHAccessStep(), DiskStep(),
+            SSHProvisionStep(), BootVerifyStep(), ConvertStep(), VerifyStep(),
             PackageStep(), CompressStep(), ChecksumStep(), PublishStep(),
         ]
         do throws(BuildError) {
@@ -103,9 +105,8 @@ public struct QemuImageBuilder: Sendable {
     /// Refuses, before any work, what the spec asks for and this builder cannot do.
     static func checkSpec(_ spec: ImageBuildSpec) throws(BuildError) {
         guard spec.type == "qemu" else { throw .unsupported("builder type \(spec.type) is not supported; Kiln ships qemu") }
-        // Accepted by the schema so specs can be written now; refused rather than quietly run another way.
-        guard spec.provisioner == .chroot else {
-            throw .unsupported("provisioner: ssh is not built yet in this Kiln; use provisioner: chroot (scripts run in a bwrap sandbox on the root filesystem)")
+        if spec.provisioner == .ssh, let problem = spec.sshUsername.flatMap(BuildVMAccess.usernameProblem) {
+            throw .unsupported(problem)
         }
         guard spec.filesystem == "ext4" else { throw .unsupported("filesystem \(spec.filesystem) is not supported; use ext4") }
         if let problem = MkfsCommand.labelProblem(spec.diskLabel) { throw .unsupported(problem) }

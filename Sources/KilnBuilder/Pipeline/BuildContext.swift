@@ -15,6 +15,8 @@ struct BuildContext: Sendable {
     var workspace: Workspace?
     /// The archive to unpack (in the cache or the workspace); nil for `scratch`. Set by ``SourceStep``.
     var sourceArchive: String?
+    /// `provisioner: ssh`: how Kiln reaches the build VM. Set by ``SSHAccessStep``.
+    var buildVM: BuildVMCredentials?
     /// How the raw disk boots, and its partitions when it boots on its own. Set by ``DiskStep``.
     var boot: DiskBoot = .none
     var layout: DiskLayout?

@@ -4,6 +4,10 @@ enum BuildStage: Hashable, Sendable {
     case unpacking
     case provisioning(script: String)
     case creatingDisk
+    /// `provisioner: ssh`: the disk booted in a throwaway VM, Kiln waiting for its SSH server, the VM powered off.
+    case bootingBuildVM
+    case waitingForSSH
+    case poweringOff
     case bootVerifying
     case converting(format: String)
     case verifying
@@ -18,6 +22,9 @@ enum BuildStage: Hashable, Sendable {
         case .unpacking: "Unpacking"
         case .provisioning(let script): "Provisioning: \(script)"
         case .creatingDisk: "Creating disk"
+        case .bootingBuildVM: "Booting build VM"
+        case .waitingForSSH: "Waiting for SSH"
+        case .poweringOff: "Powering off"
         case .bootVerifying: "Verifying boot"
         case .converting(let format): "Converting: \(format)"
         case .verifying: "Verifying"

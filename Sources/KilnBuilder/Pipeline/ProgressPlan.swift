@@ -6,11 +6,22 @@ struct ProgressPlan: Sendable, Hashable {
     private(set) var stages: [BuildStage] = []
     private var weights: [Double] = []
 
-    init(scripts: [String], formats: [ImageFormat], compression: Compression, verifiesBoot: Bool = false) {
+    /// With `overSSH` (`provisioner: ssh`), the scripts run after the disk is made, in a VM booted from it.
+    init(scripts: [String], formats: [ImageFormat], compression: Compression, verifiesBoot: Bool = false,
+         overSSH: Bool = false) {
         add([.fetching], budget: 5)
         add([.unpacking], budget: 5)
-        add(scripts.map { .provisioning(script: $0) }, budget: 40)
-        add([.creatingDisk], budget: 10)
+        let provisioning = scripts.map { BuildStage.provisioning(script: $0) }
+        if overSSH {
+            add([.creatingDisk], budget: 10)
+            add(scripts.isEmpty ? [] : [.bootingBuildVM], budget: 5)
+            add(scripts.isEmpty ? [] : [.waitingForSSH], budget: 10)
+            add(provisioning, budget: 40)
+            add(scripts.isEmpty ? [] : [.poweringOff], budget: 5)
+        } else {
+            add(provisioning, budget: 40)
+            add([.creatingDisk], budget: 10)
+        }
         add(verifiesBoot ? [.bootVerifying] : [], budget: 20)
         add(formats.filter { $0 != .raw }.map { .converting(format: $0.rawValue) }, budget: 20)
         add([.verifying], budget: 5)

@@ -1,12 +1,13 @@
 import Glibc
 import KilnSpec
 
-/// Runs the spec's scripts in order (`bootScript`, `preseedScript`, then `scripts[]` by phase), each read from the
-/// commit and run in its own sandbox on the root filesystem.
+/// `provisioner: chroot` (the default): runs the spec's scripts in order (`bootScript`, `preseedScript`, then
+/// `scripts[]` by phase), each read from the commit and run in its own sandbox on the root filesystem. (With
+/// `provisioner: ssh`, ``SSHProvisionStep`` runs them in a VM instead.)
 struct ProvisionStep: BuildStep {
     func run(_ context: inout BuildContext) async throws(BuildError) {
         let scripts = context.request.spec.orderedScripts
-        guard !scripts.isEmpty, let sandbox = context.tools.sandbox else { return }
+        guard context.request.spec.provisioner == .chroot, !scripts.isEmpty, let sandbox = context.tools.sandbox else { return }
         let layout = SandboxLayout.detect()
         let hidden = Self.hiddenPaths(context.request.hiddenPaths)
         for (index, script) in scripts.enumerated() {

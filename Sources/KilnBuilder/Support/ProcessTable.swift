@@ -9,6 +9,7 @@ enum ProcessTable {
         var state: Character
         var parent: Int32
         var startTime: UInt64
+        var group: Int32 = 0
     }
 
     /// Parses one `/proc/<pid>/stat` line. The command name (field 2) may hold spaces and parentheses, so fields are
@@ -17,10 +18,10 @@ enum ProcessTable {
         guard let open = line.firstIndex(of: "("), let close = line.lastIndex(of: ")"),
               let pid = Int32(line[..<open].filter { $0 != " " }) else { return nil }
         let fields = line[line.index(after: close)...].split(separator: " ")
-        // fields[0] is field 3 (state); field 4 is the parent; field 22 the start time.
+        // fields[0] is field 3 (state); field 4 is the parent; field 5 the process group; field 22 the start time.
         guard fields.count > 19, let state = fields[0].first, let parent = Int32(fields[1]),
-              let start = UInt64(fields[19]) else { return nil }
-        return Entry(pid: pid, state: state, parent: parent, startTime: start)
+              let group = Int32(fields[2]), let start = UInt64(fields[19]) else { return nil }
+        return Entry(pid: pid, state: state, parent: parent, startTime: start, group: group)
     }
 
     static func entry(_ pid: Int32) -> Entry? {
@@ -39,6 +40,20 @@ enum ProcessTable {
         while let item = readdir(dir) {
             let name = withUnsafeBytes(of: item.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             if let child = Int32(name), entry(child)?.parent == pid { out.append(child) }
+        }
+        return out
+    }
+
+    /// The processes of process group `group` that still run (zombies and the dying do not count).
+    static func liveMembers(ofGroup group: Int32) -> [Int32] {
+        guard group > 1, let dir = opendir("/proc") else { return [] }
+        defer { closedir(dir) }
+        var out: [Int32] = []
+        while let item = readdir(dir) {
+            let name = withUnsafeBytes(of: item.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if let pid = Int32(name), let entry = entry(pid), entry.group == group, entry.state != "Z", entry.state != "X" {
+                out.append(pid)
+            }
         }
         return out
     }

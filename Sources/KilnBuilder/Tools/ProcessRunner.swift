@@ -28,26 +28,46 @@ struct ProcessRunner: Sendable {
         return options
     }
 
-    /// Runs `executable` to its end; every output line goes to `onLine` as it arrives. `input` is its whole stdin.
+    /// Runs `executable` to its end; every output line goes to `onLine` as it arrives. `input` is its whole stdin,
+    /// unless `stdin` names a descriptor to give it instead (closed here once the process has it: a ``Lifeline``'s
+    /// read end). `workingDirectory` is where it starts (by default, where Kiln runs).
     ///
-    /// With a `watch`, the call also waits, after a kill, until the sandbox the process started is gone.
+    /// With a `watch`, the call also waits, after a kill, until the sandbox the process started is gone. `onStart`
+    /// gets the process's pid, which is also its process group's id, as soon as it runs.
     func run(
         _ executable: String, _ arguments: [String], environment override: [String: String]? = nil,
-        timeout: Duration? = nil, watch: SandboxWatch? = nil, input: [UInt8] = [],
-        onLine: (@Sendable (String) async -> Void)? = nil
+        timeout: Duration? = nil, watch: SandboxWatch? = nil, input: [UInt8] = [], stdin: Int32? = nil,
+        workingDirectory: String? = nil, onLine: (@Sendable (String) async -> Void)? = nil,
+        onStart: (@Sendable (Int32) async -> Void)? = nil
+    ) async throws(BuildError) -> ProcessOutcome {
+        if let stdin {
+            return try await launch(executable, arguments, environment: override, timeout: timeout, watch: watch,
+                                    input: .fileDescriptor(FileDescriptor(rawValue: stdin), closeAfterSpawningProcess: true),
+                                    workingDirectory: workingDirectory, onStart: onStart, onLine: onLine)
+        }
+        return try await launch(executable, arguments, environment: override, timeout: timeout, watch: watch,
+                                input: .array(input), workingDirectory: workingDirectory, onStart: onStart, onLine: onLine)
+    }
+
+    private func launch<Input: InputProtocol>(
+        _ executable: String, _ arguments: [String], environment override: [String: String]?,
+        timeout: Duration?, watch: SandboxWatch?, input: Input, workingDirectory: String?,
+        onStart: (@Sendable (Int32) async -> Void)?, onLine: (@Sendable (String) async -> Void)?
     ) async throws(BuildError) -> ProcessOutcome {
         let options = Self.platformOptions
         let variables = (override ?? environment).sorted { $0.key < $1.key }.map { Array("\($0.key)=\($0.value)\0".utf8) }
         let keep = tailLines
         let tool = FilePaths.lastComponent(executable)
+        let folder = workingDirectory.map { FilePath($0) }
         do {
             let race = try await withThrowingTaskGroup(of: Race.self) { group in
                 group.addTask {
                     let result = try await Subprocess.run(
                         .path(FilePath(executable)), arguments: Arguments(arguments),
-                        environment: .custom(variables), platformOptions: options,
-                        input: .array(input), output: .sequence, error: .combinedWithOutput
+                        environment: .custom(variables), workingDirectory: folder, platformOptions: options,
+                        input: input, output: .sequence, error: .combinedWithOutput
                     ) { execution in
+                        await onStart?(execution.processIdentifier.value)
                         async let watched: Void = watch?.observe(parent: execution.processIdentifier.value) ?? ()
                         var splitter = LineSplitter()
                         var tail: [String] = []

@@ -14,6 +14,9 @@ enum Tool: String, CaseIterable, Sendable {
     case qemuSystem = "qemu-system-x86_64"
     case mmdebstrap
     case debugfs
+    case ssh
+    case sshKeygen = "ssh-keygen"
+    case sh
 
     var debianPackage: String {
         switch self {
@@ -30,6 +33,8 @@ enum Tool: String, CaseIterable, Sendable {
         case .qemuSystem: "qemu-system-x86"
         case .mmdebstrap: "mmdebstrap"
         case .debugfs: "e2fsprogs"
+        case .ssh, .sshKeygen: "openssh-client"
+        case .sh: "dash"
         }
     }
 }

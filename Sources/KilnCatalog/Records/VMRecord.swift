@@ -54,6 +54,8 @@ public struct VMRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRec
     /// What differed the last time, and when.
     public var lastDrift: String?
     public var lastDriftAt: Date?
+    /// Whether the VM gets a cloud-init NoCloud seed (its image was built with `isCloudInit: true`).
+    public var cloudInit: Bool = false
     public var createdAt: Date
     public var updatedAt: Date
     public var status: ObjectStatus

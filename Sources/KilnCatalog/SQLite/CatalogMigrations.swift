@@ -11,6 +11,7 @@ enum CatalogMigrations {
         (VMLifecycleMigration.id, VMLifecycleMigration.migrate),
         (VMCallbackMigration.id, VMCallbackMigration.migrate),
         (ImageSourcesMigration.id, ImageSourcesMigration.migrate),
+        (CloudInitSeedMigration.id, CloudInitSeedMigration.migrate),
     ]
 
     static var migrator: DatabaseMigrator {

@@ -23,12 +23,16 @@ public struct QemuVMDriver: VMDriver {
         /// How long `powerState: stopped` waits for the guest to power off after ACPI's power button before qemu is
         /// told to quit.
         public var stopGrace: Duration
+        /// `--vm-ssh-authorized-keys`: public keys put into the cloud-init seed of VMs whose image asks for one.
+        public var sshAuthorizedKeys: String?
         /// Where firmware is looked for (`""`: the host; tests point it at a folder without OVMF).
         var firmwareRoot = ""
 
         public init(kernel: String? = nil, initrd: String? = nil, append: String? = nil, bridge: String? = nil,
-                    qemu: String = "qemu-system-x86_64", accel: VMAcceleration = .auto, stopGrace: Duration = .seconds(30)) {
+                    qemu: String = "qemu-system-x86_64", accel: VMAcceleration = .auto, stopGrace: Duration = .seconds(30),
+                    sshAuthorizedKeys: String? = nil) {
             self.stopGrace = stopGrace
+            self.sshAuthorizedKeys = sshAuthorizedKeys
             self.kernel = kernel
             self.initrd = initrd
             self.append = append
@@ -51,8 +55,13 @@ public struct QemuVMDriver: VMDriver {
         var pidfile: String { "\(directory)/qemu.pid" }
         static let qmpName = "qmp.sock"
         var qmp: String { "\(directory)/\(Self.qmpName)" }
+        /// qemu-guest-agent's end of the virtio-serial channel `org.qemu.guest_agent.0`.
+        static let agentName = "qga.sock"
+        var agent: String { "\(directory)/\(Self.agentName)" }
         var console: String { "\(directory)/console.log" }
         var bootSample: String { "\(directory)/boot-sector.raw" }
+        /// The cloud-init NoCloud seed, for VMs whose image asks for one.
+        var seed: String { "\(directory)/seed.img" }
     }
 
     public func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool) async throws -> VMObservation {
@@ -64,6 +73,12 @@ public struct QemuVMDriver: VMDriver {
             try? FileManager.default.removeItem(atPath: temp)
             try await Tool.run("qemu-img", ["create", "-q", "-f", "qcow2", "-F", image.format ?? "qcow2", "-b", backing, temp])
             try FileManager.default.moveItem(atPath: temp, toPath: files.disk)
+        }
+        if vm.cloudInit {
+            let keys = try options.sshAuthorizedKeys.map(CloudInitSeed.authorizedKeys(file:)) ?? []
+            try await CloudInitSeed(instanceId: vm.uuid, vmName: vm.name, sshAuthorizedKeys: keys).write(to: files.seed)
+        } else {
+            try? FileManager.default.removeItem(atPath: files.seed)
         }
         guard start else { return VMObservation(status: .poweredOff) }
         var located = vm
@@ -89,10 +104,12 @@ public struct QemuVMDriver: VMDriver {
         let boot = try BootMethod.choose(for: bootType ?? .none, image: vm.imageName ?? vm.name, options: options)
             .arguments(vmFolder: files.directory, options: options)
         try? FileManager.default.removeItem(atPath: files.qmp)
+        try? FileManager.default.removeItem(atPath: files.agent)
         try? FileManager.default.removeItem(atPath: files.pidfile)
         let accel = await acceleration.accel(mode: options.accel, qemu: options.qemu, kernel: options.kernel)
+        let seed = FileManager.default.fileExists(atPath: files.seed) ? files.seed : nil
         let arguments = try Self.arguments(vm.typed, name: vm.name, files: files, options: options, kvm: accel == "kvm",
-                                           boot: boot)
+                                           boot: boot, seed: seed)
         try await Tool.run(options.qemu, arguments, workingDirectory: files.directory)
         guard let process = runningProcess(files) else {
             throw QemuVMError.didNotStart(vm.name, (try? String(contentsOfFile: files.console, encoding: .utf8))?.suffix(500).description ?? "")
@@ -102,23 +119,35 @@ public struct QemuVMDriver: VMDriver {
 
     /// qemu's command line for a VM: a pure function, tested on its own.
     static func arguments(_ spec: VirtualMachineSpec, name: String, files: Files, options: Options, kvm: Bool,
-                          boot: [String]) throws -> [String] {
+                          boot: [String], seed: String? = nil) throws -> [String] {
         var args = [
             "-name", "kiln-\(name)",
             "-machine", kvm ? "accel=kvm" : "accel=tcg",
             "-m", "\(spec.memory.bytes >> 20)M",
             "-smp", "\(spec.cpus)",
             "-drive", "file=\(files.disk),if=virtio,format=qcow2",
+        ]
+        if let seed {
+            // After the disk, so the guest's root stays the first virtio disk; found by its CIDATA label.
+            args += ["-drive", "file=\(seed),if=virtio,format=raw,readonly=on"]
+        }
+        args += [
             "-display", "none",
             "-serial", "file:\(files.console)",
             "-monitor", "none",
             // Relative to the VM's folder (qemu starts there): a socket path holds at most 107 bytes, a data dir may not.
             "-qmp", "unix:\(Files.qmpName),server=on,wait=off",
+            // The guest agent's channel: guestOs and ipAddress come from qemu-guest-agent when the guest runs one.
+            "-chardev", "socket,path=\(Files.agentName),server=on,wait=off,id=qga0",
+            "-device", "virtio-serial-pci", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
             "-pidfile", files.pidfile,
             "-daemonize",
         ]
         switch spec.networkType {
-        case .nat: args += ["-nic", "user,model=virtio-net-pci"]
+        case .nat:
+            // Forwards listen on the host's loopback only: a guest's port is never opened to the network by Kiln.
+            let forwards = spec.forwards.map { ",hostfwd=tcp:127.0.0.1:\($0.host)-:\($0.guest)" }.joined()
+            args += ["-nic", "user,model=virtio-net-pci" + forwards]
         case .hostonly: args += ["-nic", "user,model=virtio-net-pci,restrict=on"]
         case .bridged:
             guard let bridge = options.bridge else { throw QemuVMError.noBridge(name) }
@@ -206,8 +235,59 @@ public struct QemuVMDriver: VMDriver {
         }
         let commandLine = ProcessIdentity.commandLine(process.pid)
         let acceleration = commandLine.contains("accel=kvm") ? "kvm" : commandLine.contains("accel=tcg") ? "tcg" : nil
-        return VMObservation(status: status, process: process, qmpSocket: files.qmp, ready: ready, message: message,
+        var guest: GuestInfo?
+        if status == .poweredOn {
+            let sameProcess = vm.pid == process.pid && vm.pidStartTime == process.startTime
+            if sameProcess, let os = vm.guestOs {
+                // Known for this process: the agent is not asked again on every pass.
+                guest = GuestInfo(os: os, ipAddress: vm.ipAddress)
+            } else if Self.asksAgent(vm, sameProcess: sameProcess, now: Date()) {
+                guest = await Self.askAgent(files.agent)
+            }
+        }
+        return VMObservation(status: status, process: process, qmpSocket: files.qmp, ipAddress: guest?.ipAddress,
+                             guestOs: guest?.os, ready: ready, message: message,
                              acceleration: acceleration, consoleTail: ready ? nil : Self.consoleTail(files.console))
+    }
+
+    /// What the guest agent says of the guest.
+    struct GuestInfo: Sendable, Hashable {
+        var os: String
+        var ipAddress: String?
+    }
+
+    /// Whether to ask the guest agent now: the spec waits for one (`toolsInitTimeout` above zero) and its wait, which
+    /// counts from the process's start, has not passed. Afterwards the status says the agent is missing.
+    static func asksAgent(_ vm: VMRecord, sameProcess: Bool, now: Date) -> Bool {
+        let wait = vm.typed.toolsInitTimeout.seconds
+        guard wait > 0 else { return false }
+        let started = sameProcess ? (vm.bootStartedAt ?? now) : now
+        return now.timeIntervalSince(started) <= wait
+    }
+
+    /// `guest-get-osinfo` and `guest-network-get-interfaces` through qemu-guest-agent, with a short deadline: a guest
+    /// without an agent never answers, and the pass must not wait for it.
+    static func askAgent(_ socket: String, timeout: Duration = .seconds(2)) async -> GuestInfo? {
+        guard FileManager.default.fileExists(atPath: socket),
+              let answers = try? await QMPClient(socket: socket, dialect: .guestAgent, timeout: timeout)
+                .session([QMPCommand("guest-get-osinfo"), QMPCommand("guest-network-get-interfaces")]),
+              answers.count == 2 else { return nil }
+        return guestInfo(osinfo: answers[0], interfaces: answers[1])
+    }
+
+    /// The guest's OS (its pretty name) and its first IPv4 address off loopback, from the agent's answers.
+    static func guestInfo(osinfo: SpecValue, interfaces: SpecValue) -> GuestInfo? {
+        guard let os = osinfo["pretty-name"]?.string ?? osinfo["name"]?.string else { return nil }
+        var address: String?
+        for interface in interfaces.list ?? [] where interface["name"]?.string != "lo" {
+            if let ip = (interface["ip-addresses"]?.list ?? []).first(where: {
+                $0["ip-address-type"]?.string == "ipv4" && !($0["ip-address"]?.string ?? "").hasPrefix("127.")
+            })?["ip-address"]?.string {
+                address = ip
+                break
+            }
+        }
+        return GuestInfo(os: os, ipAddress: address)
     }
 
     /// Whether the console log holds `marker` (read in chunks, never whole into memory).

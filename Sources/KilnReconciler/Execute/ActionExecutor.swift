@@ -411,6 +411,7 @@ struct ActionExecutor: Sendable {
         vm.vmStatus = .creating
         vm.imageName = image.name
         vm.imageBoot = image.boot
+        vm.cloudInit = try await isCloudInit(image)
         vm = try await catalog.saveVM(vm)
         var image = image
         if image.path == nil, case .url(let url, let checksum)? = image.typed.source {
@@ -451,6 +452,16 @@ struct ActionExecutor: Sendable {
         apply(observation, to: &vm)
         _ = try await catalog.saveVM(vm)
         if reason != nil, let previousImage, previousImage != vm.imagePath { await collectImageFile(previousImage) }
+    }
+
+    /// Whether VMs on `image` get a cloud-init seed: its disk came from an execution of a build with
+    /// `isCloudInit: true` (as that execution's spec said).
+    func isCloudInit(_ image: ImageRecord) async throws -> Bool {
+        guard let id = image.virtualImageId else { return false }
+        let virtualImages = try await catalog.state(of: [.virtualImages]).virtualImages
+        guard let executionId = virtualImages.first(where: { $0.value.contains { $0.id == id } })?.key,
+              let execution = try await catalog.execution(id: executionId) else { return false }
+        return ImageBuildSpec(execution.spec).isCloudInit
     }
 
     /// Runs a VM action; when it fails, the VM's record says why with the VM builder service's code (the API and

@@ -45,7 +45,9 @@ extension Reconciler {
         var changed = false
         for (vm, observation) in zip(watched, observations) {
             guard observation.status != vm.vmStatus || observation.ready != vm.guestReady
-                || observation.ipAddress != vm.ipAddress || (!observation.ready && observation.consoleTail != vm.consoleTail)
+                || (observation.ipAddress != nil && observation.ipAddress != vm.ipAddress)
+                || (observation.guestOs != nil && observation.guestOs != vm.guestOs)
+                || (!observation.ready && observation.consoleTail != vm.consoleTail)
             else { continue }
             var updated = vm
             executor.apply(observation, to: &updated, now: pass.now)

@@ -79,7 +79,17 @@ public enum StatusDocument {
         return out
     }
 
-    public static func vm(_ record: VMRecord, notes: [Note], callbacks: [CallbackDelivery] = []) -> [(String, SpecValue)] {
+    /// What became of the guest agent Kiln waits for (`toolsInitTimeout` above zero): nil while it has not been asked
+    /// for long, or when the spec waits for none.
+    static func guestAgent(_ record: VMRecord, now: Date) -> String? {
+        let wait = record.typed.toolsInitTimeout
+        guard wait.milliseconds > 0, record.vmStatus == .poweredOn else { return nil }
+        if let os = record.guestOs { return "answered: \(os)" }
+        guard let started = record.bootStartedAt, now.timeIntervalSince(started) > wait.seconds else { return nil }
+        return "missing: no answer from qemu-guest-agent within toolsInitTimeout (\(wait)); install and start it in the image, or set toolsInitTimeout: 0s"
+    }
+
+    public static func vm(_ record: VMRecord, notes: [Note], callbacks: [CallbackDelivery] = [], now: Date = Date()) -> [(String, SpecValue)] {
         let spec = record.typed
         var out = header(.virtualMachine, record.name, file: record.file, line: record.line, status: record.status, notes: notes)
         let image: SpecValue = switch spec.image {
@@ -98,6 +108,10 @@ public enum StatusDocument {
         if record.driftCount > 0 {
             out.append(("drift", .object(["count": .int(record.driftCount), "last": .string(record.lastDrift ?? ""),
                                           "at": time(record.lastDriftAt)])))
+        }
+        if let agent = guestAgent(record, now: now) { out.append(("guestAgent", .string(agent))) }
+        if record.cloudInit {
+            out.append(("cloudInit", .string("NoCloud seed (seed.img), instance id \(record.uuid)")))
         }
         if !record.guestReady, let tail = record.consoleTail {
             out.append(("consoleTail", .string(tail)))

@@ -3,14 +3,21 @@ extension KindSchemas {
     public static let virtualMachine = ObjectSchema([
         FieldSchema("image", .nameOrObject(.name, ObjectSchema([
             FieldSchema("url", .string(.url), required: true, doc: "A disk image over http(s)."),
-            FieldSchema("checksum", .string(.hexDigest), required: true, doc: "Hex digest (VM builder service)."),
-            FieldSchema("checksumType", .string(.oneOf(checksumTypes)), required: true, doc: "md5, sha1, sha256 or sha512."),
+            FieldSchema("checksum", .string(.hexDigest), required: true,
+                        doc: "Hex digest with checksumType (VM builder service), or algo:hex on its own."),
+            FieldSchema("checksumType", .string(.oneOf(checksumTypes)),
+                        doc: "md5, sha1, sha256 or sha512; needed by a bare hex checksum, and must agree with an algo: prefix."),
         ])), required: true, doc: "An Image name, or {url, checksum, checksumType} as in the VM builder service."),
         FieldSchema("cpus", .integer(min: 1, max: 64), default: .int(1), doc: "Virtual CPUs."),
         FieldSchema("memory", .string(.iecSize(min: 16 << 20, max: 1 << 40)), default: .string("512mib"),
                     doc: "IEC units only: 1gib, 1024mib, 1048576kib."),
         FieldSchema("networkType", .string(.oneOf(NetworkType.allCases.map(\.rawValue))), default: .string("nat"),
                     doc: "VM builder network_type."),
+        // No schema default, like bootTimeout: existing VMs keep their spec hash.
+        FieldSchema("forwards", .list(.object(ObjectSchema([
+            FieldSchema("host", .integer(min: 1, max: 65535), required: true, doc: "A TCP port on the host's loopback (127.0.0.1)."),
+            FieldSchema("guest", .integer(min: 1, max: 65535), required: true, doc: "The guest's TCP port it reaches."),
+        ]))), doc: "With networkType: nat, TCP ports forwarded from the host's loopback (never other addresses) to the guest."),
         FieldSchema("launchGui", .boolean, default: .bool(false), doc: "VM builder launch_gui; a headless host says so."),
         FieldSchema("callbackUrl", .string(.url), doc: "POSTed once the VM is up or has failed."),
         FieldSchema("powerState", .string(.oneOf(PowerState.allCases.map(\.rawValue))), default: .string("running"),

@@ -93,7 +93,9 @@ public enum JSONSchemaWriter {
         case .duration: return typed("^([0-9]{1,9}(ms|s|m|h))+$")
         case .checksum:
             return typed("^([Mm][Dd]5:[0-9a-fA-F]{32}|[Ss][Hh][Aa]1:[0-9a-fA-F]{40}|[Ss][Hh][Aa]256:[0-9a-fA-F]{64}|[Ss][Hh][Aa]512:[0-9a-fA-F]{128})$")
-        case .hexDigest: return ["type": .list([.string("string"), .string("integer")]), "pattern": .string("^[0-9a-fA-F]+$")]
+        case .hexDigest:
+            return ["type": .list([.string("string"), .string("integer")]),
+                    "pattern": .string("^(" + Checksum.Algorithm.allCases.map { caseless($0.rawValue) + ":" }.joined(separator: "|") + ")?[0-9a-fA-F]+$")]
         case .url:
             // http(s), a host (a bracketed address, or a name without spaces, backslashes or credentials) and an
             // optional numeric port; which hosts may be contacted is Kiln's address policy, not a shape.
@@ -106,6 +108,11 @@ public enum JSONSchemaWriter {
 
     /// IEC sizes from `min` to `max` bytes, as ``IECSize`` reads them: per unit, the whole numbers in range (leading
     /// zeros allowed, letter case free).
+    /// A regex for `text` in any letter case (`sha1` → `[Ss][Hh][Aa]1`), as ``Checksum`` reads algorithm names.
+    static func caseless(_ text: String) -> String {
+        text.map { $0.isLetter ? "[\($0.uppercased())\($0.lowercased())]" : String($0) }.joined()
+    }
+
     static func iecSizePattern(min: UInt64, max: UInt64) -> String {
         var units: [String] = []
         for (unit, factor) in IECSize.units {
@@ -190,7 +197,8 @@ public enum JSONSchemaWriter {
                 dependent[field, default: []].append(.string(needs))
             }
         }
-        // A hex digest has the length of the algorithm its sibling checksumType names (DocumentParser checks it).
+        // A hex digest has the length of the algorithm its sibling checksumType names, with at most that algorithm's
+        // prefix; without checksumType it is algo:hex of the right length (DocumentParser checks the same).
         if schema.field("checksumType") != nil {
             for field in schema.fields {
                 guard case .string(.hexDigest) = field.type else { continue }
@@ -199,9 +207,15 @@ public enum JSONSchemaWriter {
                         "if": .object(["properties": .object(["checksumType": .object(["const": .string(algorithm.rawValue)])]),
                                        "required": .list([.string("checksumType")])]),
                         "then": .object(["properties": .object([field.name: .object([
-                            "pattern": .string("^[0-9a-fA-F]{\(algorithm.hexLength)}$")])])]),
+                            "pattern": .string("^(\(caseless(algorithm.rawValue)):)?[0-9a-fA-F]{\(algorithm.hexLength)}$")])])]),
                     ]))
                 }
+                let prefixed = Checksum.Algorithm.allCases.map { "\(caseless($0.rawValue)):[0-9a-fA-F]{\($0.hexLength)}" }
+                all.append(.object([
+                    "if": .object(["not": .object(["required": .list([.string("checksumType")])])]),
+                    "then": .object(["properties": .object([field.name: .object([
+                        "type": .string("string"), "pattern": .string("^(" + prefixed.joined(separator: "|") + ")$")])])]),
+                ]))
             }
         }
         if !all.isEmpty { out["allOf"] = .list(all) }

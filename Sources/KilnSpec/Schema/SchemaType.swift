@@ -31,7 +31,8 @@ public enum StringFormat: Sendable {
     case duration
     /// `algo:hex` with md5, sha1, sha256 or sha512.
     case checksum
-    /// Hex digits of a checksum whose algorithm is named in a sibling field.
+    /// Hex digits of a checksum whose algorithm is named in a sibling field (`checksumType`), or `algo:hex` on its own
+    /// (the sibling may then be left out; when given, it must agree).
     case hexDigest
     /// An untrusted `http`/`https` URL.
     case url

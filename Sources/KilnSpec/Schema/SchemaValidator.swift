@@ -136,6 +136,12 @@ struct SchemaValidator {
             case .success(let c): return .string(c.description)
             }
         case .hexDigest:
+            if text.contains(":") {
+                switch Checksum.parse(text) {
+                case .failure(let e): return fail(e.message)
+                case .success(let c): return .string(c.description)
+                }
+            }
             guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isHexDigit }) else {
                 return fail("a checksum must be hex digits")
             }

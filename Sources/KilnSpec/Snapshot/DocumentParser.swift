@@ -76,10 +76,31 @@ public enum DocumentParser {
         }
         switch object.typed {
         case .virtualMachine(let vm):
-            if case .url = vm.image, let type = object.spec["image"]?["checksumType"]?.string,
-               let algorithm = Checksum.Algorithm(rawValue: type), let hex = object.spec["image"]?["checksum"]?.string,
-               case .failure(let e) = Checksum.parseHex(hex, algorithm: algorithm) {
-                fail("spec.image.checksum", e.message)
+            if !vm.forwards.isEmpty, vm.networkType != .nat {
+                fail("spec.forwards", "forwards are allowed only with networkType: nat (user-mode networking), not \(vm.networkType.rawValue)")
+            }
+            var hosts: [Int: Int] = [:]
+            for (i, forward) in vm.forwards.enumerated() {
+                if let first = hosts[forward.host] {
+                    fail("spec.forwards[\(i)].host", "host port \(forward.host) is forwarded twice (first at spec.forwards[\(first)])")
+                } else {
+                    hosts[forward.host] = i
+                }
+            }
+            if case .url = vm.image, let text = object.spec["image"]?["checksum"]?.string {
+                let type = object.spec["image"]?["checksumType"]?.string
+                if text.contains(":") {
+                    // algo:hex, already checked by the schema; a checksumType beside it must name the same algorithm.
+                    if let type, let prefix = text.split(separator: ":").first, prefix.lowercased() != type {
+                        fail("spec.image.checksumType", "checksumType \(type) conflicts with the checksum's \(prefix): prefix; give one of them")
+                    }
+                } else if let type {
+                    if let algorithm = Checksum.Algorithm(rawValue: type), case .failure(let e) = Checksum.parseHex(text, algorithm: algorithm) {
+                        fail("spec.image.checksum", e.message)
+                    }
+                } else {
+                    fail("spec.image", #"missing required field "checksumType": a bare hex checksum needs one (md5, sha1, sha256 or sha512); or write checksum: sha256:HEX"#)
+                }
             }
         case .imageBuild(let build):
             var names: [String: String] = [:]

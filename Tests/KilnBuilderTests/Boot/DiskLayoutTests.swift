@@ -123,17 +123,3 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: root + "/var/lib/cloud"))
     }
 }
-
-/// What the schema accepts ahead of the builder is refused at once, never run another way.
-@Suite struct NotYetBuiltTests {
-    @Test(arguments: ["provisioner: ssh"])
-    func refusedBeforeAnyWork(field: String) throws {
-        let spec = try #require(Specs.parse("apiVersion: kiln.dev/v1\nkind: ImageBuild\nmetadata: {name: x}\nspec:\n  type: qemu\n  source: {scratch: true}\n  \(field)\n").spec)
-        do {
-            try QemuImageBuilder.checkSpec(spec)
-            Issue.record("\(field) must be refused")
-        } catch {
-            #expect(error.description.contains("not built yet"), "\(error)")
-        }
-    }
-}

@@ -10,4 +10,10 @@ enum Processes {
             return line.contains(needle) ? pid : nil
         }
     }
+
+    /// A process's command line, arguments joined by spaces ("" once it is gone).
+    static func commandLine(_ pid: Int32) -> String {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return "" }
+        return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+    }
 }
