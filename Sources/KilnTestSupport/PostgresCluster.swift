@@ -35,8 +35,14 @@ public final class PostgresCluster: Sendable {
         "postgres://\(user)@127.0.0.1:\(port)/\(database)?sslmode=\(sslmode)"
     }
 
-    /// Initializes and starts a cluster; `configure` adds `postgresql.conf` lines (TLS, say) before the start.
-    public static func start(settings: [String] = []) async throws -> PostgresCluster {
+    /// The CA (PEM) that signed the server's certificate, for `sslrootcert`, when the cluster was started with TLS.
+    public var caFile: String? {
+        FileManager.default.fileExists(atPath: "\(folder)/tls/ca.pem") ? "\(folder)/tls/ca.pem" : nil
+    }
+
+    /// Initializes and starts a cluster; `settings` adds `postgresql.conf` lines before the start. With `tls`, the
+    /// server offers TLS with a certificate for 127.0.0.1 and localhost, signed by a CA made for it (``caFile``).
+    public static func start(settings: [String] = [], tls: Bool = false) async throws -> PostgresCluster {
         guard isInstalled else { throw ClusterFailure(step: "find PostgreSQL 15", detail: "\(binaries)/initdb is missing: run bash .ci/install") }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-pg-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: "\(folder)/socket", withIntermediateDirectories: true)
@@ -46,6 +52,11 @@ public final class PostgresCluster: Sendable {
         // initdb reads the password from a file of its own, which the cluster's owner can read.
         let initPassword = "\(folder)/initdb-password"
         FileManager.default.createFile(atPath: initPassword, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
+        var settings = settings
+        if tls {
+            try await makeCertificates(in: "\(folder)/tls")
+            settings += ["ssl = on", "ssl_cert_file = '\(folder)/tls/server.pem'", "ssl_key_file = '\(folder)/tls/server.key'"]
+        }
         var owner: [String] = []
         if getuid() == 0 {
             owner = ["/usr/sbin/runuser", "-u", "postgres", "--"]
@@ -81,6 +92,23 @@ public final class PostgresCluster: Sendable {
                                    startTime: start, owner: owner)
         }
         throw lastError ?? ClusterFailure(step: "pg_ctl start", detail: "no free port")
+    }
+
+    /// A CA and a server certificate it signed (for IP 127.0.0.1 and DNS localhost), made by openssl, one day valid.
+    public static func makeCertificates(in folder: String) async throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "subjectAltName = IP:127.0.0.1, DNS:localhost\n".write(toFile: "\(folder)/san.ext", atomically: true, encoding: .utf8)
+        let q = ChildProcess.quoted(folder)
+        let steps = [
+            "openssl req -x509 -newkey rsa:2048 -nodes -keyout \(q)/ca.key -out \(q)/ca.pem -days 1 -subj /CN=kiln-test-ca",
+            "openssl req -newkey rsa:2048 -nodes -keyout \(q)/server.key -out \(q)/server.csr -subj /CN=127.0.0.1",
+            "openssl x509 -req -in \(q)/server.csr -CA \(q)/ca.pem -CAkey \(q)/ca.key -CAcreateserial -out \(q)/server.pem -days 1 -extfile \(q)/san.ext",
+            "chmod 600 \(q)/server.key",
+        ]
+        for step in steps {
+            let result = try await ChildProcess.run("/bin/sh", ["-c", step])
+            guard result.exitCode == 0, !result.signalled else { throw ClusterFailure(step: step, detail: result.description) }
+        }
     }
 
     /// Creates a database owned by the superuser, through the socket.

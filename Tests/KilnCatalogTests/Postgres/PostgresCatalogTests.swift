@@ -85,6 +85,43 @@ extension CatalogBackends {
             }
         }
 
+        @Test("sslmode=verify-full, verify-ca and require with the CA file talk TLS; a server certificate from another CA is refused")
+        func verifiedTLS() async throws {
+            let cluster = try await PostgresCluster.start(tls: true)
+            do {
+                try await verifiedTLS(cluster)
+            } catch {
+                await cluster.stop()
+                throw error
+            }
+            await cluster.stop()
+        }
+
+        func verifiedTLS(_ cluster: PostgresCluster) async throws {
+            try await cluster.createDatabase("tls")
+            let ca = try #require(cluster.caFile)
+            let base = "postgres://kiln@127.0.0.1:\(cluster.port)/tls"
+            for mode in ["verify-full", "verify-ca", "require"] {
+                let catalog = try await open("\(base)?sslmode=\(mode)&sslrootcert=\(ca)", passwordFile: cluster.passwordFile)
+                _ = try await catalog.saveBuild(Records.build("b-\(mode)"))
+                #expect(try await catalog.state().builds["b-\(mode)"] != nil)
+                // The pool's connections are still open: the server says they are encrypted.
+                let encrypted = try await cluster.sql(
+                    "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.datname = 'tls' AND s.ssl",
+                    database: "postgres")
+                #expect((Int(encrypted) ?? 0) >= 1, "\(mode): no TLS connection at the server")
+                await catalog.close()
+            }
+            let other = "\(cluster.folder)/other-ca"
+            try await PostgresCluster.makeCertificates(in: other)
+            await #expect {
+                _ = try await open("\(base)?sslmode=verify-full&sslrootcert=\(other)/ca.pem", passwordFile: cluster.passwordFile)
+            } throws: { error in
+                let text = "\(error)"
+                return text.contains("TLS with the PostgreSQL catalog") && text.contains("sslrootcert")
+            }
+        }
+
         @Test("every commit that changes a table is announced on kiln_changes, to listeners of any replica")
         func notifications() async throws {
             let (cluster, url, _) = try await SharedPostgres.shared.newDatabase("notify")
