@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // System libraries.
@@ -59,7 +60,11 @@ let package = Package(
         ),
         .target(
             name: "KilnCatalog",
-            dependencies: ["KilnSpec", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "KilnSpec", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .target(name: "KilnPlanner", dependencies: ["KilnSpec", "KilnCatalog"], swiftSettings: strict),
@@ -135,7 +140,7 @@ let package = Package(
             name: "KilnBench",
             dependencies: [
                 "KilnYAML", "KilnSpec", "KilnSource", "KilnBuilder", "KilnCatalog", "KilnPlanner", "KilnReconciler",
-                "KilnTestSupport",
+                "KilnTestSupport", "KilnDrivers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -159,7 +164,7 @@ let package = Package(
         .testTarget(name: "KilnSourceTests", dependencies: ["KilnSource", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "KilnCatalogTests",
-            dependencies: ["KilnCatalog", "KilnSpec", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["KilnCatalog", "KilnSpec", "KilnTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(name: "KilnPlannerTests", dependencies: ["KilnPlanner", "KilnSpec", "KilnCatalog", "KilnTestSupport"], swiftSettings: strict),
@@ -171,6 +176,6 @@ let package = Package(
         .testTarget(name: "KilnBuilderTests", dependencies: ["KilnBuilder", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnDriversTests", dependencies: ["KilnDrivers", "KilnReconciler", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnServerTests", dependencies: ["KilnServer", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnSpec", "KilnTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
-        .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnSpec", "KilnTestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnSpec", "KilnCatalog", "KilnTestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
     ]
 )

@@ -36,6 +36,8 @@ struct Get: AsyncParsableCommand {
 
     @OptionGroup var remote: ServerOptions
 
+    @OptionGroup var catalogOptions: CatalogOptions
+
     @Flag(help: "With executions: follow them live until interrupted.")
     var watch = false
 
@@ -57,10 +59,10 @@ struct Get: AsyncParsableCommand {
             return
         }
         let paths = DataPaths(root: dataDir)
-        guard FileManager.default.fileExists(atPath: paths.catalog) else {
-            throw ValidationError("no catalog in \(paths.root) (run kiln sync first, or give --data-dir)")
+        guard !catalogOptions.isDataDirCatalog || FileManager.default.fileExists(atPath: paths.catalog) else {
+            throw ValidationError("no catalog in \(paths.root) (run kiln sync first, or give --data-dir or --catalog)")
         }
-        let catalog = try SQLiteCatalog(path: paths.catalog)
+        let catalog = try await catalogOptions.open(paths)
         if watch {
             let state = try await catalog.state(of: [.builds])
             guard state.builds[name!] != nil else { throw NotFound(what: "ImageBuild \(name!)") }

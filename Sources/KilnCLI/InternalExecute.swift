@@ -16,13 +16,14 @@ struct InternalExecute: AsyncParsableCommand {
     @Option var path: String = ""
     @Option(name: .customLong("secrets-dir")) var secretsDir: String?
     @Option(name: .customLong("debian-mirror")) var debianMirror: String?
+    @OptionGroup var catalog: CatalogOptions
 
     func run() async throws {
         Logs.bootstrap(.info)
         let code = await ExecutionWorker.run(
             .init(dataDirectory: dataDir, executionId: execution, repository: repo, branch: branch, specRoot: path,
                   secretsDirectory: secretsDir, debianMirror: debianMirror),
-            logger: Logger(label: "kiln.worker"))
+            logger: Logger(label: "kiln.worker"), open: { [catalog] paths in try await catalog.open(paths) })
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -45,8 +45,13 @@ struct Plan: AsyncParsableCommand {
         let head = try await git.poll()
         let target: String = if let to { try await git.resolve(to) } else { head }
 
-        var catalog: SQLiteCatalog?
-        if FileManager.default.fileExists(atPath: paths.catalog) { catalog = try? SQLiteCatalog(path: paths.catalog) }
+        var catalog: (any Catalog)?
+        if source.catalog.isDataDirCatalog {
+            if FileManager.default.fileExists(atPath: paths.catalog) { catalog = try? SQLiteCatalog(path: paths.catalog) }
+        } else {
+            // A shared catalog named on purpose: failing to reach it is an error, not an empty catalog.
+            catalog = try await source.catalog.open(paths)
+        }
         let applied = try await catalog?.sync().lastAppliedCommit
         let base: String? = if let from { try await git.resolve(from) } else { applied }
 

@@ -29,6 +29,8 @@ struct SourceOptions: ParsableArguments {
 
     @Option(name: .customLong("data-dir"), help: "Kiln's data dir: catalog, status files, artifacts, mirrors.")
     var dataDir: String = "./.kiln"
+
+    @OptionGroup var catalog: CatalogOptions
 }
 
 /// Durations on the command line: 30s, 10m, 1h30m.

@@ -11,7 +11,7 @@ import Logging
 struct Wiring {
     let paths: DataPaths
     let lock: DataDirLock
-    let catalog: SQLiteCatalog
+    let catalog: any Catalog
     let git: GitSource
     let reconciler: Reconciler
 
@@ -19,13 +19,13 @@ struct Wiring {
         paths = DataPaths(root: source.dataDir)
         lock = try DataDirLock(paths: paths)
         try paths.prepare()
-        catalog = try SQLiteCatalog(path: paths.catalog)
+        catalog = try await source.catalog.open(paths, logger: logger)
         let repository = Self.absoluteRepository(source.repo.repo)
         git = try GitSource(GitSource.Configuration(repository: repository, branch: source.branch,
                                                     specRoot: try source.repo.specRoot(), dataDirectory: paths.root))
         let builds = ProcessBuildDriver(paths: paths, catalog: catalog, settings: .init(
             executable: Self.executable, repository: repository, branch: source.branch, secretsDirectory: flags.secretsDir,
-            debianMirror: flags.debianMirror))
+            debianMirror: flags.debianMirror, catalogArguments: source.catalog.workerArguments))
         reconciler = Reconciler(source: await GitStateSource(git), catalog: catalog, builds: builds,
                                 vms: QemuVMDriver(options: flags.vmOptions), paths: paths, options: flags.options,
                                 callbacks: SafeCallbackSender(),

@@ -1,6 +1,9 @@
 import Foundation
+import GRDB
 import KilnCatalog
 import KilnSpec
+import KilnTestSupport
+import Testing
 
 /// A catalog in a fresh temp folder, removed by `remove()`.
 struct TempCatalog {
@@ -18,6 +21,105 @@ struct TempCatalog {
     func remove() { try? FileManager.default.removeItem(atPath: folder) }
 }
 
+/// The catalog implementations: every contract test runs against each.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+}
+
+/// A fresh, empty catalog of one backend: a SQLite file in a temp folder, or a new database in the test cluster.
+struct TestCatalog: Sendable {
+    let backend: Backend
+    let catalog: any Catalog
+    let folder: String?
+    let postgres: (cluster: PostgresCluster, url: String, name: String)?
+
+    /// Runs `body` with a fresh catalog, and removes it afterwards, whatever happened.
+    static func with(_ backend: Backend, _ body: (TestCatalog) async throws -> Void) async throws {
+        let t = try await make(backend)
+        do {
+            try await body(t)
+        } catch {
+            await t.remove()
+            throw error
+        }
+        await t.remove()
+    }
+
+    static func make(_ backend: Backend) async throws -> TestCatalog {
+        switch backend {
+        case .sqlite:
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-catalog-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            return TestCatalog(backend: backend, catalog: try SQLiteCatalog(path: "\(folder)/catalog.sqlite"), folder: folder, postgres: nil)
+        case .postgres:
+            let database = try await SharedPostgres.shared.newDatabase()
+            let catalog = try await CatalogLocation(parsing: database.url).open(passwordFile: database.cluster.passwordFile)
+            return TestCatalog(backend: backend, catalog: catalog, folder: nil, postgres: database)
+        }
+    }
+
+    /// Another catalog on the same storage (a restart, or a second process).
+    func reopen() async throws -> any Catalog {
+        switch backend {
+        case .sqlite: try SQLiteCatalog(path: "\(folder!)/catalog.sqlite")
+        case .postgres: try await CatalogLocation(parsing: postgres!.url).open(passwordFile: postgres!.cluster.passwordFile)
+        }
+    }
+
+    /// SQL run behind the catalog's back (to damage a row, or inspect the schema).
+    @discardableResult
+    func sql(_ statement: String) async throws -> String {
+        switch backend {
+        case .sqlite:
+            // Text columns only (what the tests ask for); a statement that returns nothing gives "".
+            let queue = try DatabaseQueue(path: "\(folder!)/catalog.sqlite")
+            return try await queue.write { db in try String.fetchAll(db, sql: statement).joined(separator: "\n") }
+        case .postgres:
+            return try await postgres!.cluster.sql(statement, database: postgres!.name)
+        }
+    }
+
+    /// The columns of a table, by name.
+    func columns(of table: String) async throws -> Set<String> {
+        let text = switch backend {
+        case .sqlite: try await sql("SELECT name FROM pragma_table_info('\(table)')")
+        case .postgres: try await sql("SELECT column_name FROM information_schema.columns WHERE table_name = '\(table)'")
+        }
+        return Set(text.split(separator: "\n").map(String.init))
+    }
+
+    func remove() async {
+        await (catalog as? PostgresCatalog)?.close()
+        if let folder { try? FileManager.default.removeItem(atPath: folder) }
+    }
+}
+
+/// The suites that need the test PostgreSQL cluster: it starts on first use and stops (by its pid) when they end.
+struct PostgresClusterTrait: SuiteTrait, TestScoping {
+    var isRecursive: Bool { false }
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        await SharedPostgres.shared.enter()
+        do {
+            try await function()
+        } catch {
+            await SharedPostgres.shared.leave()
+            throw error
+        }
+        await SharedPostgres.shared.leave()
+    }
+}
+
+extension Trait where Self == PostgresClusterTrait {
+    static var postgresCluster: Self { Self() }
+}
+
+/// Every suite that talks to PostgreSQL sits inside this one, so the cluster starts once for all of them.
+@Suite(.postgresCluster)
+enum CatalogBackends {}
+
 enum Records {
     static let date = Date(timeIntervalSince1970: 1_700_000_000)
 
@@ -34,5 +136,11 @@ enum Records {
 
     static func journal(_ action: String) -> JournalEntry {
         JournalEntry(commit: "r", action: action, objectKind: "ImageBuild", objectName: "b", detail: action, startedAt: date)
+    }
+
+    static func virtualImage(_ execution: ExecutionRecord, format: String = "qcow2") -> VirtualImageRecord {
+        VirtualImageRecord(executionId: execution.id!, buildName: execution.buildName, buildNumber: execution.buildNumber,
+                           name: "\(execution.buildName)-\(execution.buildNumber)", format: format, path: "/a/\(execution.buildNumber).\(format)",
+                           size: 4096, sha256: "ab", boot: .uefi, createdAt: date)
     }
 }

@@ -40,7 +40,8 @@ struct GuestAgentTests {
     func asking() async throws {
         let socket = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-qga-\(UUID().uuidString.prefix(8)).sock").path
         let agent = try await FakeQMPServer(socket: socket, behaviour: .agent(osinfo: Self.osinfo, interfaces: Self.interfaces))
-        let info = await QemuVMDriver.askAgent(socket)
+        // A deadline that only catches a hang (a loaded machine once took 17 s for a QMP round trip).
+        let info = await QemuVMDriver.askAgent(socket, timeout: .seconds(120))
         #expect(info?.os == "Debian GNU/Linux 12 (bookworm)" && info?.ipAddress == "10.0.2.15")
         #expect(agent.commands == ["guest-sync", "guest-get-osinfo", "guest-network-get-interfaces"])
         agent.set(.hang)

@@ -52,6 +52,49 @@ struct QemuVMDriverTests {
         }
     }
 
+    @Test("nat forwards listen on the host's loopback only")
+    func forwardsArguments() throws {
+        let spec = VirtualMachineSpec(.object(["image": .string("i"), "forwards": .list([
+            .object(["host": .int(2222), "guest": .int(22)]), .object(["host": .int(8080), "guest": .int(80)])])]))
+        let args = try QemuVMDriver.arguments(spec, name: "web", files: Self.files, options: .init(), kvm: false, boot: [])
+        let nic = try #require(args.firstIndex(of: "-nic").map { args[$0 + 1] })
+        #expect(nic == "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:2222-:22,hostfwd=tcp:127.0.0.1:8080-:80")
+    }
+
+    @Test("a real qemu binds a forward on 127.0.0.1 and nowhere else")
+    func forwardsListenOnLoopback() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-vm-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let base = "\(folder)/base.qcow2"
+        try await BootDisks.make(.bios, qcow2: base)
+        let image = ImageRecord(name: "i", spec: .object([:]), specHash: "", contentHash: "", state: .active, path: base,
+                                sha256: "x", format: "qcow2", revision: "r", file: "f", line: 1, createdAt: Date(), updatedAt: Date())
+        // A port the kernel just gave out and took back: free unless something races for it, which only fails the test.
+        let port = try #require(Int(try await Tool.run("python3", ["-c",
+            "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"]).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let forward: SpecValue = .object(["host": .int(port), "guest": .int(22)])
+        let spec: [String: SpecValue] = ["image": .string("i"), "cpus": .int(1), "memory": .string("64mib"), "forwards": .list([forward])]
+        var vm = VMRecord(name: "f\(getpid())", uuid: "u", spec: .object(spec),
+                          specHash: "", contentHash: "", revision: "r", file: "f", line: 1, createdAt: Date(), updatedAt: Date())
+        let driver = QemuVMDriver(options: .init(accel: .tcg, stopGrace: .milliseconds(200)))
+        vm.directory = "\(folder)/vm"
+        do {
+            _ = try await driver.provision(vm, image: image, directory: "\(folder)/vm", start: true)
+            let hexPort = String(format: "%04X", port)
+            let rows: [[Substring]] = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8).split(separator: "\n")
+                .map { $0.split(separator: " ") }
+            // Columns: sl, local address, remote address, state (0A: LISTEN).
+            let listening: [String] = rows.filter { $0.count > 3 && $0[3] == "0A" && $0[1].hasSuffix(":" + hexPort) }.map { String($0[1]) }
+            #expect(listening == ["0100007F:\(hexPort)"], "listening on \(listening)")
+            let v6 = (try? String(contentsOfFile: "/proc/net/tcp6", encoding: .utf8)) ?? ""
+            #expect(!v6.contains(":\(hexPort) "), "not on IPv6 either")
+        } catch {
+            Issue.record(error)
+        }
+        try? await driver.destroy(vm)
+    }
+
     @Test("direct kernel boot only with the operator's kernel, with a default command line")
     func kernel() throws {
         let options = QemuVMDriver.Options(kernel: "/vmlinuz", initrd: "/initrd.img")

@@ -53,6 +53,8 @@ struct PlannerImageVMTests {
         (Specs.vm("v", image: "i", cpus: 2), ["update VirtualMachine/v", "recreate VirtualMachine/v"]),
         (Specs.vm("v", image: "i", power: "stopped"), ["update VirtualMachine/v", "stop VirtualMachine/v"]),
         (Specs.vm("v", image: "i", cpus: 4, suspend: true), ["update VirtualMachine/v"]),
+        // A port forward is part of qemu's command line: the machine is made again.
+        (Specs.vm("v", image: "i") + "  forwards: [{host: 2222, guest: 22}]\n", ["update VirtualMachine/v", "recreate VirtualMachine/v"]),
     ]
 
     @Test("VM spec changes", arguments: vmChanges)

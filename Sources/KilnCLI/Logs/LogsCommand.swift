@@ -29,6 +29,8 @@ struct LogsCommand: AsyncParsableCommand {
 
     @OptionGroup var remote: ServerOptions
 
+    @OptionGroup var catalogOptions: CatalogOptions
+
     func validate() throws {
         if let number, number < 1 { throw ValidationError("the execution number must be 1 or more (got \(number))") }
     }
@@ -39,10 +41,10 @@ struct LogsCommand: AsyncParsableCommand {
             return
         }
         let paths = DataPaths(root: dataDir)
-        guard FileManager.default.fileExists(atPath: paths.catalog) else {
-            throw ValidationError("no catalog in \(paths.root) (run kiln sync first, or give --data-dir)")
+        guard !catalogOptions.isDataDirCatalog || FileManager.default.fileExists(atPath: paths.catalog) else {
+            throw ValidationError("no catalog in \(paths.root) (run kiln sync first, or give --data-dir or --catalog)")
         }
-        let catalog = try SQLiteCatalog(path: paths.catalog)
+        let catalog = try await catalogOptions.open(paths)
         let state = try await catalog.state(of: [.builds, .executions])
         guard let record = state.builds[build] else { throw Get.NotFound(what: "ImageBuild \(build)") }
         let executions = state.executions[build] ?? []

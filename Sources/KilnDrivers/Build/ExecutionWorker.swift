@@ -31,8 +31,9 @@ public enum ExecutionWorker {
         }
     }
 
-    /// Runs the execution; returns the process exit code.
-    public static func run(_ settings: Settings, logger: Logger) async -> Int32 {
+    /// Runs the execution; returns the process exit code. `open` opens the catalog (default: the data dir's SQLite).
+    public static func run(_ settings: Settings, logger: Logger,
+                           open: (@Sendable (DataPaths) async throws -> any Catalog)? = nil) async -> Int32 {
         let paths = DataPaths(root: settings.dataDirectory)
         let id = settings.executionId
         guard let lock = ExecutionLock.acquire(paths, id) else {
@@ -46,7 +47,7 @@ public enum ExecutionWorker {
             unlink(ExecutionLock.outputPath(paths, id))
         }
         do {
-            let catalog = try SQLiteCatalog(path: paths.catalog)
+            let catalog: any Catalog = if let open { try await open(paths) } else { try SQLiteCatalog(path: paths.catalog) }
             guard var execution = try await catalog.execution(id: id), !execution.status.isFinished else { return 0 }
             execution.status = .running
             execution.pid = getpid()
@@ -64,14 +65,14 @@ public enum ExecutionWorker {
     }
 
     /// The commit of the earliest execution of this build with the same inputs (this one's when it is the first).
-    static func firstRevision(of execution: ExecutionRecord, catalog: SQLiteCatalog) async throws -> String {
+    static func firstRevision(of execution: ExecutionRecord, catalog: any Catalog) async throws -> String {
         let state = try await catalog.state()
         let same = (state.executions[execution.buildName] ?? []).filter { $0.inputsHash == execution.inputsHash && $0.id != nil }
         return same.min { $0.id! < $1.id! }?.revision ?? execution.revision
     }
 
     /// A layered build's base: its Image's current file and how that disk boots.
-    static func baseImage(of spec: ImageBuildSpec, catalog: SQLiteCatalog) async throws -> BaseImage? {
+    static func baseImage(of spec: ImageBuildSpec, catalog: any Catalog) async throws -> BaseImage? {
         guard let name = spec.baseImage else { return nil }
         let state = try await catalog.state()
         guard let image = state.images[name], image.state == .active, let path = image.path, let sha256 = image.sha256 else { return nil }
@@ -80,7 +81,7 @@ public enum ExecutionWorker {
                          boot: virtual?.boot ?? .none)
     }
 
-    static func build(_ start: ExecutionRecord, catalog: SQLiteCatalog, paths: DataPaths, settings: Settings,
+    static func build(_ start: ExecutionRecord, catalog: any Catalog, paths: DataPaths, settings: Settings,
                       logger: Logger) async -> Int32 {
         let execution = start
         let spec = ImageBuildSpec(execution.spec)
@@ -169,14 +170,14 @@ public enum ExecutionWorker {
 /// Writes progress to the catalog at most every half second (and at every new phase), with an ETA from earlier
 /// executions' durations.
 actor ProgressWriter {
-    let catalog: SQLiteCatalog
+    let catalog: any Catalog
     var execution: ExecutionRecord
     let estimate: Double?
     let started = Date()
     var lastWrite = Date.distantPast
     var stopped = false
 
-    init(catalog: SQLiteCatalog, execution: ExecutionRecord) {
+    init(catalog: any Catalog, execution: ExecutionRecord) {
         self.catalog = catalog
         self.execution = execution
         estimate = execution.statusEta

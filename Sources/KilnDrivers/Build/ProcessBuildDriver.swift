@@ -17,8 +17,12 @@ public struct ProcessBuildDriver: BuildDriver {
         public var secretsDirectory: String?
         /// `--debian-mirror`: where `source.debian` builds fetch from; nil: the host's apt sources.
         public var debianMirror: String?
+        /// `--catalog …` for the worker when the catalog is not the data dir's SQLite file.
+        public var catalogArguments: [String]
 
-        public init(executable: String, repository: String, branch: String?, secretsDirectory: String?, debianMirror: String? = nil) {
+        public init(executable: String, repository: String, branch: String?, secretsDirectory: String?, debianMirror: String? = nil,
+                    catalogArguments: [String] = []) {
+            self.catalogArguments = catalogArguments
             self.debianMirror = debianMirror
             self.executable = executable
             self.repository = repository
@@ -48,6 +52,7 @@ public struct ProcessBuildDriver: BuildDriver {
         if let branch = settings.branch { arguments += ["--branch", branch] }
         if let secrets = settings.secretsDirectory { arguments += ["--secrets-dir", secrets] }
         if let mirror = settings.debianMirror { arguments += ["--debian-mirror", mirror] }
+        arguments += settings.catalogArguments
         let pid = try Spawn.detached(settings.executable, arguments, output: output)
         // Wait until the worker holds its lock (or is gone): after that, `isRunning` tells the truth.
         for _ in 0..<500 {

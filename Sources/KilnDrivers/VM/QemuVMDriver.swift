@@ -144,7 +144,10 @@ public struct QemuVMDriver: VMDriver {
             "-daemonize",
         ]
         switch spec.networkType {
-        case .nat: args += ["-nic", "user,model=virtio-net-pci"]
+        case .nat:
+            // Forwards listen on the host's loopback only: a guest's port is never opened to the network by Kiln.
+            let forwards = spec.forwards.map { ",hostfwd=tcp:127.0.0.1:\($0.host)-:\($0.guest)" }.joined()
+            args += ["-nic", "user,model=virtio-net-pci" + forwards]
         case .hostonly: args += ["-nic", "user,model=virtio-net-pci,restrict=on"]
         case .bridged:
             guard let bridge = options.bridge else { throw QemuVMError.noBridge(name) }

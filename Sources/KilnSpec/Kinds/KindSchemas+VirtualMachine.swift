@@ -13,6 +13,11 @@ extension KindSchemas {
                     doc: "IEC units only: 1gib, 1024mib, 1048576kib."),
         FieldSchema("networkType", .string(.oneOf(NetworkType.allCases.map(\.rawValue))), default: .string("nat"),
                     doc: "VM builder network_type."),
+        // No schema default, like bootTimeout: existing VMs keep their spec hash.
+        FieldSchema("forwards", .list(.object(ObjectSchema([
+            FieldSchema("host", .integer(min: 1, max: 65535), required: true, doc: "A TCP port on the host's loopback (127.0.0.1)."),
+            FieldSchema("guest", .integer(min: 1, max: 65535), required: true, doc: "The guest's TCP port it reaches."),
+        ]))), doc: "With networkType: nat, TCP ports forwarded from the host's loopback (never other addresses) to the guest."),
         FieldSchema("launchGui", .boolean, default: .bool(false), doc: "VM builder launch_gui; a headless host says so."),
         FieldSchema("callbackUrl", .string(.url), doc: "POSTed once the VM is up or has failed."),
         FieldSchema("powerState", .string(.oneOf(PowerState.allCases.map(\.rawValue))), default: .string("running"),

@@ -12,6 +12,8 @@ public struct VirtualMachineSpec: Sendable, Hashable {
     public var cpus: Int
     public var memory: IECSize
     public var networkType: NetworkType
+    /// `forwards` (nat only): host loopback port → guest port, TCP.
+    public var forwards: [PortForward]
     public var launchGui: Bool
     public var callbackUrl: String?
     public var powerState: PowerState
@@ -34,6 +36,9 @@ public struct VirtualMachineSpec: Sendable, Hashable {
         cpus = v["cpus"]?.int ?? 1
         memory = v["memory"]?.string.flatMap { try? IECSize.parse($0).get() } ?? IECSize(bytes: 512 << 20)
         networkType = Self.enumValue(v["networkType"], default: .nat)
+        forwards = (v["forwards"]?.list ?? []).compactMap { f in
+            f["host"]?.int.flatMap { host in f["guest"]?.int.map { PortForward(host: host, guest: $0) } }
+        }
         launchGui = v["launchGui"]?.bool ?? false
         callbackUrl = v["callbackUrl"]?.string
         powerState = Self.enumValue(v["powerState"], default: .running)
@@ -56,5 +61,16 @@ public struct VirtualMachineSpec: Sendable, Hashable {
     }
 
     /// Fields whose change needs a new VM rather than a change to the running one.
-    public static let immutableFields: Set<String> = ["image", "cpus", "memory", "networkType"]
+    public static let immutableFields: Set<String> = ["image", "cpus", "memory", "networkType", "forwards"]
+}
+
+/// A TCP port of the host's loopback forwarded to a port of the guest (user-mode networking).
+public struct PortForward: Sendable, Hashable {
+    public var host: Int
+    public var guest: Int
+
+    public init(host: Int, guest: Int) {
+        self.host = host
+        self.guest = guest
+    }
 }

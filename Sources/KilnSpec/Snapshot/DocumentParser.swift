@@ -76,6 +76,17 @@ public enum DocumentParser {
         }
         switch object.typed {
         case .virtualMachine(let vm):
+            if !vm.forwards.isEmpty, vm.networkType != .nat {
+                fail("spec.forwards", "forwards are allowed only with networkType: nat (user-mode networking), not \(vm.networkType.rawValue)")
+            }
+            var hosts: [Int: Int] = [:]
+            for (i, forward) in vm.forwards.enumerated() {
+                if let first = hosts[forward.host] {
+                    fail("spec.forwards[\(i)].host", "host port \(forward.host) is forwarded twice (first at spec.forwards[\(first)])")
+                } else {
+                    hosts[forward.host] = i
+                }
+            }
             if case .url = vm.image, let text = object.spec["image"]?["checksum"]?.string {
                 let type = object.spec["image"]?["checksumType"]?.string
                 if text.contains(":") {

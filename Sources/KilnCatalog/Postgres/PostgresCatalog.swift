@@ -1,0 +1,157 @@
+import Foundation
+import KilnSpec
+import Logging
+import PostgresNIO
+
+/// The fleet's catalog: one PostgreSQL database that several Kiln hosts share. It keeps the ``Catalog`` protocol's
+/// guarantees as ``SQLiteCatalog`` does, in PostgreSQL's terms: every method is one transaction; build numbers come
+/// from the build's row under `FOR UPDATE` (never a sequence, which skips on rollback); per-table change counters are
+/// kept by triggers, which also `NOTIFY kiln_changes`. Records are read and written through their one `Codable`
+/// declaration, as in SQLite; only the SQL dialect and the locking differ.
+///
+/// Opening checks the connection and migrates the schema on a connection of its own, so a wrong password, an
+/// unreachable server or a newer schema is an error at once; the catalog's work then goes through a small pool.
+public final class PostgresCatalog: Catalog {
+    public let location: PostgresLocation
+    let client: PostgresClient
+    let connection: PostgresConnection.Configuration
+    let runner: Task<Void, Never>
+    let logger: Logger
+
+    init(location: PostgresLocation, client: PostgresClient, connection: PostgresConnection.Configuration, logger: Logger) {
+        self.location = location
+        self.client = client
+        self.connection = connection
+        self.logger = logger
+        runner = Task.detached { await client.run() }
+    }
+
+    deinit { runner.cancel() }
+
+    /// Connects, migrates the schema if needed, and returns the catalog.
+    public static func open(_ location: PostgresLocation, password: String?,
+                            logger: Logger = Logger(label: "kiln.catalog")) async throws -> PostgresCatalog {
+        let tls = try PostgresTLS(location)
+        var single = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
+                                                      password: password, database: location.database, tls: try tls.connection())
+        single.options.connectTimeout = .seconds(10)
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: single, id: 0, logger: logger)
+        } catch {
+            throw PostgresCatalogError.connecting(error, to: location)
+        }
+        do {
+            try await PostgresMigrations.migrate(connection, location: location, logger: logger)
+        } catch {
+            try? await connection.close()
+            throw PostgresCatalogError.statement(error, at: location)
+        }
+        try? await connection.close()
+        var pooled = PostgresClient.Configuration(host: location.host, port: location.port, username: location.user,
+                                                  password: password, database: location.database, tls: tls.client())
+        pooled.options.maximumConnections = 8
+        pooled.options.connectTimeout = .seconds(10)
+        // The pool's own logger: postgres-nio warns when the first lease comes before `run()` (started just below, in
+        // a task) is under way, which is harmless here; real failures reach the caller as errors.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .error)
+        return PostgresCatalog(location: location, client: PostgresClient(configuration: pooled, backgroundLogger: poolLogger),
+                               connection: single, logger: logger)
+    }
+
+    /// Stops the pool and closes its connections.
+    public func close() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    // MARK: Transactions
+
+    /// One read-write transaction on a pooled connection. A deadlock or serialization failure (PostgreSQL rolled the
+    /// transaction back whole) runs the body again; other errors come back with the server's message.
+    func write<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction(.write, body)
+    }
+
+    /// One read-only transaction with a single snapshot.
+    func read<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction(.snapshot, body)
+    }
+
+    func transaction<T: Sendable>(_ mode: PostgresTransaction.Mode,
+                                  _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await client.withConnection { connection in
+                    try await PostgresTransaction.run(on: connection, mode: mode, logger: logger, body)
+                }
+            } catch where PostgresTransaction.isRetryable(error) && attempt < 10 {
+                attempt += 1
+                logger.debug("catalog transaction retried after \(error)")
+            } catch {
+                throw PostgresCatalogError.statement(error, at: location)
+            }
+        }
+    }
+
+    // MARK: Rows
+
+    /// The records a query returns, decoded through their `Codable` declaration.
+    static func records<R: Decodable>(_ type: R.Type, _ query: PostgresQuery, on connection: PostgresConnection,
+                                      logger: Logger) async throws -> [R] {
+        var records: [R] = []
+        for try await row in try await connection.query(query, logger: logger) {
+            records.append(try R(from: CatalogRecordDecoder(row: PostgresCatalogRow(row))))
+        }
+        return records
+    }
+
+    /// The first column of the first row, nil when there is no row or it is NULL.
+    static func scalar<T: PostgresDecodable>(_ type: T.Type, _ query: PostgresQuery, on connection: PostgresConnection,
+                                             logger: Logger) async throws -> T? {
+        for try await row in try await connection.query(query, logger: logger) {
+            guard let cell = row.first, cell.bytes != nil else { return nil }
+            return try cell.decode(T.self, context: .default)
+        }
+        return nil
+    }
+
+    /// Updates the row with the record's id, or inserts the record (with its id, or numbered by the table when it has
+    /// none): what GRDB's `save` does. Returns the id.
+    static func save<R: Encodable>(_ record: R, table: String, id: Int64?, on connection: PostgresConnection,
+                                   logger: Logger) async throws -> Int64 {
+        if let id, try await scalar(Int64.self, try PostgresStatements.update(record, in: table, id: id), on: connection,
+                                     logger: logger) != nil {
+            return id
+        }
+        return try await insert(record, into: table, on: connection, logger: logger)!
+    }
+
+    /// Inserts the record; nil when `onConflict` skipped it.
+    @discardableResult
+    static func insert<R: Encodable>(_ record: R, into table: String, onConflict: String = "", on connection: PostgresConnection,
+                                     logger: Logger) async throws -> Int64? {
+        try await scalar(Int64.self, try PostgresStatements.insert(record, into: table, onConflict: onConflict),
+                         on: connection, logger: logger)
+    }
+
+    /// Inserts or updates a record by its name, keeping the id of the row it replaces.
+    static func upsert<R: NamedRecord & Encodable>(_ record: R, on connection: PostgresConnection, logger: Logger) async throws -> R {
+        var record = record
+        let table = R.databaseTableName
+        if record.id == nil {
+            record.id = try await scalar(Int64.self, PostgresQuery(unsafeSQL: "SELECT id FROM \(table) WHERE name = $1",
+                                                                   binds: bindings(record.name)), on: connection, logger: logger)
+        }
+        record.id = try await save(record, table: table, id: record.id, on: connection, logger: logger)
+        return record
+    }
+
+    static func bindings(_ values: any PostgresDynamicTypeEncodable...) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values { bindings.append(value) }
+        return bindings
+    }
+}

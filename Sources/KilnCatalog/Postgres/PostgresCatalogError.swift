@@ -1,0 +1,79 @@
+import Foundation
+import PostgresNIO
+
+/// Why a PostgreSQL catalog could not be used, saying what to do next. Never holds a password.
+public enum PostgresCatalogError: Error, CustomStringConvertible, Sendable {
+    case unreachable(location: String, address: String, detail: String)
+    case authentication(location: String, user: String, detail: String)
+    case passwordNeeded(location: String, user: String)
+    case noDatabase(location: String, database: String)
+    case tls(location: String, detail: String)
+    case newerSchema(location: String, version: Int, name: String, known: Int)
+    case foreignSchema(location: String, version: Int, name: String)
+    case server(location: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let location, let address, let detail):
+            "cannot reach the PostgreSQL catalog at \(address) (\(location)): \(detail); is the server running, and are the host and port right?"
+        case .authentication(let location, let user, let detail):
+            "PostgreSQL refused user \(user) at \(location): \(detail); check the password in --catalog-password-file (or PGPASSFILE) and the server's pg_hba.conf"
+        case .passwordNeeded(let location, let user):
+            "PostgreSQL asks a password of user \(user) at \(location) and none is configured: give --catalog-password-file FILE, or a PGPASSFILE line for it"
+        case .noDatabase(let location, let database):
+            "the database \(database) does not exist at \(location): create it (createdb \(database)) or fix the URL"
+        case .tls(let location, let detail):
+            "TLS with the PostgreSQL catalog at \(location) failed: \(detail); check sslmode and sslrootcert"
+        case .newerSchema(let location, let version, let name, let known):
+            "the catalog at \(location) has schema version \(version) (\(name)), newer than this Kiln knows (\(known)): a newer Kiln migrated it; upgrade this host's Kiln rather than let an older one write to it"
+        case .foreignSchema(let location, let version, let name):
+            "the catalog at \(location) has a schema migration this Kiln does not know at version \(version) (\(name)); it was made by another build of Kiln: point --catalog at its own database"
+        case .server(let location, let detail):
+            "the PostgreSQL catalog at \(location) failed: \(detail)"
+        }
+    }
+
+    /// A connection failure, in words that say what to do.
+    static func connecting(_ error: any Error, to location: PostgresLocation) -> any Error {
+        if error is PostgresCatalogError || error is CatalogError { return error }
+        guard let psql = error as? PSQLError else {
+            return PostgresCatalogError.unreachable(location: location.description, address: location.address, detail: "\(error)")
+        }
+        let shown = location.description
+        if let state = psql.serverInfo?[.sqlState] {
+            let message = psql.serverInfo?[.message] ?? state
+            switch state {
+            case "28P01", "28000":
+                return PostgresCatalogError.authentication(location: shown, user: location.user, detail: "\(message) (\(state))")
+            case "3D000":
+                return PostgresCatalogError.noDatabase(location: shown, database: location.database)
+            default:
+                return PostgresCatalogError.server(location: shown, detail: "\(message) (\(state))")
+            }
+        }
+        switch psql.code {
+        case .authMechanismRequiresPassword:
+            return PostgresCatalogError.passwordNeeded(location: shown, user: location.user)
+        case .sslUnsupported:
+            return PostgresCatalogError.tls(location: shown, detail: "the server does not offer TLS, and sslmode=\(location.sslMode.rawValue) requires it")
+        case .failedToAddSSLHandler, .receivedUnencryptedDataAfterSSLRequest:
+            return PostgresCatalogError.tls(location: shown, detail: psql.underlying.map { "\($0)" } ?? "\(psql.code)")
+        default:
+            if let underlying = psql.underlying, "\(type(of: underlying))".contains("SSL") {
+                return PostgresCatalogError.tls(location: shown, detail: "\(underlying)")
+            }
+            let detail = psql.underlying.map { "\($0)" } ?? "\(psql.code)"
+            return PostgresCatalogError.unreachable(location: shown, address: location.address, detail: detail)
+        }
+    }
+
+    /// A failure of a statement: the server's message and SQLSTATE, not postgres-nio's generic text.
+    static func statement(_ error: any Error, at location: PostgresLocation) -> any Error {
+        guard let psql = error as? PSQLError else { return error }
+        if let message = psql.serverInfo?[.message] {
+            let state = psql.serverInfo?[.sqlState] ?? "?"
+            return PostgresCatalogError.server(location: location.description, detail: "\(message) (\(state))")
+        }
+        return connecting(error, to: location)
+    }
+}
