@@ -140,7 +140,7 @@ let package = Package(
             name: "KilnBench",
             dependencies: [
                 "KilnYAML", "KilnSpec", "KilnSource", "KilnBuilder", "KilnCatalog", "KilnPlanner", "KilnReconciler",
-                "KilnTestSupport",
+                "KilnTestSupport", "KilnDrivers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
