@@ -142,8 +142,22 @@ public enum ChildProcess {
             cArguments.forEach { free($0) }
             cEnvironment.forEach { free($0) }
         }
+        // A child starts with every signal unblocked and at its default action: it would otherwise inherit the test
+        // runner's blocked mask, and a SIGTERM to it (python's http.server, say) would stay pending for ever.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        sigdelset(&defaults, SIGKILL)
+        sigdelset(&defaults, SIGSTOP)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var child: pid_t = 0
-        let code = posix_spawn(&child, program, &actions, nil, cArguments, cEnvironment)
+        let code = posix_spawn(&child, program, &actions, &attributes, cArguments, cEnvironment)
         guard code == 0 else { throw SpawnFailure(command: argv.joined(separator: " "), code: code) }
         return child
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A throwaway PostgreSQL 15 cluster for tests: `initdb` into a temp folder, `pg_ctl start` on a free loopback port
 /// with its Unix socket in that folder, stopped by its recorded pid (and start time) and removed by ``stop()``. Runs as
@@ -14,8 +15,9 @@ public final class PostgresCluster: Sendable {
     public let password: String
     /// A file holding ``password`` (mode 0600): what `--catalog-password-file` takes.
     public let passwordFile: String
-    public let pid: Int32
-    let startTime: UInt64
+    /// The running postmaster: its pid and start time (nil while stopped by ``stopServer()``).
+    let server: Mutex<(pid: Int32, startTime: UInt64)?>
+    public var pid: Int32? { server.withLock { $0?.pid } }
     let owner: [String]
 
     var socketFolder: String { "\(folder)/socket" }
@@ -25,8 +27,7 @@ public final class PostgresCluster: Sendable {
         self.port = port
         self.password = password
         self.passwordFile = passwordFile
-        self.pid = pid
-        self.startTime = startTime
+        server = Mutex((pid, startTime))
         self.owner = owner
     }
 
@@ -84,10 +85,7 @@ public final class PostgresCluster: Sendable {
                 lastError = error
                 continue
             }
-            let pidText = try String(contentsOfFile: "\(data)/postmaster.pid", encoding: .utf8)
-            guard let pid = pidText.split(separator: "\n").first.flatMap({ Int32($0) }), let start = processStartTime(pid) else {
-                throw ClusterFailure(step: "read postmaster.pid", detail: pidText)
-            }
+            let (pid, start) = try postmaster(data)
             return PostgresCluster(folder: folder, port: port, password: password, passwordFile: passwordFile, pid: pid,
                                    startTime: start, owner: owner)
         }
@@ -128,6 +126,14 @@ public final class PostgresCluster: Sendable {
 
     /// Stops the server by its pid (fast shutdown: SIGINT), waits until it is gone, and removes the folder.
     public func stop() async {
+        await stopServer()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    /// Stops the server by its recorded pid and start time (fast shutdown: SIGINT) and waits until it is gone; the
+    /// folder stays, for ``startServer()`` (a database restart, as a test sees it).
+    public func stopServer() async {
+        guard let (pid, startTime) = server.withLock({ $0 }) else { return }
         if Self.processStartTime(pid) == startTime {
             kill(pid, SIGINT)
             let deadline = ContinuousClock.now + .seconds(300)
@@ -136,7 +142,26 @@ public final class PostgresCluster: Sendable {
             }
             if Self.processStartTime(pid) == startTime { kill(pid, SIGKILL) }
         }
-        try? FileManager.default.removeItem(atPath: folder)
+        server.withLock { $0 = nil }
+    }
+
+    /// Starts the stopped server again, on the same port, with the same data.
+    public func startServer() async throws {
+        guard pid == nil else { return }
+        let data = "\(folder)/data"
+        try await Self.run(owner, "\(Self.binaries)/pg_ctl", ["start", "-D", data, "-w", "-t", "600", "-l", "\(folder)/server.log",
+                                                           "-o", "-p \(port)"], step: "pg_ctl start (again)")
+        let started = try Self.postmaster(data)
+        server.withLock { $0 = started }
+    }
+
+    /// The postmaster's pid (postmaster.pid's first line) and its start time.
+    static func postmaster(_ data: String) throws -> (pid: Int32, startTime: UInt64) {
+        let pidText = try String(contentsOfFile: "\(data)/postmaster.pid", encoding: .utf8)
+        guard let pid = pidText.split(separator: "\n").first.flatMap({ Int32($0) }), let start = processStartTime(pid) else {
+            throw ClusterFailure(step: "read postmaster.pid", detail: pidText)
+        }
+        return (pid, start)
     }
 
     static func run(_ owner: [String], _ executable: String, _ arguments: [String], step: String) async throws {

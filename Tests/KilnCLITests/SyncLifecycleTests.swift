@@ -75,7 +75,8 @@ extension Reconciling {
                 #expect(vm2["id"]?.string == uuid)
                 #expect(data.entries("vms") == [uuid])
                 try Checks.expectStatus(data, "virtualmachine", "web-1", commit: c2)
-                try Checks.expectStatus(data, "imagebuild", "web", commit: c2)
+                // A status observes the commit that last changed its object's spec: the build's is still c1.
+                try Checks.expectStatus(data, "imagebuild", "web", commit: c1)
                 // The build did not change: its Ready condition did not transition.
                 #expect(try data.status("imagebuild", "web")["conditions"]?.list?.first?["lastTransitionTime"] == buildReady)
                 #expect(try data.syncStatus()["lastApplied"]?["author"]?.string == "Grace Hopper")
@@ -159,7 +160,7 @@ extension Reconciling {
             try await Stack.with { stack in
                 let data = stack.data
                 try stack.write()
-                try await stack.repo.commit("Add the web stack")
+                let added = try await stack.repo.commit("Add the web stack")
                 try await stack.syncReady()
                 let before = try #require(try await data.executions("web").first)
                 let uuid = try #require(try await data.objects("vms")["web-1"]?["id"]?.string)
@@ -178,7 +179,8 @@ extension Reconciling {
                 #expect(!data.statusExists("imagebuild", "web"))
                 #expect(!data.statusExists("image", "web"))
                 #expect(!data.statusExists("virtualmachine", "web-1"))
-                try Checks.expectStatus(data, "image", "catalog", commit: deletion)
+                try Checks.expectStatus(data, "image", "catalog", commit: added)
+                #expect(try data.syncStatus()["lastApplied"]?["commit"]?.string == deletion)
                 let buried = data.files(under: "tombstones")
                 #expect(buried.contains { $0.hasPrefix("imagebuild-web-") && $0.hasSuffix("/artifacts/1/web-1.qcow2") }, "\(buried)")
                 #expect(buried.contains { $0.hasPrefix("imagebuild-web-") && $0.hasSuffix("/logs/1.log") }, "\(buried)")
@@ -194,8 +196,10 @@ extension Reconciling {
                 #expect(try await data.objects("vms")["web-1"]?["id"]?.string == uuid)
                 #expect(data.entries("vms") == [uuid])
                 #expect(data.files(under: "tombstones").isEmpty)
-                try Checks.expectStatus(data, "imagebuild", "web", commit: revert)
-                try Checks.expectStatus(data, "virtualmachine", "web-1", commit: revert)
+                // Restored as they were: their specs are those of the first commit, which their status observes.
+                try Checks.expectStatus(data, "imagebuild", "web", commit: added)
+                try Checks.expectStatus(data, "virtualmachine", "web-1", commit: added)
+                #expect(try data.syncStatus()["lastApplied"]?["commit"]?.string == revert)
 
                 // MARK: delete again with a short grace — once it has passed, the files are purged.
                 try stack.removeWeb()

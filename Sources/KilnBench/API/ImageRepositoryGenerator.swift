@@ -28,6 +28,8 @@ struct ImageRepositoryGenerator {
             file += 1
         }
         try Shell.run(["git", "-C", path, "fast-import", "--quiet"], input: stream)
+        // fast-import writes objects only: a work tree lets the webhook benchmark commit a change the usual way.
+        try Shell.run(["git", "-C", path, "reset", "-q", "--hard"])
     }
 
     static func image(_ i: Int) -> String {

@@ -28,9 +28,12 @@ enum WebhookLatency {
             ], timeout: .seconds(60))
             guard post.stdout == "202" else { throw Shell.Failure(description: "the webhook answered \(post.stdout)") }
             let deadline = ContinuousClock.now + .seconds(600)
-            while ContinuousClock.now < deadline {
+            while true {
                 let sync = SpecValue(json: String(decoding: try await served.get("/kiln/v1/sync"), as: UTF8.self))
                 if sync?["lastApplied"]?["commit"]?.string == head { break }
+                guard ContinuousClock.now < deadline else {
+                    throw Shell.Failure(description: "commit \(head) was not applied within 600 s of its push webhook")
+                }
                 try await Task.sleep(for: .milliseconds(5))
             }
             samples.append(ContinuousClock.now - started)

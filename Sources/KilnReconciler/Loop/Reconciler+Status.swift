@@ -7,7 +7,6 @@ extension Reconciler {
     /// Computes every object's conditions, saves those that changed, and rewrites the status files that changed.
     func writeStatus(_ pass: inout PassState) async -> [ObjectKey: ObjectHealthSummary] {
         let actual = pass.actual, plan = pass.plan, now = pass.now
-        let revision = memory.applied?.revision.id
         let retries = memory.retries
         var summaries: [ObjectKey: ObjectHealthSummary] = [:]
         var updates: [StatusUpdate] = []
@@ -17,9 +16,12 @@ extension Reconciler {
                         retryInSeconds: $0.failure.isTerminal ? nil : max(0, Int($0.next.timeIntervalSince(now))))
             }
         }
-        func status(_ health: Health, previous: ObjectStatus, specHash: String) -> ObjectStatus {
+        // An object's status observes the commit that last changed its spec, not the newest commit: a commit that
+        // changes one file of 10,000 then rewrites one status (row and file), not all of them. The sync status says
+        // which commit is applied.
+        func status(_ health: Health, previous: ObjectStatus, spec: SpecFields) -> ObjectStatus {
             ObjectStatus(conditions: HealthRules.conditions(health, previous: previous, now: now),
-                         observedRevision: revision, observedSpecHash: specHash)
+                         observedRevision: spec.revision, observedSpecHash: spec.specHash)
         }
         func same(_ a: ObjectStatus, _ b: ObjectStatus) -> Bool {
             a.observedRevision == b.observedRevision && a.observedSpecHash == b.observedSpecHash
@@ -31,7 +33,7 @@ extension Reconciler {
             let key = ObjectKey(.imageBuild, record.name)
             let notes = plan.notes[key] ?? []
             let health = HealthRules.build(record, executions: actual.executions[record.name] ?? [], notes: notes, failure: failure(key))
-            let new = status(health, previous: record.status, specHash: record.specHash)
+            let new = status(health, previous: record.status, spec: record.specFields)
             if !same(new, record.status) {
                 record.status = new
                 updates.append(StatusUpdate(key: key, status: new))
@@ -50,7 +52,7 @@ extension Reconciler {
                 changed = true
             }
             let health = HealthRules.image(record, notes: notes, failure: failure(key))
-            let new = status(health, previous: record.status, specHash: record.specHash)
+            let new = status(health, previous: record.status, spec: record.specFields)
             if changed || !same(new, record.status) {
                 record.status = new
                 updates.append(StatusUpdate(key: key, status: new, imageState: record.state))
@@ -62,7 +64,7 @@ extension Reconciler {
             let key = ObjectKey(.virtualMachine, record.name)
             let notes = plan.notes[key] ?? []
             let health = HealthRules.vm(record, notes: notes, failure: failure(key), now: now)
-            let new = status(health, previous: record.status, specHash: record.specHash)
+            let new = status(health, previous: record.status, spec: record.specFields)
             if !same(new, record.status) {
                 record.status = new
                 updates.append(StatusUpdate(key: key, status: new))
