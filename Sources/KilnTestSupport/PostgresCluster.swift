@@ -45,7 +45,9 @@ public final class PostgresCluster: Sendable {
     /// server offers TLS with a certificate for 127.0.0.1 and localhost, signed by a CA made for it (``caFile``).
     public static func start(settings: [String] = [], tls: Bool = false) async throws -> PostgresCluster {
         guard isInstalled else { throw ClusterFailure(step: "find PostgreSQL 15", detail: "\(binaries)/initdb is missing: run bash .ci/install") }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-pg-\(UUID().uuidString.prefix(8))").path
+        // Under root the server runs as `postgres`, which must reach the folder: a TMPDIR under /root would not let it.
+        let base = getuid() == 0 ? "/tmp" : FileManager.default.temporaryDirectory.path
+        let folder = "\(base)/kiln-pg-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: "\(folder)/socket", withIntermediateDirectories: true)
         let password = UUID().uuidString
         let passwordFile = "\(folder)/password"
