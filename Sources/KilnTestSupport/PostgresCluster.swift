@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A throwaway PostgreSQL 15 cluster for tests: `initdb` into a temp folder, `pg_ctl start` on a free loopback port
 /// with its Unix socket in that folder, stopped by its recorded pid (and start time) and removed by ``stop()``. Runs as
@@ -14,8 +15,9 @@ public final class PostgresCluster: Sendable {
     public let password: String
     /// A file holding ``password`` (mode 0600): what `--catalog-password-file` takes.
     public let passwordFile: String
-    public let pid: Int32
-    let startTime: UInt64
+    /// The running postmaster: its pid and start time (nil while stopped by ``stopServer()``).
+    let server: Mutex<(pid: Int32, startTime: UInt64)?>
+    public var pid: Int32? { server.withLock { $0?.pid } }
     let owner: [String]
 
     var socketFolder: String { "\(folder)/socket" }
@@ -25,8 +27,7 @@ public final class PostgresCluster: Sendable {
         self.port = port
         self.password = password
         self.passwordFile = passwordFile
-        self.pid = pid
-        self.startTime = startTime
+        server = Mutex((pid, startTime))
         self.owner = owner
     }
 
@@ -44,7 +45,9 @@ public final class PostgresCluster: Sendable {
     /// server offers TLS with a certificate for 127.0.0.1 and localhost, signed by a CA made for it (``caFile``).
     public static func start(settings: [String] = [], tls: Bool = false) async throws -> PostgresCluster {
         guard isInstalled else { throw ClusterFailure(step: "find PostgreSQL 15", detail: "\(binaries)/initdb is missing: run bash .ci/install") }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-pg-\(UUID().uuidString.prefix(8))").path
+        // Under root the server runs as `postgres`, which must reach the folder: a TMPDIR under /root would not let it.
+        let base = getuid() == 0 ? "/tmp" : FileManager.default.temporaryDirectory.path
+        let folder = "\(base)/kiln-pg-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: "\(folder)/socket", withIntermediateDirectories: true)
         let password = UUID().uuidString
         let passwordFile = "\(folder)/password"
@@ -84,10 +87,7 @@ public final class PostgresCluster: Sendable {
                 lastError = error
                 continue
             }
-            let pidText = try String(contentsOfFile: "\(data)/postmaster.pid", encoding: .utf8)
-            guard let pid = pidText.split(separator: "\n").first.flatMap({ Int32($0) }), let start = processStartTime(pid) else {
-                throw ClusterFailure(step: "read postmaster.pid", detail: pidText)
-            }
+            let (pid, start) = try postmaster(data)
             return PostgresCluster(folder: folder, port: port, password: password, passwordFile: passwordFile, pid: pid,
                                    startTime: start, owner: owner)
         }
@@ -128,6 +128,14 @@ public final class PostgresCluster: Sendable {
 
     /// Stops the server by its pid (fast shutdown: SIGINT), waits until it is gone, and removes the folder.
     public func stop() async {
+        await stopServer()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    /// Stops the server by its recorded pid and start time (fast shutdown: SIGINT) and waits until it is gone; the
+    /// folder stays, for ``startServer()`` (a database restart, as a test sees it).
+    public func stopServer() async {
+        guard let (pid, startTime) = server.withLock({ $0 }) else { return }
         if Self.processStartTime(pid) == startTime {
             kill(pid, SIGINT)
             let deadline = ContinuousClock.now + .seconds(300)
@@ -136,7 +144,26 @@ public final class PostgresCluster: Sendable {
             }
             if Self.processStartTime(pid) == startTime { kill(pid, SIGKILL) }
         }
-        try? FileManager.default.removeItem(atPath: folder)
+        server.withLock { $0 = nil }
+    }
+
+    /// Starts the stopped server again, on the same port, with the same data.
+    public func startServer() async throws {
+        guard pid == nil else { return }
+        let data = "\(folder)/data"
+        try await Self.run(owner, "\(Self.binaries)/pg_ctl", ["start", "-D", data, "-w", "-t", "600", "-l", "\(folder)/server.log",
+                                                           "-o", "-p \(port)"], step: "pg_ctl start (again)")
+        let started = try Self.postmaster(data)
+        server.withLock { $0 = started }
+    }
+
+    /// The postmaster's pid (postmaster.pid's first line) and its start time.
+    static func postmaster(_ data: String) throws -> (pid: Int32, startTime: UInt64) {
+        let pidText = try String(contentsOfFile: "\(data)/postmaster.pid", encoding: .utf8)
+        guard let pid = pidText.split(separator: "\n").first.flatMap({ Int32($0) }), let start = processStartTime(pid) else {
+            throw ClusterFailure(step: "read postmaster.pid", detail: pidText)
+        }
+        return (pid, start)
     }
 
     static func run(_ owner: [String], _ executable: String, _ arguments: [String], step: String) async throws {

@@ -67,9 +67,24 @@ public enum PostgresCatalogError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// The pool's own errors (its type is internal to postgres-nio, so it is known by name): the circuit breaker means
+    /// no connection could be made for a while, i.e. the server is unreachable; the pool keeps trying in the background.
+    static func pool(_ error: any Error, at location: PostgresLocation) -> any Error {
+        guard String(describing: type(of: error)) == "ConnectionPoolError" else { return error }
+        let text = "\(error)"
+        if text.contains("CircuitBreaker") {
+            return PostgresCatalogError.unreachable(location: location.description, address: location.address,
+                                                    detail: "no connection could be made for a while (Kiln keeps trying)")
+        }
+        if text.contains("poolShutdown") {
+            return PostgresCatalogError.server(location: location.description, detail: "this catalog was closed")
+        }
+        return PostgresCatalogError.server(location: location.description, detail: text)
+    }
+
     /// A failure of a statement: the server's message and SQLSTATE, not postgres-nio's generic text.
     static func statement(_ error: any Error, at location: PostgresLocation) -> any Error {
-        guard let psql = error as? PSQLError else { return error }
+        guard let psql = error as? PSQLError else { return pool(error, at: location) }
         if let message = psql.serverInfo?[.message] {
             let state = psql.serverInfo?[.sqlState] ?? "?"
             return PostgresCatalogError.server(location: location.description, detail: "\(message) (\(state))")

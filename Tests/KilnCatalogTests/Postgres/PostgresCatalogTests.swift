@@ -122,6 +122,60 @@ extension CatalogBackends {
             }
         }
 
+        @Test("while PostgreSQL is down a catalog call fails with a clear error (it does not hang); once it is back, the same catalog works again")
+        func databaseRestart() async throws {
+            let cluster = try await PostgresCluster.start()
+            do {
+                try await databaseRestart(cluster)
+            } catch {
+                await cluster.stop()
+                throw error
+            }
+            await cluster.stop()
+        }
+
+        func databaseRestart(_ cluster: PostgresCluster) async throws {
+            try await cluster.createDatabase("restart")
+            let catalog = try await open(cluster.url(database: "restart"), passwordFile: cluster.passwordFile)
+            _ = try await catalog.saveBuild(Records.build("before"))
+            await cluster.stopServer()
+            // A hang would be the bug: the deadline only catches it.
+            let failure = try await withThrowingTaskGroup(of: String?.self) { group in
+                group.addTask {
+                    do {
+                        _ = try await catalog.state()
+                        return nil
+                    } catch {
+                        return "\(error)"
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(300))
+                    return "hung"
+                }
+                let first = try await group.next()!
+                group.cancelAll()
+                return first
+            }
+            let text = try #require(failure, "a catalog read succeeded with the database down")
+            #expect(text != "hung", "a catalog read hung while the database was down")
+            #expect(text.contains("cannot reach the PostgreSQL catalog at 127.0.0.1:\(cluster.port)"), "\(text)")
+            try await cluster.startServer()
+            // The pool reconnects by itself, with backoff: the same catalog object writes again once it has.
+            let deadline = ContinuousClock.now + .seconds(300)
+            while true {
+                do {
+                    _ = try await catalog.saveBuild(Records.build("after"))
+                    break
+                } catch {
+                    guard ContinuousClock.now < deadline else { throw error }
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            #expect(Set(try await catalog.state().builds.keys) == ["before", "after"])
+            await catalog.close()
+        }
+
         @Test("every commit that changes a table is announced on kiln_changes, to listeners of any replica")
         func notifications() async throws {
             let (cluster, url, _) = try await SharedPostgres.shared.newDatabase("notify")
