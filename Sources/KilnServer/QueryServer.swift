@@ -71,7 +71,7 @@ public struct QueryServer: Sendable {
     public func router() -> Router<KilnRequestContext> {
         // Every GET route answers HEAD too, as the API promises (and as the read-only answer's `Allow` says).
         let router = Router(context: KilnRequestContext.self, options: .autoGenerateHeadEndpoints)
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: RequestLimitsMiddleware(maxURILength: configuration.maxURILength))
         if let limit = configuration.rateLimit {
