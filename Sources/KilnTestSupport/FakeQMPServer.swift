@@ -38,6 +38,9 @@ public final class FakeQMPServer: Sendable {
 
     public func set(_ behaviour: Behaviour) { state.value.withLock { $0.behaviour = behaviour } }
 
+    /// What `query-chardev` says of the guest agent's port (`qga0`): whether the guest has opened it.
+    public func setAgentPortOpen(_ open: Bool) { state.agentOpen.withLock { $0 = open } }
+
     /// The commands received so far, in order (`qmp_capabilities` included).
     public var commands: [String] { state.value.withLock { $0.commands } }
 
@@ -50,6 +53,7 @@ public final class FakeQMPServer: Sendable {
 /// What a fake monitor does and has been asked, shared by its connections.
 final class FakeQMPState: Sendable {
     let value: Mutex<(behaviour: FakeQMPServer.Behaviour, commands: [String])>
+    let agentOpen = Mutex(false)
     init(_ behaviour: FakeQMPServer.Behaviour) { value = Mutex((behaviour, [])) }
 }
 
@@ -104,6 +108,9 @@ private final class FakeQMPHandler: ChannelInboundHandler {
         switch command {
         case "query-status":
             write(#"{"return": {"status": "\#(status)", "singlestep": false, "running": \#(status == "running")}}"#, context)
+        case "query-chardev":
+            let open = state.agentOpen.withLock { $0 }
+            write(#"{"return": [{"label": "qga0", "filename": "unix:qga.sock,server=on", "frontend-open": \#(open)}]}"#, context)
         case "quit":
             write(#"{"return": {}}"#, context)
             context.close(promise: nil)

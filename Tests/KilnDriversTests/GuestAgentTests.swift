@@ -50,6 +50,38 @@ struct GuestAgentTests {
         #expect(await QemuVMDriver.askAgent(socket) == nil, "no socket, no question")
     }
 
+    @Test("observing a VM asks the agent only once its monitor says the guest opened the agent's port")
+    func observeAsksOnlyAnOpenPort() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-qga-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // A stand-in for qemu: a process whose command line names the VM's disk, its monitor, and an agent.
+        FileManager.default.createFile(atPath: folder + "/disk.qcow2", contents: Data())
+        let process = try RunningProcess("/usr/bin/tail", ["-f", folder + "/disk.qcow2"])
+        try "\(process.pid)\n".write(toFile: folder + "/qemu.pid", atomically: true, encoding: .utf8)
+        let monitor = try await FakeQMPServer(socket: folder + "/qmp.sock")
+        let agent = try await FakeQMPServer(socket: folder + "/qga.sock", behaviour: .agent(osinfo: Self.osinfo, interfaces: Self.interfaces))
+        var vm = Self.vm(toolsInitTimeout: "10m", bootStartedAt: Date())
+        vm.directory = folder
+        // Deadlines that only catch a hang.
+        var options = QemuVMDriver.Options()
+        options.monitorTimeout = .seconds(120)
+        options.agentTimeout = .seconds(120)
+        let driver = QemuVMDriver(options: options)
+        let closed = await driver.observe(vm)
+        #expect(closed.status == .poweredOn && closed.guestOs == nil)
+        #expect(agent.commands.isEmpty, "a guest that has not opened the agent's port is not asked")
+        #expect(monitor.commands.contains("query-chardev"))
+        monitor.setAgentPortOpen(true)
+        let open = await driver.observe(vm)
+        #expect(open.guestOs == "Debian GNU/Linux 12 (bookworm)" && open.ipAddress == "10.0.2.15", "\(open)")
+        #expect(agent.commands.first == "guest-sync")
+        await agent.close()
+        await monitor.close()
+        process.kill()
+        _ = await process.wait()
+    }
+
     @Test("the agent is asked only while toolsInitTimeout runs from the process's start, and never with 0s")
     func window() {
         let now = Date()

@@ -27,6 +27,10 @@ public struct QemuVMDriver: VMDriver {
         public var sshAuthorizedKeys: String?
         /// Where firmware is looked for (`""`: the host; tests point it at a folder without OVMF).
         var firmwareRoot = ""
+        /// Deadlines of the observation's monitor session and of the guest agent's: short, so that one stuck qemu or
+        /// silent guest cannot hold up a pass (tests on a loaded machine give generous ones).
+        var monitorTimeout: Duration = .seconds(2)
+        var agentTimeout: Duration = .seconds(2)
 
         public init(kernel: String? = nil, initrd: String? = nil, append: String? = nil, bridge: String? = nil,
                     qemu: String = "qemu-system-x86_64", accel: VMAcceleration = .auto, stopGrace: Duration = .seconds(30),
@@ -219,30 +223,37 @@ public struct QemuVMDriver: VMDriver {
     func observe(_ vm: VMRecord, files: Files, process: WorkerProcess) async -> VMObservation {
         var status = VMRecord.Status.poweredOn
         var message: String?
+        let sameProcess = vm.pid == process.pid && vm.pidStartTime == process.startTime
+        // While the guest agent is waited for, the same monitor session says whether the guest has opened the
+        // agent's port (`query-chardev`, frontend-open): a guest without an agent is then never asked, and never
+        // costs the pass the agent's deadline.
+        let wantsAgent = !(sameProcess && vm.guestOs != nil) && Self.asksAgent(vm, sameProcess: sameProcess, now: Date())
+        let commands = [QMPCommand("query-status")] + (wantsAgent ? [QMPCommand("query-chardev")] : [])
+        let answers = try? await QMPClient(socket: files.qmp, timeout: options.monitorTimeout).session(commands)
         // A monitor that does not answer in time says nothing about the guest: the process runs, so it counts as on.
-        if let answer = try? await QMPClient(socket: files.qmp, timeout: .seconds(2)).execute("query-status"),
-           let state = answer["status"]?.string, state != "running" {
+        if let state = answers?.first?["status"]?.string, state != "running" {
             if state == "shutdown" || state == "paused" {
                 status = .poweredOff
                 message = "its qemu monitor reports \(state)"
             }
         }
+        let agentOpen = (answers?.dropFirst().first?.list ?? []).contains {
+            $0["label"]?.string == "qga0" && $0["frontend-open"] == .bool(true)
+        }
         var ready = status == .poweredOn
         if ready, let marker = vm.typed.readyConsoleContains {
             // Readiness is sticky while the same process runs: the console is read only until the marker shows.
-            let sameProcess = vm.pid == process.pid && vm.pidStartTime == process.startTime
             ready = (vm.guestReady && sameProcess) || Self.consoleContains(files.console, marker)
         }
         let commandLine = ProcessIdentity.commandLine(process.pid)
         let acceleration = commandLine.contains("accel=kvm") ? "kvm" : commandLine.contains("accel=tcg") ? "tcg" : nil
         var guest: GuestInfo?
         if status == .poweredOn {
-            let sameProcess = vm.pid == process.pid && vm.pidStartTime == process.startTime
             if sameProcess, let os = vm.guestOs {
                 // Known for this process: the agent is not asked again on every pass.
                 guest = GuestInfo(os: os, ipAddress: vm.ipAddress)
-            } else if Self.asksAgent(vm, sameProcess: sameProcess, now: Date()) {
-                guest = await Self.askAgent(files.agent)
+            } else if wantsAgent, agentOpen {
+                guest = await Self.askAgent(files.agent, timeout: options.agentTimeout)
             }
         }
         return VMObservation(status: status, process: process, qmpSocket: files.qmp, ipAddress: guest?.ipAddress,
