@@ -8,8 +8,8 @@ import KilnSpec
 /// filesystem at its offset, a TCG boot under SeaBIOS and one under OVMF until the guest is up, the disk's sha256.
 ///
 /// The root filesystem is a tarball of busybox with this host's Debian kernel and initrd in /boot. Runs alternate
-/// which goes first; the medians are compared (target: Kiln ≤ 1.1×). Parts (a) (against mkosi) and (b) (against
-/// Packer's qemu builder) are not measured yet.
+/// which goes first; the medians are compared (target: Kiln ≤ 1.1×). Part (b), against Packer's qemu builder, is
+/// `kiln-bench image-ssh` (``SSHLayerBenchmark``); part (a), against mkosi, is not measured yet.
 struct ImageBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image", abstract: "A verified bootable disk from a root filesystem: Kiln beside a shell script.")

@@ -76,8 +76,9 @@ struct BuildVMAccess: Sendable, Hashable {
     }
 
     /// The last step, a `sh` program run as root in the guest: removes everything Kiln wrote, the SSH host keys and
-    /// machine identity this boot made (each VM made from the image makes its own), cloud-init's state and the
-    /// build's journal; says so; then powers the guest off.
+    /// machine identity this boot made (each VM made from the image makes its own), cloud-init's state (what
+    /// `cloud-init clean --logs` removes, without its Python start, slow under TCG) and the build's journal; says so;
+    /// then powers the guest off.
     var cleanupProgram: String {
         var removed = ["/\(Self.folder)", "/\(Self.sshdDropIn)", "/\(Self.networkUnit)",
                        "/etc/systemd/system/\(TemplateCleanup.hostKeyUnit).d/kiln-build.conf"]
@@ -90,7 +91,7 @@ struct BuildVMAccess: Sendable, Hashable {
             rm -f /etc/ssh/ssh_host_*
             if [ -s /etc/machine-id ]; then : > /etc/machine-id; fi
             rm -f /var/lib/dbus/machine-id /var/lib/systemd/random-seed
-            if command -v cloud-init >/dev/null 2>&1; then cloud-init clean --logs >/dev/null 2>&1 || true; fi
+            rm -rf /var/lib/cloud/instance /var/lib/cloud/instances /var/lib/cloud/data /var/lib/cloud/sem /var/log/cloud-init.log /var/log/cloud-init-output.log
             if [ -d /var/log/journal ]; then find /var/log/journal -mindepth 1 -delete; fi
             sync
             echo '\(Self.removedMarker)'
