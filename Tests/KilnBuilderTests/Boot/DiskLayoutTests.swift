@@ -40,7 +40,7 @@ import Testing
     @Test func bootConfiguration() throws {
         let layout = try DiskLayout.plan(boot: .hybrid, diskBytes: 1 << 30, bootFileBytes: 1 << 20, seed: "s")
         let config = BootConfiguration(layout: layout, extraCommandLine: " quiet ", hasInitrd: true, title: "web (Kiln)")
-        #expect(config.kernelCommandLine == "root=PARTUUID=\(layout.rootPartUUID) ro rootwait console=tty0 console=ttyS0,115200 quiet")
+        #expect(config.kernelCommandLine == "root=PARTUUID=\(layout.rootPartUUID) ro rootwait console=tty0 console=ttyS0,115200 no_timer_check quiet")
         #expect(config.loaderEntry == "title web (Kiln)\nlinux /vmlinuz\ninitrd /initrd.img\noptions \(config.kernelCommandLine)\n")
         #expect(config.syslinuxConf.contains("  APPEND \(config.kernelCommandLine)\n"))
         #expect(config.syslinuxConf.hasPrefix("SERIAL 0 115200\n"))
