@@ -77,19 +77,7 @@ extension Reconciling {
             try await Stack.with { stack in
                 let gate = try Gate()
                 try stack.repo.write("scripts/provision.sh", gate.script(writing: "gated"))
-                try stack.repo.write("builds/web.yaml", """
-                    apiVersion: kiln.dev/v1
-                    kind: ImageBuild
-                    metadata: {name: web}
-                    spec:
-                      type: qemu
-                      source: {scratch: true}
-                      scripts:
-                        - {name: provision, path: scripts/provision.sh, phase: provision, timeout: 10m, network: true}
-                      disk: {size: 16mib}
-                      conversionFormats: [qcow2]
-
-                    """)
+                try stack.repo.write("builds/web.yaml", Gate.build())
                 try await stack.repo.commit("Add a build that waits at a gate")
                 let data = stack.data.path
                 try await ServeProcess.with(repo: stack.repo.path, dataDir: data, extra: ["--interval", "1s"]) { serve in

@@ -64,25 +64,6 @@ extension Reconciling {
             return !stat[close...].hasPrefix(") Z")
         }
 
-        /// A build whose script waits at `gate`, so it runs for the whole load.
-        static func gatedBuild(token: String) -> String {
-            """
-            apiVersion: kiln.dev/v1
-            kind: ImageBuild
-            metadata: {name: web}
-            spec:
-              type: qemu
-              source: {scratch: true}
-              scripts:
-                - {name: provision, path: scripts/provision.sh, phase: provision, timeout: 30m, network: true}
-              disk: {size: 16mib}
-              conversionFormats: [qcow2]
-              keepResults: 2
-              run: {policy: onChange, token: "\(token)"}
-
-            """
-        }
-
         @Test func everyReadEndpointAnswersUnderLoadWhileCommitsLandAndABuildRuns() async throws {
             try await Stack.with { stack in
                 try stack.write(Stack.Settings(keepResults: 2))
@@ -97,7 +78,7 @@ extension Reconciling {
                     // Execution #2 waits at a gate for as long as the load lasts.
                     let gate = try Gate()
                     try stack.repo.write("scripts/provision.sh", gate.script(writing: "built under load"))
-                    try stack.repo.write("builds/web.yaml", Self.gatedBuild(token: "2"))
+                    try stack.repo.write("builds/web.yaml", Gate.build(extra: ["keepResults: 2", "run: {policy: onChange, token: \"2\"}"]))
                     try await stack.repo.commit("Run web again, behind a gate")
                     try await serve.wait(for: "web #2 to run") {
                         let list = try await serve.json("/api/image-builds/web/list-executions?buildNumber=2")

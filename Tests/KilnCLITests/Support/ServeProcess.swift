@@ -80,6 +80,23 @@ final class Gate: Sendable {
     deinit { close(socket) }
 
     /// A provisioning script that says it waits, waits for the gate, then writes a file into the image.
+    /// Build `web`, whose provisioning script (`scripts/provision.sh`, see ``script(writing:)``) may reach the gate;
+    /// `extra` lines go under `spec`.
+    static func build(extra: [String] = []) -> String {
+        ([
+            "apiVersion: kiln.dev/v1",
+            "kind: ImageBuild",
+            "metadata: {name: web}",
+            "spec:",
+            "  type: qemu",
+            "  source: {scratch: true}",
+            "  scripts:",
+            "    - {name: provision, path: scripts/provision.sh, phase: provision, timeout: 30m, network: true}",
+            "  disk: {size: 16mib}",
+            "  conversionFormats: [qcow2]",
+        ] + extra.map { "  " + $0 }).joined(separator: "\n") + "\n"
+    }
+
     func script(writing text: String) -> String {
         """
         #!/bin/sh
