@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "KilnReconciler",
             dependencies: [
-                "KilnSpec", "KilnSource", "KilnCatalog", "KilnPlanner",
+                "KilnSpec", "KilnCatalog", "KilnPlanner",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "KilnCLI",
             dependencies: [
-                "KilnSpec", "KilnSource", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnDrivers", "KilnServer",
+                "KilnSpec", "KilnSource", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnBuilder", "KilnDrivers", "KilnServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -139,9 +139,10 @@ let package = Package(
         .executableTarget(
             name: "KilnBench",
             dependencies: [
-                "KilnYAML", "KilnSpec", "KilnSource", "KilnBuilder", "KilnCatalog", "KilnPlanner", "KilnReconciler",
+                "KilnYAML", "KilnSpec", "KilnSource", "KilnBuilder", "KilnCatalog", "KilnReconciler",
                 "KilnTestSupport", "KilnDrivers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -83,13 +83,3 @@ struct ChecksumBenchmark: AsyncParsableCommand {
 }
 
 /// The middle value (the mean of the two middle ones for an even count).
-fileprivate func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    guard !sorted.isEmpty else { return .nan }
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-}
-
-fileprivate func seconds(_ duration: Duration) -> Double {
-    let (whole, fraction) = duration.components
-    return Double(whole) + Double(fraction) / 1e18
-}

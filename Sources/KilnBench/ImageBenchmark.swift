@@ -115,14 +115,3 @@ struct ImageBenchmark: AsyncParsableCommand {
         guard process.terminationStatus == 0 else { throw ValidationError("\(reference) exited \(process.terminationStatus)") }
     }
 }
-
-fileprivate func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    guard !sorted.isEmpty else { return .nan }
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-}
-
-fileprivate func seconds(_ duration: Duration) -> Double {
-    let (whole, fraction) = duration.components
-    return Double(whole) + Double(fraction) / 1e18
-}

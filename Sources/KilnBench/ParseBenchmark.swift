@@ -53,8 +53,8 @@ struct ParseBenchmark: ParsableCommand {
 
         let pyyaml = try pyYAML(bytes)
         print(Self.line("PyYAML \(pyyaml.version) yaml.load_all(Loader=CLoader)", pyyaml.times))
-        let ratio = Self.median(parse) / Self.median(pyyaml.times)
-        let loadRatio = Self.median(load) / Self.median(pyyaml.times)
+        let ratio = median(parse) / median(pyyaml.times)
+        let loadRatio = median(load) / median(pyyaml.times)
         print("ratio Kiln load + validate / PyYAML CLoader: \(String(format: "%.2f", ratio))")
         print("ratio Kiln load / PyYAML CLoader: \(String(format: "%.2f", loadRatio))")
     }
@@ -74,11 +74,6 @@ struct ParseBenchmark: ParsableCommand {
             let elapsed = try clock.measure(body)
             return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         }
-    }
-
-    static func median(_ times: [Double]) -> Double {
-        let sorted = times.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     static func line(_ label: String, _ times: [Double]) -> String {

@@ -78,21 +78,21 @@ struct SSHLayerBenchmark: AsyncParsableCommand {
                         let log = (try? String(contentsOfFile: folder + "/execution.log", encoding: .utf8)) ?? ""
                         throw ValidationError("Kiln's build failed: \(error)\n\(log.suffix(4000))")
                     }
-                    kiln.append(Self.seconds(start.duration(to: clock.now)))
+                    kiln.append(seconds(start.duration(to: clock.now)))
                     if let keepLog {
                         try? FileManager.default.removeItem(atPath: keepLog)
                         try? FileManager.default.copyItem(atPath: folder + "/execution.log", toPath: keepLog)
                     }
                 } else {
                     try runPacker(base: base, format: format, folder: folder)
-                    peer.append(Self.seconds(start.duration(to: clock.now)))
+                    peer.append(seconds(start.duration(to: clock.now)))
                 }
                 try? FileManager.default.removeItem(atPath: folder)
             }
             print(String(format: "  run %d: kiln %.1f s, packer %.1f s", index + 1, kiln.last!, peer.last!))
         }
-        let ratio = Self.median(kiln) / Self.median(peer)
-        print(String(format: "median: kiln %.1f s, packer %.1f s, ratio %.3f (target ≤ 0.8)", Self.median(kiln), Self.median(peer), ratio))
+        let ratio = median(kiln) / median(peer)
+        print(String(format: "median: kiln %.1f s, packer %.1f s, ratio %.3f (target ≤ 0.8)", median(kiln), median(peer), ratio))
     }
 
     static func format(of path: String) throws -> String {
@@ -167,16 +167,5 @@ struct SSHLayerBenchmark: AsyncParsableCommand {
         guard process.terminationStatus == 0, FileManager.default.fileExists(atPath: folder + "/out/layer.qcow2") else {
             throw ValidationError("packer exited \(process.terminationStatus):\n\(String(decoding: printed.suffix(6000), as: UTF8.self))")
         }
-    }
-
-    private static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return .nan }
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let (whole, fraction) = duration.components
-        return Double(whole) + Double(fraction) / 1e18
     }
 }
