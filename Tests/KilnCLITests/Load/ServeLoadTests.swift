@@ -57,13 +57,6 @@ extension Reconciling {
             return (fds, rss)
         }
 
-        /// Whether `pid` still runs (a zombie has ended).
-        static func isAlive(_ pid: Int32) -> Bool {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
-            return !stat[close...].hasPrefix(") Z")
-        }
-
         @Test func everyReadEndpointAnswersUnderLoadWhileCommitsLandAndABuildRuns() async throws {
             try await Stack.with { stack in
                 try stack.write(Stack.Settings(keepResults: 2))
@@ -101,6 +94,7 @@ extension Reconciling {
                         }
                         return (count, head)
                     }
+                    defer { committer.cancel() }
                     let script = stack.scratch.file("load.lua")
                     try Self.script.write(toFile: script, atomically: true, encoding: .utf8)
                     let wrk = try await ChildProcess.run("/usr/bin/env", ["wrk", "-t2", "-c32", "-d60s", "--latency", "-s", script, serve.url],
@@ -128,7 +122,7 @@ extension Reconciling {
                     }
                     #expect(await events.waitForOutput { out, _ in out.contains(commits.head) },
                             "the event stream did not report \(commits.head)")
-                    #expect(Self.isAlive(events.pid), "the event stream ended under load: \(events.output.stderr)")
+                    #expect(!ProcessSweep.isZombie(events.pid), "the event stream ended under load: \(events.output.stderr)")
 
                     // File descriptors come back (wrk's 32 connections are closed); what may stay is the catalog's
                     // pool of readers, opened on demand up to its cap of 5 (a database and a WAL descriptor each).
