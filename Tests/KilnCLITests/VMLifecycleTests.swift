@@ -71,7 +71,10 @@ extension Reconciling {
                             "\(String(describing: vm.status))")
                     try repo.edit("quickstart/vms/hello-1.yaml", replacing: "powerState: stopped", with: "powerState: running")
                     try await repo.commit("Start hello-1 again")
-                    #expect(await VMHost.eventually { ready() && vm.pid != nil }, "\(String(describing: vm.status))")
+                    // Running, not only Ready: a stopped VM is Ready too (reason Stopped), and while qemu daemonizes
+                    // its first process is still alive beside the one the pidfile names.
+                    #expect(await VMHost.eventually { vm.status?.ready?.reason == "Running" && ready() && vm.pid != nil },
+                            "\(String(describing: vm.status))")
                     #expect(vm.qemuProcesses.count == 1)
                     #expect(driftCount() == 2, "stopping and starting through git is no drift")
 
