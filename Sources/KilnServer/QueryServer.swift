@@ -118,7 +118,9 @@ public struct QueryServer: Sendable {
     /// The HTTP server as a service, for a `ServiceGroup`: with header and idle timeouts and a connection cap, so that
     /// slow or idle clients cannot hold it.
     /// `onListening` learns the address it listens on (the port, when asked for port 0).
+    /// `eventLoops` is NIO's shared group unless a caller (a test) wants loops that nothing else in the process uses.
     public func application(host: String, port: Int, logger: Logger, limits: ConnectionLimits = ConnectionLimits(),
+                            eventLoops: EventLoopGroupProvider = .singleton,
                             onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in })
         -> some ApplicationProtocol {
         Application(router: router(), server: .http1(configuration: limits.http1),
@@ -127,6 +129,7 @@ public struct QueryServer: Sendable {
                     onServerRunning: { channel in
                         await onListening(host, channel.localAddress?.port ?? port)
                     },
+                    eventLoopGroupProvider: eventLoops,
                     logger: logger)
     }
 }

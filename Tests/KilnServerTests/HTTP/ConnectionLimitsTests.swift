@@ -3,14 +3,20 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import KilnServer
+import NIOPosix
 import Testing
 
 /// Slow and oversized clients over a real socket: a client that trickles its headers is cut off at the header
 /// deadline, and headers over their limit get 431 in the API's error shape.
 @Suite struct ConnectionLimitsTests {
+    /// On an event loop of its own: the header deadline is a timer on the connection's loop, and NIO's shared loops
+    /// are busy with every other suite of this process (CI once saw the deadline not fire within 60 s).
+    static let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     static func application(_ server: TestServer) -> some ApplicationProtocol {
         server.queryServer.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test"),
-                                       limits: ConnectionLimits(maxConnections: 64, headerTimeout: .seconds(1)))
+                                       limits: ConnectionLimits(maxConnections: 64, headerTimeout: .seconds(1)),
+                                       eventLoops: .shared(loops))
     }
 
     @Test func aClientThatNeverFinishesItsHeadersIsCutOff() async throws {
