@@ -216,10 +216,21 @@ public actor SharedPostgres {
     var starting: Task<PostgresCluster, any Error>?
     var databases = 0
 
-    /// Runs `body` with the cluster available to it; the last scope out stops the cluster.
-    public func enter() { scopes += 1 }
+    /// Runs `body` inside a scope: the cluster is available to it, and the last scope out stops the cluster.
+    public nonisolated func withScope(_ body: @Sendable () async throws -> Void) async throws {
+        await enter()
+        do {
+            try await body()
+        } catch {
+            await leave()
+            throw error
+        }
+        await leave()
+    }
 
-    public func leave() async {
+    func enter() { scopes += 1 }
+
+    func leave() async {
         scopes -= 1
         guard scopes == 0, let starting else { return }
         self.starting = nil

@@ -8,14 +8,7 @@ struct PostgresClusterTrait: SuiteTrait, TestScoping {
     var isRecursive: Bool { false }
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        await SharedPostgres.shared.enter()
-        do {
-            try await function()
-        } catch {
-            await SharedPostgres.shared.leave()
-            throw error
-        }
-        await SharedPostgres.shared.leave()
+        try await SharedPostgres.shared.withScope(function)
     }
 }
 
