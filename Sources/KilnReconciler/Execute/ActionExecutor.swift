@@ -20,7 +20,7 @@ struct ActionExecutor: Sendable {
     let options: ReconcilerOptions
     let logger: Logger
 
-    var files: FileKeeper { FileKeeper(catalog: catalog, paths: paths) }
+    var files: FileKeeper { FileKeeper(catalog: catalog, paths: paths, now: options.now) }
 
     /// Performs the phases in order, starting from `actual` (the state the plan was made from) and keeping it up to
     /// date in memory as record-only actions change it, so the catalog is read again only after a restore.
@@ -242,16 +242,16 @@ struct ActionExecutor: Sendable {
             created.append(VirtualImageRecord(executionId: execution.id!, buildName: execution.buildName,
                                               buildNumber: execution.buildNumber, name: outputName, format: image.format,
                                               path: target, size: image.size, sha256: image.sha256, boot: image.boot,
-                                              createdAt: Date()))
+                                              createdAt: options.now()))
         }
         let message = "reused the outputs of execution #\(source.buildNumber) (same inputs)"
         try FileManager.default.createDirectory(atPath: paths.logs(build: execution.buildName), withIntermediateDirectories: true)
-        try? "\(ISO8601DateFormatter().string(from: Date())) [kiln] \(message)\n".write(toFile: execution.logPath, atomically: true, encoding: .utf8)
+        try? "\(ISO8601DateFormatter().string(from: options.now())) [kiln] \(message)\n".write(toFile: execution.logPath, atomically: true, encoding: .utf8)
         execution.status = .success
         execution.statusMessage = message
         execution.statusPercent = 100
-        execution.startDate = Date()
-        execution.endDate = Date()
+        execution.startDate = options.now()
+        execution.endDate = execution.startDate
         execution.reusedFrom = source.id
         execution.packages = source.packages
         try await catalog.finishExecution(execution, images: created)
@@ -264,7 +264,7 @@ struct ActionExecutor: Sendable {
         } else {
             execution.status = .cancelled
             execution.statusMessage = "Cancelled: \(reason)"
-            execution.endDate = Date()
+            execution.endDate = options.now()
             try await catalog.saveExecution(execution)
         }
     }
@@ -359,7 +359,7 @@ struct ActionExecutor: Sendable {
             let failure = ActionFailure(error)
             if failure.isTerminal {
                 image.state = .failed
-                image.updatedAt = Date()
+                image.updatedAt = options.now()
                 _ = try await catalog.saveImage(image)
             }
             throw failure
@@ -371,7 +371,7 @@ struct ActionExecutor: Sendable {
         image.importedFrom = ImageRecord.importKey(for: image.typed)
         image.state = .active
         image.version = version
-        image.updatedAt = Date()
+        image.updatedAt = options.now()
         _ = try await catalog.saveImage(image)
         // Earlier files of this image that no VM runs on any more.
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
@@ -439,7 +439,7 @@ struct ActionExecutor: Sendable {
                 vm.vmStatus = .failed
                 vm.errorCode = failure.vmErrorCode
                 vm.errorMessage = failure.message
-                vm.updatedAt = Date()
+                vm.updatedAt = options.now()
                 _ = try await catalog.saveVM(vm)
             }
             throw failure
@@ -477,7 +477,7 @@ struct ActionExecutor: Sendable {
                     if failure.reason == .notFound { vm.directory = nil }
                     vm.errorCode = failure.vmErrorCode
                     vm.errorMessage = failure.message
-                    vm.updatedAt = Date()
+                    vm.updatedAt = options.now()
                     _ = try await catalog.saveVM(vm)
                 }
             } catch {
@@ -506,7 +506,8 @@ struct ActionExecutor: Sendable {
                        contentHash: vm.contentHash, context: context)
     }
 
-    func apply(_ observation: VMObservation, to vm: inout VMRecord, now: Date = Date()) {
+    func apply(_ observation: VMObservation, to vm: inout VMRecord, now: Date? = nil) {
+        let now = now ?? options.now()
         if let process = observation.process, process.pid != vm.pid || process.startTime != vm.pidStartTime {
             vm.bootStartedAt = now
         }
@@ -522,7 +523,7 @@ struct ActionExecutor: Sendable {
         vm.guestReady = observation.ready
         vm.errorMessage = observation.status == .failed ? observation.message : nil
         vm.errorCode = observation.status == .failed ? "internal" : nil
-        vm.updatedAt = Date()
+        vm.updatedAt = now
     }
 }
 
