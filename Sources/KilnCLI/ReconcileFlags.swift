@@ -96,11 +96,11 @@ struct ReconcileFlags: ParsableArguments {
     /// `--max-image-size` in bytes (validated above).
     var maxImageBytes: UInt64 { (try? IECSize.parse(maxImageSize).get())?.bytes ?? 256 << 30 }
 
-    func vmOptions(networkDirectory: String) -> QemuVMDriver.Options {
+    func vmOptions(networkDirectory: String, secretsDirectory: String) -> QemuVMDriver.Options {
         QemuVMDriver.Options(kernel: vmKernel, initrd: vmInitrd, append: vmAppend, bridge: vmBridge, accel: vmAccel,
                              stopGrace: vmStopGrace.duration, sshAuthorizedKeys: vmSSHAuthorizedKeys,
                              hostonlyBridge: vmHostonlyBridge,
                              hostonlySubnet: HostOnlySubnet(vmHostonlyAddress) ?? QemuVMDriver.Options.defaultHostonlySubnet,
-                             networkDirectory: networkDirectory)
+                             networkDirectory: networkDirectory, secretsDirectory: secretsDir ?? secretsDirectory)
     }
 }

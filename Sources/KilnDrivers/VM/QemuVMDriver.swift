@@ -22,6 +22,8 @@ public struct QemuVMDriver: VMDriver {
         public var hostonlySubnet: HostOnlySubnet
         /// Where dnsmasq's files live (`<data-dir>/network`); without it `hostonly` VMs fail with a clear message.
         public var networkDirectory: String?
+        /// `--secrets-dir`: where `{fromFile: NAME}` references of a VM's user-data are read when its seed is made.
+        public var secretsDirectory: String?
         public var qemu: String
         /// `auto` (KVM when it really works), `kvm` or `tcg`.
         public var accel: VMAcceleration
@@ -40,7 +42,9 @@ public struct QemuVMDriver: VMDriver {
         public init(kernel: String? = nil, initrd: String? = nil, append: String? = nil, bridge: String? = nil,
                     qemu: String = "qemu-system-x86_64", accel: VMAcceleration = .auto, stopGrace: Duration = .seconds(30),
                     sshAuthorizedKeys: String? = nil, hostonlyBridge: String = "kiln0",
-                    hostonlySubnet: HostOnlySubnet = Self.defaultHostonlySubnet, networkDirectory: String? = nil) {
+                    hostonlySubnet: HostOnlySubnet = Self.defaultHostonlySubnet, networkDirectory: String? = nil,
+                    secretsDirectory: String? = nil) {
+            self.secretsDirectory = secretsDirectory
             self.hostonlyBridge = hostonlyBridge
             self.hostonlySubnet = hostonlySubnet
             self.networkDirectory = networkDirectory
@@ -89,7 +93,8 @@ public struct QemuVMDriver: VMDriver {
         var tap: String { "\(directory)/tap" }
     }
 
-    public func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool) async throws -> VMObservation {
+    public func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool,
+                          userData: CloudInitUserData? = nil) async throws -> VMObservation {
         let files = Files(directory: directory)
         guard let backing = image.path else { throw QemuVMError.noImageFile(image.name) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -99,9 +104,17 @@ public struct QemuVMDriver: VMDriver {
             try await Tool.run("qemu-img", ["create", "-q", "-f", "qcow2", "-F", image.format ?? "qcow2", "-b", backing, temp])
             try FileManager.default.moveItem(atPath: temp, toPath: files.disk)
         }
-        if vm.cloudInit {
+        if vm.cloudInit || userData != nil {
             let keys = try options.sshAuthorizedKeys.map(CloudInitSeed.authorizedKeys(file:)) ?? []
-            try await CloudInitSeed(instanceId: vm.uuid, vmName: vm.name, sshAuthorizedKeys: keys).write(to: files.seed)
+            // Secrets are resolved only now, into the seed in the VM's own folder: never into the catalog or a log.
+            let resolver = SecretResolver(secretsDirectory: options.secretsDirectory)
+            let document = try userData.map { data in
+                do { return try data.resolved { try resolver.resolve($0) } } catch {
+                    throw QemuVMError.userDataSecret(vm.name, "\(error)")
+                }
+            }
+            try await CloudInitSeed(instanceId: vm.uuid, vmName: vm.name, sshAuthorizedKeys: keys, userData: document)
+                .write(to: files.seed)
         } else {
             try? FileManager.default.removeItem(atPath: files.seed)
         }
@@ -414,6 +427,7 @@ enum QemuVMError: Error, CustomStringConvertible, ActionFailureConvertible {
     case bridgeMissing(String, String)
     case noHostOnlyNetwork(String)
     case noTap(String, String, NetworkType, String)
+    case userDataSecret(String, String)
     case wontStop(Int32)
     case folderGone(String, String)
 
@@ -429,6 +443,8 @@ enum QemuVMError: Error, CustomStringConvertible, ActionFailureConvertible {
             "VirtualMachine \(vm) asks for a host-only network, but this Kiln has no data dir for its dnsmasq (--vm-hostonly-bridge needs kiln sync or serve)"
         case .noTap(let vm, let tap, let network, let why):
             "the tap device \(tap) of VirtualMachine \(vm) cannot be made (Kiln needs CAP_NET_ADMIN for networkType: \(network.rawValue); see \(network == .bridged ? "--vm-bridge" : "--vm-hostonly-bridge")): \(why)"
+        case .userDataSecret(let vm, let why):
+            "the cloud-init user-data of VirtualMachine \(vm) names a secret Kiln cannot read: \(why)"
         case .wontStop(let pid): "qemu process \(pid) did not end even after SIGKILL"
         case .folderGone(let vm, let folder): "the disk of VirtualMachine \(vm) is gone from \(folder) (removed behind Kiln's back); Kiln makes it again from its image"
         }
@@ -437,6 +453,7 @@ enum QemuVMError: Error, CustomStringConvertible, ActionFailureConvertible {
     var actionFailure: ActionFailure {
         switch self {
         case .noBridge, .bridgeMissing, .noHostOnlyNetwork, .noTap: ActionFailure(.noBridge, description)
+        case .userDataSecret: ActionFailure(.badRequest, description)
         case .noImageFile, .notProvisioned, .didNotStart, .wontStop: ActionFailure(.driverError, description)
         case .folderGone: ActionFailure(.notFound, description)
         }
