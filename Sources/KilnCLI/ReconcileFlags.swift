@@ -40,6 +40,14 @@ struct ReconcileFlags: ParsableArguments {
     @Option(name: .customLong("vm-bridge"), help: "The host bridge for VMs with networkType: bridged.")
     var vmBridge: String?
 
+    @Option(name: .customLong("vm-hostonly-bridge"),
+            help: "The bridge of VMs with networkType: hostonly; Kiln makes it when missing and runs dnsmasq (DHCP) on it.")
+    var vmHostonlyBridge: String = "kiln0"
+
+    @Option(name: .customLong("vm-hostonly-address"),
+            help: "The host's address and prefix on the host-only bridge; VMs lease the addresses above it.")
+    var vmHostonlyAddress: String = "192.168.213.1/24"
+
     @Option(name: .customLong("vm-accel"), help: "auto (KVM when a probe boot works), kvm or tcg.")
     var vmAccel: VMAcceleration = .auto
 
@@ -68,6 +76,12 @@ struct ReconcileFlags: ParsableArguments {
         if vmInitrd != nil || vmAppend != nil, vmKernel == nil {
             throw ValidationError("--vm-initrd and --vm-append need --vm-kernel")
         }
+        if HostOnlySubnet(vmHostonlyAddress) == nil {
+            throw ValidationError("--vm-hostonly-address \(vmHostonlyAddress) is not an IPv4 host address with a prefix from 8 to 29, like 192.168.213.1/24")
+        }
+        if vmHostonlyBridge.isEmpty || vmHostonlyBridge.utf8.count > 15 || vmHostonlyBridge.contains(where: { $0 == "/" || $0.isWhitespace }) {
+            throw ValidationError("--vm-hostonly-bridge \(vmHostonlyBridge) is not an interface name (1 to 15 bytes, no / or spaces)")
+        }
         if let vmSSHAuthorizedKeys {
             do { _ = try CloudInitSeed.authorizedKeys(file: vmSSHAuthorizedKeys) } catch { throw ValidationError("\(error)") }
         }
@@ -82,8 +96,11 @@ struct ReconcileFlags: ParsableArguments {
     /// `--max-image-size` in bytes (validated above).
     var maxImageBytes: UInt64 { (try? IECSize.parse(maxImageSize).get())?.bytes ?? 256 << 30 }
 
-    var vmOptions: QemuVMDriver.Options {
+    func vmOptions(networkDirectory: String, secretsDirectory: String) -> QemuVMDriver.Options {
         QemuVMDriver.Options(kernel: vmKernel, initrd: vmInitrd, append: vmAppend, bridge: vmBridge, accel: vmAccel,
-                             stopGrace: vmStopGrace.duration, sshAuthorizedKeys: vmSSHAuthorizedKeys)
+                             stopGrace: vmStopGrace.duration, sshAuthorizedKeys: vmSSHAuthorizedKeys,
+                             hostonlyBridge: vmHostonlyBridge,
+                             hostonlySubnet: HostOnlySubnet(vmHostonlyAddress) ?? QemuVMDriver.Options.defaultHostonlySubnet,
+                             networkDirectory: networkDirectory, secretsDirectory: secretsDir ?? secretsDirectory)
     }
 }

@@ -634,4 +634,35 @@ struct CloudInitTests {
         #expect(state.vms["web"]?.cloudInit == true)
         #expect(state.vms["hello"]?.cloudInit == false)
     }
+
+    @Test("cloudInit.userData: read from the commit, given to the driver with secrets still references, its digest kept; a new version recreates the VM; a bad file fails it with file:line:column")
+    func userData() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        var files = Harness.quickstart()
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox") + "  cloudInit: {userData: cloud/hello.yaml}\n"
+        files["cloud/hello.yaml"] = "#cloud-config\npackages: [nginx]\npassword: {fromFile: hello}\n"
+        await h.source.commit("c1", files)
+        #expect(await h.settle().allReady)
+        var vm = try #require(try await h.state().vms["hello"])
+        #expect(vm.cloudInit && vm.userDataDigest == Digest.sha256Hex(files["cloud/hello.yaml"]!))
+        let seen = try #require(await h.vms.userDataSeen["hello"] ?? nil)
+        #expect(seen.value["packages"] == .list([.string("nginx")]))
+        #expect(seen.references == [.fromFile("hello")])
+        let generation = vm.generation
+
+        files["cloud/hello.yaml"] = "#cloud-config\npackages: [nginx, curl]\n"
+        await h.source.commit("c2", files)
+        #expect(await h.settle().allReady)
+        vm = try #require(try await h.state().vms["hello"])
+        #expect(vm.generation == generation + 1, "made again for the new file")
+        #expect(vm.userDataDigest == Digest.sha256Hex(files["cloud/hello.yaml"]!))
+
+        files["cloud/hello.yaml"] = "#cloud-config\nusers:\n  - name: ada\n    passwd: hunter2\n"
+        await h.source.commit("c3", files)
+        _ = await h.settle()
+        let status = h.status(.virtualMachine, "hello") ?? ""
+        #expect(status.contains("cloud/hello.yaml:4:13: users[0].passwd is a clear-text secret"), "\(status)")
+        #expect(!status.contains("hunter2"))
+    }
 }

@@ -15,6 +15,7 @@ struct PostgresMigration: Sendable {
 enum PostgresMigrations {
     static let all: [PostgresMigration] = [
         PostgresMigrationV1.migration,
+        PostgresMigrationV3.migration,
     ]
 
     /// The version this binary's schema has.

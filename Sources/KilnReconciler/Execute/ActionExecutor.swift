@@ -19,6 +19,8 @@ struct ActionExecutor: Sendable {
     let paths: DataPaths
     let options: ReconcilerOptions
     let logger: Logger
+    /// Reads files of the commit being applied (a VM's `cloudInit.userData`); none: such VMs fail with a clear message.
+    var source: (any DesiredStateSource)? = nil
 
     var files: FileKeeper { FileKeeper(catalog: catalog, paths: paths) }
 
@@ -196,9 +198,9 @@ struct ActionExecutor: Sendable {
         case .deleteVM(let name):
             try await deleteVM(name, state: state, context: context)
         case .provisionVM(let name, let image):
-            try await recordingVMError(name) { try await provisionVM(name, image: image, recreate: nil) }
+            try await recordingVMError(name) { try await provisionVM(name, image: image, recreate: nil, context: context) }
         case .recreateVM(let name, let image, let reason):
-            try await recordingVMError(name) { try await provisionVM(name, image: image, recreate: reason) }
+            try await recordingVMError(name) { try await provisionVM(name, image: image, recreate: reason, context: context) }
         case .startVM(let name):
             try await recordingVMError(name) { try await powerVM(name, on: true) }
         case .stopVM(let name):
@@ -397,8 +399,11 @@ struct ActionExecutor: Sendable {
 
     // MARK: VMs
 
-    private func provisionVM(_ name: String, image: ImageRecord, recreate reason: String?) async throws {
+    private func provisionVM(_ name: String, image: ImageRecord, recreate reason: String?, context: PassContext) async throws {
         guard var vm = try await catalog.vm(name) else { throw ExecutorError.missing("VirtualMachine \(name)") }
+        // The spec's own user-data, read from the commit being applied and checked before anything is made.
+        var userData: CloudInitUserData?
+        if let path = vm.typed.userDataPath { userData = try await readUserData(path, context: context) }
         let key = ObjectKey(.virtualMachine, name)
         let directory = paths.vm(uuid: vm.uuid)
         let previousImage = vm.imagePath
@@ -411,7 +416,8 @@ struct ActionExecutor: Sendable {
         vm.vmStatus = .creating
         vm.imageName = image.name
         vm.imageBoot = image.boot
-        vm.cloudInit = try await isCloudInit(image)
+        vm.cloudInit = try await isCloudInit(image) || userData != nil
+        vm.userDataDigest = vm.typed.userDataPath.flatMap { context.snapshot.fileDigests[$0] }
         vm = try await catalog.saveVM(vm)
         var image = image
         if image.path == nil, case .url(let url, let checksum)? = image.typed.source {
@@ -430,7 +436,7 @@ struct ActionExecutor: Sendable {
         let observation: VMObservation
         do {
             observation = try await vms.provision(vm, image: image, directory: directory,
-                                                  start: vm.typed.powerState == .running)
+                                                  start: vm.typed.powerState == .running, userData: userData)
         } catch {
             // A machine that cannot be made as configured is failed, not forever creating; a hiccup stays creating
             // and is retried.

@@ -41,7 +41,7 @@ public actor Reconciler {
         self.options = options
         self.logger = logger
         executor = ActionExecutor(catalog: catalog, builds: builds, vms: vms, images: images, paths: paths, options: options,
-                                  logger: logger)
+                                  logger: logger, source: source)
         statusFiles = StatusFiles(paths: paths)
         self.callbacks = callbacks.map {
             CallbackDispatcher(sender: $0, catalog: catalog, attempts: options.callbackAttempts, backoff: options.callbackBackoff,
