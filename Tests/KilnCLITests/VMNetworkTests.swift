@@ -103,6 +103,17 @@ extension Reconciling {
                     let leased = lease.split(separator: "\n").first { $0.contains("lease of ") }
                         .flatMap { $0.split(separator: " ").drop { $0 != "of" }.dropFirst().first }.map(String.init)
                     #expect(leased?.hasPrefix("192.168.213.") == true && leased != address, "\(lease)")
+                    // Peers on the bridge reach each other; nothing beyond it: dnsmasq handed out no router.
+                    let peer = try #require(leased)
+                    try await client.run(["ip", "addr", "add", "\(peer)/24", "dev", "vc0"])
+                    #expect(await VMHost.eventually(timeout: .seconds(60)) {
+                        await client.succeeds(["busybox", "ping", "-c", "1", "-W", "2", address])
+                    }, "a peer on the bridge cannot reach the VM at \(address)")
+                    // What dnsmasq sent (it logs every option with --log-dhcp): a netmask, never a router or DNS server.
+                    // (Clients' own requests name router and dns-server too: only the lines of what was sent count.)
+                    let sent = try String(contentsOfFile: data.path + "/network/dnsmasq.log", encoding: .utf8)
+                        .split(separator: "\n").filter { $0.contains(" sent size:") }.joined(separator: "\n")
+                    #expect(sent.contains("netmask  255.255.255.0") && !sent.contains("router") && !sent.contains("dns-server"), "\(sent)")
                 }
 
                 // MARK: bridged: a tap device on the operator's bridge; removing the VM from git deletes it.
