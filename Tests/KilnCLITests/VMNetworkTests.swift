@@ -91,6 +91,16 @@ extension Reconciling {
                     await ns.succeeds(["busybox", "ping", "-c", "1", "-W", "2", address])
                 }, "the host cannot reach \(address); console: \(hostonly.folder.flatMap { try? String(contentsOfFile: "\($0)/console.log", encoding: .utf8) }?.suffix(2000) ?? "")")
 
+                // MARK: dnsmasq killed behind Kiln's back (by its recorded pid): the next pass starts it again.
+                kill(dnsmasqPid, SIGKILL)
+                func dnsmasqNow() -> Int32? {
+                    guard let text = try? String(contentsOfFile: data.path + "/network/dnsmasq.pid", encoding: .utf8),
+                          let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid != dnsmasqPid,
+                          kill(pid, 0) == 0, !ProcessSweep.isZombie(pid) else { return nil }
+                    return pid
+                }
+                #expect(await VMHost.eventually(timeout: .seconds(120)) { dnsmasqNow() != nil }, "dnsmasq was not started again")
+
                 // MARK: a second client on the bridge (its own namespace, through a veth) leases another address.
                 try await NetworkNamespace.with { client in
                     try await ns.run(["ip", "link", "add", "vh0", "type", "veth", "peer", "name", "vc0", "netns", client.name])
