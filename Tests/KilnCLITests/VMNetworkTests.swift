@@ -91,6 +91,16 @@ extension Reconciling {
                     await ns.succeeds(["busybox", "ping", "-c", "1", "-W", "2", address])
                 }, "the host cannot reach \(address); console: \(hostonly.folder.flatMap { try? String(contentsOfFile: "\($0)/console.log", encoding: .utf8) }?.suffix(2000) ?? "")")
 
+                // MARK: dnsmasq killed behind Kiln's back (by its recorded pid): the next pass starts it again.
+                kill(dnsmasqPid, SIGKILL)
+                func dnsmasqNow() -> Int32? {
+                    guard let text = try? String(contentsOfFile: data.path + "/network/dnsmasq.pid", encoding: .utf8),
+                          let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid != dnsmasqPid,
+                          kill(pid, 0) == 0, !ProcessSweep.isZombie(pid) else { return nil }
+                    return pid
+                }
+                #expect(await VMHost.eventually(timeout: .seconds(120)) { dnsmasqNow() != nil }, "dnsmasq was not started again")
+
                 // MARK: a second client on the bridge (its own namespace, through a veth) leases another address.
                 try await NetworkNamespace.with { client in
                     try await ns.run(["ip", "link", "add", "vh0", "type", "veth", "peer", "name", "vc0", "netns", client.name])
@@ -103,6 +113,17 @@ extension Reconciling {
                     let leased = lease.split(separator: "\n").first { $0.contains("lease of ") }
                         .flatMap { $0.split(separator: " ").drop { $0 != "of" }.dropFirst().first }.map(String.init)
                     #expect(leased?.hasPrefix("192.168.213.") == true && leased != address, "\(lease)")
+                    // Peers on the bridge reach each other; nothing beyond it: dnsmasq handed out no router.
+                    let peer = try #require(leased)
+                    try await client.run(["ip", "addr", "add", "\(peer)/24", "dev", "vc0"])
+                    #expect(await VMHost.eventually(timeout: .seconds(60)) {
+                        await client.succeeds(["busybox", "ping", "-c", "1", "-W", "2", address])
+                    }, "a peer on the bridge cannot reach the VM at \(address)")
+                    // What dnsmasq sent (it logs every option with --log-dhcp): a netmask, never a router or DNS server.
+                    // (Clients' own requests name router and dns-server too: only the lines of what was sent count.)
+                    let sent = try String(contentsOfFile: data.path + "/network/dnsmasq.log", encoding: .utf8)
+                        .split(separator: "\n").filter { $0.contains(" sent size:") }.joined(separator: "\n")
+                    #expect(sent.contains("netmask  255.255.255.0") && !sent.contains("router") && !sent.contains("dns-server"), "\(sent)")
                 }
 
                 // MARK: bridged: a tap device on the operator's bridge; removing the VM from git deletes it.

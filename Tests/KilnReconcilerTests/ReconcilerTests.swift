@@ -661,11 +661,14 @@ struct CloudInitTests {
         #expect(vm.generation == generation + 1, "made again for the new file")
         #expect(vm.userDataDigest == Digest.sha256Hex(files["cloud/hello.yaml"]!))
 
+        // A bad file stops the commit itself (nothing of it is applied), pointing into the file.
         files["cloud/hello.yaml"] = "#cloud-config\nusers:\n  - name: ada\n    passwd: hunter2\n"
         await h.source.commit("c3", files)
         _ = await h.settle()
-        let status = h.status(.virtualMachine, "hello") ?? ""
-        #expect(status.contains("cloud/hello.yaml:4:13: users[0].passwd is a clear-text secret"), "\(status)")
-        #expect(!status.contains("hunter2"))
+        let sync = h.syncStatus()
+        #expect(sync.contains("cloud/hello.yaml:4:13: users[0].passwd is a clear-text secret"), "\(sync)")
+        #expect(!sync.contains("hunter2") && !(h.status(.virtualMachine, "hello") ?? "").contains("hunter2"))
+        #expect(try await h.state().vms["hello"]?.userDataDigest == Digest.sha256Hex("#cloud-config\npackages: [nginx, curl]\n"),
+                "the VM stays as the last good commit made it")
     }
 }

@@ -39,6 +39,7 @@ struct CloudInitUserDataTests {
         #expect(resolved["users"]?.list?.first?["passwd"] == .string("s3cret"))
         #expect(resolved["chpasswd"]?["list"] == .string("ada:pw"))
         #expect(resolved["write_files"]?.list?.first?["content"] == .string("hello"))
+        #expect(try Self.parse("#cloud-config\n# nothing yet\n").get().value == .object([:]), "only the header: an empty cloud-config")
     }
 
     /// (user-data, the whole error)
@@ -95,5 +96,11 @@ struct CloudInitUserDataTests {
         let snapshot = try SnapshotFixture.load(["vms.yaml": vm, "cloud/web.yaml": "#cloud-config\n"]).get()
         #expect(snapshot.object(.virtualMachine, "web")?.virtualMachine?.userDataPath == "cloud/web.yaml")
         #expect(snapshot.fileDigests["cloud/web.yaml"] == Digest.sha256Hex("#cloud-config\n"))
+        // Its content is checked with the commit: a bad file stops the snapshot, pointing into that file.
+        guard case .failure(let bad) = SnapshotFixture.load(["vms.yaml": vm, "cloud/web.yaml": "#cloud-config\n- a list\n"]) else {
+            Issue.record("bad user-data was accepted")
+            return
+        }
+        #expect(bad.errors.map(\.description) == ["cloud/web.yaml:2:1: user-data must be a mapping, not a list"])
     }
 }

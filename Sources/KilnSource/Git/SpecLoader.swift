@@ -109,7 +109,8 @@ struct SpecLoader {
         for path in touched where Self.isSpecPath(path) {
             state.assembler.replace(path, with: state.specFiles[path]?.parsed)
         }
-        state.result = state.assembler.assemble(tree: state.index, revision: revision)
+        state.result = state.assembler.assemble(tree: ReadableSpecIndex(index: state.index, repository: repository, odb: odb,
+                                                                        specRoot: specRoot), revision: revision)
         let stats = GitLoad.Stats(strategy: strategy, changedEntries: changes.count, specFiles: state.regularFiles,
                                   parsed: toParse.count, reused: state.regularFiles - pendingFiles + reused)
         base = state

@@ -31,6 +31,10 @@ public struct CloudInitUserData: Sendable, Hashable {
         }
         let loaded = YAMLLoader.load(bytes, file: file, limits: YAMLLimits(maxFileBytes: maxBytes, maxDepth: 32, maxAliases: 64))
         if let first = loaded.errors.first { return .failure(first) }
+        // Only the header (comments): an empty cloud-config.
+        if loaded.documents.allSatisfy({ $0.root == nil || $0.root!.isNull }), loaded.documents.count <= 1 {
+            return .success(CloudInitUserData(value: .object([:]), references: []))
+        }
         guard loaded.documents.count == 1, let root = loaded.documents[0].root else {
             return fail(loaded.documents.dropFirst().first?.mark ?? Mark(line: 1, column: 1),
                         "user-data must be exactly one YAML document")

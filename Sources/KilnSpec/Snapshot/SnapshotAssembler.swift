@@ -47,7 +47,9 @@ public enum SnapshotAssembler {
             if let build = object.imageBuild {
                 errors += referencedFiles(of: object, build, tree: tree, digests: &digests)
             } else if let path = object.virtualMachine?.userDataPath {
-                errors += referencedFiles(of: object, [("spec.cloudInit.userData", path)], tree: tree, digests: &digests)
+                let missing = referencedFiles(of: object, [("spec.cloudInit.userData", path)], tree: tree, digests: &digests)
+                errors += missing
+                if missing.isEmpty, let reader = tree as? any TreeReader { errors += userDataErrors(path, reader) }
             }
         }
         if !errors.isEmpty { return .failure(Failure(errors: SpecError.sorted(Array(Set(errors))))) }
@@ -138,6 +140,21 @@ public enum SnapshotAssembler {
         for (i, s) in build.scripts.enumerated() { paths.append(("spec.scripts[\(i)].path", s.path)) }
         if case .path(let p, _) = build.source { paths.append(("spec.source.path", p)) }
         return referencedFiles(of: object, paths, tree: tree, digests: &digests)
+    }
+
+    /// A VM's user-data file, checked as cloud-init will read it; errors point into that file.
+    static func userDataErrors(_ path: String, _ reader: any TreeReader) -> [SpecError] {
+        let file = reader.displayPath(path)
+        let bytes: [UInt8]
+        switch reader.contents(at: path, limit: CloudInitUserData.maxBytes) {
+        case nil: return []
+        case .tooLarge(let size)?:
+            return [SpecError(file: file, line: 1, column: 1,
+                              message: "user-data is \(size) bytes, over the limit of \(CloudInitUserData.maxBytes) bytes")]
+        case .bytes(let read)?: bytes = read
+        }
+        if case .failure(let error) = CloudInitUserData.parse(bytes, file: file) { return [SpecError(error)] }
+        return []
     }
 
     /// Each (field, path) names a regular file of the spec root; its digest is recorded.
