@@ -123,7 +123,8 @@ struct StandInVMDriver: VMDriver {
     let stand: StandIns
     let qemu = QemuVMDriver()
 
-    func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool) async throws -> VMObservation {
+    func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool,
+                   userData: CloudInitUserData?) async throws -> VMObservation {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try await stand.start(directory: directory)
         var located = vm

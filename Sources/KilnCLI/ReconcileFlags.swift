@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import KilnDrivers
 import KilnPlanner
@@ -21,6 +22,11 @@ struct ReconcileFlags: ParsableArguments {
     @Option(help: "Most actions performed at once.")
     var concurrency: Int = 4
 
+    /// For end-to-end tests: runs Kiln's wall clock this far ahead, so that a test sees a prune grace or a backoff
+    /// pass without sleeping through it.
+    @Option(name: .customLong("clock-offset"), help: ArgumentHelp("Run Kiln's wall clock this far ahead (tests).", visibility: .hidden))
+    var clockOffset: SpecDuration?
+
     @Option(name: .customLong("secrets-dir"), help: "Where {fromFile: NAME} secrets are read (default: <data-dir>/secrets).")
     var secretsDir: String?
 
@@ -39,6 +45,14 @@ struct ReconcileFlags: ParsableArguments {
 
     @Option(name: .customLong("vm-bridge"), help: "The host bridge for VMs with networkType: bridged.")
     var vmBridge: String?
+
+    @Option(name: .customLong("vm-hostonly-bridge"),
+            help: "The bridge of VMs with networkType: hostonly; Kiln makes it when missing and runs dnsmasq (DHCP) on it.")
+    var vmHostonlyBridge: String = "kiln0"
+
+    @Option(name: .customLong("vm-hostonly-address"),
+            help: "The host's address and prefix on the host-only bridge; VMs lease the addresses above it.")
+    var vmHostonlyAddress: String = "192.168.213.1/24"
 
     @Option(name: .customLong("vm-accel"), help: "auto (KVM when a probe boot works), kvm or tcg.")
     var vmAccel: VMAcceleration = .auto
@@ -68,6 +82,12 @@ struct ReconcileFlags: ParsableArguments {
         if vmInitrd != nil || vmAppend != nil, vmKernel == nil {
             throw ValidationError("--vm-initrd and --vm-append need --vm-kernel")
         }
+        if HostOnlySubnet(vmHostonlyAddress) == nil {
+            throw ValidationError("--vm-hostonly-address \(vmHostonlyAddress) is not an IPv4 host address with a prefix from 8 to 29, like 192.168.213.1/24")
+        }
+        if vmHostonlyBridge.isEmpty || vmHostonlyBridge.utf8.count > 15 || vmHostonlyBridge.contains(where: { $0 == "/" || $0.isWhitespace }) {
+            throw ValidationError("--vm-hostonly-bridge \(vmHostonlyBridge) is not an interface name (1 to 15 bytes, no / or spaces)")
+        }
         if let vmSSHAuthorizedKeys {
             do { _ = try CloudInitSeed.authorizedKeys(file: vmSSHAuthorizedKeys) } catch { throw ValidationError("\(error)") }
         }
@@ -76,14 +96,23 @@ struct ReconcileFlags: ParsableArguments {
     var options: ReconcilerOptions {
         ReconcilerOptions(allowDestructive: allowDestructive,
                           budget: DeletionBudget(maxObjects: maxDeletions, maxFraction: maxDeletionFraction),
-                          pruneGrace: pruneGrace.seconds, maxConcurrency: concurrency)
+                          pruneGrace: pruneGrace.seconds, maxConcurrency: concurrency, now: clock)
+    }
+
+    /// The wall clock, shifted by `--clock-offset`.
+    var clock: @Sendable () -> Date {
+        let offset = clockOffset?.seconds ?? 0
+        return { Date().addingTimeInterval(offset) }
     }
 
     /// `--max-image-size` in bytes (validated above).
     var maxImageBytes: UInt64 { (try? IECSize.parse(maxImageSize).get())?.bytes ?? 256 << 30 }
 
-    var vmOptions: QemuVMDriver.Options {
+    func vmOptions(networkDirectory: String, secretsDirectory: String) -> QemuVMDriver.Options {
         QemuVMDriver.Options(kernel: vmKernel, initrd: vmInitrd, append: vmAppend, bridge: vmBridge, accel: vmAccel,
-                             stopGrace: vmStopGrace.duration, sshAuthorizedKeys: vmSSHAuthorizedKeys)
+                             stopGrace: vmStopGrace.duration, sshAuthorizedKeys: vmSSHAuthorizedKeys,
+                             hostonlyBridge: vmHostonlyBridge,
+                             hostonlySubnet: HostOnlySubnet(vmHostonlyAddress) ?? QemuVMDriver.Options.defaultHostonlySubnet,
+                             networkDirectory: networkDirectory, secretsDirectory: secretsDir ?? secretsDirectory)
     }
 }

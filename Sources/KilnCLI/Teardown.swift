@@ -39,6 +39,7 @@ struct Teardown: AsyncParsableCommand {
         withExtendedLifetime(lock) {}
         var lines = report.stoppedVMs.map { "stopped VirtualMachine \($0)" }
         lines += report.stoppedExecutions.map { "stopped the build worker of execution \($0)" }
+        lines += report.network
         if lines.isEmpty { lines.append("nothing was running") }
         if report.purged { lines.append("deleted \(paths.root)") }
         Output.out(lines.joined(separator: "\n"))

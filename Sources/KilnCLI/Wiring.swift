@@ -31,7 +31,7 @@ struct Wiring {
             executable: Self.executable, repository: repository, branch: source.branch, secretsDirectory: flags.secretsDir,
             debianMirror: flags.debianMirror, catalogArguments: source.catalog.workerArguments))
         reconciler = Reconciler(source: await GitStateSource(git), catalog: writer, builds: builds,
-                                vms: QemuVMDriver(options: flags.vmOptions), paths: paths, options: flags.options,
+                                vms: QemuVMDriver(options: flags.vmOptions(networkDirectory: paths.network, secretsDirectory: paths.secrets)), paths: paths, options: flags.options,
                                 callbacks: SafeCallbackSender(),
                                 images: QemuImageImportDriver(cacheDirectory: paths.downloads, maxImageSize: flags.maxImageBytes),
                                 logger: logger)

@@ -1,6 +1,7 @@
 import Foundation
 import KilnCatalog
 import KilnReconciler
+import KilnSpec
 
 /// A VM driver for tests: machines are records in memory (and a disk file in their folder), every call is recorded.
 public actor RecordingVMDriver: VMDriver {
@@ -11,6 +12,8 @@ public actor RecordingVMDriver: VMDriver {
     /// A made-up process per start, so that a restart looks like a new process, as with qemu.
     var processes: [String: WorkerProcess] = [:]
     var nextPid: Int32 = 40_000
+    /// The user-data each VM was last provisioned with.
+    public private(set) var userDataSeen: [String: CloudInitUserData?] = [:]
 
     public init() {}
 
@@ -50,8 +53,10 @@ public actor RecordingVMDriver: VMDriver {
         }
     }
 
-    public func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool) async throws -> VMObservation {
+    public func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool,
+                          userData: CloudInitUserData?) async throws -> VMObservation {
         try check(vm, "provision")
+        userDataSeen[vm.name] = userData
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try "overlay of \(image.path ?? "")".write(toFile: "\(directory)/disk.qcow2", atomically: true, encoding: .utf8)
         let status: VMRecord.Status = start ? .poweredOn : .poweredOff

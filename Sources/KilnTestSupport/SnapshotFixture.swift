@@ -21,7 +21,7 @@ public enum SnapshotFixture {
 }
 
 /// A spec root held in memory.
-public struct MemoryTree: TreeLookup, SpecFileReader {
+public struct MemoryTree: TreeReader, SpecFileReader {
     public var files: [String: String]
 
     public init(files: [String: String]) { self.files = files }
@@ -36,6 +36,13 @@ public struct MemoryTree: TreeLookup, SpecFileReader {
         guard let content = files[path] else { throw MemoryTreeError(path: path) }
         return Array(content.utf8)
     }
+
+    public func contents(at path: String, limit: Int) -> TreeFileContents? {
+        guard let content = files[path] else { return nil }
+        return content.utf8.count > limit ? .tooLarge(content.utf8.count) : .bytes(Array(content.utf8))
+    }
+
+    public func displayPath(_ path: String) -> String { path }
 }
 
 struct MemoryTreeError: Error, CustomStringConvertible {

@@ -100,4 +100,49 @@ struct CloudInitSeedTests {
         _ = try await driver.provision(vm, image: image, directory: folder + "/vm", start: false)
         #expect(!FileManager.default.fileExists(atPath: folder + "/vm/seed.img"))
     }
+
+    @Test("the spec's user-data goes into the seed: the VM's hostname unless it names one, the operator's keys added")
+    func userDataContent() throws {
+        let data = try CloudInitUserData.parse(Array("""
+            #cloud-config
+            packages: [nginx]
+            ssh_authorized_keys: ["ssh-ed25519 BBBB own@key"]
+            """.utf8), file: "cloud/web.yaml").get()
+        let seed = CloudInitSeed(instanceId: "u", vmName: "web", sshAuthorizedKeys: ["ssh-ed25519 AAAA ops@host"], userData: data.value)
+        #expect(seed.userData.hasPrefix("#cloud-config\n"))
+        let document = try #require(SpecValue(json: String(seed.userData.dropFirst("#cloud-config\n".count))))
+        #expect(document == .object([
+            "packages": .list([.string("nginx")]), "hostname": .string("web"), "preserve_hostname": .bool(false),
+            "ssh_authorized_keys": .list([.string("ssh-ed25519 BBBB own@key"), .string("ssh-ed25519 AAAA ops@host")]),
+        ]))
+        let named = CloudInitSeed(instanceId: "u", vmName: "web", userData: .object(["hostname": .string("db")]))
+        #expect(SpecValue(json: String(named.userData.dropFirst("#cloud-config\n".count))) == .object(["hostname": .string("db")]))
+    }
+
+    @Test("a seed with user-data: its secrets resolved from --secrets-dir into the seed only; a missing secret fails terminally, unnamed")
+    func userDataSecrets() async throws {
+        let folder = try Self.temp()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let base = folder + "/base.qcow2"
+        try await Self.run("qemu-img", ["create", "-q", "-f", "qcow2", base, "16M"])
+        try FileManager.default.createDirectory(atPath: folder + "/secrets", withIntermediateDirectories: true)
+        try "s3cret\n".write(toFile: folder + "/secrets/ada", atomically: true, encoding: .utf8)
+        let driver = QemuVMDriver(options: .init(secretsDirectory: folder + "/secrets"))
+        let epoch = Date(timeIntervalSince1970: 0)
+        let image = ImageRecord(name: "i", spec: .object([:]), specHash: "", contentHash: "", state: .active, path: base,
+                                format: "qcow2", revision: "", file: "", line: 0, createdAt: epoch, updatedAt: epoch)
+        let vm = VMRecord(name: "web", uuid: "5f0c7a1e", spec: .object(["image": .string("i")]), specHash: "", contentHash: "",
+                          revision: "", file: "", line: 0, createdAt: epoch, updatedAt: epoch)
+        let good = try CloudInitUserData.parse(Array("#cloud-config\nusers: [{name: ada, plain_text_passwd: {fromFile: ada}}]\n".utf8),
+                                               file: "u.yaml").get()
+        _ = try await driver.provision(vm, image: image, directory: folder + "/vm", start: false, userData: good)
+        let seed = try await Self.run("mtype", ["-i", folder + "/vm/seed.img", "::user-data"])
+        #expect(seed.contains("\"plain_text_passwd\": \"s3cret\"") && seed.contains("\"hostname\": \"web\""), "\(seed)")
+
+        let missing = try CloudInitUserData.parse(Array("#cloud-config\npassword: {fromFile: nobody}\n".utf8), file: "u.yaml").get()
+        await #expect { try await driver.provision(vm, image: image, directory: folder + "/vm2", start: false, userData: missing) } throws: { error in
+            let failure = ActionFailure(error)
+            return failure.isTerminal && failure.message.contains("fromFile nobody") && failure.message.contains("web")
+        }
+    }
 }

@@ -27,29 +27,43 @@ struct QemuVMDriverTests {
         ])
     }
 
-    /// (networkType, bridge option, the -nic value or nil for an error)
-    static let networks: [(String, String?, String?)] = [
-        ("nat", nil, "user,model=virtio-net-pci"),
-        ("hostonly", nil, "user,model=virtio-net-pci,restrict=on"),
-        ("bridged", "br0", "bridge,br=br0,model=virtio-net-pci"),
-        ("bridged", nil, nil),
+    static let tap = TapDevice(uuid: "0b5e2c1d-9a8f-4e3b-8c7d-112233445566", bridge: "br0")
+
+    /// (networkType, bridge option, a tap device made, the network arguments or nil for an error)
+    static let networks: [(String, String?, Bool, [String]?)] = [
+        ("nat", nil, false, ["-nic", "user,model=virtio-net-pci"]),
+        ("hostonly", nil, true, ["-netdev", "tap,id=net0,ifname=k0b5e2c1d9a8f,script=no,downscript=no",
+                                 "-device", "virtio-net-pci,netdev=net0,mac=52:54:0b:5e:2c:1d"]),
+        ("hostonly", nil, false, nil),
+        ("bridged", "br0", true, ["-netdev", "tap,id=net0,ifname=k0b5e2c1d9a8f,script=no,downscript=no",
+                                  "-device", "virtio-net-pci,netdev=net0,mac=52:54:0b:5e:2c:1d"]),
+        ("bridged", nil, false, nil),
     ]
 
-    @Test("network types map to qemu networks; bridged needs an operator's bridge", arguments: networks)
-    func network(_ row: (String, String?, String?)) {
+    @Test("network types map to qemu networks: user-mode NAT, or the VM's tap device on a bridge", arguments: networks)
+    func network(_ row: (String, String?, Bool, [String]?)) {
         let options = QemuVMDriver.Options(bridge: row.1)
-        let args = try? QemuVMDriver.arguments(Self.spec(network: row.0), name: "web", files: Self.files, options: options, kvm: true, boot: [])
-        if let nic = row.2 {
-            #expect(args?.last == nic)
+        let make = { try QemuVMDriver.arguments(Self.spec(network: row.0), name: "web", files: Self.files, options: options,
+                                                kvm: true, boot: [], tap: row.2 ? Self.tap : nil) }
+        if let expected = row.3 {
+            let args = try? make()
+            #expect(args.map { Array($0.suffix(expected.count)) } == expected)
             #expect(args?.contains("accel=kvm") == true)
+            #expect(args?.contains("restrict=on") == false)
         } else {
-            #expect(args == nil)
-            do {
-                _ = try QemuVMDriver.arguments(Self.spec(network: row.0), name: "web", files: Self.files, options: options, kvm: true, boot: [])
-            } catch {
-                #expect("\(error)".contains("--vm-bridge"))
+            #expect { try make() } throws: { error in
+                "\(error)".contains(row.0 == "bridged" ? "--vm-bridge" : "--vm-hostonly-bridge")
             }
         }
+    }
+
+    @Test("a tap device is named and addressed after the VM's uuid, within an interface name's 15 bytes")
+    func tapNames() {
+        #expect(Self.tap.name == "k0b5e2c1d9a8f")
+        #expect(Self.tap.name.utf8.count <= 15)
+        let other = TapDevice(uuid: "ffffffff-0000-4000-8000-000000000000", bridge: "kiln0")
+        #expect(other.name == "kffffffff0000" && other.mac == "52:54:ff:ff:ff:ff")
+        #expect(TapDevice(uuid: "ab", bridge: "b").name == "kab0000000000")
     }
 
     @Test("nat forwards listen on the host's loopback only")

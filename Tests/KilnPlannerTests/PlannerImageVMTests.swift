@@ -64,6 +64,24 @@ struct PlannerImageVMTests {
         #expect(Fixture.verbs(Fixture.plan(after, Fixture.settled(before))) == change.1)
     }
 
+    @Test("a new version of a VM's cloudInit.userData file recreates it, and the plan says why; the same file does not")
+    func userDataChange() throws {
+        let vm = Specs.vm("v", image: "i") + "  cloudInit: {userData: cloud/v.yaml}\n"
+        func snapshot(_ userData: String) -> Snapshot {
+            Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), vm],
+                             scripts: ["scripts/build.sh": Fixture.script, "cloud/v.yaml": userData])
+        }
+        let before = snapshot("#cloud-config\npackages: [nginx]\n")
+        #expect(Fixture.plan(before, Fixture.settled(before)).actions.isEmpty)
+        let plan = Fixture.plan(snapshot("#cloud-config\npackages: [nginx, curl]\n"), Fixture.settled(before))
+        #expect(Fixture.verbs(plan) == ["recreate VirtualMachine/v"])
+        guard case .recreateVM(_, _, let reason)? = plan.actions.first else { return }
+        #expect(reason == "cloudInit.userData cloud/v.yaml changed")
+        // Giving a VM user-data at all (or another file) is a change of the spec: recreated too.
+        let plain = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
+        #expect(Fixture.verbs(Fixture.plan(before, Fixture.settled(plain))) == ["update VirtualMachine/v", "recreate VirtualMachine/v"])
+    }
+
     @Test("a stopped VM that git wants running is started")
     func start() {
         let desired = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])

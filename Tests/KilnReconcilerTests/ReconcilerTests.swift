@@ -146,8 +146,10 @@ struct ReconcilerTests {
         await h.vms.fail("hello", "qemu exploded")
         await h.source.commit("c1", files)
         var failing = await h.reconciler.pass()
-        let deadline = Date().addingTimeInterval(600)  // only catches a hang: under load a pass takes seconds
-        while await h.vms.calls.filter({ $0 == "provision hello" }).count < 2, Date() < deadline {
+        let deadline = ContinuousClock.now + .seconds(600)  // only catches a hang: under load a pass takes seconds
+        while await h.vms.calls.filter({ $0 == "provision hello" }).count < 2, ContinuousClock.now < deadline {
+            // Past the backoff (at most 0.24 s here) on the reconciler's clock: no waiting for it in real time.
+            h.clock.advance(by: 1)
             try await Task.sleep(for: .milliseconds(20))
             failing = await h.reconciler.pass()
         }
@@ -201,7 +203,8 @@ struct ReconcilerTests {
         await h.source.commit("c1", Harness.quickstart())
         _ = await h.settle()
         let first = try #require(try await h.state().builds["busybox"]?.status.condition(.ready))
-        try await Task.sleep(for: .milliseconds(1100))
+        // A minute later on the reconciler's clock: a transition time rewritten on each pass would show it.
+        h.clock.advance(by: 60)
         await h.source.commit("c2", Harness.quickstart().merging(["x.yaml": Specs.image("x")]) { $1 })
         _ = await h.settle()
         let second = try #require(try await h.state().builds["busybox"]?.status.condition(.ready))
@@ -633,5 +636,39 @@ struct CloudInitTests {
         let state = try await h.state()
         #expect(state.vms["web"]?.cloudInit == true)
         #expect(state.vms["hello"]?.cloudInit == false)
+    }
+
+    @Test("cloudInit.userData: read from the commit, given to the driver with secrets still references, its digest kept; a new version recreates the VM; a bad file fails it with file:line:column")
+    func userData() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        var files = Harness.quickstart()
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox") + "  cloudInit: {userData: cloud/hello.yaml}\n"
+        files["cloud/hello.yaml"] = "#cloud-config\npackages: [nginx]\npassword: {fromFile: hello}\n"
+        await h.source.commit("c1", files)
+        #expect(await h.settle().allReady)
+        var vm = try #require(try await h.state().vms["hello"])
+        #expect(vm.cloudInit && vm.userDataDigest == Digest.sha256Hex(files["cloud/hello.yaml"]!))
+        let seen = try #require(await h.vms.userDataSeen["hello"] ?? nil)
+        #expect(seen.value["packages"] == .list([.string("nginx")]))
+        #expect(seen.references == [.fromFile("hello")])
+        let generation = vm.generation
+
+        files["cloud/hello.yaml"] = "#cloud-config\npackages: [nginx, curl]\n"
+        await h.source.commit("c2", files)
+        #expect(await h.settle().allReady)
+        vm = try #require(try await h.state().vms["hello"])
+        #expect(vm.generation == generation + 1, "made again for the new file")
+        #expect(vm.userDataDigest == Digest.sha256Hex(files["cloud/hello.yaml"]!))
+
+        // A bad file stops the commit itself (nothing of it is applied), pointing into the file.
+        files["cloud/hello.yaml"] = "#cloud-config\nusers:\n  - name: ada\n    passwd: hunter2\n"
+        await h.source.commit("c3", files)
+        _ = await h.settle()
+        let sync = h.syncStatus()
+        #expect(sync.contains("cloud/hello.yaml:4:13: users[0].passwd is a clear-text secret"), "\(sync)")
+        #expect(!sync.contains("hunter2") && !(h.status(.virtualMachine, "hello") ?? "").contains("hunter2"))
+        #expect(try await h.state().vms["hello"]?.userDataDigest == Digest.sha256Hex("#cloud-config\npackages: [nginx, curl]\n"),
+                "the VM stays as the last good commit made it")
     }
 }

@@ -28,6 +28,25 @@ struct GitSourceLoadTests {
         #expect(load.stats == .init(strategy: .walk, changedEntries: 4, specFiles: 3, parsed: 3, reused: 0))
     }
 
+    @Test("a VM's user-data is read from the commit: a file that starts #cloud-config is no spec; a commit that only breaks it is refused, naming the file, line and column")
+    func userDataIsCheckedWithTheCommit() async throws {
+        let repo = try TestRepository()
+        try Fixtures.small(in: repo)
+        try repo.write("vms/web-1.yaml", Fixtures.vm("web-1", image: "web") + "  cloudInit: {userData: vms/web-1.user-data.yaml}\n")
+        try repo.write("vms/web-1.user-data.yaml", "#cloud-config\npackages: [nginx]\n")
+        let good = try repo.commit("user-data for web-1")
+        let source = try GitSource(.init(repository: repo.path))
+        let snapshot = try #require(try await source.load(commit: good).snapshot)
+        #expect(snapshot.fileDigests["vms/web-1.user-data.yaml"] == (try repo.revParse("\(good):vms/web-1.user-data.yaml")))
+
+        try repo.write("vms/web-1.user-data.yaml", "#cloud-config\nchpasswd:\n  list: ada:hunter2\n")
+        let bad = try repo.commit("a password in clear")
+        let errors = try await source.load(commit: bad).errors.map(\.description)
+        #expect(errors.count == 1 && errors.first?.hasPrefix("vms/web-1.user-data.yaml:3:9: chpasswd.list is a clear-text secret") == true,
+                "\(errors)")
+        #expect(!errors.joined().contains("hunter2"))
+    }
+
     @Test func aNewCommitReparsesOnlyTheBlobsItChanged() async throws {
         let repo = try TestRepository()
         try Fixtures.small(in: repo)

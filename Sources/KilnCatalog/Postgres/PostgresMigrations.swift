@@ -16,6 +16,7 @@ enum PostgresMigrations {
     static let all: [PostgresMigration] = [
         PostgresMigrationV1.migration,
         PostgresMigrationV2.migration,
+        PostgresMigrationV3.migration,
     ]
 
     /// The version this binary's schema has.

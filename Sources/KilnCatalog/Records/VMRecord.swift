@@ -56,6 +56,9 @@ public struct VMRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRec
     public var lastDriftAt: Date?
     /// Whether the VM gets a cloud-init NoCloud seed (its image was built with `isCloudInit: true`).
     public var cloudInit: Bool = false
+    /// The digest (git blob id) of the spec's `cloudInit.userData` file the seed was made from; nil without one.
+    /// A different file in git means a new seed, so a new VM.
+    public var userDataDigest: String?
     public var createdAt: Date
     public var updatedAt: Date
     public var status: ObjectStatus

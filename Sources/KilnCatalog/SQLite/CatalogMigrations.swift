@@ -12,6 +12,7 @@ enum CatalogMigrations {
         (VMCallbackMigration.id, VMCallbackMigration.migrate),
         (ImageSourcesMigration.id, ImageSourcesMigration.migrate),
         (CloudInitSeedMigration.id, CloudInitSeedMigration.migrate),
+        (VMUserDataMigration.id, VMUserDataMigration.migrate),
         (FleetMigration.id, FleetMigration.migrate),
     ]
 

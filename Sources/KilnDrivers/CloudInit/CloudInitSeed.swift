@@ -1,19 +1,24 @@
 import Foundation
 import KilnReconciler
+import KilnSpec
 
 /// A cloud-init NoCloud seed for one VM: `meta-data` (its instance id and hostname) and `user-data` (a cloud-config
-/// with the operator's SSH keys), on a small FAT image labelled `CIDATA` made with mtools, so nothing is mounted.
-/// The guest's cloud-init finds it by its label when it is attached as a read-only disk.
+/// with the operator's SSH keys, and the spec's own `cloudInit.userData` when it has one), on a small FAT image
+/// labelled `CIDATA` made with mtools, so nothing is mounted. The guest's cloud-init finds it by its label when it is
+/// attached as a read-only disk.
 public struct CloudInitSeed: Sendable, Hashable {
     /// The VM's uuid: a new instance id (a VM made again) makes cloud-init run its first-boot modules again.
     public var instanceId: String
     public var hostname: String
     public var sshAuthorizedKeys: [String]
+    /// The spec's user-data with its secrets resolved (a mapping), merged into the seed's cloud-config.
+    public var extraUserData: SpecValue?
 
-    public init(instanceId: String, vmName: String, sshAuthorizedKeys: [String] = []) {
+    public init(instanceId: String, vmName: String, sshAuthorizedKeys: [String] = [], userData: SpecValue? = nil) {
         self.instanceId = instanceId
         hostname = Self.hostname(vmName)
         self.sshAuthorizedKeys = sshAuthorizedKeys
+        extraUserData = userData
     }
 
     /// A VM name as a hostname label: letters, digits and `-` (a `.` or `_` becomes `-`), at most 63 characters, not
@@ -28,7 +33,20 @@ public struct CloudInitSeed: Sendable, Hashable {
         "instance-id: \(Self.quoted(instanceId))\nlocal-hostname: \(Self.quoted(hostname))\n"
     }
 
+    /// The seed's cloud-config. With the spec's user-data, its document (as JSON, which YAML reads the same) with
+    /// the VM's hostname unless it names one, and the operator's keys added to its `ssh_authorized_keys`.
     public var userData: String {
+        if case .object(var fields)? = extraUserData {
+            if fields["hostname"] == nil {
+                fields["hostname"] = .string(hostname)
+                fields["preserve_hostname"] = .bool(false)
+            }
+            if !sshAuthorizedKeys.isEmpty {
+                let own = fields["ssh_authorized_keys"]?.list ?? []
+                fields["ssh_authorized_keys"] = .list(own + sshAuthorizedKeys.map(SpecValue.string).filter { !own.contains($0) })
+            }
+            return "#cloud-config\n" + SpecValue.object(fields).prettyJSON + "\n"
+        }
         var text = "#cloud-config\nhostname: \(Self.quoted(hostname))\npreserve_hostname: false\n"
         if !sshAuthorizedKeys.isEmpty {
             text += "ssh_authorized_keys:\n" + sshAuthorizedKeys.map { "  - \(Self.quoted($0))\n" }.joined()

@@ -10,6 +10,8 @@ public struct DataDirTeardown: Sendable {
     public struct Report: Sendable {
         public var stoppedVMs: [String] = []
         public var stoppedExecutions: [String] = []
+        /// dnsmasq ended, tap devices and the host-only bridge deleted.
+        public var network: [String] = []
         public var purged = false
     }
 
@@ -31,10 +33,13 @@ public struct DataDirTeardown: Sendable {
         let driver = QemuVMDriver()
         // VMs the catalog knows: stopped, and recorded as off (so the next Kiln restarts them without calling it drift).
         var seen: Set<String> = []
+        // Tap devices are deleted once their qemu is gone.
+        var tapsToDelete: [(QemuVMDriver.Files, String)] = []
         for vm in state.vms.values.sorted(by: { $0.name < $1.name }) {
             guard let directory = vm.directory else { continue }
             seen.insert(directory)
             let files = QemuVMDriver.Files(directory: directory)
+            defer { tapsToDelete.append((files, "VirtualMachine \(vm.name)")) }
             guard let process = driver.runningProcess(files) else { continue }
             try await driver.end(process, files: files)
             var stopped = vm
@@ -52,10 +57,16 @@ public struct DataDirTeardown: Sendable {
             let directory = "\(paths.vms)/\(entry)"
             guard !seen.contains(directory) else { continue }
             let files = QemuVMDriver.Files(directory: directory)
-            guard let process = driver.runningProcess(files) else { continue }
-            try await driver.end(process, files: files)
-            report.stoppedVMs.append(directory)
+            if let process = driver.runningProcess(files) {
+                try await driver.end(process, files: files)
+                report.stoppedVMs.append(directory)
+            }
+            tapsToDelete.append((files, directory))
         }
+        for (files, owner) in tapsToDelete {
+            if try await Self.deleteTap(files) { report.network.append("deleted the tap device of \(owner)") }
+        }
+        report.network += try await HostOnlyNetwork.tearDown(directory: paths.network, removeBridge: purge)
         // Build workers: asked to stop (they cancel and clean up), killed with their process group if they do not.
         for execution in state.activeExecutions.sorted(by: { $0.buildNumber < $1.buildNumber }) where await builds.isRunning(execution) {
             await builds.cancel(execution)
@@ -66,5 +77,12 @@ public struct DataDirTeardown: Sendable {
             report.purged = true
         }
         return report
+    }
+
+    /// Deletes the VM's tap device once its qemu is gone (a running qemu still holds it); whether there was one.
+    static func deleteTap(_ files: QemuVMDriver.Files) async throws -> Bool {
+        guard FileManager.default.fileExists(atPath: files.tap), QemuVMDriver().runningProcess(files) == nil else { return false }
+        try await TapDevice.deleteRecorded(in: files)
+        return true
     }
 }

@@ -17,6 +17,13 @@ public struct QemuVMDriver: VMDriver {
         public var append: String?
         /// The bridge for `networkType: bridged`; without it such VMs fail with a clear message.
         public var bridge: String?
+        /// The Kiln-managed bridge of `networkType: hostonly` (made when missing) and the host's address on it.
+        public var hostonlyBridge: String
+        public var hostonlySubnet: HostOnlySubnet
+        /// Where dnsmasq's files live (`<data-dir>/network`); without it `hostonly` VMs fail with a clear message.
+        public var networkDirectory: String?
+        /// `--secrets-dir`: where `{fromFile: NAME}` references of a VM's user-data are read when its seed is made.
+        public var secretsDirectory: String?
         public var qemu: String
         /// `auto` (KVM when it really works), `kvm` or `tcg`.
         public var accel: VMAcceleration
@@ -34,7 +41,13 @@ public struct QemuVMDriver: VMDriver {
 
         public init(kernel: String? = nil, initrd: String? = nil, append: String? = nil, bridge: String? = nil,
                     qemu: String = "qemu-system-x86_64", accel: VMAcceleration = .auto, stopGrace: Duration = .seconds(30),
-                    sshAuthorizedKeys: String? = nil) {
+                    sshAuthorizedKeys: String? = nil, hostonlyBridge: String = "kiln0",
+                    hostonlySubnet: HostOnlySubnet = Self.defaultHostonlySubnet, networkDirectory: String? = nil,
+                    secretsDirectory: String? = nil) {
+            self.secretsDirectory = secretsDirectory
+            self.hostonlyBridge = hostonlyBridge
+            self.hostonlySubnet = hostonlySubnet
+            self.networkDirectory = networkDirectory
             self.stopGrace = stopGrace
             self.sshAuthorizedKeys = sshAuthorizedKeys
             self.kernel = kernel
@@ -44,13 +57,23 @@ public struct QemuVMDriver: VMDriver {
             self.qemu = qemu
             self.accel = accel
         }
+
+        public static let defaultHostonlySubnet = HostOnlySubnet("192.168.213.1/24")!
+
+        /// The host-only network these options describe, if Kiln knows where to keep dnsmasq's files.
+        public var hostOnlyConfiguration: HostOnlyNetwork.Configuration? {
+            networkDirectory.map { HostOnlyNetwork.Configuration(bridge: hostonlyBridge, subnet: hostonlySubnet, directory: $0) }
+        }
     }
 
     public var options: Options
     let acceleration = Acceleration()
+    /// Shared by every copy of this driver, so concurrent starts set the host-only network up once.
+    let hostOnly: HostOnlyNetwork?
 
     public init(options: Options = Options()) {
         self.options = options
+        hostOnly = options.hostOnlyConfiguration.map(HostOnlyNetwork.init)
     }
 
     struct Files {
@@ -66,9 +89,12 @@ public struct QemuVMDriver: VMDriver {
         var bootSample: String { "\(directory)/boot-sector.raw" }
         /// The cloud-init NoCloud seed, for VMs whose image asks for one.
         var seed: String { "\(directory)/seed.img" }
+        /// The name of the VM's tap device (hostonly, bridged), written before the device is made.
+        var tap: String { "\(directory)/tap" }
     }
 
-    public func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool) async throws -> VMObservation {
+    public func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool,
+                          userData: CloudInitUserData? = nil) async throws -> VMObservation {
         let files = Files(directory: directory)
         guard let backing = image.path else { throw QemuVMError.noImageFile(image.name) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -78,9 +104,17 @@ public struct QemuVMDriver: VMDriver {
             try await Tool.run("qemu-img", ["create", "-q", "-f", "qcow2", "-F", image.format ?? "qcow2", "-b", backing, temp])
             try FileManager.default.moveItem(atPath: temp, toPath: files.disk)
         }
-        if vm.cloudInit {
+        if vm.cloudInit || userData != nil {
             let keys = try options.sshAuthorizedKeys.map(CloudInitSeed.authorizedKeys(file:)) ?? []
-            try await CloudInitSeed(instanceId: vm.uuid, vmName: vm.name, sshAuthorizedKeys: keys).write(to: files.seed)
+            // Secrets are resolved only now, into the seed in the VM's own folder: never into the catalog or a log.
+            let resolver = SecretResolver(secretsDirectory: options.secretsDirectory)
+            let document = try userData.map { data in
+                do { return try data.resolved { try resolver.resolve($0) } } catch {
+                    throw QemuVMError.userDataSecret(vm.name, "\(error)")
+                }
+            }
+            try await CloudInitSeed(instanceId: vm.uuid, vmName: vm.name, sshAuthorizedKeys: keys, userData: document)
+                .write(to: files.seed)
         } else {
             try? FileManager.default.removeItem(atPath: files.seed)
         }
@@ -112,8 +146,9 @@ public struct QemuVMDriver: VMDriver {
         try? FileManager.default.removeItem(atPath: files.pidfile)
         let accel = await acceleration.accel(mode: options.accel, qemu: options.qemu, kernel: options.kernel)
         let seed = FileManager.default.fileExists(atPath: files.seed) ? files.seed : nil
+        let tap = try await prepareNetwork(vm, files: files)
         let arguments = try Self.arguments(vm.typed, name: vm.name, files: files, options: options, kvm: accel == "kvm",
-                                           boot: boot, seed: seed)
+                                           boot: boot, seed: seed, tap: tap)
         try await Tool.run(options.qemu, arguments, workingDirectory: files.directory)
         guard let process = runningProcess(files) else {
             throw QemuVMError.didNotStart(vm.name, (try? String(contentsOfFile: files.console, encoding: .utf8))?.suffix(500).description ?? "")
@@ -121,9 +156,35 @@ public struct QemuVMDriver: VMDriver {
         return await observe(vm, files: files, process: process)
     }
 
+    /// The VM's tap device on its bridge, made before qemu starts (nil for `nat`). `hostonly` first sets up Kiln's
+    /// bridge and dnsmasq; `bridged` needs the operator's `--vm-bridge` to be a bridge that exists.
+    func prepareNetwork(_ vm: VMRecord, files: Files) async throws -> TapDevice? {
+        let bridge: String
+        switch vm.typed.networkType {
+        case .nat:
+            return nil
+        case .hostonly:
+            guard let hostOnly else { throw QemuVMError.noHostOnlyNetwork(vm.name) }
+            try await hostOnly.ensure()
+            bridge = hostOnly.configuration.bridge
+        case .bridged:
+            guard let operatorBridge = options.bridge else { throw QemuVMError.noBridge(vm.name) }
+            guard TapDevice.isBridge(operatorBridge) else { throw QemuVMError.bridgeMissing(vm.name, operatorBridge) }
+            bridge = operatorBridge
+        }
+        let tap = TapDevice(uuid: vm.uuid, bridge: bridge)
+        try "\(tap.name)\n".write(toFile: files.tap, atomically: true, encoding: .utf8)
+        do {
+            try await tap.create()
+        } catch {
+            throw QemuVMError.noTap(vm.name, tap.name, vm.typed.networkType, "\(error)")
+        }
+        return tap
+    }
+
     /// qemu's command line for a VM: a pure function, tested on its own.
     static func arguments(_ spec: VirtualMachineSpec, name: String, files: Files, options: Options, kvm: Bool,
-                          boot: [String], seed: String? = nil) throws -> [String] {
+                          boot: [String], seed: String? = nil, tap: TapDevice? = nil) throws -> [String] {
         var args = [
             "-name", "kiln-\(name)",
             "-machine", kvm ? "accel=kvm" : "accel=tcg",
@@ -152,10 +213,13 @@ public struct QemuVMDriver: VMDriver {
             // Forwards listen on the host's loopback only: a guest's port is never opened to the network by Kiln.
             let forwards = spec.forwards.map { ",hostfwd=tcp:127.0.0.1:\($0.host)-:\($0.guest)" }.joined()
             args += ["-nic", "user,model=virtio-net-pci" + forwards]
-        case .hostonly: args += ["-nic", "user,model=virtio-net-pci,restrict=on"]
+        case .hostonly:
+            guard let tap else { throw QemuVMError.noHostOnlyNetwork(name) }
+            args += tap.qemuArguments
         case .bridged:
-            guard let bridge = options.bridge else { throw QemuVMError.noBridge(name) }
-            args += ["-nic", "bridge,br=\(bridge),model=virtio-net-pci"]
+            guard options.bridge != nil else { throw QemuVMError.noBridge(name) }
+            guard let tap else { throw QemuVMError.bridgeMissing(name, options.bridge ?? "") }
+            args += tap.qemuArguments
         }
         return args + boot
     }
@@ -176,10 +240,13 @@ public struct QemuVMDriver: VMDriver {
     public func stop(_ vm: VMRecord) async throws -> VMObservation {
         guard let directory = vm.directory else { return VMObservation(status: .poweredOff) }
         let files = Files(directory: directory)
-        guard let process = runningProcess(files) else { return VMObservation(status: .poweredOff) }
-        _ = try? await QMPClient(socket: files.qmp, timeout: .seconds(5)).execute("system_powerdown")
-        if await Self.waitForExit(process, within: options.stopGrace) { return VMObservation(status: .poweredOff) }
-        try await end(process, files: files)
+        if let process = runningProcess(files) {
+            _ = try? await QMPClient(socket: files.qmp, timeout: .seconds(5)).execute("system_powerdown")
+            if !(await Self.waitForExit(process, within: options.stopGrace)) {
+                try await end(process, files: files)
+            }
+        }
+        try await TapDevice.deleteRecorded(in: files)
         return VMObservation(status: .poweredOff)
     }
 
@@ -187,8 +254,10 @@ public struct QemuVMDriver: VMDriver {
     public func destroy(_ vm: VMRecord) async throws {
         guard let directory = vm.directory else { return }
         let files = Files(directory: directory)
-        guard let process = runningProcess(files) else { return }
-        try await end(process, files: files)
+        if let process = runningProcess(files) {
+            try await end(process, files: files)
+        }
+        try await TapDevice.deleteRecorded(in: files)
     }
 
     /// `quit` through the monitor, then SIGKILL to this very process (pid and start time) if it is still there.
@@ -256,7 +325,16 @@ public struct QemuVMDriver: VMDriver {
                 guest = await Self.askAgent(files.agent, timeout: options.agentTimeout)
             }
         }
-        return VMObservation(status: status, process: process, qmpSocket: files.qmp, ipAddress: guest?.ipAddress,
+        var ipAddress = guest?.ipAddress
+        if status == .poweredOn, vm.typed.networkType == .hostonly, let hostOnly {
+            // A dnsmasq that died behind Kiln's back is started again (no tool runs while it is up).
+            try? await hostOnly.ensure()
+        }
+        if ipAddress == nil, status == .poweredOn, vm.typed.networkType == .hostonly, let hostOnly {
+            // dnsmasq's lease for the VM's MAC: an address even from a guest without an agent.
+            ipAddress = hostOnly.leasedAddress(mac: TapDevice(uuid: vm.uuid, bridge: hostOnly.configuration.bridge).mac)
+        }
+        return VMObservation(status: status, process: process, qmpSocket: files.qmp, ipAddress: ipAddress,
                              guestOs: guest?.os, ready: ready, message: message,
                              acceleration: acceleration, consoleTail: ready ? nil : Self.consoleTail(files.console))
     }
@@ -346,6 +424,10 @@ enum QemuVMError: Error, CustomStringConvertible, ActionFailureConvertible {
     case notProvisioned(String)
     case didNotStart(String, String)
     case noBridge(String)
+    case bridgeMissing(String, String)
+    case noHostOnlyNetwork(String)
+    case noTap(String, String, NetworkType, String)
+    case userDataSecret(String, String)
     case wontStop(Int32)
     case folderGone(String, String)
 
@@ -355,6 +437,14 @@ enum QemuVMError: Error, CustomStringConvertible, ActionFailureConvertible {
         case .notProvisioned(let vm): "VirtualMachine \(vm) has no disk yet"
         case .didNotStart(let vm, let console): "qemu for VirtualMachine \(vm) did not start; console: \(console)"
         case .noBridge(let vm): "VirtualMachine \(vm) asks for a bridged network, but no bridge is configured (start Kiln with --vm-bridge BRIDGE)"
+        case .bridgeMissing(let vm, let bridge):
+            "VirtualMachine \(vm) asks for a bridged network, but --vm-bridge \(bridge) is not a bridge on this host (create it, or start Kiln with another --vm-bridge)"
+        case .noHostOnlyNetwork(let vm):
+            "VirtualMachine \(vm) asks for a host-only network, but this Kiln has no data dir for its dnsmasq (--vm-hostonly-bridge needs kiln sync or serve)"
+        case .noTap(let vm, let tap, let network, let why):
+            "the tap device \(tap) of VirtualMachine \(vm) cannot be made (Kiln needs CAP_NET_ADMIN for networkType: \(network.rawValue); see \(network == .bridged ? "--vm-bridge" : "--vm-hostonly-bridge")): \(why)"
+        case .userDataSecret(let vm, let why):
+            "the cloud-init user-data of VirtualMachine \(vm) names a secret Kiln cannot read: \(why)"
         case .wontStop(let pid): "qemu process \(pid) did not end even after SIGKILL"
         case .folderGone(let vm, let folder): "the disk of VirtualMachine \(vm) is gone from \(folder) (removed behind Kiln's back); Kiln makes it again from its image"
         }
@@ -362,7 +452,8 @@ enum QemuVMError: Error, CustomStringConvertible, ActionFailureConvertible {
 
     var actionFailure: ActionFailure {
         switch self {
-        case .noBridge: ActionFailure(.noBridge, description)
+        case .noBridge, .bridgeMissing, .noHostOnlyNetwork, .noTap: ActionFailure(.noBridge, description)
+        case .userDataSecret: ActionFailure(.badRequest, description)
         case .noImageFile, .notProvisioned, .didNotStart, .wontStop: ActionFailure(.driverError, description)
         case .folderGone: ActionFailure(.notFound, description)
         }

@@ -67,10 +67,19 @@ public struct ChangePreview: Sendable {
                 consequences.append(Consequence(key: action.key, action: "run", reason: reuse == nil
                     ? "a new execution: \(reason)" : "a new execution reusing identical earlier outputs: \(reason)"))
                 var seen: Set<String> = [build]
-                consequences += followers(ofRun: build, reuse: reuse != nil, to: to, state: state, seen: &seen)
+                consequences += followers(ofRun: build, reuse: reuse != nil, to: to, state: state, held: plan.held,
+                                          seen: &seen)
             default:
                 consequences.append(Consequence(key: action.key, action: action.verb, reason: action.reason))
             }
+        }
+        // A layer held for an ancestor that is already building (so not among this plan's runs) but with a change of
+        // its own: it runs once that ancestor lands.
+        for (name, hold) in plan.held.sorted(by: { $0.key < $1.key }) {
+            let key = ObjectKey(.imageBuild, name)
+            guard let own = hold.ownReason, !consequences.contains(where: { $0.key == key && $0.action == "run" }) else { continue }
+            consequences.append(Consequence(key: key, action: "run",
+                reason: "held while \(hold.ancestor) is about to change (\(hold.why)); then runs once, on the new base: \(own)"))
         }
         return ChangePreview(from: from.revision, to: to.revision, changes: changes, consequences: consequences,
                              destructive: plan.destructive)
@@ -78,7 +87,8 @@ public struct ChangePreview: Sendable {
 
     /// What a successful new execution of `build` sets off: prunes beyond keepResults, images that move to it, and
     /// VMs recreated on the new image.
-    static func followers(ofRun build: String, reuse: Bool, to: Snapshot, state: CatalogState, seen: inout Set<String>) -> [Consequence] {
+    static func followers(ofRun build: String, reuse: Bool, to: Snapshot, state: CatalogState,
+                          held: [String: HeldBuild] = [:], seen: inout Set<String>) -> [Consequence] {
         var out: [Consequence] = []
         let spec = to.object(.imageBuild, build)?.imageBuild
         let finished = (state.executions[build] ?? []).filter(\.status.isFinished)
@@ -93,10 +103,15 @@ public struct ChangePreview: Sendable {
             out.append(Consequence(key: image.key, action: "resolve",
                 reason: "moves to the new execution's \(format) image once it succeeds (its version goes up)"))
             guard !reuse else { continue }
-            // Layers on this Image build again once it moves, and so on down every chain.
+            // Layers on this Image build again once it moves, and so on down every chain: once each, since the
+            // planner holds a layer while anything up its chain is about to change.
             for layer in to.objects(of: .imageBuild) where layer.imageBuild?.baseImage == image.name && seen.insert(layer.name).inserted {
-                out.append(Consequence(key: layer.key, action: "run", reason: "rebuilt: base image \(image.name) changed"))
-                out += followers(ofRun: layer.name, reuse: false, to: to, state: state, seen: &seen)
+                var reason = RunReason.baseImageChanged(image.name).description
+                if let own = held[layer.name]?.ownReason {
+                    reason += " (held until then, so its own change runs in that one execution: \(own))"
+                }
+                out.append(Consequence(key: layer.key, action: "run", reason: reason))
+                out += followers(ofRun: layer.name, reuse: false, to: to, state: state, held: held, seen: &seen)
             }
             for vm in to.objects(of: .virtualMachine) {
                 guard case .named(let name)? = vm.virtualMachine?.image, name == image.name else { continue }

@@ -44,6 +44,7 @@ public enum SimulatedState {
             var record = VMRecord(name: object.name, uuid: object.name, spec: object.spec, specHash: object.specHash,
                                   contentHash: object.contentHash, revision: revision, file: object.file, line: object.line,
                                   createdAt: epoch, updatedAt: epoch)
+            record.userDataDigest = spec.userDataPath.flatMap { snapshot.fileDigests[$0] }
             if case .url(let url, _) = spec.image {
                 record.imageName = url
                 record.directory = object.name

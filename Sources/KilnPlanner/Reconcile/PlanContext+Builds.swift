@@ -3,7 +3,8 @@ import KilnSpec
 
 extension PlanContext {
     mutating func planBuilds() {
-        for object in desired.objects(of: .imageBuild) {
+        // Bases before the layers on them, so that a layer sees whether anything up its chain is about to change.
+        for object in SimulatedState.layeredOrder(desired.objects(of: .imageBuild), in: desired) {
             planBuild(object)
         }
         for name in work.builds.keys.sorted() where desired.object(.imageBuild, name) == nil {
@@ -39,11 +40,23 @@ extension PlanContext {
         }
         active.removeAll(where: outdated)
 
+        if let running = active.last {
+            changing[name] = (object.key, "execution #\(running.buildNumber) is \(running.status.rawValue)")
+        }
         if spec.suspend {
             plan.note(object.key, Note(.suspended, "suspend: true; no new execution starts"))
         } else if let base = spec.baseImage, Planner.baseImageSHA256(base, in: work) == nil {
             // A layer starts from its base's disk: nothing to build from until the base Image is ACTIVE.
             plan.note(object.key, Note(.waiting, "base Image \(base) is not ready yet"))
+            changing[name] = changing[name] ?? (ObjectKey(.image, base), "it is not ready yet")
+        } else if active.isEmpty, let hold = changingAncestor(of: spec) {
+            // Built now, a layer would start from a base that is about to be replaced, and run again once the new
+            // base lands: held, it runs once, on the new base.
+            let reason = runReason(spec, inputs: inputs, executions: executions, specUnchanged: specUnchanged)
+            plan.held[name] = HeldBuild(ancestor: hold.ancestor, why: hold.why, ownReason: reason)
+            plan.note(object.key, Note(.waiting,
+                "held while \(hold.ancestor) is about to change (\(hold.why)), so that it runs once, on the new base"))
+            changing[name] = hold
         } else if active.isEmpty {
             if let reason = runReason(spec, inputs: inputs, executions: executions, specUnchanged: specUnchanged) {
                 // Reuse needs the same inputs and the same run token: a token asks for a fresh build, even when the
@@ -52,12 +65,36 @@ extension PlanContext {
                     executions.last { $0.status == .success && $0.inputsHash == inputs && $0.runToken == spec.runToken }?.id
                 }
                 add(.run(build: name, reason: reason, reuse: reuse))
+                changing[name] = (object.key, "a new execution is planned: \(reason)")
             } else if let latest = executions.last, latest.status == .failed {
                 plan.note(object.key, Note(.failed,
                     "execution #\(latest.buildNumber) failed: \(latest.errorMessage ?? "no message"); push a fix or change run.token to try again"))
             }
         }
         planPrune(object, spec, executions)
+    }
+
+    /// The nearest thing up a layer's chain of bases that is about to change, or nil: the build of its base Image
+    /// (running, planned to run, or itself held), or the base Image about to move to a newer execution or import.
+    /// Builds are planned bases first, so `changing` already holds every build above this one.
+    func changingAncestor(of spec: ImageBuildSpec) -> (ancestor: ObjectKey, why: String)? {
+        guard let base = spec.baseImage, let image = desired.object(.image, base)?.image else { return nil }
+        switch image.source {
+        case .build(let build, let format)?:
+            if let hold = changing[build] { return hold }
+            if let execution = work.latestSuccess(of: build),
+               let vi = work.virtualImages[execution.id ?? -1]?.first(where: { $0.format == format }),
+               work.images[base]?.virtualImageId != vi.id {
+                return (ObjectKey(.image, base), "it moves to ImageBuild \(build)'s execution #\(execution.buildNumber)")
+            }
+        case .url?:
+            if work.images[base]?.importedFrom != ImageRecord.importKey(for: image) {
+                return (ObjectKey(.image, base), "it is imported anew")
+            }
+        case .snapshotOf?, nil:
+            break
+        }
+        return nil
     }
 
     /// Why the build should run now, or nil.

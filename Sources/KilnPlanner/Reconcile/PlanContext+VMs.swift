@@ -53,6 +53,9 @@ extension PlanContext {
         let external = image.path == nil
         if !immutableChange.isEmpty {
             add(.recreateVM(name: name, image: image, reason: "\(immutableChange.joined(separator: ", ")) changed"))
+        } else if let path = spec.userDataPath, record.userDataDigest != desired.fileDigests[path] {
+            // A new version of the user-data file: a new seed, which cloud-init reads on a new instance only.
+            add(.recreateVM(name: name, image: image, reason: "cloudInit.userData \(path) changed"))
         } else if !external, record.imageSha256 != image.sha256 || record.imagePath != image.path {
             // Also on a new path with the same bytes (reused outputs): the VM's overlay names its backing file by
             // path, and the old path goes when its execution is pruned.

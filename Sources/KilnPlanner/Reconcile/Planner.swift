@@ -74,6 +74,10 @@ struct PlanContext {
     let policy: PlannerPolicy
     var plan = ReconcilePlan()
     var restored: Set<Int64> = []
+    /// Builds whose outputs are about to change, by name, with what changes and why in words: a run planned in this
+    /// pass or an execution still going (the build itself), or a layer itself held or waiting (what it waits for). A
+    /// layer on any of them is held (see `planBuilds`).
+    var changing: [String: (ancestor: ObjectKey, why: String)] = [:]
 
     init(desired: Snapshot, work: CatalogState, policy: PlannerPolicy) {
         self.desired = desired

@@ -8,11 +8,16 @@ public struct ReconcilePlan: Sendable {
     public var notes: [ObjectKey: [Note]]
     /// Set when the plan deletes more than the budget allows and nobody opted in: nothing of it may be applied.
     public var destructive: DestructiveChange?
+    /// Layered builds held back, by name, because a build up their chain of bases is about to change: each runs
+    /// once, on the new base, instead of once on the old base and again on the new.
+    public var held: [String: HeldBuild]
 
-    public init(actions: [Action] = [], notes: [ObjectKey: [Note]] = [:], destructive: DestructiveChange? = nil) {
+    public init(actions: [Action] = [], notes: [ObjectKey: [Note]] = [:], destructive: DestructiveChange? = nil,
+                held: [String: HeldBuild] = [:]) {
         self.actions = actions
         self.notes = notes
         self.destructive = destructive
+        self.held = held
     }
 
     public var isEmpty: Bool { actions.isEmpty }
@@ -55,6 +60,23 @@ public struct Note: Sendable, Hashable {
     public init(_ reason: Reason, _ message: String) {
         self.reason = reason
         self.message = message
+    }
+}
+
+/// A layered build that waits for a build up its chain of bases.
+public struct HeldBuild: Sendable, Hashable {
+    /// What up the chain is about to change: the nearest build that is not itself held (running or planned to run),
+    /// or a base Image about to move to a newer execution or import.
+    public var ancestor: ObjectKey
+    /// What the ancestor is doing, in words ("a new execution is planned: …", "execution #3 is running").
+    public var why: String
+    /// Why the held build would have run now on the old base, if it would have: its own change.
+    public var ownReason: RunReason?
+
+    public init(ancestor: ObjectKey, why: String, ownReason: RunReason?) {
+        self.ancestor = ancestor
+        self.why = why
+        self.ownReason = ownReason
     }
 }
 

@@ -8,7 +8,9 @@ import KilnSpec
 /// "record" harmless.
 public protocol VMDriver: Sendable {
     /// Creates the VM's disk (a copy-on-write overlay of the image) in `directory` and, when `start`, boots it.
-    func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool) async throws -> VMObservation
+    /// `userData` is the spec's own cloud-init user-data (validated; secrets still references), for its seed.
+    func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool,
+                   userData: CloudInitUserData?) async throws -> VMObservation
     func start(_ vm: VMRecord) async throws -> VMObservation
     func stop(_ vm: VMRecord) async throws -> VMObservation
     /// Stops the VM's process for good (its files are the reconciler's business).

@@ -28,6 +28,8 @@ public struct DataPaths: Sendable, Hashable {
     public var work: String { "\(root)/work" }
     public var downloads: String { "\(root)/cache/downloads" }
     public var vms: String { "\(root)/vms" }
+    /// The host-only network's dnsmasq: pidfile, leases, log.
+    public var network: String { "\(root)/network" }
     /// Images Kiln imported (URL sources, snapshots): `images/<name>/<version>.qcow2`.
     public var images: String { "\(root)/images" }
     public func images(name: String) -> String { "\(images)/\(name)" }

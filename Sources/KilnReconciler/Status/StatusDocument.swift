@@ -111,7 +111,8 @@ public enum StatusDocument {
         }
         if let agent = guestAgent(record, now: now) { out.append(("guestAgent", .string(agent))) }
         if record.cloudInit {
-            out.append(("cloudInit", .string("NoCloud seed (seed.img), instance id \(record.uuid)")))
+            let userData = spec.userDataPath.map { ", user-data from \($0)" } ?? ""
+            out.append(("cloudInit", .string("NoCloud seed (seed.img), instance id \(record.uuid)\(userData)")))
         }
         if !record.guestReady, let tail = record.consoleTail {
             out.append(("consoleTail", .string(tail)))

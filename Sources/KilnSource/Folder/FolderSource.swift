@@ -33,7 +33,7 @@ public struct FolderSource: Sendable {
         }
         var walk = Walk(limits: limits)
         walk.visit(folder: root, shown: specRoot)
-        return SnapshotAssembler.assemble(files: walk.files, tree: FolderTree(root: root), revision: nil,
+        return SnapshotAssembler.assemble(files: walk.files, tree: FolderTree(root: root, shown: specRoot), revision: nil,
                                           extraErrors: walk.errors)
     }
 
@@ -54,6 +54,10 @@ public struct FolderSource: Sendable {
                 let display = shown.isEmpty ? name : "\(shown)/\(name)"
                 var info = stat()
                 guard lstat(path, &info) == 0 else { continue }
+                if SourceLimits.isSpecFile(name), let problem = SourcePathName.problem(display) {
+                    errors.append(SpecError(file: SourcePathName.shown(display), line: 1, column: 1, message: problem))
+                    continue
+                }
                 switch info.st_mode & S_IFMT {
                 case S_IFDIR:
                     visit(folder: path, shown: display)
@@ -99,8 +103,22 @@ public struct FolderSource: Sendable {
 }
 
 /// Paths under a folder, checked component by component so that no symlink is ever followed.
-struct FolderTree: TreeLookup {
+struct FolderTree: TreeReader {
     let root: String
+    /// The spec root as errors name it (relative to the repository).
+    var shown = ""
+
+    func displayPath(_ path: String) -> String { shown.isEmpty ? path : "\(shown)/\(path)" }
+
+    /// A regular file's bytes, checked on the way as ``entry(at:)`` does (no symlink is followed).
+    func contents(at path: String, limit: Int) -> TreeFileContents? {
+        guard let entry = entry(at: path), entry.type == .file || entry.type == .executable else { return nil }
+        let full = "\(root)/\(path)"
+        var info = stat()
+        guard lstat(full, &info) == 0 else { return nil }
+        guard Int(info.st_size) <= limit else { return .tooLarge(Int(info.st_size)) }
+        return FileManager.default.contents(atPath: full).map { .bytes([UInt8]($0)) }
+    }
 
     func entry(at path: String) -> TreeEntry? {
         var current = root

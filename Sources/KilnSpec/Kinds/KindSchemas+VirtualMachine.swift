@@ -30,6 +30,10 @@ extension KindSchemas {
         FieldSchema("ready", .object(ObjectSchema([
             FieldSchema("consoleContains", .string(.text), doc: "A serial-console line that means the guest is up."),
         ])), doc: "Readiness probe for guests without an agent."),
+        FieldSchema("cloudInit", .object(ObjectSchema([
+            FieldSchema("userData", .string(.repoPath), required: true,
+                        doc: "A #cloud-config file of the spec root (same commit); secrets in it only as {fromFile}/{fromEnv}."),
+        ])), doc: "A cloud-init NoCloud seed with this user-data (plus the VM's hostname and the operator's SSH keys)."),
         FieldSchema("suspend", .boolean, default: .bool(false), doc: "Record the spec but change nothing."),
     ], doc: "A virtual machine (the VM builder service).")
 }

@@ -22,6 +22,8 @@ public struct VirtualMachineSpec: Sendable, Hashable {
     public var bootTimeout: SpecDuration
     public var readyConsoleContains: String?
     public var suspend: Bool
+    /// `cloudInit.userData`: a file of the spec root (same commit) whose cloud-config goes into the VM's NoCloud seed.
+    public var userDataPath: String?
 
     public init(_ v: SpecValue) {
         if let name = v["image"]?.string {
@@ -46,6 +48,7 @@ public struct VirtualMachineSpec: Sendable, Hashable {
         bootTimeout = v["bootTimeout"]?.string.flatMap { try? SpecDuration.parse($0).get() } ?? SpecDuration(seconds: 300)
         readyConsoleContains = v["ready"]?["consoleContains"]?.string
         suspend = v["suspend"]?.bool ?? false
+        userDataPath = v["cloudInit"]?["userData"]?.string
     }
 
     /// An enum field of a validated spec: the schema's default when absent. The schema lists exactly the enum's cases
@@ -61,7 +64,7 @@ public struct VirtualMachineSpec: Sendable, Hashable {
     }
 
     /// Fields whose change needs a new VM rather than a change to the running one.
-    public static let immutableFields: Set<String> = ["image", "cpus", "memory", "networkType", "forwards"]
+    public static let immutableFields: Set<String> = ["image", "cpus", "memory", "networkType", "forwards", "cloudInit"]
 }
 
 /// A TCP port of the host's loopback forwarded to a port of the guest (user-mode networking).

@@ -4,6 +4,11 @@ import KilnYAML
 /// document itself. A pure function of the file's path and bytes.
 public enum DocumentParser {
     public static func parse(path: String, bytes: [UInt8], limits: YAMLLimits = .default) -> ParsedFile {
+        // cloud-init user-data (a VM's `cloudInit.userData`) lives beside the specs but is not one: cloud-init needs
+        // its first line to be `#cloud-config`, and no spec starts that way. It is checked where a VM names it.
+        if bytes.starts(with: Array(CloudInitUserData.header.utf8)) {
+            return ParsedFile(path: path, objects: [], errors: [], declared: [], size: bytes.count)
+        }
         let loaded = YAMLLoader.load(bytes, file: path, limits: limits)
         var result = ParsedFile(path: path, objects: [], errors: loaded.errors.map(SpecError.init), declared: [],
                                 size: bytes.count)

@@ -46,6 +46,10 @@ public enum SnapshotAssembler {
             }, objects: objects, quiet: quiet)
             if let build = object.imageBuild {
                 errors += referencedFiles(of: object, build, tree: tree, digests: &digests)
+            } else if let path = object.virtualMachine?.userDataPath {
+                let missing = referencedFiles(of: object, [("spec.cloudInit.userData", path)], tree: tree, digests: &digests)
+                errors += missing
+                if missing.isEmpty, let reader = tree as? any TreeReader { errors += userDataErrors(path, reader) }
             }
         }
         if !errors.isEmpty { return .failure(Failure(errors: SpecError.sorted(Array(Set(errors))))) }
@@ -130,12 +134,33 @@ public enum SnapshotAssembler {
     /// folder, and never missing.
     static func referencedFiles(of object: SpecObject, _ build: ImageBuildSpec, tree: any TreeLookup,
                       digests: inout [String: String]) -> [SpecError] {
-        var errors: [SpecError] = []
         var paths: [(String, String)] = []
         if let p = build.bootScript { paths.append(("spec.bootScript", p)) }
         if let p = build.preseedScript { paths.append(("spec.preseedScript", p)) }
         for (i, s) in build.scripts.enumerated() { paths.append(("spec.scripts[\(i)].path", s.path)) }
         if case .path(let p, _) = build.source { paths.append(("spec.source.path", p)) }
+        return referencedFiles(of: object, paths, tree: tree, digests: &digests)
+    }
+
+    /// A VM's user-data file, checked as cloud-init will read it; errors point into that file.
+    static func userDataErrors(_ path: String, _ reader: any TreeReader) -> [SpecError] {
+        let file = reader.displayPath(path)
+        let bytes: [UInt8]
+        switch reader.contents(at: path, limit: CloudInitUserData.maxBytes) {
+        case nil: return []
+        case .tooLarge(let size)?:
+            return [SpecError(file: file, line: 1, column: 1,
+                              message: "user-data is \(size) bytes, over the limit of \(CloudInitUserData.maxBytes) bytes")]
+        case .bytes(let read)?: bytes = read
+        }
+        if case .failure(let error) = CloudInitUserData.parse(bytes, file: file) { return [SpecError(error)] }
+        return []
+    }
+
+    /// Each (field, path) names a regular file of the spec root; its digest is recorded.
+    static func referencedFiles(of object: SpecObject, _ paths: [(String, String)], tree: any TreeLookup,
+                                digests: inout [String: String]) -> [SpecError] {
+        var errors: [SpecError] = []
         for (field, path) in paths {
             func fail(_ message: String) {
                 errors.append(SpecError(file: object.file, mark: object.mark(field), path: field, message: message))

@@ -18,3 +18,18 @@ public struct TreeEntry: Sendable, Hashable {
 public protocol TreeLookup {
     func entry(at path: String) -> TreeEntry?
 }
+
+/// A file's content as a ``TreeReader`` gives it: its bytes, or only its size when it is over the reader's limit.
+public enum TreeFileContents: Sendable, Hashable {
+    case bytes([UInt8])
+    case tooLarge(Int)
+}
+
+/// A tree whose files can also be read (a commit's spec root, a folder): the assembler then checks the content of
+/// files that specs name as data (a VM's cloud-init user-data), so a bad one stops the commit with `file:line:column`.
+public protocol TreeReader: TreeLookup {
+    /// The regular file at `path`, or nil when there is none; never more than `limit` bytes are read.
+    func contents(at path: String, limit: Int) -> TreeFileContents?
+    /// How errors name the file (its path from the repository's root).
+    func displayPath(_ path: String) -> String
+}

@@ -12,9 +12,15 @@ struct ServeProcess: Sendable {
         var description: String
     }
 
-    /// Starts `kiln serve` on `repo` and `dataDir` with `extra` flags and waits until it listens.
-    static func start(repo: String, dataDir: String, extra: [String] = []) async throws -> ServeProcess {
-        let process = try KilnBinary.start(["serve", "--repo", repo, "--data-dir", dataDir, "--listen", "127.0.0.1:0"] + extra)
+    /// Starts `kiln serve` on `repo` and `dataDir` with `extra` flags and waits until it listens; inside `namespace`
+    /// when one is given (its loopback, not the host's).
+    static func start(repo: String, dataDir: String, extra: [String] = [], namespace: NetworkNamespace? = nil) async throws -> ServeProcess {
+        let arguments = ["serve", "--repo", repo, "--data-dir", dataDir, "--listen", "127.0.0.1:0"] + extra
+        let process = if let namespace {
+            try RunningProcess("/usr/sbin/ip", namespace.wrap([try KilnBinary.require()] + arguments), environment: ["NO_COLOR": "1"])
+        } else {
+            try KilnBinary.start(arguments)
+        }
         let marker = "kiln serve: listening on http://127.0.0.1:"
         guard await process.waitForOutput({ _, err in err.contains(marker) }),
               let line = process.output.stderr.split(separator: "\n").first(where: { $0.contains(marker) }),
