@@ -35,6 +35,6 @@ struct FleetOptions: ParsableArguments {
     }
 
     func facts(paths: DataPaths, flags: ReconcileFlags) -> HostFacts {
-        HostFacts(name: name, labels: hostLabels.sorted(), dataDir: paths.root, lease: lease.duration, vmOptions: flags.vmOptions)
+        HostFacts(name: name, labels: hostLabels.sorted(), dataDir: paths.root, lease: lease.duration, vmAccel: flags.vmAccel)
     }
 }

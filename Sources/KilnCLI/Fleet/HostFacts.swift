@@ -8,13 +8,13 @@ struct HostFacts: Sendable {
     let labels: [String]
     let dataDir: String
     let lease: Duration
-    let vmOptions: QemuVMDriver.Options
+    let vmAccel: VMAcceleration
     let startedAt = Date()
 
     /// Whether VMs may use KVM here: `--vm-accel` allows it and `/dev/kvm` opens read-write. (The VM driver's probe
     /// boot, at the first VM start, may still fall back to TCG where KVM opens but hangs; no qemu is started for this.)
     var kvm: Bool {
-        vmOptions.accel != .tcg && access("/dev/kvm", R_OK | W_OK) == 0
+        vmAccel != .tcg && access("/dev/kvm", R_OK | W_OK) == 0
     }
 
     func record(address: String) -> HostRecord {
