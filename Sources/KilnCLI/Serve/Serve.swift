@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import KilnBuilder
-import KilnCatalog
 import KilnReconciler
 import KilnSource
 import KilnServer
@@ -45,11 +44,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
-    @OptionGroup var fleet: FleetOptions
-
     func validate() throws {
         _ = try address()
-        try fleet.check()
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must not be negative") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
     }
@@ -88,14 +84,11 @@ struct Serve: AsyncParsableCommand {
             guard !secret.isEmpty else { throw ValidationError("--webhook-secret-file \(webhookSecretFile) is empty") }
             webhookSecret = Array(secret.utf8)
         }
-        let waker = LoopWaker()
-        let leadership = Leadership(host: fleet.name, lease: fleet.lease.duration) { _ in Task { await waker.wake() } }
-        let wiring = try await Wiring(source: source, flags: flags, leadership: leadership, logger: logger)
+        let wiring = try await Wiring(source: source, flags: flags, logger: logger)
         let health = ServerHealth()
         let events = EventHub()
         let model = ReadModel(catalog: wiring.catalog, events: events, logger: logger)
-        let fleetStatus = FleetStatus(leadership: leadership)
-        let advertised = AdvertisedAddress()
+        let waker = LoopWaker()
         let planGit = try GitSource(wiring.git.configuration)
         let resolver = SecretResolver(secretsDirectory: flags.secretsDir ?? wiring.paths.secrets)
         var configuration = QueryServer.Configuration(
@@ -105,24 +98,18 @@ struct Serve: AsyncParsableCommand {
         let server = QueryServer(
             configuration: configuration, model: model, events: events, health: health, registry: registry,
             plan: GitPlanSource(git: planGit, catalog: wiring.catalog, budget: flags.options.budget),
-            fleet: fleetStatus,
             wake: { await waker.wake() },
             secrets: { build in build.typed.secretReferences.compactMap { try? resolver.resolve($0) } })
         let (host, port) = try address()
         let loop = ReconcileService(reconciler: wiring.reconciler, interval: interval.duration, health: health, model: model,
-                                    events: events, waker: waker, leadership: leadership, logger: logger)
-        let election = ElectionService(election: wiring.catalog.election(logger: logger), leadership: leadership)
-        let heartbeat = HostHeartbeatService(catalog: wiring.catalog, status: fleetStatus, facts: fleet.facts(paths: wiring.paths, flags: flags),
-                                             address: advertised, logger: logger)
+                                    events: events, waker: waker, logger: logger)
         let application = server.application(host: host, port: port, logger: logger,
                                               limits: ConnectionLimits(maxConnections: maxConnections)) { host, port in
-            await advertised.set("http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
             // Said whatever the log level: a caller that asked for port 0 learns the port from this line.
             Output.err("kiln serve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
         }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: election), .init(service: heartbeat), .init(service: loop),
-                       .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)],
+            services: [.init(service: loop), .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         withExtendedLifetime(wiring.lock) {}
@@ -131,10 +118,6 @@ struct Serve: AsyncParsableCommand {
 
 /// The reconcile loop as a service: a pass every interval (±10% jitter), or at once when a push wakes it, stopping
 /// between passes on shutdown. After each pass the read model is refreshed and the pass is published as an event.
-///
-/// Only the fleet's leader plans: before each pass the loop asks ``Leadership`` whether this host still leads (its
-/// lock proved held within two thirds of a lease); a follower only keeps its read model and waits to be woken by a
-/// change of role. On each takeover the new leader first recovers what a crash left open, then looks at everything.
 struct ReconcileService: Service {
     let reconciler: Reconciler
     let interval: Duration
@@ -142,33 +125,11 @@ struct ReconcileService: Service {
     let model: ReadModel
     let events: EventHub
     let waker: LoopWaker
-    let leadership: Leadership
     let logger: Logger
 
     func run() async throws {
-        var ledEpoch: Int64?
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            guard let epoch = leadership.leadingEpoch else {
-                if let led = ledEpoch {
-                    logger.warning("no longer the leader (epoch \(led)): planning stopped; following \(leadership.leader?.host ?? "nobody yet")")
-                    ledEpoch = nil
-                }
-                // A follower serves the shared catalog: ready once it has read it.
-                if (try? await model.refresh()) != nil, leadership.leader != nil { await health.markReady() }
-                try? await cancelWhenGracefulShutdown { await waker.wait(leadership.lease / 3) }
-                continue
-            }
-            var full = false
-            if ledEpoch != epoch {
-                ledEpoch = epoch
-                full = true
-                do {
-                    try await reconciler.recover()
-                } catch {
-                    logger.error("taking the lead: recovery failed (\(error)); the next pass looks at everything anyway")
-                }
-            }
-            let report = await reconciler.pass(full: full)
+            let report = await reconciler.pass()
             if !report.outcomes.isEmpty || report.refusal != nil {
                 logger.info("pass: \(report.outcomes.count) actions, \(report.objects.values.filter(\.ready).count)/\(report.objects.count) ready")
             }
