@@ -30,6 +30,7 @@ extension Reconciling {
             try await Scratch.with { scratch in
                 var server: RunningProcess?
                 var serve: ServeProcess?
+                // On an early exit (a thrown error), whatever still runs is ended by its pid.
                 defer {
                     server?.kill()
                     serve?.process.kill()
@@ -65,15 +66,18 @@ extension Reconciling {
                             "\(item.id) (\(item.description)): expected \(item.expect.debugDescription) in:\n\(answer.text)")
                     #expect(!answer.crashed, "\(item.id) crashed:\n\(answer.text)")
                 }
-                if let serve {
+                if let running = serve {
                     // The server outlived every bad request.
-                    let health = try await serve.request("/healthz")
+                    let health = try await running.request("/healthz")
                     #expect(health.status == 200, "kiln serve after the corpus: \(health)")
-                    await serve.stop()
+                    // Forgotten before it is reaped, so that the deferred kill never signals a reused pid.
+                    serve = nil
+                    await running.stop()
                 }
-                if let server {
-                    server.kill()
-                    _ = await server.wait()
+                if let running = server {
+                    server = nil
+                    running.kill()
+                    _ = await running.wait()
                 }
             }
         }
