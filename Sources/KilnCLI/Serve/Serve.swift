@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KilnBuilder
+import KilnCatalog
 import KilnReconciler
 import KilnSource
 import KilnServer
@@ -44,8 +45,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @OptionGroup var fleet: FleetOptions
+
     func validate() throws {
         _ = try address()
+        try fleet.check()
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must not be negative") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
     }
@@ -89,6 +93,11 @@ struct Serve: AsyncParsableCommand {
         let events = EventHub()
         let model = ReadModel(catalog: wiring.catalog, events: events, logger: logger)
         let waker = LoopWaker()
+        // The election and the heartbeat say who leads and which hosts are alive (`/readyz`, `/kiln/v1/sync`,
+        // `/kiln/v1/hosts`). Planning is not gated on the lead yet: one `kiln serve` per catalog until work is claimed.
+        let leadership = Leadership(host: fleet.name, lease: fleet.lease.duration)
+        let fleetStatus = FleetStatus(leadership: leadership)
+        let advertised = AdvertisedAddress()
         let planGit = try GitSource(wiring.git.configuration)
         let resolver = SecretResolver(secretsDirectory: flags.secretsDir ?? wiring.paths.secrets)
         var configuration = QueryServer.Configuration(
@@ -98,6 +107,7 @@ struct Serve: AsyncParsableCommand {
         let server = QueryServer(
             configuration: configuration, model: model, events: events, health: health, registry: registry,
             plan: GitPlanSource(git: planGit, catalog: wiring.catalog, budget: flags.options.budget),
+            fleet: fleetStatus,
             wake: { await waker.wake() },
             secrets: { build in build.typed.secretReferences.compactMap { try? resolver.resolve($0) } })
         let (host, port) = try address()
@@ -105,11 +115,16 @@ struct Serve: AsyncParsableCommand {
                                     events: events, waker: waker, logger: logger)
         let application = server.application(host: host, port: port, logger: logger,
                                               limits: ConnectionLimits(maxConnections: maxConnections)) { host, port in
+            await advertised.set("http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
             // Said whatever the log level: a caller that asked for port 0 learns the port from this line.
             Output.err("kiln serve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
         }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: loop), .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)],
+            services: [.init(service: ElectionService(election: wiring.catalog.election(logger: logger), leadership: leadership)),
+                       .init(service: HostHeartbeatService(catalog: wiring.catalog, status: fleetStatus,
+                                                           facts: fleet.facts(paths: wiring.paths, flags: flags),
+                                                           address: advertised, logger: logger)),
+                       .init(service: loop), .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         withExtendedLifetime(wiring.lock) {}

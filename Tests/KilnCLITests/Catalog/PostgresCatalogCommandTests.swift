@@ -117,7 +117,7 @@ struct PostgresCatalogCommandTests {
             _ = try await stack.repo.commit("Add the web stack")
             try await cluster.createDatabase("restart")
             let postgres = ["--catalog", cluster.url(database: "restart"), "--catalog-password-file", cluster.passwordFile]
-            try await ServeProcess.with(repo: stack.repo.path, dataDir: stack.data.path, extra: ["--interval", "1s"] + postgres) { serve in
+            try await ServeProcess.with(repo: stack.repo.path, dataDir: stack.data.path, extra: ["--interval", "1s", "--host-name", "pg-host"] + postgres) { serve in
                 func lastBuild() async throws -> (number: Int?, status: String?)? {
                     let answer = try await serve.request("/kiln/v1/status/imagebuild/web")
                     guard answer.status == 200, let build = SpecValue(json: answer.body) else { return nil }
@@ -128,6 +128,10 @@ struct PostgresCatalogCommandTests {
                     return last?.number == 1 && last?.status == "success"
                 }
                 try await serve.wait(for: "/readyz to be ready") { try await serve.request("/readyz").status == 200 }
+                try await serve.wait(for: "/readyz to name this host as the leader, through the advisory lock") {
+                    let body = SpecValue(json: try await serve.request("/readyz").body)
+                    return body?["role"]?.string == "leader" && body?["leader"]?.string == "pg-host" && (body?["epoch"]?.int ?? 0) >= 1
+                }
 
                 await cluster.stopServer()
                 try await serve.wait(for: "/readyz to say the read model is stale") {

@@ -1,0 +1,42 @@
+import Foundation
+import KilnCatalog
+import KilnServer
+import Logging
+import ServiceLifecycle
+
+/// Campaigns for the fleet's lead until shutdown (see ``PostgresLeaderElection``; on SQLite this host leads alone).
+struct ElectionService: Service {
+    let election: any LeaderElection
+    let leadership: Leadership
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { await election.run(leadership) }
+    }
+}
+
+/// Registers this host in the catalog's hosts table and renews its heartbeat every `lease / 3`; after each beat it
+/// reads the fleet's hosts for `GET /kiln/v1/hosts`. A failed beat is retried at the next tick (the host turns Lost
+/// for the others if that lasts a lease).
+struct HostHeartbeatService: Service {
+    let catalog: any Catalog
+    let status: FleetStatus
+    let facts: HostFacts
+    let address: AdvertisedAddress
+    let logger: Logger
+
+    func run() async throws {
+        var failing = false
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                _ = try await catalog.heartbeat(facts.record(address: await address.value))
+                await status.update(try await catalog.hosts())
+                if failing { logger.info("host heartbeat: the catalog answers again") }
+                failing = false
+            } catch {
+                if !failing { logger.warning("host heartbeat failed: \(error); retrying every \(facts.lease / 3)") }
+                failing = true
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: facts.lease / 3) }
+        }
+    }
+}

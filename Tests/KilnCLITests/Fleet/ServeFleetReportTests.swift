@@ -1,0 +1,47 @@
+import Foundation
+import KilnSpec
+import KilnTestSupport
+import Testing
+
+/// What a real `kiln serve` says about the fleet: on the embedded catalog it is the one host and leads alone, with its
+/// heartbeat in the hosts table, as `/readyz`, `/kiln/v1/hosts` and `kiln get hosts` show.
+@Suite struct ServeFleetReportTests {
+    @Test("kiln serve on SQLite leads alone: /readyz names it, /kiln/v1/hosts and kiln get hosts list it Ready")
+    func singleHostLeads() async throws {
+        try await Stack.with { stack in
+            try stack.write()
+            _ = try await stack.repo.commit("Add the web stack")
+            let extra = ["--interval", "1s", "--host-name", "solo-1", "--lease", "3s", "--host-label", "zone=test"]
+            try await ServeProcess.with(repo: stack.repo.path, dataDir: stack.data.path, extra: extra) { serve in
+                try await serve.wait(for: "/readyz to name this host as the leader") {
+                    let ready = try await serve.request("/readyz")
+                    guard let body = SpecValue(json: ready.body) else { return false }
+                    return body["role"]?.string == "leader" && body["leader"]?.string == "solo-1" && body["host"]?.string == "solo-1"
+                        && (body["epoch"]?.int ?? 0) >= 1 && body["leaderSince"]?.string != nil
+                }
+                try await serve.wait(for: "/kiln/v1/hosts to list this host, Ready, with its API address and label") {
+                    let answer = try await serve.request("/kiln/v1/hosts")
+                    guard answer.status == 200, let hosts = SpecValue(json: answer.body)?["hosts"]?.list, hosts.count == 1 else { return false }
+                    let host = hosts[0]
+                    return host["name"]?.string == "solo-1" && host["state"]?.string == "Ready" && host["leader"]?.bool == true
+                        && host["address"]?.string == serve.url && host["labels"]?["zone"]?.string == "test"
+                }
+                let sync = SpecValue(json: try await serve.request("/kiln/v1/sync").body)
+                #expect(sync?["leader"]?.string == "solo-1", "\(String(describing: sync))")
+                let listed = try await KilnBinary.run(["get", "hosts", "--data-dir", stack.data.path])
+                #expect(listed.exitCode == 0, "\(listed)")
+                #expect(listed.stdout.contains("solo-1") && listed.stdout.contains("Ready"), "\(listed)")
+            }
+        }
+    }
+
+    @Test("a bad --host-name, --lease or --host-label is refused before anything runs, naming the flag", arguments: [
+        (["--host-name", "a b"], "--host-name"), (["--lease", "100ms"], "--lease"), (["--host-label", "novalue"], "--host-label"),
+        (["--host-label", "k=1", "--host-label", "k=2"], "--host-label k is given twice"),
+    ])
+    func badFleetFlags(_ flags: [String], _ expected: String) async throws {
+        let result = try await KilnBinary.run(["serve", "--repo", "."] + flags)
+        #expect(result.exitCode == 2, "\(result)")
+        #expect(result.stderr.contains(expected), "\(result)")
+    }
+}
