@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import KilnDrivers
 import KilnPlanner
@@ -20,6 +21,11 @@ struct ReconcileFlags: ParsableArguments {
 
     @Option(help: "Most actions performed at once.")
     var concurrency: Int = 4
+
+    /// For end-to-end tests: runs Kiln's wall clock this far ahead, so that a test sees a prune grace or a backoff
+    /// pass without sleeping through it.
+    @Option(name: .customLong("clock-offset"), help: ArgumentHelp("Run Kiln's wall clock this far ahead (tests).", visibility: .hidden))
+    var clockOffset: SpecDuration?
 
     @Option(name: .customLong("secrets-dir"), help: "Where {fromFile: NAME} secrets are read (default: <data-dir>/secrets).")
     var secretsDir: String?
@@ -90,7 +96,13 @@ struct ReconcileFlags: ParsableArguments {
     var options: ReconcilerOptions {
         ReconcilerOptions(allowDestructive: allowDestructive,
                           budget: DeletionBudget(maxObjects: maxDeletions, maxFraction: maxDeletionFraction),
-                          pruneGrace: pruneGrace.seconds, maxConcurrency: concurrency)
+                          pruneGrace: pruneGrace.seconds, maxConcurrency: concurrency, now: clock)
+    }
+
+    /// The wall clock, shifted by `--clock-offset`.
+    var clock: @Sendable () -> Date {
+        let offset = clockOffset?.seconds ?? 0
+        return { Date().addingTimeInterval(offset) }
     }
 
     /// `--max-image-size` in bytes (validated above).

@@ -56,7 +56,7 @@ public final class RunningProcess: Sendable {
 
     /// What the process has written so far (its output files, read while it runs).
     public var output: (stdout: String, stderr: String) {
-        ((try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "", (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "")
+        (Self.text(stdoutPath), Self.text(stderrPath))
     }
 
     /// Waits until `condition` holds for the output so far, or the process ends, or `deadline` passes (a hang);
@@ -74,6 +74,12 @@ public final class RunningProcess: Sendable {
             try? await Task.sleep(for: .milliseconds(50))
         }
         return false
+    }
+
+    /// A file's bytes as text; bytes that are not UTF-8 become U+FFFD (a program that prints a non-UTF-8 file name
+    /// must not make its whole output vanish).
+    static func text(_ path: String) -> String {
+        (try? Data(contentsOf: URL(fileURLWithPath: path))).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
     static func isZombie(_ pid: Int32) -> Bool {
@@ -96,8 +102,8 @@ public final class RunningProcess: Sendable {
         }
         let (code, signalled) = await ended.value
         watchdog.cancel()
-        let out = (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
-        let err = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+        let out = Self.text(stdoutPath)
+        let err = Self.text(stderrPath)
         try? FileManager.default.removeItem(atPath: stdoutPath)
         try? FileManager.default.removeItem(atPath: stderrPath)
         return ProcessResult(exitCode: code, signalled: signalled, stdout: out, stderr: err)
@@ -181,8 +187,7 @@ public enum ChildProcess {
         while waitpid(child, &status, 0) < 0 && errno == EINTR {}
         let signal = status & 0x7F
         return ProcessResult(exitCode: signal == 0 ? (status >> 8) & 0xFF : signal, signalled: signal != 0,
-                             stdout: (try? String(contentsOfFile: stem + ".out", encoding: .utf8)) ?? "",
-                             stderr: (try? String(contentsOfFile: stem + ".err", encoding: .utf8)) ?? "")
+                             stdout: RunningProcess.text(stem + ".out"), stderr: RunningProcess.text(stem + ".err"))
     }
 
     /// Runs a program to its end (at most `timeout`) and returns its exit code and output.

@@ -40,14 +40,28 @@ extension Reconciling {
         @Test func anInterruptedTokenRunIsBuiltAfreshNotReused() async throws {
             try await Stack.with { stack in
                 let data = stack.data
-                // The same (slow) script throughout: the inputs never change, only the token does.
-                var settings = Stack.Settings()
-                settings.sleep = 3
-                try stack.write(settings)
+                // The same script throughout (the inputs never change, only the token does). Execution #2 waits at
+                // a gate that never opens, so it is still running when the power goes, however slow the machine.
+                let gate = try Gate()
+                try stack.write()
+                func build(token: String) -> String {
+                    Gate.build(extra: ["keepResults: 1", "run: {policy: onChange, token: \"\(token)\"}"])
+                }
+                try stack.repo.write("builds/web.yaml", build(token: "1"))
+                try stack.repo.write("scripts/provision.sh", """
+                    #!/bin/sh
+                    set -eu
+                    if [ "$KILN_BUILD_NUMBER" = 2 ]; then
+                        echo "waiting for the gate"
+                        until bash -c 'exec 3<>/dev/tcp/127.0.0.1/\(gate.port)' 2>/dev/null; do sleep 0.1; done
+                    fi
+                    mkdir -p "$KILN_ROOTFS/etc"
+                    echo web > "$KILN_ROOTFS/etc/kiln-test"
+
+                    """, executable: true)
                 try await stack.repo.commit("Add the web stack")
                 try await stack.syncReady()
-                settings.token = "2"
-                try stack.write(settings)
+                try stack.repo.write("builds/web.yaml", build(token: "2"))
                 try await stack.repo.commit("Rebuild web")
 
                 // One pass starts execution #2 and returns; then the power goes: every process of the data dir dies.
@@ -55,6 +69,7 @@ extension Reconciling {
                 #expect(started.exitCode == 1, "\(started)")
                 #expect(try await data.executions("web").last?.status == "running")
                 await ProcessSweep.killAll(mentioning: data.path)
+                withExtendedLifetime(gate) {}  // closed only once no script can be waiting at it
 
                 try await stack.syncReady()
                 let executions = try await data.executions("web")

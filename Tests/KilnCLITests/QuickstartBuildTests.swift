@@ -88,7 +88,9 @@ extension Reconciling {
                 try await repo.commit("Retire hello-1")
                 let deleted = try await KilnBinary.sync(repo: repo.path, dataDir: data.path, extra: vmFlags)
                 #expect(deleted.exitCode == 0, "\(deleted)")
-                for _ in 0..<50 where Self.alive(pid) { try await Task.sleep(for: .milliseconds(100)) }
+                // The deadline only catches a real hang: qemu's own shutdown may take seconds on a loaded machine.
+                let deadline = ContinuousClock.now + .seconds(120)
+                while Self.alive(pid), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
                 #expect(!Self.alive(pid), "qemu \(pid) still runs after its VM was deleted")
                 #expect(data.entries("vms").isEmpty)
             }

@@ -109,16 +109,20 @@ extension Reconciling {
 
         @Test func aSecondKilnOnTheSameDataDirIsRefused() async throws {
             try await Stack.with { stack in
-                var settings = Stack.Settings()
-                settings.sleep = 4
-                try stack.write(settings)
-                try await stack.repo.commit("A slow build")
+                // The build waits at a gate until the test opens it: the first Kiln holds the data dir however slow
+                // the machine is.
+                let gate = try Gate()
+                try stack.write()
+                try stack.repo.write("builds/web.yaml", Gate.build())
+                try stack.repo.write("scripts/provision.sh", gate.script(writing: "web v1"), executable: true)
+                try await stack.repo.commit("A build that waits at a gate")
                 let first = try KilnBinary.start(["sync", "--repo", stack.repo.path, "--data-dir", stack.data.path,
-                                                  "--wait", "--timeout", "2m"])
-                // Wait until the first Kiln holds the lock (it writes its pid into it).
+                                                  "--wait", "--timeout", "10m"])
+                // Wait until the first Kiln holds the lock (it writes its pid into it); the deadline catches a hang.
                 let lock = stack.data.path + "/lock"
                 var holder = ""
-                for _ in 0..<200 where holder != "\(first.pid)" {
+                let deadline = ContinuousClock.now + .seconds(300)
+                while holder != "\(first.pid)", ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(50))
                     holder = ((try? String(contentsOfFile: lock, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
                 }
@@ -128,7 +132,8 @@ extension Reconciling {
                 #expect(second.stderr.contains("another Kiln (pid \(first.pid)) owns the data dir \(stack.data.path)"), "\(second)")
                 // Reading the catalog needs no lock.
                 #expect(try await KilnBinary.run(["get", "builds", "--data-dir", stack.data.path]).exitCode == 0)
-                let done = await first.wait(timeout: .seconds(180))
+                gate.open()
+                let done = await first.wait(timeout: .seconds(600))
                 #expect(done.exitCode == 0, "\(done)")
                 #expect(try await stack.data.executions("web").map(\.buildNumber) == [1])
             }
@@ -147,7 +152,7 @@ extension Reconciling {
                 try stack.write(settings)
                 try await stack.repo.commit("Two CPUs, and rebuild")
                 let result = try await KilnBinary.run(["sync", "--repo", stack.repo.path, "--data-dir", "./data", "--wait",
-                                                       "--timeout", "20s"], directory: stack.scratch.path)
+                                                       "--timeout", "10m"], directory: stack.scratch.path)
                 #expect(result.exitCode == 0, "\(result)")
                 #expect(!result.stdout.contains("not in Kiln's inventory"), "\(result)")
                 #expect(try await stack.data.executions("web").map(\.buildNumber) == [2])

@@ -15,8 +15,12 @@ struct Harness {
     let callbacks = RecordingCallbackSender()
     let images = RecordingImageImporter()
     let reconciler: Reconciler
+    /// The reconciler's wall clock: time passes only when a test advances it.
+    let clock = TestClock()
 
     init(options: ReconcilerOptions = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))) throws {
+        var options = options
+        options.now = clock.now
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-test-\(UUID().uuidString)").path
         paths = DataPaths(root: root)
         try paths.prepare()

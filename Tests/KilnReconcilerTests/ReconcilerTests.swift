@@ -146,8 +146,10 @@ struct ReconcilerTests {
         await h.vms.fail("hello", "qemu exploded")
         await h.source.commit("c1", files)
         var failing = await h.reconciler.pass()
-        let deadline = Date().addingTimeInterval(600)  // only catches a hang: under load a pass takes seconds
-        while await h.vms.calls.filter({ $0 == "provision hello" }).count < 2, Date() < deadline {
+        let deadline = ContinuousClock.now + .seconds(600)  // only catches a hang: under load a pass takes seconds
+        while await h.vms.calls.filter({ $0 == "provision hello" }).count < 2, ContinuousClock.now < deadline {
+            // Past the backoff (at most 0.24 s here) on the reconciler's clock: no waiting for it in real time.
+            h.clock.advance(by: 1)
             try await Task.sleep(for: .milliseconds(20))
             failing = await h.reconciler.pass()
         }
@@ -201,7 +203,8 @@ struct ReconcilerTests {
         await h.source.commit("c1", Harness.quickstart())
         _ = await h.settle()
         let first = try #require(try await h.state().builds["busybox"]?.status.condition(.ready))
-        try await Task.sleep(for: .milliseconds(1100))
+        // A minute later on the reconciler's clock: a transition time rewritten on each pass would show it.
+        h.clock.advance(by: 60)
         await h.source.commit("c2", Harness.quickstart().merging(["x.yaml": Specs.image("x")]) { $1 })
         _ = await h.settle()
         let second = try #require(try await h.state().builds["busybox"]?.status.condition(.ready))

@@ -15,14 +15,18 @@ actor CallbackDispatcher {
     let catalog: any Catalog
     let attempts: Int
     let backoff: Duration
+    /// The reconciler's wall clock: when each attempt is recorded.
+    let now: @Sendable () -> Date
     let logger: Logger
     private var inFlight: [String: Task<Void, Never>] = [:]
     /// Generations this process has finished with (delivered, refused or out of attempts): a pass may still hold a
     /// catalog snapshot from before the last attempt was recorded, and must not start another.
     private var done: Set<String> = []
 
-    init(sender: any CallbackSender, catalog: any Catalog, attempts: Int, backoff: Duration, logger: Logger) {
+    init(sender: any CallbackSender, catalog: any Catalog, attempts: Int, backoff: Duration,
+         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
         self.sender = sender
+        self.now = now
         self.catalog = catalog
         self.attempts = attempts
         self.backoff = backoff
@@ -63,7 +67,7 @@ actor CallbackDispatcher {
     private func deliver(_ vm: VMRecord, url: String, json: String, event: CallbackDelivery.Event, first: Int) async {
         for attempt in first...attempts {
             var delivery = CallbackDelivery(vmName: vm.name, vmUuid: vm.uuid, generation: vm.generation, url: url,
-                                            event: event, attempt: attempt, at: Date())
+                                            event: event, attempt: attempt, at: now())
             // The attempt is written before the POST: if Kiln stops before its outcome is recorded, the next Kiln
             // does not call again (it may have been delivered).
             do {

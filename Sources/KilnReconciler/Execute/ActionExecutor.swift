@@ -22,7 +22,7 @@ struct ActionExecutor: Sendable {
     /// Reads files of the commit being applied (a VM's `cloudInit.userData`); none: such VMs fail with a clear message.
     var source: (any DesiredStateSource)? = nil
 
-    var files: FileKeeper { FileKeeper(catalog: catalog, paths: paths) }
+    var files: FileKeeper { FileKeeper(catalog: catalog, paths: paths, now: options.now) }
 
     /// Performs the phases in order, starting from `actual` (the state the plan was made from) and keeping it up to
     /// date in memory as record-only actions change it, so the catalog is read again only after a restore.
@@ -244,16 +244,16 @@ struct ActionExecutor: Sendable {
             created.append(VirtualImageRecord(executionId: execution.id!, buildName: execution.buildName,
                                               buildNumber: execution.buildNumber, name: outputName, format: image.format,
                                               path: target, size: image.size, sha256: image.sha256, boot: image.boot,
-                                              createdAt: Date()))
+                                              createdAt: options.now()))
         }
         let message = "reused the outputs of execution #\(source.buildNumber) (same inputs)"
         try FileManager.default.createDirectory(atPath: paths.logs(build: execution.buildName), withIntermediateDirectories: true)
-        try? "\(ISO8601DateFormatter().string(from: Date())) [kiln] \(message)\n".write(toFile: execution.logPath, atomically: true, encoding: .utf8)
+        try? "\(ISO8601DateFormatter().string(from: options.now())) [kiln] \(message)\n".write(toFile: execution.logPath, atomically: true, encoding: .utf8)
         execution.status = .success
         execution.statusMessage = message
         execution.statusPercent = 100
-        execution.startDate = Date()
-        execution.endDate = Date()
+        execution.startDate = options.now()
+        execution.endDate = execution.startDate
         execution.reusedFrom = source.id
         execution.packages = source.packages
         try await catalog.finishExecution(execution, images: created)
@@ -266,7 +266,7 @@ struct ActionExecutor: Sendable {
         } else {
             execution.status = .cancelled
             execution.statusMessage = "Cancelled: \(reason)"
-            execution.endDate = Date()
+            execution.endDate = options.now()
             try await catalog.saveExecution(execution)
         }
     }
@@ -361,7 +361,7 @@ struct ActionExecutor: Sendable {
             let failure = ActionFailure(error)
             if failure.isTerminal {
                 image.state = .failed
-                image.updatedAt = Date()
+                image.updatedAt = options.now()
                 _ = try await catalog.saveImage(image)
             }
             throw failure
@@ -373,7 +373,7 @@ struct ActionExecutor: Sendable {
         image.importedFrom = ImageRecord.importKey(for: image.typed)
         image.state = .active
         image.version = version
-        image.updatedAt = Date()
+        image.updatedAt = options.now()
         _ = try await catalog.saveImage(image)
         // Earlier files of this image that no VM runs on any more.
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
@@ -445,7 +445,7 @@ struct ActionExecutor: Sendable {
                 vm.vmStatus = .failed
                 vm.errorCode = failure.vmErrorCode
                 vm.errorMessage = failure.message
-                vm.updatedAt = Date()
+                vm.updatedAt = options.now()
                 _ = try await catalog.saveVM(vm)
             }
             throw failure
@@ -483,7 +483,7 @@ struct ActionExecutor: Sendable {
                     if failure.reason == .notFound { vm.directory = nil }
                     vm.errorCode = failure.vmErrorCode
                     vm.errorMessage = failure.message
-                    vm.updatedAt = Date()
+                    vm.updatedAt = options.now()
                     _ = try await catalog.saveVM(vm)
                 }
             } catch {
@@ -512,7 +512,8 @@ struct ActionExecutor: Sendable {
                        contentHash: vm.contentHash, context: context)
     }
 
-    func apply(_ observation: VMObservation, to vm: inout VMRecord, now: Date = Date()) {
+    func apply(_ observation: VMObservation, to vm: inout VMRecord, now: Date? = nil) {
+        let now = now ?? options.now()
         if let process = observation.process, process.pid != vm.pid || process.startTime != vm.pidStartTime {
             vm.bootStartedAt = now
         }
@@ -528,7 +529,7 @@ struct ActionExecutor: Sendable {
         vm.guestReady = observation.ready
         vm.errorMessage = observation.status == .failed ? observation.message : nil
         vm.errorCode = observation.status == .failed ? "internal" : nil
-        vm.updatedAt = Date()
+        vm.updatedAt = now
     }
 }
 

@@ -7,10 +7,12 @@ import KilnSpec
 struct FileKeeper: Sendable {
     let catalog: any Catalog
     let paths: DataPaths
+    /// The wall clock of the reconciler's options.
+    var now: @Sendable () -> Date = { Date() }
 
     /// Records that Kiln created `path` for `owner`.
     func register(_ path: String, owner: ObjectKey, type: InventoryItem.ItemType) async throws {
-        try await catalog.addInventory(InventoryItem(type: type, owner: owner.description, location: path, createdAt: Date()))
+        try await catalog.addInventory(InventoryItem(type: type, owner: owner.description, location: path, createdAt: now()))
     }
 
     /// Removes a path Kiln created (and its inventory entry). A path that is already gone is fine.

@@ -18,7 +18,7 @@ extension Reconciler {
                 guard var current = try await catalog.execution(id: execution.id ?? -1), !current.status.isFinished else { continue }
                 current.status = .failed
                 current.interrupted = true
-                current.endDate = Date()
+                current.endDate = pass.now
                 current.errorMessage = "interrupted: no process was running this execution (Kiln or its host stopped); it runs again"
                 current.statusMessage = "Interrupted"
                 try await catalog.saveExecution(current)

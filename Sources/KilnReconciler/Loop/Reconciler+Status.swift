@@ -71,7 +71,7 @@ extension Reconciler {
             }
             summaries[key] = ObjectHealthSummary(ready: health.ready, reason: health.reason, message: health.message)
             statusFiles.queue(key, YAMLText.document(StatusDocument.vm(record, notes: notes,
-                                                                       callbacks: actual.callbacks[record.name] ?? [])))
+                                                                       callbacks: actual.callbacks[record.name] ?? [], now: now)))
         }
         pass.lap("status computed")
         do {

@@ -43,9 +43,10 @@ public actor Reconciler {
         executor = ActionExecutor(catalog: catalog, builds: builds, vms: vms, images: images, paths: paths, options: options,
                                   logger: logger, source: source)
         statusFiles = StatusFiles(paths: paths)
+        memory.quietSince = options.now()
         self.callbacks = callbacks.map {
             CallbackDispatcher(sender: $0, catalog: catalog, attempts: options.callbackAttempts, backoff: options.callbackBackoff,
-                               logger: logger)
+                               now: options.now, logger: logger)
         }
     }
 
@@ -81,7 +82,7 @@ public actor Reconciler {
             Timer(label: "kiln_reconcile_duration_seconds").recordNanoseconds(
                 elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         }
-        var pass = PassState(now: Date(), full: full, sync: await currentSync())
+        var pass = PassState(now: options.now(), full: full, sync: await currentSync())
         await locateHead(&pass)
         if isQuiet(pass) {
             // Even a quiet pass checks that every VM still runs as git asks; drift makes it a full pass, which

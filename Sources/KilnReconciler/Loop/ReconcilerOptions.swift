@@ -18,10 +18,14 @@ public struct ReconcilerOptions: Sendable {
     /// Attempts per VM generation to deliver its callback, and the first pause between them (doubling).
     public var callbackAttempts: Int
     public var callbackBackoff: Duration
+    /// The wall clock: what every timestamp, retry time, prune grace and resync interval is measured against. Tests
+    /// give a clock they move forward instead of sleeping (as ``PlannerPolicy/now`` does for the planner).
+    public var now: @Sendable () -> Date
 
     public init(allowDestructive: Bool = false, budget: DeletionBudget = DeletionBudget(), pruneGrace: TimeInterval = 3600,
                 maxConcurrency: Int = 4, baseBackoff: TimeInterval = 2, maxBackoff: TimeInterval = 300,
-                maxObservations: Int = 16, callbackAttempts: Int = 5, callbackBackoff: Duration = .seconds(1)) {
+                maxObservations: Int = 16, callbackAttempts: Int = 5, callbackBackoff: Duration = .seconds(1),
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.allowDestructive = allowDestructive
         self.budget = budget
         self.pruneGrace = pruneGrace
@@ -31,5 +35,6 @@ public struct ReconcilerOptions: Sendable {
         self.maxObservations = maxObservations
         self.callbackAttempts = callbackAttempts
         self.callbackBackoff = callbackBackoff
+        self.now = now
     }
 }

@@ -22,11 +22,15 @@ public struct ConnectionLimits: Sendable {
 
     var http1: HTTP1Channel.Configuration {
         HTTP1Channel.Configuration(
-            additionalChannelHandlers: [OversizedHeadersHandler()],
+            additionalChannelHandlers: [OversizedHeadersHandler(maxFieldSize: maxHeaderFieldSize, maxListSize: maxHeaderListSize,
+                                                                maxFieldCount: Self.maxHeaderFieldCount)],
             idleTimeout: TimeAmount(headerTimeout),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: maxHeaderFieldSize, maxHeaderListSize: maxHeaderListSize,
-                                            maxHeaderFieldCount: 200))
+                                            maxHeaderFieldCount: Self.maxHeaderFieldCount))
     }
+
+    /// Most header fields in one request.
+    static let maxHeaderFieldCount = 200
 }
 
 extension TimeAmount {

@@ -12,6 +12,16 @@ final class OversizedHeadersHandler: ChannelDuplexHandler, RemovableChannelHandl
     typealias OutboundOut = HTTPResponsePart
 
     private var answered = false
+    /// The decoder's limits, which the answer names: the parser cannot tell a long request line from a long header.
+    private let maxFieldSize: Int
+    private let maxListSize: Int
+    private let maxFieldCount: Int
+
+    init(maxFieldSize: Int, maxListSize: Int, maxFieldCount: Int) {
+        self.maxFieldSize = maxFieldSize
+        self.maxListSize = maxListSize
+        self.maxFieldCount = maxFieldCount
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if !answered { context.fireChannelRead(data) }
@@ -24,7 +34,8 @@ final class OversizedHeadersHandler: ChannelDuplexHandler, RemovableChannelHandl
             return
         }
         answered = true
-        let body = ByteBuffer(string: #"{"code":"headers-too-large","message":"the request's headers are larger than this server accepts"}"#)
+        let message = "the request line or a header is longer than \(maxFieldSize) bytes, the headers add up to more than \(maxListSize) bytes, or there are more than \(maxFieldCount) of them: larger than this server accepts"
+        let body = ByteBuffer(string: #"{"code":"headers-too-large","message":""# + message + #""}"#)
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         fields[.contentLength] = String(body.readableBytes)

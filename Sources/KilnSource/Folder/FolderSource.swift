@@ -54,6 +54,10 @@ public struct FolderSource: Sendable {
                 let display = shown.isEmpty ? name : "\(shown)/\(name)"
                 var info = stat()
                 guard lstat(path, &info) == 0 else { continue }
+                if SourceLimits.isSpecFile(name), let problem = SourcePathName.problem(display) {
+                    errors.append(SpecError(file: SourcePathName.shown(display), line: 1, column: 1, message: problem))
+                    continue
+                }
                 switch info.st_mode & S_IFMT {
                 case S_IFDIR:
                     visit(folder: path, shown: display)

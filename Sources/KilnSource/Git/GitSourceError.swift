@@ -28,6 +28,8 @@ public enum GitSourceError: Error, Sendable, CustomStringConvertible {
     case folder(path: String)
     case fileTooLarge(path: String, size: Int, limit: Int)
     case treeTooDeep(path: String, limit: Int)
+    /// A tree entry named `.`, `..`, with a `/` or with no name: never written by git, only crafted.
+    case badEntryName(path: String)
 
     public var description: String {
         switch self {
@@ -75,6 +77,8 @@ public enum GitSourceError: Error, Sendable, CustomStringConvertible {
             "\(path) is a submodule; Kiln never reads submodules (commit the files themselves)"
         case .folder(let path):
             "\(path) is a folder, not a file"
+        case .badEntryName(let path):
+            "\(path) is a tree entry git never writes (named ., .. or with a /); the commit was crafted"
         case .treeTooDeep(let path, let limit):
             "\(path) nests folders more than \(limit) deep under the spec root; flatten it"
         case .fileTooLarge(let path, let size, let limit):

@@ -79,6 +79,9 @@ struct SpecLoader {
         } catch .treeTooDeep(let path, let limit) {
             return refused(revision, file: path, strategy: .walk,
                            "folders nest more than \(limit) deep under the spec root; flatten them")
+        } catch .badEntryName(let path) {
+            return refused(revision, file: SourcePathName.shown(path), strategy: .walk,
+                           "a tree entry named ., .. or with a / (git never writes one; the commit was crafted)")
         }
         state.treeID = specTree.id
         let pending = apply(changes, to: &state)
@@ -165,6 +168,11 @@ struct SpecLoader {
         var toParse: [(path: String, id: ObjectID, size: Int)] = []
         var reused = 0
         for (path, entry) in pending {
+            if let problem = SourcePathName.problem(path) {
+                state.specFiles[path] = SpecFile(id: entry.id, size: 0,
+                                                 parsed: Self.unreadable(SourcePathName.shown(display(path)), problem), isRegular: false)
+                continue
+            }
             switch entry.mode {
             case .symlink:
                 state.specFiles[path] = SpecFile(id: entry.id, size: 0, parsed: Self.unreadable(display(path),

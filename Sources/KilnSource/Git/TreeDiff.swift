@@ -42,6 +42,10 @@ enum TreeDiff {
         if let new {
             for i in 0..<new.count {
                 let entry = new.entry(at: i)
+                // git never writes these; a crafted tree (git mktree) can, to smuggle a path out of the spec root.
+                if entry.name.isEmpty || entry.name == "." || entry.name == ".." || entry.name.contains("/") {
+                    throw .badEntryName(path: prefix + entry.name)
+                }
                 let previous = before.removeValue(forKey: entry.name)
                 if let previous, previous.id == entry.id, previous.mode == entry.mode { continue }
                 try change(previous, entry, path: prefix + entry.name, depth: depth, repository, into: &out)

@@ -8,8 +8,8 @@ extension KindSchemas {
         FieldSchema("type", .string(.oneOf(["sh", "bash"])), default: .string("sh"), doc: "The interpreter."),
         FieldSchema("timeout", .string(.duration), default: .string("10m"), doc: "Killed and failed after this long."),
         FieldSchema("network", .boolean, default: .bool(false), doc: "Give the script network access (off by default)."),
-        FieldSchema("env", .map(.string(.text)), doc: "Environment variables passed to the script; nothing else is."),
-        FieldSchema("secretEnv", .map(.secret), doc: "Environment variables whose values are secrets, resolved at run time."),
+        FieldSchema("env", .map(.string(.text), keys: .variableName), doc: "Environment variables passed to the script; nothing else is."),
+        FieldSchema("secretEnv", .map(.secret, keys: .variableName), doc: "Environment variables whose values are secrets, resolved at run time."),
     ])
 
     static let debianSource = ObjectSchema([

@@ -48,8 +48,10 @@ public enum JSONSchemaWriter {
         case .object(let schema):
             guard case .object(let out) = object(schema) else { return [:] }
             return out
-        case .map(let value):
-            return ["type": .string("object"), "additionalProperties": .object(type(value))]
+        case .map(let value, let keys):
+            var out: [String: SpecValue] = ["type": .string("object"), "additionalProperties": .object(type(value))]
+            if let pattern = keys.pattern { out["propertyNames"] = .object(["pattern": .string(pattern)]) }
+            return out
         case .freeform:
             return ["type": .string("object")]
         case .secret:

@@ -9,14 +9,45 @@ public indirect enum SchemaType: Sendable {
     case literalTrue
     case list(SchemaType, unique: Bool = false)
     case object(ObjectSchema)
-    /// A mapping with free keys and values of one type (labels: string → string).
-    case map(SchemaType)
+    /// A mapping with keys of one kind and values of one type (labels: string → string).
+    case map(SchemaType, keys: MapKeys = .text)
     /// A free-form mapping kept as given (Morpheus `config`, MWS `extensions`).
     case freeform
     /// A reference to a secret (`{fromEnv: NAME}` or `{fromFile: PATH}`): a clear-text value is refused.
     case secret
     /// Either a name (string) or an object, as the VM builder service's `image`.
     case nameOrObject(StringFormat, ObjectSchema)
+}
+
+/// What the keys of a ``SchemaType/map(_:keys:)`` must look like.
+public enum MapKeys: Sendable {
+    /// Any text.
+    case text
+    /// An environment variable name a POSIX shell can export: `[A-Za-z_][A-Za-z0-9_]*`.
+    case variableName
+
+    /// The JSON Schema `pattern` of such keys, if any.
+    var pattern: String? {
+        switch self {
+        case .text: nil
+        case .variableName: "^[A-Za-z_][A-Za-z0-9_]*$"
+        }
+    }
+
+    /// Why `key` is not such a key, or nil.
+    func problem(_ key: String) -> String? {
+        switch self {
+        case .text:
+            return nil
+        case .variableName:
+            let letter: (Unicode.Scalar) -> Bool = { $0 == "_" || ("A"..."Z").contains($0) || ("a"..."z").contains($0) }
+            guard let first = key.unicodeScalars.first, letter(first),
+                  key.unicodeScalars.allSatisfy({ letter($0) || ("0"..."9").contains($0) }) else {
+                return "\(JSONText.quoted(key)) is not an environment variable name (letters, digits and '_', not starting with a digit)"
+            }
+            return nil
+        }
+    }
 }
 
 /// What a string must look like.

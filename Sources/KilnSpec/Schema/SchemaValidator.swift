@@ -53,7 +53,7 @@ struct SchemaValidator {
             return .list(values)
         case .object(let schema):
             return object(node, schema, path)
-        case .map(let valueType):
+        case .map(let valueType, let keys):
             guard let pairs = node.pairs else {
                 error(node.mark, path, "must be a mapping, not \(node.shapeName)")
                 return nil
@@ -61,6 +61,10 @@ struct SchemaValidator {
             var fields: [String: SpecValue] = [:]
             for pair in pairs {
                 let key = pair.key.scalar ?? ""
+                if let problem = keys.problem(key) {
+                    error(pair.key.mark, join(path, key), problem)
+                    continue
+                }
                 if let value = validate(pair.value, valueType, path: join(path, key)) { fields[key] = value }
             }
             return .object(fields)

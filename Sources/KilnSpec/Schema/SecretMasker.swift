@@ -27,7 +27,7 @@ public enum SecretMasker {
             return mask(value, .object(schema))
         case (.list(let item, _), .list(let items)):
             return .list(items.map { mask($0, item) })
-        case (.map(let valueType), .object(let fields)):
+        case (.map(let valueType, _), .object(let fields)):
             return .object(fields.mapValues { mask($0, valueType) })
         default:
             return value

@@ -32,9 +32,9 @@ enum GuestBoot {
         let deadline = clock.now + timeout
         while clock.now < deadline {
             let console = (try? String(contentsOfFile: serial, encoding: .utf8)) ?? ""
-            if console.contains(text) {
-                Thread.sleep(forTimeInterval: 0.5)
-                return (try? String(contentsOfFile: serial, encoding: .utf8)) ?? console
+            // The whole line that holds `text`, not a fixed pause after it: the rest of it may still be on its way.
+            if let found = console.range(of: text), console[found.upperBound...].contains("\n") {
+                return console
             }
             if !process.isRunning { return console }
             Thread.sleep(forTimeInterval: 0.5)

@@ -56,7 +56,9 @@ final class TestHTTPServer {
         process.standardError = FileHandle.nullDevice
         try process.run()
         var port: Int?
-        for _ in 0..<100 {
+        // Python may take seconds to start on a loaded machine: the deadline only catches one that never does.
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline, process.isRunning {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let value = Int(text) {
                 port = value
                 break

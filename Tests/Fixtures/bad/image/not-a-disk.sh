@@ -1,0 +1,3 @@
+# A text file named disk.img.
+# expect: disk.img
+echo "this is not a disk" > disk.img
