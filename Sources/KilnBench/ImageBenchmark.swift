@@ -9,7 +9,8 @@ import KilnSpec
 ///
 /// The root filesystem is a tarball of busybox with this host's Debian kernel and initrd in /boot. Runs alternate
 /// which goes first; the medians are compared (target: Kiln ≤ 1.1×). Part (b), against Packer's qemu builder, is
-/// `kiln-bench image-ssh` (``SSHLayerBenchmark``); part (a), against mkosi, is not measured yet.
+/// `kiln-bench image-ssh` (``SSHLayerBenchmark``); part (a), against mkosi, is `kiln-bench image-debian`
+/// (``DebianImageBenchmark``).
 struct ImageBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image", abstract: "A verified bootable disk from a root filesystem: Kiln beside a shell script.")

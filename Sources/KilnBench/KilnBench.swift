@@ -7,6 +7,7 @@ struct KilnBench: AsyncParsableCommand {
         commandName: "kiln-bench",
         abstract: "Measure Kiln's hot paths against reference tools on this machine.",
         subcommands: [LoadBenchmark.self, ParseBenchmark.self, ReconcileBenchmark.self, CatalogBenchmark.self, BuildBenchmark.self,
-                      ChecksumBenchmark.self, APIBenchmark.self, ImageBenchmark.self, VMDriftBenchmark.self, SSHLayerBenchmark.self]
+                      ChecksumBenchmark.self, APIBenchmark.self, ImageBenchmark.self, VMDriftBenchmark.self, SSHLayerBenchmark.self,
+                      DebianImageBenchmark.self]
     )
 }

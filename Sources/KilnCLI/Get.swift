@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import KilnCatalog
 import KilnReconciler
+import KilnServer
 import KilnSpec
 
 /// `kiln get`: reads the catalog, from the data dir or from a running server (`--server`).
 struct Get: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show builds, executions, images or VMs from the catalog.",
+        abstract: "Show builds, executions, images, VMs or the fleet's hosts from the catalog.",
         discussion: """
             kiln get executions NAME lists one build's executions; --watch follows them live (progress bars on a \
             terminal, one line per change otherwise) until interrupted.
@@ -15,14 +16,14 @@ struct Get: AsyncParsableCommand {
             """)
 
     enum What: String, ExpressibleByArgument, CaseIterable {
-        case builds, executions, images, vms
+        case builds, executions, images, vms, hosts
     }
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case table, json, yaml
     }
 
-    @Argument(help: "builds, executions, images or vms.")
+    @Argument(help: "builds, executions, images, vms or hosts.")
     var what: What
 
     @Argument(help: "An object's name (for executions: the build's).")
@@ -68,9 +69,15 @@ struct Get: AsyncParsableCommand {
             guard state.builds[name!] != nil else { throw NotFound(what: "ImageBuild \(name!)") }
             return try await ExecutionWatch(build: name!).run(LocalExecutionFeed(catalog: catalog, build: name!).run)
         }
+        if what == .hosts {
+            let fleet = try await catalog.hosts()
+            return show(try Self.hostRows(FleetStatus.hostDocuments(fleet, leader: try await catalog.leader()), name: name))
+        }
         let state = try await catalog.state()
         let documents: [[(String, SpecValue)]]
         switch what {
+        case .hosts:
+            documents = []
         case .builds:
             documents = try select(state.builds, "ImageBuild").map { StatusDocument.build($0, state: state, notes: []) }
         case .images:
@@ -108,6 +115,21 @@ struct Get: AsyncParsableCommand {
         return records.keys.sorted().map { records[$0]! }
     }
 
+    /// Host documents (as `GET /kiln/v1/hosts` lists them) as `kiln get` rows: the named one, or all.
+    static func hostRows(_ hosts: [SpecValue], name: String?) throws -> [[(String, SpecValue)]] {
+        let rows: [[(String, SpecValue)]] = hosts.compactMap { host in
+            guard case .object(let fields) = host else { return nil }
+            let order = ["name", "state", "leader", "address", "cpus", "memoryBytes", "diskFreeBytes", "kvm", "labels", "version",
+                         "cordoned", "lease", "startedAt", "heartbeatAt", "heartbeatAge"]
+            let keys = order.filter { fields[$0] != nil } + fields.keys.filter { !order.contains($0) }.sorted()
+            return keys.map { ($0, fields[$0]!) }
+        }
+        guard let name else { return rows }
+        let one = rows.filter { $0.first?.1.string == name }
+        guard !one.isEmpty else { throw NotFound(what: "host \(name)") }
+        return one
+    }
+
     struct NotFound: Error, CustomStringConvertible {
         var what: String
         var description: String { "no \(what) in the catalog" }
@@ -126,6 +148,10 @@ enum Table {
             case .bool(let b)?: b ? "true" : "false"
             default: "-"
             }
+        }
+        func gib(_ v: SpecValue?) -> String {
+            guard case .int(let bytes)? = v else { return "-" }
+            return String(format: "%.1fGiB", Double(bytes) / Double(1 << 30))
         }
         func ready(_ d: [(String, SpecValue)]) -> (String, String) {
             let condition = field(d, "conditions")?.list?.first
@@ -149,6 +175,14 @@ enum Table {
             rows = [["NAME", "STATE", "VERSION", "FORMAT", "READY", "MESSAGE"]] + documents.map { d in
                 let (r, m) = ready(d)
                 return [text(field(d, "name")), text(field(d, "state")), text(field(d, "version")), text(field(d, "format")), r, m]
+            }
+        case .hosts:
+            rows = [["NAME", "STATE", "LEADER", "ADDRESS", "CPUS", "MEMORY", "DISK FREE", "KVM", "VERSION", "HEARTBEAT", "LABELS"]] + documents.map { d in
+                let pairs = field(d, "labels")?.object ?? [:]
+                let labels = pairs.keys.sorted().map { key in key + "=" + (pairs[key]?.string ?? "") }.joined(separator: ",")
+                return [text(field(d, "name")), text(field(d, "state")), field(d, "leader") == SpecValue.bool(true) ? "*" : "",
+                        text(field(d, "address")), text(field(d, "cpus")), gib(field(d, "memoryBytes")), gib(field(d, "diskFreeBytes")),
+                        text(field(d, "kvm")), text(field(d, "version")), "\(text(field(d, "heartbeatAge")))s ago", labels.isEmpty ? "-" : labels]
             }
         case .vms:
             rows = [["NAME", "ID", "STATUS", "IMAGE", "CPUS", "MEMORY", "IP", "READY"]] + documents.map { d in

@@ -1,5 +1,6 @@
 import Foundation
 import KilnSpec
+import Logging
 
 /// Actual state: what Kiln has made and seen. The SQLite catalog is the default; a PostgreSQL catalog for several
 /// replicas will implement the same protocol, so nothing above it changes.
@@ -64,6 +65,24 @@ public protocol Catalog: Sendable {
     /// Puts back the rows a tombstone holds and removes the tombstone, in one transaction.
     func unbury(_ tombstone: TombstoneRecord) async throws
     func removeTombstone(id: Int64) async throws
+
+    // MARK: The fleet
+
+    /// Who leads (nil before anyone has).
+    func leader() async throws -> LeaderRecord?
+    /// Records that `host` takes the lead: the epoch goes up by one, in one transaction. Only the holder of the leader
+    /// lock calls it (through its ``LeaderElection``).
+    func takeLead(host: String) async throws -> LeaderRecord
+    /// Registers a host or renews its heartbeat (by name); returns it as stored.
+    func heartbeat(_ host: HostRecord) async throws -> HostRecord
+    /// Every registered host, with the catalog's clock.
+    func hosts() async throws -> FleetHosts
+    /// This catalog with fencing: each write carries `leadership`'s epoch and is refused with ``FencedWriteError``
+    /// when the catalog's leader epoch is another, so a paused old leader cannot overwrite the new one's work. A
+    /// single-host catalog (its data dir's lock already keeps a second writer out) returns itself.
+    func fenced(by leadership: Leadership) -> any Catalog
+    /// How hosts sharing this catalog elect their leader.
+    func election(logger: Logger) -> any LeaderElection
 }
 
 /// A new status for one object.

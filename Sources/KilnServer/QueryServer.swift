@@ -49,6 +49,8 @@ public struct QueryServer: Sendable {
     public var health: ServerHealth
     public var registry: PrometheusCollectorRegistry
     public var plan: (any PlanSource)?
+    /// Who leads the fleet and which hosts are in it.
+    public var fleet: FleetStatus
     /// Wakes the reconcile loop (a signed push arrived).
     public var wake: @Sendable () async -> Void
     /// Secret values to mask in a build's log.
@@ -57,6 +59,7 @@ public struct QueryServer: Sendable {
 
     public init(configuration: Configuration, model: ReadModel, events: EventHub, health: ServerHealth,
                 registry: PrometheusCollectorRegistry, plan: (any PlanSource)? = nil,
+                fleet: FleetStatus = FleetStatus(leadership: Leadership(host: ProcessInfo.processInfo.hostName, lease: .seconds(15))),
                 wake: @escaping @Sendable () async -> Void = {}, secrets: @escaping @Sendable (BuildRecord) -> [String] = { _ in [] }) {
         self.configuration = configuration
         self.model = model
@@ -64,6 +67,7 @@ public struct QueryServer: Sendable {
         self.health = health
         self.registry = registry
         self.plan = plan
+        self.fleet = fleet
         self.wake = wake
         self.secrets = secrets
     }
@@ -84,14 +88,16 @@ public struct QueryServer: Sendable {
         router.get("/healthz") { _, _ in
             JSONResponse.text("ok\n")
         }
-        router.get("/readyz") { [health, model] _, _ in
+        router.get("/readyz") { [health, model, fleet] _, _ in
             guard await health.ready else {
                 throw APIError(.serviceUnavailable, code: "not-ready", "the first reconcile pass has not finished")
             }
             if let stale = model.staleReason {
                 throw APIError(.serviceUnavailable, code: "stale", "serving the last read of the catalog: \(stale)")
             }
-            return JSONResponse.text("ready\n")
+            var fields = fleet.leaderFields()
+            fields["status"] = .string("ready")
+            return JSONResponse.make(.object(fields))
         }
         router.get("/metrics") { [registry] _, _ in
             var headers = HTTPFields()
@@ -104,7 +110,7 @@ public struct QueryServer: Sendable {
         DeltacloudRoutes.add(to: router, reads: reads, defaultOwner: configuration.defaultOwner)
         VMBuilderRoutes.add(to: router, reads: reads)
         ArtifactRoutes.add(to: router, reads: reads)
-        KilnRoutes.add(to: router, reads: reads, health: health, plan: plan)
+        KilnRoutes.add(to: router, reads: reads, health: health, plan: plan, fleet: fleet)
         EventsRoute.add(to: router, hub: events, keepAlive: configuration.eventKeepAlive)
         DashboardRoutes.add(to: router, reads: reads)
         let branch = configuration.branch

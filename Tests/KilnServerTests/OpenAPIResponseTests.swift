@@ -24,7 +24,7 @@ import Testing
         ("/kiln/v1/images/{name}/download", "/kiln/v1/images/busybox/download"),
         ("/kiln/v1/image-builds/{name}/executions/{number}/artifacts/{file}",
          "/kiln/v1/image-builds/busybox/executions/1/artifacts/busybox-1.qcow2"),
-        ("/kiln/v1/sync", "/kiln/v1/sync"), ("/kiln/v1/plan", "/kiln/v1/plan"),
+        ("/kiln/v1/sync", "/kiln/v1/sync"), ("/kiln/v1/hosts", "/kiln/v1/hosts"), ("/kiln/v1/plan", "/kiln/v1/plan"),
         ("/kiln/v1/status/{kind}/{name}", "/kiln/v1/status/image/busybox"),
         ("/kiln/v1/lineage/{kind}/{name}", "/kiln/v1/lineage/image/busybox"),
         ("/kiln/v1/docs/{kind}", "/kiln/v1/docs/virtualmachine"), ("/", "/"),

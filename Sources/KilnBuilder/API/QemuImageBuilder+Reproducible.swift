@@ -79,8 +79,8 @@ extension QemuImageBuilder {
         return out
     }
 
-    /// Every path under `root` with what identifies its state: type, mode, owner, size, mtime, link target, and
-    /// content digest for regular files.
+    /// Every path under `root` with what identifies its state: type, mode, owner, size, mtime (not for a symlink),
+    /// link target, and content digest for regular files.
     static func manifest(_ root: String) -> [String: String] {
         var entries: [String: String] = [:]
         var folders = [""]
@@ -90,7 +90,10 @@ extension QemuImageBuilder {
                 var info = stat()
                 guard lstat(root + path, &info) == 0 else { continue }
                 let kind = info.st_mode & S_IFMT
-                var text = "\(info.st_mode) \(info.st_uid):\(info.st_gid) \(info.st_size) \(info.st_mtim.tv_sec)"
+                // debugfs rdump cannot set a symlink's times (it makes each link when it copies it out), so a link is
+                // compared by its target, mode and owner alone.
+                var text = "\(info.st_mode) \(info.st_uid):\(info.st_gid) \(info.st_size)"
+                if kind != S_IFLNK { text += " \(info.st_mtim.tv_sec)" }
                 if kind == S_IFDIR { folders.append(path) }
                 if kind == S_IFLNK { text += " -> " + ((try? FileManager.default.destinationOfSymbolicLink(atPath: root + path)) ?? "") }
                 if kind == S_IFREG, let data = FileManager.default.contents(atPath: root + path) {

@@ -23,7 +23,7 @@ enum DocumentOrder {
             let record = VMRecord(name: "", uuid: "", spec: blank, specHash: "", contentHash: "", errorCode: "", revision: "",
                                   file: "", line: 0, createdAt: at, updatedAt: at)
             return StatusDocument.vm(record, notes: []).map(\.0)
-        case .executions:
+        case .executions, .hosts:
             return []
         }
     }

@@ -15,6 +15,9 @@ struct RemoteDocuments {
                 guard case .object(let fields) = e else { return [] }
                 return fields.keys.sorted().map { ($0, fields[$0]!) }
             }
+        case .hosts:
+            let hosts = try await server.json("/kiln/v1/hosts")["hosts"]?.list ?? []
+            return try Get.hostRows(hosts, name: name)
         case .builds, .images, .vms:
             var names = name.map { [$0] } ?? []
             if name == nil { names = try await self.names(what) }
@@ -32,7 +35,7 @@ struct RemoteDocuments {
 
     static func slug(_ what: Get.What) -> String {
         switch what {
-        case .builds, .executions: Kind.imageBuild.slug
+        case .builds, .executions, .hosts: Kind.imageBuild.slug
         case .images: Kind.image.slug
         case .vms: Kind.virtualMachine.slug
         }
@@ -56,6 +59,8 @@ struct RemoteDocuments {
                 names += items.compactMap { $0["name"]?.string }
                 if items.isEmpty || names.count >= page["totalCount"]?.int ?? 0 { break }
             }
+        case .hosts:
+            names = []
         case .vms:
             names = try await server.json("/vms").list?.compactMap { $0["name"]?.string } ?? []
         }

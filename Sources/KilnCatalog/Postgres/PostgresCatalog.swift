@@ -15,18 +15,27 @@ public final class PostgresCatalog: Catalog {
     public let location: PostgresLocation
     let client: PostgresClient
     let connection: PostgresConnection.Configuration
-    let runner: Task<Void, Never>
+    let runner: PoolRunner
     let logger: Logger
+    /// Set on the leader's view (``fenced(by:)``): its writes carry this leadership's epoch.
+    let fence: Leadership?
 
-    init(location: PostgresLocation, client: PostgresClient, connection: PostgresConnection.Configuration, logger: Logger) {
+    /// Runs the pool while any view of this catalog is alive (a fenced view shares its pool).
+    final class PoolRunner: Sendable {
+        let task: Task<Void, Never>
+        init(_ client: PostgresClient) { task = Task.detached { await client.run() } }
+        deinit { task.cancel() }
+    }
+
+    init(location: PostgresLocation, client: PostgresClient, connection: PostgresConnection.Configuration, logger: Logger,
+         runner: PoolRunner? = nil, fence: Leadership? = nil) {
         self.location = location
         self.client = client
         self.connection = connection
         self.logger = logger
-        runner = Task.detached { await client.run() }
+        self.runner = runner ?? PoolRunner(client)
+        self.fence = fence
     }
-
-    deinit { runner.cancel() }
 
     /// Connects, migrates the schema if needed, and returns the catalog.
     public static func open(_ location: PostgresLocation, password: String?,
@@ -51,6 +60,9 @@ public final class PostgresCatalog: Catalog {
         var pooled = PostgresClient.Configuration(host: location.host, port: location.port, username: location.user,
                                                   password: password, database: location.database, tls: tls.client())
         pooled.options.maximumConnections = 8
+        // A transaction left open by a process that stopped (SIGSTOP, a hung host) would hold its row locks, the
+        // leader row's among them, for ever: the server ends such a session after a while.
+        pooled.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "60s")]
         pooled.options.connectTimeout = .seconds(10)
         // The pool's own logger: postgres-nio warns when the first lease comes before `run()` (started just below, in
         // a task) is under way, which is harmless here; real failures reach the caller as errors.
@@ -62,8 +74,8 @@ public final class PostgresCatalog: Catalog {
 
     /// Stops the pool and closes its connections.
     public func close() async {
-        runner.cancel()
-        await runner.value
+        runner.task.cancel()
+        await runner.task.value
     }
 
     // MARK: Transactions
@@ -84,8 +96,11 @@ public final class PostgresCatalog: Catalog {
         var attempt = 0
         while true {
             do {
-                return try await client.withConnection { connection in
-                    try await PostgresTransaction.run(on: connection, mode: mode, logger: logger, body)
+                return try await client.withConnection { [fence, logger] connection in
+                    try await PostgresTransaction.run(on: connection, mode: mode, logger: logger) { connection in
+                        if mode == .write, let fence { try await Self.checkFence(fence, on: connection, logger: logger) }
+                        return try await body(connection)
+                    }
                 }
             } catch where PostgresTransaction.isRetryable(error) && attempt < 10 {
                 attempt += 1

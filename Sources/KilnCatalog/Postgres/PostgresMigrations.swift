@@ -15,6 +15,7 @@ struct PostgresMigration: Sendable {
 enum PostgresMigrations {
     static let all: [PostgresMigration] = [
         PostgresMigrationV1.migration,
+        PostgresMigrationV2.migration,
         PostgresMigrationV3.migration,
     ]
 
@@ -64,5 +65,6 @@ enum PostgresMigrations {
 enum PostgresLocks {
     /// Held (per transaction) while the schema migrates. "kiln" in ASCII, then 1.
     static let schema: Int64 = 0x6B69_6C6E_0000_0001
-    // 0x6B69_6C6E_0000_0002 is reserved for the fleet's leader lock (held per session).
+    /// Held by the fleet's leader, on a session of its own (``PostgresLeaderElection``), for as long as it leads.
+    static let leader: Int64 = 0x6B69_6C6E_0000_0002
 }

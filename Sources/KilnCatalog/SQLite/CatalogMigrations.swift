@@ -13,6 +13,7 @@ enum CatalogMigrations {
         (ImageSourcesMigration.id, ImageSourcesMigration.migrate),
         (CloudInitSeedMigration.id, CloudInitSeedMigration.migrate),
         (VMUserDataMigration.id, VMUserDataMigration.migrate),
+        (FleetMigration.id, FleetMigration.migrate),
     ]
 
     static var migrator: DatabaseMigrator {

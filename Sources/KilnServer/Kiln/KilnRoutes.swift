@@ -6,12 +6,17 @@ import KilnSpec
 
 /// Kiln's own endpoints under `/kiln/v1/`: sync, status, lineage, plan and the spec documentation.
 struct KilnRoutes {
-    static func add(to router: Router<KilnRequestContext>, reads: ReadRoutes, health: ServerHealth, plan: (any PlanSource)?) {
+    static func add(to router: Router<KilnRequestContext>, reads: ReadRoutes, health: ServerHealth, plan: (any PlanSource)?,
+                    fleet: FleetStatus) {
         router.get("/kiln/v1/sync") { request, _ in
             let snapshot = try await reads.snapshot()
             var fields = Dictionary(uniqueKeysWithValues: StatusDocument.sync(snapshot.state.sync))
             fields["nextPass"] = StatusDocument.time(await health.nextPassAt)
+            for (key, value) in fleet.leaderFields() where key != "role" && key != "host" { fields[key] = value }
             return Rendered.json(.object(fields), pretty: true).response(to: request)
+        }
+        router.get("/kiln/v1/hosts") { request, _ in
+            Rendered.json(await fleet.hostsDocument(), pretty: true).response(to: request)
         }
         reads.get(router, "/kiln/v1/status/:kind/:name") { read throws(APIError) in
             let kind = try kind(read)

@@ -27,8 +27,13 @@ import Testing
             await server.health.markReady()
             let after = try await client.execute(uri: "/readyz", method: .get)
             #expect(after.status == .ok)
-            #expect(after.text == "ready\n")
-            #expect(after.headers[.contentType] == "text/plain; charset=utf-8")
+            #expect(after.headers[.contentType] == "application/json")
+            // Who leads the fleet and since when (the test server leads alone).
+            let ready = try after.json()
+            #expect(ready["status"] as? String == "ready")
+            #expect(ready["host"] as? String == "kiln-test" && ready["role"] as? String == "leader")
+            #expect(ready["leader"] as? String == "kiln-test" && ready["epoch"] as? Int == 1)
+            #expect(ready["leaderSince"] as? String == "2026-01-01T00:00:00Z")
         }
     }
 

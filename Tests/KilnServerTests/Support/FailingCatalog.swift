@@ -1,5 +1,6 @@
 import KilnCatalog
 import KilnSpec
+import Logging
 
 /// A catalog whose every read fails, as a locked or vanished database would: for the 500 answer.
 struct FailingCatalog: Catalog {
@@ -37,4 +38,10 @@ struct FailingCatalog: Catalog {
     func bury(_ tombstone: TombstoneRecord, key: ObjectKey) async throws -> TombstoneRecord { throw Failure() }
     func unbury(_ tombstone: TombstoneRecord) async throws { throw Failure() }
     func removeTombstone(id: Int64) async throws { throw Failure() }
+    func leader() async throws -> LeaderRecord? { throw Failure() }
+    func takeLead(host: String) async throws -> LeaderRecord { throw Failure() }
+    func heartbeat(_ host: HostRecord) async throws -> HostRecord { throw Failure() }
+    func hosts() async throws -> FleetHosts { throw Failure() }
+    func fenced(by leadership: Leadership) -> any Catalog { self }
+    func election(logger: Logger) -> any LeaderElection { SingleHostElection(catalog: self) }
 }

@@ -21,6 +21,8 @@ struct TestServer {
     var wake: @Sendable () async -> Void = {}
     var secrets: @Sendable (BuildRecord) -> [String] = { _ in [] }
     var plan: (any PlanSource)?
+    /// This server leads a fleet of one host (itself) since 2026-01-01.
+    let fleet: FleetStatus
 
     static func make(tokens: [String] = [], ready: Bool = true,
                      configure: (inout QueryServer.Configuration) -> Void = { _ in }) async throws -> TestServer {
@@ -29,6 +31,13 @@ struct TestServer {
         configure(&configuration)
         let server = TestServer(fixture: fixture, model: ReadModel(catalog: fixture.catalog), configuration: configuration)
         if ready { await server.health.markReady() }
+        let since = Date(timeIntervalSince1970: 1_767_225_600)
+        server.fleet.leadership.update(.leader(LeaderRecord(host: "kiln-test", epoch: 1, since: since)))
+        await server.fleet.update(FleetHosts(hosts: [
+            HostRecord(name: "kiln-test", address: "http://127.0.0.1:8080", cpus: 2, memoryBytes: 4 << 30, diskFreeBytes: 20 << 30,
+                       kvm: false, labels: ["rack=r1"], version: "0.1.0", dataDir: "/var/lib/kiln", leaseSeconds: 15,
+                       startedAt: since, heartbeatAt: since.addingTimeInterval(600)),
+        ], now: since.addingTimeInterval(605)))
         return server
     }
 
@@ -36,6 +45,7 @@ struct TestServer {
         self.fixture = fixture
         self.model = model
         self.configuration = configuration
+        fleet = FleetStatus(leadership: Leadership(host: "kiln-test", lease: .seconds(15)))
     }
 
     /// Reads the catalog's changes into the read model, as the server's refresher does a few times a second.
@@ -45,7 +55,7 @@ struct TestServer {
 
     var queryServer: QueryServer {
         QueryServer(configuration: configuration, model: model, events: events, health: health, registry: SharedMetrics.registry,
-                    plan: plan, wake: wake, secrets: secrets)
+                    plan: plan, fleet: fleet, wake: wake, secrets: secrets)
     }
 
     @discardableResult

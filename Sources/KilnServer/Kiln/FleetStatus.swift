@@ -1,0 +1,71 @@
+import Foundation
+import KilnCatalog
+import KilnReconciler
+import KilnSpec
+
+/// What this server says about the fleet: who leads and since when (from its ``Leadership``), and the hosts as the
+/// last heartbeat read them. Answers come from here, never from a catalog read per request.
+public actor FleetStatus {
+    public nonisolated let leadership: Leadership
+    private var fleet: FleetHosts?
+
+    public init(leadership: Leadership) {
+        self.leadership = leadership
+    }
+
+    /// The hosts as a heartbeat just read them.
+    public func update(_ hosts: FleetHosts) { fleet = hosts }
+
+    public var hosts: FleetHosts? { fleet }
+
+    /// `leader`, `leaderSince` and `epoch` (null while nobody is known to lead), this server's `host` and its `role`
+    /// (`leader`, `follower`, or `disconnected` while it cannot reach the catalog).
+    public nonisolated func leaderFields() -> [String: SpecValue] {
+        let leader = leadership.leader
+        let role = switch leadership.role {
+        case .leader: leadership.leadingEpoch == nil ? "disconnected" : "leader"
+        case .follower: "follower"
+        case .disconnected: "disconnected"
+        }
+        return [
+            "host": .string(leadership.host),
+            "role": .string(role),
+            "leader": leader.map { .string($0.host) } ?? .null,
+            "leaderSince": StatusDocument.time(leader?.since),
+            "epoch": leader.map { .int(Int($0.epoch)) } ?? .null,
+        ]
+    }
+
+    /// `GET /kiln/v1/hosts`, from the last heartbeat's read.
+    public func hostsDocument() -> SpecValue {
+        .object(["hosts": .list(Self.hostDocuments(fleet ?? FleetHosts(hosts: [], now: Date()), leader: leadership.leader))])
+    }
+
+    /// Each host with its state (`Ready`, or `Lost` once its heartbeat is older than its lease, by the catalog's
+    /// clock), whether it leads, its capacity and labels: what `GET /kiln/v1/hosts` and `kiln get hosts` show.
+    public static func hostDocuments(_ fleet: FleetHosts, leader: LeaderRecord?) -> [SpecValue] {
+        fleet.hosts.map { host in
+            let state = host.state(at: fleet.now)
+            return .object([
+                "name": .string(host.name),
+                "address": .string(host.address),
+                "state": .string(state.rawValue),
+                "leader": .bool(leader?.host == host.name && state == .ready),
+                "cpus": .int(Int(host.cpus)),
+                "memoryBytes": .int(Int(host.memoryBytes)),
+                "diskFreeBytes": .int(Int(host.diskFreeBytes)),
+                "kvm": .bool(host.kvm),
+                "labels": .object(Dictionary(host.labels.map { label in
+                    let parts = label.split(separator: "=", maxSplits: 1).map(String.init)
+                    return (parts.first ?? "", SpecValue.string(parts.count > 1 ? parts[1] : ""))
+                }, uniquingKeysWith: { $1 })),
+                "version": .string(host.version),
+                "cordoned": .bool(host.cordoned),
+                "lease": .string(SpecDuration(milliseconds: Int64(host.leaseSeconds * 1000)).description),
+                "startedAt": StatusDocument.time(host.startedAt),
+                "heartbeatAt": StatusDocument.time(host.heartbeatAt),
+                "heartbeatAge": .double((fleet.now.timeIntervalSince(host.heartbeatAt) * 10).rounded() / 10),
+            ])
+        }
+    }
+}

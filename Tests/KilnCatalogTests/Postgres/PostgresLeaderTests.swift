@@ -1,0 +1,104 @@
+import Foundation
+import KilnCatalog
+import KilnTestSupport
+import Logging
+import Testing
+
+/// Leadership on PostgreSQL, inside one process: the advisory lock elects exactly one, a leader whose session dies
+/// steps down at once and another takes over, and fencing refuses the writes of a leader whose epoch is stale.
+extension CatalogBackends {
+    @Suite("PostgreSQL leader election and fencing")
+    struct PostgresLeaderTests {
+        /// Waits for `condition`, checking every 50 ms, with a deadline that only catches a real hang.
+        static func wait(for what: String, deadline: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+            let end = ContinuousClock.now + deadline
+            while ContinuousClock.now < end {
+                if try await condition() { return }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            Issue.record("timed out waiting for \(what)")
+            throw CancellationError()
+        }
+
+        static func leading(_ hosts: [Leadership]) -> [String] {
+            hosts.filter { $0.leadingEpoch != nil }.map(\.host)
+        }
+
+        @Test("three hosts campaign: one leads; when its session is cut it steps down at once and another takes over with a higher epoch")
+        func electionAndTakeover() async throws {
+            let t = try await TestCatalog.make(.postgres)
+            let catalog = try #require(t.catalog as? PostgresCatalog)
+            let hosts = ["a", "b", "c"].map { Leadership(host: $0, lease: .seconds(3)) }
+            var tasks: [Task<Void, Never>] = []
+            for leadership in hosts {
+                // Each host its own catalog client, as separate processes would have.
+                let own = try #require(try await t.reopen() as? PostgresCatalog)
+                tasks.append(Task { await own.election(logger: Logger(label: "test")).run(leadership) })
+            }
+            defer { for task in tasks { task.cancel() } }
+            try await Self.wait(for: "one host to lead") { Self.leading(hosts).count == 1 }
+            let first = try #require(hosts.first { $0.leadingEpoch != nil })
+            let firstEpoch = try #require(first.leadingEpoch)
+            try await Self.wait(for: "the others to follow it") {
+                hosts.filter { $0 !== first }.allSatisfy { $0.role == .follower(first.leader) }
+            }
+            #expect(try await catalog.leader()?.host == first.host)
+
+            // The leader's session ends (as when its process dies): it steps down, another takes over.
+            let cluster = try #require(t.postgres).cluster
+            try await cluster.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kiln leader election: \(first.host)'",
+                                  database: t.postgres!.name)
+            try await Self.wait(for: "another host to lead") {
+                let leading = Self.leading(hosts)
+                return leading.count == 1 && leading != [first.host]
+            }
+            let second = try #require(hosts.first { $0.leadingEpoch != nil })
+            #expect(second.leadingEpoch! > firstEpoch)
+            #expect(try await catalog.leader()?.host == second.host)
+            for task in tasks { task.cancel() }
+            for task in tasks { await task.value }
+            await t.remove()
+        }
+
+        @Test("a fenced write carries its epoch: refused once another host took over, nothing of it applied")
+        func fencing() async throws {
+            try await TestCatalog.with(.postgres) { t in
+                let old = Leadership(host: "old", lease: .seconds(15))
+                old.update(.leader(try await t.catalog.takeLead(host: "old")))
+                let fenced = t.catalog.fenced(by: old)
+                var sync = try await fenced.sync()
+                sync.lastRunResult = "by old, epoch 1"
+                try await fenced.saveSync(sync)
+                #expect(try await t.catalog.sync().lastRunResult == "by old, epoch 1")
+
+                let new = try await t.reopen().takeLead(host: "new")
+                #expect(new.epoch == 2)
+                sync.lastRunResult = "by old, after the takeover"
+                await #expect {
+                    try await fenced.saveSync(sync)
+                } throws: { error in
+                    let text = "\(error)"
+                    return error is FencedWriteError && text.contains("leader epoch 1") && text.contains("host new leads with epoch 2")
+                }
+                await #expect(throws: FencedWriteError.self) { _ = try await fenced.saveBuild(Records.build("late")) }
+                #expect(try await t.catalog.sync().lastRunResult == "by old, epoch 1")
+                #expect(try await t.catalog.state().builds.isEmpty)
+                // Unfenced readers and writers (heartbeats, other hosts) are not affected.
+                _ = try await t.catalog.saveBuild(Records.build("fine"))
+                #expect(try await t.catalog.state().builds.keys.sorted() == ["fine"])
+            }
+        }
+
+        @Test("a host that never led carries no epoch: its fenced writes are refused")
+        func neverLed() async throws {
+            try await TestCatalog.with(.postgres) { t in
+                let follower = Leadership(host: "f", lease: .seconds(15))
+                await #expect {
+                    try await t.catalog.fenced(by: follower).saveSync(SyncRecord())
+                } throws: { error in
+                    "\(error)".contains("no leader epoch (this host does not lead)")
+                }
+            }
+        }
+    }
+}
