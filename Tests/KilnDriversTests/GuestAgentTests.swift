@@ -76,6 +76,21 @@ struct GuestAgentTests {
         let open = await driver.observe(vm)
         #expect(open.guestOs == "Debian GNU/Linux 12 (bookworm)" && open.ipAddress == "10.0.2.15", "\(open)")
         #expect(agent.commands.first == "guest-sync")
+
+        // The same process, whose agent answered before the guest had an address: asked again, while the wait runs.
+        let identity = try #require(ProcessIdentity.current(process.pid))
+        vm.pid = identity.pid
+        vm.pidStartTime = identity.startTime
+        vm.guestOs = "Debian GNU/Linux 12 (bookworm)"
+        let asked = agent.commands.count
+        let again = await driver.observe(vm)
+        #expect(again.ipAddress == "10.0.2.15" && agent.commands.count > asked, "\(again) \(agent.commands)")
+        // Both known for this process: the agent is left alone, and the observation keeps what it said.
+        vm.ipAddress = "10.0.2.15"
+        let settled = agent.commands.count
+        let known = await driver.observe(vm)
+        #expect(agent.commands.count == settled, "\(agent.commands)")
+        #expect(known.guestOs == "Debian GNU/Linux 12 (bookworm)" && known.ipAddress == "10.0.2.15", "\(known)")
         await agent.close()
         await monitor.close()
         process.kill()

@@ -296,7 +296,10 @@ public struct QemuVMDriver: VMDriver {
         // While the guest agent is waited for, the same monitor session says whether the guest has opened the
         // agent's port (`query-chardev`, frontend-open): a guest without an agent is then never asked, and never
         // costs the pass the agent's deadline.
-        let wantsAgent = !(sameProcess && vm.guestOs != nil) && Self.asksAgent(vm, sameProcess: sameProcess, now: Date())
+        // What the agent said holds for the process that said it; but an agent that answered before the guest's DHCP
+        // was done gave no address, so it is asked again, while toolsInitTimeout runs, until it gives one.
+        let known = sameProcess && vm.guestOs != nil && vm.ipAddress != nil
+        let wantsAgent = !known && Self.asksAgent(vm, sameProcess: sameProcess, now: Date())
         let commands = [QMPCommand("query-status")] + (wantsAgent ? [QMPCommand("query-chardev")] : [])
         let answers = try? await QMPClient(socket: files.qmp, timeout: options.monitorTimeout).session(commands)
         // A monitor that does not answer in time says nothing about the guest: the process runs, so it counts as on.
@@ -318,11 +321,12 @@ public struct QemuVMDriver: VMDriver {
         let acceleration = commandLine.contains("accel=kvm") ? "kvm" : commandLine.contains("accel=tcg") ? "tcg" : nil
         var guest: GuestInfo?
         if status == .poweredOn {
-            if sameProcess, let os = vm.guestOs {
+            if wantsAgent, agentOpen {
+                guest = await Self.askAgent(files.agent, timeout: options.agentTimeout)
+            }
+            if guest == nil, sameProcess, let os = vm.guestOs {
                 // Known for this process: the agent is not asked again on every pass.
                 guest = GuestInfo(os: os, ipAddress: vm.ipAddress)
-            } else if wantsAgent, agentOpen {
-                guest = await Self.askAgent(files.agent, timeout: options.agentTimeout)
             }
         }
         var ipAddress = guest?.ipAddress
