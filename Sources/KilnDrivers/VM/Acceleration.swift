@@ -10,10 +10,23 @@ public enum VMAcceleration: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Chooses KVM or TCG for VMs. `/dev/kvm` being there is not enough: under some nested virtualisation KVM opens but
-/// a Linux guest hangs without a word. With a kernel configured for direct boot, `auto` boots that kernel once under
-/// KVM (no disk, so it stops at the root mount) and uses KVM only if the kernel prints its banner in time.
+/// a Linux guest hangs without a word. So `auto` boots a kernel once under KVM (no disk, so it stops at the root
+/// mount) and uses KVM only if the kernel prints its banner in time. The kernel is the one configured for direct boot,
+/// or else the host's own (`/boot/vmlinuz-*`); with neither, `auto` is TCG: a VM that boots from its own disk under a
+/// hanging KVM would only show an empty console until its boot deadline.
 actor Acceleration {
     private var chosen: String?
+    private let kvmUsable: @Sendable () -> Bool
+    private let hostKernels: @Sendable () -> [String]
+    private let probe: @Sendable (_ qemu: String, _ kernel: String) async -> Bool
+
+    init(kvmUsable: @escaping @Sendable () -> Bool = { access("/dev/kvm", R_OK | W_OK) == 0 },
+         hostKernels: @escaping @Sendable () -> [String] = { Acceleration.hostKernels() },
+         probe: @escaping @Sendable (_ qemu: String, _ kernel: String) async -> Bool = { await Acceleration.kernelBootsUnderKVM(qemu: $0, kernel: $1) }) {
+        self.kvmUsable = kvmUsable
+        self.hostKernels = hostKernels
+        self.probe = probe
+    }
 
     func accel(mode: VMAcceleration, qemu: String, kernel: String?) async -> String {
         if let chosen { return chosen }
@@ -22,16 +35,23 @@ actor Acceleration {
         case .kvm: value = "kvm"
         case .tcg: value = "tcg"
         case .auto:
-            if access("/dev/kvm", R_OK | W_OK) != 0 {
+            if !kvmUsable() {
                 value = "tcg"
-            } else if let kernel {
-                value = await Self.kernelBootsUnderKVM(qemu: qemu, kernel: kernel) ? "kvm" : "tcg"
+            } else if let kernel = kernel ?? hostKernels().first {
+                value = await probe(qemu, kernel) ? "kvm" : "tcg"
             } else {
-                value = "kvm"
+                value = "tcg"
             }
         }
         chosen = value
         return value
+    }
+
+    /// The host's kernels that the probe may boot (readable `/boot/vmlinuz-*`, in reverse name order).
+    static func hostKernels(in folder: String = "/boot") -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasPrefix("vmlinuz-") }.sorted(by: >).map { "\(folder)/\($0)" }
+            .filter { access($0, R_OK) == 0 }
     }
 
     static func kernelBootsUnderKVM(qemu: String, kernel: String) async -> Bool {
