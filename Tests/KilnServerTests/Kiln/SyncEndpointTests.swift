@@ -42,7 +42,8 @@ import Testing
 
             let lastRun = try #require(sync["lastRun"] as? [String: Any])
             #expect(lastRun["result"] as? String == "refused")
-            #expect(Set(sync.keys) == ["source", "branch", "path", "lastSeen", "lastApplied", "refused", "lastRun", "nextPass"])
+            #expect(Set(sync.keys) == ["source", "branch", "path", "lastSeen", "lastApplied", "refused", "lastRun", "nextPass",
+                                       "leader", "leaderSince", "epoch"])
         }
     }
 
@@ -68,7 +69,7 @@ import Testing
             let topLevelKeys = first.split(separator: "\n").filter { $0.hasPrefix("  \"") }
                 .map { String($0.dropFirst(3).prefix { $0 != "\"" }) }
             #expect(topLevelKeys == topLevelKeys.sorted())
-            #expect(topLevelKeys.count == 8)
+            #expect(topLevelKeys.count == 11)
         }
     }
 }
