@@ -33,8 +33,8 @@ extension Reconciling {
 
         /// What differs between the root filesystems of two raw disks, each copied out by offset with debugfs (no
         /// mount): one line per path whose type, mode, owner, size, mtime (not a symlink's: rdump cannot keep it), link
-        /// target or content differs, plus one
-        /// for the bytes before the root partition (partition table and EFI system partition).
+        /// target or content differs, plus one for the bytes before the root partition (partition table and EFI system
+        /// partition).
         static func differingFiles(_ a: String, _ b: String, scratch: String) async throws -> [String] {
             let script = #"""
                 import hashlib, json, os, stat, subprocess, sys
@@ -49,10 +49,12 @@ extension Reconciling {
                             info = os.lstat(path)
                             text = "%o %d:%d %d" % (info.st_mode, info.st_uid, info.st_gid, info.st_size)
                             # rdump makes each symlink anew (its times are now): a link is its target.
-                            if stat.S_ISLNK(info.st_mode): text += " -> " + os.readlink(path)
-                            else: text += " %d" % info.st_mtime
-                            elif stat.S_ISREG(info.st_mode):
-                                with open(path, "rb") as f: text += " " + hashlib.sha256(f.read()).hexdigest()
+                            if stat.S_ISLNK(info.st_mode):
+                                text += " -> " + os.readlink(path)
+                            else:
+                                text += " %d" % info.st_mtime
+                                if stat.S_ISREG(info.st_mode):
+                                    with open(path, "rb") as f: text += " " + hashlib.sha256(f.read()).hexdigest()
                             out[path[len(top):]] = text
                     return out
                 disks, scratch = sys.argv[1:3], sys.argv[3]
