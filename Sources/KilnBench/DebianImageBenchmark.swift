@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KilnBuilder
 import KilnSpec
+import KilnTestSupport
 
 /// `kiln-bench image-debian` (the image benchmark's part (a)): the same bootable Debian image (suite, variant,
 /// packages, a 3 GiB hybrid disk, raw out) built by Kiln and by mkosi 14, with a cold and then a warm package cache,
@@ -32,10 +33,6 @@ struct DebianImageBenchmark: AsyncParsableCommand {
     /// examples/debian's debian-base.
     static let packages = ["linux-image-amd64", "systemd-sysv", "udev", "ifupdown", "isc-dhcp-client", "openssh-server",
                            "cloud-init", "qemu-guest-agent"]
-
-    struct NoFiles: SpecFileReader {
-        func read(_ path: String) throws -> [UInt8] { throw CocoaError(.fileNoSuchFile) }
-    }
 
     /// What builds the image on the other side.
     enum Peer: String {
@@ -91,7 +88,7 @@ struct DebianImageBenchmark: AsyncParsableCommand {
                     switch side {
                     case "kiln":
                         let request = BuildRequest(
-                            buildName: "debian", buildNumber: index + 1, spec: spec, outputName: "debian-\(index + 1)", files: NoFiles(),
+                            buildName: "debian", buildNumber: index + 1, spec: spec, outputName: "debian-\(index + 1)", files: MemoryTree(files: [:]),
                             artifactDirectory: folder + "/artifacts", workDirectory: folder + "/work", cacheDirectory: packageCache,
                             logPath: folder + "/execution.log", secrets: SecretResolver(environment: [:]), hiddenPaths: [],
                             seed: "bench", sourceDateEpoch: 1_750_000_000, debianMirror: mirror)
@@ -110,7 +107,7 @@ struct DebianImageBenchmark: AsyncParsableCommand {
                             throw ValidationError("mkosi failed: \(failure)")
                         }
                     default:
-                        try runScript(reference, [folder + "/out", packageCache, mirror, String(sizeMib), Self.suite, Self.variant,
+                        try Shell.script(reference, [folder + "/out", packageCache, mirror, String(sizeMib), Self.suite, Self.variant,
                                                   Self.packages.joined(separator: ","), boot ? "login:" : "-"], path: builder.searchPath)
                     }
                     let elapsed = seconds(start.duration(to: clock.now))
@@ -206,21 +203,5 @@ struct DebianImageBenchmark: AsyncParsableCommand {
         }
         let plain = output.split(separator: "\n").filter { !$0.hasPrefix(" ") && !$0.hasPrefix("Traceback") && !$0.isEmpty }
         return plain.last.map(String.init) ?? "exit status \(status)"
-    }
-
-    private func runScript(_ script: String, _ arguments: [String], path: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [script] + arguments
-        process.environment = ["PATH": path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ValidationError("\(script) exited \(process.terminationStatus):\n\(String(decoding: printed.suffix(4000), as: UTF8.self))")
-        }
     }
 }

@@ -58,7 +58,7 @@ struct ImageBenchmark: AsyncParsableCommand {
                     _ = try await builder.build(request) { _ in }
                     kiln.append(seconds(start.duration(to: clock.now)))
                 } else {
-                    try runReference(tarball: tarball, out: folder + "/out", path: builder.searchPath)
+                    try Shell.script(reference, [tarball, folder + "/out", String(sizeMib)], path: builder.searchPath)
                     shell.append(seconds(start.duration(to: clock.now)))
                 }
                 try? FileManager.default.removeItem(atPath: folder)
@@ -104,15 +104,5 @@ struct ImageBenchmark: AsyncParsableCommand {
             throw ValidationError(parsed.errors.map(\.description).joined(separator: "\n"))
         }
         return spec
-    }
-
-    private func runReference(tarball: String, out: String, path: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [reference, tarball, out, String(sizeMib)]
-        process.environment = ["PATH": path]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("\(reference) exited \(process.terminationStatus)") }
     }
 }

@@ -36,6 +36,24 @@ enum Shell {
         return out
     }
 
+    /// Runs a reference shell script with only `path` as PATH (the tools Kiln's builder finds); on failure, the error
+    /// holds the end of what it printed.
+    static func script(_ script: String, _ arguments: [String], path: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = [script] + arguments
+        process.environment = ["PATH": path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "\(script) exited \(process.terminationStatus):\n\(String(decoding: printed.suffix(4000), as: UTF8.self))")
+        }
+    }
+
     static func text(_ arguments: [String], in folder: String? = nil) throws -> String {
         String(decoding: try run(arguments, in: folder), as: UTF8.self)
     }

@@ -133,11 +133,7 @@ public actor HostOnlyNetwork {
         var done: [String] = []
         if let process = dnsmasq(configuration) {
             kill(process.pid, SIGTERM)
-            let deadline = ContinuousClock.now + .seconds(10)
-            while ProcessIdentity.isAlive(process), ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(50))
-            }
-            if ProcessIdentity.isAlive(process) { kill(process.pid, SIGKILL) }
+            if !(await QemuVMDriver.waitForExit(process, within: .seconds(10))) { kill(process.pid, SIGKILL) }
             try? FileManager.default.removeItem(atPath: configuration.pidfile)
             done.append("stopped dnsmasq (pid \(process.pid)) of the host-only network")
         }
