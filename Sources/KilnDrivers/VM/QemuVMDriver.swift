@@ -333,10 +333,10 @@ public struct QemuVMDriver: VMDriver {
         if status == .poweredOn, vm.typed.networkType == .hostonly, let hostOnly {
             // A dnsmasq that died behind Kiln's back is started again (no tool runs while it is up).
             try? await hostOnly.ensure()
-        }
-        if ipAddress == nil, status == .poweredOn, vm.typed.networkType == .hostonly, let hostOnly {
             // dnsmasq's lease for the VM's MAC: an address even from a guest without an agent.
-            ipAddress = hostOnly.leasedAddress(mac: TapDevice(uuid: vm.uuid, bridge: hostOnly.configuration.bridge).mac)
+            if ipAddress == nil {
+                ipAddress = hostOnly.leasedAddress(mac: TapDevice(uuid: vm.uuid, bridge: hostOnly.configuration.bridge).mac)
+            }
         }
         return VMObservation(status: status, process: process, qmpSocket: files.qmp, ipAddress: ipAddress,
                              guestOs: guest?.os, ready: ready, message: message,
