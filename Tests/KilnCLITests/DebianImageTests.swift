@@ -84,7 +84,7 @@ extension Reconciling {
             }
         }
 
-        @Test(.timeLimit(.minutes(60)))
+        @Test(.timeLimit(.minutes(40)))
         func theDebianBaseBuildsBootsAndRebuildsFromTheCache() async throws {
             try await Scratch.with { scratch in
                 let repo = try await GitRepository(at: scratch.file("repo"))
