@@ -95,23 +95,15 @@ public struct PostgresLeaderElection: LeaderElection {
 
     /// The body's answer, or an error when it takes longer than `limit` (a server that stopped answering). On time
     /// out the connection is closed, which fails the body's statement: postgres-nio does not end a statement on task
-    /// cancellation, and a statement on a session the server ended may otherwise never answer.
+    /// cancellation, and a statement on a session the server ended may otherwise never answer. The caller gets its
+    /// answer on time even if the body still hangs (``PostgresDeadline``).
     func withDeadline<T: Sendable>(_ limit: Duration, on connection: PostgresConnection,
                                    _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                // Cancelled: the body answered first, and the connection stays.
-                guard (try? await Task.sleep(for: limit)) != nil else { return nil }
-                try? await connection.close()
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw PostgresCatalogError.unreachable(location: location.description, address: location.address,
-                                                       detail: "no answer within \(limit)")
-            }
-            return value
+        do {
+            return try await PostgresDeadline.run(limit, expired: { try? await connection.close() }, body)
+        } catch is PostgresDeadline.Expired {
+            throw PostgresCatalogError.unreachable(location: location.description, address: location.address,
+                                                   detail: "no answer within \(limit)")
         }
     }
 }
