@@ -44,12 +44,20 @@ public struct PostgresLeaderElection: LeaderElection {
 
     /// One session: connect, then try the lock every tick (a follower) or prove it held (the leader), until it fails.
     func campaign(_ leadership: Leadership, tick: Duration, connected: () -> Void) async throws {
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
+        // The idle timeout is a startup parameter, so that it holds from the first moment: a connection whose start-up
+        // outlived the deadline below, and so is never used, is still ended by the server.
+        var session = configuration
+        let idle = max(Int((leadership.lease * 2 / 3).timeInterval * 1000), 100)
+        session.options.additionalStartupParameters.append(("idle_session_timeout", "\(idle)"))
+        // TCP's connect has its own timeout; the start-up and authentication after it have none but this one.
+        let connection = try await PostgresDeadline.run(leadership.lease, expired: {}) { [logger, session] in
+            try await PostgresConnection.connect(configuration: session, id: 2, logger: logger)
+        }
         defer { Task { try? await connection.close() } }
-        let idle = Int((leadership.lease * 2 / 3).timeInterval * 1000)
-        try await connection.query(PostgresQuery(unsafeSQL: "SET idle_session_timeout = \(max(idle, 100))"), logger: logger)
-        try await connection.query("SELECT set_config('application_name', \("kiln leader election: " + leadership.host), false)",
-                                   logger: logger)
+        try await withDeadline(tick, on: connection) { [logger] in
+            try await connection.query("SELECT set_config('application_name', \("kiln leader election: " + leadership.host), false)",
+                                       logger: logger)
+        }
         connected()
         var leading = false
         while !Task.isCancelled {
