@@ -42,6 +42,8 @@ struct AllBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Progress shows line by line when the output goes to a file or a pipe (`| tee`), not at the end of an hour.
+        setvbuf(stdout, nil, _IOLBF, 0)
         var report = BenchmarkReport(
             machine: .current(), started: Date(), loadAverageAtStart: Machine.loadAverage(), commit: Self.commit(),
             command: (["kiln-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "), quick: quick, notes: note)

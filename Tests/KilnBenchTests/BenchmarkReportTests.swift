@@ -34,6 +34,10 @@ import Testing
         // A ratio target without a reference, or with a reference that measured nothing, is not judged.
         #expect(Target.ratioAtMost(1.1).isMet(value: 1, ratio: nil) == nil)
         #expect(Target.atMost(5).isMet(value: .nan, ratio: nil) == nil)
+        #expect(Target.atMost(50).text(unit: .milliseconds) == "≤ 50 ms")
+        #expect(Target.atMost(5).text(unit: .percent) == "≤ 5%")
+        #expect(Target.ratioAtLeast(0.9).text(unit: .mebibytesPerSecond) == "≥ 0.9×")
+        #expect(Target.atMost(3000).text(unit: .milliseconds) == "≤ 3,000 ms")
     }
 
     @Test func ratioAndVerdictOfAFigure() {

@@ -102,7 +102,7 @@ struct Target: Encodable, Equatable, Sendable {
     func text(unit: Figure.Unit) -> String {
         let sign = comparison == .atMost ? "≤" : "≥"
         switch quantity {
-        case .value: return "\(sign) \(FigureFormat.bound(bound)) \(unit.rawValue)"
+        case .value: return "\(sign) \(FigureFormat.bound(bound))\(unit == .percent ? "" : " ")\(unit.rawValue)"
         case .ratio: return "\(sign) \(FigureFormat.bound(bound))×"
         }
     }
