@@ -55,7 +55,7 @@ public final class CallbackListener: Sendable {
         process = try RunningProcess("/usr/bin/python3", ["-c", Self.program, folder])
         let deadline = ContinuousClock.now + .seconds(120)
         var found: Int?
-        while found == nil, ContinuousClock.now < deadline {
+        while found == nil, ContinuousClock.now < deadline, !Task.isCancelled {
             found = (try? String(contentsOfFile: "\(folder)/port", encoding: .utf8)).flatMap { Int($0) }
             if found == nil { try? await Task.sleep(for: .milliseconds(50)) }
         }

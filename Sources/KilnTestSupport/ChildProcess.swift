@@ -59,12 +59,13 @@ public final class RunningProcess: Sendable {
         (Self.text(stdoutPath), Self.text(stderrPath))
     }
 
-    /// Waits until `condition` holds for the output so far, or the process ends, or `deadline` passes (a hang);
-    /// returns whether it held. Polls the output files: the child writes them, nothing signals a change.
+    /// Waits until `condition` holds for the output so far, or the process ends, or `deadline` passes (a hang), or the
+    /// test is cancelled (its time limit); returns whether it held. Polls the output files: the child writes them,
+    /// nothing signals a change.
     public func waitForOutput(timeout: Duration = .seconds(300),
                               _ condition: (_ stdout: String, _ stderr: String) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline, !Task.isCancelled {
             let (out, err) = output
             if condition(out, err) { return true }
             if Foundation.kill(pid, 0) != 0 || Self.isZombie(pid) {
@@ -93,14 +94,19 @@ public final class RunningProcess: Sendable {
         _ = Foundation.kill(pid, signal)
     }
 
-    /// Waits for the process to end (killing it after `timeout`) and returns what it wrote; its output files go.
+    /// Waits for the process to end (killing it after `timeout`, or at once when the waiting task is cancelled: a test
+    /// whose time limit ran out must not wait on) and returns what it wrote; its output files go.
     public func wait(timeout: Duration = .seconds(600)) async -> ProcessResult {
         let pid = self.pid
         let watchdog = Task {
             try await Task.sleep(for: timeout)
             _ = Foundation.kill(pid, SIGKILL)
         }
-        let (code, signalled) = await ended.value
+        let (code, signalled) = await withTaskCancellationHandler {
+            await ended.value
+        } onCancel: {
+            _ = Foundation.kill(pid, SIGKILL)
+        }
         watchdog.cancel()
         let out = Self.text(stdoutPath)
         let err = Self.text(stderrPath)

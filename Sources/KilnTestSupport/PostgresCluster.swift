@@ -140,7 +140,7 @@ public final class PostgresCluster: Sendable {
             kill(pid, SIGINT)
             let deadline = ContinuousClock.now + .seconds(300)
             while Self.processStartTime(pid) == startTime, ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(50))
+                await CleanupPause.sleep(for: .milliseconds(50))
             }
             if Self.processStartTime(pid) == startTime { kill(pid, SIGKILL) }
         }

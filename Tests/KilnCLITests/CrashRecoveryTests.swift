@@ -8,7 +8,7 @@ extension Reconciling {
     ///
     /// The kill points come from a seeded generator over the time a full reconcile takes (measured first), so a run
     /// is reproducible: `KILN_CRASH_SEED=<n>` replays a seed, `KILN_CRASH_ROUNDS=<n>` changes the number of kills.
-    @Suite struct CrashRecoveryTests {
+    @Suite(.timeLimit(.minutes(10))) struct CrashRecoveryTests {
         /// Three builds (keeping everything, two, one), an Image of each and a stopped VM on each.
         static let builds = ["alpha": 0, "bravo": 2, "charlie": 1]
 

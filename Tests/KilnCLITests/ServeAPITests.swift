@@ -8,7 +8,7 @@ extension Reconciling {
     /// `kiln serve` for real, against a real repository: the seed APIs populated by a reconcile, their own clients
     /// (the Deltacloud Python client), schemathesis against `specs/openapi.yaml`, the push webhook waking the loop, and
     /// the limits a router test cannot reach (431).
-    @Suite struct ServeAPITests {
+    @Suite(.timeLimit(.minutes(10))) struct ServeAPITests {
         static let token = "e2e-t0ken"
         static let secret = "e2e-webhook-secret"
 

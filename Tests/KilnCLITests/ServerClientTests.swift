@@ -5,7 +5,7 @@ import Testing
 extension Reconciling {
     /// `kiln get --server`, `kiln get executions --watch` and `kiln logs` against a real `kiln serve` on loopback,
     /// compared with what the same commands read from the data dir.
-    @Suite struct ServerClientTests {
+    @Suite(.timeLimit(.minutes(10))) struct ServerClientTests {
         /// `kiln get` from a server prints what it prints from the data dir, in every format; `kiln logs` too.
         @Test func getAndLogsAnswerFromTheServerAsFromTheDataDir() async throws {
             try await Stack.with { stack in

@@ -6,7 +6,7 @@ import Testing
 extension Reconciling {
     /// `kiln sync` against a real git repository, commit after commit: create, change, run, prune, suspend, delete,
     /// revert and purge. After each: the exit code, `kiln get -o json`, the status files and the files on disk.
-    @Suite struct SyncLifecycleTests {
+    @Suite(.timeLimit(.minutes(10))) struct SyncLifecycleTests {
         @Test func createChangeRunPruneAndSuspend() async throws {
             try await Stack.with { stack in
                 let data = stack.data

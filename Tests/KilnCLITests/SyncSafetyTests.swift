@@ -7,7 +7,7 @@ extension Reconciling {
     /// The safety rules of `kiln sync` against a real git repository: an invalid commit is refused (and reported)
     /// until a valid one follows, a destructive commit needs an opt-in, one Kiln per data dir, and the data dir is
     /// Kiln's own however its path is written.
-    @Suite struct SyncSafetyTests {
+    @Suite(.timeLimit(.minutes(10))) struct SyncSafetyTests {
         @Test func invalidCommitIsRefusedUntilAValidOneFollows() async throws {
             try await Stack.with { stack in
                 let data = stack.data

@@ -141,7 +141,7 @@ import Testing
         let failing = QueryServer(configuration: .init(repository: TestServer.repository), model: ReadModel(catalog: FailingCatalog()),
                                   events: EventHub(), health: ServerHealth(), registry: SharedMetrics.registry,
                                   plan: FixturePlanSource(catalog: FailingCatalog()))
-        try await Application(router: failing.router()).test(.router) { client in
+        try await Application(router: failing.router(), logger: .expectedFailures).test(.router) { client in
             for (template, uri) in paths where !["/healthz", "/readyz", "/metrics"].contains(template) {
                 try await recorder.record(client, template, uri)
             }

@@ -11,7 +11,7 @@ import Testing
     /// Waits until `condition` holds, checking every 50 ms; false after `deadline` (a hang).
     static func eventually(within deadline: Duration = .seconds(120), _ condition: () async -> Bool) async -> Bool {
         let start = ContinuousClock.now
-        while start.duration(to: .now) < deadline {
+        while start.duration(to: .now) < deadline, !Task.isCancelled {
             if await condition() { return true }
             try? await Task.sleep(for: .milliseconds(50))
         }

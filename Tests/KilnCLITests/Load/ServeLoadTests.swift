@@ -6,7 +6,7 @@ import Testing
 extension Reconciling {
     /// `kiln serve` under load, for real: `wrk` across every read endpoint for 60 s while commits land every few
     /// seconds and a build runs, with an event stream open throughout.
-    @Suite struct ServeLoadTests {
+    @Suite(.timeLimit(.minutes(10))) struct ServeLoadTests {
         /// Every read endpoint that answers at once (the event stream and `follow=true` stream instead; the stream is
         /// the test's own client). Each names an object that exists for the whole run, so every answer is a 200.
         static let paths = [

@@ -63,7 +63,7 @@ struct NetworkNamespace: Sendable {
             let left = await pids()
             if left.isEmpty { break }
             for pid in left { kill(pid, SIGKILL) }
-            try? await Task.sleep(for: .milliseconds(100))
+            await CleanupPause.sleep(for: .milliseconds(100))
         }
         _ = try? await ChildProcess.run("/usr/sbin/ip", ["netns", "delete", name])
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KilnTestSupport
 
 /// Finds and ends the processes a test started indirectly (build workers, their tools, qemu): those whose command line
 /// names the test's own temp folder. Each is ended by its pid; nothing else on the host is touched.
@@ -29,14 +30,14 @@ enum ProcessSweep {
             let found = pids(mentioning: text)
             if found.isEmpty { return }
             for pid in found { kill(pid, SIGKILL) }
-            try? await Task.sleep(for: .milliseconds(100))
+            await CleanupPause.sleep(for: .milliseconds(100))
         }
     }
 
     /// Waits until no process names `text` (build workers finishing on their own); false after `timeout`.
     static func waitUntilGone(mentioning text: String, timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline, !Task.isCancelled {
             if pids(mentioning: text).isEmpty { return true }
             try? await Task.sleep(for: .milliseconds(100))
         }

@@ -42,10 +42,11 @@ struct VMHost {
         _ = try await ChildProcess.run("/usr/bin/python3", ["-c", script, "\(folder)/qmp.sock", command])
     }
 
-    /// Waits until `condition` holds, checking twice a second; false after `timeout` (generous: it catches hangs).
+    /// Waits until `condition` holds, checking twice a second; false after `timeout` (generous: it catches hangs) or
+    /// once the test is cancelled (its time limit ran out).
     static func eventually(timeout: Duration = .seconds(400), _ condition: () async throws -> Bool) async rethrows -> Bool {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline, !Task.isCancelled {
             if try await condition() { return true }
             try? await Task.sleep(for: .milliseconds(500))
         }

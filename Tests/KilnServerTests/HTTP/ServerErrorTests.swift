@@ -9,7 +9,7 @@ import Testing
     func aCatalogFailureIs500InTheErrorShapeWithoutItsDetails(path: String) async throws {
         let server = QueryServer(configuration: .init(repository: TestServer.repository), model: ReadModel(catalog: FailingCatalog()),
                                  events: EventHub(), health: ServerHealth(), registry: SharedMetrics.registry)
-        let app = Application(router: server.router())
+        let app = Application(router: server.router(), logger: .expectedFailures)
         try await app.test(.router) { client in
             let response = try await client.execute(uri: path, method: .get)
             #expect(response.status == .internalServerError)
