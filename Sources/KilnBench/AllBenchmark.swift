@@ -25,6 +25,10 @@ struct AllBenchmark: AsyncParsableCommand {
     @Option(help: "The bootable Debian base disk for image-ssh (e.g. examples/debian's debian-base); without it image-ssh is skipped.")
     var base: String?
 
+    @Option(name: .customLong("with"),
+            help: "Options for one benchmark (repeatable), its name first, after its defaults or --quick ones, e.g. --with 'image --runs 2'.")
+    var with: [String] = []
+
     @Option(help: "A sentence about the run for BENCHMARKS.md (repeatable), e.g. what else the machine was doing.")
     var note: [String] = []
 
@@ -39,11 +43,14 @@ struct AllBenchmark: AsyncParsableCommand {
         for name in skip where !names.contains(name) {
             throw ValidationError("--skip \(name): no such benchmark; one of \(Self.benchmarks.map { $0.name }.joined(separator: ", "))")
         }
+        for options in with {
+            guard let name = options.split(separator: " ").first.map(String.init), names.contains(name) else {
+                throw ValidationError("--with '\(options)': start with a benchmark's name, one of \(Self.benchmarks.map { $0.name }.joined(separator: ", "))")
+            }
+        }
     }
 
     func run() async throws {
-        // Progress shows line by line when the output goes to a file or a pipe (`| tee`), not at the end of an hour.
-        setvbuf(stdout, nil, _IOLBF, 0)
         var report = BenchmarkReport(
             machine: .current(), started: Date(), loadAverageAtStart: Machine.loadAverage(), commit: Self.commit(),
             command: (["kiln-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "), quick: quick, notes: note)
@@ -56,6 +63,10 @@ struct AllBenchmark: AsyncParsableCommand {
             }
             var arguments = quick ? type.quickArguments : []
             if name == SSHLayerBenchmark.name, let base { arguments += ["--base", base] }
+            for options in with {
+                let words = options.split(separator: " ").map(String.init)
+                if words.first == name { arguments += words.dropFirst() }
+            }
             print("== kiln-bench \(([name] + arguments).joined(separator: " ")) (\(Self.clock()))")
             let start = ContinuousClock.now
             do {
