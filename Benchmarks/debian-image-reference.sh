@@ -29,4 +29,7 @@ mmdebstrap --quiet --mode=root --format=directory --variant="$variant" --compone
     --setup-hook="sync-in $cache /var/cache/apt/archives/" \
     --customize-hook="sync-out /var/cache/apt/archives $cache" \
     "$suite" "$work/rootfs" "$mirror"
+# As Kiln does: folder times and apt's caches record the run (what came from the package cache), not the packages.
+find "$work/rootfs" \( -type d -o -path "$work/rootfs/var/cache/apt/*" -o -path "$work/rootfs/var/lib/apt/lists/*" \) \
+    -exec touch --no-dereference --date="@$SOURCE_DATE_EPOCH" {} +
 "$here/image-reference.sh" "$work/rootfs" "$out" "$size_mib" "$ready"

@@ -15,23 +15,27 @@ struct Wiring {
     let git: GitSource
     let reconciler: Reconciler
 
-    init(source: SourceOptions, flags: ReconcileFlags, logger: Logger) async throws {
+    /// With `leadership` (`kiln serve`), the reconciler writes through a fenced view of the catalog, carrying the
+    /// leader's epoch, and crash recovery waits until this host leads (it is the leader's to do).
+    init(source: SourceOptions, flags: ReconcileFlags, leadership: Leadership? = nil, logger: Logger) async throws {
         paths = DataPaths(root: source.dataDir)
         lock = try DataDirLock(paths: paths)
         try paths.prepare()
-        catalog = try await source.catalog.open(paths, logger: logger)
+        let catalog = try await source.catalog.open(paths, logger: logger)
+        self.catalog = catalog
+        let writer = leadership.map { catalog.fenced(by: $0) } ?? catalog
         let repository = Self.absoluteRepository(source.repo.repo)
         git = try GitSource(GitSource.Configuration(repository: repository, branch: source.branch,
                                                     specRoot: try source.repo.specRoot(), dataDirectory: paths.root))
-        let builds = ProcessBuildDriver(paths: paths, catalog: catalog, settings: .init(
+        let builds = ProcessBuildDriver(paths: paths, catalog: writer, settings: .init(
             executable: Self.executable, repository: repository, branch: source.branch, secretsDirectory: flags.secretsDir,
             debianMirror: flags.debianMirror, catalogArguments: source.catalog.workerArguments))
-        reconciler = Reconciler(source: await GitStateSource(git), catalog: catalog, builds: builds,
+        reconciler = Reconciler(source: await GitStateSource(git), catalog: writer, builds: builds,
                                 vms: QemuVMDriver(options: flags.vmOptions(networkDirectory: paths.network, secretsDirectory: paths.secrets)), paths: paths, options: flags.options,
                                 callbacks: SafeCallbackSender(),
                                 images: QemuImageImportDriver(cacheDirectory: paths.downloads, maxImageSize: flags.maxImageBytes),
                                 logger: logger)
-        try await reconciler.recover()
+        if leadership == nil { try await reconciler.recover() }
     }
 
     /// A local repository path made absolute, so build workers find it whatever their working folder; URLs as given.

@@ -50,7 +50,7 @@ extension Reconciling {
             """
         }
 
-        @Test(.timeLimit(.minutes(15)))
+        @Test(.timeLimit(.minutes(10)))
         func aStoppedVMsDiskBecomesAnImageThatShowsWhatItWrote() async throws {
             try await Scratch.with { scratch in
                 let repo = try await GitRepository(at: scratch.file("repo"))

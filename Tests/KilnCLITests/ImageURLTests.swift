@@ -25,7 +25,7 @@ extension Reconciling {
             """
         }
 
-        @Test(.timeLimit(.minutes(15)))
+        @Test(.timeLimit(.minutes(10)))
         func aPackagedQcow2FromAURLBecomesActiveAndBootsAVM() async throws {
             try await Scratch.with { scratch in
                 // MARK: a disk to publish: the quickstart's busybox qcow2, built by Kiln (no VM yet).

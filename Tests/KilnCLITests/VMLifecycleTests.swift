@@ -13,7 +13,7 @@ extension Reconciling {
         static let vmFlags = ["--path", "quickstart", "--interval", "1s", "--vm-kernel", BootHost.kernel,
                               "--vm-initrd", BootHost.initrd, "--vm-stop-grace", "2s", "--vm-accel", "tcg"]
 
-        @Test(.timeLimit(.minutes(20)))
+        @Test(.timeLimit(.minutes(10)))
         func bootDriftAdoptPowerAndDelete() async throws {
             try await Scratch.with { scratch in
                 let repo = try await GitRepository(at: scratch.file("repo"))

@@ -42,7 +42,7 @@ extension Reconciling {
                 """)
         }
 
-        @Test(.timeLimit(.minutes(20)))
+        @Test(.timeLimit(.minutes(10)))
         func hostonlyAndBridged() async throws {
             try await NetworkNamespace.with { ns in
                 try await Scratch.with { scratch in

@@ -6,8 +6,51 @@ import Glibc
 /// - modification times newer than the commit are clamped to it before `mkfs.ext4 -d` copies them;
 /// - `mkfs.ext4 -d` (e2fsprogs 1.47.0) also copies each file's change and access times, which no tool can set on
 ///   the host (and its own reading updates the access time), so they are rewritten afterwards with `debugfs -w`
-///   (`set_inode_field`), by path, for every inode.
+///   (`set_inode_field`), by path, for every inode;
+/// - a Debian root filesystem's folder times, and everything in apt's caches, are set to the commit's time (see
+///   ``stampRunHistory(_:epoch:)``): they record what mmdebstrap's run did, which depends on the package cache.
 enum Reproducible {
+    /// apt's run-time state in a Debian root filesystem: what is in these folders, and when it was written, depends on
+    /// the run (a package taken from the shared cache or downloaded, a cache filled long before), never on the
+    /// packages installed. mmdebstrap's clean-up empties them of everything but apt's lock and `partial` folders.
+    static let aptRunState = ["/var/cache/apt", "/var/lib/apt/lists"]
+
+    /// Sets to `epoch` the modification time of every folder under `root` and of everything under ``aptRunState``
+    /// (never following a symlink), and returns how many paths it set.
+    ///
+    /// Clamping (``clampModificationTimes(_:epoch:)``) makes every time the build wrote the same; it leaves times
+    /// older than the commit, which are the packages' own. But a folder's mtime is the time an entry was last added
+    /// or removed in it, and that is mmdebstrap's history: apt's package sets `/var/cache/apt/archives/partial` to the
+    /// package's build time, then only a build that downloads something (a cold package cache) touches it again, so a
+    /// warm-cache rebuild kept a 2023 time where the first build had the commit's. The same goes for the `lock` and
+    /// `partial` that `sync-in` copies from the shared cache, with whatever times an earlier build left there. Files
+    /// other than apt's keep their packages' times.
+    static func stampRunHistory(_ root: String, epoch: Int64) -> Int {
+        var stamped = 0
+        var folders = ["/"]
+        var index = 0
+        while index < folders.count {
+            let folder = folders[index]
+            index += 1
+            let full = root + (folder == "/" ? "" : folder)
+            setModificationTime(full, epoch: epoch)
+            stamped += 1
+            let inRunState = aptRunState.contains { folder == $0 || folder.hasPrefix($0 + "/") }
+            for name in RootFiles(root: full).list("") {
+                let path = (folder == "/" ? "" : folder) + "/" + name
+                var info = stat()
+                guard lstat(root + path, &info) == 0 else { continue }
+                if (info.st_mode & S_IFMT) == S_IFDIR {
+                    folders.append(path)
+                } else if inRunState {
+                    setModificationTime(root + path, epoch: epoch)
+                    stamped += 1
+                }
+            }
+        }
+        return stamped
+    }
+
     /// Clamps mtimes under `root` to `epoch` (never following a symlink) and returns every path, relative to the
     /// root with a leading `/`, in a stable order (the root itself first).
     static func clampModificationTimes(_ root: String, epoch: Int64) -> [String] {
@@ -30,6 +73,11 @@ enum Reproducible {
     private static func clamp(_ path: String, epoch: Int64) {
         var info = stat()
         guard lstat(path, &info) == 0, Int64(info.st_mtim.tv_sec) > epoch else { return }
+        setModificationTime(path, epoch: epoch)
+    }
+
+    /// Sets the mtime of `path` itself (a symlink's own, never its target's) to `epoch`.
+    private static func setModificationTime(_ path: String, epoch: Int64) {
         // UTIME_OMIT ((1 << 30) - 2): the access time is left alone.
         var times = [timespec(tv_sec: 0, tv_nsec: (1 << 30) - 2), timespec(tv_sec: Int(epoch), tv_nsec: 0)]
         _ = utimensat(AT_FDCWD, path, &times, AT_SYMLINK_NOFOLLOW)

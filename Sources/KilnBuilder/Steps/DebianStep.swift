@@ -43,6 +43,9 @@ struct DebianStep: BuildStep {
         guard !list.packages.isEmpty else {
             throw .toolFailed(tool: "mmdebstrap", status: "exit code 0", output: "no package list was written")
         }
+        // Folder times and apt's caches record mmdebstrap's run (what came from the package cache), not the packages.
+        let stamped = Reproducible.stampRunHistory(context.work.rootfs, epoch: context.request.sourceDateEpoch)
+        await context.log.write("Fetching", "\(stamped) folders and apt cache entries dated \(context.request.sourceDateEpoch) (SOURCE_DATE_EPOCH): their times record the run, not the packages")
         let use = list.cacheUse(before: before)
         let date = (try? FileBytes.read(input.mirrorDateFile, limit: 4096)).map { String(decoding: $0, as: UTF8.self) }?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""

@@ -88,14 +88,12 @@ struct Serve: AsyncParsableCommand {
             guard !secret.isEmpty else { throw ValidationError("--webhook-secret-file \(webhookSecretFile) is empty") }
             webhookSecret = Array(secret.utf8)
         }
-        let wiring = try await Wiring(source: source, flags: flags, logger: logger)
+        let waker = LoopWaker()
+        let leadership = Leadership(host: fleet.name, lease: fleet.lease.duration) { _ in Task { await waker.wake() } }
+        let wiring = try await Wiring(source: source, flags: flags, leadership: leadership, logger: logger)
         let health = ServerHealth()
         let events = EventHub()
         let model = ReadModel(catalog: wiring.catalog, events: events, logger: logger)
-        let waker = LoopWaker()
-        // The election and the heartbeat say who leads and which hosts are alive (`/readyz`, `/kiln/v1/sync`,
-        // `/kiln/v1/hosts`). Planning is not gated on the lead yet: one `kiln serve` per catalog until work is claimed.
-        let leadership = Leadership(host: fleet.name, lease: fleet.lease.duration)
         let fleetStatus = FleetStatus(leadership: leadership)
         let advertised = AdvertisedAddress()
         let planGit = try GitSource(wiring.git.configuration)
@@ -112,7 +110,10 @@ struct Serve: AsyncParsableCommand {
             secrets: { build in build.typed.secretReferences.compactMap { try? resolver.resolve($0) } })
         let (host, port) = try address()
         let loop = ReconcileService(reconciler: wiring.reconciler, interval: interval.duration, health: health, model: model,
-                                    events: events, waker: waker, logger: logger)
+                                    events: events, waker: waker, leadership: leadership, logger: logger)
+        let election = ElectionService(election: wiring.catalog.election(logger: logger), leadership: leadership)
+        let heartbeat = HostHeartbeatService(catalog: wiring.catalog, status: fleetStatus, facts: fleet.facts(paths: wiring.paths, flags: flags),
+                                             address: advertised, logger: logger)
         let application = server.application(host: host, port: port, logger: logger,
                                               limits: ConnectionLimits(maxConnections: maxConnections)) { host, port in
             await advertised.set("http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
@@ -120,44 +121,10 @@ struct Serve: AsyncParsableCommand {
             Output.err("kiln serve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
         }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: ElectionService(election: wiring.catalog.election(logger: logger), leadership: leadership)),
-                       .init(service: HostHeartbeatService(catalog: wiring.catalog, status: fleetStatus,
-                                                           facts: fleet.facts(paths: wiring.paths, flags: flags),
-                                                           address: advertised, logger: logger)),
-                       .init(service: loop), .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)],
+            services: [.init(service: election), .init(service: heartbeat), .init(service: loop),
+                       .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         withExtendedLifetime(wiring.lock) {}
-    }
-}
-
-/// The reconcile loop as a service: a pass every interval (±10% jitter), or at once when a push wakes it, stopping
-/// between passes on shutdown. After each pass the read model is refreshed and the pass is published as an event.
-struct ReconcileService: Service {
-    let reconciler: Reconciler
-    let interval: Duration
-    let health: ServerHealth
-    let model: ReadModel
-    let events: EventHub
-    let waker: LoopWaker
-    let logger: Logger
-
-    func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let report = await reconciler.pass()
-            if !report.outcomes.isEmpty || report.refusal != nil {
-                logger.info("pass: \(report.outcomes.count) actions, \(report.objects.values.filter(\.ready).count)/\(report.objects.count) ready")
-            }
-            // While work is in flight, look again soon; otherwise wait the interval.
-            let base = report.settled ? interval : min(interval, .seconds(2))
-            let wait = base * Double.random(in: 0.9...1.1)
-            let now = Date()
-            await health.passEnded(at: now, next: now.addingTimeInterval(Double(wait.components.seconds)))
-            try? await model.refresh()
-            if !report.outcomes.isEmpty { MemoryTrim.releaseFreed() }
-            await events.publish("pass", PassEvent.data(report))
-            try? await cancelWhenGracefulShutdown { await waker.wait(wait) }
-        }
-        logger.info("reconcile loop stopped; running builds go on and are re-attached at the next start")
     }
 }

@@ -5,7 +5,7 @@ extension PostgresCatalog {
     /// Every row, in one snapshot.
     public func export() async throws -> CatalogExport {
         let state = try await state()
-        return try await read { [logger] c in
+        return try await read(limit: .seconds(600)) { [logger] c in
             CatalogExport(state: state,
                           journal: try await Self.records(JournalEntry.self, "SELECT * FROM journal ORDER BY id", on: c, logger: logger),
                           inventory: try await Self.records(InventoryItem.self, "SELECT * FROM inventory ORDER BY id", on: c, logger: logger),
@@ -17,7 +17,7 @@ extension PostgresCatalog {
     /// table's id sequence past the ids it now holds. A catalog that holds anything is refused, untouched.
     public func importCatalog(_ export: CatalogExport) async throws {
         let location = location
-        try await write { [logger] c in
+        try await write(limit: .seconds(600)) { [logger] c in
             var held: [String] = []
             for table in ["image_build", "execution", "virtual_image", "image", "vm", "vm_callback", "sync", "journal", "inventory", "tombstone"] {
                 let count = try await Self.scalar(Int64.self, PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM \(table)"), on: c, logger: logger) ?? 0

@@ -2,6 +2,7 @@ import Foundation
 import KilnSpec
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The fleet's catalog: one PostgreSQL database that several Kiln hosts share. It keeps the ``Catalog`` protocol's
 /// guarantees as ``SQLiteCatalog`` does, in PostgreSQL's terms: every method is one transaction; build numbers come
@@ -80,34 +81,59 @@ public final class PostgresCatalog: Catalog {
 
     // MARK: Transactions
 
+    /// How long one transaction may take, waiting for a pooled connection included, before it fails as unreachable
+    /// (its connection closed): a server that stopped answering must not hold a caller, or the API's read model and
+    /// the reconcile loop, for ever (see ``PostgresDeadline``).
+    static let transactionLimit: Duration = .seconds(20)
+
     /// One read-write transaction on a pooled connection. A deadlock or serialization failure (PostgreSQL rolled the
     /// transaction back whole) runs the body again; other errors come back with the server's message.
-    func write<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await transaction(.write, body)
+    func write<T: Sendable>(limit: Duration = transactionLimit,
+                            _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction(.write, limit: limit, body)
     }
 
     /// One read-only transaction with a single snapshot.
-    func read<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await transaction(.snapshot, body)
+    func read<T: Sendable>(limit: Duration = transactionLimit,
+                           _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction(.snapshot, limit: limit, body)
     }
 
-    func transaction<T: Sendable>(_ mode: PostgresTransaction.Mode,
-                                  _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ mode: PostgresTransaction.Mode, limit: Duration,
+                                  _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             do {
-                return try await client.withConnection { [fence, logger] connection in
-                    try await PostgresTransaction.run(on: connection, mode: mode, logger: logger) { connection in
-                        if mode == .write, let fence { try await Self.checkFence(fence, on: connection, logger: logger) }
-                        return try await body(connection)
+                let leased = LeasedConnection()
+                return try await PostgresDeadline.run(limit, expired: { await leased.close() }) { [client, fence, logger] in
+                    try await client.withConnection { connection in
+                        leased.set(connection)
+                        defer { leased.set(nil) }
+                        return try await PostgresTransaction.run(on: connection, mode: mode, logger: logger) { connection in
+                            if mode == .write, let fence { try await Self.checkFence(fence, on: connection, logger: logger) }
+                            return try await body(connection)
+                        }
                     }
                 }
             } catch where PostgresTransaction.isRetryable(error) && attempt < 10 {
                 attempt += 1
                 logger.debug("catalog transaction retried after \(error)")
+            } catch let expired as PostgresDeadline.Expired {
+                throw PostgresCatalogError.unreachable(location: location.description, address: location.address,
+                                                       detail: "a catalog transaction got \(expired) (connection closed)")
             } catch {
                 throw PostgresCatalogError.statement(error, at: location)
             }
+        }
+    }
+
+    /// The pooled connection a transaction holds, for its deadline to close.
+    final class LeasedConnection: Sendable {
+        private let connection = Mutex<PostgresConnection?>(nil)
+        func set(_ value: PostgresConnection?) { connection.withLock { $0 = value } }
+        func close() async {
+            guard let open = connection.withLock({ $0 }) else { return }
+            try? await open.close()
         }
     }
 

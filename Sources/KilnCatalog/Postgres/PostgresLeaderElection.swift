@@ -44,12 +44,20 @@ public struct PostgresLeaderElection: LeaderElection {
 
     /// One session: connect, then try the lock every tick (a follower) or prove it held (the leader), until it fails.
     func campaign(_ leadership: Leadership, tick: Duration, connected: () -> Void) async throws {
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
+        // The idle timeout is a startup parameter, so that it holds from the first moment: a connection whose start-up
+        // outlived the deadline below, and so is never used, is still ended by the server.
+        var session = configuration
+        let idle = max(Int((leadership.lease * 2 / 3).timeInterval * 1000), 100)
+        session.options.additionalStartupParameters.append(("idle_session_timeout", "\(idle)"))
+        // TCP's connect has its own timeout; the start-up and authentication after it have none but this one.
+        let connection = try await PostgresDeadline.run(leadership.lease, expired: {}) { [logger, session] in
+            try await PostgresConnection.connect(configuration: session, id: 2, logger: logger)
+        }
         defer { Task { try? await connection.close() } }
-        let idle = Int((leadership.lease * 2 / 3).timeInterval * 1000)
-        try await connection.query(PostgresQuery(unsafeSQL: "SET idle_session_timeout = \(max(idle, 100))"), logger: logger)
-        try await connection.query("SELECT set_config('application_name', \("kiln leader election: " + leadership.host), false)",
-                                   logger: logger)
+        try await withDeadline(tick, on: connection) { [logger] in
+            try await connection.query("SELECT set_config('application_name', \("kiln leader election: " + leadership.host), false)",
+                                       logger: logger)
+        }
         connected()
         var leading = false
         while !Task.isCancelled {
@@ -95,23 +103,15 @@ public struct PostgresLeaderElection: LeaderElection {
 
     /// The body's answer, or an error when it takes longer than `limit` (a server that stopped answering). On time
     /// out the connection is closed, which fails the body's statement: postgres-nio does not end a statement on task
-    /// cancellation, and a statement on a session the server ended may otherwise never answer.
+    /// cancellation, and a statement on a session the server ended may otherwise never answer. The caller gets its
+    /// answer on time even if the body still hangs (``PostgresDeadline``).
     func withDeadline<T: Sendable>(_ limit: Duration, on connection: PostgresConnection,
                                    _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                // Cancelled: the body answered first, and the connection stays.
-                guard (try? await Task.sleep(for: limit)) != nil else { return nil }
-                try? await connection.close()
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw PostgresCatalogError.unreachable(location: location.description, address: location.address,
-                                                       detail: "no answer within \(limit)")
-            }
-            return value
+        do {
+            return try await PostgresDeadline.run(limit, expired: { try? await connection.close() }, body)
+        } catch is PostgresDeadline.Expired {
+            throw PostgresCatalogError.unreachable(location: location.description, address: location.address,
+                                                   detail: "no answer within \(limit)")
         }
     }
 }

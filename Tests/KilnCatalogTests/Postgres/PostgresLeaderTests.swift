@@ -28,7 +28,10 @@ extension CatalogBackends {
         func electionAndTakeover() async throws {
             let t = try await TestCatalog.make(.postgres)
             let catalog = try #require(t.catalog as? PostgresCatalog)
-            let hosts = ["a", "b", "c"].map { Leadership(host: $0, lease: .seconds(3)) }
+            // A 10 s lease: the server ends a session idle for two thirds of it, and a host merely descheduled on a
+            // loaded machine (load 17 on 2 cores, seen in CI) must not lose its session for that alone. A cut session
+            // is still noticed at the next tick (a third of the lease).
+            let hosts = ["a", "b", "c"].map { Leadership(host: $0, lease: .seconds(10)) }
             var tasks: [Task<Void, Never>] = []
             for leadership in hosts {
                 // Each host its own catalog client, as separate processes would have.
