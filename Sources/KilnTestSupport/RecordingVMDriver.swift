@@ -14,6 +14,8 @@ public actor RecordingVMDriver: VMDriver {
     var nextPid: Int32 = 40_000
     /// The address each running machine's guest reports (its agent or DHCP lease); a new process has none yet.
     var addresses: [String: String] = [:]
+    /// Where each running machine's card is plugged (hostonly, bridged).
+    var attachments: [String: VMNetworkAttachment] = [:]
     /// The user-data each VM was last provisioned with.
     public private(set) var userDataSeen: [String: CloudInitUserData?] = [:]
 
@@ -30,6 +32,9 @@ public actor RecordingVMDriver: VMDriver {
     /// Makes the guest of a running machine report `address` (as its agent or a DHCP lease would), until it restarts.
     public func report(_ name: String, address: String?) { addresses[name] = address }
 
+    /// Makes a running machine report its card plugged into `attachment` (nil: user-mode NAT).
+    public func plug(_ name: String, _ attachment: VMNetworkAttachment?) { attachments[name] = attachment }
+
     /// Makes a machine boot without ever becoming ready (its console says so).
     public func neverReady(_ name: String) { neverReady.insert(name) }
 
@@ -38,7 +43,8 @@ public actor RecordingVMDriver: VMDriver {
         return VMObservation(status: status, process: status == .poweredOn ? processes[name] : nil,
                              ipAddress: status == .poweredOn ? addresses[name] : nil, ready: ready, message: status == .poweredOff ? "its process is gone" : nil,
                              acceleration: status == .poweredOn ? "tcg" : nil,
-                             consoleTail: ready ? nil : "SeaBIOS\nBooting from Hard Disk...")
+                             consoleTail: ready ? nil : "SeaBIOS\nBooting from Hard Disk...",
+                             network: status == .poweredOn ? attachments[name] : nil)
     }
 
     func newProcess(_ name: String) {

@@ -529,6 +529,12 @@ struct ActionExecutor: Sendable {
         vm.qmpSocket = observation.qmpSocket
         vm.ipAddress = observation.ipAddress ?? vm.ipAddress
         vm.guestOs = observation.guestOs ?? vm.guestOs
+        if observation.process != nil {
+            // As seen running; a stopped VM keeps what it was last plugged into.
+            vm.bridge = observation.network?.bridge
+            vm.tapDevice = observation.network?.tap
+            vm.macAddress = observation.network?.mac
+        }
         vm.guestReady = observation.ready
         vm.errorMessage = observation.status == .failed ? observation.message : nil
         vm.errorCode = observation.status == .failed ? "internal" : nil

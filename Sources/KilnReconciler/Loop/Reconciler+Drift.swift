@@ -45,7 +45,8 @@ extension Reconciler {
         var changed = false
         for (vm, observation) in zip(watched, observations) {
             let newProcess = observation.process.map { $0.pid != vm.pid || $0.startTime != vm.pidStartTime } ?? false
-            guard observation.status != vm.vmStatus || observation.ready != vm.guestReady || newProcess
+            let replugged = observation.network.map { $0.bridge != vm.bridge || $0.tap != vm.tapDevice || $0.mac != vm.macAddress } ?? false
+            guard observation.status != vm.vmStatus || observation.ready != vm.guestReady || newProcess || replugged
                 || (observation.ipAddress != nil && observation.ipAddress != vm.ipAddress)
                 || (observation.guestOs != nil && observation.guestOs != vm.guestOs)
                 || (!observation.ready && observation.consoleTail != vm.consoleTail)
