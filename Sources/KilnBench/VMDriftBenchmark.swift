@@ -8,9 +8,10 @@ import KilnTestSupport
 import Logging
 
 /// `kiln-bench vms`: the drift check of a quiet pass over N running VMs, through the real qemu driver's observation
-/// (pidfile, `/proc` start time and command line, one QMP `query-status` each) against stand-ins: a `tail -f` of each
-/// VM's disk file as its process and a fake monitor on its QMP socket. The reference, in the same run, is python3
-/// asking the same monitors `query-status` one after another, as an operator's script would.
+/// (pidfile, `/proc` start time and command line, one QMP `query-status` each on the monitor connection the driver
+/// keeps open between passes) against stand-ins: a `tail -f` of each VM's disk file as its process and fake monitors
+/// on its two QMP sockets. The reference, in the same run, is python3 asking the operator's monitors `query-status`
+/// one after another (connect, greeting, `qmp_capabilities`, query), as an operator's script would.
 struct VMDriftBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vms",
@@ -62,6 +63,7 @@ struct VMDriftBenchmark: AsyncParsableCommand {
             drifted += report.drifted.count
         }
         let sockets = await stand.sockets
+        await reconciler.shutdown()
         let reference = try pythonReference(sockets: sockets)
         func ms(_ d: Duration) -> String { String(format: "%.1f ms", d.milliseconds) }
         print("running VMs: \(count) (stand-in processes and fake QMP monitors)")
@@ -95,6 +97,7 @@ struct VMDriftBenchmark: AsyncParsableCommand {
 actor StandIns {
     var processes: [RunningProcess] = []
     var servers: [FakeQMPServer] = []
+    var kilnMonitors: [FakeQMPServer] = []
 
     var sockets: [String] { servers.map(\.socket) }
 
@@ -104,7 +107,9 @@ actor StandIns {
         let process = try RunningProcess("/usr/bin/tail", ["-f", disk])
         processes.append(process)
         try "\(process.pid)\n".write(toFile: "\(directory)/qemu.pid", atomically: true, encoding: .utf8)
+        // qemu's two monitors as Kiln starts it: the operator's, and Kiln's own, which the driver keeps a connection to.
         servers.append(try await FakeQMPServer(socket: "\(directory)/qmp.sock"))
+        kilnMonitors.append(try await FakeQMPServer(socket: "\(directory)/kiln-qmp.sock"))
     }
 
     func stop() async {
@@ -112,9 +117,10 @@ actor StandIns {
             process.kill()
             _ = await process.wait()
         }
-        for server in servers { await server.close() }
+        for server in servers + kilnMonitors { await server.close() }
         processes = []
         servers = []
+        kilnMonitors = []
     }
 }
 
@@ -136,4 +142,5 @@ struct StandInVMDriver: VMDriver {
     func stop(_ vm: VMRecord) async throws -> VMObservation { await qemu.observe(vm) }
     func destroy(_ vm: VMRecord) async throws {}
     func observe(_ vm: VMRecord) async -> VMObservation { await qemu.observe(vm) }
+    func shutdown() async { await qemu.shutdown() }
 }

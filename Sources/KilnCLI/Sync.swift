@@ -31,6 +31,7 @@ struct Sync: AsyncParsableCommand {
         let report = wait
             ? await wiring.reconciler.settle(timeout: timeout.duration)
             : await wiring.reconciler.pass()
+        await wiring.reconciler.shutdown()
         Output.out(SyncSummary.text(report, waited: wait))
         if !report.allReady { throw ExitCode.failure }
     }

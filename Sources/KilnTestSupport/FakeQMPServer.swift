@@ -4,7 +4,8 @@ import NIOPosix
 import Synchronization
 
 /// A qemu monitor for tests and benchmarks: listens on a unix socket and speaks enough QMP (greeting,
-/// `qmp_capabilities`, `query-status`, `system_powerdown`, `quit`) to stand in for a running qemu. It can also be told
+/// `qmp_capabilities`, `query-status`, `system_powerdown`, `quit`; a command's `id` echoed) to stand in for a running
+/// qemu. Unlike qemu it serves several clients at once. It can also be told
 /// to hang (accept and never answer), to test deadlines.
 public final class FakeQMPServer: Sendable {
     public enum Behaviour: Sendable {
@@ -105,17 +106,22 @@ private final class FakeQMPHandler: ChannelInboundHandler {
             return
         }
         guard case .answer(let status) = behaviour else { return }
+        // qemu echoes a command's `id` in its answer.
+        let id = line.range(of: #""id":("[^"]*"|[0-9]+)"#, options: .regularExpression).map { String(line[$0].dropFirst(5)) }
+        func reply(_ text: String, _ context: ChannelHandlerContext) {
+            write(id.map { String(text.dropLast()) + #", "id": \#($0)}"# } ?? text, context)
+        }
         switch command {
         case "query-status":
-            write(#"{"return": {"status": "\#(status)", "singlestep": false, "running": \#(status == "running")}}"#, context)
+            reply(#"{"return": {"status": "\#(status)", "singlestep": false, "running": \#(status == "running")}}"#, context)
         case "query-chardev":
             let open = state.agentOpen.withLock { $0 }
-            write(#"{"return": [{"label": "qga0", "filename": "unix:qga.sock,server=on", "frontend-open": \#(open)}]}"#, context)
+            reply(#"{"return": [{"label": "qga0", "filename": "unix:qga.sock,server=on", "frontend-open": \#(open)}]}"#, context)
         case "quit":
-            write(#"{"return": {}}"#, context)
+            reply(#"{"return": {}}"#, context)
             context.close(promise: nil)
         default:
-            write(#"{"return": {}}"#, context)
+            reply(#"{"return": {}}"#, context)
         }
     }
 

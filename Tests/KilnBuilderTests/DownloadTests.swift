@@ -6,13 +6,13 @@ import Testing
 /// Downloads from a real local HTTP server: redirects re-checked, checksums verified before use, a cache by checksum.
 @Suite struct DownloadTests {
     /// A served folder with a small rootfs archive; returns the server and the archive's sha256.
-    private func serve(_ bed: TestBed) throws -> (TestHTTPServer, String) {
+    private func serve(_ bed: TestBed) async throws -> (TestHTTPServer, String) {
         try bed.makeInputs()
         let folder = bed.inputs + "/www"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Archives.tar(folder + "/rootfs.tar.gz", [.file("etc/hostname", "downloaded\n")])
         let sum = Digest.sha256Hex(try Archives.bytes(folder + "/rootfs.tar.gz"))
-        return (try TestHTTPServer(folder: folder), sum)
+        return (try await TestHTTPServer(folder: folder), sum)
     }
 
     private func urlSpec(_ url: String, sha256: String) -> ImageBuildSpec {
@@ -22,7 +22,7 @@ import Testing
     @Test func downloadsThroughARelativeRedirectOnceThenUsesTheCache() async throws {
         let first = try TestBed("download")
         defer { first.remove() }
-        let (server, sum) = try serve(first)
+        let (server, sum) = try await serve(first)
         defer { server.stop() }
         let spec = urlSpec(server.url("/redirect-ok"), sha256: sum)
         let images = try await hostBuilder().build(first.request(spec)) { _ in }
@@ -44,7 +44,7 @@ import Testing
     @Test func wrongChecksumKeepsNothing() async throws {
         let bed = try TestBed("download-wrong")
         defer { bed.remove() }
-        let (server, _) = try serve(bed)
+        let (server, _) = try await serve(bed)
         defer { server.stop() }
         let wrong = String(repeating: "0", count: 64)
         let error = await buildFailure(bed.request(urlSpec(server.url("/rootfs.tar.gz"), sha256: wrong)))
@@ -74,7 +74,7 @@ import Testing
     func redirectsAreCheckedAgain(path: String, reason: String) async throws {
         let bed = try TestBed("redirect")
         defer { bed.remove() }
-        let (server, sum) = try serve(bed)
+        let (server, sum) = try await serve(bed)
         defer { server.stop() }
         let error = await buildFailure(bed.request(urlSpec(server.url(path), sha256: sum)))
         guard case .urlRefused(_, let why)? = error else {
@@ -89,7 +89,7 @@ import Testing
     @Test func redirectLoopsStop() async throws {
         let bed = try TestBed("loop")
         defer { bed.remove() }
-        let (server, sum) = try serve(bed)
+        let (server, sum) = try await serve(bed)
         defer { server.stop() }
         let error = await buildFailure(bed.request(urlSpec(server.url("/loop"), sha256: sum)))
         #expect(error == .tooManyRedirects(url: server.url("/loop"), limit: 5))
@@ -99,7 +99,7 @@ import Testing
     @Test func downloadSizeIsCapped() async throws {
         let bed = try TestBed("download-big")
         defer { bed.remove() }
-        let (server, sum) = try serve(bed)
+        let (server, sum) = try await serve(bed)
         defer { server.stop() }
         var limits = BuildLimits()
         limits.maxDownloadBytes = 64
@@ -111,7 +111,7 @@ import Testing
     @Test func missingFileIsAnHTTPError() async throws {
         let bed = try TestBed("download-404")
         defer { bed.remove() }
-        let (server, sum) = try serve(bed)
+        let (server, sum) = try await serve(bed)
         defer { server.stop() }
         let error = await buildFailure(bed.request(urlSpec(server.url("/absent.tar"), sha256: sum)))
         guard case .downloadFailed(_, let reason)? = error else {

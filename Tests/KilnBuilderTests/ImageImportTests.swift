@@ -162,7 +162,7 @@ struct ImageImportTests {
         try bed.disk("disk.qcow2")
         let package = try bed.tar("image.tar.gz", ["disk.qcow2"], gzip: true)
         let sum = Digest.sha256Hex(Array(try Data(contentsOf: URL(fileURLWithPath: package))))
-        let server = try TestHTTPServer(folder: bed.www)
+        let server = try await TestHTTPServer(folder: bed.www)
         defer { server.stop() }
         let wrong = Checksum(algorithm: .sha256, hex: String(repeating: "0", count: 64))
         await #expect {

@@ -87,7 +87,7 @@ import Testing
         #expect(log.split(separator: "\n").allSatisfy { $0.first?.isNumber == true && $0.contains("Z [") })
 
         let qcow2 = try #require(images.first { $0.format == "qcow2" })
-        let console = try GuestBoot.bootAndWait(disk: qcow2.path, format: "qcow2", for: "KILN-GUEST-READY", in: bed.root)
+        let console = try await GuestBoot.bootAndWait(disk: qcow2.path, format: "qcow2", for: "KILN-GUEST-READY", in: bed.root)
         #expect(console.contains("KILN-GUEST-READY \(marker)"), "serial console:\n\(console.suffix(3000))")
     }
 }

@@ -6,6 +6,9 @@ import Testing
 
 @Suite("QMP client")
 struct QMPClientTests {
+    /// The deadline of sessions expected to be answered: long enough for any machine, short enough to catch a hang.
+    static let generous: Duration = .seconds(120)
+
     static func socketPath() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("kiln-qmp-\(UUID().uuidString.prefix(8)).sock").path
     }
@@ -14,7 +17,9 @@ struct QMPClientTests {
     func answers() async throws {
         let server = try await FakeQMPServer(socket: Self.socketPath(), behaviour: .answer(status: "paused"))
         defer { Task { await server.close() } }
-        let answer = try await QMPClient(socket: server.socket).execute("query-status")
+        // A generous deadline: this test is about the answer, and the default (5 s) is not a promise a busy CI machine
+        // keeps for an in-process fake server (it failed once at load 17).
+        let answer = try await QMPClient(socket: server.socket, timeout: Self.generous).execute("query-status")
         #expect(answer["status"] == .string("paused"))
         #expect(server.commands == ["qmp_capabilities", "query-status"])
     }
@@ -58,7 +63,7 @@ struct QMPClientTests {
         try FileManager.default.createSymbolicLink(atPath: "\(deep)/vm", withDestinationPath: folder)
         let long = "\(deep)/vm/\((server.socket as NSString).lastPathComponent)"
         #expect(long.utf8.count > 108)
-        #expect(try await QMPClient(socket: long).execute("query-status")["status"] == .string("running"))
+        #expect(try await QMPClient(socket: long, timeout: Self.generous).execute("query-status")["status"] == .string("running"))
     }
 
     @Test("no socket: a clear error, at once")

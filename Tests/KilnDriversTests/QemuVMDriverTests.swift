@@ -21,6 +21,7 @@ struct QemuVMDriverTests {
             "-name", "kiln-web", "-machine", "accel=tcg", "-m", "1024M", "-smp", "2",
             "-drive", "file=/d/vm/disk.qcow2,if=virtio,format=qcow2", "-display", "none",
             "-serial", "file:/d/vm/console.log", "-monitor", "none", "-qmp", "unix:qmp.sock,server=on,wait=off",
+            "-qmp", "unix:kiln-qmp.sock,server=on,wait=off",
             "-chardev", "socket,path=qga.sock,server=on,wait=off,id=qga0",
             "-device", "virtio-serial-pci", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
             "-pidfile", "/d/vm/qemu.pid", "-daemonize", "-nic", "user,model=virtio-net-pci",

@@ -67,6 +67,7 @@ struct ReconcileService: Service {
             await events.publish("pass", PassEvent.data(report))
             try? await cancelWhenGracefulShutdown { await waker.wait(wait) }
         }
+        await reconciler.shutdown()
         logger.info("reconcile loop stopped; running builds go on and are re-attached at the next start")
     }
 }

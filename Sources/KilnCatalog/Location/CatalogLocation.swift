@@ -28,12 +28,27 @@ public enum CatalogLocation: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// A URL-like text with anything between `//` and `@` cut to the user name: what may be shown of a mistyped URL.
+    /// A URL-like text with its secrets hidden: what may be shown of a mistyped URL. The password between the user's
+    /// `:` and the `@` before the host (the last `@`, since a password typed unescaped may hold `@` or `/`), and the
+    /// value of a `password=` query parameter, become `************`.
     static func redacted(_ text: String) -> String {
-        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@") else { return text }
-        let userInfo = text[scheme.upperBound..<at]
-        guard let colon = userInfo.firstIndex(of: ":") else { return text }
-        return String(text[..<colon]) + ":************" + String(text[at...])
+        var shown = text
+        if let scheme = shown.range(of: "://") {
+            let rest = shown[scheme.upperBound...]
+            // A `:` before the first `@` starts a password; one after it is the port's.
+            if let colon = rest.firstIndex(of: ":"), let firstAt = rest.firstIndex(of: "@"), colon < firstAt,
+               let lastAt = rest.lastIndex(of: "@") {
+                shown.replaceSubrange(shown.index(after: colon)..<lastAt, with: "************")
+            }
+        }
+        // password=…, up to the next parameter (or the end), wherever it stands in the query.
+        var searchFrom = shown.startIndex
+        while let key = shown.range(of: "password=", options: .caseInsensitive, range: searchFrom..<shown.endIndex) {
+            let valueEnd = shown[key.upperBound...].firstIndex { $0 == "&" || $0 == "#" } ?? shown.endIndex
+            shown.replaceSubrange(key.upperBound..<valueEnd, with: "************")
+            searchFrom = shown.index(key.upperBound, offsetBy: "************".count)
+        }
+        return shown
     }
 }
 

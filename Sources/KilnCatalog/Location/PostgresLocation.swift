@@ -43,8 +43,10 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
               scheme == "postgres" || scheme == "postgresql" else {
             throw fail("not a URL of the form postgres://USER@HOST:PORT/DB?sslmode=disable")
         }
-        if parts.password != nil {
-            throw fail("a password in the URL is refused (it would show in ps, shell history and logs): put it in a file given by --catalog-password-file, or in a PGPASSFILE")
+        let inURL = "a password in the URL is refused (it would show in ps, shell history and logs): put it in a file given by --catalog-password-file, or in a PGPASSFILE"
+        // libpq takes it in the user part and as a `password` parameter: both are refused.
+        if parts.password != nil || (parts.queryItems ?? []).contains(where: { $0.name.lowercased() == "password" }) {
+            throw fail(inURL)
         }
         guard let user = parts.user, !user.isEmpty else { throw fail("name the user: postgres://USER@HOST:PORT/DB") }
         guard var host = parts.host, !host.isEmpty else { throw fail("name the host: postgres://USER@HOST:PORT/DB") }

@@ -63,8 +63,22 @@ public enum PostgresCatalogError: Error, CustomStringConvertible, Sendable {
                 return PostgresCatalogError.tls(location: shown, detail: "\(underlying)")
             }
             let detail = psql.underlying.map { "\($0)" } ?? "\(psql.code)"
-            return PostgresCatalogError.unreachable(location: shown, address: location.address, detail: detail)
+            return PostgresCatalogError.unreachable(location: shown, address: location.address, detail: plain(detail))
         }
+    }
+
+    /// A socket failure in a few words: NIO's text (`Connection errors: SingleConnectionFailure(target: …, error:
+    /// connection reset (error set): Connection refused) (errno: 111))`) says the cause only at its end.
+    static func plain(_ detail: String) -> String {
+        let causes = [
+            ("Connection refused", "connection refused: nothing listens on that port"),
+            ("No route to host", "no route to host"),
+            ("Network is unreachable", "the network is unreachable"),
+            ("Connection timed out", "the connection timed out"),
+            ("connectTimeout", "the connection timed out"),
+            ("Name or service not known", "the host name does not resolve"),
+        ]
+        return causes.first { detail.contains($0.0) }?.1 ?? detail
     }
 
     /// The pool's own errors (its type is internal to postgres-nio, so it is known by name): the circuit breaker means

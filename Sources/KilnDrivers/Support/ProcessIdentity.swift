@@ -5,12 +5,17 @@ import KilnReconciler
 enum ProcessIdentity {
     /// The start time of `pid` in clock ticks since boot (`/proc/<pid>/stat`, field 22), or nil if it does not run.
     static func startTime(_ pid: Int32) -> UInt64? {
+        stat(pid)?.startTime
+    }
+
+    /// From one read of `/proc/<pid>/stat`: the start time (field 22) and whether the process is a zombie (field 3).
+    static func stat(_ pid: Int32) -> (startTime: UInt64, isZombie: Bool)? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return nil }
         // Fields after the command name (which may hold spaces), starting with field 3.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 19 else { return nil }
-        return UInt64(fields[19])
+        guard fields.count > 19, let start = UInt64(fields[19]) else { return nil }
+        return (start, fields[0] == "Z")
     }
 
     static func current(_ pid: Int32) -> WorkerProcess? {

@@ -70,18 +70,30 @@ public struct QemuVMDriver: VMDriver {
     let acceleration = Acceleration()
     /// Shared by every copy of this driver, so concurrent starts set the host-only network up once.
     let hostOnly: HostOnlyNetwork?
+    /// Kiln's monitor connections, one per running VM, kept open between passes (shared by every copy too).
+    let monitors = QMPMonitorPool()
 
     public init(options: Options = Options()) {
         self.options = options
         hostOnly = options.hostOnlyConfiguration.map(HostOnlyNetwork.init)
     }
 
+    /// Closes the monitor connections kept open (at shutdown; the VMs go on running).
+    public func shutdown() async {
+        await monitors.shutdown()
+    }
+
     struct Files {
         let directory: String
         var disk: String { "\(directory)/disk.qcow2" }
         var pidfile: String { "\(directory)/qemu.pid" }
+        /// The operator's monitor (and Kiln's, for one-off commands): free for anyone to connect to.
         static let qmpName = "qmp.sock"
         var qmp: String { "\(directory)/\(Self.qmpName)" }
+        /// Kiln's own monitor, which its observation keeps a connection to between passes. qemu serves one client per
+        /// monitor socket, so holding `qmp.sock` open would lock operators (and Kiln's own one-off commands) out.
+        static let kilnMonitorName = "kiln-qmp.sock"
+        var kilnMonitor: String { "\(directory)/\(Self.kilnMonitorName)" }
         /// qemu-guest-agent's end of the virtio-serial channel `org.qemu.guest_agent.0`.
         static let agentName = "qga.sock"
         var agent: String { "\(directory)/\(Self.agentName)" }
@@ -142,6 +154,7 @@ public struct QemuVMDriver: VMDriver {
         let boot = try BootMethod.choose(for: bootType ?? .none, image: vm.imageName ?? vm.name, options: options)
             .arguments(vmFolder: files.directory, options: options)
         try? FileManager.default.removeItem(atPath: files.qmp)
+        try? FileManager.default.removeItem(atPath: files.kilnMonitor)
         try? FileManager.default.removeItem(atPath: files.agent)
         try? FileManager.default.removeItem(atPath: files.pidfile)
         let accel = await acceleration.accel(mode: options.accel, qemu: options.qemu, kernel: options.kernel)
@@ -202,6 +215,7 @@ public struct QemuVMDriver: VMDriver {
             "-monitor", "none",
             // Relative to the VM's folder (qemu starts there): a socket path holds at most 107 bytes, a data dir may not.
             "-qmp", "unix:\(Files.qmpName),server=on,wait=off",
+            "-qmp", "unix:\(Files.kilnMonitorName),server=on,wait=off",
             // The guest agent's channel: guestOs and ipAddress come from qemu-guest-agent when the guest runs one.
             "-chardev", "socket,path=\(Files.agentName),server=on,wait=off,id=qga0",
             "-device", "virtio-serial-pci", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
@@ -240,6 +254,7 @@ public struct QemuVMDriver: VMDriver {
     public func stop(_ vm: VMRecord) async throws -> VMObservation {
         guard let directory = vm.directory else { return VMObservation(status: .poweredOff) }
         let files = Files(directory: directory)
+        await monitors.close(key: directory)
         if let process = runningProcess(files) {
             _ = try? await QMPClient(socket: files.qmp, timeout: .seconds(5)).execute("system_powerdown")
             if !(await Self.waitForExit(process, within: options.stopGrace)) {
@@ -254,6 +269,7 @@ public struct QemuVMDriver: VMDriver {
     public func destroy(_ vm: VMRecord) async throws {
         guard let directory = vm.directory else { return }
         let files = Files(directory: directory)
+        await monitors.close(key: directory)
         if let process = runningProcess(files) {
             try await end(process, files: files)
         }
@@ -282,14 +298,15 @@ public struct QemuVMDriver: VMDriver {
     public func observe(_ vm: VMRecord) async -> VMObservation {
         guard let directory = vm.directory else { return VMObservation(status: .waiting) }
         let files = Files(directory: directory)
-        guard let process = runningProcess(files) else {
+        guard let (process, commandLine) = runningQemu(files) else {
+            await monitors.close(key: directory)
             return VMObservation(status: .poweredOff, message: "its qemu process is not running",
                                  consoleTail: vm.guestReady ? nil : Self.consoleTail(files.console))
         }
-        return await observe(vm, files: files, process: process)
+        return await observe(vm, files: files, process: process, commandLine: commandLine)
     }
 
-    func observe(_ vm: VMRecord, files: Files, process: WorkerProcess) async -> VMObservation {
+    func observe(_ vm: VMRecord, files: Files, process: WorkerProcess, commandLine: String? = nil) async -> VMObservation {
         var status = VMRecord.Status.poweredOn
         var message: String?
         let sameProcess = vm.pid == process.pid && vm.pidStartTime == process.startTime
@@ -301,7 +318,7 @@ public struct QemuVMDriver: VMDriver {
         let known = sameProcess && vm.guestOs != nil && vm.ipAddress != nil
         let wantsAgent = !known && Self.asksAgent(vm, sameProcess: sameProcess, now: Date())
         let commands = [QMPCommand("query-status")] + (wantsAgent ? [QMPCommand("query-chardev")] : [])
-        let answers = try? await QMPClient(socket: files.qmp, timeout: options.monitorTimeout).session(commands)
+        let answers = await monitorSession(files, process: process, commands)
         // A monitor that does not answer in time says nothing about the guest: the process runs, so it counts as on.
         if let state = answers?.first?["status"]?.string, state != "running" {
             if state == "shutdown" || state == "paused" {
@@ -317,7 +334,7 @@ public struct QemuVMDriver: VMDriver {
             // Readiness is sticky while the same process runs: the console is read only until the marker shows.
             ready = (vm.guestReady && sameProcess) || Self.consoleContains(files.console, marker)
         }
-        let commandLine = ProcessIdentity.commandLine(process.pid)
+        let commandLine = commandLine ?? ProcessIdentity.commandLine(process.pid)
         let acceleration = commandLine.contains("accel=kvm") ? "kvm" : commandLine.contains("accel=tcg") ? "tcg" : nil
         var guest: GuestInfo?
         if status == .poweredOn {
@@ -341,6 +358,23 @@ public struct QemuVMDriver: VMDriver {
         return VMObservation(status: status, process: process, qmpSocket: files.qmp, ipAddress: ipAddress,
                              guestOs: guest?.os, ready: ready, message: message,
                              acceleration: acceleration, consoleTail: ready ? nil : Self.consoleTail(files.console))
+    }
+
+    /// The monitor's answers to `commands`, nil when it does not answer in time. Asked through Kiln's kept connection
+    /// when qemu has Kiln's own monitor; VMs started by an older Kiln (only `qmp.sock`), and a connection that another
+    /// caller is using, are asked in a session of their own on `qmp.sock`.
+    func monitorSession(_ files: Files, process: WorkerProcess, _ commands: [QMPCommand]) async -> [SpecValue]? {
+        if access(files.kilnMonitor, F_OK) == 0 {
+            do {
+                if let answers = try await monitors.session(key: files.directory, socket: files.kilnMonitor, process: process,
+                                                            commands: commands, timeout: options.monitorTimeout) {
+                    return answers
+                }
+            } catch {
+                return nil
+            }
+        }
+        return try? await QMPClient(socket: files.qmp, timeout: options.monitorTimeout).session(commands)
     }
 
     /// What the guest agent says of the guest.
@@ -415,11 +449,18 @@ public struct QemuVMDriver: VMDriver {
 
     /// The qemu process of this folder, if it runs: the pidfile names it and its command line names the folder.
     func runningProcess(_ files: Files) -> WorkerProcess? {
+        runningQemu(files)?.process
+    }
+
+    /// The running qemu of this folder and its command line: one read of the pidfile, of `/proc/PID/stat` and of
+    /// its command line (this runs for every VM on every pass).
+    func runningQemu(_ files: Files) -> (process: WorkerProcess, commandLine: String)? {
         guard let text = try? String(contentsOfFile: files.pidfile, encoding: .utf8),
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-              let process = ProcessIdentity.current(pid), ProcessIdentity.isAlive(process),
-              ProcessIdentity.commandLine(pid).contains(files.disk) else { return nil }
-        return process
+              let stat = ProcessIdentity.stat(pid), !stat.isZombie else { return nil }
+        let commandLine = ProcessIdentity.commandLine(pid)
+        guard commandLine.contains(files.disk) else { return nil }
+        return (WorkerProcess(pid: pid, startTime: stat.startTime), commandLine)
     }
 }
 

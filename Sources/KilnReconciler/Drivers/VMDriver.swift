@@ -18,6 +18,12 @@ public protocol VMDriver: Sendable {
     /// What the VM is doing now. Cheap enough for every pass: a pidfile, `/proc`, and one monitor query with a
     /// deadline.
     func observe(_ vm: VMRecord) async -> VMObservation
+    /// Lets go of what the driver keeps between passes (monitor connections); the VMs go on running.
+    func shutdown() async
+}
+
+extension VMDriver {
+    public func shutdown() async {}
 }
 
 /// What a VM driver sees of a VM.

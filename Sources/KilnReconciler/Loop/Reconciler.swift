@@ -53,6 +53,9 @@ public actor Reconciler {
     /// Waits for callback deliveries under way.
     public func drainCallbacks() async { await callbacks?.drain() }
 
+    /// Lets go of what the drivers keep between passes (the VMs' monitor connections); VMs and builds go on running.
+    public func shutdown() async { await vms.shutdown() }
+
     /// How long a quiet loop may skip full passes before it looks at everything again anyway.
     static let resyncInterval: TimeInterval = 600
 

@@ -1,11 +1,12 @@
 import Foundation
+import KilnTestSupport
 
 /// A local HTTP server (Python's http.server) serving a folder, with redirect routes, counting the requests for
 /// each path: a real server for download tests, on 127.0.0.1. It exits on its own if the test runner dies.
-final class TestHTTPServer {
+final class TestHTTPServer: Sendable {
     let folder: String
     let port: Int
-    private let process: Process
+    private let process: RunningProcess
 
     private static let program = """
         import http.server, os, sys, threading, time
@@ -46,28 +47,24 @@ final class TestHTTPServer {
 
     struct NotStarted: Error {}
 
-    init(folder: String) throws {
+    /// Starts the server and waits (without blocking a thread of the test runner's small pool) until it listens.
+    init(folder: String) async throws {
         self.folder = folder
         let portFile = folder + "/../server.port"
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", Self.program, folder, portFile]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try RunningProcess("/usr/bin/python3", ["-c", Self.program, folder, portFile])
         var port: Int?
         // Python may take seconds to start on a loaded machine: the deadline only catches one that never does.
         let deadline = ContinuousClock.now + .seconds(120)
-        while ContinuousClock.now < deadline, process.isRunning {
+        while ContinuousClock.now < deadline, !Task.isCancelled, kill(process.pid, 0) == 0 {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let value = Int(text) {
                 port = value
                 break
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            try? await Task.sleep(for: .milliseconds(50))
         }
         guard let port else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.kill()
+            _ = await process.wait()
             throw NotStarted()
         }
         self.port = port
@@ -80,10 +77,11 @@ final class TestHTTPServer {
         return log.split(separator: "\n").filter { $0 == path }.count
     }
 
-    /// SIGKILL: a process started by Foundation's Process inherits the test runner's blocked signals, so SIGTERM
-    /// would wait forever.
+    /// Ends the server by its pid; it is reaped (and its output files removed) in the background, so that a `defer`
+    /// can call this.
     func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill()
+        let process = self.process
+        Task { _ = await process.wait() }
     }
 }

@@ -8,6 +8,7 @@ extension Reconciling {
     /// names the file, field or parameter at fault), without a crash.
     ///
     /// - yaml, spec, url: the input is a spec folder; `kiln validate` exits 1.
+    /// - catalog: the input is a `--catalog` URL; `kiln get builds` refuses it before it connects anywhere.
     /// - git: the script makes a commit in a new repository; `kiln sync` refuses to apply it.
     /// - archive: the script makes a root-filesystem archive, committed under `rootfs/` and named by an ImageBuild's
     ///   `source.path`; `kiln sync --wait` runs the build, and its status or execution log says what was refused.
@@ -44,6 +45,8 @@ extension Reconciling {
                     switch item.group {
                     case "yaml", "spec", "url":
                         answer = try await Self.validate(item, in: work)
+                    case "catalog":
+                        answer = try await Self.catalog(item, in: work)
                     case "git":
                         answer = try await Self.sync(item, in: work)
                     case "archive":
@@ -65,6 +68,9 @@ extension Reconciling {
                     #expect(needle.isEmpty || answer.text.contains(needle),
                             "\(item.id) (\(item.description)): expected \(item.expect.debugDescription) in:\n\(answer.text)")
                     #expect(!answer.crashed, "\(item.id) crashed:\n\(answer.text)")
+                    if let secret = item.never {
+                        #expect(!answer.text.contains(secret), "\(item.id) repeats \(secret.debugDescription):\n\(answer.text)")
+                    }
                 }
                 if let running = serve {
                     // The server outlived every bad request.
@@ -123,6 +129,14 @@ extension Reconciling {
                 try "#!/bin/sh\ntrue\n".write(toFile: work + "/specs/setup.sh", atomically: true, encoding: .utf8)
             }
             return Answer(try await KilnBinary.run(["validate", "--repo", work + "/specs"], timeout: .seconds(600)))
+        }
+
+        /// The case's first line after its header is the `--catalog` URL.
+        static func catalog(_ item: BadInputCase, in work: String) async throws -> Answer {
+            let url = String(decoding: item.bytes, as: UTF8.self).split(separator: "\n").first { !$0.hasPrefix("#") }
+            guard let url else { throw BadInputCase.Malformed(description: "\(item.file) holds no URL after its header") }
+            return Answer(try await KilnBinary.run(["get", "builds", "--data-dir", work + "/data", "--catalog", String(url)],
+                                                   timeout: .seconds(600)))
         }
 
         static func gitEnvironment(_ home: String) -> [String: String] {

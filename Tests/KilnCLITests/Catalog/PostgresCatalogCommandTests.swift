@@ -176,12 +176,25 @@ struct PostgresCatalogCommandTests {
             #expect(refused.exitCode == 1, "\(refused)")
             #expect(refused.stderr.contains("PostgreSQL refused user kiln") && refused.stderr.contains("--catalog-password-file"), "\(refused)")
             #expect(!refused.stderr.contains("wrong-horse-battery"), "\(refused)")
+            // kiln serve stops at once too, rather than start and retry a password that will never work.
+            let repo = try await GitRepository(at: scratch.file("repo"))
+            try repo.write("image.yaml", Specs.catalogImage("web"))
+            try await repo.commit("one image")
+            let serveRefused = try await KilnBinary.run(["serve", "--repo", repo.path, "--data-dir", scratch.file("serve-data"),
+                                                         "--listen", "127.0.0.1:0", "--catalog", url,
+                                                         "--catalog-password-file", wrong], timeout: .seconds(120))
+            #expect(serveRefused.exitCode == 1, "\(serveRefused)")
+            #expect(serveRefused.stderr.contains("PostgreSQL refused user kiln") && serveRefused.stderr.contains("--catalog-password-file"),
+                    "\(serveRefused)")
+            #expect(!serveRefused.stderr.contains("wrong-horse-battery") && !serveRefused.stdout.contains("wrong-horse-battery"),
+                    "\(serveRefused)")
 
             let port = try PostgresCluster.freePort()
             let unreachable = try await KilnBinary.run(["get", "builds", "--data-dir", scratch.dataDir,
                                                         "--catalog", "postgres://kiln@127.0.0.1:\(port)/kiln?sslmode=disable"])
             #expect(unreachable.exitCode == 1, "\(unreachable)")
             #expect(unreachable.stderr.contains("cannot reach the PostgreSQL catalog at 127.0.0.1:\(port)"), "\(unreachable)")
+            #expect(unreachable.stderr.contains("connection refused: nothing listens on that port; is the server running"), "\(unreachable)")
 
             // PGPASSFILE works as libpq's: the matching line's password.
             let pgpass = scratch.file("pgpass")
@@ -192,11 +205,18 @@ struct PostgresCatalogCommandTests {
             #expect(empty.exitCode == 0, "\(empty)")
             #expect(empty.stdout.hasPrefix("NAME"), "\(empty)")
 
-            try await cluster.sql("INSERT INTO kiln_schema (version, name) VALUES (7, 'v7: from a newer Kiln')", database: name)
-            let newer = try await KilnBinary.run(["get", "builds", "--data-dir", scratch.dataDir, "--catalog", url],
-                                                 environment: ["PGPASSFILE": pgpass])
-            #expect(newer.exitCode == 1, "\(newer)")
-            #expect(newer.stderr.contains("schema version 7 (v7: from a newer Kiln), newer than this Kiln knows"), "\(newer)")
+            // A version far past any this Kiln will have, so that the case stays newer as migrations are added.
+            try await cluster.sql("INSERT INTO kiln_schema (version, name) VALUES (9999, 'v9999: from a newer Kiln')", database: name)
+            for command in [["get", "builds"], ["sync", "--repo", repo.path]] {
+                let newer = try await KilnBinary.run(command + ["--data-dir", scratch.dataDir, "--catalog", url],
+                                                     environment: ["PGPASSFILE": pgpass])
+                #expect(newer.exitCode == 1, "\(command): \(newer)")
+                #expect(newer.stderr.contains("has schema version 9999 (v9999: from a newer Kiln), newer than this Kiln knows"), "\(newer)")
+                #expect(newer.stderr.contains("upgrade this host's Kiln"), "\(newer)")
+            }
+            // The refused sync wrote nothing: the repo's Image is not in the newer Kiln's catalog, and no pass ran.
+            #expect(try await cluster.sql("SELECT count(*) FROM image", database: name) == "0")
+            #expect(try await cluster.sql("SELECT count(*) FROM sync", database: name) == "0")
         }
     }
 }

@@ -19,13 +19,35 @@ struct PostgresLocationTests {
         #expect(location.address == "[::1]:5432")
     }
 
-    @Test("a password in the URL is refused, and the error never repeats it")
-    func passwordInURL() {
+    @Test("a password in the URL is refused, however it is written, and the error never repeats it", arguments: [
+        "postgres://kiln:hunter2@127.0.0.1:5432/kiln",
+        "postgresql://kiln:hunter2@127.0.0.1/kiln?sslmode=disable",
+        "postgres://kiln:@127.0.0.1:5432/kiln",
+        "postgres://kiln@127.0.0.1:5432/kiln?password=hunter2",
+        "postgres://kiln@127.0.0.1:5432/kiln?sslmode=disable&PASSWORD=hunter2&x=1",
+    ])
+    func passwordInURL(_ url: String) {
         #expect {
-            _ = try CatalogLocation(parsing: "postgres://kiln:hunter2@127.0.0.1:5432/kiln")
+            _ = try CatalogLocation(parsing: url)
         } throws: { error in
             let text = "\(error)"
             return text.contains("password in the URL is refused") && text.contains("--catalog-password-file") && !text.contains("hunter2")
+        }
+    }
+
+    @Test("a URL too broken to parse is refused without showing its password", arguments: [
+        ("postgres://kiln:hunter 2@127.0.0.1/kiln", "hunter 2"),
+        ("postgres://kiln:hun@ter2@127.0.0.1/kiln", "ter2"),
+        ("postgres://kiln:hun/ter2@127.0.0.1/kiln", "ter2"),
+        ("postgres://kiln@127.0.0.1/kiln?password=hunter 2", "hunter 2"),
+        ("mysql://kiln:hunter2@127.0.0.1/kiln?password=hunter2", "hunter2"),
+    ])
+    func brokenURLWithPassword(_ url: String, _ secret: String) {
+        #expect {
+            _ = try CatalogLocation(parsing: url)
+        } throws: { error in
+            let text = "\(error)"
+            return text.hasPrefix("catalog ") && text.contains("************") && !text.contains(secret)
         }
     }
 
