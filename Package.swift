@@ -177,6 +177,7 @@ let package = Package(
         .testTarget(name: "KilnBuilderTests", dependencies: ["KilnBuilder", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnDriversTests", dependencies: ["KilnDrivers", "KilnReconciler", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnServerTests", dependencies: ["KilnServer", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnSpec", "KilnTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "KilnBenchTests", dependencies: ["KilnBench"], swiftSettings: strict),
         .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnSpec", "KilnCatalog", "KilnTestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
     ]
 )

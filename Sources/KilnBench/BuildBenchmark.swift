@@ -10,7 +10,7 @@ import Synchronization
 /// Both make a busybox root filesystem with the quickstart's two scripts in the same sandbox, a raw ext4 disk of
 /// `--size-mib`, qcow2 and vmdk conversions, a `qemu-img info` of each and their SHA-256. Runs alternate which goes
 /// first, so neither always gets the warmer cache; the medians are compared.
-struct BuildBenchmark: AsyncParsableCommand {
+struct BuildBenchmark: FigureBenchmark {
     static let configuration = CommandConfiguration(
         commandName: "build", abstract: "Kiln's image build beside a plain shell script calling the same tools.")
 
@@ -40,7 +40,13 @@ struct BuildBenchmark: AsyncParsableCommand {
         }
     }
 
-    mutating func run() async throws {
+    static let quickArguments = ["--size-mib", "64", "--runs", "1"]
+
+    func run() async throws {
+        FigureFormat.print(try await figures())
+    }
+
+    func figures() async throws -> [Figure] {
         guard FileManager.default.isExecutableFile(atPath: reference) else {
             throw ValidationError("no reference script at \(reference); run from the repository root or pass --reference")
         }
@@ -75,23 +81,25 @@ struct BuildBenchmark: AsyncParsableCommand {
             }
             print(String(format: "  run %d: kiln %.3f s, shell %.3f s", index + 1, kiln.last!, shell.last!))
         }
-        let kilnMedian = median(kiln)
-        let shellMedian = median(shell)
-        print(String(format: "median: kiln %.3f s, shell %.3f s, ratio %.3f (overhead %+.1f%%, target < 20%%)",
-                     kilnMedian, shellMedian, kilnMedian / shellMedian, (kilnMedian / shellMedian - 1) * 100))
-        if let names = phases.first?.map(\.0) {
-            let parts = names.enumerated().map { index, name in
-                String(format: "%@ %.3f", name, median(phases.compactMap { $0.count > index ? $0[index].1 : nil }))
-            }
-            print("kiln phases (median s): " + parts.joined(separator: ", "))
-            // The two sides hash differently (BoringSSL in-process against coreutils' sha256sum), which dominates
-            // the difference; this line compares what is left.
-            let kilnHashing = median(phases.compactMap { $0.first { $0.0 == "Checksumming" }?.1 })
-            let kilnRest = kilnMedian - kilnHashing
-            let shellRest = shellMedian - median(shellHashing)
-            print(String(format: "without hashing: kiln %.3f s, shell %.3f s, ratio %.3f (sha256sum of the shell's outputs timed again: %.3f s)",
-                         kilnRest, shellRest, kilnRest / shellRest, median(shellHashing)))
+        let names = phases.first?.map(\.0) ?? []
+        let phaseMedians = names.enumerated().map { index, name in
+            (name, phases.compactMap { $0.count > index ? $0[index].1 : nil }.median)
         }
+        // The two sides hash differently (BoringSSL in-process against coreutils' sha256sum), which dominates the
+        // difference; the second figure compares what is left.
+        let kilnHashing = phases.compactMap { $0.first { $0.0 == "Checksumming" }?.1 }.median
+        return [
+            Figure("build", "image build: \(sizeMib) MiB disk, qcow2 + vmdk", unit: .seconds, kiln: kiln.median, runs: kiln.count,
+                   reference: .init(name: "a shell script calling the same tools", value: shell.median, runs: shell.count),
+                   target: .ratioAtMost(1.2),
+                   note: "overhead under 20%; Kiln's phases (median s): "
+                       + phaseMedians.map { String(format: "%@ %.3f", $0.0, $0.1) }.joined(separator: ", ")),
+            Figure("build", "image build without hashing", unit: .seconds, kiln: kiln.median - kilnHashing, runs: kiln.count,
+                   reference: .init(name: "the script without its sha256sum step (timed again on its outputs)",
+                                    value: shell.median - shellHashing.median, runs: shell.count),
+                   note: String(format: "Kiln hashes in-process (%.3f s), the script with sha256sum (%.3f s)", kilnHashing,
+                                shellHashing.median)),
+        ]
     }
 
     private func spec() throws -> ImageBuildSpec {
@@ -159,5 +167,3 @@ struct BuildBenchmark: AsyncParsableCommand {
         return elapsed
     }
 }
-
-/// The middle value (the mean of the two middle ones for an even count).

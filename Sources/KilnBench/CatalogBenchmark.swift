@@ -7,7 +7,7 @@ import KilnSpec
 /// `kiln-bench catalog`: what one `Codable` declaration per record costs against the hand-written row coding it
 /// replaced, in the same run on the same rows — reading every build, image and VM (what each reconcile pass does)
 /// and encoding them — beside the `sqlite3` CLI selecting the same rows.
-struct CatalogBenchmark: AsyncParsableCommand {
+struct CatalogBenchmark: FigureBenchmark {
     static let configuration = CommandConfiguration(
         commandName: "catalog",
         abstract: "Time record decoding and encoding: Codable records against hand-written row coding, same rows, same run.")
@@ -15,10 +15,16 @@ struct CatalogBenchmark: AsyncParsableCommand {
     @Option(help: "Objects in all: a third builds, a third images, a third VMs.")
     var objects: Int = 10_000
 
-    @Option(help: "Runs of each measurement; the fastest is reported (least disturbed by other load).")
+    @Option(help: "Runs of each measurement; the median is reported.")
     var runs: Int = 15
 
+    static let quickArguments = ["--objects", "999", "--runs", "3"]
+
     func run() async throws {
+        FigureFormat.print(try await figures())
+    }
+
+    func figures() async throws -> [Figure] {
         let perKind = objects / 3
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-catalog-\(getpid())").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -58,23 +64,23 @@ struct CatalogBenchmark: AsyncParsableCommand {
                 for v in vms { _ = try LegacyRowCoding.VM(record: v).databaseDictionary }
             }
         }
-        var reference = Measurement()
+        var sqlite = Measurement()
         for _ in 0..<min(runs, 5) {
-            try reference.time {
+            try sqlite.time {
                 try Shell.run(["sqlite3", "\(folder)/catalog.sqlite", "SELECT * FROM image_build; SELECT * FROM image; SELECT * FROM vm;"])
             }
         }
-        func ms(_ m: Measurement) -> String { String(format: "%7.1f ms", m.fastest.milliseconds) }
-        print("rows: \(count) (\(perKind) builds, images and VMs), fastest of \(runs) runs")
-        print("read, Codable records:      \(ms(codableRead))")
-        print("read, hand-written coding:  \(ms(legacyRead))")
-        print("encode, Codable records:    \(ms(codableWrite))")
-        print("encode, hand-written:       \(ms(legacyWrite))")
-        print("sqlite3 CLI selecting them: \(ms(reference))  (reference: the rows as text, no objects)")
-        print(String(format: "ratios: read Codable / hand-written %.2f×, encode Codable / hand-written %.2f×, read Codable / sqlite3 %.2f×",
-                     codableRead.fastest.milliseconds / legacyRead.fastest.milliseconds,
-                     codableWrite.fastest.milliseconds / legacyWrite.fastest.milliseconds,
-                     codableRead.fastest.milliseconds / reference.fastest.milliseconds))
+        print("rows: \(count) (\(perKind) builds, images and VMs), \(runs) runs")
+        func reference(_ name: String, _ m: Measurement) -> Figure.Reference { .init(name: name, value: m.milliseconds, runs: m.runs) }
+        return [
+            Figure("catalog", "read \(count) records (Codable)", unit: .milliseconds, kiln: codableRead.milliseconds,
+                   runs: codableRead.runs, reference: reference("the hand-written row coding Codable replaced", legacyRead)),
+            Figure("catalog", "encode \(count) records (Codable)", unit: .milliseconds, kiln: codableWrite.milliseconds,
+                   runs: codableWrite.runs, reference: reference("the hand-written row coding", legacyWrite)),
+            Figure("catalog", "read \(count) records (Codable), against the sqlite3 CLI", unit: .milliseconds,
+                   kiln: codableRead.milliseconds, runs: codableRead.runs,
+                   reference: reference("the sqlite3 CLI selecting the rows as text, no objects", sqlite)),
+        ]
     }
 
     static func records(_ perKind: Int) -> ([BuildRecord], [ImageRecord], [VMRecord]) {
@@ -101,8 +107,4 @@ struct CatalogBenchmark: AsyncParsableCommand {
         }
         return (builds, images, vms)
     }
-}
-
-extension Measurement {
-    var fastest: Duration { samples.min() ?? .zero }
 }

@@ -4,7 +4,7 @@ import KilnBuilder
 
 /// `kiln-bench checksum`: SHA-256 throughput of Kiln's streamed hashing (the code that hashes downloads and
 /// outputs) beside coreutils' `sha256sum`, on the same file, from the page cache, alternating.
-struct ChecksumBenchmark: AsyncParsableCommand {
+struct ChecksumBenchmark: FigureBenchmark {
     static let configuration = CommandConfiguration(
         commandName: "checksum", abstract: "Kiln's streamed SHA-256 beside sha256sum on the same file.")
 
@@ -12,7 +12,13 @@ struct ChecksumBenchmark: AsyncParsableCommand {
     @Option(help: "Runs of each.") var runs = 5
     @Option(help: "Hash this file instead of a generated one.") var file: String?
 
-    mutating func run() async throws {
+    static let quickArguments = ["--size-mib", "64", "--runs", "2"]
+
+    func run() async throws {
+        FigureFormat.print(try await figures())
+    }
+
+    func figures() async throws -> [Figure] {
         var generated: String?
         let path: String
         if let file {
@@ -47,9 +53,12 @@ struct ChecksumBenchmark: AsyncParsableCommand {
                          bytes / 1_048_576 / kiln.last!, bytes / 1_048_576 / tool.last!))
         }
         guard digests.count == 1 else { throw ValidationError("Kiln and sha256sum disagree: \(digests.sorted())") }
-        let kilnRate = bytes / 1_048_576 / median(kiln)
-        let toolRate = bytes / 1_048_576 / median(tool)
-        print(String(format: "median: kiln %.0f MiB/s, sha256sum %.0f MiB/s, ratio %.2f× (target ≥ 0.9×)", kilnRate, toolRate, kilnRate / toolRate))
+        let mebibytes = bytes / 1_048_576
+        return [
+            Figure("checksum", String(format: "sha256 of %.0f MiB from the page cache", mebibytes), unit: .mebibytesPerSecond,
+                   kiln: mebibytes / kiln.median, runs: kiln.count,
+                   reference: .init(name: "sha256sum", value: mebibytes / tool.median, runs: tool.count), target: .ratioAtLeast(0.9)),
+        ]
     }
 
     private func sha256sum(_ path: String) throws -> (String, Double) {
@@ -81,5 +90,3 @@ struct ChecksumBenchmark: AsyncParsableCommand {
         }
     }
 }
-
-/// The middle value (the mean of the two middle ones for an even count).

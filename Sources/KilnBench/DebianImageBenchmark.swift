@@ -15,7 +15,7 @@ import KilnTestSupport
 /// mkfs.vfat, mtools, syslinux, mkfs.ext4) from a plain shell script. (mkosi's root filesystem alone, `Format=directory`,
 /// does build here with `--nspawn-keep-unit`, but mkosi 14 leaves no initrd in it, so it is not the same image.) Boot
 /// verification is off on every side unless `--boot` (mkosi has none).
-struct DebianImageBenchmark: AsyncParsableCommand {
+struct DebianImageBenchmark: FigureBenchmark {
     static let configuration = CommandConfiguration(
         commandName: "image-debian",
         abstract: "A bootable Debian image, cold and warm package cache: Kiln beside mkosi (or the same tools in a shell script).")
@@ -42,7 +42,13 @@ struct DebianImageBenchmark: AsyncParsableCommand {
         case script
     }
 
-    mutating func run() async throws {
+    static let quickArguments = ["--runs", "1"]
+
+    func run() async throws {
+        FigureFormat.print(try await figures())
+    }
+
+    func figures() async throws -> [Figure] {
         guard let mirror = mirror ?? DebianMirror.host() else {
             throw ValidationError("no Debian mirror in the host's apt sources: pass --mirror URL")
         }
@@ -118,15 +124,21 @@ struct DebianImageBenchmark: AsyncParsableCommand {
                 print(line)
             }
         }
+        var figures: [Figure] = []
         for cache in ["cold", "warm"] {
-            let kiln = median(times["kiln \(cache)"] ?? [])
-            var line = String(format: "median, %@ cache: kiln %.1f s", cache, kiln)
+            let kiln = times["kiln \(cache)"] ?? []
             for peer in peers {
-                let other = median(times["\(peer.rawValue) \(cache)"] ?? [])
-                line += String(format: "; %@ %.1f s, ratio %.3f", peer.rawValue, other, kiln / other)
+                let other = times["\(peer.rawValue) \(cache)"] ?? []
+                let reference = peer == .mkosi ? "mkosi" : "\(reference): the tools Kiln runs, from a shell script"
+                figures.append(Figure(
+                    "image-debian", "bootable Debian \(Self.suite) image (\(sizeMib) MiB hybrid raw), \(cache) package cache",
+                    unit: .seconds, kiln: kiln.median, runs: kiln.count,
+                    reference: .init(name: reference, value: other.median, runs: other.count),
+                    target: peer == .mkosi ? .ratioAtMost(1.0) : nil,
+                    note: peer == .mkosi ? nil : "the ≤ 1.0× target is against mkosi, which cannot build this image on this machine"))
             }
-            print(line + " (target: ≤ 1.0 against mkosi)")
         }
+        return figures
     }
 
     private func spec() throws -> ImageBuildSpec {

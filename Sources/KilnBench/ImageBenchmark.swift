@@ -11,7 +11,7 @@ import KilnSpec
 /// which goes first; the medians are compared (target: Kiln ≤ 1.1×). Part (b), against Packer's qemu builder, is
 /// `kiln-bench image-ssh` (``SSHLayerBenchmark``); part (a), against mkosi, is `kiln-bench image-debian`
 /// (``DebianImageBenchmark``).
-struct ImageBenchmark: AsyncParsableCommand {
+struct ImageBenchmark: FigureBenchmark {
     static let configuration = CommandConfiguration(
         commandName: "image", abstract: "A verified bootable disk from a root filesystem: Kiln beside a shell script.")
 
@@ -27,7 +27,13 @@ struct ImageBenchmark: AsyncParsableCommand {
         }
     }
 
-    mutating func run() async throws {
+    static let quickArguments = ["--runs", "1"]
+
+    func run() async throws {
+        FigureFormat.print(try await figures())
+    }
+
+    func figures() async throws -> [Figure] {
         guard FileManager.default.isExecutableFile(atPath: reference) else {
             throw ValidationError("no reference script at \(reference); run from the repository root or pass --reference")
         }
@@ -65,8 +71,12 @@ struct ImageBenchmark: AsyncParsableCommand {
             }
             print(String(format: "  run %d: kiln %.1f s, shell %.1f s", index + 1, kiln.last!, shell.last!))
         }
-        let ratio = median(kiln) / median(shell)
-        print(String(format: "median: kiln %.1f s, shell %.1f s, ratio %.3f (target ≤ 1.1)", median(kiln), median(shell), ratio))
+        return [
+            Figure("image", "verified bootable disk (\(sizeMib) MiB hybrid, TCG boots under SeaBIOS and OVMF) from a root filesystem",
+                   unit: .seconds, kiln: kiln.median, runs: kiln.count,
+                   reference: .init(name: "Benchmarks/image-reference.sh running the same tools", value: shell.median, runs: shell.count),
+                   target: .ratioAtMost(1.1)),
+        ]
     }
 
     static func makeRootfs(_ tree: String, tarball: String) throws {

@@ -5,7 +5,7 @@ import KilnSpec
 
 /// `kiln-bench load`: the git source on a generated spec repository — a cold load, a one-file change and a no-op
 /// tick — each beside `git cat-file --batch` reading the same objects in the same run.
-struct LoadBenchmark: AsyncParsableCommand {
+struct LoadBenchmark: FigureBenchmark {
     static let configuration = CommandConfiguration(
         commandName: "load",
         abstract: "Time cold, one-file-change and no-op loads of a generated spec repository.")
@@ -27,12 +27,18 @@ struct LoadBenchmark: AsyncParsableCommand {
         guard runs >= 1, ticks >= 1 else { throw ValidationError("--runs and --ticks must be at least 1") }
     }
 
+    static let quickArguments = ["--files", "999", "--runs", "3", "--ticks", "11"]
+
     func run() async throws {
+        FigureFormat.print(try await figures())
+    }
+
+    func figures() async throws -> [Figure] {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-\(UUID().uuidString)").path
         defer { if !keep { try? FileManager.default.removeItem(atPath: folder) } }
         var clock = Measurement()
         let repo = try clock.time { try SpecRepositoryGenerator(files: files, changes: runs).generate(in: folder) }
-        print("generated \(files) spec files (\(repo.bytes / 1024) KiB) and \(runs) one-file changes in \(format(clock.milliseconds)) ms\(keep ? " at \(folder)" : "")")
+        print("generated \(files) spec files (\(repo.bytes / 1024) KiB) and \(runs) one-file changes in \(FigureFormat.number(clock.milliseconds)) ms\(keep ? " at \(folder)" : "")")
 
         var cold = Measurement()
         var coldGit = Measurement()
@@ -90,22 +96,26 @@ struct LoadBenchmark: AsyncParsableCommand {
             }
         }
 
-        let rows = [
-            Row(name: "cold load (parse + validate)", kiln: cold, git: coldGit, note: "\(parsed) files parsed"),
-            Row(name: "one-file change", kiln: change, git: changeGit,
-                note: "parsed \(stats.map(\.parsed).max() ?? 0), reused \(stats.map(\.reused).min() ?? 0)"),
-            Row(name: "no-op tick (poll + load)", kiln: tick, git: tickGit, note: "\(ticks) ticks"),
-            Row(name: "file:// first fetch", kiln: firstFetch, git: firstGit, note: "git: clone --bare --no-local"),
-            Row(name: "file:// no-op tick", kiln: remoteTick, git: remoteGit, note: "git: fetch into a mirror"),
-        ]
-        print(Row.header)
-        for row in rows { print(row.line) }
         let share = change.milliseconds / cold.milliseconds * 100
-        print("")
-        print("for comparison, KilnSpec's SnapshotAssembler.assemble alone, on the same \(files) parsed files: \(format(assembly.milliseconds)) ms (median of \(runs)); every changed commit runs it over all files")
-        print(verdict("one-file change < 50 ms", change.milliseconds < 50, "\(format(change.milliseconds)) ms"))
-        print(verdict("one-file change < 5% of cold load", share < 5, "\(format(share))%"))
-        print(verdict("no-op tick < 5 ms", tick.milliseconds < 5, "\(format(tick.milliseconds)) ms"))
+        func figure(_ name: String, _ kiln: Measurement, _ reference: String, _ git: Measurement, target: Target? = nil,
+                    note: String? = nil) -> Figure {
+            Figure("load", name, unit: .milliseconds, kiln: kiln.milliseconds, runs: kiln.runs,
+                   reference: .init(name: reference, value: git.milliseconds, runs: git.runs), target: target, note: note)
+        }
+        return [
+            figure("cold load of \(files) spec files (parse + validate)", cold, "git cat-file --batch of the blobs", coldGit,
+                   note: "\(parsed) files parsed"),
+            figure("one-file change", change, "git cat-file --batch of the blob", changeGit, target: .atMost(50),
+                   note: "parsed \(stats.map(\.parsed).max() ?? 0), reused \(stats.map(\.reused).min() ?? 0)"),
+            Figure("load", "one-file change, share of the cold load", unit: .percent, kiln: share, runs: change.runs,
+                   target: .atMost(5)),
+            figure("no-op tick (poll + load)", tick, "git cat-file --batch of main", tickGit, target: .atMost(5)),
+            figure("file:// first fetch", firstFetch, "git clone --bare --no-local", firstGit),
+            figure("file:// no-op tick", remoteTick, "git fetch into a mirror", remoteGit),
+            Figure("load", "SnapshotAssembler.assemble alone on the \(files) parsed files", unit: .milliseconds,
+                   kiln: assembly.milliseconds, runs: assembly.runs,
+                   note: "the spec model's part of every changed commit, which runs it over all files"),
+        ]
     }
 
     /// `SnapshotAssembler.assemble` alone on the first commit's files, parsed beforehand: the part of every changed
@@ -128,38 +138,8 @@ struct LoadBenchmark: AsyncParsableCommand {
         }
     }
 
-    struct Row {
-        var name: String
-        var kiln: Measurement
-        var git: Measurement
-        var note: String
-
-        static let header = "phase                          kiln (ms)       git (ms)  ratio   notes (git: cat-file --batch unless said)"
-
-        var line: String {
-            let ratio = git.milliseconds > 0 ? kiln.milliseconds / git.milliseconds : 0
-            return name.padding(toLength: 31, withPad: " ", startingAt: 0)
-                + format(kiln.milliseconds).leftPadded(9) + format(git.milliseconds).leftPadded(15)
-                + (format(ratio) + "×").leftPadded(8) + "   " + note
-        }
-    }
-
     struct Failure: Error, CustomStringConvertible {
         var description: String
         init(_ description: String) { self.description = description }
-    }
-
-    func verdict(_ target: String, _ met: Bool, _ value: String) -> String {
-        "\(met ? "met   " : "MISSED") \(target): \(value)"
-    }
-}
-
-func format(_ value: Double) -> String {
-    value >= 100 ? String(Int(value.rounded())) : String(format: "%.2f", value)
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String {
-        String(repeating: " ", count: max(0, width - count)) + self
     }
 }

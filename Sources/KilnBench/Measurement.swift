@@ -18,13 +18,11 @@ struct Measurement {
         return value
     }
 
-    var median: Duration {
-        let sorted = samples.sorted()
-        guard !sorted.isEmpty else { return .zero }
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
+    var median: Duration { samples.isEmpty ? .zero : .seconds(samples.map(seconds).median) }
 
     var milliseconds: Double { median.milliseconds }
+
+    var runs: Int { samples.count }
 }
 
 extension Duration {
@@ -33,11 +31,14 @@ extension Duration {
     }
 }
 
-/// The median of several runs' figures (NaN for none), the one summary every benchmark reports.
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    guard !sorted.isEmpty else { return .nan }
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+extension Array where Element == Double {
+    /// The middle value, or the mean of the two middle ones for an even count (NaN for none): the one summary every
+    /// benchmark reports.
+    var median: Double {
+        let sorted = self.sorted()
+        guard !sorted.isEmpty else { return .nan }
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
 }
 
 /// A duration in seconds.

@@ -5,7 +5,7 @@ import KilnYAML
 
 /// `kiln-bench parse`: how long Kiln takes to read and validate a large stream of spec documents, beside PyYAML's
 /// C loader (libyaml, as Kiln) on the same bytes in the same run. Ratios hold across machines; absolute times don't.
-struct ParseBenchmark: ParsableCommand {
+struct ParseBenchmark: FigureBenchmark {
     static let configuration = CommandConfiguration(
         commandName: "parse",
         abstract: "Parse and validate a generated stream of spec documents with Kiln, and with PyYAML's CLoader.")
@@ -26,7 +26,13 @@ struct ParseBenchmark: ParsableCommand {
         guard documents > 0, runs > 0 else { throw ValidationError("--documents and --runs must be at least 1") }
     }
 
-    func run() throws {
+    static let quickArguments = ["--documents", "501", "--runs", "3"]
+
+    func run() async throws {
+        FigureFormat.print(try await figures())
+    }
+
+    func figures() async throws -> [Figure] {
         let bytes = Array(Self.stream(documents: documents).utf8)
         // One stream is one "file" here, far over the 1 MiB per-file cap: lift the size and node caps, keep the rest.
         let limits = YAMLLimits(maxFileBytes: .max, maxExpandedNodes: .max)
@@ -49,14 +55,20 @@ struct ParseBenchmark: ParsableCommand {
         }
         print(Self.line("Kiln YAMLLoader.load", load))
         print(Self.line("Kiln DocumentParser.parse (load + validate)", parse))
-        guard !kilnOnly else { return }
-
-        let pyyaml = try pyYAML(bytes)
-        print(Self.line("PyYAML \(pyyaml.version) yaml.load_all(Loader=CLoader)", pyyaml.times))
-        let ratio = median(parse) / median(pyyaml.times)
-        let loadRatio = median(load) / median(pyyaml.times)
-        print("ratio Kiln load + validate / PyYAML CLoader: \(String(format: "%.2f", ratio))")
-        print("ratio Kiln load / PyYAML CLoader: \(String(format: "%.2f", loadRatio))")
+        var reference: Figure.Reference?
+        if !kilnOnly {
+            let pyyaml = try pyYAML(bytes)
+            print(Self.line("PyYAML \(pyyaml.version) yaml.load_all(Loader=CLoader)", pyyaml.times))
+            reference = .init(name: "PyYAML \(pyyaml.version)'s C loader (libyaml), load only", value: pyyaml.times.median * 1000,
+                              runs: pyyaml.times.count)
+        }
+        let size = String(format: "%.1f MB", Double(bytes.count) / 1_000_000)
+        return [
+            Figure("parse", "load + validate \(documents) documents (\(size))", unit: .milliseconds, kiln: parse.median * 1000,
+                   runs: parse.count, reference: reference),
+            Figure("parse", "load only, \(documents) documents", unit: .milliseconds, kiln: load.median * 1000, runs: load.count,
+                   reference: reference),
+        ]
     }
 
     // MARK: measuring
@@ -78,7 +90,7 @@ struct ParseBenchmark: ParsableCommand {
 
     static func line(_ label: String, _ times: [Double]) -> String {
         func ms(_ t: Double) -> String { String(format: "%.1f ms", t * 1000) }
-        return "\(label): median \(ms(median(times))) (min \(ms(times.min() ?? 0)), max \(ms(times.max() ?? 0)), \(times.count) runs)"
+        return "\(label): median \(ms(times.median)) (min \(ms(times.min() ?? 0)), max \(ms(times.max() ?? 0)), \(times.count) runs)"
     }
 
     /// PyYAML's C loader on the same bytes, timed inside Python so that start-up is not counted.

@@ -9,7 +9,7 @@ import Logging
 /// `kiln-bench reconcile`: the reconciler over many objects with recording drivers (no real builds or VMs), beside
 /// the `sqlite3` CLI writing the same number of rows in one transaction in the same run — the floor for recording
 /// that much state durably.
-struct ReconcileBenchmark: AsyncParsableCommand {
+struct ReconcileBenchmark: FigureBenchmark {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",
         abstract: "Time a first reconcile, a settle, a no-op pass and a full resync over N objects with fake drivers.")
@@ -20,7 +20,13 @@ struct ReconcileBenchmark: AsyncParsableCommand {
     @Option(help: "Runs of the no-op and full-resync passes.")
     var runs: Int = 7
 
+    static let quickArguments = ["--objects", "999", "--runs", "3"]
+
     func run() async throws {
+        FigureFormat.print(try await figures())
+    }
+
+    func figures() async throws -> [Figure] {
         let perKind = objects / 3
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-reconcile-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -61,17 +67,22 @@ struct ReconcileBenchmark: AsyncParsableCommand {
 
         func ms(_ d: Duration) -> String { String(format: "%.1f ms", d.milliseconds) }
         let fileReference = try fileCreationReference(count: objects, folder: folder)
-        print("objects: \(objects) (\(perKind) of each kind), snapshot parsed in \(ms(load)) (not part of the reconcile)")
-        print("first pass:        \(ms(first.median))  (\(report.outcomes.count) actions; target under 3 s)")
-        for (step, time) in report.timings { print("    \(step): \(ms(time))") }
-        print("settle after it:   \(ms(settle.median))  (fake executions finish, images resolve, VMs provision: \(ready)/\(final.objects.count) ready)")
-        print("no-op pass:        \(ms(noop.median))  median of \(runs) (target under 20 ms)")
-        print("full resync pass:  \(ms(full.median))  median of \(runs) (a pass that re-reads and re-checks everything)")
-        print("sqlite3 reference: \(ms(reference))  (the CLI inserting \(objects + perKind) rows in one transaction)")
-        print("files reference:   \(ms(fileReference))  (the shell creating \(objects) small files: what one status file per object costs on this disk)")
-        print(String(format: "ratios: first pass / reference %.1f×, no-op / reference %.3f×", first.median.milliseconds / reference.milliseconds,
-                     noop.median.milliseconds / reference.milliseconds))
-        print("catalog size: \(catalog.sizeInBytes / 1024) KiB (with WAL)")
+        print("objects: \(objects) (\(perKind) of each kind), snapshot parsed in \(ms(load)) (not part of the reconcile); catalog \(catalog.sizeInBytes / 1024) KiB (with WAL)")
+        let sqlite = Figure.Reference(name: "the sqlite3 CLI inserting \(objects + perKind) rows in one transaction",
+                                      value: reference.milliseconds, runs: 1)
+        let steps = report.timings.map { "\($0.0) \(ms($0.1))" }.joined(separator: ", ")
+        return [
+            Figure("reconcile", "first pass over \(objects) objects, status files included", unit: .milliseconds,
+                   kiln: first.milliseconds, runs: first.runs, reference: sqlite, target: .atMost(3000),
+                   note: "\(report.outcomes.count) actions: \(steps); the shell creating \(objects) small files "
+                       + "(what one status file per object costs on this disk) took \(ms(fileReference))"),
+            Figure("reconcile", "settle after it", unit: .milliseconds, kiln: settle.milliseconds, runs: settle.runs,
+                   note: "fake executions finish, images resolve, VMs provision: \(ready)/\(final.objects.count) ready"),
+            Figure("reconcile", "no-op pass", unit: .milliseconds, kiln: noop.milliseconds, runs: noop.runs, reference: sqlite,
+                   target: .atMost(20)),
+            Figure("reconcile", "full resync pass (re-reads and re-checks everything)", unit: .milliseconds,
+                   kiln: full.milliseconds, runs: full.runs, reference: sqlite, target: .atMost(300)),
+        ]
     }
 
     /// The shell creating `count` small files in a new folder, then `sync`.

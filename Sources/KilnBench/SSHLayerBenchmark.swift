@@ -12,7 +12,7 @@ import KilnSpec
 /// its `cd_files`), which the base image has; Kiln writes its own per-execution key into the disk. Kiln's boot
 /// verification is off (Packer has none). Packer's update check is off (`CHECKPOINT_DISABLE`): no traffic leaves.
 /// Target: Kiln ≤ 0.8× Packer (medians).
-struct SSHLayerBenchmark: AsyncParsableCommand {
+struct SSHLayerBenchmark: FigureBenchmark {
     static let configuration = CommandConfiguration(
         commandName: "image-ssh", abstract: "An SSH-provisioned layer on a Debian base: Kiln beside Packer's qemu builder.")
 
@@ -41,7 +41,13 @@ struct SSHLayerBenchmark: AsyncParsableCommand {
         }
     }
 
-    mutating func run() async throws {
+    static let quickArguments = ["--runs", "1"]
+
+    func run() async throws {
+        FigureFormat.print(try await figures())
+    }
+
+    func figures() async throws -> [Figure] {
         guard FileManager.default.fileExists(atPath: base) else { throw ValidationError("no base disk at \(base)") }
         guard FileManager.default.isExecutableFile(atPath: packer) else { throw ValidationError("no Packer at \(packer): apt-get install packer") }
         let base = URL(fileURLWithPath: self.base).standardizedFileURL.path
@@ -91,8 +97,11 @@ struct SSHLayerBenchmark: AsyncParsableCommand {
             }
             print(String(format: "  run %d: kiln %.1f s, packer %.1f s", index + 1, kiln.last!, peer.last!))
         }
-        let ratio = median(kiln) / median(peer)
-        print(String(format: "median: kiln %.1f s, packer %.1f s, ratio %.3f (target ≤ 0.8)", median(kiln), median(peer), ratio))
+        return [
+            Figure("image-ssh", "an SSH-provisioned layer on a Debian base (\(accelerator), qcow2 out)", unit: .seconds,
+                   kiln: kiln.median, runs: kiln.count,
+                   reference: .init(name: "Packer's qemu builder", value: peer.median, runs: peer.count), target: .ratioAtMost(0.8)),
+        ]
     }
 
     static func format(of path: String) throws -> String {

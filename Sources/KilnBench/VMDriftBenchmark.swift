@@ -12,7 +12,7 @@ import Logging
 /// keeps open between passes) against stand-ins: a `tail -f` of each VM's disk file as its process and fake monitors
 /// on its two QMP sockets. The reference, in the same run, is python3 asking the operator's monitors `query-status`
 /// one after another (connect, greeting, `qmp_capabilities`, query), as an operator's script would.
-struct VMDriftBenchmark: AsyncParsableCommand {
+struct VMDriftBenchmark: FigureBenchmark {
     static let configuration = CommandConfiguration(
         commandName: "vms",
         abstract: "Time a quiet pass (the drift check on every VM) over N running VMs with fake QMP endpoints.")
@@ -23,13 +23,20 @@ struct VMDriftBenchmark: AsyncParsableCommand {
     @Option(help: "Quiet passes measured.")
     var runs: Int = 15
 
+    static let quickArguments = ["--count", "20", "--runs", "3"]
+
     func run() async throws {
+        FigureFormat.print(try await figures())
+    }
+
+    func figures() async throws -> [Figure] {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-vms-\(getpid())").path
         let paths = DataPaths(root: folder)
         try paths.prepare()
         let stand = StandIns()
+        let figures: [Figure]
         do {
-            try await measure(paths: paths, stand: stand)
+            figures = try await measure(paths: paths, stand: stand)
         } catch {
             await stand.stop()
             try? FileManager.default.removeItem(atPath: folder)
@@ -37,9 +44,10 @@ struct VMDriftBenchmark: AsyncParsableCommand {
         }
         await stand.stop()
         try? FileManager.default.removeItem(atPath: folder)
+        return figures
     }
 
-    func measure(paths: DataPaths, stand: StandIns) async throws {
+    func measure(paths: DataPaths, stand: StandIns) async throws -> [Figure] {
         let catalog = try SQLiteCatalog(path: paths.catalog)
         let builds = RecordingBuildDriver(catalog: catalog, paths: paths)
         let source = MemorySource()
@@ -65,11 +73,13 @@ struct VMDriftBenchmark: AsyncParsableCommand {
         let sockets = await stand.sockets
         await reconciler.shutdown()
         let reference = try pythonReference(sockets: sockets)
-        func ms(_ d: Duration) -> String { String(format: "%.1f ms", d.milliseconds) }
-        print("running VMs: \(count) (stand-in processes and fake QMP monitors)")
-        print("quiet pass:        \(ms(quiet.median))  median of \(runs), drift check included (target ≤ 50 ms); drift found: \(drifted)")
-        print("python3 reference: \(ms(reference))  (query-status on the same \(sockets.count) monitors, one after another)")
-        print(String(format: "ratio: quiet pass / reference %.2f×", quiet.median.milliseconds / reference.milliseconds))
+        return [
+            Figure("vms", "quiet pass over \(count) running VMs, drift check included", unit: .milliseconds, kiln: quiet.milliseconds,
+                   runs: quiet.runs,
+                   reference: .init(name: "python3 asking the same \(sockets.count) operator monitors query-status one after another",
+                                    value: reference.milliseconds, runs: 1),
+                   target: .atMost(50), note: "stand-in processes and fake QMP monitors; drift found: \(drifted)"),
+        ]
     }
 
     /// python3 connecting to each monitor in turn: greeting, `qmp_capabilities`, `query-status`.

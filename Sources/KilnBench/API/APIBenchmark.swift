@@ -4,7 +4,7 @@ import Foundation
 /// `kiln-bench api`: the MWS images endpoint under `wrk`, beside nginx serving the same bytes from a file in the same
 /// run; a MongoDB-style query over 10,000 and 50,000 images, answered from the response cache and computed afresh; and
 /// the server's memory while it holds them.
-struct APIBenchmark: AsyncParsableCommand {
+struct APIBenchmark: FigureBenchmark {
     static let configuration = CommandConfiguration(
         commandName: "api",
         abstract: "GET /rest/images under wrk against nginx on the same bytes, a query at two catalog sizes, and RSS.")
@@ -22,13 +22,19 @@ struct APIBenchmark: AsyncParsableCommand {
     static let query = "/rest/images?query=" + #"{"osType":"linux","extensions.xcat.os":{"$in":["centos","debian"]}}"#
         .addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
 
+    static let quickArguments = ["--images", "1000", "--large", "3000", "--seconds", "3"]
+
     func run() async throws {
+        FigureFormat.print(try await figures())
+    }
+
+    func figures() async throws -> [Figure] {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-api-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         print("generating and serving \(images) images …")
         let small = try await ServedCatalog.start(images: images, folder: folder + "/small")
-        var report: [String] = []
+        var figures: [Figure] = []
         do {
             let body = try await small.get(Self.sorted)
             let nginx = try await NginxReference.start(serving: body, at: "/rest/images", contentType: "application/json",
@@ -36,18 +42,23 @@ struct APIBenchmark: AsyncParsableCommand {
             let kiln = try await WrkRun.run(small.url + Self.sorted, seconds: seconds)
             let reference = try await WrkRun.run("http://127.0.0.1:\(nginx.port)" + Self.sorted, seconds: seconds)
             await nginx.stop()
-            let ratio = kiln.requestsPerSecond / reference.requestsPerSecond
-            report.append("GET /rest/images?max=25&sort={\"name\":1}, \(images) images: \(Self.rate(kiln.requestsPerSecond)) req/s, "
-                + "p99 \(Self.format(kiln.p99)) | nginx, same bytes: \(Self.rate(reference.requestsPerSecond)) req/s, "
-                + "p99 \(Self.format(reference.p99)) | \(String(format: "%.2f", ratio))× (target ≥ 0.6×: \(ratio >= 0.6 ? "met" : "NOT met")), "
-                + "p99 ≤ 10 ms: \(kiln.p99 <= .milliseconds(10) ? "met" : "NOT met")")
-            report += try await queries(small, label: "\(images)")
+            let endpoint = "GET /rest/images?max=25&sort={\"name\":1}, \(images) images"
+            let wrk = "wrk -t2 -c50 -d\(seconds)s"
+            figures.append(Figure("api", "\(endpoint): throughput", unit: .requestsPerSecond, kiln: kiln.requestsPerSecond, runs: 1,
+                                  reference: .init(name: "nginx serving the same bytes from a file", value: reference.requestsPerSecond, runs: 1),
+                                  target: .ratioAtLeast(0.6), note: wrk + (kiln.errors.map { "; Kiln: \($0)" } ?? "")))
+            figures.append(Figure("api", "\(endpoint): p99 latency", unit: .milliseconds, kiln: kiln.p99.milliseconds, runs: 1,
+                                  reference: .init(name: "nginx, same bytes", value: reference.p99.milliseconds, runs: 1),
+                                  target: .atMost(10), note: wrk))
+            figures += try await queries(small, label: images)
             let webhook = Measurement(samples: try await WebhookLatency.measure(small, runs: 5))
-            report.append("push webhook to commit applied, \(images) images, one file changed: median \(Self.format(webhook.median)) "
-                + "of 5 (without it, a push waits for the next pass: half of --interval on average, 15 s at the default 30 s)")
+            figures.append(Figure("api", "push webhook to a one-file commit applied, \(images) images", unit: .milliseconds,
+                                  kiln: webhook.milliseconds, runs: webhook.runs,
+                                  note: "without the webhook a push waits for the next pass: half of --interval on average"))
             let memory = small.memory
-            report.append("RSS of kiln serve holding \(images) images: \(Self.megabytes(memory.resident)) (peak \(Self.megabytes(memory.peak))); "
-                + "target ≤ 150 MB: \(memory.resident <= 150_000_000 ? "met" : "NOT met")")
+            figures.append(Figure("api", "RSS of kiln serve holding \(images) images", unit: .megabytes,
+                                  kiln: Double(memory.resident) / 1_000_000, runs: 1, target: .atMost(150),
+                                  note: "peak \(Self.megabytes(memory.peak))"))
             await small.stop()
         } catch {
             await small.stop()
@@ -56,21 +67,21 @@ struct APIBenchmark: AsyncParsableCommand {
         print("generating and serving \(large) images …")
         let big = try await ServedCatalog.start(images: large, folder: folder + "/large")
         do {
-            report += try await queries(big, label: "\(large)")
+            figures += try await queries(big, label: large)
             let memory = big.memory
-            report.append("RSS of kiln serve holding \(large) images: \(Self.megabytes(memory.resident)) (peak \(Self.megabytes(memory.peak)))")
+            figures.append(Figure("api", "RSS of kiln serve holding \(large) images", unit: .megabytes,
+                                  kiln: Double(memory.resident) / 1_000_000, runs: 1, note: "peak \(Self.megabytes(memory.peak))"))
             await big.stop()
         } catch {
             await big.stop()
             throw error
         }
-        print("")
-        for line in report { print(line) }
+        return figures
     }
 
     /// The issue's query, repeated (answered from the response cache) and made new on every request (a new `offset`
     /// each time, so every answer is computed from the read model).
-    func queries(_ served: ServedCatalog, label: String) async throws -> [String] {
+    func queries(_ served: ServedCatalog, label count: Int) async throws -> [Figure] {
         let repeated = try await WrkRun.run(served.url + Self.query, seconds: seconds)
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-\(UUID().uuidString).lua").path
         try """
@@ -82,12 +93,13 @@ struct APIBenchmark: AsyncParsableCommand {
             """.write(toFile: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: script) }
         let fresh = try await WrkRun.run(served.url + Self.query, seconds: seconds, script: script)
-        let target = label == "\(large)" ? (fresh.p50 <= .milliseconds(20) ? " (p50 ≤ 20 ms: met)" : " (p50 ≤ 20 ms: NOT met)") : ""
+        let query = "query {osType: linux, extensions.xcat.os $in [centos, debian]}, \(count) images"
         return [
-            "query {osType: linux, extensions.xcat.os $in [centos, debian]}, \(label) images, repeated: p50 \(Self.format(repeated.p50)), "
-                + "p99 \(Self.format(repeated.p99)), \(Self.rate(repeated.requestsPerSecond)) req/s",
-            "  the same query computed afresh each time: p50 \(Self.format(fresh.p50)), p99 \(Self.format(fresh.p99)), "
-                + "\(Self.rate(fresh.requestsPerSecond)) req/s\(target)",
+            Figure("api", "\(query), repeated: p50", unit: .milliseconds, kiln: repeated.p50.milliseconds, runs: 1,
+                   note: "p99 \(Self.format(repeated.p99)), \(Self.rate(repeated.requestsPerSecond)) req/s"),
+            Figure("api", "\(query), computed afresh each time: p50", unit: .milliseconds, kiln: fresh.p50.milliseconds, runs: 1,
+                   target: count == large ? .atMost(20) : nil,
+                   note: "p99 \(Self.format(fresh.p99)), \(Self.rate(fresh.requestsPerSecond)) req/s"),
         ]
     }
 
