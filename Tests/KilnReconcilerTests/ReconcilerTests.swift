@@ -314,6 +314,34 @@ struct VMLifecycleTests {
         #expect(await h.vms.calls.filter { $0 == "start hello" }.count == 1)
     }
 
+    @Test("a new qemu process clears the VM's address until its guest reports one again")
+    func addressClearedOnNewProcess() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.source.commit("c1", Harness.quickstart())
+        _ = await h.settle()
+        await h.vms.report("hello", address: "10.0.2.15")
+        _ = await h.reconciler.pass()
+        #expect(try await h.state().vms["hello"]?.ipAddress == "10.0.2.15")
+        #expect(h.status(.virtualMachine, "hello")?.contains("ipAddress: \"10.0.2.15\"") == true, "\(h.status(.virtualMachine, "hello") ?? "")")
+
+        // It dies; the next pass starts a new process, whose guest has not answered yet.
+        await h.vms.set("hello", .poweredOff)
+        let repaired = await h.reconciler.pass()
+        #expect(repaired.outcomes.map(\.action.summary) == ["start VirtualMachine/hello"])
+        let restarted = try #require(try await h.state().vms["hello"])
+        #expect(restarted.vmStatus == .poweredOn)
+        #expect(restarted.ipAddress == nil, "the old process's address must not show")
+        _ = await h.reconciler.pass()
+        #expect(try await h.state().vms["hello"]?.ipAddress == nil)
+        #expect(h.status(.virtualMachine, "hello")?.contains("10.0.2.15") == false)
+
+        // The new guest answers: its address shows.
+        await h.vms.report("hello", address: "10.0.2.16")
+        _ = await h.reconciler.pass()
+        #expect(try await h.state().vms["hello"]?.ipAddress == "10.0.2.16")
+    }
+
     @Test("a VM stopped while git asks for it stopped is no drift; one started behind Kiln's back is, and is stopped")
     func startedBehindOurBack() async throws {
         let h = try Harness()
