@@ -12,6 +12,10 @@ public actor RecordingVMDriver: VMDriver {
     /// A made-up process per start, so that a restart looks like a new process, as with qemu.
     var processes: [String: WorkerProcess] = [:]
     var nextPid: Int32 = 40_000
+    /// The address each running machine's guest reports (its agent or DHCP lease); a new process has none yet.
+    var addresses: [String: String] = [:]
+    /// Where each running machine's card is plugged (hostonly, bridged).
+    var attachments: [String: VMNetworkAttachment] = [:]
     /// The user-data each VM was last provisioned with.
     public private(set) var userDataSeen: [String: CloudInitUserData?] = [:]
 
@@ -25,19 +29,28 @@ public actor RecordingVMDriver: VMDriver {
     /// Makes every call for this VM throw `failure` (a terminal one, say).
     public func fail(_ name: String, _ failure: ActionFailure) { failing[name] = failure }
 
+    /// Makes the guest of a running machine report `address` (as its agent or a DHCP lease would), until it restarts.
+    public func report(_ name: String, address: String?) { addresses[name] = address }
+
+    /// Makes a running machine report its card plugged into `attachment` (nil: user-mode NAT).
+    public func plug(_ name: String, _ attachment: VMNetworkAttachment?) { attachments[name] = attachment }
+
     /// Makes a machine boot without ever becoming ready (its console says so).
     public func neverReady(_ name: String) { neverReady.insert(name) }
 
     func observation(_ name: String, _ status: VMRecord.Status) -> VMObservation {
         let ready = status == .poweredOn && !neverReady.contains(name)
-        return VMObservation(status: status, process: status == .poweredOn ? processes[name] : nil, ready: ready, message: status == .poweredOff ? "its process is gone" : nil,
+        return VMObservation(status: status, process: status == .poweredOn ? processes[name] : nil,
+                             ipAddress: status == .poweredOn ? addresses[name] : nil, ready: ready, message: status == .poweredOff ? "its process is gone" : nil,
                              acceleration: status == .poweredOn ? "tcg" : nil,
-                             consoleTail: ready ? nil : "SeaBIOS\nBooting from Hard Disk...")
+                             consoleTail: ready ? nil : "SeaBIOS\nBooting from Hard Disk...",
+                             network: status == .poweredOn ? attachments[name] : nil)
     }
 
     func newProcess(_ name: String) {
         nextPid += 1
         processes[name] = WorkerProcess(pid: nextPid, startTime: UInt64(nextPid))
+        addresses[name] = nil
     }
 
     /// Changes a machine behind Kiln's back (it stopped, or crashed).

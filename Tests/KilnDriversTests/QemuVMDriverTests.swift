@@ -67,6 +67,20 @@ struct QemuVMDriverTests {
         #expect(TapDevice(uuid: "ab", bridge: "b").name == "kab0000000000")
     }
 
+    @Test("a host-only or bridged VM's card: its tap device, the bridge and its MAC address; none for nat")
+    func attachment() {
+        func vm(_ network: String) -> VMRecord {
+            VMRecord(name: "web", uuid: "0b5e2c1d-9a8f-4e3b-8c7d-112233445566",
+                     spec: .object(["image": .string("i"), "networkType": .string(network)]), specHash: "", contentHash: "",
+                     revision: "", file: "", line: 0, createdAt: Date(), updatedAt: Date())
+        }
+        let driver = QemuVMDriver(options: .init(bridge: "br7", hostonlyBridge: "kiln9"))
+        #expect(driver.attachment(vm("nat")) == nil)
+        // No such device on this host: the configured bridge.
+        #expect(driver.attachment(vm("hostonly")) == VMNetworkAttachment(bridge: "kiln9", tap: "k0b5e2c1d9a8f", mac: "52:54:0b:5e:2c:1d"))
+        #expect(driver.attachment(vm("bridged")) == VMNetworkAttachment(bridge: "br7", tap: "k0b5e2c1d9a8f", mac: "52:54:0b:5e:2c:1d"))
+    }
+
     @Test("nat forwards listen on the host's loopback only")
     func forwardsArguments() throws {
         let spec = VirtualMachineSpec(.object(["image": .string("i"), "forwards": .list([

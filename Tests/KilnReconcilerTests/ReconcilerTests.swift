@@ -314,6 +314,59 @@ struct VMLifecycleTests {
         #expect(await h.vms.calls.filter { $0 == "start hello" }.count == 1)
     }
 
+    @Test("a new qemu process clears the VM's address until its guest reports one again")
+    func addressClearedOnNewProcess() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.source.commit("c1", Harness.quickstart())
+        _ = await h.settle()
+        await h.vms.report("hello", address: "10.0.2.15")
+        _ = await h.reconciler.pass()
+        #expect(try await h.state().vms["hello"]?.ipAddress == "10.0.2.15")
+        #expect(h.status(.virtualMachine, "hello")?.contains("ipAddress: \"10.0.2.15\"") == true, "\(h.status(.virtualMachine, "hello") ?? "")")
+
+        // It dies; the next pass starts a new process, whose guest has not answered yet.
+        await h.vms.set("hello", .poweredOff)
+        let repaired = await h.reconciler.pass()
+        #expect(repaired.outcomes.map(\.action.summary) == ["start VirtualMachine/hello"])
+        let restarted = try #require(try await h.state().vms["hello"])
+        #expect(restarted.vmStatus == .poweredOn)
+        #expect(restarted.ipAddress == nil, "the old process's address must not show")
+        _ = await h.reconciler.pass()
+        #expect(try await h.state().vms["hello"]?.ipAddress == nil)
+        #expect(h.status(.virtualMachine, "hello")?.contains("10.0.2.15") == false)
+
+        // The new guest answers: its address shows.
+        await h.vms.report("hello", address: "10.0.2.16")
+        _ = await h.reconciler.pass()
+        #expect(try await h.state().vms["hello"]?.ipAddress == "10.0.2.16")
+    }
+
+    @Test("status shows a VM's network: a nat VM's forwards, a host-only VM's bridge, tap device and MAC address")
+    func networkInStatus() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        var files = Harness.quickstart()
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox") + "  forwards: [{host: 2222, guest: 22}]\n"
+        files["vms2.yaml"] = Specs.vm("lab", image: "busybox") + "  networkType: hostonly\n"
+        await h.source.commit("c1", files)
+        _ = await h.settle()
+        let nat = try #require(h.status(.virtualMachine, "hello"))
+        #expect(nat.contains("network:\n  type: nat\n  forwards:\n  - guest: 22\n    host: \"127.0.0.1:2222\"\n"), "\(nat)")
+        let unplugged = try #require(h.status(.virtualMachine, "lab"))
+        #expect(unplugged.contains("network:\n  type: hostonly\n  bridge: null\n  mac: null\n  tap: null\n"), "\(unplugged)")
+
+        // What the driver sees of the running VM is recorded by the next pass, quiet or not, and shown.
+        await h.vms.plug("lab", VMNetworkAttachment(bridge: "kiln0", tap: "k0b5e2c1d9a8f", mac: "52:54:0b:5e:2c:1d"))
+        _ = await h.reconciler.pass()
+        let vm = try #require(try await h.state().vms["lab"])
+        #expect(vm.bridge == "kiln0" && vm.tapDevice == "k0b5e2c1d9a8f" && vm.macAddress == "52:54:0b:5e:2c:1d")
+        let plugged = try #require(h.status(.virtualMachine, "lab"))
+        #expect(plugged.contains("network:\n  type: hostonly\n  bridge: kiln0\n  mac: \"52:54:0b:5e:2c:1d\"\n  tap: k0b5e2c1d9a8f\n"),
+                "\(plugged)")
+        #expect(plugged.contains("networkType: hostonly"), "the existing key stays")
+    }
+
     @Test("a VM stopped while git asks for it stopped is no drift; one started behind Kiln's back is, and is stopped")
     func startedBehindOurBack() async throws {
         let h = try Harness()

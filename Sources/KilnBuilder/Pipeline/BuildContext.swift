@@ -31,6 +31,9 @@ struct BuildContext: Sendable {
     var artifacts: [String] = []
     /// Set by ``PublishStep``.
     var images: [BuiltImage] = []
+    /// The removal of the root filesystem's copy, started by ``DiskStep`` once the disk holds it and run while the
+    /// later steps (a build VM, a boot verification: mostly CPU) go on; ``WorkspaceStep`` waits for it.
+    var rootfsRemoval: Task<Void, Never>?
 
     init(request: BuildRequest, tools: ToolPaths, runner: ProcessRunner, log: BuildLog, formats: [ImageFormat],
          compression: Compression, progress: ProgressReporter) {

@@ -14,20 +14,55 @@ struct BootVerifyStep: BuildStep {
         let qemu = try context.tools.locator.locate(.qemuSystem)
         let accelerator = await context.request.accelerator("\(context.work.root)/esp/\(BootConfiguration.kernelFile)")
         let expected = spec.verifyConsoleContains ?? Self.loginPrompt
+        var checks: [(Firmware.Kind, BootCheck)] = []
         for kind in Firmware.kinds(for: context.boot) {
             let firmware: Firmware
             do { firmware = try Firmware.locate(kind) } catch { throw .unsupported(error.description) }
             await context.log.write("Verifying boot", "booting under \(Self.name(kind)) (\(accelerator)), waiting up to \(spec.verifyTimeout) for \(JSONText.quoted(expected)) on the serial console")
-            let check = BootCheck(qemu: qemu, firmware: firmware, accelerator: accelerator, expected: expected,
-                                  deadline: spec.verifyTimeout.duration)
-            switch try await check.run(disk: raw.path, workFolder: context.work.root, runner: context.runner) {
-            case .booted(let seconds):
-                await context.log.write("Verifying boot", "booted under \(Self.name(kind)) in \(Int(seconds)) s")
-            case .failed(let reason, let tail):
+            checks.append((kind, BootCheck(qemu: qemu, firmware: firmware, accelerator: accelerator, expected: expected,
+                                           deadline: spec.verifyTimeout.duration)))
+        }
+        // The boots (SeaBIOS and OVMF for hybrid) run at once, each a one-CPU qemu on its own snapshot of the disk and
+        // its own console file: on a machine with a core for each, verifying a hybrid disk takes one boot's time. The
+        // first failure stops the others; failures are reported in firmware order.
+        let disk = raw.path, folder = context.work.root, runner = context.runner, log = context.log
+        let results = await withTaskGroup(of: (Int, Result<BootCheck.Outcome, BuildError>).self) { group in
+            for (index, (_, check)) in checks.enumerated() {
+                group.addTask {
+                    do throws(BuildError) {
+                        return (index, .success(try await check.run(disk: disk, workFolder: folder, runner: runner)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var results = [Result<BootCheck.Outcome, BuildError>?](repeating: nil, count: checks.count)
+            for await (index, result) in group {
+                results[index] = result
+                switch result {
+                case .success(.booted(let seconds)):
+                    await log.write("Verifying boot", "booted under \(Self.name(checks[index].0)) in \(Int(seconds)) s")
+                case .success(.failed), .failure:
+                    group.cancelAll()
+                }
+            }
+            return results
+        }
+        if Task.isCancelled { throw .cancelled }
+        var firstError: BuildError?
+        for (index, result) in results.enumerated() {
+            switch result {
+            case .success(.failed(let reason, let tail))?:
                 for line in tail { await context.log.write("console", line) }
-                throw .bootFailed(firmware: Self.name(kind), reason: reason, consoleTail: tail)
+                throw .bootFailed(firmware: Self.name(checks[index].0), reason: reason, consoleTail: tail)
+            case .failure(let error)?:
+                if firstError == nil, error != .cancelled { firstError = error }
+            case .success(.booted)?, nil:
+                break
             }
         }
+        if let firstError { throw firstError }
+        if results.contains(where: { if case .failure = $0 { true } else { false } }) { throw .cancelled }
     }
 
     static func name(_ kind: Firmware.Kind) -> String {

@@ -26,6 +26,17 @@ struct DiskStep: BuildStep {
             try await bootable(image, boot: boot, kernel: kernel, context: &context)
         }
         context.disks.append(StagedOutput(format: .raw, path: image))
+        // Nothing reads the root filesystem's copy after this: remove it (tens of thousands of files for Debian, which
+        // can take tens of seconds on a busy disk) beside the next steps instead of after them.
+        let rootfs = context.work.rootfs
+        let log = context.log
+        context.rootfsRemoval = Task {
+            do {
+                try await OffThread.run { () throws(BuildError) in try FileSystem.removeTree(rootfs) }
+            } catch {
+                await log.write("kiln", "could not remove the root filesystem's copy: \(error)")
+            }
+        }
     }
 
     private func bare(_ image: String, context: BuildContext) async throws(BuildError) {

@@ -87,10 +87,15 @@ struct SSHProvisionStep: BuildStep {
 
     /// Tries `ssh … true` once a second until it works, the VM ends, a refusal says waiting is pointless, or
     /// `sshTimeout` passes (failing with the console's last lines).
+    ///
+    /// Each try's connect timeout comes from ``ProbeTimeouts``: qemu's user-mode network accepts the connection on the
+    /// host at once, and while the guest has no network yet ssh waits out its whole timeout for a banner that cannot
+    /// come; a long timeout then makes Kiln notice the SSH server only seconds after it started.
     private func waitForSSH(_ vm: BuildVM, client: SSHClient, timeout: SpecDuration, context: BuildContext) async throws(BuildError) {
         let started = ContinuousClock.now
         var lastReason = "no answer yet"
         var lastLogged: ContinuousClock.Instant?
+        var probes = ProbeTimeouts()
         while true {
             if let ended = await vm.ended {
                 throw .buildVMFailed(reason: "qemu ended (\(ended)) before its SSH server answered", consoleTail: vm.consoleTail())
@@ -99,10 +104,11 @@ struct SSHProvisionStep: BuildStep {
             guard remaining > .zero else {
                 throw .sshTimedOut(timeout: timeout.description, lastError: lastReason, consoleTail: vm.consoleTail())
             }
-            let connectTimeout = max(1, min(20, Int(remaining.components.seconds)))
+            let connectTimeout = max(1, min(probes.next, Int(remaining.components.seconds)))
             let outcome = try await ssh(client, remote: "true", connectTimeout: connectTimeout,
                                         timeout: .seconds(connectTimeout + 60), context: context)
             if outcome.succeeded { break }
+            probes.record(outcome.tail)
             if let permanent = SSHClient.permanentFailure(outcome.tail, username: client.username, usesPassword: client.usesPassword) {
                 throw .buildVMFailed(reason: permanent, consoleTail: [])
             }

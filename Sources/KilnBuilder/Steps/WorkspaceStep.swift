@@ -25,6 +25,14 @@ struct WorkspaceStep: BuildStep {
     /// Removes the work folder only once this step took it: a folder that was refused (not empty) is not Kiln's.
     func cleanup(_ context: BuildContext, succeeded: Bool) async {
         guard let path = context.workspace?.root else { return }
+        if let removal = context.rootfsRemoval {
+            let start = ContinuousClock.now
+            await removal.value
+            let waited = start.duration(to: .now)
+            if waited >= .milliseconds(100) {
+                await context.log.write("kiln", "timing: waited \(StepRunner.seconds(waited)) for the root filesystem's copy to be removed")
+            }
+        }
         do throws(BuildError) {
             try FileSystem.removeTree(path)
         } catch {

@@ -17,6 +17,7 @@ enum PostgresMigrations {
         PostgresMigrationV1.migration,
         PostgresMigrationV2.migration,
         PostgresMigrationV3.migration,
+        PostgresMigrationV4.migration,
     ]
 
     /// The version this binary's schema has.

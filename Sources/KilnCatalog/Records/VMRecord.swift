@@ -59,6 +59,11 @@ public struct VMRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRec
     /// The digest (git blob id) of the spec's `cloudInit.userData` file the seed was made from; nil without one.
     /// A different file in git means a new seed, so a new VM.
     public var userDataDigest: String?
+    /// Where its network card is plugged on the host (`hostonly`, `bridged`; nil for `nat`), as last seen running:
+    /// the bridge, its tap device and the MAC address qemu gives the card.
+    public var bridge: String?
+    public var tapDevice: String?
+    public var macAddress: String?
     public var createdAt: Date
     public var updatedAt: Date
     public var status: ObjectStatus

@@ -14,6 +14,7 @@ enum CatalogMigrations {
         (CloudInitSeedMigration.id, CloudInitSeedMigration.migrate),
         (VMUserDataMigration.id, VMUserDataMigration.migrate),
         (FleetMigration.id, FleetMigration.migrate),
+        (VMNetworkMigration.id, VMNetworkMigration.migrate),
     ]
 
     static var migrator: DatabaseMigrator {

@@ -357,7 +357,24 @@ public struct QemuVMDriver: VMDriver {
         }
         return VMObservation(status: status, process: process, qmpSocket: files.qmp, ipAddress: ipAddress,
                              guestOs: guest?.os, ready: ready, message: message,
-                             acceleration: acceleration, consoleTail: ready ? nil : Self.consoleTail(files.console))
+                             acceleration: acceleration, consoleTail: ready ? nil : Self.consoleTail(files.console),
+                             network: attachment(vm))
+    }
+
+    /// Where the VM's card is plugged (nil for `nat`): its tap device, the bridge that device is on now (read from
+    /// `/sys`, so a running VM shows the bridge it really uses even after the operator's flags changed), or the
+    /// configured bridge while the device is not there, and the MAC address qemu was given.
+    func attachment(_ vm: VMRecord) -> VMNetworkAttachment? {
+        let configured: String
+        switch vm.typed.networkType {
+        case .nat: return nil
+        case .hostonly: configured = options.hostonlyBridge
+        case .bridged: configured = options.bridge ?? ""
+        }
+        let tap = TapDevice(uuid: vm.uuid, bridge: configured)
+        let master = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/sys/class/net/\(tap.name)/master"))
+            .map { ($0 as NSString).lastPathComponent }
+        return VMNetworkAttachment(bridge: master ?? configured, tap: tap.name, mac: tap.mac)
     }
 
     /// The monitor's answers to `commands`, nil when it does not answer in time. Asked through Kiln's kept connection

@@ -41,10 +41,12 @@ public struct VMObservation: Sendable, Hashable {
     public var acceleration: String?
     /// The serial console's last lines, while the guest is not ready.
     public var consoleTail: String?
+    /// Where its network card is plugged (`hostonly`, `bridged`), while it runs; nil for `nat`.
+    public var network: VMNetworkAttachment?
 
     public init(status: VMRecord.Status, process: WorkerProcess? = nil, qmpSocket: String? = nil, ipAddress: String? = nil,
                 guestOs: String? = nil, ready: Bool = false, message: String? = nil, acceleration: String? = nil,
-                consoleTail: String? = nil) {
+                consoleTail: String? = nil, network: VMNetworkAttachment? = nil) {
         self.status = status
         self.process = process
         self.qmpSocket = qmpSocket
@@ -54,5 +56,19 @@ public struct VMObservation: Sendable, Hashable {
         self.message = message
         self.acceleration = acceleration
         self.consoleTail = consoleTail
+        self.network = network
+    }
+}
+
+/// Where a running VM's network card is plugged on the host: a tap device on a bridge, and the card's MAC address.
+public struct VMNetworkAttachment: Sendable, Hashable {
+    public var bridge: String
+    public var tap: String
+    public var mac: String
+
+    public init(bridge: String, tap: String, mac: String) {
+        self.bridge = bridge
+        self.tap = tap
+        self.mac = mac
     }
 }

@@ -515,7 +515,10 @@ struct ActionExecutor: Sendable {
     func apply(_ observation: VMObservation, to vm: inout VMRecord, now: Date? = nil) {
         let now = now ?? options.now()
         if let process = observation.process, process.pid != vm.pid || process.startTime != vm.pidStartTime {
+            // A new qemu process (a start after drift, a restart, a recreate): what its guest said no longer holds,
+            // and its address shows again only once the agent or the DHCP lease gives one.
             vm.bootStartedAt = now
+            vm.ipAddress = nil
         }
         if observation.ready, !vm.guestReady { vm.readyAt = now }
         vm.acceleration = observation.acceleration ?? vm.acceleration
@@ -526,6 +529,12 @@ struct ActionExecutor: Sendable {
         vm.qmpSocket = observation.qmpSocket
         vm.ipAddress = observation.ipAddress ?? vm.ipAddress
         vm.guestOs = observation.guestOs ?? vm.guestOs
+        if observation.process != nil {
+            // As seen running; a stopped VM keeps what it was last plugged into.
+            vm.bridge = observation.network?.bridge
+            vm.tapDevice = observation.network?.tap
+            vm.macAddress = observation.network?.mac
+        }
         vm.guestReady = observation.ready
         vm.errorMessage = observation.status == .failed ? observation.message : nil
         vm.errorCode = observation.status == .failed ? "internal" : nil

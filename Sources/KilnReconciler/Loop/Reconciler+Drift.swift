@@ -44,7 +44,9 @@ extension Reconciler {
         let observations = await boundedMap(watched, limit: options.maxObservations) { await driver.observe($0) }
         var changed = false
         for (vm, observation) in zip(watched, observations) {
-            guard observation.status != vm.vmStatus || observation.ready != vm.guestReady
+            let newProcess = observation.process.map { $0.pid != vm.pid || $0.startTime != vm.pidStartTime } ?? false
+            let replugged = observation.network.map { $0.bridge != vm.bridge || $0.tap != vm.tapDevice || $0.mac != vm.macAddress } ?? false
+            guard observation.status != vm.vmStatus || observation.ready != vm.guestReady || newProcess || replugged
                 || (observation.ipAddress != nil && observation.ipAddress != vm.ipAddress)
                 || (observation.guestOs != nil && observation.guestOs != vm.guestOs)
                 || (!observation.ready && observation.consoleTail != vm.consoleTail)

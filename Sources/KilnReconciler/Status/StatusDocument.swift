@@ -89,6 +89,23 @@ public enum StatusDocument {
         return "missing: no answer from qemu-guest-agent within toolsInitTimeout (\(wait)); install and start it in the image, or set toolsInitTimeout: 0s"
     }
 
+    /// Where the VM's network is: for `nat` its forwards (on the host's loopback); for `hostonly` and `bridged` the
+    /// bridge, the tap device and the MAC address (null until the VM first runs).
+    static func network(_ record: VMRecord, _ spec: VirtualMachineSpec) -> SpecValue {
+        var out: [String: SpecValue] = ["type": .string(spec.networkType.rawValue)]
+        switch spec.networkType {
+        case .nat:
+            out["forwards"] = .list(spec.forwards.map {
+                .object(["host": .string("127.0.0.1:\($0.host)"), "guest": .int($0.guest)])
+            })
+        case .hostonly, .bridged:
+            out["bridge"] = record.bridge.map(SpecValue.string) ?? .null
+            out["tap"] = record.tapDevice.map(SpecValue.string) ?? .null
+            out["mac"] = record.macAddress.map(SpecValue.string) ?? .null
+        }
+        return .object(out)
+    }
+
     public static func vm(_ record: VMRecord, notes: [Note], callbacks: [CallbackDelivery] = [], now: Date = Date()) -> [(String, SpecValue)] {
         let spec = record.typed
         var out = header(.virtualMachine, record.name, file: record.file, line: record.line, status: record.status, notes: notes)
@@ -104,6 +121,7 @@ public enum StatusDocument {
             ("toolsInitTimeout", .string(spec.toolsInitTimeout.description)),
             ("bootTimeout", .string(spec.bootTimeout.description)),
             ("acceleration", record.acceleration.map(SpecValue.string) ?? .null),
+            ("network", network(record, spec)),
         ]
         if record.driftCount > 0 {
             out.append(("drift", .object(["count": .int(record.driftCount), "last": .string(record.lastDrift ?? ""),
