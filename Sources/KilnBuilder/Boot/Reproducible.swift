@@ -27,26 +27,9 @@ enum Reproducible {
     /// other than apt's keep their packages' times.
     static func stampRunHistory(_ root: String, epoch: Int64) -> Int {
         var stamped = 0
-        var folders = ["/"]
-        var index = 0
-        while index < folders.count {
-            let folder = folders[index]
-            index += 1
-            let full = root + (folder == "/" ? "" : folder)
-            setModificationTime(full, epoch: epoch)
+        for entry in walk(root) where entry.isFolder || aptRunState.contains(where: { entry.path.hasPrefix($0 + "/") }) {
+            setModificationTime(root + (entry.path == "/" ? "" : entry.path), epoch: epoch)
             stamped += 1
-            let inRunState = aptRunState.contains { folder == $0 || folder.hasPrefix($0 + "/") }
-            for name in RootFiles(root: full).list("") {
-                let path = (folder == "/" ? "" : folder) + "/" + name
-                var info = stat()
-                guard lstat(root + path, &info) == 0 else { continue }
-                if (info.st_mode & S_IFMT) == S_IFDIR {
-                    folders.append(path)
-                } else if inRunState {
-                    setModificationTime(root + path, epoch: epoch)
-                    stamped += 1
-                }
-            }
         }
         return stamped
     }
@@ -54,20 +37,28 @@ enum Reproducible {
     /// Clamps mtimes under `root` to `epoch` (never following a symlink) and returns every path, relative to the
     /// root with a leading `/`, in a stable order (the root itself first).
     static func clampModificationTimes(_ root: String, epoch: Int64) -> [String] {
-        var paths = ["/"]
+        let paths = walk(root).map(\.path)
+        for path in paths { clamp(root + (path == "/" ? "" : path), epoch: epoch) }
+        return paths
+    }
+
+    /// Every path under `root`, relative to it with a leading `/`, breadth-first in a stable order (the root itself
+    /// first), and whether it is a folder (a symlink to one is not: it is never followed).
+    static func walk(_ root: String) -> [(path: String, isFolder: Bool)] {
+        var entries: [(path: String, isFolder: Bool)] = [("/", true)]
         var index = 0
-        while index < paths.count {
-            let folder = paths[index]
+        while index < entries.count {
+            let (folder, isFolder) = entries[index]
             index += 1
-            let full = root + (folder == "/" ? "" : folder)
-            clamp(full, epoch: epoch)
-            var info = stat()
-            guard lstat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
-            for name in RootFiles(root: full).list("") {
-                paths.append((folder == "/" ? "" : folder) + "/" + name)
+            guard isFolder else { continue }
+            let prefix = folder == "/" ? "" : folder
+            for name in RootFiles(root: root + prefix).list("") {
+                let path = prefix + "/" + name
+                var info = stat()
+                entries.append((path, lstat(root + path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR))
             }
         }
-        return paths
+        return entries
     }
 
     private static func clamp(_ path: String, epoch: Int64) {
