@@ -5,6 +5,7 @@
 // Modules depend one way only:
 //   KilnYAML ← KilnSpec ← KilnSource (git, folders) ← KilnCatalog ← KilnPlanner ← KilnReconciler
 //     ← KilnDrivers (over KilnBuilder, the qemu image pipeline), KilnServer ← KilnCLI
+// KilnQuery (what API clients send: query strings, MWS queries, JSON) sits on KilnSpec, beneath KilnServer.
 // System libraries (libyaml, libgit2, libarchive) come from Debian's -dev packages.
 import PackageDescription
 
@@ -51,6 +52,9 @@ let package = Package(
             dependencies: ["KilnYAML", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+
+        // What API clients send, read without a server: query strings, MWS queries and sorts, JSON. Pure.
+        .target(name: "KilnQuery", dependencies: ["KilnSpec"], swiftSettings: strict),
 
         // Effects behind small protocols.
         .target(
@@ -108,7 +112,7 @@ let package = Package(
         .target(
             name: "KilnServer",
             dependencies: [
-                "KilnSpec", "KilnCatalog", "KilnReconciler",
+                "KilnSpec", "KilnQuery", "KilnCatalog", "KilnReconciler",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -162,6 +166,7 @@ let package = Package(
 
         .testTarget(name: "KilnYAMLTests", dependencies: ["KilnYAML"], swiftSettings: strict),
         .testTarget(name: "KilnSpecTests", dependencies: ["KilnSpec", "KilnYAML", "KilnTestSupport"], swiftSettings: strict),
+        .testTarget(name: "KilnQueryTests", dependencies: ["KilnQuery", "KilnSpec"], swiftSettings: strict),
         .testTarget(name: "KilnSourceTests", dependencies: ["KilnSource", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "KilnCatalogTests",
@@ -176,7 +181,7 @@ let package = Package(
         ),
         .testTarget(name: "KilnBuilderTests", dependencies: ["KilnBuilder", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnDriversTests", dependencies: ["KilnDrivers", "KilnReconciler", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
-        .testTarget(name: "KilnServerTests", dependencies: ["KilnServer", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnSpec", "KilnTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "KilnServerTests", dependencies: ["KilnServer", "KilnQuery", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnSpec", "KilnTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "KilnBenchTests", dependencies: ["KilnBench"], swiftSettings: strict),
         .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnSpec", "KilnCatalog", "KilnTestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
     ]

@@ -1,3 +1,4 @@
+import KilnQuery
 import Foundation
 import Hummingbird
 import KilnCatalog

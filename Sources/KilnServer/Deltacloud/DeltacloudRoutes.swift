@@ -1,3 +1,4 @@
+import KilnQuery
 import Hummingbird
 import KilnSpec
 
@@ -34,6 +35,13 @@ struct DeltacloudRoutes {
     }
 
     static func format(_ read: ReadRequest) throws(APIError) -> DeltacloudFormat {
-        try DeltacloudFormat.choose(format: read.query["format"], accept: read.request.headers[.accept])
+        do {
+            return try DeltacloudFormat.choose(format: read.query["format"], accept: read.request.headers[.accept])
+        } catch {
+            switch error {
+            case .parameter(let error): throw APIError(error)
+            case .notAcceptable(let message): throw APIError(.notAcceptable, code: "not-acceptable", message)
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Hummingbird
+import KilnQuery
 
 /// An answer that is an error, in the shape every seed API's clients understand: `{"code": "...", "message": "..."}`
 /// with the right status. The message says what was wrong and what to do; it never carries a host path or a trace.
@@ -20,6 +21,11 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     /// 400: a query parameter is malformed; the message names it.
     public static func badParameter(_ name: String, _ problem: String) -> APIError {
         APIError(.badRequest, code: "bad-request", "query parameter \(name): \(problem)")
+    }
+
+    /// 400: the query string or one of its parameters is malformed; the message names it.
+    public init(_ error: QueryParameterError) {
+        self.init(.badRequest, code: "bad-request", error.message)
     }
 
     /// 404 with a per-family code (`image-build-not-found`, `image-not-found`, `vm-not-found`).

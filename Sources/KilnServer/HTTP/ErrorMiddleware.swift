@@ -1,4 +1,5 @@
 import Hummingbird
+import KilnQuery
 
 /// Every error in the API's shape, `{"code": "...", "message": "..."}`: an ``APIError`` as it says, an unknown path
 /// 404 `not-found`, and any other failure 500 `internal-error`, its details in the log rather than in the answer.
@@ -8,6 +9,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return error.response
+        } catch let error as QueryParameterError {
+            return APIError(error).response
         } catch let error as HTTPError where error.status == .notFound {
             return JSONResponse.error("not-found", "no endpoint \(request.method) \(request.uri.path)", status: .notFound)
         } catch let error as HTTPError where error.status == .contentTooLarge {

@@ -1,4 +1,5 @@
 import Hummingbird
+import KilnQuery
 
 /// What a read route works from: the request, its parsed query, and the read-model snapshot it is answered from.
 public struct ReadRequest: Sendable {
@@ -10,6 +11,20 @@ public struct ReadRequest: Sendable {
     /// A path parameter (always present when the route matched).
     public func parameter(_ name: String) -> String {
         context.parameters.get(name) ?? ""
+    }
+
+    /// A parameter read through ``QueryParameters``, its failure answered as 400.
+    public func choice(_ name: String, _ choices: [String]) throws(APIError) -> String? {
+        do { return try query.choice(name, choices) } catch { throw APIError(error) }
+    }
+
+    public func int(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(APIError) -> Int {
+        do { return try query.int(name, default: defaultValue, in: range) } catch { throw APIError(error) }
+    }
+
+    /// `max` and `offset`.
+    public func paging() throws(APIError) -> Paging {
+        do { return try Paging(query) } catch { throw APIError(error) }
     }
 
     /// `http://HOST[:PORT]` as the client addressed the server, for the absolute links some clients follow

@@ -1,4 +1,5 @@
 import Hummingbird
+import KilnQuery
 
 /// Registers read routes: each answers from the read model's current snapshot, and the rendered answer is cached for
 /// that snapshot's generation, keyed by the request (and by what the answer varies with).
@@ -31,8 +32,9 @@ struct ReadRoutes: Sendable {
             if vary.contains(.host) { key += "|h=" + (request.head.authority ?? "") }
             if vary.contains(.accept) { key += "|a=" + (request.headers[.accept] ?? "") }
             if let hit = cache.get(key, generation: snapshot.generation) { return hit.response(to: request) }
-            let read = ReadRequest(request: request, context: context, snapshot: snapshot,
-                                   query: try QueryParameters(request.uri.query))
+            let query: QueryParameters
+            do throws(QueryParameterError) { query = try QueryParameters(request.uri.query) } catch { throw APIError(error) }
+            let read = ReadRequest(request: request, context: context, snapshot: snapshot, query: query)
             let rendered = try render(read)
             if rendered.status == .ok { cache.put(key, generation: snapshot.generation, rendered) }
             return rendered.response(to: request)

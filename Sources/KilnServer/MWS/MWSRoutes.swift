@@ -1,3 +1,4 @@
+import KilnQuery
 import Hummingbird
 import KilnSpec
 
@@ -32,7 +33,7 @@ struct MWSRoutes {
     }
 
     static func list(_ read: ReadRequest) throws(APIError) -> SpecValue {
-        let paging = try Paging(read.query)
+        let paging = try read.paging()
         var filter = MWSQuery.everything
         if let text = read.query["query"] {
             do { filter = try MWSQueryParser.parse(text) } catch { throw .badParameter("query", error.message) }

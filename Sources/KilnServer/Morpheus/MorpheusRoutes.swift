@@ -1,3 +1,4 @@
+import KilnQuery
 import Foundation
 import Hummingbird
 import KilnCatalog
@@ -29,9 +30,9 @@ struct MorpheusRoutes {
     }
 
     static func list(_ read: ReadRequest) throws(APIError) -> SpecValue {
-        let paging = try Paging(read.query)
-        let sort = try read.query.choice("sort", sortFields) ?? "name"
-        let descending = try read.query.choice("direction", ["asc", "desc"]) == "desc"
+        let paging = try read.paging()
+        let sort = try read.choice("sort", sortFields) ?? "name"
+        let descending = try read.choice("direction", ["asc", "desc"]) == "desc"
         var builds = read.snapshot.builds
         if let name = read.query["name"] { builds = builds.filter { $0.name == name } }
         if let phrase = read.query["phrase"] {
@@ -73,13 +74,13 @@ struct MorpheusRoutes {
 
     static func executions(_ read: ReadRequest) throws(APIError) -> SpecValue {
         let build = try build(read)
-        let paging = try Paging(read.query)
+        let paging = try read.paging()
         var executions = Array(read.snapshot.executions(of: build.name).reversed())
         if read.query["buildNumber"] != nil {
-            let number = try read.query.int("buildNumber", default: 0, in: 1...Int.max)
+            let number = try read.int("buildNumber", default: 0, in: 1...Int.max)
             executions = executions.filter { $0.buildNumber == number }
         }
-        if let status = try read.query.choice("status", statuses) {
+        if let status = try read.choice("status", statuses) {
             executions = executions.filter { $0.status.rawValue == status }
         }
         let page = paging.page(executions).map { MorpheusMapping.execution($0, build: build, snapshot: read.snapshot) }

@@ -1,3 +1,4 @@
+import KilnQuery
 import Hummingbird
 import KilnSpec
 
@@ -7,7 +8,7 @@ struct VMBuilderRoutes {
     static func add(to router: Router<KilnRequestContext>, reads: ReadRoutes) {
         reads.get(router, "/vms", vary: .host) { read throws(APIError) in
             var vms = read.snapshot.vms
-            if let status = try read.query.choice("status", VMBuilderMapping.statuses) {
+            if let status = try read.choice("status", VMBuilderMapping.statuses) {
                 vms = vms.filter { $0.vmStatus.rawValue == status }
             }
             return .json(.list(vms.map { VMBuilderMapping.vm($0, snapshot: read.snapshot, base: read.baseURL) }))

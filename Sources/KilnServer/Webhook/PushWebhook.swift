@@ -1,3 +1,4 @@
+import KilnQuery
 import Crypto
 import KilnSpec
 

@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+import KilnQuery
 @testable import KilnServer
 import Testing
 

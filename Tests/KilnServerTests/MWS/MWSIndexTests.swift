@@ -1,4 +1,5 @@
 import KilnSpec
+import KilnQuery
 @testable import KilnServer
 import Testing
 

@@ -1,4 +1,4 @@
-import KilnServer
+import KilnQuery
 import Testing
 
 @Suite struct JSONReaderTests {

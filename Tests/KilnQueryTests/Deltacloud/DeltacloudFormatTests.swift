@@ -1,4 +1,4 @@
-@testable import KilnServer
+import KilnQuery
 import Testing
 
 /// XML unless the client asks for JSON, by parameter or by `Accept`; 406 when it accepts neither.
@@ -20,7 +20,13 @@ import Testing
     }
 
     @Test func refusesWhatItCannotSpeak() {
-        #expect(apiError { _ = try DeltacloudFormat.choose(format: nil, accept: "text/html") }?.status == .notAcceptable)
-        #expect(apiError { _ = try DeltacloudFormat.choose(format: "yaml", accept: nil) }?.status == .badRequest)
+        #expect(throws: DeltacloudFormat.Failure.notAcceptable(
+            "Accept text/html allows neither application/xml nor application/json")) {
+            try DeltacloudFormat.choose(format: nil, accept: "text/html")
+        }
+        #expect(throws: DeltacloudFormat.Failure.parameter(
+            QueryParameterError(name: "format", problem: "must be xml or json (got yaml)"))) {
+            try DeltacloudFormat.choose(format: "yaml", accept: nil)
+        }
     }
 }

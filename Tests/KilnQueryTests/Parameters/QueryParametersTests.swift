@@ -1,4 +1,4 @@
-@testable import KilnServer
+@testable import KilnQuery
 import Testing
 
 /// Query strings as real scripts write them: trailing `&`, empty pairs, form encoding, repeated names.
@@ -20,11 +20,11 @@ import Testing
         #expect(parameters.names == Set(expected.keys))
     }
 
-    @Test(arguments: ["max=%zz", "max=%4", "q=%FF", "%G0=1"])
-    func aMalformedEscapeIs400NamingIt(query: String) {
-        let error = apiError { _ = try QueryParameters(query) }
-        #expect(error?.status == .badRequest)
-        #expect(error?.code == "bad-request")
+    @Test(arguments: [("max=%zz", "max"), ("max=%4", "max"), ("q=%FF", "q"), ("%G0=1", nil)] as [(String, String?)])
+    func aMalformedEscapeIsRefusedNamingIt(query: String, name: String?) throws {
+        let error = try #require(failure { _ = try QueryParameters(query) })
+        #expect(error.name == name)
+        #expect(error.message.contains("malformed %-escape"), "\(error.message)")
     }
 
     @Test func integersAreCheckedAndNamed() throws {
@@ -32,7 +32,7 @@ import Testing
         #expect(try parameters.int("ok", default: 0, in: 0...10) == 7)
         #expect(try parameters.int("absent", default: 25, in: 1...10) == 25)
         for (name, fragment) in [("max", "must be a whole number (got ten)"), ("offset", "between 0 and")] {
-            let error = try #require(apiError { _ = try parameters.int(name, default: 0, in: 0...Int.max) })
+            let error = try #require(failure { _ = try parameters.int(name, default: 0, in: 0...Int.max) })
             #expect(error.message.contains("query parameter \(name)"))
             #expect(error.message.contains(fragment), "\(error.message)")
         }
@@ -40,14 +40,31 @@ import Testing
 
     @Test func choicesNameTheAllowedValues() throws {
         let parameters = try QueryParameters("direction=sideways")
-        let error = apiError { _ = try parameters.choice("direction", ["asc", "desc"]) }
+        let error = failure { _ = try parameters.choice("direction", ["asc", "desc"]) }
         #expect(error?.message == "query parameter direction: must be one of asc, desc (got sideways)")
+    }
+
+    @Test func errorsNeverEchoAHugeName() throws {
+        let name = String(repeating: "n", count: 5000)
+        let error = try #require(failure { _ = try QueryParameters("\(name)=%zz") })
+        #expect(error.name == name)
+        #expect(error.message.utf8.count < 200, "\(error.message.utf8.count) bytes")
     }
 
     @Test func errorsNeverEchoAHugeValue() throws {
         let huge = String(repeating: "x", count: 5000)
         let parameters = try QueryParameters("max=\(huge)")
-        let error = try #require(apiError { _ = try parameters.int("max", default: 0, in: 0...10) })
+        let error = try #require(failure { _ = try parameters.int("max", default: 0, in: 0...10) })
         #expect(error.message.count < 200)
+    }
+}
+
+/// The ``QueryParameterError`` a body throws, or nil when it throws nothing.
+private func failure(_ body: () throws -> Void) -> QueryParameterError? {
+    do {
+        try body()
+        return nil
+    } catch {
+        return error as? QueryParameterError
     }
 }

@@ -47,7 +47,7 @@ public indirect enum MWSQuery: Sendable {
     }
 
     /// Calls `body` with each value `path` reaches until it returns true; returns whether it did.
-    static func visit(_ path: ArraySlice<String>, in value: SpecValue, _ body: (SpecValue) -> Bool) -> Bool {
+    package static func visit(_ path: ArraySlice<String>, in value: SpecValue, _ body: (SpecValue) -> Bool) -> Bool {
         guard let key = path.first else { return body(value) }
         switch value {
         case .object(let fields):

@@ -12,7 +12,7 @@ public struct Paging: Sendable, Hashable {
         self.offset = offset
     }
 
-    public init(_ query: QueryParameters) throws(APIError) {
+    public init(_ query: QueryParameters) throws(QueryParameterError) {
         let asked = try query.int("max", default: Self.defaultMax, in: 1...Int.max)
         max = Swift.min(asked, Self.cap)
         offset = try query.int("offset", default: 0, in: 0...Int.max)

@@ -5,15 +5,15 @@ public struct QueryParameters: Sendable {
     /// Decoded pairs in request order; a repeated name keeps every value.
     public private(set) var pairs: [(name: String, value: String)] = []
 
-    public init(_ query: String?) throws(APIError) {
+    public init(_ query: String?) throws(QueryParameterError) {
         guard let query, !query.isEmpty else { return }
         for segment in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = segment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = Self.decode(parts[0]) else {
-                throw APIError(.badRequest, code: "bad-request", "the query string has a malformed %-escape in a parameter name")
+                throw QueryParameterError(name: nil, problem: "the query string has a malformed %-escape in a parameter name")
             }
             guard let value = parts.count > 1 ? Self.decode(parts[1]) : "" else {
-                throw .badParameter(name, "malformed %-escape")
+                throw QueryParameterError(name: name, problem: "malformed %-escape")
             }
             if !name.isEmpty { pairs.append((name, value)) }
         }
@@ -28,36 +28,36 @@ public struct QueryParameters: Sendable {
     public var names: Set<String> { Set(pairs.filter { !$0.value.isEmpty }.map(\.name)) }
 
     /// An integer parameter within `range`, or `defaultValue` when absent.
-    public func int(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(APIError) -> Int {
+    public func int(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(QueryParameterError) -> Int {
         guard let text = self[name] else { return defaultValue }
-        guard let value = Int(text) else { throw .badParameter(name, "must be a whole number (got \(Self.echo(text)))") }
+        guard let value = Int(text) else { throw QueryParameterError(name: name, problem: "must be a whole number (got \(Self.echo(text)))") }
         guard range.contains(value) else {
-            throw .badParameter(name, "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
+            throw QueryParameterError(name: name, problem: "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
         }
         return value
     }
 
     /// A boolean parameter (`true`/`false`, `1`/`0`), or `defaultValue` when absent.
-    public func bool(_ name: String, default defaultValue: Bool) throws(APIError) -> Bool {
+    public func bool(_ name: String, default defaultValue: Bool) throws(QueryParameterError) -> Bool {
         guard let text = self[name] else { return defaultValue }
         switch text.lowercased() {
         case "true", "1", "yes": return true
         case "false", "0", "no": return false
-        default: throw .badParameter(name, "must be true or false (got \(Self.echo(text)))")
+        default: throw QueryParameterError(name: name, problem: "must be true or false (got \(Self.echo(text)))")
         }
     }
 
     /// One of `choices`, or nil when absent.
-    public func choice(_ name: String, _ choices: [String]) throws(APIError) -> String? {
+    public func choice(_ name: String, _ choices: [String]) throws(QueryParameterError) -> String? {
         guard let text = self[name] else { return nil }
         guard choices.contains(text) else {
-            throw .badParameter(name, "must be one of \(choices.joined(separator: ", ")) (got \(Self.echo(text)))")
+            throw QueryParameterError(name: name, problem: "must be one of \(choices.joined(separator: ", ")) (got \(Self.echo(text)))")
         }
         return text
     }
 
     /// A value shown back in an error, cut short so that an error never echoes a huge input.
-    static func echo(_ text: String) -> String {
+    public static func echo(_ text: String) -> String {
         text.count > 40 ? String(text.prefix(40)) + "…" : text
     }
 

@@ -1,5 +1,5 @@
 import KilnSpec
-import KilnServer
+import KilnQuery
 import Testing
 
 /// The MWS query language against documents shaped as MWS images: each operator, dotted paths, arrays, and errors

@@ -3,15 +3,23 @@ import Foundation
 /// XML or JSON, as a Deltacloud client asks: `format=json|xml` wins; otherwise `Accept`, because the real clients
 /// send `Accept: application/json` and no parameter; XML when nothing says otherwise. An `Accept` that allows
 /// neither is answered 406.
-enum DeltacloudFormat: Equatable {
+public enum DeltacloudFormat: Equatable, Sendable {
     case xml, json
 
-    static func choose(format: String?, accept: String?) throws(APIError) -> DeltacloudFormat {
+    /// Why no format could be chosen: a bad `format` parameter (400), or an `Accept` that allows neither (406).
+    public enum Failure: Error, Equatable, Sendable {
+        case parameter(QueryParameterError)
+        case notAcceptable(String)
+    }
+
+    public static func choose(format: String?, accept: String?) throws(Failure) -> DeltacloudFormat {
         if let format {
             switch format.lowercased() {
             case "xml": return .xml
             case "json": return .json
-            default: throw .badParameter("format", "must be xml or json (got \(QueryParameters.echo(format)))")
+            default:
+                throw .parameter(QueryParameterError(name: "format",
+                                                     problem: "must be xml or json (got \(QueryParameters.echo(format)))"))
             }
         }
         guard let accept, !accept.isEmpty else { return .xml }
@@ -28,8 +36,7 @@ enum DeltacloudFormat: Equatable {
             if let candidate, quality > (best?.1 ?? -1) { best = (candidate, quality) }
         }
         guard let best else {
-            throw APIError(.notAcceptable, code: "not-acceptable",
-                           "Accept \(QueryParameters.echo(accept)) allows neither application/xml nor application/json")
+            throw .notAcceptable("Accept \(QueryParameters.echo(accept)) allows neither application/xml nor application/json")
         }
         return best.0
     }

@@ -29,7 +29,7 @@ public indirect enum JSONValue: Sendable, Hashable {
     }
 
     /// A short name of the value's type, for errors.
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
