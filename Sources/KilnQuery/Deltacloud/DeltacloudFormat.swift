@@ -26,9 +26,11 @@ public enum DeltacloudFormat: Equatable, Sendable {
         var best: (DeltacloudFormat, Double)?
         for item in accept.split(separator: ",") {
             let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            // `Accept: ;` has no media type at all (found by fuzzing: it trapped, and took the server down).
+            guard let type = parts.first else { continue }
             let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
             guard quality > 0 else { continue }
-            let candidate: DeltacloudFormat? = switch parts[0] {
+            let candidate: DeltacloudFormat? = switch type {
             case "application/json", "text/json": .json
             case "application/xml", "text/xml", "*/*", "application/*", "text/*": .xml
             default: nil

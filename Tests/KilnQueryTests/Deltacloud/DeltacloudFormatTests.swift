@@ -19,6 +19,12 @@ import Testing
         #expect(try DeltacloudFormat.choose(format: format, accept: accept) == expected)
     }
 
+    /// Found by fuzzing (`Tests/Fixtures/fuzz/query-parameters/accept-semicolon`): an item without a media type trapped.
+    @Test(arguments: [";", ";;q=1", " ; , ;"])
+    func anAcceptItemWithoutAMediaTypeIsRefusedNotATrap(accept: String) {
+        #expect(throws: DeltacloudFormat.Failure.self) { try DeltacloudFormat.choose(format: nil, accept: accept) }
+    }
+
     @Test func refusesWhatItCannotSpeak() {
         #expect(throws: DeltacloudFormat.Failure.notAcceptable(
             "Accept text/html allows neither application/xml nor application/json")) {
