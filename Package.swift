@@ -20,6 +20,7 @@ let package = Package(
     products: [
         .executable(name: "kiln", targets: ["KilnCLI"]),
         .executable(name: "kiln-bench", targets: ["KilnBench"]),
+        .executable(name: "kiln-fuzz", targets: ["KilnFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
@@ -53,7 +54,8 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // What API clients send, read without a server: query strings, MWS queries and sorts, JSON. Pure.
+        // What API clients send, read without a server: query strings, MWS queries and sorts, JSON. Pure, and fuzzed
+        // on its own (Fuzz/).
         .target(name: "KilnQuery", dependencies: ["KilnSpec"], swiftSettings: strict),
 
         // Effects behind small protocols.
@@ -138,6 +140,13 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        // libFuzzer targets over what strangers send (`bash .ci/fuzz`); built the ordinary way it only says so.
+        .systemLibrary(name: "CFuzzDriver"),
+        .executableTarget(
+            name: "KilnFuzz",
+            dependencies: ["CFuzzDriver", "KilnYAML", "KilnSpec", "KilnQuery"],
             swiftSettings: strict
         ),
         .executableTarget(
