@@ -314,33 +314,42 @@ struct VMLifecycleTests {
         #expect(await h.vms.calls.filter { $0 == "start hello" }.count == 1)
     }
 
-    @Test("a new qemu process clears the VM's address until its guest reports one again")
-    func addressClearedOnNewProcess() async throws {
+    @Test("a new qemu process clears the VM's address and guest OS until its guest reports them again")
+    func guestFactsClearedOnNewProcess() async throws {
         let h = try Harness()
         defer { h.remove() }
         await h.source.commit("c1", Harness.quickstart())
         _ = await h.settle()
         await h.vms.report("hello", address: "10.0.2.15")
+        await h.vms.report("hello", guestOs: "Debian GNU/Linux 12 (bookworm)")
         _ = await h.reconciler.pass()
-        #expect(try await h.state().vms["hello"]?.ipAddress == "10.0.2.15")
-        let hello = await h.status(.virtualMachine, "hello") ?? ""
-        #expect(hello.contains("ipAddress: \"10.0.2.15\""), "\(hello)")
+        let answered = try #require(try await h.state().vms["hello"])
+        #expect(answered.ipAddress == "10.0.2.15" && answered.guestOs == "Debian GNU/Linux 12 (bookworm)")
+        let before = await h.status(.virtualMachine, "hello") ?? ""
+        #expect(before.contains("ipAddress: \"10.0.2.15\""), "\(before)")
+        #expect(before.contains("guestOs: Debian GNU/Linux 12 (bookworm)\n"), "\(before)")
 
-        // It dies; the next pass starts a new process, whose guest has not answered yet.
+        // It dies; the next pass starts a new process, whose guest has not answered yet: what the old guest said
+        // (it may have been another OS: the VM's disk could have been reinstalled) no longer shows.
         await h.vms.set("hello", .poweredOff)
         let repaired = await h.reconciler.pass()
         #expect(repaired.outcomes.map(\.action.summary) == ["start VirtualMachine/hello"])
         let restarted = try #require(try await h.state().vms["hello"])
         #expect(restarted.vmStatus == .poweredOn)
         #expect(restarted.ipAddress == nil, "the old process's address must not show")
+        #expect(restarted.guestOs == nil, "the old process's guest OS must not show")
         _ = await h.reconciler.pass()
-        #expect(try await h.state().vms["hello"]?.ipAddress == nil)
-        #expect(await h.status(.virtualMachine, "hello")?.contains("10.0.2.15") == false)
+        let quiet = try #require(try await h.state().vms["hello"])
+        #expect(quiet.ipAddress == nil && quiet.guestOs == nil)
+        let after = await h.status(.virtualMachine, "hello") ?? ""
+        #expect(!after.contains("10.0.2.15") && !after.contains("Debian"), "\(after)")
 
-        // The new guest answers: its address shows.
+        // The new guest answers: what it says shows.
         await h.vms.report("hello", address: "10.0.2.16")
+        await h.vms.report("hello", guestOs: "Alpine Linux v3.20")
         _ = await h.reconciler.pass()
-        #expect(try await h.state().vms["hello"]?.ipAddress == "10.0.2.16")
+        let again = try #require(try await h.state().vms["hello"])
+        #expect(again.ipAddress == "10.0.2.16" && again.guestOs == "Alpine Linux v3.20")
     }
 
     @Test("status shows a VM's network: a nat VM's forwards, a host-only VM's bridge, tap device and MAC address")
