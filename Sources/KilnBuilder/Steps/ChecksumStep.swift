@@ -5,25 +5,21 @@ struct ChecksumStep: BuildStep {
     func run(_ context: inout BuildContext) async throws(BuildError) {
         await context.enter(.checksumming)
         let paths = context.outputs.map(\.path)
-        let results = await withTaskGroup(of: (Int, Result<String, BuildError>).self) { group in
-            for (index, path) in paths.enumerated() {
-                group.addTask {
-                    do throws(BuildError) {
-                        return (index, .success(try await FileChecksum.computeOffPool(.sha256, path: path)))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
-            }
-            var results = [Result<String, BuildError>?](repeating: nil, count: paths.count)
-            for await (index, result) in group { results[index] = result }
-            return results
-        }
-        for (path, result) in zip(paths, results) {
-            guard let result else { continue }
-            let sha256 = try result.get()
+        // One task per output, awaited in order (a task group with typed-throws child closures trapped in a release
+        // build of Swift 6.3.1, so each task calls a plain function that returns a Result).
+        let digests = paths.map { path in Task { await Self.sha256(path) } }
+        for (path, digest) in zip(paths, digests) {
+            let sha256 = try await digest.value.get()
             context.checksums[path] = (sha256, try FileSystem.size(path))
             await context.log.write("Checksumming", "\(FilePaths.lastComponent(path)) sha256:\(sha256)")
+        }
+    }
+
+    static func sha256(_ path: String) async -> Result<String, BuildError> {
+        do {
+            return .success(try await FileChecksum.computeOffPool(.sha256, path: path))
+        } catch {
+            return .failure(error)
         }
     }
 }
