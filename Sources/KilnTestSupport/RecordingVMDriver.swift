@@ -14,6 +14,8 @@ public actor RecordingVMDriver: VMDriver {
     var nextPid: Int32 = 40_000
     /// The address each running machine's guest reports (its agent or DHCP lease); a new process has none yet.
     var addresses: [String: String] = [:]
+    /// The OS each running machine's guest agent reports; a new process has none yet.
+    var guestSystems: [String: String] = [:]
     /// Where each running machine's card is plugged (hostonly, bridged).
     var attachments: [String: VMNetworkAttachment] = [:]
     /// The user-data each VM was last provisioned with.
@@ -32,6 +34,9 @@ public actor RecordingVMDriver: VMDriver {
     /// Makes the guest of a running machine report `address` (as its agent or a DHCP lease would), until it restarts.
     public func report(_ name: String, address: String?) { addresses[name] = address }
 
+    /// Makes the guest agent of a running machine report `guestOs` (as guest-get-osinfo would), until it restarts.
+    public func report(_ name: String, guestOs: String?) { guestSystems[name] = guestOs }
+
     /// Makes a running machine report its card plugged into `attachment` (nil: user-mode NAT).
     public func plug(_ name: String, _ attachment: VMNetworkAttachment?) { attachments[name] = attachment }
 
@@ -41,7 +46,8 @@ public actor RecordingVMDriver: VMDriver {
     func observation(_ name: String, _ status: VMRecord.Status) -> VMObservation {
         let ready = status == .poweredOn && !neverReady.contains(name)
         return VMObservation(status: status, process: status == .poweredOn ? processes[name] : nil,
-                             ipAddress: status == .poweredOn ? addresses[name] : nil, ready: ready, message: status == .poweredOff ? "its process is gone" : nil,
+                             ipAddress: status == .poweredOn ? addresses[name] : nil,
+                             guestOs: status == .poweredOn ? guestSystems[name] : nil, ready: ready, message: status == .poweredOff ? "its process is gone" : nil,
                              acceleration: status == .poweredOn ? "tcg" : nil,
                              consoleTail: ready ? nil : "SeaBIOS\nBooting from Hard Disk...",
                              network: status == .poweredOn ? attachments[name] : nil)
@@ -51,6 +57,7 @@ public actor RecordingVMDriver: VMDriver {
         nextPid += 1
         processes[name] = WorkerProcess(pid: nextPid, startTime: UInt64(nextPid))
         addresses[name] = nil
+        guestSystems[name] = nil
     }
 
     /// Changes a machine behind Kiln's back (it stopped, or crashed).

@@ -516,9 +516,10 @@ struct ActionExecutor: Sendable {
         let now = now ?? options.now()
         if let process = observation.process, process.pid != vm.pid || process.startTime != vm.pidStartTime {
             // A new qemu process (a start after drift, a restart, a recreate): what its guest said no longer holds,
-            // and its address shows again only once the agent or the DHCP lease gives one.
+            // and its address and OS show again only once the agent (or, for the address, the DHCP lease) gives them.
             vm.bootStartedAt = now
             vm.ipAddress = nil
+            vm.guestOs = nil
         }
         if observation.ready, !vm.guestReady { vm.readyAt = now }
         vm.acceleration = observation.acceleration ?? vm.acceleration
