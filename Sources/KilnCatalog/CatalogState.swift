@@ -44,3 +44,23 @@ public struct CatalogState: Sendable {
         executions.values.flatMap { $0 }.filter { !$0.status.isFinished }
     }
 }
+
+extension CatalogState {
+    /// Takes `tables` from `fresh` (a read of those tables alone) and keeps the rest: how a reader that follows the
+    /// change counters brings its copy up to date without reading what did not move.
+    public mutating func replace(_ tables: Set<CatalogTable>, from fresh: CatalogState) {
+        for table in tables {
+            switch table {
+            case .builds: builds = fresh.builds
+            case .executions: executions = fresh.executions
+            case .virtualImages: virtualImages = fresh.virtualImages
+            case .images: images = fresh.images
+            case .vms:
+                vms = fresh.vms
+                callbacks = fresh.callbacks
+            case .sync: sync = fresh.sync
+            case .tombstones: tombstones = fresh.tombstones
+            }
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import KilnSpec
 import KilnTestSupport
 import Testing
 
@@ -87,6 +88,21 @@ extension Reconciling {
             }
         }
 
+        /// Every status file the killed Kiln left is whole (temp files aside, which the next start sweeps): it
+        /// parses, ends with its line break, and has its first and last keys.
+        static func expectWholeStatusFiles(_ data: DataDirectory, context: String) {
+            let root = "\(data.path)/status"
+            let names = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String]) ?? []
+            for name in names where name.hasSuffix(".yaml") && !(name as NSString).lastPathComponent.hasPrefix(".kiln-tmp-") {
+                let path = "\(root)/\(name)"
+                let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                let value = try? StatusYAML.parse(text)
+                let keys = name == "sync.yaml" ? ["source", "lastRun"] : ["apiVersion", "kind", "spec"]
+                let whole = text.hasSuffix("\n") && keys.allSatisfy { value?[$0] != nil }
+                #expect(whole, "\(context): \(name) is torn:\n\(text)")
+            }
+        }
+
         @Test(.timeLimit(.minutes(8)))
         func convergesAfterSIGKILLAtRandomPoints() async throws {
             try await Scratch.with { scratch in
@@ -133,6 +149,7 @@ extension Reconciling {
                     victim.kill(SIGKILL)
                     if (await victim.wait(timeout: .seconds(60))).signalled { killed += 1 }
                     if powerCut { await ProcessSweep.killAll(mentioning: data.path) }
+                    Self.expectWholeStatusFiles(data, context: context)
 
                     let recovery = try await KilnBinary.sync(repo: repo.path, dataDir: data.path)
                     #expect(recovery.exitCode == 0, "\(context): \(recovery)")

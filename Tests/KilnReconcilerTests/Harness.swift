@@ -45,8 +45,10 @@ struct Harness {
         await reconciler.settle(timeout: .seconds(600), interval: .milliseconds(20))
     }
 
-    func status(_ kind: Kind, _ name: String) -> String? {
-        try? String(contentsOfFile: paths.status(ObjectKey(kind, name)), encoding: .utf8)
+    /// An object's status file, once the reconciler's background writer is through with the passes so far.
+    func status(_ kind: Kind, _ name: String) async -> String? {
+        await reconciler.statusFilesWritten()
+        return try? String(contentsOfFile: paths.status(ObjectKey(kind, name)), encoding: .utf8)
     }
 
     func syncStatus() -> String {

@@ -24,10 +24,10 @@ struct ReconcilerTests {
         let again = await h.reconciler.pass()
         #expect(again.outcomes.isEmpty, "\(again.outcomes.map(\.action.summary))")
         #expect(again.settled)
-        let build = try #require(h.status(.imageBuild, "busybox"))
+        let build = try #require(await h.status(.imageBuild, "busybox"))
         #expect(build.contains("- type: Ready\n  status: \"True\"\n  reason: Succeeded"))
         #expect(build.contains("observedRevision: c1"))
-        #expect(h.status(.virtualMachine, "hello")?.contains("status: powered-on") == true)
+        #expect(await h.status(.virtualMachine, "hello")?.contains("status: powered-on") == true)
         #expect(h.syncStatus().contains("result: \"0 actions (0 failed), 3/3 ready\""))
         #expect(h.syncStatus().contains("commit: c1"))
     }
@@ -90,7 +90,7 @@ struct ReconcilerTests {
         _ = await h.settle()
         #expect(!FileManager.default.fileExists(atPath: artifacts))
         #expect(try await h.state().tombstones.count == 1)
-        #expect(h.status(.imageBuild, "other") == nil)
+        #expect(await h.status(.imageBuild, "other") == nil)
 
         await h.source.commit("c3", files)
         let report = await h.settle()
@@ -155,8 +155,8 @@ struct ReconcilerTests {
         }
         #expect(failing.objects[ObjectKey(.virtualMachine, "second")]?.ready == true)
         #expect(failing.objects[ObjectKey(.virtualMachine, "hello")]?.ready == false)
-        #expect(h.status(.virtualMachine, "hello")?.contains("qemu exploded") == true)
-        #expect(h.status(.virtualMachine, "hello")?.contains("RetryScheduled") == true)
+        #expect(await h.status(.virtualMachine, "hello")?.contains("qemu exploded") == true)
+        #expect(await h.status(.virtualMachine, "hello")?.contains("RetryScheduled") == true)
         let attempts = await h.vms.calls.filter { $0 == "provision hello" }.count
         #expect(attempts >= 2)
 
@@ -193,7 +193,7 @@ struct ReconcilerTests {
         await h.source.commit("c2", files)
         _ = await h.settle()
         #expect(await h.builds.started == ["busybox#1"])
-        #expect(h.status(.imageBuild, "busybox")?.contains("reason: Suspended") == true)
+        #expect(await h.status(.imageBuild, "busybox")?.contains("reason: Suspended") == true)
     }
 
     @Test("a transition time changes only when a condition's status changes")
@@ -254,7 +254,7 @@ struct FailurePolicyTests {
         let hello = try #require(report.objects[ObjectKey(.virtualMachine, "hello")])
         #expect(hello.reason == "NoBridge")
         #expect(hello.message.contains("--vm-bridge"))
-        let status = try #require(h.status(.virtualMachine, "hello"))
+        let status = try #require(await h.status(.virtualMachine, "hello"))
         #expect(status.contains("type: Stalled"), "\(status)")
         #expect(!status.contains("RetryScheduled"))
         #expect(try await h.state().vms["hello"]?.vmStatus == .failed)
@@ -281,7 +281,7 @@ struct FailurePolicyTests {
             report = await h.reconciler.pass()
         }
         #expect(!report.settled)
-        let status = try #require(h.status(.virtualMachine, "hello"))
+        let status = try #require(await h.status(.virtualMachine, "hello"))
         #expect(status.contains("RetryScheduled"))
         #expect(!status.contains("type: Stalled"))
         #expect(try await h.state().vms["hello"]?.vmStatus != .failed)
@@ -307,7 +307,7 @@ struct VMLifecycleTests {
         #expect(vm.driftCount == 1)
         #expect(vm.lastDrift == "its process is gone while git asks for it running")
         #expect(vm.vmStatus == .poweredOn)
-        let status = try #require(h.status(.virtualMachine, "hello"))
+        let status = try #require(await h.status(.virtualMachine, "hello"))
         #expect(status.contains("drift:\n  at: "), "\(status)")
         #expect(status.contains("  count: 1\n  last: its process is gone while git asks for it running"), "\(status)")
         #expect(status.contains("restored after 1 drift"))
@@ -325,7 +325,7 @@ struct VMLifecycleTests {
         _ = await h.reconciler.pass()
         let answered = try #require(try await h.state().vms["hello"])
         #expect(answered.ipAddress == "10.0.2.15" && answered.guestOs == "Debian GNU/Linux 12 (bookworm)")
-        let before = h.status(.virtualMachine, "hello") ?? ""
+        let before = await h.status(.virtualMachine, "hello") ?? ""
         #expect(before.contains("ipAddress: \"10.0.2.15\""), "\(before)")
         #expect(before.contains("guestOs: Debian GNU/Linux 12 (bookworm)\n"), "\(before)")
 
@@ -341,7 +341,7 @@ struct VMLifecycleTests {
         _ = await h.reconciler.pass()
         let quiet = try #require(try await h.state().vms["hello"])
         #expect(quiet.ipAddress == nil && quiet.guestOs == nil)
-        let after = h.status(.virtualMachine, "hello") ?? ""
+        let after = await h.status(.virtualMachine, "hello") ?? ""
         #expect(!after.contains("10.0.2.15") && !after.contains("Debian"), "\(after)")
 
         // The new guest answers: what it says shows.
@@ -361,9 +361,9 @@ struct VMLifecycleTests {
         files["vms2.yaml"] = Specs.vm("lab", image: "busybox") + "  networkType: hostonly\n"
         await h.source.commit("c1", files)
         _ = await h.settle()
-        let nat = try #require(h.status(.virtualMachine, "hello"))
+        let nat = try #require(await h.status(.virtualMachine, "hello"))
         #expect(nat.contains("network:\n  type: nat\n  forwards:\n  - guest: 22\n    host: \"127.0.0.1:2222\"\n"), "\(nat)")
-        let unplugged = try #require(h.status(.virtualMachine, "lab"))
+        let unplugged = try #require(await h.status(.virtualMachine, "lab"))
         #expect(unplugged.contains("network:\n  type: hostonly\n  bridge: null\n  mac: null\n  tap: null\n"), "\(unplugged)")
 
         // What the driver sees of the running VM is recorded by the next pass, quiet or not, and shown.
@@ -371,7 +371,7 @@ struct VMLifecycleTests {
         _ = await h.reconciler.pass()
         let vm = try #require(try await h.state().vms["lab"])
         #expect(vm.bridge == "kiln0" && vm.tapDevice == "k0b5e2c1d9a8f" && vm.macAddress == "52:54:0b:5e:2c:1d")
-        let plugged = try #require(h.status(.virtualMachine, "lab"))
+        let plugged = try #require(await h.status(.virtualMachine, "lab"))
         #expect(plugged.contains("network:\n  type: hostonly\n  bridge: kiln0\n  mac: \"52:54:0b:5e:2c:1d\"\n  tap: k0b5e2c1d9a8f\n"),
                 "\(plugged)")
         #expect(plugged.contains("networkType: hostonly"), "the existing key stays")
@@ -408,7 +408,7 @@ struct VMLifecycleTests {
         #expect(hello.reason == "BootTimeout")
         #expect(hello.message.contains("Booting from Hard Disk..."))
         #expect(await h.vms.status("hello") == .poweredOn, "it keeps running")
-        #expect(h.status(.virtualMachine, "hello")?.contains("consoleTail:") == true)
+        #expect(await h.status(.virtualMachine, "hello")?.contains("consoleTail:") == true)
     }
 }
 
@@ -423,7 +423,7 @@ struct VMErrorCodeTests {
         _ = await h.settle()
         var vm = try #require(try await h.state().vms["hello"])
         #expect(vm.errorCode == "bad-request")
-        let status = h.status(.virtualMachine, "hello") ?? ""
+        let status = await h.status(.virtualMachine, "hello") ?? ""
         #expect(status.contains("\nerror:\n") && status.contains("\n  code: bad-request\n"), "\(status)")
 
         await h.vms.fail("hello", "qemu crashed")
@@ -479,7 +479,7 @@ struct CallbackTests {
         #expect(body["network_type"] == .string("nat"))
         #expect(body["image"] == .string("busybox"))
         #expect(try await h.state().callbacks["hello"]?.map(\.delivered) == [true])
-        #expect(h.status(.virtualMachine, "hello")?.contains("state: delivered") == true)
+        #expect(await h.status(.virtualMachine, "hello")?.contains("state: delivered") == true)
 
         for _ in 0..<3 { _ = await h.reconciler.pass(full: true) }
         let restarted = Reconciler(source: h.source, catalog: h.catalog, builds: h.builds, vms: h.vms, paths: h.paths,
@@ -511,7 +511,7 @@ struct CallbackTests {
         let report = await h.settle()
         #expect(report.settled)
         #expect(await h.callbacks.posts.count == 1)
-        #expect(h.status(.virtualMachine, "hello")?.contains("state: refused") == true)
+        #expect(await h.status(.virtualMachine, "hello")?.contains("state: refused") == true)
     }
 
     @Test("a listener that hangs does not hold up passes, and the attempts stay bounded")
@@ -730,7 +730,8 @@ struct CloudInitTests {
         _ = await h.settle()
         let sync = h.syncStatus()
         #expect(sync.contains("cloud/hello.yaml:4:13: users[0].passwd is a clear-text secret"), "\(sync)")
-        #expect(!sync.contains("hunter2") && !(h.status(.virtualMachine, "hello") ?? "").contains("hunter2"))
+        let vmStatus = await h.status(.virtualMachine, "hello") ?? ""
+        #expect(!sync.contains("hunter2") && !vmStatus.contains("hunter2"))
         #expect(try await h.state().vms["hello"]?.userDataDigest == Digest.sha256Hex("#cloud-config\npackages: [nginx, curl]\n"),
                 "the VM stays as the last good commit made it")
     }

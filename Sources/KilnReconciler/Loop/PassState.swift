@@ -62,6 +62,10 @@ struct LoopMemory {
     var reportedUnowned: [String] = []
     /// The VMs as the last full pass left them: what the drift check of a quiet pass compares the host with.
     var watchedVMs: [VMRecord] = []
+    /// The catalog as last read, kept to re-read only what moved since.
+    var catalogCache: CatalogCache?
+    /// What each object's status was last computed from (see ``StatusMemo``).
+    var statusMemos: [ObjectKey: StatusMemo] = [:]
 }
 
 /// A failed action's object: how often it failed, why, and when it is tried again (never, for a terminal failure,

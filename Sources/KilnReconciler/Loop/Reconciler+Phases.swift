@@ -67,8 +67,8 @@ extension Reconciler {
     func readActual(_ pass: inout PassState) async -> Bool {
         pass.fingerprint = await toolsFingerprint()
         do {
-            pass.actual = try await catalog.state()
-            if await observe(&pass) { pass.actual = try await catalog.state() }
+            pass.actual = try await readCatalog()
+            if await observe(&pass) { pass.actual = try await readCatalog() }
             return true
         } catch {
             pass.report.sourceError = "cannot read the catalog: \(error)"
@@ -130,7 +130,7 @@ extension Reconciler {
         pass.lap("actions")
         if !pass.report.outcomes.isEmpty {
             do {
-                pass.actual = try await catalog.state()
+                pass.actual = try await readCatalog()
             } catch {
                 // Statuses then describe the state before the actions; the next pass reads again.
                 logger.error("cannot read the catalog again after the actions: \(error)")

@@ -4,7 +4,8 @@ import KilnPlanner
 import KilnSpec
 
 extension Reconciler {
-    /// Computes every object's conditions, saves those that changed, and rewrites the status files that changed.
+    /// Computes the conditions of every object whose inputs changed, saves those that changed, and hands the status
+    /// files that changed to the background writer.
     func writeStatus(_ pass: inout PassState) async -> [ObjectKey: ObjectHealthSummary] {
         let actual = pass.actual, plan = pass.plan, now = pass.now
         let retries = memory.retries
@@ -29,21 +30,54 @@ extension Reconciler {
                     == b.conditions.map { [$0.type.rawValue, "\($0.status)", $0.reason, $0.message] }
         }
 
+        // The files of the last pass first: the statuses saved below are then never more than one pass ahead of the
+        // files (after a crash as well). The writer had the time between passes, so this rarely waits.
+        await statusFiles.waitForWriter()
+        let unwritten = statusFiles.takeFailures()
+        if let (path, why) = unwritten.first {
+            logger.error("cannot write \(unwritten.count) status files (first: \(path): \(why)); they are written again")
+            memory.statusMemos.removeAll()
+        }
+        // An object whose inputs are those of the last pass has the status, row and file it got then: skipped. What
+        // was computed is remembered with the record as it is once the new status is saved.
+        var memos: [ObjectKey: StatusMemo] = [:]
+        memos.reserveCapacity(actual.builds.count + actual.images.count + actual.vms.count)
+        let previous = memory.statusMemos
+        func reuse(_ key: ObjectKey, _ inputs: StatusInputs) -> Bool {
+            guard let memo = previous[key], memo.inputs == inputs else { return false }
+            memos[key] = memo
+            summaries[key] = memo.summary
+            return true
+        }
+        func remember(_ key: ObjectKey, _ inputs: StatusInputs, _ health: Health) {
+            let summary = ObjectHealthSummary(ready: health.ready, reason: health.reason, message: health.message)
+            summaries[key] = summary
+            memos[key] = StatusMemo(inputs: inputs, summary: summary)
+        }
+
         for var record in actual.builds.values {
             let key = ObjectKey(.imageBuild, record.name)
             let notes = plan.notes[key] ?? []
-            let health = HealthRules.build(record, executions: actual.executions[record.name] ?? [], notes: notes, failure: failure(key))
+            let executions = actual.executions[record.name] ?? []
+            let images = executions.map { actual.virtualImages[$0.id ?? -1] ?? [] }
+            let failed = failure(key)
+            if reuse(key, .build(record, executions, images, notes, failed)) { continue }
+            let health = HealthRules.build(record, executions: executions, notes: notes, failure: failed)
             let new = status(health, previous: record.status, spec: record.specFields)
             if !same(new, record.status) {
                 record.status = new
                 updates.append(StatusUpdate(key: key, status: new))
             }
-            summaries[key] = ObjectHealthSummary(ready: health.ready, reason: health.reason, message: health.message)
+            remember(key, .build(record, executions, images, notes, failed), health)
             statusFiles.queue(key, YAMLText.document(StatusDocument.build(record, state: actual, notes: notes)))
         }
         for var record in actual.images.values {
             let key = ObjectKey(.image, record.name)
             let notes = plan.notes[key] ?? []
+            var buildExecutions: [ExecutionRecord]?
+            if case .build(let build, _)? = record.typed.source { buildExecutions = actual.executions[build] ?? [] }
+            let failed = failure(key)
+            if reuse(key, .image(record, buildExecutions, notes, failed)) { continue }
             var changed = false
             if record.state == .queued, case .build(let build, _)? = record.typed.source,
                actual.latestSuccess(of: build) == nil, let latest = actual.latest(of: build), latest.status == .failed,
@@ -51,41 +85,44 @@ extension Reconciler {
                 record.state = .failed
                 changed = true
             }
-            let health = HealthRules.image(record, notes: notes, failure: failure(key))
+            let health = HealthRules.image(record, notes: notes, failure: failed)
             let new = status(health, previous: record.status, spec: record.specFields)
             if changed || !same(new, record.status) {
                 record.status = new
                 updates.append(StatusUpdate(key: key, status: new, imageState: record.state))
             }
-            summaries[key] = ObjectHealthSummary(ready: health.ready, reason: health.reason, message: health.message)
+            remember(key, .image(record, buildExecutions, notes, failed), health)
             statusFiles.queue(key, YAMLText.document(StatusDocument.image(record, notes: notes)))
         }
         for var record in actual.vms.values {
             let key = ObjectKey(.virtualMachine, record.name)
             let notes = plan.notes[key] ?? []
-            let health = HealthRules.vm(record, notes: notes, failure: failure(key), now: now)
+            let callbacks = actual.callbacks[record.name] ?? []
+            let failed = failure(key)
+            // A booting guest's status moves with the clock (boot deadline, guest agent): computed on every pass.
+            let clock = record.vmStatus == .poweredOn && (!record.guestReady || record.guestOs == nil) ? now : nil
+            if reuse(key, .vm(record, callbacks, notes, failed, clock)) { continue }
+            let health = HealthRules.vm(record, notes: notes, failure: failed, now: now)
             let new = status(health, previous: record.status, spec: record.specFields)
             if !same(new, record.status) {
                 record.status = new
                 updates.append(StatusUpdate(key: key, status: new))
             }
-            summaries[key] = ObjectHealthSummary(ready: health.ready, reason: health.reason, message: health.message)
-            statusFiles.queue(key, YAMLText.document(StatusDocument.vm(record, notes: notes,
-                                                                       callbacks: actual.callbacks[record.name] ?? [], now: now)))
+            remember(key, .vm(record, callbacks, notes, failed, clock), health)
+            statusFiles.queue(key, YAMLText.document(StatusDocument.vm(record, notes: notes, callbacks: callbacks, now: now)))
         }
         pass.lap("status computed")
+        // The writer writes the files on its own thread while the catalog saves the rows.
+        statusFiles.flush()
         do {
             try await catalog.saveStatuses(updates)
         } catch {
+            // The next pass computes every status again rather than trust what was not saved.
+            memos.removeAll()
             logger.error("cannot save statuses: \(error)")
         }
-        pass.lap("status saved")
-        do {
-            try statusFiles.flush()
-        } catch {
-            logger.error("cannot write status files: \(error)")
-        }
-        pass.lap("status files written (\(statusFiles.lastFlushCount) files)")
+        memory.statusMemos = memos
+        pass.lap("status saved (\(statusFiles.lastFlushCount) files being written)")
         statusFiles.removeStale { summaries[$0] != nil }
         return summaries
     }

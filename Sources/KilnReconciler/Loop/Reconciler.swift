@@ -53,14 +53,23 @@ public actor Reconciler {
     /// Waits for callback deliveries under way.
     public func drainCallbacks() async { await callbacks?.drain() }
 
-    /// Lets go of what the drivers keep between passes (the VMs' monitor connections); VMs and builds go on running.
-    public func shutdown() async { await vms.shutdown() }
+    /// Writes the status files still being written, and lets go of what the drivers keep between passes (the VMs'
+    /// monitor connections); VMs and builds go on running.
+    public func shutdown() async {
+        await statusFiles.waitForWriter()
+        await vms.shutdown()
+    }
+
+    /// Waits until the status files of the passes so far are on disk (they are written in the background).
+    public func statusFilesWritten() async { await statusFiles.waitForWriter() }
 
     /// How long a quiet loop may skip full passes before it looks at everything again anyway.
     static let resyncInterval: TimeInterval = 600
 
     /// Tidies what a crash can leave behind: temp files, half-moved tombstones, open journal entries.
     public func recover() async throws {
+        // The sweep below must not take temp files the background writer is about to rename.
+        await statusFiles.waitForWriter()
         try paths.prepare()
         AtomicFile.sweep(paths.status)
         if let leftovers = try? FileManager.default.contentsOfDirectory(atPath: paths.tmp) {

@@ -42,19 +42,7 @@ public actor ReadModel {
             let fresh = try await catalog.state(of: changed)
             let old = snapshot
             var state = old.state
-            for table in changed {
-                switch table {
-                case .builds: state.builds = fresh.builds
-                case .executions: state.executions = fresh.executions
-                case .virtualImages: state.virtualImages = fresh.virtualImages
-                case .images: state.images = fresh.images
-                case .vms:
-                    state.vms = fresh.vms
-                    state.callbacks = fresh.callbacks
-                case .sync: state.sync = fresh.sync
-                case .tombstones: state.tombstones = fresh.tombstones
-                }
-            }
+            state.replace(changed, from: fresh)
             let next = ReadSnapshot(generation: old.generation + 1, state: state, readAt: Date(), previous: old, changed: changed)
             current.withLock { $0 = next }
             if changed.contains(.executions) { Self.recordExecutions(state) }
