@@ -83,6 +83,30 @@ public protocol Catalog: Sendable {
     func fenced(by leadership: Leadership) -> any Catalog
     /// How hosts sharing this catalog elect their leader.
     func election(logger: Logger) -> any LeaderElection
+
+    // MARK: Work (claimed by hosts, never pushed)
+
+    /// Adds work to the queue, in one transaction; work whose ``WorkRecord/workKey`` is already queued or claimed is
+    /// not added again (its open row is returned instead). Only the leader enqueues: on PostgreSQL the call must come
+    /// through ``fenced(by:)`` and carries its epoch (refused with ``FencedWriteError`` when stale or unfenced).
+    func enqueue(_ work: [WorkRecord]) async throws -> [WorkRecord]
+    /// Claims up to `limit` queued rows (or claimed rows whose lease ran out) that `host` may run: their labels are all
+    /// in `labels` and, added up in queue order, they fit `capacity`. Oldest first; each claim raises the row's attempt
+    /// and holds it for `lease`. On PostgreSQL, one statement with `FOR UPDATE SKIP LOCKED`: two hosts never claim the
+    /// same row, and neither waits for the other.
+    func claimWork(host: String, labels: [String], capacity: WorkCapacity, limit: Int, lease: Duration) async throws -> [WorkRecord]
+    /// Extends a held claim's lease to `lease` from now; returns the new expiry, or throws ``WorkClaimLostError`` when
+    /// the claim is no longer held.
+    func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> Date
+    /// Finishes a held claim with its outcome and catalog change, in one transaction; throws ``WorkClaimLostError`` and
+    /// applies nothing when the claim is no longer held. A claim whose lease ran out may still finish while no other
+    /// host has claimed the work.
+    @discardableResult
+    func finishWork(_ claim: WorkClaim, _ completion: WorkCompletion) async throws -> WorkRecord
+    /// Puts claimed work whose lease ran out back in the queue (its holder is kept, for the record); returns those rows.
+    func requeueExpiredWork() async throws -> [WorkRecord]
+    /// Every work row, oldest first.
+    func work() async throws -> [WorkRecord]
 }
 
 /// A new status for one object.

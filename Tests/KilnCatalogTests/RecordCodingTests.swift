@@ -35,6 +35,7 @@ struct RecordCodingTests {
             ("inventory", try names(item)),
             ("vm_callback", try names(CallbackDelivery(vmName: "v", vmUuid: "u", generation: 1, url: "http://127.0.0.1/cb", event: .ready,
                                                        attempt: 1, at: Self.date))),
+            ("work", try names(WorkRecord(kind: .runExecution, object: ObjectKey(.imageBuild, "b"), createdAt: Self.date))),
         ]
     }
 

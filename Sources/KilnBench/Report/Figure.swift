@@ -9,6 +9,7 @@ struct Figure: Encodable, Equatable, Sendable {
         case seconds = "s"
         case mebibytesPerSecond = "MiB/s"
         case requestsPerSecond = "req/s"
+        case claimsPerSecond = "claims/s"
         case megabytes = "MB"
         case percent = "%"
     }

@@ -100,22 +100,25 @@ extension PostgresCatalog {
 
     public func saveStatuses(_ updates: [StatusUpdate]) async throws {
         guard !updates.isEmpty else { return }
-        try await write { [logger] c in
-            for update in updates {
-                let status = update.status.columnJSON
-                let name = update.key.name
-                switch update.key.kind {
-                case .imageBuild:
-                    try await c.query("UPDATE image_build SET status = \(status) WHERE name = \(name)", logger: logger)
-                case .image:
-                    if let state = update.imageState {
-                        try await c.query("UPDATE image SET status = \(status), state = \(state.rawValue) WHERE name = \(name)", logger: logger)
-                    } else {
-                        try await c.query("UPDATE image SET status = \(status) WHERE name = \(name)", logger: logger)
-                    }
-                case .virtualMachine:
-                    try await c.query("UPDATE vm SET status = \(status) WHERE name = \(name)", logger: logger)
+        try await write { [logger] c in try await Self.saveStatuses(updates, on: c, logger: logger) }
+    }
+
+    /// Saves statuses in the caller's transaction.
+    static func saveStatuses(_ updates: [StatusUpdate], on c: PostgresConnection, logger: Logger) async throws {
+        for update in updates {
+            let status = update.status.columnJSON
+            let name = update.key.name
+            switch update.key.kind {
+            case .imageBuild:
+                try await c.query("UPDATE image_build SET status = \(status) WHERE name = \(name)", logger: logger)
+            case .image:
+                if let state = update.imageState {
+                    try await c.query("UPDATE image SET status = \(status), state = \(state.rawValue) WHERE name = \(name)", logger: logger)
+                } else {
+                    try await c.query("UPDATE image SET status = \(status) WHERE name = \(name)", logger: logger)
                 }
+            case .virtualMachine:
+                try await c.query("UPDATE vm SET status = \(status) WHERE name = \(name)", logger: logger)
             }
         }
     }

@@ -99,7 +99,20 @@ public final class PostgresCatalog: Catalog {
         try await transaction(.snapshot, limit: limit, body)
     }
 
-    func transaction<T: Sendable>(_ mode: PostgresTransaction.Mode, limit: Duration,
+    /// One read-write transaction that no leader epoch fences, on a fenced view too: what any host does to the work
+    /// it claimed (its claim fences it instead), whoever leads.
+    func unfencedWrite<T: Sendable>(limit: Duration = transactionLimit,
+                                    _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction(.write, limit: limit, fencing: false, body)
+    }
+
+    /// One statement, its own transaction (no `BEGIN`/`COMMIT` round trips), fenced by no leader epoch.
+    func unfencedStatement<T: Sendable>(limit: Duration = transactionLimit,
+                                        _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction(.single, limit: limit, fencing: false, body)
+    }
+
+    func transaction<T: Sendable>(_ mode: PostgresTransaction.Mode, limit: Duration, fencing: Bool = true,
                                   _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
@@ -110,7 +123,7 @@ public final class PostgresCatalog: Catalog {
                         leased.set(connection)
                         defer { leased.set(nil) }
                         return try await PostgresTransaction.run(on: connection, mode: mode, logger: logger) { connection in
-                            if mode == .write, let fence { try await Self.checkFence(fence, on: connection, logger: logger) }
+                            if mode == .write, fencing, let fence { try await Self.checkFence(fence, on: connection, logger: logger) }
                             return try await body(connection)
                         }
                     }

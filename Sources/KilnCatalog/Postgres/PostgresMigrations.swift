@@ -18,6 +18,7 @@ enum PostgresMigrations {
         PostgresMigrationV2.migration,
         PostgresMigrationV3.migration,
         PostgresMigrationV4.migration,
+        PostgresMigrationV5.migration,
     ]
 
     /// The version this binary's schema has.

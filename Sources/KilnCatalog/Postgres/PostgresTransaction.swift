@@ -8,10 +8,13 @@ enum PostgresTransaction {
         case write = "BEGIN"
         /// One snapshot for every statement: a read of several tables sees one moment.
         case snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        /// No `BEGIN`: the body sends one statement, which is a transaction of its own (one round trip, not three).
+        case single = ""
     }
 
     static func run<T>(on connection: PostgresConnection, mode: Mode = .write, logger: Logger,
                        _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        if mode == .single { return try await body(connection) }
         try await connection.query(PostgresQuery(unsafeSQL: mode.rawValue), logger: logger)
         let value: T
         do {

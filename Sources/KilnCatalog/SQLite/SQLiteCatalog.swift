@@ -135,22 +135,25 @@ public final class SQLiteCatalog: Catalog {
 
     public func saveStatuses(_ updates: [StatusUpdate]) async throws {
         guard !updates.isEmpty else { return }
-        try await write { db in
-            for update in updates {
-                let status = update.status.columnJSON
-                switch update.key.kind {
-                case .imageBuild:
-                    try db.execute(sql: "UPDATE image_build SET status = ? WHERE name = ?", arguments: [status, update.key.name])
-                case .image:
-                    if let state = update.imageState {
-                        try db.execute(sql: "UPDATE image SET status = ?, state = ? WHERE name = ?",
-                                       arguments: [status, state.rawValue, update.key.name])
-                    } else {
-                        try db.execute(sql: "UPDATE image SET status = ? WHERE name = ?", arguments: [status, update.key.name])
-                    }
-                case .virtualMachine:
-                    try db.execute(sql: "UPDATE vm SET status = ? WHERE name = ?", arguments: [status, update.key.name])
+        try await write { db in try Self.saveStatuses(updates, db) }
+    }
+
+    /// Saves statuses in the caller's transaction.
+    static func saveStatuses(_ updates: [StatusUpdate], _ db: Database) throws {
+        for update in updates {
+            let status = update.status.columnJSON
+            switch update.key.kind {
+            case .imageBuild:
+                try db.execute(sql: "UPDATE image_build SET status = ? WHERE name = ?", arguments: [status, update.key.name])
+            case .image:
+                if let state = update.imageState {
+                    try db.execute(sql: "UPDATE image SET status = ?, state = ? WHERE name = ?",
+                                   arguments: [status, state.rawValue, update.key.name])
+                } else {
+                    try db.execute(sql: "UPDATE image SET status = ? WHERE name = ?", arguments: [status, update.key.name])
                 }
+            case .virtualMachine:
+                try db.execute(sql: "UPDATE vm SET status = ? WHERE name = ?", arguments: [status, update.key.name])
             }
         }
     }

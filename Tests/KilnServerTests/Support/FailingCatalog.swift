@@ -1,3 +1,4 @@
+import Foundation
 import KilnCatalog
 import KilnSpec
 import Logging
@@ -44,6 +45,14 @@ struct FailingCatalog: Catalog {
     func hosts() async throws -> FleetHosts { throw Failure() }
     func fenced(by leadership: Leadership) -> any Catalog { self }
     func election(logger: Logger) -> any LeaderElection { SingleHostElection(catalog: self) }
+    func enqueue(_ work: [WorkRecord]) async throws -> [WorkRecord] { throw Failure() }
+    func claimWork(host: String, labels: [String], capacity: WorkCapacity, limit: Int, lease: Duration) async throws -> [WorkRecord] {
+        throw Failure()
+    }
+    func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> Date { throw Failure() }
+    func finishWork(_ claim: WorkClaim, _ completion: WorkCompletion) async throws -> WorkRecord { throw Failure() }
+    func requeueExpiredWork() async throws -> [WorkRecord] { throw Failure() }
+    func work() async throws -> [WorkRecord] { throw Failure() }
 }
 
 extension Logger {

@@ -1,0 +1,114 @@
+import Foundation
+import GRDB
+
+/// Work on SQLite: the same calls as PostgreSQL's, for the one host that leads and claims alone. SQLite has one
+/// writer at a time, so each call is a plain write transaction; the claim picks its rows in Swift, in queue order.
+extension SQLiteCatalog {
+    static let openWork = "state IN ('queued', 'claimed')"
+
+    public func enqueue(_ work: [WorkRecord]) async throws -> [WorkRecord] {
+        try await write { db in
+            let epoch = try Self.leaderRow(db)?.epoch ?? 0
+            var stored: [WorkRecord] = []
+            for var item in work {
+                if let open = try WorkRecord.fetchOne(db, sql: "SELECT * FROM work WHERE workKey = ? AND \(Self.openWork)",
+                                                      arguments: [item.workKey]) {
+                    stored.append(open)
+                    continue
+                }
+                item.id = nil
+                item.state = .queued
+                item.holder = nil
+                item.leaseExpiresAt = nil
+                item.attempt = 0
+                item.result = nil
+                item.epoch = epoch
+                item.claimedAt = nil
+                item.finishedAt = nil
+                try item.insert(db)
+                stored.append(item)
+            }
+            return stored
+        }
+    }
+
+    public func claimWork(host: String, labels: [String], capacity: WorkCapacity, limit: Int,
+                          lease: Duration) async throws -> [WorkRecord] {
+        guard limit > 0 else { return [] }
+        return try await write { db in
+            let now = Date()
+            let open = try WorkRecord.fetchAll(db, sql: "SELECT * FROM work WHERE \(Self.openWork) ORDER BY id")
+            var claimed: [WorkRecord] = []
+            var cpus: Int64 = 0, memory: Int64 = 0
+            for var item in open where claimed.count < limit {
+                guard item.state == .queued || (item.leaseExpiresAt.map { $0 < now } ?? true),
+                      item.fits(labels: labels, capacity: capacity) else { continue }
+                // Queue order: the first that does not fit what is left ends the claim, as on PostgreSQL.
+                let (newCpus, cpuOverflow) = cpus.addingReportingOverflow(item.cpus)
+                let (newMemory, memoryOverflow) = memory.addingReportingOverflow(item.memoryBytes)
+                guard !cpuOverflow, !memoryOverflow, newCpus <= capacity.cpus, newMemory <= capacity.memoryBytes else { break }
+                cpus = newCpus
+                memory = newMemory
+                item.state = .claimed
+                item.holder = host
+                item.attempt += 1
+                item.leaseExpiresAt = now.addingTimeInterval(lease.timeInterval)
+                item.claimedAt = now
+                try item.update(db)
+                claimed.append(item)
+            }
+            return claimed
+        }
+    }
+
+    public func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> Date {
+        try await write { db in
+            guard var current = try WorkRecord.fetchOne(db, key: claim.workId), current.claim == claim else {
+                throw WorkClaimLostError(claim: claim, current: try WorkRecord.fetchOne(db, key: claim.workId))
+            }
+            let expiry = Date().addingTimeInterval(lease.timeInterval)
+            current.leaseExpiresAt = expiry
+            try current.update(db)
+            return expiry
+        }
+    }
+
+    public func finishWork(_ claim: WorkClaim, _ completion: WorkCompletion) async throws -> WorkRecord {
+        try await write { db in
+            guard var current = try WorkRecord.fetchOne(db, key: claim.workId), current.claim == claim else {
+                throw WorkClaimLostError(claim: claim, current: try WorkRecord.fetchOne(db, key: claim.workId))
+            }
+            current.state = completion.state
+            current.result = completion.result
+            current.finishedAt = Date()
+            current.leaseExpiresAt = nil
+            try current.update(db)
+            if var execution = completion.execution { try execution.save(db) }
+            for var image in completion.virtualImages { try image.insert(db) }
+            for image in completion.images { _ = try Self.upsert(image, db) }
+            for vm in completion.vms { _ = try Self.upsert(vm, db) }
+            try Self.saveStatuses(completion.statuses, db)
+            return current
+        }
+    }
+
+    public func requeueExpiredWork() async throws -> [WorkRecord] {
+        try await write { db in
+            let now = Date()
+            var requeued: [WorkRecord] = []
+            for var item in try WorkRecord.fetchAll(db, sql: "SELECT * FROM work WHERE state = 'claimed' ORDER BY id") {
+                guard let expiry = item.leaseExpiresAt, expiry < now else { continue }
+                item.state = .queued
+                item.result = "the lease of \(item.holder ?? "?") (attempt \(item.attempt)) ran out at \(ISO8601DateFormatter().string(from: expiry))"
+                item.leaseExpiresAt = nil
+                try item.update(db)
+                requeued.append(item)
+            }
+            return requeued
+        }
+    }
+
+    public func work() async throws -> [WorkRecord] {
+        try await read { db in try WorkRecord.order(Column("id")).fetchAll(db) }
+    }
+}
