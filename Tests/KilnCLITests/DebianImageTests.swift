@@ -118,6 +118,17 @@ extension Reconciling {
                     .trimmingCharacters(in: .whitespacesAndNewlines)
                 let marker = try await ChildProcess.shell("debugfs -R 'cat /etc/kiln-web-marker' \(ChildProcess.quoted(webRaw + "?offset=" + webOffset)) 2>/dev/null")
                 #expect(marker == "built by kiln: web\n", "\(marker)")
+                // ... and a clean template: the build VM's key, host key and sshd drop-in are gone, and so are the host
+                // keys and machine id its boot made.
+                let webDevice = ChildProcess.quoted(webRaw + "?offset=" + webOffset)
+                let webSSH = try await ChildProcess.shell("debugfs -R 'ls /etc/ssh' \(webDevice) 2>/dev/null")
+                #expect(webSSH.contains("sshd_config") && !webSSH.contains("kiln-build") && !webSSH.contains("ssh_host_"), "\(webSSH)")
+                let webDropIns = try await ChildProcess.shell("debugfs -R 'ls /etc/ssh/sshd_config.d' \(webDevice) 2>/dev/null")
+                #expect(!webDropIns.contains("kiln-build"), "\(webDropIns)")
+                let webMachineID = try await ChildProcess.shell("debugfs -R 'cat /etc/machine-id' \(webDevice) 2>/dev/null")
+                #expect(webMachineID.isEmpty, "machine-id: \(webMachineID)")
+                let webLog = try String(contentsOfFile: "\(data.path)/logs/web/1.log", encoding: .utf8)
+                #expect(webLog.contains("boots the disk's own kernel and initrd"), "\(webLog.suffix(3000))")
 
                 // The raw disk's root filesystem, read by offset with debugfs (no mount): a clean template.
                 let raw = try #require(execution.virtualImages.first { $0.format == "raw" }).path

@@ -20,6 +20,9 @@ struct BuildContext: Sendable {
     /// How the raw disk boots, and its partitions when it boots on its own. Set by ``DiskStep``.
     var boot: DiskBoot = .none
     var layout: DiskLayout?
+    /// The kernel command line the disk's boot loaders pass (root by PARTUUID). Set by ``DiskStep`` for a disk that
+    /// boots on its own.
+    var kernelCommandLine: String?
     /// Each format's disk image, verified by ``VerifyStep`` (`ovf`: its streamOptimized vmdk). Set by ``DiskStep``
     /// (raw) and ``ConvertStep``.
     var disks: [StagedOutput] = []

@@ -16,6 +16,10 @@ struct SSHClient: Sendable {
     var authentication: Authentication
     /// ssh's `HOME`: this execution's folder, so nothing of Kiln's own home is read or written.
     var home: String
+    /// The socket of one shared connection (OpenSSH's ControlMaster): the first login that works stays open in the
+    /// background and every later command of the execution runs over it, so the script and the last step do not each
+    /// pay a key exchange and login in a guest that runs slowly under TCG. Nil: a connection per command.
+    var controlPath: String?
 
     var usesPassword: Bool {
         if case .password = authentication { return true }
@@ -49,8 +53,25 @@ struct SSHClient: Sendable {
             options += ["PubkeyAuthentication=no", "PreferredAuthentications=password,keyboard-interactive",
                         "NumberOfPasswordPrompts=1"]
         }
+        if let controlPath {
+            // The master ends when the guest's connection does (power-off, qemu killed), after 2 idle minutes, or
+            // when told (``closeArguments``); a command that finds no master logs in by itself.
+            options += ["ControlMaster=auto", "ControlPath=\(controlPath)", "ControlPersist=120"]
+        }
         return ["-F", "/dev/null", "-T", "-p", String(port), "-l", username]
             + options.flatMap { ["-o", $0] } + ["127.0.0.1", "--", remoteCommand]
+    }
+
+    /// `ssh -O exit`: tells the shared connection's master to end (it answers "no such file" when there is none).
+    static func closeArguments(controlPath: String) -> [String] {
+        ["-F", "/dev/null", "-o", "ControlPath=\(controlPath)", "-O", "exit", "127.0.0.1"]
+    }
+
+    /// The shared connection's socket in `folder`, or nil when its path would be too long for a unix socket (ssh
+    /// binds a name with a 17-character random suffix first, and a socket path has at most 107 bytes).
+    static func controlPath(in folder: String) -> String? {
+        let path = folder + "/mux"
+        return path.utf8.count + 17 <= 107 ? path : nil
     }
 
     /// ssh's whole environment: the password reaches ssh only through the askpass program, never a variable.

@@ -15,10 +15,23 @@ struct BaseImageStep: BuildStep {
             throw .sourceUnreadable(path: "Image \(name)", reason: "the base Image has no disk yet; it must be ACTIVE before a layer on it builds")
         }
         await context.log.write("Fetching", "base Image \(name): \(base.path) (\(base.format), boot \(base.boot.rawValue))")
-        let sum = try await FileChecksum.computeOffPool(.sha256, path: base.path)
+        // The base's sha256 is checked while it is converted and copied out (each on a thread of its own): what they
+        // make stays in the work folder, which a mismatch fails before any later step reads it.
+        let path = base.path
+        let checksum = Task { await ChecksumStep.sha256(path) }
+        do {
+            try await copyOut(base, name: name, context: &context)
+        } catch {
+            _ = await checksum.value
+            throw error
+        }
+        let sum = try await checksum.value.get()
         guard sum == base.sha256 else {
             throw .checksumMismatch(source: "base Image \(name) (\(base.path))", expected: "sha256:\(base.sha256)", actual: "sha256:\(sum)")
         }
+    }
+
+    private func copyOut(_ base: BaseImage, name: String, context: inout BuildContext) async throws(BuildError) {
         let raw: String
         if base.format == "raw" {
             raw = base.path

@@ -25,28 +25,34 @@ struct BootVerifyStep: BuildStep {
         // The boots (SeaBIOS and OVMF for hybrid) run at once, each a one-CPU qemu on its own snapshot of the disk and
         // its own console file: on a machine with a core for each, verifying a hybrid disk takes one boot's time. The
         // first failure stops the others; failures are reported in firmware order.
+        //
+        // Each boot is a task calling a plain function that returns a Result, and the group below only hands back
+        // indexes: a task group whose children returned `(Int, Result<…, BuildError>)` from typed-throws closures
+        // trapped (an index out of range) in a release build of Swift 6.3.1, while the debug build worked.
         let disk = raw.path, folder = context.work.root, runner = context.runner, log = context.log
-        let results = await withTaskGroup(of: (Int, Result<BootCheck.Outcome, BuildError>).self) { group in
-            for (index, (_, check)) in checks.enumerated() {
-                group.addTask {
-                    do throws(BuildError) {
-                        return (index, .success(try await check.run(disk: disk, workFolder: folder, runner: runner)))
-                    } catch {
-                        return (index, .failure(error))
+        let boots = checks.map { _, check in Task { await Self.boot(check, disk: disk, folder: folder, runner: runner) } }
+        let results = await withTaskCancellationHandler {
+            await withTaskGroup(of: Int.self) { group in
+                for index in boots.indices {
+                    group.addTask {
+                        _ = await boots[index].value
+                        return index
                     }
                 }
-            }
-            var results = [Result<BootCheck.Outcome, BuildError>?](repeating: nil, count: checks.count)
-            for await (index, result) in group {
-                results[index] = result
-                switch result {
-                case .success(.booted(let seconds)):
-                    await log.write("Verifying boot", "booted under \(Self.name(checks[index].0)) in \(Int(seconds)) s")
-                case .success(.failed), .failure:
-                    group.cancelAll()
+                for await index in group {
+                    switch await boots[index].value {
+                    case .success(.booted(let seconds)):
+                        await log.write("Verifying boot", "booted under \(Self.name(checks[index].0)) in \(Int(seconds)) s")
+                    case .success(.failed), .failure:
+                        for boot in boots { boot.cancel() }
+                    }
                 }
+                var results: [Result<BootCheck.Outcome, BuildError>?] = []
+                for boot in boots { results.append(await boot.value) }
+                return results
             }
-            return results
+        } onCancel: {
+            for boot in boots { boot.cancel() }
         }
         if Task.isCancelled { throw .cancelled }
         var firstError: BuildError?
@@ -63,6 +69,14 @@ struct BootVerifyStep: BuildStep {
         }
         if let firstError { throw firstError }
         if results.contains(where: { if case .failure = $0 { true } else { false } }) { throw .cancelled }
+    }
+
+    private static func boot(_ check: BootCheck, disk: String, folder: String, runner: ProcessRunner) async -> Result<BootCheck.Outcome, BuildError> {
+        do {
+            return .success(try await check.run(disk: disk, workFolder: folder, runner: runner))
+        } catch {
+            return .failure(error)
+        }
     }
 
     static func name(_ kind: Firmware.Kind) -> String {

@@ -94,5 +94,6 @@ struct DiskStep: BuildStep {
             try await Self.fixTimes("\(image)?offset=\(layout.rootOffset)", paths: paths, context: context)
         }
         context.layout = layout
+        context.kernelCommandLine = configuration.kernelCommandLine
     }
 }

@@ -24,19 +24,45 @@ struct SSHProvisionStep: BuildStep {
         }
         let accelerator = await context.request.accelerator("\(context.work.root)/esp/\(BootConfiguration.kernelFile)")
         let network = spec.orderedScripts.contains(where: \.network)
-        let configuration = BuildVM.Configuration(disk: raw.path, firmware: firmware, variableStore: variableStore,
+        var configuration = BuildVM.Configuration(disk: raw.path, firmware: firmware, variableStore: variableStore,
                                                   accelerator: accelerator, network: network)
+        configuration.directBoot = Self.directBoot(espStaging: context.work.root + "/esp", commandLine: context.kernelCommandLine)
         let vm = try BuildVM(configuration: configuration, qemu: try locator.locate(.qemuSystem), shell: try locator.locate(.sh),
                              folder: context.work.root, runner: context.runner)
-        await context.log.write("Booting build VM", "qemu (\(accelerator), \(BootVerifyStep.name(kind))) boots the disk, \(network ? "with outside network (a script asks for network: true)" : "with no outside network"); console in \(vm.consolePath)")
+        let how = configuration.directBoot == nil ? "boots the disk" : "boots the disk's own kernel and initrd (-kernel, root by PARTUUID; its boot loader is what boot verification boots)"
+        await context.log.write("Booting build VM", "qemu (\(accelerator), \(BootVerifyStep.name(kind))) \(how), \(network ? "with outside network (a script asks for network: true)" : "with no outside network"); console in \(vm.consolePath)")
         do {
             try await provision(vm, credentials: credentials, context: &context)
         } catch {
             await vm.stop()
+            await Self.closeSharedConnection(credentials: credentials, context: context)
             try? FileSystem.removeTree(credentials.folder + "/password")
             throw Task.isCancelled ? .cancelled : error
         }
+        await Self.closeSharedConnection(credentials: credentials, context: context)
         try? FileSystem.removeTree(credentials.folder + "/password")
+    }
+
+    /// Ends the shared SSH connection's master, if one is left (the guest's power-off ends it by itself). Bounded, and
+    /// not cancelled with the execution: it runs on the way out of a cancelled one too.
+    static func closeSharedConnection(credentials: BuildVMCredentials, context: BuildContext) async {
+        guard let controlPath = SSHClient.controlPath(in: credentials.folder), FileSystem.exists(controlPath),
+              let ssh = try? context.tools.locator.locate(.ssh) else { return }
+        let runner = context.runner
+        let path = runner.environment["PATH"] ?? "/usr/bin:/bin"
+        _ = await Task.detached {
+            try? await runner.run(ssh, SSHClient.closeArguments(controlPath: controlPath),
+                                  environment: ["PATH": path, "LC_ALL": "C", "HOME": credentials.folder], timeout: .seconds(20))
+        }.value
+    }
+
+    /// The disk's kernel and initrd as ``BootDiskWriter`` staged them for its EFI system partition, when both the
+    /// kernel and the command line are known; nil boots through the firmware.
+    static func directBoot(espStaging: String, commandLine: String?) -> BuildVM.DirectBoot? {
+        let kernel = "\(espStaging)/\(BootConfiguration.kernelFile)"
+        let initrd = "\(espStaging)/\(BootConfiguration.initrdFile)"
+        guard let commandLine, FileSystem.exists(kernel) else { return nil }
+        return BuildVM.DirectBoot(kernel: kernel, initrd: FileSystem.exists(initrd) ? initrd : nil, commandLine: commandLine)
     }
 
     private func provision(_ vm: BuildVM, credentials: BuildVMCredentials, context: inout BuildContext) async throws(BuildError) {
@@ -82,7 +108,8 @@ struct SSHProvisionStep: BuildStep {
             preconditionFailure("SSHAccessStep makes a key when there is no sshPassword")
         }
         return SSHClient(ssh: ssh, port: port, username: credentials.access.username, knownHosts: credentials.knownHosts,
-                         authentication: authentication, home: credentials.folder)
+                         authentication: authentication, home: credentials.folder,
+                         controlPath: SSHClient.controlPath(in: credentials.folder))
     }
 
     /// Tries `ssh … true` once a second until it works, the VM ends, a refusal says waiting is pointless, or

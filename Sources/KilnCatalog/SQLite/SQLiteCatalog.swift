@@ -68,7 +68,8 @@ public final class SQLiteCatalog: Catalog {
     static func upsert<R: NamedRecord>(_ record: R, _ db: Database) throws -> R {
         var record = record
         if record.id == nil {
-            record.id = try Int64.fetchOne(db, sql: "SELECT id FROM \(R.databaseTableName) WHERE name = ?", arguments: [record.name])
+            record.id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM \(R.databaseTableName) WHERE name = ?"),
+                                           arguments: [record.name])
         }
         try record.save(db)
         return record
@@ -144,16 +145,18 @@ public final class SQLiteCatalog: Catalog {
             let status = update.status.columnJSON
             switch update.key.kind {
             case .imageBuild:
-                try db.execute(sql: "UPDATE image_build SET status = ? WHERE name = ?", arguments: [status, update.key.name])
+                try db.cachedStatement(sql: "UPDATE image_build SET status = ? WHERE name = ?")
+                    .execute(arguments: [status, update.key.name])
             case .image:
                 if let state = update.imageState {
-                    try db.execute(sql: "UPDATE image SET status = ?, state = ? WHERE name = ?",
-                                   arguments: [status, state.rawValue, update.key.name])
+                    try db.cachedStatement(sql: "UPDATE image SET status = ?, state = ? WHERE name = ?")
+                        .execute(arguments: [status, state.rawValue, update.key.name])
                 } else {
-                    try db.execute(sql: "UPDATE image SET status = ? WHERE name = ?", arguments: [status, update.key.name])
+                    try db.cachedStatement(sql: "UPDATE image SET status = ? WHERE name = ?")
+                        .execute(arguments: [status, update.key.name])
                 }
             case .virtualMachine:
-                try db.execute(sql: "UPDATE vm SET status = ? WHERE name = ?", arguments: [status, update.key.name])
+                try db.cachedStatement(sql: "UPDATE vm SET status = ? WHERE name = ?").execute(arguments: [status, update.key.name])
             }
         }
     }
@@ -176,18 +179,23 @@ public final class SQLiteCatalog: Catalog {
                 journaled.append(entry)
             }
             var created: [ExecutionRecord] = []
+            // Only the counter is read and written, not the whole build row (whose spec is JSON to decode and encode
+            // again): a first pass over 3,333 builds spent a quarter of its catalog time there.
+            let counter = try db.cachedStatement(sql: "SELECT id, nextBuildNumber FROM image_build WHERE name = ?")
+            let highestNumber = try db.cachedStatement(sql: "SELECT MAX(buildNumber) FROM execution WHERE buildName = ?")
+            let advance = try db.cachedStatement(sql: "UPDATE image_build SET nextBuildNumber = ? WHERE id = ?")
             for var execution in executions {
-                guard var build = try BuildRecord.filter(Column("name") == execution.buildName).fetchOne(db) else {
+                guard let build = try Row.fetchOne(counter, arguments: [execution.buildName]) else {
                     throw CatalogError.missing("ImageBuild \(execution.buildName)")
                 }
-                let highest = try Int.fetchOne(db, sql: "SELECT MAX(buildNumber) FROM execution WHERE buildName = ?",
-                                               arguments: [execution.buildName]) ?? 0
-                let next = max(build.nextBuildNumber, highest + 1)
+                let id: Int64 = build["id"]
+                let nextBuildNumber: Int = build["nextBuildNumber"]
+                let highest = try Int.fetchOne(highestNumber, arguments: [execution.buildName]) ?? 0
+                let next = max(nextBuildNumber, highest + 1)
                 guard execution.buildNumber == next else {
                     throw CatalogError.conflict("ImageBuild \(execution.buildName)'s next build number is \(next), not \(execution.buildNumber)")
                 }
-                build.nextBuildNumber = next + 1
-                try build.update(db)
+                try advance.execute(arguments: [next + 1, id])
                 try execution.insert(db)
                 created.append(execution)
             }
@@ -201,12 +209,12 @@ public final class SQLiteCatalog: Catalog {
         try await write { db in
             let now = Date()
             for end in ends {
-                try db.execute(sql: "UPDATE journal SET state = ?, error = ?, endedAt = ? WHERE id = ?",
-                               arguments: [end.state.rawValue, end.error, now, end.id])
+                try db.cachedStatement(sql: "UPDATE journal SET state = ?, error = ?, endedAt = ? WHERE id = ?")
+                    .execute(arguments: [end.state.rawValue, end.error, now, end.id])
             }
             for worker in workers {
-                try db.execute(sql: "UPDATE execution SET pid = ?, pidStartTime = ? WHERE id = ?",
-                               arguments: [worker.pid, Int64(bitPattern: worker.startTime), worker.executionId])
+                try db.cachedStatement(sql: "UPDATE execution SET pid = ?, pidStartTime = ? WHERE id = ?")
+                    .execute(arguments: [worker.pid, Int64(bitPattern: worker.startTime), worker.executionId])
             }
         }
     }

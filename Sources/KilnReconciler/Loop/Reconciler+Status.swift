@@ -121,9 +121,14 @@ extension Reconciler {
             memos.removeAll()
             logger.error("cannot save statuses: \(error)")
         }
-        memory.statusMemos = memos
         pass.lap("status saved (\(statusFiles.lastFlushCount) files being written)")
-        statusFiles.removeStale { summaries[$0] != nil }
+        if previous.isEmpty || memos.isEmpty {
+            statusFiles.removeStale { summaries[$0] != nil }
+        } else if memos.count != previous.count || previous.keys.contains(where: { memos[$0] == nil }) {
+            // Every file written since the last full look belongs to an object the last pass remembered.
+            statusFiles.remove(previous.keys.filter { memos[$0] == nil })
+        }
+        memory.statusMemos = memos
         return summaries
     }
 

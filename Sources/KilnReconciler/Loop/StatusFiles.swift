@@ -60,6 +60,13 @@ struct StatusFiles {
         written[path] = digest
     }
 
+    /// Removes the status files of `gone` objects (through the writer, after what it writes).
+    mutating func remove(_ gone: [ObjectKey]) {
+        let stale = gone.map { paths.status($0) }.filter { written[$0] != nil }
+        for path in stale { written[path] = nil }
+        writer.remove(stale)
+    }
+
     /// Removes the status files of objects that `keep` no longer lists (through the writer, after what it writes).
     mutating func removeStale(keeping keep: (ObjectKey) -> Bool) {
         var stale: [String] = []

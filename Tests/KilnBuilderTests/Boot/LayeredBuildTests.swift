@@ -60,12 +60,19 @@ import Testing
         #expect(listing.contains("/104755/0/0/setuid-probe/"), "\(listing)")
         #expect(try Shell.check("debugfs -R 'ls /sbin' \(device) 2>/dev/null").contains("init"), "the base's files are there")
 
-        // A base file that is not what the catalog recorded is refused before it is read.
+        // A base file that is not what the catalog recorded is refused (its sha256 is checked while it is copied out
+        // into the work folder), before any script runs on it, and nothing is left.
         let other = try TestBed("layer", buildNumber: 2)
         defer { other.remove() }
         var tampered = other.request(spec, files: MemoryFiles(["mark.sh": script]))
         tampered.baseImage = BaseImage(name: "base", path: qcow2.path, format: "qcow2", sha256: String(repeating: "0", count: 64), boot: .hybrid)
-        await #expect(throws: BuildError.self) { _ = try await hostBuilder().build(tampered) { _ in } }
+        let refusal = await buildFailure(tampered)
+        guard case .checksumMismatch(_, let expected, let actual)? = refusal else {
+            Issue.record("expected a checksum mismatch, got \(String(describing: refusal))")
+            return
+        }
+        #expect(expected == "sha256:" + String(repeating: "0", count: 64) && actual == "sha256:" + qcow2.sha256)
+        #expect(!other.log.contains("starting mark.sh"), "\(other.log)")
         #expect(other.nothingLeftBehind)
     }
 }

@@ -88,6 +88,35 @@ import Testing
         #expect(open.joined(separator: " ").contains("restrict=off"))
     }
 
+    /// The build VM boots the disk's own kernel and initrd straight from the ESP's staging folder, with the disk's
+    /// command line; without a staged kernel (or a command line) it boots through the firmware as before.
+    @Test func directKernelBootOfTheBuildVM() throws {
+        let bed = try TestBed("direct-boot")
+        defer { bed.remove() }
+        let staging = bed.root + "/esp"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        #expect(SSHProvisionStep.directBoot(espStaging: staging, commandLine: "root=PARTUUID=x ro") == nil)
+        try Data("kernel".utf8).write(to: URL(fileURLWithPath: staging + "/vmlinuz"))
+        #expect(SSHProvisionStep.directBoot(espStaging: staging, commandLine: nil) == nil)
+        let kernelOnly = try #require(SSHProvisionStep.directBoot(espStaging: staging, commandLine: "root=PARTUUID=x ro"))
+        #expect(kernelOnly == BuildVM.DirectBoot(kernel: staging + "/vmlinuz", initrd: nil, commandLine: "root=PARTUUID=x ro"))
+        try Data("initrd".utf8).write(to: URL(fileURLWithPath: staging + "/initrd.img"))
+        let boot = try #require(SSHProvisionStep.directBoot(espStaging: staging, commandLine: "root=PARTUUID=x ro console=ttyS0,115200"))
+        #expect(boot.initrd == staging + "/initrd.img")
+
+        var configuration = BuildVM.Configuration(disk: "/w/d.raw", firmware: Firmware(kind: .bios, code: "/b.bin", variablesTemplate: nil),
+                                                  variableStore: nil, accelerator: "tcg", network: false)
+        configuration.directBoot = boot
+        let arguments = BuildVM.arguments(configuration)
+        let kernel = try #require(arguments.firstIndex(of: "-kernel"))
+        #expect(arguments[kernel + 1] == staging + "/vmlinuz")
+        let initrd = try #require(arguments.firstIndex(of: "-initrd"))
+        #expect(arguments[initrd + 1] == staging + "/initrd.img")
+        let append = try #require(arguments.firstIndex(of: "-append"))
+        #expect(arguments[append + 1] == "root=PARTUUID=x ro console=ttyS0,115200", "one argument, spaces and all")
+        #expect(arguments.joined(separator: " ").contains("-drive file=/w/d.raw,format=raw,if=virtio"), "the disk is still the root")
+    }
+
     @Test func theForwardedPortIsReadFromInfoUsernet() {
         let usernet = "Hub -1 (net0):\r\n  Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ\r\n  TCP[HOST_FORWARD]   8       127.0.0.1 33895       10.0.2.15    22     0     0\r\n"
         #expect(QMPConnection.forwardedPort(usernet: usernet) == 33895)

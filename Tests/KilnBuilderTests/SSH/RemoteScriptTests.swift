@@ -71,6 +71,24 @@ import Testing
         #expect(!SSHClient.askpassProgram(passwordFile: tmp + "/password").contains("pa ss"))
     }
 
+    /// One shared connection: every command names the same ControlPath (the first login stays open as its master);
+    /// a socket path too long for a unix socket turns sharing off instead of failing the login.
+    @Test func commandsShareOneConnection() {
+        #expect(!Self.client(.key("/k")).arguments(remoteCommand: "true").contains { $0.hasPrefix("Control") })
+        var client = Self.client(.key("/w/ssh/id_ed25519"))
+        client.controlPath = SSHClient.controlPath(in: "/w/ssh")
+        #expect(client.controlPath == "/w/ssh/mux")
+        let arguments = client.arguments(remoteCommand: "sh -s")
+        for option in ["ControlMaster=auto", "ControlPath=/w/ssh/mux", "ControlPersist=120"] {
+            #expect(arguments.contains(option), "\(option)")
+        }
+        #expect(Array(arguments.suffix(3)) == ["127.0.0.1", "--", "sh -s"])
+        #expect(SSHClient.closeArguments(controlPath: "/w/ssh/mux") == ["-F", "/dev/null", "-o", "ControlPath=/w/ssh/mux", "-O", "exit", "127.0.0.1"])
+        let long = "/" + String(repeating: "d", count: 90)
+        #expect(SSHClient.controlPath(in: long) == nil)
+        #expect(SSHClient.controlPath(in: String(long.prefix(86))) == String(long.prefix(86)) + "/mux")
+    }
+
     @Test func refusalsThatWaitingCannotFixAreRecognized() {
         #expect(SSHClient.permanentFailure(["root@127.0.0.1: Permission denied (publickey)."], username: "root", usesPassword: false)?.contains("refused Kiln's key") == true)
         #expect(SSHClient.permanentFailure(["Host key verification failed."], username: "root", usesPassword: false)?.contains("host key") == true)
