@@ -185,7 +185,8 @@ let package = Package(
         .testTarget(name: "KilnPlannerTests", dependencies: ["KilnPlanner", "KilnSpec", "KilnCatalog", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "KilnReconcilerTests",
-            dependencies: ["KilnReconciler", "KilnPlanner", "KilnCatalog", "KilnSpec", "KilnTestSupport"],
+            dependencies: ["KilnReconciler", "KilnPlanner", "KilnCatalog", "KilnSpec", "KilnTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(name: "KilnBuilderTests", dependencies: ["KilnBuilder", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),

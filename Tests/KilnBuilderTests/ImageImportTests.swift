@@ -60,6 +60,23 @@ struct ImageImportTests {
         #expect(imported.sha256 == Digest.sha256Hex(try Data(contentsOf: URL(fileURLWithPath: imported.path)).map { $0 }))
     }
 
+    /// The VM builder service's other package shapes, made with Python's tarfile and zipfile (no zip tool needed).
+    @Test("a plain tar, a tar.bz2 and a zip holding one qcow2 become a Kiln-owned qcow2",
+          arguments: [("image.tar", "tarfile.open(out, 'w')"), ("image.tar.bz2", "tarfile.open(out, 'w:bz2')"),
+                      ("image.zip", "zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED)")])
+    func otherPackages(_ row: (String, String)) async throws {
+        let bed = try Bed()
+        let disk = try bed.disk("disk.qcow2")
+        let package = bed.www + "/" + row.0
+        let add = row.0.hasSuffix(".zip") ? "p.write(disk, 'disk.qcow2')" : "p.add(disk, 'disk.qcow2')"
+        try Shell.check("python3 -c \(Shell.quoted("import sys, tarfile, zipfile\ndisk, out = sys.argv[1:3]\nwith \(row.1) as p: \(add)")) \(Shell.quoted(disk)) \(Shell.quoted(package))")
+        let imported = try await bed.findAndConvert(package)
+        #expect(imported.sourceFormat == .qcow2)
+        #expect(imported.foundAs == "\(row.0): disk.qcow2")
+        let info = try Shell.check("qemu-img info --output=json -f qcow2 \(Shell.quoted(imported.path))")
+        #expect(info.contains("\"format\": \"qcow2\"") && !info.contains("backing"))
+    }
+
     @Test("a vmdk, a vhd and a vhdx are accepted and converted", arguments: [("vmdk", "vmdk", ""), ("vhd", "vpc", ""), ("vhdx", "vhdx", "")])
     func formats(_ row: (String, String, String)) async throws {
         let bed = try Bed()

@@ -54,6 +54,11 @@ extension Reconciling {
                     #expect(await VMHost.eventually { driftCount() == 2 && ready() }, "\(String(describing: vm.status))")
                     #expect(vm.status?["drift"]?["last"]?.string?.contains("reports paused") == true)
                     #expect(vm.pid == second)
+                    // Both drifts are counted in the metrics this Kiln serves, per VM.
+                    let metrics = try await serve.request("/metrics").body
+                    let driftSample = metrics.split(separator: "\n").first { $0.hasPrefix("kiln_vm_drift_total{vm=\"hello-1\"} ") }
+                    #expect(driftSample.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) } == 2,
+                            "\(metrics.split(separator: "\n").filter { $0.contains("drift") })")
 
                     // MARK: SIGKILL Kiln while the VM runs: the next Kiln adopts it and starts no second qemu.
                     serve.process.kill(SIGKILL)

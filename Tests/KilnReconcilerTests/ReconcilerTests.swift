@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KilnCatalog
 import KilnReconciler
 import KilnSpec
@@ -72,6 +73,7 @@ struct ReconcilerTests {
         #expect(!FileManager.default.fileExists(atPath: h.paths.artifacts(build: "busybox", number: 1)))
         #expect(FileManager.default.fileExists(atPath: h.paths.artifacts(build: "busybox", number: 3)))
         #expect(state.images["busybox"]?.path?.contains("/3/") == true)
+        #expect(state.images["busybox"]?.version == 3, "each new execution raises the Image's MWS version")
         #expect(await h.vms.calls == ["provision hello", "destroy hello", "provision hello", "destroy hello", "provision hello"])
     }
 
@@ -375,6 +377,62 @@ struct VMLifecycleTests {
         #expect(plugged.contains("network:\n  type: hostonly\n  bridge: kiln0\n  mac: \"52:54:0b:5e:2c:1d\"\n  tap: k0b5e2c1d9a8f\n"),
                 "\(plugged)")
         #expect(plugged.contains("networkType: hostonly"), "the existing key stays")
+    }
+
+    @Test("a catalog write that fails is logged, shown in the VM's status and the pass report, retried, and loses nothing")
+    func failedCatalogWrite() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        await h.source.commit("c1", Harness.quickstart())
+        _ = await h.settle()
+        // A real SQLite failure, not a stand-in catalog: every write of a VM row is refused until the triggers go.
+        let db = try DatabaseQueue(path: h.paths.catalog)
+        try await db.write { db in
+            for event in ["INSERT", "UPDATE"] {
+                try db.execute(sql: "CREATE TRIGGER refuse_vm_\(event) BEFORE \(event) ON vm BEGIN SELECT RAISE(ABORT, 'injected: disk full'); END")
+            }
+        }
+
+        // The VM dies; the pass cannot record it.
+        await h.vms.set("hello", .poweredOff)
+        let first = await h.reconciler.pass()
+        #expect(first.catalogErrors.contains { $0.contains("cannot record what VirtualMachine hello is doing") && $0.contains("injected: disk full") },
+                "\(first.catalogErrors)")
+        // A failed write is retried: the next pass is no quiet one, and it says so in the VM's status.
+        let second = await h.reconciler.pass()
+        #expect(!second.settled)
+        #expect(!second.catalogErrors.isEmpty, "tried again")
+        let status = await h.status(.virtualMachine, "hello") ?? ""
+        #expect(status.contains("cannot record what VirtualMachine hello is doing") && status.contains("injected: disk full"), "\(status)")
+
+        // The catalog takes writes again: the drift is recorded once and repaired.
+        try await db.write { db in
+            for event in ["INSERT", "UPDATE"] { try db.execute(sql: "DROP TRIGGER refuse_vm_\(event)") }
+        }
+        let settled = await h.settle()
+        #expect(settled.catalogErrors.isEmpty && settled.settled)
+        let vm = try #require(try await h.state().vms["hello"])
+        #expect(vm.vmStatus == .poweredOn && vm.driftCount == 1, "\(vm.vmStatus) \(vm.driftCount)")
+        #expect(await h.vms.calls.filter { $0 == "start hello" }.count == 1)
+        let recovered = await h.status(.virtualMachine, "hello") ?? ""
+        #expect(!recovered.contains("injected"), "\(recovered)")
+    }
+
+    @Test("launchGui is accepted and reported; the status says this headless host opens no window for it")
+    func launchGuiOnAHeadlessHost() async throws {
+        let h = try Harness()
+        defer { h.remove() }
+        var files = Harness.quickstart()
+        files["vms2.yaml"] = Specs.vm("desk", image: "busybox") + "  launchGui: true\n"
+        await h.source.commit("c1", files)
+        _ = await h.settle()
+        #expect(try await h.state().vms["desk"]?.vmStatus == .poweredOn, "a GUI asked for does not stop the VM")
+        let desk = try #require(await h.status(.virtualMachine, "desk"))
+        #expect(desk.contains("launchGui: true"), "\(desk)")
+        #expect(desk.contains("gui: \"not shown: this host runs qemu headless (-display none), so launchGui opens no window\"\n")
+                || desk.contains("gui: not shown: this host runs qemu headless (-display none), so launchGui opens no window\n"), "\(desk)")
+        let hello = try #require(await h.status(.virtualMachine, "hello"))
+        #expect(!hello.contains("gui:"), "no note for a VM that asks for no GUI: \(hello)")
     }
 
     @Test("a VM stopped while git asks for it stopped is no drift; one started behind Kiln's back is, and is stopped")
