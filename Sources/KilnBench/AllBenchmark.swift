@@ -11,9 +11,10 @@ struct AllBenchmark: AsyncParsableCommand {
 
     /// In the order they run: the quick ones first, the Debian image (about 15 minutes) last.
     static let benchmarks: [any FigureBenchmark.Type] = [
-        LoadBenchmark.self, ParseBenchmark.self, ReconcileBenchmark.self, CatalogBenchmark.self, ClaimBenchmark.self, BuildBenchmark.self,
+        LoadBenchmark.self, ParseBenchmark.self, ReconcileBenchmark.self, CatalogBenchmark.self, ClaimBenchmark.self,
+        BuildBenchmark.self,
         ChecksumBenchmark.self, APIBenchmark.self, VMDriftBenchmark.self, ImageBenchmark.self, SSHLayerBenchmark.self,
-        DebianImageBenchmark.self,
+        DebianImageBenchmark.self
     ]
 
     @Flag(help: "Fewer runs and smaller sizes: a smoke test of every benchmark, not figures to quote.")
@@ -22,11 +23,17 @@ struct AllBenchmark: AsyncParsableCommand {
     @Option(help: "Do not run this benchmark (repeatable), e.g. --skip image-debian (about 15 minutes).")
     var skip: [String] = []
 
-    @Option(help: "The bootable Debian base disk for image-ssh (e.g. examples/debian's debian-base); without it image-ssh is skipped.")
+    @Option(
+        help:
+            "The bootable Debian base disk for image-ssh (e.g. examples/debian's debian-base); without it image-ssh is skipped."
+    )
     var base: String?
 
-    @Option(name: .customLong("with"),
-            help: "Options for one benchmark (repeatable), its name first, after its defaults or --quick ones, e.g. --with 'image --runs 2'.")
+    @Option(
+        name: .customLong("with"),
+        help:
+            "Options for one benchmark (repeatable), its name first, after its defaults or --quick ones, e.g. --with 'image --runs 2'."
+    )
     var with: [String] = []
 
     @Option(help: "A sentence about the run for BENCHMARKS.md (repeatable), e.g. what else the machine was doing.")
@@ -41,11 +48,14 @@ struct AllBenchmark: AsyncParsableCommand {
     func validate() throws {
         let names = Set(Self.benchmarks.map { $0.name })
         for name in skip where !names.contains(name) {
-            throw ValidationError("--skip \(name): no such benchmark; one of \(Self.benchmarks.map { $0.name }.joined(separator: ", "))")
+            throw ValidationError(
+                "--skip \(name): no such benchmark; one of \(Self.benchmarks.map { $0.name }.joined(separator: ", "))")
         }
         for options in with {
             guard let name = options.split(separator: " ").first.map(String.init), names.contains(name) else {
-                throw ValidationError("--with '\(options)': start with a benchmark's name, one of \(Self.benchmarks.map { $0.name }.joined(separator: ", "))")
+                throw ValidationError(
+                    "--with '\(options)': start with a benchmark's name, one of \(Self.benchmarks.map { $0.name }.joined(separator: ", "))"
+                )
             }
         }
     }
@@ -53,7 +63,8 @@ struct AllBenchmark: AsyncParsableCommand {
     func run() async throws {
         var report = BenchmarkReport(
             machine: .current(), started: Date(), loadAverageAtStart: Machine.loadAverage(), commit: Self.commit(),
-            command: (["kiln-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "), quick: quick, notes: note)
+            command: (["kiln-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " "), quick: quick,
+            notes: note)
         for type in Self.benchmarks {
             let name = type.name
             if let reason = skipReason(name) {
@@ -73,12 +84,17 @@ struct AllBenchmark: AsyncParsableCommand {
                 var command = try type.parse(arguments)
                 let figures = try await command.figures()
                 FigureFormat.print(figures)
-                report.entries.append(.init(benchmark: name, outcome: .ran, seconds: seconds(ContinuousClock.now - start), figures: figures))
+                report.entries.append(
+                    .init(
+                        benchmark: name, outcome: .ran, seconds: seconds(ContinuousClock.now - start), figures: figures)
+                )
             } catch {
                 let message = type.message(for: error)
                 print("kiln-bench \(name) failed: \(message)")
-                report.entries.append(.init(benchmark: name, outcome: .failed, reason: message,
-                                            seconds: seconds(ContinuousClock.now - start), figures: []))
+                report.entries.append(
+                    .init(
+                        benchmark: name, outcome: .failed, reason: message,
+                        seconds: seconds(ContinuousClock.now - start), figures: []))
             }
             print("")
             report.finished = Date()
@@ -89,7 +105,9 @@ struct AllBenchmark: AsyncParsableCommand {
         report.loadAverageAtEnd = Machine.loadAverage()
         try write(report)
         let targeted = report.figures.filter { $0.target != nil }
-        print("wrote \(markdown) and \(json): \(report.figures.count) figures, \(targeted.filter { $0.met == true }.count) of \(targeted.count) targets met")
+        print(
+            "wrote \(markdown) and \(json): \(report.figures.count) figures, \(targeted.filter { $0.met == true }.count) of \(targeted.count) targets met"
+        )
         if report.entries.contains(where: { $0.outcome == .failed }) {
             print("failed: " + report.entries.filter { $0.outcome == .failed }.map(\.benchmark).joined(separator: ", "))
             throw ExitCode(1)
@@ -99,7 +117,8 @@ struct AllBenchmark: AsyncParsableCommand {
     func skipReason(_ name: String) -> String? {
         if skip.contains(name) { return "--skip \(name)" }
         if name == SSHLayerBenchmark.name, base == nil {
-            return "it needs a bootable Debian base disk with openssh-server and cloud-init (--base DISK, e.g. examples/debian's debian-base), and none was given"
+            return
+                "it needs a bootable Debian base disk with openssh-server and cloud-init (--base DISK, e.g. examples/debian's debian-base), and none was given"
         }
         return nil
     }
@@ -111,10 +130,16 @@ struct AllBenchmark: AsyncParsableCommand {
 
     /// The commit measured, with "+changes" when the work tree differs from it; nil outside a git work tree.
     static func commit() -> String? {
-        guard let head = try? Shell.text(["git", "rev-parse", "--short=12", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines),
-              !head.isEmpty else { return nil }
-        let changes = (try? Shell.text(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
-                                                  ":!BENCHMARKS.md", ":!benchmarks.json"])) ?? ""
+        guard
+            let head = try? Shell.text(["git", "rev-parse", "--short=12", "HEAD"]).trimmingCharacters(
+                in: .whitespacesAndNewlines),
+            !head.isEmpty
+        else { return nil }
+        let changes =
+            (try? Shell.text([
+                "git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                ":!BENCHMARKS.md", ":!benchmarks.json"
+            ])) ?? ""
         return changes.isEmpty ? head : head + "+changes"
     }
 

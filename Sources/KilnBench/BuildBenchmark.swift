@@ -19,8 +19,10 @@ struct BuildBenchmark: FigureBenchmark {
     @Option(help: "The reference script.") var reference = "Benchmarks/build-reference.sh"
 
     /// The quickstart example's own script, so the benchmark builds what users build.
-    static let installBusybox = (try? String(contentsOfFile: KilnBinary.packageRoot + "/examples/quickstart/scripts/install-busybox.sh",
-                                             encoding: .utf8)) ?? ""
+    static let installBusybox =
+        (try? String(
+            contentsOfFile: KilnBinary.packageRoot + "/examples/quickstart/scripts/install-busybox.sh",
+            encoding: .utf8)) ?? ""
 
     static let installInit = """
         #!/bin/sh
@@ -48,9 +50,12 @@ struct BuildBenchmark: FigureBenchmark {
 
     func figures() async throws -> [Figure] {
         guard FileManager.default.isExecutableFile(atPath: reference) else {
-            throw ValidationError("no reference script at \(reference); run from the repository root or pass --reference")
+            throw ValidationError(
+                "no reference script at \(reference); run from the repository root or pass --reference")
         }
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-build-\(UUID().uuidString)").path
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kiln-bench-build-\(UUID().uuidString)"
+        ).path
         let scripts = root + "/scripts"
         try FileManager.default.createDirectory(atPath: scripts, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -89,33 +94,41 @@ struct BuildBenchmark: FigureBenchmark {
         // difference; the second figure compares what is left.
         let kilnHashing = phases.compactMap { $0.first { $0.0 == "Checksumming" }?.1 }.median
         return [
-            Figure("build", "image build: \(sizeMib) MiB disk, qcow2 + vmdk", unit: .seconds, kiln: kiln.median, runs: kiln.count,
-                   reference: .init(name: "a shell script calling the same tools", value: shell.median, runs: shell.count),
-                   target: .ratioAtMost(1.2),
-                   note: "overhead under 20%; Kiln's phases (median s): "
-                       + phaseMedians.map { String(format: "%@ %.3f", $0.0, $0.1) }.joined(separator: ", ")),
-            Figure("build", "image build without hashing", unit: .seconds, kiln: kiln.median - kilnHashing, runs: kiln.count,
-                   reference: .init(name: "the script without its sha256sum step (timed again on its outputs)",
-                                    value: shell.median - shellHashing.median, runs: shell.count),
-                   note: String(format: "Kiln hashes in-process (%.3f s), the script with sha256sum (%.3f s)", kilnHashing,
-                                shellHashing.median)),
+            Figure(
+                "build", "image build: \(sizeMib) MiB disk, qcow2 + vmdk", unit: .seconds, kiln: kiln.median,
+                runs: kiln.count,
+                reference: .init(name: "a shell script calling the same tools", value: shell.median, runs: shell.count),
+                target: .ratioAtMost(1.2),
+                note: "overhead under 20%; Kiln's phases (median s): "
+                    + phaseMedians.map { String(format: "%@ %.3f", $0.0, $0.1) }.joined(separator: ", ")),
+            Figure(
+                "build", "image build without hashing", unit: .seconds, kiln: kiln.median - kilnHashing,
+                runs: kiln.count,
+                reference: .init(
+                    name: "the script without its sha256sum step (timed again on its outputs)",
+                    value: shell.median - shellHashing.median, runs: shell.count),
+                note: String(
+                    format: "Kiln hashes in-process (%.3f s), the script with sha256sum (%.3f s)", kilnHashing,
+                    shellHashing.median))
         ]
     }
 
     private func spec() throws -> ImageBuildSpec {
-        let parsed = DocumentParser.parse(path: "bench.yaml", text: """
-            apiVersion: kiln.dev/v1
-            kind: ImageBuild
-            metadata: {name: bench}
-            spec:
-              type: qemu
-              source: {scratch: true}
-              scripts:
-                - {name: install-busybox, path: scripts/1-install-busybox.sh}
-                - {name: install-init, path: scripts/2-install-init.sh}
-              disk: {size: \(sizeMib)mib}
-              conversionFormats: [qcow2, vmdk]
-            """)
+        let parsed = DocumentParser.parse(
+            path: "bench.yaml",
+            text: """
+                apiVersion: kiln.dev/v1
+                kind: ImageBuild
+                metadata: {name: bench}
+                spec:
+                  type: qemu
+                  source: {scratch: true}
+                  scripts:
+                    - {name: install-busybox, path: scripts/1-install-busybox.sh}
+                    - {name: install-init, path: scripts/2-install-init.sh}
+                  disk: {size: \(sizeMib)mib}
+                  conversionFormats: [qcow2, vmdk]
+                """)
         guard let spec = parsed.objects.first?.imageBuild else {
             throw ValidationError(parsed.errors.map(\.description).joined(separator: "\n"))
         }
@@ -123,19 +136,26 @@ struct BuildBenchmark: FigureBenchmark {
     }
 
     /// The build's wall time and how long each phase took (from one progress report to the next).
-    private func timeKiln(_ builder: QemuImageBuilder, spec: ImageBuildSpec, folder: String, number: Int)
-        async throws -> (Double, [(String, Double)]) {
+    private func timeKiln(
+        _ builder: QemuImageBuilder, spec: ImageBuildSpec, folder: String, number: Int
+    )
+        async throws -> (Double, [(String, Double)])
+    {
         let request = BuildRequest(
             buildName: "bench", buildNumber: number, spec: spec, outputName: "bench-\(number)", files: Files(),
-            artifactDirectory: folder + "/artifacts", workDirectory: folder + "/work", cacheDirectory: folder + "/cache",
+            artifactDirectory: folder + "/artifacts", workDirectory: folder + "/work",
+            cacheDirectory: folder + "/cache",
             logPath: folder + "/execution.log", secrets: SecretResolver(environment: [:]), hiddenPaths: [])
         let clock = ContinuousClock()
         let reports = Mutex<[(String, ContinuousClock.Instant)]>([])
         let start = clock.now
-        _ = try await builder.build(request) { progress in reports.withLock { $0.append((progress.statusMessage, clock.now)) } }
+        _ = try await builder.build(request) { progress in
+            reports.withLock { $0.append((progress.statusMessage, clock.now)) }
+        }
         let end = clock.now
         let marks = reports.withLock { $0 }
-        let phases = marks.indices.dropLast().map { i in (marks[i].0, seconds(marks[i].1.duration(to: marks[i + 1].1))) }
+        let phases = marks.indices.dropLast().map { i in (marks[i].0, seconds(marks[i].1.duration(to: marks[i + 1].1)))
+        }
         return (seconds(start.duration(to: end)), phases)
     }
 
@@ -163,7 +183,9 @@ struct BuildBenchmark: FigureBenchmark {
         try process.run()
         process.waitUntilExit()
         let elapsed = seconds(start.duration(to: clock.now))
-        guard process.terminationStatus == 0 else { throw ValidationError("\(reference) exited \(process.terminationStatus)") }
+        guard process.terminationStatus == 0 else {
+            throw ValidationError("\(reference) exited \(process.terminationStatus)")
+        }
         return elapsed
     }
 }

@@ -24,13 +24,18 @@ struct ChecksumBenchmark: FigureBenchmark {
         if let file {
             path = file
         } else {
-            path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-\(UUID().uuidString).bin").path
+            path =
+                FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-\(UUID().uuidString).bin")
+                .path
             try Self.generate(path, mebibytes: sizeMib)
             generated = path
         }
         defer { if let generated { try? FileManager.default.removeItem(atPath: generated) } }
         let bytes = Double((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
-        print(String(format: "checksum: sha256 of %.0f MiB, %d runs each (order alternates; first read warms the cache)", bytes / 1_048_576, runs))
+        print(
+            String(
+                format: "checksum: sha256 of %.0f MiB, %d runs each (order alternates; first read warms the cache)",
+                bytes / 1_048_576, runs))
         _ = try sha256sum(path)
 
         var kiln: [Double] = []
@@ -49,15 +54,20 @@ struct ChecksumBenchmark: FigureBenchmark {
                     tool.append(elapsed)
                 }
             }
-            print(String(format: "  run %d: kiln %.0f MiB/s, sha256sum %.0f MiB/s", index + 1,
-                         bytes / 1_048_576 / kiln.last!, bytes / 1_048_576 / tool.last!))
+            print(
+                String(
+                    format: "  run %d: kiln %.0f MiB/s, sha256sum %.0f MiB/s", index + 1,
+                    bytes / 1_048_576 / kiln.last!, bytes / 1_048_576 / tool.last!))
         }
         guard digests.count == 1 else { throw ValidationError("Kiln and sha256sum disagree: \(digests.sorted())") }
         let mebibytes = bytes / 1_048_576
         return [
-            Figure("checksum", String(format: "sha256 of %.0f MiB from the page cache", mebibytes), unit: .mebibytesPerSecond,
-                   kiln: mebibytes / kiln.median, runs: kiln.count,
-                   reference: .init(name: "sha256sum", value: mebibytes / tool.median, runs: tool.count), target: .ratioAtLeast(0.9)),
+            Figure(
+                "checksum", String(format: "sha256 of %.0f MiB from the page cache", mebibytes),
+                unit: .mebibytesPerSecond,
+                kiln: mebibytes / kiln.median, runs: kiln.count,
+                reference: .init(name: "sha256sum", value: mebibytes / tool.median, runs: tool.count),
+                target: .ratioAtLeast(0.9))
         ]
     }
 
@@ -80,7 +90,8 @@ struct ChecksumBenchmark: FigureBenchmark {
     /// or deduplicate zeros).
     static func generate(_ path: String, mebibytes: Int) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteUnknown) }
+            let handle = FileHandle(forWritingAtPath: path)
+        else { throw CocoaError(.fileWriteUnknown) }
         defer { try? handle.close() }
         var generator = SystemRandomNumberGenerator()
         var block = [UInt64](repeating: 0, count: (1 << 20) / 8)

@@ -13,7 +13,9 @@ import Logging
 struct ClaimBenchmark: FigureBenchmark {
     static let configuration = CommandConfiguration(
         commandName: "claim",
-        abstract: "Claim throughput on PostgreSQL: work rows claimed and finished by three hosts, against pgbench running the same SQL.")
+        abstract:
+            "Claim throughput on PostgreSQL: work rows claimed and finished by three hosts, against pgbench running the same SQL."
+    )
 
     @Option(help: "Work rows per run.")
     var rows: Int = 1_000
@@ -34,7 +36,9 @@ struct ClaimBenchmark: FigureBenchmark {
     }
 
     func validate() throws {
-        guard rows > 0, hosts > 0, batch > 0, runs > 0 else { throw ValidationError("--rows, --hosts, --batch and --runs must be at least 1") }
+        guard rows > 0, hosts > 0, batch > 0, runs > 0 else {
+            throw ValidationError("--rows, --hosts, --batch and --runs must be at least 1")
+        }
     }
 
     func figures() async throws -> [Figure] {
@@ -52,20 +56,28 @@ struct ClaimBenchmark: FigureBenchmark {
     func measure(_ cluster: PostgresCluster) async throws -> [Figure] {
         var logger = Logger(label: "kiln-bench.claim")
         logger.logLevel = .error
-        var kiln: [Double] = [], pgbench: [Double] = []
+        var kiln: [Double] = []
+        var pgbench: [Double] = []
         for run in 0..<runs {
             kiln.append(try await kilnRun(cluster, database: "kiln_\(run)", logger: logger))
             pgbench.append(try await pgbenchRun(cluster, database: "pgbench_\(run)", logger: logger))
-            print("run \(run + 1)/\(runs): kiln \(FigureFormat.number(kiln.last!)) claims/s, pgbench \(FigureFormat.number(pgbench.last!)) claims/s")
+            print(
+                "run \(run + 1)/\(runs): kiln \(FigureFormat.number(kiln.last!)) claims/s, pgbench \(FigureFormat.number(pgbench.last!)) claims/s"
+            )
         }
         let perClaim = batch == 1 ? "one row per claim" : "\(batch) rows per claim"
         return [
-            Figure("claim", "\(rows) work rows claimed and finished by \(hosts) hosts", unit: .claimsPerSecond, kiln: kiln.median,
-                   runs: runs,
-                   reference: .init(name: "pgbench, \(hosts) clients, the same claim and finish statements"
-                                        + (batch == 1 ? "" : " (claiming one row per statement)"), value: pgbench.median, runs: runs),
-                   target: .atLeast(500),
-                   note: "PostgreSQL 15 on loopback; \(perClaim), each finished in its own transaction; every run checked: each row finished once, on its first claim"),
+            Figure(
+                "claim", "\(rows) work rows claimed and finished by \(hosts) hosts", unit: .claimsPerSecond,
+                kiln: kiln.median,
+                runs: runs,
+                reference: .init(
+                    name: "pgbench, \(hosts) clients, the same claim and finish statements"
+                        + (batch == 1 ? "" : " (claiming one row per statement)"), value: pgbench.median, runs: runs),
+                target: .atLeast(500),
+                note:
+                    "PostgreSQL 15 on loopback; \(perClaim), each finished in its own transaction; every run checked: each row finished once, on its first claim"
+            )
         ]
     }
 
@@ -78,9 +90,11 @@ struct ClaimBenchmark: FigureBenchmark {
         do {
             let leadership = Leadership(host: "leader", lease: .seconds(60))
             leadership.update(.leader(try await leaderCatalog.takeLead(host: "leader")))
-            _ = try await leaderCatalog.fenced(by: leadership).enqueue((0..<rows).map {
-                WorkRecord(kind: .runExecution, object: ObjectKey(.imageBuild, "b\($0)"), cpus: 1, memoryBytes: 1 << 20)
-            })
+            _ = try await leaderCatalog.fenced(by: leadership).enqueue(
+                (0..<rows).map {
+                    WorkRecord(
+                        kind: .runExecution, object: ObjectKey(.imageBuild, "b\($0)"), cpus: 1, memoryBytes: 1 << 20)
+                })
             for _ in 0..<hosts {
                 let client = try await PostgresCatalog.open(location, password: cluster.password, logger: logger)
                 clients.append(client)
@@ -95,11 +109,14 @@ struct ClaimBenchmark: FigureBenchmark {
                         var mine: [Int64] = []
                         // Bounded: each round finishes at least one row until none is left.
                         for _ in 0..<rows {
-                            let claimed = try await client.claimWork(host: host, labels: [], capacity: .unbounded, limit: batch,
-                                                                     lease: .seconds(60))
+                            let claimed = try await client.claimWork(
+                                host: host, labels: [], capacity: .unbounded, limit: batch,
+                                lease: .seconds(60))
                             if claimed.isEmpty { break }
                             for work in claimed {
-                                guard let claim = work.claim else { throw BenchFailure("claimed work \(work.id ?? 0) holds no claim") }
+                                guard let claim = work.claim else {
+                                    throw BenchFailure("claimed work \(work.id ?? 0) holds no claim")
+                                }
                                 _ = try await client.finishWork(claim, WorkCompletion(.done("by \(host)")))
                                 mine.append(claim.workId)
                             }
@@ -114,7 +131,8 @@ struct ClaimBenchmark: FigureBenchmark {
             let stored = try await leaderCatalog.work()
             let twice = counts.filter { $0.value != 1 }.count + stored.filter { $0.attempt != 1 }.count
             guard counts.count == rows, twice == 0, stored.allSatisfy({ $0.state == .done }) else {
-                throw BenchFailure("\(counts.count) of \(rows) rows finished, \(twice) finished or claimed more than once")
+                throw BenchFailure(
+                    "\(counts.count) of \(rows) rows finished, \(twice) finished or claimed more than once")
             }
             for client in clients { await client.close() }
             await leaderCatalog.close()
@@ -134,30 +152,39 @@ struct ClaimBenchmark: FigureBenchmark {
         let catalog = try await PostgresCatalog.open(location, password: cluster.password, logger: logger)
         let leadership = Leadership(host: "leader", lease: .seconds(60))
         leadership.update(.leader(try await catalog.takeLead(host: "leader")))
-        _ = try await catalog.fenced(by: leadership).enqueue((0..<rows).map {
-            WorkRecord(kind: .runExecution, object: ObjectKey(.imageBuild, "b\($0)"), cpus: 1, memoryBytes: 1 << 20)
-        })
+        _ = try await catalog.fenced(by: leadership).enqueue(
+            (0..<rows).map {
+                WorkRecord(kind: .runExecution, object: ObjectKey(.imageBuild, "b\($0)"), cpus: 1, memoryBytes: 1 << 20)
+            })
         await catalog.close()
-        let script = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-claim-\(getpid()).sql").path
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-claim-\(getpid()).sql")
+            .path
         defer { try? FileManager.default.removeItem(atPath: script) }
         try """
-            WITH candidate AS (SELECT id, cpus, "memoryBytes" FROM work WHERE (state = 'queued' OR (state = 'claimed' AND "leaseExpiresAt" < now())) AND '[]'::jsonb @> labels::jsonb AND cpus <= 9223372036854775807 AND "memoryBytes" <= 9223372036854775807 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED), fitting AS (SELECT id FROM (SELECT id, sum(cpus) OVER running AS "cpuTotal", sum("memoryBytes") OVER running AS "memoryTotal" FROM candidate WINDOW running AS (ORDER BY id)) totals WHERE "cpuTotal" <= 9223372036854775807 AND "memoryTotal" <= 9223372036854775807) UPDATE work SET state = 'claimed', holder = 'pgbench', attempt = work.attempt + 1, "leaseExpiresAt" = now() + make_interval(secs => 60), "claimedAt" = now() FROM fitting WHERE work.id = fitting.id RETURNING work.id AS claimed, work.attempt AS attempt \\gset
-            UPDATE work SET state = 'done', result = 'by pgbench', "finishedAt" = now(), "leaseExpiresAt" = NULL WHERE id = :claimed AND state = 'claimed' AND holder = 'pgbench' AND attempt = :attempt RETURNING *;
+        WITH candidate AS (SELECT id, cpus, "memoryBytes" FROM work WHERE (state = 'queued' OR (state = 'claimed' AND "leaseExpiresAt" < now())) AND '[]'::jsonb @> labels::jsonb AND cpus <= 9223372036854775807 AND "memoryBytes" <= 9223372036854775807 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED), fitting AS (SELECT id FROM (SELECT id, sum(cpus) OVER running AS "cpuTotal", sum("memoryBytes") OVER running AS "memoryTotal" FROM candidate WINDOW running AS (ORDER BY id)) totals WHERE "cpuTotal" <= 9223372036854775807 AND "memoryTotal" <= 9223372036854775807) UPDATE work SET state = 'claimed', holder = 'pgbench', attempt = work.attempt + 1, "leaseExpiresAt" = now() + make_interval(secs => 60), "claimedAt" = now() FROM fitting WHERE work.id = fitting.id RETURNING work.id AS claimed, work.attempt AS attempt \\gset
+        UPDATE work SET state = 'done', result = 'by pgbench', "finishedAt" = now(), "leaseExpiresAt" = NULL WHERE id = :claimed AND state = 'claimed' AND holder = 'pgbench' AND attempt = :attempt RETURNING *;
 
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         let perClient = rows / hosts
         let result = try await ChildProcess.run(
             "\(PostgresCluster.binaries)/pgbench",
-            ["-n", "-h", "127.0.0.1", "-p", String(cluster.port), "-U", cluster.user, "-c", String(hosts), "-j", String(hosts),
-             "-t", String(perClient), "-f", script, database],
+            [
+                "-n", "-h", "127.0.0.1", "-p", String(cluster.port), "-U", cluster.user, "-c", String(hosts), "-j",
+                String(hosts),
+                "-t", String(perClient), "-f", script, database
+            ],
             environment: ["PGPASSWORD": cluster.password], timeout: .seconds(600))
         guard result.exitCode == 0, !result.signalled,
-              let line = result.stdout.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
-              let tps = Double(line.dropFirst("tps = ".count).prefix { $0.isNumber || $0 == "." }) else {
+            let line = result.stdout.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
+            let tps = Double(line.dropFirst("tps = ".count).prefix { $0.isNumber || $0 == "." })
+        else {
             throw BenchFailure("pgbench failed: \(result)")
         }
-        let done = try await cluster.sql("SELECT count(*) FROM work WHERE state = 'done' AND attempt = 1", database: database)
-        guard Int(done) == perClient * hosts else { throw BenchFailure("pgbench finished \(done) rows, not \(perClient * hosts)") }
+        let done = try await cluster.sql(
+            "SELECT count(*) FROM work WHERE state = 'done' AND attempt = 1", database: database)
+        guard Int(done) == perClient * hosts else {
+            throw BenchFailure("pgbench finished \(done) rows, not \(perClient * hosts)")
+        }
         return tps
     }
 }

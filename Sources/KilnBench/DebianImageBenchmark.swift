@@ -18,21 +18,26 @@ import KilnTestSupport
 struct DebianImageBenchmark: FigureBenchmark {
     static let configuration = CommandConfiguration(
         commandName: "image-debian",
-        abstract: "A bootable Debian image, cold and warm package cache: Kiln beside mkosi (or the same tools in a shell script).")
+        abstract:
+            "A bootable Debian image, cold and warm package cache: Kiln beside mkosi (or the same tools in a shell script)."
+    )
 
     @Option(help: "The Debian mirror for every side (default: the host's apt sources).") var mirror: String?
     @Option(help: "Runs of each (each run: a cold build, then a warm one).") var runs = 1
     @Option(help: "Disk size in MiB.") var sizeMib = 3072
     @Option(help: "Where mkosi is.") var mkosi = "/usr/bin/mkosi"
-    @Option(help: "The shell-script reference, used where mkosi cannot run.") var reference = "Benchmarks/debian-image-reference.sh"
+    @Option(help: "The shell-script reference, used where mkosi cannot run.") var reference =
+        "Benchmarks/debian-image-reference.sh"
     @Flag(help: "Verify the boot under SeaBIOS and OVMF (TCG) on Kiln's and the script's side.") var boot = false
     @Option(help: "Copy Kiln's last execution log here (where its time went).") var keepLog: String?
 
     static let suite = "bookworm"
     static let variant = "apt"
     /// examples/debian's debian-base.
-    static let packages = ["linux-image-amd64", "systemd-sysv", "udev", "ifupdown", "isc-dhcp-client", "openssh-server",
-                           "cloud-init", "qemu-guest-agent"]
+    static let packages = [
+        "linux-image-amd64", "systemd-sysv", "udev", "ifupdown", "isc-dhcp-client", "openssh-server",
+        "cloud-init", "qemu-guest-agent"
+    ]
 
     /// What builds the image on the other side.
     enum Peer: String {
@@ -53,16 +58,22 @@ struct DebianImageBenchmark: FigureBenchmark {
             throw ValidationError("no Debian mirror in the host's apt sources: pass --mirror URL")
         }
         guard FileManager.default.isExecutableFile(atPath: reference) else {
-            throw ValidationError("no reference script at \(reference); run from the repository root or pass --reference")
+            throw ValidationError(
+                "no reference script at \(reference); run from the repository root or pass --reference")
         }
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-image-debian-\(UUID().uuidString)").path
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kiln-bench-image-debian-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
 
         var peers: [Peer] = [.script]
         if FileManager.default.isExecutableFile(atPath: mkosi) {
-            let version = (try? Shell.text([mkosi, "--version"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "mkosi"
-            if let failure = try runMkosi(folder: root + "/probe", cache: root + "/probe-cache", mirror: mirror, bootable: true) {
+            let version =
+                (try? Shell.text([mkosi, "--version"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "mkosi"
+            if let failure = try runMkosi(
+                folder: root + "/probe", cache: root + "/probe-cache", mirror: mirror, bootable: true)
+            {
                 print("\(version) cannot build a bootable image here: \(failure)")
                 print("  so the peer is \(reference): the tools Kiln runs, from a shell script")
             } else {
@@ -77,7 +88,9 @@ struct DebianImageBenchmark: FigureBenchmark {
 
         let spec = try spec()
         let builder = QemuImageBuilder()
-        print("image-debian: \(Self.suite) (\(Self.variant)) with \(Self.packages.joined(separator: ", ")), \(sizeMib) MiB hybrid raw disk, boot verification \(boot ? "on (TCG)" : "off"), mirror \(mirror), \(runs) runs of a cold and a warm build each")
+        print(
+            "image-debian: \(Self.suite) (\(Self.variant)) with \(Self.packages.joined(separator: ", ")), \(sizeMib) MiB hybrid raw disk, boot verification \(boot ? "on (TCG)" : "off"), mirror \(mirror), \(runs) runs of a cold and a warm build each"
+        )
         let sides = ["kiln"] + peers.map(\.rawValue)
         var times: [String: [Double]] = [:]
         for index in 0..<runs {
@@ -94,9 +107,12 @@ struct DebianImageBenchmark: FigureBenchmark {
                     switch side {
                     case "kiln":
                         let request = BuildRequest(
-                            buildName: "debian", buildNumber: index + 1, spec: spec, outputName: "debian-\(index + 1)", files: MemoryTree(files: [:]),
-                            artifactDirectory: folder + "/artifacts", workDirectory: folder + "/work", cacheDirectory: packageCache,
-                            logPath: folder + "/execution.log", secrets: SecretResolver(environment: [:]), hiddenPaths: [],
+                            buildName: "debian", buildNumber: index + 1, spec: spec, outputName: "debian-\(index + 1)",
+                            files: MemoryTree(files: [:]),
+                            artifactDirectory: folder + "/artifacts", workDirectory: folder + "/work",
+                            cacheDirectory: packageCache,
+                            logPath: folder + "/execution.log", secrets: SecretResolver(environment: [:]),
+                            hiddenPaths: [],
                             seed: "bench", sourceDateEpoch: 1_750_000_000, debianMirror: mirror)
                         do {
                             _ = try await builder.build(request) { _ in }
@@ -106,15 +122,22 @@ struct DebianImageBenchmark: FigureBenchmark {
                         }
                         if let keepLog {
                             try? FileManager.default.removeItem(atPath: keepLog + "-" + cache)
-                            try? FileManager.default.copyItem(atPath: folder + "/execution.log", toPath: keepLog + "-" + cache)
+                            try? FileManager.default.copyItem(
+                                atPath: folder + "/execution.log", toPath: keepLog + "-" + cache)
                         }
                     case Peer.mkosi.rawValue:
-                        if let failure = try runMkosi(folder: folder, cache: packageCache, mirror: mirror, bootable: true) {
+                        if let failure = try runMkosi(
+                            folder: folder, cache: packageCache, mirror: mirror, bootable: true)
+                        {
                             throw ValidationError("mkosi failed: \(failure)")
                         }
                     default:
-                        try Shell.script(reference, [folder + "/out", packageCache, mirror, String(sizeMib), Self.suite, Self.variant,
-                                                  Self.packages.joined(separator: ","), boot ? "login:" : "-"], path: builder.searchPath)
+                        try Shell.script(
+                            reference,
+                            [
+                                folder + "/out", packageCache, mirror, String(sizeMib), Self.suite, Self.variant,
+                                Self.packages.joined(separator: ","), boot ? "login:" : "-"
+                            ], path: builder.searchPath)
                     }
                     let elapsed = seconds(start.duration(to: clock.now))
                     times["\(side) \(cache)", default: []].append(elapsed)
@@ -130,33 +153,39 @@ struct DebianImageBenchmark: FigureBenchmark {
             for peer in peers {
                 let other = times["\(peer.rawValue) \(cache)"] ?? []
                 let reference = peer == .mkosi ? "mkosi" : "\(reference): the tools Kiln runs, from a shell script"
-                figures.append(Figure(
-                    "image-debian", "bootable Debian \(Self.suite) image (\(sizeMib) MiB hybrid raw), \(cache) package cache",
-                    unit: .seconds, kiln: kiln.median, runs: kiln.count,
-                    reference: .init(name: reference, value: other.median, runs: other.count),
-                    target: peer == .mkosi ? .ratioAtMost(1.0) : nil,
-                    note: peer == .mkosi ? nil : "the ≤ 1.0× target is against mkosi, which cannot build this image on this machine"))
+                figures.append(
+                    Figure(
+                        "image-debian",
+                        "bootable Debian \(Self.suite) image (\(sizeMib) MiB hybrid raw), \(cache) package cache",
+                        unit: .seconds, kiln: kiln.median, runs: kiln.count,
+                        reference: .init(name: reference, value: other.median, runs: other.count),
+                        target: peer == .mkosi ? .ratioAtMost(1.0) : nil,
+                        note: peer == .mkosi
+                            ? nil : "the ≤ 1.0× target is against mkosi, which cannot build this image on this machine")
+                )
             }
         }
         return figures
     }
 
     private func spec() throws -> ImageBuildSpec {
-        let parsed = DocumentParser.parse(path: "debian.yaml", text: """
-            apiVersion: kiln.dev/v1
-            kind: ImageBuild
-            metadata: {name: debian}
-            spec:
-              type: qemu
-              source:
-                debian:
-                  suite: \(Self.suite)
-                  variant: \(Self.variant)
-                  components: [main]
-                  packages: [\(Self.packages.joined(separator: ", "))]
-              disk: {size: \(sizeMib)mib, boot: hybrid}
-              verify: {boot: \(boot)}
-            """)
+        let parsed = DocumentParser.parse(
+            path: "debian.yaml",
+            text: """
+                apiVersion: kiln.dev/v1
+                kind: ImageBuild
+                metadata: {name: debian}
+                spec:
+                  type: qemu
+                  source:
+                    debian:
+                      suite: \(Self.suite)
+                      variant: \(Self.variant)
+                      components: [main]
+                      packages: [\(Self.packages.joined(separator: ", "))]
+                  disk: {size: \(sizeMib)mib, boot: hybrid}
+                  verify: {boot: \(boot)}
+                """)
         guard let spec = parsed.objects.first?.imageBuild else {
             throw ValidationError(parsed.errors.map(\.description).joined(separator: "\n"))
         }
@@ -200,7 +229,9 @@ struct DebianImageBenchmark: FigureBenchmark {
         try process.run()
         let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        if process.terminationStatus == 0, FileManager.default.fileExists(atPath: folder + (bootable ? "/out/image.raw" : "/rootfs/boot")) {
+        if process.terminationStatus == 0,
+            FileManager.default.fileExists(atPath: folder + (bootable ? "/out/image.raw" : "/rootfs/boot"))
+        {
             return nil
         }
         return Self.mkosiFailure(printed, status: process.terminationStatus)
@@ -210,10 +241,14 @@ struct DebianImageBenchmark: FigureBenchmark {
     /// is not part of a Python traceback.
     static func mkosiFailure(_ output: String, status: Int32) -> String {
         let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        if let tool = lines.first(where: { $0.hasPrefix("mount:") || $0.contains("unknown filesystem type") || $0.hasPrefix("losetup:") }) {
+        if let tool = lines.first(where: {
+            $0.hasPrefix("mount:") || $0.contains("unknown filesystem type") || $0.hasPrefix("losetup:")
+        }) {
             return tool
         }
-        let plain = output.split(separator: "\n").filter { !$0.hasPrefix(" ") && !$0.hasPrefix("Traceback") && !$0.isEmpty }
+        let plain = output.split(separator: "\n").filter {
+            !$0.hasPrefix(" ") && !$0.hasPrefix("Traceback") && !$0.isEmpty
+        }
         return plain.last.map(String.init) ?? "exit status \(status)"
     }
 }

@@ -35,9 +35,12 @@ struct ImageBenchmark: FigureBenchmark {
 
     func figures() async throws -> [Figure] {
         guard FileManager.default.isExecutableFile(atPath: reference) else {
-            throw ValidationError("no reference script at \(reference); run from the repository root or pass --reference")
+            throw ValidationError(
+                "no reference script at \(reference); run from the repository root or pass --reference")
         }
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-image-\(UUID().uuidString)").path
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kiln-bench-image-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         let tarball = root + "/rootfs.tar"
@@ -46,7 +49,9 @@ struct ImageBenchmark: FigureBenchmark {
         let spec = try spec()
         let builder = QemuImageBuilder()
 
-        print("image: \(sizeMib) MiB hybrid disk from a \(files.tarball.count >> 20) MiB root filesystem, booted under SeaBIOS and OVMF (TCG), \(runs) runs each")
+        print(
+            "image: \(sizeMib) MiB hybrid disk from a \(files.tarball.count >> 20) MiB root filesystem, booted under SeaBIOS and OVMF (TCG), \(runs) runs each"
+        )
         var kiln: [Double] = []
         var shell: [Double] = []
         for index in 0..<runs {
@@ -57,8 +62,10 @@ struct ImageBenchmark: FigureBenchmark {
                 let start = clock.now
                 if (turn == 0) == kilnFirst {
                     let request = BuildRequest(
-                        buildName: "bench", buildNumber: index + 1, spec: spec, outputName: "bench-\(index + 1)", files: files,
-                        artifactDirectory: folder + "/artifacts", workDirectory: folder + "/work", cacheDirectory: folder + "/cache",
+                        buildName: "bench", buildNumber: index + 1, spec: spec, outputName: "bench-\(index + 1)",
+                        files: files,
+                        artifactDirectory: folder + "/artifacts", workDirectory: folder + "/work",
+                        cacheDirectory: folder + "/cache",
                         logPath: folder + "/execution.log", secrets: SecretResolver(environment: [:]), hiddenPaths: [],
                         seed: "bench", sourceDateEpoch: 1_750_000_000)
                     _ = try await builder.build(request) { _ in }
@@ -72,10 +79,14 @@ struct ImageBenchmark: FigureBenchmark {
             print(String(format: "  run %d: kiln %.1f s, shell %.1f s", index + 1, kiln.last!, shell.last!))
         }
         return [
-            Figure("image", "verified bootable disk (\(sizeMib) MiB hybrid, TCG boots under SeaBIOS and OVMF) from a root filesystem",
-                   unit: .seconds, kiln: kiln.median, runs: kiln.count,
-                   reference: .init(name: "Benchmarks/image-reference.sh running the same tools", value: shell.median, runs: shell.count),
-                   target: .ratioAtMost(1.1)),
+            Figure(
+                "image",
+                "verified bootable disk (\(sizeMib) MiB hybrid, TCG boots under SeaBIOS and OVMF) from a root filesystem",
+                unit: .seconds, kiln: kiln.median, runs: kiln.count,
+                reference: .init(
+                    name: "Benchmarks/image-reference.sh running the same tools", value: shell.median, runs: shell.count
+                ),
+                target: .ratioAtMost(1.1))
         ]
     }
 
@@ -96,20 +107,25 @@ struct ImageBenchmark: FigureBenchmark {
         process.arguments = ["-c", script, "sh", tree, tarball]
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("making the root filesystem failed (is busybox-static installed, and a kernel in /boot?)") }
+        guard process.terminationStatus == 0 else {
+            throw ValidationError(
+                "making the root filesystem failed (is busybox-static installed, and a kernel in /boot?)")
+        }
     }
 
     private func spec() throws -> ImageBuildSpec {
-        let parsed = DocumentParser.parse(path: "bench.yaml", text: """
-            apiVersion: kiln.dev/v1
-            kind: ImageBuild
-            metadata: {name: bench}
-            spec:
-              type: qemu
-              source: {path: rootfs.tar}
-              disk: {size: \(sizeMib)mib, boot: hybrid}
-              verify: {consoleContains: KILN-GUEST-READY}
-            """)
+        let parsed = DocumentParser.parse(
+            path: "bench.yaml",
+            text: """
+                apiVersion: kiln.dev/v1
+                kind: ImageBuild
+                metadata: {name: bench}
+                spec:
+                  type: qemu
+                  source: {path: rootfs.tar}
+                  disk: {size: \(sizeMib)mib, boot: hybrid}
+                  verify: {consoleContains: KILN-GUEST-READY}
+                """)
         guard let spec = parsed.objects.first?.imageBuild else {
             throw ValidationError(parsed.errors.map(\.description).joined(separator: "\n"))
         }

@@ -23,29 +23,34 @@ enum LegacyRowCoding {
     static func int64(_ value: UInt64?) -> Int64? { value.map { Int64(bitPattern: $0) } }
 
     static func build(_ row: Row) -> BuildRecord {
-        BuildRecord(id: row["id"], name: row["name"], spec: row["spec"], specHash: row["specHash"], contentHash: row["contentHash"],
-                    inputsHash: row["inputsHash"], runToken: row["runToken"], revision: row["revision"], file: row["file"],
-                    line: row["line"], labels: labels(row["labels"]), nextBuildNumber: row["nextBuildNumber"],
-                    createdAt: row["createdAt"], updatedAt: row["updatedAt"], status: status(row["status"]))
+        BuildRecord(
+            id: row["id"], name: row["name"], spec: row["spec"], specHash: row["specHash"],
+            contentHash: row["contentHash"],
+            inputsHash: row["inputsHash"], runToken: row["runToken"], revision: row["revision"], file: row["file"],
+            line: row["line"], labels: labels(row["labels"]), nextBuildNumber: row["nextBuildNumber"],
+            createdAt: row["createdAt"], updatedAt: row["updatedAt"], status: status(row["status"]))
     }
 
     static func image(_ row: Row) -> ImageRecord {
-        ImageRecord(id: row["id"], name: row["name"], spec: row["spec"], specHash: row["specHash"], contentHash: row["contentHash"],
-                    state: ImageRecord.State(rawValue: row["state"]) ?? .queued, version: row["version"],
-                    virtualImageId: row["virtualImageId"], path: row["path"], sha256: row["sha256"], format: row["format"],
-                    revision: row["revision"], file: row["file"], line: row["line"], labels: labels(row["labels"]),
-                    createdAt: row["createdAt"], updatedAt: row["updatedAt"], status: status(row["status"]))
+        ImageRecord(
+            id: row["id"], name: row["name"], spec: row["spec"], specHash: row["specHash"],
+            contentHash: row["contentHash"],
+            state: ImageRecord.State(rawValue: row["state"]) ?? .queued, version: row["version"],
+            virtualImageId: row["virtualImageId"], path: row["path"], sha256: row["sha256"], format: row["format"],
+            revision: row["revision"], file: row["file"], line: row["line"], labels: labels(row["labels"]),
+            createdAt: row["createdAt"], updatedAt: row["updatedAt"], status: status(row["status"]))
     }
 
     static func vm(_ row: Row) -> VMRecord {
-        VMRecord(id: row["id"], name: row["name"], uuid: row["uuid"], spec: row["spec"], specHash: row["specHash"],
-                 contentHash: row["contentHash"], vmStatus: VMRecord.Status(rawValue: row["vmStatus"]) ?? .waiting,
-                 guestReady: row["guestReady"], ipAddress: row["ipAddress"], guestOs: row["guestOs"],
-                 imageName: row["imageName"], imagePath: row["imagePath"], imageSha256: row["imageSha256"],
-                 directory: row["directory"], pid: row["pid"], pidStartTime: uint64(row["pidStartTime"]),
-                 qmpSocket: row["qmpSocket"], errorCode: row["errorCode"], errorMessage: row["errorMessage"],
-                 revision: row["revision"], file: row["file"], line: row["line"], labels: labels(row["labels"]),
-                 createdAt: row["createdAt"], updatedAt: row["updatedAt"], status: status(row["status"]))
+        VMRecord(
+            id: row["id"], name: row["name"], uuid: row["uuid"], spec: row["spec"], specHash: row["specHash"],
+            contentHash: row["contentHash"], vmStatus: VMRecord.Status(rawValue: row["vmStatus"]) ?? .waiting,
+            guestReady: row["guestReady"], ipAddress: row["ipAddress"], guestOs: row["guestOs"],
+            imageName: row["imageName"], imagePath: row["imagePath"], imageSha256: row["imageSha256"],
+            directory: row["directory"], pid: row["pid"], pidStartTime: uint64(row["pidStartTime"]),
+            qmpSocket: row["qmpSocket"], errorCode: row["errorCode"], errorMessage: row["errorMessage"],
+            revision: row["revision"], file: row["file"], line: row["line"], labels: labels(row["labels"]),
+            createdAt: row["createdAt"], updatedAt: row["updatedAt"], status: status(row["status"]))
     }
 
     struct Build: EncodableRecord {

@@ -34,11 +34,14 @@ struct LoadBenchmark: FigureBenchmark {
     }
 
     func figures() async throws -> [Figure] {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-\(UUID().uuidString)")
+            .path
         defer { if !keep { try? FileManager.default.removeItem(atPath: folder) } }
         var clock = Measurement()
         let repo = try clock.time { try SpecRepositoryGenerator(files: files, changes: runs).generate(in: folder) }
-        print("generated \(files) spec files (\(repo.bytes / 1024) KiB) and \(runs) one-file changes in \(FigureFormat.number(clock.milliseconds)) ms\(keep ? " at \(folder)" : "")")
+        print(
+            "generated \(files) spec files (\(repo.bytes / 1024) KiB) and \(runs) one-file changes in \(FigureFormat.number(clock.milliseconds)) ms\(keep ? " at \(folder)" : "")"
+        )
 
         var cold = Measurement()
         var coldGit = Measurement()
@@ -46,7 +49,9 @@ struct LoadBenchmark: FigureBenchmark {
         for _ in 0..<runs {
             let source = try GitSource(.init(repository: folder))
             let load = try await cold.time { try await source.load(commit: repo.commits[0]) }
-            guard load.snapshot != nil else { throw Failure("the generated repository is invalid: \(load.errors.prefix(3))") }
+            guard load.snapshot != nil else {
+                throw Failure("the generated repository is invalid: \(load.errors.prefix(3))")
+            }
             parsed = load.stats.parsed
             try coldGit.time { try CatFileBatch.read(repo.blobs, in: folder) }
         }
@@ -82,7 +87,9 @@ struct LoadBenchmark: FigureBenchmark {
         var firstGit = Measurement()
         let fetched = try await firstFetch.time { try await remote.poll() }
         _ = try await remote.load(commit: fetched)
-        try firstGit.time { try Shell.run(["git", "clone", "-q", "--bare", "--no-local", folder, data + "/reference.git"]) }
+        try firstGit.time {
+            try Shell.run(["git", "clone", "-q", "--bare", "--no-local", folder, data + "/reference.git"])
+        }
         var remoteTick = Measurement()
         var remoteGit = Measurement()
         for _ in 0..<max(5, ticks / 5) {
@@ -91,37 +98,49 @@ struct LoadBenchmark: FigureBenchmark {
                 return try await remote.load(commit: commit)
             }
             try remoteGit.time {
-                try Shell.run(["git", "-C", data + "/reference.git", "fetch", "-q", "--prune", "file://" + folder,
-                               "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"])
+                try Shell.run([
+                    "git", "-C", data + "/reference.git", "fetch", "-q", "--prune", "file://" + folder,
+                    "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"
+                ])
             }
         }
 
         let share = change.milliseconds / cold.milliseconds * 100
-        func figure(_ name: String, _ kiln: Measurement, _ reference: String, _ git: Measurement, target: Target? = nil,
-                    note: String? = nil) -> Figure {
-            Figure("load", name, unit: .milliseconds, kiln: kiln.milliseconds, runs: kiln.runs,
-                   reference: .init(name: reference, value: git.milliseconds, runs: git.runs), target: target, note: note)
+        func figure(
+            _ name: String, _ kiln: Measurement, _ reference: String, _ git: Measurement, target: Target? = nil,
+            note: String? = nil
+        ) -> Figure {
+            Figure(
+                "load", name, unit: .milliseconds, kiln: kiln.milliseconds, runs: kiln.runs,
+                reference: .init(name: reference, value: git.milliseconds, runs: git.runs), target: target, note: note)
         }
         return [
-            figure("cold load of \(files) spec files (parse + validate)", cold, "git cat-file --batch of the blobs", coldGit,
-                   note: "\(parsed) files parsed"),
-            figure("one-file change", change, "git cat-file --batch of the blob", changeGit, target: .atMost(50),
-                   note: "parsed \(stats.map(\.parsed).max() ?? 0), reused \(stats.map(\.reused).min() ?? 0)"),
-            Figure("load", "one-file change, share of the cold load", unit: .percent, kiln: share, runs: change.runs,
-                   target: .atMost(5)),
+            figure(
+                "cold load of \(files) spec files (parse + validate)", cold, "git cat-file --batch of the blobs",
+                coldGit,
+                note: "\(parsed) files parsed"),
+            figure(
+                "one-file change", change, "git cat-file --batch of the blob", changeGit, target: .atMost(50),
+                note: "parsed \(stats.map(\.parsed).max() ?? 0), reused \(stats.map(\.reused).min() ?? 0)"),
+            Figure(
+                "load", "one-file change, share of the cold load", unit: .percent, kiln: share, runs: change.runs,
+                target: .atMost(5)),
             figure("no-op tick (poll + load)", tick, "git cat-file --batch of main", tickGit, target: .atMost(5)),
             figure("file:// first fetch", firstFetch, "git clone --bare --no-local", firstGit),
             figure("file:// no-op tick", remoteTick, "git fetch into a mirror", remoteGit),
-            Figure("load", "SnapshotAssembler.assemble alone on the \(files) parsed files", unit: .milliseconds,
-                   kiln: assembly.milliseconds, runs: assembly.runs,
-                   note: "the spec model's part of every changed commit, which runs it over all files"),
+            Figure(
+                "load", "SnapshotAssembler.assemble alone on the \(files) parsed files", unit: .milliseconds,
+                kiln: assembly.milliseconds, runs: assembly.runs,
+                note: "the spec model's part of every changed commit, which runs it over all files")
         ]
     }
 
     /// `SnapshotAssembler.assemble` alone on the first commit's files, parsed beforehand: the part of every changed
     /// tick that is the spec model's, not the git source's.
     func assembleOnly(_ files: [(path: String, text: String)]) -> Measurement {
-        let parsed = files.filter { $0.path.hasSuffix(".yaml") }.map { DocumentParser.parse(path: $0.path, text: $0.text) }
+        let parsed = files.filter { $0.path.hasSuffix(".yaml") }.map {
+            DocumentParser.parse(path: $0.path, text: $0.text)
+        }
         let tree = ScriptTree(paths: Set(files.map(\.path).filter { !$0.hasSuffix(".yaml") }))
         var measurement = Measurement()
         for _ in 0..<runs {

@@ -36,7 +36,9 @@ struct ParseBenchmark: FigureBenchmark {
         let bytes = Array(Self.stream(documents: documents).utf8)
         // One stream is one "file" here, far over the 1 MiB per-file cap: lift the size and node caps, keep the rest.
         let limits = YAMLLimits(maxFileBytes: .max, maxExpandedNodes: .max)
-        print("stream: \(documents) documents, \(bytes.count) bytes (\(String(format: "%.2f", Double(bytes.count) / 1_048_576)) MiB)")
+        print(
+            "stream: \(documents) documents, \(bytes.count) bytes (\(String(format: "%.2f", Double(bytes.count) / 1_048_576)) MiB)"
+        )
 
         var loadedDocuments = 0
         let load = try Self.measure(runs) {
@@ -59,15 +61,20 @@ struct ParseBenchmark: FigureBenchmark {
         if !kilnOnly {
             let pyyaml = try pyYAML(bytes)
             print(Self.line("PyYAML \(pyyaml.version) yaml.load_all(Loader=CLoader)", pyyaml.times))
-            reference = .init(name: "PyYAML \(pyyaml.version)'s C loader (libyaml), load only", value: pyyaml.times.median * 1000,
-                              runs: pyyaml.times.count)
+            reference = .init(
+                name: "PyYAML \(pyyaml.version)'s C loader (libyaml), load only", value: pyyaml.times.median * 1000,
+                runs: pyyaml.times.count)
         }
         let size = String(format: "%.1f MB", Double(bytes.count) / 1_000_000)
         return [
-            Figure("parse", "load + validate \(documents) documents (\(size))", unit: .milliseconds, kiln: parse.median * 1000,
-                   runs: parse.count, reference: reference),
-            Figure("parse", "load only, \(documents) documents", unit: .milliseconds, kiln: load.median * 1000, runs: load.count,
-                   reference: reference),
+            Figure(
+                "parse", "load + validate \(documents) documents (\(size))", unit: .milliseconds,
+                kiln: parse.median * 1000,
+                runs: parse.count, reference: reference),
+            Figure(
+                "parse", "load only, \(documents) documents", unit: .milliseconds, kiln: load.median * 1000,
+                runs: load.count,
+                reference: reference)
         ]
     }
 
@@ -90,7 +97,8 @@ struct ParseBenchmark: FigureBenchmark {
 
     static func line(_ label: String, _ times: [Double]) -> String {
         func ms(_ t: Double) -> String { String(format: "%.1f ms", t * 1000) }
-        return "\(label): median \(ms(times.median)) (min \(ms(times.min() ?? 0)), max \(ms(times.max() ?? 0)), \(times.count) runs)"
+        return
+            "\(label): median \(ms(times.median)) (min \(ms(times.min() ?? 0)), max \(ms(times.max() ?? 0)), \(times.count) runs)"
     }
 
     /// PyYAML's C loader on the same bytes, timed inside Python so that start-up is not counted.
@@ -123,9 +131,12 @@ struct ParseBenchmark: FigureBenchmark {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0,
-              let report = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let times = report["times"] as? [Double], let version = report["version"] as? String else {
-            throw Failure("\(python) with PyYAML failed (exit \(process.terminationStatus)); install PyYAML 6 with libyaml, or pass --kiln-only")
+            let report = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let times = report["times"] as? [Double], let version = report["version"] as? String
+        else {
+            throw Failure(
+                "\(python) with PyYAML failed (exit \(process.terminationStatus)); install PyYAML 6 with libyaml, or pass --kiln-only"
+            )
         }
         guard report["documents"] as? Int == documents else {
             throw Failure("PyYAML read \(report["documents"] ?? "?") documents, not \(documents)")

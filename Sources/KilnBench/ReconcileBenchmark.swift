@@ -28,7 +28,8 @@ struct ReconcileBenchmark: FigureBenchmark {
 
     func figures() async throws -> [Figure] {
         let perKind = objects / 3
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-reconcile-\(getpid())").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-reconcile-\(getpid())")
+            .path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let paths = DataPaths(root: folder)
         try paths.prepare()
@@ -44,9 +45,14 @@ struct ReconcileBenchmark: FigureBenchmark {
         let loadStart = ContinuousClock.now
         await source.commit("c1", files)
         let load = ContinuousClock.now - loadStart
-        let reconciler = Reconciler(source: source, catalog: catalog, builds: builds, vms: RecordingVMDriver(), paths: paths,
-                                    options: ReconcilerOptions(maxConcurrency: 8),
-                                    logger: { var l = Logger(label: "bench"); l.logLevel = .warning; return l }())
+        let reconciler = Reconciler(
+            source: source, catalog: catalog, builds: builds, vms: RecordingVMDriver(), paths: paths,
+            options: ReconcilerOptions(maxConcurrency: 8),
+            logger: {
+                var l = Logger(label: "bench")
+                l.logLevel = .warning
+                return l
+            }())
         try await reconciler.recover()
 
         // Every figure waits for the status files too: they are written in the background, off the pass's path.
@@ -78,22 +84,30 @@ struct ReconcileBenchmark: FigureBenchmark {
 
         func ms(_ d: Duration) -> String { String(format: "%.1f ms", d.milliseconds) }
         let fileReference = try fileCreationReference(count: objects, folder: folder)
-        print("objects: \(objects) (\(perKind) of each kind), snapshot parsed in \(ms(load)) (not part of the reconcile); catalog \(catalog.sizeInBytes / 1024) KiB (with WAL)")
-        let sqlite = Figure.Reference(name: "the sqlite3 CLI inserting \(objects + perKind) rows in one transaction",
-                                      value: reference.milliseconds, runs: 1)
+        print(
+            "objects: \(objects) (\(perKind) of each kind), snapshot parsed in \(ms(load)) (not part of the reconcile); catalog \(catalog.sizeInBytes / 1024) KiB (with WAL)"
+        )
+        let sqlite = Figure.Reference(
+            name: "the sqlite3 CLI inserting \(objects + perKind) rows in one transaction",
+            value: reference.milliseconds, runs: 1)
         let steps = report.timings.map { "\($0.0) \(ms($0.1))" }.joined(separator: ", ")
         return [
-            Figure("reconcile", "first pass over \(objects) objects, status files included", unit: .milliseconds,
-                   kiln: first.milliseconds, runs: first.runs, reference: sqlite, target: .atMost(3000),
-                   note: "\(report.outcomes.count) actions: \(steps); status files still being written when the pass "
-                       + "returned: \(ms(filesAfter)) more; the shell creating \(objects) small files "
-                       + "(what one status file per object costs on this disk) took \(ms(fileReference))"),
-            Figure("reconcile", "settle after it", unit: .milliseconds, kiln: settle.milliseconds, runs: settle.runs,
-                   note: "fake executions finish, images resolve, VMs provision: \(ready)/\(final.objects.count) ready"),
-            Figure("reconcile", "no-op pass", unit: .milliseconds, kiln: noop.milliseconds, runs: noop.runs, reference: sqlite,
-                   target: .atMost(20)),
-            Figure("reconcile", "full resync pass (re-checks everything)", unit: .milliseconds,
-                   kiln: full.milliseconds, runs: full.runs, reference: sqlite, target: .atMost(300)),
+            Figure(
+                "reconcile", "first pass over \(objects) objects, status files included", unit: .milliseconds,
+                kiln: first.milliseconds, runs: first.runs, reference: sqlite, target: .atMost(3000),
+                note: "\(report.outcomes.count) actions: \(steps); status files still being written when the pass "
+                    + "returned: \(ms(filesAfter)) more; the shell creating \(objects) small files "
+                    + "(what one status file per object costs on this disk) took \(ms(fileReference))"),
+            Figure(
+                "reconcile", "settle after it", unit: .milliseconds, kiln: settle.milliseconds, runs: settle.runs,
+                note: "fake executions finish, images resolve, VMs provision: \(ready)/\(final.objects.count) ready"),
+            Figure(
+                "reconcile", "no-op pass", unit: .milliseconds, kiln: noop.milliseconds, runs: noop.runs,
+                reference: sqlite,
+                target: .atMost(20)),
+            Figure(
+                "reconcile", "full resync pass (re-checks everything)", unit: .milliseconds,
+                kiln: full.milliseconds, runs: full.runs, reference: sqlite, target: .atMost(300))
         ]
     }
 
@@ -104,7 +118,9 @@ struct ReconcileBenchmark: FigureBenchmark {
         let start = ContinuousClock.now
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "cd '\(target)' && i=0; while [ $i -lt \(count) ]; do echo status > f$i.yaml; i=$((i+1)); done; sync"]
+        process.arguments = [
+            "-c", "cd '\(target)' && i=0; while [ $i -lt \(count) ]; do echo status > f$i.yaml; i=$((i+1)); done; sync"
+        ]
         try process.run()
         process.waitUntilExit()
         return ContinuousClock.now - start
@@ -113,7 +129,8 @@ struct ReconcileBenchmark: FigureBenchmark {
     /// The `sqlite3` CLI writing `rows` rows of about the catalog's width in one durable transaction.
     func sqliteReference(rows: Int, folder: String) throws -> Duration {
         let database = "\(folder)/reference.sqlite"
-        var script = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;\nCREATE TABLE t (name TEXT PRIMARY KEY, spec TEXT, status TEXT);\nBEGIN;\n"
+        var script =
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;\nCREATE TABLE t (name TEXT PRIMARY KEY, spec TEXT, status TEXT);\nBEGIN;\n"
         let spec = String(repeating: "x", count: 400)
         for i in 0..<rows { script += "INSERT INTO t VALUES ('o\(i)', '\(spec)', 'ready');\n" }
         script += "COMMIT;\n"

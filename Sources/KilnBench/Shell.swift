@@ -50,7 +50,10 @@ enum Shell {
         let printed = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(script) exited \(process.terminationStatus):\n\(String(decoding: printed.suffix(4000), as: UTF8.self))")
+            throw Failure(
+                description:
+                    "\(script) exited \(process.terminationStatus):\n\(String(decoding: printed.suffix(4000), as: UTF8.self))"
+            )
         }
     }
 

@@ -35,7 +35,10 @@ struct SpecRepositoryGenerator {
             stream.append(Data("\n".utf8))
         }
         func commit(_ message: String, time: Int) {
-            stream.append(Data("commit refs/heads/main\ncommitter Kiln Bench <bench@example.org> \(time) +0000\ndata \(message.utf8.count)\n\(message)\n".utf8))
+            stream.append(
+                Data(
+                    "commit refs/heads/main\ncommitter Kiln Bench <bench@example.org> \(time) +0000\ndata \(message.utf8.count)\n\(message)\n"
+                        .utf8))
         }
         commit("\(files) spec files", time: 1_700_000_000)
         for s in 0..<20 { add("scripts/setup-\(s).sh", "#!/bin/sh\nset -eu\necho provisioning step \(s)\n") }
@@ -47,7 +50,8 @@ struct SpecRepositoryGenerator {
             add(Self.path("vms", c % vms), Self.vm(c % vms, image: (c % vms) % images, memory: 512 + 16 * c))
         }
         try Shell.run(["git", "-C", path, "fast-import", "--quiet"], input: stream)
-        let commits = try Shell.text(["git", "-C", path, "rev-list", "--reverse", "main"]).split(separator: "\n").map(String.init)
+        let commits = try Shell.text(["git", "-C", path, "rev-list", "--reverse", "main"]).split(separator: "\n").map(
+            String.init)
         let blobs = try Shell.text(["git", "-C", path, "ls-tree", "-r", commits[0]]).split(separator: "\n")
             .filter { $0.hasSuffix(".yaml") }.map { String($0.split(separator: " ")[2].prefix(40)) }
         let changed = try commits.dropFirst().map { commit in

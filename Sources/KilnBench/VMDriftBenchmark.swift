@@ -51,16 +51,26 @@ struct VMDriftBenchmark: FigureBenchmark {
         let catalog = try SQLiteCatalog(path: paths.catalog)
         let builds = RecordingBuildDriver(catalog: catalog, paths: paths)
         let source = MemorySource()
-        var files: [String: String] = ["scripts/build.sh": "#!/bin/sh\ntrue\n", "builds/b.yaml": Specs.build("b"),
-                                       "images/i.yaml": Specs.image("i", build: "b")]
+        var files: [String: String] = [
+            "scripts/build.sh": "#!/bin/sh\ntrue\n", "builds/b.yaml": Specs.build("b"),
+            "images/i.yaml": Specs.image("i", build: "b")
+        ]
         for i in 0..<count { files["vms/v\(i).yaml"] = Specs.vm("v\(i)", image: "i") }
         await source.commit("c1", files)
-        let reconciler = Reconciler(source: source, catalog: catalog, builds: builds, vms: StandInVMDriver(stand: stand), paths: paths,
-                                    logger: { var l = Logger(label: "bench"); l.logLevel = .warning; return l }())
+        let reconciler = Reconciler(
+            source: source, catalog: catalog, builds: builds, vms: StandInVMDriver(stand: stand), paths: paths,
+            logger: {
+                var l = Logger(label: "bench")
+                l.logLevel = .warning
+                return l
+            }())
         try await reconciler.recover()
         let settled = await reconciler.settle(timeout: .seconds(600), interval: .milliseconds(1))
         let running = settled.objects.filter { $0.key.kind == .virtualMachine && $0.value.ready }.count
-        guard running == count else { throw ValidationError("only \(running) of \(count) VMs came up: \(settled.objects.values.filter { !$0.ready }.prefix(3))") }
+        guard running == count else {
+            throw ValidationError(
+                "only \(running) of \(count) VMs came up: \(settled.objects.values.filter { !$0.ready }.prefix(3))")
+        }
         // Warm: the first quiet passes record what the observation adds (acceleration, pids).
         for _ in 0..<3 { _ = await reconciler.pass() }
 
@@ -74,11 +84,14 @@ struct VMDriftBenchmark: FigureBenchmark {
         await reconciler.shutdown()
         let reference = try pythonReference(sockets: sockets)
         return [
-            Figure("vms", "quiet pass over \(count) running VMs, drift check included", unit: .milliseconds, kiln: quiet.milliseconds,
-                   runs: quiet.runs,
-                   reference: .init(name: "python3 asking the same \(sockets.count) operator monitors query-status one after another",
-                                    value: reference.milliseconds, runs: 1),
-                   target: .atMost(50), note: "stand-in processes and fake QMP monitors; drift found: \(drifted)"),
+            Figure(
+                "vms", "quiet pass over \(count) running VMs, drift check included", unit: .milliseconds,
+                kiln: quiet.milliseconds,
+                runs: quiet.runs,
+                reference: .init(
+                    name: "python3 asking the same \(sockets.count) operator monitors query-status one after another",
+                    value: reference.milliseconds, runs: 1),
+                target: .atMost(50), note: "stand-in processes and fake QMP monitors; drift found: \(drifted)")
         ]
     }
 
@@ -94,8 +107,10 @@ struct VMDriftBenchmark: FigureBenchmark {
                 f.write('{"execute":"query-status"}\\n'); f.flush(); json.loads(f.readline()); s.close()
             print(time.monotonic() - start)
             """
-        let result = try ChildProcess.runSync("/usr/bin/python3", ["-c", script], input: Data(sockets.joined(separator: "\n").utf8))
-        guard result.exitCode == 0, let seconds = Double(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        let result = try ChildProcess.runSync(
+            "/usr/bin/python3", ["-c", script], input: Data(sockets.joined(separator: "\n").utf8))
+        guard result.exitCode == 0, let seconds = Double(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
             throw ValidationError("the python3 reference failed: \(result)")
         }
         return .milliseconds(Int64(seconds * 1000))
@@ -139,8 +154,10 @@ struct StandInVMDriver: VMDriver {
     let stand: StandIns
     let qemu = QemuVMDriver()
 
-    func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool,
-                   userData: CloudInitUserData?) async throws -> VMObservation {
+    func provision(
+        _ vm: VMRecord, image: ImageRecord, directory: String, start: Bool,
+        userData: CloudInitUserData?
+    ) async throws -> VMObservation {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try await stand.start(directory: directory)
         var located = vm

@@ -44,8 +44,12 @@ struct Get: AsyncParsableCommand {
 
     func validate() throws {
         if what == .executions, name == nil { throw ValidationError("kiln get executions needs a build's name") }
-        if watch, what != .executions { throw ValidationError("--watch works with executions: kiln get executions NAME --watch") }
-        if watch, output != .table { throw ValidationError("--watch draws progress and takes no -o \(output.rawValue)") }
+        if watch, what != .executions {
+            throw ValidationError("--watch works with executions: kiln get executions NAME --watch")
+        }
+        if watch, output != .table {
+            throw ValidationError("--watch draws progress and takes no -o \(output.rawValue)")
+        }
     }
 
     func run() async throws {
@@ -71,7 +75,8 @@ struct Get: AsyncParsableCommand {
         }
         if what == .hosts {
             let fleet = try await catalog.hosts()
-            return show(try Self.hostRows(FleetStatus.hostDocuments(fleet, leader: try await catalog.leader()), name: name))
+            return show(
+                try Self.hostRows(FleetStatus.hostDocuments(fleet, leader: try await catalog.leader()), name: name))
         }
         let state = try await catalog.state()
         let documents: [[(String, SpecValue)]]
@@ -87,7 +92,10 @@ struct Get: AsyncParsableCommand {
         case .executions:
             guard state.builds[name!] != nil else { throw NotFound(what: "ImageBuild \(name!)") }
             documents = (state.executions[name!] ?? []).reversed().map { e in
-                guard case .object(let fields) = StatusDocument.execution(e, images: state.virtualImages[e.id ?? -1] ?? []) else { return [] }
+                guard
+                    case .object(let fields) = StatusDocument.execution(
+                        e, images: state.virtualImages[e.id ?? -1] ?? [])
+                else { return [] }
                 return fields.keys.sorted().map { ($0, fields[$0]!) }
             }
         }
@@ -119,8 +127,11 @@ struct Get: AsyncParsableCommand {
     static func hostRows(_ hosts: [SpecValue], name: String?) throws -> [[(String, SpecValue)]] {
         let rows: [[(String, SpecValue)]] = hosts.compactMap { host in
             guard case .object(let fields) = host else { return nil }
-            let order = ["name", "state", "leader", "address", "cpus", "memoryBytes", "diskFreeBytes", "kvm", "labels", "version",
-                         "cordoned", "lease", "startedAt", "heartbeatAt", "heartbeatAge"]
+            let order = [
+                "name", "state", "leader", "address", "cpus", "memoryBytes", "diskFreeBytes", "kvm", "labels",
+                "version",
+                "cordoned", "lease", "startedAt", "heartbeatAt", "heartbeatAge"
+            ]
             let keys = order.filter { fields[$0] != nil } + fields.keys.filter { !order.contains($0) }.sorted()
             return keys.map { ($0, fields[$0]!) }
         }
@@ -160,40 +171,75 @@ enum Table {
         var rows: [[String]]
         switch what {
         case .builds:
-            rows = [["NAME", "EXECUTIONS", "LAST", "STATUS", "READY", "MESSAGE"]] + documents.map { d in
-                let last = field(d, "lastResult")
-                let (r, m) = ready(d)
-                return [text(field(d, "name")), text(field(d, "executionCount")), last?["buildNumber"].map { "#\(text($0))" } ?? "-",
-                        text(last?["status"]), r, m]
-            }
+            rows =
+                [["NAME", "EXECUTIONS", "LAST", "STATUS", "READY", "MESSAGE"]]
+                + documents.map { d in
+                    let last = field(d, "lastResult")
+                    let (r, m) = ready(d)
+                    return [
+                        text(field(d, "name")), text(field(d, "executionCount")),
+                        last?["buildNumber"].map { "#\(text($0))" } ?? "-",
+                        text(last?["status"]), r, m
+                    ]
+                }
         case .executions:
-            rows = [["NUMBER", "STATUS", "PERCENT", "MESSAGE", "STARTED", "ENDED", "ERROR"]] + documents.map { d in
-                ["#\(text(field(d, "buildNumber")))", text(field(d, "status")), "\(text(field(d, "statusPercent")))%",
-                 text(field(d, "statusMessage")), text(field(d, "startDate")), text(field(d, "endDate")), text(field(d, "errorMessage"))]
-            }
+            rows =
+                [["NUMBER", "STATUS", "PERCENT", "MESSAGE", "STARTED", "ENDED", "ERROR"]]
+                + documents.map { d in
+                    [
+                        "#\(text(field(d, "buildNumber")))", text(field(d, "status")),
+                        "\(text(field(d, "statusPercent")))%",
+                        text(field(d, "statusMessage")), text(field(d, "startDate")), text(field(d, "endDate")),
+                        text(field(d, "errorMessage"))
+                    ]
+                }
         case .images:
-            rows = [["NAME", "STATE", "VERSION", "FORMAT", "READY", "MESSAGE"]] + documents.map { d in
-                let (r, m) = ready(d)
-                return [text(field(d, "name")), text(field(d, "state")), text(field(d, "version")), text(field(d, "format")), r, m]
-            }
+            rows =
+                [["NAME", "STATE", "VERSION", "FORMAT", "READY", "MESSAGE"]]
+                + documents.map { d in
+                    let (r, m) = ready(d)
+                    return [
+                        text(field(d, "name")), text(field(d, "state")), text(field(d, "version")),
+                        text(field(d, "format")), r, m
+                    ]
+                }
         case .hosts:
-            rows = [["NAME", "STATE", "LEADER", "ADDRESS", "CPUS", "MEMORY", "DISK FREE", "KVM", "VERSION", "HEARTBEAT", "LABELS"]] + documents.map { d in
-                let pairs = field(d, "labels")?.object ?? [:]
-                let labels = pairs.keys.sorted().map { key in key + "=" + (pairs[key]?.string ?? "") }.joined(separator: ",")
-                return [text(field(d, "name")), text(field(d, "state")), field(d, "leader") == SpecValue.bool(true) ? "*" : "",
-                        text(field(d, "address")), text(field(d, "cpus")), gib(field(d, "memoryBytes")), gib(field(d, "diskFreeBytes")),
-                        text(field(d, "kvm")), text(field(d, "version")), "\(text(field(d, "heartbeatAge")))s ago", labels.isEmpty ? "-" : labels]
-            }
+            rows =
+                [
+                    [
+                        "NAME", "STATE", "LEADER", "ADDRESS", "CPUS", "MEMORY", "DISK FREE", "KVM", "VERSION",
+                        "HEARTBEAT", "LABELS"
+                    ]
+                ]
+                + documents.map { d in
+                    let pairs = field(d, "labels")?.object ?? [:]
+                    let labels = pairs.keys.sorted().map { key in key + "=" + (pairs[key]?.string ?? "") }.joined(
+                        separator: ",")
+                    return [
+                        text(field(d, "name")), text(field(d, "state")),
+                        field(d, "leader") == SpecValue.bool(true) ? "*" : "",
+                        text(field(d, "address")), text(field(d, "cpus")), gib(field(d, "memoryBytes")),
+                        gib(field(d, "diskFreeBytes")),
+                        text(field(d, "kvm")), text(field(d, "version")), "\(text(field(d, "heartbeatAge")))s ago",
+                        labels.isEmpty ? "-" : labels
+                    ]
+                }
         case .vms:
-            rows = [["NAME", "ID", "STATUS", "IMAGE", "CPUS", "MEMORY", "IP", "READY"]] + documents.map { d in
-                [text(field(d, "name")), text(field(d, "id")), text(field(d, "status")), text(field(d, "image")),
-                 text(field(d, "cpus")), text(field(d, "memory")), text(field(d, "ipAddress")), ready(d).0]
-            }
+            rows =
+                [["NAME", "ID", "STATUS", "IMAGE", "CPUS", "MEMORY", "IP", "READY"]]
+                + documents.map { d in
+                    [
+                        text(field(d, "name")), text(field(d, "id")), text(field(d, "status")), text(field(d, "image")),
+                        text(field(d, "cpus")), text(field(d, "memory")), text(field(d, "ipAddress")), ready(d).0
+                    ]
+                }
         }
         let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
         return rows.map { row in
-            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ")
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }
+            .joined(separator: "  ")
         }.joined(separator: "\n")
     }
 }

@@ -21,8 +21,9 @@ struct InternalExecute: AsyncParsableCommand {
     func run() async throws {
         Logs.bootstrap(.info)
         let code = await ExecutionWorker.run(
-            .init(dataDirectory: dataDir, executionId: execution, repository: repo, branch: branch, specRoot: path,
-                  secretsDirectory: secretsDir, debianMirror: debianMirror),
+            .init(
+                dataDirectory: dataDir, executionId: execution, repository: repo, branch: branch, specRoot: path,
+                secretsDirectory: secretsDir, debianMirror: debianMirror),
             logger: Logger(label: "kiln.worker"), open: { [catalog] paths in try await catalog.open(paths) })
         if code != 0 { throw ExitCode(code) }
     }

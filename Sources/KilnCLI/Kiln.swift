@@ -11,7 +11,10 @@ struct Kiln: AsyncParsableCommand {
             Errors go to stderr, results to stdout.
             """,
         version: KilnVersion.current,
-        subcommands: [Validate.self, Plan.self, Sync.self, Serve.self, Get.self, Teardown.self, LogsCommand.self, Schema.self, CatalogCommand.self, InternalExecute.self]
+        subcommands: [
+            Validate.self, Plan.self, Sync.self, Serve.self, Get.self, Teardown.self, LogsCommand.self, Schema.self,
+            CatalogCommand.self, InternalExecute.self
+        ]
     )
 }
 

@@ -9,7 +9,8 @@ import KilnSpec
 /// `kiln plan`: what a change (a pull request) would do, for reviewers and CI.
 struct Plan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show what moving from one commit to another would do. Exit 0: no changes, 3: changes, 1: --to is invalid.",
+        abstract:
+            "Show what moving from one commit to another would do. Exit 0: no changes, 3: changes, 1: --to is invalid.",
         discussion: """
             --from defaults to the commit the catalog in --data-dir last applied (or nothing, when there is no catalog);
             --to defaults to the branch head. Revisions are commit ids (full or abbreviated), branches, tags or HEAD.
@@ -39,15 +40,18 @@ struct Plan: AsyncParsableCommand {
 
     func run() async throws {
         let paths = DataPaths(root: source.dataDir)
-        let git = try GitSource(GitSource.Configuration(
-            repository: Wiring.absoluteRepository(source.repo.repo), branch: source.branch,
-            specRoot: try source.repo.specRoot(), dataDirectory: paths.root))
+        let git = try GitSource(
+            GitSource.Configuration(
+                repository: Wiring.absoluteRepository(source.repo.repo), branch: source.branch,
+                specRoot: try source.repo.specRoot(), dataDirectory: paths.root))
         let head = try await git.poll()
         let target: String = if let to { try await git.resolve(to) } else { head }
 
         var catalog: (any Catalog)?
         if source.catalog.isDataDirCatalog {
-            if FileManager.default.fileExists(atPath: paths.catalog) { catalog = try? SQLiteCatalog(path: paths.catalog) }
+            if FileManager.default.fileExists(atPath: paths.catalog) {
+                catalog = try? SQLiteCatalog(path: paths.catalog)
+            }
         } else {
             // A shared catalog named on purpose: failing to reach it is an error, not an empty catalog.
             catalog = try await source.catalog.open(paths)
@@ -57,7 +61,9 @@ struct Plan: AsyncParsableCommand {
 
         let budget = DeletionBudget(maxObjects: maxDeletions, maxFraction: maxDeletionFraction)
         let preview: ChangePreview
-        switch try await PlanPreview.make(git: git, base: base, target: target, catalog: catalog, applied: applied, budget: budget) {
+        switch try await PlanPreview.make(
+            git: git, base: base, target: target, catalog: catalog, applied: applied, budget: budget)
+        {
         case .invalid(let revision, let errors):
             invalid(revision, errors)
             throw ExitCode.failure
@@ -76,12 +82,16 @@ struct Plan: AsyncParsableCommand {
         switch format {
         case .text:
             for error in errors { Output.err(error.description) }
-            Output.err("invalid: \(revision.shortID) by \(revision.author) has \(errors.count) error\(errors.count == 1 ? "" : "s"); Kiln would refuse it")
+            Output.err(
+                "invalid: \(revision.shortID) by \(revision.author) has \(errors.count) error\(errors.count == 1 ? "" : "s"); Kiln would refuse it"
+            )
         case .json:
             Output.out(PlanPreview.invalidJSON(revision, errors).prettyJSON)
         case .markdown:
-            var lines = ["### Kiln plan: `\(revision.shortID)` is invalid", "",
-                         "Kiln would refuse this commit: \(errors.count) error\(errors.count == 1 ? "" : "s").", "", "```"]
+            var lines = [
+                "### Kiln plan: `\(revision.shortID)` is invalid", "",
+                "Kiln would refuse this commit: \(errors.count) error\(errors.count == 1 ? "" : "s").", "", "```"
+            ]
             lines += errors.map(\.description)
             lines += ["```", ""]
             Output.out(lines.joined(separator: "\n"), terminator: "")

@@ -16,13 +16,16 @@ enum PlanPreview {
 
     /// Plans `target` against `base` (nothing when nil). When the catalog applied `base`, the plan uses its real state
     /// (real executions, real prunes) and the real tools' versions.
-    static func make(git: GitSource, base: String?, target: String, catalog: (any Catalog)?, applied: String?,
-                     budget: DeletionBudget) async throws -> Outcome {
+    static func make(
+        git: GitSource, base: String?, target: String, catalog: (any Catalog)?, applied: String?,
+        budget: DeletionBudget
+    ) async throws -> Outcome {
         var before = Snapshot.empty
         if let base {
             let load = try await git.load(commit: base)
             guard case .success(let snapshot) = load.result else {
-                throw ValidationError("--from \(base.prefix(12)) is itself invalid (\(load.errors.count) errors); pick a valid base")
+                throw ValidationError(
+                    "--from \(base.prefix(12)) is itself invalid (\(load.errors.count) errors); pick a valid base")
             }
             before = snapshot
         }
@@ -41,10 +44,14 @@ enum PlanPreview {
         .object([
             "kilnPlanVersion": .int(1), "valid": .bool(false),
             "to": .object(["commit": .string(revision.id), "author": .string(revision.author)]),
-            "errors": .list(errors.map { e in
-                .object(["file": .string(e.file), "line": .int(e.line), "column": .int(e.column), "path": .string(e.path),
-                         "message": .string(e.message)])
-            }),
+            "errors": .list(
+                errors.map { e in
+                    .object([
+                        "file": .string(e.file), "line": .int(e.line), "column": .int(e.column),
+                        "path": .string(e.path),
+                        "message": .string(e.message)
+                    ])
+                })
         ])
     }
 }

@@ -3,7 +3,11 @@ import KilnSpec
 
 /// Where the specs are: a repository and the spec root inside it.
 struct RepoOptions: ParsableArguments {
-    @Option(name: .long, help: "The repository: a folder, a work tree, a bare repository, or (plan, sync, serve) a file://, https:// or ssh:// URL.")
+    @Option(
+        name: .long,
+        help:
+            "The repository: a folder, a work tree, a bare repository, or (plan, sync, serve) a file://, https:// or ssh:// URL."
+    )
     var repo: String = "."
 
     @Option(name: .long, help: "The spec root inside the repository; paths in specs are relative to it.")

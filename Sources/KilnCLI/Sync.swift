@@ -28,7 +28,8 @@ struct Sync: AsyncParsableCommand {
     func run() async throws {
         Logs.bootstrap(logLevel)
         let wiring = try await Wiring(source: source, flags: flags, logger: Logger(label: "kiln"))
-        let report = wait
+        let report =
+            wait
             ? await wiring.reconciler.settle(timeout: timeout.duration)
             : await wiring.reconciler.pass()
         await wiring.reconciler.shutdown()
@@ -41,20 +42,26 @@ struct Sync: AsyncParsableCommand {
 enum SyncSummary {
     static func text(_ report: PassReport, waited: Bool) -> String {
         var lines: [String] = []
-        lines.append("commit \(report.appliedCommit.map { String($0.prefix(12)) } ?? "none") applied"
-                     + (report.headCommit != nil && report.headCommit != report.appliedCommit
-                        ? " (branch head \(String(report.headCommit!.prefix(12))) refused: \(report.refusal?.rawValue ?? "?"))" : ""))
+        lines.append(
+            "commit \(report.appliedCommit.map { String($0.prefix(12)) } ?? "none") applied"
+                + (report.headCommit != nil && report.headCommit != report.appliedCommit
+                    ? " (branch head \(String(report.headCommit!.prefix(12))) refused: \(report.refusal?.rawValue ?? "?"))"
+                    : ""))
         if let error = report.sourceError { lines.append("source error: \(error)") }
         for error in report.refusalErrors { lines.append("  \(error)") }
         if let detail = report.refusalDetail { lines.append("  \(detail)") }
         if !report.refusalDeletions.isEmpty {
-            lines.append("  would delete: \(report.refusalDeletions.joined(separator: ", ")); pass --allow-destructive or commit with a 'Kiln-Allow-Destructive: true' trailer")
+            lines.append(
+                "  would delete: \(report.refusalDeletions.joined(separator: ", ")); pass --allow-destructive or commit with a 'Kiln-Allow-Destructive: true' trailer"
+            )
         }
         for folder in report.unownedVMFolders {
             lines.append("  \(folder) belongs to no VirtualMachine; left alone")
         }
         for outcome in report.outcomes {
-            lines.append(outcome.error == nil ? "  done    \(outcome.action.summary)" : "  FAILED  \(outcome.action.summary): \(outcome.error!)")
+            lines.append(
+                outcome.error == nil
+                    ? "  done    \(outcome.action.summary)" : "  FAILED  \(outcome.action.summary): \(outcome.error!)")
         }
         for key in report.objects.keys.sorted() {
             let o = report.objects[key]!
@@ -62,7 +69,9 @@ enum SyncSummary {
         }
         let ready = report.objects.values.filter(\.ready).count
         var summary = "\(ready)/\(report.objects.count) ready"
-        if !report.settled { summary += waited ? "; not settled before the timeout" : "; work continues (run again, or use --wait)" }
+        if !report.settled {
+            summary += waited ? "; not settled before the timeout" : "; work continues (run again, or use --wait)"
+        }
         lines.append(summary)
         return lines.joined(separator: "\n")
     }

@@ -9,7 +9,8 @@ import Logging
 /// `--purge` deletes the data dir. Refused while a `kiln serve` (or sync) owns the data dir.
 struct Teardown: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Stop every VM and build worker of a data dir (by recorded pid, never by name); --purge also deletes it.",
+        abstract:
+            "Stop every VM and build worker of a data dir (by recorded pid, never by name); --purge also deletes it.",
         discussion: """
             Each qemu is told to quit through its monitor, then killed by its recorded pid if it does not. VMs are
             recorded as powered off, so the next kiln sync or serve starts what git asks for. Refused while another \
@@ -33,8 +34,10 @@ struct Teardown: AsyncParsableCommand {
         }
         let lock = try DataDirLock(paths: paths)
         let catalog = try SQLiteCatalog(path: paths.catalog)
-        let builds = ProcessBuildDriver(paths: paths, catalog: catalog, settings: .init(
-            executable: Wiring.executable, repository: "", branch: nil, secretsDirectory: nil))
+        let builds = ProcessBuildDriver(
+            paths: paths, catalog: catalog,
+            settings: .init(
+                executable: Wiring.executable, repository: "", branch: nil, secretsDirectory: nil))
         let report = try await DataDirTeardown(paths: paths, catalog: catalog, builds: builds).run(purge: purge)
         withExtendedLifetime(lock) {}
         var lines = report.stoppedVMs.map { "stopped VirtualMachine \($0)" }

@@ -23,9 +23,11 @@ struct Validate: AsyncParsableCommand {
     func run() async throws {
         let result: Result<Snapshot, SnapshotAssembler.Failure>
         if let rev {
-            let git = try GitSource(GitSource.Configuration(repository: Wiring.absoluteRepository(repo.repo),
-                                                            specRoot: try repo.specRoot(),
-                                                            dataDirectory: FileManager.default.temporaryDirectory.path))
+            let git = try GitSource(
+                GitSource.Configuration(
+                    repository: Wiring.absoluteRepository(repo.repo),
+                    specRoot: try repo.specRoot(),
+                    dataDirectory: FileManager.default.temporaryDirectory.path))
             if case .remote = git.location { _ = try await git.poll() }
             result = try await git.load(commit: try await git.resolve(rev)).result
         } else {
@@ -45,17 +47,23 @@ func report(_ result: Result<Snapshot, SnapshotAssembler.Failure>, format: Valid
     case (.failure(let failure), .text):
         for error in failure.errors { Output.err(error.description) }
         let files = Set(failure.errors.map(\.file)).count
-        Output.err("invalid: \(failure.errors.count) error\(failure.errors.count == 1 ? "" : "s") in \(files) file\(files == 1 ? "" : "s")")
+        Output.err(
+            "invalid: \(failure.errors.count) error\(failure.errors.count == 1 ? "" : "s") in \(files) file\(files == 1 ? "" : "s")"
+        )
     case (.success(let snapshot), .json):
         let objects = snapshot.sortedObjects.map { o in
-            SpecValue.object(["kind": .string(o.key.kind.rawValue), "name": .string(o.name), "file": .string(o.file),
-                              "line": .int(o.line), "specHash": .string(o.specHash)])
+            SpecValue.object([
+                "kind": .string(o.key.kind.rawValue), "name": .string(o.name), "file": .string(o.file),
+                "line": .int(o.line), "specHash": .string(o.specHash)
+            ])
         }
         Output.out(SpecValue.object(["valid": .bool(true), "errors": .list([]), "objects": .list(objects)]).prettyJSON)
     case (.failure(let failure), .json):
         let errors = failure.errors.map { e in
-            SpecValue.object(["file": .string(e.file), "line": .int(e.line), "column": .int(e.column),
-                              "path": .string(e.path), "message": .string(e.message)])
+            SpecValue.object([
+                "file": .string(e.file), "line": .int(e.line), "column": .int(e.column),
+                "path": .string(e.path), "message": .string(e.message)
+            ])
         }
         Output.out(SpecValue.object(["valid": .bool(false), "errors": .list(errors), "objects": .list([])]).prettyJSON)
     }

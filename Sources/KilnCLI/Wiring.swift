@@ -25,16 +25,24 @@ struct Wiring {
         self.catalog = catalog
         let writer = leadership.map { catalog.fenced(by: $0) } ?? catalog
         let repository = Self.absoluteRepository(source.repo.repo)
-        git = try GitSource(GitSource.Configuration(repository: repository, branch: source.branch,
-                                                    specRoot: try source.repo.specRoot(), dataDirectory: paths.root))
-        let builds = ProcessBuildDriver(paths: paths, catalog: writer, settings: .init(
-            executable: Self.executable, repository: repository, branch: source.branch, secretsDirectory: flags.secretsDir,
-            debianMirror: flags.debianMirror, catalogArguments: source.catalog.workerArguments))
-        reconciler = Reconciler(source: await GitStateSource(git), catalog: writer, builds: builds,
-                                vms: QemuVMDriver(options: flags.vmOptions(networkDirectory: paths.network, secretsDirectory: paths.secrets)), paths: paths, options: flags.options,
-                                callbacks: SafeCallbackSender(),
-                                images: QemuImageImportDriver(cacheDirectory: paths.downloads, maxImageSize: flags.maxImageBytes),
-                                logger: logger)
+        git = try GitSource(
+            GitSource.Configuration(
+                repository: repository, branch: source.branch,
+                specRoot: try source.repo.specRoot(), dataDirectory: paths.root))
+        let builds = ProcessBuildDriver(
+            paths: paths, catalog: writer,
+            settings: .init(
+                executable: Self.executable, repository: repository, branch: source.branch,
+                secretsDirectory: flags.secretsDir,
+                debianMirror: flags.debianMirror, catalogArguments: source.catalog.workerArguments))
+        reconciler = Reconciler(
+            source: await GitStateSource(git), catalog: writer, builds: builds,
+            vms: QemuVMDriver(
+                options: flags.vmOptions(networkDirectory: paths.network, secretsDirectory: paths.secrets)),
+            paths: paths, options: flags.options,
+            callbacks: SafeCallbackSender(),
+            images: QemuImageImportDriver(cacheDirectory: paths.downloads, maxImageSize: flags.maxImageBytes),
+            logger: logger)
         if leadership == nil { try await reconciler.recover() }
     }
 

@@ -44,8 +44,10 @@ public protocol Catalog: Sendable {
     /// Journals actions before they start, in one transaction, together with the executions they create and the
     /// host resources they will create. An execution's build number must be the build's next one (the catalog checks,
     /// so a number is never used twice). Returns the entries and executions with their ids.
-    func beginActions(_ entries: [JournalEntry], executions: [ExecutionRecord],
-                      inventory: [InventoryItem]) async throws -> ([JournalEntry], [ExecutionRecord])
+    func beginActions(
+        _ entries: [JournalEntry], executions: [ExecutionRecord],
+        inventory: [InventoryItem]
+    ) async throws -> ([JournalEntry], [ExecutionRecord])
     /// Closes journal entries and records the processes that run executions, in one transaction.
     func endActions(_ ends: [JournalEnd], workers: [ExecutionWorker]) async throws
     func vm(_ name: String) async throws -> VMRecord?
@@ -94,7 +96,9 @@ public protocol Catalog: Sendable {
     /// in `labels` and, added up in queue order, they fit `capacity`. Oldest first; each claim raises the row's attempt
     /// and holds it for `lease`. On PostgreSQL, one statement with `FOR UPDATE SKIP LOCKED`: two hosts never claim the
     /// same row, and neither waits for the other.
-    func claimWork(host: String, labels: [String], capacity: WorkCapacity, limit: Int, lease: Duration) async throws -> [WorkRecord]
+    func claimWork(
+        host: String, labels: [String], capacity: WorkCapacity, limit: Int, lease: Duration
+    ) async throws -> [WorkRecord]
     /// Extends a held claim's lease to `lease` from now; returns the new expiry, or throws ``WorkClaimLostError`` when
     /// the claim is no longer held.
     func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> Date

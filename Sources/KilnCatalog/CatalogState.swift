@@ -15,9 +15,11 @@ public struct CatalogState: Sendable {
     public var callbacks: [String: [CallbackDelivery]] = [:]
     public var sync: SyncRecord
 
-    public init(builds: [String: BuildRecord] = [:], executions: [String: [ExecutionRecord]] = [:],
-                virtualImages: [Int64: [VirtualImageRecord]] = [:], images: [String: ImageRecord] = [:],
-                vms: [String: VMRecord] = [:], tombstones: [TombstoneRecord] = [], sync: SyncRecord = SyncRecord()) {
+    public init(
+        builds: [String: BuildRecord] = [:], executions: [String: [ExecutionRecord]] = [:],
+        virtualImages: [Int64: [VirtualImageRecord]] = [:], images: [String: ImageRecord] = [:],
+        vms: [String: VMRecord] = [:], tombstones: [TombstoneRecord] = [], sync: SyncRecord = SyncRecord()
+    ) {
         self.builds = builds
         self.executions = executions
         self.virtualImages = virtualImages

@@ -5,11 +5,13 @@ import KilnSpec
 enum MWSQueryFuzz {
     /// Documents of the shapes MWS images have: nested objects, lists, numbers, strings, booleans and nulls.
     static let documents: [SpecValue] = [
-        .object(["name": .string("debian-base"), "version": .int(3), "active": .bool(true),
-                 "extensions": .object(["xcat": .object(["os": .string("bookworm")])]),
-                 "tags": .list([.string("web"), .string("base")])]),
+        .object([
+            "name": .string("debian-base"), "version": .int(3), "active": .bool(true),
+            "extensions": .object(["xcat": .object(["os": .string("bookworm")])]),
+            "tags": .list([.string("web"), .string("base")])
+        ]),
         .object(["name": .string("busybox"), "version": .double(1.5), "owner": .null, "tags": .list([])]),
-        .object([:]),
+        .object([:])
     ]
 
     static func run(_ bytes: [UInt8]) {
@@ -17,8 +19,9 @@ enum MWSQueryFuzz {
         do {
             _ = try JSONReader.parse(text)
         } catch {
-            promise(error.offset >= 0 && error.offset <= text.utf8.count,
-                    "a JSON error points outside the input: \(error.offset) of \(text.utf8.count)")
+            promise(
+                error.offset >= 0 && error.offset <= text.utf8.count,
+                "a JSON error points outside the input: \(error.offset) of \(text.utf8.count)")
         }
         if let query = try? MWSQueryParser.parse(text) {
             promise(text.utf8.count <= MWSQueryParser.maxLength, "a query over the length cap was accepted")

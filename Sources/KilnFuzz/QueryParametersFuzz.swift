@@ -41,7 +41,8 @@ enum QueryParametersFuzz {
     }
 
     static func check(_ error: QueryParameterError) {
-        promise(error.message.utf8.count <= longestMessage,
-                "an error echoes \(error.message.utf8.count) bytes of the request")
+        promise(
+            error.message.utf8.count <= longestMessage,
+            "an error echoes \(error.message.utf8.count) bytes of the request")
     }
 }

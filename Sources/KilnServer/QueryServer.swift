@@ -29,9 +29,11 @@ public struct QueryServer: Sendable {
         /// How often a quiet event stream gets a keep-alive comment.
         public var eventKeepAlive: Duration
 
-        public init(repository: String, branch: String = "main", tokens: [String] = [], webhookSecret: [UInt8]? = nil,
-                    rateLimit: (rate: Double, burst: Double)? = nil, defaultOwner: String = "kiln",
-                    maxURILength: Int = 8192, eventKeepAlive: Duration = .seconds(15)) {
+        public init(
+            repository: String, branch: String = "main", tokens: [String] = [], webhookSecret: [UInt8]? = nil,
+            rateLimit: (rate: Double, burst: Double)? = nil, defaultOwner: String = "kiln",
+            maxURILength: Int = 8192, eventKeepAlive: Duration = .seconds(15)
+        ) {
             self.repository = repository
             self.branch = branch
             self.tokens = tokens
@@ -57,10 +59,14 @@ public struct QueryServer: Sendable {
     public var secrets: @Sendable (BuildRecord) -> [String]
     let cache = ResponseCache()
 
-    public init(configuration: Configuration, model: ReadModel, events: EventHub, health: ServerHealth,
-                registry: PrometheusCollectorRegistry, plan: (any PlanSource)? = nil,
-                fleet: FleetStatus = FleetStatus(leadership: Leadership(host: ProcessInfo.processInfo.hostName, lease: .seconds(15))),
-                wake: @escaping @Sendable () async -> Void = {}, secrets: @escaping @Sendable (BuildRecord) -> [String] = { _ in [] }) {
+    public init(
+        configuration: Configuration, model: ReadModel, events: EventHub, health: ServerHealth,
+        registry: PrometheusCollectorRegistry, plan: (any PlanSource)? = nil,
+        fleet: FleetStatus = FleetStatus(
+            leadership: Leadership(host: ProcessInfo.processInfo.hostName, lease: .seconds(15))),
+        wake: @escaping @Sendable () async -> Void = {},
+        secrets: @escaping @Sendable (BuildRecord) -> [String] = { _ in [] }
+    ) {
         self.configuration = configuration
         self.model = model
         self.events = events
@@ -79,7 +85,8 @@ public struct QueryServer: Sendable {
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: RequestLimitsMiddleware(maxURILength: configuration.maxURILength))
         if let limit = configuration.rateLimit {
-            router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(.init(rate: limit.rate, burst: limit.burst))))
+            router.add(
+                middleware: RateLimitMiddleware(limiter: RateLimiter(.init(rate: limit.rate, burst: limit.burst))))
         }
         router.add(middleware: TokenMiddleware(tokens: configuration.tokens.map { Array($0.utf8) }))
         router.add(middleware: ReadOnlyMiddleware(repository: configuration.repository))
@@ -102,7 +109,8 @@ public struct QueryServer: Sendable {
         router.get("/metrics") { [registry] _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+            return Response(
+                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
         MorpheusRoutes.add(to: router, reads: reads)
         ExecutionLogRoute.add(to: router, reads: reads, model: model, secrets: secrets)
@@ -114,10 +122,14 @@ public struct QueryServer: Sendable {
         EventsRoute.add(to: router, hub: events, keepAlive: configuration.eventKeepAlive)
         DashboardRoutes.add(to: router, reads: reads)
         let branch = configuration.branch
-        WebhookRoute.add(to: router, settings: .init(secret: configuration.webhookSecret, branch: { [model] in
-            let followed = model.snapshot.state.sync.branch
-            return followed.isEmpty ? branch : followed
-        }, wake: wake))
+        WebhookRoute.add(
+            to: router,
+            settings: .init(
+                secret: configuration.webhookSecret,
+                branch: { [model] in
+                    let followed = model.snapshot.state.sync.branch
+                    return followed.isEmpty ? branch : followed
+                }, wake: wake))
         return router
     }
 
@@ -125,18 +137,23 @@ public struct QueryServer: Sendable {
     /// slow or idle clients cannot hold it.
     /// `onListening` learns the address it listens on (the port, when asked for port 0).
     /// `eventLoops` is NIO's shared group unless a caller (a test) wants loops that nothing else in the process uses.
-    public func application(host: String, port: Int, logger: Logger, limits: ConnectionLimits = ConnectionLimits(),
-                            eventLoops: EventLoopGroupProvider = .singleton,
-                            onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in })
-        -> some ApplicationProtocol {
-        Application(router: router(), server: .http1(configuration: limits.http1),
-                    configuration: .init(address: .hostname(host, port: port), serverName: "kiln",
-                                         availableConnectionsDelegate: .maximum(limits.maxConnections, logger: logger)),
-                    onServerRunning: { channel in
-                        await onListening(host, channel.localAddress?.port ?? port)
-                    },
-                    eventLoopGroupProvider: eventLoops,
-                    logger: logger)
+    public func application(
+        host: String, port: Int, logger: Logger, limits: ConnectionLimits = ConnectionLimits(),
+        eventLoops: EventLoopGroupProvider = .singleton,
+        onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
+    )
+        -> some ApplicationProtocol
+    {
+        Application(
+            router: router(), server: .http1(configuration: limits.http1),
+            configuration: .init(
+                address: .hostname(host, port: port), serverName: "kiln",
+                availableConnectionsDelegate: .maximum(limits.maxConnections, logger: logger)),
+            onServerRunning: { channel in
+                await onListening(host, channel.localAddress?.port ?? port)
+            },
+            eventLoopGroupProvider: eventLoops,
+            logger: logger)
     }
 }
 

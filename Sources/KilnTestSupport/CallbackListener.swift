@@ -50,7 +50,8 @@ public final class CallbackListener: Sendable {
     }
 
     public init() async throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-callbacks-\(UUID().uuidString)").path
+        folder =
+            FileManager.default.temporaryDirectory.appendingPathComponent("kiln-callbacks-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         process = try RunningProcess("/usr/bin/python3", ["-c", Self.program, folder])
         let deadline = ContinuousClock.now + .seconds(120)
@@ -71,7 +72,9 @@ public final class CallbackListener: Sendable {
 
     /// The bodies of the POSTs received (answered 200 or 500), in order.
     public var bodies: [String] {
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
+            $0.hasSuffix(".json")
+        }.sorted()
         return files.compactMap { try? String(contentsOfFile: "\(folder)/\($0)", encoding: .utf8) }
     }
 

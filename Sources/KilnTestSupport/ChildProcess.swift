@@ -31,15 +31,18 @@ public final class RunningProcess: Sendable {
 
     /// Starts `executable` with `arguments` in `directory`; `environment` is added to (or, with `cleanEnvironment`,
     /// replaces) this process's environment.
-    public init(_ executable: String, _ arguments: [String], directory: String? = nil, environment: [String: String] = [:],
-                cleanEnvironment: Bool = false) throws {
+    public init(
+        _ executable: String, _ arguments: [String], directory: String? = nil, environment: [String: String] = [:],
+        cleanEnvironment: Bool = false
+    ) throws {
         let stem = "\(FileManager.default.temporaryDirectory.path)/kiln-child-\(UUID().uuidString)"
         stdoutPath = stem + ".out"
         stderrPath = stem + ".err"
         command = ([executable] + arguments).joined(separator: " ")
-        let child = try ChildProcess.spawn(executable, arguments, directory: directory,
-                                           environment: ChildProcess.environment(environment, clean: cleanEnvironment),
-                                           stdin: "/dev/null", stdout: stdoutPath, stderr: stderrPath)
+        let child = try ChildProcess.spawn(
+            executable, arguments, directory: directory,
+            environment: ChildProcess.environment(environment, clean: cleanEnvironment),
+            stdin: "/dev/null", stdout: stdoutPath, stderr: stderrPath)
         pid = child
         ended = Task {
             var status: Int32 = 0
@@ -62,8 +65,10 @@ public final class RunningProcess: Sendable {
     /// Waits until `condition` holds for the output so far, or the process ends, or `deadline` passes (a hang), or the
     /// test is cancelled (its time limit); returns whether it held. Polls the output files: the child writes them,
     /// nothing signals a change.
-    public func waitForOutput(timeout: Duration = .seconds(300),
-                              _ condition: (_ stdout: String, _ stderr: String) -> Bool) async -> Bool {
+    public func waitForOutput(
+        timeout: Duration = .seconds(300),
+        _ condition: (_ stdout: String, _ stderr: String) -> Bool
+    ) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline, !Task.isCancelled {
             let (out, err) = output
@@ -85,7 +90,8 @@ public final class RunningProcess: Sendable {
 
     static func isZombie(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return true }
+            let close = stat.lastIndex(of: ")")
+        else { return true }
         return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
@@ -127,15 +133,19 @@ public struct SpawnFailure: Error, CustomStringConvertible {
 public enum ChildProcess {
     /// This process's environment with `extra` added, or (`clean`) only `PATH` and `extra`.
     static func environment(_ extra: [String: String], clean: Bool) -> [String: String] {
-        let base = clean ? ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        let base =
+            clean
+            ? ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
             : ProcessInfo.processInfo.environment
         return base.merging(extra) { $1 }
     }
 
     /// Starts a program with its standard streams on files; a working folder is set by a shell that then execs the
     /// program (same pid).
-    static func spawn(_ executable: String, _ arguments: [String], directory: String?, environment: [String: String],
-                      stdin: String, stdout: String, stderr: String) throws -> pid_t {
+    static func spawn(
+        _ executable: String, _ arguments: [String], directory: String?, environment: [String: String],
+        stdin: String, stdout: String, stderr: String
+    ) throws -> pid_t {
         var argv = [executable] + arguments
         var program = executable
         if let directory {
@@ -176,9 +186,11 @@ public enum ChildProcess {
 
     /// Runs a program to its end, blocking the calling thread (for synchronous test helpers), with `input` on its
     /// standard input. Like `run`, it never uses Foundation's `Process`.
-    public static func runSync(_ executable: String, _ arguments: [String], input: Data? = nil,
-                               environment: [String: String] = [:], replacingEnvironment: Bool = false,
-                               directory: String? = nil) throws -> ProcessResult {
+    public static func runSync(
+        _ executable: String, _ arguments: [String], input: Data? = nil,
+        environment: [String: String] = [:], replacingEnvironment: Bool = false,
+        directory: String? = nil
+    ) throws -> ProcessResult {
         let stem = "\(FileManager.default.temporaryDirectory.path)/kiln-child-\(UUID().uuidString)"
         defer { for suffix in [".in", ".out", ".err"] { unlink(stem + suffix) } }
         var stdin = "/dev/null"
@@ -187,21 +199,26 @@ public enum ChildProcess {
             try input.write(to: URL(fileURLWithPath: stdin))
         }
         let variables = replacingEnvironment ? environment : Self.environment(environment, clean: false)
-        let child = try spawn(executable, arguments, directory: directory, environment: variables, stdin: stdin,
-                              stdout: stem + ".out", stderr: stem + ".err")
+        let child = try spawn(
+            executable, arguments, directory: directory, environment: variables, stdin: stdin,
+            stdout: stem + ".out", stderr: stem + ".err")
         var status: Int32 = 0
         while waitpid(child, &status, 0) < 0 && errno == EINTR {}
         let signal = status & 0x7F
-        return ProcessResult(exitCode: signal == 0 ? (status >> 8) & 0xFF : signal, signalled: signal != 0,
-                             stdout: RunningProcess.text(stem + ".out"), stderr: RunningProcess.text(stem + ".err"))
+        return ProcessResult(
+            exitCode: signal == 0 ? (status >> 8) & 0xFF : signal, signalled: signal != 0,
+            stdout: RunningProcess.text(stem + ".out"), stderr: RunningProcess.text(stem + ".err"))
     }
 
     /// Runs a program to its end (at most `timeout`) and returns its exit code and output.
-    public static func run(_ executable: String, _ arguments: [String], directory: String? = nil,
-                           environment: [String: String] = [:], cleanEnvironment: Bool = false,
-                           timeout: Duration = .seconds(600)) async throws -> ProcessResult {
-        let process = try RunningProcess(executable, arguments, directory: directory, environment: environment,
-                                         cleanEnvironment: cleanEnvironment)
+    public static func run(
+        _ executable: String, _ arguments: [String], directory: String? = nil,
+        environment: [String: String] = [:], cleanEnvironment: Bool = false,
+        timeout: Duration = .seconds(600)
+    ) async throws -> ProcessResult {
+        let process = try RunningProcess(
+            executable, arguments, directory: directory, environment: environment,
+            cleanEnvironment: cleanEnvironment)
         return await process.wait(timeout: timeout)
     }
 
@@ -242,7 +259,8 @@ public enum ExternalTool {
     /// The tool's path, or a failure that says how to install it.
     public static func find(_ name: String, install: String) throws -> String {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for folder in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(folder)/\(name)") {
+        for folder in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(folder)/\(name)")
+        {
             return "\(folder)/\(name)"
         }
         throw Missing(description: "\(name) is not installed: install it with `\(install)`")

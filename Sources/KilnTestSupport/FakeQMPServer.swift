@@ -85,7 +85,8 @@ private final class FakeQMPHandler: ChannelInboundHandler {
     }
 
     func answer(_ line: String, _ context: ChannelHandlerContext) {
-        let command = line.range(of: #""execute":"([a-z_-]+)""#, options: .regularExpression)
+        let command =
+            line.range(of: #""execute":"([a-z_-]+)""#, options: .regularExpression)
             .map { String(line[$0].dropFirst(11).dropLast()) } ?? "?"
         let behaviour = state.value.withLock { value -> FakeQMPServer.Behaviour in
             value.commands.append(command)
@@ -97,7 +98,9 @@ private final class FakeQMPHandler: ChannelInboundHandler {
             interfaces = interfaces.split(whereSeparator: \.isNewline).joined(separator: " ")
             switch command {
             case "guest-sync":
-                let id = line.range(of: #""id":[0-9]+"#, options: .regularExpression).map { String(line[$0].dropFirst(5)) } ?? "0"
+                let id =
+                    line.range(of: #""id":[0-9]+"#, options: .regularExpression).map { String(line[$0].dropFirst(5)) }
+                    ?? "0"
                 write(#"{"return": \#(id)}"#, context)
             case "guest-get-osinfo": write(#"{"return": \#(osinfo)}"#, context)
             case "guest-network-get-interfaces": write(#"{"return": \#(interfaces)}"#, context)
@@ -107,16 +110,22 @@ private final class FakeQMPHandler: ChannelInboundHandler {
         }
         guard case .answer(let status) = behaviour else { return }
         // qemu echoes a command's `id` in its answer.
-        let id = line.range(of: #""id":("[^"]*"|[0-9]+)"#, options: .regularExpression).map { String(line[$0].dropFirst(5)) }
+        let id = line.range(of: #""id":("[^"]*"|[0-9]+)"#, options: .regularExpression).map {
+            String(line[$0].dropFirst(5))
+        }
         func reply(_ text: String, _ context: ChannelHandlerContext) {
             write(id.map { String(text.dropLast()) + #", "id": \#($0)}"# } ?? text, context)
         }
         switch command {
         case "query-status":
-            reply(#"{"return": {"status": "\#(status)", "singlestep": false, "running": \#(status == "running")}}"#, context)
+            reply(
+                #"{"return": {"status": "\#(status)", "singlestep": false, "running": \#(status == "running")}}"#,
+                context)
         case "query-chardev":
             let open = state.agentOpen.withLock { $0 }
-            reply(#"{"return": [{"label": "qga0", "filename": "unix:qga.sock,server=on", "frontend-open": \#(open)}]}"#, context)
+            reply(
+                #"{"return": [{"label": "qga0", "filename": "unix:qga.sock,server=on", "frontend-open": \#(open)}]}"#,
+                context)
         case "quit":
             reply(#"{"return": {}}"#, context)
             context.close(promise: nil)

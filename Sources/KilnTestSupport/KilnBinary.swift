@@ -32,10 +32,13 @@ public enum KilnBinary {
 
     /// Runs `kiln` with `arguments` to its end and returns the exit code, stdout and stderr. `NO_COLOR` is set so
     /// output never has terminal colours; `environment` adds variables.
-    public static func run(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:],
-                           timeout: Duration = .seconds(300)) async throws -> ProcessResult {
-        try await ChildProcess.run(try require(), arguments, directory: directory,
-                                   environment: ["NO_COLOR": "1"].merging(environment) { $1 }, timeout: timeout)
+    public static func run(
+        _ arguments: [String], directory: String? = nil, environment: [String: String] = [:],
+        timeout: Duration = .seconds(300)
+    ) async throws -> ProcessResult {
+        try await ChildProcess.run(
+            try require(), arguments, directory: directory,
+            environment: ["NO_COLOR": "1"].merging(environment) { $1 }, timeout: timeout)
     }
 
     /// Starts `kiln` with `arguments` without waiting for it (to kill it part-way).

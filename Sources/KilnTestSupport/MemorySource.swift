@@ -14,8 +14,10 @@ public actor MemorySource: DesiredStateSource {
 
     /// Adds a commit made of these files and moves the head to it.
     @discardableResult
-    public func commit(_ id: String, _ content: [String: String], author: String = "Test Author",
-                       message: String = "change") -> SourceLoad {
+    public func commit(
+        _ id: String, _ content: [String: String], author: String = "Test Author",
+        message: String = "change"
+    ) -> SourceLoad {
         let revision = Revision(id: id, author: author, message: message)
         let load = SourceLoad(revision: revision, result: SnapshotFixture.load(content, revision: revision))
         commits[id] = load
@@ -35,8 +37,11 @@ public actor MemorySource: DesiredStateSource {
     }
 
     public func load(commit: String) async -> SourceLoad {
-        commits[commit] ?? SourceLoad(revision: Revision(id: commit, author: ""),
-                                      result: .failure(.init(errors: [SpecError(file: "", line: 1, column: 1, message: "no commit \(commit)")])))
+        commits[commit]
+            ?? SourceLoad(
+                revision: Revision(id: commit, author: ""),
+                result: .failure(
+                    .init(errors: [SpecError(file: "", line: 1, column: 1, message: "no commit \(commit)")])))
     }
 
     public func fileReader(commit: String) async throws -> any SpecFileReader {

@@ -22,7 +22,10 @@ public final class PostgresCluster: Sendable {
 
     var socketFolder: String { "\(folder)/socket" }
 
-    init(folder: String, port: Int, password: String, passwordFile: String, pid: Int32, startTime: UInt64, owner: [String]) {
+    init(
+        folder: String, port: Int, password: String, passwordFile: String, pid: Int32, startTime: UInt64,
+        owner: [String]
+    ) {
         self.folder = folder
         self.port = port
         self.password = password
@@ -44,21 +47,28 @@ public final class PostgresCluster: Sendable {
     /// Initializes and starts a cluster; `settings` adds `postgresql.conf` lines before the start. With `tls`, the
     /// server offers TLS with a certificate for 127.0.0.1 and localhost, signed by a CA made for it (``caFile``).
     public static func start(settings: [String] = [], tls: Bool = false) async throws -> PostgresCluster {
-        guard isInstalled else { throw ClusterFailure(step: "find PostgreSQL 15", detail: "\(binaries)/initdb is missing: run bash .ci/install") }
+        guard isInstalled else {
+            throw ClusterFailure(
+                step: "find PostgreSQL 15", detail: "\(binaries)/initdb is missing: run bash .ci/install")
+        }
         // Under root the server runs as `postgres`, which must reach the folder: a TMPDIR under /root would not let it.
         let base = getuid() == 0 ? "/tmp" : FileManager.default.temporaryDirectory.path
         let folder = "\(base)/kiln-pg-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: "\(folder)/socket", withIntermediateDirectories: true)
         let password = UUID().uuidString
         let passwordFile = "\(folder)/password"
-        FileManager.default.createFile(atPath: passwordFile, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        FileManager.default.createFile(
+            atPath: passwordFile, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
         // initdb reads the password from a file of its own, which the cluster's owner can read.
         let initPassword = "\(folder)/initdb-password"
-        FileManager.default.createFile(atPath: initPassword, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
+        FileManager.default.createFile(
+            atPath: initPassword, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
         var settings = settings
         if tls {
             try await makeCertificates(in: "\(folder)/tls")
-            settings += ["ssl = on", "ssl_cert_file = '\(folder)/tls/server.pem'", "ssl_key_file = '\(folder)/tls/server.key'"]
+            settings += [
+                "ssl = on", "ssl_cert_file = '\(folder)/tls/server.pem'", "ssl_key_file = '\(folder)/tls/server.key'"
+            ]
         }
         var owner: [String] = []
         if getuid() == 0 {
@@ -66,12 +76,20 @@ public final class PostgresCluster: Sendable {
             _ = try await ChildProcess.shell("chown -R postgres:postgres \(ChildProcess.quoted(folder))")
         }
         let data = "\(folder)/data"
-        try await run(owner, "\(binaries)/initdb", ["-D", data, "-U", "kiln", "--pwfile", initPassword, "--auth-local=trust",
-                                                    "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
-                      step: "initdb")
+        try await run(
+            owner, "\(binaries)/initdb",
+            [
+                "-D", data, "-U", "kiln", "--pwfile", initPassword, "--auth-local=trust",
+                "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"
+            ],
+            step: "initdb")
         unlink(initPassword)
-        let conf = ["listen_addresses = '127.0.0.1'", "unix_socket_directories = '\(folder)/socket'", "max_connections = 300",
-                    "fsync = off", "synchronous_commit = off", "full_page_writes = off"] + settings
+        let conf =
+            [
+                "listen_addresses = '127.0.0.1'", "unix_socket_directories = '\(folder)/socket'",
+                "max_connections = 300",
+                "fsync = off", "synchronous_commit = off", "full_page_writes = off"
+            ] + settings
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(data)/postgresql.conf"))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(("\n" + conf.joined(separator: "\n") + "\n").utf8))
@@ -81,15 +99,20 @@ public final class PostgresCluster: Sendable {
         for _ in 0..<5 {
             let port = try freePort()
             do {
-                try await run(owner, "\(binaries)/pg_ctl", ["start", "-D", data, "-w", "-t", "600", "-l", "\(folder)/server.log",
-                                                            "-o", "-p \(port)"], step: "pg_ctl start")
+                try await run(
+                    owner, "\(binaries)/pg_ctl",
+                    [
+                        "start", "-D", data, "-w", "-t", "600", "-l", "\(folder)/server.log",
+                        "-o", "-p \(port)"
+                    ], step: "pg_ctl start")
             } catch {
                 lastError = error
                 continue
             }
             let (pid, start) = try postmaster(data)
-            return PostgresCluster(folder: folder, port: port, password: password, passwordFile: passwordFile, pid: pid,
-                                   startTime: start, owner: owner)
+            return PostgresCluster(
+                folder: folder, port: port, password: password, passwordFile: passwordFile, pid: pid,
+                startTime: start, owner: owner)
         }
         throw lastError ?? ClusterFailure(step: "pg_ctl start", detail: "no free port")
     }
@@ -97,32 +120,42 @@ public final class PostgresCluster: Sendable {
     /// A CA and a server certificate it signed (for IP 127.0.0.1 and DNS localhost), made by openssl, one day valid.
     public static func makeCertificates(in folder: String) async throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try "subjectAltName = IP:127.0.0.1, DNS:localhost\n".write(toFile: "\(folder)/san.ext", atomically: true, encoding: .utf8)
+        try "subjectAltName = IP:127.0.0.1, DNS:localhost\n".write(
+            toFile: "\(folder)/san.ext", atomically: true, encoding: .utf8)
         let q = ChildProcess.quoted(folder)
         let steps = [
             "openssl req -x509 -newkey rsa:2048 -nodes -keyout \(q)/ca.key -out \(q)/ca.pem -days 1 -subj /CN=kiln-test-ca",
             "openssl req -newkey rsa:2048 -nodes -keyout \(q)/server.key -out \(q)/server.csr -subj /CN=127.0.0.1",
             "openssl x509 -req -in \(q)/server.csr -CA \(q)/ca.pem -CAkey \(q)/ca.key -CAcreateserial -out \(q)/server.pem -days 1 -extfile \(q)/san.ext",
-            "chmod 600 \(q)/server.key",
+            "chmod 600 \(q)/server.key"
         ]
         for step in steps {
             let result = try await ChildProcess.run("/bin/sh", ["-c", step])
-            guard result.exitCode == 0, !result.signalled else { throw ClusterFailure(step: step, detail: result.description) }
+            guard result.exitCode == 0, !result.signalled else {
+                throw ClusterFailure(step: step, detail: result.description)
+            }
         }
     }
 
     /// Creates a database owned by the superuser, through the socket.
     public func createDatabase(_ name: String) async throws {
-        try await Self.run(owner, "\(Self.binaries)/createdb", ["-h", socketFolder, "-p", String(port), "-U", user, name],
-                           step: "createdb \(name)")
+        try await Self.run(
+            owner, "\(Self.binaries)/createdb", ["-h", socketFolder, "-p", String(port), "-U", user, name],
+            step: "createdb \(name)")
     }
 
     /// Runs SQL through `psql` on the socket (what tests use to damage or inspect a catalog behind Kiln's back).
     @discardableResult
     public func sql(_ statement: String, database: String) async throws -> String {
-        let result = try await ChildProcess.run("\(Self.binaries)/psql", ["-h", socketFolder, "-p", String(port), "-U", user, "-d", database,
-                                                                  "-v", "ON_ERROR_STOP=1", "-At", "-c", statement])
-        guard result.exitCode == 0, !result.signalled else { throw ClusterFailure(step: "psql \(statement)", detail: result.description) }
+        let result = try await ChildProcess.run(
+            "\(Self.binaries)/psql",
+            [
+                "-h", socketFolder, "-p", String(port), "-U", user, "-d", database,
+                "-v", "ON_ERROR_STOP=1", "-At", "-c", statement
+            ])
+        guard result.exitCode == 0, !result.signalled else {
+            throw ClusterFailure(step: "psql \(statement)", detail: result.description)
+        }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -151,8 +184,12 @@ public final class PostgresCluster: Sendable {
     public func startServer() async throws {
         guard pid == nil else { return }
         let data = "\(folder)/data"
-        try await Self.run(owner, "\(Self.binaries)/pg_ctl", ["start", "-D", data, "-w", "-t", "600", "-l", "\(folder)/server.log",
-                                                           "-o", "-p \(port)"], step: "pg_ctl start (again)")
+        try await Self.run(
+            owner, "\(Self.binaries)/pg_ctl",
+            [
+                "start", "-D", data, "-w", "-t", "600", "-l", "\(folder)/server.log",
+                "-o", "-p \(port)"
+            ], step: "pg_ctl start (again)")
         let started = try Self.postmaster(data)
         server.withLock { $0 = started }
     }
@@ -160,16 +197,20 @@ public final class PostgresCluster: Sendable {
     /// The postmaster's pid (postmaster.pid's first line) and its start time.
     static func postmaster(_ data: String) throws -> (pid: Int32, startTime: UInt64) {
         let pidText = try String(contentsOfFile: "\(data)/postmaster.pid", encoding: .utf8)
-        guard let pid = pidText.split(separator: "\n").first.flatMap({ Int32($0) }), let start = processStartTime(pid) else {
+        guard let pid = pidText.split(separator: "\n").first.flatMap({ Int32($0) }), let start = processStartTime(pid)
+        else {
             throw ClusterFailure(step: "read postmaster.pid", detail: pidText)
         }
         return (pid, start)
     }
 
     static func run(_ owner: [String], _ executable: String, _ arguments: [String], step: String) async throws {
-        let command = owner.isEmpty ? (executable, arguments) : (owner[0], Array(owner.dropFirst()) + [executable] + arguments)
+        let command =
+            owner.isEmpty ? (executable, arguments) : (owner[0], Array(owner.dropFirst()) + [executable] + arguments)
         let result = try await ChildProcess.run(command.0, command.1, directory: "/")
-        guard result.exitCode == 0, !result.signalled else { throw ClusterFailure(step: step, detail: result.description) }
+        guard result.exitCode == 0, !result.signalled else {
+            throw ClusterFailure(step: step, detail: result.description)
+        }
     }
 
     /// A TCP port on 127.0.0.1 that nothing listens on right now.
@@ -182,9 +223,13 @@ public final class PostgresCluster: Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         guard bound == 0 else { throw ClusterFailure(step: "bind", detail: String(cString: strerror(errno))) }
-        let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         guard named == 0 else { throw ClusterFailure(step: "getsockname", detail: String(cString: strerror(errno))) }
         return Int(UInt16(bigEndian: address.sin_port))
     }
@@ -192,7 +237,8 @@ public final class PostgresCluster: Sendable {
     /// A process's start time (clock ticks since boot, /proc/PID/stat field 22), nil when it is gone.
     static func processStartTime(_ pid: Int32) -> UInt64? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // After the command: state is field 3, start time field 22.
         guard fields.count > 19, fields[0] != "Z" else { return nil }
@@ -246,7 +292,9 @@ public actor SharedPostgres {
     }
 
     /// A new, empty database in the shared cluster, and its URL.
-    public func newDatabase(_ stem: String = "kiln") async throws -> (cluster: PostgresCluster, url: String, name: String) {
+    public func newDatabase(
+        _ stem: String = "kiln"
+    ) async throws -> (cluster: PostgresCluster, url: String, name: String) {
         let cluster = try await cluster()
         databases += 1
         let name = "\(stem)_\(databases)"

@@ -89,12 +89,15 @@ public actor RecordingBuildDriver: BuildDriver {
                 let path = "\(folder)/\(name).\(format)"
                 let content = "\(format) of \(e.buildName) #\(e.buildNumber) with inputs \(e.inputsHash)"
                 try? content.write(toFile: path, atomically: true, encoding: .utf8)
-                images.append(VirtualImageRecord(executionId: e.id!, buildName: e.buildName, buildNumber: e.buildNumber,
-                                                 name: name, format: format, path: path, size: Int64(content.utf8.count),
-                                                 sha256: Digest.sha256Hex(content), createdAt: Date()))
+                images.append(
+                    VirtualImageRecord(
+                        executionId: e.id!, buildName: e.buildName, buildNumber: e.buildNumber,
+                        name: name, format: format, path: path, size: Int64(content.utf8.count),
+                        sha256: Digest.sha256Hex(content), createdAt: Date()))
             }
-            try? FileManager.default.createDirectory(atPath: (e.logPath as NSString).deletingLastPathComponent,
-                                                     withIntermediateDirectories: true)
+            try? FileManager.default.createDirectory(
+                atPath: (e.logPath as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true)
             try? "build log\n".write(toFile: e.logPath, atomically: true, encoding: .utf8)
             e.status = .success
             e.statusPercent = 100

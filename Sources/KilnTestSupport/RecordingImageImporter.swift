@@ -18,7 +18,9 @@ public actor RecordingImageImporter: ImageImportDriver {
         if let failure = failures.first(where: { source.contains($0.key) })?.value { throw failure }
     }
 
-    public func importURL(_ url: String, checksum: Checksum, to output: String, work: String) async throws -> ImportedDisk {
+    public func importURL(
+        _ url: String, checksum: Checksum, to output: String, work: String
+    ) async throws -> ImportedDisk {
         try check(url)
         return try write("imported from \(url) \(checksum)", to: output)
     }
@@ -30,7 +32,8 @@ public actor RecordingImageImporter: ImageImportDriver {
     }
 
     func write(_ text: String, to output: String) throws -> ImportedDisk {
-        try FileManager.default.createDirectory(atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try text.write(toFile: output, atomically: true, encoding: .utf8)
         return ImportedDisk(path: output, sha256: Digest.sha256Hex(text), boot: .bios)
     }

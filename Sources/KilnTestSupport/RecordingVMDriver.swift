@@ -45,12 +45,14 @@ public actor RecordingVMDriver: VMDriver {
 
     func observation(_ name: String, _ status: VMRecord.Status) -> VMObservation {
         let ready = status == .poweredOn && !neverReady.contains(name)
-        return VMObservation(status: status, process: status == .poweredOn ? processes[name] : nil,
-                             ipAddress: status == .poweredOn ? addresses[name] : nil,
-                             guestOs: status == .poweredOn ? guestSystems[name] : nil, ready: ready, message: status == .poweredOff ? "its process is gone" : nil,
-                             acceleration: status == .poweredOn ? "tcg" : nil,
-                             consoleTail: ready ? nil : "SeaBIOS\nBooting from Hard Disk...",
-                             network: status == .poweredOn ? attachments[name] : nil)
+        return VMObservation(
+            status: status, process: status == .poweredOn ? processes[name] : nil,
+            ipAddress: status == .poweredOn ? addresses[name] : nil,
+            guestOs: status == .poweredOn ? guestSystems[name] : nil, ready: ready,
+            message: status == .poweredOff ? "its process is gone" : nil,
+            acceleration: status == .poweredOn ? "tcg" : nil,
+            consoleTail: ready ? nil : "SeaBIOS\nBooting from Hard Disk...",
+            network: status == .poweredOn ? attachments[name] : nil)
     }
 
     func newProcess(_ name: String) {
@@ -73,8 +75,10 @@ public actor RecordingVMDriver: VMDriver {
         }
     }
 
-    public func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool,
-                          userData: CloudInitUserData?) async throws -> VMObservation {
+    public func provision(
+        _ vm: VMRecord, image: ImageRecord, directory: String, start: Bool,
+        userData: CloudInitUserData?
+    ) async throws -> VMObservation {
         try check(vm, "provision")
         userDataSeen[vm.name] = userData
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

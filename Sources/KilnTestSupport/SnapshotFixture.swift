@@ -3,7 +3,9 @@ import KilnSpec
 /// Builds snapshots from YAML text in memory, for tests of everything downstream of the spec model.
 public enum SnapshotFixture {
     /// Files of a spec root (path → content), including the scripts that specs name.
-    public static func load(_ files: [String: String], revision: Revision? = nil) -> Result<Snapshot, SnapshotAssembler.Failure> {
+    public static func load(
+        _ files: [String: String], revision: Revision? = nil
+    ) -> Result<Snapshot, SnapshotAssembler.Failure> {
         let parsed = files.keys.sorted().filter(SourceLimits.isSpecFile).map { path in
             DocumentParser.parse(path: path, text: files[path]!)
         }
@@ -11,11 +13,14 @@ public enum SnapshotFixture {
     }
 
     /// Like ``load(_:revision:)`` but stops the test run on invalid input, naming the errors.
-    public static func snapshot(_ files: [String: String], commit: String = "c1", author: String = "Test Author",
-                                message: String = "test commit") -> Snapshot {
+    public static func snapshot(
+        _ files: [String: String], commit: String = "c1", author: String = "Test Author",
+        message: String = "test commit"
+    ) -> Snapshot {
         switch load(files, revision: Revision(id: commit, author: author, message: message)) {
         case .success(let snapshot): return snapshot
-        case .failure(let failure): preconditionFailure("fixture is invalid:\n" + failure.errors.map(\.description).joined(separator: "\n"))
+        case .failure(let failure):
+            preconditionFailure("fixture is invalid:\n" + failure.errors.map(\.description).joined(separator: "\n"))
         }
     }
 }
@@ -52,9 +57,11 @@ struct MemoryTreeError: Error, CustomStringConvertible {
 
 /// Spec text for tests: small valid documents of each kind.
 public enum Specs {
-    public static func build(_ name: String, token: String? = nil, keep: Int = 0, policy: String = "onChange",
-                             suspend: Bool = false, script: String = "scripts/build.sh", formats: [String] = ["qcow2"],
-                             description: String = "a build") -> String {
+    public static func build(
+        _ name: String, token: String? = nil, keep: Int = 0, policy: String = "onChange",
+        suspend: Bool = false, script: String = "scripts/build.sh", formats: [String] = ["qcow2"],
+        description: String = "a build"
+    ) -> String {
         """
         apiVersion: kiln.dev/v1
         kind: ImageBuild
@@ -88,7 +95,9 @@ public enum Specs {
         """
     }
 
-    public static func vm(_ name: String, image: String, cpus: Int = 1, power: String = "running", suspend: Bool = false) -> String {
+    public static func vm(
+        _ name: String, image: String, cpus: Int = 1, power: String = "running", suspend: Bool = false
+    ) -> String {
         """
         apiVersion: kiln.dev/v1
         kind: VirtualMachine

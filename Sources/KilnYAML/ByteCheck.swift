@@ -40,16 +40,28 @@ enum ByteCheck {
             let minimum: UInt32
             var scalar: UInt32
             switch b {
-            case 0xC2...0xDF: length = 2; minimum = 0x80; scalar = UInt32(b & 0x1F)
-            case 0xE0...0xEF: length = 3; minimum = 0x800; scalar = UInt32(b & 0x0F)
-            case 0xF0...0xF4: length = 4; minimum = 0x10000; scalar = UInt32(b & 0x07)
-            default: return Problem(mark: mark(i), message: "invalid UTF-8 byte 0x\(String(b, radix: 16)); save the file as UTF-8")
+            case 0xC2...0xDF:
+                length = 2
+                minimum = 0x80
+                scalar = UInt32(b & 0x1F)
+            case 0xE0...0xEF:
+                length = 3
+                minimum = 0x800
+                scalar = UInt32(b & 0x0F)
+            case 0xF0...0xF4:
+                length = 4
+                minimum = 0x10000
+                scalar = UInt32(b & 0x07)
+            default:
+                return Problem(
+                    mark: mark(i), message: "invalid UTF-8 byte 0x\(String(b, radix: 16)); save the file as UTF-8")
             }
             for k in 1..<length {
                 // A sequence cut short by the end of the file is "truncated"; one cut short by any other byte (a
                 // Latin-1 "é" before a newline) is simply invalid.
                 guard i + k < n else {
-                    return Problem(mark: mark(i), message: "truncated UTF-8 sequence at end of file; save the file as UTF-8")
+                    return Problem(
+                        mark: mark(i), message: "truncated UTF-8 sequence at end of file; save the file as UTF-8")
                 }
                 let c = bytes[i + k]
                 guard c & 0xC0 == 0x80 else {

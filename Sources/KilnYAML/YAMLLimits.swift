@@ -12,8 +12,10 @@ public struct YAMLLimits: Sendable, Hashable {
     /// just under the per-file cap cannot add up to gigabytes across a commit.
     public var maxAliasNodes: Int
 
-    public init(maxFileBytes: Int = 1 << 20, maxDepth: Int = 64, maxAliases: Int = 256, maxExpandedNodes: Int = 1_000_000,
-                maxAliasNodes: Int = 10_000) {
+    public init(
+        maxFileBytes: Int = 1 << 20, maxDepth: Int = 64, maxAliases: Int = 256, maxExpandedNodes: Int = 1_000_000,
+        maxAliasNodes: Int = 10_000
+    ) {
         self.maxAliasNodes = maxAliasNodes
         self.maxFileBytes = maxFileBytes
         self.maxDepth = maxDepth

@@ -15,9 +15,15 @@ public enum YAMLLoader {
 
     public static func load(_ bytes: [UInt8], file: String, limits: YAMLLimits = .default) -> Result {
         if bytes.count > limits.maxFileBytes {
-            return Result(documents: [], errors: [YAMLError(
-                file: file, mark: Mark(line: 1, column: 1),
-                message: "file is \(bytes.count) bytes, over the limit of \(limits.maxFileBytes) bytes per spec file; split it into smaller files")])
+            return Result(
+                documents: [],
+                errors: [
+                    YAMLError(
+                        file: file, mark: Mark(line: 1, column: 1),
+                        message:
+                            "file is \(bytes.count) bytes, over the limit of \(limits.maxFileBytes) bytes per spec file; split it into smaller files"
+                    )
+                ])
         }
         if let error = ByteCheck.firstProblem(in: bytes) {
             return Result(documents: [], errors: [YAMLError(file: file, mark: error.mark, message: error.message)])
@@ -35,8 +41,9 @@ public enum YAMLLoader {
 private struct TreeBuilder {
     enum Frame {
         case sequence(items: [YAMLNode], mark: Mark, tag: String?, anchor: String?, count: Int)
-        case mapping(pairs: [YAMLNode.Pair], pendingKey: YAMLNode?, seen: [String: Mark], mark: Mark, tag: String?,
-                     anchor: String?, count: Int)
+        case mapping(
+            pairs: [YAMLNode.Pair], pendingKey: YAMLNode?, seen: [String: Mark], mark: Mark, tag: String?,
+            anchor: String?, count: Int)
     }
 
     let file: String
@@ -62,7 +69,8 @@ private struct TreeBuilder {
     mutating func run(_ buffer: UnsafeBufferPointer<UInt8>) -> YAMLLoader.Result {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
-            return .init(documents: [], errors: [fail(Mark(line: 1, column: 1), "libyaml could not start (out of memory?)")])
+            return .init(
+                documents: [], errors: [fail(Mark(line: 1, column: 1), "libyaml could not start (out of memory?)")])
         }
         defer { yaml_parser_delete(&parser) }
         yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
@@ -96,8 +104,9 @@ private struct TreeBuilder {
     func parserError(_ parser: yaml_parser_t) -> YAMLError {
         let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
         let context = parser.context.map { String(cString: $0) }
-        let mark = Mark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1,
-                        offset: Int(parser.problem_mark.index))
+        let mark = Mark(
+            line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1,
+            offset: Int(parser.problem_mark.index))
         return fail(mark, context.map { "\(problem) \($0)" } ?? problem)
     }
 
@@ -106,8 +115,9 @@ private struct TreeBuilder {
     }
 
     mutating func handle(_ event: yaml_event_t) throws {
-        let mark = Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1,
-                        offset: Int(event.start_mark.index))
+        let mark = Mark(
+            line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1,
+            offset: Int(event.start_mark.index))
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
             // Anchors are scoped to a document; the alias and node counts are not, so that a file of many documents
@@ -120,30 +130,37 @@ private struct TreeBuilder {
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
             let tag = try checkedTag(Self.string(scalar.tag), mark)
-            let text = scalar.value.map {
-                String(decoding: UnsafeBufferPointer(start: $0, count: scalar.length), as: UTF8.self)
-            } ?? ""
-            let style: ScalarStyle = switch scalar.style {
-            case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
-            case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
-            case YAML_LITERAL_SCALAR_STYLE: .literal
-            case YAML_FOLDED_SCALAR_STYLE: .folded
-            default: .plain
-            }
+            let text =
+                scalar.value.map {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: scalar.length), as: UTF8.self)
+                } ?? ""
+            let style: ScalarStyle =
+                switch scalar.style {
+                case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
+                case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
+                case YAML_LITERAL_SCALAR_STYLE: .literal
+                case YAML_FOLDED_SCALAR_STYLE: .folded
+                default: .plain
+                }
             try count(1, mark)
-            try finish(YAMLNode(.scalar(text, style), mark: mark, tag: tag), count: 1, anchor: Self.string(scalar.anchor))
+            try finish(
+                YAMLNode(.scalar(text, style), mark: mark, tag: tag), count: 1, anchor: Self.string(scalar.anchor))
         case YAML_ALIAS_EVENT:
             let name = Self.string(event.data.alias.anchor) ?? ""
             aliases += 1
             if aliases > limits.maxAliases {
-                throw Stop(error: fail(mark, "more than \(limits.maxAliases) aliases in one file; write the values out"))
+                throw Stop(
+                    error: fail(mark, "more than \(limits.maxAliases) aliases in one file; write the values out"))
             }
             guard let target = anchors[name] else {
                 throw Stop(error: fail(mark, "alias *\(name) names no anchor defined before it"))
             }
             aliasNodes += target.count
             if aliasNodes > limits.maxAliasNodes {
-                throw Stop(error: fail(mark, "aliases in this file expand to more than \(limits.maxAliasNodes) nodes; write the values out"))
+                throw Stop(
+                    error: fail(
+                        mark,
+                        "aliases in this file expand to more than \(limits.maxAliasNodes) nodes; write the values out"))
             }
             try count(target.count, mark)
             var node = target.node
@@ -156,8 +173,10 @@ private struct TreeBuilder {
         case YAML_MAPPING_START_EVENT:
             let start = event.data.mapping_start
             let tag = try checkedTag(Self.string(start.tag), mark)
-            try push(.mapping(pairs: [], pendingKey: nil, seen: [:], mark: mark, tag: tag,
-                              anchor: Self.string(start.anchor), count: 1), mark)
+            try push(
+                .mapping(
+                    pairs: [], pendingKey: nil, seen: [:], mark: mark, tag: tag,
+                    anchor: Self.string(start.anchor), count: 1), mark)
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             switch stack.removeLast() {
             case .sequence(let items, let start, let tag, let anchor, let n):
@@ -173,7 +192,11 @@ private struct TreeBuilder {
     func checkedTag(_ tag: String?, _ mark: Mark) throws -> String? {
         guard let tag else { return nil }
         guard YAMLTag.known.contains(tag) else {
-            throw Stop(error: fail(mark, "unknown tag \(tag): only YAML's core tags (!!str, !!int, !!bool, !!float, !!null, !!map, !!seq) are accepted"))
+            throw Stop(
+                error: fail(
+                    mark,
+                    "unknown tag \(tag): only YAML's core tags (!!str, !!int, !!bool, !!float, !!null, !!map, !!seq) are accepted"
+                ))
         }
         return tag
     }
@@ -181,7 +204,9 @@ private struct TreeBuilder {
     mutating func count(_ n: Int, _ mark: Mark) throws {
         expanded += n
         if expanded > limits.maxExpandedNodes {
-            throw Stop(error: fail(mark, "file expands to more than \(limits.maxExpandedNodes) nodes (an alias bomb?); refusing it"))
+            throw Stop(
+                error: fail(
+                    mark, "file expands to more than \(limits.maxExpandedNodes) nodes (an alias bomb?); refusing it"))
         }
     }
 
@@ -214,17 +239,20 @@ private struct TreeBuilder {
             top = Self.placeholder
             if let key = pendingKey {
                 pairs.append(.init(key: key, value: node))
-                top = .mapping(pairs: pairs, pendingKey: nil, seen: seen, mark: mark, tag: tag, anchor: anchor, count: total + n)
+                top = .mapping(
+                    pairs: pairs, pendingKey: nil, seen: seen, mark: mark, tag: tag, anchor: anchor, count: total + n)
             } else {
                 guard let name = node.scalar else {
                     throw Stop(error: fail(node.mark, "a mapping key must be a plain string, not \(node.shapeName)"))
                 }
                 if let first = seen[name] {
-                    errors.append(fail(node.mark, "duplicate key \"\(name)\" (first at \(file):\(first)); a key may appear once"))
+                    errors.append(
+                        fail(node.mark, "duplicate key \"\(name)\" (first at \(file):\(first)); a key may appear once"))
                 } else {
                     seen[name] = node.mark
                 }
-                top = .mapping(pairs: pairs, pendingKey: node, seen: seen, mark: mark, tag: tag, anchor: anchor, count: total + n)
+                top = .mapping(
+                    pairs: pairs, pendingKey: node, seen: seen, mark: mark, tag: tag, anchor: anchor, count: total + n)
             }
         }
         stack.append(top)

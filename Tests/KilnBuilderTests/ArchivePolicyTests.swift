@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KilnBuilder
 
 /// Entry decisions, expansion caps and magic numbers, as pure functions.
@@ -8,12 +9,21 @@ import Testing
     }
 
     @Test(arguments: [
-        (entry("etc/hostname"), EntryPolicy.Decision.extract(path: "etc/hostname", linkTarget: nil, mode: 0o644, clearedSetID: false)),
+        (
+            entry("etc/hostname"),
+            EntryPolicy.Decision.extract(path: "etc/hostname", linkTarget: nil, mode: 0o644, clearedSetID: false)
+        ),
         (entry("./etc//hosts"), .extract(path: "etc/hosts", linkTarget: nil, mode: 0o644, clearedSetID: false)),
         (entry("./"), .skip(reason: "the root folder itself")),
         (entry("bin/su", mode: 0o4755), .extract(path: "bin/su", linkTarget: nil, mode: 0o755, clearedSetID: true)),
-        (entry("usr/bin/wall", mode: 0o2755), .extract(path: "usr/bin/wall", linkTarget: nil, mode: 0o755, clearedSetID: true)),
-        (entry("tmp", .directory, mode: 0o1777), .extract(path: "tmp", linkTarget: nil, mode: 0o1777, clearedSetID: false)),
+        (
+            entry("usr/bin/wall", mode: 0o2755),
+            .extract(path: "usr/bin/wall", linkTarget: nil, mode: 0o755, clearedSetID: true)
+        ),
+        (
+            entry("tmp", .directory, mode: 0o1777),
+            .extract(path: "tmp", linkTarget: nil, mode: 0o1777, clearedSetID: false)
+        ),
         (entry("dev/null", .characterDevice), .skip(reason: "device node dropped")),
         (entry("dev/sda", .blockDevice), .skip(reason: "device node dropped")),
         (entry("run/initctl", .fifo), .skip(reason: "FIFO dropped")),
@@ -21,22 +31,41 @@ import Testing
         (entry("../x"), .refuse(reason: "a path with .. (../x), which could leave the root filesystem")),
         (entry("a/../../x"), .refuse(reason: "a path with .. (a/../../x), which could leave the root filesystem")),
         (entry("/etc/passwd"), .refuse(reason: "an absolute path (/etc/passwd); entries must be relative to the root")),
-        (entry("lib64", .symlink(target: "/usr/lib64")), .extract(path: "lib64", linkTarget: nil, mode: 0o644, clearedSetID: false)),
-        (entry("usr/lib/x", .symlink(target: "../../etc/x")), .extract(path: "usr/lib/x", linkTarget: nil, mode: 0o644, clearedSetID: false)),
-        (entry("usr/lib/x", .symlink(target: "../../../etc")), .refuse(reason: "symbolic link to ../../../etc leads outside the root filesystem")),
+        (
+            entry("lib64", .symlink(target: "/usr/lib64")),
+            .extract(path: "lib64", linkTarget: nil, mode: 0o644, clearedSetID: false)
+        ),
+        (
+            entry("usr/lib/x", .symlink(target: "../../etc/x")),
+            .extract(path: "usr/lib/x", linkTarget: nil, mode: 0o644, clearedSetID: false)
+        ),
+        (
+            entry("usr/lib/x", .symlink(target: "../../../etc")),
+            .refuse(reason: "symbolic link to ../../../etc leads outside the root filesystem")
+        ),
         (entry("x", .symlink(target: "")), .refuse(reason: "a symbolic link without a valid target")),
-        (entry("h", .hardlink(target: "etc/hostname")), .extract(path: "h", linkTarget: "etc/hostname", mode: 0o644, clearedSetID: false)),
-        (entry("h", .hardlink(target: "/etc/shadow")), .refuse(reason: "hard link target: an absolute path (/etc/shadow); entries must be relative to the root")),
-        (entry("h", .hardlink(target: "../shadow")), .refuse(reason: "hard link target: a path with .. (../shadow), which could leave the root filesystem")),
-        (entry("h", .hardlink(target: "./")), .refuse(reason: "a hard link to the root folder")),
+        (
+            entry("h", .hardlink(target: "etc/hostname")),
+            .extract(path: "h", linkTarget: "etc/hostname", mode: 0o644, clearedSetID: false)
+        ),
+        (
+            entry("h", .hardlink(target: "/etc/shadow")),
+            .refuse(reason: "hard link target: an absolute path (/etc/shadow); entries must be relative to the root")
+        ),
+        (
+            entry("h", .hardlink(target: "../shadow")),
+            .refuse(reason: "hard link target: a path with .. (../shadow), which could leave the root filesystem")
+        ),
+        (entry("h", .hardlink(target: "./")), .refuse(reason: "a hard link to the root folder"))
     ])
     func decisions(entry: ArchiveEntry, decision: EntryPolicy.Decision) {
         #expect(EntryPolicy.decide(entry) == decision)
     }
 
     @Test(arguments: [
-        ("a", "..", true), ("a/b", "..", false), ("a/b", "../..", true), ("a/b/c", "../../x", false), ("a/b/c", "../../../x", true),
-        ("a/b", "./../c/../../..", true), ("a", "b/../../c", true), ("a", "b/..", false),
+        ("a", "..", true), ("a/b", "..", false), ("a/b", "../..", true), ("a/b/c", "../../x", false),
+        ("a/b/c", "../../../x", true),
+        ("a/b", "./../c/../../..", true), ("a", "b/../../c", true), ("a", "b/..", false)
     ])
     func symlinkClimbing(link: String, target: String, climbs: Bool) {
         #expect(EntryPolicy.climbsAboveRoot(link: link, target: target) == climbs)
@@ -49,7 +78,9 @@ import Testing
         #expect(cap.addEntry() == "the archive has more than 2 entries")
         #expect(cap.addBytes(99, compressedIn: 1) == nil, "below the floor, the ratio is not judged")
         #expect(cap.addBytes(1, compressedIn: 10) == nil, "100 out of 10 in is exactly the ratio")
-        #expect(cap.addBytes(1, compressedIn: 10) == "the archive expands more than 10× (101 bytes out of 10 read): a decompression bomb")
+        #expect(
+            cap.addBytes(1, compressedIn: 10)
+                == "the archive expands more than 10× (101 bytes out of 10 read): a decompression bomb")
         #expect(cap.admits(declaredSize: 899) == nil)
         #expect(cap.admits(declaredSize: 900) != nil)
         var total = ExpansionGuard(maxEntries: 10, maxBytes: 1000, maxRatio: 1e9, ratioFloor: 0)
@@ -85,14 +116,17 @@ import Testing
         (at(257, Array("ustar".utf8)), .archive("tar")),
         (qcow2Header(backing: nil), .diskImage(format: "qcow2", backingFile: nil)),
         (qcow2Header(backing: "/etc/shadow"), .diskImage(format: "qcow2", backingFile: "/etc/shadow")),
-        (Array("KDMV".utf8) + Array("...parentFileNameHint=\"/srv/base.vmdk\"".utf8), .diskImage(format: "vmdk", backingFile: "/srv/base.vmdk")),
+        (
+            Array("KDMV".utf8) + Array("...parentFileNameHint=\"/srv/base.vmdk\"".utf8),
+            .diskImage(format: "vmdk", backingFile: "/srv/base.vmdk")
+        ),
         (Array("# Disk DescriptorFile\nversion=1\n".utf8), .diskImage(format: "vmdk", backingFile: nil)),
         (Array("vhdxfile".utf8), .diskImage(format: "vhdx", backingFile: nil)),
         (at(0x40, [0x7F, 0x10, 0xDA, 0xBE]), .diskImage(format: "vdi", backingFile: nil)),
         (at(0x8001, Array("CD001".utf8), size: 0x9000), .diskImage(format: "ISO 9660", backingFile: nil)),
         (at(1080, [0x53, 0xEF]), .diskImage(format: "raw ext2/3/4 filesystem", backingFile: nil)),
         (at(510, [0x55, 0xAA]), .diskImage(format: "raw disk (MBR)", backingFile: nil)),
-        (Array("hello, world\n".utf8), .unknown),
+        (Array("hello, world\n".utf8), .unknown)
     ])
     func sniffing(header: [UInt8], content: SourceSniffer.Content) {
         #expect(SourceSniffer.detect(header: header) == content)
@@ -103,7 +137,8 @@ import Testing
         footer.replaceSubrange(0..<8, with: Array("conectix".utf8))
         #expect(SourceSniffer.detect(header: [1, 2, 3], trailer: footer) == .diskImage(format: "vhd", backingFile: nil))
         footer[63] = 4
-        #expect(SourceSniffer.detect(header: [1, 2, 3], trailer: footer)
+        #expect(
+            SourceSniffer.detect(header: [1, 2, 3], trailer: footer)
                 == .diskImage(format: "vhd", backingFile: "a parent disk named in its header"))
     }
 
@@ -111,6 +146,8 @@ import Testing
         var h = Self.qcow2Header(backing: nil)
         h[14] = 0x10  // offset 0x1000, past the 512 bytes read
         h[19] = 8
-        #expect(SourceSniffer.detect(header: h) == .diskImage(format: "qcow2", backingFile: "named at byte 4096 of the header"))
+        #expect(
+            SourceSniffer.detect(header: h)
+                == .diskImage(format: "qcow2", backingFile: "named at byte 4096 of the header"))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import KilnSpec
 import Testing
+
 @testable import KilnBuilder
 
 /// Downloads from a real local HTTP server: redirects re-checked, checksums verified before use, a cache by checksum.
@@ -61,7 +62,8 @@ import Testing
     @Test func metadataAddressIsRefused() async throws {
         let bed = try TestBed("metadata")
         defer { bed.remove() }
-        let error = await buildFailure(bed.request(urlSpec("http://169.254.169.254/latest/meta-data/", sha256: String(repeating: "0", count: 64))))
+        let error = await buildFailure(
+            bed.request(urlSpec("http://169.254.169.254/latest/meta-data/", sha256: String(repeating: "0", count: 64))))
         guard case .urlRefused(_, let reason)? = error else {
             Issue.record("expected a refused URL, got \(String(describing: error))")
             return

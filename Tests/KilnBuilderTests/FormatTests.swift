@@ -1,6 +1,7 @@
 import Foundation
 import KilnSpec
 import Testing
+
 @testable import KilnBuilder
 
 /// Every output format and both compressions, read back with the tools a consumer would use.
@@ -14,16 +15,19 @@ import Testing
         let images = try await hostBuilder().build(bed.request(spec)) { seen.append($0) }
         let name = bed.buildName + "-1"
         #expect(images.map(\.format) == ["raw", "qcow2", "vmdk", "vhd", "vhdx", "ovf"])
-        #expect(images.map { FilePaths.lastComponent($0.path) } == [
-            "\(name).raw\(suffix)", "\(name).qcow2\(suffix)", "\(name).vmdk\(suffix)", "\(name).vhd\(suffix)",
-            "\(name).vhdx\(suffix)", "\(name).ova",
-        ])
+        #expect(
+            images.map { FilePaths.lastComponent($0.path) } == [
+                "\(name).raw\(suffix)", "\(name).qcow2\(suffix)", "\(name).vmdk\(suffix)", "\(name).vhd\(suffix)",
+                "\(name).vhdx\(suffix)", "\(name).ova"
+            ])
         for image in images where image.format != "ovf" {
             #expect(image.compression == compression)
             let plain = "\(bed.root)/plain.\(image.format)"
             try Shell.check("\(decompress) \(Shell.quoted(image.path)) > \(Shell.quoted(plain))")
             let qemuFormat = image.format == "vhd" ? "vpc" : image.format
-            let info = try #require(QemuImageInfo.parse(try Shell.check("qemu-img info --output=json -f \(qemuFormat) \(Shell.quoted(plain))")))
+            let info = try #require(
+                QemuImageInfo.parse(
+                    try Shell.check("qemu-img info --output=json -f \(qemuFormat) \(Shell.quoted(plain))")))
             #expect(info.virtualSize == 16 << 20, "\(image.format)")
             #expect(info.backingFilename == nil)
             try FileManager.default.removeItem(atPath: plain)
@@ -42,7 +46,10 @@ import Testing
             let sum = try Shell.check("sha256sum \(Shell.quoted("\(unpacked)/\(file)"))").prefix(64)
             #expect(manifest.contains("SHA256(\(file))= \(sum)\n"))
         }
-        let vmdk = try #require(QemuImageInfo.parse(try Shell.check("qemu-img info --output=json -f vmdk \(Shell.quoted("\(unpacked)/\(name)-disk1.vmdk"))")))
+        let vmdk = try #require(
+            QemuImageInfo.parse(
+                try Shell.check("qemu-img info --output=json -f vmdk \(Shell.quoted("\(unpacked)/\(name)-disk1.vmdk"))")
+            ))
         #expect(vmdk.formatSpecific?.data?.createType == "streamOptimized")
         #expect(vmdk.virtualSize == 16 << 20)
         try Shell.python("import sys, xml.etree.ElementTree as e; e.parse(sys.argv[1])", ["\(unpacked)/\(name).ovf"])
@@ -114,7 +121,8 @@ import Testing
         let bed = try TestBed("republish")
         defer { bed.remove() }
         try FileManager.default.createDirectory(atPath: bed.artifactDirectory, withIntermediateDirectories: true)
-        try "keep me".write(toFile: "\(bed.artifactDirectory)/\(bed.buildName)-1.qcow2", atomically: true, encoding: .utf8)
+        try "keep me".write(
+            toFile: "\(bed.artifactDirectory)/\(bed.buildName)-1.qcow2", atomically: true, encoding: .utf8)
         let error = await buildFailure(bed.request(Specs.unchecked(formats: ["qcow2"])))
         guard case .fileSystem(let operation, _, _)? = error else {
             Issue.record("expected a publish failure, got \(String(describing: error))")
@@ -123,7 +131,9 @@ import Testing
         #expect(operation == "publishing")
         let left = try FileManager.default.contentsOfDirectory(atPath: bed.artifactDirectory)
         #expect(left == ["\(bed.buildName)-1.qcow2"])
-        #expect(try String(contentsOfFile: "\(bed.artifactDirectory)/\(bed.buildName)-1.qcow2", encoding: .utf8) == "keep me")
+        #expect(
+            try String(contentsOfFile: "\(bed.artifactDirectory)/\(bed.buildName)-1.qcow2", encoding: .utf8)
+                == "keep me")
         #expect(!FileManager.default.fileExists(atPath: bed.workDirectory))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import KilnSpec
 import Testing
+
 @testable import KilnBuilder
 
 /// Importing disks that did not come out of Kiln's pipeline: each hostile shape is refused, naming the file, before
@@ -11,7 +12,8 @@ struct ImageImportTests {
     final class Bed {
         let root: String
         init() throws {
-            root = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-import-\(UUID().uuidString)").path
+            root =
+                FileManager.default.temporaryDirectory.appendingPathComponent("kiln-import-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: root + "/www", withIntermediateDirectories: true)
         }
         deinit { try? FileManager.default.removeItem(atPath: root) }
@@ -22,23 +24,30 @@ struct ImageImportTests {
 
         /// A small bootable-looking raw disk (an MBR with boot code) converted to `format`.
         @discardableResult
-        func disk(_ name: String, format: String = "qcow2", size: String = "16M", options: String = "") throws -> String {
+        func disk(_ name: String, format: String = "qcow2", size: String = "16M", options: String = "") throws -> String
+        {
             let raw = path(name + ".src.raw")
-            try Shell.check("truncate -s \(size) \(Shell.quoted(raw)) && printf '\\364\\353\\375' | dd of=\(Shell.quoted(raw)) conv=notrunc status=none && printf '\\125\\252' | dd of=\(Shell.quoted(raw)) bs=1 seek=510 conv=notrunc status=none")
-            try Shell.check("qemu-img convert -q -f raw -O \(format) \(options) \(Shell.quoted(raw)) \(Shell.quoted(path(name)))")
+            try Shell.check(
+                "truncate -s \(size) \(Shell.quoted(raw)) && printf '\\364\\353\\375' | dd of=\(Shell.quoted(raw)) conv=notrunc status=none && printf '\\125\\252' | dd of=\(Shell.quoted(raw)) bs=1 seek=510 conv=notrunc status=none"
+            )
+            try Shell.check(
+                "qemu-img convert -q -f raw -O \(format) \(options) \(Shell.quoted(raw)) \(Shell.quoted(path(name)))")
             return path(name)
         }
 
         /// A tar (`z`: gzipped) of files in the bed's root, at `www/<name>`.
         @discardableResult
         func tar(_ name: String, _ files: [String], gzip: Bool = false) throws -> String {
-            try Shell.check("tar -C \(Shell.quoted(root)) -c\(gzip ? "z" : "")f \(Shell.quoted(www + "/" + name)) " + files.map(Shell.quoted).joined(separator: " "))
+            try Shell.check(
+                "tar -C \(Shell.quoted(root)) -c\(gzip ? "z" : "")f \(Shell.quoted(www + "/" + name)) "
+                    + files.map(Shell.quoted).joined(separator: " "))
             return www + "/" + name
         }
 
         func findAndConvert(_ package: String) async throws -> ImageImporter.Imported {
             let work = path("work-\(UUID().uuidString)")
-            let (disk, shown) = try await importer.findDisk(package, name: (package as NSString).lastPathComponent, work: work)
+            let (disk, shown) = try await importer.findDisk(
+                package, name: (package as NSString).lastPathComponent, work: work)
             return try await importer.inspectAndConvert(disk, shownAs: shown, to: path("out.qcow2"))
         }
     }
@@ -57,19 +66,25 @@ struct ImageImportTests {
         #expect(imported.foundAs == "image.tar.gz: disk.qcow2")
         let info = try Shell.check("qemu-img info --output=json -f qcow2 \(Shell.quoted(imported.path))")
         #expect(info.contains("\"format\": \"qcow2\"") && !info.contains("backing"))
-        #expect(imported.sha256 == Digest.sha256Hex(try Data(contentsOf: URL(fileURLWithPath: imported.path)).map { $0 }))
+        #expect(
+            imported.sha256 == Digest.sha256Hex(try Data(contentsOf: URL(fileURLWithPath: imported.path)).map { $0 }))
     }
 
     /// The VM builder service's other package shapes, made with Python's tarfile and zipfile (no zip tool needed).
-    @Test("a plain tar, a tar.bz2 and a zip holding one qcow2 become a Kiln-owned qcow2",
-          arguments: [("image.tar", "tarfile.open(out, 'w')"), ("image.tar.bz2", "tarfile.open(out, 'w:bz2')"),
-                      ("image.zip", "zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED)")])
+    @Test(
+        "a plain tar, a tar.bz2 and a zip holding one qcow2 become a Kiln-owned qcow2",
+        arguments: [
+            ("image.tar", "tarfile.open(out, 'w')"), ("image.tar.bz2", "tarfile.open(out, 'w:bz2')"),
+            ("image.zip", "zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED)")
+        ])
     func otherPackages(_ row: (String, String)) async throws {
         let bed = try Bed()
         let disk = try bed.disk("disk.qcow2")
         let package = bed.www + "/" + row.0
         let add = row.0.hasSuffix(".zip") ? "p.write(disk, 'disk.qcow2')" : "p.add(disk, 'disk.qcow2')"
-        try Shell.check("python3 -c \(Shell.quoted("import sys, tarfile, zipfile\ndisk, out = sys.argv[1:3]\nwith \(row.1) as p: \(add)")) \(Shell.quoted(disk)) \(Shell.quoted(package))")
+        try Shell.check(
+            "python3 -c \(Shell.quoted("import sys, tarfile, zipfile\ndisk, out = sys.argv[1:3]\nwith \(row.1) as p: \(add)")) \(Shell.quoted(disk)) \(Shell.quoted(package))"
+        )
         let imported = try await bed.findAndConvert(package)
         #expect(imported.sourceFormat == .qcow2)
         #expect(imported.foundAs == "\(row.0): disk.qcow2")
@@ -77,7 +92,9 @@ struct ImageImportTests {
         #expect(info.contains("\"format\": \"qcow2\"") && !info.contains("backing"))
     }
 
-    @Test("a vmdk, a vhd and a vhdx are accepted and converted", arguments: [("vmdk", "vmdk", ""), ("vhd", "vpc", ""), ("vhdx", "vhdx", "")])
+    @Test(
+        "a vmdk, a vhd and a vhdx are accepted and converted",
+        arguments: [("vmdk", "vmdk", ""), ("vhd", "vpc", ""), ("vhdx", "vhdx", "")])
     func formats(_ row: (String, String, String)) async throws {
         let bed = try Bed()
         let disk = try bed.disk("disk.\(row.0)", format: row.1, options: row.2)
@@ -88,7 +105,8 @@ struct ImageImportTests {
     @Test("a qcow2 with a backing file to /etc/shadow is refused before qemu-img opens it")
     func backingFile() async throws {
         let bed = try Bed()
-        try Shell.check("qemu-img create -q -f qcow2 -F raw -b /etc/shadow -u \(Shell.quoted(bed.path("evil.qcow2"))) 16M")
+        try Shell.check(
+            "qemu-img create -q -f qcow2 -F raw -b /etc/shadow -u \(Shell.quoted(bed.path("evil.qcow2"))) 16M")
         await #expect { try await bed.findAndConvert(bed.path("evil.qcow2")) } throws: { error in
             Self.refusal(error).contains("evil.qcow2 is refused: it names a backing file (/etc/shadow)")
         }
@@ -97,7 +115,9 @@ struct ImageImportTests {
     @Test("a qcow2 with an external data file is refused")
     func dataFile() async throws {
         let bed = try Bed()
-        try Shell.check("qemu-img create -q -f qcow2 -o data_file=\(Shell.quoted(bed.path("data.raw"))) \(Shell.quoted(bed.path("split.qcow2"))) 16M")
+        try Shell.check(
+            "qemu-img create -q -f qcow2 -o data_file=\(Shell.quoted(bed.path("data.raw"))) \(Shell.quoted(bed.path("split.qcow2"))) 16M"
+        )
         await #expect { try await bed.findAndConvert(bed.path("split.qcow2")) } throws: { error in
             Self.refusal(error).contains("split.qcow2 is refused: it keeps its data in an external data file")
         }
@@ -106,10 +126,12 @@ struct ImageImportTests {
     @Test("a VMDK descriptor with a flat extent pointing at /etc/passwd is refused without being opened")
     func flatExtent() async throws {
         let bed = try Bed()
-        let descriptor = "# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType=\"monolithicFlat\"\n\nRW 2048 FLAT \"/etc/passwd\" 0\n"
+        let descriptor =
+            "# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType=\"monolithicFlat\"\n\nRW 2048 FLAT \"/etc/passwd\" 0\n"
         try descriptor.write(toFile: bed.path("flat.vmdk"), atomically: true, encoding: .utf8)
         await #expect { try await bed.findAndConvert(bed.path("flat.vmdk")) } throws: { error in
-            Self.refusal(error).contains("flat.vmdk is refused: it is a VMDK descriptor, which names its data in separate extent files")
+            Self.refusal(error).contains(
+                "flat.vmdk is refused: it is a VMDK descriptor, which names its data in separate extent files")
         }
     }
 
@@ -119,7 +141,8 @@ struct ImageImportTests {
         try bed.disk("a.qcow2")
         try bed.disk("b.vmdk", format: "vmdk")
         await #expect { try await bed.findAndConvert(try bed.tar("two.tar", ["a.qcow2", "b.vmdk"])) } throws: { error in
-            Self.refusal(error) == "two.tar holds 2 disk images (a.qcow2, b.vmdk); an image package must hold exactly one"
+            Self.refusal(error)
+                == "two.tar holds 2 disk images (a.qcow2, b.vmdk); an image package must hold exactly one"
         }
         try "just text\n".write(toFile: bed.path("README"), atomically: true, encoding: .utf8)
         await #expect { try await bed.findAndConvert(try bed.tar("none.tar", ["README"])) } throws: { error in
@@ -158,7 +181,9 @@ struct ImageImportTests {
         importer.limits.maxVirtualSize = 1 << 30
         let work = bed.path("work")
         let (disk, shown) = try await importer.findDisk(bed.path("big.qcow2"), name: "big.qcow2", work: work)
-        await #expect { try await importer.inspectAndConvert(disk, shownAs: shown, to: bed.path("out.qcow2")) } throws: { error in
+        await #expect {
+            try await importer.inspectAndConvert(disk, shownAs: shown, to: bed.path("out.qcow2"))
+        } throws: { error in
             Self.refusal(error).contains("over the cap of 1.0gib (--max-image-size)")
         }
     }
@@ -183,17 +208,21 @@ struct ImageImportTests {
         defer { server.stop() }
         let wrong = Checksum(algorithm: .sha256, hex: String(repeating: "0", count: 64))
         await #expect {
-            _ = try await bed.importer.importURL(server.url("/image.tar.gz"), checksum: wrong, to: bed.path("out.qcow2"), work: bed.path("w1"))
+            _ = try await bed.importer.importURL(
+                server.url("/image.tar.gz"), checksum: wrong, to: bed.path("out.qcow2"), work: bed.path("w1"))
         } throws: { error in
             Self.refusal(error).contains("does not match its checksum")
         }
         #expect(!FileManager.default.fileExists(atPath: bed.path("out.qcow2")))
-        let imported = try await bed.importer.importURL(server.url("/image.tar.gz"), checksum: Checksum(algorithm: .sha256, hex: sum),
-                                                        to: bed.path("out.qcow2"), work: bed.path("w2"))
+        let imported = try await bed.importer.importURL(
+            server.url("/image.tar.gz"), checksum: Checksum(algorithm: .sha256, hex: sum),
+            to: bed.path("out.qcow2"), work: bed.path("w2"))
         #expect(imported.boot == .bios)
         #expect(!FileManager.default.fileExists(atPath: bed.path("w2")), "scratch space is emptied")
     }
-    @Test("a snapshot flattens a VM's overlay with its base: what the guest wrote and what the base held, no backing file")
+    @Test(
+        "a snapshot flattens a VM's overlay with its base: what the guest wrote and what the base held, no backing file"
+    )
     func flatten() async throws {
         let bed = try Bed()
         let base = try bed.disk("base.qcow2")

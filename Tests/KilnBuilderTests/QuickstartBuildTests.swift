@@ -1,15 +1,18 @@
-import Synchronization
 import Foundation
 import KilnSpec
 import KilnTestSupport
+import Synchronization
 import Testing
+
 @testable import KilnBuilder
 
 /// The quickstart build end to end with the real tools, then a real boot of what it made.
 @Suite(.serialized) struct QuickstartBuildTests {
     /// The quickstart example's own script: the test builds what users build.
-    static let installBusybox = (try? String(contentsOfFile: KilnBinary.packageRoot + "/examples/quickstart/scripts/install-busybox.sh",
-                                             encoding: .utf8)) ?? ""
+    static let installBusybox =
+        (try? String(
+            contentsOfFile: KilnBinary.packageRoot + "/examples/quickstart/scripts/install-busybox.sh",
+            encoding: .utf8)) ?? ""
 
     static let installInit = """
         #!/bin/sh
@@ -49,7 +52,9 @@ import Testing
         let parsed = Specs.parse(Self.yaml(marker: marker))
         #expect(parsed.errors.isEmpty)
         let spec = try #require(parsed.spec)
-        let files = MemoryFiles(["scripts/install-busybox.sh": Self.installBusybox, "scripts/install-init.sh": Self.installInit])
+        let files = MemoryFiles([
+            "scripts/install-busybox.sh": Self.installBusybox, "scripts/install-init.sh": Self.installInit
+        ])
         let seen = ProgressLog()
         let images: [BuiltImage]
         do {
@@ -68,15 +73,19 @@ import Testing
             #expect(parsedInfo.format == image.format)
             #expect(parsedInfo.virtualSize == 64 << 20)
             #expect(parsedInfo.backingFilename == nil)
-            let sum = try Shell.check("sha256sum \(Shell.quoted(image.path))").split(separator: " ").first.map(String.init)
+            let sum = try Shell.check("sha256sum \(Shell.quoted(image.path))").split(separator: " ").first.map(
+                String.init)
             #expect(sum == image.sha256)
             #expect(try FileManager.default.attributesOfItem(atPath: image.path)[.size] as? Int64 == image.size)
         }
         #expect(!FileManager.default.fileExists(atPath: bed.workDirectory))
 
         let messages = seen.all.map(\.statusMessage)
-        #expect(messages == ["Fetching", "Unpacking", "Provisioning: install-busybox", "Provisioning: install-init",
-                             "Creating disk", "Converting: qcow2", "Converting: vmdk", "Verifying", "Checksumming", "Done"])
+        #expect(
+            messages == [
+                "Fetching", "Unpacking", "Provisioning: install-busybox", "Provisioning: install-init",
+                "Creating disk", "Converting: qcow2", "Converting: vmdk", "Verifying", "Checksumming", "Done"
+            ])
         let percents = seen.all.map(\.statusPercent)
         #expect(percents == percents.sorted())
         #expect(percents.last == 100)
@@ -87,7 +96,8 @@ import Testing
         #expect(log.split(separator: "\n").allSatisfy { $0.first?.isNumber == true && $0.contains("Z [") })
 
         let qcow2 = try #require(images.first { $0.format == "qcow2" })
-        let console = try await GuestBoot.bootAndWait(disk: qcow2.path, format: "qcow2", for: "KILN-GUEST-READY", in: bed.root)
+        let console = try await GuestBoot.bootAndWait(
+            disk: qcow2.path, format: "qcow2", for: "KILN-GUEST-READY", in: bed.root)
         #expect(console.contains("KILN-GUEST-READY \(marker)"), "serial console:\n\(console.suffix(3000))")
     }
 }

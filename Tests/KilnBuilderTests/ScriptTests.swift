@@ -1,6 +1,7 @@
 import Foundation
 import KilnSpec
 import Testing
+
 @testable import KilnBuilder
 
 /// Provisioning scripts in their sandbox: failures, time limits, hidden paths, secrets and cancellation.
@@ -39,12 +40,14 @@ import Testing
         defer { bed.remove() }
         let token = "token-\(UInt64.random(in: 0...UInt64.max))"
         try token.write(toFile: bed.dataDirectory + "/api-token", atomically: true, encoding: .utf8)
-        let files = MemoryFiles(["scripts/peek.sh": """
+        let files = MemoryFiles([
+            "scripts/peek.sh": """
             set -e
             ls -l /proc/$$/fd/
             ls "$DATA" || echo cannot list
             cat "$DATA/api-token"
-            """])
+            """
+        ])
         let script = Specs.script("peek", env: ["DATA": bed.dataDirectory])
         let error = await buildFailure(bed.request(spec([script]), files: files))
         #expect(error == .scriptFailed(script: "peek", exitCode: 1))
@@ -64,7 +67,10 @@ import Testing
         defer { bed.remove() }
         let hidden = "/usr/share/common-licenses"
         try #require(FileManager.default.fileExists(atPath: hidden + "/GPL-3"))
-        let files = MemoryFiles(["scripts/peek.sh": "ls /usr/share | grep -q common-licenses && echo folder-still-there\ncat /usr/share/common-licenses/GPL-3 | head -1\n"])
+        let files = MemoryFiles([
+            "scripts/peek.sh":
+                "ls /usr/share | grep -q common-licenses && echo folder-still-there\ncat /usr/share/common-licenses/GPL-3 | head -1\n"
+        ])
         var request = bed.request(spec([Specs.script("peek")]), files: files)
         request.hiddenPaths.append(hidden)
         _ = try await hostBuilder().build(request) { _ in }
@@ -82,24 +88,34 @@ import Testing
         let resolver = SecretResolver(
             environment: ["KILN_API_KEY": "env-secret-value", "KILN_UNUSED": "never-passed", "HOME": "/root"],
             secretsDirectory: secretsFolder)
-        let files = MemoryFiles(["scripts/show.sh": """
+        let files = MemoryFiles([
+            "scripts/show.sh": """
             env | sort
             echo "key=$API_KEY password=$DB_PASSWORD"
             printf '%s %s' "$API_KEY" "$DB_PASSWORD" > "$KILN_ROOTFS/received"
-            """])
-        let script = Specs.script("show", env: ["GREETING": "hello"],
-                                  secretEnv: ["API_KEY": .fromEnv("KILN_API_KEY"), "DB_PASSWORD": .fromFile("db-password")])
-        let images = try await hostBuilder().build(bed.request(spec([script]), files: files, secrets: resolver)) { _ in }
+            """
+        ])
+        let script = Specs.script(
+            "show", env: ["GREETING": "hello"],
+            secretEnv: ["API_KEY": .fromEnv("KILN_API_KEY"), "DB_PASSWORD": .fromFile("db-password")])
+        let images = try await hostBuilder().build(bed.request(spec([script]), files: files, secrets: resolver)) { _ in
+        }
         let log = bed.log
         let names = log.split(separator: "\n").compactMap { line -> String? in
-            guard let text = line.components(separatedBy: "[show] ").last, let equals = text.firstIndex(of: "=") else { return nil }
+            guard let text = line.components(separatedBy: "[show] ").last, let equals = text.firstIndex(of: "=") else {
+                return nil
+            }
             let name = text[..<equals]
             return name.allSatisfy({ $0.isUppercase || $0 == "_" }) ? String(name) : nil
         }
-        #expect(Set(names) == ["API_KEY", "DB_PASSWORD", "GREETING", "HOME", "KILN_BUILD_NAME", "KILN_BUILD_NUMBER",
-                               "KILN_ROOTFS", "KILN_SCRIPT", "PATH", "PWD", "SOURCE_DATE_EPOCH"])
+        #expect(
+            Set(names) == [
+                "API_KEY", "DB_PASSWORD", "GREETING", "HOME", "KILN_BUILD_NAME", "KILN_BUILD_NUMBER",
+                "KILN_ROOTFS", "KILN_SCRIPT", "PATH", "PWD", "SOURCE_DATE_EPOCH"
+            ])
         #expect(log.contains("key=\(SecretReference.mask) password=\(SecretReference.mask)"))
-        #expect(!log.contains("env-secret-value") && !log.contains("file-secret-value") && !log.contains("never-passed"))
+        #expect(
+            !log.contains("env-secret-value") && !log.contains("file-secret-value") && !log.contains("never-passed"))
         let raw = try #require(images.first { $0.format == "raw" }).path
         #expect(try Ext4Image.cat(raw, "/received") == "env-secret-value file-secret-value")
     }
@@ -110,8 +126,11 @@ import Testing
         let files = MemoryFiles(["scripts/s.sh": "true\n"])
         let script = Specs.script("s", secretEnv: ["TOKEN": .fromEnv("KILN_MISSING")])
         let error = await buildFailure(bed.request(spec([script]), files: files))
-        #expect(error == .secretUnavailable(reference: "fromEnv KILN_MISSING",
-                                            reason: "Kiln's environment has no variable KILN_MISSING; set it where Kiln runs"))
+        #expect(
+            error
+                == .secretUnavailable(
+                    reference: "fromEnv KILN_MISSING",
+                    reason: "Kiln's environment has no variable KILN_MISSING; set it where Kiln runs"))
         #expect(bed.nothingLeftBehind)
     }
 
@@ -119,7 +138,10 @@ import Testing
         let bed = try TestBed("no-script")
         defer { bed.remove() }
         let error = await buildFailure(bed.request(spec([Specs.script("absent")])))
-        #expect(error == .scriptUnreadable(script: "absent", path: "scripts/absent.sh", reason: "scripts/absent.sh is not in the commit"))
+        #expect(
+            error
+                == .scriptUnreadable(
+                    script: "absent", path: "scripts/absent.sh", reason: "scripts/absent.sh is not in the commit"))
         #expect(bed.nothingLeftBehind)
     }
 
@@ -152,9 +174,11 @@ import Testing
         let files = MemoryFiles([
             "scripts/a.sh": "echo a >> \"$KILN_ROOTFS/order\"\n",
             "scripts/b.sh": "echo b >> \"$KILN_ROOTFS/order\"\n",
-            "scripts/c.sh": "echo c >> \"$KILN_ROOTFS/order\"\n",
+            "scripts/c.sh": "echo c >> \"$KILN_ROOTFS/order\"\n"
         ])
-        let scripts = [Specs.script("c", phase: "postProvision"), Specs.script("a", phase: "preProvision"), Specs.script("b")]
+        let scripts = [
+            Specs.script("c", phase: "postProvision"), Specs.script("a", phase: "preProvision"), Specs.script("b")
+        ]
         let images = try await hostBuilder().build(bed.request(spec(scripts), files: files)) { _ in }
         let raw = try #require(images.first { $0.format == "raw" }).path
         #expect(try Ext4Image.cat(raw, "/order") == "a\nb\nc\n")

@@ -1,12 +1,15 @@
 import Foundation
 import KilnSpec
 import Testing
+
 @testable import KilnBuilder
 
 /// Hostile or broken sources: each fails with a clear message and leaves nothing behind.
 @Suite struct SourceFailureTests {
-    private func archiveSource(_ bed: TestBed, _ entries: [Archives.Entry], name: String = "rootfs.tar",
-                               checksum: String? = nil) throws -> (ImageBuildSpec, MemoryFiles) {
+    private func archiveSource(
+        _ bed: TestBed, _ entries: [Archives.Entry], name: String = "rootfs.tar",
+        checksum: String? = nil
+    ) throws -> (ImageBuildSpec, MemoryFiles) {
         try bed.makeInputs()
         let path = "\(bed.inputs)/\(name)"
         try Archives.tar(path, entries)
@@ -35,7 +38,9 @@ import Testing
     @Test func malformedChecksumIsRefusedBeforeAnyWork() async throws {
         let bed = try TestBed("bad-sum")
         defer { bed.remove() }
-        let spec = Specs.unchecked(source: ["url": .string("http://127.0.0.1:9/rootfs.tar"), "checksum": .string("sha256:abc")])
+        let spec = Specs.unchecked(source: [
+            "url": .string("http://127.0.0.1:9/rootfs.tar"), "checksum": .string("sha256:abc")
+        ])
         // ImageBuildSpec drops a checksum it cannot parse; build the value the way a hand-made request would.
         var request = bed.request(spec)
         request.spec.source = .url("http://127.0.0.1:9/rootfs.tar", Checksum(algorithm: .sha256, hex: "abc"))
@@ -46,7 +51,8 @@ import Testing
     }
 
     @Test func unknownAlgorithmNeverReachesTheBuilder() {
-        let parsed = Specs.parse("""
+        let parsed = Specs.parse(
+            """
             apiVersion: kiln.dev/v1
             kind: ImageBuild
             metadata: {name: crc}
@@ -61,7 +67,7 @@ import Testing
     @Test(arguments: [
         ("../escape", "a path with .."),
         ("etc/../../escape", "a path with .."),
-        ("/etc/cron.d/evil", "an absolute path"),
+        ("/etc/cron.d/evil", "an absolute path")
     ])
     func entriesLeavingTheRootAreRefused(name: String, reason: String) async throws {
         let bed = try TestBed("dotdot")
@@ -82,7 +88,8 @@ import Testing
         let bed = try TestBed("symlink-write")
         defer { bed.remove() }
         let passwd = try String(contentsOfFile: "/etc/passwd", encoding: .utf8)
-        let (spec, files) = try archiveSource(bed, [.symlink("a", to: "/etc"), .file("a/passwd", "root::0:0::/:/bin/sh\n")])
+        let (spec, files) = try archiveSource(
+            bed, [.symlink("a", to: "/etc"), .file("a/passwd", "root::0:0::/:/bin/sh\n")])
         let error = await buildFailure(bed.request(spec, files: files))
         guard case .unsafeArchiveEntry(let entry, let why)? = error else {
             Issue.record("expected a refused entry, got \(String(describing: error))")
@@ -99,14 +106,20 @@ import Testing
         defer { bed.remove() }
         let (spec, files) = try archiveSource(bed, [.symlink("etc/up", to: "../../../../etc")])
         let error = await buildFailure(bed.request(spec, files: files))
-        #expect(error == .unsafeArchiveEntry(entry: "etc/up", reason: "symbolic link to ../../../../etc leads outside the root filesystem"))
+        #expect(
+            error
+                == .unsafeArchiveEntry(
+                    entry: "etc/up", reason: "symbolic link to ../../../../etc leads outside the root filesystem"))
         #expect(bed.nothingLeftBehind)
     }
 
     @Test(arguments: [
-        ([Archives.Entry.hardlink("shadow", to: "../../../../../etc/shadow")], "shadow", "hard link target: a path with .."),
+        (
+            [Archives.Entry.hardlink("shadow", to: "../../../../../etc/shadow")], "shadow",
+            "hard link target: a path with .."
+        ),
         ([Archives.Entry.hardlink("shadow", to: "/etc/shadow")], "shadow", "hard link target: an absolute path"),
-        ([Archives.Entry.symlink("l", to: "/etc"), .hardlink("shadow", to: "l/shadow")], "shadow", "symlink"),
+        ([Archives.Entry.symlink("l", to: "/etc"), .hardlink("shadow", to: "l/shadow")], "shadow", "symlink")
     ])
     func hardlinkEscapesAreRefused(entries: [Archives.Entry], entry: String, reason: String) async throws {
         let bed = try TestBed("hardlink")
@@ -184,7 +197,8 @@ import Testing
         let image = "\(bed.inputs)/disk.qcow2"
         try Shell.check("qemu-img create -q -f qcow2 \(Shell.quoted(image)) 16M")
         let files = MemoryFiles(bytes: ["sources/disk.qcow2": try Archives.bytes(image)])
-        let error = await buildFailure(bed.request(Specs.unchecked(source: ["path": .string("sources/disk.qcow2")]), files: files))
+        let error = await buildFailure(
+            bed.request(Specs.unchecked(source: ["path": .string("sources/disk.qcow2")]), files: files))
         #expect(error == .diskImageSource(format: "qcow2", backingFile: nil))
         #expect(bed.nothingLeftBehind)
     }
@@ -193,7 +207,8 @@ import Testing
         let bed = try TestBed("text-source")
         defer { bed.remove() }
         let files = MemoryFiles(["sources/readme.txt": "just some text, no archive here\n"])
-        let error = await buildFailure(bed.request(Specs.unchecked(source: ["path": .string("sources/readme.txt")]), files: files))
+        let error = await buildFailure(
+            bed.request(Specs.unchecked(source: ["path": .string("sources/readme.txt")]), files: files))
         guard case .notAnArchive? = error else {
             Issue.record("expected notAnArchive, got \(String(describing: error))")
             return
@@ -205,7 +220,8 @@ import Testing
         let bed = try TestBed("no-source")
         defer { bed.remove() }
         let error = await buildFailure(bed.request(Specs.unchecked(source: ["path": .string("sources/absent.tar")])))
-        #expect(error == .sourceUnreadable(path: "sources/absent.tar", reason: "sources/absent.tar is not in the commit"))
+        #expect(
+            error == .sourceUnreadable(path: "sources/absent.tar", reason: "sources/absent.tar is not in the commit"))
         #expect(bed.nothingLeftBehind)
     }
 }

@@ -18,10 +18,12 @@ extension Reconciling {
         static func write(_ repo: GitRepository, generation: Int) throws {
             for (build, keep) in builds {
                 try repo.write("scripts/\(build).sh", Specs.script(writing: build))
-                try repo.write("\(build).yaml", Specs.documents(
-                    Specs.build(build, script: "scripts/\(build).sh", keepResults: keep, token: "\(generation)"),
-                    Specs.image(build, build: build),
-                    Specs.vm("\(build)-vm", image: build, cpus: 1 + generation % 2)))
+                try repo.write(
+                    "\(build).yaml",
+                    Specs.documents(
+                        Specs.build(build, script: "scripts/\(build).sh", keepResults: keep, token: "\(generation)"),
+                        Specs.image(build, build: build),
+                        Specs.vm("\(build)-vm", image: build, cpus: 1 + generation % 2)))
             }
         }
 
@@ -49,7 +51,9 @@ extension Reconciling {
                     Gate.build(extra: ["keepResults: 1", "run: {policy: onChange, token: \"\(token)\"}"])
                 }
                 try stack.repo.write("builds/web.yaml", build(token: "1"))
-                try stack.repo.write("scripts/provision.sh", """
+                try stack.repo.write(
+                    "scripts/provision.sh",
+                    """
                     #!/bin/sh
                     set -eu
                     if [ "$KILN_BUILD_NUMBER" = 2 ]; then
@@ -83,8 +87,10 @@ extension Reconciling {
                 let last = try await data.get("executions", "web").list?.first
                 #expect(last?["reusedFrom"] == nil, "run.token 2 asked for a fresh build: \(String(describing: last))")
                 #expect(build.ready?.message.contains("outputs reused") == false, "\(String(describing: build.ready))")
-                #expect(executions.map(\.buildNumber) == [3],
-                        "keepResults 1 keeps only #3: \(executions.map { "#\($0.buildNumber) \($0.status)" }); \(build.ready?.message ?? "")")
+                #expect(
+                    executions.map(\.buildNumber) == [3],
+                    "keepResults 1 keeps only #3: \(executions.map { "#\($0.buildNumber) \($0.status)" }); \(build.ready?.message ?? "")"
+                )
             }
         }
 
@@ -93,7 +99,8 @@ extension Reconciling {
         static func expectWholeStatusFiles(_ data: DataDirectory, context: String) {
             let root = "\(data.path)/status"
             let names = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String]) ?? []
-            for name in names where name.hasSuffix(".yaml") && !(name as NSString).lastPathComponent.hasPrefix(".kiln-tmp-") {
+            for name in names
+            where name.hasSuffix(".yaml") && !(name as NSString).lastPathComponent.hasPrefix(".kiln-tmp-") {
                 let path = "\(root)/\(name)"
                 let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
                 let value = try? StatusYAML.parse(text)
@@ -110,8 +117,9 @@ extension Reconciling {
                 var generation = 1
                 try Self.write(repo, generation: generation)
                 try await repo.commit("Three builds, images and VMs")
-                let expected = Convergence(builds: Self.builds, images: Array(Self.builds.keys),
-                                           vms: Self.builds.keys.map { "\($0)-vm" })
+                let expected = Convergence(
+                    builds: Self.builds, images: Array(Self.builds.keys),
+                    vms: Self.builds.keys.map { "\($0)-vm" })
 
                 // How long a full first reconcile takes: the kills spread over it.
                 let calibration = DataDirectory(path: scratch.file("calibration"))
@@ -139,12 +147,19 @@ extension Reconciling {
                         try Self.write(repo, generation: generation)
                         try await repo.commit("Generation \(generation)")
                     }
-                    let delay = Duration.nanoseconds(Int64.random(in: 0...Int64(span.components.seconds * 1_000_000_000
-                        + span.components.attoseconds / 1_000_000_000), using: &random))
-                    let context = "round \(round) (seed \(Self.seed), \(fresh ? "first reconcile" : "update")\(powerCut ? ", power cut" : ""), killed after \(delay))"
+                    let delay = Duration.nanoseconds(
+                        Int64.random(
+                            in:
+                                0...Int64(
+                                    span.components.seconds * 1_000_000_000
+                                        + span.components.attoseconds / 1_000_000_000), using: &random))
+                    let context =
+                        "round \(round) (seed \(Self.seed), \(fresh ? "first reconcile" : "update")\(powerCut ? ", power cut" : ""), killed after \(delay))"
 
-                    let victim = try KilnBinary.start(["sync", "--repo", repo.path, "--data-dir", data.path, "--wait",
-                                                       "--timeout", "3m"])
+                    let victim = try KilnBinary.start([
+                        "sync", "--repo", repo.path, "--data-dir", data.path, "--wait",
+                        "--timeout", "3m"
+                    ])
                     try await Task.sleep(for: delay)
                     victim.kill(SIGKILL)
                     if (await victim.wait(timeout: .seconds(60))).signalled { killed += 1 }
@@ -153,8 +168,9 @@ extension Reconciling {
 
                     let recovery = try await KilnBinary.sync(repo: repo.path, dataDir: data.path)
                     #expect(recovery.exitCode == 0, "\(context): \(recovery)")
-                    #expect(recovery.stdout.hasSuffix("9/9 ready\n"),
-                            "\(context): \(recovery)")
+                    #expect(
+                        recovery.stdout.hasSuffix("9/9 ready\n"),
+                        "\(context): \(recovery)")
                     if fresh {
                         var check = expected
                         try await check.check(data, context: context)

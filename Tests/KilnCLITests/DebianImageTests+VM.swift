@@ -13,7 +13,9 @@ extension Reconciling.DebianImageTests {
     /// and its folder goes. One boot of the Debian disk (TCG in CI, a few minutes).
     static func aVMOnTheBaseAnswersThroughItsAgent(repo: GitRepository, data: DataDirectory) async throws {
         // The agent is waited for long: under TCG on a loaded host, Debian takes minutes to reach multi-user.
-        try repo.write("debian/vms/\(vmName).yaml", """
+        try repo.write(
+            "debian/vms/\(vmName).yaml",
+            """
             apiVersion: kiln.dev/v1
             kind: VirtualMachine
             metadata:
@@ -40,7 +42,8 @@ extension Reconciling.DebianImageTests {
         #expect(try await data.executions("debian-base").count == 1, "a VM on the image builds nothing again")
         let folder = try #require(vm.folder, "\(String(describing: vm.status))")
         #expect(vm.pid != nil, "its qemu runs: \(String(describing: vm.status))")
-        #expect(FileManager.default.fileExists(atPath: folder + "/seed.img"), "an isCloudInit image gives its VMs a seed")
+        #expect(
+            FileManager.default.fileExists(atPath: folder + "/seed.img"), "an isCloudInit image gives its VMs a seed")
         let seedMeta = try await ChildProcess.shell("mtype -i \(ChildProcess.quoted(folder + "/seed.img")) ::meta-data")
         #expect(seedMeta.contains(vmName), "\(seedMeta)")
 
@@ -52,15 +55,23 @@ extension Reconciling.DebianImageTests {
         var answered = false
         while !answered, ContinuousClock.now < deadline, !Task.isCancelled, vm.pid != nil {
             passes += 1
-            let pass = try await KilnBinary.sync(repo: repo.path, dataDir: data.path, extra: ["--path", "debian"], timeout: "5m")
+            let pass = try await KilnBinary.sync(
+                repo: repo.path, dataDir: data.path, extra: ["--path", "debian"], timeout: "5m")
             let status = vm.status
-            answered = pass.exitCode == 0 && !(status?["guestOs"]?.string ?? "").isEmpty && !(status?["ipAddress"]?.string ?? "").isEmpty
+            answered =
+                pass.exitCode == 0 && !(status?["guestOs"]?.string ?? "").isEmpty
+                && !(status?["ipAddress"]?.string ?? "").isEmpty
             if !answered { try? await Task.sleep(for: .seconds(3)) }
         }
         let status = vm.status
         let console = (try? String(contentsOfFile: folder + "/console.log", encoding: .utf8))?.suffix(3000) ?? ""
-        try #require(answered, "no agent answer after \(passes) passes (qemu pid \(String(describing: vm.pid))): \(String(describing: status))\nconsole:\n\(console)")
-        print("deb-guest-1: the agent answered after \(passes) passes, acceleration \(status?["acceleration"]?.string ?? "?")")
+        try #require(
+            answered,
+            "no agent answer after \(passes) passes (qemu pid \(String(describing: vm.pid))): \(String(describing: status))\nconsole:\n\(console)"
+        )
+        print(
+            "deb-guest-1: the agent answered after \(passes) passes, acceleration \(status?["acceleration"]?.string ?? "?")"
+        )
         #expect(status?["guestOs"]?.string?.contains("Debian") == true, "\(String(describing: status))")
         // User-mode networking's DHCP hands out 10.0.2.15 to the first guest.
         #expect(status?["ipAddress"]?.string == "10.0.2.15", "\(String(describing: status))")

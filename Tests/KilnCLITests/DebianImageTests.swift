@@ -1,6 +1,6 @@
 import Foundation
-import KilnTestSupport
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 extension Reconciling {
@@ -13,23 +13,32 @@ extension Reconciling {
     /// (`DebianImageTests+VM.swift`), reusing this build rather than making a second one.
     ///
     /// Slow: two Debian builds, a layer, six TCG boots and a VM, about 15 minutes here (3–5 minutes of them mmdebstrap).
-    @Suite(.tags(.qemu), .enabled(if: BootHost.canBoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/mmdebstrap"),
-                                  "needs qemu-system-x86_64, qemu-img and mmdebstrap"))
+    @Suite(
+        .tags(.qemu),
+        .enabled(
+            if: BootHost.canBoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/mmdebstrap"),
+            "needs qemu-system-x86_64, qemu-img and mmdebstrap"))
     struct DebianImageTests {
         static func copyExample(into repo: GitRepository) throws {
             let source = KilnBinary.packageRoot + "/examples/debian"
             let walker = FileManager.default.enumerator(atPath: source)
             while let item = walker?.nextObject() as? String {
                 var folder: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: "\(source)/\(item)", isDirectory: &folder), !folder.boolValue else { continue }
+                guard FileManager.default.fileExists(atPath: "\(source)/\(item)", isDirectory: &folder),
+                    !folder.boolValue
+                else { continue }
                 let text = try String(contentsOfFile: "\(source)/\(item)", encoding: .utf8)
                 try repo.write("debian/\(item)", text, executable: item.hasSuffix(".sh"))
             }
         }
 
         static func sync(_ repo: GitRepository, _ data: DataDirectory) async throws -> ProcessResult {
-            try await KilnBinary.run(["sync", "--repo", repo.path, "--data-dir", data.path, "--path", "debian", "--wait", "--timeout", "30m"],
-                                     timeout: .seconds(35 * 60))
+            try await KilnBinary.run(
+                [
+                    "sync", "--repo", repo.path, "--data-dir", data.path, "--path", "debian", "--wait", "--timeout",
+                    "30m"
+                ],
+                timeout: .seconds(35 * 60))
         }
 
         /// What differs between the root filesystems of two raw disks, each copied out by offset with debugfs (no
@@ -71,7 +80,9 @@ extension Reconciling {
                     if trees[0].get(path) != trees[1].get(path): print(path)
                 """#
             try script.write(toFile: scratch + ".py", atomically: true, encoding: .utf8)
-            let out = try await ChildProcess.shell("python3 \(ChildProcess.quoted(scratch + ".py")) \(ChildProcess.quoted(a)) \(ChildProcess.quoted(b)) \(ChildProcess.quoted(scratch))")
+            let out = try await ChildProcess.shell(
+                "python3 \(ChildProcess.quoted(scratch + ".py")) \(ChildProcess.quoted(a)) \(ChildProcess.quoted(b)) \(ChildProcess.quoted(scratch))"
+            )
             return out.split(separator: "\n").map(String.init)
         }
 
@@ -80,7 +91,8 @@ extension Reconciling {
             let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
             return pids.filter { pid in
                 guard Int32(pid) != nil, Int32(pid) != getpid(),
-                      let bytes = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+                    let bytes = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
+                else { return false }
                 return String(decoding: bytes.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).contains(text)
             }
         }
@@ -102,7 +114,8 @@ extension Reconciling {
                 let log = try String(contentsOfFile: "\(data.path)/logs/debian-base/1.log", encoding: .utf8)
                 #expect(log.contains("booted under SeaBIOS"), "\(log.suffix(3000))")
                 #expect(log.contains("booted under OVMF (UEFI)"), "\(log.suffix(3000))")
-                let packages = try String(contentsOfFile: "\(data.path)/artifacts/debian-base/1/packages.txt", encoding: .utf8)
+                let packages = try String(
+                    contentsOfFile: "\(data.path)/artifacts/debian-base/1/packages.txt", encoding: .utf8)
                 for name in ["linux-image-amd64 ", "openssh-server ", "cloud-init ", "qemu-guest-agent "] {
                     #expect(packages.contains("\n" + name), "\(name) in packages.txt")
                 }
@@ -114,18 +127,25 @@ extension Reconciling {
                 #expect(web.status == "success", "\(web)")
                 let webRaw = try #require(web.virtualImages.first { $0.format == "raw" }).path
                 let webOffset = try await ChildProcess.shell(
-                    "sfdisk --json \(ChildProcess.quoted(webRaw)) | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"partitiontable\"][\"partitions\"][1][\"start\"] * 512)'")
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
-                let marker = try await ChildProcess.shell("debugfs -R 'cat /etc/kiln-web-marker' \(ChildProcess.quoted(webRaw + "?offset=" + webOffset)) 2>/dev/null")
+                    "sfdisk --json \(ChildProcess.quoted(webRaw)) | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"partitiontable\"][\"partitions\"][1][\"start\"] * 512)'"
+                )
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+                let marker = try await ChildProcess.shell(
+                    "debugfs -R 'cat /etc/kiln-web-marker' \(ChildProcess.quoted(webRaw + "?offset=" + webOffset)) 2>/dev/null"
+                )
                 #expect(marker == "built by kiln: web\n", "\(marker)")
                 // ... and a clean template: the build VM's key, host key and sshd drop-in are gone, and so are the host
                 // keys and machine id its boot made.
                 let webDevice = ChildProcess.quoted(webRaw + "?offset=" + webOffset)
                 let webSSH = try await ChildProcess.shell("debugfs -R 'ls /etc/ssh' \(webDevice) 2>/dev/null")
-                #expect(webSSH.contains("sshd_config") && !webSSH.contains("kiln-build") && !webSSH.contains("ssh_host_"), "\(webSSH)")
-                let webDropIns = try await ChildProcess.shell("debugfs -R 'ls /etc/ssh/sshd_config.d' \(webDevice) 2>/dev/null")
+                #expect(
+                    webSSH.contains("sshd_config") && !webSSH.contains("kiln-build") && !webSSH.contains("ssh_host_"),
+                    "\(webSSH)")
+                let webDropIns = try await ChildProcess.shell(
+                    "debugfs -R 'ls /etc/ssh/sshd_config.d' \(webDevice) 2>/dev/null")
                 #expect(!webDropIns.contains("kiln-build"), "\(webDropIns)")
-                let webMachineID = try await ChildProcess.shell("debugfs -R 'cat /etc/machine-id' \(webDevice) 2>/dev/null")
+                let webMachineID = try await ChildProcess.shell(
+                    "debugfs -R 'cat /etc/machine-id' \(webDevice) 2>/dev/null")
                 #expect(webMachineID.isEmpty, "machine-id: \(webMachineID)")
                 let webLog = try String(contentsOfFile: "\(data.path)/logs/web/1.log", encoding: .utf8)
                 #expect(webLog.contains("boots the disk's own kernel and initrd"), "\(webLog.suffix(3000))")
@@ -133,11 +153,14 @@ extension Reconciling {
                 // The raw disk's root filesystem, read by offset with debugfs (no mount): a clean template.
                 let raw = try #require(execution.virtualImages.first { $0.format == "raw" }).path
                 let offset = try await ChildProcess.shell(
-                    "sfdisk --json \(ChildProcess.quoted(raw)) | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"partitiontable\"][\"partitions\"][1][\"start\"] * 512)'")
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
-                let machineID = try await ChildProcess.shell("debugfs -R 'cat /etc/machine-id' \(ChildProcess.quoted(raw + "?offset=" + offset)) 2>/dev/null")
+                    "sfdisk --json \(ChildProcess.quoted(raw)) | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"partitiontable\"][\"partitions\"][1][\"start\"] * 512)'"
+                )
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+                let machineID = try await ChildProcess.shell(
+                    "debugfs -R 'cat /etc/machine-id' \(ChildProcess.quoted(raw + "?offset=" + offset)) 2>/dev/null")
                 #expect(machineID.isEmpty, "machine-id: \(machineID)")
-                let ssh = try await ChildProcess.shell("debugfs -R 'ls /etc/ssh' \(ChildProcess.quoted(raw + "?offset=" + offset)) 2>/dev/null")
+                let ssh = try await ChildProcess.shell(
+                    "debugfs -R 'ls /etc/ssh' \(ChildProcess.quoted(raw + "?offset=" + offset)) 2>/dev/null")
                 #expect(!ssh.contains("ssh_host_"), "\(ssh)")
 
                 // Nothing changed: nothing runs again.
@@ -153,13 +176,22 @@ extension Reconciling {
                 // fails over SSH (printing a secret): the layer's execution fails with the script's exit code, its
                 // output is in the log with the secret masked, and no build VM is left running.
                 let spec = try String(contentsOfFile: "\(repo.path)/debian/builds/debian-base.yaml", encoding: .utf8)
-                try repo.write("debian/builds/debian-base.yaml", spec.replacingOccurrences(of: "token: \"1\"", with: "token: \"2\""))
+                try repo.write(
+                    "debian/builds/debian-base.yaml",
+                    spec.replacingOccurrences(of: "token: \"1\"", with: "token: \"2\""))
                 let webSpec = try String(contentsOfFile: "\(repo.path)/debian/builds/web.yaml", encoding: .utf8)
-                let failing = "    - {name: fails, path: scripts/fails.sh, phase: provision, timeout: 5m, secretEnv: {API_KEY: {fromFile: api-key}}}\n"
-                try repo.write("debian/builds/web.yaml", webSpec.replacingOccurrences(of: "timeout: 5m}\n", with: "timeout: 5m}\n" + failing))
-                try repo.write("debian/scripts/fails.sh", "#!/bin/sh\necho \"in the build VM as $(id -un), key $API_KEY\"\nexit 3\n", executable: true)
-                try FileManager.default.createDirectory(atPath: data.path + "/secrets", withIntermediateDirectories: true)
-                try "hunter2-ssh-s3cret\n".write(toFile: data.path + "/secrets/api-key", atomically: true, encoding: .utf8)
+                let failing =
+                    "    - {name: fails, path: scripts/fails.sh, phase: provision, timeout: 5m, secretEnv: {API_KEY: {fromFile: api-key}}}\n"
+                try repo.write(
+                    "debian/builds/web.yaml",
+                    webSpec.replacingOccurrences(of: "timeout: 5m}\n", with: "timeout: 5m}\n" + failing))
+                try repo.write(
+                    "debian/scripts/fails.sh",
+                    "#!/bin/sh\necho \"in the build VM as $(id -un), key $API_KEY\"\nexit 3\n", executable: true)
+                try FileManager.default.createDirectory(
+                    atPath: data.path + "/secrets", withIntermediateDirectories: true)
+                try "hunter2-ssh-s3cret\n".write(
+                    toFile: data.path + "/secrets/api-key", atomically: true, encoding: .utf8)
                 _ = try await repo.commit("Build the base again; a layer script that fails")
                 let rebuilt = try await Self.sync(repo, data)
                 #expect(rebuilt.exitCode == 1, "the failed layer keeps the sync from Ready: \(rebuilt)")
@@ -173,19 +205,31 @@ extension Reconciling {
                 #expect(failedLog.contains("in the build VM as root, key ************"), "\(failedLog.suffix(3000))")
                 #expect(failedLog.contains("exit code 3"), "\(failedLog.suffix(3000))")
                 #expect(!failedLog.contains("hunter2-ssh-s3cret"))
-                #expect(Self.processes(naming: data.path).isEmpty, "no build VM (or anything else of the data dir) is left")
+                #expect(
+                    Self.processes(naming: data.path).isEmpty, "no build VM (or anything else of the data dir) is left")
                 let second = try String(contentsOfFile: "\(data.path)/logs/debian-base/2.log", encoding: .utf8)
                 let count = packages.split(separator: "\n").count
-                #expect(second.contains("\(count) packages installed: \(count) from the package cache, 0 downloaded"), "\(second.prefix(4000))")
+                #expect(
+                    second.contains("\(count) packages installed: \(count) from the package cache, 0 downloaded"),
+                    "\(second.prefix(4000))")
                 // The same inputs, the same bytes: the second build took every package from the cache (the first
                 // downloaded them), and still the raw disks are bit-identical. When not, the paths that differ say why.
                 let raws = executions.compactMap { $0.virtualImages.first { $0.format == "raw" } }
                 #expect(raws.count == 2)
                 if raws.count == 2 {
                     let same = raws[0].sha256 == raws[1].sha256
-                    let differing = same ? [] : try await Self.differingFiles(raws[0].path, raws[1].path, scratch: scratch.file("reproducible"))
-                    print("debian-base rebuilt from the same inputs: raw disks \(same ? "bit-identical (sha256 \(raws[0].sha256))" : "differ"); \(differing.count) paths differ")
-                    #expect(same, "debian-base rebuilt from the same inputs: raw disks differ (sha256 \(raws[0].sha256) and \(raws[1].sha256)); \(differing.count) paths differ:\n\(differing.joined(separator: "\n"))")
+                    let differing =
+                        same
+                        ? []
+                        : try await Self.differingFiles(
+                            raws[0].path, raws[1].path, scratch: scratch.file("reproducible"))
+                    print(
+                        "debian-base rebuilt from the same inputs: raw disks \(same ? "bit-identical (sha256 \(raws[0].sha256))" : "differ"); \(differing.count) paths differ"
+                    )
+                    #expect(
+                        same,
+                        "debian-base rebuilt from the same inputs: raw disks differ (sha256 \(raws[0].sha256) and \(raws[1].sha256)); \(differing.count) paths differ:\n\(differing.joined(separator: "\n"))"
+                    )
                 }
             }
         }

@@ -1,6 +1,6 @@
 import Foundation
-import KilnTestSupport
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 /// `kiln plan` on real git repositories: a realistic pull request in every format against golden files, an empty
@@ -48,7 +48,7 @@ struct PlanCommandTests {
                 "  + create Image/base  (images/base.yaml:4:9)",
                 "  - delete VirtualMachine/old-1  (was vms/vms.yaml:15:9)",
                 "  ~ update VirtualMachine/web-1  (vms/vms.yaml:4:9)",
-                "      spec.memory: \"256mib\" → \"512mib\"",
+                "      spec.memory: \"256mib\" → \"512mib\""
             ] {
                 #expect(text.contains(line + "\n"), "missing: \(line)\n\(text)")
             }
@@ -60,7 +60,7 @@ struct PlanCommandTests {
                 "  » recreate VirtualMachine/web-1: its Image web changes when the new execution succeeds",
                 "  » prune ImageBuild/web: after the new execution succeeds, execution #1 falls out of keepResults 1",
                 "  » run ImageBuild/base: a new execution: run.token changed (1 → 2)",
-                "  » resolve Image/base: moves to the new execution's qcow2 image once it succeeds",
+                "  » resolve Image/base: moves to the new execution's qcow2 image once it succeeds"
             ] {
                 #expect(text.contains(consequence), "missing: \(consequence)\n\(text)")
             }
@@ -82,16 +82,25 @@ struct PlanCommandTests {
             let changes = (json["changes"]?.list ?? []).map {
                 "\($0["change"]?.string ?? "") \($0["kind"]?.string ?? "")/\($0["name"]?.string ?? "")"
             }
-            #expect(changes == ["update ImageBuild/base", "create Image/base", "delete VirtualMachine/old-1",
-                                "update VirtualMachine/web-1"])
-            let password = json["changes"]?.list?.first?["fields"]?.list?.first { $0["path"]?.string == "spec.sshPassword" }
+            #expect(
+                changes == [
+                    "update ImageBuild/base", "create Image/base", "delete VirtualMachine/old-1",
+                    "update VirtualMachine/web-1"
+                ])
+            let password = json["changes"]?.list?.first?["fields"]?.list?.first {
+                $0["path"]?.string == "spec.sshPassword"
+            }
             #expect(password?["old"] == .null)
             #expect(password?["new"] == .string("************"))
-            let consequences = Set((json["consequences"]?.list ?? []).map {
-                "\($0["action"]?.string ?? "") \($0["kind"]?.string ?? "")/\($0["name"]?.string ?? "")"
-            })
-            #expect(consequences.isSuperset(of: ["run ImageBuild/web", "resolve Image/web", "recreate VirtualMachine/web-1",
-                                                 "prune ImageBuild/web", "run ImageBuild/base", "resolve Image/base"]))
+            let consequences = Set(
+                (json["consequences"]?.list ?? []).map {
+                    "\($0["action"]?.string ?? "") \($0["kind"]?.string ?? "")/\($0["name"]?.string ?? "")"
+                })
+            #expect(
+                consequences.isSuperset(of: [
+                    "run ImageBuild/web", "resolve Image/web", "recreate VirtualMachine/web-1",
+                    "prune ImageBuild/web", "run ImageBuild/base", "resolve Image/base"
+                ]))
             #expect(json["summary"]?["create"] == .int(1))
             #expect(json["summary"]?["delete"] == .int(1))
             #expect(json["summary"]?["run"] == .int(2))
@@ -163,7 +172,8 @@ struct PlanCommandTests {
             if format == "json" {
                 let json = try JSONDecoder().decode(SpecValue.self, from: Data(result.stdout.utf8))
                 #expect(json["destructive"]?["deletions"]?.list?.count == 6)
-                #expect(json["destructive"]?["reason"]?.string == "6 objects would be deleted, more than the budget of 5")
+                #expect(
+                    json["destructive"]?["reason"]?.string == "6 objects would be deleted, more than the budget of 5")
             }
             Golden.check(result.stdout, "destructive.\(ext)")
         }
@@ -171,15 +181,20 @@ struct PlanCommandTests {
 
     @Test func deletionBudgetIsConfigurable() async throws {
         try await Self.withRepository { scratch, _ in
-            let relaxed = try await Self.plan(["--from", "extras", "--to", "wipe", "--format", "json", "--max-deletions", "6",
-                                               "--max-deletion-fraction", "1"], in: scratch)
+            let relaxed = try await Self.plan(
+                [
+                    "--from", "extras", "--to", "wipe", "--format", "json", "--max-deletions", "6",
+                    "--max-deletion-fraction", "1"
+                ], in: scratch)
             #expect(relaxed.exitCode == 3)
             let json = try JSONDecoder().decode(SpecValue.self, from: Data(relaxed.stdout.utf8))
             #expect(json["destructive"] == .null, "\(relaxed)")
             // By fraction: 6 of 8 images (web and seven extras) is more than 25%, even within a budget of 6 objects.
-            let byFraction = try await Self.plan(["--from", "extras", "--to", "wipe", "--max-deletions", "6"], in: scratch)
-            #expect(byFraction.stdout.contains("DESTRUCTIVE: 6 of 8 Image objects would be deleted, more than 25%"),
-                    "\(byFraction)")
+            let byFraction = try await Self.plan(
+                ["--from", "extras", "--to", "wipe", "--max-deletions", "6"], in: scratch)
+            #expect(
+                byFraction.stdout.contains("DESTRUCTIVE: 6 of 8 Image objects would be deleted, more than 25%"),
+                "\(byFraction)")
         }
     }
 
@@ -191,8 +206,10 @@ struct PlanCommandTests {
             let feature = try await repo.revParse("feature")
             let reference = try await Self.plan(["--from", "v1", "--to", "feature", "--format", "json"], in: scratch)
             #expect(reference.exitCode == 3)
-            for (from, to) in [("main", "feature"), (main, feature), (String(main.prefix(7)), String(feature.prefix(7))),
-                               (String(main.prefix(12)), "feature"), ("HEAD", String(feature.prefix(4)))] {
+            for (from, to) in [
+                ("main", "feature"), (main, feature), (String(main.prefix(7)), String(feature.prefix(7))),
+                (String(main.prefix(12)), "feature"), ("HEAD", String(feature.prefix(4)))
+            ] {
                 let result = try await Self.plan(["--from", from, "--to", to, "--format", "json"], in: scratch)
                 #expect(result.exitCode == 3, "--from \(from) --to \(to): \(result)")
                 #expect(result.stdout == reference.stdout, "--from \(from) --to \(to)")
@@ -200,8 +217,10 @@ struct PlanCommandTests {
         }
     }
 
-    @Test(arguments: ["main~1", "HEAD^", ":/web", "feature:builds/web.yaml", "main@{0}", "@{-1}", "v1..feature",
-                      "feature^{tree}"])
+    @Test(arguments: [
+        "main~1", "HEAD^", ":/web", "feature:builds/web.yaml", "main@{0}", "@{-1}", "v1..feature",
+        "feature^{tree}"
+    ])
     func revspecSyntaxIsRefused(_ revision: String) async throws {
         try await Self.withRepository { scratch, _ in
             for arguments in [["--from", revision, "--to", "feature"], ["--from", "v1", "--to", revision]] {

@@ -1,6 +1,6 @@
 import Foundation
-import KilnTestSupport
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 extension Reconciling {
@@ -17,7 +17,9 @@ extension Reconciling {
             let walker = FileManager.default.enumerator(atPath: source)
             while let item = walker?.nextObject() as? String {
                 var folder: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: "\(source)/\(item)", isDirectory: &folder), !folder.boolValue else { continue }
+                guard FileManager.default.fileExists(atPath: "\(source)/\(item)", isDirectory: &folder),
+                    !folder.boolValue
+                else { continue }
                 let text = try String(contentsOfFile: "\(source)/\(item)", encoding: .utf8)
                 try repo.write("quickstart/\(item)", text, executable: item.hasSuffix(".sh"))
             }
@@ -37,9 +39,12 @@ extension Reconciling {
                 let data = DataDirectory(path: scratch.dataDir)
                 let vmFlags = ["--path", "quickstart", "--vm-kernel", Self.kernel, "--vm-initrd", Self.initrd]
 
-                let result = try await KilnBinary.sync(repo: repo.path, dataDir: data.path, extra: vmFlags, timeout: "6m")
+                let result = try await KilnBinary.sync(
+                    repo: repo.path, dataDir: data.path, extra: vmFlags, timeout: "6m")
                 #expect(result.exitCode == 0, "\(result)")
-                #expect(result.stdout.contains("Ready     VirtualMachine/hello-1  Running: powered on and ready"), "\(result)")
+                #expect(
+                    result.stdout.contains("Ready     VirtualMachine/hello-1  Running: powered on and ready"),
+                    "\(result)")
                 #expect(result.stdout.hasSuffix("3/3 ready\n"), "\(result)")
 
                 // MARK: every format exists, is what it says, and has the recorded sha256.
@@ -52,8 +57,12 @@ extension Reconciling {
                 for image in execution.virtualImages {
                     #expect(image.name == "busybox-1")
                     #expect(image.path == "\(data.path)/artifacts/busybox/1/busybox-1.\(image.format)")
-                    let info = try JSONDecoder().decode(SpecValue.self, from: Data(try await ChildProcess.shell(
-                        "qemu-img info -U --output=json -f \(image.format) \(ChildProcess.quoted(image.path))").utf8))
+                    let info = try JSONDecoder().decode(
+                        SpecValue.self,
+                        from: Data(
+                            try await ChildProcess.shell(
+                                "qemu-img info -U --output=json -f \(image.format) \(ChildProcess.quoted(image.path))"
+                            ).utf8))
                     #expect(info["format"]?.string == image.format)
                     #expect(info["virtual-size"]?.int == 64 << 20, "\(image.format): \(info)")
                     #expect(info["backing-filename"] == nil)
@@ -62,7 +71,8 @@ extension Reconciling {
                     #expect(size == image.size)
                 }
                 if let qcow2 = execution.virtualImages.first(where: { $0.format == "qcow2" }) {
-                    let check = try await ChildProcess.run("/usr/bin/qemu-img", ["check", "-U", "-f", "qcow2", qcow2.path])
+                    let check = try await ChildProcess.run(
+                        "/usr/bin/qemu-img", ["check", "-U", "-f", "qcow2", qcow2.path])
                     #expect(check.exitCode == 0, "qemu-img check: \(check)")
                     let image = try #require(try await data.objects("images")["busybox"])
                     #expect(image["path"]?.string == qcow2.path)
@@ -77,7 +87,9 @@ extension Reconciling {
                 let id = try #require(vm["id"]?.string)
                 let console = try String(contentsOfFile: "\(data.path)/vms/\(id)/console.log", encoding: .utf8)
                 #expect(console.contains("KILN-GUEST-READY: hello from the kiln quickstart image"))
-                #expect(console.contains("built by kiln at "), "the guest printed /etc/kiln-build, written by install-init.sh")
+                #expect(
+                    console.contains("built by kiln at "),
+                    "the guest printed /etc/kiln-build, written by install-init.sh")
                 let pidText = try String(contentsOfFile: "\(data.path)/vms/\(id)/qemu.pid", encoding: .utf8)
                 let pid = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
                 #expect(Self.alive(pid))

@@ -1,6 +1,6 @@
 import Foundation
-import KilnTestSupport
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 extension Reconciling {
@@ -14,12 +14,14 @@ extension Reconciling {
                 let repo = try await GitRepository(at: scratch.file("repo"))
                 let source = KilnBinary.packageRoot + "/examples/quickstart"
                 for file in ["builds/busybox.yaml", "scripts/install-busybox.sh", "scripts/install-init.sh"] {
-                    try repo.write("quickstart/\(file)", try String(contentsOfFile: "\(source)/\(file)", encoding: .utf8),
-                                   executable: file.hasSuffix(".sh"))
+                    try repo.write(
+                        "quickstart/\(file)", try String(contentsOfFile: "\(source)/\(file)", encoding: .utf8),
+                        executable: file.hasSuffix(".sh"))
                 }
                 _ = try await repo.commit("The quickstart build")
                 let data = DataDirectory(path: scratch.dataDir)
-                let first = try await KilnBinary.sync(repo: repo.path, dataDir: data.path, extra: ["--path", "quickstart"])
+                let first = try await KilnBinary.sync(
+                    repo: repo.path, dataDir: data.path, extra: ["--path", "quickstart"])
                 #expect(first.exitCode == 0, "\(first)")
 
                 let spec = try String(contentsOfFile: "\(repo.path)/quickstart/builds/busybox.yaml", encoding: .utf8)
@@ -27,7 +29,8 @@ extension Reconciling {
                 #expect(bumped != spec)
                 try repo.write("quickstart/builds/busybox.yaml", bumped)
                 _ = try await repo.commit("Build it again")
-                let second = try await KilnBinary.sync(repo: repo.path, dataDir: data.path, extra: ["--path", "quickstart"])
+                let second = try await KilnBinary.sync(
+                    repo: repo.path, dataDir: data.path, extra: ["--path", "quickstart"])
                 #expect(second.exitCode == 0, "\(second)")
 
                 let executions = try await data.executions("busybox")

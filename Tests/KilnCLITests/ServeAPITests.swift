@@ -16,7 +16,10 @@ extension Reconciling {
         static func venv(_ tool: String) throws -> String {
             let path = KilnBinary.packageRoot + "/.venv-ci/bin/\(tool)"
             guard FileManager.default.isExecutableFile(atPath: path) else {
-                throw ServeProcess.Failure(description: "\(path) is missing: run `bash .ci/install` (it makes .venv-ci with deltacloud and schemathesis)")
+                throw ServeProcess.Failure(
+                    description:
+                        "\(path) is missing: run `bash .ci/install` (it makes .venv-ci with deltacloud and schemathesis)"
+                )
             }
             return path
         }
@@ -28,8 +31,9 @@ extension Reconciling {
                 "scripts/provision.sh": Specs.script(writing: "served"),
                 "scripts/fail.sh": "#!/bin/sh\necho 'this build fails on purpose' >&2\nexit 3\n",
                 "images/web.yaml": Specs.image("web", build: "web"),
-                "images/catalog.yaml": Specs.documents(Specs.catalogImage("centos5-stateful"), Specs.catalogImage("debian12")),
-                "vms/web-1.yaml": Specs.vm("web-1", image: "web"),
+                "images/catalog.yaml": Specs.documents(
+                    Specs.catalogImage("centos5-stateful"), Specs.catalogImage("debian12")),
+                "vms/web-1.yaml": Specs.vm("web-1", image: "web")
             ]
         }
 
@@ -40,10 +44,12 @@ extension Reconciling {
                 try await repo.commit("Web image, a broken build, catalog images and a VM")
                 try Self.token.write(toFile: scratch.file("tokens"), atomically: true, encoding: .utf8)
                 try Self.secret.write(toFile: scratch.file("secret"), atomically: true, encoding: .utf8)
-                let server = try await ServeProcess.start(repo: repo.path, dataDir: scratch.dataDir, extra: [
-                    "--interval", "1h", "--rate-limit", "0", "--token-file", scratch.file("tokens"),
-                    "--webhook-secret-file", scratch.file("secret"),
-                ])
+                let server = try await ServeProcess.start(
+                    repo: repo.path, dataDir: scratch.dataDir,
+                    extra: [
+                        "--interval", "1h", "--rate-limit", "0", "--token-file", scratch.file("tokens"),
+                        "--webhook-secret-file", scratch.file("secret")
+                    ])
                 do {
                     try await Self.populated(server)
                     try await Self.deltacloudClient(server)
@@ -71,13 +77,18 @@ extension Reconciling {
                 let image = try await server.request("/api/images/web?format=json", token: token)
                 return image.body.contains("\"state\":\"ACTIVE\"")
             }
-            let download = try await server.request("/kiln/v1/images/web/download", token: token, headers: ["Range: bytes=0-2"])
+            let download = try await server.request(
+                "/kiln/v1/images/web/download", token: token, headers: ["Range: bytes=0-2"])
             #expect(download.status == 206)
             #expect(download.body == "QFI", "a qcow2 starts with QFI")
             let anonymous = try await server.request("/vms")
             #expect(anonymous.status == 401)
-            let upper = try await server.request("/api/image-builds?max=1&", headers: ["Authorization: BEARER \(token)",
-                                                                                    "Content-Type: application/json"], body: "\"\"")
+            let upper = try await server.request(
+                "/api/image-builds?max=1&",
+                headers: [
+                    "Authorization: BEARER \(token)",
+                    "Content-Type: application/json"
+                ], body: "\"\"")
             #expect(upper.status == 200, "a Morpheus script's request: BEARER, a GET with a body, a trailing &")
         }
 
@@ -96,7 +107,8 @@ extension Reconciling {
                         assert value, "image %s has an empty %s" % (image.id, field)
                     print(image.id, image.state, image.owner, image.architecture)
                 """
-            let result = try await ChildProcess.run(try venv("python"), ["-c", script, server.url, token], timeout: .seconds(120))
+            let result = try await ChildProcess.run(
+                try venv("python"), ["-c", script, server.url, token], timeout: .seconds(120))
             #expect(result.exitCode == 0, "the Deltacloud client failed: \(result)")
             #expect(result.stdout.contains("web ACTIVE kiln x86_64"), "\(result.stdout)")
             #expect(result.stdout.contains("centos5-stateful ACTIVE"), "\(result.stdout)")
@@ -104,7 +116,8 @@ extension Reconciling {
 
         /// What a router test cannot send: oversized headers (431), and links built from the client's `Host`.
         static func limits(_ server: ServeProcess) async throws {
-            let huge = try await server.request("/vms", token: token, headers: ["X-Padding: " + String(repeating: "a", count: 40_000)])
+            let huge = try await server.request(
+                "/vms", token: token, headers: ["X-Padding: " + String(repeating: "a", count: 40_000)])
             #expect(huge.status == 431)
             #expect(huge.body.contains("headers-too-large"))
             let entry = try await server.request("/api", token: token, headers: ["Host: kiln.example.org:8080"])
@@ -116,15 +129,21 @@ extension Reconciling {
             try repo.edit("builds/web.yaml", replacing: "token: \"1\"", with: "token: \"2\"")
             let head = try await repo.commit("Run web again")
             let body = #"{"ref":"refs/heads/main","after":"\#(head)"}"#
-            let mac = HMAC<SHA256>.authenticationCode(for: Array(body.utf8), using: SymmetricKey(data: Array(secret.utf8)))
+            let mac = HMAC<SHA256>.authenticationCode(
+                for: Array(body.utf8), using: SymmetricKey(data: Array(secret.utf8)))
             let signature = "sha256=" + Array(mac).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-            let unsigned = try await server.request("/kiln/v1/hooks/git", headers: ["X-GitHub-Event: push"], method: "POST",
-                                                body: body)
+            let unsigned = try await server.request(
+                "/kiln/v1/hooks/git", headers: ["X-GitHub-Event: push"], method: "POST",
+                body: body)
             #expect(unsigned.status == 401)
             let started = ContinuousClock.now
-            let answer = try await server.request("/kiln/v1/hooks/git", headers: ["X-GitHub-Event: push", "X-Hub-Signature-256: \(signature)",
-                                                                               "Content-Type: application/json"],
-                                              method: "POST", body: body)
+            let answer = try await server.request(
+                "/kiln/v1/hooks/git",
+                headers: [
+                    "X-GitHub-Event: push", "X-Hub-Signature-256: \(signature)",
+                    "Content-Type: application/json"
+                ],
+                method: "POST", body: body)
             #expect(answer.status == 202, "\(answer.body)")
             try await server.wait(for: "the pushed commit to be applied") {
                 try await server.json("/kiln/v1/sync", token: Self.token)["lastApplied"]?["commit"]?.string == head
@@ -136,14 +155,21 @@ extension Reconciling {
         static func schemathesis(_ server: ServeProcess) async throws {
             let started = ContinuousClock.now
             defer { print("schemathesis: \(ContinuousClock.now - started)") }
-            let result = try await ChildProcess.run(try venv("schemathesis"), [
-                "run", KilnBinary.packageRoot + "/specs/openapi.yaml", "--url", server.url, "--header", "Authorization: Bearer \(token)",
-                "--checks", "not_a_server_error,response_schema_conformance,content_type_conformance,response_headers_conformance,status_code_conformance",
-                // Every other method answers 405 on every path (ReadOnlyTests covers them); the webhook is signed; the
-                // event stream never ends, so each case would wait out the client's timeout (EventsStreamTests covers it).
-                "--include-method", "GET", "--exclude-path", "/kiln/v1/events", "--max-examples", "25", "--workers", "2", "--seed", "20261205", "--no-color",
-            ], environment: ["SCHEMATHESIS_HOOKS": ""], timeout: .seconds(900))
-            #expect(result.exitCode == 0, "schemathesis found problems:\n\(result.stdout.suffix(6000))\n\(result.stderr.suffix(2000))")
+            let result = try await ChildProcess.run(
+                try venv("schemathesis"),
+                [
+                    "run", KilnBinary.packageRoot + "/specs/openapi.yaml", "--url", server.url, "--header",
+                    "Authorization: Bearer \(token)",
+                    "--checks",
+                    "not_a_server_error,response_schema_conformance,content_type_conformance,response_headers_conformance,status_code_conformance",
+                    // Every other method answers 405 on every path (ReadOnlyTests covers them); the webhook is signed; the
+                    // event stream never ends, so each case would wait out the client's timeout (EventsStreamTests covers it).
+                    "--include-method", "GET", "--exclude-path", "/kiln/v1/events", "--max-examples", "25", "--workers",
+                    "2", "--seed", "20261205", "--no-color"
+                ], environment: ["SCHEMATHESIS_HOOKS": ""], timeout: .seconds(900))
+            #expect(
+                result.exitCode == 0,
+                "schemathesis found problems:\n\(result.stdout.suffix(6000))\n\(result.stderr.suffix(2000))")
         }
     }
 }

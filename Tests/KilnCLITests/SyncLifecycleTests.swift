@@ -1,6 +1,6 @@
 import Foundation
-import KilnTestSupport
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 extension Reconciling {
@@ -33,7 +33,9 @@ extension Reconciling {
                     #expect(image.path == "\(data.path)/artifacts/web/1/web-1.\(image.format)")
                     #expect(try await Checks.sha256(image.path) == image.sha256)
                 }
-                #expect(try String(contentsOfFile: "\(data.path)/logs/web/1.log", encoding: .utf8).contains("wrote /etc/kiln-test"))
+                #expect(
+                    try String(contentsOfFile: "\(data.path)/logs/web/1.log", encoding: .utf8).contains(
+                        "wrote /etc/kiln-test"))
 
                 let images = try await data.objects("images")
                 #expect(images["web"]?["state"] == .string("ACTIVE"))
@@ -61,8 +63,10 @@ extension Reconciling {
 
                 let table = try await KilnBinary.run(["get", "builds", "--data-dir", data.path])
                 #expect(table.exitCode == 0)
-                #expect(table.stdout.hasPrefix("NAME  EXECUTIONS  LAST  STATUS   READY  MESSAGE\nweb   1           #1    success  True"),
-                        "\(table)")
+                #expect(
+                    table.stdout.hasPrefix(
+                        "NAME  EXECUTIONS  LAST  STATUS   READY  MESSAGE\nweb   1           #1    success  True"),
+                    "\(table)")
 
                 // MARK: change a field — the VM is recreated (same id), no new execution.
                 settings.cpus = 2
@@ -78,7 +82,9 @@ extension Reconciling {
                 // A status observes the commit that last changed its object's spec: the build's is still c1.
                 try Checks.expectStatus(data, "imagebuild", "web", commit: c1)
                 // The build did not change: its Ready condition did not transition.
-                #expect(try data.status("imagebuild", "web")["conditions"]?.list?.first?["lastTransitionTime"] == buildReady)
+                #expect(
+                    try data.status("imagebuild", "web")["conditions"]?.list?.first?["lastTransitionTime"] == buildReady
+                )
                 #expect(try data.syncStatus()["lastApplied"]?["author"]?.string == "Grace Hopper")
 
                 // MARK: run — a new token: execution #2; keepResults 1 prunes #1 and its files.
@@ -93,14 +99,19 @@ extension Reconciling {
                 #expect(!data.exists("artifacts/web/1"))
                 #expect(!data.exists("logs/web/1.log"))
                 #expect(data.files(under: "artifacts/web") == ["2/web-2.qcow2", "2/web-2.raw"])
-                #expect(data.entries("work").allSatisfy { !$0.hasPrefix("execution-\(one.id).") && $0 != "execution-\(one.id)" },
-                        "the pruned execution's worker files go too: \(data.entries("work"))")
+                #expect(
+                    data.entries("work").allSatisfy {
+                        !$0.hasPrefix("execution-\(one.id).") && $0 != "execution-\(one.id)"
+                    },
+                    "the pruned execution's worker files go too: \(data.entries("work"))")
                 let image2 = try #require(try await data.objects("images")["web"])
                 #expect(image2["version"] == .int(2))
                 #expect(image2["path"]?.string == "\(data.path)/artifacts/web/2/web-2.qcow2")
                 // The VM was recreated on the new image: its overlay's backing file is build #2's qcow2.
-                let info = try await ChildProcess.shell("qemu-img info --output=json -U \(ChildProcess.quoted(data.path + "/vms/\(uuid)/disk.qcow2"))")
-                let backing = try JSONDecoder().decode(SpecValue.self, from: Data(info.utf8))["backing-filename"]?.string
+                let info = try await ChildProcess.shell(
+                    "qemu-img info --output=json -U \(ChildProcess.quoted(data.path + "/vms/\(uuid)/disk.qcow2"))")
+                let backing = try JSONDecoder().decode(SpecValue.self, from: Data(info.utf8))["backing-filename"]?
+                    .string
                 #expect(backing == "\(data.path)/artifacts/web/2/web-2.qcow2")
                 try Checks.expectStatus(data, "imagebuild", "web", commit: c3)
 
@@ -140,17 +151,26 @@ extension Reconciling {
                 try stack.write(settings)
                 try await stack.repo.commit("Rebuild web")
                 // No --from: the commit the catalog last applied.
-                let result = try await KilnBinary.run(["plan", "--repo", stack.repo.path, "--data-dir", stack.data.path,
-                                                       "--format", "json"])
+                let result = try await KilnBinary.run([
+                    "plan", "--repo", stack.repo.path, "--data-dir", stack.data.path,
+                    "--format", "json"
+                ])
                 #expect(result.exitCode == 3, "\(result)")
                 let json = try JSONDecoder().decode(SpecValue.self, from: Data(result.stdout.utf8))
                 #expect(json["from"]?["commit"]?.string == c1)
                 let consequences = (json["consequences"]?.list ?? []).map {
                     "\($0["action"]?.string ?? "") \($0["kind"]?.string ?? "")/\($0["name"]?.string ?? ""): \($0["reason"]?.string ?? "")"
                 }
-                #expect(consequences.contains("run ImageBuild/web: a new execution: run.token changed (1 → 2)"), "\(consequences)")
-                #expect(consequences.contains { $0.hasPrefix("prune ImageBuild/web: after the new execution succeeds, execution #1 falls out of keepResults 1") },
-                        "\(consequences)")
+                #expect(
+                    consequences.contains("run ImageBuild/web: a new execution: run.token changed (1 → 2)"),
+                    "\(consequences)")
+                #expect(
+                    consequences.contains {
+                        $0.hasPrefix(
+                            "prune ImageBuild/web: after the new execution succeeds, execution #1 falls out of keepResults 1"
+                        )
+                    },
+                    "\(consequences)")
                 // Planning changes nothing.
                 #expect(try await stack.data.executions("web").map(\.buildNumber) == [1])
             }
@@ -182,9 +202,13 @@ extension Reconciling {
                 try Checks.expectStatus(data, "image", "catalog", commit: added)
                 #expect(try data.syncStatus()["lastApplied"]?["commit"]?.string == deletion)
                 let buried = data.files(under: "tombstones")
-                #expect(buried.contains { $0.hasPrefix("imagebuild-web-") && $0.hasSuffix("/artifacts/1/web-1.qcow2") }, "\(buried)")
+                #expect(
+                    buried.contains { $0.hasPrefix("imagebuild-web-") && $0.hasSuffix("/artifacts/1/web-1.qcow2") },
+                    "\(buried)")
                 #expect(buried.contains { $0.hasPrefix("imagebuild-web-") && $0.hasSuffix("/logs/1.log") }, "\(buried)")
-                #expect(buried.contains { $0.hasPrefix("virtualmachine-web-1-") && $0.hasSuffix("/vm/disk.qcow2") }, "\(buried)")
+                #expect(
+                    buried.contains { $0.hasPrefix("virtualmachine-web-1-") && $0.hasSuffix("/vm/disk.qcow2") },
+                    "\(buried)")
 
                 // MARK: revert within the grace — everything comes back, without a new execution.
                 let revert = try await stack.repo.revertHead()

@@ -1,6 +1,6 @@
 import Foundation
-import KilnTestSupport
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 extension Reconciling {
@@ -23,9 +23,12 @@ extension Reconciling {
                 let bad = try await stack.repo.commit("Bigger web-1", author: .mallory)
                 let refused = try await stack.sync()
                 #expect(refused.exitCode == 1, "\(refused)")
-                #expect(refused.stdout.contains("commit \(good.prefix(12)) applied (branch head \(bad.prefix(12)) refused: invalid)"),
-                        "\(refused)")
-                let error = #"vms/web-1.yaml:8:11: spec.memory: "1gb" is not an IEC size: gb is ambiguous (10ⁿ or 2ⁿ bytes); write 1gib (use 1gib, 1024mib, 1048576kib …)"#
+                #expect(
+                    refused.stdout.contains(
+                        "commit \(good.prefix(12)) applied (branch head \(bad.prefix(12)) refused: invalid)"),
+                    "\(refused)")
+                let error =
+                    #"vms/web-1.yaml:8:11: spec.memory: "1gb" is not an IEC size: gb is ambiguous (10ⁿ or 2ⁿ bytes); write 1gib (use 1gib, 1024mib, 1048576kib …)"#
                 #expect(refused.stdout.contains("  " + error), "\(refused)")
                 let sync = try data.syncStatus()
                 #expect(sync["lastApplied"]?["commit"]?.string == good)
@@ -72,8 +75,11 @@ extension Reconciling {
                 let refused = try await stack.sync()
                 #expect(refused.exitCode == 1, "\(refused)")
                 #expect(refused.stdout.contains("refused: destructive"), "\(refused)")
-                #expect(refused.stdout.contains("would delete: Image/extra-1, Image/extra-2, Image/extra-3, Image/extra-4, Image/extra-5, Image/extra-6"),
-                        "\(refused)")
+                #expect(
+                    refused.stdout.contains(
+                        "would delete: Image/extra-1, Image/extra-2, Image/extra-3, Image/extra-4, Image/extra-5, Image/extra-6"
+                    ),
+                    "\(refused)")
                 let sync = try data.syncStatus()
                 #expect(sync["lastApplied"]?["commit"]?.string == base)
                 #expect(sync["refused"]?["commit"]?.string == wipe)
@@ -84,8 +90,9 @@ extension Reconciling {
                 #expect(try await data.objects("images").count == 8)
 
                 // A commit with the trailer applies it.
-                let allowed = try await stack.repo.commit("Drop the catalog images, really",
-                                                          body: "Kiln-Allow-Destructive: true", author: .ada)
+                let allowed = try await stack.repo.commit(
+                    "Drop the catalog images, really",
+                    body: "Kiln-Allow-Destructive: true", author: .ada)
                 try await stack.syncReady()
                 #expect(Set(try await data.objects("images").keys) == ["web", "catalog"])
                 let applied = try data.syncStatus()
@@ -116,20 +123,25 @@ extension Reconciling {
                 try stack.repo.write("builds/web.yaml", Gate.build())
                 try stack.repo.write("scripts/provision.sh", gate.script(writing: "web v1"), executable: true)
                 try await stack.repo.commit("A build that waits at a gate")
-                let first = try KilnBinary.start(["sync", "--repo", stack.repo.path, "--data-dir", stack.data.path,
-                                                  "--wait", "--timeout", "10m"])
+                let first = try KilnBinary.start([
+                    "sync", "--repo", stack.repo.path, "--data-dir", stack.data.path,
+                    "--wait", "--timeout", "10m"
+                ])
                 // Wait until the first Kiln holds the lock (it writes its pid into it); the deadline catches a hang.
                 let lock = stack.data.path + "/lock"
                 var holder = ""
                 let deadline = ContinuousClock.now + .seconds(300)
                 while holder != "\(first.pid)", ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(50))
-                    holder = ((try? String(contentsOfFile: lock, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                    holder = ((try? String(contentsOfFile: lock, encoding: .utf8)) ?? "").trimmingCharacters(
+                        in: .whitespacesAndNewlines)
                 }
                 #expect(holder == "\(first.pid)")
                 let second = try await stack.sync()
                 #expect(second.exitCode == 1, "\(second)")
-                #expect(second.stderr.contains("another Kiln (pid \(first.pid)) owns the data dir \(stack.data.path)"), "\(second)")
+                #expect(
+                    second.stderr.contains("another Kiln (pid \(first.pid)) owns the data dir \(stack.data.path)"),
+                    "\(second)")
                 // Reading the catalog needs no lock.
                 #expect(try await KilnBinary.run(["get", "builds", "--data-dir", stack.data.path]).exitCode == 0)
                 gate.open()
@@ -151,8 +163,11 @@ extension Reconciling {
                 settings.token = "2"
                 try stack.write(settings)
                 try await stack.repo.commit("Two CPUs, and rebuild")
-                let result = try await KilnBinary.run(["sync", "--repo", stack.repo.path, "--data-dir", "./data", "--wait",
-                                                       "--timeout", "10m"], directory: stack.scratch.path)
+                let result = try await KilnBinary.run(
+                    [
+                        "sync", "--repo", stack.repo.path, "--data-dir", "./data", "--wait",
+                        "--timeout", "10m"
+                    ], directory: stack.scratch.path)
                 #expect(result.exitCode == 0, "\(result)")
                 #expect(!result.stdout.contains("not in Kiln's inventory"), "\(result)")
                 #expect(try await stack.data.executions("web").map(\.buildNumber) == [2])
@@ -166,10 +181,17 @@ extension Reconciling {
             try await Stack.with { stack in
                 let token = "s3cr3t-\(UUID().uuidString)"
                 let password = "pw-\(UUID().uuidString)"
-                try stack.repo.write("scripts/provision.sh", "#!/bin/sh\necho \"token is $TOKEN\"\necho hi > \"$KILN_ROOTFS/hi\"\n")
-                try stack.repo.write("builds/web.yaml", Specs.build("web", extra: [
-                    "sshUsername: builder", "sshPassword: {fromEnv: KILN_E2E_PASSWORD}",
-                ]).replacingOccurrences(of: "timeout: 2m}", with: "timeout: 2m, secretEnv: {TOKEN: {fromEnv: KILN_E2E_TOKEN}}}"))
+                try stack.repo.write(
+                    "scripts/provision.sh", "#!/bin/sh\necho \"token is $TOKEN\"\necho hi > \"$KILN_ROOTFS/hi\"\n")
+                try stack.repo.write(
+                    "builds/web.yaml",
+                    Specs.build(
+                        "web",
+                        extra: [
+                            "sshUsername: builder", "sshPassword: {fromEnv: KILN_E2E_PASSWORD}"
+                        ]
+                    ).replacingOccurrences(
+                        of: "timeout: 2m}", with: "timeout: 2m, secretEnv: {TOKEN: {fromEnv: KILN_E2E_TOKEN}}}"))
                 try await stack.repo.commit("A build with secrets")
                 let result = try await stack.sync(environment: ["KILN_E2E_TOKEN": token, "KILN_E2E_PASSWORD": password])
                 #expect(result.exitCode == 0, "\(result)")
@@ -178,7 +200,8 @@ extension Reconciling {
                 let status = try String(contentsOfFile: stack.data.statusPath("imagebuild", "web"), encoding: .utf8)
                 #expect(status.contains("sshPassword: \"************\""))
                 #expect(status.contains("TOKEN: \"************\""))
-                let get = try await KilnBinary.run(["get", "builds", "web", "--data-dir", stack.data.path, "-o", "yaml"])
+                let get = try await KilnBinary.run(["get", "builds", "web", "--data-dir", stack.data.path, "-o", "yaml"]
+                )
                 for text in [status, get.stdout, result.stdout, result.stderr] {
                     #expect(!text.contains("KILN_E2E_"), "a secret's reference is masked")
                 }

@@ -25,14 +25,17 @@ extension Reconciling {
                 let statuses = try await data.executions("web").map(\.status)
                 #expect(running, "\(statuses)")
                 let log = "\(data.path)/logs/web/1.log"
-                #expect(await VMHost.eventually(timeout: .seconds(300)) {
-                    ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("waiting for the gate")
-                }, "the script runs")
+                #expect(
+                    await VMHost.eventually(timeout: .seconds(300)) {
+                        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("waiting for the gate")
+                    }, "the script runs")
                 let before = ProcessSweep.pids(mentioning: data.path)
                 #expect(!before.isEmpty, "the build worker runs")
 
                 let teardown = try await KilnBinary.run(["teardown", "--data-dir", data.path])
-                #expect(teardown.exitCode == 0 && teardown.stdout.contains("stopped the build worker of execution web#1"), "\(teardown)")
+                #expect(
+                    teardown.exitCode == 0 && teardown.stdout.contains("stopped the build worker of execution web#1"),
+                    "\(teardown)")
                 let gone = await ProcessSweep.waitUntilGone(mentioning: data.path, timeout: .seconds(120))
                 #expect(gone, "still running: \(ProcessSweep.pids(mentioning: data.path)) (before: \(before))")
                 withExtendedLifetime(gate) {}

@@ -1,6 +1,6 @@
 import Foundation
-import KilnTestSupport
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 /// `kiln validate` as a user runs it: on the examples, on a folder full of mistakes, in text and JSON, with symlinks,
@@ -33,8 +33,10 @@ struct ValidateCommandTests {
     }
 
     @Test func quickstartListsItsObjectsInJSON() async throws {
-        let result = try await KilnBinary.run(["validate", "--repo", KilnBinary.packageRoot, "--path", "examples/quickstart",
-                                               "--format", "json"])
+        let result = try await KilnBinary.run([
+            "validate", "--repo", KilnBinary.packageRoot, "--path", "examples/quickstart",
+            "--format", "json"
+        ])
         #expect(result.exitCode == 0, "\(result)")
         let json = try JSONDecoder().decode(SpecValue.self, from: Data(result.stdout.utf8))
         #expect(json["valid"] == .bool(true))
@@ -80,7 +82,7 @@ struct ValidateCommandTests {
             let files = [
                 "team/scripts/provision.sh": Specs.script(writing: "hello"),
                 "team/build.yaml": Specs.build("web"),
-                "team/image.yaml": Specs.image("web", build: "web"),
+                "team/image.yaml": Specs.image("web", build: "web")
             ]
             let root = try SpecFolder.write(files, in: scratch, named: "repo")
             let inside = try await KilnBinary.run(["validate", "--repo", root, "--path", "team"])
@@ -89,28 +91,34 @@ struct ValidateCommandTests {
             // From the repository's root, the script path (relative to the spec root) names nothing.
             let outside = try await KilnBinary.run(["validate", "--repo", root])
             #expect(outside.exitCode == 1)
-            #expect(outside.stderr.contains("team/build.yaml:10:31: spec.scripts[0].path: no file scripts/provision.sh under the spec root"),
-                    "\(outside)")
+            #expect(
+                outside.stderr.contains(
+                    "team/build.yaml:10:31: spec.scripts[0].path: no file scripts/provision.sh under the spec root"),
+                "\(outside)")
         }
     }
 
     @Test func symlinkedSpecsAndScriptsAreRefused() async throws {
         try await Scratch.with { scratch in
-            let root = try SpecFolder.write([
-                "real.sh": "#!/bin/sh\ntrue\n",
-                "build.yaml": Specs.build("db", script: "scripts/linked.sh"),
-            ], in: scratch)
+            let root = try SpecFolder.write(
+                [
+                    "real.sh": "#!/bin/sh\ntrue\n",
+                    "build.yaml": Specs.build("db", script: "scripts/linked.sh")
+                ], in: scratch)
             try FileManager.default.createDirectory(atPath: root + "/scripts", withIntermediateDirectories: true)
-            try FileManager.default.createSymbolicLink(atPath: root + "/scripts/linked.sh", withDestinationPath: "../real.sh")
-            try FileManager.default.createSymbolicLink(atPath: root + "/passwd.yaml", withDestinationPath: "/etc/passwd")
+            try FileManager.default.createSymbolicLink(
+                atPath: root + "/scripts/linked.sh", withDestinationPath: "../real.sh")
+            try FileManager.default.createSymbolicLink(
+                atPath: root + "/passwd.yaml", withDestinationPath: "/etc/passwd")
             let result = try await KilnBinary.run(["validate", "--repo", root])
             #expect(result.exitCode == 1, "\(result)")
-            #expect(result.stderr == """
-                build.yaml:10:31: spec.scripts[0].path: scripts/linked.sh is a symlink; Kiln never follows symlinks in a spec repository
-                passwd.yaml:1:1: is a symlink; Kiln never follows symlinks in a spec repository (commit the file itself)
-                invalid: 2 errors in 2 files
+            #expect(
+                result.stderr == """
+                    build.yaml:10:31: spec.scripts[0].path: scripts/linked.sh is a symlink; Kiln never follows symlinks in a spec repository
+                    passwd.yaml:1:1: is a symlink; Kiln never follows symlinks in a spec repository (commit the file itself)
+                    invalid: 2 errors in 2 files
 
-                """)
+                    """)
             // A spec root that is itself a symlink is refused too.
             try FileManager.default.createSymbolicLink(atPath: scratch.file("elsewhere"), withDestinationPath: root)
             let linkedRoot = try await KilnBinary.run(["validate", "--repo", scratch.path, "--path", "elsewhere"])
@@ -131,7 +139,10 @@ struct ValidateCommandTests {
     static let usageErrors: [([String], String)] = [
         (["validate", "--bogus"], "Unknown option '--bogus'"),
         (["validate", "--format", "xml"], "The value 'xml' is invalid for '--format <format>'"),
-        (["validate", "--path", "../outside"], "--path must be a folder inside the repository, without '..' (got ../outside)"),
+        (
+            ["validate", "--path", "../outside"],
+            "--path must be a folder inside the repository, without '..' (got ../outside)"
+        ),
         (["validate", "--path", "/etc"], "--path must be a folder inside the repository"),
         (["frobnicate"], "Unexpected argument 'frobnicate'"),
         (["get", "executions"], "kiln get executions needs a build's name"),
@@ -141,7 +152,7 @@ struct ValidateCommandTests {
         (["sync", "--timeout", "soon"], "The value 'soon' is invalid for '--timeout <timeout>'"),
         (["sync", "--vm-initrd", "/initrd.img"], "--vm-initrd and --vm-append need --vm-kernel"),
         (["sync", "--vm-accel", "kmv"], "The value 'kmv' is invalid for '--vm-accel <vm-accel>'"),
-        (["serve", "--listen", "0.0.0.0:8080"], "--listen 0.0.0.0:8080 is not loopback"),
+        (["serve", "--listen", "0.0.0.0:8080"], "--listen 0.0.0.0:8080 is not loopback")
     ]
 
     @Test(arguments: usageErrors)

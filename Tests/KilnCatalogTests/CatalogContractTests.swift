@@ -7,13 +7,17 @@ import Testing
 extension CatalogBackends {
     @Suite("Catalog contract (SQLite and PostgreSQL)")
     struct CatalogContractTests {
-        @Test("specs survive the round trip exactly: booleans stay booleans, integers integers, text text", arguments: Backend.allCases)
+        @Test(
+            "specs survive the round trip exactly: booleans stay booleans, integers integers, text text",
+            arguments: Backend.allCases)
         func specRoundTrip(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 let spec: SpecValue = .object([
-                    "flag": .bool(true), "off": .bool(false), "count": .int(3), "ratio": .double(2.5), "whole": .double(2),
+                    "flag": .bool(true), "off": .bool(false), "count": .int(3), "ratio": .double(2.5),
+                    "whole": .double(2),
                     "text": .string("yes"), "unicode": .string("ünïcødé → ✓"), "none": .null,
-                    "list": .list([.int(1), .string("1"), .bool(true)]), "nested": .object(["a": .object(["b": .list([])])]),
+                    "list": .list([.int(1), .string("1"), .bool(true)]),
+                    "nested": .object(["a": .object(["b": .list([])])])
                 ])
                 _ = try await t.catalog.saveBuild(Records.build("b", spec: spec))
                 let read = try await t.reopen().state().builds["b"]?.spec
@@ -30,23 +34,29 @@ extension CatalogBackends {
             }
         }
 
-        @Test("build numbers are the build's next ones, never reused, and a wrong one is refused", arguments: Backend.allCases)
+        @Test(
+            "build numbers are the build's next ones, never reused, and a wrong one is refused",
+            arguments: Backend.allCases)
         func buildNumbers(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 _ = try await t.catalog.saveBuild(Records.build("b"))
-                let (_, first) = try await t.catalog.beginActions([Records.journal("run")], executions: [Records.execution("b", 1)], inventory: [])
+                let (_, first) = try await t.catalog.beginActions(
+                    [Records.journal("run")], executions: [Records.execution("b", 1)], inventory: [])
                 #expect(first.map(\.buildNumber) == [1])
                 try await t.catalog.deleteExecution(id: first[0].id!)
                 await #expect(throws: CatalogError.self) {
                     _ = try await t.catalog.beginActions([], executions: [Records.execution("b", 1)], inventory: [])
                 }
-                let (_, second) = try await t.catalog.beginActions([], executions: [Records.execution("b", 2)], inventory: [])
+                let (_, second) = try await t.catalog.beginActions(
+                    [], executions: [Records.execution("b", 2)], inventory: [])
                 #expect(second.map(\.buildNumber) == [2])
                 #expect(try await t.catalog.state().builds["b"]?.nextBuildNumber == 3)
             }
         }
 
-        @Test("build numbers stay unique and gapless when two catalog clients (two hosts) add executions at once", arguments: Backend.allCases)
+        @Test(
+            "build numbers stay unique and gapless when two catalog clients (two hosts) add executions at once",
+            arguments: Backend.allCases)
         func concurrentBuildNumbers(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 _ = try await t.catalog.saveBuild(Records.build("b"))
@@ -67,19 +77,24 @@ extension CatalogBackends {
             }
         }
 
-        @Test("a failed batch leaves nothing: the journal and the executions go in together or not at all", arguments: Backend.allCases)
+        @Test(
+            "a failed batch leaves nothing: the journal and the executions go in together or not at all",
+            arguments: Backend.allCases)
         func atomicBegin(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 _ = try await t.catalog.saveBuild(Records.build("b"))
                 await #expect(throws: (any Error).self) {
-                    _ = try await t.catalog.beginActions([Records.journal("run")], executions: [Records.execution("missing", 1)], inventory: [])
+                    _ = try await t.catalog.beginActions(
+                        [Records.journal("run")], executions: [Records.execution("missing", 1)], inventory: [])
                 }
                 #expect(try await t.catalog.openActions().isEmpty)
                 #expect(try await t.catalog.state().executions.isEmpty)
             }
         }
 
-        @Test("finishing an execution records its outcome and its images together, or neither", arguments: Backend.allCases)
+        @Test(
+            "finishing an execution records its outcome and its images together, or neither",
+            arguments: Backend.allCases)
         func atomicFinish(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 _ = try await t.catalog.saveBuild(Records.build("b"))
@@ -89,12 +104,14 @@ extension CatalogBackends {
                 done.statusPercent = 100
                 // Two images in the same format break the (execution, format) key: the whole finish must fail.
                 await #expect(throws: (any Error).self) {
-                    try await t.catalog.finishExecution(done, images: [Records.virtualImage(running), Records.virtualImage(running)])
+                    try await t.catalog.finishExecution(
+                        done, images: [Records.virtualImage(running), Records.virtualImage(running)])
                 }
                 #expect(try await t.catalog.execution(id: running.id!)?.status == .pending)
                 #expect(try await t.catalog.virtualImages(of: running.id!).isEmpty)
 
-                try await t.catalog.finishExecution(done, images: [Records.virtualImage(running), Records.virtualImage(running, format: "raw")])
+                try await t.catalog.finishExecution(
+                    done, images: [Records.virtualImage(running), Records.virtualImage(running, format: "raw")])
                 #expect(try await t.catalog.execution(id: running.id!)?.status == .success)
                 let images = try await t.reopen().virtualImages(of: running.id!)
                 #expect(images.map(\.format).sorted() == ["qcow2", "raw"])
@@ -102,15 +119,19 @@ extension CatalogBackends {
             }
         }
 
-        @Test("journal entries stay open until ended; open ones are what a crash interrupted", arguments: Backend.allCases)
+        @Test(
+            "journal entries stay open until ended; open ones are what a crash interrupted", arguments: Backend.allCases
+        )
         func journal(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 _ = try await t.catalog.saveBuild(Records.build("b"))
-                let (entries, executions) = try await t.catalog.beginActions([Records.journal("run"), Records.journal("prune")],
-                                                                             executions: [Records.execution("b", 1)], inventory: [])
+                let (entries, executions) = try await t.catalog.beginActions(
+                    [Records.journal("run"), Records.journal("prune")],
+                    executions: [Records.execution("b", 1)], inventory: [])
                 #expect(try await t.reopen().openActions().map(\.action) == ["run", "prune"])
-                try await t.catalog.endActions([JournalEnd(id: entries[0].id!, state: .done)],
-                                               workers: [ExecutionWorker(executionId: executions[0].id!, pid: 4242, startTime: UInt64.max - 7)])
+                try await t.catalog.endActions(
+                    [JournalEnd(id: entries[0].id!, state: .done)],
+                    workers: [ExecutionWorker(executionId: executions[0].id!, pid: 4242, startTime: UInt64.max - 7)])
                 #expect(try await t.catalog.openActions().map(\.action) == ["prune"])
                 let worker = try await t.reopen().execution(id: executions[0].id!)
                 #expect(worker?.pid == 4242)
@@ -121,13 +142,23 @@ extension CatalogBackends {
         @Test("inventory moves follow a folder and nothing beside it", arguments: Backend.allCases)
         func inventory(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
-                for location in ["/d/artifacts/b/1", "/d/artifacts/b/1/x.qcow2", "/d/artifacts/b/10", "/d/artifacts/b_1", "/d/artifacts/b%1"] {
-                    try await t.catalog.addInventory(InventoryItem(type: .file, owner: "ImageBuild/b", location: location, createdAt: Records.date))
+                for location in [
+                    "/d/artifacts/b/1", "/d/artifacts/b/1/x.qcow2", "/d/artifacts/b/10", "/d/artifacts/b_1",
+                    "/d/artifacts/b%1"
+                ] {
+                    try await t.catalog.addInventory(
+                        InventoryItem(type: .file, owner: "ImageBuild/b", location: location, createdAt: Records.date))
                 }
-                try await t.catalog.addInventory(InventoryItem(type: .file, owner: "ImageBuild/c", location: "/d/artifacts/b/10", createdAt: Records.date))
+                try await t.catalog.addInventory(
+                    InventoryItem(
+                        type: .file, owner: "ImageBuild/c", location: "/d/artifacts/b/10", createdAt: Records.date))
                 try await t.catalog.moveInventory(from: "/d/artifacts/b/1", to: "/d/tombstones/t/1")
                 let locations = Set(try await t.catalog.inventory(owner: nil).map(\.location))
-                #expect(locations == ["/d/tombstones/t/1", "/d/tombstones/t/1/x.qcow2", "/d/artifacts/b/10", "/d/artifacts/b_1", "/d/artifacts/b%1"])
+                #expect(
+                    locations == [
+                        "/d/tombstones/t/1", "/d/tombstones/t/1/x.qcow2", "/d/artifacts/b/10", "/d/artifacts/b_1",
+                        "/d/artifacts/b%1"
+                    ])
                 #expect(try await t.catalog.isInInventory(location: "/d/artifacts/b/10"))
                 #expect(!(try await t.catalog.isInInventory(location: "/d/artifacts/b/1")))
                 #expect(try await t.catalog.inventory(owner: "ImageBuild/c").isEmpty)
@@ -140,29 +171,40 @@ extension CatalogBackends {
         func buryAndUnbury(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 _ = try await t.catalog.saveBuild(Records.build("b"))
-                let (_, executions) = try await t.catalog.beginActions([], executions: [Records.execution("b", 1)], inventory: [])
+                let (_, executions) = try await t.catalog.beginActions(
+                    [], executions: [Records.execution("b", 1)], inventory: [])
                 try await t.catalog.finishExecution(executions[0], images: [Records.virtualImage(executions[0])])
-                let contents = TombstoneContents(build: try await t.catalog.state().builds["b"], executions: executions,
-                                                 virtualImages: try await t.catalog.virtualImages(of: executions[0].id!))
-                let tombstone = try await t.catalog.bury(TombstoneRecord(
-                    objectKind: "ImageBuild", objectName: "b", contentHash: "c", records: contents.encoded(),
-                    paths: [.init(original: "/d/artifacts/b/1", tombstone: "/d/tombstones/1")],
-                    deletedAt: Records.date, purgeAfter: Records.date.addingTimeInterval(3600)), key: ObjectKey(.imageBuild, "b"))
+                let contents = TombstoneContents(
+                    build: try await t.catalog.state().builds["b"], executions: executions,
+                    virtualImages: try await t.catalog.virtualImages(of: executions[0].id!))
+                let tombstone = try await t.catalog.bury(
+                    TombstoneRecord(
+                        objectKind: "ImageBuild", objectName: "b", contentHash: "c", records: contents.encoded(),
+                        paths: [.init(original: "/d/artifacts/b/1", tombstone: "/d/tombstones/1")],
+                        deletedAt: Records.date, purgeAfter: Records.date.addingTimeInterval(3600)),
+                    key: ObjectKey(.imageBuild, "b"))
                 var state = try await t.catalog.state()
-                #expect(state.builds.isEmpty && state.executions.isEmpty && state.virtualImages.isEmpty && state.tombstones.count == 1)
-                #expect(state.tombstones.first?.paths == [.init(original: "/d/artifacts/b/1", tombstone: "/d/tombstones/1")])
+                #expect(
+                    state.builds.isEmpty && state.executions.isEmpty && state.virtualImages.isEmpty
+                        && state.tombstones.count == 1)
+                #expect(
+                    state.tombstones.first?.paths == [.init(original: "/d/artifacts/b/1", tombstone: "/d/tombstones/1")]
+                )
                 try await t.catalog.unbury(tombstone)
                 state = try await t.catalog.state()
                 #expect(state.builds["b"]?.nextBuildNumber == 2)
                 #expect(state.executions["b"]?.map(\.buildNumber) == [1])
                 #expect(state.virtualImages[executions[0].id!]?.count == 1)
                 #expect(state.tombstones.isEmpty)
-                let (_, next) = try await t.catalog.beginActions([], executions: [Records.execution("b", 2)], inventory: [])
+                let (_, next) = try await t.catalog.beginActions(
+                    [], executions: [Records.execution("b", 2)], inventory: [])
                 #expect(next.map(\.buildNumber) == [2])
             }
         }
 
-        @Test("a record survives the catalog exactly, and clearing a field clears its column", arguments: Backend.allCases)
+        @Test(
+            "a record survives the catalog exactly, and clearing a field clears its column", arguments: Backend.allCases
+        )
         func recordRoundTrip(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 let saved = try await t.catalog.saveVM(RecordCodingTests.vm())
@@ -201,7 +243,9 @@ extension CatalogBackends {
             }
         }
 
-        @Test("an unknown enum value in a row is an error naming the column, not a silent default", arguments: Backend.allCases)
+        @Test(
+            "an unknown enum value in a row is an error naming the column, not a silent default",
+            arguments: Backend.allCases)
         func unknownEnum(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 _ = try await t.catalog.saveVM(RecordCodingTests.vm())
@@ -214,7 +258,9 @@ extension CatalogBackends {
             }
         }
 
-        @Test("each table's change counter moves when its rows change, and only then; state(of:) reads only what it is asked", arguments: Backend.allCases)
+        @Test(
+            "each table's change counter moves when its rows change, and only then; state(of:) reads only what it is asked",
+            arguments: Backend.allCases)
         func changeCounters(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 let before = try await t.catalog.changes()
@@ -225,7 +271,8 @@ extension CatalogBackends {
                 _ = try await t.catalog.newExecution(Records.execution("b", 0))
                 let afterExecution = try await t.reopen().changes()
                 #expect(afterExecution.changed(since: afterBuild) == [.builds, .executions])
-                try await t.catalog.addInventory(InventoryItem(type: .file, owner: "ImageBuild/b", location: "/x", createdAt: Records.date))
+                try await t.catalog.addInventory(
+                    InventoryItem(type: .file, owner: "ImageBuild/b", location: "/x", createdAt: Records.date))
                 #expect(try await t.catalog.changes() == afterExecution)
 
                 let partial = try await t.catalog.state(of: [.executions])
@@ -234,13 +281,17 @@ extension CatalogBackends {
             }
         }
 
-        @Test("a callback attempt is recorded, then completed in place; it is read with its VM and moves the vm counter", arguments: Backend.allCases)
+        @Test(
+            "a callback attempt is recorded, then completed in place; it is read with its VM and moves the vm counter",
+            arguments: Backend.allCases)
         func callbacks(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 _ = try await t.catalog.saveVM(RecordCodingTests.vm())
                 let before = try await t.catalog.changes()
-                var attempt = try await t.catalog.recordCallback(CallbackDelivery(
-                    vmName: "web-1", vmUuid: "u-1", generation: 2, url: "http://127.0.0.1:9/cb", event: .ready, attempt: 1, at: Records.date))
+                var attempt = try await t.catalog.recordCallback(
+                    CallbackDelivery(
+                        vmName: "web-1", vmUuid: "u-1", generation: 2, url: "http://127.0.0.1:9/cb", event: .ready,
+                        attempt: 1, at: Records.date))
                 let id = try #require(attempt.id)
                 let afterInsert = try await t.catalog.changes()
                 #expect(afterInsert.changed(since: before) == [.vms])
@@ -255,7 +306,9 @@ extension CatalogBackends {
             }
         }
 
-        @Test("every record's coding keys are exactly its table's columns (a new field needs its migration, in both catalogs)", arguments: Backend.allCases)
+        @Test(
+            "every record's coding keys are exactly its table's columns (a new field needs its migration, in both catalogs)",
+            arguments: Backend.allCases)
         func keysMatchColumns(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 for (table, columns) in try RecordCodingTests.sampleColumns() {
@@ -272,7 +325,8 @@ extension CatalogBackends {
 struct SQLiteCatalogTests {
     @Test("a damaged catalog file is refused with what to do, and left untouched")
     func corrupt() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-corrupt-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-corrupt-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = "\(folder)/catalog.sqlite"

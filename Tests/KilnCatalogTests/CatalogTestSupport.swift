@@ -50,12 +50,17 @@ struct TestCatalog: Sendable {
     static func make(_ backend: Backend) async throws -> TestCatalog {
         switch backend {
         case .sqlite:
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-catalog-\(UUID().uuidString)").path
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "kiln-catalog-\(UUID().uuidString)"
+            ).path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            return TestCatalog(backend: backend, catalog: try SQLiteCatalog(path: "\(folder)/catalog.sqlite"), folder: folder, postgres: nil)
+            return TestCatalog(
+                backend: backend, catalog: try SQLiteCatalog(path: "\(folder)/catalog.sqlite"), folder: folder,
+                postgres: nil)
         case .postgres:
             let database = try await SharedPostgres.shared.newDatabase()
-            let catalog = try await CatalogLocation(parsing: database.url).open(passwordFile: database.cluster.passwordFile)
+            let catalog = try await CatalogLocation(parsing: database.url).open(
+                passwordFile: database.cluster.passwordFile)
             return TestCatalog(backend: backend, catalog: catalog, folder: nil, postgres: database)
         }
     }
@@ -64,7 +69,8 @@ struct TestCatalog: Sendable {
     func reopen() async throws -> any Catalog {
         switch backend {
         case .sqlite: try SQLiteCatalog(path: "\(folder!)/catalog.sqlite")
-        case .postgres: try await CatalogLocation(parsing: postgres!.url).open(passwordFile: postgres!.cluster.passwordFile)
+        case .postgres:
+            try await CatalogLocation(parsing: postgres!.url).open(passwordFile: postgres!.cluster.passwordFile)
         }
     }
 
@@ -83,10 +89,12 @@ struct TestCatalog: Sendable {
 
     /// The columns of a table, by name.
     func columns(of table: String) async throws -> Set<String> {
-        let text = switch backend {
-        case .sqlite: try await sql("SELECT name FROM pragma_table_info('\(table)')")
-        case .postgres: try await sql("SELECT column_name FROM information_schema.columns WHERE table_name = '\(table)'")
-        }
+        let text =
+            switch backend {
+            case .sqlite: try await sql("SELECT name FROM pragma_table_info('\(table)')")
+            case .postgres:
+                try await sql("SELECT column_name FROM information_schema.columns WHERE table_name = '\(table)'")
+            }
         return Set(text.split(separator: "\n").map(String.init))
     }
 
@@ -100,7 +108,9 @@ struct TestCatalog: Sendable {
 struct PostgresClusterTrait: SuiteTrait, TestScoping {
     var isRecursive: Bool { false }
 
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
         try await SharedPostgres.shared.withScope(function)
     }
 }
@@ -117,23 +127,28 @@ enum Records {
     static let date = Date(timeIntervalSince1970: 1_700_000_000)
 
     static func build(_ name: String, spec: SpecValue = .object(["type": .string("qemu")])) -> BuildRecord {
-        BuildRecord(name: name, spec: spec, specHash: "s", contentHash: "c", inputsHash: "i", runToken: "1",
-                    revision: "r", file: "f.yaml", line: 3, createdAt: date, updatedAt: date)
+        BuildRecord(
+            name: name, spec: spec, specHash: "s", contentHash: "c", inputsHash: "i", runToken: "1",
+            revision: "r", file: "f.yaml", line: 3, createdAt: date, updatedAt: date)
     }
 
     static func execution(_ build: String, _ number: Int) -> ExecutionRecord {
-        ExecutionRecord(buildName: build, buildNumber: number, createdBy: "Ada", revision: "r", specRoot: "",
-                        spec: .object([:]), inputsHash: "i", runToken: "1", logPath: "/l/\(number).log", reason: "test",
-                        createdAt: date)
+        ExecutionRecord(
+            buildName: build, buildNumber: number, createdBy: "Ada", revision: "r", specRoot: "",
+            spec: .object([:]), inputsHash: "i", runToken: "1", logPath: "/l/\(number).log", reason: "test",
+            createdAt: date)
     }
 
     static func journal(_ action: String) -> JournalEntry {
-        JournalEntry(commit: "r", action: action, objectKind: "ImageBuild", objectName: "b", detail: action, startedAt: date)
+        JournalEntry(
+            commit: "r", action: action, objectKind: "ImageBuild", objectName: "b", detail: action, startedAt: date)
     }
 
     static func virtualImage(_ execution: ExecutionRecord, format: String = "qcow2") -> VirtualImageRecord {
-        VirtualImageRecord(executionId: execution.id!, buildName: execution.buildName, buildNumber: execution.buildNumber,
-                           name: "\(execution.buildName)-\(execution.buildNumber)", format: format, path: "/a/\(execution.buildNumber).\(format)",
-                           size: 4096, sha256: "ab", boot: .uefi, createdAt: date)
+        VirtualImageRecord(
+            executionId: execution.id!, buildName: execution.buildName, buildNumber: execution.buildNumber,
+            name: "\(execution.buildName)-\(execution.buildNumber)", format: format,
+            path: "/a/\(execution.buildNumber).\(format)",
+            size: 4096, sha256: "ab", boot: .uefi, createdAt: date)
     }
 }

@@ -11,9 +11,11 @@ extension CatalogBackends {
     struct WorkContractTests {
         static let lease: Duration = .seconds(600)
 
-        static func work(_ name: String, labels: [String] = [], cpus: Int64 = 1, memory: Int64 = 1 << 30) -> WorkRecord {
-            WorkRecord(kind: .runExecution, object: ObjectKey(.imageBuild, name), detail: .object(["execution": .int(1)]),
-                       labels: labels, cpus: cpus, memoryBytes: memory, createdAt: Records.date)
+        static func work(_ name: String, labels: [String] = [], cpus: Int64 = 1, memory: Int64 = 1 << 30) -> WorkRecord
+        {
+            WorkRecord(
+                kind: .runExecution, object: ObjectKey(.imageBuild, name), detail: .object(["execution": .int(1)]),
+                labels: labels, cpus: cpus, memoryBytes: memory, createdAt: Records.date)
         }
 
         /// The catalog as the leader writes to it: on PostgreSQL the fenced view of a host that took the lead.
@@ -27,22 +29,27 @@ extension CatalogBackends {
         /// Moves a claimed row's lease into the past, as if its holder had stopped renewing long ago.
         static func expireLease(_ t: TestCatalog, id: Int64) async throws {
             switch t.backend {
-            case .sqlite: try await t.sql("UPDATE work SET leaseExpiresAt = datetime('now', '-1 hour') WHERE id = \(id)")
-            case .postgres: try await t.sql(#"UPDATE work SET "leaseExpiresAt" = now() - interval '1 hour' WHERE id = \#(id)"#)
+            case .sqlite:
+                try await t.sql("UPDATE work SET leaseExpiresAt = datetime('now', '-1 hour') WHERE id = \(id)")
+            case .postgres:
+                try await t.sql(#"UPDATE work SET "leaseExpiresAt" = now() - interval '1 hour' WHERE id = \#(id)"#)
             }
         }
 
-        @Test("the leader enqueues work once per key, with its epoch; a host claims what its labels and capacity allow, oldest first",
-              arguments: Backend.allCases)
+        @Test(
+            "the leader enqueues work once per key, with its epoch; a host claims what its labels and capacity allow, oldest first",
+            arguments: Backend.allCases)
         func enqueueAndClaim(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 let (leader, epoch) = try await Self.leaderView(t)
                 let queued = try await leader.enqueue([
-                    Self.work("a"), Self.work("gpu", labels: ["gpu=yes"]), Self.work("big", memory: 64 << 30), Self.work("b"),
-                    Self.work("c", cpus: 2),
+                    Self.work("a"), Self.work("gpu", labels: ["gpu=yes"]), Self.work("big", memory: 64 << 30),
+                    Self.work("b"),
+                    Self.work("c", cpus: 2)
                 ])
                 #expect(queued.map(\.objectName) == ["a", "gpu", "big", "b", "c"])
-                #expect(queued.allSatisfy { $0.state == .queued && $0.epoch == epoch && $0.attempt == 0 && $0.id != nil })
+                #expect(
+                    queued.allSatisfy { $0.state == .queued && $0.epoch == epoch && $0.attempt == 0 && $0.id != nil })
                 // The same action planned again (a later pass) adds nothing: the open row comes back.
                 let again = try await leader.enqueue([Self.work("a")])
                 #expect(again.map(\.id) == [queued[0].id])
@@ -51,19 +58,25 @@ extension CatalogBackends {
                 // 4 GiB and 2 CPUs free, no labels: "a" and "b" fit (1+1 CPUs); "gpu" needs a label, "big" 64 GiB, and
                 // "c" would make 4 CPUs.
                 let capacity = WorkCapacity(cpus: 2, memoryBytes: 4 << 30)
-                let claimed = try await t.catalog.claimWork(host: "h1", labels: [], capacity: capacity, limit: 10, lease: Self.lease)
+                let claimed = try await t.catalog.claimWork(
+                    host: "h1", labels: [], capacity: capacity, limit: 10, lease: Self.lease)
                 #expect(claimed.map(\.objectName) == ["a", "b"])
                 #expect(claimed.allSatisfy { $0.state == .claimed && $0.holder == "h1" && $0.attempt == 1 })
                 let expiry = try #require(claimed.first?.leaseExpiresAt)
                 #expect(expiry > Date().addingTimeInterval(300))
                 // A labelled host with room claims the rest that fits it; nothing is left for the unlabelled one but "c".
-                let gpu = try await t.catalog.claimWork(host: "h2", labels: ["gpu=yes", "zone=x"], capacity: .unbounded, limit: 1,
-                                                        lease: Self.lease)
+                let gpu = try await t.catalog.claimWork(
+                    host: "h2", labels: ["gpu=yes", "zone=x"], capacity: .unbounded, limit: 1,
+                    lease: Self.lease)
                 #expect(gpu.map(\.objectName) == ["gpu"])
-                let rest = try await t.catalog.claimWork(host: "h3", labels: [], capacity: WorkCapacity(cpus: 8, memoryBytes: 8 << 30),
-                                                         limit: 10, lease: Self.lease)
+                let rest = try await t.catalog.claimWork(
+                    host: "h3", labels: [], capacity: WorkCapacity(cpus: 8, memoryBytes: 8 << 30),
+                    limit: 10, lease: Self.lease)
                 #expect(rest.map(\.objectName) == ["c"])
-                #expect(try await t.catalog.claimWork(host: "h3", labels: [], capacity: .unbounded, limit: 0, lease: Self.lease).isEmpty)
+                #expect(
+                    try await t.catalog.claimWork(
+                        host: "h3", labels: [], capacity: .unbounded, limit: 0, lease: Self.lease
+                    ).isEmpty)
 
                 // Finished work is no longer open: the same key can be enqueued again (a new run).
                 try await t.catalog.finishWork(try #require(claimed[0].claim), WorkCompletion(.done("built")))
@@ -85,7 +98,8 @@ extension CatalogBackends {
                             var mine: [WorkRecord] = []
                             // At most 40 rounds: each takes at least one row until the queue is empty.
                             for _ in 0..<40 {
-                                let got = try await client.claimWork(host: host, labels: [], capacity: .unbounded, limit: 3, lease: Self.lease)
+                                let got = try await client.claimWork(
+                                    host: host, labels: [], capacity: .unbounded, limit: 3, lease: Self.lease)
                                 if got.isEmpty { break }
                                 mine += got
                             }
@@ -105,23 +119,33 @@ extension CatalogBackends {
             }
         }
 
-        @Test("a claim whose lease ran out goes to another host; the old holder's renew and finish are refused, nothing applied",
-              arguments: Backend.allCases)
+        @Test(
+            "a claim whose lease ran out goes to another host; the old holder's renew and finish are refused, nothing applied",
+            arguments: Backend.allCases)
         func expiredClaim(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 _ = try await t.catalog.saveBuild(Records.build("b"))
                 let execution = try await t.catalog.newExecution(Records.execution("b", 0))
                 let (leader, _) = try await Self.leaderView(t)
                 let id = try #require(try await leader.enqueue([Self.work("b")]).first?.id)
-                let first = try #require(try await t.catalog.claimWork(host: "old", labels: [], capacity: .unbounded, limit: 1,
-                                                                       lease: Self.lease).first?.claim)
+                let first = try #require(
+                    try await t.catalog.claimWork(
+                        host: "old", labels: [], capacity: .unbounded, limit: 1,
+                        lease: Self.lease
+                    ).first?.claim)
                 // While the lease holds, nobody else gets it, and the holder may renew.
-                #expect(try await t.catalog.claimWork(host: "new", labels: [], capacity: .unbounded, limit: 1, lease: Self.lease).isEmpty)
+                #expect(
+                    try await t.catalog.claimWork(
+                        host: "new", labels: [], capacity: .unbounded, limit: 1, lease: Self.lease
+                    ).isEmpty)
                 _ = try await t.catalog.renewWork(first, lease: Self.lease)
 
                 try await Self.expireLease(t, id: id)
-                let second = try #require(try await t.catalog.claimWork(host: "new", labels: [], capacity: .unbounded, limit: 1,
-                                                                        lease: Self.lease).first?.claim)
+                let second = try #require(
+                    try await t.catalog.claimWork(
+                        host: "new", labels: [], capacity: .unbounded, limit: 1,
+                        lease: Self.lease
+                    ).first?.claim)
                 #expect(second.workId == id && second.attempt == 2 && second.host == "new")
 
                 await #expect {
@@ -143,7 +167,8 @@ extension CatalogBackends {
                 var done = execution
                 done.status = .success
                 done.statusMessage = "by the new holder"
-                let finished = try await t.catalog.finishWork(second, WorkCompletion(.done("built by new"), execution: done))
+                let finished = try await t.catalog.finishWork(
+                    second, WorkCompletion(.done("built by new"), execution: done))
                 #expect(finished.state == .done && finished.result == "built by new" && finished.holder == "new")
                 #expect(try await t.catalog.execution(id: execution.id!)?.statusMessage == "by the new holder")
                 // Finished: the holder cannot finish twice.
@@ -153,13 +178,17 @@ extension CatalogBackends {
             }
         }
 
-        @Test("expired claims are requeued with who lost them; their holder's finish is then refused", arguments: Backend.allCases)
+        @Test(
+            "expired claims are requeued with who lost them; their holder's finish is then refused",
+            arguments: Backend.allCases)
         func requeue(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 let (leader, _) = try await Self.leaderView(t)
                 let ids = try await leader.enqueue([Self.work("x"), Self.work("y")]).compactMap(\.id)
-                let claims = try await t.catalog.claimWork(host: "gone", labels: [], capacity: .unbounded, limit: 2, lease: Self.lease)
-                    .compactMap(\.claim)
+                let claims = try await t.catalog.claimWork(
+                    host: "gone", labels: [], capacity: .unbounded, limit: 2, lease: Self.lease
+                )
+                .compactMap(\.claim)
                 #expect(claims.count == 2)
                 #expect(try await t.catalog.requeueExpiredWork().isEmpty)
                 try await Self.expireLease(t, id: ids[0])
@@ -174,36 +203,46 @@ extension CatalogBackends {
                 }
                 // The other claim still holds, and finishes.
                 #expect(try await t.catalog.finishWork(claims[1], WorkCompletion(.failed("exit 2"))).state == .failed)
-                let again = try await t.catalog.claimWork(host: "back", labels: [], capacity: .unbounded, limit: 5, lease: Self.lease)
+                let again = try await t.catalog.claimWork(
+                    host: "back", labels: [], capacity: .unbounded, limit: 5, lease: Self.lease)
                 #expect(again.map(\.id) == [ids[0]] && again[0].attempt == 2)
             }
         }
 
-        @Test("a finish lands with its catalog change in one transaction: both, or (when the change fails) neither",
-              arguments: Backend.allCases)
+        @Test(
+            "a finish lands with its catalog change in one transaction: both, or (when the change fails) neither",
+            arguments: Backend.allCases)
         func atomicFinish(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 _ = try await t.catalog.saveBuild(Records.build("b"))
                 var execution = try await t.catalog.newExecution(Records.execution("b", 0))
                 let (leader, _) = try await Self.leaderView(t)
                 _ = try await leader.enqueue([Self.work("b")])
-                let claim = try #require(try await t.catalog.claimWork(host: "h", labels: [], capacity: .unbounded, limit: 1,
-                                                                       lease: Self.lease).first?.claim)
+                let claim = try #require(
+                    try await t.catalog.claimWork(
+                        host: "h", labels: [], capacity: .unbounded, limit: 1,
+                        lease: Self.lease
+                    ).first?.claim)
                 execution.status = .success
                 // A virtual image of an execution that does not exist breaks the change (its foreign key): nothing lands.
                 var orphan = Records.virtualImage(execution)
                 orphan.executionId = 999_999
                 await #expect(throws: (any Error).self) {
-                    try await t.catalog.finishWork(claim, WorkCompletion(.done("built"), execution: execution, virtualImages: [orphan]))
+                    try await t.catalog.finishWork(
+                        claim, WorkCompletion(.done("built"), execution: execution, virtualImages: [orphan]))
                 }
                 #expect(try await t.catalog.work().first?.state == .claimed)
                 #expect(try await t.catalog.execution(id: execution.id!)?.status == .pending)
 
                 let image = Records.virtualImage(execution)
-                let update = StatusUpdate(key: ObjectKey(.imageBuild, "b"),
-                                          status: ObjectStatus(conditions: [], observedRevision: "r2", observedSpecHash: "s"))
-                try await t.catalog.finishWork(claim, WorkCompletion(.done("built"), execution: execution, virtualImages: [image],
-                                                                     statuses: [update]))
+                let update = StatusUpdate(
+                    key: ObjectKey(.imageBuild, "b"),
+                    status: ObjectStatus(conditions: [], observedRevision: "r2", observedSpecHash: "s"))
+                try await t.catalog.finishWork(
+                    claim,
+                    WorkCompletion(
+                        .done("built"), execution: execution, virtualImages: [image],
+                        statuses: [update]))
                 let after = try await t.reopen()
                 #expect(try await after.work().first?.state == .done)
                 #expect(try await after.execution(id: execution.id!)?.status == .success)

@@ -27,8 +27,9 @@ extension CatalogBackends {
             StatusUpdate(key: ObjectKey(.imageBuild, "b"), status: ObjectStatus(observedRevision: revision))
         }
 
-        @Test("a run longer than its lease keeps its claim: the worker renews it, then finishes with the run's change",
-              arguments: Backend.allCases)
+        @Test(
+            "a run longer than its lease keeps its claim: the worker renews it, then finishes with the run's change",
+            arguments: Backend.allCases)
         func renewsWhileRunning(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 _ = try await t.catalog.saveBuild(Records.build("b"))
@@ -57,8 +58,9 @@ extension CatalogBackends {
             }
         }
 
-        @Test("a run whose claim another host took is cancelled at the next renewal, and nothing of it lands",
-              arguments: Backend.allCases)
+        @Test(
+            "a run whose claim another host took is cancelled at the next renewal, and nothing of it lands",
+            arguments: Backend.allCases)
         func lostClaimCancelsTheRun(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 _ = try await t.catalog.saveBuild(Records.build("b"))
@@ -76,7 +78,8 @@ extension CatalogBackends {
                 let catalog = t.catalog
                 try await Self.wait(for: "the worker's claim") { try await catalog.work().first?.state == .claimed }
                 try await WorkContractTests.expireLease(t, id: id)
-                let stolen = try await t.catalog.claimWork(host: "thief", labels: [], capacity: .unbounded, limit: 1, lease: .seconds(600))
+                let stolen = try await t.catalog.claimWork(
+                    host: "thief", labels: [], capacity: .unbounded, limit: 1, lease: .seconds(600))
                 #expect(stolen.first?.attempt == 2)
                 // The run ends at the worker's next renewal; past the deadline it is cancelled and the test fails.
                 let outcomes = try await withThrowingTaskGroup(of: [WorkWorker.Outcome]?.self) { group in

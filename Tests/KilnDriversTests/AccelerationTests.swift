@@ -1,7 +1,8 @@
 import Foundation
-@testable import KilnDrivers
 import Synchronization
 import Testing
+
+@testable import KilnDrivers
 
 /// `--vm-accel auto` picks KVM only when a kernel really boots under it: the configured one, else the host's, else
 /// none and TCG. (A VM booting from its own disk under a KVM that hangs would show an empty console until its
@@ -21,7 +22,8 @@ import Testing
     @Test("without --vm-kernel, auto probes the host's kernel and follows what it shows", arguments: [true, false])
     func probesTheHostKernel(_ boots: Bool) async {
         let probe = Probe(boots: boots)
-        let acceleration = Acceleration(kvmUsable: { true }, hostKernels: { ["/boot/vmlinuz-test"] }, probe: { await probe($0, $1) })
+        let acceleration = Acceleration(
+            kvmUsable: { true }, hostKernels: { ["/boot/vmlinuz-test"] }, probe: { await probe($0, $1) })
         #expect(await acceleration.accel(mode: .auto, qemu: "qemu", kernel: nil) == (boots ? "kvm" : "tcg"))
         #expect(probe.asked.withLock { $0 } == ["/boot/vmlinuz-test"])
         // Chosen once per Kiln: a second VM does not probe again.
@@ -32,7 +34,8 @@ import Testing
     @Test("the configured kernel is probed before the host's")
     func configuredKernelFirst() async {
         let probe = Probe(boots: true)
-        let acceleration = Acceleration(kvmUsable: { true }, hostKernels: { ["/boot/vmlinuz-host"] }, probe: { await probe($0, $1) })
+        let acceleration = Acceleration(
+            kvmUsable: { true }, hostKernels: { ["/boot/vmlinuz-host"] }, probe: { await probe($0, $1) })
         #expect(await acceleration.accel(mode: .auto, qemu: "qemu", kernel: "/srv/vmlinuz") == "kvm")
         #expect(probe.asked.withLock { $0 } == ["/srv/vmlinuz"])
     }
@@ -42,7 +45,8 @@ import Testing
         let probe = Probe(boots: true)
         let noKernel = Acceleration(kvmUsable: { true }, hostKernels: { [] }, probe: { await probe($0, $1) })
         #expect(await noKernel.accel(mode: .auto, qemu: "qemu", kernel: nil) == "tcg")
-        let noDevice = Acceleration(kvmUsable: { false }, hostKernels: { ["/boot/vmlinuz-host"] }, probe: { await probe($0, $1) })
+        let noDevice = Acceleration(
+            kvmUsable: { false }, hostKernels: { ["/boot/vmlinuz-host"] }, probe: { await probe($0, $1) })
         #expect(await noDevice.accel(mode: .auto, qemu: "qemu", kernel: "/srv/vmlinuz") == "tcg")
         #expect(probe.asked.withLock { $0 }.isEmpty)
         #expect(await Acceleration(kvmUsable: { false }).accel(mode: .kvm, qemu: "qemu", kernel: nil) == "kvm")
@@ -51,13 +55,19 @@ import Testing
 
     @Test("the host's kernels are the readable /boot/vmlinuz-* files")
     func hostKernelsAreListed() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-accel-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-accel-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        for name in ["vmlinuz-6.1.0-1-amd64", "vmlinuz-6.1.0-2-amd64", "config-6.1.0-2-amd64", "initrd.img-6.1.0-2-amd64"] {
+        for name in [
+            "vmlinuz-6.1.0-1-amd64", "vmlinuz-6.1.0-2-amd64", "config-6.1.0-2-amd64", "initrd.img-6.1.0-2-amd64"
+        ] {
             FileManager.default.createFile(atPath: "\(folder)/\(name)", contents: Data("x".utf8))
         }
-        #expect(Acceleration.hostKernels(in: folder) == ["\(folder)/vmlinuz-6.1.0-2-amd64", "\(folder)/vmlinuz-6.1.0-1-amd64"])
+        #expect(
+            Acceleration.hostKernels(in: folder) == [
+                "\(folder)/vmlinuz-6.1.0-2-amd64", "\(folder)/vmlinuz-6.1.0-1-amd64"
+            ])
         #expect(Acceleration.hostKernels(in: "\(folder)/missing").isEmpty)
     }
 }

@@ -1,10 +1,11 @@
 import Foundation
 import KilnBuilder
 import KilnCatalog
-@testable import KilnDrivers
 import KilnReconciler
 import KilnSpec
 import Testing
+
+@testable import KilnDrivers
 
 /// Small disks of each boot type, made without a mount: the first sectors written by hand, then converted to qcow2.
 enum BootDisks {
@@ -25,7 +26,7 @@ enum BootDisks {
             if boot == .hybrid { put(0, parkingCode) }
             put(510, [0x55, 0xAA])
             put(512, Array("EFI PART".utf8))
-            put(512 + 72, le(2, 8))    // entries start at LBA 2
+            put(512 + 72, le(2, 8))  // entries start at LBA 2
             put(512 + 80, le(128, 4))  // 128 entries
             put(512 + 84, le(128, 4))  // of 128 bytes
             put(1024, DiskBootSniffer.efiSystemPartition)
@@ -45,8 +46,9 @@ enum BootDisks {
 
 @Suite("VM boot: how a disk boots, decided before anything starts")
 struct BootTests {
-    @Test("the first sectors tell a bare filesystem, BIOS, UEFI and hybrid disks apart",
-          arguments: [DiskBoot.none, .bios, .uefi, .hybrid])
+    @Test(
+        "the first sectors tell a bare filesystem, BIOS, UEFI and hybrid disks apart",
+        arguments: [DiskBoot.none, .bios, .uefi, .hybrid])
     func sniff(_ boot: DiskBoot) {
         #expect(DiskBootSniffer.detect(BootDisks.bytes(boot)) == boot)
     }
@@ -73,12 +75,14 @@ struct BootTests {
         } throws: { error in
             let failure = error as? ActionFailure
             return failure?.reason == .unbootableImage && failure?.isTerminal == true
-                && "\(error)" == "image busybox is a bare filesystem with no boot loader: start Kiln with --vm-kernel/--vm-initrd, or build it with disk.boot"
+                && "\(error)"
+                    == "image busybox is a bare filesystem with no boot loader: start Kiln with --vm-kernel/--vm-initrd, or build it with disk.boot"
         }
     }
 
-    @Test("a disk that boots on its own gets the builder's firmware, even when a kernel is configured",
-          .enabled(if: (try? Firmware.locate(.uefi)) != nil, "needs Debian's ovmf"))
+    @Test(
+        "a disk that boots on its own gets the builder's firmware, even when a kernel is configured",
+        .enabled(if: (try? Firmware.locate(.uefi)) != nil, "needs Debian's ovmf"))
     func firmware() throws {
         #expect(try BootMethod.choose(for: .bios, image: "d", options: .init(kernel: "/vmlinuz")) == .firmware(.bios))
         #expect(try BootMethod.choose(for: .uefi, image: "d", options: .init()) == .firmware(.uefi))
@@ -96,22 +100,27 @@ struct BootTests {
         #expect {
             _ = try BootMethod.choose(for: .uefi, image: "debian", options: Self.withoutFirmware())
         } throws: { error in
-            (error as? ActionFailure)?.reason == .noFirmware && "\(error)".contains("image debian boots only under UEFI")
+            (error as? ActionFailure)?.reason == .noFirmware
+                && "\(error)".contains("image debian boots only under UEFI")
                 && "\(error)".contains("apt-get install ovmf")
         }
     }
 
     @Test("a real driver refuses an unbootable disk at once and starts no qemu")
     func refusesAtOnce() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-boot-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-boot-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try await BootDisks.make(.none, qcow2: "\(folder)/bare.qcow2")
-        let image = ImageRecord(name: "busybox", spec: .object([:]), specHash: "", contentHash: "", state: .active,
-                                path: "\(folder)/bare.qcow2", sha256: "x", format: "qcow2", revision: "r", file: "f", line: 1,
-                                createdAt: Date(), updatedAt: Date())
-        var vm = VMRecord(name: "bare-\(getpid())", uuid: "u", spec: .object(["image": .string("busybox"), "memory": .string("64mib")]),
-                          specHash: "", contentHash: "", revision: "r", file: "f", line: 1, createdAt: Date(), updatedAt: Date())
+        let image = ImageRecord(
+            name: "busybox", spec: .object([:]), specHash: "", contentHash: "", state: .active,
+            path: "\(folder)/bare.qcow2", sha256: "x", format: "qcow2", revision: "r", file: "f", line: 1,
+            createdAt: Date(), updatedAt: Date())
+        var vm = VMRecord(
+            name: "bare-\(getpid())", uuid: "u",
+            spec: .object(["image": .string("busybox"), "memory": .string("64mib")]),
+            specHash: "", contentHash: "", revision: "r", file: "f", line: 1, createdAt: Date(), updatedAt: Date())
         vm.imageName = "busybox"
         let driver = QemuVMDriver(options: .init(accel: .tcg))
         await #expect {

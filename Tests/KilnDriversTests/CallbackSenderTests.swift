@@ -10,7 +10,8 @@ struct CallbackSenderTests {
     func delivers() async throws {
         let listener = try await CallbackListener()
         defer { Task { await listener.stop() } }
-        let status = try await SafeCallbackSender().post(listener.url("/ready"), json: #"{"id":"u","status":"powered-on"}"#)
+        let status = try await SafeCallbackSender().post(
+            listener.url("/ready"), json: #"{"id":"u","status":"powered-on"}"#)
         #expect(status == 200)
         #expect(listener.bodies == [#"{"id":"u","status":"powered-on"}"#])
     }

@@ -1,9 +1,10 @@
 import Foundation
 import KilnCatalog
-@testable import KilnDrivers
 import KilnReconciler
 import KilnSpec
 import Testing
+
+@testable import KilnDrivers
 
 /// cloud-init NoCloud seeds: what goes in (hostname, instance id, public keys only), the FAT image mtools makes
 /// (read back with mtools and blkid), and how qemu gets it.
@@ -19,19 +20,23 @@ struct CloudInitSeedTests {
         try await Tool.run(tool, arguments)
     }
 
-    @Test("meta-data names the instance and host; user-data is a cloud-config with the keys; a VM name becomes a hostname")
+    @Test(
+        "meta-data names the instance and host; user-data is a cloud-config with the keys; a VM name becomes a hostname"
+    )
     func content() {
-        let seed = CloudInitSeed(instanceId: "0b5e…-uuid", vmName: "Web_1.eu", sshAuthorizedKeys: ["ssh-ed25519 AAAAC3Nz ada@host"])
+        let seed = CloudInitSeed(
+            instanceId: "0b5e…-uuid", vmName: "Web_1.eu", sshAuthorizedKeys: ["ssh-ed25519 AAAAC3Nz ada@host"])
         #expect(seed.hostname == "web-1-eu")
         #expect(seed.metaData == "instance-id: \"0b5e…-uuid\"\nlocal-hostname: \"web-1-eu\"\n")
-        #expect(seed.userData == """
-            #cloud-config
-            hostname: "web-1-eu"
-            preserve_hostname: false
-            ssh_authorized_keys:
-              - "ssh-ed25519 AAAAC3Nz ada@host"
+        #expect(
+            seed.userData == """
+                #cloud-config
+                hostname: "web-1-eu"
+                preserve_hostname: false
+                ssh_authorized_keys:
+                  - "ssh-ed25519 AAAAC3Nz ada@host"
 
-            """)
+                """)
         #expect(CloudInitSeed(instanceId: "u", vmName: "web").userData.contains("ssh_authorized_keys") == false)
         #expect(CloudInitSeed.hostname("___") == "kiln-vm")
     }
@@ -41,12 +46,18 @@ struct CloudInitSeedTests {
         let folder = try Self.temp()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let good = folder + "/authorized_keys"
-        try "# ops\nssh-ed25519 AAAAC3Nz ada@host\n\necdsa-sha2-nistp256 AAAAE2V bob\n".write(toFile: good, atomically: true, encoding: .utf8)
-        #expect(try CloudInitSeed.authorizedKeys(file: good) == ["ssh-ed25519 AAAAC3Nz ada@host", "ecdsa-sha2-nistp256 AAAAE2V bob"])
+        try "# ops\nssh-ed25519 AAAAC3Nz ada@host\n\necdsa-sha2-nistp256 AAAAE2V bob\n".write(
+            toFile: good, atomically: true, encoding: .utf8)
+        #expect(
+            try CloudInitSeed.authorizedKeys(file: good) == [
+                "ssh-ed25519 AAAAC3Nz ada@host", "ecdsa-sha2-nistp256 AAAAE2V bob"
+            ])
         let bad = folder + "/id_ed25519"
-        try "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n".write(
+            toFile: bad, atomically: true, encoding: .utf8)
         #expect { try CloudInitSeed.authorizedKeys(file: bad) } throws: { error in
-            "\(error)" == "--vm-ssh-authorized-keys \(bad):1 is not a public key (ssh-…, ecdsa-… or sk-…); only public keys go into a VM's seed"
+            "\(error)"
+                == "--vm-ssh-authorized-keys \(bad):1 is not a public key (ssh-…, ecdsa-… or sk-…); only public keys go into a VM's seed"
         }
         #expect(throws: CloudInitSeedError.self) { try CloudInitSeed.authorizedKeys(file: folder + "/missing") }
     }
@@ -69,9 +80,13 @@ struct CloudInitSeedTests {
     func commandLine() throws {
         let files = QemuVMDriver.Files(directory: "/d/vm")
         let spec = VirtualMachineSpec(.object(["image": .string("i")]))
-        let args = try QemuVMDriver.arguments(spec, name: "web", files: files, options: .init(), kvm: false, boot: [], seed: files.seed)
+        let args = try QemuVMDriver.arguments(
+            spec, name: "web", files: files, options: .init(), kvm: false, boot: [], seed: files.seed)
         let drives = args.indices.filter { args[$0] == "-drive" }.map { args[$0 + 1] }
-        #expect(drives == ["file=/d/vm/disk.qcow2,if=virtio,format=qcow2", "file=/d/vm/seed.img,if=virtio,format=raw,readonly=on"])
+        #expect(
+            drives == [
+                "file=/d/vm/disk.qcow2,if=virtio,format=qcow2", "file=/d/vm/seed.img,if=virtio,format=raw,readonly=on"
+            ])
         let plain = try QemuVMDriver.arguments(spec, name: "web", files: files, options: .init(), kvm: false, boot: [])
         #expect(!plain.contains { $0.contains("seed.img") })
     }
@@ -86,15 +101,19 @@ struct CloudInitSeedTests {
         try "ssh-ed25519 AAAAC3Nz ada@host\n".write(toFile: keys, atomically: true, encoding: .utf8)
         let driver = QemuVMDriver(options: .init(sshAuthorizedKeys: keys))
         let epoch = Date(timeIntervalSince1970: 0)
-        let image = ImageRecord(name: "i", spec: .object([:]), specHash: "", contentHash: "", state: .active, path: base,
-                                format: "qcow2", revision: "", file: "", line: 0, createdAt: epoch, updatedAt: epoch)
-        var vm = VMRecord(name: "web", uuid: "5f0c7a1e", spec: .object(["image": .string("i")]), specHash: "", contentHash: "",
-                          revision: "", file: "", line: 0, createdAt: epoch, updatedAt: epoch)
+        let image = ImageRecord(
+            name: "i", spec: .object([:]), specHash: "", contentHash: "", state: .active, path: base,
+            format: "qcow2", revision: "", file: "", line: 0, createdAt: epoch, updatedAt: epoch)
+        var vm = VMRecord(
+            name: "web", uuid: "5f0c7a1e", spec: .object(["image": .string("i")]), specHash: "", contentHash: "",
+            revision: "", file: "", line: 0, createdAt: epoch, updatedAt: epoch)
         vm.cloudInit = true
         _ = try await driver.provision(vm, image: image, directory: folder + "/vm", start: false)
         let seed = try await Self.run("mtype", ["-i", folder + "/vm/seed.img", "::user-data"])
         #expect(seed.contains("hostname: \"web\"") && seed.contains("ssh-ed25519 AAAAC3Nz ada@host"), "\(seed)")
-        #expect(try await Self.run("mtype", ["-i", folder + "/vm/seed.img", "::meta-data"]).contains("instance-id: \"5f0c7a1e\""))
+        #expect(
+            try await Self.run("mtype", ["-i", folder + "/vm/seed.img", "::meta-data"]).contains(
+                "instance-id: \"5f0c7a1e\""))
 
         vm.cloudInit = false
         _ = try await driver.provision(vm, image: image, directory: folder + "/vm", start: false)
@@ -103,23 +122,36 @@ struct CloudInitSeedTests {
 
     @Test("the spec's user-data goes into the seed: the VM's hostname unless it names one, the operator's keys added")
     func userDataContent() throws {
-        let data = try CloudInitUserData.parse(Array("""
-            #cloud-config
-            packages: [nginx]
-            ssh_authorized_keys: ["ssh-ed25519 BBBB own@key"]
-            """.utf8), file: "cloud/web.yaml").get()
-        let seed = CloudInitSeed(instanceId: "u", vmName: "web", sshAuthorizedKeys: ["ssh-ed25519 AAAA ops@host"], userData: data.value)
+        let data = try CloudInitUserData.parse(
+            Array(
+                """
+                #cloud-config
+                packages: [nginx]
+                ssh_authorized_keys: ["ssh-ed25519 BBBB own@key"]
+                """.utf8), file: "cloud/web.yaml"
+        ).get()
+        let seed = CloudInitSeed(
+            instanceId: "u", vmName: "web", sshAuthorizedKeys: ["ssh-ed25519 AAAA ops@host"], userData: data.value)
         #expect(seed.userData.hasPrefix("#cloud-config\n"))
         let document = try #require(SpecValue(json: String(seed.userData.dropFirst("#cloud-config\n".count))))
-        #expect(document == .object([
-            "packages": .list([.string("nginx")]), "hostname": .string("web"), "preserve_hostname": .bool(false),
-            "ssh_authorized_keys": .list([.string("ssh-ed25519 BBBB own@key"), .string("ssh-ed25519 AAAA ops@host")]),
-        ]))
+        #expect(
+            document
+                == .object([
+                    "packages": .list([.string("nginx")]), "hostname": .string("web"),
+                    "preserve_hostname": .bool(false),
+                    "ssh_authorized_keys": .list([
+                        .string("ssh-ed25519 BBBB own@key"), .string("ssh-ed25519 AAAA ops@host")
+                    ])
+                ]))
         let named = CloudInitSeed(instanceId: "u", vmName: "web", userData: .object(["hostname": .string("db")]))
-        #expect(SpecValue(json: String(named.userData.dropFirst("#cloud-config\n".count))) == .object(["hostname": .string("db")]))
+        #expect(
+            SpecValue(json: String(named.userData.dropFirst("#cloud-config\n".count)))
+                == .object(["hostname": .string("db")]))
     }
 
-    @Test("a seed with user-data: its secrets resolved from --secrets-dir into the seed only; a missing secret fails terminally, unnamed")
+    @Test(
+        "a seed with user-data: its secrets resolved from --secrets-dir into the seed only; a missing secret fails terminally, unnamed"
+    )
     func userDataSecrets() async throws {
         let folder = try Self.temp()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -129,18 +161,26 @@ struct CloudInitSeedTests {
         try "s3cret\n".write(toFile: folder + "/secrets/ada", atomically: true, encoding: .utf8)
         let driver = QemuVMDriver(options: .init(secretsDirectory: folder + "/secrets"))
         let epoch = Date(timeIntervalSince1970: 0)
-        let image = ImageRecord(name: "i", spec: .object([:]), specHash: "", contentHash: "", state: .active, path: base,
-                                format: "qcow2", revision: "", file: "", line: 0, createdAt: epoch, updatedAt: epoch)
-        let vm = VMRecord(name: "web", uuid: "5f0c7a1e", spec: .object(["image": .string("i")]), specHash: "", contentHash: "",
-                          revision: "", file: "", line: 0, createdAt: epoch, updatedAt: epoch)
-        let good = try CloudInitUserData.parse(Array("#cloud-config\nusers: [{name: ada, plain_text_passwd: {fromFile: ada}}]\n".utf8),
-                                               file: "u.yaml").get()
+        let image = ImageRecord(
+            name: "i", spec: .object([:]), specHash: "", contentHash: "", state: .active, path: base,
+            format: "qcow2", revision: "", file: "", line: 0, createdAt: epoch, updatedAt: epoch)
+        let vm = VMRecord(
+            name: "web", uuid: "5f0c7a1e", spec: .object(["image": .string("i")]), specHash: "", contentHash: "",
+            revision: "", file: "", line: 0, createdAt: epoch, updatedAt: epoch)
+        let good = try CloudInitUserData.parse(
+            Array("#cloud-config\nusers: [{name: ada, plain_text_passwd: {fromFile: ada}}]\n".utf8),
+            file: "u.yaml"
+        ).get()
         _ = try await driver.provision(vm, image: image, directory: folder + "/vm", start: false, userData: good)
         let seed = try await Self.run("mtype", ["-i", folder + "/vm/seed.img", "::user-data"])
         #expect(seed.contains("\"plain_text_passwd\": \"s3cret\"") && seed.contains("\"hostname\": \"web\""), "\(seed)")
 
-        let missing = try CloudInitUserData.parse(Array("#cloud-config\npassword: {fromFile: nobody}\n".utf8), file: "u.yaml").get()
-        await #expect { try await driver.provision(vm, image: image, directory: folder + "/vm2", start: false, userData: missing) } throws: { error in
+        let missing = try CloudInitUserData.parse(
+            Array("#cloud-config\npassword: {fromFile: nobody}\n".utf8), file: "u.yaml"
+        ).get()
+        await #expect {
+            try await driver.provision(vm, image: image, directory: folder + "/vm2", start: false, userData: missing)
+        } throws: { error in
             let failure = ActionFailure(error)
             return failure.isTerminal && failure.message.contains("fromFile nobody") && failure.message.contains("web")
         }

@@ -1,13 +1,15 @@
 import Foundation
-@testable import KilnDrivers
 import KilnReconciler
 import Testing
+
+@testable import KilnDrivers
 
 @Suite("Execution lock and process identity")
 struct ExecutionLockTests {
     @Test("a held lock says the execution runs; released, it does not, and the file is gone")
     func lock() throws {
-        let paths = DataPaths(root: FileManager.default.temporaryDirectory.appendingPathComponent("kiln-lock-\(UUID().uuidString)").path)
+        let paths = DataPaths(
+            root: FileManager.default.temporaryDirectory.appendingPathComponent("kiln-lock-\(UUID().uuidString)").path)
         try paths.prepare()
         defer { try? FileManager.default.removeItem(atPath: paths.root) }
         #expect(!ExecutionLock.isHeld(paths, 7))
@@ -29,7 +31,8 @@ struct ExecutionLockTests {
 
     @Test("the data dir path is canonical however it is written")
     func canonicalRoot() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-root-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-root-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: "\(folder)/d", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let plain = DataPaths(root: "\(folder)/d").root

@@ -1,16 +1,18 @@
 import Foundation
 import KilnCatalog
-@testable import KilnDrivers
 import KilnReconciler
 import KilnSpec
 import KilnTestSupport
 import Testing
 
+@testable import KilnDrivers
+
 /// qemu-guest-agent: guestOs and ipAddress from its answers over the VM's virtio-serial channel, asked only while
 /// the spec's toolsInitTimeout runs, and a status that says when it never answered.
 @Suite("guest agent")
 struct GuestAgentTests {
-    static let osinfo = #"{"id": "debian", "name": "Debian GNU/Linux", "pretty-name": "Debian GNU/Linux 12 (bookworm)", "version-id": "12"}"#
+    static let osinfo =
+        #"{"id": "debian", "name": "Debian GNU/Linux", "pretty-name": "Debian GNU/Linux 12 (bookworm)", "version-id": "12"}"#
     static let interfaces = #"""
         [{"name": "lo", "ip-addresses": [{"ip-address-type": "ipv4", "ip-address": "127.0.0.1", "prefix": 8}]},
          {"name": "enp0s3", "hardware-address": "52:54:00:12:34:56",
@@ -20,8 +22,10 @@ struct GuestAgentTests {
 
     static func vm(toolsInitTimeout: String, bootStartedAt: Date? = nil, guestOs: String? = nil) -> VMRecord {
         let epoch = Date(timeIntervalSince1970: 0)
-        var vm = VMRecord(name: "web", uuid: "u", spec: .object(["image": .string("i"), "toolsInitTimeout": .string(toolsInitTimeout)]),
-                          specHash: "", contentHash: "", revision: "", file: "", line: 0, createdAt: epoch, updatedAt: epoch)
+        var vm = VMRecord(
+            name: "web", uuid: "u",
+            spec: .object(["image": .string("i"), "toolsInitTimeout": .string(toolsInitTimeout)]),
+            specHash: "", contentHash: "", revision: "", file: "", line: 0, createdAt: epoch, updatedAt: epoch)
         vm.vmStatus = .poweredOn
         vm.bootStartedAt = bootStartedAt
         vm.guestOs = guestOs
@@ -30,16 +34,20 @@ struct GuestAgentTests {
 
     @Test("the agent's answers give the OS's pretty name and the first IPv4 address off loopback")
     func parsing() throws {
-        let info = QemuVMDriver.guestInfo(osinfo: try #require(SpecValue(json: Self.osinfo)),
-                                          interfaces: try #require(SpecValue(json: Self.interfaces)))
+        let info = QemuVMDriver.guestInfo(
+            osinfo: try #require(SpecValue(json: Self.osinfo)),
+            interfaces: try #require(SpecValue(json: Self.interfaces)))
         #expect(info == QemuVMDriver.GuestInfo(os: "Debian GNU/Linux 12 (bookworm)", ipAddress: "10.0.2.15"))
         #expect(QemuVMDriver.guestInfo(osinfo: .object([:]), interfaces: .list([])) == nil)
     }
 
     @Test("asked over the agent's socket (guest-sync first), and nothing when no agent answers before the deadline")
     func asking() async throws {
-        let socket = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-qga-\(UUID().uuidString.prefix(8)).sock").path
-        let agent = try await FakeQMPServer(socket: socket, behaviour: .agent(osinfo: Self.osinfo, interfaces: Self.interfaces))
+        let socket = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kiln-qga-\(UUID().uuidString.prefix(8)).sock"
+        ).path
+        let agent = try await FakeQMPServer(
+            socket: socket, behaviour: .agent(osinfo: Self.osinfo, interfaces: Self.interfaces))
         // A deadline that only catches a hang (a loaded machine once took 17 s for a QMP round trip).
         let info = await QemuVMDriver.askAgent(socket, timeout: .seconds(120))
         #expect(info?.os == "Debian GNU/Linux 12 (bookworm)" && info?.ipAddress == "10.0.2.15")
@@ -52,7 +60,9 @@ struct GuestAgentTests {
 
     @Test("observing a VM asks the agent only once its monitor says the guest opened the agent's port")
     func observeAsksOnlyAnOpenPort() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-qga-\(UUID().uuidString.prefix(8))").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kiln-qga-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         // A stand-in for qemu: a process whose command line names the VM's disk, its monitor, and an agent.
@@ -60,7 +70,8 @@ struct GuestAgentTests {
         let process = try RunningProcess("/usr/bin/tail", ["-f", folder + "/disk.qcow2"])
         try "\(process.pid)\n".write(toFile: folder + "/qemu.pid", atomically: true, encoding: .utf8)
         let monitor = try await FakeQMPServer(socket: folder + "/qmp.sock")
-        let agent = try await FakeQMPServer(socket: folder + "/qga.sock", behaviour: .agent(osinfo: Self.osinfo, interfaces: Self.interfaces))
+        let agent = try await FakeQMPServer(
+            socket: folder + "/qga.sock", behaviour: .agent(osinfo: Self.osinfo, interfaces: Self.interfaces))
         var vm = Self.vm(toolsInitTimeout: "10m", bootStartedAt: Date())
         vm.directory = folder
         // Deadlines that only catch a hang.
@@ -101,10 +112,16 @@ struct GuestAgentTests {
     func window() {
         let now = Date()
         #expect(!QemuVMDriver.asksAgent(Self.vm(toolsInitTimeout: "0s"), sameProcess: false, now: now))
-        #expect(QemuVMDriver.asksAgent(Self.vm(toolsInitTimeout: "30s", bootStartedAt: now - 10), sameProcess: true, now: now))
-        #expect(!QemuVMDriver.asksAgent(Self.vm(toolsInitTimeout: "30s", bootStartedAt: now - 60), sameProcess: true, now: now))
-        #expect(QemuVMDriver.asksAgent(Self.vm(toolsInitTimeout: "30s", bootStartedAt: now - 60), sameProcess: false, now: now),
-                "a new process starts a new wait")
+        #expect(
+            QemuVMDriver.asksAgent(
+                Self.vm(toolsInitTimeout: "30s", bootStartedAt: now - 10), sameProcess: true, now: now))
+        #expect(
+            !QemuVMDriver.asksAgent(
+                Self.vm(toolsInitTimeout: "30s", bootStartedAt: now - 60), sameProcess: true, now: now))
+        #expect(
+            QemuVMDriver.asksAgent(
+                Self.vm(toolsInitTimeout: "30s", bootStartedAt: now - 60), sameProcess: false, now: now),
+            "a new process starts a new wait")
     }
 
     @Test("status says the agent answered, or that it is missing once toolsInitTimeout has passed")
@@ -114,9 +131,11 @@ struct GuestAgentTests {
             StatusDocument.vm(vm, notes: [], now: now).first { $0.0 == "guestAgent" }?.1.string
         }
         #expect(agent(Self.vm(toolsInitTimeout: "30s", bootStartedAt: now - 10)) == nil, "still waiting")
-        #expect(agent(Self.vm(toolsInitTimeout: "30s", bootStartedAt: now - 60))?.hasPrefix(
-            "missing: no answer from qemu-guest-agent within toolsInitTimeout (30s)") == true)
-        #expect(agent(Self.vm(toolsInitTimeout: "30s", bootStartedAt: now - 60, guestOs: "Debian GNU/Linux 12 (bookworm)"))
+        #expect(
+            agent(Self.vm(toolsInitTimeout: "30s", bootStartedAt: now - 60))?.hasPrefix(
+                "missing: no answer from qemu-guest-agent within toolsInitTimeout (30s)") == true)
+        #expect(
+            agent(Self.vm(toolsInitTimeout: "30s", bootStartedAt: now - 60, guestOs: "Debian GNU/Linux 12 (bookworm)"))
                 == "answered: Debian GNU/Linux 12 (bookworm)")
         #expect(agent(Self.vm(toolsInitTimeout: "0s", bootStartedAt: now - 60)) == nil)
     }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import KilnDrivers
 import Testing
+
+@testable import KilnDrivers
 
 /// The host-only network's pure parts: the subnet flag, the range dnsmasq leases from, dnsmasq's command line and the
 /// leases file. (The real bridge, tap and dnsmasq run in a network namespace: KilnCLITests' VMNetworkTests.)
@@ -15,23 +16,27 @@ struct HostOnlyNetworkTests {
         #expect(top.leaseRange == ("10.1.2.1", "10.1.2.253"), "no room above the host: below it")
         let small = try #require(HostOnlySubnet("10.0.0.9/29"))
         #expect(small.leaseRange == ("10.0.0.10", "10.0.0.14"))
-        for bad in ["192.168.213.1", "192.168.213.0/24", "192.168.213.255/24", "192.168.213.1/31", "300.1.1.1/24",
-                    "1.2.3/24", "a.b.c.d/24", "192.168.213.1/x", "192.168.213.1/24/1", "1.2.3.4/7"] {
+        for bad in [
+            "192.168.213.1", "192.168.213.0/24", "192.168.213.255/24", "192.168.213.1/31", "300.1.1.1/24",
+            "1.2.3/24", "a.b.c.d/24", "192.168.213.1/x", "192.168.213.1/24/1", "1.2.3.4/7"
+        ] {
             #expect(HostOnlySubnet(bad) == nil, "\(bad)")
         }
     }
 
     @Test("dnsmasq: DHCP only, on the bridge only, no router and no DNS handed out, its files in Kiln's folder")
     func dnsmasqArguments() throws {
-        let configuration = HostOnlyNetwork.Configuration(bridge: "kiln0", subnet: try #require(HostOnlySubnet("192.168.213.1/24")),
-                                                          directory: "/d/network")
-        #expect(HostOnlyNetwork.dnsmasqArguments(configuration) == [
-            "--conf-file=/dev/null", "--port=0", "--interface=kiln0", "--bind-interfaces", "--except-interface=lo",
-            "--dhcp-range=192.168.213.2,192.168.213.254,255.255.255.0,12h",
-            "--dhcp-option=3", "--dhcp-option=6", "--dhcp-authoritative",
-            "--dhcp-leasefile=/d/network/dnsmasq.leases", "--pid-file=/d/network/dnsmasq.pid",
-            "--log-facility=/d/network/dnsmasq.log", "--log-dhcp",
-        ])
+        let configuration = HostOnlyNetwork.Configuration(
+            bridge: "kiln0", subnet: try #require(HostOnlySubnet("192.168.213.1/24")),
+            directory: "/d/network")
+        #expect(
+            HostOnlyNetwork.dnsmasqArguments(configuration) == [
+                "--conf-file=/dev/null", "--port=0", "--interface=kiln0", "--bind-interfaces", "--except-interface=lo",
+                "--dhcp-range=192.168.213.2,192.168.213.254,255.255.255.0,12h",
+                "--dhcp-option=3", "--dhcp-option=6", "--dhcp-authoritative",
+                "--dhcp-leasefile=/d/network/dnsmasq.leases", "--pid-file=/d/network/dnsmasq.pid",
+                "--log-facility=/d/network/dnsmasq.log", "--log-dhcp"
+            ])
     }
 
     @Test("a VM's address is the newest lease of its MAC")

@@ -1,8 +1,9 @@
 import Foundation
-@testable import KilnDrivers
 import KilnSpec
 import KilnTestSupport
 import Testing
+
+@testable import KilnDrivers
 
 @Suite("QMP client")
 struct QMPClientTests {
@@ -10,7 +11,8 @@ struct QMPClientTests {
     static let generous: Duration = .seconds(120)
 
     static func socketPath() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("kiln-qmp-\(UUID().uuidString.prefix(8)).sock").path
+        FileManager.default.temporaryDirectory.appendingPathComponent("kiln-qmp-\(UUID().uuidString.prefix(8)).sock")
+            .path
     }
 
     @Test("greeting, capabilities, a command and its answer; events and a CRLF ending are handled")
@@ -24,8 +26,9 @@ struct QMPClientTests {
         #expect(server.commands == ["qmp_capabilities", "query-status"])
     }
 
-    @Test("a monitor that never answers ends the session at its deadline, with an error naming the socket",
-          .timeLimit(.minutes(2)))
+    @Test(
+        "a monitor that never answers ends the session at its deadline, with an error naming the socket",
+        .timeLimit(.minutes(2)))
     func deadline() async throws {
         let server = try await FakeQMPServer(socket: Self.socketPath(), behaviour: .hang)
         defer { Task { await server.close() } }
@@ -44,7 +47,9 @@ struct QMPClientTests {
         let sockets = servers.map(\.socket)
         let failures = await withTaskGroup(of: Bool.self) { group in
             for socket in sockets {
-                group.addTask { (try? await QMPClient(socket: socket, timeout: .milliseconds(200)).execute("query-status")) == nil }
+                group.addTask {
+                    (try? await QMPClient(socket: socket, timeout: .milliseconds(200)).execute("query-status")) == nil
+                }
             }
             return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
@@ -63,7 +68,9 @@ struct QMPClientTests {
         try FileManager.default.createSymbolicLink(atPath: "\(deep)/vm", withDestinationPath: folder)
         let long = "\(deep)/vm/\((server.socket as NSString).lastPathComponent)"
         #expect(long.utf8.count > 108)
-        #expect(try await QMPClient(socket: long, timeout: Self.generous).execute("query-status")["status"] == .string("running"))
+        #expect(
+            try await QMPClient(socket: long, timeout: Self.generous).execute("query-status")["status"]
+                == .string("running"))
     }
 
     @Test("no socket: a clear error, at once")

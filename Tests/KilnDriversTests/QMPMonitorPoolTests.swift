@@ -1,10 +1,11 @@
 import Foundation
 import KilnCatalog
-@testable import KilnDrivers
 import KilnReconciler
 import KilnSpec
 import KilnTestSupport
 import Testing
+
+@testable import KilnDrivers
 
 /// Kiln's monitor connection to each running VM, kept open between passes: one handshake per qemu process, a new
 /// connection for a new process or after any failure, none held for a stopped VM, and every read bounded.
@@ -18,7 +19,10 @@ struct QMPMonitorPoolTests {
         let kilnMonitor: FakeQMPServer
 
         init() async throws {
-            folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-pool-\(UUID().uuidString.prefix(8))").path
+            folder =
+                FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "kiln-pool-\(UUID().uuidString.prefix(8))"
+                ).path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             FileManager.default.createFile(atPath: folder + "/disk.qcow2", contents: Data())
             process = try Self.spawn(folder)
@@ -40,8 +44,9 @@ struct QMPMonitorPoolTests {
         }
 
         var vm: VMRecord {
-            var vm = VMRecord(name: "web", uuid: "u", spec: .object(["image": .string("i")]), specHash: "", contentHash: "",
-                              revision: "", file: "", line: 0, createdAt: Date(), updatedAt: Date())
+            var vm = VMRecord(
+                name: "web", uuid: "u", spec: .object(["image": .string("i")]), specHash: "", contentHash: "",
+                revision: "", file: "", line: 0, createdAt: Date(), updatedAt: Date())
             vm.vmStatus = .poweredOn
             vm.directory = folder
             return vm
@@ -67,8 +72,9 @@ struct QMPMonitorPoolTests {
 
     @Test("qemu is started with Kiln's own monitor beside the operator's")
     func twoMonitors() throws {
-        let args = try QemuVMDriver.arguments(QemuVMDriverTests.spec(), name: "web", files: QemuVMDriverTests.files,
-                                              options: .init(), kvm: false, boot: [])
+        let args = try QemuVMDriver.arguments(
+            QemuVMDriverTests.spec(), name: "web", files: QemuVMDriverTests.files,
+            options: .init(), kvm: false, boot: [])
         let monitors = args.indices.filter { args[$0] == "-qmp" }.map { args[$0 + 1] }
         #expect(monitors == ["unix:qmp.sock,server=on,wait=off", "unix:kiln-qmp.sock,server=on,wait=off"])
     }

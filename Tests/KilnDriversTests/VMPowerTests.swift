@@ -1,10 +1,11 @@
 import Foundation
 import KilnCatalog
-@testable import KilnDrivers
 import KilnReconciler
 import KilnSpec
 import KilnTestSupport
 import Testing
+
+@testable import KilnDrivers
 
 /// `powerState: stopped` powers a VM off the way a person would: the ACPI power button first (`system_powerdown` on its
 /// monitor), and qemu's `quit` only for a guest that ignores the button past `--vm-stop-grace`. A stand-in process (whose
@@ -64,6 +65,8 @@ struct VMPowerTests {
         await stand.end()
         #expect(quit, "\(commands)")
         #expect(try stopped.get().status == .poweredOff)
-        #expect(commands.filter { $0 != "qmp_capabilities" } == ["system_powerdown", "quit"], "the button first, then quit: \(commands)")
+        #expect(
+            commands.filter { $0 != "qmp_capabilities" } == ["system_powerdown", "quit"],
+            "the button first, then quit: \(commands)")
     }
 }

@@ -29,19 +29,24 @@ import Testing
         """
 
     static func build(description: String = "busybox", secret: String = "KILN_X", formats: String = "qcow2") -> String {
-        build.replacingOccurrences(of: "DESCRIPTION", with: description).replacingOccurrences(of: "SECRET", with: secret)
-            .replacingOccurrences(of: "FORMATS", with: formats)
+        build.replacingOccurrences(of: "DESCRIPTION", with: description).replacingOccurrences(
+            of: "SECRET", with: secret
+        )
+        .replacingOccurrences(of: "FORMATS", with: formats)
     }
 
-    static func docs(description: String = "busybox", secret: String = "KILN_X", formats: String = "qcow2", cpus: Int = 1,
-                     power: String = "running", vms: Int = 1) -> [String] {
+    static func docs(
+        description: String = "busybox", secret: String = "KILN_X", formats: String = "qcow2", cpus: Int = 1,
+        power: String = "running", vms: Int = 1
+    ) -> [String] {
         [build(description: description, secret: secret, formats: formats), Specs.image("busybox", build: "busybox")]
             + (0..<vms).map { Specs.vm("vm-\($0 + 1)", image: "busybox", cpus: cpus, power: power) }
     }
 
     static func preview(_ from: [String]?, _ to: [String], actual: CatalogState? = nil) -> ChangePreview {
         let before = from.map { Fixture.snapshot($0, commit: "c1") } ?? .empty
-        return ChangePreview.make(from: before, to: Fixture.snapshot(to, commit: "c2"), actual: actual, policy: Fixture.policy)
+        return ChangePreview.make(
+            from: before, to: Fixture.snapshot(to, commit: "c2"), actual: actual, policy: Fixture.policy)
     }
 
     /// Previews of every kind.
@@ -51,16 +56,20 @@ import Testing
         var preview: ChangePreview {
             switch self {
             case .create: PlanJSONSchemaTests.preview(nil, docs())
-            case .update: PlanJSONSchemaTests.preview(docs(), docs(description: "busybox 2", formats: "qcow2, vmdk", cpus: 2))
+            case .update:
+                PlanJSONSchemaTests.preview(docs(), docs(description: "busybox 2", formats: "qcow2, vmdk", cpus: 2))
             case .secretReferenceOnly: PlanJSONSchemaTests.preview(docs(), docs(secret: "KILN_Y"))
             case .deleteOverTheBudget: PlanJSONSchemaTests.preview(docs(vms: 6), docs(vms: 0))
             case .noChange: PlanJSONSchemaTests.preview(docs(), docs())
             case .consequencesFromACatalog:
-                PlanJSONSchemaTests.preview(docs(), docs(description: "busybox 2", power: "stopped"), actual: {
-                    var actual = Fixture.settled(Fixture.snapshot(docs(), commit: "c1"))
-                    actual.executions["busybox"]?.append(Fixture.execution("busybox", 2, .success, inputs: "old", id: 7))
-                    return actual
-                }())
+                PlanJSONSchemaTests.preview(
+                    docs(), docs(description: "busybox 2", power: "stopped"),
+                    actual: {
+                        var actual = Fixture.settled(Fixture.snapshot(docs(), commit: "c1"))
+                        actual.executions["busybox"]?.append(
+                            Fixture.execution("busybox", 2, .success, inputs: "old", id: 7))
+                        return actual
+                    }())
             }
         }
 
@@ -83,7 +92,9 @@ import Testing
                 #expect(fields.last?["old"] as? String == "busybox")
                 #expect(fields.last?["new"] as? String == "busybox 2")
                 #expect(fields.first?["new"] as? [String] == ["qcow2", "vmdk"])
-                #expect(actions.contains("run") && actions.contains("resolve") && actions.contains("recreate"), "\(actions)")
+                #expect(
+                    actions.contains("run") && actions.contains("resolve") && actions.contains("recreate"), "\(actions)"
+                )
             case .secretReferenceOnly:
                 #expect(changes.first?["change"] as? String == "update")
                 // A changed secret reference shows where it changed, never what it was or became.
@@ -134,7 +145,8 @@ import Testing
 
         let data = try Folder()
         func plan(_ arguments: [String]) async throws -> (Int32, String) {
-            let out = try await Self.run(try Self.kiln(), ["plan", "--repo", repo.path, "--data-dir", data.path, "--format", "json"] + arguments)
+            let out = try await Self.run(
+                try Self.kiln(), ["plan", "--repo", repo.path, "--data-dir", data.path, "--format", "json"] + arguments)
             return (out.status, out.stdout)
         }
         let (createStatus, create) = try await plan(["--to", first])
@@ -175,17 +187,38 @@ import Testing
             ("an unknown change", changed { $0["changes"] = changes }),
             ("an unknown summary key", changed { $0["summary"] = ["rebuild": 1] }),
             ("empty with changes", changed { $0["empty"] = true }),
-            ("not empty without anything", changed { $0["changes"] = []; $0["consequences"] = []; $0["summary"] = [:] }),
+            (
+                "not empty without anything",
+                changed {
+                    $0["changes"] = []
+                    $0["consequences"] = []
+                    $0["summary"] = [:]
+                }
+            ),
             ("an extra top-level key", changed { $0["valid"] = true }),
             ("a bad deletion key", changed { $0["destructive"] = ["reason": "r", "deletions": ["vm-1"]] }),
-            ("an invalid shape that says valid", ["kilnPlanVersion": 1, "valid": true, "to": ["commit": "c", "author": "a"],
-                                                  "errors": [["file": "f", "line": 1, "column": 1, "path": "", "message": "m"]]]),
-            ("an invalid shape without errors", ["kilnPlanVersion": 1, "valid": false, "to": ["commit": "c", "author": "a"],
-                                                 "errors": [] as [Any]]),
+            (
+                "an invalid shape that says valid",
+                [
+                    "kilnPlanVersion": 1, "valid": true, "to": ["commit": "c", "author": "a"],
+                    "errors": [["file": "f", "line": 1, "column": 1, "path": "", "message": "m"]]
+                ]
+            ),
+            (
+                "an invalid shape without errors",
+                [
+                    "kilnPlanVersion": 1, "valid": false, "to": ["commit": "c", "author": "a"],
+                    "errors": [] as [Any]
+                ]
+            )
         ]
         let folder = try Folder()
         let files = try bad.map { name, value in
-            (name, try folder.write("\(name).json", String(decoding: try JSONSerialization.data(withJSONObject: value), as: UTF8.self)))
+            (
+                name,
+                try folder.write(
+                    "\(name).json", String(decoding: try JSONSerialization.data(withJSONObject: value), as: UTF8.self))
+            )
         }
         let control = try folder.write("good.json", good)
         let failures = try await Self.check(files.map(\.1) + [control])
@@ -199,8 +232,9 @@ import Testing
 
     /// The files check-jsonschema refuses, with its messages.
     static func check(_ files: [String]) async throws -> [String: String] {
-        let out = try await run(try tool("check-jsonschema", install: "pip install check-jsonschema"),
-                          ["--schemafile", schema, "--output-format", "json"] + files)
+        let out = try await run(
+            try tool("check-jsonschema", install: "pip install check-jsonschema"),
+            ["--schemafile", schema, "--output-format", "json"] + files)
         guard let report = try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any] else {
             throw ToolError(description: "check-jsonschema gave no JSON report: \(out.stdout) \(out.stderr)")
         }
@@ -208,7 +242,8 @@ import Testing
         for key in ["errors", "parse_errors"] {
             for entry in report[key] as? [[String: Any]] ?? [] {
                 guard let file = entry["filename"] as? String else { continue }
-                failures[file, default: ""] += "\(entry["path"] as? String ?? "") \(entry["message"] as? String ?? "")\n"
+                failures[file, default: ""] +=
+                    "\(entry["path"] as? String ?? "") \(entry["message"] as? String ?? "")\n"
             }
         }
         #expect((out.status == 0) == failures.isEmpty, "check-jsonschema exited \(out.status): \(out.stderr)")
@@ -237,7 +272,9 @@ import Testing
         return out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(
+        _ executable: String, _ arguments: [String]
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
         let result = try await ChildProcess.run(executable, arguments)
         return (result.signalled ? 128 + result.exitCode : result.exitCode, result.stdout, result.stderr)
     }
@@ -247,7 +284,9 @@ import Testing
         let path: String
 
         init() throws {
-            path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-plan-schema-\(UUID().uuidString)").path
+            path =
+                FileManager.default.temporaryDirectory.appendingPathComponent("kiln-plan-schema-\(UUID().uuidString)")
+                .path
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
 
@@ -256,7 +295,8 @@ import Testing
         @discardableResult
         func write(_ relative: String, _ text: String) throws -> String {
             let file = URL(fileURLWithPath: path).appendingPathComponent(relative)
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(text.utf8).write(to: file)
             return file.path
         }

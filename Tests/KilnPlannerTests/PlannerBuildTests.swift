@@ -27,12 +27,18 @@ struct PlannerBuildTests {
     /// (what changes, the plan's actions)
     static let changes: [(String, String, [String])] = [
         ("description only", Specs.build("b", description: "other"), ["update ImageBuild/b"]),
-        ("output formats under onChange", Specs.build("b", formats: ["qcow2", "vmdk"]), ["update ImageBuild/b", "run ImageBuild/b"]),
+        (
+            "output formats under onChange", Specs.build("b", formats: ["qcow2", "vmdk"]),
+            ["update ImageBuild/b", "run ImageBuild/b"]
+        ),
         ("output formats under manual", Specs.build("b", policy: "manual", formats: ["vmdk"]), ["update ImageBuild/b"]),
         ("a new token", Specs.build("b", token: "2"), ["update ImageBuild/b", "run ImageBuild/b"]),
-        ("a new token under manual", Specs.build("b", token: "2", policy: "manual"), ["update ImageBuild/b", "run ImageBuild/b"]),
+        (
+            "a new token under manual", Specs.build("b", token: "2", policy: "manual"),
+            ["update ImageBuild/b", "run ImageBuild/b"]
+        ),
         ("keepResults only", Specs.build("b", keep: 3), ["update ImageBuild/b"]),
-        ("suspend with a spec change", Specs.build("b", suspend: true, formats: ["vmdk"]), ["update ImageBuild/b"]),
+        ("suspend with a spec change", Specs.build("b", suspend: true, formats: ["vmdk"]), ["update ImageBuild/b"])
     ]
 
     @Test("spec changes and what they start", arguments: changes)
@@ -59,7 +65,8 @@ struct PlannerBuildTests {
         let desired = Fixture.snapshot([Specs.build("b")])
         var policy = Fixture.policy
         policy.toolsFingerprint = "qemu-img 8"
-        #expect(Fixture.verbs(Fixture.plan(desired, Fixture.settled(desired), policy: policy))
+        #expect(
+            Fixture.verbs(Fixture.plan(desired, Fixture.settled(desired), policy: policy))
                 == ["update ImageBuild/b", "run ImageBuild/b"])
     }
 
@@ -69,10 +76,11 @@ struct PlannerBuildTests {
         let b = Fixture.snapshot([Specs.build("b", formats: ["vmdk"])], commit: "c2")
         var actual = Fixture.settled(a)
         let inputsA = actual.builds["b"]!.inputsHash
-        let inputsB = Planner.inputsHash(b.object(.imageBuild, "b")!, in: b, policy: Fixture.policy, actual: CatalogState())
+        let inputsB = Planner.inputsHash(
+            b.object(.imageBuild, "b")!, in: b, policy: Fixture.policy, actual: CatalogState())
         actual.executions["b"] = [
             Fixture.execution("b", 1, .success, inputs: inputsA, id: 1),
-            Fixture.execution("b", 2, .success, inputs: inputsB, id: 2),
+            Fixture.execution("b", 2, .success, inputs: inputsB, id: 2)
         ]
         let plan = Fixture.plan(a, actual)
         guard case .run(_, .inputsChanged, let reuse)? = plan.actions.first(where: { $0.verb == "run" }) else {
@@ -98,17 +106,23 @@ struct PlannerBuildTests {
     func cancelOutdated() {
         let before = Fixture.snapshot([Specs.build("b")])
         var actual = Fixture.settled(before)
-        actual.executions["b"]!.append(Fixture.execution("b", 2, .running, inputs: actual.builds["b"]!.inputsHash, id: 9))
+        actual.executions["b"]!.append(
+            Fixture.execution("b", 2, .running, inputs: actual.builds["b"]!.inputsHash, id: 9))
         let after = Fixture.snapshot([Specs.build("b", formats: ["vmdk"])])
-        #expect(Fixture.verbs(Fixture.plan(after, actual)) == ["update ImageBuild/b", "cancel ImageBuild/b", "run ImageBuild/b"])
+        #expect(
+            Fixture.verbs(Fixture.plan(after, actual)) == [
+                "update ImageBuild/b", "cancel ImageBuild/b", "run ImageBuild/b"
+            ])
     }
 
     @Test("a running execution of the current spec is left to finish; no second run")
     func runningCurrent() {
         let desired = Fixture.snapshot([Specs.build("b", token: "2")])
         var actual = Fixture.settled(desired)
-        actual.executions["b"]!.append(Fixture.execution("b", 2, .running, inputs: actual.builds["b"]!.inputsHash,
-                                                         token: "2", id: 9))
+        actual.executions["b"]!.append(
+            Fixture.execution(
+                "b", 2, .running, inputs: actual.builds["b"]!.inputsHash,
+                token: "2", id: 9))
         #expect(Fixture.plan(desired, actual).actions.isEmpty)
     }
 
@@ -116,7 +130,8 @@ struct PlannerBuildTests {
     func manualLetsRun() {
         let before = Fixture.snapshot([Specs.build("b", policy: "manual")])
         var actual = Fixture.settled(before)
-        actual.executions["b"]!.append(Fixture.execution("b", 2, .running, inputs: actual.builds["b"]!.inputsHash, id: 9))
+        actual.executions["b"]!.append(
+            Fixture.execution("b", 2, .running, inputs: actual.builds["b"]!.inputsHash, id: 9))
         let after = Fixture.snapshot([Specs.build("b", policy: "manual", formats: ["vmdk"])])
         #expect(Fixture.verbs(Fixture.plan(after, actual)) == ["update ImageBuild/b"])
     }
@@ -146,8 +161,11 @@ struct PlannerBuildTests {
         let desired = Fixture.snapshot([Specs.build("b")])
         var actual = Fixture.settled(desired)
         let inputs = actual.builds["b"]!.inputsHash
-        actual.executions["b"] = [Fixture.execution("b", 1, interrupted ? .failed : .cancelled, inputs: inputs,
-                                                    interrupted: interrupted, id: 1)]
+        actual.executions["b"] = [
+            Fixture.execution(
+                "b", 1, interrupted ? .failed : .cancelled, inputs: inputs,
+                interrupted: interrupted, id: 1)
+        ]
         guard case .run(_, .interrupted(1), _)? = Fixture.plan(desired, actual).actions.first else {
             Issue.record("expected a rerun")
             return
@@ -169,7 +187,9 @@ struct PlannerBuildTests {
         let desired = Fixture.snapshot([Specs.build("b", keep: keep)])
         var actual = Fixture.settled(desired)
         let inputs = actual.builds["b"]!.inputsHash
-        actual.executions["b"] = (1...4).map { Fixture.execution("b", $0, $0 == 2 ? .failed : .success, inputs: inputs, id: Int64($0)) }
+        actual.executions["b"] = (1...4).map {
+            Fixture.execution("b", $0, $0 == 2 ? .failed : .success, inputs: inputs, id: Int64($0))
+        }
         actual.virtualImages = [:]
         let pruned = Fixture.plan(desired, actual).actions.compactMap { action -> Int? in
             if case .prune(_, _, let n) = action { return n }
@@ -181,7 +201,9 @@ struct PlannerBuildTests {
 
     @Test("an execution an Image or VM still uses is held back, and the status says why")
     func pruneHeldBack() {
-        let desired = Fixture.snapshot([Specs.build("b", keep: 1), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
+        let desired = Fixture.snapshot([
+            Specs.build("b", keep: 1), Specs.image("i", build: "b"), Specs.vm("v", image: "i")
+        ])
         var actual = Fixture.settled(desired)
         let inputs = actual.builds["b"]!.inputsHash
         let old = actual.executions["b"]![0]
@@ -190,6 +212,7 @@ struct PlannerBuildTests {
         let plan = Fixture.plan(desired, actual)
         #expect(Fixture.verbs(plan) == ["prune ImageBuild/b"])
         let note = plan.notes[ObjectKey(.imageBuild, "b")]?.first { $0.reason == .heldBack }
-        #expect(note?.message.contains("execution #\(old.buildNumber) is kept beyond keepResults 1: Image i uses") == true)
+        #expect(
+            note?.message.contains("execution #\(old.buildNumber) is kept beyond keepResults 1: Image i uses") == true)
     }
 }

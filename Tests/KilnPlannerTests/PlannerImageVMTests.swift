@@ -11,7 +11,10 @@ struct PlannerImageVMTests {
     func waiting() {
         let desired = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
         let plan = Fixture.plan(desired, CatalogState())
-        #expect(Fixture.verbs(plan) == ["create ImageBuild/b", "run ImageBuild/b", "create Image/i", "create VirtualMachine/v"])
+        #expect(
+            Fixture.verbs(plan) == [
+                "create ImageBuild/b", "run ImageBuild/b", "create Image/i", "create VirtualMachine/v"
+            ])
         #expect(plan.notes[ObjectKey(.image, "i")]?.first?.reason == .waiting)
         #expect(plan.notes[ObjectKey(.virtualMachine, "v")]?.first?.message == "Image i is not ready (QUEUED)")
     }
@@ -22,9 +25,12 @@ struct PlannerImageVMTests {
         var actual = Fixture.settled(desired)
         let inputs = actual.builds["b"]!.inputsHash
         actual.executions["b"]!.append(Fixture.execution("b", 2, .success, inputs: inputs, id: 7))
-        actual.virtualImages[7] = [VirtualImageRecord(id: 700, executionId: 7, buildName: "b", buildNumber: 2, name: "b-2",
-                                                      format: "qcow2", path: "/a/b-2.qcow2", size: 1, sha256: "new",
-                                                      createdAt: Date())]
+        actual.virtualImages[7] = [
+            VirtualImageRecord(
+                id: 700, executionId: 7, buildName: "b", buildNumber: 2, name: "b-2",
+                format: "qcow2", path: "/a/b-2.qcow2", size: 1, sha256: "new",
+                createdAt: Date())
+        ]
         let plan = Fixture.plan(desired, actual)
         #expect(Fixture.verbs(plan) == ["resolve Image/i", "recreate VirtualMachine/v"])
         guard case .recreateVM(_, let image, let reason) = plan.actions[1] else { return }
@@ -54,7 +60,10 @@ struct PlannerImageVMTests {
         (Specs.vm("v", image: "i", power: "stopped"), ["update VirtualMachine/v", "stop VirtualMachine/v"]),
         (Specs.vm("v", image: "i", cpus: 4, suspend: true), ["update VirtualMachine/v"]),
         // A port forward is part of qemu's command line: the machine is made again.
-        (Specs.vm("v", image: "i") + "  forwards: [{host: 2222, guest: 22}]\n", ["update VirtualMachine/v", "recreate VirtualMachine/v"]),
+        (
+            Specs.vm("v", image: "i") + "  forwards: [{host: 2222, guest: 22}]\n",
+            ["update VirtualMachine/v", "recreate VirtualMachine/v"]
+        )
     ]
 
     @Test("VM spec changes", arguments: vmChanges)
@@ -68,8 +77,9 @@ struct PlannerImageVMTests {
     func userDataChange() throws {
         let vm = Specs.vm("v", image: "i") + "  cloudInit: {userData: cloud/v.yaml}\n"
         func snapshot(_ userData: String) -> Snapshot {
-            Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), vm],
-                             scripts: ["scripts/build.sh": Fixture.script, "cloud/v.yaml": userData])
+            Fixture.snapshot(
+                [Specs.build("b"), Specs.image("i", build: "b"), vm],
+                scripts: ["scripts/build.sh": Fixture.script, "cloud/v.yaml": userData])
         }
         let before = snapshot("#cloud-config\npackages: [nginx]\n")
         #expect(Fixture.plan(before, Fixture.settled(before)).actions.isEmpty)
@@ -79,7 +89,10 @@ struct PlannerImageVMTests {
         #expect(reason == "cloudInit.userData cloud/v.yaml changed")
         // Giving a VM user-data at all (or another file) is a change of the spec: recreated too.
         let plain = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
-        #expect(Fixture.verbs(Fixture.plan(before, Fixture.settled(plain))) == ["update VirtualMachine/v", "recreate VirtualMachine/v"])
+        #expect(
+            Fixture.verbs(Fixture.plan(before, Fixture.settled(plain))) == [
+                "update VirtualMachine/v", "recreate VirtualMachine/v"
+            ])
     }
 
     @Test("a stopped VM that git wants running is started")
@@ -92,8 +105,10 @@ struct PlannerImageVMTests {
 
     @Test("deletions come first, in reverse dependency order")
     func deletionOrder() {
-        let before = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i"),
-                                       Specs.build("keep")])
+        let before = Fixture.snapshot([
+            Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i"),
+            Specs.build("keep")
+        ])
         let after = Fixture.snapshot([Specs.build("keep")])
         let plan = Fixture.plan(after, Fixture.settled(before))
         let order = plan.phases.flatMap { $0 }.map { "\($0.verb) \($0.key)" }
@@ -110,16 +125,19 @@ struct PlannerSafetyTests {
 
     /// (objects before, objects kept, destructive?)
     static let budgets: [(Int, Int, Bool)] = [
-        (10, 9, false), (10, 8, false), (10, 7, true), (10, 4, true), (2, 1, false), (4, 2, true), (4, 3, false), (20, 16, false),
-        (30, 24, true), (1, 0, true),
+        (10, 9, false), (10, 8, false), (10, 7, true), (10, 4, true), (2, 1, false), (4, 2, true), (4, 3, false),
+        (20, 16, false),
+        (30, 24, true), (1, 0, true)
     ]
 
-    @Test("more than 5 deletions, or more than 25% of a kind (two or more), or everything, is destructive",
-          arguments: budgets)
+    @Test(
+        "more than 5 deletions, or more than 25% of a kind (two or more), or everything, is destructive",
+        arguments: budgets)
     func budget(_ row: (Int, Int, Bool)) {
         let (before, after) = Self.many(row.0, keep: row.1)
         let plan = Fixture.plan(after, Fixture.settled(before))
-        #expect((plan.destructive != nil) == row.2, "\(row.0) → \(row.1): \(plan.destructive?.why ?? "not destructive")")
+        #expect(
+            (plan.destructive != nil) == row.2, "\(row.0) → \(row.1): \(plan.destructive?.why ?? "not destructive")")
         if let d = plan.destructive { #expect(d.deletions.count == row.0 - row.1) }
     }
 
@@ -131,10 +149,12 @@ struct PlannerSafetyTests {
     }
 
     static func tombstone(for build: String, in state: CatalogState, purgeAfter: Date) -> TombstoneRecord {
-        let contents = TombstoneContents(build: state.builds[build], executions: state.executions[build] ?? [],
-                                         virtualImages: state.executions[build]!.flatMap { state.virtualImages[$0.id!] ?? [] })
-        return TombstoneRecord(id: 1, objectKind: "ImageBuild", objectName: build, contentHash: "", records: contents.encoded(),
-                               paths: [], deletedAt: Date(timeIntervalSince1970: 0), purgeAfter: purgeAfter)
+        let contents = TombstoneContents(
+            build: state.builds[build], executions: state.executions[build] ?? [],
+            virtualImages: state.executions[build]!.flatMap { state.virtualImages[$0.id!] ?? [] })
+        return TombstoneRecord(
+            id: 1, objectKind: "ImageBuild", objectName: build, contentHash: "", records: contents.encoded(),
+            paths: [], deletedAt: Date(timeIntervalSince1970: 0), purgeAfter: purgeAfter)
     }
 
     @Test("a build deleted within the grace comes back from its tombstone without a rebuild")
@@ -142,7 +162,9 @@ struct PlannerSafetyTests {
         let desired = Fixture.snapshot([Specs.build("b")])
         let settled = Fixture.settled(desired)
         var actual = CatalogState()
-        actual.tombstones = [Self.tombstone(for: "b", in: settled, purgeAfter: Fixture.policy.now.addingTimeInterval(60))]
+        actual.tombstones = [
+            Self.tombstone(for: "b", in: settled, purgeAfter: Fixture.policy.now.addingTimeInterval(60))
+        ]
         #expect(Fixture.verbs(Fixture.plan(desired, actual)) == ["restore ImageBuild/b"])
     }
 
@@ -151,7 +173,12 @@ struct PlannerSafetyTests {
         let desired = Fixture.snapshot([Specs.build("b")])
         let settled = Fixture.settled(desired)
         var actual = CatalogState()
-        actual.tombstones = [Self.tombstone(for: "b", in: settled, purgeAfter: Fixture.policy.now.addingTimeInterval(-1))]
-        #expect(Fixture.verbs(Fixture.plan(desired, actual)) == ["create ImageBuild/b", "run ImageBuild/b", "purge ImageBuild/b"])
+        actual.tombstones = [
+            Self.tombstone(for: "b", in: settled, purgeAfter: Fixture.policy.now.addingTimeInterval(-1))
+        ]
+        #expect(
+            Fixture.verbs(Fixture.plan(desired, actual)) == [
+                "create ImageBuild/b", "run ImageBuild/b", "purge ImageBuild/b"
+            ])
     }
 }

@@ -10,13 +10,16 @@ import Testing
 @Suite("Planner: layered builds")
 struct PlannerLayeredTests {
     static func layer(_ name: String, on image: String, token: String = "1") -> String {
-        Specs.build(name, token: token).replacingOccurrences(of: "source: {scratch: true}", with: "source: {image: \(image)}")
+        Specs.build(name, token: token).replacingOccurrences(
+            of: "source: {scratch: true}", with: "source: {image: \(image)}")
     }
 
     /// base → Image base → web (layer) → Image web → app (layer on web)
     static func chain(baseToken: String = "1", baseFormats: [String] = ["qcow2"]) -> [String] {
-        [Specs.build("base", token: baseToken, formats: baseFormats), Specs.image("base", build: "base"),
-         layer("web", on: "base"), Specs.image("web", build: "web"), layer("app", on: "web")]
+        [
+            Specs.build("base", token: baseToken, formats: baseFormats), Specs.image("base", build: "base"),
+            layer("web", on: "base"), Specs.image("web", build: "web"), layer("app", on: "web")
+        ]
     }
 
     @Test("a settled chain needs nothing")
@@ -31,7 +34,9 @@ struct PlannerLayeredTests {
         let plan = Fixture.plan(desired, CatalogState())
         #expect(Fixture.verbs(plan).contains("run ImageBuild/base"))
         #expect(!Fixture.verbs(plan).contains("run ImageBuild/web"))
-        #expect(plan.notes[ObjectKey(.imageBuild, "web")]?.contains(Note(.waiting, "base Image base is not ready yet")) == true)
+        #expect(
+            plan.notes[ObjectKey(.imageBuild, "web")]?.contains(Note(.waiting, "base Image base is not ready yet"))
+                == true)
     }
 
     @Test("a new base image rebuilds the layer on it, saying why")
@@ -62,9 +67,12 @@ struct PlannerLayeredTests {
 
     /// The chain after a commit that changes the base (a new token) and the web layer (a new format) at once.
     static func changedChain() -> [String] {
-        [Specs.build("base", token: "2"), Specs.image("base", build: "base"),
-         layer("web", on: "base").replacingOccurrences(of: "conversionFormats: [qcow2]", with: "conversionFormats: [qcow2, vmdk]"),
-         Specs.image("web", build: "web"), layer("app", on: "web")]
+        [
+            Specs.build("base", token: "2"), Specs.image("base", build: "base"),
+            layer("web", on: "base").replacingOccurrences(
+                of: "conversionFormats: [qcow2]", with: "conversionFormats: [qcow2, vmdk]"),
+            Specs.image("web", build: "web"), layer("app", on: "web")
+        ]
     }
 
     /// The run actions of a plan, by build.
@@ -91,14 +99,19 @@ struct PlannerLayeredTests {
         // layer on it (its own base, web, is held).
         let first = Fixture.plan(desired, actual)
         #expect(Self.runs(first).keys.sorted() == ["base"], "\(Fixture.verbs(first))")
-        #expect(first.held["web"] == HeldBuild(ancestor: ObjectKey(.imageBuild, "base"),
-                                               why: "a new execution is planned: run.token changed (1 → 2)",
-                                               ownReason: .inputsChanged))
+        #expect(
+            first.held["web"]
+                == HeldBuild(
+                    ancestor: ObjectKey(.imageBuild, "base"),
+                    why: "a new execution is planned: run.token changed (1 → 2)",
+                    ownReason: .inputsChanged))
         #expect(first.held["app"]?.ancestor == ObjectKey(.imageBuild, "base"))
         #expect(first.held["app"]?.ownReason == nil)
         let note = try #require(first.notes[ObjectKey(.imageBuild, "web")]?.first)
         #expect(note.reason == .waiting)
-        #expect(note.message.hasPrefix("held while ImageBuild/base is about to change (a new execution is planned"), "\(note.message)")
+        #expect(
+            note.message.hasPrefix("held while ImageBuild/base is about to change (a new execution is planned"),
+            "\(note.message)")
         #expect(note.message.hasSuffix("so that it runs once, on the new base"), "\(note.message)")
 
         // Pass 2: the base's execution is running; still held.
@@ -114,9 +127,12 @@ struct PlannerLayeredTests {
 
         // Pass 3: the base succeeded, but Image base has not moved to it yet; still held, and the Image resolves.
         actual.executions["base"]?[1].status = .success
-        actual.virtualImages[50] = [VirtualImageRecord(id: 5000, executionId: 50, buildName: "base", buildNumber: 2,
-            name: "base-2", format: "qcow2", path: "base/2/base-2.qcow2", size: 0,
-            sha256: String(repeating: "e", count: 64), createdAt: Date(timeIntervalSince1970: 0))]
+        actual.virtualImages[50] = [
+            VirtualImageRecord(
+                id: 5000, executionId: 50, buildName: "base", buildNumber: 2,
+                name: "base-2", format: "qcow2", path: "base/2/base-2.qcow2", size: 0,
+                sha256: String(repeating: "e", count: 64), createdAt: Date(timeIntervalSince1970: 0))
+        ]
         let third = Fixture.plan(desired, actual)
         #expect(Self.runs(third).isEmpty, "\(Fixture.verbs(third))")
         #expect(Fixture.verbs(third).contains("resolve Image/base"))
@@ -138,7 +154,8 @@ struct PlannerLayeredTests {
         let desired = Fixture.snapshot(Self.chain())
         var actual = Fixture.settled(desired)
         let inputs = actual.builds["base"]!.inputsHash
-        actual.executions["base", default: []].append(Fixture.execution("base", 2, .pending, inputs: inputs, token: "1", id: 60))
+        actual.executions["base", default: []].append(
+            Fixture.execution("base", 2, .pending, inputs: inputs, token: "1", id: 60))
         // The base Image now has other bits: without the hold, web would build on the disk about to be replaced.
         actual.images["base"]?.sha256 = String(repeating: "d", count: 64)
         let plan = Fixture.plan(desired, actual)
@@ -148,11 +165,18 @@ struct PlannerLayeredTests {
 
     @Test("an unrelated layer is not held, and a settled base holds nothing")
     func noHoldWithoutAChangingAncestor() {
-        let docs = Self.chain() + [Specs.build("other", token: "1"), Specs.image("other", build: "other"),
-                                   Self.layer("side", on: "other")]
+        let docs =
+            Self.chain() + [
+                Specs.build("other", token: "1"), Specs.image("other", build: "other"),
+                Self.layer("side", on: "other")
+            ]
         let desired = Fixture.snapshot(docs)
-        var actual = Fixture.settled(Fixture.snapshot(Self.chain(baseToken: "0") + [Specs.build("other", token: "1"),
-            Specs.image("other", build: "other"), Self.layer("side", on: "other", token: "0")]))
+        var actual = Fixture.settled(
+            Fixture.snapshot(
+                Self.chain(baseToken: "0") + [
+                    Specs.build("other", token: "1"),
+                    Specs.image("other", build: "other"), Self.layer("side", on: "other", token: "0")
+                ]))
         Self.applySpecs(desired, to: &actual)
         let plan = Fixture.plan(desired, actual)
         // base runs (new token); side runs on its settled base (its own new token); web and app wait for base.
@@ -167,22 +191,30 @@ struct PlannerLayeredTests {
         let preview = ChangePreview.make(from: before, to: after, policy: Fixture.policy)
         let runs = preview.consequences.filter { $0.action == "run" }
         #expect(runs.map(\.key.name) == ["base", "web", "app"], "\(runs)")
-        #expect(runs[1].reason == "rebuilt: base image base changed (held until then, so its own change runs in that one execution: the build's inputs changed (spec or scripts))",
-                "\(runs[1].reason)")
+        #expect(
+            runs[1].reason
+                == "rebuilt: base image base changed (held until then, so its own change runs in that one execution: the build's inputs changed (spec or scripts))",
+            "\(runs[1].reason)")
         #expect(runs[2].reason == "rebuilt: base image web changed")
     }
 
     @Test("kiln plan against a catalog whose base is building: the held layer's own change is shown")
     func previewHeldForARunningBase() {
         let before = Fixture.snapshot(Self.chain())
-        let after = Fixture.snapshot(Self.changedChain().enumerated().map { $0.offset == 0 ? Specs.build("base", token: "1") : $0.element }, commit: "c2")
+        let after = Fixture.snapshot(
+            Self.changedChain().enumerated().map { $0.offset == 0 ? Specs.build("base", token: "1") : $0.element },
+            commit: "c2")
         var actual = Fixture.settled(before)
         let inputs = actual.builds["base"]!.inputsHash
-        actual.executions["base", default: []].append(Fixture.execution("base", 2, .running, inputs: inputs, token: "1", id: 70))
+        actual.executions["base", default: []].append(
+            Fixture.execution("base", 2, .running, inputs: inputs, token: "1", id: 70))
         let preview = ChangePreview.make(from: before, to: after, actual: actual, policy: Fixture.policy)
         let runs = preview.consequences.filter { $0.action == "run" }.map { "\($0.key) \($0.reason)" }
-        #expect(runs == ["ImageBuild/web held while ImageBuild/base is about to change (execution #2 is running); then runs once, on the new base: the build's inputs changed (spec or scripts)"],
-                "\(runs)")
+        #expect(
+            runs == [
+                "ImageBuild/web held while ImageBuild/base is about to change (execution #2 is running); then runs once, on the new base: the build's inputs changed (spec or scripts)"
+            ],
+            "\(runs)")
     }
 
     @Test("the base's sha256 is part of the inputs hash")
@@ -194,7 +226,8 @@ struct PlannerLayeredTests {
         actual.images["base"]?.sha256 = String(repeating: "c", count: 64)
         #expect(Planner.inputsHash(web, in: desired, policy: Fixture.policy, actual: actual) != before)
         let base = try #require(desired.object(.imageBuild, "base"))
-        #expect(Planner.inputsHash(base, in: desired, policy: Fixture.policy, actual: actual)
+        #expect(
+            Planner.inputsHash(base, in: desired, policy: Fixture.policy, actual: actual)
                 == Planner.inputsHash(base, in: desired, policy: Fixture.policy, actual: CatalogState()))
     }
 }

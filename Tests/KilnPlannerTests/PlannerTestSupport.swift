@@ -8,8 +8,10 @@ import KilnTestSupport
 enum Fixture {
     static let script = "#!/bin/sh\necho hi\n"
 
-    static func snapshot(_ docs: [String], scripts: [String: String] = ["scripts/build.sh": script],
-                         commit: String = "c1") -> Snapshot {
+    static func snapshot(
+        _ docs: [String], scripts: [String: String] = ["scripts/build.sh": script],
+        commit: String = "c1"
+    ) -> Snapshot {
         var files = scripts
         for (i, doc) in docs.enumerated() { files["spec-\(i).yaml"] = doc }
         switch SnapshotFixture.load(files, revision: Revision(id: commit, author: "Ada", message: "m")) {
@@ -33,10 +35,13 @@ enum Fixture {
         SimulatedState.settled(snapshot, policy: policy)
     }
 
-    static func execution(_ build: String, _ number: Int, _ status: ExecutionRecord.Status, inputs: String,
-                          token: String? = nil, interrupted: Bool = false, id: Int64) -> ExecutionRecord {
-        ExecutionRecord(id: id, buildName: build, buildNumber: number, status: status, createdBy: "t", revision: "c0",
-                        specRoot: "", spec: .object([:]), inputsHash: inputs, runToken: token, logPath: "",
-                        reason: "test", interrupted: interrupted, createdAt: Date(timeIntervalSince1970: 0))
+    static func execution(
+        _ build: String, _ number: Int, _ status: ExecutionRecord.Status, inputs: String,
+        token: String? = nil, interrupted: Bool = false, id: Int64
+    ) -> ExecutionRecord {
+        ExecutionRecord(
+            id: id, buildName: build, buildNumber: number, status: status, createdBy: "t", revision: "c0",
+            specRoot: "", spec: .object([:]), inputsHash: inputs, runToken: token, logPath: "",
+            reason: "test", interrupted: interrupted, createdAt: Date(timeIntervalSince1970: 0))
     }
 }

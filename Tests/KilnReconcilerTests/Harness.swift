@@ -18,7 +18,10 @@ struct Harness {
     /// The reconciler's wall clock: time passes only when a test advances it.
     let clock = TestClock()
 
-    init(options: ReconcilerOptions = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))) throws {
+    init(
+        options: ReconcilerOptions = ReconcilerOptions(
+            baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))
+    ) throws {
         var options = options
         options.now = clock.now
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-test-\(UUID().uuidString)").path
@@ -26,17 +29,20 @@ struct Harness {
         try paths.prepare()
         catalog = try SQLiteCatalog(path: paths.catalog)
         builds = RecordingBuildDriver(catalog: catalog, paths: paths)
-        reconciler = Reconciler(source: source, catalog: catalog, builds: builds, vms: vms, paths: paths, options: options,
-                                callbacks: callbacks, images: images)
+        reconciler = Reconciler(
+            source: source, catalog: catalog, builds: builds, vms: vms, paths: paths, options: options,
+            callbacks: callbacks, images: images)
     }
 
     /// A quickstart-like repository: a build, an image from it, a VM on the image.
-    static func quickstart(token: String = "1", keep: Int = 2, cpus: Int = 1, extra: [String: String] = [:]) -> [String: String] {
+    static func quickstart(
+        token: String = "1", keep: Int = 2, cpus: Int = 1, extra: [String: String] = [:]
+    ) -> [String: String] {
         [
             "builds.yaml": Specs.build("busybox", token: token, keep: keep),
             "images.yaml": Specs.image("busybox", build: "busybox"),
             "vms.yaml": Specs.vm("hello", image: "busybox", cpus: cpus),
-            "scripts/build.sh": "#!/bin/sh\necho hi\n",
+            "scripts/build.sh": "#!/bin/sh\necho hi\n"
         ].merging(extra) { $1 }
     }
 

@@ -33,7 +33,9 @@ struct ReconcilerTests {
         #expect(h.syncStatus().contains("commit: c1"))
     }
 
-    @Test("an invalid commit is refused with its author and errors; the last good one stays; a newer valid one applies at once")
+    @Test(
+        "an invalid commit is refused with its author and errors; the last good one stays; a newer valid one applies at once"
+    )
     func refusesInvalid() async throws {
         let h = try Harness()
         defer { h.remove() }
@@ -45,7 +47,9 @@ struct ReconcilerTests {
         let refused = await h.reconciler.pass()
         #expect(refused.appliedCommit == "c1")
         #expect(refused.refusal == .invalid)
-        #expect(refused.refusalErrors.first?.description.contains("vms.yaml:7:11: spec.memory: \"1gb\" is not an IEC size") == true)
+        #expect(
+            refused.refusalErrors.first?.description.contains("vms.yaml:7:11: spec.memory: \"1gb\" is not an IEC size")
+                == true)
         #expect(h.syncStatus().contains("author: Mallory"))
         #expect(h.syncStatus().contains("reason: invalid"))
         #expect(try await h.state().vms["hello"]?.spec["memory"] == .string("256mib"))
@@ -74,7 +78,10 @@ struct ReconcilerTests {
         #expect(FileManager.default.fileExists(atPath: h.paths.artifacts(build: "busybox", number: 3)))
         #expect(state.images["busybox"]?.path?.contains("/3/") == true)
         #expect(state.images["busybox"]?.version == 3, "each new execution raises the Image's MWS version")
-        #expect(await h.vms.calls == ["provision hello", "destroy hello", "provision hello", "destroy hello", "provision hello"])
+        #expect(
+            await h.vms.calls == [
+                "provision hello", "destroy hello", "provision hello", "destroy hello", "provision hello"
+            ])
     }
 
     @Test("a deleted build's files wait in the tombstone area; a revert within the grace restores it without a rebuild")
@@ -244,11 +251,16 @@ struct ReconcilerTests {
 
 @Suite("Reconciler: terminal and transient failures")
 struct FailurePolicyTests {
-    @Test("a terminal failure is reported as Stalled with its reason, settles at once and is not retried until the commit changes")
+    @Test(
+        "a terminal failure is reported as Stalled with its reason, settles at once and is not retried until the commit changes"
+    )
     func terminal() async throws {
         let h = try Harness()
         defer { h.remove() }
-        await h.vms.fail("hello", ActionFailure(.noBridge, "VirtualMachine hello asks for a bridged network; start Kiln with --vm-bridge BRIDGE"))
+        await h.vms.fail(
+            "hello",
+            ActionFailure(
+                .noBridge, "VirtualMachine hello asks for a bridged network; start Kiln with --vm-bridge BRIDGE"))
         await h.source.commit("c1", Harness.quickstart())
         let report = await h.settle()
         #expect(report.settled, "a terminal failure must not keep --wait waiting")
@@ -292,7 +304,9 @@ struct FailurePolicyTests {
 
 @Suite("Reconciler: VM drift and boot deadlines")
 struct VMLifecycleTests {
-    @Test("a VM that dies behind Kiln's back is found by the next pass, quiet or not, reported Drifted, counted and restarted")
+    @Test(
+        "a VM that dies behind Kiln's back is found by the next pass, quiet or not, reported Drifted, counted and restarted"
+    )
     func drift() async throws {
         let h = try Harness()
         defer { h.remove() }
@@ -364,9 +378,12 @@ struct VMLifecycleTests {
         await h.source.commit("c1", files)
         _ = await h.settle()
         let nat = try #require(await h.status(.virtualMachine, "hello"))
-        #expect(nat.contains("network:\n  type: nat\n  forwards:\n  - guest: 22\n    host: \"127.0.0.1:2222\"\n"), "\(nat)")
+        #expect(
+            nat.contains("network:\n  type: nat\n  forwards:\n  - guest: 22\n    host: \"127.0.0.1:2222\"\n"), "\(nat)")
         let unplugged = try #require(await h.status(.virtualMachine, "lab"))
-        #expect(unplugged.contains("network:\n  type: hostonly\n  bridge: null\n  mac: null\n  tap: null\n"), "\(unplugged)")
+        #expect(
+            unplugged.contains("network:\n  type: hostonly\n  bridge: null\n  mac: null\n  tap: null\n"), "\(unplugged)"
+        )
 
         // What the driver sees of the running VM is recorded by the next pass, quiet or not, and shown.
         await h.vms.plug("lab", VMNetworkAttachment(bridge: "kiln0", tap: "k0b5e2c1d9a8f", mac: "52:54:0b:5e:2c:1d"))
@@ -374,12 +391,16 @@ struct VMLifecycleTests {
         let vm = try #require(try await h.state().vms["lab"])
         #expect(vm.bridge == "kiln0" && vm.tapDevice == "k0b5e2c1d9a8f" && vm.macAddress == "52:54:0b:5e:2c:1d")
         let plugged = try #require(await h.status(.virtualMachine, "lab"))
-        #expect(plugged.contains("network:\n  type: hostonly\n  bridge: kiln0\n  mac: \"52:54:0b:5e:2c:1d\"\n  tap: k0b5e2c1d9a8f\n"),
-                "\(plugged)")
+        #expect(
+            plugged.contains(
+                "network:\n  type: hostonly\n  bridge: kiln0\n  mac: \"52:54:0b:5e:2c:1d\"\n  tap: k0b5e2c1d9a8f\n"),
+            "\(plugged)")
         #expect(plugged.contains("networkType: hostonly"), "the existing key stays")
     }
 
-    @Test("a catalog write that fails is logged, shown in the VM's status and the pass report, retried, and loses nothing")
+    @Test(
+        "a catalog write that fails is logged, shown in the VM's status and the pass report, retried, and loses nothing"
+    )
     func failedCatalogWrite() async throws {
         let h = try Harness()
         defer { h.remove() }
@@ -389,21 +410,29 @@ struct VMLifecycleTests {
         let db = try DatabaseQueue(path: h.paths.catalog)
         try await db.write { db in
             for event in ["INSERT", "UPDATE"] {
-                try db.execute(sql: "CREATE TRIGGER refuse_vm_\(event) BEFORE \(event) ON vm BEGIN SELECT RAISE(ABORT, 'injected: disk full'); END")
+                try db.execute(
+                    sql:
+                        "CREATE TRIGGER refuse_vm_\(event) BEFORE \(event) ON vm BEGIN SELECT RAISE(ABORT, 'injected: disk full'); END"
+                )
             }
         }
 
         // The VM dies; the pass cannot record it.
         await h.vms.set("hello", .poweredOff)
         let first = await h.reconciler.pass()
-        #expect(first.catalogErrors.contains { $0.contains("cannot record what VirtualMachine hello is doing") && $0.contains("injected: disk full") },
-                "\(first.catalogErrors)")
+        #expect(
+            first.catalogErrors.contains {
+                $0.contains("cannot record what VirtualMachine hello is doing") && $0.contains("injected: disk full")
+            },
+            "\(first.catalogErrors)")
         // A failed write is retried: the next pass is no quiet one, and it says so in the VM's status.
         let second = await h.reconciler.pass()
         #expect(!second.settled)
         #expect(!second.catalogErrors.isEmpty, "tried again")
         let status = await h.status(.virtualMachine, "hello") ?? ""
-        #expect(status.contains("cannot record what VirtualMachine hello is doing") && status.contains("injected: disk full"), "\(status)")
+        #expect(
+            status.contains("cannot record what VirtualMachine hello is doing")
+                && status.contains("injected: disk full"), "\(status)")
 
         // The catalog takes writes again: the drift is recorded once and repaired.
         try await db.write { db in
@@ -429,8 +458,12 @@ struct VMLifecycleTests {
         #expect(try await h.state().vms["desk"]?.vmStatus == .poweredOn, "a GUI asked for does not stop the VM")
         let desk = try #require(await h.status(.virtualMachine, "desk"))
         #expect(desk.contains("launchGui: true"), "\(desk)")
-        #expect(desk.contains("gui: \"not shown: this host runs qemu headless (-display none), so launchGui opens no window\"\n")
-                || desk.contains("gui: not shown: this host runs qemu headless (-display none), so launchGui opens no window\n"), "\(desk)")
+        #expect(
+            desk.contains(
+                "gui: \"not shown: this host runs qemu headless (-display none), so launchGui opens no window\"\n")
+                || desk.contains(
+                    "gui: not shown: this host runs qemu headless (-display none), so launchGui opens no window\n"),
+            "\(desk)")
         let hello = try #require(await h.status(.virtualMachine, "hello"))
         #expect(!hello.contains("gui:"), "no note for a VM that asks for no GUI: \(hello)")
     }
@@ -452,7 +485,9 @@ struct VMLifecycleTests {
         #expect(report.outcomes.map(\.action.summary) == ["stop VirtualMachine/hello"])
     }
 
-    @Test("a guest not ready within bootTimeout is reported BootTimeout with its console's last lines, keeps running, and no longer holds the pass")
+    @Test(
+        "a guest not ready within bootTimeout is reported BootTimeout with its console's last lines, keeps running, and no longer holds the pass"
+    )
     func bootDeadline() async throws {
         let h = try Harness()
         defer { h.remove() }
@@ -472,7 +507,9 @@ struct VMLifecycleTests {
 
 @Suite("Reconciler: VM error codes and what Kiln does not own")
 struct VMErrorCodeTests {
-    @Test("a failing VM action leaves the VM builder service's error code in the catalog and the status; success clears it")
+    @Test(
+        "a failing VM action leaves the VM builder service's error code in the catalog and the status; success clears it"
+    )
     func codes() async throws {
         let h = try Harness()
         defer { h.remove() }
@@ -507,7 +544,9 @@ struct VMErrorCodeTests {
         await h.source.commit("c1", Harness.quickstart())
         let report = await h.settle()
         #expect(report.unownedVMFolders == [stray])
-        #expect(h.syncStatus().contains("unownedVMFolders:\n- \(stray)") || h.syncStatus().contains("unownedVMFolders:\n  - \(stray)"), "\(h.syncStatus())")
+        #expect(
+            h.syncStatus().contains("unownedVMFolders:\n- \(stray)")
+                || h.syncStatus().contains("unownedVMFolders:\n  - \(stray)"), "\(h.syncStatus())")
         #expect(FileManager.default.fileExists(atPath: stray))
     }
 }
@@ -520,7 +559,9 @@ struct CallbackTests {
         return files
     }
 
-    @Test("a VM that is up is called back once, with the VM builder service's JSON; not again on later passes or after a restart")
+    @Test(
+        "a VM that is up is called back once, with the VM builder service's JSON; not again on later passes or after a restart"
+    )
     func once() async throws {
         let h = try Harness()
         defer { h.remove() }
@@ -540,8 +581,9 @@ struct CallbackTests {
         #expect(await h.status(.virtualMachine, "hello")?.contains("state: delivered") == true)
 
         for _ in 0..<3 { _ = await h.reconciler.pass(full: true) }
-        let restarted = Reconciler(source: h.source, catalog: h.catalog, builds: h.builds, vms: h.vms, paths: h.paths,
-                                   callbacks: h.callbacks)
+        let restarted = Reconciler(
+            source: h.source, catalog: h.catalog, builds: h.builds, vms: h.vms, paths: h.paths,
+            callbacks: h.callbacks)
         _ = await restarted.settle(timeout: .seconds(600), interval: .milliseconds(20))
         #expect(await h.callbacks.posts.count == 1, "one success per VM generation, whatever restarts")
     }
@@ -574,8 +616,10 @@ struct CallbackTests {
 
     @Test("a listener that hangs does not hold up passes, and the attempts stay bounded")
     func hanging() async throws {
-        let h = try Harness(options: ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackAttempts: 2,
-                                                       callbackBackoff: .milliseconds(10)))
+        let h = try Harness(
+            options: ReconcilerOptions(
+                baseBackoff: 0.05, maxBackoff: 0.2, callbackAttempts: 2,
+                callbackBackoff: .milliseconds(10)))
         defer { h.remove() }
         await h.callbacks.answer([], then: .hang)
         await h.source.commit("c1", Self.files())
@@ -609,7 +653,9 @@ struct CallbackTests {
 struct ImageSourceTests {
     static let sum = "sha256:" + String(repeating: "a", count: 64)
 
-    static func urlImage(_ name: String, url: String = "https://images.example.org/disk.qcow2", checksum: String = sum) -> String {
+    static func urlImage(
+        _ name: String, url: String = "https://images.example.org/disk.qcow2", checksum: String = sum
+    ) -> String {
         """
         apiVersion: kiln.dev/v1
         kind: Image
@@ -637,7 +683,9 @@ struct ImageSourceTests {
         """
     }
 
-    @Test("an Image from a URL is imported (QUEUED → ACTIVE, version 1) and a VM runs on it; a new checksum imports again and recreates the VM")
+    @Test(
+        "an Image from a URL is imported (QUEUED → ACTIVE, version 1) and a VM runs on it; a new checksum imports again and recreates the VM"
+    )
     func url() async throws {
         let h = try Harness()
         defer { h.remove() }
@@ -651,20 +699,25 @@ struct ImageSourceTests {
         #expect(try await h.state().vms["web-1"]?.imagePath == image.path)
 
         let other = "sha256:" + String(repeating: "b", count: 64)
-        await h.source.commit("c2", ["img.yaml": Self.urlImage("web", checksum: other), "vm.yaml": Specs.vm("web-1", image: "web")])
+        await h.source.commit(
+            "c2", ["img.yaml": Self.urlImage("web", checksum: other), "vm.yaml": Specs.vm("web-1", image: "web")])
         _ = await h.settle()
         image = try #require(try await h.state().images["web"])
         // The MWS version rises with each change of the entry: the spec (new checksum), then the new file.
         #expect(image.version == 3 && image.path == h.paths.image(name: "web", version: 3))
         #expect(await h.vms.calls.filter { $0 == "destroy web-1" }.count == 1, "recreated on the new image")
-        #expect(!FileManager.default.fileExists(atPath: h.paths.image(name: "web", version: 1)), "the old file goes once no VM runs on it")
+        #expect(
+            !FileManager.default.fileExists(atPath: h.paths.image(name: "web", version: 1)),
+            "the old file goes once no VM runs on it")
     }
 
     @Test("a checksum mismatch fails the Image (FAILED, ChecksumMismatch) and is not retried until git changes")
     func mismatch() async throws {
         let h = try Harness()
         defer { h.remove() }
-        await h.images.fail("disk.qcow2", ActionFailure(.checksumMismatch, "https://images.example.org/disk.qcow2 does not match its checksum"))
+        await h.images.fail(
+            "disk.qcow2",
+            ActionFailure(.checksumMismatch, "https://images.example.org/disk.qcow2 does not match its checksum"))
         await h.source.commit("c1", ["img.yaml": Self.urlImage("web")])
         let report = await h.settle()
         #expect(report.settled)
@@ -683,7 +736,9 @@ struct ImageSourceTests {
         await h.source.commit("c1", files)
         var report = await h.settle()
         let waiting = try #require(report.objects[ObjectKey(.image, "golden")])
-        #expect(!waiting.ready && waiting.message.contains("VirtualMachine hello is powered-on; a snapshot is taken of a stopped VM"))
+        #expect(
+            !waiting.ready
+                && waiting.message.contains("VirtualMachine hello is powered-on; a snapshot is taken of a stopped VM"))
         #expect(try await h.state().images["golden"]?.state == .queued)
 
         files["vms.yaml"] = Specs.vm("hello", image: "busybox", power: "stopped")
@@ -705,16 +760,19 @@ struct ImageSourceTests {
     func deletionWaits() async throws {
         let h = try Harness()
         defer { h.remove() }
-        let files = ["img.yaml": Self.urlImage("web"), "vm.yaml": Specs.vm("web-1", image: "web"),
-                     "other.yaml": Self.urlImage("other", url: "https://images.example.org/other.qcow2")]
+        let files = [
+            "img.yaml": Self.urlImage("web"), "vm.yaml": Specs.vm("web-1", image: "web"),
+            "other.yaml": Self.urlImage("other", url: "https://images.example.org/other.qcow2")
+        ]
         await h.source.commit("c1", files)
         _ = await h.settle()
         // One commit moves the VM to another image and deletes the old one: the deletion waits for the VM.
         await h.source.commit("c2", ["vm.yaml": Specs.vm("web-1", image: "other"), "other.yaml": files["other.yaml"]!])
         let first = await h.reconciler.pass()
         #expect(first.refusal == nil)
-        #expect(first.objects[ObjectKey(.image, "web")]?.message.contains("VirtualMachine web-1 still runs on it") == true,
-                "\(String(describing: first.objects[ObjectKey(.image, "web")]))")
+        #expect(
+            first.objects[ObjectKey(.image, "web")]?.message.contains("VirtualMachine web-1 still runs on it") == true,
+            "\(String(describing: first.objects[ObjectKey(.image, "web")]))")
         #expect(!first.outcomes.contains { $0.action.summary == "delete Image/web" })
         _ = await h.settle()
         #expect(try await h.state().images["web"] == nil)
@@ -749,7 +807,9 @@ struct CloudInitTests {
         let h = try Harness()
         defer { h.remove() }
         var files = Harness.quickstart()
-        files["cloud.yaml"] = Specs.build("cloud", token: "1").replacingOccurrences(of: "  type: qemu\n", with: "  type: qemu\n  isCloudInit: true\n")
+        files["cloud.yaml"] =
+            Specs.build("cloud", token: "1").replacingOccurrences(
+                of: "  type: qemu\n", with: "  type: qemu\n  isCloudInit: true\n")
             + "---\n" + Specs.image("cloud", build: "cloud") + "---\n" + Specs.vm("web", image: "cloud")
         await h.source.commit("c1", files)
         let report = await h.settle()
@@ -759,7 +819,9 @@ struct CloudInitTests {
         #expect(state.vms["hello"]?.cloudInit == false)
     }
 
-    @Test("cloudInit.userData: read from the commit, given to the driver with secrets still references, its digest kept; a new version recreates the VM; a bad file fails it with file:line:column")
+    @Test(
+        "cloudInit.userData: read from the commit, given to the driver with secrets still references, its digest kept; a new version recreates the VM; a bad file fails it with file:line:column"
+    )
     func userData() async throws {
         let h = try Harness()
         defer { h.remove() }
@@ -790,7 +852,9 @@ struct CloudInitTests {
         #expect(sync.contains("cloud/hello.yaml:4:13: users[0].passwd is a clear-text secret"), "\(sync)")
         let vmStatus = await h.status(.virtualMachine, "hello") ?? ""
         #expect(!sync.contains("hunter2") && !vmStatus.contains("hunter2"))
-        #expect(try await h.state().vms["hello"]?.userDataDigest == Digest.sha256Hex("#cloud-config\npackages: [nginx, curl]\n"),
-                "the VM stays as the last good commit made it")
+        #expect(
+            try await h.state().vms["hello"]?.userDataDigest
+                == Digest.sha256Hex("#cloud-config\npackages: [nginx, curl]\n"),
+            "the VM stays as the last good commit made it")
     }
 }

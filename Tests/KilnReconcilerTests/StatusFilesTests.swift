@@ -1,9 +1,10 @@
 import Foundation
 import KilnCatalog
-@testable import KilnReconciler
 import KilnSpec
 import KilnTestSupport
 import Testing
+
+@testable import KilnReconciler
 
 @Suite("Reconciler: incremental status and the background status-file writer")
 struct StatusFilesTests {
@@ -21,8 +22,10 @@ struct StatusFilesTests {
         await h.source.commit("c1", Harness.quickstart())
         _ = await h.settle()
         await h.reconciler.statusFilesWritten()
-        let files = [ObjectKey(.imageBuild, "busybox"), ObjectKey(.image, "busybox"), ObjectKey(.virtualMachine, "hello")]
-            .map { h.paths.status($0) }
+        let files = [
+            ObjectKey(.imageBuild, "busybox"), ObjectKey(.image, "busybox"), ObjectKey(.virtualMachine, "hello")
+        ]
+        .map { h.paths.status($0) }
         let before = try files.map(Self.identity)
         let report = await h.reconciler.pass(full: true)
         #expect(report.objects.count == 3 && report.allReady, "\(report.objects)")
@@ -86,7 +89,8 @@ struct StatusFilesTests {
 
     @Test("the writer keeps the newest text of a file handed over twice, and a removal after a write wins")
     func writerCoalesces() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-writer-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-writer-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let writer = StatusFileWriter()
@@ -99,14 +103,17 @@ struct StatusFilesTests {
         #expect(try String(contentsOfFile: "\(folder)/a.yaml", encoding: .utf8) == "a 49\n")
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/b.yaml"))
         #expect(try String(contentsOfFile: "\(folder)/c.yaml", encoding: .utf8) == "c\n")
-        let left = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(AtomicFile.tempMarker) }
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder).filter {
+            $0.hasPrefix(AtomicFile.tempMarker)
+        }
         #expect(left.isEmpty, "temp files left: \(left)")
         #expect(writer.takeFailures().isEmpty)
     }
 
     @Test("a file the writer cannot write is reported, and written once handed over again")
     func writerReportsFailures() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-writer-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-writer-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let writer = StatusFileWriter()
         writer.write([("\(folder)/x.yaml", "x\n")])

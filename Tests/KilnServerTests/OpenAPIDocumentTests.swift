@@ -14,8 +14,9 @@ import Testing
     /// A control: the validator does refuse a broken document, so its OK above means something.
     @Test func theValidatorRefusesABrokenCopy() async throws {
         let text = try String(contentsOfFile: Repo.path("specs/openapi.yaml"), encoding: .utf8)
-        let broken = text.replacingOccurrences(of: ##"$ref: "#/components/schemas/Sync""##,
-                                               with: ##"$ref: "#/components/schemas/NoSuchSchema""##)
+        let broken = text.replacingOccurrences(
+            of: ##"$ref: "#/components/schemas/Sync""##,
+            with: ##"$ref: "#/components/schemas/NoSuchSchema""##)
         #expect(broken != text)
         let folder = try TempFolder()
         let path = try folder.write("openapi.yaml", Data(broken.utf8))

@@ -12,7 +12,8 @@ struct GitFileReaderTests {
         try repo.write("kiln/big.bin", Data(count: 2 << 20))
         try repo.write("README.md", "outside the spec root\n")
         try repo.git(["add", "-A"])
-        try repo.addSubmodule("kiln/vendor", commit: String(repeating: "cd", count: 20), url: "https://example.org/v.git")
+        try repo.addSubmodule(
+            "kiln/vendor", commit: String(repeating: "cd", count: 20), url: "https://example.org/v.git")
         let commit = try repo.commit("files", addAll: false)
         let source = try GitSource(.init(repository: repo.path, specRoot: "kiln", maxReadBytes: 1 << 20))
         let reader = try await source.fileReader(commit: commit)
@@ -25,10 +26,22 @@ struct GitFileReaderTests {
             ("vendor/setup.sh", { if case .submodule(path: "kiln/vendor") = $0 { true } else { false } }),
             ("vendor", { if case .submodule(path: "kiln/vendor") = $0 { true } else { false } }),
             ("scripts", { if case .folder(path: "kiln/scripts") = $0 { true } else { false } }),
-            ("scripts/missing.sh", { if case .fileNotFound(path: "kiln/scripts/missing.sh", commit: commit) = $0 { true } else { false } }),
-            ("big.bin", { if case .fileTooLarge(path: "kiln/big.bin", size: 2 << 20, limit: 1 << 20) = $0 { true } else { false } }),
+            (
+                "scripts/missing.sh",
+                { if case .fileNotFound(path: "kiln/scripts/missing.sh", commit: commit) = $0 { true } else { false } }
+            ),
+            (
+                "big.bin",
+                {
+                    if case .fileTooLarge(path: "kiln/big.bin", size: 2 << 20, limit: 1 << 20) = $0 {
+                        true
+                    } else {
+                        false
+                    }
+                }
+            ),
             ("../README.md", { if case .invalidPath = $0 { true } else { false } }),
-            ("/etc/passwd", { if case .invalidPath = $0 { true } else { false } }),
+            ("/etc/passwd", { if case .invalidPath = $0 { true } else { false } })
         ]
         for (path, matches) in refusals {
             await expectGitError({ () async throws(GitSourceError) in try reader.read(path) }, matches)

@@ -14,8 +14,12 @@ struct GitSourceLoadTests {
         #expect(try await source.poll() == commit)
         let load = try await source.load(commit: commit)
         let snapshot = try #require(load.snapshot, "errors: \(load.errors)")
-        #expect(snapshot.objects.keys.sorted() == [ObjectKey(.imageBuild, "web"), ObjectKey(.image, "web"),
-                                                   ObjectKey(.virtualMachine, "web-1")].sorted())
+        #expect(
+            snapshot.objects.keys.sorted()
+                == [
+                    ObjectKey(.imageBuild, "web"), ObjectKey(.image, "web"),
+                    ObjectKey(.virtualMachine, "web-1")
+                ].sorted())
         #expect(snapshot.object(.virtualMachine, "web-1")?.file == "vms/web-1.yaml")
         #expect(snapshot.fileDigests["scripts/setup.sh"] == (try repo.revParse("\(commit):scripts/setup.sh")))
         #expect(load.revision.id == commit)
@@ -23,27 +27,37 @@ struct GitSourceLoadTests {
         #expect(load.revision.email == "ada@example.org")
         #expect(load.revision.message == "Add the web stack\n\nWhy: the quickstart.\n\nReviewed-by: Grace\n")
         #expect(load.revision.trailer("Reviewed-by") == "Grace")
-        #expect(load.revision.time == Int64(try repo.git(["log", "-1", "--format=%ct"]).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(
+            load.revision.time
+                == Int64(try repo.git(["log", "-1", "--format=%ct"]).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(snapshot.revision == load.revision)
         #expect(load.stats == .init(strategy: .walk, changedEntries: 4, specFiles: 3, parsed: 3, reused: 0))
     }
 
-    @Test("a VM's user-data is read from the commit: a file that starts #cloud-config is no spec; a commit that only breaks it is refused, naming the file, line and column")
+    @Test(
+        "a VM's user-data is read from the commit: a file that starts #cloud-config is no spec; a commit that only breaks it is refused, naming the file, line and column"
+    )
     func userDataIsCheckedWithTheCommit() async throws {
         let repo = try TestRepository()
         try Fixtures.small(in: repo)
-        try repo.write("vms/web-1.yaml", Fixtures.vm("web-1", image: "web") + "  cloudInit: {userData: vms/web-1.user-data.yaml}\n")
+        try repo.write(
+            "vms/web-1.yaml", Fixtures.vm("web-1", image: "web") + "  cloudInit: {userData: vms/web-1.user-data.yaml}\n"
+        )
         try repo.write("vms/web-1.user-data.yaml", "#cloud-config\npackages: [nginx]\n")
         let good = try repo.commit("user-data for web-1")
         let source = try GitSource(.init(repository: repo.path))
         let snapshot = try #require(try await source.load(commit: good).snapshot)
-        #expect(snapshot.fileDigests["vms/web-1.user-data.yaml"] == (try repo.revParse("\(good):vms/web-1.user-data.yaml")))
+        #expect(
+            snapshot.fileDigests["vms/web-1.user-data.yaml"] == (try repo.revParse("\(good):vms/web-1.user-data.yaml")))
 
         try repo.write("vms/web-1.user-data.yaml", "#cloud-config\nchpasswd:\n  list: ada:hunter2\n")
         let bad = try repo.commit("a password in clear")
         let errors = try await source.load(commit: bad).errors.map(\.description)
-        #expect(errors.count == 1 && errors.first?.hasPrefix("vms/web-1.user-data.yaml:3:9: chpasswd.list is a clear-text secret") == true,
-                "\(errors)")
+        #expect(
+            errors.count == 1
+                && errors.first?.hasPrefix("vms/web-1.user-data.yaml:3:9: chpasswd.list is a clear-text secret")
+                    == true,
+            "\(errors)")
         #expect(!errors.joined().contains("hunter2"))
     }
 
@@ -105,7 +119,8 @@ struct GitSourceLoadTests {
         let good = try repo.commit("good")
         try repo.write("vms/web-1.yaml", Fixtures.vm("web-1", image: "web", memory: "1gb"))
         try repo.write("vms/broken.yaml", "apiVersion: kiln.dev/v1\nkind: VirtualMachine\nmetadata: {name: broken\n")
-        try repo.write("images/typo.yaml", Fixtures.image("typo", build: "web").replacingOccurrences(of: "osType", with: "osTyp"))
+        try repo.write(
+            "images/typo.yaml", Fixtures.image("typo", build: "web").replacingOccurrences(of: "osType", with: "osTyp"))
         let bad = try repo.commit("three mistakes")
         let source = try GitSource(.init(repository: repo.path))
         #expect(try await source.load(commit: good).snapshot != nil)
@@ -139,9 +154,10 @@ struct GitSourceLoadTests {
         #expect(source.specRoot == "deploy/kiln")
 
         let load = try await source.load(commit: commit)
-        #expect(load.errors.map(\.description) == [
-            "deploy/kiln/vms/bad.yaml:6:10: spec.image: no Image named \"nope\" in the repository",
-        ])
+        #expect(
+            load.errors.map(\.description) == [
+                "deploy/kiln/vms/bad.yaml:6:10: spec.image: no Image named \"nope\" in the repository"
+            ])
 
         try repo.remove("deploy/kiln/vms/bad.yaml")
         let fixed = try await source.load(commit: try repo.commit("fix"))
@@ -163,9 +179,10 @@ struct GitSourceLoadTests {
         let load = try await source.load(commit: without)
         #expect(load.snapshot == nil)
         #expect(load.stats.strategy == .noSpecRoot)
-        #expect(load.errors.map(\.description) == [
-            "specs:1:1: the spec root does not exist in commit \(without.prefix(12)) (check --path and --branch)",
-        ])
+        #expect(
+            load.errors.map(\.description) == [
+                "specs:1:1: the spec root does not exist in commit \(without.prefix(12)) (check --path and --branch)"
+            ])
         try repo.write("specs", "a file where the folder was\n")
         let file = try await source.load(commit: try repo.commit("a file"))
         #expect(file.errors.first?.message.contains("is a file, not a folder") == true)
@@ -196,7 +213,9 @@ struct GitSourceLoadTests {
         try repo.git(["reflog", "expire", "--expire=now", "--all"])
         try repo.git(["gc", "-q", "--prune=now"])
         let afresh = try GitSource(.init(repository: repo.path))
-        let unreachable = await expectGitError({ () async throws(GitSourceError) in try await afresh.load(commit: abandoned) }) {
+        let unreachable = await expectGitError({ () async throws(GitSourceError) in
+            try await afresh.load(commit: abandoned)
+        }) {
             if case .revisionNotFound = $0 { true } else { false }
         }
         #expect(unreachable?.description.contains("no commit, branch or tag") == true)

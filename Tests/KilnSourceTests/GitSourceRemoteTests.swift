@@ -21,7 +21,9 @@ struct GitSourceRemoteTests {
         #expect(try await source.resolve("doomed") == first)
         #expect(try await source.resolve("HEAD") == first)
         #expect(try await source.load(commit: first).snapshot?.objects.count == 3)
-        #expect(!FileManager.default.fileExists(atPath: source.gitDirectory + "index"), "a mirror has no work tree or index")
+        #expect(
+            !FileManager.default.fileExists(atPath: source.gitDirectory + "index"), "a mirror has no work tree or index"
+        )
 
         try upstream.write("vms/web-2.yaml", Fixtures.vm("web-2", image: "web"))
         let second = try upstream.commit("second")
@@ -49,11 +51,18 @@ struct GitSourceRemoteTests {
         let data = try TestRepository.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: data) }
 
-        #expect(try await GitSource(.init(repository: upstream.url, branch: "main", dataDirectory: data)).poll() == first)
-        #expect(try await GitSource(.init(repository: upstream.url, branch: "staging", dataDirectory: data)).poll() == staged)
+        #expect(
+            try await GitSource(.init(repository: upstream.url, branch: "main", dataDirectory: data)).poll() == first)
+        #expect(
+            try await GitSource(.init(repository: upstream.url, branch: "staging", dataDirectory: data)).poll()
+                == staged)
         let missing = try GitSource(.init(repository: upstream.url, branch: "prod", dataDirectory: data))
         await expectGitError({ () async throws(GitSourceError) in try await missing.poll() }) {
-            if case .branchNotFound(branch: "prod", repository: upstream.url, available: ["main", "staging"]) = $0 { true } else { false }
+            if case .branchNotFound(branch: "prod", repository: upstream.url, available: ["main", "staging"]) = $0 {
+                true
+            } else {
+                false
+            }
         }
     }
 
@@ -95,7 +104,8 @@ struct GitSourceRemoteTests {
         let error = await expectGitError({ () async throws(GitSourceError) in try await source.poll() }) {
             if case .fetchFailed = $0 { true } else { false }
         }
-        #expect(error?.description.hasPrefix("cannot fetch http://kiln:************@127.0.0.1:\(port)/specs.git: ") == true)
+        #expect(
+            error?.description.hasPrefix("cannot fetch http://kiln:************@127.0.0.1:\(port)/specs.git: ") == true)
         #expect(error?.description.contains("hunter2") == false)
     }
 
@@ -105,7 +115,8 @@ struct GitSourceRemoteTests {
         func mirror(_ url: String) throws -> String {
             try GitSource(.init(repository: url, dataDirectory: data)).gitDirectory
         }
-        #expect(try mirror("https://kiln:old@example.org/specs.git") == mirror("https://kiln:new@example.org/specs.git"))
+        #expect(
+            try mirror("https://kiln:old@example.org/specs.git") == mirror("https://kiln:new@example.org/specs.git"))
         #expect(try mirror("https://example.org/specs.git") != mirror("https://example.org/other.git"))
         #expect(try mirror("https://example.org/specs.git") != mirror("https://kiln@example.org/specs.git"))
     }

@@ -25,12 +25,13 @@ struct GitSourceRevisionTests {
 
     @Test func acceptsCommitIdsBranchesTagsAndHEAD() async throws {
         let h = try Self.history()
-        let shortest = try h.repo.git(["rev-parse", "--short=4", h.first]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let shortest = try h.repo.git(["rev-parse", "--short=4", h.first]).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let cases: [(String, String)] = [
             (h.second, h.second), (h.second.uppercased(), h.second), (String(h.first.prefix(7)), h.first),
             (shortest, h.first), ("main", h.second), ("feature", h.first), ("v1", h.first), ("v2", h.second),
             ("HEAD", h.second), ("refs/heads/feature", h.first), ("refs/tags/v2", h.second),
-            (try h.repo.revParse("v2"), h.second),
+            (try h.repo.revParse("v2"), h.second)
         ]
         for (text, expected) in cases {
             #expect(try await h.source.resolve(text) == expected, "\(text)")
@@ -41,8 +42,10 @@ struct GitSourceRevisionTests {
         #expect(try await h.source.load(commit: "feature").revision.id == h.first)
     }
 
-    @Test(arguments: [":/second", "main:vms/web-1.yaml", "HEAD@{1}", "main@{yesterday}", "@", "main^", "main~1",
-                      "HEAD^{tree}", "v1..main", "v1...main", "-n", "", "refs/remotes/origin/main", "a b", "feature.lock"])
+    @Test(arguments: [
+        ":/second", "main:vms/web-1.yaml", "HEAD@{1}", "main@{yesterday}", "@", "main^", "main~1",
+        "HEAD^{tree}", "v1..main", "v1...main", "-n", "", "refs/remotes/origin/main", "a b", "feature.lock"
+    ])
     func refusesRevspecSyntax(_ text: String) async throws {
         let h = try Self.history()
         let error = await expectGitError({ () async throws(GitSourceError) in try await h.source.resolve(text) }) {
@@ -60,7 +63,8 @@ struct GitSourceRevisionTests {
         }
         let prefix = String(h.first.prefix(8))
         try h.repo.git(["branch", prefix, h.second])
-        let ambiguous = await expectGitError({ () async throws(GitSourceError) in try await h.source.resolve(prefix) }) {
+        let ambiguous = await expectGitError({ () async throws(GitSourceError) in try await h.source.resolve(prefix) })
+        {
             if case .ambiguousRevision = $0 { true } else { false }
         }
         #expect(ambiguous?.description.contains("branch \(prefix) → \(h.second.prefix(12))") == true)
@@ -81,7 +85,10 @@ struct GitSourceRevisionTests {
         let error = await expectGitError({ () async throws(GitSourceError) in try await source.poll() }) {
             if case .unbornBranch(branch: "trunk", repository: repo.path) = $0 { true } else { false }
         }
-        #expect(error?.description == "branch trunk of \(repo.path) has no commits yet; commit the specs first, or choose a branch with --branch")
+        #expect(
+            error?.description
+                == "branch trunk of \(repo.path) has no commits yet; commit the specs first, or choose a branch with --branch"
+        )
         let configured = try GitSource(.init(repository: repo.path, branch: "trunk"))
         await expectGitError({ () async throws(GitSourceError) in try await configured.poll() }) {
             if case .unbornBranch = $0 { true } else { false }
@@ -94,7 +101,11 @@ struct GitSourceRevisionTests {
         #expect(try await GitSource(.init(repository: h.repo.path, branch: "refs/heads/main")).poll() == h.second)
         let missing = try GitSource(.init(repository: h.repo.path, branch: "nope"))
         let error = await expectGitError({ () async throws(GitSourceError) in try await missing.poll() }) {
-            if case .branchNotFound(branch: "nope", repository: _, available: ["feature", "main"]) = $0 { true } else { false }
+            if case .branchNotFound(branch: "nope", repository: _, available: ["feature", "main"]) = $0 {
+                true
+            } else {
+                false
+            }
         }
         #expect(error?.description.contains("(branches: feature, main); check --branch") == true)
         #expect(throws: GitSourceError.self) { try GitSource(.init(repository: h.repo.path, branch: "ma..in")) }

@@ -5,7 +5,8 @@ import Testing
 
 @Suite("Symlinks, submodules and caps")
 struct GitSourceSafetyTests {
-    static let symlinkMessage = "is a symlink; Kiln never follows symlinks in a spec repository (commit the file itself)"
+    static let symlinkMessage =
+        "is a symlink; Kiln never follows symlinks in a spec repository (commit the file itself)"
 
     @Test func symlinkedSpecFilesAreErrorsAndNeverFollowed() async throws {
         let repo = try TestRepository()
@@ -15,10 +16,11 @@ struct GitSourceSafetyTests {
         let commit = try repo.commit("links")
         let load = try await GitSource(.init(repository: repo.path)).load(commit: commit)
         #expect(load.snapshot == nil)
-        #expect(load.errors.map(\.description) == [
-            "passwd.yaml:1:1: \(Self.symlinkMessage)",
-            "vms/up.yaml:1:1: \(Self.symlinkMessage)",
-        ])
+        #expect(
+            load.errors.map(\.description) == [
+                "passwd.yaml:1:1: \(Self.symlinkMessage)",
+                "vms/up.yaml:1:1: \(Self.symlinkMessage)"
+            ])
         #expect(load.stats.parsed == 3)
     }
 
@@ -44,10 +46,11 @@ struct GitSourceSafetyTests {
         try repo.write("builds/escape.yaml", Fixtures.build("escape", script: "up/setup.sh"))
         let load = try await GitSource(.init(repository: repo.path)).load(commit: try repo.commit("links"))
         #expect(load.snapshot == nil)
-        #expect(load.errors.map(\.description) == [
-            "builds/escape.yaml:11:13: spec.scripts[0].path: up/setup.sh is a symlink; Kiln never follows symlinks in a spec repository",
-            "builds/web.yaml:11:13: spec.scripts[0].path: scripts/setup.sh is a symlink; Kiln never follows symlinks in a spec repository",
-        ])
+        #expect(
+            load.errors.map(\.description) == [
+                "builds/escape.yaml:11:13: spec.scripts[0].path: up/setup.sh is a symlink; Kiln never follows symlinks in a spec repository",
+                "builds/web.yaml:11:13: spec.scripts[0].path: scripts/setup.sh is a symlink; Kiln never follows symlinks in a spec repository"
+            ])
     }
 
     @Test func submodulesAreNeverRead() async throws {
@@ -63,10 +66,11 @@ struct GitSourceSafetyTests {
 
         let load = try await GitSource(.init(repository: repo.path)).load(commit: commit)
         #expect(load.snapshot == nil)
-        #expect(load.errors.map(\.description) == [
-            "builds/vendored.yaml:11:13: spec.scripts[0].path: vendor/setup.sh is in a submodule; Kiln never reads submodules",
-            "more.yaml:1:1: is a submodule; Kiln never reads submodules (commit the file itself)",
-        ])
+        #expect(
+            load.errors.map(\.description) == [
+                "builds/vendored.yaml:11:13: spec.scripts[0].path: vendor/setup.sh is in a submodule; Kiln never reads submodules",
+                "more.yaml:1:1: is a submodule; Kiln never reads submodules (commit the file itself)"
+            ])
     }
 
     @Test func aTenMegabyteBlobIsRefusedByItsSize() async throws {
@@ -79,9 +83,10 @@ struct GitSourceSafetyTests {
         try repo.write("big.yaml", big)
         let load = try await GitSource(.init(repository: repo.path)).load(commit: try repo.commit("a 10 MB spec"))
         #expect(load.snapshot == nil)
-        #expect(load.errors.map(\.description) == [
-            "big.yaml:1:1: file is 10485760 bytes, over the limit of 1048576 bytes per spec file; split it into smaller files",
-        ])
+        #expect(
+            load.errors.map(\.description) == [
+                "big.yaml:1:1: file is 10485760 bytes, over the limit of 1048576 bytes per spec file; split it into smaller files"
+            ])
         #expect(load.stats.parsed == 3)
     }
 
@@ -95,7 +100,10 @@ struct GitSourceSafetyTests {
         #expect(try await source.load(commit: good).snapshot != nil)
         let load = try await source.load(commit: try repo.commit("deep"))
         let nested = Array(repeating: "d", count: 129).joined(separator: "/")
-        #expect(load.errors.map(\.description) == ["\(nested):1:1: folders nest more than 128 deep under the spec root; flatten them"])
+        #expect(
+            load.errors.map(\.description) == [
+                "\(nested):1:1: folders nest more than 128 deep under the spec root; flatten them"
+            ])
         try repo.remove("d")
         #expect(try await source.load(commit: try repo.commit("flat again")).snapshot?.objects.count == 3)
     }
@@ -106,11 +114,18 @@ struct GitSourceSafetyTests {
         let commit = try repo.commit("three specs")
 
         let few = try await GitSource(.init(repository: repo.path, limits: .init(maxFiles: 2))).load(commit: commit)
-        #expect(few.errors.map(\.description) == ["vms/web-1.yaml:1:1: more than 2 spec files under the spec root; split the repository"])
+        #expect(
+            few.errors.map(\.description) == [
+                "vms/web-1.yaml:1:1: more than 2 spec files under the spec root; split the repository"
+            ])
         #expect(few.stats.parsed == 0)
 
-        let small = try await GitSource(.init(repository: repo.path, limits: .init(maxTotalBytes: 300))).load(commit: commit)
-        #expect(small.errors.map(\.description) == ["images/web.yaml:1:1: spec files add up to more than 300 bytes; split the repository"])
+        let small = try await GitSource(.init(repository: repo.path, limits: .init(maxTotalBytes: 300))).load(
+            commit: commit)
+        #expect(
+            small.errors.map(\.description) == [
+                "images/web.yaml:1:1: spec files add up to more than 300 bytes; split the repository"
+            ])
         #expect(small.stats.parsed == 0)
     }
 
@@ -123,7 +138,9 @@ struct GitSourceSafetyTests {
         let clean = try repo.commit("clean")
         // Over a cap, a folder reports what it read before the cap too; a commit is refused before anything is
         // parsed, with the same error naming the same file.
-        for limits in [SourceLimits.init(maxFiles: 2), .init(maxFiles: 3), .init(maxTotalBytes: 400), .init(maxTotalBytes: 600)] {
+        for limits in [
+            SourceLimits.init(maxFiles: 2), .init(maxFiles: 3), .init(maxTotalBytes: 400), .init(maxTotalBytes: 600)
+        ] {
             try await Self.expectSameErrors(repo, commit: clean, limits: limits, capOnly: true)
         }
 
@@ -136,15 +153,20 @@ struct GitSourceSafetyTests {
         try await Self.expectSameErrors(repo, commit: messy, limits: .default)
     }
 
-    static func expectSameErrors(_ repo: TestRepository, commit: String, limits: SourceLimits, capOnly: Bool = false,
-                                 sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let git = try await GitSource(.init(repository: repo.path, specRoot: "kiln", limits: limits)).load(commit: commit)
-        guard case .failure(let failure) = FolderSource(repository: repo.path, specRoot: "kiln", limits: limits).load() else {
+    static func expectSameErrors(
+        _ repo: TestRepository, commit: String, limits: SourceLimits, capOnly: Bool = false,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let git = try await GitSource(.init(repository: repo.path, specRoot: "kiln", limits: limits)).load(
+            commit: commit)
+        guard case .failure(let failure) = FolderSource(repository: repo.path, specRoot: "kiln", limits: limits).load()
+        else {
             Issue.record("the folder should be invalid with \(limits)", sourceLocation: sourceLocation)
             return
         }
         #expect(!git.errors.isEmpty, sourceLocation: sourceLocation)
-        let expected = capOnly ? failure.errors.filter { $0.message.hasSuffix("; split the repository") } : failure.errors
+        let expected =
+            capOnly ? failure.errors.filter { $0.message.hasSuffix("; split the repository") } : failure.errors
         #expect(git.errors == expected, "\(limits)", sourceLocation: sourceLocation)
     }
 }

@@ -50,8 +50,9 @@ struct IncrementalLoadTests {
             case 4 where !files.isEmpty:
                 let path = files.sorted()[random.next() % files.count]
                 let target = "\(folders[random.next() % folders.count])/moved-\(step).yml"
-                try FileManager.default.createDirectory(atPath: "\(repo.path)/\((target as NSString).deletingLastPathComponent)",
-                                                        withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: "\(repo.path)/\((target as NSString).deletingLastPathComponent)",
+                    withIntermediateDirectories: true)
                 try repo.move(path, target)
                 files.remove(path)
                 files.insert(target)
@@ -59,7 +60,8 @@ struct IncrementalLoadTests {
                 try repo.write("kiln/scripts/setup.sh", "#!/bin/sh\necho \(step)\n")
                 if random.next() % 2 == 0 { try repo.symlink("kiln/vms/link-\(step).yaml", to: "/etc/passwd") }
             default:
-                try repo.write("kiln/vms/bad-\(step % 3).yaml", step % 2 == 0 ? "kind: [\n" : Fixtures.vm("web-1", image: "web"))
+                try repo.write(
+                    "kiln/vms/bad-\(step % 3).yaml", step % 2 == 0 ? "kind: [\n" : Fixtures.vm("web-1", image: "web"))
             }
             try await Self.expectFresh(source, repo, try repo.commit("step \(step)"), specRoot: "kiln")
         }
@@ -67,12 +69,16 @@ struct IncrementalLoadTests {
 
     /// Loads `commit` incrementally and afresh, and expects the same objects, file digests and errors.
     @discardableResult
-    static func expectFresh(_ source: GitSource, _ repo: TestRepository, _ commit: String, specRoot: String = "",
-                            sourceLocation: SourceLocation = #_sourceLocation) async throws -> GitLoad {
+    static func expectFresh(
+        _ source: GitSource, _ repo: TestRepository, _ commit: String, specRoot: String = "",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> GitLoad {
         let load = try await source.load(commit: commit)
         let fresh = try await GitSource(.init(repository: repo.path, specRoot: specRoot)).load(commit: commit)
         #expect(load.errors == fresh.errors, sourceLocation: sourceLocation)
-        #expect(GitSourceLoadTests.hashes(load.snapshot) == GitSourceLoadTests.hashes(fresh.snapshot), sourceLocation: sourceLocation)
+        #expect(
+            GitSourceLoadTests.hashes(load.snapshot) == GitSourceLoadTests.hashes(fresh.snapshot),
+            sourceLocation: sourceLocation)
         #expect(load.snapshot?.fileDigests == fresh.snapshot?.fileDigests, sourceLocation: sourceLocation)
         #expect(load.stats.specFiles == fresh.stats.specFiles, sourceLocation: sourceLocation)
         #expect(load.stats.parsed + load.stats.reused <= load.stats.specFiles, sourceLocation: sourceLocation)

@@ -4,9 +4,10 @@ import Testing
 @Suite("Repository locations")
 struct RepositoryLocationTests {
     @Test(arguments: [
-        ("file:///srv/specs.git", true), ("https://example.org/specs.git", true), ("ssh://git@example.org/specs.git", true),
+        ("file:///srv/specs.git", true), ("https://example.org/specs.git", true),
+        ("ssh://git@example.org/specs.git", true),
         ("git@example.org:team/specs.git", true), ("/srv/specs", false), ("./specs", false), ("specs", false),
-        ("dir/user@host:x", false),
+        ("dir/user@host:x", false)
     ])
     func tellsURLsFromPaths(_ text: String, _ isRemote: Bool) throws {
         let location = try RepositoryLocation(text)
@@ -23,7 +24,7 @@ struct RepositoryLocationTests {
         ("https://kiln:p@ss@example.org/x", "https://kiln:************@example.org/x"),
         ("ssh://git@example.org/specs.git", "ssh://git@example.org/specs.git"),
         ("https://example.org/a:b@c", "https://example.org/a:b@c"),
-        ("/srv/specs", "/srv/specs"),
+        ("/srv/specs", "/srv/specs")
     ])
     func masksPasswords(_ text: String, _ shown: String) throws {
         #expect(try RepositoryLocation(text).display == shown)

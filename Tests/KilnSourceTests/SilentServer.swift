@@ -15,7 +15,8 @@ final class SilentServer {
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                bind(socket, generic, length) == 0 && listen(socket, 16) == 0 && getsockname(socket, generic, &length) == 0
+                bind(socket, generic, length) == 0 && listen(socket, 16) == 0
+                    && getsockname(socket, generic, &length) == 0
             }
         }
         guard bound else {

@@ -29,13 +29,15 @@ final class TestRepository {
     @discardableResult
     func git(_ arguments: [String], input: Data? = nil) throws -> String {
         clock += 60
-        return try Self.run(["git", "-C", path] + arguments, input: input, environment: [
-            "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "HOME": path,
-            "GIT_AUTHOR_NAME": "Ada Lovelace", "GIT_AUTHOR_EMAIL": "ada@example.org",
-            "GIT_COMMITTER_NAME": "Kiln Tests", "GIT_COMMITTER_EMAIL": "tests@example.org",
-            "GIT_AUTHOR_DATE": "\(clock) +0000", "GIT_COMMITTER_DATE": "\(clock) +0000",
-            "GIT_ALLOW_PROTOCOL": "file",
-        ])
+        return try Self.run(
+            ["git", "-C", path] + arguments, input: input,
+            environment: [
+                "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "HOME": path,
+                "GIT_AUTHOR_NAME": "Ada Lovelace", "GIT_AUTHOR_EMAIL": "ada@example.org",
+                "GIT_COMMITTER_NAME": "Kiln Tests", "GIT_COMMITTER_EMAIL": "tests@example.org",
+                "GIT_AUTHOR_DATE": "\(clock) +0000", "GIT_COMMITTER_DATE": "\(clock) +0000",
+                "GIT_ALLOW_PROTOCOL": "file"
+            ])
     }
 
     func write(_ file: String, _ text: String) throws {
@@ -45,7 +47,9 @@ final class TestRepository {
     func write(_ file: String, _ data: Data) throws {
         let url = URL(fileURLWithPath: path).appendingPathComponent(file)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if FileManager.default.fileExists(atPath: url.path) || (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) != nil {
+        if FileManager.default.fileExists(atPath: url.path)
+            || (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) != nil
+        {
             try FileManager.default.removeItem(at: url)
         }
         try data.write(to: url)

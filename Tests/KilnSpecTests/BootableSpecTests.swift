@@ -6,9 +6,15 @@ import Testing
     static let debian = "type: qemu\nsource: {debian: {suite: bookworm, packages: [linux-image-amd64, openssh-server]}}"
 
     @Test func aDebianSourceReadsWithItsDefaults() throws {
-        let spec = try #require(try object(Doc.build(Self.debian + "\ndisk: {size: 2gib, boot: hybrid, kernelCommandLine: quiet}")).imageBuild)
-        #expect(spec.source == .debian(ImageBuildSpec.DebianSource(suite: "bookworm", variant: "apt", components: ["main"],
-                                                                     packages: ["linux-image-amd64", "openssh-server"])))
+        let spec = try #require(
+            try object(Doc.build(Self.debian + "\ndisk: {size: 2gib, boot: hybrid, kernelCommandLine: quiet}"))
+                .imageBuild)
+        #expect(
+            spec.source
+                == .debian(
+                    ImageBuildSpec.DebianSource(
+                        suite: "bookworm", variant: "apt", components: ["main"],
+                        packages: ["linux-image-amd64", "openssh-server"])))
         #expect(spec.diskBoot == .hybrid)
         #expect(spec.kernelCommandLine == "quiet")
         #expect(spec.verifyBoot)
@@ -22,7 +28,8 @@ import Testing
         #expect(spec.diskBoot == nil)
         #expect(spec.resolvedBoot(hasKernel: true) == .hybrid)
         #expect(spec.resolvedBoot(hasKernel: false) == DiskBoot.none)
-        let bios = try #require(try object(Doc.build("type: qemu\nsource: {scratch: true}\ndisk: {boot: bios}")).imageBuild)
+        let bios = try #require(
+            try object(Doc.build("type: qemu\nsource: {scratch: true}\ndisk: {boot: bios}")).imageBuild)
         #expect(bios.resolvedBoot(hasKernel: false) == .bios)
     }
 
@@ -32,7 +39,7 @@ import Testing
         ("Nginx", "\"N\" is not allowed"),
         ("-x", "must start with a lower-case letter or a digit"),
         ("a", "too short"),
-        ("a b", "\" \" is not allowed"),
+        ("a b", "\" \" is not allowed")
     ])
     func packageNamesFollowDebiansGrammar(name: String, message: String) {
         let body = "type: qemu\nsource: {debian: {suite: bookworm, packages: ['\(name)']}}"
@@ -49,13 +56,17 @@ import Testing
     }
 
     @Test func kernelCommandLineIsPrintableAndShort() {
-        let control = errors(Doc.build("type: qemu\nsource: {scratch: true}\ndisk: {kernelCommandLine: \"quiet\\u0007 init=/x\"}"))
+        let control = errors(
+            Doc.build("type: qemu\nsource: {scratch: true}\ndisk: {kernelCommandLine: \"quiet\\u0007 init=/x\"}"))
         #expect(control.count == 1)
         #expect(control.first?.contains("spec.disk.kernelCommandLine") == true, "\(control)")
         #expect(control.first?.contains("U+7") == true, "\(control)")
         let newline = errors(Doc.build("type: qemu\nsource: {scratch: true}\ndisk: {kernelCommandLine: \"a\\nb\"}"))
         #expect(newline.first?.contains("not printable ASCII") == true, "\(newline)")
-        let long = errors(Doc.build("type: qemu\nsource: {scratch: true}\ndisk: {kernelCommandLine: \(String(repeating: "a", count: 1025))}"))
+        let long = errors(
+            Doc.build(
+                "type: qemu\nsource: {scratch: true}\ndisk: {kernelCommandLine: \(String(repeating: "a", count: 1025))}"
+            ))
         #expect(long.first?.contains("at most 1024") == true, "\(long)")
     }
 
@@ -77,11 +88,16 @@ import Testing
             "a.yaml": Doc.build(name: "a", "type: qemu\nsource: {image: b-img}"),
             "b.yaml": Doc.build(name: "b", "type: qemu\nsource: {image: a-img}"),
             "ia.yaml": Doc.image(name: "a-img", image + "source: {build: a, format: raw}"),
-            "ib.yaml": Doc.image(name: "b-img", image + "source: {build: b, format: raw}"),
+            "ib.yaml": Doc.image(name: "b-img", image + "source: {build: b, format: raw}")
         ]
         let found = assemblyErrors(files)
         #expect(found.count == 2, "\(found)")
-        #expect(found.contains { $0.contains("layered builds form a cycle: ImageBuild a → Image b-img → ImageBuild b → Image a-img → ImageBuild a") }, "\(found)")
+        #expect(
+            found.contains {
+                $0.contains(
+                    "layered builds form a cycle: ImageBuild a → Image b-img → ImageBuild b → Image a-img → ImageBuild a"
+                )
+            }, "\(found)")
     }
 
     @Test func aChainWithoutCycleIsFine() {
@@ -91,7 +107,7 @@ import Testing
             "b.yaml": Doc.build(name: "b", "type: qemu\nsource: {image: a-img}"),
             "c.yaml": Doc.build(name: "c", "type: qemu\nsource: {image: b-img}"),
             "ia.yaml": Doc.image(name: "a-img", image + "source: {build: a, format: raw}"),
-            "ib.yaml": Doc.image(name: "b-img", image + "source: {build: b, format: raw}"),
+            "ib.yaml": Doc.image(name: "b-img", image + "source: {build: b, format: raw}")
         ]
         #expect(assemblyErrors(files) == [])
     }

@@ -9,9 +9,11 @@ import Testing
         let good = try Checksum.parse("\(name):" + String(repeating: "a", count: length)).get()
         #expect(good.algorithm == algorithm)
         #expect(good.hex.count == length)
-        #expect(Checksum.parse("\(name):" + String(repeating: "a", count: length - 1)).failureMessage
+        #expect(
+            Checksum.parse("\(name):" + String(repeating: "a", count: length - 1)).failureMessage
                 == "\(name) checksum has \(length - 1) hex digits; \(name) has \(length)")
-        #expect(Checksum.parse("\(name):" + String(repeating: "a", count: length + 1)).failureMessage
+        #expect(
+            Checksum.parse("\(name):" + String(repeating: "a", count: length + 1)).failureMessage
                 == "\(name) checksum has \(length + 1) hex digits; \(name) has \(length)")
     }
 
@@ -26,12 +28,15 @@ import Testing
 
     @Test(arguments: [
         ("abc", #""abc" is not a checksum: write algo:hex, for example sha256:<64 hex digits>"#),
-        ("sha384:" + String(repeating: "a", count: 96), #"unknown checksum algorithm "sha384" (use md5, sha1, sha256, sha512)"#),
+        (
+            "sha384:" + String(repeating: "a", count: 96),
+            #"unknown checksum algorithm "sha384" (use md5, sha1, sha256, sha512)"#
+        ),
         ("crc32:deadbeef", #"unknown checksum algorithm "crc32" (use md5, sha1, sha256, sha512)"#),
         ("md5:" + String(repeating: "g", count: 32), "md5 checksum must be hex digits"),
         ("md5:" + String(repeating: "０", count: 32), "md5 checksum must be hex digits"),
         ("sha1:", "sha1 checksum has 0 hex digits; sha1 has 40"),
-        ("sha256: " + String(repeating: "a", count: 64), "sha256 checksum must be hex digits"),
+        ("sha256: " + String(repeating: "a", count: 64), "sha256 checksum must be hex digits")
     ])
     func malformedChecksumsAreRefused(text: String, message: String) {
         #expect(Checksum.parse(text).failureMessage == message)
@@ -39,7 +44,8 @@ import Testing
 
     @Test func bareHexIsCheckedAgainstANamedAlgorithm() throws {
         #expect(try Checksum.parseHex(String(repeating: "0", count: 40), algorithm: .sha1).get().algorithm == .sha1)
-        #expect(Checksum.parseHex(String(repeating: "0", count: 64), algorithm: .md5).failureMessage
+        #expect(
+            Checksum.parseHex(String(repeating: "0", count: 64), algorithm: .md5).failureMessage
                 == "md5 checksum has 64 hex digits; md5 has 32")
     }
 }

@@ -33,32 +33,47 @@ struct CloudInitUserDataTests {
         let data = try Self.parse(text).get()
         #expect(data.references == [.fromFile("ada-password"), .fromEnv("KILN_CHPASSWD")])
         #expect(data.value["packages"] == .list([.string("nginx")]))
-        #expect(data.value["users"]?.list?.first?["passwd"] == .object(["fromFile": .string("ada-password")]),
-                "the document keeps the reference, never a value")
+        #expect(
+            data.value["users"]?.list?.first?["passwd"] == .object(["fromFile": .string("ada-password")]),
+            "the document keeps the reference, never a value")
         let resolved = data.resolved { reference in reference == .fromFile("ada-password") ? "s3cret" : "ada:pw" }
         #expect(resolved["users"]?.list?.first?["passwd"] == .string("s3cret"))
         #expect(resolved["chpasswd"]?["list"] == .string("ada:pw"))
         #expect(resolved["write_files"]?.list?.first?["content"] == .string("hello"))
-        #expect(try Self.parse("#cloud-config\n# nothing yet\n").get().value == .object([:]), "only the header: an empty cloud-config")
+        #expect(
+            try Self.parse("#cloud-config\n# nothing yet\n").get().value == .object([:]),
+            "only the header: an empty cloud-config")
     }
 
     /// (user-data, the whole error)
     static let refusals: [(String, String)] = [
-        ("packages: [nginx]\n",
-         "vms/cloud/web.yaml:1:1: user-data must start with the line #cloud-config, as cloud-init requires"),
-        ("#cloud-config\npackages: [nginx\n",
-         "vms/cloud/web.yaml:3:1: did not find expected ',' or ']'"),
+        (
+            "packages: [nginx]\n",
+            "vms/cloud/web.yaml:1:1: user-data must start with the line #cloud-config, as cloud-init requires"
+        ),
+        (
+            "#cloud-config\npackages: [nginx\n",
+            "vms/cloud/web.yaml:3:1: did not find expected ',' or ']'"
+        ),
         ("#cloud-config\n- nginx\n", "vms/cloud/web.yaml:2:1: user-data must be a mapping, not a list"),
         ("#cloud-config\na: 1\n---\nb: 2\n", "vms/cloud/web.yaml:3:1: user-data must be exactly one YAML document"),
-        ("#cloud-config\nusers:\n  - name: ada\n    passwd: hunter2\n",
-         "vms/cloud/web.yaml:4:13: users[0].passwd is a clear-text secret, and secrets never live in git; write {fromFile: NAME} (a file of Kiln's secrets folder) or {fromEnv: KILN_NAME} instead (then rotate the leaked one)"),
-        ("#cloud-config\nchpasswd:\n  list: |\n    ada:hunter2\n",
-         "vms/cloud/web.yaml:3:9: chpasswd.list is a clear-text secret, and secrets never live in git; write {fromFile: NAME} (a file of Kiln's secrets folder) or {fromEnv: KILN_NAME} instead (then rotate the leaked one)"),
-        ("#cloud-config\npassword: {fromEnv: HOME}\n",
-         "vms/cloud/web.yaml:2:21: password.fromEnv: \"HOME\" must start with KILN_: specs may only read variables meant for them"),
-        ("#cloud-config\npassword: {fromFile: ../etc/shadow}\n",
-         "vms/cloud/web.yaml:2:22: password.fromFile: "),
-        ("#cloud-config\na: 1\na: 2\n", "vms/cloud/web.yaml:3:1: "),
+        (
+            "#cloud-config\nusers:\n  - name: ada\n    passwd: hunter2\n",
+            "vms/cloud/web.yaml:4:13: users[0].passwd is a clear-text secret, and secrets never live in git; write {fromFile: NAME} (a file of Kiln's secrets folder) or {fromEnv: KILN_NAME} instead (then rotate the leaked one)"
+        ),
+        (
+            "#cloud-config\nchpasswd:\n  list: |\n    ada:hunter2\n",
+            "vms/cloud/web.yaml:3:9: chpasswd.list is a clear-text secret, and secrets never live in git; write {fromFile: NAME} (a file of Kiln's secrets folder) or {fromEnv: KILN_NAME} instead (then rotate the leaked one)"
+        ),
+        (
+            "#cloud-config\npassword: {fromEnv: HOME}\n",
+            "vms/cloud/web.yaml:2:21: password.fromEnv: \"HOME\" must start with KILN_: specs may only read variables meant for them"
+        ),
+        (
+            "#cloud-config\npassword: {fromFile: ../etc/shadow}\n",
+            "vms/cloud/web.yaml:2:22: password.fromFile: "
+        ),
+        ("#cloud-config\na: 1\na: 2\n", "vms/cloud/web.yaml:3:1: ")
     ]
 
     @Test("refused with file:line:column, never echoing a secret", arguments: refusals)
@@ -70,9 +85,13 @@ struct CloudInitUserDataTests {
 
     @Test("bounded in size")
     func tooLarge() throws {
-        let big = "#cloud-config\nwrite_files:\n  - content: \"" + String(repeating: "x", count: CloudInitUserData.maxBytes) + "\"\n"
+        let big =
+            "#cloud-config\nwrite_files:\n  - content: \"" + String(repeating: "x", count: CloudInitUserData.maxBytes)
+            + "\"\n"
         let message = try #require(Self.error(big))
-        #expect(message.hasPrefix("vms/cloud/web.yaml:1:1: user-data is \(big.utf8.count) bytes, over the limit of 65536 bytes"))
+        #expect(
+            message.hasPrefix(
+                "vms/cloud/web.yaml:1:1: user-data is \(big.utf8.count) bytes, over the limit of 65536 bytes"))
     }
 
     @Test("the spec names a file of the same commit: a missing one is an error at the field; its digest is kept")
@@ -90,14 +109,19 @@ struct CloudInitUserDataTests {
             Issue.record("a missing user-data file was accepted")
             return
         }
-        #expect(failure.errors.map(\.description) == [
-            "vms.yaml:6:25: spec.cloudInit.userData: no file cloud/web.yaml under the spec root (paths are relative to the spec root)",
-        ])
+        #expect(
+            failure.errors.map(\.description) == [
+                "vms.yaml:6:25: spec.cloudInit.userData: no file cloud/web.yaml under the spec root (paths are relative to the spec root)"
+            ])
         let snapshot = try SnapshotFixture.load(["vms.yaml": vm, "cloud/web.yaml": "#cloud-config\n"]).get()
         #expect(snapshot.object(.virtualMachine, "web")?.virtualMachine?.userDataPath == "cloud/web.yaml")
         #expect(snapshot.fileDigests["cloud/web.yaml"] == Digest.sha256Hex("#cloud-config\n"))
         // Its content is checked with the commit: a bad file stops the snapshot, pointing into that file.
-        guard case .failure(let bad) = SnapshotFixture.load(["vms.yaml": vm, "cloud/web.yaml": "#cloud-config\n- a list\n"]) else {
+        guard
+            case .failure(let bad) = SnapshotFixture.load([
+                "vms.yaml": vm, "cloud/web.yaml": "#cloud-config\n- a list\n"
+            ])
+        else {
             Issue.record("bad user-data was accepted")
             return
         }

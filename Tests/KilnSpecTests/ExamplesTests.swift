@@ -21,7 +21,8 @@ import Testing
 
     /// As the README runs it: the quickstart folder as a subfolder of this repository.
     @Test func theQuickstartValidatesAsASubfolder() async throws {
-        let out = try await Tool.run(try Tool.kiln(), ["validate", "--repo", Repo.root.path, "--path", "examples/quickstart"])
+        let out = try await Tool.run(
+            try Tool.kiln(), ["validate", "--repo", Repo.root.path, "--path", "examples/quickstart"])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout == "valid: 3 objects (1 ImageBuild, 1 Image, 1 VirtualMachine)\n")
     }
@@ -32,13 +33,16 @@ import Testing
     }
 
     @Test func theCatalogValidates() async throws {
-        let out = try await Tool.run(try Tool.kiln(), ["validate", "--repo", Repo.path("examples/catalog"), "--format", "json"])
+        let out = try await Tool.run(
+            try Tool.kiln(), ["validate", "--repo", Repo.path("examples/catalog"), "--format", "json"])
         #expect(out.status == 0, "\(out.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         #expect(json["valid"] as? Bool == true)
         let documents = try Repo.yamlFiles(under: "examples/catalog").map { file in
-            DocumentParser.parse(path: file, bytes: [UInt8](try #require(FileManager.default.contents(atPath: Repo.path(file)))))
-                .objects.count
+            DocumentParser.parse(
+                path: file, bytes: [UInt8](try #require(FileManager.default.contents(atPath: Repo.path(file))))
+            )
+            .objects.count
         }
         #expect((json["objects"] as? [Any])?.count == documents.reduce(0, +))
     }
@@ -49,11 +53,13 @@ import Testing
         let folder = "examples/quickstart"
         let files = Repo.yamlFiles(under: folder)
         let parsed = try files.map { file in
-            DocumentParser.parse(path: String(file.dropFirst(folder.count + 1)),
-                                 bytes: [UInt8](try #require(FileManager.default.contents(atPath: Repo.path(file)))))
+            DocumentParser.parse(
+                path: String(file.dropFirst(folder.count + 1)),
+                bytes: [UInt8](try #require(FileManager.default.contents(atPath: Repo.path(file)))))
         }
         let scripts = Repo.files(under: "\(folder)/scripts").map { "scripts/\($0)" }
-        let snapshot = try SnapshotAssembler.assemble(files: parsed, tree: FakeTree(files: scripts), revision: nil).get()
+        let snapshot = try SnapshotAssembler.assemble(files: parsed, tree: FakeTree(files: scripts), revision: nil)
+            .get()
         let build = try #require(snapshot.object(.imageBuild, "busybox")?.imageBuild)
         #expect(build.source == .scratch)
         #expect(build.conversionFormats == ["qcow2", "vmdk"])

@@ -7,7 +7,9 @@ import Testing
 /// built `kiln` binary does), and script paths must name regular files under the spec root — never a symlink, a
 /// folder or a path that is not there.
 @Suite struct FolderValidationTests {
-    static let build = Doc.build(name: "web", """
+    static let build = Doc.build(
+        name: "web",
+        """
         type: qemu
         source: {scratch: true}
         scripts:
@@ -35,11 +37,12 @@ import Testing
         try repo.symlink("scripts/install.sh", to: "../real.sh")
         let out = try await validate(repo)
         #expect(out.status == 1)
-        #expect(out.stderr == """
-            build.yaml:9:29: spec.scripts[0].path: scripts/install.sh is a symlink; Kiln never follows symlinks in a spec repository
-            invalid: 1 error in 1 file
+        #expect(
+            out.stderr == """
+                build.yaml:9:29: spec.scripts[0].path: scripts/install.sh is a symlink; Kiln never follows symlinks in a spec repository
+                invalid: 1 error in 1 file
 
-            """)
+                """)
     }
 
     @Test func aScriptUnderASymlinkedFolderIsRefused() async throws {
@@ -49,8 +52,10 @@ import Testing
         try repo.symlink("scripts", to: "elsewhere")
         let out = try await validate(repo)
         #expect(out.status == 1)
-        #expect(out.stderr.hasPrefix(
-            "build.yaml:9:29: spec.scripts[0].path: scripts/install.sh is a symlink; Kiln never follows symlinks in a spec repository\n"))
+        #expect(
+            out.stderr.hasPrefix(
+                "build.yaml:9:29: spec.scripts[0].path: scripts/install.sh is a symlink; Kiln never follows symlinks in a spec repository\n"
+            ))
     }
 
     @Test func aFolderIsNotAScript() async throws {
@@ -59,7 +64,8 @@ import Testing
         try repo.mkdir("scripts/install.sh")
         let out = try await validate(repo)
         #expect(out.status == 1)
-        #expect(out.stderr.hasPrefix("build.yaml:9:29: spec.scripts[0].path: scripts/install.sh is a folder, not a file\n"))
+        #expect(
+            out.stderr.hasPrefix("build.yaml:9:29: spec.scripts[0].path: scripts/install.sh is a folder, not a file\n"))
     }
 
     @Test func aMissingScriptIsRefused() async throws {
@@ -67,8 +73,10 @@ import Testing
         try repo.write("build.yaml", Self.build)
         let out = try await validate(repo)
         #expect(out.status == 1)
-        #expect(out.stderr.hasPrefix(
-            "build.yaml:9:29: spec.scripts[0].path: no file scripts/install.sh under the spec root (paths are relative to the spec root)\n"))
+        #expect(
+            out.stderr.hasPrefix(
+                "build.yaml:9:29: spec.scripts[0].path: no file scripts/install.sh under the spec root (paths are relative to the spec root)\n"
+            ))
     }
 
     /// With `--path`, script paths are relative to the spec root, and errors name files from the repository root.
@@ -84,18 +92,27 @@ import Testing
         try FileManager.default.removeItem(atPath: repo.path + "/deploy/specs/scripts")
         let missing = try await validate(repo, ["--path", "./deploy/specs/"])
         #expect(missing.status == 1)
-        #expect(missing.stderr.hasPrefix(
-            "deploy/specs/build.yaml:9:29: spec.scripts[0].path: no file scripts/install.sh under the spec root (paths are relative to the spec root)\n"))
+        #expect(
+            missing.stderr.hasPrefix(
+                "deploy/specs/build.yaml:9:29: spec.scripts[0].path: no file scripts/install.sh under the spec root (paths are relative to the spec root)\n"
+            ))
     }
 
     @Test func aSymlinkedSpecFileIsRefused() async throws {
         let repo = try TempFolder()
-        try repo.write("real/vm.yml", Doc.vm(name: "web-1", "image: {url: 'https://example.com/d.img', checksum: '\(String(repeating: "0", count: 32))', checksumType: md5}"))
+        try repo.write(
+            "real/vm.yml",
+            Doc.vm(
+                name: "web-1",
+                "image: {url: 'https://example.com/d.img', checksum: '\(String(repeating: "0", count: 32))', checksumType: md5}"
+            ))
         try repo.symlink("specs/vm.yaml", to: "../real/vm.yml")
         let out = try await validate(repo, ["--path", "specs"])
         #expect(out.status == 1)
-        #expect(out.stderr.hasPrefix(
-            "specs/vm.yaml:1:1: is a symlink; Kiln never follows symlinks in a spec repository (commit the file itself)\n"))
+        #expect(
+            out.stderr.hasPrefix(
+                "specs/vm.yaml:1:1: is a symlink; Kiln never follows symlinks in a spec repository (commit the file itself)\n"
+            ))
         let real = try await validate(repo, ["--path", "real"])
         #expect(real.status == 0, "\(real.stderr)")
     }
@@ -114,18 +131,24 @@ import Testing
         let repo = try TempFolder()
         try repo.write("vms/a.yaml", Doc.vm(name: "a", "image: web\nmemory: 1gb\ncpus: 0"))
         try repo.write("vms/b.yaml", Doc.vm(name: "b", "image: nothing"))
-        try repo.write("vms/c.yaml", Doc.vm(name: "a", "image: {url: 'https://example.com/d.img', checksum: '\(String(repeating: "0", count: 32))', checksumType: md5}"))
+        try repo.write(
+            "vms/c.yaml",
+            Doc.vm(
+                name: "a",
+                "image: {url: 'https://example.com/d.img', checksum: '\(String(repeating: "0", count: 32))', checksumType: md5}"
+            ))
         let out = try await validate(repo)
         #expect(out.status == 1)
         #expect(out.stdout.isEmpty)
-        #expect(out.stderr == """
-            vms/a.yaml:7:11: spec.memory: "1gb" is not an IEC size: gb is ambiguous (10ⁿ or 2ⁿ bytes); write 1gib (use 1gib, 1024mib, 1048576kib …)
-            vms/a.yaml:8:9: spec.cpus: 0 is below the minimum of 1
-            vms/b.yaml:6:10: spec.image: no Image named "nothing" in the repository
-            vms/c.yaml:4:9: metadata.name: VirtualMachine "a" is defined twice (first at vms/a.yaml:4:9); names are unique per kind
-            invalid: 4 errors in 3 files
+        #expect(
+            out.stderr == """
+                vms/a.yaml:7:11: spec.memory: "1gb" is not an IEC size: gb is ambiguous (10ⁿ or 2ⁿ bytes); write 1gib (use 1gib, 1024mib, 1048576kib …)
+                vms/a.yaml:8:9: spec.cpus: 0 is below the minimum of 1
+                vms/b.yaml:6:10: spec.image: no Image named "nothing" in the repository
+                vms/c.yaml:4:9: metadata.name: VirtualMachine "a" is defined twice (first at vms/a.yaml:4:9); names are unique per kind
+                invalid: 4 errors in 3 files
 
-            """)
+                """)
     }
 
     @Test func jsonOutputListsTheSameErrorsWithFields() async throws {
@@ -141,8 +164,10 @@ import Testing
         #expect(errors.first?["line"] as? Int == 7)
         #expect(errors.first?["column"] as? Int == 11)
         #expect(errors.first?["path"] as? String == "spec.memory")
-        #expect(errors.first?["message"] as? String
-                == #""1gb" is not an IEC size: gb is ambiguous (10ⁿ or 2ⁿ bytes); write 1gib (use 1gib, 1024mib, 1048576kib …)"#)
+        #expect(
+            errors.first?["message"] as? String
+                == #""1gb" is not an IEC size: gb is ambiguous (10ⁿ or 2ⁿ bytes); write 1gib (use 1gib, 1024mib, 1048576kib …)"#
+        )
         #expect(errors.last?["path"] as? String == "spec.cpus")
     }
 

@@ -12,7 +12,9 @@ import Testing
     func theCommittedSchemaIsTheGeneratorsOutput(kind: Kind) async throws {
         let file = "specs/\(kind.slug).schema.json"
         let committed = try String(contentsOfFile: Repo.path(file), encoding: .utf8)
-        #expect(committed == Self.generated(kind), """
+        #expect(
+            committed == Self.generated(kind),
+            """
             \(file) is stale; regenerate it (see specs/README.md):
               swift build --product kiln && .build/debug/kiln schema \(kind.slug) > \(file)
             """)
@@ -34,11 +36,12 @@ import Testing
         #expect(schema["required"] == .list(["apiVersion", "kind", "metadata", "spec"].map(SpecValue.string)))
         #expect(schema["additionalProperties"] == .bool(false))
         // Every field of the kind's spec is described, with its documentation.
-        let spec: ObjectSchema = switch kind {
-        case .imageBuild: KindSchemas.imageBuild
-        case .image: KindSchemas.image
-        case .virtualMachine: KindSchemas.virtualMachine
-        }
+        let spec: ObjectSchema =
+            switch kind {
+            case .imageBuild: KindSchemas.imageBuild
+            case .image: KindSchemas.image
+            case .virtualMachine: KindSchemas.virtualMachine
+            }
         let properties = try #require(schema["properties"]?["spec"]?["properties"]?.object)
         #expect(Set(properties.keys) == Set(spec.fields.map(\.name)))
         for field in spec.fields {
@@ -64,8 +67,11 @@ import Testing
     /// Every size around the bounds, in every unit: the size pattern accepts exactly what the validator accepts.
     @Test func sizePatternsHoldTheValidatorsBounds() async throws {
         let memory = try await Self.pattern(.virtualMachine, ["properties", "spec", "properties", "memory"])
-        let disk = try await Self.pattern(.imageBuild, ["properties", "spec", "properties", "disk", "properties", "size"])
-        var samples: [String] = ["1gb", "1.5gib", "gib", "", "99999999999999999999kib", "18446744073709551616kib", "0mib"]
+        let disk = try await Self.pattern(
+            .imageBuild, ["properties", "spec", "properties", "disk", "properties", "size"])
+        var samples: [String] = [
+            "1gb", "1.5gib", "gib", "", "99999999999999999999kib", "18446744073709551616kib", "0mib"
+        ]
         for (unit, factor) in [("kib", UInt64(1) << 10), ("mib", 1 << 20), ("gib", 1 << 30), ("tib", 1 << 40)] {
             for bound in [UInt64(8) << 20, 16 << 20, 1 << 40, 2 << 40] {
                 let n = bound / factor
@@ -83,8 +89,10 @@ import Testing
         }
     }
 
-    @Test(arguments: ["scripts/a.sh", "./scripts/a.sh", "a", "...", ".gitignore", "a/./b", "../a", "a/..", "/etc", "a\\b",
-                      "a//b", "a/", "", ".", "./.", "./", ".git", "x/.git/y", "..x", "x..", "a b/c"])
+    @Test(arguments: [
+        "scripts/a.sh", "./scripts/a.sh", "a", "...", ".gitignore", "a/./b", "../a", "a/..", "/etc", "a\\b",
+        "a//b", "a/", "", ".", "./.", "./", ".git", "x/.git/y", "..x", "x..", "a b/c"
+    ])
     func thePathPatternAgreesWithRepoPath(path: String) async throws {
         let regex = try await Self.pattern(.imageBuild, ["properties", "spec", "properties", "bootScript"])
         let valid = RepoPath.normalize(path).failureMessage == nil
@@ -107,8 +115,9 @@ extension JSONSchemaWriterTests {
         ("https://example.com?x=1", true), ("http://host#frag", true), ("http://例子.com/", true),
         ("file:///etc/passwd", false), ("ftp://example.com/x", false), ("example.com/x", false), ("http:///x", false),
         ("https://user:pw@example.com/", false), ("https://user@example.com/", false), ("http://exa mple.com/", false),
-        ("http://example.com:http/", false), ("http://ho\\st/", false), ("http://[::1]x/", false), ("http://[::1/", false),
-        ("https://", false), ("http:/example.com", false),
+        ("http://example.com:http/", false), ("http://ho\\st/", false), ("http://[::1]x/", false),
+        ("http://[::1/", false),
+        ("https://", false), ("http:/example.com", false)
     ])
     func theURLPatternAgreesWithSafeURLOnShapes(url: String, valid: Bool) async throws {
         let regex = try await Self.pattern(.virtualMachine, ["properties", "spec", "properties", "callbackUrl"])

@@ -5,7 +5,7 @@ import Testing
     @Test(arguments: [
         ("scripts/install.sh", "scripts/install.sh"), ("./scripts/install.sh", "scripts/install.sh"),
         ("scripts/./install.sh", "scripts/install.sh"), ("./x", "x"), ("a/b/c", "a/b/c"),
-        (".gitignore", ".gitignore"), ("...", "..."), ("..x/y", "..x/y"), ("dir with space/f", "dir with space/f"),
+        (".gitignore", ".gitignore"), ("...", "..."), ("..x/y", "..x/y"), ("dir with space/f", "dir with space/f")
     ])
     func relativePathsAreNormalised(text: String, normalized: String) throws {
         #expect(try RepoPath.normalize(text).get() == normalized)
@@ -25,7 +25,7 @@ import Testing
         ("sub/.git/hooks/pre-commit", #""sub/.git/hooks/pre-commit" points into .git"#),
         ("", #""" has an empty path segment"#),
         (".", "the path is empty"),
-        ("./.", "the path is empty"),
+        ("./.", "the path is empty")
     ])
     func pathsOutsideTheSpecRootAreRefused(text: String, message: String) {
         #expect(RepoPath.normalize(text).failureMessage == message)

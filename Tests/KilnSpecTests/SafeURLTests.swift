@@ -7,7 +7,7 @@ import Testing
     @Test(arguments: [
         "https://example.com/images/disk.qcow2", "http://10.0.0.1:8080/rootfs.tar.gz", "HTTPS://Example.COM/x",
         "http://[2001:db8::1]/x", "http://127.0.0.1:9000/ready", "https://example.com/a@b", "https://example.com?x=1",
-        "http://169.254.169.254.example.com/", "https://cafe.be/",
+        "http://169.254.169.254.example.com/", "https://cafe.be/"
     ])
     func publicHTTPURLsAreAccepted(text: String) {
         #expect(SafeURL.check(text).failureMessage == nil)
@@ -20,7 +20,7 @@ import Testing
         ("gopher://example.com/", #"URL scheme "gopher" is not allowed; use http or https"#),
         ("javascript:alert(1)", #"URL scheme "javascript" is not allowed; use http or https"#),
         ("example.com/disk.qcow2", #""example.com/disk.qcow2" is not a URL"#),
-        ("http:///disk.qcow2", #""http:///disk.qcow2" has no host"#),
+        ("http:///disk.qcow2", #""http:///disk.qcow2" has no host"#)
     ])
     func onlyHTTPAndHTTPSWithAHost(text: String, message: String) {
         #expect(SafeURL.check(text).failureMessage == message)
@@ -34,23 +34,38 @@ import Testing
     }
 
     @Test(arguments: [
-        ("http://169.254.169.254/latest/meta-data/", "address 169.254.169.254 is link-local (169.254.0.0/16, where cloud metadata lives)"),
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "address 169.254.169.254 is link-local (169.254.0.0/16, where cloud metadata lives)"
+        ),
         ("http://169.254.1.1/", "address 169.254.1.1 is link-local (169.254.0.0/16, where cloud metadata lives)"),
         ("http://[fe80::1]/", "address is IPv6 link-local (fe80::/10)"),
         ("http://[FE80::a:b]:8080/", "address is IPv6 link-local (fe80::/10)"),
         ("http://[febf::1]/", "address is IPv6 link-local (fe80::/10)"),
         ("http://[fe80::1%25eth0]/", "address is IPv6 link-local (fe80::/10)"),
         ("http://[fd00:ec2::254]/", "address fd00:ec2::254 is a cloud metadata service"),
-        ("http://metadata.google.internal/computeMetadata/v1/", "host metadata.google.internal is a cloud metadata service; Kiln never fetches from it"),
-        ("http://METADATA.GOOGLE.INTERNAL./", "host metadata.google.internal is a cloud metadata service; Kiln never fetches from it"),
+        (
+            "http://metadata.google.internal/computeMetadata/v1/",
+            "host metadata.google.internal is a cloud metadata service; Kiln never fetches from it"
+        ),
+        (
+            "http://METADATA.GOOGLE.INTERNAL./",
+            "host metadata.google.internal is a cloud metadata service; Kiln never fetches from it"
+        ),
         ("http://metadata/", "host metadata is a cloud metadata service; Kiln never fetches from it"),
-        ("http://instance-data.ec2.internal/", "host instance-data.ec2.internal is a cloud metadata service; Kiln never fetches from it"),
-        ("http://metadata.azure.com/", "host metadata.azure.com is a cloud metadata service; Kiln never fetches from it"),
+        (
+            "http://instance-data.ec2.internal/",
+            "host instance-data.ec2.internal is a cloud metadata service; Kiln never fetches from it"
+        ),
+        (
+            "http://metadata.azure.com/",
+            "host metadata.azure.com is a cloud metadata service; Kiln never fetches from it"
+        ),
         ("http://0.0.0.0/", "address 0.0.0.0 is not a host"),
         ("http://224.0.0.1/", "address 224.0.0.1 is multicast or reserved"),
         ("http://255.255.255.255/", "address 255.255.255.255 is multicast or reserved"),
         ("http://[ff02::1]/", "address is IPv6 multicast"),
-        ("http://[::]/", "address :: is not a host"),
+        ("http://[::]/", "address :: is not a host")
     ])
     func linkLocalAndMetadataAddressesAreRefused(text: String, message: String) {
         #expect(SafeURL.check(text).failureMessage == message)
@@ -58,22 +73,36 @@ import Testing
 
     /// 169.254.169.254 written as one decimal number, in hex, in octal, or short: a resolver would reach it.
     @Test(arguments: [
-        ("http://2852039166/", "2852039166"), ("http://0xA9FEA9FE/", "0xA9FEA9FE"), ("http://0xa9.0xfe.0xa9.0xfe/", "0xa9.0xfe.0xa9.0xfe"),
+        ("http://2852039166/", "2852039166"), ("http://0xA9FEA9FE/", "0xA9FEA9FE"),
+        ("http://0xa9.0xfe.0xa9.0xfe/", "0xa9.0xfe.0xa9.0xfe"),
         ("http://0251.0376.0251.0376/", "0251.0376.0251.0376"), ("http://169.254.43518/", "169.254.43518"),
-        ("http://169.16689662/", "169.16689662"), ("http://010.0.0.1/", "010.0.0.1"), ("http://1.2.3/", "1.2.3"),
+        ("http://169.16689662/", "169.16689662"), ("http://010.0.0.1/", "010.0.0.1"), ("http://1.2.3/", "1.2.3")
     ])
     func numericAddressesNotWrittenAsADottedQuadAreRefused(text: String, host: String) {
-        #expect(SafeURL.check(text).failureMessage
+        #expect(
+            SafeURL.check(text).failureMessage
                 == "host \(host) is a numeric address not written as a dotted quad (like 10.0.0.1); write it plainly")
     }
 
     /// IPv4 addresses carried in IPv6 (mapped and compatible forms) are checked as the IPv4 address they are.
     @Test(arguments: [
-        ("http://[::ffff:169.254.169.254]/", "address 169.254.169.254 is link-local (169.254.0.0/16, where cloud metadata lives)"),
-        ("http://[::ffff:a9fe:a9fe]/", "address 169.254.169.254 is link-local (169.254.0.0/16, where cloud metadata lives)"),
-        ("http://[0:0:0:0:0:ffff:169.254.1.2]/", "address 169.254.1.2 is link-local (169.254.0.0/16, where cloud metadata lives)"),
-        ("http://[::169.254.169.254]/", "address 169.254.169.254 is link-local (169.254.0.0/16, where cloud metadata lives)"),
-        ("http://[::ffff:0.0.0.0]/", "address 0.0.0.0 is not a host"),
+        (
+            "http://[::ffff:169.254.169.254]/",
+            "address 169.254.169.254 is link-local (169.254.0.0/16, where cloud metadata lives)"
+        ),
+        (
+            "http://[::ffff:a9fe:a9fe]/",
+            "address 169.254.169.254 is link-local (169.254.0.0/16, where cloud metadata lives)"
+        ),
+        (
+            "http://[0:0:0:0:0:ffff:169.254.1.2]/",
+            "address 169.254.1.2 is link-local (169.254.0.0/16, where cloud metadata lives)"
+        ),
+        (
+            "http://[::169.254.169.254]/",
+            "address 169.254.169.254 is link-local (169.254.0.0/16, where cloud metadata lives)"
+        ),
+        ("http://[::ffff:0.0.0.0]/", "address 0.0.0.0 is not a host")
     ])
     func ipv4InsideIPv6IsCheckedAsIPv4(text: String, message: String) {
         #expect(SafeURL.check(text).failureMessage == message)
@@ -102,9 +131,11 @@ import Testing
 
 @Suite("SafeURL: embedded and escaped addresses")
 struct SafeURLEmbeddedAddressTests {
-    @Test("NAT64 and 6to4 addresses that carry a link-local IPv4 address are refused", arguments: [
-        "http://[64:ff9b::a9fe:a9fe]/", "http://[64:ff9b::169.254.169.254]/", "http://[2002:a9fe:a9fe::1]/",
-    ])
+    @Test(
+        "NAT64 and 6to4 addresses that carry a link-local IPv4 address are refused",
+        arguments: [
+            "http://[64:ff9b::a9fe:a9fe]/", "http://[64:ff9b::169.254.169.254]/", "http://[2002:a9fe:a9fe::1]/"
+        ])
     func embedded(_ url: String) {
         guard case .failure(let error) = SafeURL.check(url) else {
             Issue.record("\(url) was accepted")

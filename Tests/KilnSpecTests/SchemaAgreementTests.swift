@@ -15,7 +15,8 @@ import Testing
 /// them, and a `%YAML 1.1` directive switches it to YAML 1.1 booleans.
 @Suite struct SchemaAgreementTests {
     enum Verdict: String {
-        case good, bad, kilnOnly = "kiln-only"
+        case good, bad
+        case kilnOnly = "kiln-only"
     }
 
     static let corpus = "Tests/Fixtures/specs"
@@ -30,8 +31,9 @@ import Testing
     /// The files (absolute paths) check-jsonschema finds invalid or cannot read, with its messages.
     static func schemaFailures(_ paths: [String], kind: Kind) async throws -> [String: String] {
         guard !paths.isEmpty else { return [:] }
-        let out = try await Tool.run(try Tool.checkJSONSchema(),
-                               ["--schemafile", schemaFile(kind), "--output-format", "json"] + paths)
+        let out = try await Tool.run(
+            try Tool.checkJSONSchema(),
+            ["--schemafile", schemaFile(kind), "--output-format", "json"] + paths)
         guard let report = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any] else {
             throw Tool.Missing(description: "check-jsonschema gave no JSON report: \(out.stdout) \(out.stderr)")
         }
@@ -65,10 +67,12 @@ import Testing
                 case .good:
                     #expect(kiln.isEmpty && schemaSays == nil, "\(file): Kiln \(kiln), schema \(schemaSays ?? "valid")")
                 case .bad:
-                    #expect(!kiln.isEmpty && schemaSays != nil, "\(file): Kiln \(kiln), schema \(schemaSays ?? "valid")")
+                    #expect(
+                        !kiln.isEmpty && schemaSays != nil, "\(file): Kiln \(kiln), schema \(schemaSays ?? "valid")")
                 case .kilnOnly:
                     #expect(!kiln.isEmpty, "\(file): Kiln accepts it: it is not a Kiln-only refusal")
-                    #expect(schemaSays == nil, "\(file): the schema refuses it now (\(schemaSays ?? "")): move it to bad/")
+                    #expect(
+                        schemaSays == nil, "\(file): the schema refuses it now (\(schemaSays ?? "")): move it to bad/")
                 }
             }
         }

@@ -22,13 +22,18 @@ enum Doc {
     static let vmBody = "image: web"
 
     static func document(_ kind: Kind, name: String = "web", _ body: String) -> String {
-        let spec = body.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+        let spec = body.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(
+            separator: "\n")
         return "apiVersion: kiln.dev/v1\nkind: \(kind.rawValue)\nmetadata:\n  name: \(name)\nspec:\n\(spec)\n"
     }
 
-    static func build(name: String = "web", _ body: String = buildBody) -> String { document(.imageBuild, name: name, body) }
+    static func build(name: String = "web", _ body: String = buildBody) -> String {
+        document(.imageBuild, name: name, body)
+    }
     static func image(name: String = "web", _ body: String = imageBody) -> String { document(.image, name: name, body) }
-    static func vm(name: String = "web", _ body: String = vmBody) -> String { document(.virtualMachine, name: name, body) }
+    static func vm(name: String = "web", _ body: String = vmBody) -> String {
+        document(.virtualMachine, name: name, body)
+    }
 }
 
 func parse(_ text: String, file: String = specFile) -> ParsedFile {
@@ -41,7 +46,9 @@ func errors(_ text: String, file: String = specFile) -> [String] {
 }
 
 /// The only object of a file that must be valid.
-func object(_ text: String, file: String = specFile, sourceLocation: SourceLocation = #_sourceLocation) throws -> SpecObject {
+func object(
+    _ text: String, file: String = specFile, sourceLocation: SourceLocation = #_sourceLocation
+) throws -> SpecObject {
     let parsed = parse(text, file: file)
     #expect(parsed.errors.isEmpty, "\(parsed.errors.map(\.description))", sourceLocation: sourceLocation)
     try #require(parsed.objects.count == 1, sourceLocation: sourceLocation)
@@ -97,7 +104,8 @@ enum Repo {
         guard let walker = FileManager.default.enumerator(atPath: base) else { return [] }
         return walker.compactMap { $0 as? String }.filter { name in
             var isFolder: ObjCBool = false
-            return FileManager.default.fileExists(atPath: "\(base)/\(name)", isDirectory: &isFolder) && !isFolder.boolValue
+            return FileManager.default.fileExists(atPath: "\(base)/\(name)", isDirectory: &isFolder)
+                && !isFolder.boolValue
         }.sorted()
     }
 

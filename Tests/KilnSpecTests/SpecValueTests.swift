@@ -3,7 +3,9 @@ import Testing
 
 @Suite struct SpecValueTests {
     @Test func canonicalJSONSortsKeysByTheirUTF8Bytes() {
-        let value = SpecValue.object(["b": .int(1), "a": .int(2), "B": .int(3), "é": .int(4), "z": .int(5), "aa": .int(6)])
+        let value = SpecValue.object([
+            "b": .int(1), "a": .int(2), "B": .int(3), "é": .int(4), "z": .int(5), "aa": .int(6)
+        ])
         #expect(value.canonicalJSON == #"{"B":3,"a":2,"aa":6,"b":1,"z":5,"é":4}"#)
     }
 
@@ -14,7 +16,7 @@ import Testing
     @Test(arguments: [
         (SpecValue.double(1.0), "1"), (.double(1.5), "1.5"), (.double(-0.25), "-0.25"), (.double(.infinity), "null"),
         (.double(.nan), "null"), (.double(1e20), "1e+20"), (.int(-7), "-7"), (.null, "null"), (.bool(true), "true"),
-        (.list([]), "[]"), (.object([:]), "{}"), (.list([.int(1), .list([.string("x")])]), #"[1,["x"]]"#),
+        (.list([]), "[]"), (.object([:]), "{}"), (.list([.int(1), .list([.string("x")])]), #"[1,["x"]]"#)
     ])
     func scalarsAndNestingAreWrittenCanonically(value: SpecValue, json: String) {
         #expect(value.canonicalJSON == json)
@@ -26,7 +28,9 @@ import Testing
     }
 
     @Test func accessorsAndRemoving() {
-        let value = SpecValue.object(["n": .int(1), "s": .string("x"), "l": .list([]), "o": .object([:]), "b": .bool(true)])
+        let value = SpecValue.object([
+            "n": .int(1), "s": .string("x"), "l": .list([]), "o": .object([:]), "b": .bool(true)
+        ])
         #expect(value["n"]?.int == 1)
         #expect(value["s"]?.string == "x")
         #expect(value["l"]?.list == [])

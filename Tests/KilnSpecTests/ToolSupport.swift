@@ -43,7 +43,8 @@ final class TempFolder {
     }
 
     func mkdir(_ relative: String) throws {
-        try FileManager.default.createDirectory(at: url.appendingPathComponent(relative), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: url.appendingPathComponent(relative), withIntermediateDirectories: true)
     }
 
     func symlink(_ relative: String, to destination: String) throws {

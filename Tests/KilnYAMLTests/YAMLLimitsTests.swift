@@ -29,9 +29,10 @@ import Testing
 
     /// Levels l0…l3 hold 9 + 81 + 729 + 6,561 = 7,380 alias-copied nodes; the second `*l3` of l4 passes 10,000.
     @Test func aBombIsStoppedAtTheAliasThatCopiesMoreThanTheAliasCap() {
-        #expect(errors(Self.billionLaughs()) == [
-            "t.yaml:5:10: aliases in this file expand to more than 10000 nodes; write the values out",
-        ])
+        #expect(
+            errors(Self.billionLaughs()) == [
+                "t.yaml:5:10: aliases in this file expand to more than 10000 nodes; write the values out"
+            ])
     }
 
     @Test func honestReuseOfAnchorsLoads() {
@@ -45,19 +46,25 @@ import Testing
     @Test func aBillionLaughsBombIsRefusedAtTheAliasThatPassesTheCap() {
         let result = load(Self.billionLaughs(), limits: Self.expansionOnly)
         #expect(result.documents.isEmpty)
-        #expect(result.errors.map(\.description) == [
-            "t.yaml:7:10: file expands to more than 1000000 nodes (an alias bomb?); refusing it",
-        ])
+        #expect(
+            result.errors.map(\.description) == [
+                "t.yaml:7:10: file expands to more than 1000000 nodes (an alias bomb?); refusing it"
+            ])
     }
 
     @Test func aBombUsedAsAMappingKeyIsRefusedByTheCapBeforeItIsAKey() {
         let text = Self.billionLaughs(levels: 6) + "? *l5\n: boom\n"
-        #expect(errors(text, limits: Self.expansionOnly) == ["t.yaml:7:3: file expands to more than 1000000 nodes (an alias bomb?); refusing it"])
+        #expect(
+            errors(text, limits: Self.expansionOnly) == [
+                "t.yaml:7:3: file expands to more than 1000000 nodes (an alias bomb?); refusing it"
+            ])
     }
 
     @Test func aSmallerAliasUsedAsAMappingKeyIsRefusedAsANonScalarKey() {
         let text = Self.billionLaughs(levels: 5) + "? *l4\n: boom\n"
-        #expect(errors(text, limits: Self.expansionOnly) == ["t.yaml:6:3: a mapping key must be a plain string, not a list"])
+        #expect(
+            errors(text, limits: Self.expansionOnly) == ["t.yaml:6:3: a mapping key must be a plain string, not a list"]
+        )
     }
 
     @Test func bombsUnderTheCapStillLoadAndShareTheirNodes() throws {
@@ -73,9 +80,10 @@ import Testing
         // million.
         let one = Self.billionLaughs(levels: 6)
         #expect(errors(one, limits: Self.expansionOnly).isEmpty)
-        #expect(errors(one + "---\n" + one, limits: Self.expansionOnly) == [
-            "t.yaml:13:25: file expands to more than 1000000 nodes (an alias bomb?); refusing it",
-        ])
+        #expect(
+            errors(one + "---\n" + one, limits: Self.expansionOnly) == [
+                "t.yaml:13:25: file expands to more than 1000000 nodes (an alias bomb?); refusing it"
+            ])
     }
 
     @Test func theAliasCapCountsAliasUses() {
@@ -86,9 +94,10 @@ import Testing
         // The 257th alias starts at column 5 + 4 × 256.
         #expect(errors(aliases(257)) == ["t.yaml:2:1029: more than 256 aliases in one file; write the values out"])
         // Two documents of 200 aliases each: the 57th of the second one is the 257th of the file.
-        #expect(errors(aliases(200) + "---\n" + aliases(200)) == [
-            "t.yaml:5:229: more than 256 aliases in one file; write the values out",
-        ])
+        #expect(
+            errors(aliases(200) + "---\n" + aliases(200)) == [
+                "t.yaml:5:229: more than 256 aliases in one file; write the values out"
+            ])
     }
 
     @Test func anAliasToAnUndefinedAnchorIsRefused() {
@@ -98,9 +107,10 @@ import Testing
     @Test func theExpansionCapAlsoCountsPlainNodes() {
         let limits = YAMLLimits(maxExpandedNodes: 10)
         #expect(errors("[1, 2, 3, 4, 5, 6, 7, 8]", limits: limits).isEmpty)
-        #expect(errors("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]", limits: limits) == [
-            "t.yaml:1:29: file expands to more than 10 nodes (an alias bomb?); refusing it",
-        ])
+        #expect(
+            errors("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]", limits: limits) == [
+                "t.yaml:1:29: file expands to more than 10 nodes (an alias bomb?); refusing it"
+            ])
     }
 
     // MARK: nesting
@@ -122,7 +132,8 @@ import Testing
 
     @Test func deeplyIndentedBlockMappingsAreRefusedAtLevel65() {
         // Line i holds key k<i> indented by i - 1 spaces; the mapping under line 64's key is the 65th level.
-        let text = (1...1_000).map { String(repeating: " ", count: $0 - 1) + "k\($0):" }.joined(separator: "\n") + " x\n"
+        let text =
+            (1...1_000).map { String(repeating: " ", count: $0 - 1) + "k\($0):" }.joined(separator: "\n") + " x\n"
         #expect(errors(text) == ["t.yaml:65:65: nesting deeper than 64 levels; flatten the document"])
     }
 
@@ -139,9 +150,10 @@ import Testing
 
     @Test func aLowerDepthCapIsHonoured() {
         #expect(errors("a: {b: {c: 1}}", limits: YAMLLimits(maxDepth: 3)).isEmpty)
-        #expect(errors("a: {b: {c: [1]}}", limits: YAMLLimits(maxDepth: 3)) == [
-            "t.yaml:1:12: nesting deeper than 3 levels; flatten the document",
-        ])
+        #expect(
+            errors("a: {b: {c: [1]}}", limits: YAMLLimits(maxDepth: 3)) == [
+                "t.yaml:1:12: nesting deeper than 3 levels; flatten the document"
+            ])
     }
 
     // MARK: long collections
@@ -171,15 +183,17 @@ import Testing
         #expect(atCap.count == 1 << 20)
         #expect(errors(bytes: atCap).isEmpty)
         // One byte more, and invalid UTF-8 in it: the size is what is reported, without reading the bytes.
-        #expect(errors(bytes: atCap + [0xFF]) == [
-            "t.yaml:1:1: file is 1048577 bytes, over the limit of 1048576 bytes per spec file; split it into smaller files",
-        ])
+        #expect(
+            errors(bytes: atCap + [0xFF]) == [
+                "t.yaml:1:1: file is 1048577 bytes, over the limit of 1048576 bytes per spec file; split it into smaller files"
+            ])
     }
 
     @Test func aLowerSizeCapIsHonoured() {
         #expect(errors("a: 1234\n", limits: YAMLLimits(maxFileBytes: 8)).isEmpty)
-        #expect(errors("a: 12345\n", limits: YAMLLimits(maxFileBytes: 8)) == [
-            "t.yaml:1:1: file is 9 bytes, over the limit of 8 bytes per spec file; split it into smaller files",
-        ])
+        #expect(
+            errors("a: 12345\n", limits: YAMLLimits(maxFileBytes: 8)) == [
+                "t.yaml:1:1: file is 9 bytes, over the limit of 8 bytes per spec file; split it into smaller files"
+            ])
     }
 }

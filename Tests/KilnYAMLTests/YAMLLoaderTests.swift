@@ -38,12 +38,14 @@ import Testing
     }
 
     @Test func syntaxErrorsNameWhereLibyamlStopped() {
-        #expect(errors("a: [1, 2\nb: 3\n") == [
-            "t.yaml:2:2: did not find expected ',' or ']' while parsing a flow sequence",
-        ])
-        #expect(errors("a: b\n\tc: d\n") == [
-            "t.yaml:2:1: found a tab character that violates indentation while scanning a plain scalar",
-        ])
+        #expect(
+            errors("a: [1, 2\nb: 3\n") == [
+                "t.yaml:2:2: did not find expected ',' or ']' while parsing a flow sequence"
+            ])
+        #expect(
+            errors("a: b\n\tc: d\n") == [
+                "t.yaml:2:1: found a tab character that violates indentation while scanning a plain scalar"
+            ])
     }
 
     // MARK: documents
@@ -94,9 +96,10 @@ import Testing
     // MARK: duplicate keys
 
     @Test func aDuplicateKeyNamesBothPlaces() {
-        #expect(errors("a: 1\nb: 2\na: 3\n") == [
-            "t.yaml:3:1: duplicate key \"a\" (first at t.yaml:1:1); a key may appear once",
-        ])
+        #expect(
+            errors("a: 1\nb: 2\na: 3\n") == [
+                "t.yaml:3:1: duplicate key \"a\" (first at t.yaml:1:1); a key may appear once"
+            ])
     }
 
     @Test func everyDuplicateKeyIsReportedNotOnlyTheFirst() {
@@ -107,22 +110,29 @@ import Testing
               memory: 1gib
               memory: 2gib
             """
-        #expect(errors(text) == [
-            "t.yaml:3:3: duplicate key \"cpus\" (first at t.yaml:2:3); a key may appear once",
-            "t.yaml:5:3: duplicate key \"memory\" (first at t.yaml:4:3); a key may appear once",
-        ])
+        #expect(
+            errors(text) == [
+                "t.yaml:3:3: duplicate key \"cpus\" (first at t.yaml:2:3); a key may appear once",
+                "t.yaml:5:3: duplicate key \"memory\" (first at t.yaml:4:3); a key may appear once"
+            ])
     }
 
     @Test func duplicatesCompareTheKeyTextWhateverItsQuoting() {
-        #expect(errors("a: 1\n\"a\": 2\n") == ["t.yaml:2:1: duplicate key \"a\" (first at t.yaml:1:1); a key may appear once"])
-        #expect(errors("{a: 1, 'a': 2}") == ["t.yaml:1:8: duplicate key \"a\" (first at t.yaml:1:2); a key may appear once"])
+        #expect(
+            errors("a: 1\n\"a\": 2\n") == [
+                "t.yaml:2:1: duplicate key \"a\" (first at t.yaml:1:1); a key may appear once"
+            ])
+        #expect(
+            errors("{a: 1, 'a': 2}") == ["t.yaml:1:8: duplicate key \"a\" (first at t.yaml:1:2); a key may appear once"]
+        )
     }
 
     /// A node's mark is where it starts, anchor included.
     @Test func anAliasedKeyThatRepeatsAnotherIsADuplicate() {
-        #expect(errors("&k name: 1\n*k : 2\n") == [
-            "t.yaml:2:1: duplicate key \"name\" (first at t.yaml:1:1); a key may appear once",
-        ])
+        #expect(
+            errors("&k name: 1\n*k : 2\n") == [
+                "t.yaml:2:1: duplicate key \"name\" (first at t.yaml:1:1); a key may appear once"
+            ])
     }
 
     @Test func theSameKeyInSiblingMappingsIsFine() throws {
@@ -136,7 +146,7 @@ import Testing
     @Test(arguments: [
         ("? [a, b]\n: 1\n", "t.yaml:1:3: a mapping key must be a plain string, not a list"),
         ("? {a: 1}\n: 1\n", "t.yaml:1:3: a mapping key must be a plain string, not a mapping"),
-        ("list: &l [1]\n*l : 2\n", "t.yaml:2:1: a mapping key must be a plain string, not a list"),
+        ("list: &l [1]\n*l : 2\n", "t.yaml:2:1: a mapping key must be a plain string, not a list")
     ])
     func keysMustBeScalars(text: String, expected: String) {
         #expect(errors(text) == [expected])
@@ -170,7 +180,9 @@ import Testing
     }
 
     /// YAML 1.1 read `on`, `no`, `yes`, `off`, `y`, `n` as booleans, and `0755` as octal: the loader guesses nothing.
-    @Test(arguments: ["on", "no", "yes", "off", "y", "n", "ON", "No", "0755", "1e3", "0x1F", "1_000", "2024-01-01", ".inf"])
+    @Test(arguments: [
+        "on", "no", "yes", "off", "y", "n", "ON", "No", "0755", "1e3", "0x1F", "1_000", "2024-01-01", ".inf"
+    ])
     func plainScalarsStayAsWritten(word: String) throws {
         let node = try root("value: \(word)\n")
         #expect(node["value"]?.scalar == word)
@@ -178,9 +190,11 @@ import Testing
         #expect(node["value"]?.isNull == false)
     }
 
-    @Test(arguments: [("a: ~", true), ("a: null", true), ("a: Null", true), ("a: NULL", true), ("a:", true),
-                      ("a: 'null'", false), ("a: \"\"", false), ("a: !!str null", false), ("a: nil", false),
-                      ("a: !!null null", true)])
+    @Test(arguments: [
+        ("a: ~", true), ("a: null", true), ("a: Null", true), ("a: NULL", true), ("a:", true),
+        ("a: 'null'", false), ("a: \"\"", false), ("a: !!str null", false), ("a: nil", false),
+        ("a: !!null null", true)
+    ])
     func nullIsOnlyAPlainCoreSchemaNull(text: String, isNull: Bool) throws {
         #expect(try root(text)["a"]?.isNull == isNull)
     }
@@ -199,25 +213,37 @@ import Testing
         ("a: !!str 1", YAMLTag.str), ("a: !!int 1", YAMLTag.int), ("a: !!bool true", YAMLTag.bool),
         ("a: !!float 1.5", YAMLTag.float), ("a: !!null ~", YAMLTag.null), ("a: !!map {}", YAMLTag.map),
         ("a: !!seq []", YAMLTag.seq), ("a: ! x", "!"),
-        ("%TAG !e! tag:yaml.org,2002:\n---\na: !e!str x", YAMLTag.str),
+        ("%TAG !e! tag:yaml.org,2002:\n---\na: !e!str x", YAMLTag.str)
     ])
     func coreTagsAreKept(text: String, tag: String) throws {
         #expect(try root(text)["a"]?.tag == tag)
     }
 
     @Test(arguments: [
-        ("a: !!python/object:os.system x",
-         "t.yaml:1:4: unknown tag tag:yaml.org,2002:python/object:os.system: only YAML's core tags (!!str, !!int, !!bool, !!float, !!null, !!map, !!seq) are accepted"),
-        ("a: !!python/object/apply:os.system [ls]",
-         "t.yaml:1:4: unknown tag tag:yaml.org,2002:python/object/apply:os.system: only YAML's core tags (!!str, !!int, !!bool, !!float, !!null, !!map, !!seq) are accepted"),
-        ("a: !foo x",
-         "t.yaml:1:4: unknown tag !foo: only YAML's core tags (!!str, !!int, !!bool, !!float, !!null, !!map, !!seq) are accepted"),
-        ("a:\n  - !<tag:example.com,2000:app/thing> {}",
-         "t.yaml:2:5: unknown tag tag:example.com,2000:app/thing: only YAML's core tags (!!str, !!int, !!bool, !!float, !!null, !!map, !!seq) are accepted"),
-        ("a: !!binary aGVsbG8=",
-         "t.yaml:1:4: unknown tag tag:yaml.org,2002:binary: only YAML's core tags (!!str, !!int, !!bool, !!float, !!null, !!map, !!seq) are accepted"),
-        ("a: !!set {x}",
-         "t.yaml:1:4: unknown tag tag:yaml.org,2002:set: only YAML's core tags (!!str, !!int, !!bool, !!float, !!null, !!map, !!seq) are accepted"),
+        (
+            "a: !!python/object:os.system x",
+            "t.yaml:1:4: unknown tag tag:yaml.org,2002:python/object:os.system: only YAML's core tags (!!str, !!int, !!bool, !!float, !!null, !!map, !!seq) are accepted"
+        ),
+        (
+            "a: !!python/object/apply:os.system [ls]",
+            "t.yaml:1:4: unknown tag tag:yaml.org,2002:python/object/apply:os.system: only YAML's core tags (!!str, !!int, !!bool, !!float, !!null, !!map, !!seq) are accepted"
+        ),
+        (
+            "a: !foo x",
+            "t.yaml:1:4: unknown tag !foo: only YAML's core tags (!!str, !!int, !!bool, !!float, !!null, !!map, !!seq) are accepted"
+        ),
+        (
+            "a:\n  - !<tag:example.com,2000:app/thing> {}",
+            "t.yaml:2:5: unknown tag tag:example.com,2000:app/thing: only YAML's core tags (!!str, !!int, !!bool, !!float, !!null, !!map, !!seq) are accepted"
+        ),
+        (
+            "a: !!binary aGVsbG8=",
+            "t.yaml:1:4: unknown tag tag:yaml.org,2002:binary: only YAML's core tags (!!str, !!int, !!bool, !!float, !!null, !!map, !!seq) are accepted"
+        ),
+        (
+            "a: !!set {x}",
+            "t.yaml:1:4: unknown tag tag:yaml.org,2002:set: only YAML's core tags (!!str, !!int, !!bool, !!float, !!null, !!map, !!seq) are accepted"
+        )
     ])
     func unknownTagsAreRefused(text: String, expected: String) {
         #expect(errors(text) == [expected])

@@ -19,7 +19,8 @@ struct APIBenchmark: FigureBenchmark {
     var seconds: Int = 15
 
     static let sorted = "/rest/images?max=25&sort=%7B%22name%22%3A1%7D"
-    static let query = "/rest/images?query=" + #"{"osType":"linux","extensions.xcat.os":{"$in":["centos","debian"]}}"#
+    static let query =
+        "/rest/images?query=" + #"{"osType":"linux","extensions.xcat.os":{"$in":["centos","debian"]}}"#
         .addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
 
     static let quickArguments = ["--images", "1000", "--large", "3000", "--seconds", "3"]
@@ -29,7 +30,9 @@ struct APIBenchmark: FigureBenchmark {
     }
 
     func figures() async throws -> [Figure] {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-api-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kiln-bench-api-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         print("generating and serving \(images) images …")
@@ -37,28 +40,38 @@ struct APIBenchmark: FigureBenchmark {
         var figures: [Figure] = []
         do {
             let body = try await small.get(Self.sorted)
-            let nginx = try await NginxReference.start(serving: body, at: "/rest/images", contentType: "application/json",
-                                                       folder: folder + "/nginx")
+            let nginx = try await NginxReference.start(
+                serving: body, at: "/rest/images", contentType: "application/json",
+                folder: folder + "/nginx")
             let kiln = try await WrkRun.run(small.url + Self.sorted, seconds: seconds)
             let reference = try await WrkRun.run("http://127.0.0.1:\(nginx.port)" + Self.sorted, seconds: seconds)
             await nginx.stop()
             let endpoint = "GET /rest/images?max=25&sort={\"name\":1}, \(images) images"
             let wrk = "wrk -t2 -c50 -d\(seconds)s"
-            figures.append(Figure("api", "\(endpoint): throughput", unit: .requestsPerSecond, kiln: kiln.requestsPerSecond, runs: 1,
-                                  reference: .init(name: "nginx serving the same bytes from a file", value: reference.requestsPerSecond, runs: 1),
-                                  target: .ratioAtLeast(0.6), note: wrk + (kiln.errors.map { "; Kiln: \($0)" } ?? "")))
-            figures.append(Figure("api", "\(endpoint): p99 latency", unit: .milliseconds, kiln: kiln.p99.milliseconds, runs: 1,
-                                  reference: .init(name: "nginx, same bytes", value: reference.p99.milliseconds, runs: 1),
-                                  target: .atMost(10), note: wrk))
+            figures.append(
+                Figure(
+                    "api", "\(endpoint): throughput", unit: .requestsPerSecond, kiln: kiln.requestsPerSecond, runs: 1,
+                    reference: .init(
+                        name: "nginx serving the same bytes from a file", value: reference.requestsPerSecond, runs: 1),
+                    target: .ratioAtLeast(0.6), note: wrk + (kiln.errors.map { "; Kiln: \($0)" } ?? "")))
+            figures.append(
+                Figure(
+                    "api", "\(endpoint): p99 latency", unit: .milliseconds, kiln: kiln.p99.milliseconds, runs: 1,
+                    reference: .init(name: "nginx, same bytes", value: reference.p99.milliseconds, runs: 1),
+                    target: .atMost(10), note: wrk))
             figures += try await queries(small, label: images)
             let webhook = Measurement(samples: try await WebhookLatency.measure(small, runs: 5))
-            figures.append(Figure("api", "push webhook to a one-file commit applied, \(images) images", unit: .milliseconds,
-                                  kiln: webhook.milliseconds, runs: webhook.runs,
-                                  note: "without the webhook a push waits for the next pass: half of --interval on average"))
+            figures.append(
+                Figure(
+                    "api", "push webhook to a one-file commit applied, \(images) images", unit: .milliseconds,
+                    kiln: webhook.milliseconds, runs: webhook.runs,
+                    note: "without the webhook a push waits for the next pass: half of --interval on average"))
             let memory = small.memory
-            figures.append(Figure("api", "RSS of kiln serve holding \(images) images", unit: .megabytes,
-                                  kiln: Double(memory.resident) / 1_000_000, runs: 1, target: .atMost(150),
-                                  note: "peak \(Self.megabytes(memory.peak))"))
+            figures.append(
+                Figure(
+                    "api", "RSS of kiln serve holding \(images) images", unit: .megabytes,
+                    kiln: Double(memory.resident) / 1_000_000, runs: 1, target: .atMost(150),
+                    note: "peak \(Self.megabytes(memory.peak))"))
             await small.stop()
         } catch {
             await small.stop()
@@ -69,8 +82,10 @@ struct APIBenchmark: FigureBenchmark {
         do {
             figures += try await queries(big, label: large)
             let memory = big.memory
-            figures.append(Figure("api", "RSS of kiln serve holding \(large) images", unit: .megabytes,
-                                  kiln: Double(memory.resident) / 1_000_000, runs: 1, note: "peak \(Self.megabytes(memory.peak))"))
+            figures.append(
+                Figure(
+                    "api", "RSS of kiln serve holding \(large) images", unit: .megabytes,
+                    kiln: Double(memory.resident) / 1_000_000, runs: 1, note: "peak \(Self.megabytes(memory.peak))"))
             await big.stop()
         } catch {
             await big.stop()
@@ -83,23 +98,28 @@ struct APIBenchmark: FigureBenchmark {
     /// each time, so every answer is computed from the read model).
     func queries(_ served: ServedCatalog, label count: Int) async throws -> [Figure] {
         let repeated = try await WrkRun.run(served.url + Self.query, seconds: seconds)
-        let script = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-\(UUID().uuidString).lua").path
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kiln-bench-\(UUID().uuidString).lua"
+        ).path
         try """
-            counter = 0
-            request = function()
-              counter = counter + 1
-              return wrk.format(nil, "\(Self.query)&offset=" .. (counter % 1000000))
-            end
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        counter = 0
+        request = function()
+          counter = counter + 1
+          return wrk.format(nil, "\(Self.query)&offset=" .. (counter % 1000000))
+        end
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: script) }
         let fresh = try await WrkRun.run(served.url + Self.query, seconds: seconds, script: script)
         let query = "query {osType: linux, extensions.xcat.os $in [centos, debian]}, \(count) images"
         return [
-            Figure("api", "\(query), repeated: p50", unit: .milliseconds, kiln: repeated.p50.milliseconds, runs: 1,
-                   note: "p99 \(Self.format(repeated.p99)), \(Self.rate(repeated.requestsPerSecond)) req/s"),
-            Figure("api", "\(query), computed afresh each time: p50", unit: .milliseconds, kiln: fresh.p50.milliseconds, runs: 1,
-                   target: count == large ? .atMost(20) : nil,
-                   note: "p99 \(Self.format(fresh.p99)), \(Self.rate(fresh.requestsPerSecond)) req/s"),
+            Figure(
+                "api", "\(query), repeated: p50", unit: .milliseconds, kiln: repeated.p50.milliseconds, runs: 1,
+                note: "p99 \(Self.format(repeated.p99)), \(Self.rate(repeated.requestsPerSecond)) req/s"),
+            Figure(
+                "api", "\(query), computed afresh each time: p50", unit: .milliseconds, kiln: fresh.p50.milliseconds,
+                runs: 1,
+                target: count == large ? .atMost(20) : nil,
+                note: "p99 \(Self.format(fresh.p99)), \(Self.rate(fresh.requestsPerSecond)) req/s")
         ]
     }
 

@@ -11,7 +11,10 @@ struct ImageRepositoryGenerator {
         try Shell.run(["git", "init", "-q", "-b", "main", path])
         var stream = Data()
         let message = "\(images) images"
-        stream.append(Data("commit refs/heads/main\ncommitter Kiln Bench <bench@example.org> 1700000000 +0000\ndata \(message.utf8.count)\n\(message)\n".utf8))
+        stream.append(
+            Data(
+                "commit refs/heads/main\ncommitter Kiln Bench <bench@example.org> 1700000000 +0000\ndata \(message.utf8.count)\n\(message)\n"
+                    .utf8))
         var i = 0
         var file = 0
         while i < images {

@@ -7,7 +7,9 @@ struct NginxReference {
     let process: RunningProcess
     let port: Int
 
-    static func start(serving body: Data, at path: String, contentType: String, folder: String) async throws -> NginxReference {
+    static func start(
+        serving body: Data, at path: String, contentType: String, folder: String
+    ) async throws -> NginxReference {
         try FileManager.default.createDirectory(atPath: folder + "/logs", withIntermediateDirectories: true)
         let file = folder + "/body"
         try body.write(to: URL(fileURLWithPath: file))
@@ -38,8 +40,12 @@ struct NginxReference {
         // Ready when it answers; a deadline only catches an nginx that cannot start.
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            let probe = try await ChildProcess.run("/usr/bin/env", ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                                                                    "http://127.0.0.1:\(port)\(path)"], timeout: .seconds(10))
+            let probe = try await ChildProcess.run(
+                "/usr/bin/env",
+                [
+                    "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                    "http://127.0.0.1:\(port)\(path)"
+                ], timeout: .seconds(10))
             if probe.stdout == "200" { return reference }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -62,13 +68,17 @@ enum FreePort {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let named = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        guard fd >= 0, bound == 0, named == 0 else { throw Shell.Failure(description: "cannot find a free loopback port") }
+        guard fd >= 0, bound == 0, named == 0 else {
+            throw Shell.Failure(description: "cannot find a free loopback port")
+        }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -14,18 +14,24 @@ enum WebhookLatency {
             let text = try String(contentsOfFile: path, encoding: .utf8)
             try text.replacingOccurrences(of: "for the API benchmark", with: "for the API benchmark, run \(run)")
                 .write(toFile: path, atomically: true, encoding: .utf8)
-            try Shell.run(["git", "-C", served.repo, "-c", "user.name=Kiln Bench", "-c", "user.email=bench@example.org",
-                           "commit", "-q", "-am", "webhook run \(run)"])
-            let head = try Shell.text(["git", "-C", served.repo, "rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            try Shell.run([
+                "git", "-C", served.repo, "-c", "user.name=Kiln Bench", "-c", "user.email=bench@example.org",
+                "commit", "-q", "-am", "webhook run \(run)"
+            ])
+            let head = try Shell.text(["git", "-C", served.repo, "rev-parse", "HEAD"]).trimmingCharacters(
+                in: .whitespacesAndNewlines)
             let body = #"{"ref":"refs/heads/main","after":"\#(head)"}"#
-            let mac = HMAC<SHA256>.authenticationCode(for: Array(body.utf8), using: SymmetricKey(data: Array(ServedCatalog.secret.utf8)))
+            let mac = HMAC<SHA256>.authenticationCode(
+                for: Array(body.utf8), using: SymmetricKey(data: Array(ServedCatalog.secret.utf8)))
             let signature = Array(mac).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
             let started = ContinuousClock.now
-            let post = try await ChildProcess.run("/usr/bin/env", [
-                "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "X-GitHub-Event: push",
-                "-H", "X-Hub-Signature-256: sha256=\(signature)", "-H", "Content-Type: application/json",
-                "--data-binary", body, served.url + "/kiln/v1/hooks/git",
-            ], timeout: .seconds(60))
+            let post = try await ChildProcess.run(
+                "/usr/bin/env",
+                [
+                    "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "X-GitHub-Event: push",
+                    "-H", "X-Hub-Signature-256: sha256=\(signature)", "-H", "Content-Type: application/json",
+                    "--data-binary", body, served.url + "/kiln/v1/hooks/git"
+                ], timeout: .seconds(60))
             guard post.stdout == "202" else { throw Shell.Failure(description: "the webhook answered \(post.stdout)") }
             let deadline = ContinuousClock.now + .seconds(600)
             while true {

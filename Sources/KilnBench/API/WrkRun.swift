@@ -10,7 +10,9 @@ struct WrkRun {
     var errors: String?
 
     /// `wrk -t2 -c50 -dN --latency URL`, with an optional Lua script.
-    static func run(_ url: String, seconds: Int, threads: Int = 2, connections: Int = 50, script: String? = nil) async throws -> WrkRun {
+    static func run(
+        _ url: String, seconds: Int, threads: Int = 2, connections: Int = 50, script: String? = nil
+    ) async throws -> WrkRun {
         var arguments = ["wrk", "-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency"]
         if let script { arguments += ["-s", script] }
         let result = try await ChildProcess.run("/usr/bin/env", arguments + [url], timeout: .seconds(seconds + 120))
@@ -22,9 +24,17 @@ struct WrkRun {
         func line(_ prefix: String) -> Substring? {
             text.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(prefix) }
         }
-        guard let rate = line("Requests/sec:").flatMap({ Double($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }),
-              let p50 = line("50%").flatMap({ duration(String($0.split(separator: " ", omittingEmptySubsequences: true)[1])) }),
-              let p99 = line("99%").flatMap({ duration(String($0.split(separator: " ", omittingEmptySubsequences: true)[1])) }) else {
+        guard
+            let rate = line("Requests/sec:").flatMap({
+                Double($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces))
+            }),
+            let p50 = line("50%").flatMap({
+                duration(String($0.split(separator: " ", omittingEmptySubsequences: true)[1]))
+            }),
+            let p99 = line("99%").flatMap({
+                duration(String($0.split(separator: " ", omittingEmptySubsequences: true)[1]))
+            })
+        else {
             throw Shell.Failure(description: "cannot read wrk's output:\n\(text)")
         }
         let errors = line("Socket errors:").map(String.init) ?? line("Non-2xx or 3xx responses:").map(String.init)

@@ -45,18 +45,24 @@ struct BenchmarkReport: Encodable, Sendable {
         var out = "# Kiln benchmarks\n\n"
         out += "Written by `\(command)`\(commit.map { " at commit `\($0)`" } ?? "") on \(Self.date(started))"
         out += quick ? " with `--quick` (fewer runs, smaller sizes: a smoke test, not figures to quote)" : ""
-        out += ". Each figure is Kiln's median over the runs shown, beside a reference tool measured in the same run on the "
-        out += "same data; the ratio is Kiln's figure over the reference's (for a rate, above 1× means Kiln is faster; for "
+        out +=
+            ". Each figure is Kiln's median over the runs shown, beside a reference tool measured in the same run on the "
+        out +=
+            "same data; the ratio is Kiln's figure over the reference's (for a rate, above 1× means Kiln is faster; for "
         out += "a time, below 1×). Targets are the ones the issues set. benchmarks.json holds the same figures.\n\n"
 
         out += "## Machine\n\n"
-        out += "| CPU | cores | kernel | memory | load average at start (1, 5, 15 min) | at end |\n|---|---|---|---|---|---|\n"
+        out +=
+            "| CPU | cores | kernel | memory | load average at start (1, 5, 15 min) | at end |\n|---|---|---|---|---|---|\n"
         out += "| \(Self.cell(machine.cpu)) | \(machine.cores) | \(Self.cell(machine.kernel)) | "
-        out += "\(FigureFormat.number(Double(machine.memoryBytes) / 1_073_741_824)) GiB | \(Self.load(loadAverageAtStart)) | "
+        out +=
+            "\(FigureFormat.number(Double(machine.memoryBytes) / 1_073_741_824)) GiB | \(Self.load(loadAverageAtStart)) | "
         out += "\(loadAverageAtEnd.map(Self.load) ?? "—") |\n\n"
         if sharedMachine {
-            out += "**This machine was shared with other work during the run** (load average \(Self.load(loadAverageAtStart)) "
-            out += "at the start on \(machine.cores) cores): absolute times are slower and noisier than it can do alone. "
+            out +=
+                "**This machine was shared with other work during the run** (load average \(Self.load(loadAverageAtStart)) "
+            out +=
+                "at the start on \(machine.cores) cores): absolute times are slower and noisier than it can do alone. "
             out += "The ratios, Kiln and its reference measured side by side in the same run, are what count.\n\n"
         }
         for note in notes { out += note + "\n\n" }
@@ -73,7 +79,8 @@ struct BenchmarkReport: Encodable, Sendable {
             out += "\(met.count) of \(targeted.count) targets met.\n\n"
             out += "| benchmark | figure | Kiln | ratio | target | |\n|---|---|---|---|---|---|\n"
             for figure in targeted {
-                out += "| `\(figure.benchmark)` | \(Self.cell(figure.name)) | \(FigureFormat.value(figure.kiln, figure.unit)) | "
+                out +=
+                    "| `\(figure.benchmark)` | \(Self.cell(figure.name)) | \(FigureFormat.value(figure.kiln, figure.unit)) | "
                 out += "\(FigureFormat.ratio(figure.ratio)) | \(figure.target!.text(unit: figure.unit)) | "
                 out += "\(Self.bold(figure.met)) |\n"
             }
@@ -93,14 +100,17 @@ struct BenchmarkReport: Encodable, Sendable {
         for entry in entries where entry.outcome == .ran {
             out += "\n### `kiln-bench \(entry.benchmark)`"
             out += entry.seconds.map { " (\(FigureFormat.number($0)) s)" } ?? ""
-            out += "\n\n| figure | Kiln | runs | reference, same run | ratio | target | |\n|---|---|---|---|---|---|---|\n"
+            out +=
+                "\n\n| figure | Kiln | runs | reference, same run | ratio | target | |\n|---|---|---|---|---|---|---|\n"
             for figure in entry.figures {
-                out += "| \(Self.cell(figure.name)) | \(FigureFormat.value(figure.kiln, figure.unit)) | \(figure.runs) | "
+                out +=
+                    "| \(Self.cell(figure.name)) | \(FigureFormat.value(figure.kiln, figure.unit)) | \(figure.runs) | "
                 if let reference = figure.reference {
                     out += "\(Self.cell(reference.name)): \(FigureFormat.value(reference.value, figure.unit))"
                     out += reference.runs > 1 ? " (median of \(reference.runs))" : ""
                 }
-                out += " | \(FigureFormat.ratio(figure.ratio)) | \(figure.target.map { $0.text(unit: figure.unit) } ?? "—") | "
+                out +=
+                    " | \(FigureFormat.ratio(figure.ratio)) | \(figure.target.map { $0.text(unit: figure.unit) } ?? "—") | "
                 out += "\(figure.target == nil ? "" : Self.bold(figure.met)) |\n"
             }
             let noted = entry.figures.filter { $0.note != nil }

@@ -34,8 +34,10 @@ struct Figure: Encodable, Equatable, Sendable {
     var target: Target?
     var note: String?
 
-    init(_ benchmark: String, _ name: String, unit: Unit, kiln: Double, runs: Int, reference: Reference? = nil,
-         target: Target? = nil, note: String? = nil) {
+    init(
+        _ benchmark: String, _ name: String, unit: Unit, kiln: Double, runs: Int, reference: Reference? = nil,
+        target: Target? = nil, note: String? = nil
+    ) {
         self.benchmark = benchmark
         self.name = name
         self.unit = unit

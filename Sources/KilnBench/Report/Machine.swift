@@ -10,8 +10,9 @@ struct Machine: Encodable, Equatable, Sendable {
     /// This machine, now.
     static func current() -> Machine {
         func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-        return Machine(cpuinfo: read("/proc/cpuinfo"), meminfo: read("/proc/meminfo"),
-                       kernel: read("/proc/sys/kernel/osrelease"), cores: ProcessInfo.processInfo.activeProcessorCount)
+        return Machine(
+            cpuinfo: read("/proc/cpuinfo"), meminfo: read("/proc/meminfo"),
+            kernel: read("/proc/sys/kernel/osrelease"), cores: ProcessInfo.processInfo.activeProcessorCount)
     }
 
     init(cpu: String, cores: Int, kernel: String, memoryBytes: Int) {
@@ -34,8 +35,9 @@ struct Machine: Encodable, Equatable, Sendable {
             return nil
         }
         let kibibytes = field(meminfo, "MemTotal").flatMap { Int($0.split(separator: " ").first ?? "") } ?? 0
-        self.init(cpu: field(cpuinfo, "model name") ?? "unknown", cores: cores,
-                  kernel: kernel.trimmingCharacters(in: .whitespacesAndNewlines), memoryBytes: kibibytes * 1024)
+        self.init(
+            cpu: field(cpuinfo, "model name") ?? "unknown", cores: cores,
+            kernel: kernel.trimmingCharacters(in: .whitespacesAndNewlines), memoryBytes: kibibytes * 1024)
     }
 
     /// The 1-, 5- and 15-minute load averages from the text of /proc/loadavg.

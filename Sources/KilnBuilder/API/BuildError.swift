@@ -97,14 +97,20 @@ public enum BuildError: Error, Sendable, Hashable, CustomStringConvertible {
         case .fileSystem(let operation, let path, let reason):
             "\(operation) \(path) failed: \(reason)"
         case .bootFailed(let firmware, let reason, let tail):
-            "the disk did not boot under \(firmware): \(reason); set verify.consoleContains if the image prints something else when up, or verify.boot: false to skip this check. Last \(tail.count) console lines:\n" + tail.joined(separator: "\n")
+            "the disk did not boot under \(firmware): \(reason); set verify.consoleContains if the image prints something else when up, or verify.boot: false to skip this check. Last \(tail.count) console lines:\n"
+                + tail.joined(separator: "\n")
         case .buildVMFailed(let reason, let tail):
-            "provisioner: ssh: \(reason)" + (tail.isEmpty ? "" : ". Last \(tail.count) console lines of the build VM:\n" + tail.joined(separator: "\n"))
+            "provisioner: ssh: \(reason)"
+                + (tail.isEmpty
+                    ? "" : ". Last \(tail.count) console lines of the build VM:\n" + tail.joined(separator: "\n"))
         case .sshTimedOut(let timeout, let lastError, let tail):
-            "provisioner: ssh: the build VM's SSH server did not answer within sshTimeout (\(timeout)); the last attempt said: \(lastError). Check that the image starts sshd and gets an address, or raise sshTimeout. The VM was stopped. Last \(tail.count) console lines:\n" + tail.joined(separator: "\n")
+            "provisioner: ssh: the build VM's SSH server did not answer within sshTimeout (\(timeout)); the last attempt said: \(lastError). Check that the image starts sshd and gets an address, or raise sshTimeout. The VM was stopped. Last \(tail.count) console lines:\n"
+                + tail.joined(separator: "\n")
         case .notReproducible(let first, let second, let files):
             "run.verifyReproducible: two builds of the same inputs made different raw disks (sha256:\(first) and sha256:\(second)); nothing was published. "
-                + (files.isEmpty ? "No file differs: the filesystems' own metadata do." : "Differing: " + files.joined(separator: ", "))
+                + (files.isEmpty
+                    ? "No file differs: the filesystems' own metadata do."
+                    : "Differing: " + files.joined(separator: ", "))
                 + " Make the scripts write the same bytes (use SOURCE_DATE_EPOCH for dates)"
         case .cancelled:
             "the execution was cancelled; its processes were stopped and its files removed"

@@ -43,7 +43,8 @@ public struct BuildRequest: Sendable {
         buildName: String, buildNumber: Int, spec: ImageBuildSpec, outputName: String, files: any SpecFileReader,
         artifactDirectory: String, workDirectory: String, cacheDirectory: String, logPath: String,
         secrets: SecretResolver, hiddenPaths: [String], limits: BuildLimits = BuildLimits(), seed: String = "",
-        sourceDateEpoch: Int64 = 0, debianMirror: String? = nil, baseImage: BaseImage? = nil, accelerator: @escaping @Sendable (_ kernel: String) async -> String = { _ in "tcg" }
+        sourceDateEpoch: Int64 = 0, debianMirror: String? = nil, baseImage: BaseImage? = nil,
+        accelerator: @escaping @Sendable (_ kernel: String) async -> String = { _ in "tcg" }
     ) {
         self.seed = seed.isEmpty ? "\(buildName)" : seed
         // e2fsprogs reads E2FSPROGS_FAKE_TIME=0 as unset (and stamps the wall clock): never hand it 0.

@@ -18,7 +18,10 @@ public struct BuiltImage: Sendable, Hashable {
     /// How the disk boots (the same for every format of one execution).
     public var boot: DiskBoot
 
-    public init(name: String, format: String, compression: String, path: String, size: Int64, sha256: String, boot: DiskBoot = .none) {
+    public init(
+        name: String, format: String, compression: String, path: String, size: Int64, sha256: String,
+        boot: DiskBoot = .none
+    ) {
         self.boot = boot
         self.name = name
         self.format = format

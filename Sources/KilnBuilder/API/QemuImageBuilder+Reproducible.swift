@@ -22,10 +22,13 @@ extension QemuImageBuilder {
             try? FileSystem.removeTree(request.workDirectory + "-diff")
         }
         let log = try BuildLog(path: request.logPath)
-        await log.write("kiln", "run.verifyReproducible: building a twin first, then the execution, and comparing their raw disks")
+        await log.write(
+            "kiln", "run.verifyReproducible: building a twin first, then the execution, and comparing their raw disks")
         let twinImages = try await buildOnce(twin) { _ in }
         let images = try await buildOnce(single, progress: progress)
-        guard let first = twinImages.first(where: { $0.format == "raw" }), let second = images.first(where: { $0.format == "raw" }) else {
+        guard let first = twinImages.first(where: { $0.format == "raw" }),
+            let second = images.first(where: { $0.format == "raw" })
+        else {
             return images
         }
         if first.sha256 == second.sha256 {
@@ -62,12 +65,14 @@ extension QemuImageBuilder {
             }
             let tree = "\(scratch)/\(index)"
             try FileSystem.makeDirectories(tree, mode: 0o700)
-            _ = try await runner.runChecked(try locator.locate(.debugfs), ["-R", "rdump / \(tree)", "\(disk)?offset=\(offset)"])
+            _ = try await runner.runChecked(
+                try locator.locate(.debugfs), ["-R", "rdump / \(tree)", "\(disk)?offset=\(offset)"])
             trees.append(tree)
             offsets.append(offset)
         }
         if offsets[0] > 0, offsets[0] == offsets[1],
-           try FileBytes.prefix(a, count: Int(offsets[0])) != FileBytes.prefix(b, count: Int(offsets[1])) {
+            try FileBytes.prefix(a, count: Int(offsets[0])) != FileBytes.prefix(b, count: Int(offsets[1]))
+        {
             out.append("(the partition table or the EFI system partition)")
         }
         let left = Self.manifest(trees[0])
@@ -95,7 +100,9 @@ extension QemuImageBuilder {
                 var text = "\(info.st_mode) \(info.st_uid):\(info.st_gid) \(info.st_size)"
                 if kind != S_IFLNK { text += " \(info.st_mtim.tv_sec)" }
                 if kind == S_IFDIR { folders.append(path) }
-                if kind == S_IFLNK { text += " -> " + ((try? FileManager.default.destinationOfSymbolicLink(atPath: root + path)) ?? "") }
+                if kind == S_IFLNK {
+                    text += " -> " + ((try? FileManager.default.destinationOfSymbolicLink(atPath: root + path)) ?? "")
+                }
                 if kind == S_IFREG, let data = FileManager.default.contents(atPath: root + path) {
                     var hasher = StreamingHasher(.sha256)
                     data.withUnsafeBytes { hasher.update($0) }

@@ -55,19 +55,25 @@ public struct QemuImageBuilder: Sendable {
         try Self.checkSpec(request.spec)
         let tools = try ToolPaths(
             locator: ToolLocator(searchPath: searchPath),
-            needsSandbox: request.spec.provisioner == .chroot && !request.spec.orderedScripts.isEmpty, compression: compression)
+            needsSandbox: request.spec.provisioner == .chroot && !request.spec.orderedScripts.isEmpty,
+            compression: compression)
         let log = try BuildLog(path: request.logPath)
-        await log.write("kiln", "execution \(request.buildNumber) of \(request.buildName): \(request.outputName), formats \(formats.map(\.rawValue).joined(separator: ", "))")
-        let plan = ProgressPlan(scripts: request.spec.orderedScripts.map(\.name), formats: formats, compression: compression,
-                                verifiesBoot: request.spec.verifyBoot && request.spec.diskBoot != DiskBoot.none,
-                                overSSH: request.spec.provisioner == .ssh)
+        await log.write(
+            "kiln",
+            "execution \(request.buildNumber) of \(request.buildName): \(request.outputName), formats \(formats.map(\.rawValue).joined(separator: ", "))"
+        )
+        let plan = ProgressPlan(
+            scripts: request.spec.orderedScripts.map(\.name), formats: formats, compression: compression,
+            verifiesBoot: request.spec.verifyBoot && request.spec.diskBoot != DiskBoot.none,
+            overSSH: request.spec.provisioner == .ssh)
         var context = BuildContext(
             request: request, tools: tools, runner: runner, log: log, formats: formats, compression: compression,
             progress: ProgressReporter(plan: plan, sink: progress))
         let steps: [any BuildStep] = [
-            WorkspaceStep(), SourceStep(), DebianStep(), BaseImageStep(), UnpackStep(), ProvisionStep(), SSHAccessStep(), DiskStep(),
+            WorkspaceStep(), SourceStep(), DebianStep(), BaseImageStep(), UnpackStep(), ProvisionStep(),
+            SSHAccessStep(), DiskStep(),
             SSHProvisionStep(), BootVerifyStep(), ConvertStep(), VerifyStep(),
-            PackageStep(), CompressStep(), ChecksumStep(), PublishStep(),
+            PackageStep(), CompressStep(), ChecksumStep(), PublishStep()
         ]
         do throws(BuildError) {
             try await StepRunner.run(steps, context: &context)
@@ -87,7 +93,9 @@ public struct QemuImageBuilder: Sendable {
     public func toolVersions() async throws(BuildError) -> [String: String] {
         let locator = ToolLocator(searchPath: searchPath)
         var versions: [String: String] = [:]
-        for (tool, arguments) in [(Tool.qemuImg, QemuImgCommand.version), (.mkfsExt4, MkfsCommand.version), (.bwrap, ["--version"])] {
+        for (tool, arguments) in [
+            (Tool.qemuImg, QemuImgCommand.version), (.mkfsExt4, MkfsCommand.version), (.bwrap, ["--version"])
+        ] {
             let outcome = try await runner.runChecked(try locator.locate(tool), arguments)
             versions[tool.rawValue] = outcome.tail.first { !$0.isEmpty } ?? ""
         }
@@ -99,16 +107,21 @@ public struct QemuImageBuilder: Sendable {
     public func toolsFingerprint(debianMirror: String?) async -> String {
         guard let versions = try? await toolVersions() else { return "unknown-tools" }
         let mirror = debianMirror ?? DebianMirror.host() ?? "none"
-        return (versions.keys.sorted().map { "\($0)=\(versions[$0]!)" } + ["debian-mirror=\(mirror)"]).joined(separator: ";")
+        return (versions.keys.sorted().map { "\($0)=\(versions[$0]!)" } + ["debian-mirror=\(mirror)"]).joined(
+            separator: ";")
     }
 
     /// Refuses, before any work, what the spec asks for and this builder cannot do.
     static func checkSpec(_ spec: ImageBuildSpec) throws(BuildError) {
-        guard spec.type == "qemu" else { throw .unsupported("builder type \(spec.type) is not supported; Kiln ships qemu") }
+        guard spec.type == "qemu" else {
+            throw .unsupported("builder type \(spec.type) is not supported; Kiln ships qemu")
+        }
         if spec.provisioner == .ssh, let problem = spec.sshUsername.flatMap(BuildVMAccess.usernameProblem) {
             throw .unsupported(problem)
         }
-        guard spec.filesystem == "ext4" else { throw .unsupported("filesystem \(spec.filesystem) is not supported; use ext4") }
+        guard spec.filesystem == "ext4" else {
+            throw .unsupported("filesystem \(spec.filesystem) is not supported; use ext4")
+        }
         if let problem = MkfsCommand.labelProblem(spec.diskLabel) { throw .unsupported(problem) }
         guard spec.diskSize.bytes >= 1 << 20, spec.diskSize.bytes % 1024 == 0 else {
             throw .unsupported("disk.size \(spec.diskSize) is too small or not whole KiB")

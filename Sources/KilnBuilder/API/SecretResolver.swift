@@ -20,12 +20,14 @@ public struct SecretResolver: Sendable {
         switch reference {
         case .fromEnv(let name):
             guard name.hasPrefix("KILN_") else {
-                throw .secretUnavailable(reference: reference.description,
-                                         reason: "only variables whose names start with KILN_ can be read")
+                throw .secretUnavailable(
+                    reference: reference.description,
+                    reason: "only variables whose names start with KILN_ can be read")
             }
             guard let value = environment[name] else {
-                throw .secretUnavailable(reference: reference.description,
-                                         reason: "Kiln's environment has no variable \(name); set it where Kiln runs")
+                throw .secretUnavailable(
+                    reference: reference.description,
+                    reason: "Kiln's environment has no variable \(name); set it where Kiln runs")
             }
             return value
         case .fromFile(let relative):
@@ -35,8 +37,9 @@ public struct SecretResolver: Sendable {
 
     private func readFile(_ relative: String, reference: SecretReference) throws(BuildError) -> String {
         guard let directory = secretsDirectory else {
-            throw .secretUnavailable(reference: reference.description,
-                                     reason: "Kiln runs without a secrets folder; start it with --secrets-dir")
+            throw .secretUnavailable(
+                reference: reference.description,
+                reason: "Kiln runs without a secrets folder; start it with --secrets-dir")
         }
         let normalized: String
         switch RepoPath.normalize(relative) {
@@ -46,8 +49,9 @@ public struct SecretResolver: Sendable {
         let root = FilePaths.realPath(directory) ?? directory
         let full = root + "/" + normalized
         guard let resolved = FilePaths.realPath(full), FilePaths.isInside(resolved, root: root) else {
-            throw .secretUnavailable(reference: reference.description,
-                                     reason: "no such file in the secrets folder, or it leads outside the folder")
+            throw .secretUnavailable(
+                reference: reference.description,
+                reason: "no such file in the secrets folder, or it leads outside the folder")
         }
         do {
             let bytes = try FileBytes.read(resolved, limit: 1 << 20)

@@ -16,22 +16,26 @@ struct ArchiveExtractor: Sendable {
     var expansion: ExpansionGuard
     var cancellation: CancellationFlag
 
-    static let secureFlags: Int32 = ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT
+    static let secureFlags: Int32 =
+        ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT
         | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME
 
     private static let typeMask: UInt32 = 0o170000
 
     /// Unpacks `archive` into the folder `root` on a new thread whose working directory is `root`.
-    static func unpack(_ archive: String, into root: String, expansion: ExpansionGuard) async throws(BuildError) -> Report {
+    static func unpack(
+        _ archive: String, into root: String, expansion: ExpansionGuard
+    ) async throws(BuildError) -> Report {
         let flag = CancellationFlag()
         let extractor = ArchiveExtractor(expansion: expansion, cancellation: flag)
         let result: Result<Report, BuildError> = await withTaskCancellationHandler {
             do throws(BuildError) {
-                return .success(try await OffThread.run { () throws(BuildError) in
-                    try ThreadWorkingDirectory.enter(root)
-                    var worker = extractor
-                    return try worker.extract(archive)
-                })
+                return .success(
+                    try await OffThread.run { () throws(BuildError) in
+                        try ThreadWorkingDirectory.enter(root)
+                        var worker = extractor
+                        return try worker.extract(archive)
+                    })
             } catch {
                 return .failure(error)
             }
@@ -67,8 +71,9 @@ struct ArchiveExtractor: Sendable {
             let status = archive_read_next_header(reader, &entry)
             if status == ARCHIVE_EOF { break }
             guard status >= ARCHIVE_WARN, let entry else {
-                throw report.entries == 0 ? .notAnArchive(reason: Self.message(reader))
-                                          : .archiveUnreadable(Self.message(reader))
+                throw report.entries == 0
+                    ? .notAnArchive(reason: Self.message(reader))
+                    : .archiveUnreadable(Self.message(reader))
             }
             if let problem = expansion.addEntry() { throw .archiveLimitExceeded(problem) }
             report.entries += 1

@@ -49,7 +49,9 @@ enum EntryPolicy {
             case .failure(let refusal): return .refuse(reason: "hard link target: \(refusal.reason)")
             }
         case .symlink(let target):
-            if target.isEmpty || target.utf8.contains(0) { return .refuse(reason: "a symbolic link without a valid target") }
+            if target.isEmpty || target.utf8.contains(0) {
+                return .refuse(reason: "a symbolic link without a valid target")
+            }
             if !target.hasPrefix("/") && climbsAboveRoot(link: path, target: target) {
                 return .refuse(reason: "symbolic link to \(target) leads outside the root filesystem")
             }
@@ -60,7 +62,9 @@ enum EntryPolicy {
 
     /// The path relative to the root with `.` and empty segments removed; absolute paths and `..` are refused.
     static func normalize(_ raw: String) -> Result<String, Refusal> {
-        if raw.hasPrefix("/") { return .failure(Refusal("an absolute path (\(raw)); entries must be relative to the root")) }
+        if raw.hasPrefix("/") {
+            return .failure(Refusal("an absolute path (\(raw)); entries must be relative to the root"))
+        }
         if raw.utf8.contains(0) { return .failure(Refusal("a path with a NUL byte")) }
         var parts: [Substring] = []
         for part in raw.split(separator: "/", omittingEmptySubsequences: true) {

@@ -28,7 +28,8 @@ struct ExpansionGuard: Sendable, Hashable {
             return "the archive unpacks to more than \(maxBytes) bytes (the disk size or the unpack limit)"
         }
         if bytes >= ratioFloor, Double(bytes) > maxRatio * Double(max(compressedIn, 1)) {
-            return "the archive expands more than \(Int(maxRatio))× (\(bytes) bytes out of \(compressedIn) read): a decompression bomb"
+            return
+                "the archive expands more than \(Int(maxRatio))× (\(bytes) bytes out of \(compressedIn) read): a decompression bomb"
         }
         return nil
     }

@@ -6,7 +6,8 @@ enum OvaWriter {
     private static let regularFile: UInt32 = 0o100000
 
     /// Writes `members` (name inside the tar, file on disk) in order into a new tar at `path`. Blocking.
-    static func write(_ path: String, members: [(name: String, file: String)], modificationTime: Int) throws(BuildError) {
+    static func write(_ path: String, members: [(name: String, file: String)], modificationTime: Int) throws(BuildError)
+    {
         guard let tar = archive_write_new() else { throw .archiveUnreadable("libarchive could not allocate a writer") }
         defer { archive_write_free(tar) }
         archive_write_set_format_pax_restricted(tar)
@@ -22,10 +23,15 @@ enum OvaWriter {
         }
     }
 
-    private static func append(_ name: String, from file: String, to tar: OpaquePointer, modificationTime: Int, ova: String)
-        throws(BuildError) {
+    private static func append(
+        _ name: String, from file: String, to tar: OpaquePointer, modificationTime: Int, ova: String
+    )
+        throws(BuildError)
+    {
         let size = try FileSystem.size(file)
-        guard let entry = archive_entry_new() else { throw .archiveUnreadable("libarchive could not allocate an entry") }
+        guard let entry = archive_entry_new() else {
+            throw .archiveUnreadable("libarchive could not allocate an entry")
+        }
         defer { archive_entry_free(entry) }
         archive_entry_set_pathname(entry, name)
         archive_entry_set_size(entry, la_int64_t(size))

@@ -17,7 +17,9 @@ enum SourceSniffer {
         if h.starts(with: Array("BZh".utf8)) { return .archive("bzip2") }
         if h.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return .archive("xz") }
         if h.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return .archive("zstd") }
-        if h.starts(with: [0x50, 0x4B, 0x03, 0x04]) || h.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .archive("zip") }
+        if h.starts(with: [0x50, 0x4B, 0x03, 0x04]) || h.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
+            return .archive("zip")
+        }
         if matches(h, at: 257, Array("ustar".utf8)) { return .archive("tar") }
 
         if h.starts(with: [0x51, 0x46, 0x49, 0xFB]) { return qcow(h) }
@@ -29,7 +31,9 @@ enum SourceSniffer {
         if h.starts(with: Array("conectix".utf8)) { return vhd(footer: h) }
         if trailer.count == 512, trailer.starts(with: Array("conectix".utf8)) { return vhd(footer: trailer) }
         if matches(h, at: 0x40, [0x7F, 0x10, 0xDA, 0xBE]) { return .diskImage(format: "vdi", backingFile: nil) }
-        if h.starts(with: [0x4C, 0x55, 0x4B, 0x53, 0xBA, 0xBE]) { return .diskImage(format: "LUKS-encrypted volume", backingFile: nil) }
+        if h.starts(with: [0x4C, 0x55, 0x4B, 0x53, 0xBA, 0xBE]) {
+            return .diskImage(format: "LUKS-encrypted volume", backingFile: nil)
+        }
         if h.starts(with: Array("hsqs".utf8)) { return .diskImage(format: "squashfs filesystem", backingFile: nil) }
         if matches(h, at: 0x8001, Array("CD001".utf8)) { return .diskImage(format: "ISO 9660", backingFile: nil) }
         if matches(h, at: 1080, [0x53, 0xEF]) { return .diskImage(format: "raw ext2/3/4 filesystem", backingFile: nil) }
@@ -72,7 +76,8 @@ enum SourceSniffer {
     private static func textField(_ h: [UInt8], _ key: String) -> String? {
         let needle = Array(key.utf8)
         guard h.count >= needle.count else { return nil }
-        for start in 0...(h.count - needle.count) where h[start] == needle[0] && h[start..<start + needle.count].elementsEqual(needle) {
+        for start in 0...(h.count - needle.count)
+        where h[start] == needle[0] && h[start..<start + needle.count].elementsEqual(needle) {
             let valueStart = start + needle.count
             guard let end = h[valueStart...].firstIndex(of: 0x22), end > valueStart else { return nil }
             return String(decoding: h[valueStart..<end], as: UTF8.self)

@@ -13,13 +13,15 @@ enum ThreadWorkingDirectory {
 
     static func enter(_ folder: String) throws(BuildError) {
         guard let symbol = dlsym(nil, "unshare") else {
-            throw .fileSystem(operation: "isolating the unpacking thread's working directory", path: folder,
-                              reason: "unshare is not available")
+            throw .fileSystem(
+                operation: "isolating the unpacking thread's working directory", path: folder,
+                reason: "unshare is not available")
         }
         let unshare = unsafeBitCast(symbol, to: Unshare.self)
         guard unshare(cloneFS) == 0 else {
-            throw .fileSystem(operation: "isolating the unpacking thread's working directory", path: folder,
-                              reason: FileSystem.errorText())
+            throw .fileSystem(
+                operation: "isolating the unpacking thread's working directory", path: folder,
+                reason: FileSystem.errorText())
         }
         guard chdir(folder) == 0 else {
             throw .fileSystem(operation: "entering", path: folder, reason: FileSystem.errorText())

@@ -21,11 +21,15 @@ struct BootCheck: Sendable {
     static let consoleTailLines = 50
 
     /// The qemu command line: a table-tested pure function.
-    static func arguments(disk: String, firmware: Firmware, variableStore: String?, accelerator: String, memoryMiB: Int,
-                          console: String) -> [String] {
-        ["-machine", "pc,accel=\(accelerator)", "-m", "\(memoryMiB)M", "-smp", "1", "-nodefaults", "-no-user-config",
-         "-display", "none", "-no-reboot", "-serial", "file:\(console)",
-         "-drive", "file=\(disk),format=raw,if=virtio,snapshot=on"]
+    static func arguments(
+        disk: String, firmware: Firmware, variableStore: String?, accelerator: String, memoryMiB: Int,
+        console: String
+    ) -> [String] {
+        [
+            "-machine", "pc,accel=\(accelerator)", "-m", "\(memoryMiB)M", "-smp", "1", "-nodefaults", "-no-user-config",
+            "-display", "none", "-no-reboot", "-serial", "file:\(console)",
+            "-drive", "file=\(disk),format=raw,if=virtio,snapshot=on"
+        ]
             + firmware.qemuArguments(variableStore: variableStore)
     }
 
@@ -39,8 +43,9 @@ struct BootCheck: Sendable {
         } catch {
             throw .unsupported(error.description)
         }
-        let arguments = Self.arguments(disk: disk, firmware: firmware, variableStore: firmware.variablesTemplate == nil ? nil : variables,
-                                       accelerator: accelerator, memoryMiB: memoryMiB, console: console)
+        let arguments = Self.arguments(
+            disk: disk, firmware: firmware, variableStore: firmware.variablesTemplate == nil ? nil : variables,
+            accelerator: accelerator, memoryMiB: memoryMiB, console: console)
         let qemu = self.qemu
         let started = ContinuousClock.now
         let ending = Ending()
@@ -48,7 +53,9 @@ struct BootCheck: Sendable {
             let text: String
             do {
                 let outcome = try await runner.run(qemu, arguments)
-                text = outcome.status.description + (outcome.tail.isEmpty ? "" : ": " + outcome.tail.suffix(3).joined(separator: " | "))
+                text =
+                    outcome.status.description
+                    + (outcome.tail.isEmpty ? "" : ": " + outcome.tail.suffix(3).joined(separator: " | "))
             } catch {
                 text = "\(error)"
             }
@@ -63,8 +70,9 @@ struct BootCheck: Sendable {
                 return .booted(seconds: Double(started.duration(to: .now).components.seconds))
             }
             if let ended = await ending.text {
-                return .failed(reason: "qemu ended (\(ended)) before the console showed \(JSONText.quoted(expected))",
-                               consoleTail: Self.tail(console))
+                return .failed(
+                    reason: "qemu ended (\(ended)) before the console showed \(JSONText.quoted(expected))",
+                    consoleTail: Self.tail(console))
             }
             try? await Task.sleep(for: .milliseconds(250))
             if Task.isCancelled {
@@ -75,7 +83,9 @@ struct BootCheck: Sendable {
         }
         process.cancel()
         await process.value
-        return .failed(reason: "the console did not show \(JSONText.quoted(expected)) within \(deadline)", consoleTail: Self.tail(console))
+        return .failed(
+            reason: "the console did not show \(JSONText.quoted(expected)) within \(deadline)",
+            consoleTail: Self.tail(console))
     }
 
     /// How qemu ended, once it has.
@@ -102,7 +112,10 @@ struct BootCheck: Sendable {
                 if (0x40...0x7E).contains(scalar.value) && scalar != "[" { escape = false }
                 continue
             }
-            if scalar == "\u{1B}" { escape = true; continue }
+            if scalar == "\u{1B}" {
+                escape = true
+                continue
+            }
             if scalar == "\r" { continue }
             if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" { continue }
             out.unicodeScalars.append(scalar)

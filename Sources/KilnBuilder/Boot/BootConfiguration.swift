@@ -26,7 +26,10 @@ public struct BootConfiguration: Sendable, Hashable {
     /// Fedora's cloud images: a guest on a busy host (TCG above all) can miss the IO-APIC timer check and panic at
     /// boot ("IO-APIC + timer doesn't work"), which failed a boot verification here once; the check is useless in a VM.
     public var kernelCommandLine: String {
-        var parts = ["root=PARTUUID=\(layout.rootPartUUID)", "ro", "rootwait", "console=tty0", "console=ttyS0,115200", "no_timer_check"]
+        var parts = [
+            "root=PARTUUID=\(layout.rootPartUUID)", "ro", "rootwait", "console=tty0", "console=ttyS0,115200",
+            "no_timer_check"
+        ]
         if let extra = extraCommandLine?.trimmingCharacters(in: .whitespaces), !extra.isEmpty { parts.append(extra) }
         return parts.joined(separator: " ")
     }
@@ -46,7 +49,9 @@ public struct BootConfiguration: Sendable, Hashable {
 
     /// `/syslinux/syslinux.cfg`: no prompt, no menu, output on the serial port too.
     public var syslinuxConf: String {
-        var lines = ["SERIAL 0 115200", "DEFAULT kiln", "PROMPT 0", "TIMEOUT 0", "LABEL kiln", "  LINUX /\(Self.kernelFile)"]
+        var lines = [
+            "SERIAL 0 115200", "DEFAULT kiln", "PROMPT 0", "TIMEOUT 0", "LABEL kiln", "  LINUX /\(Self.kernelFile)"
+        ]
         if hasInitrd { lines.append("  INITRD /\(Self.initrdFile)") }
         lines.append("  APPEND \(kernelCommandLine)")
         return lines.joined(separator: "\n") + "\n"

@@ -33,36 +33,51 @@ struct BootDiskWriter: Sendable {
         runner.environment["TZ"] = "UTC"
 
         try FileSystem.createSparseFile(input.image, bytes: Int64(layout.diskBytes))
-        _ = try await runner.runChecked(try locator.locate(.sfdisk), ["--quiet", "--no-reread", "--no-tell-kernel", "--wipe", "never", input.image],
-                                        input: Array(layout.sfdiskScript.utf8))
+        _ = try await runner.runChecked(
+            try locator.locate(.sfdisk), ["--quiet", "--no-reread", "--no-tell-kernel", "--wipe", "never", input.image],
+            input: Array(layout.sfdiskScript.utf8))
 
         // The EFI system partition: kernel, initrd, loaders and their configuration, staged with fixed times.
         try stageESP(input, loaders: loaders)
         let espSector = layout.espOffset / DiskLayout.sectorSize
-        _ = try await runner.runChecked(try locator.locate(.mkfsVfat), [
-            "--offset=\(espSector)", "--invariant", "-F", "32", "-s", "1", "-i", layout.espVolumeID, "-n", "KILN-ESP", input.image, String(layout.espBytes / 1024),
-        ])
+        _ = try await runner.runChecked(
+            try locator.locate(.mkfsVfat),
+            [
+                "--offset=\(espSector)", "--invariant", "-F", "32", "-s", "1", "-i", layout.espVolumeID, "-n",
+                "KILN-ESP", input.image, String(layout.espBytes / 1024)
+            ])
         let target = "\(input.image)@@\(layout.espOffset)"
         let entries = try RootFiles(root: input.staging).list("").map { "\(input.staging)/\($0)" }
-        _ = try await runner.runChecked(try locator.locate(.mcopy), ["-i", target, "-s", "-m", "-Q", "-o"] + entries + ["::/"])
+        _ = try await runner.runChecked(
+            try locator.locate(.mcopy), ["-i", target, "-s", "-m", "-Q", "-o"] + entries + ["::/"])
         if let mbr = loaders.gptMBR {
-            _ = try await runner.runChecked(try locator.locate(.syslinux), ["--offset", String(layout.espOffset), "--directory", "/syslinux", "--install", input.image])
+            _ = try await runner.runChecked(
+                try locator.locate(.syslinux),
+                ["--offset", String(layout.espOffset), "--directory", "/syslinux", "--install", input.image])
             try writeMBRCode(mbr, into: input.image)
         }
-        await log.write("Creating disk", "GPT: EFI system partition \(IECSize(bytes: layout.espBytes)) at \(layout.espOffset) (PARTUUID \(layout.espPartUUID)), root \(IECSize(bytes: layout.rootBytes)) at \(layout.rootOffset) (PARTUUID \(layout.rootPartUUID))")
+        await log.write(
+            "Creating disk",
+            "GPT: EFI system partition \(IECSize(bytes: layout.espBytes)) at \(layout.espOffset) (PARTUUID \(layout.espPartUUID)), root \(IECSize(bytes: layout.rootBytes)) at \(layout.rootOffset) (PARTUUID \(layout.rootPartUUID))"
+        )
 
         // The root filesystem, at its offset, with the UUID and hash seed derived from the inputs.
-        let arguments = ["-q", "-F", "-d", input.rootfs, "-L", input.label, "-U", layout.rootFilesystemUUID,
-                         "-E", "offset=\(layout.rootOffset),hash_seed=\(layout.rootFilesystemUUID)", input.image, "\(layout.rootBytes / 1024)k"]
+        let arguments = [
+            "-q", "-F", "-d", input.rootfs, "-L", input.label, "-U", layout.rootFilesystemUUID,
+            "-E", "offset=\(layout.rootOffset),hash_seed=\(layout.rootFilesystemUUID)", input.image,
+            "\(layout.rootBytes / 1024)k"
+        ]
         let outcome = try await runner.run(try locator.locate(.mkfsExt4), arguments)
         guard outcome.succeeded else {
-            let hint = outcome.tail.contains { $0.contains("Could not allocate") || $0.contains("No space") }
+            let hint =
+                outcome.tail.contains { $0.contains("Could not allocate") || $0.contains("No space") }
                 ? " (the root filesystem does not fit: raise disk.size)" : ""
             throw .toolFailed(tool: "mkfs.ext4", status: outcome.status.description + hint, output: outcome.tailText)
         }
         let size = try FileSystem.size(input.image)
         guard size == Int64(layout.diskBytes) else {
-            throw .outputInvalid(format: "raw", reason: "the disk is \(size) bytes after mkfs.ext4, not \(layout.diskBytes)")
+            throw .outputInvalid(
+                format: "raw", reason: "the disk is \(size) bytes after mkfs.ext4, not \(layout.diskBytes)")
         }
     }
 
@@ -94,7 +109,9 @@ struct BootDiskWriter: Sendable {
     static func setTimes(_ path: String, epoch: Int64) throws(BuildError) {
         var times = [timespec(tv_sec: Int(epoch), tv_nsec: 0), timespec(tv_sec: Int(epoch), tv_nsec: 0)]
         var info = stat()
-        guard lstat(path, &info) == 0 else { throw .fileSystem(operation: "reading", path: path, reason: FileSystem.errorText()) }
+        guard lstat(path, &info) == 0 else {
+            throw .fileSystem(operation: "reading", path: path, reason: FileSystem.errorText())
+        }
         if (info.st_mode & S_IFMT) == S_IFDIR {
             for name in RootFiles(root: path).list("") { try setTimes(path + "/" + name, epoch: epoch) }
         }
@@ -107,11 +124,15 @@ struct BootDiskWriter: Sendable {
     /// partition entry, which stay as sfdisk wrote them.
     private func writeMBRCode(_ file: String, into image: String) throws(BuildError) {
         let code = try FileBytes.read(file, limit: 4096)
-        guard code.count >= 440 else { throw .outputInvalid(format: "raw", reason: "\(file) is \(code.count) bytes, not the 440 of MBR code") }
+        guard code.count >= 440 else {
+            throw .outputInvalid(format: "raw", reason: "\(file) is \(code.count) bytes, not the 440 of MBR code")
+        }
         let fd = open(image, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .fileSystem(operation: "opening", path: image, reason: FileSystem.errorText()) }
         defer { close(fd) }
         let written = code.prefix(440).withUnsafeBytes { pwrite(fd, $0.baseAddress, 440, 0) }
-        guard written == 440 else { throw .fileSystem(operation: "writing the MBR code into", path: image, reason: FileSystem.errorText()) }
+        guard written == 440 else {
+            throw .fileSystem(operation: "writing the MBR code into", path: image, reason: FileSystem.errorText())
+        }
     }
 }

@@ -17,7 +17,8 @@ struct BootLoaderFiles: Sendable, Hashable {
             throw .toolMissing(tool: what, debianPackage: package, searchPath: paths.joined(separator: ":"))
         }
         return BootLoaderFiles(
-            systemdBoot: boot.bootsUnderUEFI ? try first(systemdBootPaths, package: "systemd-boot-efi", what: "systemd-bootx64.efi") : nil,
+            systemdBoot: boot.bootsUnderUEFI
+                ? try first(systemdBootPaths, package: "systemd-boot-efi", what: "systemd-bootx64.efi") : nil,
             gptMBR: boot.bootsUnderBIOS ? try first(gptMBRPaths, package: "syslinux-common", what: "gptmbr.bin") : nil)
     }
 }

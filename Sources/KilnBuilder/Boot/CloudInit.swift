@@ -12,7 +12,9 @@ enum CloudInit {
 
     static func configure(_ root: RootFiles) throws(BuildError) -> [String] {
         guard root.kind("usr/bin/cloud-init") != nil else {
-            throw .unsupported("isCloudInit: true, but the image has no cloud-init (/usr/bin/cloud-init is missing); add cloud-init to source.debian.packages or install it in a script, or set isCloudInit: false")
+            throw .unsupported(
+                "isCloudInit: true, but the image has no cloud-init (/usr/bin/cloud-init is missing); add cloud-init to source.debian.packages or install it in a script, or set isCloudInit: false"
+            )
         }
         try root.write(configFile, config)
         var done = ["cloud-init set to the NoCloud datasource (/\(configFile))"]

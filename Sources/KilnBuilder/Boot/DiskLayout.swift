@@ -31,7 +31,9 @@ public struct DiskLayout: Sendable, Hashable {
 
     /// Lays out a disk of `diskBytes` whose ESP must hold `bootFileBytes` (kernel and initrd). Fails when the disk is
     /// too small to leave a root partition of at least 8 MiB.
-    public static func plan(boot: DiskBoot, diskBytes: UInt64, bootFileBytes: UInt64, seed: String) throws(BuildError) -> DiskLayout {
+    public static func plan(
+        boot: DiskBoot, diskBytes: UInt64, bootFileBytes: UInt64, seed: String
+    ) throws(BuildError) -> DiskLayout {
         // Room for the boot files twice over (a kernel update) and the loaders; FAT16 needs about 16 MiB at least.
         let espBytes = max(64 << 20, roundUp(bootFileBytes * 2 + (16 << 20), to: alignment))
         let espOffset = alignment
@@ -39,7 +41,9 @@ public struct DiskLayout: Sendable, Hashable {
         // The backup GPT takes the last 33 sectors; keep the last MiB free so the root partition stays aligned.
         let end = (diskBytes / alignment) * alignment - alignment
         guard end > rootOffset, end - rootOffset >= 8 << 20 else {
-            throw .unsupported("disk.size \(IECSize(bytes: diskBytes)) is too small for a bootable disk: the EFI system partition needs \(IECSize(bytes: espBytes)) for the kernel and initrd, and the root partition at least 8 MiB more; raise disk.size")
+            throw .unsupported(
+                "disk.size \(IECSize(bytes: diskBytes)) is too small for a bootable disk: the EFI system partition needs \(IECSize(bytes: espBytes)) for the kernel and initrd, and the root partition at least 8 MiB more; raise disk.size"
+            )
         }
         return DiskLayout(
             boot: boot, diskBytes: diskBytes, espOffset: espOffset, espBytes: espBytes, rootOffset: rootOffset,
@@ -53,16 +57,16 @@ public struct DiskLayout: Sendable, Hashable {
         let sector = Self.sectorSize
         let biosFlag = boot.bootsUnderBIOS ? ", attrs=\"LegacyBIOSBootable\"" : ""
         return """
-        label: gpt
-        label-id: \(diskGUID)
-        unit: sectors
-        first-lba: \(espOffset / sector)
-        last-lba: \((rootOffset + rootBytes) / sector - 1)
+            label: gpt
+            label-id: \(diskGUID)
+            unit: sectors
+            first-lba: \(espOffset / sector)
+            last-lba: \((rootOffset + rootBytes) / sector - 1)
 
-        start=\(espOffset / sector), size=\(espBytes / sector), type=\(Self.espType), uuid=\(espPartUUID), name="esp"\(biosFlag)
-        start=\(rootOffset / sector), size=\(rootBytes / sector), type=\(Self.rootType), uuid=\(rootPartUUID), name="root"
+            start=\(espOffset / sector), size=\(espBytes / sector), type=\(Self.espType), uuid=\(espPartUUID), name="esp"\(biosFlag)
+            start=\(rootOffset / sector), size=\(rootBytes / sector), type=\(Self.rootType), uuid=\(rootPartUUID), name="root"
 
-        """
+            """
     }
 
     /// A version-4-shaped UUID from the seed and a purpose: stable for the same inputs, distinct per purpose.
@@ -71,7 +75,10 @@ public struct DiskLayout: Sendable, Hashable {
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80
         let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+        let parts = [
+            hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4),
+            hex.dropFirst(20)
+        ]
         return parts.joined(separator: "-")
     }
 

@@ -32,14 +32,17 @@ public struct Firmware: Sendable, Hashable {
     /// and variables must come from the same build, so they are looked up as pairs.
     public static let candidates: [Kind: [(code: String, variables: String?)]] = [
         .bios: [("/usr/share/seabios/bios-256k.bin", nil), ("/usr/share/qemu/bios-256k.bin", nil)],
-        .uefi: [("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
-                ("/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd")],
+        .uefi: [
+            ("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
+            ("/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd")
+        ]
     ]
 
     /// The firmware of a kind, or an error naming the Debian package to install.
     public static func locate(_ kind: Kind, root: String = "") throws(FirmwareError) -> Firmware {
         let pairs = candidates[kind] ?? []
-        for pair in pairs where isReadableFile(root + pair.code) && pair.variables.map({ isReadableFile(root + $0) }) != false {
+        for pair in pairs
+        where isReadableFile(root + pair.code) && pair.variables.map({ isReadableFile(root + $0) }) != false {
             return Firmware(kind: kind, code: root + pair.code, variablesTemplate: pair.variables.map { root + $0 })
         }
         throw FirmwareError(kind: kind, searched: pairs.map { root + $0.code })
@@ -63,7 +66,9 @@ public struct Firmware: Sendable, Hashable {
             try FileSystem.copyFile(variablesTemplate, to: path)
             chmod(path, 0o600)
         } catch {
-            throw FirmwareError(kind: kind, searched: [variablesTemplate], reason: "cannot copy the variable store to \(path): \(error)")
+            throw FirmwareError(
+                kind: kind, searched: [variablesTemplate], reason: "cannot copy the variable store to \(path): \(error)"
+            )
         }
     }
 
@@ -84,7 +89,9 @@ public struct Firmware: Sendable, Hashable {
     /// its variable store kept in `vmFolder` (`OVMF_VARS.fd`, made once and kept across restarts, so the VM's boot
     /// entries persist), and qemu's arguments. Empty for a bare filesystem, which boots only with `-kernel`. Throws,
     /// naming the Debian package, when the firmware is not installed: a VM that cannot boot is refused at once.
-    public static func qemuArguments(for boot: DiskBoot, vmFolder: String, root: String = "") throws(FirmwareError) -> [String] {
+    public static func qemuArguments(
+        for boot: DiskBoot, vmFolder: String, root: String = ""
+    ) throws(FirmwareError) -> [String] {
         guard let kind = preferred(for: boot) else { return [] }
         let firmware = try locate(kind, root: root)
         guard firmware.variablesTemplate != nil else { return firmware.qemuArguments(variableStore: nil) }
@@ -114,6 +121,7 @@ public struct FirmwareError: Error, Sendable, Hashable, CustomStringConvertible 
     public var description: String {
         if let reason { return reason }
         let name = kind == .bios ? "SeaBIOS" : "OVMF (UEFI)"
-        return "\(name) firmware was not found (looked for \(searched.joined(separator: ", "))); install the Debian package \(kind.debianPackage) (apt-get install \(kind.debianPackage))"
+        return
+            "\(name) firmware was not found (looked for \(searched.joined(separator: ", "))); install the Debian package \(kind.debianPackage) (apt-get install \(kind.debianPackage))"
     }
 }

@@ -15,8 +15,9 @@ struct KernelFiles: Sendable, Hashable {
         }
         guard let newest = versions.max(by: { versionLess($0, $1) }) else { return nil }
         let initrd = "boot/initrd.img-\(newest)"
-        return KernelFiles(version: newest, kernel: "boot/vmlinuz-\(newest)",
-                           initrd: root.kind(initrd) == S_IFREG ? initrd : nil)
+        return KernelFiles(
+            version: newest, kernel: "boot/vmlinuz-\(newest)",
+            initrd: root.kind(initrd) == S_IFREG ? initrd : nil)
     }
 
     /// Compares versions as `sort -V` does: runs of digits by value, everything else as text.
@@ -25,7 +26,11 @@ struct KernelFiles: Sendable, Hashable {
             var out: [(Bool, String)] = []
             for c in s {
                 let digit = c.isASCII && c.isNumber
-                if let last = out.last, last.0 == digit { out[out.count - 1].1.append(c) } else { out.append((digit, String(c))) }
+                if let last = out.last, last.0 == digit {
+                    out[out.count - 1].1.append(c)
+                } else {
+                    out.append((digit, String(c)))
+                }
             }
             return out
         }

@@ -27,7 +27,8 @@ enum Reproducible {
     /// other than apt's keep their packages' times.
     static func stampRunHistory(_ root: String, epoch: Int64) -> Int {
         var stamped = 0
-        for entry in walk(root) where entry.isFolder || aptRunState.contains(where: { entry.path.hasPrefix($0 + "/") }) {
+        for entry in walk(root) where entry.isFolder || aptRunState.contains(where: { entry.path.hasPrefix($0 + "/") })
+        {
             setModificationTime(root + (entry.path == "/" ? "" : entry.path), epoch: epoch)
             stamped += 1
         }

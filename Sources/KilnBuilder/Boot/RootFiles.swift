@@ -26,8 +26,9 @@ struct RootFiles: Sendable {
                 continue
             }
             guard (info.st_mode & S_IFMT) == S_IFDIR else {
-                throw .fileSystem(operation: "editing the root filesystem at", path: path,
-                                  reason: "it is a symlink or a file where a folder was expected; Kiln does not follow it")
+                throw .fileSystem(
+                    operation: "editing the root filesystem at", path: path,
+                    reason: "it is a symlink or a file where a folder was expected; Kiln does not follow it")
             }
         }
         return path + "/" + parts.last!
@@ -62,7 +63,9 @@ struct RootFiles: Sendable {
         guard (info.st_mode & S_IFMT) != S_IFDIR else {
             throw .fileSystem(operation: "replacing", path: path, reason: "it is a folder")
         }
-        guard unlink(path) == 0 else { throw .fileSystem(operation: "removing", path: path, reason: FileSystem.errorText()) }
+        guard unlink(path) == 0 else {
+            throw .fileSystem(operation: "removing", path: path, reason: FileSystem.errorText())
+        }
     }
 
     /// Names in the folder `relative` (empty when it is missing or not a real folder).
@@ -70,11 +73,15 @@ struct RootFiles: Sendable {
         guard let path = try? safePath(relative + "/x") else { return [] }
         let folder = String(path.dropLast(2))
         var info = stat()
-        guard lstat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, let dir = opendir(folder) else { return [] }
+        guard lstat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, let dir = opendir(folder) else {
+            return []
+        }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()
@@ -85,6 +92,8 @@ struct RootFiles: Sendable {
         let folder = String(path.dropLast(2))
         var info = stat()
         if lstat(folder, &info) == 0 { return }
-        guard mkdir(folder, 0o755) == 0 else { throw .fileSystem(operation: "creating", path: folder, reason: FileSystem.errorText()) }
+        guard mkdir(folder, 0o755) == 0 else {
+            throw .fileSystem(operation: "creating", path: folder, reason: FileSystem.errorText())
+        }
     }
 }

@@ -7,11 +7,15 @@ public enum DebianMirror {
     /// The archive URI of the host's apt sources, or nil when none names a Debian archive.
     public static func host(etc: String = "/etc/apt") -> String? {
         var texts: [(name: String, text: String)] = []
-        if let text = try? String(contentsOfFile: etc + "/sources.list", encoding: .utf8) { texts.append(("sources.list", text)) }
+        if let text = try? String(contentsOfFile: etc + "/sources.list", encoding: .utf8) {
+            texts.append(("sources.list", text))
+        }
         let folder = etc + "/sources.list.d"
         for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
         where name.hasSuffix(".list") || name.hasSuffix(".sources") {
-            if let text = try? String(contentsOfFile: folder + "/" + name, encoding: .utf8) { texts.append((name, text)) }
+            if let text = try? String(contentsOfFile: folder + "/" + name, encoding: .utf8) {
+                texts.append((name, text))
+            }
         }
         for (name, text) in texts {
             let entries = name.hasSuffix(".sources") ? deb822(text) : oneLine(text)
@@ -38,14 +42,17 @@ public enum DebianMirror {
     /// `deb [options] URI suite components…` lines.
     static func oneLine(_ text: String) -> [Entry] {
         text.split(separator: "\n").compactMap { raw in
-            var line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            var line =
+                raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
             line = line.trimmingCharacters(in: .whitespaces)
             guard line.hasPrefix("deb ") else { return nil }
             var rest = String(line.dropFirst(4)).trimmingCharacters(in: .whitespaces)
             var signedBy: String?
             if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
                 let options = rest[rest.index(after: rest.startIndex)..<close]
-                signedBy = options.split(separator: " ").first { $0.hasPrefix("signed-by=") }.map { String($0.dropFirst(10)) }
+                signedBy = options.split(separator: " ").first { $0.hasPrefix("signed-by=") }.map {
+                    String($0.dropFirst(10))
+                }
                 rest = String(rest[rest.index(after: close)...]).trimmingCharacters(in: .whitespaces)
             }
             let words = rest.split(separator: " ").map(String.init)
@@ -61,9 +68,12 @@ public enum DebianMirror {
             var fields: [String: String] = [:]
             for line in stanza.split(separator: "\n") where !line.hasPrefix("#") && !line.hasPrefix(" ") {
                 guard let colon = line.firstIndex(of: ":") else { continue }
-                fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                    in: .whitespaces)
             }
-            guard fields["types"]?.split(separator: " ").contains("deb") == true, fields["enabled"]?.lowercased() != "no" else { continue }
+            guard fields["types"]?.split(separator: " ").contains("deb") == true,
+                fields["enabled"]?.lowercased() != "no"
+            else { continue }
             let suites = (fields["suites"] ?? "").split(separator: " ").map(String.init)
             for uri in (fields["uris"] ?? "").split(separator: " ") {
                 entries.append(Entry(uri: String(uri), suites: suites, signedBy: fields["signed-by"]))

@@ -19,9 +19,11 @@ enum MmdebstrapCommand {
 
     static func arguments(_ input: Input) -> [String] {
         let source = input.source
-        var arguments = ["--mode=root", "--format=directory", "--variant=\(source.variant)",
-                         "--components=\(source.components.joined(separator: ","))",
-                         "--skip=essential/unlink"]
+        var arguments = [
+            "--mode=root", "--format=directory", "--variant=\(source.variant)",
+            "--components=\(source.components.joined(separator: ","))",
+            "--skip=essential/unlink"
+        ]
         if !source.packages.isEmpty { arguments.append("--include=\(source.packages.joined(separator: ","))") }
         arguments += [
             "--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives/",
@@ -30,7 +32,7 @@ enum MmdebstrapCommand {
             "--customize-hook=chroot \"$1\" dpkg-query -W -f='${Package} ${Version} ${Architecture}\\n' | LC_ALL=C sort > \(shellQuoted(input.packagesFile))",
             "--customize-hook=sed -n 's/^Date: //p' \"$1\"/var/lib/apt/lists/*Release | head -n 1 > \(shellQuoted(input.mirrorDateFile))",
             "--customize-hook=rm -f \"$1\"/etc/resolv.conf; echo debian > \"$1\"/etc/hostname",
-            source.suite, input.rootfs, input.mirror,
+            source.suite, input.rootfs, input.mirror
         ]
         return arguments
     }
@@ -42,12 +44,16 @@ enum MmdebstrapCommand {
     /// What mmdebstrap's last lines say, in the words of the spec: an unknown suite or package names the field.
     static func explain(_ tail: [String], source: ImageBuildSpec.DebianSource, mirror: String) -> String? {
         let text = tail.joined(separator: "\n")
-        if text.contains("does not have a Release file") || text.contains("404  Not Found") && text.contains("Release") {
-            return "suite \(source.suite) is not on the mirror \(mirror); check source.debian.suite (bookworm, trixie, stable, …)"
+        if text.contains("does not have a Release file") || text.contains("404  Not Found") && text.contains("Release")
+        {
+            return
+                "suite \(source.suite) is not on the mirror \(mirror); check source.debian.suite (bookworm, trixie, stable, …)"
         }
         if let line = tail.first(where: { $0.contains("Unable to locate package") }),
-           let name = line.split(separator: " ").last {
-            return "package \(name) is not in \(source.suite) (\(source.components.joined(separator: ", "))) on \(mirror); check source.debian.packages"
+            let name = line.split(separator: " ").last
+        {
+            return
+                "package \(name) is not in \(source.suite) (\(source.components.joined(separator: ", "))) on \(mirror); check source.debian.packages"
         }
         return nil
     }

@@ -27,7 +27,8 @@ enum AddressResolver {
     /// The policy's objection to the first refused address, or nil when all may be contacted.
     static func firstProblem(_ addresses: [Address]) -> String? {
         for address in addresses {
-            let problem = address.bytes.count == 4
+            let problem =
+                address.bytes.count == 4
                 ? AddressPolicy.problem(ipv4: address.bytes)
                 : AddressPolicy.problem(ipv6: address.bytes)
             if let problem { return problem }

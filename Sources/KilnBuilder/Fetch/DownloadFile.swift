@@ -20,6 +20,8 @@ final class DownloadFile {
     }
 
     func finish() throws(BuildError) {
-        guard fsync(fd) == 0 else { throw .fileSystem(operation: "syncing", path: path, reason: FileSystem.errorText()) }
+        guard fsync(fd) == 0 else {
+            throw .fileSystem(operation: "syncing", path: path, reason: FileSystem.errorText())
+        }
     }
 }

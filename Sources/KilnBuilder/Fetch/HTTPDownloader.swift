@@ -42,8 +42,11 @@ struct HTTPDownloader: Sendable {
         case redirect(String)
     }
 
-    private func fetch(_ url: URL, to path: String, algorithm: Checksum.Algorithm, deadline: ContinuousClock.Instant)
-        async throws(BuildError) -> Hop {
+    private func fetch(
+        _ url: URL, to path: String, algorithm: Checksum.Algorithm, deadline: ContinuousClock.Instant
+    )
+        async throws(BuildError) -> Hop
+    {
         let shown = url.absoluteString
         guard let host = url.host else { throw .urlRefused(url: shown, reason: "the URL has no host") }
         let pinned = try await AddressResolver.resolveChecked(host: host)
@@ -67,7 +70,8 @@ struct HTTPDownloader: Sendable {
     }
 
     private func exchange(
-        _ client: HTTPClient, url: URL, to path: String, algorithm: Checksum.Algorithm, deadline: ContinuousClock.Instant
+        _ client: HTTPClient, url: URL, to path: String, algorithm: Checksum.Algorithm,
+        deadline: ContinuousClock.Instant
     ) async throws -> Hop {
         let shown = url.absoluteString
         var request = HTTPClientRequest(url: shown)
@@ -75,7 +79,9 @@ struct HTTPDownloader: Sendable {
         request.headers.add(name: "User-Agent", value: "kiln-builder")
         request.headers.add(name: "Accept-Encoding", value: "identity")
         let remaining = ContinuousClock.now.duration(to: deadline)
-        guard remaining > .zero else { throw BuildError.downloadTimedOut(url: shown, seconds: limits.downloadTimeout.components.seconds) }
+        guard remaining > .zero else {
+            throw BuildError.downloadTimedOut(url: shown, seconds: limits.downloadTimeout.components.seconds)
+        }
         let response = try await client.execute(request, timeout: .nanoseconds(Self.nanoseconds(remaining)))
         switch response.status.code {
         case 301, 302, 303, 307, 308:
@@ -86,9 +92,12 @@ struct HTTPDownloader: Sendable {
         case 200:
             break
         default:
-            throw BuildError.downloadFailed(url: shown, reason: "the server answered HTTP \(response.status.code) \(response.status.reasonPhrase)")
+            throw BuildError.downloadFailed(
+                url: shown, reason: "the server answered HTTP \(response.status.code) \(response.status.reasonPhrase)")
         }
-        if let length = response.headers.first(name: "Content-Length").flatMap(Int64.init), length > limits.maxDownloadBytes {
+        if let length = response.headers.first(name: "Content-Length").flatMap(Int64.init),
+            length > limits.maxDownloadBytes
+        {
             throw BuildError.downloadTooLarge(url: shown, limit: limits.maxDownloadBytes)
         }
         let file = try DownloadFile(path: path)
@@ -96,7 +105,9 @@ struct HTTPDownloader: Sendable {
         var total: Int64 = 0
         for try await buffer in response.body {
             total += Int64(buffer.readableBytes)
-            if total > limits.maxDownloadBytes { throw BuildError.downloadTooLarge(url: shown, limit: limits.maxDownloadBytes) }
+            if total > limits.maxDownloadBytes {
+                throw BuildError.downloadTooLarge(url: shown, limit: limits.maxDownloadBytes)
+            }
             if ContinuousClock.now > deadline {
                 throw BuildError.downloadTimedOut(url: shown, seconds: limits.downloadTimeout.components.seconds)
             }

@@ -11,7 +11,9 @@ enum RedirectTarget {
         switch SafeURL.check(target.absoluteString) {
         case .success(let url): return .success(url)
         case .failure(let error):
-            return .failure(.urlRefused(url: target.absoluteString, reason: "redirected from \(base.absoluteString): \(error.message)"))
+            return .failure(
+                .urlRefused(
+                    url: target.absoluteString, reason: "redirected from \(base.absoluteString): \(error.message)"))
         }
     }
 }

@@ -42,28 +42,33 @@ public struct SafePost: Sendable {
         let shown = url.absoluteString
         guard let host = url.host else { throw .urlRefused(url: shown, reason: "the URL has no host") }
         let pinned = try await AddressResolver.resolveChecked(host: host)
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow,
-                                                     timeout: .init(connect: .seconds(10), read: .seconds(10)),
-                                                     decompression: .disabled)
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10), read: .seconds(10)),
+            decompression: .disabled)
         configuration.dnsOverride = [host: pinned]
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         let result: Result<Hop, BuildError>
         do {
             let remaining = ContinuousClock.now.duration(to: deadline)
-            guard remaining > .zero else { throw BuildError.downloadTimedOut(url: shown, seconds: timeout.components.seconds) }
+            guard remaining > .zero else {
+                throw BuildError.downloadTimedOut(url: shown, seconds: timeout.components.seconds)
+            }
             var request = HTTPClientRequest(url: shown)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "User-Agent", value: "kiln")
             request.body = .bytes(ByteBuffer(string: json))
             let (seconds, attoseconds) = remaining.components
-            let response = try await client.execute(request, timeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+            let response = try await client.execute(
+                request, timeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
             // Read a little of the answer (a listener may stream), never all of it.
             _ = try? await response.body.collect(upTo: 64 << 10)
             switch response.status.code {
             case 301, 302, 303, 307, 308:
                 guard let location = response.headers.first(name: "Location") else {
-                    throw BuildError.downloadFailed(url: shown, reason: "HTTP \(response.status.code) without a Location")
+                    throw BuildError.downloadFailed(
+                        url: shown, reason: "HTTP \(response.status.code) without a Location")
                 }
                 result = .success(.redirect(location))
             default:

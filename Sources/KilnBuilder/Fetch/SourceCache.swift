@@ -17,27 +17,34 @@ struct SourceCache: Sendable {
         guard FileSystem.exists(path) else { return nil }
         let digest = try await FileChecksum.computeOffPool(checksum.algorithm, path: path)
         if digest == checksum.hex { return path }
-        await log.write("Fetching", "cached \(path) no longer matches its checksum (\(digest)); removing it and fetching again")
+        await log.write(
+            "Fetching", "cached \(path) no longer matches its checksum (\(digest)); removing it and fetching again")
         try FileSystem.removeTree(path)
         return nil
     }
 
     /// Downloads `url` into the cache, verified before it gets its cache name; nothing stays behind on failure.
-    func fetch(_ url: String, checksum: Checksum, downloader: HTTPDownloader, log: BuildLog) async throws(BuildError) -> String {
+    func fetch(
+        _ url: String, checksum: Checksum, downloader: HTTPDownloader, log: BuildLog
+    ) async throws(BuildError) -> String {
         let folder = FilePaths.parent(path(for: checksum))
         try FileSystem.makeDirectories(folder)
         let incoming = "\(folder)/.incoming-\(checksum.hex.prefix(16))-\(UInt64.random(in: 0...UInt64.max))"
         do throws(BuildError) {
             let download = try await downloader.download(url, to: incoming, algorithm: checksum.algorithm)
             guard download.digest == checksum.hex else {
-                throw BuildError.checksumMismatch(source: url, expected: checksum.description,
-                                                  actual: "\(checksum.algorithm.rawValue):\(download.digest)")
+                throw BuildError.checksumMismatch(
+                    source: url, expected: checksum.description,
+                    actual: "\(checksum.algorithm.rawValue):\(download.digest)")
             }
             let final = path(for: checksum)
             guard rename(incoming, final) == 0 else {
-                throw BuildError.fileSystem(operation: "storing the download as", path: final, reason: FileSystem.errorText())
+                throw BuildError.fileSystem(
+                    operation: "storing the download as", path: final, reason: FileSystem.errorText())
             }
-            await log.write("Fetching", "downloaded \(download.bytes) bytes from \(download.finalURL), \(checksum.algorithm.rawValue) verified")
+            await log.write(
+                "Fetching",
+                "downloaded \(download.bytes) bytes from \(download.finalURL), \(checksum.algorithm.rawValue) verified")
             return final
         } catch {
             try? FileSystem.removeTree(incoming)

@@ -19,7 +19,9 @@ public enum FileChecksum {
         guard fd >= 0 else { throw .fileSystem(operation: "opening", path: path, reason: FileSystem.errorText()) }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .fileSystem(operation: "reading", path: path, reason: FileSystem.errorText()) }
+        guard fstat(fd, &info) == 0 else {
+            throw .fileSystem(operation: "reading", path: path, reason: FileSystem.errorText())
+        }
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
         var hasher = StreamingHasher(algorithm)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunkBytes, alignment: 64)
@@ -77,7 +79,8 @@ public enum FileChecksum {
     /// Reads and hashes `[start, end)` (to the end of the file when `end` is nil). A file that ends early (truncated
     /// while read) ends the loop; the digest is then of what was there.
     private static func readAll(
-        _ fd: Int32, from start: off_t, to end: off_t?, buffer: UnsafeMutableRawPointer, hasher: inout StreamingHasher, path: String
+        _ fd: Int32, from start: off_t, to end: off_t?, buffer: UnsafeMutableRawPointer, hasher: inout StreamingHasher,
+        path: String
     ) throws(BuildError) {
         var offset = start
         while end.map({ offset < $0 }) ?? true {
@@ -94,7 +97,8 @@ public enum FileChecksum {
     }
 
     /// The digest computed on a thread of its own, so a large file does not hold a cooperative thread.
-    public static func computeOffPool(_ algorithm: Checksum.Algorithm, path: String) async throws(BuildError) -> String {
+    public static func computeOffPool(_ algorithm: Checksum.Algorithm, path: String) async throws(BuildError) -> String
+    {
         try await OffThread.run { () throws(BuildError) in try compute(algorithm, path: path) }
     }
 
@@ -105,7 +109,8 @@ public enum FileChecksum {
             return "\(checksum.algorithm.rawValue) checksum \(JSONText.quoted(hex)) is not lower-case hex"
         }
         guard hex.utf8.count == checksum.algorithm.hexLength else {
-            return "\(checksum.algorithm.rawValue) checksum has \(hex.utf8.count) hex digits instead of \(checksum.algorithm.hexLength)"
+            return
+                "\(checksum.algorithm.rawValue) checksum has \(hex.utf8.count) hex digits instead of \(checksum.algorithm.hexLength)"
         }
         return nil
     }

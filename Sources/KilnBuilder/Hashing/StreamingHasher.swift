@@ -13,20 +13,29 @@ struct StreamingHasher {
     private var state: State
 
     init(_ algorithm: Checksum.Algorithm) {
-        state = switch algorithm {
-        case .md5: .md5(Insecure.MD5())
-        case .sha1: .sha1(Insecure.SHA1())
-        case .sha256: .sha256(SHA256())
-        case .sha512: .sha512(SHA512())
-        }
+        state =
+            switch algorithm {
+            case .md5: .md5(Insecure.MD5())
+            case .sha1: .sha1(Insecure.SHA1())
+            case .sha256: .sha256(SHA256())
+            case .sha512: .sha512(SHA512())
+            }
     }
 
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
         switch state {
-        case .md5(var h): h.update(bufferPointer: bytes); state = .md5(h)
-        case .sha1(var h): h.update(bufferPointer: bytes); state = .sha1(h)
-        case .sha256(var h): h.update(bufferPointer: bytes); state = .sha256(h)
-        case .sha512(var h): h.update(bufferPointer: bytes); state = .sha512(h)
+        case .md5(var h):
+            h.update(bufferPointer: bytes)
+            state = .md5(h)
+        case .sha1(var h):
+            h.update(bufferPointer: bytes)
+            state = .sha1(h)
+        case .sha256(var h):
+            h.update(bufferPointer: bytes)
+            state = .sha256(h)
+        case .sha512(var h):
+            h.update(bufferPointer: bytes)
+            state = .sha512(h)
         }
     }
 

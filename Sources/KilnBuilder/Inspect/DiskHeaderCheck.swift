@@ -38,7 +38,10 @@ public enum DiskHeaderCheck {
         let version = bigEndian(h, 4, 4)
         if version >= 3 {
             let incompatible = bigEndian(h, 72, 8)
-            if incompatible & 0b100 != 0 { return .refused("it keeps its data in an external data file (qcow2 data-file): an image must be self-contained") }
+            if incompatible & 0b100 != 0 {
+                return .refused(
+                    "it keeps its data in an external data file (qcow2 data-file): an image must be self-contained")
+            }
         }
         return .disk(.qcow2)
     }
@@ -47,20 +50,29 @@ public enum DiskHeaderCheck {
     /// descriptor, or one naming flat or further extent files, points qemu at other files.
     static func vmdk(_ h: [UInt8]) -> Verdict {
         guard h.starts(with: Array("KDMV".utf8)) else {
-            return .refused("it is a VMDK descriptor, which names its data in separate extent files; give a monolithic sparse or streamOptimized vmdk")
+            return .refused(
+                "it is a VMDK descriptor, which names its data in separate extent files; give a monolithic sparse or streamOptimized vmdk"
+            )
         }
         let offset = Int(littleEndian(h, 28, 8)) * 512
         let size = Int(littleEndian(h, 36, 8)) * 512
         guard offset > 0, size > 0 else { return .disk(.vmdk) }
-        guard offset + size <= h.count else { return .refused("its embedded descriptor lies beyond the first \(h.count) bytes") }
+        guard offset + size <= h.count else {
+            return .refused("its embedded descriptor lies beyond the first \(h.count) bytes")
+        }
         let text = String(decoding: h[offset..<offset + size].prefix { $0 != 0 }, as: UTF8.self)
         let extents = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { $0.hasPrefix("RW ") || $0.hasPrefix("RDONLY ") || $0.hasPrefix("NOACCESS ") }
         if let createType = text.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("createType") }),
-           !(createType.contains("monolithicSparse") || createType.contains("streamOptimized")) {
-            return .refused("it is a \(createType.split(separator: "\"").dropFirst().first ?? "?") VMDK, whose data lives in other files")
+            !(createType.contains("monolithicSparse") || createType.contains("streamOptimized"))
+        {
+            return .refused(
+                "it is a \(createType.split(separator: "\"").dropFirst().first ?? "?") VMDK, whose data lives in other files"
+            )
         }
-        if extents.count > 1 { return .refused("its descriptor names \(extents.count) extents: \(extents.joined(separator: "; "))") }
+        if extents.count > 1 {
+            return .refused("its descriptor names \(extents.count) extents: \(extents.joined(separator: "; "))")
+        }
         if let extent = extents.first, !extent.contains(" SPARSE ") {
             return .refused("its descriptor names a non-sparse extent (\(extent)), whose data lives in another file")
         }

@@ -18,7 +18,9 @@ public enum ImageImportError: Error, Sendable, CustomStringConvertible {
         case .refused, .checksumMismatch, .noDisk, .severalDisks, .ovfOutside: true
         case .failed(let error):
             switch error {
-            case .urlRefused, .tooManyRedirects, .downloadTooLarge, .notAnArchive, .unsafeArchiveEntry, .archiveLimitExceeded: true
+            case .urlRefused, .tooManyRedirects, .downloadTooLarge, .notAnArchive, .unsafeArchiveEntry,
+                .archiveLimitExceeded:
+                true
             default: false
             }
         }
@@ -27,7 +29,8 @@ public enum ImageImportError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .refused(let file, let reason): "\(file) is refused: \(reason)"
-        case .checksumMismatch(let url, let expected, let actual): "\(url) does not match its checksum: expected \(expected), got \(actual)"
+        case .checksumMismatch(let url, let expected, let actual):
+            "\(url) does not match its checksum: expected \(expected), got \(actual)"
         case .noDisk(let package, let found):
             "\(package) holds no disk image (qcow2, vmdk, raw, vhd, vhdx, or an .ova's disk); found: \(found.isEmpty ? "nothing" : found.joined(separator: ", "))"
         case .severalDisks(let package, let disks):

@@ -48,7 +48,9 @@ public struct ImageImporter: Sendable {
     }
 
     /// Imports the image at `url` into `output` (a qcow2), using `work` as scratch space (emptied afterwards).
-    public func importURL(_ url: String, checksum: Checksum, to output: String, work: String) async throws(ImageImportError) -> Imported {
+    public func importURL(
+        _ url: String, checksum: Checksum, to output: String, work: String
+    ) async throws(ImageImportError) -> Imported {
         do throws(BuildError) {
             try FileSystem.makeDirectories(work)
         } catch { throw .failed(error) }
@@ -60,10 +62,13 @@ public struct ImageImporter: Sendable {
             if let cached = try await cache.verifiedFile(for: checksum, log: log) {
                 downloaded = cached
             } else {
-                downloaded = try await cache.fetch(url, checksum: checksum, downloader: HTTPDownloader(limits: limits.build), log: log)
+                downloaded = try await cache.fetch(
+                    url, checksum: checksum, downloader: HTTPDownloader(limits: limits.build), log: log)
             }
         } catch {
-            if case .checksumMismatch(_, let expected, let actual) = error { throw .checksumMismatch(url: url, expected: expected, actual: actual) }
+            if case .checksumMismatch(_, let expected, let actual) = error {
+                throw .checksumMismatch(url: url, expected: expected, actual: actual)
+            }
             throw .failed(error)
         }
         let name = URL(string: url)?.lastPathComponent ?? "download"
@@ -77,8 +82,9 @@ public struct ImageImporter: Sendable {
         let partial = output + ".partial"
         try? FileSystem.removeTree(partial)
         try makeParent(output)
-        try await run(["qemu-img", "convert", "-q", "-f", "qcow2", "-O", "qcow2", overlay, partial],
-                      addressSpace: limits.convertAddressSpace, cpuSeconds: limits.convertCPUSeconds)
+        try await run(
+            ["qemu-img", "convert", "-q", "-f", "qcow2", "-O", "qcow2", overlay, partial],
+            addressSpace: limits.convertAddressSpace, cpuSeconds: limits.convertCPUSeconds)
         try await inspect(partial, format: .qcow2, shownAs: overlay)
         return try await finish(partial, output: output, sourceFormat: .qcow2, shownAs: overlay)
     }
@@ -86,7 +92,9 @@ public struct ImageImporter: Sendable {
     // MARK: steps
 
     /// The one disk of a download: the download itself, or the single disk inside a package.
-    func findDisk(_ path: String, name: String, work: String) async throws(ImageImportError) -> (path: String, shownAs: String) {
+    func findDisk(
+        _ path: String, name: String, work: String
+    ) async throws(ImageImportError) -> (path: String, shownAs: String) {
         let (header, trailer) = try read(path)
         switch DiskHeaderCheck.judge(header: header, trailer: trailer) {
         case .disk: return (path, name)
@@ -103,7 +111,8 @@ public struct ImageImporter: Sendable {
         var ovfs: [(path: String, name: String)] = []
         func scan(_ root: String, prefix: String, nested: Bool) async throws(ImageImportError) {
             for relative in files(under: root) {
-                let full = "\(root)/\(relative)", shown = prefix + relative
+                let full = "\(root)/\(relative)"
+                let shown = prefix + relative
                 if relative.lowercased().hasSuffix(".ovf") { ovfs.append((full, shown)) }
                 let (h, t) = try read(full)
                 switch DiskHeaderCheck.judge(header: h, trailer: t) {
@@ -123,7 +132,9 @@ public struct ImageImporter: Sendable {
         try await scan(folder, prefix: "", nested: false)
         for ovf in ovfs {
             let xml = (try? String(contentsOfFile: ovf.path, encoding: .utf8)) ?? ""
-            let siblings = Set((try? FileManager.default.contentsOfDirectory(atPath: (ovf.path as NSString).deletingLastPathComponent)) ?? [])
+            let siblings = Set(
+                (try? FileManager.default.contentsOfDirectory(atPath: (ovf.path as NSString).deletingLastPathComponent))
+                    ?? [])
             let problems = OVFReferences.problems(xml, files: siblings)
             if !problems.isEmpty { throw .ovfOutside(ovf: ovf.name, references: problems) }
         }
@@ -132,45 +143,57 @@ public struct ImageImporter: Sendable {
         return (disks[0].path, "\(name): \(disks[0].name)")
     }
 
-    func inspectAndConvert(_ disk: String, shownAs: String, to output: String) async throws(ImageImportError) -> Imported {
+    func inspectAndConvert(
+        _ disk: String, shownAs: String, to output: String
+    ) async throws(ImageImportError) -> Imported {
         let (header, trailer) = try read(disk)
         guard case .disk(let format) = DiskHeaderCheck.judge(header: header, trailer: trailer) else {
             throw .refused(file: shownAs, reason: "it is not a disk image Kiln accepts")
         }
         let name = (shownAs as NSString).lastPathComponent
         if let expected = DiskFormat.expected(fromName: name), expected != format {
-            throw .refused(file: shownAs, reason: "it is a \(format.rawValue) image by content, not the \(expected.rawValue) its name says")
+            throw .refused(
+                file: shownAs,
+                reason: "it is a \(format.rawValue) image by content, not the \(expected.rawValue) its name says")
         }
         try await inspect(disk, format: format, shownAs: shownAs)
         let partial = output + ".partial"
         try? FileSystem.removeTree(partial)
         try makeParent(output)
-        try await run(["qemu-img", "convert", "-q", "-f", format.qemuFormat, "-O", "qcow2", disk, partial],
-                      addressSpace: limits.convertAddressSpace, cpuSeconds: limits.convertCPUSeconds)
+        try await run(
+            ["qemu-img", "convert", "-q", "-f", format.qemuFormat, "-O", "qcow2", disk, partial],
+            addressSpace: limits.convertAddressSpace, cpuSeconds: limits.convertCPUSeconds)
         return try await finish(partial, output: output, sourceFormat: format, shownAs: shownAs)
     }
 
     /// `qemu-img info` with the format given, under `prlimit`, judged by ``QemuInfoCheck``.
     func inspect(_ path: String, format: DiskFormat, shownAs: String) async throws(ImageImportError) {
-        let json = try await run(["qemu-img", "info", "--output=json", "-f", format.qemuFormat, path],
-                                 addressSpace: limits.infoAddressSpace, cpuSeconds: limits.infoCPUSeconds)
+        let json = try await run(
+            ["qemu-img", "info", "--output=json", "-f", format.qemuFormat, path],
+            addressSpace: limits.infoAddressSpace, cpuSeconds: limits.infoCPUSeconds)
         if let problem = QemuInfoCheck.problem(json, format: format, maxVirtualSize: limits.maxVirtualSize) {
             throw .refused(file: shownAs, reason: problem)
         }
     }
 
-    func finish(_ partial: String, output: String, sourceFormat: DiskFormat, shownAs: String) async throws(ImageImportError) -> Imported {
+    func finish(
+        _ partial: String, output: String, sourceFormat: DiskFormat, shownAs: String
+    ) async throws(ImageImportError) -> Imported {
         let sample = output + ".boot-sector"
         try? FileSystem.removeTree(sample)
         defer { try? FileSystem.removeTree(sample) }
-        try await run(["qemu-img", "dd", "-f", "qcow2", "-O", "raw", "bs=\(DiskBootSniffer.bytesNeeded)", "count=1",
-                       "if=\(partial)", "of=\(sample)"], addressSpace: limits.infoAddressSpace, cpuSeconds: limits.infoCPUSeconds)
+        try await run(
+            [
+                "qemu-img", "dd", "-f", "qcow2", "-O", "raw", "bs=\(DiskBootSniffer.bytesNeeded)", "count=1",
+                "if=\(partial)", "of=\(sample)"
+            ], addressSpace: limits.infoAddressSpace, cpuSeconds: limits.infoCPUSeconds)
         let boot = DiskBootSniffer.detect(FileManager.default.contents(atPath: sample).map(Array.init) ?? [])
         do throws(BuildError) {
             let sha256 = try await FileChecksum.computeOffPool(.sha256, path: partial)
             let size = try FileSystem.size(partial)
             try FileSystem.move(partial, to: output)
-            return Imported(path: output, sha256: sha256, size: size, sourceFormat: sourceFormat, boot: boot, foundAs: shownAs)
+            return Imported(
+                path: output, sha256: sha256, size: size, sourceFormat: sourceFormat, boot: boot, foundAs: shownAs)
         } catch { throw .failed(error) }
     }
 
@@ -180,9 +203,12 @@ public struct ImageImporter: Sendable {
         do throws(BuildError) {
             try FileSystem.makeDirectories(folder)
             let build = limits.build
-            _ = try await ArchiveExtractor.unpack(archive, into: folder, expansion: ExpansionGuard(
-                maxEntries: build.maxArchiveEntries, maxBytes: build.maxUnpackedBytes, maxRatio: build.maxCompressionRatio,
-                ratioFloor: build.ratioCheckFloor))
+            _ = try await ArchiveExtractor.unpack(
+                archive, into: folder,
+                expansion: ExpansionGuard(
+                    maxEntries: build.maxArchiveEntries, maxBytes: build.maxUnpackedBytes,
+                    maxRatio: build.maxCompressionRatio,
+                    ratioFloor: build.ratioCheckFloor))
         } catch { throw .failed(error) }
     }
 
@@ -224,15 +250,20 @@ public struct ImageImporter: Sendable {
         let full = ["--as=\(addressSpace)", "--cpu=\(cpuSeconds)", "--"] + arguments
         let result: ExecutionResult<Void, StringOutput<UTF8>, StringOutput<UTF8>>
         do {
-            result = try await Subprocess.run(.name("prlimit"), arguments: Arguments(full),
-                                              environment: .custom(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]),
-                                              output: .string(limit: 4 << 20), error: .string(limit: 1 << 20))
+            result = try await Subprocess.run(
+                .name("prlimit"), arguments: Arguments(full),
+                environment: .custom(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]),
+                output: .string(limit: 4 << 20), error: .string(limit: 1 << 20))
         } catch {
-            throw .failed(.toolFailed(tool: arguments[0], status: "could not be run", output: "\(error) (is util-linux installed?)"))
+            throw .failed(
+                .toolFailed(
+                    tool: arguments[0], status: "could not be run", output: "\(error) (is util-linux installed?)"))
         }
         guard result.terminationStatus.isSuccess else {
-            throw .failed(.toolFailed(tool: arguments[0], status: "\(result.terminationStatus)",
-                                      output: (result.standardError ?? "").trimmingCharacters(in: .whitespacesAndNewlines)))
+            throw .failed(
+                .toolFailed(
+                    tool: arguments[0], status: "\(result.terminationStatus)",
+                    output: (result.standardError ?? "").trimmingCharacters(in: .whitespacesAndNewlines)))
         }
         return result.standardOutput ?? ""
     }

@@ -19,7 +19,9 @@ public enum OVFReferences {
     /// The references that are not plain names present in `files` (the package's own file names).
     public static func problems(_ xml: String, files: Set<String>) -> [String] {
         hrefs(xml).compactMap { href in
-            if href.contains("/") || href.contains("\\") || href == ".." || href == "." || href.contains(":") || href.isEmpty {
+            if href.contains("/") || href.contains("\\") || href == ".." || href == "." || href.contains(":")
+                || href.isEmpty
+            {
                 return "\(href) (outside the archive)"
             }
             return files.contains(href) ? nil : "\(href) (not in the archive)"

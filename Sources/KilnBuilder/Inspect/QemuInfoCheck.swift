@@ -27,7 +27,8 @@ public enum QemuInfoCheck {
         }
         guard let size = info["virtual-size"]?.int, size >= 0 else { return "qemu-img gave no virtual size" }
         if UInt64(size) > maxVirtualSize {
-            return "its virtual size is \(IECSize(bytes: UInt64(size)).normalized), over the cap of \(IECSize(bytes: maxVirtualSize).normalized) (--max-image-size)"
+            return
+                "its virtual size is \(IECSize(bytes: UInt64(size)).normalized), over the cap of \(IECSize(bytes: maxVirtualSize).normalized) (--max-image-size)"
         }
         return nil
     }

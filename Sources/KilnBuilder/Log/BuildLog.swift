@@ -1,6 +1,6 @@
 import Foundation
-import KilnSpec
 import Glibc
+import KilnSpec
 
 /// The execution log: one line per event, `2025-01-31T12:00:00.000Z [source] message`, where `source` is a phase
 /// (`kiln`, `Fetching`, …) or a script's name. Secret values registered with ``addSecret(_:)`` never reach the file.
@@ -15,7 +15,9 @@ actor BuildLog {
     init(path: String) throws(BuildError) {
         try FileSystem.makeDirectories(FilePaths.parent(path))
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o640)
-        guard fd >= 0 else { throw .fileSystem(operation: "opening the execution log", path: path, reason: FileSystem.errorText()) }
+        guard fd >= 0 else {
+            throw .fileSystem(operation: "opening the execution log", path: path, reason: FileSystem.errorText())
+        }
         self.fd = fd
         self.path = path
     }

@@ -38,8 +38,10 @@ struct BuildContext: Sendable {
     /// later steps (a build VM, a boot verification: mostly CPU) go on; ``WorkspaceStep`` waits for it.
     var rootfsRemoval: Task<Void, Never>?
 
-    init(request: BuildRequest, tools: ToolPaths, runner: ProcessRunner, log: BuildLog, formats: [ImageFormat],
-         compression: Compression, progress: ProgressReporter) {
+    init(
+        request: BuildRequest, tools: ToolPaths, runner: ProcessRunner, log: BuildLog, formats: [ImageFormat],
+        compression: Compression, progress: ProgressReporter
+    ) {
         self.request = request
         self.tools = tools
         self.runner = runner

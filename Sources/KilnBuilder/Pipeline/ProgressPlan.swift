@@ -7,8 +7,10 @@ struct ProgressPlan: Sendable, Hashable {
     private var weights: [Double] = []
 
     /// With `overSSH` (`provisioner: ssh`), the scripts run after the disk is made, in a VM booted from it.
-    init(scripts: [String], formats: [ImageFormat], compression: Compression, verifiesBoot: Bool = false,
-         overSSH: Bool = false) {
+    init(
+        scripts: [String], formats: [ImageFormat], compression: Compression, verifiesBoot: Bool = false,
+        overSSH: Bool = false
+    ) {
         add([.fetching], budget: 5)
         add([.unpacking], budget: 5)
         let provisioning = scripts.map { BuildStage.provisioning(script: $0) }
@@ -26,7 +28,9 @@ struct ProgressPlan: Sendable, Hashable {
         add(formats.filter { $0 != .raw }.map { .converting(format: $0.rawValue) }, budget: 20)
         add([.verifying], budget: 5)
         add(formats.contains(.ovf) ? [.packaging(format: ImageFormat.ovf.rawValue)] : [], budget: 3)
-        add(compression == .none ? [] : formats.filter(\.isCompressed).map { .compressing(format: $0.rawValue) }, budget: 7)
+        add(
+            compression == .none ? [] : formats.filter(\.isCompressed).map { .compressing(format: $0.rawValue) },
+            budget: 7)
         add([.checksumming], budget: 5)
         add([.done], budget: 0)
     }

@@ -30,7 +30,9 @@ enum StepRunner {
         if let failure { throw failure }
     }
 
-    private static func logTiming(_ step: any BuildStep, _ suffix: String, since start: ContinuousClock.Instant, context: BuildContext) async {
+    private static func logTiming(
+        _ step: any BuildStep, _ suffix: String, since start: ContinuousClock.Instant, context: BuildContext
+    ) async {
         let elapsed = start.duration(to: .now)
         guard elapsed >= .milliseconds(100) else { return }
         await context.log.write("kiln", "timing: \(name(of: step))\(suffix) \(seconds(elapsed))")

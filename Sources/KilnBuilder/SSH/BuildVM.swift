@@ -36,13 +36,15 @@ final class BuildVM: Sendable {
 
     /// qemu's command line: a table-tested pure function.
     static func arguments(_ c: Configuration) -> [String] {
-        ["-name", "kiln-build-vm", "-machine", "pc,accel=\(c.accelerator)", "-m", "\(c.memoryMiB)M", "-smp", "1",
-         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-         "-serial", "file:\(c.console)", "-qmp", "unix:\(c.monitor),server=on,wait=off",
-         "-drive", "file=\(c.disk),format=raw,if=virtio,cache=unsafe,discard=unmap",
-         "-netdev", "user,id=net0,restrict=\(c.network ? "off" : "on"),hostfwd=tcp:127.0.0.1:0-:22",
-         "-device", "virtio-net-pci,netdev=net0,mac=\(BuildVMAccess.macAddress)",
-         "-device", "virtio-rng-pci"]
+        [
+            "-name", "kiln-build-vm", "-machine", "pc,accel=\(c.accelerator)", "-m", "\(c.memoryMiB)M", "-smp", "1",
+            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+            "-serial", "file:\(c.console)", "-qmp", "unix:\(c.monitor),server=on,wait=off",
+            "-drive", "file=\(c.disk),format=raw,if=virtio,cache=unsafe,discard=unmap",
+            "-netdev", "user,id=net0,restrict=\(c.network ? "off" : "on"),hostfwd=tcp:127.0.0.1:0-:22",
+            "-device", "virtio-net-pci,netdev=net0,mac=\(BuildVMAccess.macAddress)",
+            "-device", "virtio-rng-pci"
+        ]
             + c.firmware.qemuArguments(variableStore: c.variableStore)
             + (c.directBoot.map { boot in
                 ["-kernel", boot.kernel] + (boot.initrd.map { ["-initrd", $0] } ?? []) + ["-append", boot.commandLine]
@@ -57,7 +59,9 @@ final class BuildVM: Sendable {
     var consolePath: String { "\(folder)/\(configuration.console)" }
 
     /// Starts qemu in `folder` (the work folder); returns at once.
-    init(configuration: Configuration, qemu: String, shell: String, folder: String, runner: ProcessRunner) throws(BuildError) {
+    init(
+        configuration: Configuration, qemu: String, shell: String, folder: String, runner: ProcessRunner
+    ) throws(BuildError) {
         self.folder = folder
         self.configuration = configuration
         try? FileSystem.removeTree("\(folder)/\(configuration.console)")
@@ -69,9 +73,12 @@ final class BuildVM: Sendable {
         process = Task {
             let text: String
             do {
-                let outcome = try await runner.run(shell, arguments, stdin: lifeline.readEnd, workingDirectory: folder,
-                                                   onStart: { await ending.started($0) })
-                text = outcome.status.description + (outcome.tail.isEmpty ? "" : ": " + outcome.tail.suffix(3).joined(separator: " | "))
+                let outcome = try await runner.run(
+                    shell, arguments, stdin: lifeline.readEnd, workingDirectory: folder,
+                    onStart: { await ending.started($0) })
+                text =
+                    outcome.status.description
+                    + (outcome.tail.isEmpty ? "" : ": " + outcome.tail.suffix(3).joined(separator: " | "))
             } catch {
                 text = "\(error)"
             }
@@ -121,10 +128,14 @@ final class BuildVM: Sendable {
         let start = ContinuousClock.now
         var last = QMPConnection.Failure.unreachable("qemu has not opened it yet")
         while start.duration(to: .now) < deadline, await ended == nil {
-            switch await QMPConnection.send(folder: folder, socket: configuration.monitor,
-                                            commands: [#"{"execute":"human-monitor-command","arguments":{"command-line":"info usernet"}}"#]) {
+            switch await QMPConnection.send(
+                folder: folder, socket: configuration.monitor,
+                commands: [#"{"execute":"human-monitor-command","arguments":{"command-line":"info usernet"}}"#])
+            {
             case .success(let answers):
-                if let port = answers.first.flatMap({ QMPConnection.forwardedPort(usernet: $0) }) { return .success(port) }
+                if let port = answers.first.flatMap({ QMPConnection.forwardedPort(usernet: $0) }) {
+                    return .success(port)
+                }
                 return .failure(.protocolError("info usernet shows no forward to port 22: \(answers.first ?? "")"))
             case .failure(let failure):
                 last = failure

@@ -43,7 +43,7 @@ struct BuildVMAccess: Sendable, Hashable {
     var sshdConfig: String {
         var lines = [
             "# Written by Kiln for the build VM of a provisioner: ssh execution; removed by its last step.",
-            "HostKey /\(Self.hostKey)",
+            "HostKey /\(Self.hostKey)"
         ]
         if !usesPassword {
             lines.append("AuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2 /\(Self.authorizedKeys)")
@@ -80,8 +80,10 @@ struct BuildVMAccess: Sendable, Hashable {
     /// `cloud-init clean --logs` removes, without its Python start, slow under TCG) and the build's journal; says so;
     /// then powers the guest off.
     var cleanupProgram: String {
-        var removed = ["/\(Self.folder)", "/\(Self.sshdDropIn)", "/\(Self.networkUnit)",
-                       "/etc/systemd/system/\(TemplateCleanup.hostKeyUnit).d/kiln-build.conf"]
+        var removed = [
+            "/\(Self.folder)", "/\(Self.sshdDropIn)", "/\(Self.networkUnit)",
+            "/etc/systemd/system/\(TemplateCleanup.hostKeyUnit).d/kiln-build.conf"
+        ]
         if enabledNetworkd { removed.append("/\(Self.networkdLink)") }
         if disabledCloudInit { removed.append("/\(Self.cloudInitDisabled)") }
         return """
@@ -103,10 +105,12 @@ struct BuildVMAccess: Sendable, Hashable {
     /// Why a user name cannot be used in sshd's configuration, or nil: Debian's user-name grammar.
     static func usernameProblem(_ name: String) -> String? {
         let allowed = name.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_-.".unicodeScalars.contains($0)
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+                || "_-.".unicodeScalars.contains($0)
         }
         guard !name.isEmpty, name.count <= 32, allowed, !name.hasPrefix("-") else {
-            return "sshUsername \(JSONText.quoted(name)) is not a user name (letters, digits, _ . -, at most 32, not starting with -)"
+            return
+                "sshUsername \(JSONText.quoted(name)) is not a user name (letters, digits, _ . -, at most 32, not starting with -)"
         }
         return nil
     }
@@ -120,7 +124,8 @@ struct BuildVMAccess: Sendable, Hashable {
     static func includesDropIns(_ sshdConfig: String) -> Bool {
         sshdConfig.split(separator: "\n").contains { line in
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            return words.first?.lowercased() == "include" && words.dropFirst().contains { $0.hasPrefix("/etc/ssh/sshd_config.d/") }
+            return words.first?.lowercased() == "include"
+                && words.dropFirst().contains { $0.hasPrefix("/etc/ssh/sshd_config.d/") }
         }
     }
 }

@@ -23,14 +23,18 @@ enum QMPConnection {
     /// Sends `qmp_capabilities`, then each command (a JSON object as text), and returns each command's `return`
     /// value as JSON text. Events are skipped. With `quit`, qemu may close the socket before answering: that counts
     /// as the answer.
-    static func send(folder: String, socket name: String, commands: [String], readTimeoutSeconds: Int = 30) async -> Result<[String], Failure> {
+    static func send(
+        folder: String, socket name: String, commands: [String], readTimeoutSeconds: Int = 30
+    ) async -> Result<[String], Failure> {
         let result = try? await OffThread.run { () throws(BuildError) -> Result<[String], Failure> in
             blockingSend(folder: folder, socket: name, commands: commands, readTimeoutSeconds: readTimeoutSeconds)
         }
         return result ?? .failure(.protocolError("no thread to talk to qemu from"))
     }
 
-    private static func blockingSend(folder: String, socket name: String, commands: [String], readTimeoutSeconds: Int) -> Result<[String], Failure> {
+    private static func blockingSend(
+        folder: String, socket name: String, commands: [String], readTimeoutSeconds: Int
+    ) -> Result<[String], Failure> {
         let directory = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directory >= 0 else { return .failure(.unreachable("\(folder): \(FileSystem.errorText())")) }
         defer { close(directory) }
@@ -40,13 +44,17 @@ enum QMPConnection {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let path = Array("/proc/self/fd/\(directory)/\(name)".utf8)
-        guard path.count < MemoryLayout.size(ofValue: address.sun_path) else { return .failure(.unreachable("socket name too long")) }
+        guard path.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            return .failure(.unreachable("socket name too long"))
+        }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             raw.copyBytes(from: path)
             raw[path.count] = 0
         }
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard connected == 0 else { return .failure(.unreachable(FileSystem.errorText())) }
         var timeout = timeval(tv_sec: readTimeoutSeconds, tv_usec: 0)
@@ -59,24 +67,37 @@ enum QMPConnection {
         var answers: [String] = []
         for command in [#"{"execute":"qmp_capabilities"}"#] + commands {
             let bytes = Array((command + "\n").utf8)
-            guard bytes.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count else {
-                if command.contains("\"quit\"") { answers.append("{}"); continue }
+            guard
+                bytes.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count
+            else {
+                if command.contains("\"quit\"") {
+                    answers.append("{}")
+                    continue
+                }
                 return .failure(.protocolError("cannot send \(command): \(FileSystem.errorText())"))
             }
             while true {
                 guard let line = reader.line() else {
-                    if command.contains("\"quit\"") { answers.append("{}"); break }
+                    if command.contains("\"quit\"") {
+                        answers.append("{}")
+                        break
+                    }
                     return .failure(.protocolError("no answer to \(command)"))
                 }
-                guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else { continue }
+                guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+                    continue
+                }
                 if object["event"] != nil { continue }
                 if let error = object["error"] as? [String: Any] {
                     return .failure(.protocolError("\(command): \(error["desc"] as? String ?? line)"))
                 }
                 if let value = object["return"] {
                     // HMP's answer (`human-monitor-command`) is a string: kept as it is; anything else as JSON.
-                    let text = value as? String
-                        ?? (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])).map { String(decoding: $0, as: UTF8.self) }
+                    let text =
+                        value as? String
+                        ?? (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])).map {
+                            String(decoding: $0, as: UTF8.self)
+                        }
                     answers.append(text ?? "{}")
                     break
                 }
@@ -112,7 +133,8 @@ enum QMPConnection {
         for line in usernet.split(whereSeparator: \.isNewline) {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard fields.first?.hasPrefix("TCP[HOST_FORWARD]") == true, fields.count >= 6,
-                  Int(fields[5]) == guestPort, let port = Int(fields[3]), port > 0 else { continue }
+                Int(fields[5]) == guestPort, let port = Int(fields[3]), port > 0
+            else { continue }
             return port
         }
         return nil

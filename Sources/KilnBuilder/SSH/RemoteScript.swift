@@ -8,7 +8,8 @@ import Foundation
 /// script's stdin is /dev/null; its exit code is ssh's.
 enum RemoteScript {
     static func program(script: [UInt8], interpreter: String, environment: [String: String]) -> String {
-        let variables = environment.sorted { $0.key < $1.key }
+        let variables =
+            environment.sorted { $0.key < $1.key }
             .map { "export \($0.key)=\(shellQuoted($0.value))" }.joined(separator: "\n") + "\n"
         return """
             set -e
@@ -43,9 +44,13 @@ enum RemoteScript {
 
     /// Whether `name` can be exported by a POSIX shell: the scripts' `env` keys must, over SSH.
     static func isVariableName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || ("A"..."Z").contains(first) || ("a"..."z").contains(first) else {
+        guard let first = name.unicodeScalars.first,
+            first == "_" || ("A"..."Z").contains(first) || ("a"..."z").contains(first)
+        else {
             return false
         }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+        return name.unicodeScalars.allSatisfy {
+            $0 == "_" || ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0)
+        }
     }
 }

@@ -43,15 +43,19 @@ struct SSHClient: Sendable {
             "IdentityAgent=none",
             "ForwardAgent=no",
             "ForwardX11=no",
-            "LogLevel=ERROR",
+            "LogLevel=ERROR"
         ]
         switch authentication {
         case .key(let file):
-            options += ["IdentitiesOnly=yes", "IdentityFile=\(file)", "PreferredAuthentications=publickey",
-                        "PasswordAuthentication=no", "KbdInteractiveAuthentication=no"]
+            options += [
+                "IdentitiesOnly=yes", "IdentityFile=\(file)", "PreferredAuthentications=publickey",
+                "PasswordAuthentication=no", "KbdInteractiveAuthentication=no"
+            ]
         case .password:
-            options += ["PubkeyAuthentication=no", "PreferredAuthentications=password,keyboard-interactive",
-                        "NumberOfPasswordPrompts=1"]
+            options += [
+                "PubkeyAuthentication=no", "PreferredAuthentications=password,keyboard-interactive",
+                "NumberOfPasswordPrompts=1"
+            ]
         }
         if let controlPath {
             // The master ends when the guest's connection does (power-off, qemu killed), after 2 idle minutes, or
@@ -95,7 +99,8 @@ struct SSHClient: Sendable {
     static func permanentFailure(_ lines: [String], username: String, usesPassword: Bool) -> String? {
         let text = lines.joined(separator: "\n")
         if text.contains("Host key verification failed") || text.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") {
-            return "the SSH server in the build VM did not present the host key Kiln wrote into the image (its sshd does not read /etc/ssh/sshd_config.d?)"
+            return
+                "the SSH server in the build VM did not present the host key Kiln wrote into the image (its sshd does not read /etc/ssh/sshd_config.d?)"
         }
         if text.contains("Permission denied") {
             return usesPassword

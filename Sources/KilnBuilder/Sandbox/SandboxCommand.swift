@@ -35,7 +35,7 @@ enum SandboxCommand {
             "--nofile=\(limits.maxOpenFiles)",
             "--nproc=\(limits.maxProcesses)",
             "--as=\(limits.maxAddressSpaceBytes)",
-            "--core=0",
+            "--core=0"
         ]
     }
 
@@ -76,8 +76,10 @@ enum SandboxCommand {
     static func masks(hidden: [HiddenPath], binds: [(source: String, destination: String)]) -> [HiddenPath] {
         var out: [HiddenPath] = []
         for item in hidden {
-            for bind in binds where item.path.hasPrefix(bind.source + "/")
-                || (item.path == bind.source && bind.destination != rootfsMount) {
+            for bind in binds
+            where item.path.hasPrefix(bind.source + "/")
+                || (item.path == bind.source && bind.destination != rootfsMount)
+            {
                 let inside = bind.destination + item.path.dropFirst(bind.source.count)
                 let mask = HiddenPath(path: inside, isDirectory: item.isDirectory)
                 if !out.contains(mask) { out.append(mask) }
@@ -87,9 +89,16 @@ enum SandboxCommand {
     }
 
     /// The whole command: executable and arguments.
-    static func commandLine(prlimit: String, bwrap: String, run: SandboxInvocation, layout: SandboxLayout)
-        throws(BuildError) -> (executable: String, arguments: [String]) {
+    static func commandLine(
+        prlimit: String, bwrap: String, run: SandboxInvocation, layout: SandboxLayout
+    )
+        throws(BuildError) -> (executable: String, arguments: [String])
+    {
         let interpreter = try interpreterPath(run.interpreter)
-        return (prlimit, prlimitArguments(run.limits) + ["--", bwrap] + bwrapArguments(run, layout: layout, interpreterPath: interpreter))
+        return (
+            prlimit,
+            prlimitArguments(run.limits) + ["--", bwrap]
+                + bwrapArguments(run, layout: layout, interpreterPath: interpreter)
+        )
     }
 }

@@ -21,7 +21,10 @@ struct SandboxLayout: Sendable, Hashable {
                 var buffer = [CChar](repeating: 0, count: 4096)
                 let count = readlink(path, &buffer, buffer.count - 1)
                 if count > 0 {
-                    entries.append(.symlink(path: path, target: String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)))
+                    entries.append(
+                        .symlink(
+                            path: path,
+                            target: String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)))
                 }
             } else if (info.st_mode & S_IFMT) == S_IFDIR {
                 entries.append(.directory(path))

@@ -12,9 +12,12 @@ struct BaseImageStep: BuildStep {
     func run(_ context: inout BuildContext) async throws(BuildError) {
         guard case .image(let name) = context.request.spec.source else { return }
         guard let base = context.request.baseImage, base.name == name else {
-            throw .sourceUnreadable(path: "Image \(name)", reason: "the base Image has no disk yet; it must be ACTIVE before a layer on it builds")
+            throw .sourceUnreadable(
+                path: "Image \(name)",
+                reason: "the base Image has no disk yet; it must be ACTIVE before a layer on it builds")
         }
-        await context.log.write("Fetching", "base Image \(name): \(base.path) (\(base.format), boot \(base.boot.rawValue))")
+        await context.log.write(
+            "Fetching", "base Image \(name): \(base.path) (\(base.format), boot \(base.boot.rawValue))")
         // The base's sha256 is checked while it is converted and copied out (each on a thread of its own): what they
         // make stays in the work folder, which a mismatch fails before any later step reads it.
         let path = base.path
@@ -27,7 +30,8 @@ struct BaseImageStep: BuildStep {
         }
         let sum = try await checksum.value.get()
         guard sum == base.sha256 else {
-            throw .checksumMismatch(source: "base Image \(name) (\(base.path))", expected: "sha256:\(base.sha256)", actual: "sha256:\(sum)")
+            throw .checksumMismatch(
+                source: "base Image \(name) (\(base.path))", expected: "sha256:\(base.sha256)", actual: "sha256:\(sum)")
         }
     }
 
@@ -37,7 +41,8 @@ struct BaseImageStep: BuildStep {
             raw = base.path
         } else {
             raw = context.work.root + "/base.raw"
-            _ = try await context.runner.runChecked(context.tools.qemuImg, ["convert", "-q", "-f", base.format, "-O", "raw", base.path, raw])
+            _ = try await context.runner.runChecked(
+                context.tools.qemuImg, ["convert", "-q", "-f", base.format, "-O", "raw", base.path, raw])
         }
         await context.enter(.unpacking)
         let offset = try await rootOffset(raw, context: context)
@@ -45,7 +50,10 @@ struct BaseImageStep: BuildStep {
         let device = "\(raw)?offset=\(offset)"
         _ = try await context.runner.runChecked(debugfs, ["-R", "rdump / \(context.work.rootfs)", device])
         let restored = try await restoreSpecialModes(debugfs: debugfs, device: device, context: context)
-        await context.log.write("Unpacking", "root filesystem copied out of \(name) at offset \(offset) with debugfs; \(restored) setuid/setgid modes restored")
+        await context.log.write(
+            "Unpacking",
+            "root filesystem copied out of \(name) at offset \(offset) with debugfs; \(restored) setuid/setgid modes restored"
+        )
         if raw != base.path { try? FileSystem.removeTree(raw) }
     }
 
@@ -65,18 +73,23 @@ struct BaseImageStep: BuildStep {
     /// From `sfdisk --json`: the x86-64 root partition's start in bytes, else the largest partition's.
     static func rootPartitionOffset(sfdiskJSON: String) -> UInt64? {
         guard let data = sfdiskJSON.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let table = object["partitiontable"] as? [String: Any],
-              let partitions = table["partitions"] as? [[String: Any]], !partitions.isEmpty else { return nil }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let table = object["partitiontable"] as? [String: Any],
+            let partitions = table["partitions"] as? [[String: Any]], !partitions.isEmpty
+        else { return nil }
         let sectorSize = (table["sectorsize"] as? Int).map(UInt64.init) ?? 512
         func start(_ p: [String: Any]) -> UInt64 { UInt64((p["start"] as? Int) ?? 0) * sectorSize }
-        if let root = partitions.first(where: { ($0["type"] as? String)?.uppercased() == DiskLayout.rootType }) { return start(root) }
+        if let root = partitions.first(where: { ($0["type"] as? String)?.uppercased() == DiskLayout.rootType }) {
+            return start(root)
+        }
         let largest = partitions.max { ($0["size"] as? Int ?? 0) < ($1["size"] as? Int ?? 0) }
         return largest.map(start)
     }
 
     /// Lists every copied folder in one debugfs session and puts back the setuid/setgid bits `rdump` dropped.
-    private func restoreSpecialModes(debugfs: String, device: String, context: BuildContext) async throws(BuildError) -> Int {
+    private func restoreSpecialModes(
+        debugfs: String, device: String, context: BuildContext
+    ) async throws(BuildError) -> Int {
         let root = context.work.rootfs
         var folders = ["/"]
         var index = 0

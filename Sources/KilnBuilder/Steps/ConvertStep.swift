@@ -6,7 +6,8 @@ struct ConvertStep: BuildStep {
             await context.enter(.converting(format: format.rawValue))
             let name = format == .ovf ? "\(context.request.outputName)-disk1" : context.request.outputName
             let output = "\(context.work.output)/\(name).\(format.diskExtension)"
-            _ = try await context.runner.runChecked(context.tools.qemuImg, QemuImgCommand.convert(raw: raw.path, to: output, format: format))
+            _ = try await context.runner.runChecked(
+                context.tools.qemuImg, QemuImgCommand.convert(raw: raw.path, to: output, format: format))
             context.disks.append(StagedOutput(format: format, path: output))
         }
     }

@@ -13,7 +13,8 @@ struct DebianStep: BuildStep {
         } else if let host = DebianMirror.host() {
             mirror = host
         } else {
-            throw .unsupported("no Debian mirror: the host's apt sources name none; start Kiln with --debian-mirror URL")
+            throw .unsupported(
+                "no Debian mirror: the host's apt sources name none; start Kiln with --debian-mirror URL")
         }
         let mmdebstrap = try context.tools.locator.locate(.mmdebstrap)
         let cache = context.request.cacheDirectory + "/debian"
@@ -23,7 +24,10 @@ struct DebianStep: BuildStep {
         let input = MmdebstrapCommand.Input(
             source: source, mirror: mirror, rootfs: context.work.rootfs, cache: cache, packagesFile: packagesFile,
             mirrorDateFile: context.work.root + "/mirror-date")
-        await context.log.write("Fetching", "mmdebstrap \(source.suite) (\(source.variant); \(source.components.joined(separator: ", "))) from \(mirror), \(source.packages.count) packages asked for, \(before.count) .debs in the cache")
+        await context.log.write(
+            "Fetching",
+            "mmdebstrap \(source.suite) (\(source.variant); \(source.components.joined(separator: ", "))) from \(mirror), \(source.packages.count) packages asked for, \(before.count) .debs in the cache"
+        )
         var runner = context.runner
         runner.environment["SOURCE_DATE_EPOCH"] = String(context.request.sourceDateEpoch)
         runner.environment["TMPDIR"] = context.work.root
@@ -35,21 +39,30 @@ struct DebianStep: BuildStep {
         }
         guard outcome.succeeded else {
             let reason = MmdebstrapCommand.explain(outcome.tail, source: source, mirror: mirror)
-            throw .toolFailed(tool: "mmdebstrap", status: outcome.status.description + (reason.map { ": " + $0 } ?? ""),
-                              output: outcome.tail.suffix(8).joined(separator: "\n"))
+            throw .toolFailed(
+                tool: "mmdebstrap", status: outcome.status.description + (reason.map { ": " + $0 } ?? ""),
+                output: outcome.tail.suffix(8).joined(separator: "\n"))
         }
-        let text = (try? FileBytes.read(packagesFile, limit: 16 << 20)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let text =
+            (try? FileBytes.read(packagesFile, limit: 16 << 20)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let list = PackageList(text: text)
         guard !list.packages.isEmpty else {
             throw .toolFailed(tool: "mmdebstrap", status: "exit code 0", output: "no package list was written")
         }
         // Folder times and apt's caches record mmdebstrap's run (what came from the package cache), not the packages.
         let stamped = Reproducible.stampRunHistory(context.work.rootfs, epoch: context.request.sourceDateEpoch)
-        await context.log.write("Fetching", "\(stamped) folders and apt cache entries dated \(context.request.sourceDateEpoch) (SOURCE_DATE_EPOCH): their times record the run, not the packages")
+        await context.log.write(
+            "Fetching",
+            "\(stamped) folders and apt cache entries dated \(context.request.sourceDateEpoch) (SOURCE_DATE_EPOCH): their times record the run, not the packages"
+        )
         let use = list.cacheUse(before: before)
-        let date = (try? FileBytes.read(input.mirrorDateFile, limit: 4096)).map { String(decoding: $0, as: UTF8.self) }?
+        let date =
+            (try? FileBytes.read(input.mirrorDateFile, limit: 4096)).map { String(decoding: $0, as: UTF8.self) }?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        await context.log.write("Fetching", "\(list.packages.count) packages installed: \(use.hits) from the package cache, \(use.downloaded) downloaded" + (date.isEmpty ? "" : "; mirror snapshot of \(date)"))
+        await context.log.write(
+            "Fetching",
+            "\(list.packages.count) packages installed: \(use.hits) from the package cache, \(use.downloaded) downloaded"
+                + (date.isEmpty ? "" : "; mirror snapshot of \(date)"))
         context.artifacts.append(packagesFile)
     }
 }

@@ -17,11 +17,15 @@ struct DiskStep: BuildStep {
         }
         let image = "\(context.work.output)/\(context.request.outputName).\(ImageFormat.raw.diskExtension)"
         if boot == .none {
-            for line in try TemplateCleanup.apply(to: root, fstab: nil) { await context.log.write("Creating disk", line) }
+            for line in try TemplateCleanup.apply(to: root, fstab: nil) {
+                await context.log.write("Creating disk", line)
+            }
             try await bare(image, context: context)
         } else {
             guard let kernel else {
-                throw .unsupported("disk.boot \(boot.rawValue) needs a kernel in the root filesystem, and /boot/vmlinuz-* is missing: install one (the Debian package linux-image-amd64) or set disk.boot: none")
+                throw .unsupported(
+                    "disk.boot \(boot.rawValue) needs a kernel in the root filesystem, and /boot/vmlinuz-* is missing: install one (the Debian package linux-image-amd64) or set disk.boot: none"
+                )
             }
             try await bootable(image, boot: boot, kernel: kernel, context: &context)
         }
@@ -42,19 +46,23 @@ struct DiskStep: BuildStep {
     private func bare(_ image: String, context: BuildContext) async throws(BuildError) {
         let spec = context.request.spec
         try FileSystem.createSparseFile(image, bytes: Int64(clamping: spec.diskSize.bytes))
-        let arguments = MkfsCommand.arguments(rootfs: context.work.rootfs, label: spec.diskLabel, image: image, bytes: spec.diskSize.bytes)
+        let arguments = MkfsCommand.arguments(
+            rootfs: context.work.rootfs, label: spec.diskLabel, image: image, bytes: spec.diskSize.bytes)
         var runner = context.runner
         let uuid = DiskLayout.uuid(context.request.seed, "root-fs")
         runner.environment["E2FSPROGS_FAKE_TIME"] = String(context.request.sourceDateEpoch)
         let paths = Reproducible.clampModificationTimes(context.work.rootfs, epoch: context.request.sourceDateEpoch)
         let outcome = try await runner.run(context.tools.mkfsExt4, ["-U", uuid, "-E", "hash_seed=\(uuid)"] + arguments)
         guard outcome.succeeded else {
-            let hint = outcome.tail.contains { $0.contains("Could not allocate") || $0.contains("No space") }
+            let hint =
+                outcome.tail.contains { $0.contains("Could not allocate") || $0.contains("No space") }
                 ? " (the root filesystem does not fit: raise disk.size)" : ""
             throw .toolFailed(tool: "mkfs.ext4", status: outcome.status.description + hint, output: outcome.tailText)
         }
         try await Self.fixTimes(image, paths: paths, context: context)
-        await context.log.write("Creating disk", "bare ext4 \(spec.diskSize) labelled \(spec.diskLabel) (boots only with a kernel given to qemu)")
+        await context.log.write(
+            "Creating disk",
+            "bare ext4 \(spec.diskSize) labelled \(spec.diskLabel) (boots only with a kernel given to qemu)")
     }
 
     /// Rewrites the change and access times mkfs.ext4 copied from the host (see ``Reproducible``).
@@ -70,25 +78,38 @@ struct DiskStep: BuildStep {
         runner.environment["E2FSPROGS_FAKE_TIME"] = String(epoch)
         _ = try await runner.runChecked(try context.tools.locator.locate(.debugfs), ["-w", "-f", file, device])
         try? FileSystem.removeTree(file)
-        await context.log.write("Creating disk", "\(paths.count) inodes' times set to \(epoch) (SOURCE_DATE_EPOCH)" + (skipped > 0 ? "; \(skipped) paths debugfs cannot name kept theirs" : ""))
+        await context.log.write(
+            "Creating disk",
+            "\(paths.count) inodes' times set to \(epoch) (SOURCE_DATE_EPOCH)"
+                + (skipped > 0 ? "; \(skipped) paths debugfs cannot name kept theirs" : ""))
     }
 
-    private func bootable(_ image: String, boot: DiskBoot, kernel: KernelFiles, context: inout BuildContext) async throws(BuildError) {
+    private func bootable(
+        _ image: String, boot: DiskBoot, kernel: KernelFiles, context: inout BuildContext
+    ) async throws(BuildError) {
         let spec = context.request.spec
         let root = RootFiles(root: context.work.rootfs)
         let bootBytes = UInt64((root.size(kernel.kernel) ?? 0) + (kernel.initrd.flatMap { root.size($0) } ?? 0))
-        let layout = try DiskLayout.plan(boot: boot, diskBytes: spec.diskSize.bytes, bootFileBytes: bootBytes, seed: context.request.seed)
+        let layout = try DiskLayout.plan(
+            boot: boot, diskBytes: spec.diskSize.bytes, bootFileBytes: bootBytes, seed: context.request.seed)
         let configuration = BootConfiguration(
             layout: layout, extraCommandLine: spec.kernelCommandLine, hasInitrd: kernel.initrd != nil,
             title: "\(context.request.buildName) (Kiln)")
-        for line in try TemplateCleanup.apply(to: root, fstab: configuration.fstab) { await context.log.write("Creating disk", line) }
-        await context.log.write("Creating disk", "\(boot.rawValue) disk of \(spec.diskSize), kernel \(kernel.version)\(kernel.initrd == nil ? " without an initrd" : ""), command line: \(configuration.kernelCommandLine)")
-        let writer = BootDiskWriter(runner: context.runner, locator: context.tools.locator, log: context.log,
-                                    epoch: context.request.sourceDateEpoch)
+        for line in try TemplateCleanup.apply(to: root, fstab: configuration.fstab) {
+            await context.log.write("Creating disk", line)
+        }
+        await context.log.write(
+            "Creating disk",
+            "\(boot.rawValue) disk of \(spec.diskSize), kernel \(kernel.version)\(kernel.initrd == nil ? " without an initrd" : ""), command line: \(configuration.kernelCommandLine)"
+        )
+        let writer = BootDiskWriter(
+            runner: context.runner, locator: context.tools.locator, log: context.log,
+            epoch: context.request.sourceDateEpoch)
         let paths = Reproducible.clampModificationTimes(context.work.rootfs, epoch: context.request.sourceDateEpoch)
-        try await writer.write(BootDiskWriter.Input(
-            image: image, rootfs: context.work.rootfs, staging: context.work.root + "/esp", layout: layout,
-            configuration: configuration, kernel: kernel, label: spec.diskLabel))
+        try await writer.write(
+            BootDiskWriter.Input(
+                image: image, rootfs: context.work.rootfs, staging: context.work.root + "/esp", layout: layout,
+                configuration: configuration, kernel: kernel, label: spec.diskLabel))
         // A build VM (`provisioner: ssh`) boots this disk and writes to it next: the times it leaves are its own.
         if context.buildVM == nil {
             try await Self.fixTimes("\(image)?offset=\(layout.rootOffset)", paths: paths, context: context)

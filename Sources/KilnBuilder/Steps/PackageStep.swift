@@ -26,7 +26,8 @@ struct PackageStep: BuildStep {
         let ovfSum = try await FileChecksum.computeOffPool(.sha256, path: ovf)
         let diskSum = try await FileChecksum.computeOffPool(.sha256, path: disk.path)
         let manifest = "\(folder)/\(name).mf"
-        try FileSystem.writeNewFile(manifest, Array(OvfManifest.text([("\(name).ovf", ovfSum), (diskName, diskSum)]).utf8))
+        try FileSystem.writeNewFile(
+            manifest, Array(OvfManifest.text([("\(name).ovf", ovfSum), (diskName, diskSum)]).utf8))
         let ova = "\(folder)/\(name).\(ImageFormat.ovf.outputExtension)"
         let members = [("\(name).ovf", ovf), ("\(name).mf", manifest), (diskName, disk.path)]
         let now = Int(Date().timeIntervalSince1970)

@@ -7,7 +7,9 @@ import KilnSpec
 struct ProvisionStep: BuildStep {
     func run(_ context: inout BuildContext) async throws(BuildError) {
         let scripts = context.request.spec.orderedScripts
-        guard context.request.spec.provisioner == .chroot, !scripts.isEmpty, let sandbox = context.tools.sandbox else { return }
+        guard context.request.spec.provisioner == .chroot, !scripts.isEmpty, let sandbox = context.tools.sandbox else {
+            return
+        }
         let layout = SandboxLayout.detect()
         let hidden = Self.hiddenPaths(context.request.hiddenPaths)
         for (index, script) in scripts.enumerated() {
@@ -26,7 +28,8 @@ struct ProvisionStep: BuildStep {
             let invocation = SandboxInvocation(
                 rootfs: context.work.rootfs, scriptFile: file, interpreter: script.interpreter, network: script.network,
                 hidden: hidden, limits: context.request.limits.script)
-            let command = try SandboxCommand.commandLine(prlimit: sandbox.prlimit, bwrap: sandbox.bwrap, run: invocation, layout: layout)
+            let command = try SandboxCommand.commandLine(
+                prlimit: sandbox.prlimit, bwrap: sandbox.bwrap, run: invocation, layout: layout)
             try await run(script, command: command, environment: environment, context: context)
         }
     }
@@ -38,7 +41,10 @@ struct ProvisionStep: BuildStep {
         let log = context.log
         let limit = context.request.limits.maxScriptLogBytes
         let name = script.name
-        await log.write(name, "starting \(script.path) (\(script.phase.rawValue), \(script.interpreter), timeout \(script.timeout)\(script.network ? ", network" : ""))")
+        await log.write(
+            name,
+            "starting \(script.path) (\(script.phase.rawValue), \(script.interpreter), timeout \(script.timeout)\(script.network ? ", network" : ""))"
+        )
         await log.write(name, "sandbox: \(([command.executable] + command.arguments).joined(separator: " "))")
         let started = ContinuousClock.now
         let outcome = try await context.runner.run(
@@ -48,7 +54,9 @@ struct ProvisionStep: BuildStep {
             await log.writeOutput(name, line, limit: limit)
         }
         let elapsed = started.duration(to: .now)
-        await log.write(name, "\(outcome.status) after \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
+        await log.write(
+            name,
+            "\(outcome.status) after \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
         switch outcome.status {
         case .exited(0): return
         case .exited(let code): throw .scriptFailed(script: name, exitCode: code)
@@ -57,7 +65,9 @@ struct ProvisionStep: BuildStep {
         }
     }
 
-    private func writeScript(_ script: ImageBuildSpec.Script, index: Int, context: BuildContext) throws(BuildError) -> String {
+    private func writeScript(
+        _ script: ImageBuildSpec.Script, index: Int, context: BuildContext
+    ) throws(BuildError) -> String {
         let bytes: [UInt8]
         do {
             bytes = try context.request.files.read(script.path)

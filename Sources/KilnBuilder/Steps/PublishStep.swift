@@ -4,7 +4,8 @@ struct PublishStep: BuildStep {
     func run(_ context: inout BuildContext) async throws(BuildError) {
         let folder = context.request.artifactDirectory
         guard folder.hasPrefix("/") else {
-            throw .fileSystem(operation: "publishing into", path: folder, reason: "the artifact folder must be an absolute path")
+            throw .fileSystem(
+                operation: "publishing into", path: folder, reason: "the artifact folder must be an absolute path")
         }
         let created = try FileSystem.makeDirectories(folder)
         var moved: [String] = []
@@ -17,14 +18,19 @@ struct PublishStep: BuildStep {
             for output in context.outputs {
                 let target = "\(folder)/\(FilePaths.lastComponent(output.path))"
                 guard !FileSystem.exists(target) else {
-                    throw BuildError.fileSystem(operation: "publishing", path: target, reason: "a file of that name is already there")
+                    throw BuildError.fileSystem(
+                        operation: "publishing", path: target, reason: "a file of that name is already there")
                 }
                 try FileSystem.move(output.path, to: target)
                 moved.append(target)
-                guard let sum = context.checksums[output.path] else { preconditionFailure("ChecksumStep runs before PublishStep") }
-                context.images.append(BuiltImage(
-                    name: context.request.outputName, format: output.format.rawValue,
-                    compression: output.compression.rawValue, path: target, size: sum.size, sha256: sum.sha256, boot: context.boot))
+                guard let sum = context.checksums[output.path] else {
+                    preconditionFailure("ChecksumStep runs before PublishStep")
+                }
+                context.images.append(
+                    BuiltImage(
+                        name: context.request.outputName, format: output.format.rawValue,
+                        compression: output.compression.rawValue, path: target, size: sum.size, sha256: sum.sha256,
+                        boot: context.boot))
             }
         } catch {
             for path in moved.reversed() { try? FileSystem.removeTree(path) }

@@ -10,7 +10,9 @@ import KilnSpec
 /// Whatever happens (a failure, a timeout, a cancellation) the step returns only once qemu is gone.
 struct SSHProvisionStep: BuildStep {
     func run(_ context: inout BuildContext) async throws(BuildError) {
-        guard let credentials = context.buildVM, let raw = context.disks.first(where: { $0.format == .raw }) else { return }
+        guard let credentials = context.buildVM, let raw = context.disks.first(where: { $0.format == .raw }) else {
+            return
+        }
         let spec = context.request.spec
         await context.enter(.bootingBuildVM)
         let locator = context.tools.locator
@@ -24,13 +26,22 @@ struct SSHProvisionStep: BuildStep {
         }
         let accelerator = await context.request.accelerator("\(context.work.root)/esp/\(BootConfiguration.kernelFile)")
         let network = spec.orderedScripts.contains(where: \.network)
-        var configuration = BuildVM.Configuration(disk: raw.path, firmware: firmware, variableStore: variableStore,
-                                                  accelerator: accelerator, network: network)
-        configuration.directBoot = Self.directBoot(espStaging: context.work.root + "/esp", commandLine: context.kernelCommandLine)
-        let vm = try BuildVM(configuration: configuration, qemu: try locator.locate(.qemuSystem), shell: try locator.locate(.sh),
-                             folder: context.work.root, runner: context.runner)
-        let how = configuration.directBoot == nil ? "boots the disk" : "boots the disk's own kernel and initrd (-kernel, root by PARTUUID; its boot loader is what boot verification boots)"
-        await context.log.write("Booting build VM", "qemu (\(accelerator), \(BootVerifyStep.name(kind))) \(how), \(network ? "with outside network (a script asks for network: true)" : "with no outside network"); console in \(vm.consolePath)")
+        var configuration = BuildVM.Configuration(
+            disk: raw.path, firmware: firmware, variableStore: variableStore,
+            accelerator: accelerator, network: network)
+        configuration.directBoot = Self.directBoot(
+            espStaging: context.work.root + "/esp", commandLine: context.kernelCommandLine)
+        let vm = try BuildVM(
+            configuration: configuration, qemu: try locator.locate(.qemuSystem), shell: try locator.locate(.sh),
+            folder: context.work.root, runner: context.runner)
+        let how =
+            configuration.directBoot == nil
+            ? "boots the disk"
+            : "boots the disk's own kernel and initrd (-kernel, root by PARTUUID; its boot loader is what boot verification boots)"
+        await context.log.write(
+            "Booting build VM",
+            "qemu (\(accelerator), \(BootVerifyStep.name(kind))) \(how), \(network ? "with outside network (a script asks for network: true)" : "with no outside network"); console in \(vm.consolePath)"
+        )
         do {
             try await provision(vm, credentials: credentials, context: &context)
         } catch {
@@ -47,12 +58,14 @@ struct SSHProvisionStep: BuildStep {
     /// not cancelled with the execution: it runs on the way out of a cancelled one too.
     static func closeSharedConnection(credentials: BuildVMCredentials, context: BuildContext) async {
         guard let controlPath = SSHClient.controlPath(in: credentials.folder), FileSystem.exists(controlPath),
-              let ssh = try? context.tools.locator.locate(.ssh) else { return }
+            let ssh = try? context.tools.locator.locate(.ssh)
+        else { return }
         let runner = context.runner
         let path = runner.environment["PATH"] ?? "/usr/bin:/bin"
         _ = await Task.detached {
-            try? await runner.run(ssh, SSHClient.closeArguments(controlPath: controlPath),
-                                  environment: ["PATH": path, "LC_ALL": "C", "HOME": credentials.folder], timeout: .seconds(20))
+            try? await runner.run(
+                ssh, SSHClient.closeArguments(controlPath: controlPath),
+                environment: ["PATH": path, "LC_ALL": "C", "HOME": credentials.folder], timeout: .seconds(20))
         }.value
     }
 
@@ -62,10 +75,13 @@ struct SSHProvisionStep: BuildStep {
         let kernel = "\(espStaging)/\(BootConfiguration.kernelFile)"
         let initrd = "\(espStaging)/\(BootConfiguration.initrdFile)"
         guard let commandLine, FileSystem.exists(kernel) else { return nil }
-        return BuildVM.DirectBoot(kernel: kernel, initrd: FileSystem.exists(initrd) ? initrd : nil, commandLine: commandLine)
+        return BuildVM.DirectBoot(
+            kernel: kernel, initrd: FileSystem.exists(initrd) ? initrd : nil, commandLine: commandLine)
     }
 
-    private func provision(_ vm: BuildVM, credentials: BuildVMCredentials, context: inout BuildContext) async throws(BuildError) {
+    private func provision(
+        _ vm: BuildVM, credentials: BuildVMCredentials, context: inout BuildContext
+    ) async throws(BuildError) {
         let spec = context.request.spec
         let port: Int
         switch await vm.forwardedPort(within: .seconds(300)) {
@@ -73,7 +89,9 @@ struct SSHProvisionStep: BuildStep {
         case .failure(let failure):
             if Task.isCancelled { throw .cancelled }
             let ended = await vm.ended
-            throw .buildVMFailed(reason: ended.map { "qemu ended (\($0)) as it started" } ?? failure.description, consoleTail: vm.consoleTail())
+            throw .buildVMFailed(
+                reason: ended.map { "qemu ended (\($0)) as it started" } ?? failure.description,
+                consoleTail: vm.consoleTail())
         }
         let client = try makeClient(port: port, credentials: credentials, context: context)
         await context.log.write("Booting build VM", "SSH forwarded from 127.0.0.1:\(port) to the guest's port 22")
@@ -90,7 +108,9 @@ struct SSHProvisionStep: BuildStep {
         try await powerOff(vm, client: client, access: credentials.access, context: context)
     }
 
-    private func makeClient(port: Int, credentials: BuildVMCredentials, context: BuildContext) throws(BuildError) -> SSHClient {
+    private func makeClient(
+        port: Int, credentials: BuildVMCredentials, context: BuildContext
+    ) throws(BuildError) -> SSHClient {
         let ssh = try context.tools.locator.locate(.ssh)
         let authentication: SSHClient.Authentication
         if let reference = context.request.spec.sshPassword {
@@ -107,9 +127,10 @@ struct SSHProvisionStep: BuildStep {
         } else {
             preconditionFailure("SSHAccessStep makes a key when there is no sshPassword")
         }
-        return SSHClient(ssh: ssh, port: port, username: credentials.access.username, knownHosts: credentials.knownHosts,
-                         authentication: authentication, home: credentials.folder,
-                         controlPath: SSHClient.controlPath(in: credentials.folder))
+        return SSHClient(
+            ssh: ssh, port: port, username: credentials.access.username, knownHosts: credentials.knownHosts,
+            authentication: authentication, home: credentials.folder,
+            controlPath: SSHClient.controlPath(in: credentials.folder))
     }
 
     /// Tries `ssh … true` once a second until it works, the VM ends, a refusal says waiting is pointless, or
@@ -118,39 +139,50 @@ struct SSHProvisionStep: BuildStep {
     /// Each try's connect timeout comes from ``ProbeTimeouts``: qemu's user-mode network accepts the connection on the
     /// host at once, and while the guest has no network yet ssh waits out its whole timeout for a banner that cannot
     /// come; a long timeout then makes Kiln notice the SSH server only seconds after it started.
-    private func waitForSSH(_ vm: BuildVM, client: SSHClient, timeout: SpecDuration, context: BuildContext) async throws(BuildError) {
+    private func waitForSSH(
+        _ vm: BuildVM, client: SSHClient, timeout: SpecDuration, context: BuildContext
+    ) async throws(BuildError) {
         let started = ContinuousClock.now
         var lastReason = "no answer yet"
         var lastLogged: ContinuousClock.Instant?
         var probes = ProbeTimeouts()
         while true {
             if let ended = await vm.ended {
-                throw .buildVMFailed(reason: "qemu ended (\(ended)) before its SSH server answered", consoleTail: vm.consoleTail())
+                throw .buildVMFailed(
+                    reason: "qemu ended (\(ended)) before its SSH server answered", consoleTail: vm.consoleTail())
             }
             let remaining = timeout.duration - started.duration(to: .now)
             guard remaining > .zero else {
                 throw .sshTimedOut(timeout: timeout.description, lastError: lastReason, consoleTail: vm.consoleTail())
             }
             let connectTimeout = max(1, min(probes.next, Int(remaining.components.seconds)))
-            let outcome = try await ssh(client, remote: "true", connectTimeout: connectTimeout,
-                                        timeout: .seconds(connectTimeout + 60), context: context)
+            let outcome = try await ssh(
+                client, remote: "true", connectTimeout: connectTimeout,
+                timeout: .seconds(connectTimeout + 60), context: context)
             if outcome.succeeded { break }
             probes.record(outcome.tail)
-            if let permanent = SSHClient.permanentFailure(outcome.tail, username: client.username, usesPassword: client.usesPassword) {
+            if let permanent = SSHClient.permanentFailure(
+                outcome.tail, username: client.username, usesPassword: client.usesPassword)
+            {
                 throw .buildVMFailed(reason: permanent, consoleTail: [])
             }
             lastReason = outcome.tail.last(where: { !$0.isEmpty }) ?? outcome.status.description
             if lastLogged.map({ $0.duration(to: .now) > .seconds(30) }) ?? true {
                 lastLogged = .now
-                await context.log.write("Waiting for SSH", "not yet (\(lastReason)); \(Self.seconds(started.duration(to: .now))) of \(timeout)")
+                await context.log.write(
+                    "Waiting for SSH",
+                    "not yet (\(lastReason)); \(Self.seconds(started.duration(to: .now))) of \(timeout)")
             }
             try? await Task.sleep(for: .seconds(1))
             if Task.isCancelled { throw .cancelled }
         }
-        await context.log.write("Waiting for SSH", "SSH answered \(Self.seconds(started.duration(to: .now))) after the VM started")
+        await context.log.write(
+            "Waiting for SSH", "SSH answered \(Self.seconds(started.duration(to: .now))) after the VM started")
     }
 
-    private func runScript(_ script: ImageBuildSpec.Script, vm: BuildVM, client: SSHClient, context: BuildContext) async throws(BuildError) {
+    private func runScript(
+        _ script: ImageBuildSpec.Script, vm: BuildVM, client: SSHClient, context: BuildContext
+    ) async throws(BuildError) {
         let bytes: [UInt8]
         do {
             bytes = try context.request.files.read(script.path)
@@ -171,23 +203,31 @@ struct SSHProvisionStep: BuildStep {
         environment["HOME"] = nil
         environment["KILN_ROOTFS"] = "/"
         environment["KILN_PROVISIONER"] = "ssh"
-        let program = RemoteScript.program(script: bytes, interpreter: try SandboxCommand.interpreterPath(script.interpreter),
-                                           environment: environment)
+        let program = RemoteScript.program(
+            script: bytes, interpreter: try SandboxCommand.interpreterPath(script.interpreter),
+            environment: environment)
         let log = context.log
         let limit = context.request.limits.maxScriptLogBytes
         let name = script.name
-        await log.write(name, "starting \(script.path) (\(script.phase.rawValue), \(script.interpreter), timeout \(script.timeout)\(script.network ? ", network" : "")) over SSH as \(client.username)")
+        await log.write(
+            name,
+            "starting \(script.path) (\(script.phase.rawValue), \(script.interpreter), timeout \(script.timeout)\(script.network ? ", network" : "")) over SSH as \(client.username)"
+        )
         let started = ContinuousClock.now
-        let outcome = try await ssh(client, remote: "sh -s", input: Array(program.utf8), timeout: script.timeout.duration,
-                                    context: context) { line in
+        let outcome = try await ssh(
+            client, remote: "sh -s", input: Array(program.utf8), timeout: script.timeout.duration,
+            context: context
+        ) { line in
             await log.writeOutput(name, line, limit: limit)
         }
         await log.write(name, "\(outcome.status) after \(Self.seconds(started.duration(to: .now)))")
         switch outcome.status {
         case .exited(0): return
         case .exited(255):
-            throw .buildVMFailed(reason: "script \(name): ssh ended with code 255: the script exited with 255, or the connection to the build VM was lost (see the execution log)",
-                                 consoleTail: await vm.ended == nil ? [] : vm.consoleTail())
+            throw .buildVMFailed(
+                reason:
+                    "script \(name): ssh ended with code 255: the script exited with 255, or the connection to the build VM was lost (see the execution log)",
+                consoleTail: await vm.ended == nil ? [] : vm.consoleTail())
         case .exited(let code): throw .scriptFailed(script: name, exitCode: code)
         case .signaled(let signal): throw .scriptKilled(script: name, signal: signal)
         case .timedOut: throw .scriptTimedOut(script: name, timeout: script.timeout.description)
@@ -196,16 +236,21 @@ struct SSHProvisionStep: BuildStep {
 
     /// The last step, then a clean power-off: the guest's `poweroff`, then QMP `quit` after the grace period, then
     /// SIGKILL.
-    private func powerOff(_ vm: BuildVM, client: SSHClient, access: BuildVMAccess, context: BuildContext) async throws(BuildError) {
+    private func powerOff(
+        _ vm: BuildVM, client: SSHClient, access: BuildVMAccess, context: BuildContext
+    ) async throws(BuildError) {
         let log = context.log
         let remote = access.username == "root" ? "sh -s" : "sudo -n sh -s"
-        let outcome = try await ssh(client, remote: remote, input: Array(access.cleanupProgram.utf8), timeout: .seconds(600),
-                                    context: context) { line in
+        let outcome = try await ssh(
+            client, remote: remote, input: Array(access.cleanupProgram.utf8), timeout: .seconds(600),
+            context: context
+        ) { line in
             await log.writeOutput("Powering off", line, limit: 1 << 16)
         }
         guard outcome.tail.contains(BuildVMAccess.removedMarker) else {
             throw .buildVMFailed(
-                reason: "the last step could not remove Kiln's access from the image (\(outcome.status)\(access.username == "root" ? "" : "; a user other than root needs sudo without a password")): \(outcome.tail.suffix(5).joined(separator: " | "))",
+                reason:
+                    "the last step could not remove Kiln's access from the image (\(outcome.status)\(access.username == "root" ? "" : "; a user other than root needs sudo without a password")): \(outcome.tail.suffix(5).joined(separator: " | "))",
                 consoleTail: [])
         }
         let started = ContinuousClock.now
@@ -215,7 +260,10 @@ struct SSHProvisionStep: BuildStep {
             if case .failure(let failure) = await vm.quit() { await log.write("Powering off", "\(failure)") }
             if await !vm.waitForEnd(within: .seconds(60)) { await vm.stop() }
         }
-        await log.write("Powering off", "the build VM is off (qemu: \(await vm.ended ?? "killed")) after \(Self.seconds(started.duration(to: .now)))")
+        await log.write(
+            "Powering off",
+            "the build VM is off (qemu: \(await vm.ended ?? "killed")) after \(Self.seconds(started.duration(to: .now)))"
+        )
     }
 
     private func ssh(

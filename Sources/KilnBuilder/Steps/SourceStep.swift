@@ -11,11 +11,13 @@ struct SourceStep: BuildStep {
         case .url(let url, let checksum):
             let cache = SourceCache(directory: context.request.cacheDirectory)
             if let cached = try await cache.verifiedFile(for: checksum, log: context.log) {
-                await context.log.write("Fetching", "\(url): found in the cache by \(checksum.algorithm.rawValue), not fetched again")
+                await context.log.write(
+                    "Fetching", "\(url): found in the cache by \(checksum.algorithm.rawValue), not fetched again")
                 context.sourceArchive = cached
             } else {
                 let downloader = HTTPDownloader(limits: context.request.limits)
-                context.sourceArchive = try await cache.fetch(url, checksum: checksum, downloader: downloader, log: context.log)
+                context.sourceArchive = try await cache.fetch(
+                    url, checksum: checksum, downloader: downloader, log: context.log)
             }
         case .debian, .image:
             break
@@ -31,14 +33,17 @@ struct SourceStep: BuildStep {
                 bytes.withUnsafeBytes { hasher.update($0) }
                 let digest = hasher.finalize()
                 guard digest == checksum.hex else {
-                    throw .checksumMismatch(source: path, expected: checksum.description,
-                                            actual: "\(checksum.algorithm.rawValue):\(digest)")
+                    throw .checksumMismatch(
+                        source: path, expected: checksum.description,
+                        actual: "\(checksum.algorithm.rawValue):\(digest)")
                 }
             }
             let file = context.work.source
             try FileSystem.writeNewFile(file, bytes, mode: 0o600)
             context.sourceArchive = file
-            await context.log.write("Fetching", "\(path): \(bytes.count) bytes from the commit" + (checksum == nil ? "" : ", checksum verified"))
+            await context.log.write(
+                "Fetching",
+                "\(path): \(bytes.count) bytes from the commit" + (checksum == nil ? "" : ", checksum verified"))
         }
     }
 }

@@ -7,7 +7,8 @@ struct VerifyStep: BuildStep {
         var runner = context.runner
         runner.tailLines = 10_000
         for disk in context.disks {
-            let outcome = try await runner.runChecked(context.tools.qemuImg, QemuImgCommand.info(disk.path, format: disk.format))
+            let outcome = try await runner.runChecked(
+                context.tools.qemuImg, QemuImgCommand.info(disk.path, format: disk.format))
             guard let info = QemuImageInfo.parse(outcome.tailText) else {
                 throw .outputInvalid(format: disk.format.rawValue, reason: "qemu-img info printed no readable JSON")
             }
@@ -22,7 +23,9 @@ struct VerifyStep: BuildStep {
             } else if let problem = Self.headerProblem(SourceSniffer.detect(header: header), format: disk.format) {
                 throw .outputInvalid(format: disk.format.rawValue, reason: problem)
             }
-            await context.log.write("Verifying", "\(FilePaths.lastComponent(disk.path)): \(info.format), \(info.virtualSize) bytes, no backing file")
+            await context.log.write(
+                "Verifying",
+                "\(FilePaths.lastComponent(disk.path)): \(info.format), \(info.virtualSize) bytes, no backing file")
         }
     }
 
@@ -36,13 +39,14 @@ struct VerifyStep: BuildStep {
 
     /// What the file's own magic says, against what it should be. A raw disk must hold the ext4 superblock.
     static func headerProblem(_ content: SourceSniffer.Content, format: ImageFormat) -> String? {
-        let expected = switch format {
-        case .raw: "raw ext2/3/4 filesystem"
-        case .qcow2: "qcow2"
-        case .vmdk, .ovf: "vmdk"
-        case .vhd: "vhd"
-        case .vhdx: "vhdx"
-        }
+        let expected =
+            switch format {
+            case .raw: "raw ext2/3/4 filesystem"
+            case .qcow2: "qcow2"
+            case .vmdk, .ovf: "vmdk"
+            case .vhd: "vhd"
+            case .vhdx: "vhdx"
+            }
         guard case .diskImage(let found, let backing) = content else {
             return "its header is not that of a \(expected) image"
         }

@@ -6,12 +6,14 @@ struct WorkspaceStep: BuildStep {
     func run(_ context: inout BuildContext) async throws(BuildError) {
         let path = context.request.workDirectory
         guard path.hasPrefix("/"), FilePaths.lexicallyNormalized(path) != "/" else {
-            throw .fileSystem(operation: "using as work folder", path: path, reason: "it must be an absolute path below /")
+            throw .fileSystem(
+                operation: "using as work folder", path: path, reason: "it must be an absolute path below /")
         }
         if FileSystem.exists(path) {
             guard FileSystem.isDirectory(path), try Self.isEmpty(path) else {
-                throw .fileSystem(operation: "using as work folder", path: path,
-                                  reason: "it exists and is not an empty folder (left by a crashed execution?); remove it")
+                throw .fileSystem(
+                    operation: "using as work folder", path: path,
+                    reason: "it exists and is not an empty folder (left by a crashed execution?); remove it")
             }
         }
         try FileSystem.makeDirectories(path, mode: 0o700)
@@ -30,7 +32,8 @@ struct WorkspaceStep: BuildStep {
             await removal.value
             let waited = start.duration(to: .now)
             if waited >= .milliseconds(100) {
-                await context.log.write("kiln", "timing: waited \(StepRunner.seconds(waited)) for the root filesystem's copy to be removed")
+                await context.log.write(
+                    "kiln", "timing: waited \(StepRunner.seconds(waited)) for the root filesystem's copy to be removed")
             }
         }
         do throws(BuildError) {

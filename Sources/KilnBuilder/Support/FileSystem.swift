@@ -114,7 +114,9 @@ enum FileSystem {
             }
             try writeAll(output, buffer, n, path: destination)
         }
-        guard fsync(output) == 0 else { throw .fileSystem(operation: "syncing", path: destination, reason: errorText()) }
+        guard fsync(output) == 0 else {
+            throw .fileSystem(operation: "syncing", path: destination, reason: errorText())
+        }
     }
 
     /// Creates a new file (never replacing one) holding `bytes`.

@@ -16,11 +16,13 @@ enum ProcessTable {
     /// counted from the last `)`.
     static func parse(stat line: String) -> Entry? {
         guard let open = line.firstIndex(of: "("), let close = line.lastIndex(of: ")"),
-              let pid = Int32(line[..<open].filter { $0 != " " }) else { return nil }
+            let pid = Int32(line[..<open].filter { $0 != " " })
+        else { return nil }
         let fields = line[line.index(after: close)...].split(separator: " ")
         // fields[0] is field 3 (state); field 4 is the parent; field 5 the process group; field 22 the start time.
         guard fields.count > 19, let state = fields[0].first, let parent = Int32(fields[1]),
-              let group = Int32(fields[2]), let start = UInt64(fields[19]) else { return nil }
+            let group = Int32(fields[2]), let start = UInt64(fields[19])
+        else { return nil }
         return Entry(pid: pid, state: state, parent: parent, startTime: start, group: group)
     }
 
@@ -38,7 +40,9 @@ enum ProcessTable {
         defer { closedir(dir) }
         var out: [Int32] = []
         while let item = readdir(dir) {
-            let name = withUnsafeBytes(of: item.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            let name = withUnsafeBytes(of: item.pointee.d_name) {
+                String(cString: $0.bindMemory(to: CChar.self).baseAddress!)
+            }
             if let child = Int32(name), entry(child)?.parent == pid { out.append(child) }
         }
         return out
@@ -50,8 +54,12 @@ enum ProcessTable {
         defer { closedir(dir) }
         var out: [Int32] = []
         while let item = readdir(dir) {
-            let name = withUnsafeBytes(of: item.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if let pid = Int32(name), let entry = entry(pid), entry.group == group, entry.state != "Z", entry.state != "X" {
+            let name = withUnsafeBytes(of: item.pointee.d_name) {
+                String(cString: $0.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if let pid = Int32(name), let entry = entry(pid), entry.group == group, entry.state != "Z",
+                entry.state != "X"
+            {
                 out.append(pid)
             }
         }

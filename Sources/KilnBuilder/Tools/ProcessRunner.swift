@@ -41,12 +41,14 @@ struct ProcessRunner: Sendable {
         onStart: (@Sendable (Int32) async -> Void)? = nil
     ) async throws(BuildError) -> ProcessOutcome {
         if let stdin {
-            return try await launch(executable, arguments, environment: override, timeout: timeout, watch: watch,
-                                    input: .fileDescriptor(FileDescriptor(rawValue: stdin), closeAfterSpawningProcess: true),
-                                    workingDirectory: workingDirectory, onStart: onStart, onLine: onLine)
+            return try await launch(
+                executable, arguments, environment: override, timeout: timeout, watch: watch,
+                input: .fileDescriptor(FileDescriptor(rawValue: stdin), closeAfterSpawningProcess: true),
+                workingDirectory: workingDirectory, onStart: onStart, onLine: onLine)
         }
-        return try await launch(executable, arguments, environment: override, timeout: timeout, watch: watch,
-                                input: .array(input), workingDirectory: workingDirectory, onStart: onStart, onLine: onLine)
+        return try await launch(
+            executable, arguments, environment: override, timeout: timeout, watch: watch,
+            input: .array(input), workingDirectory: workingDirectory, onStart: onStart, onLine: onLine)
     }
 
     private func launch<Input: InputProtocol>(
@@ -55,7 +57,9 @@ struct ProcessRunner: Sendable {
         onStart: (@Sendable (Int32) async -> Void)?, onLine: (@Sendable (String) async -> Void)?
     ) async throws(BuildError) -> ProcessOutcome {
         let options = Self.platformOptions
-        let variables = (override ?? environment).sorted { $0.key < $1.key }.map { Array("\($0.key)=\($0.value)\0".utf8) }
+        let variables = (override ?? environment).sorted { $0.key < $1.key }.map {
+            Array("\($0.key)=\($0.value)\0".utf8)
+        }
         let keep = tailLines
         let tool = FilePaths.lastComponent(executable)
         let folder = workingDirectory.map { FilePath($0) }
@@ -83,10 +87,11 @@ struct ProcessRunner: Sendable {
                         await watched
                         return tail
                     }
-                    let status: ProcessOutcome.Status = switch result.terminationStatus {
-                    case .exited(let code): .exited(code)
-                    case .signaled(let signal): .signaled(signal)
-                    }
+                    let status: ProcessOutcome.Status =
+                        switch result.terminationStatus {
+                        case .exited(let code): .exited(code)
+                        case .signaled(let signal): .signaled(signal)
+                        }
                     return .finished(ProcessOutcome(status: status, tail: result.closureResult))
                 }
                 if let timeout {
@@ -114,11 +119,14 @@ struct ProcessRunner: Sendable {
     }
 
     /// Runs a tool that must succeed; a failure names the tool, how it ended and what it printed last.
-    func runChecked(_ executable: String, _ arguments: [String], input: [UInt8] = []) async throws(BuildError) -> ProcessOutcome {
+    func runChecked(
+        _ executable: String, _ arguments: [String], input: [UInt8] = []
+    ) async throws(BuildError) -> ProcessOutcome {
         let outcome = try await run(executable, arguments, input: input)
         guard outcome.succeeded else {
-            throw .toolFailed(tool: FilePaths.lastComponent(executable), status: outcome.status.description,
-                              output: outcome.tailText)
+            throw .toolFailed(
+                tool: FilePaths.lastComponent(executable), status: outcome.status.description,
+                output: outcome.tailText)
         }
         return outcome
     }

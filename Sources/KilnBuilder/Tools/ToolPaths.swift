@@ -15,10 +15,11 @@ struct ToolPaths: Sendable {
         qemuImg = try locator.locate(.qemuImg)
         mkfsExt4 = try locator.locate(.mkfsExt4)
         sandbox = needsSandbox ? (try locator.locate(.prlimit), try locator.locate(.bwrap)) : nil
-        compressor = switch compression {
-        case .none: nil
-        case .gzip: try locator.locate(.gzip)
-        case .zstd: try locator.locate(.zstd)
-        }
+        compressor =
+            switch compression {
+            case .none: nil
+            case .gzip: try locator.locate(.gzip)
+            case .zstd: try locator.locate(.zstd)
+            }
     }
 }

@@ -8,7 +8,8 @@ import Logging
 /// database, then reads the copy back and checks every table's row count and every build's numbers.
 struct CatalogMigrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "migrate", abstract: "Copy a SQLite catalog into an empty PostgreSQL database, and check the copy.",
+        commandName: "migrate",
+        abstract: "Copy a SQLite catalog into an empty PostgreSQL database, and check the copy.",
         discussion: """
             The source's data dir must not be in use (stop kiln serve first). The target database must exist and be \
             empty; Kiln creates its schema. Afterwards, start every host with --catalog and the same URL.
@@ -20,7 +21,9 @@ struct CatalogMigrate: AsyncParsableCommand {
     @Option(help: "The PostgreSQL catalog to fill: postgres://USER@HOST:PORT/DB?sslmode=….")
     var to: String
 
-    @Option(name: .customLong("catalog-password-file"), help: "A file holding the PostgreSQL password (default: PGPASSFILE or ~/.pgpass).")
+    @Option(
+        name: .customLong("catalog-password-file"),
+        help: "A file holding the PostgreSQL password (default: PGPASSFILE or ~/.pgpass).")
     var catalogPasswordFile: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -30,10 +33,15 @@ struct CatalogMigrate: AsyncParsableCommand {
         let source: String
         switch try parse(from, "--from") {
         case .sqlite(let path): source = path
-        case .postgres: throw ValidationError("--from is the SQLite catalog to copy (sqlite:PATH); copying between PostgreSQL databases is pg_dump's job")
+        case .postgres:
+            throw ValidationError(
+                "--from is the SQLite catalog to copy (sqlite:PATH); copying between PostgreSQL databases is pg_dump's job"
+            )
         }
         let target = try parse(to, "--to")
-        guard case .postgres = target else { throw ValidationError("--to is a PostgreSQL catalog: postgres://USER@HOST:PORT/DB") }
+        guard case .postgres = target else {
+            throw ValidationError("--to is a PostgreSQL catalog: postgres://USER@HOST:PORT/DB")
+        }
         return (source, target)
     }
 
@@ -43,7 +51,9 @@ struct CatalogMigrate: AsyncParsableCommand {
 
     func validate() throws {
         let (source, _) = try locations()
-        guard FileManager.default.fileExists(atPath: source) else { throw ValidationError("--from: no catalog at \(source)") }
+        guard FileManager.default.fileExists(atPath: source) else {
+            throw ValidationError("--from: no catalog at \(source)")
+        }
     }
 
     func run() async throws {
@@ -52,11 +62,14 @@ struct CatalogMigrate: AsyncParsableCommand {
         // The data dir's lock: no Kiln may write the source while it is copied.
         let folder = (source as NSString).deletingLastPathComponent
         let paths = DataPaths(root: folder.isEmpty ? "." : folder)
-        let lock: DataDirLock? = paths.catalog == source || (source as NSString).lastPathComponent == "catalog.sqlite"
+        let lock: DataDirLock? =
+            paths.catalog == source || (source as NSString).lastPathComponent == "catalog.sqlite"
             ? try DataDirLock(paths: paths) : nil
         let original = try await SQLiteCatalog(path: source).export()
         let catalog = try await target.open(passwordFile: catalogPasswordFile, logger: Logger(label: "kiln.catalog"))
-        guard let postgres = catalog as? PostgresCatalog else { throw ValidationError("--to is not a PostgreSQL catalog") }
+        guard let postgres = catalog as? PostgresCatalog else {
+            throw ValidationError("--to is not a PostgreSQL catalog")
+        }
         try await postgres.importCatalog(original)
         let copy = try await postgres.export()
         await postgres.close()
@@ -67,7 +80,9 @@ struct CatalogMigrate: AsyncParsableCommand {
         }
         let counts = copy.counts
         Output.out("copied sqlite:\(source) to \(target)")
-        Output.out("rows: " + counts.keys.sorted().map { "\($0) \(counts[$0]!)" }.joined(separator: ", ") + " (the same in both)")
+        Output.out(
+            "rows: " + counts.keys.sorted().map { "\($0) \(counts[$0]!)" }.joined(separator: ", ")
+                + " (the same in both)")
         for (build, numbers) in copy.buildNumbers.sorted(by: { $0.key < $1.key }) {
             Output.out("ImageBuild \(build): \(numbers) (the same in both)")
         }

@@ -6,18 +6,25 @@ import Logging
 
 /// `--catalog` and `--catalog-password-file`, for every command that reads or writes the catalog.
 struct CatalogOptions: ParsableArguments {
-    @Option(name: .customLong("catalog"),
-            help: "The catalog: postgres://USER@HOST:PORT/DB?sslmode=disable|prefer|require|verify-full[&sslrootcert=CA.pem] for a catalog several hosts share (default: SQLite in the data dir). Never a password in it.")
+    @Option(
+        name: .customLong("catalog"),
+        help:
+            "The catalog: postgres://USER@HOST:PORT/DB?sslmode=disable|prefer|require|verify-full[&sslrootcert=CA.pem] for a catalog several hosts share (default: SQLite in the data dir). Never a password in it."
+    )
     var catalog: String?
 
-    @Option(name: .customLong("catalog-password-file"),
-            help: "A file holding the PostgreSQL password (default: the PGPASSFILE or ~/.pgpass entry that matches --catalog).")
+    @Option(
+        name: .customLong("catalog-password-file"),
+        help:
+            "A file holding the PostgreSQL password (default: the PGPASSFILE or ~/.pgpass entry that matches --catalog)."
+    )
     var catalogPasswordFile: String?
 
     func validate() throws {
         _ = try location(DataPaths(root: "."))
         if catalogPasswordFile != nil, catalog == nil {
-            throw ValidationError("--catalog-password-file goes with --catalog postgres://… (the SQLite catalog has no password)")
+            throw ValidationError(
+                "--catalog-password-file goes with --catalog postgres://… (the SQLite catalog has no password)")
         }
     }
 

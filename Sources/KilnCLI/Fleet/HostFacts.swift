@@ -18,11 +18,14 @@ struct HostFacts: Sendable {
     }
 
     func record(address: String) -> HostRecord {
-        HostRecord(name: name, address: address, cpus: Int64(ProcessInfo.processInfo.activeProcessorCount),
-                   memoryBytes: Int64(clamping: ProcessInfo.processInfo.physicalMemory), diskFreeBytes: Self.freeBytes(dataDir),
-                   kvm: kvm, labels: labels, version: KilnVersion.current, dataDir: dataDir,
-                   leaseSeconds: Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18, startedAt: startedAt,
-                   heartbeatAt: Date())
+        HostRecord(
+            name: name, address: address, cpus: Int64(ProcessInfo.processInfo.activeProcessorCount),
+            memoryBytes: Int64(clamping: ProcessInfo.processInfo.physicalMemory),
+            diskFreeBytes: Self.freeBytes(dataDir),
+            kvm: kvm, labels: labels, version: KilnVersion.current, dataDir: dataDir,
+            leaseSeconds: Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18,
+            startedAt: startedAt,
+            heartbeatAt: Date())
     }
 
     /// Bytes free to an unprivileged writer on the file system of `path` (0 when it cannot be read).

@@ -40,8 +40,11 @@ struct LogReader {
 
     private func write(_ bytes: ArraySlice<UInt8>) {
         let text = String(decoding: bytes, as: UTF8.self)
-        let masked = redactor.secrets.isEmpty ? text
-            : text.split(separator: "\n", omittingEmptySubsequences: false).map { redactor.redact(String($0)) }.joined(separator: "\n")
+        let masked =
+            redactor.secrets.isEmpty
+            ? text
+            : text.split(separator: "\n", omittingEmptySubsequences: false).map { redactor.redact(String($0)) }.joined(
+                separator: "\n")
         FileHandle.standardOutput.write(Data(masked.utf8))
     }
 
@@ -49,7 +52,9 @@ struct LogReader {
     static func chunk(_ path: String, from offset: UInt64) -> [UInt8] {
         guard !path.isEmpty, let handle = FileHandle(forReadingAtPath: path) else { return [] }
         defer { try? handle.close() }
-        guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.read(upToCount: 1 << 20) else { return [] }
+        guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.read(upToCount: 1 << 20) else {
+            return []
+        }
         return Array(data)
     }
 }

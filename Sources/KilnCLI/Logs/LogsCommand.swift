@@ -24,7 +24,9 @@ struct LogsCommand: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Kiln's data dir.")
     var dataDir: String = "./.kiln"
 
-    @Option(name: .customLong("secrets-dir"), help: "Where secret files are (to mask their values); default: DATA-DIR/secrets.")
+    @Option(
+        name: .customLong("secrets-dir"),
+        help: "Where secret files are (to mask their values); default: DATA-DIR/secrets.")
     var secretsDir: String?
 
     @OptionGroup var remote: ServerOptions
@@ -49,8 +51,9 @@ struct LogsCommand: AsyncParsableCommand {
         guard let record = state.builds[build] else { throw Get.NotFound(what: "ImageBuild \(build)") }
         let executions = state.executions[build] ?? []
         guard let execution = number.map({ n in executions.first { $0.buildNumber == n } }) ?? executions.last else {
-            throw LogError(description: number.map { "ImageBuild \(build) has no execution #\($0)" }
-                ?? "ImageBuild \(build) has no execution yet")
+            throw LogError(
+                description: number.map { "ImageBuild \(build) has no execution #\($0)" }
+                    ?? "ImageBuild \(build) has no execution yet")
         }
         let resolver = SecretResolver(secretsDirectory: secretsDir ?? paths.secrets)
         let redactor = Redactor(secrets: record.typed.secretReferences.compactMap { try? resolver.resolve($0) })

@@ -12,16 +12,19 @@ enum DocumentOrder {
         let blank = SpecValue.object([:])
         switch what {
         case .builds:
-            let record = BuildRecord(name: "", spec: blank, specHash: "", contentHash: "", inputsHash: "", runToken: nil,
-                                     revision: "", file: "", line: 0, createdAt: at, updatedAt: at)
+            let record = BuildRecord(
+                name: "", spec: blank, specHash: "", contentHash: "", inputsHash: "", runToken: nil,
+                revision: "", file: "", line: 0, createdAt: at, updatedAt: at)
             return StatusDocument.build(record, state: .empty, notes: []).map(\.0)
         case .images:
-            let record = ImageRecord(name: "", spec: blank, specHash: "", contentHash: "", revision: "", file: "", line: 0,
-                                     createdAt: at, updatedAt: at)
+            let record = ImageRecord(
+                name: "", spec: blank, specHash: "", contentHash: "", revision: "", file: "", line: 0,
+                createdAt: at, updatedAt: at)
             return StatusDocument.image(record, notes: []).map(\.0)
         case .vms:
-            let record = VMRecord(name: "", uuid: "", spec: blank, specHash: "", contentHash: "", errorCode: "", revision: "",
-                                  file: "", line: 0, createdAt: at, updatedAt: at)
+            let record = VMRecord(
+                name: "", uuid: "", spec: blank, specHash: "", contentHash: "", errorCode: "", revision: "",
+                file: "", line: 0, createdAt: at, updatedAt: at)
             return StatusDocument.vm(record, notes: []).map(\.0)
         case .executions, .hosts:
             return []
@@ -45,7 +48,11 @@ enum DocumentOrder {
         case .object(let fields):
             var out: [String: SpecValue] = [:]
             for (key, field) in fields {
-                if fractionFields.contains(key), case .int(let i) = field { out[key] = .double(Double(i)) } else { out[key] = fractions(field) }
+                if fractionFields.contains(key), case .int(let i) = field {
+                    out[key] = .double(Double(i))
+                } else {
+                    out[key] = fractions(field)
+                }
             }
             return .object(out)
         case .list(let items):

@@ -54,7 +54,8 @@ struct RemoteDocuments {
             }
         case .images:
             while true {
-                let page = try await server.json("/rest/images?api-version=3&fields=name&max=1000&offset=\(names.count)")
+                let page = try await server.json(
+                    "/rest/images?api-version=3&fields=name&max=1000&offset=\(names.count)")
                 let items = page["results"]?.list ?? []
                 names += items.compactMap { $0["name"]?.string }
                 if items.isEmpty || names.count >= page["totalCount"]?.int ?? 0 { break }

@@ -16,8 +16,11 @@ struct RemoteServer: Sendable {
 
     /// Runs `body` with a client for `endpoint`, shut down afterwards whatever happens.
     static func with<T: Sendable>(_ endpoint: Endpoint, _ body: (RemoteServer) async throws -> T) async throws -> T {
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: .init(
-            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: nil), decompression: .disabled))
+        let client = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: .init(
+                redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: nil),
+                decompression: .disabled))
         do {
             let result = try await body(RemoteServer(endpoint: endpoint, client: client))
             try? await client.shutdown()
@@ -30,8 +33,11 @@ struct RemoteServer: Sendable {
 
     /// Starts a GET and returns once the answer's head is in; a non-2xx answer throws a ``RemoteError`` that carries
     /// the server's own message.
-    func open(_ path: String, accept: String = "application/json", headers extra: [(String, String)] = []) async throws
-        -> HTTPClientResponse {
+    func open(
+        _ path: String, accept: String = "application/json", headers extra: [(String, String)] = []
+    ) async throws
+        -> HTTPClientResponse
+    {
         var request = HTTPClientRequest(url: endpoint.base + path)
         request.headers.add(name: "Accept", value: accept)
         request.headers.add(name: "User-Agent", value: "kiln/\(KilnVersion.current)")
@@ -46,7 +52,9 @@ struct RemoteServer: Sendable {
         guard (200..<300).contains(response.status.code) else {
             let body = try? await response.body.collect(upTo: 1 << 20)
             let text = body.map { String(buffer: $0) } ?? ""
-            throw RemoteError.answer(path: path, status: Int(response.status.code), message: SpecValue(json: text)?["message"]?.string ?? text)
+            throw RemoteError.answer(
+                path: path, status: Int(response.status.code),
+                message: SpecValue(json: text)?["message"]?.string ?? text)
         }
         return response
     }
@@ -74,18 +82,21 @@ struct RemoteError: Error, CustomStringConvertible {
     let notFound: Bool
 
     static func unreachable(_ base: String, _ error: any Error) -> RemoteError {
-        RemoteError(description: "cannot reach kiln serve at \(base) (\(error)); is it running, and is --server right?",
-                    notFound: false)
+        RemoteError(
+            description: "cannot reach kiln serve at \(base) (\(error)); is it running, and is --server right?",
+            notFound: false)
     }
 
     static func answer(path: String, status: Int, message: String) -> RemoteError {
         let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
         let hint = status == 401 ? " (give --token-file with one of the server's tokens)" : ""
-        return RemoteError(description: "the server answered \(status) to GET \(path): \(text.isEmpty ? "no message" : text)\(hint)",
-                           notFound: status == 404)
+        return RemoteError(
+            description: "the server answered \(status) to GET \(path): \(text.isEmpty ? "no message" : text)\(hint)",
+            notFound: status == 404)
     }
 
     static func notJSON(_ path: String) -> RemoteError {
-        RemoteError(description: "the server's answer to GET \(path) is not JSON; is --server a kiln serve?", notFound: false)
+        RemoteError(
+            description: "the server's answer to GET \(path) is not JSON; is --server a kiln serve?", notFound: false)
     }
 }

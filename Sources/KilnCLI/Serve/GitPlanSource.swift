@@ -15,10 +15,14 @@ struct GitPlanSource: PlanSource {
     func plan() async throws -> SpecValue {
         let sync = try await catalog.sync()
         guard let target = sync.lastSeenCommit ?? sync.lastAppliedCommit else {
-            throw APIError(.serviceUnavailable, code: "not-ready", "the loop has not read the repository yet; ask again after its first pass")
+            throw APIError(
+                .serviceUnavailable, code: "not-ready",
+                "the loop has not read the repository yet; ask again after its first pass")
         }
         let applied = sync.lastAppliedCommit
-        switch try await PlanPreview.make(git: git, base: applied, target: target, catalog: catalog, applied: applied, budget: budget) {
+        switch try await PlanPreview.make(
+            git: git, base: applied, target: target, catalog: catalog, applied: applied, budget: budget)
+        {
         case .valid(let preview): return PreviewRenderer.json(preview)
         case .invalid(let revision, let errors): return PlanPreview.invalidJSON(revision, errors)
         }

@@ -29,7 +29,9 @@ struct ReconcileService: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             guard let epoch = leadership.leadingEpoch else {
                 if let led = ledEpoch {
-                    logger.warning("no longer the leader (epoch \(led)): planning stopped; following \(leadership.leader?.host ?? "nobody yet")")
+                    logger.warning(
+                        "no longer the leader (epoch \(led)): planning stopped; following \(leadership.leader?.host ?? "nobody yet")"
+                    )
                     ledEpoch = nil
                 }
                 // A follower serves the shared catalog: ready once it has read it and knows who leads.
@@ -45,17 +47,22 @@ struct ReconcileService: Service {
                 do {
                     try await reconciler.recover()
                 } catch {
-                    logger.error("taking the lead: recovery failed (\(error)); the next pass looks at everything anyway")
+                    logger.error(
+                        "taking the lead: recovery failed (\(error)); the next pass looks at everything anyway")
                 }
             }
             let report = await reconciler.pass(full: full)
             guard leadership.leadingEpoch == epoch else {
                 // The catalog refused whatever the pass wrote after the lead changed hands; its report is not the fleet's.
-                logger.warning("lost the lead (epoch \(epoch)) during a pass: its writes from then on were refused by fencing; the pass is dropped")
+                logger.warning(
+                    "lost the lead (epoch \(epoch)) during a pass: its writes from then on were refused by fencing; the pass is dropped"
+                )
                 continue
             }
             if !report.outcomes.isEmpty || report.refusal != nil {
-                logger.info("pass: \(report.outcomes.count) actions, \(report.objects.values.filter(\.ready).count)/\(report.objects.count) ready")
+                logger.info(
+                    "pass: \(report.outcomes.count) actions, \(report.objects.values.filter(\.ready).count)/\(report.objects.count) ready"
+                )
             }
             // While work is in flight, look again soon; otherwise wait the interval.
             let base = report.settled ? interval : min(interval, .seconds(2))

@@ -3,8 +3,8 @@ import Foundation
 import KilnBuilder
 import KilnCatalog
 import KilnReconciler
-import KilnSource
 import KilnServer
+import KilnSource
 import KilnSpec
 import Logging
 import ServiceLifecycle
@@ -32,11 +32,15 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Allow listening on a non-loopback address without --token-file.")
     var insecureNoAuth = false
 
-    @Option(name: .customLong("webhook-secret-file"),
-            help: "A file holding the push webhook's shared secret (GitHub, GitLab, Gitea/Forgejo); without it, no webhook.")
+    @Option(
+        name: .customLong("webhook-secret-file"),
+        help: "A file holding the push webhook's shared secret (GitHub, GitLab, Gitea/Forgejo); without it, no webhook."
+    )
     var webhookSecretFile: String?
 
-    @Option(name: .customLong("rate-limit"), help: "Requests per second each client may make (bursts of twice that); 0 turns the limit off.")
+    @Option(
+        name: .customLong("rate-limit"),
+        help: "Requests per second each client may make (bursts of twice that); 0 turns the limit off.")
     var rateLimit: Double = 200
 
     @Option(name: .customLong("max-connections"), help: "Most HTTP connections open at once.")
@@ -56,13 +60,15 @@ struct Serve: AsyncParsableCommand {
 
     func address() throws -> (host: String, port: Int) {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-              (0...65535).contains(port) else {
+            (0...65535).contains(port)
+        else {
             throw ValidationError("--listen must be HOST:PORT (got \(listen))")
         }
         let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         let loopback = host == "127.0.0.1" || host == "localhost" || host == "::1"
         if !loopback, tokenFile == nil, !insecureNoAuth {
-            throw ValidationError("--listen \(listen) is not loopback: give --token-file, or --insecure-no-auth to serve without auth")
+            throw ValidationError(
+                "--listen \(listen) is not loopback: give --token-file, or --insecure-no-auth to serve without auth")
         }
         return (host, port)
     }
@@ -76,7 +82,9 @@ struct Serve: AsyncParsableCommand {
             guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
                 throw ValidationError("cannot read --token-file \(tokenFile)")
             }
-            tokens = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            tokens = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
             guard !tokens.isEmpty else { throw ValidationError("--token-file \(tokenFile) holds no token") }
         }
         var webhookSecret: [UInt8]?
@@ -109,21 +117,28 @@ struct Serve: AsyncParsableCommand {
             wake: { await waker.wake() },
             secrets: { build in build.typed.secretReferences.compactMap { try? resolver.resolve($0) } })
         let (host, port) = try address()
-        let loop = ReconcileService(reconciler: wiring.reconciler, interval: interval.duration, health: health, model: model,
-                                    events: events, waker: waker, leadership: leadership, logger: logger)
+        let loop = ReconcileService(
+            reconciler: wiring.reconciler, interval: interval.duration, health: health, model: model,
+            events: events, waker: waker, leadership: leadership, logger: logger)
         let election = ElectionService(election: wiring.catalog.election(logger: logger), leadership: leadership)
-        let heartbeat = HostHeartbeatService(catalog: wiring.catalog, status: fleetStatus, facts: fleet.facts(paths: wiring.paths, flags: flags),
-                                             address: advertised, logger: logger)
-        let application = server.application(host: host, port: port, logger: logger,
-                                              limits: ConnectionLimits(maxConnections: maxConnections)) { host, port in
+        let heartbeat = HostHeartbeatService(
+            catalog: wiring.catalog, status: fleetStatus, facts: fleet.facts(paths: wiring.paths, flags: flags),
+            address: advertised, logger: logger)
+        let application = server.application(
+            host: host, port: port, logger: logger,
+            limits: ConnectionLimits(maxConnections: maxConnections)
+        ) { host, port in
             await advertised.set("http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
             // Said whatever the log level: a caller that asked for port 0 learns the port from this line.
             Output.err("kiln serve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
         }
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: election), .init(service: heartbeat), .init(service: loop),
-                       .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: election), .init(service: heartbeat), .init(service: loop),
+                    .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         withExtendedLifetime(wiring.lock) {}
     }

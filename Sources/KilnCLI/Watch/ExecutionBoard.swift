@@ -41,7 +41,9 @@ struct ExecutionBoard: Sendable {
     func terminalLines(width: Int, color: Bool) -> [String] {
         let newest = executions.keys.sorted(by: >).prefix(Self.shown)
         let active = executions.values.filter { !$0.finished }.count
-        var lines = ["\(build): \(executions.count) execution\(executions.count == 1 ? "" : "s")\(active > 0 ? ", \(active) active" : "")"]
+        var lines = [
+            "\(build): \(executions.count) execution\(executions.count == 1 ? "" : "s")\(active > 0 ? ", \(active) active" : "")"
+        ]
         if newest.isEmpty { lines.append("  no execution yet") }
         for number in newest { lines.append(Self.fancy(executions[number]!, width: width, color: color)) }
         return lines
@@ -78,14 +80,16 @@ struct ExecutionBoard: Sendable {
         }
         let plain = cut("  \(number)\(status)\(tail)", width)
         guard color else { return plain }
-        let code = switch e.status {
-        case "success": "32"
-        case "failed": "31"
-        case "running", "pending": "36"
-        default: "2"
-        }
+        let code =
+            switch e.status {
+            case "success": "32"
+            case "failed": "31"
+            case "running", "pending": "36"
+            default: "2"
+            }
         // Colour the status word only, after cutting, so escape codes never count against the width.
-        return plain.replacingOccurrences(of: status, with: "\u{1B}[\(code)m\(status)\u{1B}[0m", options: [], range: plain.range(of: status))
+        return plain.replacingOccurrences(
+            of: status, with: "\u{1B}[\(code)m\(status)\u{1B}[0m", options: [], range: plain.range(of: status))
     }
 
     static func bar(_ percent: Int) -> String {
@@ -114,5 +118,7 @@ struct ExecutionBoard: Sendable {
 }
 
 extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
 }

@@ -16,9 +16,11 @@ struct LocalExecutionFeed {
             if !moved.isDisjoint(with: [.builds, .executions, .virtualImages]) {
                 let state = try await catalog.state(of: [.builds, .executions, .virtualImages])
                 guard state.builds[build] != nil else { return try emit(.gone) }
-                try emit(.all((state.executions[build] ?? []).compactMap { e in
-                    WatchedExecution(StatusDocument.execution(e, images: []))
-                }))
+                try emit(
+                    .all(
+                        (state.executions[build] ?? []).compactMap { e in
+                            WatchedExecution(StatusDocument.execution(e, images: []))
+                        }))
             }
             seen = now
             try await Task.sleep(for: period)

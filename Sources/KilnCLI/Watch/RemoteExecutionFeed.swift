@@ -26,7 +26,9 @@ struct RemoteExecutionFeed {
                 }
             }
         }
-        throw RemoteError(description: "the server at \(server.endpoint.base) closed the event stream (did it stop?)", notFound: false)
+        throw RemoteError(
+            description: "the server at \(server.endpoint.base) closed the event stream (did it stop?)", notFound: false
+        )
     }
 
     /// Every execution of the build, from its status document.

@@ -14,8 +14,10 @@ struct WatchedExecution: Sendable, Hashable {
     var started: Date?
     var ended: Date?
 
-    init(number: Int, status: String, percent: Int = 0, eta: Int? = nil, message: String? = nil, error: String? = nil,
-         started: Date? = nil, ended: Date? = nil) {
+    init(
+        number: Int, status: String, percent: Int = 0, eta: Int? = nil, message: String? = nil, error: String? = nil,
+        started: Date? = nil, ended: Date? = nil
+    ) {
         self.number = number
         self.status = status
         self.percent = percent
@@ -36,9 +38,10 @@ struct WatchedExecution: Sendable, Hashable {
             }
         }
         func date(_ key: String) -> Date? { value[key]?.string.flatMap { try? Date($0, strategy: .iso8601) } }
-        self.init(number: number, status: status, percent: Int((numeric("statusPercent") ?? 0).rounded()).clamped(0, 100),
-                  eta: numeric("statusEta").map { Int($0.rounded()) }, message: value["statusMessage"]?.string,
-                  error: value["errorMessage"]?.string, started: date("startDate"), ended: date("endDate"))
+        self.init(
+            number: number, status: status, percent: Int((numeric("statusPercent") ?? 0).rounded()).clamped(0, 100),
+            eta: numeric("statusEta").map { Int($0.rounded()) }, message: value["statusMessage"]?.string,
+            error: value["errorMessage"]?.string, started: date("startDate"), ended: date("endDate"))
     }
 
     var finished: Bool { ["success", "failed", "cancelled"].contains(status) }

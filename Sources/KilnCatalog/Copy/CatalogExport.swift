@@ -26,14 +26,16 @@ public struct CatalogExport: Sendable {
             "sync": hasSync ? 1 : 0,
             "journal": journal.count,
             "inventory": inventory.count,
-            "tombstone": state.tombstones.count,
+            "tombstone": state.tombstones.count
         ]
     }
 
     /// Each build's next build number and the numbers of the executions it has: what must never change in a copy.
     public var buildNumbers: [String: BuildNumbers] {
         state.builds.mapValues { build in
-            BuildNumbers(next: build.nextBuildNumber, executions: (state.executions[build.name] ?? []).map(\.buildNumber).sorted())
+            BuildNumbers(
+                next: build.nextBuildNumber,
+                executions: (state.executions[build.name] ?? []).map(\.buildNumber).sorted())
         }
     }
 
@@ -46,7 +48,9 @@ public struct CatalogExport: Sendable {
             self.executions = executions
         }
 
-        public var description: String { "next #\(next), executions \(executions.map { "#\($0)" }.joined(separator: " "))" }
+        public var description: String {
+            "next #\(next), executions \(executions.map { "#\($0)" }.joined(separator: " "))"
+        }
     }
 
     /// What differs between two exports in counts and build numbers (empty: the copy is whole).
@@ -58,7 +62,9 @@ public struct CatalogExport: Sendable {
         }
         let (x, y) = (source.buildNumbers, copy.buildNumbers)
         for build in Set(x.keys).union(y.keys).sorted() where x[build] != y[build] {
-            found.append("ImageBuild \(build): \(x[build].map(\.description) ?? "missing") in the source, \(y[build].map(\.description) ?? "missing") in the copy")
+            found.append(
+                "ImageBuild \(build): \(x[build].map(\.description) ?? "missing") in the source, \(y[build].map(\.description) ?? "missing") in the copy"
+            )
         }
         return found
     }

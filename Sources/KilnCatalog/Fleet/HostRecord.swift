@@ -29,9 +29,11 @@ public struct HostRecord: Sendable, Hashable, Codable, FetchableRecord, MutableP
     /// Its last heartbeat, by the catalog's clock where the catalog has one (PostgreSQL), so hosts' clocks may differ.
     public var heartbeatAt: Date
 
-    public init(id: Int64? = nil, name: String, address: String, cpus: Int64, memoryBytes: Int64, diskFreeBytes: Int64,
-                kvm: Bool, labels: [String], version: String, dataDir: String, cordoned: Bool = false, leaseSeconds: Double,
-                startedAt: Date, heartbeatAt: Date) {
+    public init(
+        id: Int64? = nil, name: String, address: String, cpus: Int64, memoryBytes: Int64, diskFreeBytes: Int64,
+        kvm: Bool, labels: [String], version: String, dataDir: String, cordoned: Bool = false, leaseSeconds: Double,
+        startedAt: Date, heartbeatAt: Date
+    ) {
         self.id = id
         self.name = name
         self.address = address

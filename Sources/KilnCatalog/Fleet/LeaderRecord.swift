@@ -30,7 +30,10 @@ public struct FencedWriteError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         let mine = epoch.map { "leader epoch \($0)" } ?? "no leader epoch (this host does not lead)"
-        let now = current.map { "host \($0.host) leads with epoch \($0.epoch) since \(ISO8601DateFormatter().string(from: $0.since))" }
+        let now =
+            current.map {
+                "host \($0.host) leads with epoch \($0.epoch) since \(ISO8601DateFormatter().string(from: $0.since))"
+            }
             ?? "nobody leads"
         return "write refused by fencing: it carries \(mine), but \(now); this host no longer leads and stops planning"
     }

@@ -45,7 +45,8 @@ public final class Leadership: Sendable {
     public var leadingEpoch: Int64? {
         state.withLock { state in
             guard case .leader(let record) = state.role, let renewed = state.renewedAt,
-                  ContinuousClock.now - renewed < lease * 2 / 3 else { return nil }
+                ContinuousClock.now - renewed < lease * 2 / 3
+            else { return nil }
             return record.epoch
         }
     }

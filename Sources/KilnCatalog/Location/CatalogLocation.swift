@@ -12,10 +12,13 @@ public enum CatalogLocation: Sendable, Hashable, CustomStringConvertible {
             self = .postgres(try PostgresLocation(url: text))
         } else if text.hasPrefix("sqlite:") {
             let path = String(text.dropFirst("sqlite:".count))
-            guard !path.isEmpty else { throw CatalogLocationError(text: text, problem: "sqlite: needs a path (sqlite:.kiln/catalog.sqlite)") }
+            guard !path.isEmpty else {
+                throw CatalogLocationError(text: text, problem: "sqlite: needs a path (sqlite:.kiln/catalog.sqlite)")
+            }
             self = .sqlite(path: path)
         } else if text.contains("://") {
-            throw CatalogLocationError(text: Self.redacted(text), problem: "Kiln knows sqlite:PATH and postgres://USER@HOST:PORT/DB catalogs")
+            throw CatalogLocationError(
+                text: Self.redacted(text), problem: "Kiln knows sqlite:PATH and postgres://USER@HOST:PORT/DB catalogs")
         } else {
             self = .sqlite(path: text)
         }
@@ -37,7 +40,8 @@ public enum CatalogLocation: Sendable, Hashable, CustomStringConvertible {
             let rest = shown[scheme.upperBound...]
             // A `:` before the first `@` starts a password; one after it is the port's.
             if let colon = rest.firstIndex(of: ":"), let firstAt = rest.firstIndex(of: "@"), colon < firstAt,
-               let lastAt = rest.lastIndex(of: "@") {
+                let lastAt = rest.lastIndex(of: "@")
+            {
                 shown.replaceSubrange(shown.index(after: colon)..<lastAt, with: "************")
             }
         }

@@ -26,8 +26,10 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     /// The CA bundle (PEM) that `verify-ca`/`verify-full` (and `require`, when given) check the server against.
     public var sslRootCert: String?
 
-    public init(user: String, host: String, port: Int = 5432, database: String, sslMode: SSLMode = .prefer,
-                sslRootCert: String? = nil) {
+    public init(
+        user: String, host: String, port: Int = 5432, database: String, sslMode: SSLMode = .prefer,
+        sslRootCert: String? = nil
+    ) {
         self.user = user
         self.host = host
         self.port = port
@@ -40,10 +42,12 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         let shown = CatalogLocation.redacted(url)
         func fail(_ problem: String) -> CatalogLocationError { CatalogLocationError(text: shown, problem: problem) }
         guard let parts = URLComponents(string: url), let scheme = parts.scheme,
-              scheme == "postgres" || scheme == "postgresql" else {
+            scheme == "postgres" || scheme == "postgresql"
+        else {
             throw fail("not a URL of the form postgres://USER@HOST:PORT/DB?sslmode=disable")
         }
-        let inURL = "a password in the URL is refused (it would show in ps, shell history and logs): put it in a file given by --catalog-password-file, or in a PGPASSFILE"
+        let inURL =
+            "a password in the URL is refused (it would show in ps, shell history and logs): put it in a file given by --catalog-password-file, or in a PGPASSFILE"
         // libpq takes it in the user part and as a `password` parameter: both are refused.
         if parts.password != nil || (parts.queryItems ?? []).contains(where: { $0.name.lowercased() == "password" }) {
             throw fail(inURL)
@@ -61,21 +65,28 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
             switch item.name {
             case "sslmode":
                 guard let mode = item.value.flatMap(SSLMode.init(rawValue:)) else {
-                    throw fail("sslmode=\(item.value ?? "") is not one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw fail(
+                        "sslmode=\(item.value ?? "") is not one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 sslMode = mode
             case "sslrootcert":
-                guard let value = item.value, !value.isEmpty else { throw fail("sslrootcert needs a file (sslrootcert=/path/ca.pem)") }
+                guard let value = item.value, !value.isEmpty else {
+                    throw fail("sslrootcert needs a file (sslrootcert=/path/ca.pem)")
+                }
                 rootCert = value
             default:
                 throw fail("unknown parameter \(item.name) (Kiln reads sslmode and sslrootcert)")
             }
         }
         if sslMode == .verifyCA || sslMode == .verifyFull, rootCert == nil {
-            throw fail("sslmode=\(sslMode.rawValue) needs the CA that signed the server's certificate: add &sslrootcert=/path/ca.pem")
+            throw fail(
+                "sslmode=\(sslMode.rawValue) needs the CA that signed the server's certificate: add &sslrootcert=/path/ca.pem"
+            )
         }
-        self.init(user: user, host: host, port: port, database: path.isEmpty ? user : path, sslMode: sslMode,
-                  sslRootCert: rootCert)
+        self.init(
+            user: user, host: host, port: port, database: path.isEmpty ? user : path, sslMode: sslMode,
+            sslRootCert: rootCert)
     }
 
     /// The URL without secrets (there are none to hide): what logs and errors show.

@@ -5,11 +5,15 @@ import Foundation
 /// `host:port:database:user:password` lines, `*` for any, `\:` and `\\` escaped). Never a command line.
 public enum PostgresPassword {
     /// The password for `location`, or nil when none is configured (a server that trusts the client needs none).
-    public static func resolve(for location: PostgresLocation, passwordFile: String?,
-                               environment: [String: String] = ProcessInfo.processInfo.environment) throws(CatalogLocationError) -> String? {
+    public static func resolve(
+        for location: PostgresLocation, passwordFile: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(CatalogLocationError) -> String? {
         if let passwordFile {
             guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
-                throw CatalogLocationError(text: "--catalog-password-file \(passwordFile)", problem: "cannot be read (does it exist, and may Kiln read it?)")
+                throw CatalogLocationError(
+                    text: "--catalog-password-file \(passwordFile)",
+                    problem: "cannot be read (does it exist, and may Kiln read it?)")
             }
             var password = Substring(text)
             while password.last == "\n" || password.last == "\r" { password = password.dropLast() }
@@ -20,7 +24,8 @@ public enum PostgresPassword {
         }
         if let file = environment["PGPASSFILE"], !file.isEmpty {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw CatalogLocationError(text: "PGPASSFILE \(file)", problem: "cannot be read (does it exist, and may Kiln read it?)")
+                throw CatalogLocationError(
+                    text: "PGPASSFILE \(file)", problem: "cannot be read (does it exist, and may Kiln read it?)")
             }
             try checkPrivate(file, what: "PGPASSFILE \(file)")
             return lookup(text, for: location)

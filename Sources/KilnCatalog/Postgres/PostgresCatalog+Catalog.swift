@@ -10,7 +10,8 @@ extension PostgresCatalog {
 
     public func sync() async throws -> SyncRecord {
         try await read { [logger] c in
-            try await Self.records(SyncRecord.self, "SELECT * FROM sync ORDER BY id LIMIT 1", on: c, logger: logger).first ?? SyncRecord()
+            try await Self.records(SyncRecord.self, "SELECT * FROM sync ORDER BY id LIMIT 1", on: c, logger: logger)
+                .first ?? SyncRecord()
         }
     }
 
@@ -26,8 +27,12 @@ extension PostgresCatalog {
 
     /// The build's row, locked until the transaction ends: the one lock that makes build numbers unique and gapless.
     static func lockedBuild(_ name: String, on c: PostgresConnection, logger: Logger) async throws -> BuildRecord {
-        guard let build = try await records(BuildRecord.self, "SELECT * FROM image_build WHERE name = \(name) FOR UPDATE",
-                                            on: c, logger: logger).first else {
+        guard
+            let build = try await records(
+                BuildRecord.self, "SELECT * FROM image_build WHERE name = \(name) FOR UPDATE",
+                on: c, logger: logger
+            ).first
+        else {
             throw CatalogError.missing("ImageBuild \(name)")
         }
         return build
@@ -35,8 +40,10 @@ extension PostgresCatalog {
 
     /// The build's next number: after its counter and after every execution it has (a restored one included).
     static func nextBuildNumber(_ build: BuildRecord, on c: PostgresConnection, logger: Logger) async throws -> Int {
-        let highest = try await scalar(Int64.self, #"SELECT MAX("buildNumber") FROM execution WHERE "buildName" = \#(build.name)"#,
-                                       on: c, logger: logger) ?? 0
+        let highest =
+            try await scalar(
+                Int64.self, #"SELECT MAX("buildNumber") FROM execution WHERE "buildName" = \#(build.name)"#,
+                on: c, logger: logger) ?? 0
         return max(build.nextBuildNumber, Int(highest) + 1)
     }
 
@@ -45,8 +52,9 @@ extension PostgresCatalog {
             let build = try await Self.lockedBuild(template.buildName, on: c, logger: logger)
             var record = template
             record.buildNumber = try await Self.nextBuildNumber(build, on: c, logger: logger)
-            try await c.query(#"UPDATE image_build SET "nextBuildNumber" = \#(record.buildNumber + 1) WHERE id = \#(build.id!)"#,
-                              logger: logger)
+            try await c.query(
+                #"UPDATE image_build SET "nextBuildNumber" = \#(record.buildNumber + 1) WHERE id = \#(build.id!)"#,
+                logger: logger)
             record.id = try await Self.insert(record, into: "execution", on: c, logger: logger)
             return record
         }
@@ -54,7 +62,9 @@ extension PostgresCatalog {
 
     public func execution(id: Int64) async throws -> ExecutionRecord? {
         try await read { [logger] c in
-            try await Self.records(ExecutionRecord.self, "SELECT * FROM execution WHERE id = \(id)", on: c, logger: logger).first
+            try await Self.records(
+                ExecutionRecord.self, "SELECT * FROM execution WHERE id = \(id)", on: c, logger: logger
+            ).first
         }
     }
 
@@ -73,8 +83,10 @@ extension PostgresCatalog {
 
     public func virtualImages(of executionId: Int64) async throws -> [VirtualImageRecord] {
         try await read { [logger] c in
-            try await Self.records(VirtualImageRecord.self, #"SELECT * FROM virtual_image WHERE "executionId" = \#(executionId) ORDER BY id"#,
-                                   on: c, logger: logger)
+            try await Self.records(
+                VirtualImageRecord.self,
+                #"SELECT * FROM virtual_image WHERE "executionId" = \#(executionId) ORDER BY id"#,
+                on: c, logger: logger)
         }
     }
 
@@ -113,7 +125,9 @@ extension PostgresCatalog {
                 try await c.query("UPDATE image_build SET status = \(status) WHERE name = \(name)", logger: logger)
             case .image:
                 if let state = update.imageState {
-                    try await c.query("UPDATE image SET status = \(status), state = \(state.rawValue) WHERE name = \(name)", logger: logger)
+                    try await c.query(
+                        "UPDATE image SET status = \(status), state = \(state.rawValue) WHERE name = \(name)",
+                        logger: logger)
                 } else {
                     try await c.query("UPDATE image SET status = \(status) WHERE name = \(name)", logger: logger)
                 }
@@ -132,8 +146,10 @@ extension PostgresCatalog {
         }
     }
 
-    public func beginActions(_ entries: [JournalEntry], executions: [ExecutionRecord],
-                             inventory: [InventoryItem]) async throws -> ([JournalEntry], [ExecutionRecord]) {
+    public func beginActions(
+        _ entries: [JournalEntry], executions: [ExecutionRecord],
+        inventory: [InventoryItem]
+    ) async throws -> ([JournalEntry], [ExecutionRecord]) {
         try await write { [logger] c in
             var journaled: [JournalEntry] = []
             for var entry in entries {
@@ -145,14 +161,19 @@ extension PostgresCatalog {
                 let build = try await Self.lockedBuild(execution.buildName, on: c, logger: logger)
                 let next = try await Self.nextBuildNumber(build, on: c, logger: logger)
                 guard execution.buildNumber == next else {
-                    throw CatalogError.conflict("ImageBuild \(execution.buildName)'s next build number is \(next), not \(execution.buildNumber)")
+                    throw CatalogError.conflict(
+                        "ImageBuild \(execution.buildName)'s next build number is \(next), not \(execution.buildNumber)"
+                    )
                 }
-                try await c.query(#"UPDATE image_build SET "nextBuildNumber" = \#(next + 1) WHERE id = \#(build.id!)"#, logger: logger)
+                try await c.query(
+                    #"UPDATE image_build SET "nextBuildNumber" = \#(next + 1) WHERE id = \#(build.id!)"#, logger: logger
+                )
                 execution.id = try await Self.insert(execution, into: "execution", on: c, logger: logger)
                 created.append(execution)
             }
             for item in inventory {
-                try await Self.insert(item, into: "inventory", onConflict: "ON CONFLICT DO NOTHING", on: c, logger: logger)
+                try await Self.insert(
+                    item, into: "inventory", onConflict: "ON CONFLICT DO NOTHING", on: c, logger: logger)
             }
             return (journaled, created)
         }
@@ -163,12 +184,14 @@ extension PostgresCatalog {
         try await write { [logger] c in
             let now = Date()
             for end in ends {
-                try await c.query(#"UPDATE journal SET state = \#(end.state.rawValue), error = \#(end.error), "endedAt" = \#(now) WHERE id = \#(end.id)"#,
-                                  logger: logger)
+                try await c.query(
+                    #"UPDATE journal SET state = \#(end.state.rawValue), error = \#(end.error), "endedAt" = \#(now) WHERE id = \#(end.id)"#,
+                    logger: logger)
             }
             for worker in workers {
-                try await c.query(#"UPDATE execution SET pid = \#(Int64(worker.pid)), "pidStartTime" = \#(Int64(bitPattern: worker.startTime)) WHERE id = \#(worker.executionId)"#,
-                                  logger: logger)
+                try await c.query(
+                    #"UPDATE execution SET pid = \#(Int64(worker.pid)), "pidStartTime" = \#(Int64(bitPattern: worker.startTime)) WHERE id = \#(worker.executionId)"#,
+                    logger: logger)
             }
         }
     }
@@ -181,8 +204,10 @@ extension PostgresCatalog {
 
     public func openActions() async throws -> [JournalEntry] {
         try await read { [logger] c in
-            try await Self.records(JournalEntry.self, "SELECT * FROM journal WHERE state = \(JournalEntry.State.started.rawValue) ORDER BY id",
-                                   on: c, logger: logger)
+            try await Self.records(
+                JournalEntry.self,
+                "SELECT * FROM journal WHERE state = \(JournalEntry.State.started.rawValue) ORDER BY id",
+                on: c, logger: logger)
         }
     }
 
@@ -193,29 +218,38 @@ extension PostgresCatalog {
     }
 
     public func removeInventory(location: String) async throws {
-        try await write { [logger] c in try await c.query("DELETE FROM inventory WHERE location = \(location)", logger: logger) }
+        try await write { [logger] c in
+            try await c.query("DELETE FROM inventory WHERE location = \(location)", logger: logger)
+        }
     }
 
     public func inventory(owner: String?) async throws -> [InventoryItem] {
         try await read { [logger] c in
             if let owner {
-                return try await Self.records(InventoryItem.self, "SELECT * FROM inventory WHERE owner = \(owner) ORDER BY id", on: c, logger: logger)
+                return try await Self.records(
+                    InventoryItem.self, "SELECT * FROM inventory WHERE owner = \(owner) ORDER BY id", on: c,
+                    logger: logger)
             }
-            return try await Self.records(InventoryItem.self, "SELECT * FROM inventory ORDER BY id", on: c, logger: logger)
+            return try await Self.records(
+                InventoryItem.self, "SELECT * FROM inventory ORDER BY id", on: c, logger: logger)
         }
     }
 
     public func isInInventory(location: String) async throws -> Bool {
         try await read { [logger] c in
-            try await Self.scalar(Bool.self, "SELECT EXISTS(SELECT 1 FROM inventory WHERE location = \(location))", on: c, logger: logger) ?? false
+            try await Self.scalar(
+                Bool.self, "SELECT EXISTS(SELECT 1 FROM inventory WHERE location = \(location))", on: c, logger: logger)
+                ?? false
         }
     }
 
     public func moveInventory(from: String, to: String) async throws {
         try await write { [logger] c in
             let prefix = SQLiteCatalog.likePrefix(from)
-            let items = try await Self.records(InventoryItem.self, #"SELECT * FROM inventory WHERE location = \#(from) OR location LIKE \#(prefix) ESCAPE '\'"#,
-                                               on: c, logger: logger)
+            let items = try await Self.records(
+                InventoryItem.self,
+                #"SELECT * FROM inventory WHERE location = \#(from) OR location LIKE \#(prefix) ESCAPE '\'"#,
+                on: c, logger: logger)
             for var item in items {
                 item.location = to + item.location.dropFirst(from.count)
                 try await c.query("DELETE FROM inventory WHERE location = \(item.location)", logger: logger)
@@ -243,7 +277,9 @@ extension PostgresCatalog {
 
     /// As SQLite's `INSERT OR REPLACE`: rows that hold any of the restored rows' unique keys give way to them.
     public func unbury(_ tombstone: TombstoneRecord) async throws {
-        guard let contents = tombstone.contents else { throw CatalogError.missing("the records of tombstone \(tombstone.id ?? 0)") }
+        guard let contents = tombstone.contents else {
+            throw CatalogError.missing("the records of tombstone \(tombstone.id ?? 0)")
+        }
         try await write { [logger] c in
             if var build = contents.build {
                 build.id = nil
@@ -251,13 +287,15 @@ extension PostgresCatalog {
                 try await Self.insert(build, into: "image_build", on: c, logger: logger)
             }
             for execution in contents.executions {
-                try await c.query(#"DELETE FROM execution WHERE id = \#(execution.id) OR ("buildName" = \#(execution.buildName) AND "buildNumber" = \#(execution.buildNumber))"#,
-                                  logger: logger)
+                try await c.query(
+                    #"DELETE FROM execution WHERE id = \#(execution.id) OR ("buildName" = \#(execution.buildName) AND "buildNumber" = \#(execution.buildNumber))"#,
+                    logger: logger)
                 try await Self.insert(execution, into: "execution", on: c, logger: logger)
             }
             for vi in contents.virtualImages {
-                try await c.query(#"DELETE FROM virtual_image WHERE id = \#(vi.id) OR ("executionId" = \#(vi.executionId) AND format = \#(vi.format))"#,
-                                  logger: logger)
+                try await c.query(
+                    #"DELETE FROM virtual_image WHERE id = \#(vi.id) OR ("executionId" = \#(vi.executionId) AND format = \#(vi.format))"#,
+                    logger: logger)
                 try await Self.insert(vi, into: "virtual_image", on: c, logger: logger)
             }
             if var image = contents.image {

@@ -6,23 +6,31 @@ extension PostgresCatalog {
         try await read { [logger] c in
             var state = CatalogState()
             if tables.contains(.builds) {
-                for b in try await Self.records(BuildRecord.self, "SELECT * FROM image_build ORDER BY id", on: c, logger: logger) {
+                for b in try await Self.records(
+                    BuildRecord.self, "SELECT * FROM image_build ORDER BY id", on: c, logger: logger)
+                {
                     state.builds[b.name] = b
                 }
             }
             if tables.contains(.executions) {
-                for e in try await Self.records(ExecutionRecord.self, #"SELECT * FROM execution ORDER BY "buildName", "buildNumber""#,
-                                                on: c, logger: logger) {
+                for e in try await Self.records(
+                    ExecutionRecord.self, #"SELECT * FROM execution ORDER BY "buildName", "buildNumber""#,
+                    on: c, logger: logger)
+                {
                     state.executions[e.buildName, default: []].append(e)
                 }
             }
             if tables.contains(.virtualImages) {
-                for v in try await Self.records(VirtualImageRecord.self, "SELECT * FROM virtual_image ORDER BY id", on: c, logger: logger) {
+                for v in try await Self.records(
+                    VirtualImageRecord.self, "SELECT * FROM virtual_image ORDER BY id", on: c, logger: logger)
+                {
                     state.virtualImages[v.executionId, default: []].append(v)
                 }
             }
             if tables.contains(.images) {
-                for i in try await Self.records(ImageRecord.self, "SELECT * FROM image ORDER BY id", on: c, logger: logger) {
+                for i in try await Self.records(
+                    ImageRecord.self, "SELECT * FROM image ORDER BY id", on: c, logger: logger)
+                {
                     state.images[i.name] = i
                 }
             }
@@ -32,16 +40,22 @@ extension PostgresCatalog {
                 }
             }
             if tables.contains(.tombstones) {
-                state.tombstones = try await Self.records(TombstoneRecord.self, #"SELECT * FROM tombstone ORDER BY "deletedAt", id"#,
-                                                          on: c, logger: logger)
+                state.tombstones = try await Self.records(
+                    TombstoneRecord.self, #"SELECT * FROM tombstone ORDER BY "deletedAt", id"#,
+                    on: c, logger: logger)
             }
             if tables.contains(.vms) {
-                for d in try await Self.records(CallbackDelivery.self, "SELECT * FROM vm_callback ORDER BY id", on: c, logger: logger) {
+                for d in try await Self.records(
+                    CallbackDelivery.self, "SELECT * FROM vm_callback ORDER BY id", on: c, logger: logger)
+                {
                     state.callbacks[d.vmName, default: []].append(d)
                 }
             }
             if tables.contains(.sync) {
-                state.sync = try await Self.records(SyncRecord.self, "SELECT * FROM sync ORDER BY id LIMIT 1", on: c, logger: logger).first
+                state.sync =
+                    try await Self.records(
+                        SyncRecord.self, "SELECT * FROM sync ORDER BY id LIMIT 1", on: c, logger: logger
+                    ).first
                     ?? SyncRecord()
             }
             return state
@@ -51,8 +65,10 @@ extension PostgresCatalog {
     public func changes() async throws -> CatalogChanges {
         try await read { [logger] c in
             var changes = CatalogChanges()
-            for try await (name, version) in try await c.query(#"SELECT "tableName", version FROM catalog_change"#, logger: logger)
-                .decode((String, Int64).self) {
+            for try await (name, version) in try await c.query(
+                #"SELECT "tableName", version FROM catalog_change"#, logger: logger
+            )
+            .decode((String, Int64).self) {
                 if let table = CatalogTable(tableName: name) { changes.versions[table] = version }
             }
             return changes
@@ -78,12 +94,15 @@ extension PostgresCatalog {
         let location = location
         let task = Task {
             do {
-                let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+                let connection = try await PostgresConnection.connect(
+                    configuration: configuration, id: 1, logger: logger)
                 defer { Task { try? await connection.close() } }
                 try await connection.listen(on: "kiln_changes") { notifications in
                     continuation.yield(.listening)
                     for try await notification in notifications {
-                        if let table = CatalogTable(tableName: notification.payload) { continuation.yield(.changed(table)) }
+                        if let table = CatalogTable(tableName: notification.payload) {
+                            continuation.yield(.changed(table))
+                        }
                     }
                 }
                 continuation.finish()

@@ -11,9 +11,13 @@ extension PostgresCatalog {
     /// The leader row (nil while nobody has led); with `lock`, share-locked until the transaction ends, so no takeover
     /// commits in between.
     static func leaderRow(on c: PostgresConnection, lock: Bool, logger: Logger) async throws -> LeaderRecord? {
-        let query: PostgresQuery = lock ? "SELECT epoch, host, since FROM leader WHERE id = 1 FOR SHARE"
+        let query: PostgresQuery =
+            lock
+            ? "SELECT epoch, host, since FROM leader WHERE id = 1 FOR SHARE"
             : "SELECT epoch, host, since FROM leader WHERE id = 1"
-        for try await (epoch, host, since) in try await c.query(query, logger: logger).decode((Int64, String, Date).self) {
+        for try await (epoch, host, since) in try await c.query(query, logger: logger).decode(
+            (Int64, String, Date).self)
+        {
             return epoch > 0 ? LeaderRecord(host: host, epoch: epoch, since: since) : nil
         }
         return nil
@@ -39,7 +43,8 @@ extension PostgresCatalog {
     static func takeLead(host: String, on c: PostgresConnection, logger: Logger) async throws -> LeaderRecord {
         for try await (epoch, host, since) in try await c.query(
             "UPDATE leader SET epoch = epoch + 1, host = \(host), since = now() WHERE id = 1 RETURNING epoch, host, since",
-            logger: logger).decode((Int64, String, Date).self) {
+            logger: logger
+        ).decode((Int64, String, Date).self) {
             return LeaderRecord(host: host, epoch: epoch, since: since)
         }
         throw CatalogError.missing("the leader row")
@@ -49,15 +54,19 @@ extension PostgresCatalog {
         try await write { [logger] c in
             var host = host
             // A drain (cordoned) is the fleet's to say, not the heartbeat's.
-            for try await (id, cordoned) in try await c.query("SELECT id, cordoned FROM host WHERE name = \(host.name)", logger: logger)
-                .decode((Int64, Bool).self) {
+            for try await (id, cordoned) in try await c.query(
+                "SELECT id, cordoned FROM host WHERE name = \(host.name)", logger: logger
+            )
+            .decode((Int64, Bool).self) {
                 host.id = id
                 host.cordoned = cordoned
             }
             host.id = try await Self.save(host, table: "host", id: host.id, on: c, logger: logger)
             // The catalog's clock, not this host's: hosts' clocks may disagree, the lease must not.
-            if let now = try await Self.scalar(Date.self, #"UPDATE host SET "heartbeatAt" = now() WHERE id = \#(host.id!) RETURNING "heartbeatAt""#,
-                                               on: c, logger: logger) {
+            if let now = try await Self.scalar(
+                Date.self, #"UPDATE host SET "heartbeatAt" = now() WHERE id = \#(host.id!) RETURNING "heartbeatAt""#,
+                on: c, logger: logger)
+            {
                 host.heartbeatAt = now
             }
             return host
@@ -66,14 +75,17 @@ extension PostgresCatalog {
 
     public func hosts() async throws -> FleetHosts {
         try await read { [logger] c in
-            let hosts = try await Self.records(HostRecord.self, "SELECT * FROM host ORDER BY name", on: c, logger: logger)
+            let hosts = try await Self.records(
+                HostRecord.self, "SELECT * FROM host ORDER BY name", on: c, logger: logger)
             let now = try await Self.scalar(Date.self, "SELECT now()", on: c, logger: logger) ?? Date()
             return FleetHosts(hosts: hosts, now: now)
         }
     }
 
     public func fenced(by leadership: Leadership) -> any Catalog {
-        PostgresCatalog(location: location, client: client, connection: connection, logger: logger, runner: runner, fence: leadership)
+        PostgresCatalog(
+            location: location, client: client, connection: connection, logger: logger, runner: runner,
+            fence: leadership)
     }
 
     public func election(logger: Logger) -> any LeaderElection {

@@ -6,10 +6,14 @@ extension PostgresCatalog {
     public func export() async throws -> CatalogExport {
         let state = try await state()
         return try await read(limit: .seconds(600)) { [logger] c in
-            CatalogExport(state: state,
-                          journal: try await Self.records(JournalEntry.self, "SELECT * FROM journal ORDER BY id", on: c, logger: logger),
-                          inventory: try await Self.records(InventoryItem.self, "SELECT * FROM inventory ORDER BY id", on: c, logger: logger),
-                          hasSync: (try await Self.scalar(Int64.self, "SELECT COUNT(*) FROM sync", on: c, logger: logger) ?? 0) > 0)
+            CatalogExport(
+                state: state,
+                journal: try await Self.records(
+                    JournalEntry.self, "SELECT * FROM journal ORDER BY id", on: c, logger: logger),
+                inventory: try await Self.records(
+                    InventoryItem.self, "SELECT * FROM inventory ORDER BY id", on: c, logger: logger),
+                hasSync: (try await Self.scalar(Int64.self, "SELECT COUNT(*) FROM sync", on: c, logger: logger) ?? 0)
+                    > 0)
         }
     }
 
@@ -19,13 +23,22 @@ extension PostgresCatalog {
         let location = location
         try await write(limit: .seconds(600)) { [logger] c in
             var held: [String] = []
-            for table in ["image_build", "execution", "virtual_image", "image", "vm", "vm_callback", "sync", "journal", "inventory", "tombstone"] {
-                let count = try await Self.scalar(Int64.self, PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM \(table)"), on: c, logger: logger) ?? 0
+            for table in [
+                "image_build", "execution", "virtual_image", "image", "vm", "vm_callback", "sync", "journal",
+                "inventory", "tombstone"
+            ] {
+                let count =
+                    try await Self.scalar(
+                        Int64.self, PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM \(table)"), on: c, logger: logger)
+                    ?? 0
                 if count > 0 { held.append("\(count) \(table)") }
             }
             guard held.isEmpty else {
-                throw PostgresCatalogError.server(location: location.description,
-                    detail: "the catalog is not empty (\(held.joined(separator: ", "))); migrate into a new, empty database")
+                throw PostgresCatalogError.server(
+                    location: location.description,
+                    detail:
+                        "the catalog is not empty (\(held.joined(separator: ", "))); migrate into a new, empty database"
+                )
             }
             let state = export.state
             for build in state.builds.values.sorted(by: { ($0.id ?? 0) < ($1.id ?? 0) }) {
@@ -49,10 +62,18 @@ extension PostgresCatalog {
             if export.hasSync { try await Self.insert(state.sync, into: "sync", on: c, logger: logger) }
             for entry in export.journal { try await Self.insert(entry, into: "journal", on: c, logger: logger) }
             for item in export.inventory { try await Self.insert(item, into: "inventory", on: c, logger: logger) }
-            for tombstone in state.tombstones { try await Self.insert(tombstone, into: "tombstone", on: c, logger: logger) }
-            for table in ["image_build", "execution", "virtual_image", "image", "vm", "vm_callback", "journal", "inventory", "tombstone"] {
-                try await c.query(PostgresQuery(unsafeSQL:
-                    "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM \(table)"),
+            for tombstone in state.tombstones {
+                try await Self.insert(tombstone, into: "tombstone", on: c, logger: logger)
+            }
+            for table in [
+                "image_build", "execution", "virtual_image", "image", "vm", "vm_callback", "journal", "inventory",
+                "tombstone"
+            ] {
+                try await c.query(
+                    PostgresQuery(
+                        unsafeSQL:
+                            "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM \(table)"
+                    ),
                     logger: logger)
             }
         }

@@ -28,17 +28,22 @@ extension PostgresCatalog {
                 item.epoch = epoch
                 item.claimedAt = nil
                 item.finishedAt = nil
-                if let id = try await Self.insert(item, into: "work", onConflict: #"ON CONFLICT ("workKey") WHERE \#(Self.openStates) DO NOTHING"#,
-                                                  on: c, logger: logger) {
+                if let id = try await Self.insert(
+                    item, into: "work", onConflict: #"ON CONFLICT ("workKey") WHERE \#(Self.openStates) DO NOTHING"#,
+                    on: c, logger: logger)
+                {
                     item.id = id
                     stored.append(item)
                 } else {
                     let open = try await Self.records(
                         WorkRecord.self,
-                        PostgresQuery(unsafeSQL: #"SELECT * FROM work WHERE "workKey" = $1 AND \#(Self.openStates)"#,
-                                      binds: Self.bindings(item.workKey)),
+                        PostgresQuery(
+                            unsafeSQL: #"SELECT * FROM work WHERE "workKey" = $1 AND \#(Self.openStates)"#,
+                            binds: Self.bindings(item.workKey)),
                         on: c, logger: logger)
-                    guard let existing = open.first else { throw CatalogError.conflict("work \(item.workKey) was open, then gone") }
+                    guard let existing = open.first else {
+                        throw CatalogError.conflict("work \(item.workKey) was open, then gone")
+                    }
                     stored.append(existing)
                 }
             }
@@ -46,8 +51,10 @@ extension PostgresCatalog {
         }
     }
 
-    public func claimWork(host: String, labels: [String], capacity: WorkCapacity, limit: Int,
-                          lease: Duration) async throws -> [WorkRecord] {
+    public func claimWork(
+        host: String, labels: [String], capacity: WorkCapacity, limit: Int,
+        lease: Duration
+    ) async throws -> [WorkRecord] {
         guard limit > 0 else { return [] }
         let hostLabels = labels.sorted().columnJSON
         // Candidates in queue order, locked as they are taken and skipped when another claimer holds them; then the
@@ -72,13 +79,17 @@ extension PostgresCatalog {
             FROM fitting WHERE work.id = fitting.id
             RETURNING work.*
             """
-        let claimed = try await unfencedStatement { [logger] c in try await Self.records(WorkRecord.self, query, on: c, logger: logger) }
+        let claimed = try await unfencedStatement { [logger] c in
+            try await Self.records(WorkRecord.self, query, on: c, logger: logger)
+        }
         return claimed.sorted { $0.id! < $1.id! }
     }
 
     public func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> Date {
         try await unfencedStatement { [logger] c in
-            let renewed = try await Self.scalar(Date.self, """
+            let renewed = try await Self.scalar(
+                Date.self,
+                """
                 UPDATE work SET "leaseExpiresAt" = now() + make_interval(secs => \(lease.timeInterval))
                 WHERE id = \(claim.workId) AND state = 'claimed' AND holder = \(claim.host) AND attempt = \(claim.attempt)
                 RETURNING "leaseExpiresAt"
@@ -104,7 +115,9 @@ extension PostgresCatalog {
             if let execution = completion.execution {
                 _ = try await Self.save(execution, table: "execution", id: execution.id, on: c, logger: logger)
             }
-            for image in completion.virtualImages { try await Self.insert(image, into: "virtual_image", on: c, logger: logger) }
+            for image in completion.virtualImages {
+                try await Self.insert(image, into: "virtual_image", on: c, logger: logger)
+            }
             for image in completion.images { _ = try await Self.upsert(image, on: c, logger: logger) }
             for vm in completion.vms { _ = try await Self.upsert(vm, on: c, logger: logger) }
             try await Self.saveStatuses(completion.statuses, on: c, logger: logger)
@@ -116,7 +129,9 @@ extension PostgresCatalog {
 
     /// The refusal of a claim that is no longer held, with the row as it is now.
     static func lost(_ claim: WorkClaim, on c: PostgresConnection, logger: Logger) async throws -> WorkClaimLostError {
-        let current = try await records(WorkRecord.self, "SELECT * FROM work WHERE id = \(claim.workId)", on: c, logger: logger).first
+        let current = try await records(
+            WorkRecord.self, "SELECT * FROM work WHERE id = \(claim.workId)", on: c, logger: logger
+        ).first
         let error = WorkClaimLostError(claim: claim, current: current)
         logger.warning("\(error)")
         return error
@@ -124,7 +139,9 @@ extension PostgresCatalog {
 
     public func requeueExpiredWork() async throws -> [WorkRecord] {
         try await unfencedWrite { [logger] c in
-            try await Self.records(WorkRecord.self, """
+            try await Self.records(
+                WorkRecord.self,
+                """
                 WITH expired AS (
                     SELECT id FROM work WHERE state = 'claimed' AND "leaseExpiresAt" < now() FOR UPDATE SKIP LOCKED
                 )
@@ -133,11 +150,14 @@ extension PostgresCatalog {
                     "leaseExpiresAt" = NULL
                 FROM expired WHERE work.id = expired.id
                 RETURNING work.*
-                """, on: c, logger: logger).sorted { $0.id! < $1.id! }
+                """, on: c, logger: logger
+            ).sorted { $0.id! < $1.id! }
         }
     }
 
     public func work() async throws -> [WorkRecord] {
-        try await read { [logger] c in try await Self.records(WorkRecord.self, "SELECT * FROM work ORDER BY id", on: c, logger: logger) }
+        try await read { [logger] c in
+            try await Self.records(WorkRecord.self, "SELECT * FROM work ORDER BY id", on: c, logger: logger)
+        }
     }
 }

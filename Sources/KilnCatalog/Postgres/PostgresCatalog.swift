@@ -28,8 +28,11 @@ public final class PostgresCatalog: Catalog {
         deinit { task.cancel() }
     }
 
-    init(location: PostgresLocation, client: PostgresClient, connection: PostgresConnection.Configuration, logger: Logger,
-         runner: PoolRunner? = nil, fence: Leadership? = nil) {
+    init(
+        location: PostgresLocation, client: PostgresClient, connection: PostgresConnection.Configuration,
+        logger: Logger,
+        runner: PoolRunner? = nil, fence: Leadership? = nil
+    ) {
         self.location = location
         self.client = client
         self.connection = connection
@@ -39,11 +42,14 @@ public final class PostgresCatalog: Catalog {
     }
 
     /// Connects, migrates the schema if needed, and returns the catalog.
-    public static func open(_ location: PostgresLocation, password: String?,
-                            logger: Logger = Logger(label: "kiln.catalog")) async throws -> PostgresCatalog {
+    public static func open(
+        _ location: PostgresLocation, password: String?,
+        logger: Logger = Logger(label: "kiln.catalog")
+    ) async throws -> PostgresCatalog {
         let tls = try PostgresTLS(location)
-        var single = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
-                                                      password: password, database: location.database, tls: try tls.connection())
+        var single = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user,
+            password: password, database: location.database, tls: try tls.connection())
         single.options.connectTimeout = .seconds(10)
         let connection: PostgresConnection
         do {
@@ -58,8 +64,9 @@ public final class PostgresCatalog: Catalog {
             throw PostgresCatalogError.statement(error, at: location)
         }
         try? await connection.close()
-        var pooled = PostgresClient.Configuration(host: location.host, port: location.port, username: location.user,
-                                                  password: password, database: location.database, tls: tls.client())
+        var pooled = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.user,
+            password: password, database: location.database, tls: tls.client())
         pooled.options.maximumConnections = 8
         // A transaction left open by a process that stopped (SIGSTOP, a hung host) would hold its row locks, the
         // leader row's among them, for ever: the server ends such a session after a while.
@@ -69,8 +76,9 @@ public final class PostgresCatalog: Catalog {
         // a task) is under way, which is harmless here; real failures reach the caller as errors.
         var poolLogger = logger
         poolLogger.logLevel = max(logger.logLevel, .error)
-        return PostgresCatalog(location: location, client: PostgresClient(configuration: pooled, backgroundLogger: poolLogger),
-                               connection: single, logger: logger)
+        return PostgresCatalog(
+            location: location, client: PostgresClient(configuration: pooled, backgroundLogger: poolLogger),
+            connection: single, logger: logger)
     }
 
     /// Stops the pool and closes its connections.
@@ -88,52 +96,67 @@ public final class PostgresCatalog: Catalog {
 
     /// One read-write transaction on a pooled connection. A deadlock or serialization failure (PostgreSQL rolled the
     /// transaction back whole) runs the body again; other errors come back with the server's message.
-    func write<T: Sendable>(limit: Duration = transactionLimit,
-                            _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func write<T: Sendable>(
+        limit: Duration = transactionLimit,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         try await transaction(.write, limit: limit, body)
     }
 
     /// One read-only transaction with a single snapshot.
-    func read<T: Sendable>(limit: Duration = transactionLimit,
-                           _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func read<T: Sendable>(
+        limit: Duration = transactionLimit,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         try await transaction(.snapshot, limit: limit, body)
     }
 
     /// One read-write transaction that no leader epoch fences, on a fenced view too: what any host does to the work
     /// it claimed (its claim fences it instead), whoever leads.
-    func unfencedWrite<T: Sendable>(limit: Duration = transactionLimit,
-                                    _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func unfencedWrite<T: Sendable>(
+        limit: Duration = transactionLimit,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         try await transaction(.write, limit: limit, fencing: false, body)
     }
 
     /// One statement, its own transaction (no `BEGIN`/`COMMIT` round trips), fenced by no leader epoch.
-    func unfencedStatement<T: Sendable>(limit: Duration = transactionLimit,
-                                        _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func unfencedStatement<T: Sendable>(
+        limit: Duration = transactionLimit,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         try await transaction(.single, limit: limit, fencing: false, body)
     }
 
-    func transaction<T: Sendable>(_ mode: PostgresTransaction.Mode, limit: Duration, fencing: Bool = true,
-                                  _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(
+        _ mode: PostgresTransaction.Mode, limit: Duration, fencing: Bool = true,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         var attempt = 0
         while true {
             do {
                 let leased = LeasedConnection()
-                return try await PostgresDeadline.run(limit, expired: { await leased.close() }) { [client, fence, logger] in
+                return try await PostgresDeadline.run(limit, expired: { await leased.close() }) {
+                    [client, fence, logger] in
                     try await client.withConnection { connection in
                         leased.set(connection)
                         defer { leased.set(nil) }
-                        return try await PostgresTransaction.run(on: connection, mode: mode, logger: logger) { connection in
-                            if mode == .write, fencing, let fence { try await Self.checkFence(fence, on: connection, logger: logger) }
+                        return try await PostgresTransaction.run(on: connection, mode: mode, logger: logger) {
+                            connection in
+                            if mode == .write, fencing, let fence {
+                                try await Self.checkFence(fence, on: connection, logger: logger)
+                            }
                             return try await body(connection)
                         }
                     }
                 }
-            } catch where PostgresTransaction.isRetryable(error) && attempt < 10 {
+            } catch  where PostgresTransaction.isRetryable(error) && attempt < 10 {
                 attempt += 1
                 logger.debug("catalog transaction retried after \(error)")
             } catch let expired as PostgresDeadline.Expired {
-                throw PostgresCatalogError.unreachable(location: location.description, address: location.address,
-                                                       detail: "a catalog transaction got \(expired) (connection closed)")
+                throw PostgresCatalogError.unreachable(
+                    location: location.description, address: location.address,
+                    detail: "a catalog transaction got \(expired) (connection closed)")
             } catch {
                 throw PostgresCatalogError.statement(error, at: location)
             }
@@ -153,8 +176,10 @@ public final class PostgresCatalog: Catalog {
     // MARK: Rows
 
     /// The records a query returns, decoded through their `Codable` declaration.
-    static func records<R: Decodable>(_ type: R.Type, _ query: PostgresQuery, on connection: PostgresConnection,
-                                      logger: Logger) async throws -> [R] {
+    static func records<R: Decodable>(
+        _ type: R.Type, _ query: PostgresQuery, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [R] {
         var records: [R] = []
         for try await row in try await connection.query(query, logger: logger) {
             records.append(try R(from: CatalogRecordDecoder(row: PostgresCatalogRow(row))))
@@ -163,8 +188,10 @@ public final class PostgresCatalog: Catalog {
     }
 
     /// The first column of the first row, nil when there is no row or it is NULL.
-    static func scalar<T: PostgresDecodable>(_ type: T.Type, _ query: PostgresQuery, on connection: PostgresConnection,
-                                             logger: Logger) async throws -> T? {
+    static func scalar<T: PostgresDecodable>(
+        _ type: T.Type, _ query: PostgresQuery, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> T? {
         for try await row in try await connection.query(query, logger: logger) {
             guard let cell = row.first, cell.bytes != nil else { return nil }
             return try cell.decode(T.self, context: .default)
@@ -174,10 +201,15 @@ public final class PostgresCatalog: Catalog {
 
     /// Updates the row with the record's id, or inserts the record (with its id, or numbered by the table when it has
     /// none): what GRDB's `save` does. Returns the id.
-    static func save<R: Encodable>(_ record: R, table: String, id: Int64?, on connection: PostgresConnection,
-                                   logger: Logger) async throws -> Int64 {
-        if let id, try await scalar(Int64.self, try PostgresStatements.update(record, in: table, id: id), on: connection,
-                                     logger: logger) != nil {
+    static func save<R: Encodable>(
+        _ record: R, table: String, id: Int64?, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Int64 {
+        if let id,
+            try await scalar(
+                Int64.self, try PostgresStatements.update(record, in: table, id: id), on: connection,
+                logger: logger) != nil
+        {
             return id
         }
         return try await insert(record, into: table, on: connection, logger: logger)!
@@ -185,19 +217,27 @@ public final class PostgresCatalog: Catalog {
 
     /// Inserts the record; nil when `onConflict` skipped it.
     @discardableResult
-    static func insert<R: Encodable>(_ record: R, into table: String, onConflict: String = "", on connection: PostgresConnection,
-                                     logger: Logger) async throws -> Int64? {
-        try await scalar(Int64.self, try PostgresStatements.insert(record, into: table, onConflict: onConflict),
-                         on: connection, logger: logger)
+    static func insert<R: Encodable>(
+        _ record: R, into table: String, onConflict: String = "", on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Int64? {
+        try await scalar(
+            Int64.self, try PostgresStatements.insert(record, into: table, onConflict: onConflict),
+            on: connection, logger: logger)
     }
 
     /// Inserts or updates a record by its name, keeping the id of the row it replaces.
-    static func upsert<R: NamedRecord & Encodable>(_ record: R, on connection: PostgresConnection, logger: Logger) async throws -> R {
+    static func upsert<R: NamedRecord & Encodable>(
+        _ record: R, on connection: PostgresConnection, logger: Logger
+    ) async throws -> R {
         var record = record
         let table = R.databaseTableName
         if record.id == nil {
-            record.id = try await scalar(Int64.self, PostgresQuery(unsafeSQL: "SELECT id FROM \(table) WHERE name = $1",
-                                                                   binds: bindings(record.name)), on: connection, logger: logger)
+            record.id = try await scalar(
+                Int64.self,
+                PostgresQuery(
+                    unsafeSQL: "SELECT id FROM \(table) WHERE name = $1",
+                    binds: bindings(record.name)), on: connection, logger: logger)
         }
         record.id = try await save(record, table: table, id: record.id, on: connection, logger: logger)
         return record

@@ -37,14 +37,16 @@ public enum PostgresCatalogError: Error, CustomStringConvertible, Sendable {
     static func connecting(_ error: any Error, to location: PostgresLocation) -> any Error {
         if error is PostgresCatalogError || error is CatalogError { return error }
         guard let psql = error as? PSQLError else {
-            return PostgresCatalogError.unreachable(location: location.description, address: location.address, detail: "\(error)")
+            return PostgresCatalogError.unreachable(
+                location: location.description, address: location.address, detail: "\(error)")
         }
         let shown = location.description
         if let state = psql.serverInfo?[.sqlState] {
             let message = psql.serverInfo?[.message] ?? state
             switch state {
             case "28P01", "28000":
-                return PostgresCatalogError.authentication(location: shown, user: location.user, detail: "\(message) (\(state))")
+                return PostgresCatalogError.authentication(
+                    location: shown, user: location.user, detail: "\(message) (\(state))")
             case "3D000":
                 return PostgresCatalogError.noDatabase(location: shown, database: location.database)
             default:
@@ -55,7 +57,9 @@ public enum PostgresCatalogError: Error, CustomStringConvertible, Sendable {
         case .authMechanismRequiresPassword:
             return PostgresCatalogError.passwordNeeded(location: shown, user: location.user)
         case .sslUnsupported:
-            return PostgresCatalogError.tls(location: shown, detail: "the server does not offer TLS, and sslmode=\(location.sslMode.rawValue) requires it")
+            return PostgresCatalogError.tls(
+                location: shown,
+                detail: "the server does not offer TLS, and sslmode=\(location.sslMode.rawValue) requires it")
         case .failedToAddSSLHandler, .receivedUnencryptedDataAfterSSLRequest:
             return PostgresCatalogError.tls(location: shown, detail: psql.underlying.map { "\($0)" } ?? "\(psql.code)")
         default:
@@ -76,7 +80,7 @@ public enum PostgresCatalogError: Error, CustomStringConvertible, Sendable {
             ("Network is unreachable", "the network is unreachable"),
             ("Connection timed out", "the connection timed out"),
             ("connectTimeout", "the connection timed out"),
-            ("Name or service not known", "the host name does not resolve"),
+            ("Name or service not known", "the host name does not resolve")
         ]
         return causes.first { detail.contains($0.0) }?.1 ?? detail
     }
@@ -87,8 +91,9 @@ public enum PostgresCatalogError: Error, CustomStringConvertible, Sendable {
         guard String(describing: type(of: error)) == "ConnectionPoolError" else { return error }
         let text = "\(error)"
         if text.contains("CircuitBreaker") {
-            return PostgresCatalogError.unreachable(location: location.description, address: location.address,
-                                                    detail: "no connection could be made for a while (Kiln keeps trying)")
+            return PostgresCatalogError.unreachable(
+                location: location.description, address: location.address,
+                detail: "no connection could be made for a while (Kiln keeps trying)")
         }
         if text.contains("poolShutdown") {
             return PostgresCatalogError.server(location: location.description, detail: "this catalog was closed")

@@ -13,14 +13,20 @@ struct PostgresCatalogRow: CatalogRowReader {
     func contains(_ column: String) -> Bool { row.contains(column) }
 
     func isNull(_ column: String) throws -> Bool {
-        guard row.contains(column) else { throw CatalogCodingError(column: column, problem: "no such column in the row") }
+        guard row.contains(column) else {
+            throw CatalogCodingError(column: column, problem: "no such column in the row")
+        }
         return row[column].bytes == nil
     }
 
     func value<T: PostgresDecodable>(_ type: T.Type, _ column: String) throws -> T {
-        guard row.contains(column) else { throw CatalogCodingError(column: column, problem: "no such column in the row") }
+        guard row.contains(column) else {
+            throw CatalogCodingError(column: column, problem: "no such column in the row")
+        }
         let cell = row[column]
-        guard cell.bytes != nil else { throw CatalogCodingError(column: column, problem: "is NULL, \(T.self) expected") }
+        guard cell.bytes != nil else {
+            throw CatalogCodingError(column: column, problem: "is NULL, \(T.self) expected")
+        }
         do {
             return try cell.decode(T.self, context: .default)
         } catch {

@@ -12,8 +12,10 @@ enum PostgresDeadline {
         var description: String { "no answer within \(limit)" }
     }
 
-    static func run<T: Sendable>(_ limit: Duration, expired: @escaping @Sendable () async -> Void,
-                                 _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    static func run<T: Sendable>(
+        _ limit: Duration, expired: @escaping @Sendable () async -> Void,
+        _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         let race = Race<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -56,7 +58,8 @@ enum PostgresDeadline {
         /// Answers the caller unless someone already did; returns whether this call did.
         @discardableResult
         func finish(_ result: Result<T, any Error>) -> Bool {
-            let (continuation, finished) = state.withLock { state -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
+            let (continuation, finished) = state.withLock {
+                state -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
                 guard !state.answered else { return (nil, nil) }
                 state.answered = true
                 defer { state.continuation = nil }

@@ -25,16 +25,22 @@ public struct PostgresLeaderElection: LeaderElection {
         while !Task.isCancelled {
             do {
                 try await campaign(leadership, tick: tick) { failures = 0 }
-            } catch where Task.isCancelled {
+            } catch  where Task.isCancelled {
                 break
             } catch {
                 failures += 1
                 let wasLeading = if case .leader = leadership.role { true } else { false }
-                leadership.update(.disconnected("the leader election's session failed: \(PostgresCatalogError.statement(error, at: location))"))
+                leadership.update(
+                    .disconnected(
+                        "the leader election's session failed: \(PostgresCatalogError.statement(error, at: location))"))
                 if wasLeading {
-                    logger.error("lost the leader lock's session (\(PostgresCatalogError.statement(error, at: location))): no longer leading; planning stops now")
+                    logger.error(
+                        "lost the leader lock's session (\(PostgresCatalogError.statement(error, at: location))): no longer leading; planning stops now"
+                    )
                 } else if failures == 1 {
-                    logger.warning("leader election: cannot reach the catalog (\(PostgresCatalogError.statement(error, at: location))); retrying")
+                    logger.warning(
+                        "leader election: cannot reach the catalog (\(PostgresCatalogError.statement(error, at: location))); retrying"
+                    )
                 }
                 // Back off up to one lease, never longer: a follower must still be in time to take over.
                 try? await Task.sleep(for: min(tick * Double(failures), leadership.lease))
@@ -55,25 +61,31 @@ public struct PostgresLeaderElection: LeaderElection {
         }
         defer { Task { try? await connection.close() } }
         try await withDeadline(tick, on: connection) { [logger] in
-            try await connection.query("SELECT set_config('application_name', \("kiln leader election: " + leadership.host), false)",
-                                       logger: logger)
+            try await connection.query(
+                "SELECT set_config('application_name', \("kiln leader election: " + leadership.host), false)",
+                logger: logger)
         }
         connected()
         var leading = false
         while !Task.isCancelled {
             if connection.isClosed {
-                throw PostgresCatalogError.unreachable(location: location.description, address: location.address,
-                                                       detail: "the leader election's session was closed")
+                throw PostgresCatalogError.unreachable(
+                    location: location.description, address: location.address,
+                    detail: "the leader election's session was closed")
             }
             if leading {
                 // The session answers, so the lock is still ours.
-                try await withDeadline(tick, on: connection) { for try await _ in try await connection.query("SELECT 1", logger: logger) {} }
+                try await withDeadline(tick, on: connection) {
+                    for try await _ in try await connection.query("SELECT 1", logger: logger) {}
+                }
                 leadership.update(leadership.role)
             } else if try await withDeadline(tick, on: connection, { try await tryLock(connection) }) {
                 let record = try await withDeadline(tick, on: connection) {
                     try await PostgresTransaction.run(on: connection, logger: logger) { c in
                         // A paused old leader's write may hold the row; its session ends by the idle timeouts.
-                        try await c.query(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = \(Int(tick.timeInterval * 1000))"), logger: logger)
+                        try await c.query(
+                            PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = \(Int(tick.timeInterval * 1000))"),
+                            logger: logger)
                         return try await PostgresCatalog.takeLead(host: leadership.host, on: c, logger: logger)
                     }
                 }
@@ -94,8 +106,10 @@ public struct PostgresLeaderElection: LeaderElection {
     }
 
     func tryLock(_ connection: PostgresConnection) async throws -> Bool {
-        for try await locked in try await connection.query("SELECT pg_try_advisory_lock(\(PostgresLocks.leader))", logger: logger)
-            .decode(Bool.self) {
+        for try await locked in try await connection.query(
+            "SELECT pg_try_advisory_lock(\(PostgresLocks.leader))", logger: logger
+        )
+        .decode(Bool.self) {
             return locked
         }
         return false
@@ -105,13 +119,16 @@ public struct PostgresLeaderElection: LeaderElection {
     /// out the connection is closed, which fails the body's statement: postgres-nio does not end a statement on task
     /// cancellation, and a statement on a session the server ended may otherwise never answer. The caller gets its
     /// answer on time even if the body still hangs (``PostgresDeadline``).
-    func withDeadline<T: Sendable>(_ limit: Duration, on connection: PostgresConnection,
-                                   _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    func withDeadline<T: Sendable>(
+        _ limit: Duration, on connection: PostgresConnection,
+        _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         do {
             return try await PostgresDeadline.run(limit, expired: { try? await connection.close() }, body)
         } catch is PostgresDeadline.Expired {
-            throw PostgresCatalogError.unreachable(location: location.description, address: location.address,
-                                                   detail: "no answer within \(limit)")
+            throw PostgresCatalogError.unreachable(
+                location: location.description, address: location.address,
+                detail: "no answer within \(limit)")
         }
     }
 }

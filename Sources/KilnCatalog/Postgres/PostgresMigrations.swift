@@ -18,7 +18,7 @@ enum PostgresMigrations {
         PostgresMigrationV2.migration,
         PostgresMigrationV3.migration,
         PostgresMigrationV4.migration,
-        PostgresMigrationV5.migration,
+        PostgresMigrationV5.migration
     ]
 
     /// The version this binary's schema has.
@@ -26,27 +26,33 @@ enum PostgresMigrations {
 
     /// Brings the database's schema up to date; returns the versions it applied.
     @discardableResult
-    static func migrate(_ connection: PostgresConnection, location: PostgresLocation, logger: Logger,
-                        migrations: [PostgresMigration] = all) async throws -> [Int] {
+    static func migrate(
+        _ connection: PostgresConnection, location: PostgresLocation, logger: Logger,
+        migrations: [PostgresMigration] = all
+    ) async throws -> [Int] {
         try await PostgresTransaction.run(on: connection, logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresLocks.schema))", logger: logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 CREATE TABLE IF NOT EXISTS kiln_schema (
                     version INTEGER PRIMARY KEY, name TEXT NOT NULL, "appliedAt" TIMESTAMPTZ NOT NULL DEFAULT now())
                 """, logger: logger)
             var applied: [(Int, String)] = []
             for try await (version, name) in try await connection.query(
-                "SELECT version, name FROM kiln_schema ORDER BY version", logger: logger).decode((Int, String).self) {
+                "SELECT version, name FROM kiln_schema ORDER BY version", logger: logger
+            ).decode((Int, String).self) {
                 applied.append((version, name))
             }
             let known = migrations.last?.version ?? 0
             if let newest = applied.last, newest.0 > known {
-                throw PostgresCatalogError.newerSchema(location: location.description, version: newest.0, name: newest.1,
-                                                       known: known)
+                throw PostgresCatalogError.newerSchema(
+                    location: location.description, version: newest.0, name: newest.1,
+                    known: known)
             }
             for (version, name) in applied {
                 guard let mine = migrations.first(where: { $0.version == version }), mine.name == name else {
-                    throw PostgresCatalogError.foreignSchema(location: location.description, version: version, name: name)
+                    throw PostgresCatalogError.foreignSchema(
+                        location: location.description, version: version, name: name)
                 }
             }
             let pending = migrations.filter { m in !applied.contains { $0.0 == m.version } }
@@ -55,7 +61,8 @@ enum PostgresMigrations {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 try await connection.query(
-                    "INSERT INTO kiln_schema (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+                    "INSERT INTO kiln_schema (version, name) VALUES (\(migration.version), \(migration.name))",
+                    logger: logger)
                 logger.info("catalog \(location): schema migrated to \(migration.version) (\(migration.name))")
             }
             return pending.map(\.version)

@@ -12,8 +12,10 @@ enum PostgresTransaction {
         case single = ""
     }
 
-    static func run<T>(on connection: PostgresConnection, mode: Mode = .write, logger: Logger,
-                       _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    static func run<T>(
+        on connection: PostgresConnection, mode: Mode = .write, logger: Logger,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
         if mode == .single { return try await body(connection) }
         try await connection.query(PostgresQuery(unsafeSQL: mode.rawValue), logger: logger)
         let value: T

@@ -20,13 +20,16 @@ public struct BuildRecord: Sendable, Hashable, CatalogRecord, MutablePersistable
     public var updatedAt: Date
     public var status: ObjectStatus
 
-    public init(id: Int64? = nil, name: String, spec: SpecValue, specHash: String, contentHash: String, inputsHash: String,
-                runToken: String?, revision: String, file: String, line: Int, labels: [String: String] = [:],
-                nextBuildNumber: Int = 1, createdAt: Date, updatedAt: Date, status: ObjectStatus = ObjectStatus()) {
+    public init(
+        id: Int64? = nil, name: String, spec: SpecValue, specHash: String, contentHash: String, inputsHash: String,
+        runToken: String?, revision: String, file: String, line: Int, labels: [String: String] = [:],
+        nextBuildNumber: Int = 1, createdAt: Date, updatedAt: Date, status: ObjectStatus = ObjectStatus()
+    ) {
         self.id = id
         self.name = name
-        specFields = SpecFields(spec: spec, specHash: specHash, contentHash: contentHash, revision: revision, file: file,
-                                line: line, labels: labels)
+        specFields = SpecFields(
+            spec: spec, specHash: specHash, contentHash: contentHash, revision: revision, file: file,
+            line: line, labels: labels)
         self.inputsHash = inputsHash
         self.runToken = runToken
         self.nextBuildNumber = nextBuildNumber

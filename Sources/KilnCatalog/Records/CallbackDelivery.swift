@@ -36,9 +36,11 @@ public struct CallbackDelivery: Sendable, Hashable, CatalogRecord, MutablePersis
     /// generation, which keeps "at most once".
     public var finished: Bool
 
-    public init(id: Int64? = nil, vmName: String, vmUuid: String, generation: Int, url: String, event: Event, attempt: Int,
-                at: Date, httpStatus: Int? = nil, error: String? = nil, delivered: Bool = false, refused: Bool = false,
-                finished: Bool = false) {
+    public init(
+        id: Int64? = nil, vmName: String, vmUuid: String, generation: Int, url: String, event: Event, attempt: Int,
+        at: Date, httpStatus: Int? = nil, error: String? = nil, delivered: Bool = false, refused: Bool = false,
+        finished: Bool = false
+    ) {
         self.id = id
         self.vmName = vmName
         self.vmUuid = vmUuid

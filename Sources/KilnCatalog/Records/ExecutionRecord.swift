@@ -50,11 +50,13 @@ public struct ExecutionRecord: Sendable, Hashable, CatalogRecord, MutablePersist
     public var packages: String?
     public var createdAt: Date
 
-    public init(id: Int64? = nil, buildName: String, buildNumber: Int, status: Status = .pending, statusMessage: String? = nil,
-                statusPercent: Double = 0, statusEta: Double? = nil, startDate: Date? = nil, endDate: Date? = nil,
-                errorMessage: String? = nil, createdBy: String, revision: String, specRoot: String, spec: SpecValue,
-                inputsHash: String, runToken: String?, logPath: String, pid: Int32? = nil, pidStartTime: UInt64? = nil,
-                reusedFrom: Int64? = nil, reason: String, interrupted: Bool = false, packages: String? = nil, createdAt: Date) {
+    public init(
+        id: Int64? = nil, buildName: String, buildNumber: Int, status: Status = .pending, statusMessage: String? = nil,
+        statusPercent: Double = 0, statusEta: Double? = nil, startDate: Date? = nil, endDate: Date? = nil,
+        errorMessage: String? = nil, createdBy: String, revision: String, specRoot: String, spec: SpecValue,
+        inputsHash: String, runToken: String?, logPath: String, pid: Int32? = nil, pidStartTime: UInt64? = nil,
+        reusedFrom: Int64? = nil, reason: String, interrupted: Bool = false, packages: String? = nil, createdAt: Date
+    ) {
         self.packages = packages
         self.id = id
         self.buildName = buildName

@@ -8,7 +8,9 @@ public struct ImageRecord: Sendable, Hashable, CatalogRecord, MutablePersistable
 
     /// Deltacloud image states.
     public enum State: String, Sendable, Hashable, Codable {
-        case queued = "QUEUED", active = "ACTIVE", failed = "FAILED"
+        case queued = "QUEUED"
+        case active = "ACTIVE"
+        case failed = "FAILED"
     }
 
     public var id: Int64?
@@ -32,14 +34,18 @@ public struct ImageRecord: Sendable, Hashable, CatalogRecord, MutablePersistable
     public var updatedAt: Date
     public var status: ObjectStatus
 
-    public init(id: Int64? = nil, name: String, spec: SpecValue, specHash: String, contentHash: String,
-                state: State = .queued, version: Int = 0, virtualImageId: Int64? = nil, path: String? = nil,
-                sha256: String? = nil, format: String? = nil, boot: DiskBoot? = nil, importedFrom: String? = nil, revision: String, file: String, line: Int,
-                labels: [String: String] = [:], createdAt: Date, updatedAt: Date, status: ObjectStatus = ObjectStatus()) {
+    public init(
+        id: Int64? = nil, name: String, spec: SpecValue, specHash: String, contentHash: String,
+        state: State = .queued, version: Int = 0, virtualImageId: Int64? = nil, path: String? = nil,
+        sha256: String? = nil, format: String? = nil, boot: DiskBoot? = nil, importedFrom: String? = nil,
+        revision: String, file: String, line: Int,
+        labels: [String: String] = [:], createdAt: Date, updatedAt: Date, status: ObjectStatus = ObjectStatus()
+    ) {
         self.id = id
         self.name = name
-        specFields = SpecFields(spec: spec, specHash: specHash, contentHash: contentHash, revision: revision, file: file,
-                                line: line, labels: labels)
+        specFields = SpecFields(
+            spec: spec, specHash: specHash, contentHash: contentHash, revision: revision, file: file,
+            line: line, labels: labels)
         self.state = state
         self.version = version
         self.virtualImageId = virtualImageId
@@ -69,9 +75,11 @@ public struct ImageRecord: Sendable, Hashable, CatalogRecord, MutablePersistable
     /// into the VM's own folder when the VM is made.
     public static func external(url: String, checksum: Checksum) -> ImageRecord {
         let epoch = Date(timeIntervalSince1970: 0)
-        return ImageRecord(name: url, spec: .object(["source": .object(["url": .string(url), "checksum": .string(checksum.description)])]),
-                           specHash: "", contentHash: "", state: .active, sha256: checksum.hex, revision: "", file: "", line: 0,
-                           createdAt: epoch, updatedAt: epoch)
+        return ImageRecord(
+            name: url,
+            spec: .object(["source": .object(["url": .string(url), "checksum": .string(checksum.description)])]),
+            specHash: "", contentHash: "", state: .active, sha256: checksum.hex, revision: "", file: "", line: 0,
+            createdAt: epoch, updatedAt: epoch)
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

@@ -23,8 +23,10 @@ public struct JournalEntry: Sendable, Hashable, CatalogRecord, MutablePersistabl
     public var startedAt: Date
     public var endedAt: Date?
 
-    public init(id: Int64? = nil, commit: String, action: String, objectKind: String, objectName: String, detail: String,
-                state: State = .started, error: String? = nil, startedAt: Date, endedAt: Date? = nil) {
+    public init(
+        id: Int64? = nil, commit: String, action: String, objectKind: String, objectName: String, detail: String,
+        state: State = .started, error: String? = nil, startedAt: Date, endedAt: Date? = nil
+    ) {
         self.id = id
         self.commit = commit
         self.action = action

@@ -13,8 +13,10 @@ public struct SpecFields: Sendable, Hashable, InlineColumns {
     public var line: Int
     public var labels: [String: String]
 
-    public init(spec: SpecValue, specHash: String, contentHash: String, revision: String, file: String, line: Int,
-                labels: [String: String] = [:]) {
+    public init(
+        spec: SpecValue, specHash: String, contentHash: String, revision: String, file: String, line: Int,
+        labels: [String: String] = [:]
+    ) {
         self.spec = spec
         self.specHash = specHash
         self.contentHash = contentHash
@@ -26,8 +28,9 @@ public struct SpecFields: Sendable, Hashable, InlineColumns {
 
     /// The fields of `object` as committed in `revision`.
     public init(_ object: SpecObject, revision: String) {
-        self.init(spec: object.spec, specHash: object.specHash, contentHash: object.contentHash, revision: revision,
-                  file: object.file, line: object.line, labels: object.metadata.labels)
+        self.init(
+            spec: object.spec, specHash: object.specHash, contentHash: object.contentHash, revision: revision,
+            file: object.file, line: object.line, labels: object.metadata.labels)
     }
 }
 
@@ -38,13 +41,34 @@ public protocol SpecDerivedRecord {
 }
 
 extension SpecDerivedRecord {
-    public var spec: SpecValue { get { specFields.spec } set { specFields.spec = newValue } }
-    public var specHash: String { get { specFields.specHash } set { specFields.specHash = newValue } }
-    public var contentHash: String { get { specFields.contentHash } set { specFields.contentHash = newValue } }
-    public var revision: String { get { specFields.revision } set { specFields.revision = newValue } }
-    public var file: String { get { specFields.file } set { specFields.file = newValue } }
-    public var line: Int { get { specFields.line } set { specFields.line = newValue } }
-    public var labels: [String: String] { get { specFields.labels } set { specFields.labels = newValue } }
+    public var spec: SpecValue {
+        get { specFields.spec }
+        set { specFields.spec = newValue }
+    }
+    public var specHash: String {
+        get { specFields.specHash }
+        set { specFields.specHash = newValue }
+    }
+    public var contentHash: String {
+        get { specFields.contentHash }
+        set { specFields.contentHash = newValue }
+    }
+    public var revision: String {
+        get { specFields.revision }
+        set { specFields.revision = newValue }
+    }
+    public var file: String {
+        get { specFields.file }
+        set { specFields.file = newValue }
+    }
+    public var line: Int {
+        get { specFields.line }
+        set { specFields.line = newValue }
+    }
+    public var labels: [String: String] {
+        get { specFields.labels }
+        set { specFields.labels = newValue }
+    }
 
     /// Takes the spec-derived fields of `object` as committed in `revision`: the one place a record copies a spec.
     public mutating func update(from object: SpecObject, revision: String) {

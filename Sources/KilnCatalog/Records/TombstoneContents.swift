@@ -8,8 +8,10 @@ public struct TombstoneContents: Sendable, Hashable, Codable {
     public var image: ImageRecord?
     public var vm: VMRecord?
 
-    public init(build: BuildRecord? = nil, executions: [ExecutionRecord] = [], virtualImages: [VirtualImageRecord] = [],
-                image: ImageRecord? = nil, vm: VMRecord? = nil) {
+    public init(
+        build: BuildRecord? = nil, executions: [ExecutionRecord] = [], virtualImages: [VirtualImageRecord] = [],
+        image: ImageRecord? = nil, vm: VMRecord? = nil
+    ) {
         self.build = build
         self.executions = executions
         self.virtualImages = virtualImages

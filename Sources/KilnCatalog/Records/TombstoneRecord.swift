@@ -28,8 +28,10 @@ public struct TombstoneRecord: Sendable, Hashable, Codable, FetchableRecord, Mut
         }
     }
 
-    public init(id: Int64? = nil, objectKind: String, objectName: String, contentHash: String, records: String,
-                paths: [MovedPath], deletedAt: Date, purgeAfter: Date) {
+    public init(
+        id: Int64? = nil, objectKind: String, objectName: String, contentHash: String, records: String,
+        paths: [MovedPath], deletedAt: Date, purgeAfter: Date
+    ) {
         self.id = id
         self.objectKind = objectKind
         self.objectName = objectName

@@ -68,19 +68,25 @@ public struct VMRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRec
     public var updatedAt: Date
     public var status: ObjectStatus
 
-    public init(id: Int64? = nil, name: String, uuid: String, spec: SpecValue, specHash: String, contentHash: String,
-                vmStatus: Status = .waiting, guestReady: Bool = false, ipAddress: String? = nil, guestOs: String? = nil, imageName: String? = nil,
-                imagePath: String? = nil, imageSha256: String? = nil, imageBoot: DiskBoot? = nil, directory: String? = nil, pid: Int32? = nil, pidStartTime: UInt64? = nil,
-                qmpSocket: String? = nil, errorCode: String? = nil, errorMessage: String? = nil, acceleration: String? = nil,
-                bootStartedAt: Date? = nil, readyAt: Date? = nil, consoleTail: String? = nil, generation: Int = 1, driftCount: Int = 0, lastDrift: String? = nil,
-                lastDriftAt: Date? = nil, revision: String,
-                file: String, line: Int, labels: [String: String] = [:], createdAt: Date, updatedAt: Date,
-                status: ObjectStatus = ObjectStatus()) {
+    public init(
+        id: Int64? = nil, name: String, uuid: String, spec: SpecValue, specHash: String, contentHash: String,
+        vmStatus: Status = .waiting, guestReady: Bool = false, ipAddress: String? = nil, guestOs: String? = nil,
+        imageName: String? = nil,
+        imagePath: String? = nil, imageSha256: String? = nil, imageBoot: DiskBoot? = nil, directory: String? = nil,
+        pid: Int32? = nil, pidStartTime: UInt64? = nil,
+        qmpSocket: String? = nil, errorCode: String? = nil, errorMessage: String? = nil, acceleration: String? = nil,
+        bootStartedAt: Date? = nil, readyAt: Date? = nil, consoleTail: String? = nil, generation: Int = 1,
+        driftCount: Int = 0, lastDrift: String? = nil,
+        lastDriftAt: Date? = nil, revision: String,
+        file: String, line: Int, labels: [String: String] = [:], createdAt: Date, updatedAt: Date,
+        status: ObjectStatus = ObjectStatus()
+    ) {
         self.id = id
         self.name = name
         self.uuid = uuid
-        specFields = SpecFields(spec: spec, specHash: specHash, contentHash: contentHash, revision: revision, file: file,
-                                line: line, labels: labels)
+        specFields = SpecFields(
+            spec: spec, specHash: specHash, contentHash: contentHash, revision: revision, file: file,
+            line: line, labels: labels)
         self.vmStatus = vmStatus
         self.guestReady = guestReady
         self.ipAddress = ipAddress

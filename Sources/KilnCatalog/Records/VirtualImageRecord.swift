@@ -20,8 +20,10 @@ public struct VirtualImageRecord: Sendable, Hashable, CatalogRecord, MutablePers
     public var boot: DiskBoot
     public var createdAt: Date
 
-    public init(id: Int64? = nil, executionId: Int64, buildName: String, buildNumber: Int, name: String, format: String,
-                path: String, size: Int64, sha256: String, boot: DiskBoot = .none, createdAt: Date) {
+    public init(
+        id: Int64? = nil, executionId: Int64, buildName: String, buildNumber: Int, name: String, format: String,
+        path: String, size: Int64, sha256: String, boot: DiskBoot = .none, createdAt: Date
+    ) {
         self.boot = boot
         self.id = id
         self.executionId = executionId

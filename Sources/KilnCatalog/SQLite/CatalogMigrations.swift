@@ -15,7 +15,7 @@ enum CatalogMigrations {
         (VMUserDataMigration.id, VMUserDataMigration.migrate),
         (FleetMigration.id, FleetMigration.migrate),
         (VMNetworkMigration.id, VMNetworkMigration.migrate),
-        (WorkMigration.id, WorkMigration.migrate),
+        (WorkMigration.id, WorkMigration.migrate)
     ]
 
     static var migrator: DatabaseMigrator {

@@ -13,7 +13,9 @@ extension SQLiteCatalog {
                 }
             }
             if tables.contains(.virtualImages) {
-                for v in try VirtualImageRecord.fetchAll(db) { state.virtualImages[v.executionId, default: []].append(v) }
+                for v in try VirtualImageRecord.fetchAll(db) {
+                    state.virtualImages[v.executionId, default: []].append(v)
+                }
             }
             if tables.contains(.images) {
                 for i in try ImageRecord.fetchAll(db) { state.images[i.name] = i }
@@ -25,7 +27,9 @@ extension SQLiteCatalog {
                 state.tombstones = try TombstoneRecord.order(Column("deletedAt")).fetchAll(db)
             }
             if tables.contains(.vms) {
-                for d in try CallbackDelivery.order(Column("id")).fetchAll(db) { state.callbacks[d.vmName, default: []].append(d) }
+                for d in try CallbackDelivery.order(Column("id")).fetchAll(db) {
+                    state.callbacks[d.vmName, default: []].append(d)
+                }
             }
             if tables.contains(.sync) {
                 state.sync = try SyncRecord.fetchOne(db) ?? SyncRecord()

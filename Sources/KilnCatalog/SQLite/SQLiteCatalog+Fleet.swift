@@ -11,13 +11,15 @@ extension SQLiteCatalog {
 
     static func leaderRow(_ db: Database) throws -> LeaderRecord? {
         guard let row = try Row.fetchOne(db, sql: "SELECT epoch, host, since FROM leader WHERE id = 1"),
-              let epoch = row["epoch"] as Int64?, epoch > 0 else { return nil }
+            let epoch = row["epoch"] as Int64?, epoch > 0
+        else { return nil }
         return LeaderRecord(host: row["host"], epoch: epoch, since: row["since"])
     }
 
     public func takeLead(host: String) async throws -> LeaderRecord {
         try await write { db in
-            try db.execute(sql: "UPDATE leader SET epoch = epoch + 1, host = ?, since = ? WHERE id = 1", arguments: [host, Date()])
+            try db.execute(
+                sql: "UPDATE leader SET epoch = epoch + 1, host = ?, since = ? WHERE id = 1", arguments: [host, Date()])
             guard let record = try Self.leaderRow(db) else { throw CatalogError.missing("the leader row") }
             return record
         }
@@ -30,7 +32,8 @@ extension SQLiteCatalog {
             host.heartbeatAt = Date()
             if host.id != nil {
                 // A drain (cordoned) is the fleet's to say, not the heartbeat's.
-                host.cordoned = try Bool.fetchOne(db, sql: "SELECT cordoned FROM host WHERE id = ?", arguments: [host.id]) ?? false
+                host.cordoned =
+                    try Bool.fetchOne(db, sql: "SELECT cordoned FROM host WHERE id = ?", arguments: [host.id]) ?? false
             }
             try host.save(db)
             return host

@@ -11,8 +11,10 @@ extension SQLiteCatalog {
             let epoch = try Self.leaderRow(db)?.epoch ?? 0
             var stored: [WorkRecord] = []
             for var item in work {
-                if let open = try WorkRecord.fetchOne(db, sql: "SELECT * FROM work WHERE workKey = ? AND \(Self.openWork)",
-                                                      arguments: [item.workKey]) {
+                if let open = try WorkRecord.fetchOne(
+                    db, sql: "SELECT * FROM work WHERE workKey = ? AND \(Self.openWork)",
+                    arguments: [item.workKey])
+                {
                     stored.append(open)
                     continue
                 }
@@ -32,21 +34,27 @@ extension SQLiteCatalog {
         }
     }
 
-    public func claimWork(host: String, labels: [String], capacity: WorkCapacity, limit: Int,
-                          lease: Duration) async throws -> [WorkRecord] {
+    public func claimWork(
+        host: String, labels: [String], capacity: WorkCapacity, limit: Int,
+        lease: Duration
+    ) async throws -> [WorkRecord] {
         guard limit > 0 else { return [] }
         return try await write { db in
             let now = Date()
             let open = try WorkRecord.fetchAll(db, sql: "SELECT * FROM work WHERE \(Self.openWork) ORDER BY id")
             var claimed: [WorkRecord] = []
-            var cpus: Int64 = 0, memory: Int64 = 0
+            var cpus: Int64 = 0
+            var memory: Int64 = 0
             for var item in open where claimed.count < limit {
                 guard item.state == .queued || (item.leaseExpiresAt.map { $0 < now } ?? true),
-                      item.fits(labels: labels, capacity: capacity) else { continue }
+                    item.fits(labels: labels, capacity: capacity)
+                else { continue }
                 // Queue order: the first that does not fit what is left ends the claim, as on PostgreSQL.
                 let (newCpus, cpuOverflow) = cpus.addingReportingOverflow(item.cpus)
                 let (newMemory, memoryOverflow) = memory.addingReportingOverflow(item.memoryBytes)
-                guard !cpuOverflow, !memoryOverflow, newCpus <= capacity.cpus, newMemory <= capacity.memoryBytes else { break }
+                guard !cpuOverflow, !memoryOverflow, newCpus <= capacity.cpus, newMemory <= capacity.memoryBytes else {
+                    break
+                }
                 cpus = newCpus
                 memory = newMemory
                 item.state = .claimed
@@ -99,7 +107,8 @@ extension SQLiteCatalog {
             for var item in try WorkRecord.fetchAll(db, sql: "SELECT * FROM work WHERE state = 'claimed' ORDER BY id") {
                 guard let expiry = item.leaseExpiresAt, expiry < now else { continue }
                 item.state = .queued
-                item.result = "the lease of \(item.holder ?? "?") (attempt \(item.attempt)) ran out at \(ISO8601DateFormatter().string(from: expiry))"
+                item.result =
+                    "the lease of \(item.holder ?? "?") (attempt \(item.attempt)) ran out at \(ISO8601DateFormatter().string(from: expiry))"
                 item.leaseExpiresAt = nil
                 try item.update(db)
                 requeued.append(item)

@@ -26,7 +26,9 @@ public final class SQLiteCatalog: Catalog {
             }
         } catch let error as CatalogError {
             throw error
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
+        } catch let error as DatabaseError
+            where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT
+        {
             throw .corrupt(path: path, detail: error.message ?? "\(error)")
         } catch {
             throw .open(path: path, detail: "\(error)")
@@ -68,8 +70,9 @@ public final class SQLiteCatalog: Catalog {
     static func upsert<R: NamedRecord>(_ record: R, _ db: Database) throws -> R {
         var record = record
         if record.id == nil {
-            record.id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM \(R.databaseTableName) WHERE name = ?"),
-                                           arguments: [record.name])
+            record.id = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM \(R.databaseTableName) WHERE name = ?"),
+                arguments: [record.name])
         }
         try record.save(db)
         return record
@@ -81,8 +84,10 @@ public final class SQLiteCatalog: Catalog {
                 throw CatalogError.missing("ImageBuild \(template.buildName)")
             }
             var record = template
-            let highest = try Int.fetchOne(db, sql: "SELECT MAX(buildNumber) FROM execution WHERE buildName = ?",
-                                           arguments: [template.buildName]) ?? 0
+            let highest =
+                try Int.fetchOne(
+                    db, sql: "SELECT MAX(buildNumber) FROM execution WHERE buildName = ?",
+                    arguments: [template.buildName]) ?? 0
             record.buildNumber = max(build.nextBuildNumber, highest + 1)
             build.nextBuildNumber = record.buildNumber + 1
             try build.update(db)
@@ -156,7 +161,9 @@ public final class SQLiteCatalog: Catalog {
                         .execute(arguments: [status, update.key.name])
                 }
             case .virtualMachine:
-                try db.cachedStatement(sql: "UPDATE vm SET status = ? WHERE name = ?").execute(arguments: [status, update.key.name])
+                try db.cachedStatement(sql: "UPDATE vm SET status = ? WHERE name = ?").execute(arguments: [
+                    status, update.key.name
+                ])
             }
         }
     }
@@ -170,8 +177,10 @@ public final class SQLiteCatalog: Catalog {
         }
     }
 
-    public func beginActions(_ entries: [JournalEntry], executions: [ExecutionRecord],
-                             inventory: [InventoryItem]) async throws -> ([JournalEntry], [ExecutionRecord]) {
+    public func beginActions(
+        _ entries: [JournalEntry], executions: [ExecutionRecord],
+        inventory: [InventoryItem]
+    ) async throws -> ([JournalEntry], [ExecutionRecord]) {
         try await write { db in
             var journaled: [JournalEntry] = []
             for var entry in entries {
@@ -182,7 +191,8 @@ public final class SQLiteCatalog: Catalog {
             // Only the counter is read and written, not the whole build row (whose spec is JSON to decode and encode
             // again): a first pass over 3,333 builds spent a quarter of its catalog time there.
             let counter = try db.cachedStatement(sql: "SELECT id, nextBuildNumber FROM image_build WHERE name = ?")
-            let highestNumber = try db.cachedStatement(sql: "SELECT MAX(buildNumber) FROM execution WHERE buildName = ?")
+            let highestNumber = try db.cachedStatement(
+                sql: "SELECT MAX(buildNumber) FROM execution WHERE buildName = ?")
             let advance = try db.cachedStatement(sql: "UPDATE image_build SET nextBuildNumber = ? WHERE id = ?")
             for var execution in executions {
                 guard let build = try Row.fetchOne(counter, arguments: [execution.buildName]) else {
@@ -193,7 +203,9 @@ public final class SQLiteCatalog: Catalog {
                 let highest = try Int.fetchOne(highestNumber, arguments: [execution.buildName]) ?? 0
                 let next = max(nextBuildNumber, highest + 1)
                 guard execution.buildNumber == next else {
-                    throw CatalogError.conflict("ImageBuild \(execution.buildName)'s next build number is \(next), not \(execution.buildNumber)")
+                    throw CatalogError.conflict(
+                        "ImageBuild \(execution.buildName)'s next build number is \(next), not \(execution.buildNumber)"
+                    )
                 }
                 try advance.execute(arguments: [next + 1, id])
                 try execution.insert(db)
@@ -225,7 +237,8 @@ public final class SQLiteCatalog: Catalog {
 
     public func openActions() async throws -> [JournalEntry] {
         try await read { db in
-            try JournalEntry.filter(Column("state") == JournalEntry.State.started.rawValue).order(Column("id")).fetchAll(db)
+            try JournalEntry.filter(Column("state") == JournalEntry.State.started.rawValue).order(Column("id"))
+                .fetchAll(db)
         }
     }
 
@@ -249,14 +262,16 @@ public final class SQLiteCatalog: Catalog {
 
     public func isInInventory(location: String) async throws -> Bool {
         try await read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM inventory WHERE location = ?)", arguments: [location]) ?? false
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS(SELECT 1 FROM inventory WHERE location = ?)", arguments: [location]) ?? false
         }
     }
 
     public func moveInventory(from: String, to: String) async throws {
         try await write { db in
-            let items = try InventoryItem.fetchAll(db, sql: "SELECT * FROM inventory WHERE location = ? OR location LIKE ? ESCAPE '\\'",
-                                                   arguments: [from, Self.likePrefix(from)])
+            let items = try InventoryItem.fetchAll(
+                db, sql: "SELECT * FROM inventory WHERE location = ? OR location LIKE ? ESCAPE '\\'",
+                arguments: [from, Self.likePrefix(from)])
             for var item in items {
                 item.location = to + item.location.dropFirst(from.count)
                 try db.execute(sql: "DELETE FROM inventory WHERE location = ?", arguments: [item.location])
@@ -288,7 +303,9 @@ public final class SQLiteCatalog: Catalog {
     }
 
     public func unbury(_ tombstone: TombstoneRecord) async throws {
-        guard let contents = tombstone.contents else { throw CatalogError.missing("the records of tombstone \(tombstone.id ?? 0)") }
+        guard let contents = tombstone.contents else {
+            throw CatalogError.missing("the records of tombstone \(tombstone.id ?? 0)")
+        }
         try await write { db in
             if var build = contents.build {
                 build.id = nil

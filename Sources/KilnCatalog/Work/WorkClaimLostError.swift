@@ -20,7 +20,9 @@ public struct WorkClaimLostError: Error, CustomStringConvertible, Sendable {
             case .claimed where current.holder != claim.host || current.attempt != claim.attempt:
                 now = "it is now claimed by \(current.holder ?? "?") (attempt \(current.attempt))"
             case .queued: now = "its lease ran out and it is queued again (\(current.result ?? "no result"))"
-            case .done, .failed: now = "it already ended \(current.state.rawValue) (attempt \(current.attempt) by \(current.holder ?? "?"))"
+            case .done, .failed:
+                now =
+                    "it already ended \(current.state.rawValue) (attempt \(current.attempt) by \(current.holder ?? "?"))"
             case .claimed: now = "it is claimed (attempt \(current.attempt))"
             }
         } else {

@@ -18,8 +18,10 @@ public struct WorkCompletion: Sendable, Hashable {
     public var vms: [VMRecord]
     public var statuses: [StatusUpdate]
 
-    public init(_ outcome: Outcome, execution: ExecutionRecord? = nil, virtualImages: [VirtualImageRecord] = [],
-                images: [ImageRecord] = [], vms: [VMRecord] = [], statuses: [StatusUpdate] = []) {
+    public init(
+        _ outcome: Outcome, execution: ExecutionRecord? = nil, virtualImages: [VirtualImageRecord] = [],
+        images: [ImageRecord] = [], vms: [VMRecord] = [], statuses: [StatusUpdate] = []
+    ) {
         self.outcome = outcome
         self.execution = execution
         self.virtualImages = virtualImages

@@ -67,10 +67,12 @@ public struct WorkRecord: Sendable, Hashable, CatalogRecord, MutablePersistableR
     public var claimedAt: Date?
     public var finishedAt: Date?
 
-    public init(id: Int64? = nil, kind: Kind, object: ObjectKey, workKey: String? = nil, detail: SpecValue = .object([:]),
-                labels: [String] = [], cpus: Int64 = 0, memoryBytes: Int64 = 0, state: State = .queued, holder: String? = nil,
-                leaseExpiresAt: Date? = nil, attempt: Int64 = 0, result: String? = nil, epoch: Int64 = 0,
-                createdAt: Date = Date(), claimedAt: Date? = nil, finishedAt: Date? = nil) {
+    public init(
+        id: Int64? = nil, kind: Kind, object: ObjectKey, workKey: String? = nil, detail: SpecValue = .object([:]),
+        labels: [String] = [], cpus: Int64 = 0, memoryBytes: Int64 = 0, state: State = .queued, holder: String? = nil,
+        leaseExpiresAt: Date? = nil, attempt: Int64 = 0, result: String? = nil, epoch: Int64 = 0,
+        createdAt: Date = Date(), claimedAt: Date? = nil, finishedAt: Date? = nil
+    ) {
         self.id = id
         self.kind = kind
         objectKind = object.kind.rawValue

@@ -12,7 +12,10 @@ public struct WorkWorker: Sendable {
     public let lease: Duration
     let logger: Logger
 
-    public init(catalog: any Catalog, host: String, labels: [String] = [], lease: Duration, logger: Logger = Logger(label: "kiln.work")) {
+    public init(
+        catalog: any Catalog, host: String, labels: [String] = [], lease: Duration,
+        logger: Logger = Logger(label: "kiln.work")
+    ) {
         self.catalog = catalog
         self.host = host
         self.labels = labels.sorted()
@@ -32,9 +35,12 @@ public struct WorkWorker: Sendable {
     }
 
     /// Claims up to `limit` rows that fit `capacity` and runs them side by side; returns how each ended.
-    public func runClaimed(capacity: WorkCapacity, limit: Int,
-                           _ run: @escaping @Sendable (WorkRecord) async throws -> WorkCompletion) async throws -> [Outcome] {
-        let claimed = try await catalog.claimWork(host: host, labels: labels, capacity: capacity, limit: limit, lease: lease)
+    public func runClaimed(
+        capacity: WorkCapacity, limit: Int,
+        _ run: @escaping @Sendable (WorkRecord) async throws -> WorkCompletion
+    ) async throws -> [Outcome] {
+        let claimed = try await catalog.claimWork(
+            host: host, labels: labels, capacity: capacity, limit: limit, lease: lease)
         return await withTaskGroup(of: Outcome?.self) { group in
             for work in claimed { group.addTask { await perform(work, run) } }
             return await group.reduce(into: [Outcome]()) { if let outcome = $1 { $0.append(outcome) } }
@@ -44,7 +50,9 @@ public struct WorkWorker: Sendable {
     /// Runs one row this host claimed, renewing its lease while `run` works (which must end when cancelled), then
     /// finishes it: `done`/`failed` with `run`'s completion, or `failed` with the error `run` threw. Nil for a row
     /// that holds no claim of this host.
-    public func perform(_ work: WorkRecord, _ run: @escaping @Sendable (WorkRecord) async throws -> WorkCompletion) async -> Outcome? {
+    public func perform(
+        _ work: WorkRecord, _ run: @escaping @Sendable (WorkRecord) async throws -> WorkCompletion
+    ) async -> Outcome? {
         guard let claim = work.claim, claim.host == host else { return nil }
         enum Event: Sendable {
             case ran(WorkCompletion)

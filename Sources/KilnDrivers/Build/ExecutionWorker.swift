@@ -19,8 +19,10 @@ public enum ExecutionWorker {
         public var secretsDirectory: String?
         public var debianMirror: String?
 
-        public init(dataDirectory: String, executionId: Int64, repository: String, branch: String?, specRoot: String,
-                    secretsDirectory: String?, debianMirror: String? = nil) {
+        public init(
+            dataDirectory: String, executionId: Int64, repository: String, branch: String?, specRoot: String,
+            secretsDirectory: String?, debianMirror: String? = nil
+        ) {
             self.debianMirror = debianMirror
             self.dataDirectory = dataDirectory
             self.executionId = executionId
@@ -32,8 +34,10 @@ public enum ExecutionWorker {
     }
 
     /// Runs the execution; returns the process exit code. `open` opens the catalog (default: the data dir's SQLite).
-    public static func run(_ settings: Settings, logger: Logger,
-                           open: (@Sendable (DataPaths) async throws -> any Catalog)? = nil) async -> Int32 {
+    public static func run(
+        _ settings: Settings, logger: Logger,
+        open: (@Sendable (DataPaths) async throws -> any Catalog)? = nil
+    ) async -> Int32 {
         let paths = DataPaths(root: settings.dataDirectory)
         let id = settings.executionId
         guard let lock = ExecutionLock.acquire(paths, id) else {
@@ -47,7 +51,8 @@ public enum ExecutionWorker {
             unlink(ExecutionLock.outputPath(paths, id))
         }
         do {
-            let catalog: any Catalog = if let open { try await open(paths) } else { try SQLiteCatalog(path: paths.catalog) }
+            let catalog: any Catalog =
+                if let open { try await open(paths) } else { try SQLiteCatalog(path: paths.catalog) }
             guard var execution = try await catalog.execution(id: id), !execution.status.isFinished else { return 0 }
             execution.status = .running
             execution.pid = getpid()
@@ -55,8 +60,9 @@ public enum ExecutionWorker {
             execution.startDate = execution.startDate ?? Date()
             execution.statusMessage = "Starting"
             try await catalog.saveExecution(execution)
-            try FileManager.default.createDirectory(atPath: (execution.logPath as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (execution.logPath as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true)
             return await build(execution, catalog: catalog, paths: paths, settings: settings, logger: logger)
         } catch {
             logger.error("execution \(id): \(error)")
@@ -67,7 +73,9 @@ public enum ExecutionWorker {
     /// The commit of the earliest execution of this build with the same inputs (this one's when it is the first).
     static func firstRevision(of execution: ExecutionRecord, catalog: any Catalog) async throws -> String {
         let state = try await catalog.state()
-        let same = (state.executions[execution.buildName] ?? []).filter { $0.inputsHash == execution.inputsHash && $0.id != nil }
+        let same = (state.executions[execution.buildName] ?? []).filter {
+            $0.inputsHash == execution.inputsHash && $0.id != nil
+        }
         return same.min { $0.id! < $1.id! }?.revision ?? execution.revision
     }
 
@@ -75,26 +83,32 @@ public enum ExecutionWorker {
     static func baseImage(of spec: ImageBuildSpec, catalog: any Catalog) async throws -> BaseImage? {
         guard let name = spec.baseImage else { return nil }
         let state = try await catalog.state()
-        guard let image = state.images[name], image.state == .active, let path = image.path, let sha256 = image.sha256 else { return nil }
+        guard let image = state.images[name], image.state == .active, let path = image.path, let sha256 = image.sha256
+        else { return nil }
         let virtual = state.virtualImages.values.joined().first { $0.id == image.virtualImageId }
-        return BaseImage(name: name, path: path, format: image.format ?? virtual?.format ?? "raw", sha256: sha256,
-                         boot: virtual?.boot ?? .none)
+        return BaseImage(
+            name: name, path: path, format: image.format ?? virtual?.format ?? "raw", sha256: sha256,
+            boot: virtual?.boot ?? .none)
     }
 
-    static func build(_ start: ExecutionRecord, catalog: any Catalog, paths: DataPaths, settings: Settings,
-                      logger: Logger) async -> Int32 {
+    static func build(
+        _ start: ExecutionRecord, catalog: any Catalog, paths: DataPaths, settings: Settings,
+        logger: Logger
+    ) async -> Int32 {
         let execution = start
         let spec = ImageBuildSpec(execution.spec)
         let reporter = ProgressWriter(catalog: catalog, execution: execution)
         // Progress arrives synchronously from the builder; a stream keeps the catalog writes in order.
-        let (updates, continuation) = AsyncStream.makeStream(of: BuildProgress.self, bufferingPolicy: .bufferingNewest(64))
+        let (updates, continuation) = AsyncStream.makeStream(
+            of: BuildProgress.self, bufferingPolicy: .bufferingNewest(64))
         let writer = Task {
             for await progress in updates { await reporter.report(progress) }
         }
         let work = Task { () throws -> [BuiltImage] in
-            let source = try GitSource(GitSource.Configuration(
-                repository: settings.repository, branch: settings.branch, specRoot: settings.specRoot,
-                dataDirectory: paths.root))
+            let source = try GitSource(
+                GitSource.Configuration(
+                    repository: settings.repository, branch: settings.branch, specRoot: settings.specRoot,
+                    dataDirectory: paths.root))
             let files = try await source.fileReader(commit: execution.revision)
             // SOURCE_DATE_EPOCH: the time of the commit these inputs were first built from, so a new run.token (a new
             // commit, the same inputs) makes the same bytes.
@@ -110,7 +124,8 @@ public enum ExecutionWorker {
                 logPath: execution.logPath,
                 secrets: SecretResolver(secretsDirectory: settings.secretsDirectory ?? paths.secrets),
                 hiddenPaths: [paths.root] + (settings.secretsDirectory.map { [$0] } ?? []),
-                seed: execution.inputsHash, sourceDateEpoch: commitTime, debianMirror: settings.debianMirror, baseImage: baseImage,
+                seed: execution.inputsHash, sourceDateEpoch: commitTime, debianMirror: settings.debianMirror,
+                baseImage: baseImage,
                 accelerator: { kernel in
                     // The VM driver's probe: KVM only when a kernel really boots under it here.
                     await acceleration.accel(mode: .auto, qemu: "qemu-system-x86_64", kernel: kernel)
@@ -145,11 +160,14 @@ public enum ExecutionWorker {
             outcome.statusPercent = 100
             outcome.statusMessage = nil
             // A Debian source's resolved package list, for the API and lineage.
-            outcome.packages = try? String(contentsOfFile: paths.artifacts(build: outcome.buildName, number: outcome.buildNumber) + "/packages.txt", encoding: .utf8)
+            outcome.packages = try? String(
+                contentsOfFile: paths.artifacts(build: outcome.buildName, number: outcome.buildNumber)
+                    + "/packages.txt", encoding: .utf8)
             let images = built.map { image in
-                VirtualImageRecord(executionId: outcome.id!, buildName: outcome.buildName, buildNumber: outcome.buildNumber,
-                                   name: image.name, format: image.format, path: image.path, size: image.size,
-                                   sha256: image.sha256, boot: image.boot, createdAt: Date())
+                VirtualImageRecord(
+                    executionId: outcome.id!, buildName: outcome.buildName, buildNumber: outcome.buildNumber,
+                    name: image.name, format: image.format, path: image.path, size: image.size,
+                    sha256: image.sha256, boot: image.boot, createdAt: Date())
             }
             do { try await catalog.finishExecution(outcome, images: images) } catch {
                 logger.error("cannot record the outcome: \(error)")
@@ -157,7 +175,9 @@ public enum ExecutionWorker {
             }
             return 0
         case .failure(let error):
-            let cancelled = work.isCancelled || (error as? BuildError).map { if case .cancelled = $0 { true } else { false } } == true
+            let cancelled =
+                work.isCancelled
+                || (error as? BuildError).map { if case .cancelled = $0 { true } else { false } } == true
             outcome.status = cancelled ? .cancelled : .failed
             outcome.statusMessage = cancelled ? "Cancelled" : "Failed"
             outcome.errorMessage = cancelled ? nil : "\(error)"

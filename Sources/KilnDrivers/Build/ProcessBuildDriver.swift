@@ -20,8 +20,11 @@ public struct ProcessBuildDriver: BuildDriver {
         /// `--catalog …` for the worker when the catalog is not the data dir's SQLite file.
         public var catalogArguments: [String]
 
-        public init(executable: String, repository: String, branch: String?, secretsDirectory: String?, debianMirror: String? = nil,
-                    catalogArguments: [String] = []) {
+        public init(
+            executable: String, repository: String, branch: String?, secretsDirectory: String?,
+            debianMirror: String? = nil,
+            catalogArguments: [String] = []
+        ) {
             self.catalogArguments = catalogArguments
             self.debianMirror = debianMirror
             self.executable = executable
@@ -36,7 +39,9 @@ public struct ProcessBuildDriver: BuildDriver {
     let settings: Settings
     let logger: Logger
 
-    public init(paths: DataPaths, catalog: any Catalog, settings: Settings, logger: Logger = Logger(label: "kiln.build")) {
+    public init(
+        paths: DataPaths, catalog: any Catalog, settings: Settings, logger: Logger = Logger(label: "kiln.build")
+    ) {
         self.paths = paths
         self.catalog = catalog
         self.settings = settings
@@ -47,8 +52,10 @@ public struct ProcessBuildDriver: BuildDriver {
         guard let id = execution.id else { throw ProcessBuildError.notRecorded }
         try FileManager.default.createDirectory(atPath: paths.work, withIntermediateDirectories: true)
         let output = ExecutionLock.outputPath(paths, id)
-        var arguments = ["internal-execute", "--data-dir", paths.root, "--execution", String(id),
-                         "--repo", settings.repository, "--path", execution.specRoot]
+        var arguments = [
+            "internal-execute", "--data-dir", paths.root, "--execution", String(id),
+            "--repo", settings.repository, "--path", execution.specRoot
+        ]
         if let branch = settings.branch { arguments += ["--branch", branch] }
         if let secrets = settings.secretsDirectory { arguments += ["--secrets-dir", secrets] }
         if let mirror = settings.debianMirror { arguments += ["--debian-mirror", mirror] }
@@ -72,7 +79,8 @@ public struct ProcessBuildDriver: BuildDriver {
         guard let id = execution.id else { return }
         let current = (try? await catalog.execution(id: id)) ?? execution
         guard let pid = current.pid, let start = current.pidStartTime,
-              ProcessIdentity.isAlive(WorkerProcess(pid: pid, startTime: start)) else { return }
+            ProcessIdentity.isAlive(WorkerProcess(pid: pid, startTime: start))
+        else { return }
         kill(pid, SIGTERM)
         for _ in 0..<600 where ExecutionLock.isHeld(paths, id) {
             try? await Task.sleep(for: .milliseconds(100))

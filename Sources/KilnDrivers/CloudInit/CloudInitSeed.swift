@@ -43,7 +43,8 @@ public struct CloudInitSeed: Sendable, Hashable {
             }
             if !sshAuthorizedKeys.isEmpty {
                 let own = fields["ssh_authorized_keys"]?.list ?? []
-                fields["ssh_authorized_keys"] = .list(own + sshAuthorizedKeys.map(SpecValue.string).filter { !own.contains($0) })
+                fields["ssh_authorized_keys"] = .list(
+                    own + sshAuthorizedKeys.map(SpecValue.string).filter { !own.contains($0) })
             }
             return "#cloud-config\n" + SpecValue.object(fields).prettyJSON + "\n"
         }

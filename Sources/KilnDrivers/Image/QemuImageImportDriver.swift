@@ -11,7 +11,9 @@ public struct QemuImageImportDriver: ImageImportDriver {
         importer = ImageImporter(cacheDirectory: cacheDirectory, limits: .init(maxVirtualSize: maxImageSize))
     }
 
-    public func importURL(_ url: String, checksum: Checksum, to output: String, work: String) async throws -> ImportedDisk {
+    public func importURL(
+        _ url: String, checksum: Checksum, to output: String, work: String
+    ) async throws -> ImportedDisk {
         do {
             let imported = try await importer.importURL(url, checksum: checksum, to: output, work: work)
             return ImportedDisk(path: imported.path, sha256: imported.sha256, boot: imported.boot)

@@ -12,7 +12,8 @@ public struct GitStateSource: DesiredStateSource {
     /// once fetched: the first `poll`).
     public init(_ git: GitSource) async {
         self.git = git
-        origin = SourceOrigin(repository: git.location.display, branch: await git.trackedBranch(), specRoot: git.specRoot)
+        origin = SourceOrigin(
+            repository: git.location.display, branch: await git.trackedBranch(), specRoot: git.specRoot)
     }
 
     /// Fetches (a remote) and reads the branch; `kiln_git_fetch_duration_seconds` records how long it took.
@@ -32,9 +33,13 @@ public struct GitStateSource: DesiredStateSource {
             return SourceLoad(revision: load.revision, result: load.result)
         } catch {
             let revision = (try? await git.revision(of: commit)) ?? Revision(id: commit, author: "")
-            return SourceLoad(revision: revision, result: .failure(.init(errors: [
-                SpecError(file: git.specRoot.isEmpty ? "." : git.specRoot, line: 1, column: 1, message: "\(error)"),
-            ])))
+            return SourceLoad(
+                revision: revision,
+                result: .failure(
+                    .init(errors: [
+                        SpecError(
+                            file: git.specRoot.isEmpty ? "." : git.specRoot, line: 1, column: 1, message: "\(error)")
+                    ])))
         }
     }
 

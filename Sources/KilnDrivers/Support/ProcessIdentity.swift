@@ -11,7 +11,8 @@ enum ProcessIdentity {
     /// From one read of `/proc/<pid>/stat`: the start time (field 22) and whether the process is a zombie (field 3).
     static func stat(_ pid: Int32) -> (startTime: UInt64, isZombie: Bool)? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         // Fields after the command name (which may hold spaces), starting with field 3.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 19, let start = UInt64(fields[19]) else { return nil }
@@ -28,7 +29,8 @@ enum ProcessIdentity {
         guard start == process.startTime else { return false }
         // A zombie has exited: not alive.
         if let stat = try? String(contentsOfFile: "/proc/\(process.pid)/stat", encoding: .utf8),
-           let close = stat.lastIndex(of: ")") {
+            let close = stat.lastIndex(of: ")")
+        {
             let state = stat[stat.index(after: close)...].split(separator: " ").first
             if state == "Z" { return false }
         }

@@ -20,7 +20,9 @@ public struct DataDirTeardown: Sendable {
     let builds: any BuildDriver
     let logger: Logger
 
-    public init(paths: DataPaths, catalog: any Catalog, builds: any BuildDriver, logger: Logger = Logger(label: "kiln.teardown")) {
+    public init(
+        paths: DataPaths, catalog: any Catalog, builds: any BuildDriver, logger: Logger = Logger(label: "kiln.teardown")
+    ) {
         self.paths = paths
         self.catalog = catalog
         self.builds = builds
@@ -68,7 +70,8 @@ public struct DataDirTeardown: Sendable {
         }
         report.network += try await HostOnlyNetwork.tearDown(directory: paths.network, removeBridge: purge)
         // Build workers: asked to stop (they cancel and clean up), killed with their process group if they do not.
-        for execution in state.activeExecutions.sorted(by: { $0.buildNumber < $1.buildNumber }) where await builds.isRunning(execution) {
+        for execution in state.activeExecutions.sorted(by: { $0.buildNumber < $1.buildNumber })
+        where await builds.isRunning(execution) {
             await builds.cancel(execution)
             report.stoppedExecutions.append("\(execution.buildName)#\(execution.buildNumber)")
         }
@@ -81,7 +84,9 @@ public struct DataDirTeardown: Sendable {
 
     /// Deletes the VM's tap device once its qemu is gone (a running qemu still holds it); whether there was one.
     static func deleteTap(_ files: QemuVMDriver.Files) async throws -> Bool {
-        guard FileManager.default.fileExists(atPath: files.tap), QemuVMDriver().runningProcess(files) == nil else { return false }
+        guard FileManager.default.fileExists(atPath: files.tap), QemuVMDriver().runningProcess(files) == nil else {
+            return false
+        }
         try await TapDevice.deleteRecorded(in: files)
         return true
     }

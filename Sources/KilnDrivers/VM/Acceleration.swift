@@ -20,9 +20,13 @@ actor Acceleration {
     private let hostKernels: @Sendable () -> [String]
     private let probe: @Sendable (_ qemu: String, _ kernel: String) async -> Bool
 
-    init(kvmUsable: @escaping @Sendable () -> Bool = { access("/dev/kvm", R_OK | W_OK) == 0 },
-         hostKernels: @escaping @Sendable () -> [String] = { Acceleration.hostKernels() },
-         probe: @escaping @Sendable (_ qemu: String, _ kernel: String) async -> Bool = { await Acceleration.kernelBootsUnderKVM(qemu: $0, kernel: $1) }) {
+    init(
+        kvmUsable: @escaping @Sendable () -> Bool = { access("/dev/kvm", R_OK | W_OK) == 0 },
+        hostKernels: @escaping @Sendable () -> [String] = { Acceleration.hostKernels() },
+        probe: @escaping @Sendable (_ qemu: String, _ kernel: String) async -> Bool = {
+            await Acceleration.kernelBootsUnderKVM(qemu: $0, kernel: $1)
+        }
+    ) {
         self.kvmUsable = kvmUsable
         self.hostKernels = hostKernels
         self.probe = probe
@@ -55,17 +59,23 @@ actor Acceleration {
     }
 
     static func kernelBootsUnderKVM(qemu: String, kernel: String) async -> Bool {
-        let console = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-kvm-probe-\(getpid()).log").path
+        let console = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-kvm-probe-\(getpid()).log")
+            .path
         defer { try? FileManager.default.removeItem(atPath: console) }
-        let arguments = ["-machine", "accel=kvm", "-m", "128M", "-display", "none", "-nodefaults", "-no-reboot",
-                         "-serial", "file:\(console)", "-kernel", kernel, "-append", "console=ttyS0 panic=-1"]
+        let arguments = [
+            "-machine", "accel=kvm", "-m", "128M", "-display", "none", "-nodefaults", "-no-reboot",
+            "-serial", "file:\(console)", "-kernel", kernel, "-append", "console=ttyS0 panic=-1"
+        ]
         let probe = Task {
-            _ = try? await Subprocess.run(.name(qemu), arguments: Arguments(arguments), output: .discarded, error: .discarded)
+            _ = try? await Subprocess.run(
+                .name(qemu), arguments: Arguments(arguments), output: .discarded, error: .discarded)
         }
         defer { probe.cancel() }
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
-            if let text = try? String(contentsOfFile: console, encoding: .utf8), text.contains("Linux version") { return true }
+            if let text = try? String(contentsOfFile: console, encoding: .utf8), text.contains("Linux version") {
+                return true
+            }
             try? await Task.sleep(for: .milliseconds(100))
         }
         return false

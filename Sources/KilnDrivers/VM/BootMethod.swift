@@ -13,18 +13,25 @@ enum BootMethod: Sendable, Hashable {
     /// Decides, before anything starts, how a disk of boot type `boot` starts on this host. A disk that cannot boot
     /// as configured is refused at once with what to do, rather than started to hang until a timeout.
     /// A hybrid disk prefers UEFI and falls back to SeaBIOS when OVMF is missing.
-    static func choose(for boot: DiskBoot, image: String, options: QemuVMDriver.Options) throws(ActionFailure) -> BootMethod {
+    static func choose(
+        for boot: DiskBoot, image: String, options: QemuVMDriver.Options
+    ) throws(ActionFailure) -> BootMethod {
         guard let preferred = Firmware.preferred(for: boot) else {
             guard let kernel = options.kernel else {
-                throw ActionFailure(.unbootableImage,
-                    "image \(image) is a bare filesystem with no boot loader: start Kiln with --vm-kernel/--vm-initrd, or build it with disk.boot")
+                throw ActionFailure(
+                    .unbootableImage,
+                    "image \(image) is a bare filesystem with no boot loader: start Kiln with --vm-kernel/--vm-initrd, or build it with disk.boot"
+                )
             }
-            return .kernel(kernel: kernel, initrd: options.initrd, append: options.append ?? "root=/dev/vda rw console=ttyS0")
+            return .kernel(
+                kernel: kernel, initrd: options.initrd, append: options.append ?? "root=/dev/vda rw console=ttyS0")
         }
         do {
             return .firmware(try Firmware.locate(preferred, root: options.firmwareRoot).kind)
         } catch {
-            if boot == .hybrid, (try? Firmware.locate(.bios, root: options.firmwareRoot)) != nil { return .firmware(.bios) }
+            if boot == .hybrid, (try? Firmware.locate(.bios, root: options.firmwareRoot)) != nil {
+                return .firmware(.bios)
+            }
             let what = boot == .uefi ? "boots only under UEFI" : "needs its boot firmware"
             throw ActionFailure(.noFirmware, "image \(image) \(what), and \(error)")
         }

@@ -82,7 +82,9 @@ public actor HostOnlyNetwork {
             } catch {
                 throw HostOnlyNetworkError.noDHCP(bridge, "\(error)")
             }
-            guard dnsmasq(configuration) != nil else { throw HostOnlyNetworkError.noDHCP(bridge, "it wrote no pidfile") }
+            guard dnsmasq(configuration) != nil else {
+                throw HostOnlyNetworkError.noDHCP(bridge, "it wrote no pidfile")
+            }
         }
     }
 
@@ -96,16 +98,17 @@ public actor HostOnlyNetwork {
             "--dhcp-range=\(range.first),\(range.last),\(configuration.subnet.netmask),12h",
             "--dhcp-option=3", "--dhcp-option=6", "--dhcp-authoritative",
             "--dhcp-leasefile=\(configuration.leases)", "--pid-file=\(configuration.pidfile)",
-            "--log-facility=\(configuration.log)", "--log-dhcp",
+            "--log-facility=\(configuration.log)", "--log-dhcp"
         ]
     }
 
     /// The dnsmasq of this configuration, if it runs: its pidfile names it and its command line names the pidfile.
     static func dnsmasq(_ configuration: Configuration) -> WorkerProcess? {
         guard let text = try? String(contentsOfFile: configuration.pidfile, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-              let process = ProcessIdentity.current(pid), ProcessIdentity.isAlive(process),
-              ProcessIdentity.commandLine(pid).contains("--pid-file=\(configuration.pidfile)") else { return nil }
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+            let process = ProcessIdentity.current(pid), ProcessIdentity.isAlive(process),
+            ProcessIdentity.commandLine(pid).contains("--pid-file=\(configuration.pidfile)")
+        else { return nil }
         return process
     }
 
@@ -128,7 +131,8 @@ public actor HostOnlyNetwork {
     /// Ends dnsmasq (by its recorded pid, checked) and, with `removeBridge`, deletes the bridge if Kiln made it.
     /// What was done, for `kiln teardown`'s report.
     public static func tearDown(directory: String, removeBridge: Bool) async throws -> [String] {
-        var configuration = Configuration(bridge: "", subnet: QemuVMDriver.Options.defaultHostonlySubnet, directory: directory)
+        var configuration = Configuration(
+            bridge: "", subnet: QemuVMDriver.Options.defaultHostonlySubnet, directory: directory)
         configuration.bridge = (try? String(contentsOfFile: configuration.bridgeMade, encoding: .utf8)) ?? "its bridge"
         var done: [String] = []
         if let process = dnsmasq(configuration) {
@@ -138,7 +142,8 @@ public actor HostOnlyNetwork {
             done.append("stopped dnsmasq (pid \(process.pid)) of the host-only network")
         }
         if removeBridge, let made = try? String(contentsOfFile: configuration.bridgeMade, encoding: .utf8),
-           made == configuration.bridge, TapDevice.isBridge(made) {
+            made == configuration.bridge, TapDevice.isBridge(made)
+        {
             try await Tool.run("ip", ["link", "delete", "dev", made])
             try? FileManager.default.removeItem(atPath: configuration.bridgeMade)
             done.append("deleted bridge \(made)")

@@ -12,7 +12,9 @@ public struct HostOnlySubnet: Sendable, Hashable, CustomStringConvertible {
         guard octets.count == 4 else { return nil }
         var address: UInt32 = 0
         for octet in octets {
-            guard octet.count <= 3, octet.allSatisfy(\.isASCII), let value = UInt32(octet), value <= 255 else { return nil }
+            guard octet.count <= 3, octet.allSatisfy(\.isASCII), let value = UInt32(octet), value <= 255 else {
+                return nil
+            }
             address = address << 8 | value
         }
         self.address = address

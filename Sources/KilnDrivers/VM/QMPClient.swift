@@ -62,7 +62,8 @@ struct QMPClient: Sendable {
             guard folder >= 0 else { throw .unreachable(path, String(cString: strerror(errno))) }
             target = "/proc/self/fd/\(folder)/\(path[path.index(after: slash)...])"
         }
-        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        let fd = Glibc.socket(
+            AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw .unreachable(path, String(cString: strerror(errno))) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -75,7 +76,9 @@ struct QMPClient: Sendable {
             for (i, b) in bytes.enumerated() { raw[i] = b }
         }
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard connected == 0 else {
             // A unix socket connects at once or not at all: EAGAIN means qemu's listen queue is full (the monitor is busy).
@@ -228,7 +231,9 @@ struct JSONLineDecoder: ByteToMessageDecoder {
         return .needMoreData
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    mutating func decodeLast(
+        context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool
+    ) throws -> DecodingState {
         try decode(context: context, buffer: &buffer)
     }
 }
@@ -238,7 +243,8 @@ struct AnswerReader {
     mutating func parse(_ buffer: ByteBuffer) -> SpecValue? {
         let bytes = buffer.readableBytesView.filter { $0 != 0xFF }
         guard let text = String(validating: bytes, as: UTF8.self), let value = SpecValue(json: text),
-              value.object != nil else { return nil }
+            value.object != nil
+        else { return nil }
         return value
     }
 }

@@ -31,7 +31,8 @@ final class QMPMonitorConnection: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandlers(
-                            ByteToMessageHandler(JSONLineDecoder()), QMPAnswerHandler(socket: socket, greeting: greeting, timeout: limit))
+                            ByteToMessageHandler(JSONLineDecoder()),
+                            QMPAnswerHandler(socket: socket, greeting: greeting, timeout: limit))
                     }
                 }
                 .withConnectedSocket(descriptor)
@@ -138,7 +139,8 @@ final class QMPAnswerHandler: ChannelDuplexHandler {
         pending[id] = Pending(promise: request.promise, deadline: deadline)
         var fields: [String: SpecValue] = ["execute": .string(request.command.name), "id": .string(id)]
         if let arguments = request.command.arguments { fields["arguments"] = arguments }
-        context.write(wrapOutboundOut(ByteBuffer(string: SpecValue.object(fields).canonicalJSON + "\n")), promise: promise)
+        context.write(
+            wrapOutboundOut(ByteBuffer(string: SpecValue.object(fields).canonicalJSON + "\n")), promise: promise)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -22,8 +22,10 @@ actor QMPMonitorPool {
 
     /// Runs `commands` on the connection of `process` in `key`'s folder (made on `socket` when needed), each within
     /// `timeout`. Nil when the connection is busy with another caller or the pool is shut down.
-    func session(key: String, socket: String, process: WorkerProcess, commands: [QMPCommand],
-                 timeout: Duration) async throws(QMPError) -> [SpecValue]? {
+    func session(
+        key: String, socket: String, process: WorkerProcess, commands: [QMPCommand],
+        timeout: Duration
+    ) async throws(QMPError) -> [SpecValue]? {
         guard !isShutDown, !inUse.contains(key) else { return nil }
         var entry = idle.removeValue(forKey: key)
         if let current = entry, current.process != process || !current.connection.isActive {
@@ -48,10 +50,16 @@ actor QMPMonitorPool {
         }
     }
 
-    private func run(_ commands: [QMPCommand], on entry: Entry?, socket: String, process: WorkerProcess,
-                     timeout: Duration) async throws(QMPError) -> ([SpecValue], Entry) {
+    private func run(
+        _ commands: [QMPCommand], on entry: Entry?, socket: String, process: WorkerProcess,
+        timeout: Duration
+    ) async throws(QMPError) -> ([SpecValue], Entry) {
         let connection: QMPMonitorConnection
-        if let entry { connection = entry.connection } else { connection = try await QMPMonitorConnection.open(socket, timeout: timeout) }
+        if let entry {
+            connection = entry.connection
+        } else {
+            connection = try await QMPMonitorConnection.open(socket, timeout: timeout)
+        }
         let answers = try await connection.execute(commands, timeout: timeout)
         return (answers, Entry(process: process, connection: connection))
     }

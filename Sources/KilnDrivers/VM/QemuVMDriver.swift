@@ -39,11 +39,13 @@ public struct QemuVMDriver: VMDriver {
         var monitorTimeout: Duration = .seconds(2)
         var agentTimeout: Duration = .seconds(2)
 
-        public init(kernel: String? = nil, initrd: String? = nil, append: String? = nil, bridge: String? = nil,
-                    qemu: String = "qemu-system-x86_64", accel: VMAcceleration = .auto, stopGrace: Duration = .seconds(30),
-                    sshAuthorizedKeys: String? = nil, hostonlyBridge: String = "kiln0",
-                    hostonlySubnet: HostOnlySubnet = Self.defaultHostonlySubnet, networkDirectory: String? = nil,
-                    secretsDirectory: String? = nil) {
+        public init(
+            kernel: String? = nil, initrd: String? = nil, append: String? = nil, bridge: String? = nil,
+            qemu: String = "qemu-system-x86_64", accel: VMAcceleration = .auto, stopGrace: Duration = .seconds(30),
+            sshAuthorizedKeys: String? = nil, hostonlyBridge: String = "kiln0",
+            hostonlySubnet: HostOnlySubnet = Self.defaultHostonlySubnet, networkDirectory: String? = nil,
+            secretsDirectory: String? = nil
+        ) {
             self.secretsDirectory = secretsDirectory
             self.hostonlyBridge = hostonlyBridge
             self.hostonlySubnet = hostonlySubnet
@@ -62,7 +64,9 @@ public struct QemuVMDriver: VMDriver {
 
         /// The host-only network these options describe, if Kiln knows where to keep dnsmasq's files.
         public var hostOnlyConfiguration: HostOnlyNetwork.Configuration? {
-            networkDirectory.map { HostOnlyNetwork.Configuration(bridge: hostonlyBridge, subnet: hostonlySubnet, directory: $0) }
+            networkDirectory.map {
+                HostOnlyNetwork.Configuration(bridge: hostonlyBridge, subnet: hostonlySubnet, directory: $0)
+            }
         }
     }
 
@@ -105,15 +109,18 @@ public struct QemuVMDriver: VMDriver {
         var tap: String { "\(directory)/tap" }
     }
 
-    public func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool,
-                          userData: CloudInitUserData? = nil) async throws -> VMObservation {
+    public func provision(
+        _ vm: VMRecord, image: ImageRecord, directory: String, start: Bool,
+        userData: CloudInitUserData? = nil
+    ) async throws -> VMObservation {
         let files = Files(directory: directory)
         guard let backing = image.path else { throw QemuVMError.noImageFile(image.name) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: files.disk) {
             let temp = files.disk + ".partial"
             try? FileManager.default.removeItem(atPath: temp)
-            try await Tool.run("qemu-img", ["create", "-q", "-f", "qcow2", "-F", image.format ?? "qcow2", "-b", backing, temp])
+            try await Tool.run(
+                "qemu-img", ["create", "-q", "-f", "qcow2", "-F", image.format ?? "qcow2", "-b", backing, temp])
             try FileManager.default.moveItem(atPath: temp, toPath: files.disk)
         }
         if vm.cloudInit || userData != nil {
@@ -139,7 +146,9 @@ public struct QemuVMDriver: VMDriver {
     public func start(_ vm: VMRecord) async throws -> VMObservation {
         guard let directory = vm.directory else { throw QemuVMError.notProvisioned(vm.name) }
         let files = Files(directory: directory)
-        guard FileManager.default.fileExists(atPath: files.disk) else { throw QemuVMError.folderGone(vm.name, directory) }
+        guard FileManager.default.fileExists(atPath: files.disk) else {
+            throw QemuVMError.folderGone(vm.name, directory)
+        }
         if let running = runningProcess(files) {
             // Adopted, never started twice; a machine paused behind Kiln's back is resumed.
             let client = QMPClient(socket: files.qmp, timeout: .seconds(5))
@@ -160,11 +169,13 @@ public struct QemuVMDriver: VMDriver {
         let accel = await acceleration.accel(mode: options.accel, qemu: options.qemu, kernel: options.kernel)
         let seed = FileManager.default.fileExists(atPath: files.seed) ? files.seed : nil
         let tap = try await prepareNetwork(vm, files: files)
-        let arguments = try Self.arguments(vm.typed, name: vm.name, files: files, options: options, kvm: accel == "kvm",
-                                           boot: boot, seed: seed, tap: tap)
+        let arguments = try Self.arguments(
+            vm.typed, name: vm.name, files: files, options: options, kvm: accel == "kvm",
+            boot: boot, seed: seed, tap: tap)
         try await Tool.run(options.qemu, arguments, workingDirectory: files.directory)
         guard let process = runningProcess(files) else {
-            throw QemuVMError.didNotStart(vm.name, (try? String(contentsOfFile: files.console, encoding: .utf8))?.suffix(500).description ?? "")
+            throw QemuVMError.didNotStart(
+                vm.name, (try? String(contentsOfFile: files.console, encoding: .utf8))?.suffix(500).description ?? "")
         }
         return await observe(vm, files: files, process: process)
     }
@@ -196,14 +207,16 @@ public struct QemuVMDriver: VMDriver {
     }
 
     /// qemu's command line for a VM: a pure function, tested on its own.
-    static func arguments(_ spec: VirtualMachineSpec, name: String, files: Files, options: Options, kvm: Bool,
-                          boot: [String], seed: String? = nil, tap: TapDevice? = nil) throws -> [String] {
+    static func arguments(
+        _ spec: VirtualMachineSpec, name: String, files: Files, options: Options, kvm: Bool,
+        boot: [String], seed: String? = nil, tap: TapDevice? = nil
+    ) throws -> [String] {
         var args = [
             "-name", "kiln-\(name)",
             "-machine", kvm ? "accel=kvm" : "accel=tcg",
             "-m", "\(spec.memory.bytes >> 20)M",
             "-smp", "\(spec.cpus)",
-            "-drive", "file=\(files.disk),if=virtio,format=qcow2",
+            "-drive", "file=\(files.disk),if=virtio,format=qcow2"
         ]
         if let seed {
             // After the disk, so the guest's root stays the first virtio disk; found by its CIDATA label.
@@ -220,7 +233,7 @@ public struct QemuVMDriver: VMDriver {
             "-chardev", "socket,path=\(Files.agentName),server=on,wait=off,id=qga0",
             "-device", "virtio-serial-pci", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
             "-pidfile", files.pidfile,
-            "-daemonize",
+            "-daemonize"
         ]
         switch spec.networkType {
         case .nat:
@@ -243,8 +256,12 @@ public struct QemuVMDriver: VMDriver {
     func diskBoot(_ files: Files) async throws -> DiskBoot {
         try? FileManager.default.removeItem(atPath: files.bootSample)
         defer { try? FileManager.default.removeItem(atPath: files.bootSample) }
-        try await Tool.run("qemu-img", ["dd", "-f", "qcow2", "-O", "raw", "bs=\(DiskBootSniffer.bytesNeeded)", "count=1",
-                                        "if=\(files.disk)", "of=\(files.bootSample)"])
+        try await Tool.run(
+            "qemu-img",
+            [
+                "dd", "-f", "qcow2", "-O", "raw", "bs=\(DiskBootSniffer.bytesNeeded)", "count=1",
+                "if=\(files.disk)", "of=\(files.bootSample)"
+            ])
         let bytes = FileManager.default.contents(atPath: files.bootSample).map(Array.init) ?? []
         return DiskBootSniffer.detect(bytes)
     }
@@ -300,13 +317,16 @@ public struct QemuVMDriver: VMDriver {
         let files = Files(directory: directory)
         guard let (process, commandLine) = runningQemu(files) else {
             await monitors.close(key: directory)
-            return VMObservation(status: .poweredOff, message: "its qemu process is not running",
-                                 consoleTail: vm.guestReady ? nil : Self.consoleTail(files.console))
+            return VMObservation(
+                status: .poweredOff, message: "its qemu process is not running",
+                consoleTail: vm.guestReady ? nil : Self.consoleTail(files.console))
         }
         return await observe(vm, files: files, process: process, commandLine: commandLine)
     }
 
-    func observe(_ vm: VMRecord, files: Files, process: WorkerProcess, commandLine: String? = nil) async -> VMObservation {
+    func observe(
+        _ vm: VMRecord, files: Files, process: WorkerProcess, commandLine: String? = nil
+    ) async -> VMObservation {
         var status = VMRecord.Status.poweredOn
         var message: String?
         let sameProcess = vm.pid == process.pid && vm.pidStartTime == process.startTime
@@ -352,13 +372,15 @@ public struct QemuVMDriver: VMDriver {
             try? await hostOnly.ensure()
             // dnsmasq's lease for the VM's MAC: an address even from a guest without an agent.
             if ipAddress == nil {
-                ipAddress = hostOnly.leasedAddress(mac: TapDevice(uuid: vm.uuid, bridge: hostOnly.configuration.bridge).mac)
+                ipAddress = hostOnly.leasedAddress(
+                    mac: TapDevice(uuid: vm.uuid, bridge: hostOnly.configuration.bridge).mac)
             }
         }
-        return VMObservation(status: status, process: process, qmpSocket: files.qmp, ipAddress: ipAddress,
-                             guestOs: guest?.os, ready: ready, message: message,
-                             acceleration: acceleration, consoleTail: ready ? nil : Self.consoleTail(files.console),
-                             network: attachment(vm))
+        return VMObservation(
+            status: status, process: process, qmpSocket: files.qmp, ipAddress: ipAddress,
+            guestOs: guest?.os, ready: ready, message: message,
+            acceleration: acceleration, consoleTail: ready ? nil : Self.consoleTail(files.console),
+            network: attachment(vm))
     }
 
     /// Where the VM's card is plugged (nil for `nat`): its tap device, the bridge that device is on now (read from
@@ -383,8 +405,10 @@ public struct QemuVMDriver: VMDriver {
     func monitorSession(_ files: Files, process: WorkerProcess, _ commands: [QMPCommand]) async -> [SpecValue]? {
         if access(files.kilnMonitor, F_OK) == 0 {
             do {
-                if let answers = try await monitors.session(key: files.directory, socket: files.kilnMonitor, process: process,
-                                                            commands: commands, timeout: options.monitorTimeout) {
+                if let answers = try await monitors.session(
+                    key: files.directory, socket: files.kilnMonitor, process: process,
+                    commands: commands, timeout: options.monitorTimeout)
+                {
                     return answers
                 }
             } catch {
@@ -413,9 +437,10 @@ public struct QemuVMDriver: VMDriver {
     /// without an agent never answers, and the pass must not wait for it.
     static func askAgent(_ socket: String, timeout: Duration = .seconds(2)) async -> GuestInfo? {
         guard FileManager.default.fileExists(atPath: socket),
-              let answers = try? await QMPClient(socket: socket, dialect: .guestAgent, timeout: timeout)
+            let answers = try? await QMPClient(socket: socket, dialect: .guestAgent, timeout: timeout)
                 .session([QMPCommand("guest-get-osinfo"), QMPCommand("guest-network-get-interfaces")]),
-              answers.count == 2 else { return nil }
+            answers.count == 2
+        else { return nil }
         return guestInfo(osinfo: answers[0], interfaces: answers[1])
     }
 
@@ -443,7 +468,10 @@ public struct QemuVMDriver: VMDriver {
         while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             let window = carry + chunk
             if window.count >= needle.count,
-               (0...(window.count - needle.count)).contains(where: { window[$0] == needle[0] && window[$0..<$0 + needle.count].elementsEqual(needle) }) {
+                (0...(window.count - needle.count)).contains(where: {
+                    window[$0] == needle[0] && window[$0..<$0 + needle.count].elementsEqual(needle)
+                })
+            {
                 return true
             }
             carry = Array(window.suffix(needle.count - 1))
@@ -460,7 +488,8 @@ public struct QemuVMDriver: VMDriver {
         guard let data = try? handle.readToEnd(), !data.isEmpty else { return nil }
         let text = String(decoding: data, as: UTF8.self)
         let clean = text.unicodeScalars.filter { $0 == "\n" || $0 == "\t" || ($0.value >= 0x20 && $0.value != 0x7F) }
-        let kept = String(String.UnicodeScalarView(clean)).split(separator: "\n", omittingEmptySubsequences: true).suffix(lines)
+        let kept = String(String.UnicodeScalarView(clean)).split(separator: "\n", omittingEmptySubsequences: true)
+            .suffix(lines)
         return kept.isEmpty ? nil : kept.joined(separator: "\n")
     }
 
@@ -473,8 +502,9 @@ public struct QemuVMDriver: VMDriver {
     /// its command line (this runs for every VM on every pass).
     func runningQemu(_ files: Files) -> (process: WorkerProcess, commandLine: String)? {
         guard let text = try? String(contentsOfFile: files.pidfile, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-              let stat = ProcessIdentity.stat(pid), !stat.isZombie else { return nil }
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+            let stat = ProcessIdentity.stat(pid), !stat.isZombie
+        else { return nil }
         let commandLine = ProcessIdentity.commandLine(pid)
         guard commandLine.contains(files.disk) else { return nil }
         return (WorkerProcess(pid: pid, startTime: stat.startTime), commandLine)
@@ -498,7 +528,8 @@ enum QemuVMError: Error, CustomStringConvertible, ActionFailureConvertible {
         case .noImageFile(let image): "Image \(image) has no disk file to boot from"
         case .notProvisioned(let vm): "VirtualMachine \(vm) has no disk yet"
         case .didNotStart(let vm, let console): "qemu for VirtualMachine \(vm) did not start; console: \(console)"
-        case .noBridge(let vm): "VirtualMachine \(vm) asks for a bridged network, but no bridge is configured (start Kiln with --vm-bridge BRIDGE)"
+        case .noBridge(let vm):
+            "VirtualMachine \(vm) asks for a bridged network, but no bridge is configured (start Kiln with --vm-bridge BRIDGE)"
         case .bridgeMissing(let vm, let bridge):
             "VirtualMachine \(vm) asks for a bridged network, but --vm-bridge \(bridge) is not a bridge on this host (create it, or start Kiln with another --vm-bridge)"
         case .noHostOnlyNetwork(let vm):
@@ -508,7 +539,8 @@ enum QemuVMError: Error, CustomStringConvertible, ActionFailureConvertible {
         case .userDataSecret(let vm, let why):
             "the cloud-init user-data of VirtualMachine \(vm) names a secret Kiln cannot read: \(why)"
         case .wontStop(let pid): "qemu process \(pid) did not end even after SIGKILL"
-        case .folderGone(let vm, let folder): "the disk of VirtualMachine \(vm) is gone from \(folder) (removed behind Kiln's back); Kiln makes it again from its image"
+        case .folderGone(let vm, let folder):
+            "the disk of VirtualMachine \(vm) is gone from \(folder) (removed behind Kiln's back); Kiln makes it again from its image"
         }
     }
 

@@ -27,8 +27,10 @@ struct TapDevice: Sendable, Hashable {
 
     /// qemu's network options for this device: no script, virtio.
     var qemuArguments: [String] {
-        ["-netdev", "tap,id=net0,ifname=\(name),script=no,downscript=no",
-         "-device", "virtio-net-pci,netdev=net0,mac=\(mac)"]
+        [
+            "-netdev", "tap,id=net0,ifname=\(name),script=no,downscript=no",
+            "-device", "virtio-net-pci,netdev=net0,mac=\(mac)"
+        ]
     }
 
     /// Whether an interface of that name exists in this network namespace.
@@ -39,7 +41,8 @@ struct TapDevice: Sendable, Hashable {
     /// Whether `name` is a Linux bridge in this network namespace.
     static func isBridge(_ name: String) -> Bool {
         var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: "/sys/class/net/\(name)/bridge", isDirectory: &isDirectory) && isDirectory.boolValue
+        return FileManager.default.fileExists(atPath: "/sys/class/net/\(name)/bridge", isDirectory: &isDirectory)
+            && isDirectory.boolValue
     }
 
     /// Makes the device (unless it is there from an earlier start) and puts it up on the bridge.
@@ -58,8 +61,10 @@ struct TapDevice: Sendable, Hashable {
 
     /// The device recorded in a VM's folder, deleted, and the record with it.
     static func deleteRecorded(in files: QemuVMDriver.Files) async throws {
-        guard let name = try? String(contentsOfFile: files.tap, encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else { return }
+        guard
+            let name = try? String(contentsOfFile: files.tap, encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty
+        else { return }
         // Only a name Kiln could have made: the record is a file in a folder, not a command.
         guard name.count <= 15, name.hasPrefix("k"), name.dropFirst().allSatisfy(\.isHexDigit) else { return }
         try await delete(name)

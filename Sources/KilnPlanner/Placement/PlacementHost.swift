@@ -13,7 +13,10 @@ public struct PlacementHost: Sendable, Hashable {
     /// Drained (`kiln drain`, or `cordoned` in git): it keeps nothing new and its VMs move away.
     public var cordoned: Bool
 
-    public init(name: String, cpus: Int64, memoryBytes: Int64, labels: Set<String> = [], lost: Bool = false, cordoned: Bool = false) {
+    public init(
+        name: String, cpus: Int64, memoryBytes: Int64, labels: Set<String> = [], lost: Bool = false,
+        cordoned: Bool = false
+    ) {
         self.name = name
         self.cpus = cpus
         self.memoryBytes = memoryBytes
@@ -24,8 +27,9 @@ public struct PlacementHost: Sendable, Hashable {
 
     /// A registered host, Lost or not at the catalog's `now`.
     public init(_ record: HostRecord, now: Date) {
-        self.init(name: record.name, cpus: record.cpus, memoryBytes: record.memoryBytes, labels: Set(record.labels),
-                  lost: record.state(at: now) == .lost, cordoned: record.cordoned)
+        self.init(
+            name: record.name, cpus: record.cpus, memoryBytes: record.memoryBytes, labels: Set(record.labels),
+            lost: record.state(at: now) == .lost, cordoned: record.cordoned)
     }
 
     /// Whether it takes VMs at all.

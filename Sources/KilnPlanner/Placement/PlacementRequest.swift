@@ -40,7 +40,9 @@ public struct PlacementRequest: Sendable, Hashable {
     /// The host the catalog says it was placed on (nil: not placed yet).
     public var current: String?
 
-    public init(vm: String, cpus: Int64, memoryBytes: Int64, placement: VMPlacement = VMPlacement(), current: String? = nil) {
+    public init(
+        vm: String, cpus: Int64, memoryBytes: Int64, placement: VMPlacement = VMPlacement(), current: String? = nil
+    ) {
         self.vm = vm
         self.cpus = cpus
         self.memoryBytes = memoryBytes
@@ -51,7 +53,8 @@ public struct PlacementRequest: Sendable, Hashable {
     /// A VM spec's needs and placement.
     public init(vm: String, spec: SpecValue, current: String?) {
         let typed = VirtualMachineSpec(spec)
-        self.init(vm: vm, cpus: Int64(typed.cpus), memoryBytes: Int64(clamping: typed.memory.bytes),
-                  placement: VMPlacement(spec: spec["placement"]), current: current)
+        self.init(
+            vm: vm, cpus: Int64(typed.cpus), memoryBytes: Int64(clamping: typed.memory.bytes),
+            placement: VMPlacement(spec: spec["placement"]), current: current)
     }
 }

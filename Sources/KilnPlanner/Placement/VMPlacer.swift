@@ -7,7 +7,8 @@ import KilnSpec
 public enum VMPlacer {
     public static func place(_ requests: [PlacementRequest], on hosts: [PlacementHost]) -> [String: PlacementDecision] {
         let byName = Dictionary(hosts.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        var free = Dictionary(hosts.map { ($0.name, (cpus: $0.cpus, memory: $0.memoryBytes)) }, uniquingKeysWith: { first, _ in first })
+        var free = Dictionary(
+            hosts.map { ($0.name, (cpus: $0.cpus, memory: $0.memoryBytes)) }, uniquingKeysWith: { first, _ in first })
         var decisions: [String: PlacementDecision] = [:]
         var moving: [(PlacementRequest, PlacementDecision.MoveReason?)] = []
 
@@ -42,16 +43,23 @@ public enum VMPlacer {
                 let known = hosts.map(\.name).sorted().joined(separator: ", ")
                 decisions[request.vm] = .unschedulable(
                     reason: .unknownHost,
-                    message: "placement.host \(named) is not a host of the fleet (hosts: \(known.isEmpty ? "none" : known))", from: from)
+                    message:
+                        "placement.host \(named) is not a host of the fleet (hosts: \(known.isEmpty ? "none" : known))",
+                    from: from)
                 continue
             }
             let allowed = hosts.filter { $0.available && request.placement.allows($0) }.sorted { $0.name < $1.name }
-            let fitting = allowed.filter { free[$0.name]!.cpus >= request.cpus && free[$0.name]!.memory >= request.memoryBytes }
-            guard let best = fitting.max(by: { a, b in
-                (free[a.name]!.memory, b.name) < (free[b.name]!.memory, a.name)
-            }) else {
-                decisions[request.vm] = .unschedulable(reason: .unschedulable,
-                                                       message: unschedulable(request, allowed: allowed, hosts: hosts, free: free), from: from)
+            let fitting = allowed.filter {
+                free[$0.name]!.cpus >= request.cpus && free[$0.name]!.memory >= request.memoryBytes
+            }
+            guard
+                let best = fitting.max(by: { a, b in
+                    (free[a.name]!.memory, b.name) < (free[b.name]!.memory, a.name)
+                })
+            else {
+                decisions[request.vm] = .unschedulable(
+                    reason: .unschedulable,
+                    message: unschedulable(request, allowed: allowed, hosts: hosts, free: free), from: from)
                 continue
             }
             free[best.name]!.cpus -= request.cpus
@@ -66,12 +74,19 @@ public enum VMPlacer {
     }
 
     /// Why nothing fits, with the figures: `needs 8 GiB, largest free 6 GiB on b`.
-    static func unschedulable(_ request: PlacementRequest, allowed: [PlacementHost], hosts: [PlacementHost],
-                              free: [String: (cpus: Int64, memory: Int64)]) -> String {
+    static func unschedulable(
+        _ request: PlacementRequest, allowed: [PlacementHost], hosts: [PlacementHost],
+        free: [String: (cpus: Int64, memory: Int64)]
+    ) -> String {
         let constraint = request.placement.description
         guard !allowed.isEmpty else {
             if let named = request.placement.host, let host = hosts.first(where: { $0.name == named }) {
-                let state = host.lost ? "Lost" : host.cordoned ? "cordoned" : "not matching placement.labels \(request.placement.labels.sorted().joined(separator: ", "))"
+                let state =
+                    host.lost
+                    ? "Lost"
+                    : host.cordoned
+                        ? "cordoned"
+                        : "not matching placement.labels \(request.placement.labels.sorted().joined(separator: ", "))"
                 return "placement.host \(named) is \(state)"
             }
             if hosts.allSatisfy({ !$0.available }) { return "no host is available (every host is Lost or cordoned)" }

@@ -24,11 +24,16 @@ public enum FieldDiff {
         var out = changes(from: maskedOld, to: maskedNew)
         var reported = Set(out.map(\.path))
         for change in changes(from: old.document, to: new.document) {
-            guard let secret = maskedAncestor(of: change.path, in: maskedNew) ?? maskedAncestor(of: change.path, in: maskedOld),
-                  !reported.contains(secret) else { continue }
+            guard
+                let secret = maskedAncestor(of: change.path, in: maskedNew)
+                    ?? maskedAncestor(of: change.path, in: maskedOld),
+                !reported.contains(secret)
+            else { continue }
             reported.insert(secret)
-            out.append(FieldChange(path: secret, old: .string(SecretReference.mask),
-                                   new: .string(SecretReference.mask + " (changed)")))
+            out.append(
+                FieldChange(
+                    path: secret, old: .string(SecretReference.mask),
+                    new: .string(SecretReference.mask + " (changed)")))
         }
         return out.sorted { $0.path < $1.path }
     }
@@ -40,7 +45,9 @@ public enum FieldDiff {
         for part in path.split(separator: ".") {
             var key = Substring(part)
             var indexes: [Int] = []
-            while let open = key.lastIndex(of: "["), key.hasSuffix("]"), let n = Int(key[key.index(after: open)..<key.index(before: key.endIndex)]) {
+            while let open = key.lastIndex(of: "["), key.hasSuffix("]"),
+                let n = Int(key[key.index(after: open)..<key.index(before: key.endIndex)])
+            {
                 indexes.insert(n, at: 0)
                 key = key[..<open]
             }

@@ -43,7 +43,9 @@ public enum PreviewRenderer {
         if let d = preview.destructive {
             lines.append(paint("DESTRUCTIVE: \(d.why)", "1;31"))
             lines.append("  would delete: " + d.deletions.map(\.description).joined(separator: ", "))
-            lines.append("  Kiln refuses to apply it without --allow-destructive or a 'Kiln-Allow-Destructive: true' commit trailer.")
+            lines.append(
+                "  Kiln refuses to apply it without --allow-destructive or a 'Kiln-Allow-Destructive: true' commit trailer."
+            )
         }
         if preview.isEmpty {
             lines.append("No changes.")
@@ -76,26 +78,32 @@ public enum PreviewRenderer {
     public static func json(_ preview: ChangePreview) -> SpecValue {
         func rev(_ r: Revision?) -> SpecValue {
             guard let r else { return .null }
-            return .object(["commit": .string(r.id), "author": .string(r.author), "email": .string(r.email),
-                            "message": .string(r.message), "time": .int(Int(r.time))])
+            return .object([
+                "commit": .string(r.id), "author": .string(r.author), "email": .string(r.email),
+                "message": .string(r.message), "time": .int(Int(r.time))
+            ])
         }
         func optional(_ v: SpecValue?) -> SpecValue { v ?? .null }
         let changes = preview.changes.map { c in
             SpecValue.object([
                 "kind": .string(c.key.kind.rawValue), "name": .string(c.key.name), "change": .string(c.type.rawValue),
                 "location": .string(c.location),
-                "fields": .list(c.fields.map { f in
-                    .object(["path": .string(f.path), "old": optional(f.old), "new": optional(f.new)])
-                }),
+                "fields": .list(
+                    c.fields.map { f in
+                        .object(["path": .string(f.path), "old": optional(f.old), "new": optional(f.new)])
+                    })
             ])
         }
         let consequences = preview.consequences.map { c in
-            SpecValue.object(["kind": .string(c.key.kind.rawValue), "name": .string(c.key.name),
-                              "action": .string(c.action), "reason": .string(c.reason)])
+            SpecValue.object([
+                "kind": .string(c.key.kind.rawValue), "name": .string(c.key.name),
+                "action": .string(c.action), "reason": .string(c.reason)
+            ])
         }
-        let destructive: SpecValue = preview.destructive.map { d in
-            .object(["reason": .string(d.why), "deletions": .list(d.deletions.map { .string($0.description) })])
-        } ?? .null
+        let destructive: SpecValue =
+            preview.destructive.map { d in
+                .object(["reason": .string(d.why), "deletions": .list(d.deletions.map { .string($0.description) })])
+            } ?? .null
         return .object([
             "kilnPlanVersion": .int(1),
             "from": rev(preview.from),
@@ -104,7 +112,7 @@ public enum PreviewRenderer {
             "summary": .object(Dictionary(uniqueKeysWithValues: summary(preview).map { ($0.0, SpecValue.int($0.1)) })),
             "changes": .list(changes),
             "consequences": .list(consequences),
-            "destructive": destructive,
+            "destructive": destructive
         ])
     }
 
@@ -125,8 +133,12 @@ public enum PreviewRenderer {
         out.append("")
         if let d = preview.destructive {
             out.append("> [!CAUTION]")
-            out.append("> **DESTRUCTIVE**: \(cell(d.why)). Would delete: \(d.deletions.map { code($0.description) }.joined(separator: ", ")).")
-            out.append("> Kiln refuses to apply this without `--allow-destructive` or a `Kiln-Allow-Destructive: true` commit trailer.")
+            out.append(
+                "> **DESTRUCTIVE**: \(cell(d.why)). Would delete: \(d.deletions.map { code($0.description) }.joined(separator: ", "))."
+            )
+            out.append(
+                "> Kiln refuses to apply this without `--allow-destructive` or a `Kiln-Allow-Destructive: true` commit trailer."
+            )
             out.append("")
         }
         if preview.isEmpty {
@@ -139,7 +151,12 @@ public enum PreviewRenderer {
             out.append("| | Object | Change | Where |")
             out.append("|---|---|---|---|")
             for c in preview.changes {
-                let icon = switch c.type { case .create: "➕"; case .update: "✏️"; case .delete: "➖" }
+                let icon =
+                    switch c.type {
+                    case .create: "➕"
+                    case .update: "✏️"
+                    case .delete: "➖"
+                    }
                 out.append("| \(icon) | \(code(c.key.description)) | \(c.type.rawValue) | \(code(c.location)) |")
             }
             out.append("")
@@ -155,12 +172,16 @@ public enum PreviewRenderer {
             out.append("")
         }
         for c in preview.changes where !c.fields.isEmpty {
-            out.append("<details><summary>\(c.type.rawValue) <code>\(c.key)</code> (\(c.fields.count) field\(c.fields.count == 1 ? "" : "s"))</summary>")
+            out.append(
+                "<details><summary>\(c.type.rawValue) <code>\(c.key)</code> (\(c.fields.count) field\(c.fields.count == 1 ? "" : "s"))</summary>"
+            )
             out.append("")
             out.append("| Field | Before | After |")
             out.append("|---|---|---|")
             for f in c.fields {
-                out.append("| \(code(f.path)) | \(f.old.map { code($0.canonicalJSON) } ?? "–") | \(f.new.map { code($0.canonicalJSON) } ?? "–") |")
+                out.append(
+                    "| \(code(f.path)) | \(f.old.map { code($0.canonicalJSON) } ?? "–") | \(f.new.map { code($0.canonicalJSON) } ?? "–") |"
+                )
             }
             out.append("")
             out.append("</details>")

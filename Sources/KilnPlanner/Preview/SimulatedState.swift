@@ -30,9 +30,10 @@ public enum SimulatedState {
             state.executions[object.name] = [execution]
             let outputName = "\(spec.buildOutputName ?? object.name)-1"
             state.virtualImages[nextId] = spec.outputFormats.enumerated().map { i, format in
-                VirtualImageRecord(id: nextId * 100 + Int64(i), executionId: nextId, buildName: object.name, buildNumber: 1,
-                                   name: outputName, format: format, path: "\(object.name)/1/\(outputName).\(format)",
-                                   size: 0, sha256: Digest.sha256Hex(inputs + format), createdAt: epoch)
+                VirtualImageRecord(
+                    id: nextId * 100 + Int64(i), executionId: nextId, buildName: object.name, buildNumber: 1,
+                    name: outputName, format: format, path: "\(object.name)/1/\(outputName).\(format)",
+                    size: 0, sha256: Digest.sha256Hex(inputs + format), createdAt: epoch)
             }
             nextId += 1
         }
@@ -41,15 +42,18 @@ public enum SimulatedState {
         }
         for object in snapshot.objects(of: .virtualMachine) {
             let spec = object.virtualMachine!
-            var record = VMRecord(name: object.name, uuid: object.name, spec: object.spec, specHash: object.specHash,
-                                  contentHash: object.contentHash, revision: revision, file: object.file, line: object.line,
-                                  createdAt: epoch, updatedAt: epoch)
+            var record = VMRecord(
+                name: object.name, uuid: object.name, spec: object.spec, specHash: object.specHash,
+                contentHash: object.contentHash, revision: revision, file: object.file, line: object.line,
+                createdAt: epoch, updatedAt: epoch)
             record.userDataDigest = spec.userDataPath.flatMap { snapshot.fileDigests[$0] }
             if case .url(let url, _) = spec.image {
                 record.imageName = url
                 record.directory = object.name
                 record.vmStatus = spec.powerState == .running ? .poweredOn : .poweredOff
-            } else if case .named(let name) = spec.image, let image = state.images[name], image.state == .active, image.path != nil {
+            } else if case .named(let name) = spec.image, let image = state.images[name], image.state == .active,
+                image.path != nil
+            {
                 record.imageName = name
                 record.imagePath = image.path
                 record.imageSha256 = image.sha256
@@ -63,12 +67,14 @@ public enum SimulatedState {
 
     /// An Image as it is once its build's newest execution succeeded (QUEUED when its build has none).
     static func resolvedImage(_ object: SpecObject, state: CatalogState, revision: String, epoch: Date) -> ImageRecord {
-        var record = ImageRecord(name: object.name, spec: object.spec, specHash: object.specHash,
-                                 contentHash: object.contentHash, state: .active, revision: revision,
-                                 file: object.file, line: object.line, createdAt: epoch, updatedAt: epoch)
+        var record = ImageRecord(
+            name: object.name, spec: object.spec, specHash: object.specHash,
+            contentHash: object.contentHash, state: .active, revision: revision,
+            file: object.file, line: object.line, createdAt: epoch, updatedAt: epoch)
         if case .build(let build, let format)? = object.image?.source {
             if let execution = state.latestSuccess(of: build),
-               let vi = state.virtualImages[execution.id!]?.first(where: { $0.format == format }) {
+                let vi = state.virtualImages[execution.id!]?.first(where: { $0.format == format })
+            {
                 record.virtualImageId = vi.id
                 record.path = vi.path
                 record.sha256 = vi.sha256
@@ -96,12 +102,14 @@ public enum SimulatedState {
             var current = build.imageBuild?.baseImage
             var seen: Set<String> = []
             while let base = current, seen.insert(base).inserted,
-                  case .build(let next, _)? = snapshot.object(.image, base)?.image?.source {
+                case .build(let next, _)? = snapshot.object(.image, base)?.image?.source
+            {
                 count += 1
                 current = snapshot.object(.imageBuild, next)?.imageBuild?.baseImage
             }
             return count
         }
-        return builds.enumerated().sorted { (depth($0.element), $0.offset) < (depth($1.element), $1.offset) }.map(\.element)
+        return builds.enumerated().sorted { (depth($0.element), $0.offset) < (depth($1.element), $1.offset) }.map(
+            \.element)
     }
 }

@@ -47,7 +47,7 @@ public enum Action: Sendable, Hashable {
     public var key: ObjectKey {
         switch self {
         case .createBuild(let o), .updateBuild(let o), .createImage(let o), .updateImage(let o), .createVM(let o),
-             .updateVM(let o):
+            .updateVM(let o):
             o.key
         case .deleteBuild(let n), .run(let n, _, _), .cancel(let n, _, _, _), .prune(let n, _, _):
             ObjectKey(.imageBuild, n)
@@ -105,14 +105,16 @@ public enum Action: Sendable, Hashable {
         case .updateBuild, .updateImage, .updateVM: "its spec changed"
         case .deleteBuild: "gone from git; its executions' files go to the tombstone area"
         case .deleteImage, .deleteVM: "gone from git"
-        case .run(_, let reason, let reuse): reuse == nil ? "\(reason)" : "\(reason) (reusing identical earlier outputs)"
+        case .run(_, let reason, let reuse):
+            reuse == nil ? "\(reason)" : "\(reason) (reusing identical earlier outputs)"
         case .cancel(_, _, let n, let reason): "execution #\(n): \(reason)"
         case .prune(_, _, let n): "execution #\(n) and its virtual images fall out of keepResults"
         case .resolveImage(_, let vi): "points at \(vi.name) (\(vi.format)), the newest successful execution's image"
         case .importImage(_, .url(let url, _)): "downloads \(url), inspects it and converts it to qcow2"
         case .importImage(_, .snapshot(let vm)): "flattens the disk of VirtualMachine \(vm) (stopped) into a new image"
         case .provisionVM(_, let image):
-            image.path == nil && image.file.isEmpty ? "its disk is downloaded from \(image.name) and inspected" : "its Image \(image.name) is ready"
+            image.path == nil && image.file.isEmpty
+                ? "its disk is downloaded from \(image.name) and inspected" : "its Image \(image.name) is ready"
         case .recreateVM(_, _, let reason): reason
         case .startVM: "git asks for it running"
         case .stopVM: "git asks for it stopped"
@@ -130,19 +132,24 @@ public enum Action: Sendable, Hashable {
         case .deleteImage(let n): "delete Image/\(n)"
         case .deleteVM(let n): "delete VirtualMachine/\(n)"
         case .run(let b, let reason, let reuse):
-            reuse == nil ? "run ImageBuild/\(b): \(reason)" : "run ImageBuild/\(b): \(reason) (reusing the outputs of an identical earlier execution)"
+            reuse == nil
+                ? "run ImageBuild/\(b): \(reason)"
+                : "run ImageBuild/\(b): \(reason) (reusing the outputs of an identical earlier execution)"
         case .cancel(let b, _, let n, let reason): "cancel ImageBuild/\(b) execution #\(n): \(reason)"
-        case .prune(let b, _, let n): "prune ImageBuild/\(b) execution #\(n) and its virtual images (beyond keepResults)"
+        case .prune(let b, _, let n):
+            "prune ImageBuild/\(b) execution #\(n) and its virtual images (beyond keepResults)"
         case .resolveImage(let n, let vi): "point Image/\(n) at \(vi.name) (\(vi.format))"
         case .importImage(let n, .url(let url, _)): "import Image/\(n) from \(url)"
         case .importImage(let n, .snapshot(let vm)): "snapshot VirtualMachine/\(vm) into Image/\(n)"
         case .provisionVM(let n, let image):
             image.path == nil && image.importedFrom == nil && image.file.isEmpty
-                ? "provision VirtualMachine/\(n) from \(image.name)" : "provision VirtualMachine/\(n) from Image/\(image.name)"
+                ? "provision VirtualMachine/\(n) from \(image.name)"
+                : "provision VirtualMachine/\(n) from Image/\(image.name)"
         case .recreateVM(let n, _, let reason): "recreate VirtualMachine/\(n): \(reason)"
         case .startVM(let n): "start VirtualMachine/\(n)"
         case .stopVM(let n): "stop VirtualMachine/\(n)"
-        case .restore(let t): "restore \(t.objectKind)/\(t.objectName) from the tombstone area (deleted within the prune grace)"
+        case .restore(let t):
+            "restore \(t.objectKind)/\(t.objectName) from the tombstone area (deleted within the prune grace)"
         case .purge(let t): "purge the files of \(t.objectKind)/\(t.objectName) (deleted more than the prune grace ago)"
         }
     }

@@ -9,8 +9,10 @@ extension PlanContext {
         }
         for name in work.builds.keys.sorted() where desired.object(.imageBuild, name) == nil {
             for execution in work.executions[name] ?? [] where !execution.status.isFinished {
-                add(.cancel(build: name, execution: execution.id ?? 0, buildNumber: execution.buildNumber,
-                            reason: "the build was deleted from git"))
+                add(
+                    .cancel(
+                        build: name, execution: execution.id ?? 0, buildNumber: execution.buildNumber,
+                        reason: "the build was deleted from git"))
             }
             add(.deleteBuild(name))
         }
@@ -32,11 +34,15 @@ extension PlanContext {
         let executions = work.executions[name] ?? []
         // Under onChange a running execution of an outdated spec is stopped; under manual, the run that a token
         // asked for finishes. A suspended build lets a running execution finish too.
-        let outdated: (ExecutionRecord) -> Bool = { $0.inputsHash != inputs && spec.runPolicy == .onChange && !spec.suspend }
+        let outdated: (ExecutionRecord) -> Bool = {
+            $0.inputsHash != inputs && spec.runPolicy == .onChange && !spec.suspend
+        }
         var active = executions.filter { !$0.status.isFinished }
         for execution in active where outdated(execution) {
-            add(.cancel(build: name, execution: execution.id ?? 0, buildNumber: execution.buildNumber,
-                        reason: "the build's inputs changed"))
+            add(
+                .cancel(
+                    build: name, execution: execution.id ?? 0, buildNumber: execution.buildNumber,
+                    reason: "the build's inputs changed"))
         }
         active.removeAll(where: outdated)
 
@@ -54,21 +60,32 @@ extension PlanContext {
             // base lands: held, it runs once, on the new base.
             let reason = runReason(spec, inputs: inputs, executions: executions, specUnchanged: specUnchanged)
             plan.held[name] = HeldBuild(ancestor: hold.ancestor, why: hold.why, ownReason: reason)
-            plan.note(object.key, Note(.waiting,
-                "held while \(hold.ancestor) is about to change (\(hold.why)), so that it runs once, on the new base"))
+            plan.note(
+                object.key,
+                Note(
+                    .waiting,
+                    "held while \(hold.ancestor) is about to change (\(hold.why)), so that it runs once, on the new base"
+                ))
             changing[name] = hold
         } else if active.isEmpty {
             if let reason = runReason(spec, inputs: inputs, executions: executions, specUnchanged: specUnchanged) {
                 // Reuse needs the same inputs and the same run token: a token asks for a fresh build, even when the
                 // execution it started was interrupted and is being run again.
-                let reuse: Int64? = if case .tokenChanged = reason { nil } else {
-                    executions.last { $0.status == .success && $0.inputsHash == inputs && $0.runToken == spec.runToken }?.id
-                }
+                let reuse: Int64? =
+                    if case .tokenChanged = reason { nil } else {
+                        executions.last {
+                            $0.status == .success && $0.inputsHash == inputs && $0.runToken == spec.runToken
+                        }?.id
+                    }
                 add(.run(build: name, reason: reason, reuse: reuse))
                 changing[name] = (object.key, "a new execution is planned: \(reason)")
             } else if let latest = executions.last, latest.status == .failed {
-                plan.note(object.key, Note(.failed,
-                    "execution #\(latest.buildNumber) failed: \(latest.errorMessage ?? "no message"); push a fix or change run.token to try again"))
+                plan.note(
+                    object.key,
+                    Note(
+                        .failed,
+                        "execution #\(latest.buildNumber) failed: \(latest.errorMessage ?? "no message"); push a fix or change run.token to try again"
+                    ))
             }
         }
         planPrune(object, spec, executions)
@@ -83,9 +100,12 @@ extension PlanContext {
         case .build(let build, let format)?:
             if let hold = changing[build] { return hold }
             if let execution = work.latestSuccess(of: build),
-               let vi = work.virtualImages[execution.id ?? -1]?.first(where: { $0.format == format }),
-               work.images[base]?.virtualImageId != vi.id {
-                return (ObjectKey(.image, base), "it moves to ImageBuild \(build)'s execution #\(execution.buildNumber)")
+                let vi = work.virtualImages[execution.id ?? -1]?.first(where: { $0.format == format }),
+                work.images[base]?.virtualImageId != vi.id
+            {
+                return (
+                    ObjectKey(.image, base), "it moves to ImageBuild \(build)'s execution #\(execution.buildNumber)"
+                )
             }
         case .url?:
             if work.images[base]?.importedFrom != ImageRecord.importKey(for: image) {
@@ -98,7 +118,9 @@ extension PlanContext {
     }
 
     /// Why the build should run now, or nil.
-    func runReason(_ spec: ImageBuildSpec, inputs: String, executions: [ExecutionRecord], specUnchanged: Bool = false) -> RunReason? {
+    func runReason(
+        _ spec: ImageBuildSpec, inputs: String, executions: [ExecutionRecord], specUnchanged: Bool = false
+    ) -> RunReason? {
         guard let latest = executions.last else { return .firstRun }
         if let token = spec.runToken, token != latest.runToken {
             return .tokenChanged(from: latest.runToken, to: token)
@@ -120,8 +142,12 @@ extension PlanContext {
         guard finished.count > spec.keepResults else { return }
         for execution in finished.dropLast(spec.keepResults) {
             if let holder = holder(of: execution) {
-                plan.note(object.key, Note(.heldBack,
-                    "execution #\(execution.buildNumber) is kept beyond keepResults \(spec.keepResults): \(holder)"))
+                plan.note(
+                    object.key,
+                    Note(
+                        .heldBack,
+                        "execution #\(execution.buildNumber) is kept beyond keepResults \(spec.keepResults): \(holder)")
+                )
             } else {
                 add(.prune(build: object.name, execution: execution.id ?? 0, buildNumber: execution.buildNumber))
             }
@@ -133,17 +159,22 @@ extension PlanContext {
         let images = work.virtualImages[execution.id ?? -1] ?? []
         let ids = Set(images.compactMap(\.id))
         let paths = Set(images.map(\.path))
-        if let image = work.images.values.sorted(by: { $0.name < $1.name }).first(where: { $0.virtualImageId.map(ids.contains) ?? false }) {
+        if let image = work.images.values.sorted(by: { $0.name < $1.name }).first(where: {
+            $0.virtualImageId.map(ids.contains) ?? false
+        }) {
             return "Image \(image.name) uses \(images.first { $0.id == image.virtualImageId }?.name ?? "its image")"
         }
-        if let vm = work.vms.values.sorted(by: { $0.name < $1.name }).first(where: { $0.imagePath.map(paths.contains) ?? false }) {
+        if let vm = work.vms.values.sorted(by: { $0.name < $1.name }).first(where: {
+            $0.imagePath.map(paths.contains) ?? false
+        }) {
             return "VirtualMachine \(vm.name) runs on it"
         }
         if execution.id == work.latestSuccess(of: execution.buildName)?.id,
-           let image = desired.objects(of: .image).first(where: {
-               if case .build(let b, _)? = $0.image?.source { return b == execution.buildName }
-               return false
-           }) {
+            let image = desired.objects(of: .image).first(where: {
+                if case .build(let b, _)? = $0.image?.source { return b == execution.buildName }
+                return false
+            })
+        {
             return "Image \(image.name) is built from it (the newest successful execution)"
         }
         return nil

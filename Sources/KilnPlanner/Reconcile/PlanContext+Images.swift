@@ -13,8 +13,12 @@ extension PlanContext {
             if let vm = work.vms.values.sorted(by: { $0.name < $1.name }).first(where: {
                 $0.imageName == name && $0.directory != nil && desired.object(.virtualMachine, $0.name) != nil
             }) {
-                plan.note(ObjectKey(.image, name), Note(.deletionWaiting,
-                    "gone from git, but VirtualMachine \(vm.name) still runs on it; it is deleted once that VM is gone"))
+                plan.note(
+                    ObjectKey(.image, name),
+                    Note(
+                        .deletionWaiting,
+                        "gone from git, but VirtualMachine \(vm.name) still runs on it; it is deleted once that VM is gone"
+                    ))
                 continue
             }
             add(.deleteImage(name))
@@ -33,15 +37,17 @@ extension PlanContext {
             }
         } else {
             add(.createImage(object))
-            record = ImageRecord(name: name, spec: object.spec, specHash: object.specHash, contentHash: object.contentHash,
-                                 state: spec.source == nil ? .active : .queued, revision: desired.revision?.id ?? "",
-                                 file: object.file, line: object.line, createdAt: policy.now, updatedAt: policy.now)
+            record = ImageRecord(
+                name: name, spec: object.spec, specHash: object.specHash, contentHash: object.contentHash,
+                state: spec.source == nil ? .active : .queued, revision: desired.revision?.id ?? "",
+                file: object.file, line: object.line, createdAt: policy.now, updatedAt: policy.now)
         }
 
         switch spec.source {
         case .build(let build, let format)?:
             if let execution = work.latestSuccess(of: build),
-               let vi = work.virtualImages[execution.id ?? -1]?.first(where: { $0.format == format }) {
+                let vi = work.virtualImages[execution.id ?? -1]?.first(where: { $0.format == format })
+            {
                 if record.virtualImageId != vi.id || record.path != vi.path {
                     add(.resolveImage(name: name, virtualImage: vi))
                     record.virtualImageId = vi.id
@@ -54,7 +60,10 @@ extension PlanContext {
                 }
             } else {
                 let latest = work.latest(of: build)
-                let why = latest.map { "ImageBuild \(build) has no successful execution yet (#\($0.buildNumber) is \($0.status.rawValue))" }
+                let why =
+                    latest.map {
+                        "ImageBuild \(build) has no successful execution yet (#\($0.buildNumber) is \($0.status.rawValue))"
+                    }
                     ?? "ImageBuild \(build) has not run yet"
                 plan.note(object.key, Note(.waiting, why))
             }
@@ -71,8 +80,12 @@ extension PlanContext {
             if vm.vmStatus == .poweredOff {
                 add(.importImage(name: name, source: .snapshot(vm: vmName)))
             } else {
-                plan.note(object.key, Note(.waiting,
-                    "VirtualMachine \(vmName) is \(vm.vmStatus.rawValue); a snapshot is taken of a stopped VM (powerState: stopped)"))
+                plan.note(
+                    object.key,
+                    Note(
+                        .waiting,
+                        "VirtualMachine \(vmName) is \(vm.vmStatus.rawValue); a snapshot is taken of a stopped VM (powerState: stopped)"
+                    ))
             }
         case nil:
             break

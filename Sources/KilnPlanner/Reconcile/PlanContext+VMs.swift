@@ -39,8 +39,12 @@ extension PlanContext {
                 return
             }
             guard found.path != nil else {
-                plan.note(object.key, Note(.unsupported,
-                    "Image \(named) is a catalog entry without a disk (it has no source); give it a source to run VMs on it"))
+                plan.note(
+                    object.key,
+                    Note(
+                        .unsupported,
+                        "Image \(named) is a catalog entry without a disk (it has no source); give it a source to run VMs on it"
+                    ))
                 return
             }
             image = found
@@ -59,9 +63,13 @@ extension PlanContext {
         } else if !external, record.imageSha256 != image.sha256 || record.imagePath != image.path {
             // Also on a new path with the same bytes (reused outputs): the VM's overlay names its backing file by
             // path, and the old path goes when its execution is pruned.
-            add(.recreateVM(name: name, image: image, reason: "Image \(imageName) changed (now version \(image.version))"))
+            add(
+                .recreateVM(
+                    name: name, image: image, reason: "Image \(imageName) changed (now version \(image.version))"))
         } else if record.vmStatus == .failed {
-            plan.note(object.key, Note(.failed, "the VM failed: \(record.errorMessage ?? "no message"); change its spec to try again"))
+            plan.note(
+                object.key,
+                Note(.failed, "the VM failed: \(record.errorMessage ?? "no message"); change its spec to try again"))
         } else if spec.powerState == .running, record.vmStatus == .poweredOff {
             add(.startVM(name))
         } else if spec.powerState == .stopped, record.vmStatus == .poweredOn || record.vmStatus == .creating {

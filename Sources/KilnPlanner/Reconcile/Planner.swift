@@ -14,16 +14,19 @@ public enum Planner {
         context.planImages()
         context.planVMs()
         context.planTombstones()
-        context.plan.destructive = destructiveChange(context.plan.actions, desired: desired, actual: actual,
-                                                     budget: policy.budget)
+        context.plan.destructive = destructiveChange(
+            context.plan.actions, desired: desired, actual: actual,
+            budget: policy.budget)
         return context.plan
     }
 
     /// What decides a build's outputs under this policy: the spec's build fields, its files, the tools, and for a
     /// layered build (`source.image`) the sha256 of its base Image as `actual` has it, so a new base means a new
     /// build of every layer on it, in dependency order.
-    public static func inputsHash(_ object: SpecObject, in snapshot: Snapshot, policy: PlannerPolicy,
-                                  actual: CatalogState) -> String {
+    public static func inputsHash(
+        _ object: SpecObject, in snapshot: Snapshot, policy: PlannerPolicy,
+        actual: CatalogState
+    ) -> String {
         var text = snapshot.buildInputsHash(object) + ":" + policy.toolsFingerprint
         if let base = object.imageBuild?.baseImage {
             text += ":base:" + (baseImageSHA256(base, in: actual) ?? "unresolved")
@@ -39,27 +42,34 @@ public enum Planner {
 
     /// Whether the plan deletes more than the budget allows. Removing every object (an empty spec root, a wrong
     /// `--path`) always counts as destructive.
-    public static func destructiveChange(_ actions: [Action], desired: Snapshot, actual: CatalogState,
-                                         budget: DeletionBudget) -> DestructiveChange? {
+    public static func destructiveChange(
+        _ actions: [Action], desired: Snapshot, actual: CatalogState,
+        budget: DeletionBudget
+    ) -> DestructiveChange? {
         let deletions = actions.filter(\.isDeletion).map(\.key).sorted()
         guard !deletions.isEmpty else { return nil }
         if desired.objects.isEmpty {
-            return DestructiveChange(deletions: deletions,
-                                     why: "the spec root holds no objects, so every object would be deleted (is --path right?)")
+            return DestructiveChange(
+                deletions: deletions,
+                why: "the spec root holds no objects, so every object would be deleted (is --path right?)")
         }
         if deletions.count > budget.maxObjects {
-            return DestructiveChange(deletions: deletions,
-                                     why: "\(deletions.count) objects would be deleted, more than the budget of \(budget.maxObjects)")
+            return DestructiveChange(
+                deletions: deletions,
+                why: "\(deletions.count) objects would be deleted, more than the budget of \(budget.maxObjects)")
         }
-        let existing: [Kind: Int] = [.imageBuild: actual.builds.count, .image: actual.images.count,
-                                     .virtualMachine: actual.vms.count]
+        let existing: [Kind: Int] = [
+            .imageBuild: actual.builds.count, .image: actual.images.count,
+            .virtualMachine: actual.vms.count
+        ]
         for kind in Kind.allCases {
             let count = deletions.filter { $0.kind == kind }.count
             let total = existing[kind] ?? 0
             if count >= 2, total > 0, Double(count) > budget.maxFraction * Double(total) {
                 let percent = Int((budget.maxFraction * 100).rounded())
-                return DestructiveChange(deletions: deletions,
-                                         why: "\(count) of \(total) \(kind.rawValue) objects would be deleted, more than \(percent)%")
+                return DestructiveChange(
+                    deletions: deletions,
+                    why: "\(count) of \(total) \(kind.rawValue) objects would be deleted, more than \(percent)%")
             }
         }
         return nil
@@ -91,13 +101,17 @@ struct PlanContext {
 
     /// A tombstone of this object still within its grace, whose records can come back.
     mutating func restoreIfPossible(_ key: ObjectKey) -> Bool {
-        guard let tombstone = work.tombstones.last(where: {
-            $0.objectKind == key.kind.rawValue && $0.objectName == key.name && $0.purgeAfter > policy.now
-        }), let id = tombstone.id, let contents = tombstone.contents else { return false }
+        guard
+            let tombstone = work.tombstones.last(where: {
+                $0.objectKind == key.kind.rawValue && $0.objectName == key.name && $0.purgeAfter > policy.now
+            }), let id = tombstone.id, let contents = tombstone.contents
+        else { return false }
         add(.restore(tombstone))
         restored.insert(id)
         if let build = contents.build { work.builds[build.name] = build }
-        if !contents.executions.isEmpty { work.executions[key.name] = contents.executions.sorted { $0.buildNumber < $1.buildNumber } }
+        if !contents.executions.isEmpty {
+            work.executions[key.name] = contents.executions.sorted { $0.buildNumber < $1.buildNumber }
+        }
         for vi in contents.virtualImages { work.virtualImages[vi.executionId, default: []].append(vi) }
         if let image = contents.image { work.images[image.name] = image }
         if let vm = contents.vm { work.vms[vm.name] = vm }

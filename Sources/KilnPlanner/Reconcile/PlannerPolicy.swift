@@ -11,8 +11,10 @@ public struct PlannerPolicy: Sendable {
     /// build rather than a reuse of old outputs.
     public var toolsFingerprint: String
 
-    public init(now: Date = Date(), budget: DeletionBudget = DeletionBudget(), allowDestructive: Bool = false,
-                toolsFingerprint: String = "") {
+    public init(
+        now: Date = Date(), budget: DeletionBudget = DeletionBudget(), allowDestructive: Bool = false,
+        toolsFingerprint: String = ""
+    ) {
         self.now = now
         self.budget = budget
         self.allowDestructive = allowDestructive

@@ -12,8 +12,10 @@ public struct ReconcilePlan: Sendable {
     /// once, on the new base, instead of once on the old base and again on the new.
     public var held: [String: HeldBuild]
 
-    public init(actions: [Action] = [], notes: [ObjectKey: [Note]] = [:], destructive: DestructiveChange? = nil,
-                held: [String: HeldBuild] = [:]) {
+    public init(
+        actions: [Action] = [], notes: [ObjectKey: [Note]] = [:], destructive: DestructiveChange? = nil,
+        held: [String: HeldBuild] = [:]
+    ) {
         self.actions = actions
         self.notes = notes
         self.destructive = destructive
@@ -27,8 +29,10 @@ public struct ReconcilePlan: Sendable {
     public var phases: [[Action]] {
         let deletions = actions.filter(\.isDeletion).sorted { $0.key.kind > $1.key.kind }
         let rest = actions.filter { !$0.isDeletion }
-        return [deletions.filter { $0.key.kind == .virtualMachine }, deletions.filter { $0.key.kind == .image },
-                deletions.filter { $0.key.kind == .imageBuild }]
+        return [
+            deletions.filter { $0.key.kind == .virtualMachine }, deletions.filter { $0.key.kind == .image },
+            deletions.filter { $0.key.kind == .imageBuild }
+        ]
             + Kind.allCases.map { kind in rest.filter { $0.key.kind == kind } }
     }
 

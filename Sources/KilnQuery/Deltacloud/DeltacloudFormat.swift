@@ -18,8 +18,10 @@ public enum DeltacloudFormat: Equatable, Sendable {
             case "xml": return .xml
             case "json": return .json
             default:
-                throw .parameter(QueryParameterError(name: "format",
-                                                     problem: "must be xml or json (got \(QueryParameters.echo(format)))"))
+                throw .parameter(
+                    QueryParameterError(
+                        name: "format",
+                        problem: "must be xml or json (got \(QueryParameters.echo(format)))"))
             }
         }
         guard let accept, !accept.isEmpty else { return .xml }
@@ -30,15 +32,17 @@ public enum DeltacloudFormat: Equatable, Sendable {
             guard let type = parts.first else { continue }
             let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
             guard quality > 0 else { continue }
-            let candidate: DeltacloudFormat? = switch type {
-            case "application/json", "text/json": .json
-            case "application/xml", "text/xml", "*/*", "application/*", "text/*": .xml
-            default: nil
-            }
+            let candidate: DeltacloudFormat? =
+                switch type {
+                case "application/json", "text/json": .json
+                case "application/xml", "text/xml", "*/*", "application/*", "text/*": .xml
+                default: nil
+                }
             if let candidate, quality > (best?.1 ?? -1) { best = (candidate, quality) }
         }
         guard let best else {
-            throw .notAcceptable("Accept \(QueryParameters.echo(accept)) allows neither application/xml nor application/json")
+            throw .notAcceptable(
+                "Accept \(QueryParameters.echo(accept)) allows neither application/xml nor application/json")
         }
         return best.0
     }

@@ -71,8 +71,14 @@ public struct JSONReader {
             fields.append((key, try value(depth: depth + 1)))
             skipSpace()
             guard index < bytes.count else { throw fail("unexpected end of the JSON: an object is not closed") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(fields) }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(fields)
+            }
             throw fail("expected ',' or '}'")
         }
     }
@@ -89,8 +95,14 @@ public struct JSONReader {
             items.append(try value(depth: depth + 1))
             skipSpace()
             guard index < bytes.count else { throw fail("unexpected end of the JSON: an array is not closed") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(items)
+            }
             throw fail("expected ',' or ']'")
         }
     }
@@ -103,7 +115,9 @@ public struct JSONReader {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                guard let text = String(validating: out, as: UTF8.self) else { throw fail("a string is not valid UTF-8") }
+                guard let text = String(validating: out, as: UTF8.self) else {
+                    throw fail("a string is not valid UTF-8")
+                }
                 return text
             case UInt8(ascii: "\\"):
                 index += 1
@@ -120,7 +134,9 @@ public struct JSONReader {
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
                     if (0xD800...0xDBFF).contains(scalar) {
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                            bytes[index + 1] == UInt8(ascii: "u")
+                        else {
                             throw fail("a lone UTF-16 surrogate")
                         }
                         index += 2
@@ -159,14 +175,18 @@ public struct JSONReader {
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         func digits(_ reader: inout JSONReader) -> Int {
             let from = reader.index
-            while reader.index < reader.bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(reader.bytes[reader.index]) {
+            while reader.index < reader.bytes.count,
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(reader.bytes[reader.index])
+            {
                 reader.index += 1
             }
             return reader.index - from
         }
         let integerDigits = digits(&self)
         guard integerDigits > 0 else { throw fail("expected a digit") }
-        if integerDigits > 1, bytes[index - integerDigits] == UInt8(ascii: "0") { throw fail("a number with a leading zero") }
+        if integerDigits > 1, bytes[index - integerDigits] == UInt8(ascii: "0") {
+            throw fail("a number with a leading zero")
+        }
         var isDouble = false
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
@@ -176,7 +196,9 @@ public struct JSONReader {
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
             isDouble = true
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
             guard digits(&self) > 0 else { throw fail("expected a digit in the exponent") }
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)

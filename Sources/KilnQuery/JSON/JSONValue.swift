@@ -24,7 +24,8 @@ public indirect enum JSONValue: Sendable, Hashable {
         case .double(let d): .double(d)
         case .string(let s): .string(s)
         case .array(let items): .list(items.map(\.specValue))
-        case .object(let fields): .object(Dictionary(fields.map { ($0.key, $0.value.specValue) }, uniquingKeysWith: { _, last in last }))
+        case .object(let fields):
+            .object(Dictionary(fields.map { ($0.key, $0.value.specValue) }, uniquingKeysWith: { _, last in last }))
         }
     }
 

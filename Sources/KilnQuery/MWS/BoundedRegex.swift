@@ -34,7 +34,9 @@ public struct BoundedRegex: Sendable {
         func contains(_ s: Unicode.Scalar, ignoringCase: Bool) -> Bool {
             if ranges.contains(where: { $0.contains(s.value) }) { return true }
             guard ignoringCase else { return false }
-            for variant in BoundedRegex.caseVariants(s) where ranges.contains(where: { $0.contains(variant.value) }) { return true }
+            for variant in BoundedRegex.caseVariants(s) where ranges.contains(where: { $0.contains(variant.value) }) {
+                return true
+            }
             return false
         }
 
@@ -48,7 +50,9 @@ public struct BoundedRegex: Sendable {
 
     public init(_ pattern: String, ignoringCase: Bool = false) throws(Failure) {
         guard pattern.unicodeScalars.count <= Self.maxPatternLength else {
-            throw Failure(offset: Self.maxPatternLength, problem: "the pattern is longer than \(Self.maxPatternLength) characters")
+            throw Failure(
+                offset: Self.maxPatternLength, problem: "the pattern is longer than \(Self.maxPatternLength) characters"
+            )
         }
         var parser = Parser(Array(pattern.unicodeScalars))
         let node = try parser.parseAlternation()
@@ -86,12 +90,13 @@ public struct BoundedRegex: Sendable {
             let scalar = scalars[position]
             next.clear()
             for pc in current.items {
-                let advance: Bool = switch program[pc] {
-                case .scalar(let s): s == scalar || (ignoringCase && Self.caseVariants(s).contains(scalar))
-                case .any: scalar != "\n"
-                case .set(let set, let negated): set.contains(scalar, ignoringCase: ignoringCase) != negated
-                default: false
-                }
+                let advance: Bool =
+                    switch program[pc] {
+                    case .scalar(let s): s == scalar || (ignoringCase && Self.caseVariants(s).contains(scalar))
+                    case .any: scalar != "\n"
+                    case .set(let set, let negated): set.contains(scalar, ignoringCase: ignoringCase) != negated
+                    default: false
+                    }
                 if advance, add(pc + 1, position: position + 1, scalars: scalars, to: &next) { return true }
             }
             swap(&current, &next)
@@ -107,7 +112,9 @@ public struct BoundedRegex: Sendable {
             switch program[pc] {
             case .match: return true
             case .jump(let target): stack.append(target)
-            case .split(let a, let b): stack.append(b); stack.append(a)
+            case .split(let a, let b):
+                stack.append(b)
+                stack.append(a)
             case .lineStart: if position == 0 || scalars[position - 1] == "\n" { stack.append(pc + 1) }
             case .lineEnd: if position == scalars.count || scalars[position] == "\n" { stack.append(pc + 1) }
             default: break
@@ -188,9 +195,15 @@ public struct BoundedRegex: Sendable {
                 let start = index
                 var bounds: (Int, Int?)
                 switch s {
-                case "*": bounds = (0, nil); index += 1
-                case "+": bounds = (1, nil); index += 1
-                case "?": bounds = (0, 1); index += 1
+                case "*":
+                    bounds = (0, nil)
+                    index += 1
+                case "+":
+                    bounds = (1, nil)
+                    index += 1
+                case "?":
+                    bounds = (0, 1)
+                    index += 1
                 case "{":
                     guard let counted = try parseCount() else { return node }
                     bounds = counted
@@ -214,21 +227,32 @@ public struct BoundedRegex: Sendable {
             index += 1
             func number(_ p: inout Parser) -> Int? {
                 var text = ""
-                while let s = p.peek, ("0"..."9").contains(s) { text.unicodeScalars.append(s); p.index += 1 }
+                while let s = p.peek, ("0"..."9").contains(s) {
+                    text.unicodeScalars.append(s)
+                    p.index += 1
+                }
                 return text.isEmpty ? nil : Int(text.prefix(6))
             }
-            guard let low = number(&self) else { index = start; return nil }
+            guard let low = number(&self) else {
+                index = start
+                return nil
+            }
             var high: Int? = low
             if peek == "," {
                 index += 1
                 high = number(&self)
             }
-            guard peek == "}" else { index = start; return nil }
+            guard peek == "}" else {
+                index = start
+                return nil
+            }
             index += 1
             guard low <= BoundedRegex.maxRepeat, (high ?? low) <= BoundedRegex.maxRepeat else {
                 throw Failure(offset: start, problem: "a repeat count over \(BoundedRegex.maxRepeat)")
             }
-            if let high, high < low { throw Failure(offset: start, problem: "a repeat range whose maximum is below its minimum") }
+            if let high, high < low {
+                throw Failure(offset: start, problem: "a repeat range whose maximum is below its minimum")
+            }
             return (low, high)
         }
 
@@ -251,21 +275,33 @@ public struct BoundedRegex: Sendable {
                 depth -= 1
                 // A group is an atom of its own: `(a+)+` repeats the group, which is not `a++`.
                 return .concat([inner])
-            case ".": index += 1; return .any
-            case "^": index += 1; return .lineStart
-            case "$": index += 1; return .lineEnd
+            case ".":
+                index += 1
+                return .any
+            case "^":
+                index += 1
+                return .lineStart
+            case "$":
+                index += 1
+                return .lineEnd
             case "[": return try parseClass()
             case "\\":
                 index += 1
                 guard let e = peek else { throw fail("a pattern ends in '\\'") }
                 index += 1
                 if let named = Self.namedClass(e) { return named }
-                if ("1"..."9").contains(e) { throw Failure(offset: index - 2, problem: "back-references are not supported") }
+                if ("1"..."9").contains(e) {
+                    throw Failure(offset: index - 2, problem: "back-references are not supported")
+                }
                 if let control = Self.control(e) { return .scalar(control) }
-                guard !e.properties.isAlphabetic else { throw Failure(offset: index - 2, problem: "unknown escape \\\(e)") }
+                guard !e.properties.isAlphabetic else {
+                    throw Failure(offset: index - 2, problem: "unknown escape \\\(e)")
+                }
                 return .scalar(e)
             case "*", "+", "?": throw fail("nothing to repeat")
-            default: index += 1; return .scalar(s)
+            default:
+                index += 1
+                return .scalar(s)
             }
         }
 
@@ -294,7 +330,10 @@ public struct BoundedRegex: Sendable {
             let start = index
             index += 1
             var negated = false
-            if peek == "^" { negated = true; index += 1 }
+            if peek == "^" {
+                negated = true
+                index += 1
+            }
             var set = CharacterSet()
             var first = true
             while let s = peek, s != "]" || first {
@@ -304,16 +343,26 @@ public struct BoundedRegex: Sendable {
                 if s == "\\" {
                     guard let e = peek else { break }
                     index += 1
-                    if case .set(let named, false)? = Self.namedClass(e) { set.ranges += named.ranges; continue }
-                    if Self.namedClass(e) != nil { throw Failure(offset: index - 2, problem: "a negated class inside [ ] is not supported") }
+                    if case .set(let named, false)? = Self.namedClass(e) {
+                        set.ranges += named.ranges
+                        continue
+                    }
+                    if Self.namedClass(e) != nil {
+                        throw Failure(offset: index - 2, problem: "a negated class inside [ ] is not supported")
+                    }
                     low = Self.control(e) ?? e
                 }
                 if peek == "-", index + 1 < scalars.count, scalars[index + 1] != "]" {
                     index += 1
                     var high = scalars[index]
                     index += 1
-                    if high == "\\", let e = peek { index += 1; high = Self.control(e) ?? e }
-                    guard low.value <= high.value else { throw Failure(offset: index - 1, problem: "a class range out of order") }
+                    if high == "\\", let e = peek {
+                        index += 1
+                        high = Self.control(e) ?? e
+                    }
+                    guard low.value <= high.value else {
+                        throw Failure(offset: index - 1, problem: "a class range out of order")
+                    }
                     set.ranges.append(low.value...high.value)
                 } else {
                     set.ranges.append(low.value...low.value)
@@ -330,7 +379,8 @@ public struct BoundedRegex: Sendable {
 
         mutating func emit(_ node: Node) throws(Failure) {
             guard program.count <= BoundedRegex.maxProgramSize else {
-                throw Failure(offset: 0, problem: "the pattern is too complex (over \(BoundedRegex.maxProgramSize) steps)")
+                throw Failure(
+                    offset: 0, problem: "the pattern is too complex (over \(BoundedRegex.maxProgramSize) steps)")
             }
             switch node {
             case .empty: break

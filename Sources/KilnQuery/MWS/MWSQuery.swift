@@ -35,14 +35,20 @@ public indirect enum MWSQuery: Sendable {
     /// Empty when the path reaches nothing.
     static func values(at path: ArraySlice<String>, in value: SpecValue) -> [SpecValue] {
         var out: [SpecValue] = []
-        _ = visit(path, in: value) { out.append($0); return false }
+        _ = visit(path, in: value) {
+            out.append($0)
+            return false
+        }
         return out
     }
 
     /// The first value a path reaches, if any.
     static func first(at path: ArraySlice<String>, in value: SpecValue) -> SpecValue? {
         var found: SpecValue?
-        _ = visit(path, in: value) { found = $0; return true }
+        _ = visit(path, in: value) {
+            found = $0
+            return true
+        }
         return found
     }
 
@@ -54,7 +60,9 @@ public indirect enum MWSQuery: Sendable {
             guard let child = fields[key] else { return false }
             return visit(path.dropFirst(), in: child, body)
         case .list(let items):
-            if let index = Int(key), items.indices.contains(index) { return visit(path.dropFirst(), in: items[index], body) }
+            if let index = Int(key), items.indices.contains(index) {
+                return visit(path.dropFirst(), in: items[index], body)
+            }
             return items.contains { item in
                 if case .object = item { return visit(path, in: item, body) }
                 return false

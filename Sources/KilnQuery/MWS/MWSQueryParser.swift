@@ -25,7 +25,9 @@ public enum MWSQueryParser {
     }
 
     static func query(_ json: JSONValue, at place: String) throws(Failure) -> MWSQuery {
-        guard case .object(let fields) = json else { throw Failure(message: "\(place) must be a JSON object, not \(json.typeName)") }
+        guard case .object(let fields) = json else {
+            throw Failure(message: "\(place) must be a JSON object, not \(json.typeName)")
+        }
         var parts: [MWSQuery] = []
         for (key, value) in fields {
             switch key {
@@ -40,7 +42,9 @@ public enum MWSQueryParser {
                 throw Failure(message: "unknown top-level operator \(key) (use $and or $or, or a field name)")
             default:
                 let path = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-                guard !key.isEmpty, !path.contains("") else { throw Failure(message: "the field name \"\(key)\" is not a valid path") }
+                guard !key.isEmpty, !path.contains("") else {
+                    throw Failure(message: "the field name \"\(key)\" is not a valid path")
+                }
                 parts.append(.field(path, try conditions(value, field: key)))
             }
         }
@@ -59,8 +63,12 @@ public enum MWSQueryParser {
             case "$eq": out.append(.equal(operand.specValue))
             case "$ne": out.append(.notEqual(operand.specValue))
             case "$in", "$nin":
-                guard case .array(let items) = operand else { throw Failure(message: "\(place) needs an array, not \(operand.typeName)") }
-                guard items.count <= maxListItems else { throw Failure(message: "\(place) has more than \(maxListItems) items") }
+                guard case .array(let items) = operand else {
+                    throw Failure(message: "\(place) needs an array, not \(operand.typeName)")
+                }
+                guard items.count <= maxListItems else {
+                    throw Failure(message: "\(place) has more than \(maxListItems) items")
+                }
                 let values = items.map(\.specValue)
                 out.append(op == "$in" ? .oneOf(values) : .noneOf(values))
             case "$exists":
@@ -70,7 +78,9 @@ public enum MWSQueryParser {
                 default: throw Failure(message: "\(place) needs true or false, not \(operand.typeName)")
                 }
             case "$regex":
-                guard case .string(let pattern) = operand else { throw Failure(message: "\(place) needs a string pattern, not \(operand.typeName)") }
+                guard case .string(let pattern) = operand else {
+                    throw Failure(message: "\(place) needs a string pattern, not \(operand.typeName)")
+                }
                 var ignoringCase = false
                 if let options {
                     guard case .string(let flags) = options, flags.allSatisfy({ $0 == "i" }) else {
@@ -84,16 +94,20 @@ public enum MWSQueryParser {
                     throw Failure(message: "\(place): \(error)")
                 }
             case "$options":
-                guard fields.contains(where: { $0.key == "$regex" }) else { throw Failure(message: "$options on \(field) needs a $regex") }
+                guard fields.contains(where: { $0.key == "$regex" }) else {
+                    throw Failure(message: "$options on \(field) needs a $regex")
+                }
             case "$gt", "$gte", "$lt", "$lte":
                 switch operand {
                 case .int, .double, .string, .bool: break
                 default: throw Failure(message: "\(place) needs a number, string or boolean, not \(operand.typeName)")
                 }
                 let bound = operand.specValue
-                out.append(op.hasPrefix("$gt") ? .greater(bound, orEqual: op == "$gte") : .less(bound, orEqual: op == "$lte"))
+                out.append(
+                    op.hasPrefix("$gt") ? .greater(bound, orEqual: op == "$gte") : .less(bound, orEqual: op == "$lte"))
             default:
-                throw Failure(message: "unknown operator \(op) on \(field) (supported: \(operators.joined(separator: ", ")))")
+                throw Failure(
+                    message: "unknown operator \(op) on \(field) (supported: \(operators.joined(separator: ", ")))")
             }
         }
         return out

@@ -21,7 +21,9 @@ public struct MWSSort: Sendable {
         }
         var keys: [(path: [String], ascending: Bool)] = []
         for (key, value) in fields {
-            guard !key.isEmpty, !key.hasPrefix("$") else { throw MWSQueryParser.Failure(message: "\"\(key)\" is not a field to sort on") }
+            guard !key.isEmpty, !key.hasPrefix("$") else {
+                throw MWSQueryParser.Failure(message: "\"\(key)\" is not a field to sort on")
+            }
             switch value {
             case .int(1): keys.append((key.split(separator: ".").map(String.init), true))
             case .int(-1): keys.append((key.split(separator: ".").map(String.init), false))
@@ -32,7 +34,9 @@ public struct MWSSort: Sendable {
     }
 
     /// Sorting by name ascending alone keeps the read model's order, which already is by name.
-    public var isByNameAscending: Bool { keys.isEmpty || (keys.count == 1 && keys[0].path == ["name"] && keys[0].ascending) }
+    public var isByNameAscending: Bool {
+        keys.isEmpty || (keys.count == 1 && keys[0].path == ["name"] && keys[0].ascending)
+    }
 
     public func less(_ a: SpecValue, _ b: SpecValue) -> Bool {
         less(sortValues(a), sortValues(b))

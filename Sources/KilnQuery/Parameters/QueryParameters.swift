@@ -10,7 +10,8 @@ public struct QueryParameters: Sendable {
         for segment in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = segment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = Self.decode(parts[0]) else {
-                throw QueryParameterError(name: nil, problem: "the query string has a malformed %-escape in a parameter name")
+                throw QueryParameterError(
+                    name: nil, problem: "the query string has a malformed %-escape in a parameter name")
             }
             guard let value = parts.count > 1 ? Self.decode(parts[1]) : "" else {
                 throw QueryParameterError(name: name, problem: "malformed %-escape")
@@ -28,11 +29,16 @@ public struct QueryParameters: Sendable {
     public var names: Set<String> { Set(pairs.filter { !$0.value.isEmpty }.map(\.name)) }
 
     /// An integer parameter within `range`, or `defaultValue` when absent.
-    public func int(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(QueryParameterError) -> Int {
+    public func int(
+        _ name: String, default defaultValue: Int, in range: ClosedRange<Int>
+    ) throws(QueryParameterError) -> Int {
         guard let text = self[name] else { return defaultValue }
-        guard let value = Int(text) else { throw QueryParameterError(name: name, problem: "must be a whole number (got \(Self.echo(text)))") }
+        guard let value = Int(text) else {
+            throw QueryParameterError(name: name, problem: "must be a whole number (got \(Self.echo(text)))")
+        }
         guard range.contains(value) else {
-            throw QueryParameterError(name: name, problem: "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
+            throw QueryParameterError(
+                name: name, problem: "must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
         }
         return value
     }
@@ -51,7 +57,8 @@ public struct QueryParameters: Sendable {
     public func choice(_ name: String, _ choices: [String]) throws(QueryParameterError) -> String? {
         guard let text = self[name] else { return nil }
         guard choices.contains(text) else {
-            throw QueryParameterError(name: name, problem: "must be one of \(choices.joined(separator: ", ")) (got \(Self.echo(text)))")
+            throw QueryParameterError(
+                name: name, problem: "must be one of \(choices.joined(separator: ", ")) (got \(Self.echo(text)))")
         }
         return text
     }
@@ -70,7 +77,9 @@ public struct QueryParameters: Sendable {
             switch byte {
             case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                    return nil
+                }
                 bytes.append(high << 4 | low)
             default: bytes.append(byte)
             }

@@ -23,8 +23,10 @@ actor CallbackDispatcher {
     /// catalog snapshot from before the last attempt was recorded, and must not start another.
     private var done: Set<String> = []
 
-    init(sender: any CallbackSender, catalog: any Catalog, attempts: Int, backoff: Duration,
-         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+    init(
+        sender: any CallbackSender, catalog: any Catalog, attempts: Int, backoff: Duration,
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+    ) {
         self.sender = sender
         self.now = now
         self.catalog = catalog
@@ -49,7 +51,9 @@ actor CallbackDispatcher {
             guard inFlight[key] == nil, !done.contains(key) else { continue }
             let past = Self.attempts(of: vm, in: deliveries)
             // Delivered, refused, or in doubt (an attempt whose answer was never recorded): no further call.
-            guard !past.contains(where: { $0.delivered || $0.refused || !$0.finished }), past.count < attempts else { continue }
+            guard !past.contains(where: { $0.delivered || $0.refused || !$0.finished }), past.count < attempts else {
+                continue
+            }
             let json = VMBuilderJSON.document(vm, event: event, now: now).canonicalJSON
             let first = past.count + 1
             inFlight[key] = Task { [weak self] in
@@ -66,8 +70,9 @@ actor CallbackDispatcher {
 
     private func deliver(_ vm: VMRecord, url: String, json: String, event: CallbackDelivery.Event, first: Int) async {
         for attempt in first...attempts {
-            var delivery = CallbackDelivery(vmName: vm.name, vmUuid: vm.uuid, generation: vm.generation, url: url,
-                                            event: event, attempt: attempt, at: now())
+            var delivery = CallbackDelivery(
+                vmName: vm.name, vmUuid: vm.uuid, generation: vm.generation, url: url,
+                event: event, attempt: attempt, at: now())
             // The attempt is written before the POST: if Kiln stops before its outcome is recorded, the next Kiln
             // does not call again (it may have been delivered).
             do {
@@ -92,14 +97,19 @@ actor CallbackDispatcher {
             } catch {
                 logger.error("cannot record the callback of VirtualMachine \(vm.name): \(error)")
             }
-            Counter(label: "kiln_vm_callbacks_total", dimensions: [
-                ("result", delivery.delivered ? "delivered" : delivery.refused ? "refused" : "failed"),
-            ]).increment()
+            Counter(
+                label: "kiln_vm_callbacks_total",
+                dimensions: [
+                    ("result", delivery.delivered ? "delivered" : delivery.refused ? "refused" : "failed")
+                ]
+            ).increment()
             if delivery.delivered {
                 logger.info("called back \(url) for VirtualMachine \(vm.name) (\(event.rawValue))")
                 return
             }
-            logger.warning("callback of VirtualMachine \(vm.name) to \(url), attempt \(attempt) of \(attempts): \(delivery.error ?? "")")
+            logger.warning(
+                "callback of VirtualMachine \(vm.name) to \(url), attempt \(attempt) of \(attempts): \(delivery.error ?? "")"
+            )
             if delivery.refused || attempt == attempts { return }
             try? await Task.sleep(for: backoff * (1 << min(attempt - first, 6)))
         }

@@ -9,8 +9,10 @@ import KilnSpec
 public protocol VMDriver: Sendable {
     /// Creates the VM's disk (a copy-on-write overlay of the image) in `directory` and, when `start`, boots it.
     /// `userData` is the spec's own cloud-init user-data (validated; secrets still references), for its seed.
-    func provision(_ vm: VMRecord, image: ImageRecord, directory: String, start: Bool,
-                   userData: CloudInitUserData?) async throws -> VMObservation
+    func provision(
+        _ vm: VMRecord, image: ImageRecord, directory: String, start: Bool,
+        userData: CloudInitUserData?
+    ) async throws -> VMObservation
     func start(_ vm: VMRecord) async throws -> VMObservation
     func stop(_ vm: VMRecord) async throws -> VMObservation
     /// Stops the VM's process for good (its files are the reconciler's business).
@@ -44,9 +46,11 @@ public struct VMObservation: Sendable, Hashable {
     /// Where its network card is plugged (`hostonly`, `bridged`), while it runs; nil for `nat`.
     public var network: VMNetworkAttachment?
 
-    public init(status: VMRecord.Status, process: WorkerProcess? = nil, qmpSocket: String? = nil, ipAddress: String? = nil,
-                guestOs: String? = nil, ready: Bool = false, message: String? = nil, acceleration: String? = nil,
-                consoleTail: String? = nil, network: VMNetworkAttachment? = nil) {
+    public init(
+        status: VMRecord.Status, process: WorkerProcess? = nil, qmpSocket: String? = nil, ipAddress: String? = nil,
+        guestOs: String? = nil, ready: Bool = false, message: String? = nil, acceleration: String? = nil,
+        consoleTail: String? = nil, network: VMNetworkAttachment? = nil
+    ) {
         self.status = status
         self.process = process
         self.qmpSocket = qmpSocket

@@ -7,13 +7,17 @@ extension ActionExecutor {
     func readUserData(_ path: String, context: PassContext) async throws -> CloudInitUserData {
         let display = context.specRoot.isEmpty ? path : "\(context.specRoot)/\(path)"
         guard let source else {
-            throw ActionFailure(.badRequest, "this Kiln cannot read files of the repository, so cloudInit.userData \(display) cannot be used")
+            throw ActionFailure(
+                .badRequest,
+                "this Kiln cannot read files of the repository, so cloudInit.userData \(display) cannot be used")
         }
         let bytes: [UInt8]
         do {
             bytes = try await source.fileReader(commit: context.revision.id).read(path)
         } catch {
-            throw ActionFailure(.badRequest, "cloudInit.userData \(display) cannot be read from commit \(context.revision.id.prefix(12)): \(error)")
+            throw ActionFailure(
+                .badRequest,
+                "cloudInit.userData \(display) cannot be read from commit \(context.revision.id.prefix(12)): \(error)")
         }
         switch CloudInitUserData.parse(bytes, file: display) {
         case .success(let userData): return userData

@@ -26,7 +26,9 @@ struct ActionExecutor: Sendable {
 
     /// Performs the phases in order, starting from `actual` (the state the plan was made from) and keeping it up to
     /// date in memory as record-only actions change it, so the catalog is read again only after a restore.
-    func execute(_ actions: [Action], phases: [[Action]], context: PassContext, actual: CatalogState) async -> [ActionOutcome] {
+    func execute(
+        _ actions: [Action], phases: [[Action]], context: PassContext, actual: CatalogState
+    ) async -> [ActionOutcome] {
         var outcomes: [ActionOutcome] = []
         var state = actual
         for phase in phases where !phase.isEmpty {
@@ -81,18 +83,24 @@ struct ActionExecutor: Sendable {
         var inventory: [InventoryItem] = []
         var numbers: [String: Int] = [:]
         for action in actions {
-            entries.append(JournalEntry(commit: context.revision.id, action: action.verb, objectKind: action.key.kind.rawValue,
-                                        objectName: action.key.name, detail: action.summary, startedAt: context.now))
+            entries.append(
+                JournalEntry(
+                    commit: context.revision.id, action: action.verb, objectKind: action.key.kind.rawValue,
+                    objectName: action.key.name, detail: action.summary, startedAt: context.now))
             if case .run(let build, let reason, let reuse) = action {
                 let number = numbers[build] ?? nextBuildNumber(build, state: state)
                 numbers[build] = number + 1
-                let template = executionTemplate(build: build, number: number, reason: reason, reuse: reuse, state: state,
-                                                 context: context)
+                let template = executionTemplate(
+                    build: build, number: number, reason: reason, reuse: reuse, state: state,
+                    context: context)
                 templates.append(template)
                 let owner = ObjectKey(.imageBuild, build).description
-                inventory.append(InventoryItem(type: .file, owner: owner, location: template.logPath, createdAt: context.now))
-                inventory.append(InventoryItem(type: .directory, owner: owner,
-                                               location: paths.artifacts(build: build, number: number), createdAt: context.now))
+                inventory.append(
+                    InventoryItem(type: .file, owner: owner, location: template.logPath, createdAt: context.now))
+                inventory.append(
+                    InventoryItem(
+                        type: .directory, owner: owner,
+                        location: paths.artifacts(build: build, number: number), createdAt: context.now))
             }
         }
         let journaled: [JournalEntry]
@@ -107,7 +115,11 @@ struct ActionExecutor: Sendable {
         // Pair each run with its new execution (same order).
         var work: [(Action, JournalEntry, ExecutionRecord?)] = []
         for (action, entry) in zip(actions, journaled) {
-            if case .run = action { work.append((action, entry, created.removeFirst())) } else { work.append((action, entry, nil)) }
+            if case .run = action {
+                work.append((action, entry, created.removeFirst()))
+            } else {
+                work.append((action, entry, nil))
+            }
         }
 
         let results = await withTaskGroup(of: (Int, ActionFailure?, ExecutionWorker?).self) { group in
@@ -157,12 +169,17 @@ struct ActionExecutor: Sendable {
     private func nextBuildNumber(_ build: String, state: CatalogState) -> Int {
         max(state.builds[build]?.nextBuildNumber ?? 1, (state.executions[build]?.map(\.buildNumber).max() ?? 0) + 1)
     }
-    private func executionTemplate(build: String, number: Int, reason: RunReason, reuse: Int64?, state: CatalogState,
-                                   context: PassContext) -> ExecutionRecord {
+    private func executionTemplate(
+        build: String, number: Int, reason: RunReason, reuse: Int64?, state: CatalogState,
+        context: PassContext
+    ) -> ExecutionRecord {
         let object = context.snapshot.object(.imageBuild, build)
-        let inputs = object.map { Planner.inputsHash($0, in: context.snapshot, policy: context.policy, actual: state) } ?? ""
+        let inputs =
+            object.map { Planner.inputsHash($0, in: context.snapshot, policy: context.policy, actual: state) } ?? ""
         let previous = (state.executions[build] ?? []).filter { $0.status == .success && $0.reusedFrom == nil }
-        let durations = previous.suffix(3).compactMap { e in e.endDate.flatMap { end in e.startDate.map { end.timeIntervalSince($0) } } }
+        let durations = previous.suffix(3).compactMap { e in
+            e.endDate.flatMap { end in e.startDate.map { end.timeIntervalSince($0) } }
+        }
         let eta = durations.isEmpty ? nil : durations.sorted()[durations.count / 2]
         return ExecutionRecord(
             buildName: build, buildNumber: number, status: .pending, statusMessage: "Queued", statusEta: eta,
@@ -173,8 +190,10 @@ struct ActionExecutor: Sendable {
     }
 
     /// Performs one action; for a run, returns the process that runs the execution.
-    func perform(_ action: Action, execution: ExecutionRecord?, state: CatalogState,
-                 context: PassContext) async throws -> ExecutionWorker? {
+    func perform(
+        _ action: Action, execution: ExecutionRecord?, state: CatalogState,
+        context: PassContext
+    ) async throws -> ExecutionWorker? {
         switch action {
         case .run(_, _, let reuse):
             guard var execution else { throw ExecutorError.noExecution }
@@ -186,21 +205,30 @@ struct ActionExecutor: Sendable {
         case .deleteBuild(let name):
             try await deleteBuild(name, state: state, context: context)
         case .deleteImage(let name):
-            if let vm = try await catalog.state(of: [.vms]).vms.values.first(where: { $0.imageName == name && $0.directory != nil }) {
-                throw ActionFailure(.driverError, "VirtualMachine \(vm.name) still runs on Image \(name); it is deleted once that VM is gone")
+            if let vm = try await catalog.state(of: [.vms]).vms.values.first(where: {
+                $0.imageName == name && $0.directory != nil
+            }) {
+                throw ActionFailure(
+                    .driverError,
+                    "VirtualMachine \(vm.name) still runs on Image \(name); it is deleted once that VM is gone")
             }
             let folder = paths.images(name: name)
             let moves = FileManager.default.fileExists(atPath: folder) ? [(folder, "image")] : []
-            try await bury(ObjectKey(.image, name), contents: TombstoneContents(image: state.images[name]), moves: moves,
-                           contentHash: state.images[name]?.contentHash ?? "", context: context)
+            try await bury(
+                ObjectKey(.image, name), contents: TombstoneContents(image: state.images[name]), moves: moves,
+                contentHash: state.images[name]?.contentHash ?? "", context: context)
         case .importImage(let name, let source):
             try await importImage(name, source: source, state: state)
         case .deleteVM(let name):
             try await deleteVM(name, state: state, context: context)
         case .provisionVM(let name, let image):
-            try await recordingVMError(name) { try await provisionVM(name, image: image, recreate: nil, context: context) }
+            try await recordingVMError(name) {
+                try await provisionVM(name, image: image, recreate: nil, context: context)
+            }
         case .recreateVM(let name, let image, let reason):
-            try await recordingVMError(name) { try await provisionVM(name, image: image, recreate: reason, context: context) }
+            try await recordingVMError(name) {
+                try await provisionVM(name, image: image, recreate: reason, context: context)
+            }
         case .startVM(let name):
             try await recordingVMError(name) { try await powerVM(name, on: true) }
         case .stopVM(let name):
@@ -217,7 +245,9 @@ struct ActionExecutor: Sendable {
 
     // MARK: builds
 
-    private func startRun(_ execution: inout ExecutionRecord, reuse: Int64?, state: CatalogState) async throws -> ExecutionWorker? {
+    private func startRun(
+        _ execution: inout ExecutionRecord, reuse: Int64?, state: CatalogState
+    ) async throws -> ExecutionWorker? {
         guard let id = execution.id else { throw ExecutorError.noExecution }
         if let reuse, let source = state.executions[execution.buildName]?.first(where: { $0.id == reuse }) {
             try await reuseOutputs(&execution, from: source, images: state.virtualImages[reuse] ?? [])
@@ -229,26 +259,35 @@ struct ActionExecutor: Sendable {
 
     /// Content-addressed reuse: an earlier successful execution with the same inputs already made these outputs, so
     /// the new execution hard-links them (copying where a link is impossible) instead of building again.
-    private func reuseOutputs(_ execution: inout ExecutionRecord, from source: ExecutionRecord,
-                              images: [VirtualImageRecord]) async throws {
+    private func reuseOutputs(
+        _ execution: inout ExecutionRecord, from source: ExecutionRecord,
+        images: [VirtualImageRecord]
+    ) async throws {
         let folder = paths.artifacts(build: execution.buildName, number: execution.buildNumber)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let outputName = "\(ImageBuildSpec(execution.spec).buildOutputName ?? execution.buildName)-\(execution.buildNumber)"
+        let outputName =
+            "\(ImageBuildSpec(execution.spec).buildOutputName ?? execution.buildName)-\(execution.buildNumber)"
         var created: [VirtualImageRecord] = []
         for image in images {
             let ext = (image.path as NSString).lastPathComponent.dropFirst(image.name.count)
             let target = "\(folder)/\(outputName)\(ext)"
             if !FileManager.default.fileExists(atPath: target) {
-                if link(image.path, target) != 0 { try FileManager.default.copyItem(atPath: image.path, toPath: target) }
+                if link(image.path, target) != 0 {
+                    try FileManager.default.copyItem(atPath: image.path, toPath: target)
+                }
             }
-            created.append(VirtualImageRecord(executionId: execution.id!, buildName: execution.buildName,
-                                              buildNumber: execution.buildNumber, name: outputName, format: image.format,
-                                              path: target, size: image.size, sha256: image.sha256, boot: image.boot,
-                                              createdAt: options.now()))
+            created.append(
+                VirtualImageRecord(
+                    executionId: execution.id!, buildName: execution.buildName,
+                    buildNumber: execution.buildNumber, name: outputName, format: image.format,
+                    path: target, size: image.size, sha256: image.sha256, boot: image.boot,
+                    createdAt: options.now()))
         }
         let message = "reused the outputs of execution #\(source.buildNumber) (same inputs)"
-        try FileManager.default.createDirectory(atPath: paths.logs(build: execution.buildName), withIntermediateDirectories: true)
-        try? "\(ISO8601DateFormatter().string(from: options.now())) [kiln] \(message)\n".write(toFile: execution.logPath, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(
+            atPath: paths.logs(build: execution.buildName), withIntermediateDirectories: true)
+        try? "\(ISO8601DateFormatter().string(from: options.now())) [kiln] \(message)\n".write(
+            toFile: execution.logPath, atomically: true, encoding: .utf8)
         execution.status = .success
         execution.statusMessage = message
         execution.statusPercent = 100
@@ -283,22 +322,28 @@ struct ActionExecutor: Sendable {
     private func deleteBuild(_ name: String, state: CatalogState, context: PassContext) async throws {
         var moves: [(String, String)] = []
         for execution in state.executions[name] ?? [] {
-            moves.append((paths.artifacts(build: name, number: execution.buildNumber), "artifacts/\(execution.buildNumber)"))
+            moves.append(
+                (paths.artifacts(build: name, number: execution.buildNumber), "artifacts/\(execution.buildNumber)"))
             if !execution.logPath.isEmpty { moves.append((execution.logPath, "logs/\(execution.buildNumber).log")) }
         }
         let executions = state.executions[name] ?? []
-        for execution in executions where execution.status.isFinished { paths.removeWorkerFiles(execution: execution.id ?? -1) }
+        for execution in executions where execution.status.isFinished {
+            paths.removeWorkerFiles(execution: execution.id ?? -1)
+        }
         let images = executions.flatMap { state.virtualImages[$0.id ?? -1] ?? [] }
-        try await bury(ObjectKey(.imageBuild, name),
-                       contents: TombstoneContents(build: state.builds[name], executions: executions, virtualImages: images),
-                       moves: moves, contentHash: state.builds[name]?.contentHash ?? "", context: context)
+        try await bury(
+            ObjectKey(.imageBuild, name),
+            contents: TombstoneContents(build: state.builds[name], executions: executions, virtualImages: images),
+            moves: moves, contentHash: state.builds[name]?.contentHash ?? "", context: context)
     }
 
     // MARK: tombstones
 
     /// Moves an object's files to the tombstone area and replaces its rows with a tombstone.
-    private func bury(_ key: ObjectKey, contents: TombstoneContents, moves: [(String, String)], contentHash: String,
-                      context: PassContext) async throws {
+    private func bury(
+        _ key: ObjectKey, contents: TombstoneContents, moves: [(String, String)], contentHash: String,
+        context: PassContext
+    ) async throws {
         let folder = "\(paths.tombstones)/\(key.kind.slug)-\(key.name)-\(Int(context.now.timeIntervalSince1970))"
         var moved: [TombstoneRecord.MovedPath] = []
         for (original, relative) in moves {
@@ -306,9 +351,10 @@ struct ActionExecutor: Sendable {
             try await files.move(original, to: target)
             moved.append(.init(original: original, tombstone: target))
         }
-        let tombstone = TombstoneRecord(objectKind: key.kind.rawValue, objectName: key.name, contentHash: contentHash,
-                                        records: contents.encoded(), paths: moved, deletedAt: context.now,
-                                        purgeAfter: context.now.addingTimeInterval(options.pruneGrace))
+        let tombstone = TombstoneRecord(
+            objectKind: key.kind.rawValue, objectName: key.name, contentHash: contentHash,
+            records: contents.encoded(), paths: moved, deletedAt: context.now,
+            purgeAfter: context.now.addingTimeInterval(options.pruneGrace))
         _ = try await catalog.bury(tombstone, key: key)
         try? FileManager.default.removeItem(atPath: paths.status(key))
     }
@@ -334,7 +380,8 @@ struct ActionExecutor: Sendable {
     private func importImage(_ name: String, source: ImageImportSource, state: CatalogState) async throws {
         guard var image = state.images[name] else { throw ExecutorError.missing("Image \(name)") }
         guard let importer = images else {
-            throw ActionFailure(.badRequest, "this Kiln was started without an image importer, so Image \(name) cannot be made")
+            throw ActionFailure(
+                .badRequest, "this Kiln was started without an image importer, so Image \(name) cannot be made")
         }
         let key = ObjectKey(.image, name)
         let version = image.version + 1
@@ -346,14 +393,17 @@ struct ActionExecutor: Sendable {
         do {
             switch source {
             case .url(let url, let checksum):
-                imported = try await importer.importURL(url, checksum: checksum, to: output, work: "\(paths.work)/image-\(name)")
+                imported = try await importer.importURL(
+                    url, checksum: checksum, to: output, work: "\(paths.work)/image-\(name)")
             case .snapshot(let vmName):
                 guard let vm = try await catalog.vm(vmName), let directory = vm.directory else {
                     throw ActionFailure(.driverError, "VirtualMachine \(vmName) has no disk to snapshot")
                 }
                 // Stopped when planned, and still stopped now: a running guest's disk is never copied.
                 guard await vms.observe(vm).status == .poweredOff else {
-                    throw ActionFailure(.driverError, "VirtualMachine \(vmName) is running again; the snapshot waits until it is stopped")
+                    throw ActionFailure(
+                        .driverError,
+                        "VirtualMachine \(vmName) is running again; the snapshot waits until it is stopped")
                 }
                 imported = try await importer.snapshot(overlay: "\(directory)/disk.qcow2", to: output)
             }
@@ -389,8 +439,9 @@ struct ActionExecutor: Sendable {
         do {
             let state = try await catalog.state(of: [.vms, .images])
             guard !state.vms.values.contains(where: { $0.imagePath == path }),
-                  !state.images.values.contains(where: { $0.path == path }),
-                  try await catalog.isInInventory(location: path) else { return }
+                !state.images.values.contains(where: { $0.path == path }),
+                try await catalog.isInInventory(location: path)
+            else { return }
             try await files.remove(path)
         } catch {
             logger.warning("cannot remove the unused image file \(path): \(error)")
@@ -399,7 +450,9 @@ struct ActionExecutor: Sendable {
 
     // MARK: VMs
 
-    private func provisionVM(_ name: String, image: ImageRecord, recreate reason: String?, context: PassContext) async throws {
+    private func provisionVM(
+        _ name: String, image: ImageRecord, recreate reason: String?, context: PassContext
+    ) async throws {
         guard var vm = try await catalog.vm(name) else { throw ExecutorError.missing("VirtualMachine \(name)") }
         // The spec's own user-data, read from the commit being applied and checked before anything is made.
         var userData: CloudInitUserData?
@@ -423,10 +476,14 @@ struct ActionExecutor: Sendable {
         if image.path == nil, case .url(let url, let checksum)? = image.typed.source {
             // The VM builder service's {url, checksum}: the disk is imported into the VM's own folder (and goes with it).
             guard let importer = images else {
-                throw ActionFailure(.badRequest, "this Kiln was started without an image importer, so VirtualMachine \(name) cannot be made from \(url)")
+                throw ActionFailure(
+                    .badRequest,
+                    "this Kiln was started without an image importer, so VirtualMachine \(name) cannot be made from \(url)"
+                )
             }
-            let imported = try await importer.importURL(url, checksum: checksum, to: "\(directory)/base.qcow2",
-                                                        work: "\(paths.work)/vm-\(vm.uuid)")
+            let imported = try await importer.importURL(
+                url, checksum: checksum, to: "\(directory)/base.qcow2",
+                work: "\(paths.work)/vm-\(vm.uuid)")
             image.path = imported.path
             image.sha256 = imported.sha256
             image.format = "qcow2"
@@ -435,8 +492,9 @@ struct ActionExecutor: Sendable {
         }
         let observation: VMObservation
         do {
-            observation = try await vms.provision(vm, image: image, directory: directory,
-                                                  start: vm.typed.powerState == .running, userData: userData)
+            observation = try await vms.provision(
+                vm, image: image, directory: directory,
+                start: vm.typed.powerState == .running, userData: userData)
         } catch {
             // A machine that cannot be made as configured is failed, not forever creating; a hiccup stays creating
             // and is retried.
@@ -466,7 +524,8 @@ struct ActionExecutor: Sendable {
         guard let id = image.virtualImageId else { return false }
         let virtualImages = try await catalog.state(of: [.virtualImages]).virtualImages
         guard let executionId = virtualImages.first(where: { $0.value.contains { $0.id == id } })?.key,
-              let execution = try await catalog.execution(id: executionId) else { return false }
+            let execution = try await catalog.execution(id: executionId)
+        else { return false }
         return ImageBuildSpec(execution.spec).isCloudInit
     }
 
@@ -478,7 +537,9 @@ struct ActionExecutor: Sendable {
         } catch {
             let failure = ActionFailure(error)
             do {
-                if var vm = try await catalog.vm(name), vm.errorMessage != failure.message || vm.errorCode != failure.vmErrorCode {
+                if var vm = try await catalog.vm(name),
+                    vm.errorMessage != failure.message || vm.errorCode != failure.vmErrorCode
+                {
                     // Its folder is gone: forget it, so that the next pass provisions the VM afresh.
                     if failure.reason == .notFound { vm.directory = nil }
                     vm.errorCode = failure.vmErrorCode
@@ -508,8 +569,9 @@ struct ActionExecutor: Sendable {
         vm.pidStartTime = nil
         vm.guestReady = false
         let moves = vm.directory.map { [($0, "vm")] } ?? []
-        try await bury(ObjectKey(.virtualMachine, name), contents: TombstoneContents(vm: vm), moves: moves,
-                       contentHash: vm.contentHash, context: context)
+        try await bury(
+            ObjectKey(.virtualMachine, name), contents: TombstoneContents(vm: vm), moves: moves,
+            contentHash: vm.contentHash, context: context)
     }
 
     func apply(_ observation: VMObservation, to vm: inout VMRecord, now: Date? = nil) {

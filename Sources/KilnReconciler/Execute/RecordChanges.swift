@@ -6,8 +6,11 @@ import KilnSpec
 /// Turns record-only actions into the records to save, applied in order to the current state (a resolve after a
 /// create in the same phase sees the new record). Pure.
 enum RecordChanges {
-    static func apply(_ actions: [Action], to state: CatalogState, context: PassContext)
-        -> (builds: [BuildRecord], images: [ImageRecord], vms: [VMRecord]) {
+    static func apply(
+        _ actions: [Action], to state: CatalogState, context: PassContext
+    )
+        -> (builds: [BuildRecord], images: [ImageRecord], vms: [VMRecord])
+    {
         var builds: [String: BuildRecord] = [:]
         var images: [String: ImageRecord] = [:]
         var vms: [String: VMRecord] = [:]
@@ -17,9 +20,12 @@ enum RecordChanges {
             switch action {
             case .createBuild(let o), .updateBuild(let o):
                 let inputs = Planner.inputsHash(o, in: context.snapshot, policy: context.policy, actual: state)
-                var record = builds[o.name] ?? state.builds[o.name] ?? BuildRecord(
-                    name: o.name, spec: o.spec, specHash: o.specHash, contentHash: o.contentHash, inputsHash: inputs,
-                    runToken: nil, revision: revision, file: o.file, line: o.line, createdAt: now, updatedAt: now)
+                var record =
+                    builds[o.name] ?? state.builds[o.name]
+                    ?? BuildRecord(
+                        name: o.name, spec: o.spec, specHash: o.specHash, contentHash: o.contentHash,
+                        inputsHash: inputs,
+                        runToken: nil, revision: revision, file: o.file, line: o.line, createdAt: now, updatedAt: now)
                 record.update(from: o, revision: revision)
                 record.inputsHash = inputs
                 record.runToken = o.imageBuild?.runToken
@@ -27,10 +33,13 @@ enum RecordChanges {
                 builds[o.name] = record
             case .createImage(let o), .updateImage(let o):
                 let existing = images[o.name] ?? state.images[o.name]
-                var record = existing ?? ImageRecord(
-                    name: o.name, spec: o.spec, specHash: o.specHash, contentHash: o.contentHash,
-                    state: o.image?.source == nil ? .active : .queued, revision: revision, file: o.file, line: o.line,
-                    createdAt: now, updatedAt: now)
+                var record =
+                    existing
+                    ?? ImageRecord(
+                        name: o.name, spec: o.spec, specHash: o.specHash, contentHash: o.contentHash,
+                        state: o.image?.source == nil ? .active : .queued, revision: revision, file: o.file,
+                        line: o.line,
+                        createdAt: now, updatedAt: now)
                 if existing != nil { record.version += 1 }
                 record.update(from: o, revision: revision)
                 record.updatedAt = now
@@ -54,9 +63,12 @@ enum RecordChanges {
                 record.updatedAt = now
                 images[name] = record
             case .createVM(let o), .updateVM(let o):
-                var record = vms[o.name] ?? state.vms[o.name] ?? VMRecord(
-                    name: o.name, uuid: UUID().uuidString.lowercased(), spec: o.spec, specHash: o.specHash,
-                    contentHash: o.contentHash, revision: revision, file: o.file, line: o.line, createdAt: now, updatedAt: now)
+                var record =
+                    vms[o.name] ?? state.vms[o.name]
+                    ?? VMRecord(
+                        name: o.name, uuid: UUID().uuidString.lowercased(), spec: o.spec, specHash: o.specHash,
+                        contentHash: o.contentHash, revision: revision, file: o.file, line: o.line, createdAt: now,
+                        updatedAt: now)
                 record.update(from: o, revision: revision)
                 record.updatedAt = now
                 vms[o.name] = record

@@ -50,7 +50,9 @@ public enum AtomicFile {
             let folder = (path as NSString).deletingLastPathComponent
             let temp = "\(folder)/\(tempMarker)\((path as NSString).lastPathComponent).\(getpid())"
             let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw AtomicFileError(path: path, detail: "cannot create \(temp): \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else {
+                throw AtomicFileError(path: path, detail: "cannot create \(temp): \(String(cString: strerror(errno)))")
+            }
             temps.append((temp, path))
             var bytes = Array(text.utf8)[...]
             while !bytes.isEmpty {
@@ -66,11 +68,15 @@ public enum AtomicFile {
         let anchor = open((files[0].path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if anchor >= 0 {
             defer { close(anchor) }
-            guard linuxSyncfs(anchor) == 0 else { throw AtomicFileError(path: files[0].path, detail: "syncfs: \(String(cString: strerror(errno)))") }
+            guard linuxSyncfs(anchor) == 0 else {
+                throw AtomicFileError(path: files[0].path, detail: "syncfs: \(String(cString: strerror(errno)))")
+            }
         }
         var folders: Set<String> = []
         for (temp, path) in temps {
-            guard rename(temp, path) == 0 else { throw AtomicFileError(path: path, detail: String(cString: strerror(errno))) }
+            guard rename(temp, path) == 0 else {
+                throw AtomicFileError(path: path, detail: String(cString: strerror(errno)))
+            }
             folders.insert((path as NSString).deletingLastPathComponent)
         }
         temps.removeAll()

@@ -8,8 +8,10 @@ public struct DataPaths: Sendable, Hashable {
     /// The root is made absolute and canonical (no `.` or `..`, symlinks resolved when it exists), because the
     /// inventory compares paths as strings: `./.kiln`, `.kiln` and `/work/.kiln` must all be the same data dir.
     public init(root: String) {
-        let absolute = URL(fileURLWithPath: root, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-            .standardizedFileURL.path
+        let absolute = URL(
+            fileURLWithPath: root, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        )
+        .standardizedFileURL.path
         if let resolved = realpath(absolute, nil) {
             self.root = String(cString: resolved)
             free(resolved)

@@ -12,7 +12,8 @@ struct FileKeeper: Sendable {
 
     /// Records that Kiln created `path` for `owner`.
     func register(_ path: String, owner: ObjectKey, type: InventoryItem.ItemType) async throws {
-        try await catalog.addInventory(InventoryItem(type: type, owner: owner.description, location: path, createdAt: now()))
+        try await catalog.addInventory(
+            InventoryItem(type: type, owner: owner.description, location: path, createdAt: now()))
     }
 
     /// Removes a path Kiln created (and its inventory entry). A path that is already gone is fine.
@@ -36,9 +37,12 @@ struct FileKeeper: Sendable {
             return
         }
         guard try await catalog.isInInventory(location: path) else { throw FileKeeperError.notOurs(path) }
-        try fm.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try fm.createDirectory(
+            atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if fm.fileExists(atPath: destination) { try fm.removeItem(atPath: destination) }
-        guard rename(path, destination) == 0 else { throw FileKeeperError.move(path, destination, String(cString: strerror(errno))) }
+        guard rename(path, destination) == 0 else {
+            throw FileKeeperError.move(path, destination, String(cString: strerror(errno)))
+        }
         try await catalog.moveInventory(from: path, to: destination)
         removeEmptyParents(of: path)
     }
@@ -46,7 +50,9 @@ struct FileKeeper: Sendable {
     /// Removes folders left empty between `path` and the data dir's top folders.
     func removeEmptyParents(of path: String) {
         var folder = (path as NSString).deletingLastPathComponent
-        let stops: Set<String> = [paths.root, paths.artifacts, paths.logs, paths.vms, paths.images, paths.tombstones, paths.work]
+        let stops: Set<String> = [
+            paths.root, paths.artifacts, paths.logs, paths.vms, paths.images, paths.tombstones, paths.work
+        ]
         while folder.hasPrefix(paths.root + "/"), !stops.contains(folder) {
             guard rmdir(folder) == 0 else { return }
             folder = (folder as NSString).deletingLastPathComponent
@@ -60,7 +66,8 @@ enum FileKeeperError: Error, CustomStringConvertible, ActionFailureConvertible {
 
     var description: String {
         switch self {
-        case .notOurs(let path): "\(path) is not in Kiln's inventory of what it created; Kiln leaves it alone (remove it by hand if it is yours to remove)"
+        case .notOurs(let path):
+            "\(path) is not in Kiln's inventory of what it created; Kiln leaves it alone (remove it by hand if it is yours to remove)"
         case .move(let from, let to, let why): "cannot move \(from) to \(to): \(why)"
         }
     }

@@ -32,9 +32,11 @@ public struct PassReport: Sendable {
     public var allReady: Bool { objects.values.allSatisfy(\.ready) && refusal == nil && sourceError == nil }
     public var failedActions: [ActionOutcome] { outcomes.filter { $0.error != nil } }
 
-    public init(headCommit: String? = nil, appliedCommit: String? = nil, refusal: SyncRecord.RefusalReason? = nil,
-                refusalErrors: [SpecError] = [], refusalDeletions: [String] = [], sourceError: String? = nil,
-                outcomes: [ActionOutcome] = [], objects: [ObjectKey: ObjectHealthSummary] = [:], settled: Bool = false) {
+    public init(
+        headCommit: String? = nil, appliedCommit: String? = nil, refusal: SyncRecord.RefusalReason? = nil,
+        refusalErrors: [SpecError] = [], refusalDeletions: [String] = [], sourceError: String? = nil,
+        outcomes: [ActionOutcome] = [], objects: [ObjectKey: ObjectHealthSummary] = [:], settled: Bool = false
+    ) {
         self.headCommit = headCommit
         self.appliedCommit = appliedCommit
         self.refusal = refusal

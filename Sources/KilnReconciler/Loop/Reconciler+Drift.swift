@@ -15,18 +15,22 @@ extension Reconciler {
             let key = ObjectKey(.imageBuild, execution.buildName)
             do {
                 // The worker may have finished between the two reads.
-                guard var current = try await catalog.execution(id: execution.id ?? -1), !current.status.isFinished else { continue }
+                guard var current = try await catalog.execution(id: execution.id ?? -1), !current.status.isFinished
+                else { continue }
                 current.status = .failed
                 current.interrupted = true
                 current.endDate = pass.now
-                current.errorMessage = "interrupted: no process was running this execution (Kiln or its host stopped); it runs again"
+                current.errorMessage =
+                    "interrupted: no process was running this execution (Kiln or its host stopped); it runs again"
                 current.statusMessage = "Interrupted"
                 try await catalog.saveExecution(current)
                 changed = true
-                logger.warning("execution #\(current.buildNumber) of \(current.buildName) was interrupted; marked failed")
+                logger.warning(
+                    "execution #\(current.buildNumber) of \(current.buildName) was interrupted; marked failed")
                 paths.removeWorkerFiles(execution: current.id ?? -1)
             } catch {
-                catalogFailed(&pass, key, "cannot record that execution #\(execution.buildNumber) was interrupted", error)
+                catalogFailed(
+                    &pass, key, "cannot record that execution #\(execution.buildNumber) was interrupted", error)
             }
         }
         if !pass.vmsObserved, await observeVMs(Array(pass.actual.vms.values), &pass) { changed = true }
@@ -45,11 +49,14 @@ extension Reconciler {
         var changed = false
         for (vm, observation) in zip(watched, observations) {
             let newProcess = observation.process.map { $0.pid != vm.pid || $0.startTime != vm.pidStartTime } ?? false
-            let replugged = observation.network.map { $0.bridge != vm.bridge || $0.tap != vm.tapDevice || $0.mac != vm.macAddress } ?? false
-            guard observation.status != vm.vmStatus || observation.ready != vm.guestReady || newProcess || replugged
-                || (observation.ipAddress != nil && observation.ipAddress != vm.ipAddress)
-                || (observation.guestOs != nil && observation.guestOs != vm.guestOs)
-                || (!observation.ready && observation.consoleTail != vm.consoleTail)
+            let replugged =
+                observation.network.map { $0.bridge != vm.bridge || $0.tap != vm.tapDevice || $0.mac != vm.macAddress }
+                ?? false
+            guard
+                observation.status != vm.vmStatus || observation.ready != vm.guestReady || newProcess || replugged
+                    || (observation.ipAddress != nil && observation.ipAddress != vm.ipAddress)
+                    || (observation.guestOs != nil && observation.guestOs != vm.guestOs)
+                    || (!observation.ready && observation.consoleTail != vm.consoleTail)
             else { continue }
             var updated = vm
             executor.apply(observation, to: &updated, now: pass.now)
@@ -65,7 +72,9 @@ extension Reconciler {
                 _ = try await catalog.saveVM(updated)
                 changed = true
             } catch {
-                catalogFailed(&pass, ObjectKey(.virtualMachine, vm.name), "cannot record what VirtualMachine \(vm.name) is doing", error)
+                catalogFailed(
+                    &pass, ObjectKey(.virtualMachine, vm.name), "cannot record what VirtualMachine \(vm.name) is doing",
+                    error)
             }
         }
         return changed
@@ -91,7 +100,8 @@ extension Reconciler {
         logger.error("\(message)")
         pass.report.catalogErrors.append(message)
         let attempts = (memory.retries[key]?.attempts ?? 0) + 1
-        memory.retries[key] = RetryState(attempts: attempts, next: pass.now, message: message,
-                                         failure: ActionFailure(.catalogError, message), fromObservation: true)
+        memory.retries[key] = RetryState(
+            attempts: attempts, next: pass.now, message: message,
+            failure: ActionFailure(.catalogError, message), fromObservation: true)
     }
 }

@@ -33,7 +33,8 @@ extension Reconciler {
     /// tombstone due.
     func isQuiet(_ pass: PassState) -> Bool {
         guard !pass.full, let head = pass.head, head == memory.quietCommit, memory.applied?.revision.id == head,
-              !hasPendingRetries, pass.now.timeIntervalSince(memory.quietSince) < Self.resyncInterval else { return false }
+            !hasPendingRetries, pass.now.timeIntervalSince(memory.quietSince) < Self.resyncInterval
+        else { return false }
         return !tombstoneDue(pass.now)
     }
 
@@ -57,7 +58,9 @@ extension Reconciler {
         case .failure(let failure):
             memory.refusedInvalid = head
             refuse(&pass.sync, load.revision, .invalid, errors: failure.errors, deletions: [], now: pass.now)
-            logger.error("commit \(load.revision.shortID) is invalid (\(failure.errors.count) errors); keeping \(memory.applied?.revision.shortID ?? "nothing")")
+            logger.error(
+                "commit \(load.revision.shortID) is invalid (\(failure.errors.count) errors); keeping \(memory.applied?.revision.shortID ?? "nothing")"
+            )
         case .success(let snapshot):
             pass.candidate = (snapshot, load.revision)
         }
@@ -80,12 +83,14 @@ extension Reconciler {
     func accept(_ pass: inout PassState) {
         if let (snapshot, revision) = pass.candidate {
             let allowed = options.allowDestructive || revision.trailer("Kiln-Allow-Destructive")?.lowercased() == "true"
-            let policy = PlannerPolicy(now: pass.now, budget: options.budget, allowDestructive: allowed,
-                                       toolsFingerprint: pass.fingerprint)
+            let policy = PlannerPolicy(
+                now: pass.now, budget: options.budget, allowDestructive: allowed,
+                toolsFingerprint: pass.fingerprint)
             let trial = Planner.plan(desired: snapshot, actual: pass.actual, policy: policy)
             if let destructive = trial.destructive, !allowed {
-                refuse(&pass.sync, revision, .destructive, errors: [], deletions: destructive.deletions.map(\.description),
-                       now: pass.now, why: destructive.why)
+                refuse(
+                    &pass.sync, revision, .destructive, errors: [], deletions: destructive.deletions.map(\.description),
+                    now: pass.now, why: destructive.why)
                 logger.error("commit \(revision.shortID) is over the deletion budget: \(destructive.why); not applied")
             } else {
                 if memory.applied?.revision.id != revision.id { memory.retries.removeAll() }
@@ -99,7 +104,8 @@ extension Reconciler {
             }
         }
         if pass.sync.refusedCommit != nil, pass.sync.refusedCommit != pass.head, pass.head != nil,
-           pass.head == memory.applied?.revision.id {
+            pass.head == memory.applied?.revision.id
+        {
             // The head moved past the refused commit and is applied: the refusal no longer describes anything.
             clearRefusal(&pass.sync)
         }
@@ -113,8 +119,9 @@ extension Reconciler {
     func act(_ pass: inout PassState) async {
         guard let (snapshot, revision) = memory.applied else { return }
         pass.report.appliedCommit = revision.id
-        let policy = PlannerPolicy(now: pass.now, budget: options.budget, allowDestructive: true,
-                                   toolsFingerprint: pass.fingerprint)
+        let policy = PlannerPolicy(
+            now: pass.now, budget: options.budget, allowDestructive: true,
+            toolsFingerprint: pass.fingerprint)
         pass.plan = Planner.plan(desired: snapshot, actual: pass.actual, policy: policy)
         pass.lap("plan")
         let now = pass.now
@@ -122,10 +129,12 @@ extension Reconciler {
             guard let retry = memory.retries[action.key] else { return true }
             return retry.next <= now
         }
-        let context = PassContext(snapshot: snapshot, revision: revision, specRoot: source.origin.specRoot, policy: policy,
-                                  now: now)
+        let context = PassContext(
+            snapshot: snapshot, revision: revision, specRoot: source.origin.specRoot, policy: policy,
+            now: now)
         let executed = ReconcilePlan(actions: due, notes: pass.plan.notes)
-        pass.report.outcomes = await executor.execute(due, phases: executed.phases, context: context, actual: pass.actual)
+        pass.report.outcomes = await executor.execute(
+            due, phases: executed.phases, context: context, actual: pass.actual)
         record(pass.report.outcomes, now: now)
         pass.lap("actions")
         if !pass.report.outcomes.isEmpty {
@@ -151,7 +160,8 @@ extension Reconciler {
         // A guest past its boot deadline is reported (BootTimeout) and left running: it no longer holds the pass.
         let now = pass.now
         let booting = pass.actual.vms.values.contains {
-            $0.vmStatus == .creating || ($0.vmStatus == .poweredOn && !$0.guestReady && !$0.missedBootDeadline(now: now))
+            $0.vmStatus == .creating
+                || ($0.vmStatus == .poweredOn && !$0.guestReady && !$0.missedBootDeadline(now: now))
         }
         // Actions held back by a terminal failure wait for a change in git: they do not keep the pass unsettled, so
         // `kiln sync --wait` reports them at once instead of waiting out its timeout.
@@ -170,12 +180,15 @@ extension Reconciler {
         pass.sync.lastRunResult = summary(pass.report)
         do {
             try await catalog.saveSync(pass.sync)
-            try statusFiles.writeIfChanged(YAMLText.document(StatusDocument.sync(pass.sync, unownedVMFolders: pass.report.unownedVMFolders)),
-                                           to: paths.syncStatus)
+            try statusFiles.writeIfChanged(
+                YAMLText.document(StatusDocument.sync(pass.sync, unownedVMFolders: pass.report.unownedVMFolders)),
+                to: paths.syncStatus)
         } catch {
             logger.error("cannot write the sync status: \(error)")
         }
-        if pass.report.settled, let head = pass.head, head == memory.applied?.revision.id, pass.sync.refusedCommit == nil {
+        if pass.report.settled, let head = pass.head, head == memory.applied?.revision.id,
+            pass.sync.refusedCommit == nil
+        {
             memory.quietCommit = head
             memory.quietSince = pass.now
         }
@@ -192,7 +205,9 @@ extension Reconciler {
         let unowned = entries.map { "\(paths.vms)/\($0)" }.filter { !owned.contains($0) }.sorted()
         if unowned != memory.reportedUnowned {
             for folder in unowned where !memory.reportedUnowned.contains(folder) {
-                logger.warning("\(folder) belongs to no VirtualMachine of the catalog; Kiln leaves it alone (remove it by hand if it is no one's)")
+                logger.warning(
+                    "\(folder) belongs to no VirtualMachine of the catalog; Kiln leaves it alone (remove it by hand if it is no one's)"
+                )
             }
             memory.reportedUnowned = unowned
         }
@@ -212,8 +227,10 @@ extension Reconciler {
         return value
     }
 
-    func refuse(_ sync: inout SyncRecord, _ revision: Revision, _ reason: SyncRecord.RefusalReason, errors: [SpecError],
-                deletions: [String], now: Date, why: String? = nil) {
+    func refuse(
+        _ sync: inout SyncRecord, _ revision: Revision, _ reason: SyncRecord.RefusalReason, errors: [SpecError],
+        deletions: [String], now: Date, why: String? = nil
+    ) {
         if sync.refusedCommit != revision.id || sync.refusedReason != reason { sync.refusedAt = now }
         sync.refusedCommit = revision.id
         sync.refusedAuthor = revision.author

@@ -10,10 +10,13 @@ extension Reconciler {
         var failed: [ObjectKey: (ActionFailure, String)] = [:]
         var succeeded: Set<ObjectKey> = []
         for outcome in outcomes {
-            Counter(label: "kiln_actions_total", dimensions: [
-                ("verb", outcome.action.verb), ("kind", outcome.action.key.kind.slug),
-                ("result", outcome.failure == nil ? "ok" : outcome.failure!.isTerminal ? "terminal" : "failed"),
-            ]).increment()
+            Counter(
+                label: "kiln_actions_total",
+                dimensions: [
+                    ("verb", outcome.action.verb), ("kind", outcome.action.key.kind.slug),
+                    ("result", outcome.failure == nil ? "ok" : outcome.failure!.isTerminal ? "terminal" : "failed")
+                ]
+            ).increment()
             if let failure = outcome.failure {
                 // A terminal failure wins over a transient one of the same object in the same pass.
                 if failed[outcome.action.key]?.0.isTerminal != true {

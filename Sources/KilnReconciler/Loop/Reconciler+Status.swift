@@ -7,22 +7,27 @@ extension Reconciler {
     /// Computes the conditions of every object whose inputs changed, saves those that changed, and hands the status
     /// files that changed to the background writer.
     func writeStatus(_ pass: inout PassState) async -> [ObjectKey: ObjectHealthSummary] {
-        let actual = pass.actual, plan = pass.plan, now = pass.now
+        let actual = pass.actual
+        let plan = pass.plan
+        let now = pass.now
         let retries = memory.retries
         var summaries: [ObjectKey: ObjectHealthSummary] = [:]
         var updates: [StatusUpdate] = []
         func failure(_ key: ObjectKey) -> Failure? {
             retries[key].map {
-                Failure(message: $0.message, attempts: $0.attempts, reason: $0.failure.reason, isTerminal: $0.failure.isTerminal,
-                        retryInSeconds: $0.failure.isTerminal ? nil : max(0, Int($0.next.timeIntervalSince(now))))
+                Failure(
+                    message: $0.message, attempts: $0.attempts, reason: $0.failure.reason,
+                    isTerminal: $0.failure.isTerminal,
+                    retryInSeconds: $0.failure.isTerminal ? nil : max(0, Int($0.next.timeIntervalSince(now))))
             }
         }
         // An object's status observes the commit that last changed its spec, not the newest commit: a commit that
         // changes one file of 10,000 then rewrites one status (row and file), not all of them. The sync status says
         // which commit is applied.
         func status(_ health: Health, previous: ObjectStatus, spec: SpecFields) -> ObjectStatus {
-            ObjectStatus(conditions: HealthRules.conditions(health, previous: previous, now: now),
-                         observedRevision: spec.revision, observedSpecHash: spec.specHash)
+            ObjectStatus(
+                conditions: HealthRules.conditions(health, previous: previous, now: now),
+                observedRevision: spec.revision, observedSpecHash: spec.specHash)
         }
         func same(_ a: ObjectStatus, _ b: ObjectStatus) -> Bool {
             a.observedRevision == b.observedRevision && a.observedSpecHash == b.observedSpecHash
@@ -35,7 +40,8 @@ extension Reconciler {
         await statusFiles.waitForWriter()
         let unwritten = statusFiles.takeFailures()
         if let (path, why) = unwritten.first {
-            logger.error("cannot write \(unwritten.count) status files (first: \(path): \(why)); they are written again")
+            logger.error(
+                "cannot write \(unwritten.count) status files (first: \(path): \(why)); they are written again")
             memory.statusMemos.removeAll()
         }
         // An object whose inputs are those of the last pass has the status, row and file it got then: skipped. What
@@ -80,8 +86,9 @@ extension Reconciler {
             if reuse(key, .image(record, buildExecutions, notes, failed)) { continue }
             var changed = false
             if record.state == .queued, case .build(let build, _)? = record.typed.source,
-               actual.latestSuccess(of: build) == nil, let latest = actual.latest(of: build), latest.status == .failed,
-               !latest.interrupted {
+                actual.latestSuccess(of: build) == nil, let latest = actual.latest(of: build), latest.status == .failed,
+                !latest.interrupted
+            {
                 record.state = .failed
                 changed = true
             }
@@ -109,7 +116,8 @@ extension Reconciler {
                 updates.append(StatusUpdate(key: key, status: new))
             }
             remember(key, .vm(record, callbacks, notes, failed, clock), health)
-            statusFiles.queue(key, YAMLText.document(StatusDocument.vm(record, notes: notes, callbacks: callbacks, now: now)))
+            statusFiles.queue(
+                key, YAMLText.document(StatusDocument.vm(record, notes: notes, callbacks: callbacks, now: now)))
         }
         pass.lap("status computed")
         // The writer writes the files on its own thread while the catalog saves the rows.

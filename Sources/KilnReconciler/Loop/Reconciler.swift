@@ -29,10 +29,12 @@ public actor Reconciler {
     var memory = LoopMemory()
     var statusFiles: StatusFiles
 
-    public init(source: any DesiredStateSource, catalog: any Catalog, builds: any BuildDriver, vms: any VMDriver,
-                paths: DataPaths, options: ReconcilerOptions = ReconcilerOptions(),
-                callbacks: (any CallbackSender)? = nil, images: (any ImageImportDriver)? = nil,
-                logger: Logger = Logger(label: "kiln.reconciler")) {
+    public init(
+        source: any DesiredStateSource, catalog: any Catalog, builds: any BuildDriver, vms: any VMDriver,
+        paths: DataPaths, options: ReconcilerOptions = ReconcilerOptions(),
+        callbacks: (any CallbackSender)? = nil, images: (any ImageImportDriver)? = nil,
+        logger: Logger = Logger(label: "kiln.reconciler")
+    ) {
         self.source = source
         self.catalog = catalog
         self.builds = builds
@@ -40,13 +42,15 @@ public actor Reconciler {
         self.paths = paths
         self.options = options
         self.logger = logger
-        executor = ActionExecutor(catalog: catalog, builds: builds, vms: vms, images: images, paths: paths, options: options,
-                                  logger: logger, source: source)
+        executor = ActionExecutor(
+            catalog: catalog, builds: builds, vms: vms, images: images, paths: paths, options: options,
+            logger: logger, source: source)
         statusFiles = StatusFiles(paths: paths)
         memory.quietSince = options.now()
         self.callbacks = callbacks.map {
-            CallbackDispatcher(sender: $0, catalog: catalog, attempts: options.callbackAttempts, backoff: options.callbackBackoff,
-                               now: options.now, logger: logger)
+            CallbackDispatcher(
+                sender: $0, catalog: catalog, attempts: options.callbackAttempts, backoff: options.callbackBackoff,
+                now: options.now, logger: logger)
         }
     }
 

@@ -22,10 +22,12 @@ public struct ReconcilerOptions: Sendable {
     /// give a clock they move forward instead of sleeping (as ``PlannerPolicy/now`` does for the planner).
     public var now: @Sendable () -> Date
 
-    public init(allowDestructive: Bool = false, budget: DeletionBudget = DeletionBudget(), pruneGrace: TimeInterval = 3600,
-                maxConcurrency: Int = 4, baseBackoff: TimeInterval = 2, maxBackoff: TimeInterval = 300,
-                maxObservations: Int = 16, callbackAttempts: Int = 5, callbackBackoff: Duration = .seconds(1),
-                now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        allowDestructive: Bool = false, budget: DeletionBudget = DeletionBudget(), pruneGrace: TimeInterval = 3600,
+        maxConcurrency: Int = 4, baseBackoff: TimeInterval = 2, maxBackoff: TimeInterval = 300,
+        maxObservations: Int = 16, callbackAttempts: Int = 5, callbackBackoff: Duration = .seconds(1),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.allowDestructive = allowDestructive
         self.budget = budget
         self.pruneGrace = pruneGrace

@@ -25,10 +25,12 @@ struct Recovery {
             try await undoBurial(folder: full, name: folder, state: state)
         }
         if !open.isEmpty {
-            logger.warning("\(open.count) actions were interrupted by a stop; closing them, the next pass redoes what is needed")
-            try await catalog.endActions(open.compactMap { $0.id }.map {
-                JournalEnd(id: $0, state: .abandoned, error: "interrupted: Kiln stopped during the action")
-            }, workers: [])
+            logger.warning(
+                "\(open.count) actions were interrupted by a stop; closing them, the next pass redoes what is needed")
+            try await catalog.endActions(
+                open.compactMap { $0.id }.map {
+                    JournalEnd(id: $0, state: .abandoned, error: "interrupted: Kiln stopped during the action")
+                }, workers: [])
         }
     }
 
@@ -43,7 +45,9 @@ struct Recovery {
             case .imageBuild:
                 let artifacts = "\(folder)/artifacts"
                 for entry in (try? FileManager.default.contentsOfDirectory(atPath: artifacts)) ?? [] {
-                    if let n = Int(entry) { try await keeper.move("\(artifacts)/\(entry)", to: paths.artifacts(build: object, number: n)) }
+                    if let n = Int(entry) {
+                        try await keeper.move("\(artifacts)/\(entry)", to: paths.artifacts(build: object, number: n))
+                    }
                 }
                 let logs = "\(folder)/logs"
                 for entry in (try? FileManager.default.contentsOfDirectory(atPath: logs)) ?? [] {

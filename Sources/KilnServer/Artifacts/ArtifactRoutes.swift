@@ -1,7 +1,7 @@
-import KilnQuery
 import Foundation
 import Hummingbird
 import KilnCatalog
+import KilnQuery
 
 /// Downloads (UForge's machine-image download, read-only): an Image's current file, and any artifact of an execution.
 /// Both are found through the catalog only: a request names objects, never paths.
@@ -14,8 +14,9 @@ struct ArtifactRoutes {
                 throw APIError.notFound("image-not-found", "no image named \(QueryParameters.echo(name))")
             }
             guard let path = image.path, let sha256 = image.sha256 else {
-                throw APIError(.notFound, code: "image-not-ready",
-                               "image \(name) has no file yet (state \(image.state.rawValue)); its status says why")
+                throw APIError(
+                    .notFound, code: "image-not-ready",
+                    "image \(name) has no file yet (state \(image.state.rawValue)); its status says why")
             }
             let file = FileAnswer(path: path, sha256: sha256, fileName: (path as NSString).lastPathComponent)
             return try await file.response(to: request, context: context)
@@ -29,8 +30,10 @@ struct ArtifactRoutes {
                 throw APIError.notFound("image-build-not-found", "no image build named \(QueryParameters.echo(name))")
             }
             guard let number = Int(numberText),
-                  let execution = snapshot.executions(of: build.name).first(where: { $0.buildNumber == number }) else {
-                throw APIError.notFound("execution-not-found", "image build \(name) has no execution \(QueryParameters.echo(numberText))")
+                let execution = snapshot.executions(of: build.name).first(where: { $0.buildNumber == number })
+            else {
+                throw APIError.notFound(
+                    "execution-not-found", "image build \(name) has no execution \(QueryParameters.echo(numberText))")
             }
             // The resolved package list of a Debian build is kept in the catalog itself.
             if fileName == PackageList.fileName, let packages = execution.packages {
@@ -38,9 +41,13 @@ struct ArtifactRoutes {
             }
             let artifacts = snapshot.virtualImages(of: execution)
             guard let artifact = artifacts.first(where: { ($0.path as NSString).lastPathComponent == fileName }) else {
-                let names = artifacts.map { ($0.path as NSString).lastPathComponent } + (execution.packages == nil ? [] : [PackageList.fileName])
-                throw APIError.notFound("artifact-not-found",
-                    "execution \(number) of \(name) has no artifact \(QueryParameters.echo(fileName)); it has: \(names.isEmpty ? "none" : names.joined(separator: ", "))")
+                let names =
+                    artifacts.map { ($0.path as NSString).lastPathComponent }
+                    + (execution.packages == nil ? [] : [PackageList.fileName])
+                throw APIError.notFound(
+                    "artifact-not-found",
+                    "execution \(number) of \(name) has no artifact \(QueryParameters.echo(fileName)); it has: \(names.isEmpty ? "none" : names.joined(separator: ", "))"
+                )
             }
             let file = FileAnswer(path: artifact.path, sha256: artifact.sha256, fileName: fileName)
             return try await file.response(to: request, context: context)

@@ -25,7 +25,9 @@ enum PackageList {
             "type": .string("artifact"), "file": .string(fileName), "format": .string("packages"),
             "sha256": .string(sha256(packages)), "size": .int(packages.utf8.count),
             "packages": .int(packages.split(separator: "\n").count),
-            "href": .string("/kiln/v1/image-builds/\(execution.buildName)/executions/\(execution.buildNumber)/artifacts/\(fileName)"),
+            "href": .string(
+                "/kiln/v1/image-builds/\(execution.buildName)/executions/\(execution.buildNumber)/artifacts/\(fileName)"
+            )
         ])
     }
 }

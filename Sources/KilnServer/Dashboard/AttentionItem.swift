@@ -13,19 +13,25 @@ struct AttentionItem: Sendable, Hashable {
     static func all(in snapshot: ReadSnapshot) -> [AttentionItem] {
         var items: [AttentionItem] = []
         for build in snapshot.builds where !build.status.isReady {
-            items.append(AttentionItem(kind: Kind.imageBuild.rawValue, name: build.name,
-                                       links: ObjectLinks(anchorPrefix: "build", slug: "imagebuild", name: build.name),
-                                       badge: ReadyBadge(build.status)))
+            items.append(
+                AttentionItem(
+                    kind: Kind.imageBuild.rawValue, name: build.name,
+                    links: ObjectLinks(anchorPrefix: "build", slug: "imagebuild", name: build.name),
+                    badge: ReadyBadge(build.status)))
         }
         for image in snapshot.images where !image.status.isReady {
-            items.append(AttentionItem(kind: Kind.image.rawValue, name: image.name,
-                                       links: ObjectLinks(anchorPrefix: "image", slug: "image", name: image.name),
-                                       badge: ReadyBadge(image.status)))
+            items.append(
+                AttentionItem(
+                    kind: Kind.image.rawValue, name: image.name,
+                    links: ObjectLinks(anchorPrefix: "image", slug: "image", name: image.name),
+                    badge: ReadyBadge(image.status)))
         }
         for vm in snapshot.vms where !vm.status.isReady {
-            items.append(AttentionItem(kind: Kind.virtualMachine.rawValue, name: vm.name,
-                                       links: ObjectLinks(anchorPrefix: "vm", slug: "virtualmachine", name: vm.name),
-                                       badge: ReadyBadge(vm.status)))
+            items.append(
+                AttentionItem(
+                    kind: Kind.virtualMachine.rawValue, name: vm.name,
+                    links: ObjectLinks(anchorPrefix: "vm", slug: "virtualmachine", name: vm.name),
+                    badge: ReadyBadge(vm.status)))
         }
         let rank = ["bad": 0, "idle": 1, "busy": 2]
         return items.enumerated().sorted { a, b in

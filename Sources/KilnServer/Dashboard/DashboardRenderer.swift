@@ -38,13 +38,16 @@ struct DashboardRenderer: Sendable {
     func dashboard(_ page: DashboardPage) -> String {
         let sync = page.sync
         let subtitle = sync.source.isEmpty ? "no source yet" : "\(sync.source) · \(sync.branch)"
-        let title = page.sync.refused != nil ? "Kiln · commit refused" :
-            page.hasAttention ? "Kiln · \(page.attention.count) need attention" : "Kiln"
+        let title =
+            page.sync.refused != nil
+            ? "Kiln · commit refused" : page.hasAttention ? "Kiln · \(page.attention.count) need attention" : "Kiln"
         return layout(title: title, subtitle: subtitle, body: render(page, "dashboard"))
     }
 
     func lineage(_ page: LineagePage) -> String {
-        layout(title: "\(page.name) · lineage · Kiln", subtitle: "lineage of \(page.kind) \(page.name)", body: render(page, "lineage"))
+        layout(
+            title: "\(page.name) · lineage · Kiln", subtitle: "lineage of \(page.kind) \(page.name)",
+            body: render(page, "lineage"))
     }
 
     func notFound(_ message: String) -> String {
@@ -56,6 +59,9 @@ struct DashboardRenderer: Sendable {
     }
 
     private func layout(title: String, subtitle: String, body: String) -> String {
-        render(Layout(title: title, subtitle: subtitle, css: DashboardStyle.css, script: DashboardScript.source, body: body), "layout")
+        render(
+            Layout(
+                title: title, subtitle: subtitle, css: DashboardStyle.css, script: DashboardScript.source, body: body),
+            "layout")
     }
 }

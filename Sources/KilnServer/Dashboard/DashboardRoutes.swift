@@ -1,5 +1,5 @@
-import KilnQuery
 import Hummingbird
+import KilnQuery
 import KilnSpec
 
 /// The dashboard: `GET /` and the lineage view of each object, `GET /ui/lineage/{kind}/{name}`. Both are read routes,
@@ -13,12 +13,16 @@ struct DashboardRoutes {
             let text = read.parameter("kind")
             let name = read.parameter("name")
             guard let kind = Kind(slug: text) else {
-                return html(DashboardRenderer.shared.notFound(
-                    "There is no kind \(QueryParameters.echo(text)): use imagebuild, image or virtualmachine."), status: .notFound)
+                return html(
+                    DashboardRenderer.shared.notFound(
+                        "There is no kind \(QueryParameters.echo(text)): use imagebuild, image or virtualmachine."),
+                    status: .notFound)
             }
             guard let page = LineagePage(kind, name, snapshot: read.snapshot) else {
-                return html(DashboardRenderer.shared.notFound("Kiln has no \(kind.rawValue) named \(QueryParameters.echo(name))."),
-                            status: .notFound)
+                return html(
+                    DashboardRenderer.shared.notFound(
+                        "Kiln has no \(kind.rawValue) named \(QueryParameters.echo(name))."),
+                    status: .notFound)
             }
             return html(DashboardRenderer.shared.lineage(page))
         }
@@ -28,6 +32,7 @@ struct DashboardRoutes {
         var headers = HTTPFields()
         headers[.contentSecurityPolicy] = DashboardRenderer.contentSecurityPolicy
         headers[.xContentTypeOptions] = "nosniff"
-        return Rendered(status: status, contentType: "text/html; charset=utf-8", body: ByteBuffer(string: text), headers: headers)
+        return Rendered(
+            status: status, contentType: "text/html; charset=utf-8", body: ByteBuffer(string: text), headers: headers)
     }
 }

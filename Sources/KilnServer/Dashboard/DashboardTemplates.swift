@@ -5,7 +5,7 @@
 enum DashboardTemplates {
     static let all: [String: String] = [
         "layout": layout, "dashboard": dashboard, "lineage": lineage, "notFound": notFound,
-        "execution": execution, "time": time, "node": node,
+        "execution": execution, "time": time, "node": node
     ]
 
     static let layout = """

@@ -36,7 +36,11 @@ struct ExecutionRow: Sendable, Hashable {
         error = e.errorMessage.flatMap { $0.isEmpty ? nil : $0 }
         started = TimeText.optional(e.startDate)
         ended = TimeText.optional(e.endDate)
-        if let start = e.startDate, let end = e.endDate { duration = DisplayText.duration(end.timeIntervalSince(start)) } else { duration = nil }
+        if let start = e.startDate, let end = e.endDate {
+            duration = DisplayText.duration(end.timeIntervalSince(start))
+        } else {
+            duration = nil
+        }
         author = e.createdBy
         commit = e.revision
         commitShort = DisplayText.commit(e.revision)
@@ -71,7 +75,8 @@ struct ArtifactLink: Sendable, Hashable {
         format = vi.format
         size = DisplayText.bytes(vi.size)
         sha256 = vi.sha256
-        href = "/kiln/v1/image-builds/\(ObjectLinks.segment(vi.buildName))/executions/\(vi.buildNumber)/artifacts/\(ObjectLinks.segment(file))"
+        href =
+            "/kiln/v1/image-builds/\(ObjectLinks.segment(vi.buildName))/executions/\(vi.buildNumber)/artifacts/\(ObjectLinks.segment(file))"
         self.current = current
     }
 }

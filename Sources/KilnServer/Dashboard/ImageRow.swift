@@ -25,22 +25,26 @@ struct ImageRow: Sendable, Hashable {
         links = ObjectLinks(anchorPrefix: "image", slug: "image", name: image.name)
         badge = ReadyBadge(image.status)
         state = image.state.rawValue
-        stateTone = switch image.state {
-        case .active: "ok"
-        case .queued: "busy"
-        case .failed: "bad"
-        }
+        stateTone =
+            switch image.state {
+            case .active: "ok"
+            case .queued: "busy"
+            case .failed: "bad"
+            }
         version = image.version
         let spec = image.typed
         os = [spec.osType, spec.architecture].filter { !$0.isEmpty }.joined(separator: " · ")
-        origin = switch spec.source {
-        case .build(let build, let format)?: "build \(build) (\(format))"
-        case .url(let url, _)?: URL(string: url)?.host.map { "download from \($0)" } ?? "download"
-        case .snapshotOf(let vm)?: "snapshot of \(vm)"
-        case nil: "catalog entry"
-        }
+        origin =
+            switch spec.source {
+            case .build(let build, let format)?: "build \(build) (\(format))"
+            case .url(let url, _)?: URL(string: url)?.host.map { "download from \($0)" } ?? "download"
+            case .snapshotOf(let vm)?: "snapshot of \(vm)"
+            case nil: "catalog entry"
+            }
         let current = image.virtualImageId.flatMap(snapshot.virtualImage(id:))
-        if let current, let execution = snapshot.executions(of: current.buildName).first(where: { $0.id == current.executionId }) {
+        if let current,
+            let execution = snapshot.executions(of: current.buildName).first(where: { $0.id == current.executionId })
+        {
             formats = snapshot.virtualImages(of: execution).map { ArtifactLink($0, current: $0.id == current.id) }
         } else {
             formats = []
@@ -49,6 +53,8 @@ struct ImageRow: Sendable, Hashable {
         size = current.map { DisplayText.bytes($0.size) }
         sha256 = image.sha256
         sha256Short = image.sha256.map(DisplayText.digest)
-        download = image.path != nil && image.sha256 != nil ? "/kiln/v1/images/\(ObjectLinks.segment(image.name))/download" : nil
+        download =
+            image.path != nil && image.sha256 != nil
+            ? "/kiln/v1/images/\(ObjectLinks.segment(image.name))/download" : nil
     }
 }

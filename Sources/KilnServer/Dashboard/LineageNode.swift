@@ -21,8 +21,10 @@ struct LineageNode: Sendable, Hashable {
     let details: [Detail]
     let children: [LineageNode]
 
-    init(type: String, label: String, title: String, href: String? = nil, status: String? = nil, tone: String = "idle",
-         key: String? = nil, current: Bool = false, details: [Detail] = [], children: [LineageNode] = []) {
+    init(
+        type: String, label: String, title: String, href: String? = nil, status: String? = nil, tone: String = "idle",
+        key: String? = nil, current: Bool = false, details: [Detail] = [], children: [LineageNode] = []
+    ) {
         self.type = type
         self.label = label
         self.title = title
@@ -60,38 +62,47 @@ struct LineageNode: Sendable, Hashable {
         switch type {
         case "commit":
             let id = Self.text(value["commit"])
-            self.init(type: type, label: "Commit", title: DisplayText.commit(id), details: [Detail(name: "id", value: id, code: true)])
+            self.init(
+                type: type, label: "Commit", title: DisplayText.commit(id),
+                details: [Detail(name: "id", value: id, code: true)])
         case "spec":
-            self.init(type: type, label: "Spec", title: "\(Self.text(value["file"])):\(Self.text(value["line"]))",
-                      href: current ? nil : Self.page(value["lineage"]?.string), current: current,
-                      details: [Detail(name: Self.text(value["kind"]), value: Self.text(value["name"]), code: false),
-                                detail("commit", "commit")].compactMap { $0 })
+            self.init(
+                type: type, label: "Spec", title: "\(Self.text(value["file"])):\(Self.text(value["line"]))",
+                href: current ? nil : Self.page(value["lineage"]?.string), current: current,
+                details: [
+                    Detail(name: Self.text(value["kind"]), value: Self.text(value["name"]), code: false),
+                    detail("commit", "commit")
+                ].compactMap { $0 })
         case "execution":
             let build = Self.text(value["build"])
             let number = Self.text(value["buildNumber"])
             let status = Self.text(value["status"])
-            self.init(type: type, label: "Execution", title: "\(build) #\(number)",
-                      href: "/api/image-builds/\(ObjectLinks.segment(build))/executions/\(number)/log", status: status,
-                      tone: ExecutionRow.tone(status), key: "\(build)#\(number)",
-                      details: [detail("commit", "commit"), detail("by", "createdBy", code: false)].compactMap { $0 },
-                      children: (value["artifacts"]?.list ?? []).map { Self(artifact: $0) })
+            self.init(
+                type: type, label: "Execution", title: "\(build) #\(number)",
+                href: "/api/image-builds/\(ObjectLinks.segment(build))/executions/\(number)/log", status: status,
+                tone: ExecutionRow.tone(status), key: "\(build)#\(number)",
+                details: [detail("commit", "commit"), detail("by", "createdBy", code: false)].compactMap { $0 },
+                children: (value["artifacts"]?.list ?? []).map { Self(artifact: $0) })
         case "artifact":
             self.init(artifact: value)
         case "image":
             let state = Self.text(value["state"])
-            self.init(type: type, label: "Image", title: Self.text(value["name"]),
-                      href: current ? nil : Self.page(value["lineage"]?.string), status: state,
-                      tone: state == "ACTIVE" ? "ok" : state == "FAILED" ? "bad" : "busy", current: current,
-                      details: [detail("version", "version", code: false), detail("sha256", "sha256")].compactMap { $0 })
+            self.init(
+                type: type, label: "Image", title: Self.text(value["name"]),
+                href: current ? nil : Self.page(value["lineage"]?.string), status: state,
+                tone: state == "ACTIVE" ? "ok" : state == "FAILED" ? "bad" : "busy", current: current,
+                details: [detail("version", "version", code: false), detail("sha256", "sha256")].compactMap { $0 })
         case "vm":
             let status = Self.text(value["status"])
-            self.init(type: type, label: "VM", title: Self.text(value["name"]),
-                      href: current ? nil : Self.page(value["lineage"]?.string), status: status.isEmpty ? nil : status,
-                      tone: status == "powered-on" ? "ok" : status == "failed" ? "bad" : "idle", current: current,
-                      details: [detail("image sha256", "imageSha256")].compactMap { $0 })
+            self.init(
+                type: type, label: "VM", title: Self.text(value["name"]),
+                href: current ? nil : Self.page(value["lineage"]?.string), status: status.isEmpty ? nil : status,
+                tone: status == "powered-on" ? "ok" : status == "failed" ? "bad" : "idle", current: current,
+                details: [detail("image sha256", "imageSha256")].compactMap { $0 })
         case "url":
-            self.init(type: type, label: "Download", title: Self.text(value["url"]),
-                      details: [detail("checksum", "checksum")].compactMap { $0 })
+            self.init(
+                type: type, label: "Download", title: Self.text(value["url"]),
+                details: [detail("checksum", "checksum")].compactMap { $0 })
         default:
             self.init(type: "other", label: type, title: Self.text(value["name"]))
         }
@@ -99,9 +110,12 @@ struct LineageNode: Sendable, Hashable {
 
     init(artifact value: SpecValue) {
         let size = value["size"]?.int.map { DisplayText.bytes(Int64($0)) } ?? ""
-        self.init(type: "artifact", label: "Artifact", title: "\(Self.text(value["format"])) · \(size)",
-                  href: value["href"]?.string,
-                  details: [Detail(name: "file", value: Self.text(value["file"]), code: true),
-                            Detail(name: "sha256", value: Self.text(value["sha256"]), code: true)])
+        self.init(
+            type: "artifact", label: "Artifact", title: "\(Self.text(value["format"])) · \(size)",
+            href: value["href"]?.string,
+            details: [
+                Detail(name: "file", value: Self.text(value["file"]), code: true),
+                Detail(name: "sha256", value: Self.text(value["sha256"]), code: true)
+            ])
     }
 }

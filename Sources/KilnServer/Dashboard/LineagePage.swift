@@ -22,7 +22,9 @@ struct LineagePage: Sendable, Hashable {
     init?(_ kind: Kind, _ name: String, snapshot: ReadSnapshot) {
         guard let lineage = LineageMapping.lineage(kind, name, snapshot: snapshot) else { return nil }
         let status: ObjectStatus
-        let file: String, line: Int, revision: String
+        let file: String
+        let line: Int
+        let revision: String
         switch kind {
         case .imageBuild:
             guard let build = snapshot.build(named: name) else { return nil }
@@ -45,7 +47,9 @@ struct LineagePage: Sendable, Hashable {
         jsonHref = "/kiln/v1/lineage/\(kind.slug)/\(segment)"
         let upstreamValues = lineage["upstream"]?.list ?? []
         upstream = upstreamValues.map { value in
-            let isSelf = value["type"]?.string == "spec" && value["kind"]?.string == kind.rawValue && value["name"]?.string == name
+            let isSelf =
+                value["type"]?.string == "spec" && value["kind"]?.string == kind.rawValue
+                && value["name"]?.string == name
             return LineageNode(value, current: isSelf)
         }
         here = lineage["self"].map { [LineageNode($0, current: true)] } ?? []

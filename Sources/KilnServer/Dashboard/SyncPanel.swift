@@ -17,7 +17,9 @@ struct SyncPanel: Sendable, Hashable {
             self.id = id
             short = DisplayText.commit(id)
             self.author = author
-            self.message = message.map { $0.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? $0 }
+            self.message = message.map {
+                $0.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? $0
+            }
             self.at = at
         }
     }
@@ -54,20 +56,24 @@ struct SyncPanel: Sendable, Hashable {
         source = sync.source
         branch = sync.branch
         path = sync.specRoot.isEmpty ? nil : sync.specRoot
-        applied = Commit(sync.lastAppliedCommit, author: sync.lastAppliedAuthor, message: sync.lastAppliedMessage,
-                         at: TimeText.optional(sync.lastAppliedAt))
+        applied = Commit(
+            sync.lastAppliedCommit, author: sync.lastAppliedAuthor, message: sync.lastAppliedMessage,
+            at: TimeText.optional(sync.lastAppliedAt))
         seen = Commit(sync.lastSeenCommit, at: TimeText.optional(sync.lastSeenAt))
         behind = sync.lastSeenCommit != nil && sync.lastSeenCommit != sync.lastAppliedCommit
         lastRun = TimeText.optional(sync.lastRunAt)
         lastRunResult = sync.lastRunResult
         neverSynced = sync.lastSeenCommit == nil && sync.lastAppliedCommit == nil
-        if let commit = Commit(sync.refusedCommit, author: sync.refusedAuthor, message: sync.refusedMessage,
-                               at: TimeText.optional(sync.refusedAt)) {
-            let reason = switch sync.refusedReason {
-            case .invalid?: "a spec in it is invalid"
-            case .destructive?: "it would delete more than the deletion budget allows"
-            case nil: "it could not be applied"
-            }
+        if let commit = Commit(
+            sync.refusedCommit, author: sync.refusedAuthor, message: sync.refusedMessage,
+            at: TimeText.optional(sync.refusedAt))
+        {
+            let reason =
+                switch sync.refusedReason {
+                case .invalid?: "a spec in it is invalid"
+                case .destructive?: "it would delete more than the deletion budget allows"
+                case nil: "it could not be applied"
+                }
             refused = Refusal(
                 commit: commit, reason: reason,
                 problems: SpecError.sorted(sync.refusedErrors).map {

@@ -23,12 +23,13 @@ struct VMRow: Sendable, Hashable {
         links = ObjectLinks(anchorPrefix: "vm", slug: "virtualmachine", name: vm.name)
         badge = ReadyBadge(vm.status)
         status = vm.vmStatus.rawValue
-        statusTone = switch vm.vmStatus {
-        case .poweredOn: "ok"
-        case .waiting, .creating, .deleting: "busy"
-        case .poweredOff: "idle"
-        case .failed: "bad"
-        }
+        statusTone =
+            switch vm.vmStatus {
+            case .poweredOn: "ok"
+            case .waiting, .creating, .deleting: "busy"
+            case .poweredOff: "idle"
+            case .failed: "bad"
+            }
         ip = vm.ipAddress.flatMap { $0.isEmpty ? nil : $0 }
         guestOs = vm.guestOs.flatMap { $0.isEmpty ? nil : $0 }
         let spec = vm.typed

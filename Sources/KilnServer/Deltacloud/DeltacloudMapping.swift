@@ -26,22 +26,27 @@ public enum DeltacloudMapping {
 
     static func fields(_ record: ImageRecord, base: String, defaultOwner: String) -> Fields {
         let spec = record.typed
-        return Fields(id: record.name, href: "\(base)/api/images/\(record.name)", name: record.name,
-                      owner: spec.owner ?? defaultOwner, description: spec.description ?? record.name,
-                      architecture: spec.architecture, state: record.state.rawValue)
+        return Fields(
+            id: record.name, href: "\(base)/api/images/\(record.name)", name: record.name,
+            owner: spec.owner ?? defaultOwner, description: spec.description ?? record.name,
+            architecture: spec.architecture, state: record.state.rawValue)
     }
 
     public static func entryXML(base: String) -> String {
         var out = "<?xml version='1.0' encoding='utf-8' ?>\n<api driver='\(driver)' version='\(version)'>\n"
-        for name in collections { out += "  <link href='\(XMLText.escape("\(base)/api/\(name)"))' rel='\(name)'>\n  </link>\n" }
+        for name in collections {
+            out += "  <link href='\(XMLText.escape("\(base)/api/\(name)"))' rel='\(name)'>\n  </link>\n"
+        }
         return out + "</api>\n"
     }
 
     public static func entryJSON(base: String) -> SpecValue {
-        .object(["api": .object([
-            "driver": .string(driver), "version": .string(version),
-            "links": .list(collections.map { .object(["rel": .string($0), "href": .string("\(base)/api/\($0)")]) }),
-        ])])
+        .object([
+            "api": .object([
+                "driver": .string(driver), "version": .string(version),
+                "links": .list(collections.map { .object(["rel": .string($0), "href": .string("\(base)/api/\($0)")]) })
+            ])
+        ])
     }
 
     static func imageXML(_ f: Fields, base: String) -> String {
@@ -64,22 +69,30 @@ public enum DeltacloudMapping {
         .object([
             "id": .string(f.id), "href": .string(f.href), "name": .string(f.name), "owner": .string(f.owner),
             "description": .string(f.description), "architecture": .string(f.architecture), "state": .string(f.state),
-            "actions": .list([.object(["rel": .string("create_instance"), "method": .string("post"),
-                                       "href": .string(createInstanceHref(base))])]),
+            "actions": .list([
+                .object([
+                    "rel": .string("create_instance"), "method": .string("post"),
+                    "href": .string(createInstanceHref(base))
+                ])
+            ])
         ])
     }
 
     public static func imagesXML(_ records: [ImageRecord], base: String, defaultOwner: String) -> String {
         "<?xml version='1.0' encoding='utf-8' ?>\n<images>\n"
-            + records.map { imageXML(fields($0, base: base, defaultOwner: defaultOwner), base: base) }.joined() + "</images>\n"
+            + records.map { imageXML(fields($0, base: base, defaultOwner: defaultOwner), base: base) }.joined()
+            + "</images>\n"
     }
 
     public static func imagesJSON(_ records: [ImageRecord], base: String, defaultOwner: String) -> SpecValue {
-        .object(["images": .list(records.map { imageJSON(fields($0, base: base, defaultOwner: defaultOwner), base: base) })])
+        .object([
+            "images": .list(records.map { imageJSON(fields($0, base: base, defaultOwner: defaultOwner), base: base) })
+        ])
     }
 
     public static func imageXML(_ record: ImageRecord, base: String, defaultOwner: String) -> String {
-        "<?xml version='1.0' encoding='utf-8' ?>\n" + imageXML(fields(record, base: base, defaultOwner: defaultOwner), base: base)
+        "<?xml version='1.0' encoding='utf-8' ?>\n"
+            + imageXML(fields(record, base: base, defaultOwner: defaultOwner), base: base)
     }
 
     public static func imageJSON(_ record: ImageRecord, base: String, defaultOwner: String) -> SpecValue {

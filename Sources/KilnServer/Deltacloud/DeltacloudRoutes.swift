@@ -1,5 +1,5 @@
-import KilnQuery
 import Hummingbird
+import KilnQuery
 import KilnSpec
 
 /// Deltacloud: the entry point `/api` and the images collection, XML by default, JSON when asked.
@@ -14,8 +14,12 @@ struct DeltacloudRoutes {
         reads.get(router, "/api/images", vary: [.host, .accept]) { read throws(APIError) in
             let chosen = try format(read)
             var images = read.snapshot.images
-            if let owner = read.query["owner_id"] { images = images.filter { ($0.typed.owner ?? defaultOwner) == owner } }
-            if let architecture = read.query["architecture"] { images = images.filter { $0.typed.architecture == architecture } }
+            if let owner = read.query["owner_id"] {
+                images = images.filter { ($0.typed.owner ?? defaultOwner) == owner }
+            }
+            if let architecture = read.query["architecture"] {
+                images = images.filter { $0.typed.architecture == architecture }
+            }
             return switch chosen {
             case .xml: .xml(DeltacloudMapping.imagesXML(images, base: read.baseURL, defaultOwner: defaultOwner))
             case .json: .json(DeltacloudMapping.imagesJSON(images, base: read.baseURL, defaultOwner: defaultOwner))

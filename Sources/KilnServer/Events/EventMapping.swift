@@ -26,23 +26,47 @@ public enum EventMapping {
         }
         for image in new.images {
             let earlier = old.image(named: image.name)
-            if earlier.map({ $0.status != image.status || $0.state != image.state || $0.version != image.version }) ?? true {
-                out.append(("object", object(.image, image.name, image.status, ["state": .string(image.state.rawValue),
-                                                                                 "version": .int(image.version)])))
+            if earlier.map({ $0.status != image.status || $0.state != image.state || $0.version != image.version })
+                ?? true
+            {
+                out.append(
+                    (
+                        "object",
+                        object(
+                            .image, image.name, image.status,
+                            [
+                                "state": .string(image.state.rawValue),
+                                "version": .int(image.version)
+                            ])
+                    ))
             }
         }
         for vm in new.vms {
             let earlier = old.vm(named: vm.name)
-            if earlier.map({ $0.status != vm.status || $0.vmStatus != vm.vmStatus || $0.ipAddress != vm.ipAddress }) ?? true {
-                out.append(("object", object(.virtualMachine, vm.name, vm.status, [
-                    "status": .string(vm.vmStatus.rawValue), "ipAddress": .string(vm.ipAddress ?? ""),
-                    "guestOs": .string(vm.guestOs ?? ""),
-                ])))
+            if earlier.map({ $0.status != vm.status || $0.vmStatus != vm.vmStatus || $0.ipAddress != vm.ipAddress })
+                ?? true
+            {
+                out.append(
+                    (
+                        "object",
+                        object(
+                            .virtualMachine, vm.name, vm.status,
+                            [
+                                "status": .string(vm.vmStatus.rawValue), "ipAddress": .string(vm.ipAddress ?? ""),
+                                "guestOs": .string(vm.guestOs ?? "")
+                            ])
+                    ))
             }
         }
-        for build in old.builds where new.build(named: build.name) == nil { out.append(("object", deleted(.imageBuild, build.name))) }
-        for image in old.images where new.image(named: image.name) == nil { out.append(("object", deleted(.image, image.name))) }
-        for vm in old.vms where new.vm(named: vm.name) == nil { out.append(("object", deleted(.virtualMachine, vm.name))) }
+        for build in old.builds where new.build(named: build.name) == nil {
+            out.append(("object", deleted(.imageBuild, build.name)))
+        }
+        for image in old.images where new.image(named: image.name) == nil {
+            out.append(("object", deleted(.image, image.name)))
+        }
+        for vm in old.vms where new.vm(named: vm.name) == nil {
+            out.append(("object", deleted(.virtualMachine, vm.name)))
+        }
         if old.state.sync != new.state.sync {
             out.append(("sync", .object(Dictionary(uniqueKeysWithValues: StatusDocument.sync(new.state.sync)))))
         }
@@ -54,7 +78,8 @@ public enum EventMapping {
             && a.statusEta == b.statusEta && a.errorMessage == b.errorMessage && a.endDate == b.endDate
     }
 
-    static func object(_ kind: Kind, _ name: String, _ status: ObjectStatus, _ extra: [String: SpecValue]) -> SpecValue {
+    static func object(_ kind: Kind, _ name: String, _ status: ObjectStatus, _ extra: [String: SpecValue]) -> SpecValue
+    {
         let ready = status.condition(.ready)
         var fields = extra
         fields["kind"] = .string(kind.rawValue)

@@ -1,7 +1,7 @@
-import KilnQuery
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KilnQuery
 import KilnSpec
 import NIOCore
 import ServiceLifecycle
@@ -13,7 +13,9 @@ struct EventsRoute {
     static func add(to router: Router<KilnRequestContext>, hub: EventHub, keepAlive: Duration) {
         router.get("/kiln/v1/events") { request, _ in
             // An empty `Last-Event-ID` is no id at all.
-            let lastEventID = (request.headers[HTTPField.Name("Last-Event-ID")!] ?? (try? QueryParameters(request.uri.query))?["lastEventId"])
+            let lastEventID =
+                (request.headers[HTTPField.Name("Last-Event-ID")!]
+                ?? (try? QueryParameters(request.uri.query))?["lastEventId"])
                 .flatMap { $0.isEmpty ? nil : $0 }
             let subscription = await hub.subscribe(lastEventID: lastEventID)
             var headers = HTTPFields()
@@ -24,8 +26,10 @@ struct EventsRoute {
                 // Tell browsers how soon to reconnect, then what was missed.
                 var opening = "retry: 2000\n\n"
                 if subscription.reset {
-                    opening += ServerEvent(id: "", sequence: 0, type: "reset",
-                                           data: .object(["reason": .string("events were missed; reload the state")])).frame
+                    opening += ServerEvent(
+                        id: "", sequence: 0, type: "reset",
+                        data: .object(["reason": .string("events were missed; reload the state")])
+                    ).frame
                         .replacingOccurrences(of: "id: \n", with: "")
                 }
                 for event in subscription.replay { opening += event.frame }

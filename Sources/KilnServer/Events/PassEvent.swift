@@ -14,7 +14,7 @@ public enum PassEvent {
             "objects": .int(report.objects.count),
             "settled": .bool(report.settled),
             "refused": report.refusal.map { SpecValue.string($0.rawValue) } ?? .null,
-            "sourceError": report.sourceError.map(SpecValue.string) ?? .null,
+            "sourceError": report.sourceError.map(SpecValue.string) ?? .null
         ])
     }
 }

@@ -12,8 +12,10 @@ public struct ConnectionLimits: Sendable {
     public var maxHeaderFieldSize: Int
     public var maxHeaderListSize: Int
 
-    public init(maxConnections: Int = 1024, headerTimeout: Duration = .seconds(30),
-                maxHeaderFieldSize: Int = 8192, maxHeaderListSize: Int = 32768) {
+    public init(
+        maxConnections: Int = 1024, headerTimeout: Duration = .seconds(30),
+        maxHeaderFieldSize: Int = 8192, maxHeaderListSize: Int = 32768
+    ) {
         self.maxConnections = maxConnections
         self.headerTimeout = headerTimeout
         self.maxHeaderFieldSize = maxHeaderFieldSize
@@ -22,11 +24,15 @@ public struct ConnectionLimits: Sendable {
 
     var http1: HTTP1Channel.Configuration {
         HTTP1Channel.Configuration(
-            additionalChannelHandlers: [OversizedHeadersHandler(maxFieldSize: maxHeaderFieldSize, maxListSize: maxHeaderListSize,
-                                                                maxFieldCount: Self.maxHeaderFieldCount)],
+            additionalChannelHandlers: [
+                OversizedHeadersHandler(
+                    maxFieldSize: maxHeaderFieldSize, maxListSize: maxHeaderListSize,
+                    maxFieldCount: Self.maxHeaderFieldCount)
+            ],
             idleTimeout: TimeAmount(headerTimeout),
-            httpDecoderConfiguration: .init(maxHeaderFieldSize: maxHeaderFieldSize, maxHeaderListSize: maxHeaderListSize,
-                                            maxHeaderFieldCount: Self.maxHeaderFieldCount))
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: maxHeaderFieldSize, maxHeaderListSize: maxHeaderListSize,
+                maxHeaderFieldCount: Self.maxHeaderFieldCount))
     }
 
     /// Most header fields in one request.

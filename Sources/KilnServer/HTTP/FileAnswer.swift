@@ -13,10 +13,13 @@ struct FileAnswer {
 
     func response(to request: Request, context: KilnRequestContext) async throws -> Response {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              attributes[.type] as? FileAttributeType == .typeRegular,
-              let size = (attributes[.size] as? NSNumber)?.intValue else {
-            throw APIError(.notFound, code: "artifact-missing",
-                           "\(fileName) is in the catalog but its file is gone; the next reconcile pass notices and rebuilds or reports it")
+            attributes[.type] as? FileAttributeType == .typeRegular,
+            let size = (attributes[.size] as? NSNumber)?.intValue
+        else {
+            throw APIError(
+                .notFound, code: "artifact-missing",
+                "\(fileName) is in the catalog but its file is gone; the next reconcile pass notices and rebuilds or reports it"
+            )
         }
         var headers = HTTPFields()
         let etag = "\"\(sha256)\""
@@ -33,8 +36,9 @@ struct FileAnswer {
         let rangeHeader = request.headers[.ifRange].map { $0 == etag } ?? true ? request.headers[.range] : nil
         switch ByteRange.parse(rangeHeader, size: size) {
         case .unsatisfiable:
-            var error = APIError(.rangeNotSatisfiable, code: "range-not-satisfiable",
-                                 "the file has \(size) bytes; ask for a range inside them")
+            var error = APIError(
+                .rangeNotSatisfiable, code: "range-not-satisfiable",
+                "the file has \(size) bytes; ask for a range inside them")
             error.headers[.contentRange] = "bytes */\(size)"
             throw error
         case .whole:

@@ -7,7 +7,8 @@ enum JSONResponse {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-cache"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.prettyJSON + "\n")))
+        return Response(
+            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.prettyJSON + "\n")))
     }
 
     /// A short plain-text answer (`/healthz`, `/readyz`), with its content type said.

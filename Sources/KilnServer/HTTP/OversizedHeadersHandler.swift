@@ -34,13 +34,16 @@ final class OversizedHeadersHandler: ChannelDuplexHandler, RemovableChannelHandl
             return
         }
         answered = true
-        let message = "the request line or a header is longer than \(maxFieldSize) bytes, the headers add up to more than \(maxListSize) bytes, or there are more than \(maxFieldCount) of them: larger than this server accepts"
+        let message =
+            "the request line or a header is longer than \(maxFieldSize) bytes, the headers add up to more than \(maxListSize) bytes, or there are more than \(maxFieldCount) of them: larger than this server accepts"
         let body = ByteBuffer(string: #"{"code":"headers-too-large","message":""# + message + #""}"#)
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         fields[.contentLength] = String(body.readableBytes)
         fields[.connection] = "close"
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: .requestHeaderFieldsTooLarge, headerFields: fields))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponse(status: .requestHeaderFieldsTooLarge, headerFields: fields))),
+            promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
         // Close our side only, and the whole connection a moment later: closing at once, with the client's
         // oversized headers still unread, would make the kernel reset the connection and drop this answer.

@@ -43,17 +43,19 @@ struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = KilnRequestContext
     let limiter: RateLimiter
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         if request.uri.path == "/healthz" { return try await next(request, context) }
         let client = context.remoteAddress?.ipAddress ?? "unknown"
         let now = Double(DispatchTime.now().uptimeNanoseconds) / 1e9
         if let wait = limiter.check(client: client, now: now) {
             let seconds = max(1, Int(wait.rounded(.up)))
-            throw APIError(.tooManyRequests, code: "rate-limited",
-                           "too many requests from \(client) (the limit is \(limiter.limit.rate.formatted()) per second); retry in \(seconds) s",
-                           headers: [.retryAfter: String(seconds)])
+            throw APIError(
+                .tooManyRequests, code: "rate-limited",
+                "too many requests from \(client) (the limit is \(limiter.limit.rate.formatted()) per second); retry in \(seconds) s",
+                headers: [.retryAfter: String(seconds)])
         }
         return try await next(request, context)
     }
 }
-

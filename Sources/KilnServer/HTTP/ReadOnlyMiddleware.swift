@@ -5,15 +5,19 @@ import Hummingbird
 struct ReadOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
     let repository: String
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         if request.uri.path == WebhookRoute.path {
             guard request.method == .post else {
-                throw APIError(.methodNotAllowed, code: "read-only", "the webhook takes POST only", headers: [.allow: "POST"])
+                throw APIError(
+                    .methodNotAllowed, code: "read-only", "the webhook takes POST only", headers: [.allow: "POST"])
             }
             return try await next(request, context)
         }
         if request.method == .get || request.method == .head { return try await next(request, context) }
-        throw APIError(.methodNotAllowed, code: "read-only",
-                       "Kiln's state comes from git: commit a change to \(repository) instead", headers: [.allow: "GET, HEAD"])
+        throw APIError(
+            .methodNotAllowed, code: "read-only",
+            "Kiln's state comes from git: commit a change to \(repository) instead", headers: [.allow: "GET, HEAD"])
     }
 }

@@ -38,7 +38,9 @@ public struct ReadRequest: Sendable {
 enum BaseURL {
     static func from(host: String?, fallback: String) -> String {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]")
-        guard let host, !host.isEmpty, host.count <= 255, host.allSatisfy(allowed.contains) else { return "http://\(fallback)" }
+        guard let host, !host.isEmpty, host.count <= 255, host.allSatisfy(allowed.contains) else {
+            return "http://\(fallback)"
+        }
         return "http://\(host)"
     }
 }

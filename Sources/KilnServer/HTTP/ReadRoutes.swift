@@ -24,8 +24,10 @@ struct ReadRoutes: Sendable {
         return model.snapshot
     }
 
-    func get(_ router: Router<KilnRequestContext>, _ path: RouterPath, vary: Vary = [],
-             _ render: @escaping @Sendable (ReadRequest) throws(APIError) -> Rendered) {
+    func get(
+        _ router: Router<KilnRequestContext>, _ path: RouterPath, vary: Vary = [],
+        _ render: @escaping @Sendable (ReadRequest) throws(APIError) -> Rendered
+    ) {
         router.get(path) { request, context in
             let snapshot = try await snapshot()
             var key = request.uri.description
@@ -33,7 +35,9 @@ struct ReadRoutes: Sendable {
             if vary.contains(.accept) { key += "|a=" + (request.headers[.accept] ?? "") }
             if let hit = cache.get(key, generation: snapshot.generation) { return hit.response(to: request) }
             let query: QueryParameters
-            do throws(QueryParameterError) { query = try QueryParameters(request.uri.query) } catch { throw APIError(error) }
+            do throws(QueryParameterError) { query = try QueryParameters(request.uri.query) } catch {
+                throw APIError(error)
+            }
             let read = ReadRequest(request: request, context: context, snapshot: snapshot, query: query)
             let rendered = try render(read)
             if rendered.status == .ok { cache.put(key, generation: snapshot.generation, rendered) }

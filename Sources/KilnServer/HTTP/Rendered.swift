@@ -31,7 +31,9 @@ public struct Rendered: Sendable {
         Rendered(status: status, contentType: "application/xml", body: ByteBuffer(string: text))
     }
 
-    public static func text(_ text: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8") -> Rendered {
+    public static func text(
+        _ text: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8"
+    ) -> Rendered {
         Rendered(status: status, contentType: contentType, body: ByteBuffer(string: text))
     }
 

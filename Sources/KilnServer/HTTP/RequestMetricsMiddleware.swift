@@ -13,7 +13,9 @@ import Synchronization
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics = RequestMetrics()
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
         let active = metrics.active(request.method)
         active.increment()
@@ -56,13 +58,20 @@ final class RequestMetrics: Sendable {
         let key = Key(route: route, method: method, status: status.code)
         return endpoints.withLock { cache in
             if let known = cache[key] { return known }
-            let dimensions = [("http.route", route), ("http.request.method", method.rawValue),
-                              ("http.response.status_code", String(status.code))]
+            let dimensions = [
+                ("http.route", route), ("http.request.method", method.rawValue),
+                ("http.response.status_code", String(status.code))
+            ]
             let made = Endpoint(
                 requests: Counter(label: "hb.requests", dimensions: dimensions),
-                duration: Metrics.Timer(label: "http.server.request.duration", dimensions: dimensions, preferredDisplayUnit: .seconds),
-                errors: Counter(label: "hb.request.errors", dimensions: [("http.route", route), ("http.request.method", method.rawValue),
-                                                                          ("error.type", String(status.code))]))
+                duration: Metrics.Timer(
+                    label: "http.server.request.duration", dimensions: dimensions, preferredDisplayUnit: .seconds),
+                errors: Counter(
+                    label: "hb.request.errors",
+                    dimensions: [
+                        ("http.route", route), ("http.request.method", method.rawValue),
+                        ("error.type", String(status.code))
+                    ]))
             cache[key] = made
             return made
         }
@@ -71,7 +80,8 @@ final class RequestMetrics: Sendable {
     func active(_ method: HTTPRequest.Method) -> Meter {
         meters.withLock { cache in
             if let known = cache[method] { return known }
-            let made = Meter(label: "http.server.active_requests", dimensions: [("http.request.method", method.rawValue)])
+            let made = Meter(
+                label: "http.server.active_requests", dimensions: [("http.request.method", method.rawValue)])
             cache[method] = made
             return made
         }

@@ -7,16 +7,20 @@ import Hummingbird
 struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: [[UInt8]]
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let path = request.uri.path
         if tokens.isEmpty || path == "/healthz" || path == WebhookRoute.path { return try await next(request, context) }
         guard let presented = Self.credential(request.headers[.authorization] ?? ""),
-              tokens.contains(where: { ConstantTime.equal($0, presented) }) else {
+            tokens.contains(where: { ConstantTime.equal($0, presented) })
+        else {
             var headers = HTTPFields()
             headers[.wwwAuthenticate] = "Bearer realm=\"kiln\", Basic realm=\"kiln\""
-            throw APIError(.unauthorized, code: "unauthorized",
-                           "a valid token is required: Authorization: Bearer <token>, or Basic with the token as the password",
-                           headers: headers)
+            throw APIError(
+                .unauthorized, code: "unauthorized",
+                "a valid token is required: Authorization: Bearer <token>, or Basic with the token as the password",
+                headers: headers)
         }
         return try await next(request, context)
     }
@@ -28,7 +32,8 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
         let credentials = header.drop { $0 != " " }.drop { $0 == " " }
         if scheme == "bearer", !credentials.isEmpty { return Array(credentials.utf8) }
         if scheme == "basic", let data = Data(base64Encoded: String(credentials)),
-           let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") {
+            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        {
             return Array(text[text.index(after: colon)...].utf8)
         }
         return nil

@@ -22,23 +22,26 @@ public actor FleetStatus {
     /// (`leader`, `follower`, or `disconnected` while it cannot reach the catalog).
     public nonisolated func leaderFields() -> [String: SpecValue] {
         let leader = leadership.leader
-        let role = switch leadership.role {
-        case .leader: leadership.leadingEpoch == nil ? "disconnected" : "leader"
-        case .follower: "follower"
-        case .disconnected: "disconnected"
-        }
+        let role =
+            switch leadership.role {
+            case .leader: leadership.leadingEpoch == nil ? "disconnected" : "leader"
+            case .follower: "follower"
+            case .disconnected: "disconnected"
+            }
         return [
             "host": .string(leadership.host),
             "role": .string(role),
             "leader": leader.map { .string($0.host) } ?? .null,
             "leaderSince": StatusDocument.time(leader?.since),
-            "epoch": leader.map { .int(Int($0.epoch)) } ?? .null,
+            "epoch": leader.map { .int(Int($0.epoch)) } ?? .null
         ]
     }
 
     /// `GET /kiln/v1/hosts`, from the last heartbeat's read.
     public func hostsDocument() -> SpecValue {
-        .object(["hosts": .list(Self.hostDocuments(fleet ?? FleetHosts(hosts: [], now: Date()), leader: leadership.leader))])
+        .object([
+            "hosts": .list(Self.hostDocuments(fleet ?? FleetHosts(hosts: [], now: Date()), leader: leadership.leader))
+        ])
     }
 
     /// Each host with its state (`Ready`, or `Lost` once its heartbeat is older than its lease, by the catalog's
@@ -55,16 +58,18 @@ public actor FleetStatus {
                 "memoryBytes": .int(Int(host.memoryBytes)),
                 "diskFreeBytes": .int(Int(host.diskFreeBytes)),
                 "kvm": .bool(host.kvm),
-                "labels": .object(Dictionary(host.labels.map { label in
-                    let parts = label.split(separator: "=", maxSplits: 1).map(String.init)
-                    return (parts.first ?? "", SpecValue.string(parts.count > 1 ? parts[1] : ""))
-                }, uniquingKeysWith: { $1 })),
+                "labels": .object(
+                    Dictionary(
+                        host.labels.map { label in
+                            let parts = label.split(separator: "=", maxSplits: 1).map(String.init)
+                            return (parts.first ?? "", SpecValue.string(parts.count > 1 ? parts[1] : ""))
+                        }, uniquingKeysWith: { $1 })),
                 "version": .string(host.version),
                 "cordoned": .bool(host.cordoned),
                 "lease": .string(SpecDuration(milliseconds: Int64(host.leaseSeconds * 1000)).description),
                 "startedAt": StatusDocument.time(host.startedAt),
                 "heartbeatAt": StatusDocument.time(host.heartbeatAt),
-                "heartbeatAge": .double((fleet.now.timeIntervalSince(host.heartbeatAt) * 10).rounded() / 10),
+                "heartbeatAge": .double((fleet.now.timeIntervalSince(host.heartbeatAt) * 10).rounded() / 10)
             ])
         }
     }

@@ -9,36 +9,44 @@ public enum LineageMapping {
     static func href(_ kind: Kind, _ name: String) -> SpecValue { .string("/kiln/v1/lineage/\(kind.slug)/\(name)") }
 
     static func spec(_ kind: Kind, _ name: String, file: String, line: Int, revision: String) -> SpecValue {
-        .object(["type": .string("spec"), "kind": .string(kind.rawValue), "name": .string(name),
-                 "file": .string(file), "line": .int(line), "commit": .string(revision), "lineage": href(kind, name)])
+        .object([
+            "type": .string("spec"), "kind": .string(kind.rawValue), "name": .string(name),
+            "file": .string(file), "line": .int(line), "commit": .string(revision), "lineage": href(kind, name)
+        ])
     }
 
     static func execution(_ e: ExecutionRecord, snapshot: ReadSnapshot) -> SpecValue {
         .object([
             "type": .string("execution"), "build": .string(e.buildName), "buildNumber": .int(e.buildNumber),
             "status": .string(e.status.rawValue), "commit": .string(e.revision), "createdBy": .string(e.createdBy),
-            "artifacts": .list(snapshot.virtualImages(of: e).map { artifact($0) } + [PackageList.lineage(e)].compactMap { $0 }),
+            "artifacts": .list(
+                snapshot.virtualImages(of: e).map { artifact($0) } + [PackageList.lineage(e)].compactMap { $0 })
         ])
     }
 
     static func artifact(_ vi: VirtualImageRecord) -> SpecValue {
         let file = (vi.path as NSString).lastPathComponent
         return .object([
-            "type": .string("artifact"), "file": .string(file), "format": .string(vi.format), "sha256": .string(vi.sha256),
+            "type": .string("artifact"), "file": .string(file), "format": .string(vi.format),
+            "sha256": .string(vi.sha256),
             "size": .int(Int(vi.size)),
-            "href": .string("/kiln/v1/image-builds/\(vi.buildName)/executions/\(vi.buildNumber)/artifacts/\(file)"),
+            "href": .string("/kiln/v1/image-builds/\(vi.buildName)/executions/\(vi.buildNumber)/artifacts/\(file)")
         ])
     }
 
     static func imageNode(_ image: ImageRecord) -> SpecValue {
-        .object(["type": .string("image"), "name": .string(image.name), "state": .string(image.state.rawValue),
-                 "version": .int(image.version), "sha256": image.sha256.map(SpecValue.string) ?? .null,
-                 "lineage": href(.image, image.name)])
+        .object([
+            "type": .string("image"), "name": .string(image.name), "state": .string(image.state.rawValue),
+            "version": .int(image.version), "sha256": image.sha256.map(SpecValue.string) ?? .null,
+            "lineage": href(.image, image.name)
+        ])
     }
 
     static func vmNode(_ vm: VMRecord) -> SpecValue {
-        .object(["type": .string("vm"), "name": .string(vm.name), "status": .string(vm.vmStatus.rawValue),
-                 "imageSha256": vm.imageSha256.map(SpecValue.string) ?? .null, "lineage": href(.virtualMachine, vm.name)])
+        .object([
+            "type": .string("vm"), "name": .string(vm.name), "status": .string(vm.vmStatus.rawValue),
+            "imageSha256": vm.imageSha256.map(SpecValue.string) ?? .null, "lineage": href(.virtualMachine, vm.name)
+        ])
     }
 
     /// Images made from a build's executions, and the VMs on those images.
@@ -62,10 +70,12 @@ public enum LineageMapping {
         case .build(let buildName, _)?:
             var nodes: [SpecValue] = []
             if let build = snapshot.build(named: buildName) {
-                nodes.append(spec(.imageBuild, build.name, file: build.file, line: build.line, revision: build.revision))
+                nodes.append(
+                    spec(.imageBuild, build.name, file: build.file, line: build.line, revision: build.revision))
             }
             if let id = image.virtualImageId, let vi = snapshot.virtualImage(id: id),
-               let e = snapshot.executions(of: vi.buildName).first(where: { $0.id == vi.executionId }) {
+                let e = snapshot.executions(of: vi.buildName).first(where: { $0.id == vi.executionId })
+            {
                 nodes.append(execution(e, snapshot: snapshot))
                 nodes.append(artifact(vi))
             }
@@ -73,7 +83,9 @@ public enum LineageMapping {
         case .url(let url, let checksum)?:
             return [.object(["type": .string("url"), "url": .string(url), "checksum": .string(checksum.description)])]
         case .snapshotOf(let vm)?:
-            return snapshot.vm(named: vm).map { [vmNode($0)] } ?? [.object(["type": .string("vm"), "name": .string(vm)])]
+            return snapshot.vm(named: vm).map { [vmNode($0)] } ?? [
+                .object(["type": .string("vm"), "name": .string(vm)])
+            ]
         case nil:
             return []
         }
@@ -85,10 +97,12 @@ public enum LineageMapping {
             guard let build = snapshot.build(named: name) else { return nil }
             return .object([
                 "kind": .string(kind.rawValue), "name": .string(name),
-                "upstream": .list([.object(["type": .string("commit"), "commit": .string(build.revision)]),
-                                   spec(.imageBuild, name, file: build.file, line: build.line, revision: build.revision)]),
+                "upstream": .list([
+                    .object(["type": .string("commit"), "commit": .string(build.revision)]),
+                    spec(.imageBuild, name, file: build.file, line: build.line, revision: build.revision)
+                ]),
                 "executions": .list(snapshot.executions(of: name).reversed().map { execution($0, snapshot: snapshot) }),
-                "downstream": .list(downstream(ofBuild: name, snapshot: snapshot)),
+                "downstream": .list(downstream(ofBuild: name, snapshot: snapshot))
             ])
         case .image:
             guard let image = snapshot.image(named: name) else { return nil }
@@ -97,7 +111,7 @@ public enum LineageMapping {
                 "spec": spec(.image, name, file: image.file, line: image.line, revision: image.revision),
                 "upstream": .list(upstream(ofImage: image, snapshot: snapshot)),
                 "self": imageNode(image),
-                "downstream": .list(downstream(ofImage: name, snapshot: snapshot)),
+                "downstream": .list(downstream(ofImage: name, snapshot: snapshot))
             ])
         case .virtualMachine:
             guard let vm = snapshot.vm(named: name) else { return nil }
@@ -110,7 +124,7 @@ public enum LineageMapping {
                 "spec": spec(.virtualMachine, name, file: vm.file, line: vm.line, revision: vm.revision),
                 "upstream": .list(upstream),
                 "self": vmNode(vm),
-                "downstream": .list([]),
+                "downstream": .list([])
             ])
         }
     }

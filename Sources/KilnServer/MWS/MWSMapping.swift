@@ -20,9 +20,10 @@ public enum MWSMapping {
             "templateName": spec.templateName.map(SpecValue.string) ?? .null,
             "type": .string(spec.type),
             "version": .int(record.version),
-            "virtualizedImages": .list(spec.virtualizedImages.map { name in
-                .object(["id": .string(StableID.mws(name)), "name": .string(name)])
-            }),
+            "virtualizedImages": .list(
+                spec.virtualizedImages.map { name in
+                    .object(["id": .string(StableID.mws(name)), "name": .string(name)])
+                })
         ])
     }
 

@@ -1,5 +1,5 @@
-import KilnQuery
 import Hummingbird
+import KilnQuery
 import KilnSpec
 
 /// Moab MWS images: `/rest/images` (query, sort, fields, max, offset) and `/rest/images/{id or name}`.
@@ -23,7 +23,9 @@ struct MWSRoutes {
     /// MWS speaks version 3 of its API; a client asking for another would misread the answers.
     static func checkVersion(_ query: QueryParameters) throws(APIError) {
         guard let version = query["api-version"] else { return }
-        guard version == "3" else { throw .badParameter("api-version", "only version 3 is served (got \(QueryParameters.echo(version)))") }
+        guard version == "3" else {
+            throw .badParameter("api-version", "only version 3 is served (got \(QueryParameters.echo(version)))")
+        }
     }
 
     static func fields(_ query: QueryParameters) throws(APIError) -> [[String]] {
@@ -53,7 +55,7 @@ struct MWSRoutes {
             return .object([
                 "totalCount": .int(candidates.documents.count),
                 "resultCount": .int(page.count),
-                "results": .list(page),
+                "results": .list(page)
             ])
         }
         var matched: [SpecValue]
@@ -76,7 +78,7 @@ struct MWSRoutes {
         return .object([
             "totalCount": .int(matched.count),
             "resultCount": .int(page.count),
-            "results": .list(Array(page)),
+            "results": .list(Array(page))
         ])
     }
 }

@@ -1,7 +1,7 @@
-import KilnQuery
 import Foundation
 import Hummingbird
 import KilnCatalog
+import KilnQuery
 import KilnSpec
 import ServiceLifecycle
 
@@ -14,18 +14,24 @@ struct ExecutionLogRoute {
 
     static let followPeriod: Duration = .milliseconds(250)
 
-    static func add(to router: Router<KilnRequestContext>, reads: ReadRoutes, model: ReadModel, secrets: @escaping Secrets) {
+    static func add(
+        to router: Router<KilnRequestContext>, reads: ReadRoutes, model: ReadModel, secrets: @escaping Secrets
+    ) {
         router.get("/api/image-builds/:id/executions/:buildNumber/log") { request, context in
             let snapshot = try await reads.snapshot()
             let query = try QueryParameters(request.uri.query)
             let id = context.parameters.get("id") ?? ""
             guard let build = snapshot.build(idOrName: id) else {
-                throw APIError.notFound("image-build-not-found", "no image build with id or name \(QueryParameters.echo(id))")
+                throw APIError.notFound(
+                    "image-build-not-found", "no image build with id or name \(QueryParameters.echo(id))")
             }
             let numberText = context.parameters.get("buildNumber") ?? ""
             guard let number = Int(numberText),
-                  let execution = snapshot.executions(of: build.name).first(where: { $0.buildNumber == number }) else {
-                throw APIError.notFound("execution-not-found", "image build \(build.name) has no execution \(QueryParameters.echo(numberText))")
+                let execution = snapshot.executions(of: build.name).first(where: { $0.buildNumber == number })
+            else {
+                throw APIError.notFound(
+                    "execution-not-found",
+                    "image build \(build.name) has no execution \(QueryParameters.echo(numberText))")
             }
             let redactor = Redactor(secrets: secrets(build))
             if try query.bool("follow", default: false) {
@@ -37,16 +43,19 @@ struct ExecutionLogRoute {
             headers[.acceptRanges] = "bytes"
             switch ByteRange.parse(request.headers[.range], size: bytes.count) {
             case .whole:
-                let rendered = Rendered(contentType: "text/plain; charset=utf-8", body: ByteBuffer(bytes: bytes), headers: headers)
+                let rendered = Rendered(
+                    contentType: "text/plain; charset=utf-8", body: ByteBuffer(bytes: bytes), headers: headers)
                 return rendered.response(to: request)
             case .part(let range):
                 headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(bytes.count)"
-                var rendered = Rendered(contentType: "text/plain; charset=utf-8", body: ByteBuffer(bytes: bytes[range]), headers: headers)
+                var rendered = Rendered(
+                    contentType: "text/plain; charset=utf-8", body: ByteBuffer(bytes: bytes[range]), headers: headers)
                 rendered.status = .partialContent
                 return rendered.response(to: request)
             case .unsatisfiable:
-                var error = APIError(.rangeNotSatisfiable, code: "range-not-satisfiable",
-                                     "the log has \(bytes.count) bytes; ask for a range inside them")
+                var error = APIError(
+                    .rangeNotSatisfiable, code: "range-not-satisfiable",
+                    "the log has \(bytes.count) bytes; ask for a range inside them")
                 error.headers[.contentRange] = "bytes */\(bytes.count)"
                 throw error
             }
@@ -75,7 +84,8 @@ struct ExecutionLogRoute {
             var pending: [UInt8] = []
             // A followed log ends with its execution, or when the server shuts down.
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                let finished = model.snapshot.state.executions[execution.buildName]?
+                let finished =
+                    model.snapshot.state.executions[execution.buildName]?
                     .first { $0.id == execution.id }?.status.isFinished ?? true
                 let chunk = Self.readChunk(execution.logPath, from: offset)
                 offset += UInt64(chunk.count)
@@ -86,7 +96,10 @@ struct ExecutionLogRoute {
                     try await writer.write(ByteBuffer(string: redact(lines, redactor)))
                 }
                 if chunk.isEmpty && finished {
-                    if !pending.isEmpty { try await writer.write(ByteBuffer(string: redact(String(decoding: pending, as: UTF8.self), redactor))) }
+                    if !pending.isEmpty {
+                        try await writer.write(
+                            ByteBuffer(string: redact(String(decoding: pending, as: UTF8.self), redactor)))
+                    }
                     break
                 }
                 if chunk.isEmpty { try await Task.sleep(for: followPeriod) }
@@ -100,7 +113,9 @@ struct ExecutionLogRoute {
     static func readChunk(_ path: String, from offset: UInt64) -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
         defer { try? handle.close() }
-        guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.read(upToCount: 1 << 20) else { return [] }
+        guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.read(upToCount: 1 << 20) else {
+            return []
+        }
         return Array(data)
     }
 }

@@ -28,12 +28,15 @@ public enum MorpheusMapping {
 
     static func type(_ code: String) -> SpecValue {
         let names = ["qemu": "QEMU", "vmware": "VMware"]
-        return .object(["id": .int(StableID.integer("build-type", code)), "code": .string(code),
-                        "name": .string(names[code] ?? code.uppercased())])
+        return .object([
+            "id": .int(StableID.integer("build-type", code)), "code": .string(code),
+            "name": .string(names[code] ?? code.uppercased())
+        ])
     }
 
     /// One image build. `lastResult` and `executionCount` are always there, as in the seed's list and detail answers.
-    public static func build(_ record: BuildRecord, executions: [ExecutionRecord], snapshot: ReadSnapshot) -> SpecValue {
+    public static func build(_ record: BuildRecord, executions: [ExecutionRecord], snapshot: ReadSnapshot) -> SpecValue
+    {
         let spec = record.typed
         let last = executions.last.map { execution($0, build: record, snapshot: snapshot) } ?? .null
         return .object([
@@ -47,15 +50,20 @@ public enum MorpheusMapping {
             "bootScript": scriptFile(spec.bootScript),
             "bootCommand": .null,
             "preseedScript": scriptFile(spec.preseedScript),
-            "scripts": .list(spec.scripts.map { script in
-                .object(["id": .int(StableID.integer("script", "\(record.name)/\(script.name)")), "name": .string(script.name),
-                         "type": .string(script.interpreter), "phase": .string(script.phase.rawValue)])
-            }),
+            "scripts": .list(
+                spec.scripts.map { script in
+                    .object([
+                        "id": .int(StableID.integer("script", "\(record.name)/\(script.name)")),
+                        "name": .string(script.name),
+                        "type": .string(script.interpreter), "phase": .string(script.phase.rawValue)
+                    ])
+                }),
             "sshUsername": optional(spec.sshUsername),
             "sshPassword": spec.sshPassword == nil ? .null : .string(SecretReference.mask),
             "storageProvider": .null,
             "buildOutputName": optional(spec.buildOutputName),
-            "conversionFormats": spec.conversionFormats.isEmpty ? .null : .string(spec.conversionFormats.joined(separator: ",")),
+            "conversionFormats": spec.conversionFormats.isEmpty
+                ? .null : .string(spec.conversionFormats.joined(separator: ",")),
             "isCloudInit": .bool(spec.isCloudInit),
             "vmToolsInstalled": .bool(spec.vmToolsInstalled),
             "keepResults": .int(spec.keepResults),
@@ -63,14 +71,15 @@ public enum MorpheusMapping {
             "dateCreated": date(record.createdAt),
             "lastUpdated": date(record.updatedAt),
             "lastResult": last,
-            "executionCount": .int(executions.count),
+            "executionCount": .int(executions.count)
         ])
     }
 
     /// One execution.
     public static func execution(_ e: ExecutionRecord, build: BuildRecord?, snapshot: ReadSnapshot) -> SpecValue {
         let percent = e.statusPercent.isFinite ? min(100, max(0, Int(e.statusPercent.rounded()))) : 0
-        let eta: SpecValue = e.statusEta.flatMap { $0.isFinite && $0 >= 0 ? SpecValue.int(Int($0.rounded())) : nil } ?? .null
+        let eta: SpecValue =
+            e.statusEta.flatMap { $0.isFinite && $0 >= 0 ? SpecValue.int(Int($0.rounded())) : nil } ?? .null
         return .object([
             "id": .int(Int(e.id ?? 0)),
             "imageBuild": .object(["id": .int(Int(build?.id ?? 0)), "name": .string(e.buildName)]),
@@ -84,9 +93,10 @@ public enum MorpheusMapping {
             "errorMessage": optional(e.errorMessage),
             "createdBy": .object(["username": .string(e.createdBy)]),
             "tempInstance": .null,
-            "virtualImages": .list(snapshot.virtualImages(of: e).map { vi in
-                .object(["id": .int(Int(vi.id ?? 0)), "name": .string((vi.path as NSString).lastPathComponent)])
-            }),
+            "virtualImages": .list(
+                snapshot.virtualImages(of: e).map { vi in
+                    .object(["id": .int(Int(vi.id ?? 0)), "name": .string((vi.path as NSString).lastPathComponent)])
+                })
         ])
     }
 

@@ -1,7 +1,7 @@
-import KilnQuery
 import Foundation
 import Hummingbird
 import KilnCatalog
+import KilnQuery
 import KilnSpec
 
 /// Morpheus image builds: `/api/image-builds`, one build, its executions, and an execution's log.
@@ -44,7 +44,7 @@ struct MorpheusRoutes {
         }
         return .object([
             "imageBuilds": .list(page),
-            "meta": MorpheusMapping.meta(size: page.count, total: builds.count, offset: paging.offset, max: paging.max),
+            "meta": MorpheusMapping.meta(size: page.count, total: builds.count, offset: paging.offset, max: paging.max)
         ])
     }
 
@@ -66,9 +66,10 @@ struct MorpheusRoutes {
         let executions = read.snapshot.executions(of: build.name)
         return .object([
             "imageBuild": MorpheusMapping.build(build, executions: executions, snapshot: read.snapshot),
-            "imageBuildExecutions": .list(executions.suffix(100).reversed().map {
-                MorpheusMapping.execution($0, build: build, snapshot: read.snapshot)
-            }),
+            "imageBuildExecutions": .list(
+                executions.suffix(100).reversed().map {
+                    MorpheusMapping.execution($0, build: build, snapshot: read.snapshot)
+                })
         ])
     }
 
@@ -87,7 +88,8 @@ struct MorpheusRoutes {
         return .object([
             "imageBuildExecutions": .list(page),
             "imageBuildExecutionCount": .int(executions.count),
-            "meta": MorpheusMapping.meta(size: page.count, total: executions.count, offset: paging.offset, max: paging.max),
+            "meta": MorpheusMapping.meta(
+                size: page.count, total: executions.count, offset: paging.offset, max: paging.max)
         ])
     }
 }

@@ -43,7 +43,8 @@ public actor ReadModel {
             let old = snapshot
             var state = old.state
             state.replace(changed, from: fresh)
-            let next = ReadSnapshot(generation: old.generation + 1, state: state, readAt: Date(), previous: old, changed: changed)
+            let next = ReadSnapshot(
+                generation: old.generation + 1, state: state, readAt: Date(), previous: old, changed: changed)
             current.withLock { $0 = next }
             if changed.contains(.executions) { Self.recordExecutions(state) }
             // The rebuild freed the old snapshot's memory: hand it back to the system rather than keep it in the heap.

@@ -35,9 +35,11 @@ public final class ReadSnapshot: Sendable {
         images = state.images.values.sorted { $0.name < $1.name }
         vms = state.vms.values.sorted { $0.name < $1.name }
         buildIndex = Dictionary(uniqueKeysWithValues: builds.enumerated().map { ($1.name, $0) })
-        buildIdIndex = Dictionary(builds.enumerated().compactMap { i, b in b.id.map { ($0, i) } }, uniquingKeysWith: { a, _ in a })
+        buildIdIndex = Dictionary(
+            builds.enumerated().compactMap { i, b in b.id.map { ($0, i) } }, uniquingKeysWith: { a, _ in a })
         imageIndex = Dictionary(uniqueKeysWithValues: images.enumerated().map { ($1.name, $0) })
-        imageMWSIndex = Dictionary(images.enumerated().map { (StableID.mws($1.name), $0) }, uniquingKeysWith: { a, _ in a })
+        imageMWSIndex = Dictionary(
+            images.enumerated().map { (StableID.mws($1.name), $0) }, uniquingKeysWith: { a, _ in a })
         vmIndex = Dictionary(uniqueKeysWithValues: vms.enumerated().map { ($1.name, $0) })
         vmUUIDIndex = Dictionary(vms.enumerated().map { ($1.uuid, $0) }, uniquingKeysWith: { a, _ in a })
         var virtualImages: [Int64: VirtualImageRecord] = [:]
@@ -53,8 +55,9 @@ public final class ReadSnapshot: Sendable {
     }
 
     /// An empty snapshot, before the first read.
-    static let empty = ReadSnapshot(generation: 0, state: .empty, readAt: Date(timeIntervalSince1970: 0), previous: nil,
-                                    changed: Set(CatalogTable.allCases))
+    static let empty = ReadSnapshot(
+        generation: 0, state: .empty, readAt: Date(timeIntervalSince1970: 0), previous: nil,
+        changed: Set(CatalogTable.allCases))
 
     public func build(named name: String) -> BuildRecord? { buildIndex[name].map { builds[$0] } }
     public func build(id: Int64) -> BuildRecord? { buildIdIndex[id].map { builds[$0] } }

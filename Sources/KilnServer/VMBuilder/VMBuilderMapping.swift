@@ -18,7 +18,7 @@ public enum VMBuilderMapping {
             fields["image"] = .object([
                 "url": .string("\(base)/kiln/v1/images/\(name)/download"),
                 "checksum": sha256.map(SpecValue.string) ?? .null,
-                "checksum_type": .string("sha256"),
+                "checksum_type": .string("sha256")
             ])
         }
         return .object(fields)

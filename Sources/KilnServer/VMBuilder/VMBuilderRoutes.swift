@@ -1,5 +1,5 @@
-import KilnQuery
 import Hummingbird
+import KilnQuery
 import KilnSpec
 
 /// The VM builder service: `/vms` (a bare array sorted by name, with a `status` filter) and `/vms/{id or name}`.
@@ -16,7 +16,8 @@ struct VMBuilderRoutes {
         reads.get(router, "/vms/:id", vary: .host) { read throws(APIError) in
             let id = read.parameter("id")
             guard let vm = read.snapshot.vm(uuid: id) ?? read.snapshot.vm(named: id) else {
-                throw .notFound("vm-not-found", "The requested virtual machine ID was not found: \(QueryParameters.echo(id))")
+                throw .notFound(
+                    "vm-not-found", "The requested virtual machine ID was not found: \(QueryParameters.echo(id))")
             }
             if vm.vmStatus == .deleting {
                 throw APIError(.conflict, code: "conflict", "virtual machine \(vm.name) is being deleted")

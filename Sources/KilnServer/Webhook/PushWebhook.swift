@@ -1,5 +1,5 @@
-import KilnQuery
 import Crypto
+import KilnQuery
 import KilnSpec
 
 /// A git host's push notification, checked: GitHub (`X-Hub-Signature-256: sha256=<HMAC>`), GitLab (`X-Gitlab-Token`)
@@ -26,7 +26,9 @@ public enum PushWebhook {
         let provider: Provider
         let event: String?
         if let signature = headers["x-hub-signature-256"] {
-            guard signature.hasPrefix("sha256="), verify(hex: String(signature.dropFirst(7)), body: body, secret: secret) else {
+            guard signature.hasPrefix("sha256="),
+                verify(hex: String(signature.dropFirst(7)), body: body, secret: secret)
+            else {
                 return .unauthorized("X-Hub-Signature-256 does not match the body signed with the webhook secret")
             }
             provider = .github
@@ -46,16 +48,20 @@ public enum PushWebhook {
         } else {
             return .unauthorized("the request is not signed (X-Hub-Signature-256, X-Gitlab-Token or X-Gitea-Signature)")
         }
-        let isPush = switch provider {
-        case .github, .gitea: event?.lowercased() == "push"
-        case .gitlab: event?.lowercased() == "push hook"
-        }
+        let isPush =
+            switch provider {
+            case .github, .gitea: event?.lowercased() == "push"
+            case .gitlab: event?.lowercased() == "push hook"
+            }
         guard isPush else { return .ignored(provider, "\(event ?? "an event without a type") is not a push") }
         guard let json = try? JSONReader.parse(String(decoding: body, as: UTF8.self)).specValue,
-              let ref = json["ref"]?.string else {
+            let ref = json["ref"]?.string
+        else {
             return .malformed(provider, "a push event's body must be JSON with a \"ref\"")
         }
-        guard ref == "refs/heads/\(branch)" else { return .ignored(provider, "a push to \(ref), not to refs/heads/\(branch)") }
+        guard ref == "refs/heads/\(branch)" else {
+            return .ignored(provider, "a push to \(ref), not to refs/heads/\(branch)")
+        }
         return .push(provider, branch: branch)
     }
 

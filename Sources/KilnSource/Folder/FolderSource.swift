@@ -24,17 +24,23 @@ public struct FolderSource: Sendable {
         let shown = specRoot.isEmpty ? "." : specRoot
         var info = stat()
         guard lstat(root, &info) == 0 else {
-            return .failure(.init(errors: [SpecError(file: shown, line: 1, column: 1,
-                message: "the spec root does not exist (check --repo and --path)")]))
+            return .failure(
+                .init(errors: [
+                    SpecError(
+                        file: shown, line: 1, column: 1,
+                        message: "the spec root does not exist (check --repo and --path)")
+                ]))
         }
         guard info.st_mode & S_IFMT == S_IFDIR else {
             let what = info.st_mode & S_IFMT == S_IFLNK ? "a symlink" : "not a folder"
-            return .failure(.init(errors: [SpecError(file: shown, line: 1, column: 1, message: "the spec root is \(what)")]))
+            return .failure(
+                .init(errors: [SpecError(file: shown, line: 1, column: 1, message: "the spec root is \(what)")]))
         }
         var walk = Walk(limits: limits)
         walk.visit(folder: root, shown: specRoot)
-        return SnapshotAssembler.assemble(files: walk.files, tree: FolderTree(root: root, shown: specRoot), revision: nil,
-                                          extraErrors: walk.errors)
+        return SnapshotAssembler.assemble(
+            files: walk.files, tree: FolderTree(root: root, shown: specRoot), revision: nil,
+            extraErrors: walk.errors)
     }
 
     private struct Walk {
@@ -62,8 +68,12 @@ public struct FolderSource: Sendable {
                 case S_IFDIR:
                     visit(folder: path, shown: display)
                 case S_IFLNK where SourceLimits.isSpecFile(name):
-                    errors.append(SpecError(file: display, line: 1, column: 1,
-                        message: "is a symlink; Kiln never follows symlinks in a spec repository (commit the file itself)"))
+                    errors.append(
+                        SpecError(
+                            file: display, line: 1, column: 1,
+                            message:
+                                "is a symlink; Kiln never follows symlinks in a spec repository (commit the file itself)"
+                        ))
                 case S_IFREG where SourceLimits.isSpecFile(name):
                     read(path, display, size: Int(info.st_size))
                 default:
@@ -77,20 +87,28 @@ public struct FolderSource: Sendable {
             count += 1
             bytes += size
             if count > limits.maxFiles {
-                errors.append(SpecError(file: display, line: 1, column: 1,
-                    message: "more than \(limits.maxFiles) spec files under the spec root; split the repository"))
+                errors.append(
+                    SpecError(
+                        file: display, line: 1, column: 1,
+                        message: "more than \(limits.maxFiles) spec files under the spec root; split the repository"))
                 stopped = true
                 return
             }
             if bytes > limits.maxTotalBytes {
-                errors.append(SpecError(file: display, line: 1, column: 1,
-                    message: "spec files add up to more than \(limits.maxTotalBytes) bytes; split the repository"))
+                errors.append(
+                    SpecError(
+                        file: display, line: 1, column: 1,
+                        message: "spec files add up to more than \(limits.maxTotalBytes) bytes; split the repository"))
                 stopped = true
                 return
             }
             if size > limits.yaml.maxFileBytes {
-                errors.append(SpecError(file: display, line: 1, column: 1,
-                    message: "file is \(size) bytes, over the limit of \(limits.yaml.maxFileBytes) bytes per spec file; split it into smaller files"))
+                errors.append(
+                    SpecError(
+                        file: display, line: 1, column: 1,
+                        message:
+                            "file is \(size) bytes, over the limit of \(limits.yaml.maxFileBytes) bytes per spec file; split it into smaller files"
+                    ))
                 return
             }
             guard let data = FileManager.default.contents(atPath: path) else {

@@ -17,8 +17,10 @@ extension GitSource {
         /// The largest file a ``GitFileReader`` returns (scripts, in-repository sources).
         public var maxReadBytes: Int
 
-        public init(repository: String, branch: String? = nil, specRoot: String = "", dataDirectory: String = "./.kiln",
-                    limits: SourceLimits = .default, fetchTimeout: Duration = .seconds(120), maxReadBytes: Int = 256 << 20) {
+        public init(
+            repository: String, branch: String? = nil, specRoot: String = "", dataDirectory: String = "./.kiln",
+            limits: SourceLimits = .default, fetchTimeout: Duration = .seconds(120), maxReadBytes: Int = 256 << 20
+        ) {
             self.repository = repository
             self.branch = branch
             self.specRoot = specRoot

@@ -29,9 +29,13 @@ extension GitSource {
             var found: [(String, ObjectID)] = []
             if let id = try branchCommit(name) { found.append(("branch \(name) → \(id.hex.prefix(12))", id)) }
             if let id = try tagCommit(name, as: text) { found.append(("tag \(name) → \(id.hex.prefix(12))", id)) }
-            if mayBeCommitID, let id = try commit(prefix: name, as: text) { found.append(("commit \(id.hex.prefix(12))", id)) }
+            if mayBeCommitID, let id = try commit(prefix: name, as: text) {
+                found.append(("commit \(id.hex.prefix(12))", id))
+            }
             guard let first = found.first else { throw notFound }
-            guard found.allSatisfy({ $0.1 == first.1 }) else { throw .ambiguousRevision(text, candidates: found.map(\.0)) }
+            guard found.allSatisfy({ $0.1 == first.1 }) else {
+                throw .ambiguousRevision(text, candidates: found.map(\.0))
+            }
             return first.1
         }
     }

@@ -41,8 +41,10 @@ public actor GitSource {
             do {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             } catch {
-                throw .invalidRepository(location.display,
-                    reason: "cannot create \(folder.path) for its mirror (\(error.localizedDescription)); check --data-dir")
+                throw .invalidRepository(
+                    location.display,
+                    reason:
+                        "cannot create \(folder.path) for its mirror (\(error.localizedDescription)); check --data-dir")
             }
             repository = try GitRepository.openOrCreateBare(folder.appendingPathComponent(location.mirrorName).path)
         }
@@ -60,8 +62,9 @@ public actor GitSource {
             if let fetch, !fetch.isFinished {
                 running = fetch
             } else {
-                running = MirrorFetch.start(mirror: gitDirectory, url: url, display: location.display,
-                                            password: location.password, timeout: configuration.fetchTimeout)
+                running = MirrorFetch.start(
+                    mirror: gitDirectory, url: url, display: location.display,
+                    password: location.password, timeout: configuration.fetchTimeout)
                 fetch = running
             }
             switch await running.wait() {
@@ -93,8 +96,9 @@ public actor GitSource {
 
     /// A reader of the files under the spec root of `commit`, for builds.
     public func fileReader(commit: String) throws(GitSourceError) -> GitFileReader {
-        GitFileReader(gitDirectory: gitDirectory, commit: try commitObject(commit).id.hex, specRoot: specRoot,
-                      maxBytes: configuration.maxReadBytes)
+        GitFileReader(
+            gitDirectory: gitDirectory, commit: try commitObject(commit).id.hex, specRoot: specRoot,
+            maxBytes: configuration.maxReadBytes)
     }
 
     private func cached(_ load: GitLoad) -> GitLoad {

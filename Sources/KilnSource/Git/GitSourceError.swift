@@ -48,8 +48,10 @@ public enum GitSourceError: Error, Sendable, CustomStringConvertible {
         case .unbornBranch(let branch, let repository):
             "branch \(branch) of \(repository) has no commits yet; commit the specs first, or choose a branch with --branch"
         case .branchNotFound(let branch, let repository, let available):
-            "no branch \(branch) in \(repository)" + (available.isEmpty
-                ? " (it has no branches)" : " (branches: \(available.prefix(10).joined(separator: ", "))\(available.count > 10 ? ", …" : ""))")
+            "no branch \(branch) in \(repository)"
+                + (available.isEmpty
+                    ? " (it has no branches)"
+                    : " (branches: \(available.prefix(10).joined(separator: ", "))\(available.count > 10 ? ", …" : ""))")
                 + "; check --branch"
         case .emptyRemote(let repository):
             "\(repository) has no commits on its default branch (an empty repository?); push a commit, or choose a branch with --branch"
@@ -98,7 +100,10 @@ public enum GitSourceError: Error, Sendable, CustomStringConvertible {
     }
 
     private static func quoted(_ text: String) -> String {
-        "\"" + text.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0 != "\"" ? String($0) : $0.escaped(asASCII: true) }.joined() + "\""
+        "\""
+            + text.unicodeScalars.map {
+                $0.isASCII && $0.value >= 0x20 && $0 != "\"" ? String($0) : $0.escaped(asASCII: true)
+            }.joined() + "\""
     }
 
     private static func seconds(_ value: Double) -> String {

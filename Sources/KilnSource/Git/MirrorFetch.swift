@@ -37,7 +37,8 @@ final class MirrorFetch: Sendable {
 
     /// Starts fetching `url`'s branches (into `refs/remotes/origin/`) and tags into the bare repository at `mirror`.
     /// The outcome is the remote's default branch, when it names one.
-    static func start(mirror: String, url: String, display: String, password: String?, timeout: Duration) -> MirrorFetch {
+    static func start(mirror: String, url: String, display: String, password: String?, timeout: Duration) -> MirrorFetch
+    {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let fetch = MirrorFetch(deadline: .now + timeout, display: display, seconds: seconds)
         Thread.detachNewThread {
@@ -110,11 +111,13 @@ final class MirrorFetch: Sendable {
             }
             if code < 0 {
                 if mustStop { return .failure(.fetchTimedOut(repository: display, seconds: seconds)) }
-                return .failure(.fetchFailed(repository: display, message: GitSourceError.lastMessage(masking: password)))
+                return .failure(
+                    .fetchFailed(repository: display, message: GitSourceError.lastMessage(masking: password)))
             }
             guard let branch = remote.defaultBranch() else { return .success(nil) }
-            try repository.setSymbolicReference("refs/remotes/origin/HEAD", to: "refs/remotes/origin/\(branch)",
-                                                message: "kiln: the remote's default branch")
+            try repository.setSymbolicReference(
+                "refs/remotes/origin/HEAD", to: "refs/remotes/origin/\(branch)",
+                message: "kiln: the remote's default branch")
             return .success(branch)
         } catch {
             return .failure(error)
@@ -151,20 +154,25 @@ private final class FetchContext {
             return code == 0 ? GIT_PASSTHROUGH.rawValue : code
         }
         callbacks.credentials = { out, _, username, allowed, payload in
-            FetchContext.from(payload).credentials(out, username: username.map { String(cString: $0) }, allowed: allowed)
+            FetchContext.from(payload).credentials(
+                out, username: username.map { String(cString: $0) }, allowed: allowed)
         }
     }
 
     /// SSH: the user from the URL (or `git`) with a key from ssh-agent, tried a few times at most. HTTPS: libgit2 uses
     /// a user and password written in the URL by itself; nothing else is offered.
-    private func credentials(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>?, username: String?,
-                             allowed: UInt32) -> Int32 {
+    private func credentials(
+        _ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>?, username: String?,
+        allowed: UInt32
+    ) -> Int32 {
         let stop = proceed()
         guard stop == 0 else { return stop }
         credentialAttempts += 1
         guard credentialAttempts <= 3 else {
-            git_error_set_str(Int32(GIT_ERROR_NET.rawValue),
-                "authentication failed (Kiln offers SSH keys from ssh-agent, and a user and password written in an https URL)")
+            git_error_set_str(
+                Int32(GIT_ERROR_NET.rawValue),
+                "authentication failed (Kiln offers SSH keys from ssh-agent, and a user and password written in an https URL)"
+            )
             return GIT_EAUTH.rawValue
         }
         let user = username ?? "git"

@@ -9,9 +9,11 @@ struct ObjectID: Hashable, Sendable, CustomStringConvertible {
 
     init(_ oid: git_oid) {
         (head, middle, tail) = withUnsafeBytes(of: oid.id) { bytes in
-            (bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
-             bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-             bytes.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
+            (
+                bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+                bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                bytes.loadUnaligned(fromByteOffset: 16, as: UInt32.self)
+            )
         }
     }
 

@@ -15,14 +15,17 @@ public enum RepositoryLocation: Sendable, Hashable {
         if let schemeEnd = text.range(of: "://") {
             let scheme = text[..<schemeEnd.lowerBound].lowercased()
             guard Self.schemes.contains(scheme) else {
-                throw .invalidRepository(Self.mask(text),
+                throw .invalidRepository(
+                    Self.mask(text),
                     reason: "Kiln reads git over \(Self.schemes.sorted().joined(separator: ", ")), not \(scheme)://")
             }
             self = .remote(url: text)
         } else if Self.isSCPLike(text) {
             self = .remote(url: text)
         } else {
-            guard !text.isEmpty else { throw .invalidRepository("\"\"", reason: "the repository is empty; give a path or a URL") }
+            guard !text.isEmpty else {
+                throw .invalidRepository("\"\"", reason: "the repository is empty; give a path or a URL")
+            }
             self = .local(path: text)
         }
     }
@@ -45,7 +48,8 @@ public enum RepositoryLocation: Sendable, Hashable {
     /// The password written in a URL's user information, if any.
     var password: String? {
         guard case .remote(let url) = self, let (_, userinfo, _) = Self.split(url),
-              let colon = userinfo.firstIndex(of: ":") else { return nil }
+            let colon = userinfo.firstIndex(of: ":")
+        else { return nil }
         let password = String(userinfo[userinfo.index(after: colon)...])
         return password.isEmpty ? nil : password
     }

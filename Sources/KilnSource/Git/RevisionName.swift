@@ -27,7 +27,9 @@ enum RevisionName: Hashable {
             self = .commitID(text.lowercased())
             return
         }
-        if text.contains(":") { throw refuse("':' is revision syntax (a path in a commit, or a search of commit messages)") }
+        if text.contains(":") {
+            throw refuse("':' is revision syntax (a path in a commit, or a search of commit messages)")
+        }
         if text.contains("@{") || text == "@" { throw refuse("'@' and '@{…}' are reflog syntax") }
         if text.contains("^") || text.contains("~") { throw refuse("'^' and '~' are ancestry syntax") }
         if text.contains("..") { throw refuse("'..' makes a range of commits") }

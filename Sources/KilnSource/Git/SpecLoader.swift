@@ -59,8 +59,9 @@ struct SpecLoader {
                 snapshot.revision = revision
                 result = .success(snapshot)
             }
-            return GitLoad(revision: revision, result: result,
-                           stats: .init(strategy: .sameTree, specFiles: base.regularFiles, reused: base.regularFiles))
+            return GitLoad(
+                revision: revision, result: result,
+                stats: .init(strategy: .sameTree, specFiles: base.regularFiles, reused: base.regularFiles))
         }
 
         var state: Base
@@ -77,11 +78,13 @@ struct SpecLoader {
                 strategy = .walk
             }
         } catch .treeTooDeep(let path, let limit) {
-            return refused(revision, file: path, strategy: .walk,
-                           "folders nest more than \(limit) deep under the spec root; flatten them")
+            return refused(
+                revision, file: path, strategy: .walk,
+                "folders nest more than \(limit) deep under the spec root; flatten them")
         } catch .badEntryName(let path) {
-            return refused(revision, file: SourcePathName.shown(path), strategy: .walk,
-                           "a tree entry named ., .. or with a / (git never writes one; the commit was crafted)")
+            return refused(
+                revision, file: SourcePathName.shown(path), strategy: .walk,
+                "a tree entry named ., .. or with a / (git never writes one; the commit was crafted)")
         }
         state.treeID = specTree.id
         let pending = apply(changes, to: &state)
@@ -90,13 +93,15 @@ struct SpecLoader {
         state.regularFiles += pendingFiles
         if state.regularFiles > limits.maxFiles {
             let specPaths = state.index.entries.filter { Self.isSpecPath($0.key) && $0.value.mode.isFile }.keys
-            return refused(revision, file: Self.nth(limits.maxFiles, of: specPaths), strategy: strategy,
-                           "more than \(limits.maxFiles) spec files under the spec root; split the repository")
+            return refused(
+                revision, file: Self.nth(limits.maxFiles, of: specPaths), strategy: strategy,
+                "more than \(limits.maxFiles) spec files under the spec root; split the repository")
         }
         let (toParse, reused) = try prepare(pending, into: &state, odb: odb)
         if state.totalBytes > limits.maxTotalBytes {
-            return refused(revision, file: try firstPathOverTotal(state, odb: odb), strategy: strategy,
-                           "spec files add up to more than \(limits.maxTotalBytes) bytes; split the repository")
+            return refused(
+                revision, file: try firstPathOverTotal(state, odb: odb), strategy: strategy,
+                "spec files add up to more than \(limits.maxTotalBytes) bytes; split the repository")
         }
         for (path, id, size) in toParse {
             let bytes = try repository.blob(id).bytes
@@ -109,10 +114,13 @@ struct SpecLoader {
         for path in touched where Self.isSpecPath(path) {
             state.assembler.replace(path, with: state.specFiles[path]?.parsed)
         }
-        state.result = state.assembler.assemble(tree: ReadableSpecIndex(index: state.index, repository: repository, odb: odb,
-                                                                        specRoot: specRoot), revision: revision)
-        let stats = GitLoad.Stats(strategy: strategy, changedEntries: changes.count, specFiles: state.regularFiles,
-                                  parsed: toParse.count, reused: state.regularFiles - pendingFiles + reused)
+        state.result = state.assembler.assemble(
+            tree: ReadableSpecIndex(
+                index: state.index, repository: repository, odb: odb,
+                specRoot: specRoot), revision: revision)
+        let stats = GitLoad.Stats(
+            strategy: strategy, changedEntries: changes.count, specFiles: state.regularFiles,
+            parsed: toParse.count, reused: state.regularFiles - pendingFiles + reused)
         base = state
         return GitLoad(revision: revision, result: state.result, stats: stats)
     }
@@ -122,25 +130,34 @@ struct SpecLoader {
     }
 
     /// The tree of the spec root, or why the commit has none.
-    private func specRootTree(of commit: GitCommit, in repository: GitRepository) throws(GitSourceError) -> Result<GitTree, Refusal> {
+    private func specRootTree(
+        of commit: GitCommit, in repository: GitRepository
+    ) throws(GitSourceError) -> Result<GitTree, Refusal> {
         let root = try commit.tree()
         if specRoot.isEmpty { return .success(root) }
         let id = commit.id.hex.prefix(12)
         switch try TreePath.find(specRoot, from: root, in: repository) {
         case .folder(let tree): return .success(tree)
-        case .file: return .failure(Refusal(message: "the spec root is a file, not a folder, in commit \(id) (check --path)"))
+        case .file:
+            return .failure(Refusal(message: "the spec root is a file, not a folder, in commit \(id) (check --path)"))
         case .notFound:
-            return .failure(Refusal(message: "the spec root does not exist in commit \(id) (check --path and --branch)"))
+            return .failure(
+                Refusal(message: "the spec root does not exist in commit \(id) (check --path and --branch)"))
         case .symlink(let at):
-            return .failure(Refusal(message: "the spec root is a symlink (\(at)) in commit \(id); Kiln never follows symlinks"))
+            return .failure(
+                Refusal(message: "the spec root is a symlink (\(at)) in commit \(id); Kiln never follows symlinks"))
         case .submodule(let at):
-            return .failure(Refusal(message: "the spec root is in a submodule (\(at)) in commit \(id); Kiln never reads submodules"))
+            return .failure(
+                Refusal(message: "the spec root is in a submodule (\(at)) in commit \(id); Kiln never reads submodules")
+            )
         }
     }
 
     /// Updates the index from `changes` and forgets the spec files they removed; returns the spec paths added or
     /// changed, still to be read.
-    private mutating func apply(_ changes: [TreeDiff.Change], to state: inout Base) -> [(path: String, entry: SpecIndex.Entry)] {
+    private mutating func apply(
+        _ changes: [TreeDiff.Change], to state: inout Base
+    ) -> [(path: String, entry: SpecIndex.Entry)] {
         for change in changes {
             guard let old = change.old else { continue }
             state.index.remove(old.path)
@@ -163,23 +180,33 @@ struct SpecLoader {
     /// Settles every pending spec path that needs no parse — a symlink or submodule (refused), a parse kept from an
     /// earlier commit, a blob over the per-file cap (refused from its header, never inflated) — and counts sizes;
     /// returns the blobs left to read and parse, and how many parses were reused.
-    private mutating func prepare(_ pending: [(path: String, entry: SpecIndex.Entry)], into state: inout Base,
-                                  odb: GitODB) throws(GitSourceError) -> ([(path: String, id: ObjectID, size: Int)], Int) {
+    private mutating func prepare(
+        _ pending: [(path: String, entry: SpecIndex.Entry)], into state: inout Base,
+        odb: GitODB
+    ) throws(GitSourceError) -> ([(path: String, id: ObjectID, size: Int)], Int) {
         var toParse: [(path: String, id: ObjectID, size: Int)] = []
         var reused = 0
         for (path, entry) in pending {
             if let problem = SourcePathName.problem(path) {
-                state.specFiles[path] = SpecFile(id: entry.id, size: 0,
-                                                 parsed: Self.unreadable(SourcePathName.shown(display(path)), problem), isRegular: false)
+                state.specFiles[path] = SpecFile(
+                    id: entry.id, size: 0,
+                    parsed: Self.unreadable(SourcePathName.shown(display(path)), problem), isRegular: false)
                 continue
             }
             switch entry.mode {
             case .symlink:
-                state.specFiles[path] = SpecFile(id: entry.id, size: 0, parsed: Self.unreadable(display(path),
-                    "is a symlink; Kiln never follows symlinks in a spec repository (commit the file itself)"), isRegular: false)
+                state.specFiles[path] = SpecFile(
+                    id: entry.id, size: 0,
+                    parsed: Self.unreadable(
+                        display(path),
+                        "is a symlink; Kiln never follows symlinks in a spec repository (commit the file itself)"),
+                    isRegular: false)
             case .submodule:
-                state.specFiles[path] = SpecFile(id: entry.id, size: 0, parsed: Self.unreadable(display(path),
-                    "is a submodule; Kiln never reads submodules (commit the file itself)"), isRegular: false)
+                state.specFiles[path] = SpecFile(
+                    id: entry.id, size: 0,
+                    parsed: Self.unreadable(
+                        display(path),
+                        "is a submodule; Kiln never reads submodules (commit the file itself)"), isRegular: false)
             case .file, .executable, .folder:
                 if let parsed = recent.removeValue(forKey: CacheKey(id: entry.id, path: path)) {
                     state.specFiles[path] = SpecFile(id: entry.id, size: parsed.size, parsed: parsed, isRegular: true)
@@ -190,8 +217,10 @@ struct SpecLoader {
                 let size = try odb.header(entry.id).size
                 state.totalBytes += size
                 guard size <= limits.yaml.maxFileBytes else {
-                    var parsed = Self.unreadable(display(path),
-                        "file is \(size) bytes, over the limit of \(limits.yaml.maxFileBytes) bytes per spec file; split it into smaller files")
+                    var parsed = Self.unreadable(
+                        display(path),
+                        "file is \(size) bytes, over the limit of \(limits.yaml.maxFileBytes) bytes per spec file; split it into smaller files"
+                    )
                     parsed.size = size
                     state.specFiles[path] = SpecFile(id: entry.id, size: size, parsed: parsed, isRegular: true)
                     continue
@@ -221,16 +250,19 @@ struct SpecLoader {
         recent[CacheKey(id: file.id, path: path)] = file.parsed
     }
 
-    private func refused(_ revision: Revision, file: String? = nil, strategy: GitLoad.Stats.Strategy = .noSpecRoot,
-                         _ message: String) -> GitLoad {
+    private func refused(
+        _ revision: Revision, file: String? = nil, strategy: GitLoad.Stats.Strategy = .noSpecRoot,
+        _ message: String
+    ) -> GitLoad {
         let shown = file.map(display) ?? (specRoot.isEmpty ? "." : specRoot)
         let error = SpecError(file: shown, line: 1, column: 1, message: message)
         return GitLoad(revision: revision, result: .failure(.init(errors: [error])), stats: .init(strategy: strategy))
     }
 
     private static func unreadable(_ path: String, _ message: String) -> ParsedFile {
-        ParsedFile(path: path, objects: [], errors: [SpecError(file: path, line: 1, column: 1, message: message)],
-                   declared: [], size: 0)
+        ParsedFile(
+            path: path, objects: [], errors: [SpecError(file: path, line: 1, column: 1, message: message)],
+            declared: [], size: 0)
     }
 
     /// The `n`-th path in walk order (0-based), or the last: where a cap is crossed, named as a folder walk would.

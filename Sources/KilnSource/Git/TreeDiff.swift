@@ -22,14 +22,18 @@ enum TreeDiff {
     static let maxDepth = 128
 
     /// The changes from `old` to `new`; with no `old`, every entry of `new` as an addition (a full walk).
-    static func changes(from old: GitTree?, to new: GitTree, in repository: GitRepository) throws(GitSourceError) -> [Change] {
+    static func changes(
+        from old: GitTree?, to new: GitTree, in repository: GitRepository
+    ) throws(GitSourceError) -> [Change] {
         var out: [Change] = []
         try compare(old, new, prefix: "", depth: 0, repository, into: &out)
         return out
     }
 
-    private static func compare(_ old: GitTree?, _ new: GitTree?, prefix: String, depth: Int, _ repository: GitRepository,
-                                into out: inout [Change]) throws(GitSourceError) {
+    private static func compare(
+        _ old: GitTree?, _ new: GitTree?, prefix: String, depth: Int, _ repository: GitRepository,
+        into out: inout [Change]
+    ) throws(GitSourceError) {
         guard depth <= maxDepth else { throw .treeTooDeep(path: String(prefix.dropLast()), limit: maxDepth) }
         var before: [String: GitTree.Entry] = [:]
         if let old {
@@ -57,16 +61,21 @@ enum TreeDiff {
     }
 
     /// Records a changed name: files as one change (a type change included), folders by what differs inside them.
-    private static func change(_ old: GitTree.Entry?, _ new: GitTree.Entry?, path: String, depth: Int,
-                               _ repository: GitRepository, into out: inout [Change]) throws(GitSourceError) {
-        let oldFolder = try old.flatMap { EntryMode($0.mode) == .folder ? $0 : nil }.map { entry throws(GitSourceError) in
+    private static func change(
+        _ old: GitTree.Entry?, _ new: GitTree.Entry?, path: String, depth: Int,
+        _ repository: GitRepository, into out: inout [Change]
+    ) throws(GitSourceError) {
+        let oldFolder = try old.flatMap { EntryMode($0.mode) == .folder ? $0 : nil }.map {
+            entry throws(GitSourceError) in
             try repository.tree(entry.id)
         }
-        let newFolder = try new.flatMap { EntryMode($0.mode) == .folder ? $0 : nil }.map { entry throws(GitSourceError) in
+        let newFolder = try new.flatMap { EntryMode($0.mode) == .folder ? $0 : nil }.map {
+            entry throws(GitSourceError) in
             try repository.tree(entry.id)
         }
         if oldFolder != nil || newFolder != nil {
-            try compare(oldFolder ?? nil, newFolder ?? nil, prefix: path + "/", depth: depth + 1, repository, into: &out)
+            try compare(
+                oldFolder ?? nil, newFolder ?? nil, prefix: path + "/", depth: depth + 1, repository, into: &out)
         }
         let oldFile = old.flatMap { EntryMode($0.mode) == .folder ? nil : Side(path: path, mode: $0.mode, id: $0.id) }
         let newFile = new.flatMap { EntryMode($0.mode) == .folder ? nil : Side(path: path, mode: $0.mode, id: $0.id) }

@@ -9,7 +9,8 @@ enum TreePath {
         case notFound
     }
 
-    static func find(_ path: String, from root: GitTree, in repository: GitRepository) throws(GitSourceError) -> Outcome {
+    static func find(_ path: String, from root: GitTree, in repository: GitRepository) throws(GitSourceError) -> Outcome
+    {
         var tree = root
         var walked = ""
         let parts = path.split(separator: "/")

@@ -29,7 +29,9 @@ public struct Checksum: Sendable, Hashable, CustomStringConvertible {
 
     public static func parse(_ text: String) -> Result<Checksum, FormatError> {
         guard let colon = text.firstIndex(of: ":") else {
-            return .failure(FormatError("\(JSONText.quoted(text)) is not a checksum: write algo:hex, for example sha256:<64 hex digits>"))
+            return .failure(
+                FormatError(
+                    "\(JSONText.quoted(text)) is not a checksum: write algo:hex, for example sha256:<64 hex digits>"))
         }
         let name = String(text[..<colon]).lowercased()
         guard let algorithm = Algorithm(rawValue: name) else {
@@ -44,8 +46,10 @@ public struct Checksum: Sendable, Hashable, CustomStringConvertible {
             return .failure(FormatError("\(algorithm.rawValue) checksum must be hex digits"))
         }
         guard hex.count == algorithm.hexLength else {
-            return .failure(FormatError(
-                "\(algorithm.rawValue) checksum has \(hex.count) hex digits; \(algorithm.rawValue) has \(algorithm.hexLength)"))
+            return .failure(
+                FormatError(
+                    "\(algorithm.rawValue) checksum has \(hex.count) hex digits; \(algorithm.rawValue) has \(algorithm.hexLength)"
+                ))
         }
         return .success(Checksum(algorithm: algorithm, hex: hex))
     }

@@ -6,10 +6,14 @@ public enum DebianName {
 
     /// Why `text` is not a Debian name, or nil when it is one.
     public static func problem(_ text: String) -> String? {
-        guard text.utf8.count >= 2 else { return "\(JSONText.quoted(text)) is too short for a Debian name (2 characters at least)" }
+        guard text.utf8.count >= 2 else {
+            return "\(JSONText.quoted(text)) is too short for a Debian name (2 characters at least)"
+        }
         guard text.utf8.count <= 128 else { return "a Debian name has at most 128 characters" }
         let bytes = Array(text.utf8)
-        let allowed: (UInt8) -> Bool = { b in (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2B || b == 0x2D || b == 0x2E }
+        let allowed: (UInt8) -> Bool = { b in
+            (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2B || b == 0x2D || b == 0x2E
+        }
         guard let bad = bytes.first(where: { !allowed($0) }) else {
             let first = bytes[0]
             if first == 0x2B || first == 0x2D || first == 0x2E {
@@ -17,8 +21,11 @@ public enum DebianName {
             }
             return nil
         }
-        let shown = bad < 0x20 || bad >= 0x7F ? "byte 0x" + String(bad, radix: 16) : "\(JSONText.quoted(String(UnicodeScalar(bad))))"
-        return "\(JSONText.quoted(text)) is not a Debian name: \(shown) is not allowed (lower-case letters, digits, '+', '-' and '.' only)"
+        let shown =
+            bad < 0x20 || bad >= 0x7F
+            ? "byte 0x" + String(bad, radix: 16) : "\(JSONText.quoted(String(UnicodeScalar(bad))))"
+        return
+            "\(JSONText.quoted(text)) is not a Debian name: \(shown) is not allowed (lower-case letters, digits, '+', '-' and '.' only)"
     }
 }
 
@@ -29,9 +36,12 @@ public enum KernelCommandLine {
     public static let pattern = "^[ -~]*$"
 
     public static func problem(_ text: String) -> String? {
-        if text.utf8.count > maxBytes { return "is \(text.utf8.count) bytes long; a kernel command line has at most \(maxBytes)" }
+        if text.utf8.count > maxBytes {
+            return "is \(text.utf8.count) bytes long; a kernel command line has at most \(maxBytes)"
+        }
         if let bad = text.unicodeScalars.first(where: { $0.value < 0x20 || $0.value > 0x7E }) {
-            return "holds a character that is not printable ASCII (U+\(String(bad.value, radix: 16, uppercase: true))); write the command line on one line, with plain ASCII"
+            return
+                "holds a character that is not printable ASCII (U+\(String(bad.value, radix: 16, uppercase: true))); write the command line on one line, with plain ASCII"
         }
         return nil
     }

@@ -20,8 +20,10 @@ public struct IECSize: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
         if let decimal = ["kb", "mb", "gb", "tb", "k", "m", "g", "t"].first(where: { $0 == unit }) {
             let iec = decimal.prefix(1) + "ib"
-            return .failure(FormatError(
-                "\(JSONText.quoted(text)) is not an IEC size: \(decimal) is ambiguous (10ⁿ or 2ⁿ bytes); write \(digits)\(iec) (\(hint))"))
+            return .failure(
+                FormatError(
+                    "\(JSONText.quoted(text)) is not an IEC size: \(decimal) is ambiguous (10ⁿ or 2ⁿ bytes); write \(digits)\(iec) (\(hint))"
+                ))
         }
         guard let factor = units.first(where: { $0.0 == unit })?.1 else {
             return .failure(FormatError("\(JSONText.quoted(text)) is not an IEC size (\(hint))"))

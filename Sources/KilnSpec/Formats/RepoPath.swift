@@ -16,7 +16,8 @@ public enum RepoPath {
             switch part {
             case ".": continue
             case "..":
-                return .failure(FormatError("\(JSONText.quoted(text)) leaves the spec root (..); name a file inside it"))
+                return .failure(
+                    FormatError("\(JSONText.quoted(text)) leaves the spec root (..); name a file inside it"))
             case "":
                 return .failure(FormatError("\(JSONText.quoted(text)) has an empty path segment"))
             case ".git":

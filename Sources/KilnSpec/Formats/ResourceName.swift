@@ -10,7 +10,8 @@ public enum ResourceName {
             return FormatError("\(JSONText.quoted(name)) is \(name.utf8.count) characters long; a name has at most 63")
         }
         let allowed = name.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E || c == 0x2D || c == 0x5F
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E || c == 0x2D
+                || c == 0x5F
         }
         if !allowed {
             return FormatError("\(JSONText.quoted(name)) may contain only letters, digits, '.', '-' and '_'")

@@ -8,21 +8,28 @@ import Foundation
 public enum SafeURL {
     public static func check(_ text: String) -> Result<URL, FormatError> {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-              let url = components.url else {
+            let url = components.url
+        else {
             return .failure(FormatError("\(JSONText.quoted(text)) is not a URL"))
         }
         guard scheme == "http" || scheme == "https" else {
             return .failure(FormatError("URL scheme \(JSONText.quoted(scheme)) is not allowed; use http or https"))
         }
         if components.user != nil || components.password != nil {
-            return .failure(FormatError("a URL must not carry credentials (user:password@); they would be stored in git"))
+            return .failure(
+                FormatError("a URL must not carry credentials (user:password@); they would be stored in git"))
         }
         guard let rawHost = components.host, !rawHost.isEmpty else {
             return .failure(FormatError("\(JSONText.quoted(text)) has no host"))
         }
         // (An IPv6 zone, `fe80::1%25eth0`, keeps its '%'; the address check below refuses link-local ones anyway.)
-        if rawHost.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || ($0 == "%" && !rawHost.contains(":")) }) {
-            return .failure(FormatError("host \(components.percentEncodedHost ?? "") holds an escaped control character or space; write the host name plainly"))
+        if rawHost.unicodeScalars.contains(where: {
+            $0.value < 0x21 || $0.value == 0x7F || ($0 == "%" && !rawHost.contains(":"))
+        }) {
+            return .failure(
+                FormatError(
+                    "host \(components.percentEncodedHost ?? "") holds an escaped control character or space; write the host name plainly"
+                ))
         }
         if let problem = AddressPolicy.problem(host: rawHost) {
             return .failure(FormatError(problem))
@@ -35,7 +42,7 @@ public enum SafeURL {
 public enum AddressPolicy {
     static let metadataNames: Set<String> = [
         "metadata", "metadata.google.internal", "metadata.goog", "instance-data", "instance-data.ec2.internal",
-        "metadata.azure.com", "metadata.oraclecloud.com",
+        "metadata.azure.com", "metadata.oraclecloud.com"
     ]
 
     /// Why `host` (a name or an address literal) may not be contacted, or nil when it may.
@@ -52,7 +59,8 @@ public enum AddressPolicy {
         }
         if host.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == "x" }) && host.first?.isNumber == true {
             guard let bytes = dottedQuad(host) else {
-                return "host \(rawHost) is a numeric address not written as a dotted quad (like 10.0.0.1); write it plainly"
+                return
+                    "host \(rawHost) is a numeric address not written as a dotted quad (like 10.0.0.1); write it plainly"
             }
             return problem(ipv4: bytes)
         }
@@ -62,7 +70,9 @@ public enum AddressPolicy {
     /// Why an IPv4 address may not be contacted, or nil when it may.
     public static func problem(ipv4 b: [UInt8]) -> String? {
         let text = b.map(String.init).joined(separator: ".")
-        if b[0] == 169 && b[1] == 254 { return "address \(text) is link-local (169.254.0.0/16, where cloud metadata lives)" }
+        if b[0] == 169 && b[1] == 254 {
+            return "address \(text) is link-local (169.254.0.0/16, where cloud metadata lives)"
+        }
         if b == [0, 0, 0, 0] { return "address 0.0.0.0 is not a host" }
         if b[0] >= 224 { return "address \(text) is multicast or reserved" }
         return nil
@@ -95,7 +105,8 @@ public enum AddressPolicy {
         var bytes: [UInt8] = []
         for part in parts {
             guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  part == "0" || !part.hasPrefix("0"), let n = UInt8(part) else { return nil }
+                part == "0" || !part.hasPrefix("0"), let n = UInt8(part)
+            else { return nil }
             bytes.append(n)
         }
         return bytes

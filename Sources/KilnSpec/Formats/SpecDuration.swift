@@ -18,11 +18,21 @@ public struct SpecDuration: Sendable, Hashable, Comparable, CustomStringConverti
             guard !digits.isEmpty, digits.count <= 9, let n = Int64(digits) else { return .failure(fail) }
             rest = rest.dropFirst(digits.count)
             let factor: Int64
-            if rest.hasPrefix("ms") { factor = 1; rest = rest.dropFirst(2) }
-            else if rest.hasPrefix("s") { factor = 1000; rest = rest.dropFirst() }
-            else if rest.hasPrefix("m") { factor = 60_000; rest = rest.dropFirst() }
-            else if rest.hasPrefix("h") { factor = 3_600_000; rest = rest.dropFirst() }
-            else { return .failure(fail) }
+            if rest.hasPrefix("ms") {
+                factor = 1
+                rest = rest.dropFirst(2)
+            } else if rest.hasPrefix("s") {
+                factor = 1000
+                rest = rest.dropFirst()
+            } else if rest.hasPrefix("m") {
+                factor = 60_000
+                rest = rest.dropFirst()
+            } else if rest.hasPrefix("h") {
+                factor = 3_600_000
+                rest = rest.dropFirst()
+            } else {
+                return .failure(fail)
+            }
             // Each part fits (at most 9 digits), but thousands of them can overflow: refuse, never trap.
             let (sum, overflow) = total.addingReportingOverflow(n * factor)
             guard !overflow else { return .failure(FormatError("\(JSONText.quoted(text)) is too large")) }
@@ -35,8 +45,14 @@ public struct SpecDuration: Sendable, Hashable, Comparable, CustomStringConverti
         if milliseconds % 1000 != 0 { return "\(milliseconds)ms" }
         var s = milliseconds / 1000
         var out = ""
-        if s >= 3600 { out += "\(s / 3600)h"; s %= 3600 }
-        if s >= 60 { out += "\(s / 60)m"; s %= 60 }
+        if s >= 3600 {
+            out += "\(s / 3600)h"
+            s %= 3600
+        }
+        if s >= 60 {
+            out += "\(s / 60)m"
+            s %= 60
+        }
         if s > 0 || out.isEmpty { out += "\(s)s" }
         return out
     }

@@ -24,20 +24,24 @@ public struct CloudInitUserData: Sendable, Hashable {
             .failure(YAMLError(file: file, mark: mark, message: message))
         }
         guard bytes.count <= maxBytes else {
-            return fail(Mark(line: 1, column: 1), "user-data is \(bytes.count) bytes, over the limit of \(maxBytes) bytes")
+            return fail(
+                Mark(line: 1, column: 1), "user-data is \(bytes.count) bytes, over the limit of \(maxBytes) bytes")
         }
         guard bytes.starts(with: Array(header.utf8)) else {
-            return fail(Mark(line: 1, column: 1), "user-data must start with the line \(header), as cloud-init requires")
+            return fail(
+                Mark(line: 1, column: 1), "user-data must start with the line \(header), as cloud-init requires")
         }
-        let loaded = YAMLLoader.load(bytes, file: file, limits: YAMLLimits(maxFileBytes: maxBytes, maxDepth: 32, maxAliases: 64))
+        let loaded = YAMLLoader.load(
+            bytes, file: file, limits: YAMLLimits(maxFileBytes: maxBytes, maxDepth: 32, maxAliases: 64))
         if let first = loaded.errors.first { return .failure(first) }
         // Only the header (comments): an empty cloud-config.
         if loaded.documents.allSatisfy({ $0.root == nil || $0.root!.isNull }), loaded.documents.count <= 1 {
             return .success(CloudInitUserData(value: .object([:]), references: []))
         }
         guard loaded.documents.count == 1, let root = loaded.documents[0].root else {
-            return fail(loaded.documents.dropFirst().first?.mark ?? Mark(line: 1, column: 1),
-                        "user-data must be exactly one YAML document")
+            return fail(
+                loaded.documents.dropFirst().first?.mark ?? Mark(line: 1, column: 1),
+                "user-data must be exactly one YAML document")
         }
         guard root.pairs != nil else { return fail(root.mark, "user-data must be a mapping, not \(root.shapeName)") }
         var references: [SecretReference] = []
@@ -46,11 +50,15 @@ public struct CloudInitUserData: Sendable, Hashable {
     }
 
     /// Walks the document: references are checked and collected; a clear-text secret is refused without echoing it.
-    static func check(_ node: YAMLNode, key: String?, path: String, file: String, references: inout [SecretReference]) -> YAMLError? {
+    static func check(
+        _ node: YAMLNode, key: String?, path: String, file: String, references: inout [SecretReference]
+    ) -> YAMLError? {
         let where_ = path.isEmpty ? "user-data" : path
         if let reference = reference(node, path: where_, file: file) {
             switch reference {
-            case .success(let found): references.append(found); return nil
+            case .success(let found):
+                references.append(found)
+                return nil
             case .failure(let error): return error
             }
         }
@@ -58,19 +66,26 @@ public struct CloudInitUserData: Sendable, Hashable {
         switch node.value {
         case .scalar:
             guard secret, !node.isNull else { return nil }
-            return YAMLError(file: file, mark: node.mark, message:
-                "\(where_) is a clear-text secret, and secrets never live in git; write {fromFile: NAME} (a file of Kiln's secrets folder) or {fromEnv: KILN_NAME} instead (then rotate the leaked one)")
+            return YAMLError(
+                file: file, mark: node.mark,
+                message:
+                    "\(where_) is a clear-text secret, and secrets never live in git; write {fromFile: NAME} (a file of Kiln's secrets folder) or {fromEnv: KILN_NAME} instead (then rotate the leaked one)"
+            )
         case .sequence(let items):
             for (i, item) in items.enumerated() {
-                if let error = check(item, key: secret ? key : nil, path: "\(where_)[\(i)]", file: file, references: &references) {
+                if let error = check(
+                    item, key: secret ? key : nil, path: "\(where_)[\(i)]", file: file, references: &references)
+                {
                     return error
                 }
             }
         case .mapping(let pairs):
             for pair in pairs {
                 let name = pair.key.scalar ?? ""
-                if let error = check(pair.value, key: name, path: path.isEmpty ? name : "\(path).\(name)", file: file,
-                                     references: &references) {
+                if let error = check(
+                    pair.value, key: name, path: path.isEmpty ? name : "\(path).\(name)", file: file,
+                    references: &references)
+                {
                     return error
                 }
             }
@@ -81,10 +96,13 @@ public struct CloudInitUserData: Sendable, Hashable {
     /// `{fromFile: NAME}` or `{fromEnv: KILN_NAME}`: a checked reference; nil for anything else.
     static func reference(_ node: YAMLNode, path: String, file: String) -> Result<SecretReference, YAMLError>? {
         guard let pairs = node.pairs, pairs.count == 1, let key = pairs[0].key.scalar,
-              key == "fromFile" || key == "fromEnv" else { return nil }
+            key == "fromFile" || key == "fromEnv"
+        else { return nil }
         let value = pairs[0].value
         guard let text = value.scalar, !value.isNull else {
-            return .failure(YAMLError(file: file, mark: value.mark, message: "\(path).\(key) must be a name, not \(value.shapeName)"))
+            return .failure(
+                YAMLError(
+                    file: file, mark: value.mark, message: "\(path).\(key) must be a name, not \(value.shapeName)"))
         }
         if key == "fromEnv" {
             if let problem = SecretReference.envNameProblem(text) {
@@ -94,8 +112,10 @@ public struct CloudInitUserData: Sendable, Hashable {
         }
         switch RepoPath.normalize(text) {
         case .failure(let error):
-            return .failure(YAMLError(file: file, mark: value.mark,
-                                      message: "\(path).fromFile: \(error.message) (fromFile names a file in Kiln's secrets folder)"))
+            return .failure(
+                YAMLError(
+                    file: file, mark: value.mark,
+                    message: "\(path).fromFile: \(error.message) (fromFile names a file in Kiln's secrets folder)"))
         case .success(let normalized):
             return .success(.fromFile(normalized))
         }

@@ -99,10 +99,11 @@ public struct ImageBuildSpec: Sendable, Hashable {
         } else if let path = source?["path"]?.string {
             self.source = .path(path, source?["checksum"]?.string.flatMap { try? Checksum.parse($0).get() })
         } else if let debian = source?["debian"], let suite = debian["suite"]?.string {
-            self.source = .debian(DebianSource(
-                suite: suite, variant: debian["variant"]?.string ?? "apt",
-                components: debian["components"]?.list?.compactMap(\.string) ?? ["main"],
-                packages: (debian["packages"]?.list ?? []).compactMap(\.string)))
+            self.source = .debian(
+                DebianSource(
+                    suite: suite, variant: debian["variant"]?.string ?? "apt",
+                    components: debian["components"]?.list?.compactMap(\.string) ?? ["main"],
+                    packages: (debian["packages"]?.list ?? []).compactMap(\.string)))
         } else if let image = source?["image"]?.string {
             self.source = .image(image)
         } else {
@@ -116,7 +117,8 @@ public struct ImageBuildSpec: Sendable, Hashable {
                 path: s["path"]?.string ?? "",
                 phase: Phase(rawValue: s["phase"]?.string ?? "") ?? .provision,
                 interpreter: s["type"]?.string ?? "sh",
-                timeout: s["timeout"]?.string.flatMap { try? SpecDuration.parse($0).get() } ?? SpecDuration(seconds: 600),
+                timeout: s["timeout"]?.string.flatMap { try? SpecDuration.parse($0).get() }
+                    ?? SpecDuration(seconds: 600),
                 network: s["network"]?.bool ?? false,
                 env: (s["env"]?.object ?? [:]).compactMapValues(\.string),
                 secretEnv: (s["secretEnv"]?.object ?? [:]).compactMapValues { SecretReference($0) })
@@ -134,7 +136,8 @@ public struct ImageBuildSpec: Sendable, Hashable {
         sshTimeout = v["sshTimeout"]?.string.flatMap { try? SpecDuration.parse($0).get() } ?? SpecDuration(seconds: 300)
         verifyBoot = v["verify"]?["boot"]?.bool ?? true
         verifyConsoleContains = v["verify"]?["consoleContains"]?.string
-        verifyTimeout = v["verify"]?["timeout"]?.string.flatMap { try? SpecDuration.parse($0).get() } ?? SpecDuration(seconds: 600)
+        verifyTimeout =
+            v["verify"]?["timeout"]?.string.flatMap { try? SpecDuration.parse($0).get() } ?? SpecDuration(seconds: 600)
         verifyReproducible = v["run"]?["verifyReproducible"]?.bool ?? false
         buildOutputName = v["buildOutputName"]?.string
         conversionFormats = (v["conversionFormats"]?.list ?? []).compactMap(\.string)
@@ -151,12 +154,16 @@ public struct ImageBuildSpec: Sendable, Hashable {
     public var orderedScripts: [Script] {
         var out: [Script] = []
         if let bootScript {
-            out.append(Script(name: "bootScript", path: bootScript, phase: .preProvision, interpreter: "sh",
-                              timeout: SpecDuration(seconds: 600), network: false, env: [:], secretEnv: [:]))
+            out.append(
+                Script(
+                    name: "bootScript", path: bootScript, phase: .preProvision, interpreter: "sh",
+                    timeout: SpecDuration(seconds: 600), network: false, env: [:], secretEnv: [:]))
         }
         if let preseedScript {
-            out.append(Script(name: "preseedScript", path: preseedScript, phase: .preProvision, interpreter: "sh",
-                              timeout: SpecDuration(seconds: 600), network: false, env: [:], secretEnv: [:]))
+            out.append(
+                Script(
+                    name: "preseedScript", path: preseedScript, phase: .preProvision, interpreter: "sh",
+                    timeout: SpecDuration(seconds: 600), network: false, env: [:], secretEnv: [:]))
         }
         let sorted = scripts.enumerated().sorted { ($0.element.phase, $0.offset) < ($1.element.phase, $1.offset) }
         return out + sorted.map(\.element)
@@ -189,5 +196,7 @@ public struct ImageBuildSpec: Sendable, Hashable {
     }
 
     /// Spec fields that do not change what a build produces: changing them never starts a new execution.
-    public static let nonBuildFields: Set<String> = ["description", "group", "cloud", "config", "keepResults", "run", "suspend"]
+    public static let nonBuildFields: Set<String> = [
+        "description", "group", "cloud", "config", "keepResults", "run", "suspend"
+    ]
 }

@@ -43,7 +43,9 @@ public struct ImageSpec: Sendable, Hashable {
         let s = v["source"]
         if let build = s?["build"]?.string {
             source = .build(build, format: s?["format"]?.string ?? "qcow2")
-        } else if let url = s?["url"]?.string, let sum = s?["checksum"]?.string.flatMap({ try? Checksum.parse($0).get() }) {
+        } else if let url = s?["url"]?.string,
+            let sum = s?["checksum"]?.string.flatMap({ try? Checksum.parse($0).get() })
+        {
             source = .url(url, sum)
         } else if let vm = s?["snapshotOf"]?.string {
             source = .snapshotOf(vm)

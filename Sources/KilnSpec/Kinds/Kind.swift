@@ -8,7 +8,9 @@ public enum Kind: String, Sendable, Hashable, CaseIterable, Codable, Comparable 
     public var slug: String { rawValue.lowercased() }
 
     public init?(slug: String) {
-        guard let kind = Kind.allCases.first(where: { $0.slug == slug.lowercased() || $0.rawValue == slug }) else { return nil }
+        guard let kind = Kind.allCases.first(where: { $0.slug == slug.lowercased() || $0.rawValue == slug }) else {
+            return nil
+        }
         self = kind
     }
 

@@ -9,23 +9,29 @@ public enum KindSchemas {
 
     /// The whole document of a kind: the envelope with that kind's `spec`.
     public static func document(_ kind: Kind) -> ObjectSchema {
-        let spec: ObjectSchema = switch kind {
-        case .imageBuild: imageBuild
-        case .image: image
-        case .virtualMachine: virtualMachine
-        }
-        return ObjectSchema([
-            FieldSchema("apiVersion", .string(.constant(Kind.apiVersion)), required: true, doc: "Always \(Kind.apiVersion)."),
-            FieldSchema("kind", .string(.constant(kind.rawValue)), required: true, doc: "The kind of object."),
-            FieldSchema("metadata", .object(metadata), required: true, doc: "Name, labels and annotations."),
-            FieldSchema("spec", .object(spec), required: true, doc: spec.doc),
-        ], doc: "A Kiln \(kind.rawValue).")
+        let spec: ObjectSchema =
+            switch kind {
+            case .imageBuild: imageBuild
+            case .image: image
+            case .virtualMachine: virtualMachine
+            }
+        return ObjectSchema(
+            [
+                FieldSchema(
+                    "apiVersion", .string(.constant(Kind.apiVersion)), required: true, doc: "Always \(Kind.apiVersion)."
+                ),
+                FieldSchema("kind", .string(.constant(kind.rawValue)), required: true, doc: "The kind of object."),
+                FieldSchema("metadata", .object(metadata), required: true, doc: "Name, labels and annotations."),
+                FieldSchema("spec", .object(spec), required: true, doc: spec.doc)
+            ], doc: "A Kiln \(kind.rawValue).")
     }
 
     public static let metadata = ObjectSchema([
-        FieldSchema("name", .string(.name), required: true,
-                    doc: "Letters, digits, '.', '-', '_'; 1–63 characters; unique per kind in the repository."),
+        FieldSchema(
+            "name", .string(.name), required: true,
+            doc: "Letters, digits, '.', '-', '_'; 1–63 characters; unique per kind in the repository."),
         FieldSchema("labels", .map(.string(.text)), doc: "String labels, shown and filterable; no meaning to Kiln."),
-        FieldSchema("annotations", .map(.string(.text)), doc: "Free string annotations; the kiln.dev/ prefix is reserved."),
+        FieldSchema(
+            "annotations", .map(.string(.text)), doc: "Free string annotations; the kiln.dev/ prefix is reserved.")
     ])
 }

@@ -10,9 +10,13 @@ public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
     public static let mask = "************"
 
     init?(_ value: SpecValue?) {
-        if let name = value?["fromEnv"]?.string { self = .fromEnv(name) }
-        else if let path = value?["fromFile"]?.string { self = .fromFile(path) }
-        else { return nil }
+        if let name = value?["fromEnv"]?.string {
+            self = .fromEnv(name)
+        } else if let path = value?["fromFile"]?.string {
+            self = .fromFile(path)
+        } else {
+            return nil
+        }
     }
 
     public var description: String {
@@ -23,9 +27,11 @@ public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func envNameProblem(_ name: String) -> String? {
-        let valid = !name.isEmpty && name.utf8.allSatisfy { c in
-            (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) || c == 0x5F
-        }
+        let valid =
+            !name.isEmpty
+            && name.utf8.allSatisfy { c in
+                (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) || c == 0x5F
+            }
         guard valid, name.first?.isNumber == false else {
             return "\(JSONText.quoted(name)) is not an environment variable name (upper-case letters, digits, _)"
         }

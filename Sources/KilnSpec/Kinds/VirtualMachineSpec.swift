@@ -44,8 +44,10 @@ public struct VirtualMachineSpec: Sendable, Hashable {
         launchGui = v["launchGui"]?.bool ?? false
         callbackUrl = v["callbackUrl"]?.string
         powerState = Self.enumValue(v["powerState"], default: .running)
-        toolsInitTimeout = v["toolsInitTimeout"]?.string.flatMap { try? SpecDuration.parse($0).get() } ?? SpecDuration(seconds: 0)
-        bootTimeout = v["bootTimeout"]?.string.flatMap { try? SpecDuration.parse($0).get() } ?? SpecDuration(seconds: 300)
+        toolsInitTimeout =
+            v["toolsInitTimeout"]?.string.flatMap { try? SpecDuration.parse($0).get() } ?? SpecDuration(seconds: 0)
+        bootTimeout =
+            v["bootTimeout"]?.string.flatMap { try? SpecDuration.parse($0).get() } ?? SpecDuration(seconds: 300)
         readyConsoleContains = v["ready"]?["consoleContains"]?.string
         suspend = v["suspend"]?.bool ?? false
         userDataPath = v["cloudInit"]?["userData"]?.string
@@ -54,7 +56,8 @@ public struct VirtualMachineSpec: Sendable, Hashable {
     /// An enum field of a validated spec: the schema's default when absent. The schema lists exactly the enum's cases
     /// and refuses any other value with `file:line:column`, so an unknown value cannot get here from git; one that
     /// does (a catalog row written by a newer Kiln) stops a debug build and reads as the default otherwise.
-    static func enumValue<E: RawRepresentable>(_ value: SpecValue?, default fallback: E) -> E where E.RawValue == String {
+    static func enumValue<E: RawRepresentable>(_ value: SpecValue?, default fallback: E) -> E
+    where E.RawValue == String {
         guard let raw = value?.string else { return fallback }
         guard let parsed = E(rawValue: raw) else {
             assertionFailure("a validated spec holds an unknown \(E.self) \(raw)")

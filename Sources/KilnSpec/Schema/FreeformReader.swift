@@ -26,7 +26,9 @@ enum FreeformReader {
         default: break
         }
         let unsigned = text.hasPrefix("-") || text.hasPrefix("+") ? text.dropFirst() : Substring(text)
-        if !unsigned.isEmpty, unsigned.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(text.hasPrefix("+") ? String(unsigned) : text) {
+        if !unsigned.isEmpty, unsigned.allSatisfy({ $0.isASCII && $0.isNumber }),
+            let n = Int(text.hasPrefix("+") ? String(unsigned) : text)
+        {
             return .int(n)
         }
         if text.hasPrefix("0x"), let n = Int(text.dropFirst(2), radix: 16) { return .int(n) }
@@ -37,6 +39,8 @@ enum FreeformReader {
 
     private static func looksLikeFloat(_ s: Substring) -> Bool {
         guard let first = s.first, first.isNumber || first == "." else { return false }
-        return s.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "-" || $0 == "+") }
+        return s.allSatisfy {
+            $0.isASCII && ($0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "-" || $0 == "+")
+        }
     }
 }

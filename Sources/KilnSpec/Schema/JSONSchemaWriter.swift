@@ -17,7 +17,9 @@ public enum JSONSchemaWriter {
     }
 
     /// `value` with the object at `path` changed.
-    static func updating(_ value: SpecValue, at path: ArraySlice<String>, _ change: (inout [String: SpecValue]) -> Void) -> SpecValue {
+    static func updating(
+        _ value: SpecValue, at path: ArraySlice<String>, _ change: (inout [String: SpecValue]) -> Void
+    ) -> SpecValue {
         guard case .object(var fields) = value else { return value }
         if let key = path.first {
             if let child = fields[key] { fields[key] = updating(child, at: path.dropFirst(), change) }
@@ -56,15 +58,17 @@ public enum JSONSchemaWriter {
             return ["type": .string("object")]
         case .secret:
             func reference(_ key: String, _ extra: [String: SpecValue]) -> SpecValue {
-                .object(["type": .string("object"), "required": .list([.string(key)]), "additionalProperties": .bool(false),
-                         "properties": .object([key: .object(["type": .string("string")].merging(extra) { $1 })])])
+                .object([
+                    "type": .string("object"), "required": .list([.string(key)]), "additionalProperties": .bool(false),
+                    "properties": .object([key: .object(["type": .string("string")].merging(extra) { $1 })])
+                ])
             }
             return [
                 "description": .string("A secret reference; a clear-text value is refused."),
                 "oneOf": .list([
                     reference("fromEnv", ["pattern": .string("^KILN_[A-Z0-9_]+$")]),
-                    reference("fromFile", ["type": scalarTypes, "pattern": .string(repoPathPattern)]),
-                ]),
+                    reference("fromFile", ["type": scalarTypes, "pattern": .string(repoPathPattern)])
+                ])
             ]
         case .nameOrObject(let format, let schema):
             return ["anyOf": .list([.object(string(format)), object(schema)])]
@@ -86,25 +90,37 @@ public enum JSONSchemaWriter {
         case .name:
             // A name written as a plain number is the name as written (2024); a YAML 1.2 loader hands the schema a
             // number, which can only be a name when it does not start with '-'.
-            return ["anyOf": .list([
-                .object(["type": .string("string"), "pattern": .string(ResourceName.pattern)]),
-                .object(["type": .string("number"), "minimum": .int(0)]),
-                .object(["type": .string("boolean")]),
-            ])]
+            return [
+                "anyOf": .list([
+                    .object(["type": .string("string"), "pattern": .string(ResourceName.pattern)]),
+                    .object(["type": .string("number"), "minimum": .int(0)]),
+                    .object(["type": .string("boolean")])
+                ])
+            ]
         case .iecSize(let min, let max): return typed(iecSizePattern(min: min, max: max))
         case .duration: return typed("^([0-9]{1,9}(ms|s|m|h))+$")
         case .checksum:
-            return typed("^([Mm][Dd]5:[0-9a-fA-F]{32}|[Ss][Hh][Aa]1:[0-9a-fA-F]{40}|[Ss][Hh][Aa]256:[0-9a-fA-F]{64}|[Ss][Hh][Aa]512:[0-9a-fA-F]{128})$")
+            return typed(
+                "^([Mm][Dd]5:[0-9a-fA-F]{32}|[Ss][Hh][Aa]1:[0-9a-fA-F]{40}|[Ss][Hh][Aa]256:[0-9a-fA-F]{64}|[Ss][Hh][Aa]512:[0-9a-fA-F]{128})$"
+            )
         case .hexDigest:
-            return ["type": .list([.string("string"), .string("integer")]),
-                    "pattern": .string("^(" + Checksum.Algorithm.allCases.map { caseless($0.rawValue) + ":" }.joined(separator: "|") + ")?[0-9a-fA-F]+$")]
+            return [
+                "type": .list([.string("string"), .string("integer")]),
+                "pattern": .string(
+                    "^(" + Checksum.Algorithm.allCases.map { caseless($0.rawValue) + ":" }.joined(separator: "|")
+                        + ")?[0-9a-fA-F]+$")
+            ]
         case .url:
             // http(s), a host (a bracketed address, or a name without spaces, backslashes or credentials) and an
             // optional numeric port; which hosts may be contacted is Kiln's address policy, not a shape.
             return typed(#"^[Hh][Tt][Tt][Pp][Ss]?://(\[[^\]/@\s\\]+\]|[^\[\]/?#@:\s\\]+)(:[0-9]*)?([/?#].*)?$"#)
         case .repoPath: return ["type": scalarTypes, "pattern": .string(repoPathPattern)]
         case .debianName: return typed(DebianName.pattern)
-        case .commandLine: return ["type": .string("string"), "pattern": .string(KernelCommandLine.pattern), "maxLength": .int(KernelCommandLine.maxBytes)]
+        case .commandLine:
+            return [
+                "type": .string("string"), "pattern": .string(KernelCommandLine.pattern),
+                "maxLength": .int(KernelCommandLine.maxBytes)
+            ]
         }
     }
 
@@ -175,7 +191,7 @@ public enum JSONSchemaWriter {
         var out: [String: SpecValue] = [
             "type": .string("object"),
             "properties": .object(properties),
-            "additionalProperties": .bool(false),
+            "additionalProperties": .bool(false)
         ]
         if !schema.doc.isEmpty { out["description"] = .string(schema.doc) }
         let required = schema.fields.filter(\.required).map { SpecValue.string($0.name) }
@@ -185,14 +201,25 @@ public enum JSONSchemaWriter {
         for rule in schema.rules {
             switch rule {
             case .onlyWhen(let field, let other, let value):
-                all.append(.object([
-                    "if": .object(["properties": .object([other: .object(["const": value])]), "required": .list([.string(other)])]),
-                    "else": .object(["not": .object(["required": .list([.string(field)])])]),
-                ]))
+                all.append(
+                    .object([
+                        "if": .object([
+                            "properties": .object([other: .object(["const": value])]),
+                            "required": .list([.string(other)])
+                        ]),
+                        "else": .object(["not": .object(["required": .list([.string(field)])])])
+                    ]))
             case .atLeastOneTrue(let names):
-                all.append(.object(["anyOf": .list(names.map { name in
-                    .object(["properties": .object([name: .object(["const": .bool(true)])]), "required": .list([.string(name)])])
-                })]))
+                all.append(
+                    .object([
+                        "anyOf": .list(
+                            names.map { name in
+                                .object([
+                                    "properties": .object([name: .object(["const": .bool(true)])]),
+                                    "required": .list([.string(name)])
+                                ])
+                            })
+                    ]))
             case .exactlyOne(let names):
                 all.append(.object(["oneOf": .list(names.map { .object(["required": .list([.string($0)])]) })]))
             case .requires(let field, let needs):
@@ -205,19 +232,38 @@ public enum JSONSchemaWriter {
             for field in schema.fields {
                 guard case .string(.hexDigest) = field.type else { continue }
                 for algorithm in Checksum.Algorithm.allCases {
-                    all.append(.object([
-                        "if": .object(["properties": .object(["checksumType": .object(["const": .string(algorithm.rawValue)])]),
-                                       "required": .list([.string("checksumType")])]),
-                        "then": .object(["properties": .object([field.name: .object([
-                            "pattern": .string("^(\(caseless(algorithm.rawValue)):)?[0-9a-fA-F]{\(algorithm.hexLength)}$")])])]),
-                    ]))
+                    all.append(
+                        .object([
+                            "if": .object([
+                                "properties": .object(["checksumType": .object(["const": .string(algorithm.rawValue)])]
+                                ),
+                                "required": .list([.string("checksumType")])
+                            ]),
+                            "then": .object([
+                                "properties": .object([
+                                    field.name: .object([
+                                        "pattern": .string(
+                                            "^(\(caseless(algorithm.rawValue)):)?[0-9a-fA-F]{\(algorithm.hexLength)}$")
+                                    ])
+                                ])
+                            ])
+                        ]))
                 }
-                let prefixed = Checksum.Algorithm.allCases.map { "\(caseless($0.rawValue)):[0-9a-fA-F]{\($0.hexLength)}" }
-                all.append(.object([
-                    "if": .object(["not": .object(["required": .list([.string("checksumType")])])]),
-                    "then": .object(["properties": .object([field.name: .object([
-                        "type": .string("string"), "pattern": .string("^(" + prefixed.joined(separator: "|") + ")$")])])]),
-                ]))
+                let prefixed = Checksum.Algorithm.allCases.map {
+                    "\(caseless($0.rawValue)):[0-9a-fA-F]{\($0.hexLength)}"
+                }
+                all.append(
+                    .object([
+                        "if": .object(["not": .object(["required": .list([.string("checksumType")])])]),
+                        "then": .object([
+                            "properties": .object([
+                                field.name: .object([
+                                    "type": .string("string"),
+                                    "pattern": .string("^(" + prefixed.joined(separator: "|") + ")$")
+                                ])
+                            ])
+                        ])
+                    ]))
             }
         }
         if !all.isEmpty { out["allOf"] = .list(all) }

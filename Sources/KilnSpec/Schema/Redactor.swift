@@ -14,7 +14,8 @@ public struct Redactor: Sendable {
 
     public mutating func add(_ value: String) {
         let lines = value.split(whereSeparator: \.isNewline).map(String.init)
-        for candidate in [value] + (lines.count > 1 ? lines : []) where !candidate.isEmpty && !secrets.contains(candidate) {
+        for candidate in [value] + (lines.count > 1 ? lines : [])
+        where !candidate.isEmpty && !secrets.contains(candidate) {
             secrets.append(candidate)
         }
         secrets.sort { $0.utf8.count > $1.utf8.count }

@@ -42,8 +42,10 @@ public enum MapKeys: Sendable {
         case .variableName:
             let letter: (Unicode.Scalar) -> Bool = { $0 == "_" || ("A"..."Z").contains($0) || ("a"..."z").contains($0) }
             guard let first = key.unicodeScalars.first, letter(first),
-                  key.unicodeScalars.allSatisfy({ letter($0) || ("0"..."9").contains($0) }) else {
-                return "\(JSONText.quoted(key)) is not an environment variable name (letters, digits and '_', not starting with a digit)"
+                key.unicodeScalars.allSatisfy({ letter($0) || ("0"..."9").contains($0) })
+            else {
+                return
+                    "\(JSONText.quoted(key)) is not an environment variable name (letters, digits and '_', not starting with a digit)"
             }
             return nil
         }
@@ -86,7 +88,9 @@ public struct FieldSchema: Sendable {
     public var defaultValue: SpecValue?
     public var doc: String
 
-    public init(_ name: String, _ type: SchemaType, required: Bool = false, default defaultValue: SpecValue? = nil, doc: String) {
+    public init(
+        _ name: String, _ type: SchemaType, required: Bool = false, default defaultValue: SpecValue? = nil, doc: String
+    ) {
         self.name = name
         self.type = type
         self.required = required

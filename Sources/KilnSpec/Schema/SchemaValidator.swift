@@ -114,13 +114,16 @@ struct SchemaValidator {
         case .text:
             return .string(text)
         case .constant(let expected):
-            return text == expected ? .string(text) : fail("must be \(JSONText.quoted(expected)), not \(JSONText.quoted(text))")
+            return text == expected
+                ? .string(text) : fail("must be \(JSONText.quoted(expected)), not \(JSONText.quoted(text))")
         case .name:
             if let problem = ResourceName.check(text) { return fail(problem.message) }
             return .string(text)
         case .oneOf(let allowed):
             if allowed.contains(text) { return .string(text) }
-            return fail("\(JSONText.quoted(text)) is not one of \(allowed.joined(separator: ", "))\(Suggestion.hint(for: text, in: allowed))")
+            return fail(
+                "\(JSONText.quoted(text)) is not one of \(allowed.joined(separator: ", "))\(Suggestion.hint(for: text, in: allowed))"
+            )
         case .iecSize(let min, let max):
             switch IECSize.parse(text) {
             case .failure(let e): return fail(e.message)
@@ -216,7 +219,9 @@ struct SchemaValidator {
         case "false", "False", "FALSE": return .bool(false)
         default:
             if Self.yaml11Booleans.contains(text.lowercased()) {
-                error(node.mark, path, "\(JSONText.quoted(text)) is a YAML 1.1 boolean that Kiln does not guess at; write true or false")
+                error(
+                    node.mark, path,
+                    "\(JSONText.quoted(text)) is a YAML 1.1 boolean that Kiln does not guess at; write true or false")
             } else {
                 error(node.mark, path, "must be true or false, not \(JSONText.quoted(text))")
             }
@@ -228,8 +233,10 @@ struct SchemaValidator {
         guard let pairs = node.pairs else {
             if case .scalar = node.value, !node.isNull {
                 // Never echo the value: it is a secret that should not have been committed.
-                error(node.mark, path,
-                      "is a clear-text secret, and secrets never live in git; write {fromEnv: KILN_…} or {fromFile: NAME} and give Kiln the value on its host (then rotate the leaked one)")
+                error(
+                    node.mark, path,
+                    "is a clear-text secret, and secrets never live in git; write {fromEnv: KILN_…} or {fromFile: NAME} and give Kiln the value on its host (then rotate the leaked one)"
+                )
             } else {
                 error(node.mark, path, "must be {fromEnv: NAME} or {fromFile: PATH}, not \(node.shapeName)")
             }
@@ -272,7 +279,8 @@ struct SchemaValidator {
             keyMarks[key] = pair.key.mark
             guard let field = schema.field(key) else {
                 let suggestion = Suggestion.closest(to: key, in: names)
-                let hint = suggestion.map { " (did you mean \(JSONText.quoted($0))?)" }
+                let hint =
+                    suggestion.map { " (did you mean \(JSONText.quoted($0))?)" }
                     ?? (names.count <= 12 ? " (known fields: \(names.joined(separator: ", ")))" : "")
                 error(pair.key.mark, join(path, key), "unknown field\(hint)")
                 continue
@@ -282,8 +290,10 @@ struct SchemaValidator {
         let written = Set(keyMarks.keys)
         for field in schema.fields where !written.contains(field.name) {
             if field.required {
-                error(node.mark, path.isEmpty ? field.name : path, path.isEmpty
-                      ? "missing required field" : "missing required field \(JSONText.quoted(field.name))")
+                error(
+                    node.mark, path.isEmpty ? field.name : path,
+                    path.isEmpty
+                        ? "missing required field" : "missing required field \(JSONText.quoted(field.name))")
             } else if let value = field.defaultValue {
                 fields[field.name] = value
             }
@@ -294,13 +304,16 @@ struct SchemaValidator {
         return .object(fields)
     }
 
-    private mutating func check(_ rule: ObjectRule, fields: [String: SpecValue], written: Set<String>,
-                                keyMarks: [String: Mark], at mark: Mark, path: String) {
+    private mutating func check(
+        _ rule: ObjectRule, fields: [String: SpecValue], written: Set<String>,
+        keyMarks: [String: Mark], at mark: Mark, path: String
+    ) {
         switch rule {
         case .onlyWhen(let field, let other, let value):
             if written.contains(field), fields[other] != value {
-                error(keyMarks[field] ?? mark, join(path, field),
-                      "is allowed only when \(other) is \(value.canonicalJSON.trimmingQuotes)")
+                error(
+                    keyMarks[field] ?? mark, join(path, field),
+                    "is allowed only when \(other) is \(value.canonicalJSON.trimmingQuotes)")
             }
         case .atLeastOneTrue(let names):
             if !names.contains(where: { fields[$0] == .bool(true) }) {
@@ -312,8 +325,10 @@ struct SchemaValidator {
                 error(mark, path, "set one of \(names.joined(separator: ", "))")
             } else if present.count > 1 {
                 let second = present.max { (keyMarks[$0] ?? mark) < (keyMarks[$1] ?? mark) }!
-                error(keyMarks[second] ?? mark, join(path, second),
-                      "set only one of \(names.joined(separator: ", ")) (\(present.joined(separator: " and ")) are both set)")
+                error(
+                    keyMarks[second] ?? mark, join(path, second),
+                    "set only one of \(names.joined(separator: ", ")) (\(present.joined(separator: " and ")) are both set)"
+                )
             }
         case .requires(let field, let needs):
             if written.contains(field), !written.contains(needs) {

@@ -2,13 +2,21 @@
 extension SpecValue: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let b = try? container.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? container.decode(Int.self) { self = .int(i) }
-        else if let d = try? container.decode(Double.self) { self = .double(d) }
-        else if let s = try? container.decode(String.self) { self = .string(s) }
-        else if let l = try? container.decode([SpecValue].self) { self = .list(l) }
-        else { self = .object(try container.decode([String: SpecValue].self)) }
+        if container.decodeNil() {
+            self = .null
+        } else if let b = try? container.decode(Bool.self) {
+            self = .bool(b)
+        } else if let i = try? container.decode(Int.self) {
+            self = .int(i)
+        } else if let d = try? container.decode(Double.self) {
+            self = .double(d)
+        } else if let s = try? container.decode(String.self) {
+            self = .string(s)
+        } else if let l = try? container.decode([SpecValue].self) {
+            self = .list(l)
+        } else {
+            self = .object(try container.decode([String: SpecValue].self))
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -21,7 +21,9 @@ private struct JSONParser {
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     mutating func skipSpace() {
-        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+        while index < bytes.count,
+            bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09
+        {
             index += 1
         }
     }
@@ -52,7 +54,10 @@ private struct JSONParser {
         index += 1
         var fields: [String: SpecValue] = [:]
         skipSpace()
-        if index < bytes.count, bytes[index] == 0x7D { index += 1; return .object(fields) }
+        if index < bytes.count, bytes[index] == 0x7D {
+            index += 1
+            return .object(fields)
+        }
         while true {
             skipSpace()
             guard index < bytes.count, bytes[index] == 0x22, let key = string() else { return nil }
@@ -63,8 +68,14 @@ private struct JSONParser {
             fields[key] = value
             skipSpace()
             guard index < bytes.count else { return nil }
-            if bytes[index] == 0x2C { index += 1; continue }
-            if bytes[index] == 0x7D { index += 1; return .object(fields) }
+            if bytes[index] == 0x2C {
+                index += 1
+                continue
+            }
+            if bytes[index] == 0x7D {
+                index += 1
+                return .object(fields)
+            }
             return nil
         }
     }
@@ -73,14 +84,23 @@ private struct JSONParser {
         index += 1
         var items: [SpecValue] = []
         skipSpace()
-        if index < bytes.count, bytes[index] == 0x5D { index += 1; return .list(items) }
+        if index < bytes.count, bytes[index] == 0x5D {
+            index += 1
+            return .list(items)
+        }
         while true {
             guard let value = value() else { return nil }
             items.append(value)
             skipSpace()
             guard index < bytes.count else { return nil }
-            if bytes[index] == 0x2C { index += 1; continue }
-            if bytes[index] == 0x5D { index += 1; return .list(items) }
+            if bytes[index] == 0x2C {
+                index += 1
+                continue
+            }
+            if bytes[index] == 0x5D {
+                index += 1
+                return .list(items)
+            }
             return nil
         }
     }
@@ -98,8 +118,15 @@ private struct JSONParser {
         var out = Array(bytes[start..<index])
         while index < bytes.count {
             let c = bytes[index]
-            if c == 0x22 { index += 1; return String(decoding: out, as: UTF8.self) }
-            if c != 0x5C { out.append(c); index += 1; continue }
+            if c == 0x22 {
+                index += 1
+                return String(decoding: out, as: UTF8.self)
+            }
+            if c != 0x5C {
+                out.append(c)
+                index += 1
+                continue
+            }
             index += 1
             guard index < bytes.count else { return nil }
             let e = bytes[index]
@@ -150,9 +177,14 @@ private struct JSONParser {
         var isDouble = false
         while index < bytes.count {
             let c = bytes[index]
-            if (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B { index += 1 }
-            else if c == 0x2E || c == 0x65 || c == 0x45 { isDouble = true; index += 1 }
-            else { break }
+            if (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B {
+                index += 1
+            } else if c == 0x2E || c == 0x65 || c == 0x45 {
+                isDouble = true
+                index += 1
+            } else {
+                break
+            }
         }
         guard index > start else { return nil }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)

@@ -70,10 +70,17 @@ extension SpecValue {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .double(let d):
-            if d.isFinite { out += d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d) } else { out += "null" }
+            if d.isFinite {
+                out += d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
+            } else {
+                out += "null"
+            }
         case .string(let s): JSONText.appendQuoted(s, to: &out)
         case .list(let items):
-            if items.isEmpty { out += "[]"; return }
+            if items.isEmpty {
+                out += "[]"
+                return
+            }
             out += "["
             for (i, item) in items.enumerated() {
                 if i > 0 { out += "," }
@@ -83,7 +90,10 @@ extension SpecValue {
             newline(&out, indent, level)
             out += "]"
         case .object(let fields):
-            if fields.isEmpty { out += "{}"; return }
+            if fields.isEmpty {
+                out += "{}"
+                return
+            }
             out += "{"
             for (i, key) in fields.keys.sorted(by: JSONText.utf8Less).enumerated() {
                 if i > 0 { out += "," }

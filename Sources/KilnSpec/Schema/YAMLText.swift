@@ -107,8 +107,8 @@ public enum YAMLText {
             if c < 0x20 || c == 0x7F { return false }
             switch c {
             case 0x7B, 0x7D, 0x5B, 0x5D, 0x2C, 0x26, 0x2A, 0x21, 0x7C, 0x3E, 0x27, 0x22, 0x25, 0x40, 0x60: return false
-            case 0x20 where previous == 0x3A: return false   // ": "
-            case 0x23 where previous == 0x20: return false   // " #"
+            case 0x20 where previous == 0x3A: return false  // ": "
+            case 0x23 where previous == 0x20: return false  // " #"
             default: break
             }
             previous = c

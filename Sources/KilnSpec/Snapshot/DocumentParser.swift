@@ -10,8 +10,9 @@ public enum DocumentParser {
             return ParsedFile(path: path, objects: [], errors: [], declared: [], size: bytes.count)
         }
         let loaded = YAMLLoader.load(bytes, file: path, limits: limits)
-        var result = ParsedFile(path: path, objects: [], errors: loaded.errors.map(SpecError.init), declared: [],
-                                size: bytes.count)
+        var result = ParsedFile(
+            path: path, objects: [], errors: loaded.errors.map(SpecError.init), declared: [],
+            size: bytes.count)
         for document in loaded.documents {
             guard let root = document.root, !root.isNull else { continue }
             parse(document: root, into: &result)
@@ -26,27 +27,40 @@ public enum DocumentParser {
     private static func parse(document root: YAMLNode, into result: inout ParsedFile) {
         let file = result.path
         guard let pairs = root.pairs else {
-            result.errors.append(SpecError(file: file, mark: root.mark,
-                message: "a spec document must be a mapping with apiVersion, kind, metadata and spec, not \(root.shapeName)"))
+            result.errors.append(
+                SpecError(
+                    file: file, mark: root.mark,
+                    message:
+                        "a spec document must be a mapping with apiVersion, kind, metadata and spec, not \(root.shapeName)"
+                ))
             return
         }
         func value(_ key: String) -> YAMLNode? { pairs.first { $0.key.scalar == key }?.value }
         guard let kindNode = value("kind") else {
-            result.errors.append(SpecError(file: file, mark: root.mark, path: "kind",
-                message: "missing required field (one of \(Kind.allCases.map(\.rawValue).joined(separator: ", ")))"))
+            result.errors.append(
+                SpecError(
+                    file: file, mark: root.mark, path: "kind",
+                    message: "missing required field (one of \(Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            )
             return
         }
         let kindText = kindNode.scalar ?? ""
         guard let kind = Kind(rawValue: kindText) else {
             let names = Kind.allCases.map(\.rawValue)
-            result.errors.append(SpecError(file: file, mark: kindNode.mark, path: "kind",
-                message: "\(JSONText.quoted(kindText)) is not a kind Kiln knows (\(names.joined(separator: ", ")))\(Suggestion.hint(for: kindText, in: names))"))
+            result.errors.append(
+                SpecError(
+                    file: file, mark: kindNode.mark, path: "kind",
+                    message:
+                        "\(JSONText.quoted(kindText)) is not a kind Kiln knows (\(names.joined(separator: ", ")))\(Suggestion.hint(for: kindText, in: names))"
+                ))
             return
         }
         let nameNode = value("metadata").flatMap { meta in meta.pairs?.first { $0.key.scalar == "name" }?.value }
         if let nameNode, let name = nameNode.scalar, ResourceName.check(name) == nil {
-            result.declared.append(DeclaredObject(key: ObjectKey(kind, name), file: file, line: nameNode.mark.line,
-                                                  column: nameNode.mark.column))
+            result.declared.append(
+                DeclaredObject(
+                    key: ObjectKey(kind, name), file: file, line: nameNode.mark.line,
+                    column: nameNode.mark.column))
         }
 
         var validator = SchemaValidator(file: file)
@@ -57,10 +71,11 @@ public enum DocumentParser {
             return
         }
         let metadata = ObjectMetadata(meta)
-        let object = SpecObject(key: ObjectKey(kind, metadata.name), metadata: metadata, spec: spec, file: file,
-                                line: validator.marks["metadata.name"]?.line ?? root.mark.line,
-                                column: validator.marks["metadata.name"]?.column ?? root.mark.column,
-                                marks: validator.marks)
+        let object = SpecObject(
+            key: ObjectKey(kind, metadata.name), metadata: metadata, spec: spec, file: file,
+            line: validator.marks["metadata.name"]?.line ?? root.mark.line,
+            column: validator.marks["metadata.name"]?.column ?? root.mark.column,
+            marks: validator.marks)
         errors += checks(object)
         if errors.isEmpty {
             result.objects.append(object)
@@ -77,17 +92,24 @@ public enum DocumentParser {
             errors.append(SpecError(file: object.file, mark: mark, path: path, message: message))
         }
         for key in object.metadata.annotations.keys.sorted() where key.hasPrefix(ObjectMetadata.reservedPrefix) {
-            fail("metadata.annotations.\(key)", "annotations under \(ObjectMetadata.reservedPrefix) are reserved for Kiln")
+            fail(
+                "metadata.annotations.\(key)",
+                "annotations under \(ObjectMetadata.reservedPrefix) are reserved for Kiln")
         }
         switch object.typed {
         case .virtualMachine(let vm):
             if !vm.forwards.isEmpty, vm.networkType != .nat {
-                fail("spec.forwards", "forwards are allowed only with networkType: nat (user-mode networking), not \(vm.networkType.rawValue)")
+                fail(
+                    "spec.forwards",
+                    "forwards are allowed only with networkType: nat (user-mode networking), not \(vm.networkType.rawValue)"
+                )
             }
             var hosts: [Int: Int] = [:]
             for (i, forward) in vm.forwards.enumerated() {
                 if let first = hosts[forward.host] {
-                    fail("spec.forwards[\(i)].host", "host port \(forward.host) is forwarded twice (first at spec.forwards[\(first)])")
+                    fail(
+                        "spec.forwards[\(i)].host",
+                        "host port \(forward.host) is forwarded twice (first at spec.forwards[\(first)])")
                 } else {
                     hosts[forward.host] = i
                 }
@@ -97,21 +119,30 @@ public enum DocumentParser {
                 if text.contains(":") {
                     // algo:hex, already checked by the schema; a checksumType beside it must name the same algorithm.
                     if let type, let prefix = text.split(separator: ":").first, prefix.lowercased() != type {
-                        fail("spec.image.checksumType", "checksumType \(type) conflicts with the checksum's \(prefix): prefix; give one of them")
+                        fail(
+                            "spec.image.checksumType",
+                            "checksumType \(type) conflicts with the checksum's \(prefix): prefix; give one of them")
                     }
                 } else if let type {
-                    if let algorithm = Checksum.Algorithm(rawValue: type), case .failure(let e) = Checksum.parseHex(text, algorithm: algorithm) {
+                    if let algorithm = Checksum.Algorithm(rawValue: type),
+                        case .failure(let e) = Checksum.parseHex(text, algorithm: algorithm)
+                    {
                         fail("spec.image.checksum", e.message)
                     }
                 } else {
-                    fail("spec.image", #"missing required field "checksumType": a bare hex checksum needs one (md5, sha1, sha256 or sha512); or write checksum: sha256:HEX"#)
+                    fail(
+                        "spec.image",
+                        #"missing required field "checksumType": a bare hex checksum needs one (md5, sha1, sha256 or sha512); or write checksum: sha256:HEX"#
+                    )
                 }
             }
         case .imageBuild(let build):
             var names: [String: String] = [:]
             for (i, script) in build.scripts.enumerated() {
                 if let first = names[script.name] {
-                    fail("spec.scripts[\(i)].name", "script name \(JSONText.quoted(script.name)) is used twice (first at \(first))")
+                    fail(
+                        "spec.scripts[\(i)].name",
+                        "script name \(JSONText.quoted(script.name)) is used twice (first at \(first))")
                 } else {
                     names[script.name] = "spec.scripts[\(i)]"
                 }

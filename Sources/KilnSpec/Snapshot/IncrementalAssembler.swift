@@ -22,7 +22,8 @@ public struct IncrementalAssembler: Sendable {
                 if count == 1 { duplicated -= 1 }
                 declarations[declared.key] = count == 0 ? nil : count
             }
-            for object in old.objects where objects[object.key]?.file == old.path && objects[object.key]?.line == object.line {
+            for object in old.objects
+            where objects[object.key]?.file == old.path && objects[object.key]?.line == object.line {
                 objects[object.key] = nil
             }
         }
@@ -42,7 +43,8 @@ public struct IncrementalAssembler: Sendable {
         guard broken == 0, duplicated == 0 else {
             return SnapshotAssembler.assemble(files: Array(files.values), tree: tree, revision: revision)
         }
-        return SnapshotAssembler.check(objects, exists: { objects[$0] != nil }, quiet: false, tree: tree,
-                                       revision: revision, errors: [])
+        return SnapshotAssembler.check(
+            objects, exists: { objects[$0] != nil }, quiet: false, tree: tree,
+            revision: revision, errors: [])
     }
 }

@@ -46,10 +46,11 @@ public struct Snapshot: Sendable {
         if mine, let hash = derived.inputs.withLock({ $0[object.key] }) { return hash }
         var files: [String: SpecValue] = [:]
         for path in build.referencedPaths { files[path] = .string(fileDigests[path] ?? "") }
-        let hash = Digest.sha256Hex(SpecValue.object([
-            "spec": object.spec.removing(ImageBuildSpec.nonBuildFields),
-            "files": .object(files),
-        ]).canonicalJSON)
+        let hash = Digest.sha256Hex(
+            SpecValue.object([
+                "spec": object.spec.removing(ImageBuildSpec.nonBuildFields),
+                "files": .object(files)
+            ]).canonicalJSON)
         if mine { derived.inputs.withLock { $0[object.key] = hash } }
         return hash
     }

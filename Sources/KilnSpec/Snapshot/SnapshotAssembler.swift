@@ -7,8 +7,10 @@ public enum SnapshotAssembler {
         public init(errors: [SpecError]) { self.errors = errors }
     }
 
-    public static func assemble(files: [ParsedFile], tree: any TreeLookup, revision: Revision?,
-                                extraErrors: [SpecError] = []) -> Result<Snapshot, Failure> {
+    public static func assemble(
+        files: [ParsedFile], tree: any TreeLookup, revision: Revision?,
+        extraErrors: [SpecError] = []
+    ) -> Result<Snapshot, Failure> {
         var errors = extraErrors
         var objects: [ObjectKey: SpecObject] = [:]
         var declared: [ObjectKey: DeclaredObject] = [:]
@@ -18,36 +20,48 @@ public enum SnapshotAssembler {
             if file.errors.contains(where: { $0.path.isEmpty }) { anyUnreadable = true }
             for d in file.declared {
                 if let first = declared[d.key] {
-                    errors.append(SpecError(file: d.file, line: d.line, column: d.column, path: "metadata.name",
-                        message: "\(d.key.kind.rawValue) \(JSONText.quoted(d.key.name)) is defined twice (first at \(first.file):\(first.line):\(first.column)); names are unique per kind"))
+                    errors.append(
+                        SpecError(
+                            file: d.file, line: d.line, column: d.column, path: "metadata.name",
+                            message:
+                                "\(d.key.kind.rawValue) \(JSONText.quoted(d.key.name)) is defined twice (first at \(first.file):\(first.line):\(first.column)); names are unique per kind"
+                        ))
                 } else {
                     declared[d.key] = d
                 }
             }
-            for object in file.objects where objects[object.key] == nil && declared[object.key]?.file == object.file
-                && declared[object.key]?.line == object.line {
+            for object in file.objects
+            where objects[object.key] == nil && declared[object.key]?.file == object.file
+                && declared[object.key]?.line == object.line
+            {
                 objects[object.key] = object
             }
         }
 
-        return check(objects, exists: { declared[$0] != nil }, quiet: anyUnreadable, tree: tree, revision: revision,
-                     errors: errors)
+        return check(
+            objects, exists: { declared[$0] != nil }, quiet: anyUnreadable, tree: tree, revision: revision,
+            errors: errors)
     }
 
     /// The checks across objects, over objects that are otherwise valid. Their order does not matter (errors are
     /// sorted at the end), so nothing is sorted or copied on the way: this runs on every new commit.
-    static func check(_ objects: [ObjectKey: SpecObject], exists: (ObjectKey) -> Bool, quiet: Bool, tree: any TreeLookup,
-                      revision: Revision?, errors: [SpecError]) -> Result<Snapshot, Failure> {
+    static func check(
+        _ objects: [ObjectKey: SpecObject], exists: (ObjectKey) -> Bool, quiet: Bool, tree: any TreeLookup,
+        revision: Revision?, errors: [SpecError]
+    ) -> Result<Snapshot, Failure> {
         var errors = errors
         var digests: [String: String] = [:]
         for object in objects.values {
-            errors += references(of: object, exists: exists, names: { kind in
-                Set(objects.keys.filter { $0.kind == kind }.map(\.name)).sorted()
-            }, objects: objects, quiet: quiet)
+            errors += references(
+                of: object, exists: exists,
+                names: { kind in
+                    Set(objects.keys.filter { $0.kind == kind }.map(\.name)).sorted()
+                }, objects: objects, quiet: quiet)
             if let build = object.imageBuild {
                 errors += referencedFiles(of: object, build, tree: tree, digests: &digests)
             } else if let path = object.virtualMachine?.userDataPath {
-                let missing = referencedFiles(of: object, [("spec.cloudInit.userData", path)], tree: tree, digests: &digests)
+                let missing = referencedFiles(
+                    of: object, [("spec.cloudInit.userData", path)], tree: tree, digests: &digests)
                 errors += missing
                 if missing.isEmpty, let reader = tree as? any TreeReader { errors += userDataErrors(path, reader) }
             }
@@ -58,41 +72,64 @@ public enum SnapshotAssembler {
 
     /// References to other objects resolve. When a file could not be read at all, its objects are unknown and a
     /// missing reference may just be in that file: such errors are left out rather than guessed.
-    static func references(of object: SpecObject, exists: (ObjectKey) -> Bool, names: (Kind) -> [String],
-                           objects: [ObjectKey: SpecObject], quiet: Bool) -> [SpecError] {
+    static func references(
+        of object: SpecObject, exists: (ObjectKey) -> Bool, names: (Kind) -> [String],
+        objects: [ObjectKey: SpecObject], quiet: Bool
+    ) -> [SpecError] {
         var errors: [SpecError] = []
         func require(_ kind: Kind, _ name: String, at path: String) -> Bool {
             if exists(ObjectKey(kind, name)) { return true }
             if !quiet {
                 let names = names(kind)
-                errors.append(SpecError(file: object.file, mark: object.mark(path), path: path,
-                    message: "no \(kind.rawValue) named \(JSONText.quoted(name)) in the repository\(Suggestion.hint(for: name, in: names))"))
+                errors.append(
+                    SpecError(
+                        file: object.file, mark: object.mark(path), path: path,
+                        message:
+                            "no \(kind.rawValue) named \(JSONText.quoted(name)) in the repository\(Suggestion.hint(for: name, in: names))"
+                    ))
             }
             return false
         }
         switch object.typed {
         case .imageBuild(let build):
             if let base = build.baseImage, require(.image, base, at: "spec.source.image"),
-               let chain = baseCycle(from: object.name, objects: objects) {
-                errors.append(SpecError(file: object.file, mark: object.mark("spec.source.image"), path: "spec.source.image",
-                    message: "layered builds form a cycle: \(chain.joined(separator: " → ")); one of them must start from another source"))
+                let chain = baseCycle(from: object.name, objects: objects)
+            {
+                errors.append(
+                    SpecError(
+                        file: object.file, mark: object.mark("spec.source.image"), path: "spec.source.image",
+                        message:
+                            "layered builds form a cycle: \(chain.joined(separator: " → ")); one of them must start from another source"
+                    ))
             }
         case .image(let image):
             switch image.source {
             case .build(let name, let format)?:
                 if require(.imageBuild, name, at: "spec.source.build"),
-                   let build = objects[ObjectKey(.imageBuild, name)]?.imageBuild,
-                   !build.outputFormats.contains(format) {
+                    let build = objects[ObjectKey(.imageBuild, name)]?.imageBuild,
+                    !build.outputFormats.contains(format)
+                {
                     // An unwritten format (the default, qcow2) has no position of its own: point at the build.
                     let mark = object.marks["spec.source.format"] ?? object.mark("spec.source.build")
-                    errors.append(SpecError(file: object.file, mark: mark, path: "spec.source.format",
-                        message: "ImageBuild \(JSONText.quoted(name)) does not produce \(format) (it makes \(build.outputFormats.joined(separator: ", "))); add it to its conversionFormats"))
+                    errors.append(
+                        SpecError(
+                            file: object.file, mark: mark, path: "spec.source.format",
+                            message:
+                                "ImageBuild \(JSONText.quoted(name)) does not produce \(format) (it makes \(build.outputFormats.joined(separator: ", "))); add it to its conversionFormats"
+                        ))
                 }
             case .snapshotOf(let vm)?:
                 if require(.virtualMachine, vm, at: "spec.source.snapshotOf"),
-                   case .named(let used)? = objects[ObjectKey(.virtualMachine, vm)]?.virtualMachine?.image, used == object.name {
-                    errors.append(SpecError(file: object.file, mark: object.mark("spec.source.snapshotOf"), path: "spec.source.snapshotOf",
-                        message: "Image \(JSONText.quoted(object.name)) would be a snapshot of VirtualMachine \(JSONText.quoted(vm)), which runs this same image: a cycle"))
+                    case .named(let used)? = objects[ObjectKey(.virtualMachine, vm)]?.virtualMachine?.image,
+                    used == object.name
+                {
+                    errors.append(
+                        SpecError(
+                            file: object.file, mark: object.mark("spec.source.snapshotOf"),
+                            path: "spec.source.snapshotOf",
+                            message:
+                                "Image \(JSONText.quoted(object.name)) would be a snapshot of VirtualMachine \(JSONText.quoted(vm)), which runs this same image: a cycle"
+                        ))
                 }
             case .url?, nil:
                 break
@@ -100,8 +137,10 @@ public enum SnapshotAssembler {
             for (i, name) in image.virtualizedImages.enumerated() {
                 let path = "spec.virtualizedImages[\(i)]"
                 if name == object.name {
-                    errors.append(SpecError(file: object.file, mark: object.mark(path), path: path,
-                                            message: "an image cannot list itself in virtualizedImages"))
+                    errors.append(
+                        SpecError(
+                            file: object.file, mark: object.mark(path), path: path,
+                            message: "an image cannot list itself in virtualizedImages"))
                 } else {
                     _ = require(.image, name, at: path)
                 }
@@ -132,8 +171,10 @@ public enum SnapshotAssembler {
 
     /// Scripts and in-repository sources are regular files inside the spec root: never a symlink, a submodule or a
     /// folder, and never missing.
-    static func referencedFiles(of object: SpecObject, _ build: ImageBuildSpec, tree: any TreeLookup,
-                      digests: inout [String: String]) -> [SpecError] {
+    static func referencedFiles(
+        of object: SpecObject, _ build: ImageBuildSpec, tree: any TreeLookup,
+        digests: inout [String: String]
+    ) -> [SpecError] {
         var paths: [(String, String)] = []
         if let p = build.bootScript { paths.append(("spec.bootScript", p)) }
         if let p = build.preseedScript { paths.append(("spec.preseedScript", p)) }
@@ -149,8 +190,11 @@ public enum SnapshotAssembler {
         switch reader.contents(at: path, limit: CloudInitUserData.maxBytes) {
         case nil: return []
         case .tooLarge(let size)?:
-            return [SpecError(file: file, line: 1, column: 1,
-                              message: "user-data is \(size) bytes, over the limit of \(CloudInitUserData.maxBytes) bytes")]
+            return [
+                SpecError(
+                    file: file, line: 1, column: 1,
+                    message: "user-data is \(size) bytes, over the limit of \(CloudInitUserData.maxBytes) bytes")
+            ]
         case .bytes(let read)?: bytes = read
         }
         if case .failure(let error) = CloudInitUserData.parse(bytes, file: file) { return [SpecError(error)] }
@@ -158,8 +202,10 @@ public enum SnapshotAssembler {
     }
 
     /// Each (field, path) names a regular file of the spec root; its digest is recorded.
-    static func referencedFiles(of object: SpecObject, _ paths: [(String, String)], tree: any TreeLookup,
-                                digests: inout [String: String]) -> [SpecError] {
+    static func referencedFiles(
+        of object: SpecObject, _ paths: [(String, String)], tree: any TreeLookup,
+        digests: inout [String: String]
+    ) -> [SpecError] {
         var errors: [SpecError] = []
         for (field, path) in paths {
             func fail(_ message: String) {
@@ -167,8 +213,10 @@ public enum SnapshotAssembler {
             }
             switch tree.entry(at: path) {
             case nil: fail("no file \(path) under the spec root (paths are relative to the spec root)")
-            case let entry? where entry.type == .symlink: fail("\(path) is a symlink; Kiln never follows symlinks in a spec repository")
-            case let entry? where entry.type == .submodule: fail("\(path) is in a submodule; Kiln never reads submodules")
+            case let entry? where entry.type == .symlink:
+                fail("\(path) is a symlink; Kiln never follows symlinks in a spec repository")
+            case let entry? where entry.type == .submodule:
+                fail("\(path) is in a submodule; Kiln never reads submodules")
             case let entry? where entry.type == .directory: fail("\(path) is a folder, not a file")
             case let entry?: digests[path] = entry.digest ?? ""
             }

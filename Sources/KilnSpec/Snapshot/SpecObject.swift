@@ -25,8 +25,10 @@ public struct SpecObject: Sendable, Hashable {
     /// Where each field path's value starts, for errors found across files.
     public var marks: [String: Mark]
 
-    public init(key: ObjectKey, metadata: ObjectMetadata, spec: SpecValue, file: String, line: Int, column: Int,
-                marks: [String: Mark] = [:]) {
+    public init(
+        key: ObjectKey, metadata: ObjectMetadata, spec: SpecValue, file: String, line: Int, column: Int,
+        marks: [String: Mark] = [:]
+    ) {
         self.key = key
         self.metadata = metadata
         self.spec = spec
@@ -34,17 +36,19 @@ public struct SpecObject: Sendable, Hashable {
         self.line = line
         self.column = column
         self.marks = marks
-        typed = switch key.kind {
-        case .imageBuild: .imageBuild(ImageBuildSpec(spec))
-        case .image: .image(ImageSpec(spec))
-        case .virtualMachine: .virtualMachine(VirtualMachineSpec(spec))
-        }
+        typed =
+            switch key.kind {
+            case .imageBuild: .imageBuild(ImageBuildSpec(spec))
+            case .image: .image(ImageSpec(spec))
+            case .virtualMachine: .virtualMachine(VirtualMachineSpec(spec))
+            }
         specHash = Digest.sha256Hex(spec.canonicalJSON)
-        contentHash = Digest.sha256Hex(SpecValue.object([
-            "labels": .object(metadata.labels.mapValues(SpecValue.string)),
-            "annotations": .object(metadata.annotations.mapValues(SpecValue.string)),
-            "spec": spec,
-        ]).canonicalJSON)
+        contentHash = Digest.sha256Hex(
+            SpecValue.object([
+                "labels": .object(metadata.labels.mapValues(SpecValue.string)),
+                "annotations": .object(metadata.annotations.mapValues(SpecValue.string)),
+                "spec": spec
+            ]).canonicalJSON)
     }
 
     public var name: String { key.name }
@@ -74,9 +78,13 @@ public struct SpecObject: Sendable, Hashable {
     public var document: SpecValue {
         var meta: [String: SpecValue] = ["name": .string(name)]
         if !metadata.labels.isEmpty { meta["labels"] = .object(metadata.labels.mapValues(SpecValue.string)) }
-        if !metadata.annotations.isEmpty { meta["annotations"] = .object(metadata.annotations.mapValues(SpecValue.string)) }
-        return .object(["apiVersion": .string(Kind.apiVersion), "kind": .string(key.kind.rawValue),
-                        "metadata": .object(meta), "spec": spec])
+        if !metadata.annotations.isEmpty {
+            meta["annotations"] = .object(metadata.annotations.mapValues(SpecValue.string))
+        }
+        return .object([
+            "apiVersion": .string(Kind.apiVersion), "kind": .string(key.kind.rawValue),
+            "metadata": .object(meta), "spec": spec
+        ])
     }
 }
 

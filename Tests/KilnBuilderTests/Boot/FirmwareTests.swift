@@ -1,6 +1,7 @@
 import Foundation
 import KilnSpec
 import Testing
+
 @testable import KilnBuilder
 
 /// Finding SeaBIOS and OVMF, and the qemu arguments each one needs.
@@ -9,7 +10,8 @@ import Testing
     private func fakeRoot(_ files: [String]) throws -> String {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-fw-\(UUID().uuidString)").path
         for file in files {
-            try FileManager.default.createDirectory(atPath: root + (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: root + (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             FileManager.default.createFile(atPath: root + file, contents: Data("fw".utf8))
         }
         return root
@@ -17,7 +19,9 @@ import Testing
 
     @Test func ovmfCodeAndVariablesComeFromTheSameBuild() throws {
         // The 4 MiB code without its variables is skipped for the 2 MiB pair.
-        let root = try fakeRoot(["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"])
+        let root = try fakeRoot([
+            "/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"
+        ])
         defer { try? FileManager.default.removeItem(atPath: root) }
         let found = try Firmware.locate(.uefi, root: root)
         #expect(found.code == root + "/usr/share/OVMF/OVMF_CODE.fd")
@@ -39,10 +43,11 @@ import Testing
         let bios = Firmware(kind: .bios, code: "/s/bios-256k.bin", variablesTemplate: nil)
         #expect(bios.qemuArguments(variableStore: nil) == ["-bios", "/s/bios-256k.bin"])
         let uefi = Firmware(kind: .uefi, code: "/o/CODE.fd", variablesTemplate: "/o/VARS.fd")
-        #expect(uefi.qemuArguments(variableStore: "/vm/vars.fd") == [
-            "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/o/CODE.fd",
-            "-drive", "if=pflash,format=raw,unit=1,file=/vm/vars.fd",
-        ])
+        #expect(
+            uefi.qemuArguments(variableStore: "/vm/vars.fd") == [
+                "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/o/CODE.fd",
+                "-drive", "if=pflash,format=raw,unit=1,file=/vm/vars.fd"
+            ])
     }
 
     @Test func variableStoreIsAPrivateCopy() throws {
@@ -59,7 +64,7 @@ import Testing
         (DiskBoot.none, [Firmware.Kind](), Firmware.Kind?.none),
         (.bios, [.bios], .bios),
         (.uefi, [.uefi], .uefi),
-        (.hybrid, [.bios, .uefi], .uefi),
+        (.hybrid, [.bios, .uefi], .uefi)
     ])
     func firmwareForEachBootKind(boot: DiskBoot, verified: [Firmware.Kind], vm: Firmware.Kind?) {
         #expect(Firmware.kinds(for: boot) == verified)
@@ -78,8 +83,11 @@ import Testing
     @Test func aVMKeepsItsOwnVariableStore() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-fwvm-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        for file in ["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd", "/usr/share/seabios/bios-256k.bin"] {
-            try FileManager.default.createDirectory(atPath: root + (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        for file in [
+            "/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd", "/usr/share/seabios/bios-256k.bin"
+        ] {
+            try FileManager.default.createDirectory(
+                atPath: root + (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             FileManager.default.createFile(atPath: root + file, contents: Data("template".utf8))
         }
         let vm = root + "/vm"
@@ -90,7 +98,10 @@ import Testing
         try Data("written by the guest".utf8).write(to: URL(fileURLWithPath: vm + "/OVMF_VARS.fd"))
         _ = try Firmware.qemuArguments(for: .uefi, vmFolder: vm, root: root)
         #expect(FileManager.default.contents(atPath: vm + "/OVMF_VARS.fd") == Data("written by the guest".utf8))
-        #expect(try Firmware.qemuArguments(for: .bios, vmFolder: vm, root: root) == ["-bios", root + "/usr/share/seabios/bios-256k.bin"])
+        #expect(
+            try Firmware.qemuArguments(for: .bios, vmFolder: vm, root: root) == [
+                "-bios", root + "/usr/share/seabios/bios-256k.bin"
+            ])
         #expect(try Firmware.qemuArguments(for: .none, vmFolder: vm, root: root) == [])
         #expect(throws: FirmwareError.self) { try Firmware.qemuArguments(for: .uefi, vmFolder: vm, root: vm) }
     }

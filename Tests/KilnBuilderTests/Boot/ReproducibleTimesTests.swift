@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+
 @testable import KilnBuilder
 
 /// The times a root filesystem's tree is given before `mkfs.ext4 -d` copies it: on a real folder, no tools.
@@ -16,13 +17,19 @@ import Testing
         for folder in ["usr/bin", "var/cache/apt/archives/partial", "var/lib/apt/lists/partial", "etc"] {
             try FileManager.default.createDirectory(atPath: "\(root)/\(folder)", withIntermediateDirectories: true)
         }
-        for (file, text) in ["usr/bin/less": "less", "var/cache/apt/archives/lock": "", "etc/hostname": "debian\n",
-                             "var/lib/apt/extended_states": "Package: less\n"] {
+        for (file, text) in [
+            "usr/bin/less": "less", "var/cache/apt/archives/lock": "", "etc/hostname": "debian\n",
+            "var/lib/apt/extended_states": "Package: less\n"
+        ] {
             try text.write(toFile: "\(root)/\(file)", atomically: false, encoding: .utf8)
         }
         try FileManager.default.createSymbolicLink(atPath: "\(root)/usr/bin/pager", withDestinationPath: "less")
-        try FileManager.default.createSymbolicLink(atPath: "\(root)/var/cache/apt/archives/link", withDestinationPath: "\(root)/usr/bin/less")
-        for path in ["usr/bin/less", "usr/bin", "var/cache/apt/archives/partial", "var/cache/apt/archives/lock", "var/lib/apt/lists/partial"] {
+        try FileManager.default.createSymbolicLink(
+            atPath: "\(root)/var/cache/apt/archives/link", withDestinationPath: "\(root)/usr/bin/less")
+        for path in [
+            "usr/bin/less", "usr/bin", "var/cache/apt/archives/partial", "var/cache/apt/archives/lock",
+            "var/lib/apt/lists/partial"
+        ] {
             try setTime("\(root)/\(path)", packageTime)
         }
         try setTime("\(root)/etc/hostname", buildTime)
@@ -55,7 +62,8 @@ import Testing
         let root = try Self.tree()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let stamped = Reproducible.stampRunHistory(root, epoch: Self.epoch)
-        for folder in ["", "/usr", "/usr/bin", "/var/cache/apt/archives/partial", "/var/lib/apt/lists/partial", "/etc"] {
+        for folder in ["", "/usr", "/usr/bin", "/var/cache/apt/archives/partial", "/var/lib/apt/lists/partial", "/etc"]
+        {
             #expect(Self.mtime(root + folder) == Self.epoch, "\(folder.isEmpty ? "/" : folder)")
         }
         // apt's cache: everything in it, files too (the lock a cache filled long ago carries in).

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import KilnSpec
 import Testing
+
 @testable import KilnBuilder
 
 /// The hole-aware checksum: sparse files (holes hashed as zeros, never read) digest to what `sha256sum` reads.
@@ -22,14 +23,18 @@ import Testing
 
     static let mebibyte = 1 << 20
 
-    @Test(arguments: [
-        ("data between holes, unaligned", 8 * mebibyte, [(5_000, 3), (3 * mebibyte + 17, mebibyte + 5), (8 * mebibyte - 10, 10)]),
-        ("only a hole", 8 * mebibyte, []),
-        ("data, then a hole to the end", 5 * mebibyte, [(0, 2 * mebibyte + 1)]),
-        ("one byte of data at the very end", 3 * mebibyte + 1, [(3 * mebibyte, 1)]),
-        ("no hole", 2 * mebibyte + 3, [(0, 2 * mebibyte + 3)]),
-        ("empty", 0, []),
-    ] as [(String, Int, [(offset: Int, count: Int)])])
+    @Test(
+        arguments: [
+            (
+                "data between holes, unaligned", 8 * mebibyte,
+                [(5_000, 3), (3 * mebibyte + 17, mebibyte + 5), (8 * mebibyte - 10, 10)]
+            ),
+            ("only a hole", 8 * mebibyte, []),
+            ("data, then a hole to the end", 5 * mebibyte, [(0, 2 * mebibyte + 1)]),
+            ("one byte of data at the very end", 3 * mebibyte + 1, [(3 * mebibyte, 1)]),
+            ("no hole", 2 * mebibyte + 3, [(0, 2 * mebibyte + 3)]),
+            ("empty", 0, [])
+        ] as [(String, Int, [(offset: Int, count: Int)])])
     func holeAwareDigestEqualsSha256sum(name: String, size: Int, writes: [(offset: Int, count: Int)]) throws {
         let bed = try TestBed("checksum")
         defer { bed.remove() }
@@ -56,7 +61,11 @@ import Testing
         let dataBytes = extents.reduce(0) { $0 + Int($1.end - $1.start) }
         #expect(extents.count == 2, "\(extents)")
         #expect(dataBytes < Self.mebibyte, "only the written blocks are read: \(extents)")
-        #expect(extents.last.map { $0.start <= 12 * Self.mebibyte && $0.end >= 12 * Self.mebibyte + 4096 } == true, "\(extents)")
-        #expect(extents.first.map { $0.start <= 4 * Self.mebibyte && $0.end >= 4 * Self.mebibyte + 4096 } == true, "\(extents)")
+        #expect(
+            extents.last.map { $0.start <= 12 * Self.mebibyte && $0.end >= 12 * Self.mebibyte + 4096 } == true,
+            "\(extents)")
+        #expect(
+            extents.first.map { $0.start <= 4 * Self.mebibyte && $0.end >= 4 * Self.mebibyte + 4096 } == true,
+            "\(extents)")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import KilnSpec
 import Testing
+
 @testable import KilnBuilder
 
 /// The build VM's process: started under a lifeline, asked for its forwarded port over QMP, ended by QMP `quit` or a
@@ -25,9 +26,14 @@ import Testing
         let readEnd = lifeline!.readEnd
         let runner = ProcessRunner(environment: ["PATH": "/usr/bin:/bin"])
         let run = Task { () -> ProcessOutcome? in
-            try? await runner.run("/bin/sh", Lifeline.arguments(name: marker, executable: "/bin/sleep", ["86399"]), stdin: readEnd)
+            try? await runner.run(
+                "/bin/sh", Lifeline.arguments(name: marker, executable: "/bin/sleep", ["86399"]), stdin: readEnd)
         }
-        let started = await Self.eventually { !Processes.running(containing: "sleep 86399").filter { Self.parentChain($0).contains { Processes.commandLine($0).contains(marker) } }.isEmpty }
+        let started = await Self.eventually {
+            !Processes.running(containing: "sleep 86399").filter {
+                Self.parentChain($0).contains { Processes.commandLine($0).contains(marker) }
+            }.isEmpty
+        }
         #expect(started)
         #expect(lifeline != nil)
         lifeline = nil
@@ -39,8 +45,9 @@ import Testing
     @Test func whileTheLifelineHoldsTheChildRunsToItsEnd() async throws {
         let lifeline = try Lifeline()
         let runner = ProcessRunner(environment: ["PATH": "/usr/bin:/bin"])
-        let outcome = try await runner.run("/bin/sh", Lifeline.arguments(name: "kiln-lifeline", executable: "/bin/sh", ["-c", "echo ran; exit 3"]),
-                                           stdin: lifeline.readEnd)
+        let outcome = try await runner.run(
+            "/bin/sh", Lifeline.arguments(name: "kiln-lifeline", executable: "/bin/sh", ["-c", "echo ran; exit 3"]),
+            stdin: lifeline.readEnd)
         #expect(outcome.status == .exited(3))
         #expect(outcome.tail == ["ran"])
         withExtendedLifetime(lifeline) {}
@@ -75,8 +82,10 @@ import Testing
 
     @Test func theQemuCommandLine() throws {
         let firmware = Firmware(kind: .uefi, code: "/c.fd", variablesTemplate: "/v.fd")
-        let arguments = BuildVM.arguments(BuildVM.Configuration(disk: "/w/d.raw", firmware: firmware, variableStore: "/w/vars.fd",
-                                                                accelerator: "tcg", network: false))
+        let arguments = BuildVM.arguments(
+            BuildVM.Configuration(
+                disk: "/w/d.raw", firmware: firmware, variableStore: "/w/vars.fd",
+                accelerator: "tcg", network: false))
         let text = arguments.joined(separator: " ")
         #expect(text.contains("-netdev user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:0-:22"))
         #expect(text.contains("-device virtio-net-pci,netdev=net0,mac=52:54:00:4b:49:4c"))
@@ -84,7 +93,9 @@ import Testing
         #expect(text.contains("-qmp unix:build-vm-qmp.sock,server=on,wait=off"))
         #expect(text.contains("if=pflash,format=raw,unit=1,file=/w/vars.fd"))
         #expect(!text.contains("-kernel") && !text.contains("snapshot"))
-        let open = BuildVM.arguments(BuildVM.Configuration(disk: "/d", firmware: firmware, variableStore: nil, accelerator: "kvm", network: true))
+        let open = BuildVM.arguments(
+            BuildVM.Configuration(disk: "/d", firmware: firmware, variableStore: nil, accelerator: "kvm", network: true)
+        )
         #expect(open.joined(separator: " ").contains("restrict=off"))
     }
 
@@ -98,14 +109,19 @@ import Testing
         #expect(SSHProvisionStep.directBoot(espStaging: staging, commandLine: "root=PARTUUID=x ro") == nil)
         try Data("kernel".utf8).write(to: URL(fileURLWithPath: staging + "/vmlinuz"))
         #expect(SSHProvisionStep.directBoot(espStaging: staging, commandLine: nil) == nil)
-        let kernelOnly = try #require(SSHProvisionStep.directBoot(espStaging: staging, commandLine: "root=PARTUUID=x ro"))
-        #expect(kernelOnly == BuildVM.DirectBoot(kernel: staging + "/vmlinuz", initrd: nil, commandLine: "root=PARTUUID=x ro"))
+        let kernelOnly = try #require(
+            SSHProvisionStep.directBoot(espStaging: staging, commandLine: "root=PARTUUID=x ro"))
+        #expect(
+            kernelOnly
+                == BuildVM.DirectBoot(kernel: staging + "/vmlinuz", initrd: nil, commandLine: "root=PARTUUID=x ro"))
         try Data("initrd".utf8).write(to: URL(fileURLWithPath: staging + "/initrd.img"))
-        let boot = try #require(SSHProvisionStep.directBoot(espStaging: staging, commandLine: "root=PARTUUID=x ro console=ttyS0,115200"))
+        let boot = try #require(
+            SSHProvisionStep.directBoot(espStaging: staging, commandLine: "root=PARTUUID=x ro console=ttyS0,115200"))
         #expect(boot.initrd == staging + "/initrd.img")
 
-        var configuration = BuildVM.Configuration(disk: "/w/d.raw", firmware: Firmware(kind: .bios, code: "/b.bin", variablesTemplate: nil),
-                                                  variableStore: nil, accelerator: "tcg", network: false)
+        var configuration = BuildVM.Configuration(
+            disk: "/w/d.raw", firmware: Firmware(kind: .bios, code: "/b.bin", variablesTemplate: nil),
+            variableStore: nil, accelerator: "tcg", network: false)
         configuration.directBoot = boot
         let arguments = BuildVM.arguments(configuration)
         let kernel = try #require(arguments.firstIndex(of: "-kernel"))
@@ -114,11 +130,14 @@ import Testing
         #expect(arguments[initrd + 1] == staging + "/initrd.img")
         let append = try #require(arguments.firstIndex(of: "-append"))
         #expect(arguments[append + 1] == "root=PARTUUID=x ro console=ttyS0,115200", "one argument, spaces and all")
-        #expect(arguments.joined(separator: " ").contains("-drive file=/w/d.raw,format=raw,if=virtio"), "the disk is still the root")
+        #expect(
+            arguments.joined(separator: " ").contains("-drive file=/w/d.raw,format=raw,if=virtio"),
+            "the disk is still the root")
     }
 
     @Test func theForwardedPortIsReadFromInfoUsernet() {
-        let usernet = "Hub -1 (net0):\r\n  Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ\r\n  TCP[HOST_FORWARD]   8       127.0.0.1 33895       10.0.2.15    22     0     0\r\n"
+        let usernet =
+            "Hub -1 (net0):\r\n  Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ\r\n  TCP[HOST_FORWARD]   8       127.0.0.1 33895       10.0.2.15    22     0     0\r\n"
         #expect(QMPConnection.forwardedPort(usernet: usernet) == 33895)
         #expect(QMPConnection.forwardedPort(usernet: "Hub -1 (net0):\r\n") == nil)
     }
@@ -127,16 +146,20 @@ import Testing
     static func start(in folder: String) throws -> BuildVM {
         try Shell.check("truncate -s 16M \(Shell.quoted(folder + "/disk.raw"))")
         let firmware = try Firmware.locate(.bios)
-        return try BuildVM(configuration: BuildVM.Configuration(disk: folder + "/disk.raw", firmware: firmware, variableStore: nil,
-                                                               accelerator: "tcg", memoryMiB: 64, network: false),
-                           qemu: "/usr/bin/qemu-system-x86_64", shell: "/bin/sh", folder: folder,
-                           runner: ProcessRunner(environment: ["PATH": "/usr/bin:/bin"]))
+        return try BuildVM(
+            configuration: BuildVM.Configuration(
+                disk: folder + "/disk.raw", firmware: firmware, variableStore: nil,
+                accelerator: "tcg", memoryMiB: 64, network: false),
+            qemu: "/usr/bin/qemu-system-x86_64", shell: "/bin/sh", folder: folder,
+            runner: ProcessRunner(environment: ["PATH": "/usr/bin:/bin"]))
     }
 
     /// `pid` and its ancestors.
     static func parentChain(_ pid: Int32) -> [Int32] {
         var chain = [pid]
-        while let last = chain.last, last > 1, let entry = ProcessTable.entry(last), chain.count < 64 { chain.append(entry.parent) }
+        while let last = chain.last, last > 1, let entry = ProcessTable.entry(last), chain.count < 64 {
+            chain.append(entry.parent)
+        }
         return chain
     }
 }

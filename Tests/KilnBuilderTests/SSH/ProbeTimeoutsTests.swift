@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KilnBuilder
 
 /// How long each try for the build VM's SSH server may wait for a banner.

@@ -1,6 +1,7 @@
 import Foundation
 import KilnSpec
 import Testing
+
 @testable import KilnBuilder
 
 /// `provisioner: ssh` against a guest that boots (busybox with this host's kernel, under SeaBIOS) but never opens
@@ -10,11 +11,16 @@ import Testing
 /// The guest has what the checks before the boot look for (an sshd file, Debian's sshd_config Include line, root in
 /// /etc/passwd, systemd-networkd's files), none of it working. The full path, with a real sshd, is the Debian
 /// end-to-end test's `web` layer (KilnCLITests.DebianImageTests).
-@Suite(.serialized, .enabled(if: BuildVMProcessTests.qemuInstalled && FileManager.default.fileExists(atPath: "/usr/share/seabios/bios-256k.bin")))
+@Suite(
+    .serialized,
+    .enabled(
+        if: BuildVMProcessTests.qemuInstalled
+            && FileManager.default.fileExists(atPath: "/usr/share/seabios/bios-256k.bin")))
 struct SSHProvisionTests {
     static func silentGuestTarball(in folder: String) throws -> [UInt8] {
         let root = folder + "/tree"
-        try Shell.check("""
+        try Shell.check(
+            """
             set -e
             mkdir -p \(root)/bin \(root)/sbin \(root)/boot \(root)/proc \(root)/sys \(root)/dev \(root)/etc/ssh \(root)/usr/sbin \(root)/lib/systemd/system
             cp /bin/busybox \(root)/bin/busybox
@@ -34,7 +40,8 @@ struct SSHProvisionTests {
     }
 
     static func spec(sshTimeout: String) -> ImageBuildSpec? {
-        Specs.parse("""
+        Specs.parse(
+            """
             apiVersion: kiln.dev/v1
             kind: ImageBuild
             metadata: {name: silent}
@@ -47,7 +54,8 @@ struct SSHProvisionTests {
               sshTimeout: \(sshTimeout)
               scripts:
                 - {name: never-runs, path: never.sh}
-            """).spec
+            """
+        ).spec
     }
 
     static func files(_ tarball: [UInt8]) -> MemoryFiles {
@@ -103,7 +111,8 @@ struct SSHProvisionTests {
             }
         }
         let waiting = await BuildVMProcessTests.eventually(within: .seconds(600)) {
-            seen.all.contains { $0.statusMessage == "Waiting for SSH" } && !Processes.running(containing: bed.workDirectory).isEmpty
+            seen.all.contains { $0.statusMessage == "Waiting for SSH" }
+                && !Processes.running(containing: bed.workDirectory).isEmpty
         }
         #expect(waiting, "\(bed.log)")
         build.cancel()

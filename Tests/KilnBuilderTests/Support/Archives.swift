@@ -17,8 +17,12 @@ enum Archives {
         }
         static func random(_ name: String, bytes: Int) -> Entry { Entry(name: name, randomBytes: bytes) }
         static func dir(_ name: String) -> Entry { Entry(name: name, type: "dir") }
-        static func symlink(_ name: String, to target: String) -> Entry { Entry(name: name, type: "symlink", target: target) }
-        static func hardlink(_ name: String, to target: String) -> Entry { Entry(name: name, type: "hardlink", target: target) }
+        static func symlink(_ name: String, to target: String) -> Entry {
+            Entry(name: name, type: "symlink", target: target)
+        }
+        static func hardlink(_ name: String, to target: String) -> Entry {
+            Entry(name: name, type: "hardlink", target: target)
+        }
         static func fifo(_ name: String) -> Entry { Entry(name: name, type: "fifo") }
         static func characterDevice(_ name: String) -> Entry { Entry(name: name, type: "chr") }
     }
@@ -53,7 +57,8 @@ enum Archives {
 
     /// A zip holding one file of `mebibytes` MiB of zeros, deflated: about 1000 times smaller than what it unpacks to.
     static func zipBomb(_ path: String, mebibytes: Int) throws {
-        try Shell.python("""
+        try Shell.python(
+            """
             import sys, zipfile
             with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
                 with z.open("bomb.bin", "w", force_zip64=True) as f:

@@ -6,19 +6,24 @@ import KilnTestSupport
 enum GuestBoot {
     struct NoKernel: Error {}
 
-    static func bootAndWait(disk: String, format: String, for text: String, in folder: String,
-                            timeout: Duration = .seconds(180)) async throws -> String {
+    static func bootAndWait(
+        disk: String, format: String, for text: String, in folder: String,
+        timeout: Duration = .seconds(180)
+    ) async throws -> String {
         let boot = try FileManager.default.contentsOfDirectory(atPath: "/boot")
         guard let kernel = boot.filter({ $0.hasPrefix("vmlinuz-") }).sorted().last,
-              let initrd = boot.filter({ $0.hasPrefix("initrd.img-") }).sorted().last else { throw NoKernel() }
+            let initrd = boot.filter({ $0.hasPrefix("initrd.img-") }).sorted().last
+        else { throw NoKernel() }
         let serial = folder + "/serial.log"
-        let process = try RunningProcess("/usr/bin/qemu-system-x86_64", [
-            "-machine", "accel=tcg", "-m", "256", "-nodefaults", "-display", "none", "-no-reboot",
-            "-kernel", "/boot/\(kernel)", "-initrd", "/boot/\(initrd)",
-            "-append", "root=/dev/vda rw console=ttyS0 panic=-1",
-            "-drive", "file=\(disk),format=\(format),if=virtio", "-snapshot",
-            "-serial", "file:\(serial)",
-        ])
+        let process = try RunningProcess(
+            "/usr/bin/qemu-system-x86_64",
+            [
+                "-machine", "accel=tcg", "-m", "256", "-nodefaults", "-display", "none", "-no-reboot",
+                "-kernel", "/boot/\(kernel)", "-initrd", "/boot/\(initrd)",
+                "-append", "root=/dev/vda rw console=ttyS0 panic=-1",
+                "-drive", "file=\(disk),format=\(format),if=virtio", "-snapshot",
+                "-serial", "file:\(serial)"
+            ])
         // Polled with Task.sleep, never a blocking wait: a thread of the test runner's pool (two on a 2-core machine)
         // held for a whole boot stalls every other test's timers.
         let deadline = ContinuousClock.now + timeout

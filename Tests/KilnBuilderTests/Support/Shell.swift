@@ -10,9 +10,11 @@ enum Shell {
 
     @discardableResult
     static func run(_ command: String, environment: [String: String]? = nil) throws -> Result {
-        let result = try ChildProcess.runSync("/bin/sh", ["-c", command], environment: environment ?? [:],
-                                              replacingEnvironment: environment != nil)
-        return Result(status: result.signalled ? 128 + result.exitCode : result.exitCode, output: result.stdout + result.stderr)
+        let result = try ChildProcess.runSync(
+            "/bin/sh", ["-c", command], environment: environment ?? [:],
+            replacingEnvironment: environment != nil)
+        return Result(
+            status: result.signalled ? 128 + result.exitCode : result.exitCode, output: result.stdout + result.stderr)
     }
 
     /// Runs and requires success.

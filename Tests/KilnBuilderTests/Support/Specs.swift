@@ -14,28 +14,32 @@ enum Specs {
         source: [String: SpecValue] = ["scratch": .bool(true)], scripts: [[String: SpecValue]] = [],
         size: String = "16mib", formats: [String] = [], compress: String = "none"
     ) -> ImageBuildSpec {
-        ImageBuildSpec(.object([
-            "type": .string("qemu"),
-            "source": .object(source),
-            "scripts": .list(scripts.map(SpecValue.object)),
-            "disk": .object(["size": .string(size), "filesystem": .string("ext4"), "label": .string("kiln-root")]),
-            "conversionFormats": .list(formats.map(SpecValue.string)),
-            "compress": .string(compress),
-        ]))
+        ImageBuildSpec(
+            .object([
+                "type": .string("qemu"),
+                "source": .object(source),
+                "scripts": .list(scripts.map(SpecValue.object)),
+                "disk": .object(["size": .string(size), "filesystem": .string("ext4"), "label": .string("kiln-root")]),
+                "conversionFormats": .list(formats.map(SpecValue.string)),
+                "compress": .string(compress)
+            ]))
     }
 
-    static func script(_ name: String, path: String? = nil, phase: String = "provision", timeout: String = "1m",
-                       env: [String: String] = [:], secretEnv: [String: SecretValue] = [:]) -> [String: SpecValue] {
+    static func script(
+        _ name: String, path: String? = nil, phase: String = "provision", timeout: String = "1m",
+        env: [String: String] = [:], secretEnv: [String: SecretValue] = [:]
+    ) -> [String: SpecValue] {
         [
             "name": .string(name), "path": .string(path ?? "scripts/\(name).sh"), "phase": .string(phase),
             "type": .string("sh"), "timeout": .string(timeout), "network": .bool(false),
             "env": .object(env.mapValues(SpecValue.string)),
-            "secretEnv": .object(secretEnv.mapValues(\.value)),
+            "secretEnv": .object(secretEnv.mapValues(\.value))
         ]
     }
 
     enum SecretValue {
-        case fromEnv(String), fromFile(String)
+        case fromEnv(String)
+        case fromFile(String)
         var value: SpecValue {
             switch self {
             case .fromEnv(let name): .object(["fromEnv": .string(name)])

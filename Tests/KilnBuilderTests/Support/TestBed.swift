@@ -1,5 +1,6 @@
 import Foundation
 import KilnSpec
+
 @testable import KilnBuilder
 
 /// A throw-away Kiln data folder for one test: work, artifact, cache and log paths laid out as the reconciler does.
@@ -41,7 +42,9 @@ struct TestBed {
     /// True when a failed execution left nothing: no work folder, no artifact folder, no partial download.
     var nothingLeftBehind: Bool {
         let fm = FileManager.default
-        let partials = (fm.enumerator(atPath: cacheDirectory)?.allObjects as? [String] ?? []).filter { $0.contains(".incoming") }
+        let partials = (fm.enumerator(atPath: cacheDirectory)?.allObjects as? [String] ?? []).filter {
+            $0.contains(".incoming")
+        }
         return !fm.fileExists(atPath: workDirectory) && !fm.fileExists(atPath: artifactDirectory) && partials.isEmpty
     }
 

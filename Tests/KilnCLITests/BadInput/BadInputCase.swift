@@ -60,7 +60,8 @@ struct BadInputCase: Sendable, CustomStringConvertible {
         var cases: [BadInputCase] = []
         for group in try FileManager.default.contentsOfDirectory(atPath: root).sorted() {
             var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: "\(root)/\(group)", isDirectory: &isFolder), isFolder.boolValue else { continue }
+            guard FileManager.default.fileExists(atPath: "\(root)/\(group)", isDirectory: &isFolder), isFolder.boolValue
+            else { continue }
             for file in try FileManager.default.contentsOfDirectory(atPath: "\(root)/\(group)").sorted() {
                 cases.append(try BadInputCase(group: group, file: "\(root)/\(group)/\(file)"))
             }

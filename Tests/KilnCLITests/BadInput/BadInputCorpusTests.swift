@@ -63,13 +63,18 @@ extension Reconciling {
                     }
                     #expect(answer.refused, "\(item.id) (\(item.description)) was accepted:\n\(answer.text)")
                     // An http case's expect is a status, then text of the body.
-                    let needle = item.group == "http"
+                    let needle =
+                        item.group == "http"
                         ? String(item.expect.drop { $0.isNumber }).trimmingCharacters(in: .whitespaces) : item.expect
-                    #expect(needle.isEmpty || answer.text.contains(needle),
-                            "\(item.id) (\(item.description)): expected \(item.expect.debugDescription) in:\n\(answer.text)")
+                    #expect(
+                        needle.isEmpty || answer.text.contains(needle),
+                        "\(item.id) (\(item.description)): expected \(item.expect.debugDescription) in:\n\(answer.text)"
+                    )
                     #expect(!answer.crashed, "\(item.id) crashed:\n\(answer.text)")
                     if let secret = item.never {
-                        #expect(!answer.text.contains(secret), "\(item.id) repeats \(secret.debugDescription):\n\(answer.text)")
+                        #expect(
+                            !answer.text.contains(secret),
+                            "\(item.id) repeats \(secret.debugDescription):\n\(answer.text)")
                     }
                 }
                 if let running = serve {
@@ -97,7 +102,8 @@ extension Reconciling {
             init(_ result: ProcessResult, refused: Bool? = nil, extra: String = "") {
                 self.refused = refused ?? (result.exitCode != 0)
                 crashed = result.signalled || result.stderr.contains("Fatal error")
-                text = "exit \(result.exitCode)\(result.signalled ? " (signal)" : "")\n\(result.stdout)\n\(result.stderr)\(extra)"
+                text =
+                    "exit \(result.exitCode)\(result.signalled ? " (signal)" : "")\n\(result.stdout)\n\(result.stderr)\(extra)"
             }
 
             init(status: Int, response: String, expected: Int) {
@@ -108,17 +114,21 @@ extension Reconciling {
         }
 
         /// Writes the case's input into `folder`: the file itself, or what its script makes there.
-        static func materialize(_ item: BadInputCase, into folder: String, as fileName: String? = nil,
-                                environment: [String: String] = [:]) async throws {
+        static func materialize(
+            _ item: BadInputCase, into folder: String, as fileName: String? = nil,
+            environment: [String: String] = [:]
+        ) async throws {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             if item.isScript {
-                let result = try await ChildProcess.run("/usr/bin/env", [item.interpreter, item.file], directory: folder,
-                                                        environment: environment, timeout: .seconds(600))
+                let result = try await ChildProcess.run(
+                    "/usr/bin/env", [item.interpreter, item.file], directory: folder,
+                    environment: environment, timeout: .seconds(600))
                 guard result.exitCode == 0, !result.signalled else {
                     throw CommandFailure(command: "\(item.interpreter) \(item.file)", result: result)
                 }
             } else {
-                try item.bytes.write(to: URL(fileURLWithPath: "\(folder)/\(fileName ?? (item.file as NSString).lastPathComponent)"))
+                try item.bytes.write(
+                    to: URL(fileURLWithPath: "\(folder)/\(fileName ?? (item.file as NSString).lastPathComponent)"))
             }
         }
 
@@ -134,9 +144,13 @@ extension Reconciling {
         /// The case's first line after its header is the `--catalog` URL.
         static func catalog(_ item: BadInputCase, in work: String) async throws -> Answer {
             let url = String(decoding: item.bytes, as: UTF8.self).split(separator: "\n").first { !$0.hasPrefix("#") }
-            guard let url else { throw BadInputCase.Malformed(description: "\(item.file) holds no URL after its header") }
-            return Answer(try await KilnBinary.run(["get", "builds", "--data-dir", work + "/data", "--catalog", String(url)],
-                                                   timeout: .seconds(600)))
+            guard let url else {
+                throw BadInputCase.Malformed(description: "\(item.file) holds no URL after its header")
+            }
+            return Answer(
+                try await KilnBinary.run(
+                    ["get", "builds", "--data-dir", work + "/data", "--catalog", String(url)],
+                    timeout: .seconds(600)))
         }
 
         static func gitEnvironment(_ home: String) -> [String: String] {
@@ -144,7 +158,7 @@ extension Reconciling {
                 "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "HOME": home, "TZ": "UTC",
                 "GIT_AUTHOR_NAME": "Kiln Tests", "GIT_AUTHOR_EMAIL": "tests@example.org",
                 "GIT_COMMITTER_NAME": "Kiln Tests", "GIT_COMMITTER_EMAIL": "tests@example.org",
-                "GIT_AUTHOR_DATE": "1750000000 +0000", "GIT_COMMITTER_DATE": "1750000000 +0000",
+                "GIT_AUTHOR_DATE": "1750000000 +0000", "GIT_COMMITTER_DATE": "1750000000 +0000"
             ]
         }
 
@@ -176,7 +190,9 @@ extension Reconciling {
             let repo = try await GitRepository(at: work + "/repo")
             try FileManager.default.createDirectory(atPath: repo.path + "/rootfs", withIntermediateDirectories: true)
             try FileManager.default.moveItem(atPath: "\(made)/\(archive)", toPath: "\(repo.path)/rootfs/\(archive)")
-            try repo.write("build.yaml", """
+            try repo.write(
+                "build.yaml",
+                """
                 apiVersion: kiln.dev/v1
                 kind: ImageBuild
                 metadata: {name: web}
@@ -195,8 +211,12 @@ extension Reconciling {
 
         static func startFileServer(www: String) async throws -> RunningProcess {
             try FileManager.default.createDirectory(atPath: www, withIntermediateDirectories: true)
-            let server = try RunningProcess("/usr/bin/env", ["python3", "-u", "-m", "http.server", "--bind", "127.0.0.1",
-                                                             "--directory", www, "0"])
+            let server = try RunningProcess(
+                "/usr/bin/env",
+                [
+                    "python3", "-u", "-m", "http.server", "--bind", "127.0.0.1",
+                    "--directory", www, "0"
+                ])
             guard await server.waitForOutput({ out, _ in out.contains(" port ") }) else {
                 server.kill()
                 throw CommandFailure(command: server.command, result: await server.wait())
@@ -204,17 +224,23 @@ extension Reconciling {
             return server
         }
 
-        static func importImage(_ item: BadInputCase, in work: String, www: String, server: RunningProcess) async throws -> Answer {
+        static func importImage(
+            _ item: BadInputCase, in work: String, www: String, server: RunningProcess
+        ) async throws -> Answer {
             let folder = "\(www)/\(item.name)"
             try await materialize(item, into: folder)
             let files = try FileManager.default.contentsOfDirectory(atPath: folder)
             guard files.count == 1, let file = files.first else {
                 throw BadInputCase.Malformed(description: "\(item.file) made \(files), not one file")
             }
-            let port = server.output.stdout.split(separator: " ").drop { $0 != "port" }.dropFirst().first.map(String.init) ?? "0"
+            let port =
+                server.output.stdout.split(separator: " ").drop { $0 != "port" }.dropFirst().first.map(String.init)
+                ?? "0"
             let sum = try await Checks.sha256("\(folder)/\(file)")
             let repo = try await GitRepository(at: work + "/repo")
-            try repo.write("image.yaml", """
+            try repo.write(
+                "image.yaml",
+                """
                 apiVersion: kiln.dev/v1
                 kind: Image
                 metadata: {name: imported}
@@ -235,8 +261,9 @@ extension Reconciling {
             try repo.write("image.yaml", Specs.catalogImage("web"))
             try await repo.commit("one image")
             try Self.secret.write(toFile: scratch.file("webhook-secret"), atomically: true, encoding: .utf8)
-            return try await ServeProcess.start(repo: repo.path, dataDir: scratch.file("serve-data"),
-                                                extra: ["--webhook-secret-file", scratch.file("webhook-secret")])
+            return try await ServeProcess.start(
+                repo: repo.path, dataDir: scratch.file("serve-data"),
+                extra: ["--webhook-secret-file", scratch.file("webhook-secret")])
         }
 
         static func request(_ item: BadInputCase, serve: ServeProcess) -> Answer {

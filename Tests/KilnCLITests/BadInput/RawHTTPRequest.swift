@@ -26,14 +26,17 @@ struct RawHTTPRequest {
         if body.hasSuffix("\n") { body.removeLast() }
         var lines = head.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if body.isEmpty == false {
-            let mac = HMAC<SHA256>.authenticationCode(for: Array(body.utf8), using: SymmetricKey(data: Array(secret.utf8)))
+            let mac = HMAC<SHA256>.authenticationCode(
+                for: Array(body.utf8), using: SymmetricKey(data: Array(secret.utf8)))
             let signature = "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
             lines = lines.map { $0.replacingOccurrences(of: "{sign}", with: signature) }
         }
         let lower = lines.map { $0.lowercased() }
         lines.append("Host: 127.0.0.1")
         lines.append("Connection: close")
-        if !body.isEmpty, !lower.contains(where: { $0.hasPrefix("content-length:") || $0.hasPrefix("transfer-encoding:") }) {
+        if !body.isEmpty,
+            !lower.contains(where: { $0.hasPrefix("content-length:") || $0.hasPrefix("transfer-encoding:") })
+        {
             lines.append("Content-Length: \(body.utf8.count)")
         }
         text = lines.joined(separator: "\r\n") + "\r\n\r\n" + body
@@ -48,7 +51,9 @@ struct RawHTTPRequest {
             let kind = String(text[Range(match.range(at: 1), in: text)!])
             let count = Int(text[Range(match.range(at: 2), in: text)!])!
             let unit = String(text[Range(match.range(at: 3), in: text)!])
-            let replacement = kind == "repeat" ? String(repeating: unit, count: count)
+            let replacement =
+                kind == "repeat"
+                ? String(repeating: unit, count: count)
                 : Array(repeating: unit, count: count).joined(separator: "\n")
             text.replaceSubrange(whole, with: replacement)
         }
@@ -63,7 +68,8 @@ struct RawHTTPRequest {
         var i = 0
         while i < utf8.count {
             if utf8[i] == UInt8(ascii: "\\"), i + 3 < utf8.count, utf8[i + 1] == UInt8(ascii: "x"),
-               let byte = UInt8(String(decoding: utf8[(i + 2)...(i + 3)], as: UTF8.self), radix: 16) {
+                let byte = UInt8(String(decoding: utf8[(i + 2)...(i + 3)], as: UTF8.self), radix: 16)
+            {
                 out.append(byte)
                 i += 4
             } else {
@@ -88,7 +94,9 @@ struct RawHTTPRequest {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = UInt16(port).bigEndian
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { return (0, "connect() failed: \(String(cString: strerror(errno)))") }
         var sent = 0

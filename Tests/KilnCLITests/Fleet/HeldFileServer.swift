@@ -10,31 +10,36 @@ struct HeldFileServer {
     let port: Int
 
     static let script = #"""
-    import http.server, os, sys, time
-    root, log, release = sys.argv[1], sys.argv[2], sys.argv[3]
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=root, **kwargs)
-        def do_GET(self):
-            with open(log, "a") as f:
-                f.write(self.path + "\n")
-            while not os.path.exists(release):
-                time.sleep(0.05)
-            super().do_GET()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    print("PORT", server.server_address[1], flush=True)
-    server.serve_forever()
-    """#
+        import http.server, os, sys, time
+        root, log, release = sys.argv[1], sys.argv[2], sys.argv[3]
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, directory=root, **kwargs)
+            def do_GET(self):
+                with open(log, "a") as f:
+                    f.write(self.path + "\n")
+                while not os.path.exists(release):
+                    time.sleep(0.05)
+                super().do_GET()
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        print("PORT", server.server_address[1], flush=True)
+        server.serve_forever()
+        """#
 
     /// Serves the files of `folder/www`.
     static func start(in folder: String) async throws -> HeldFileServer {
         try FileManager.default.createDirectory(atPath: "\(folder)/www", withIntermediateDirectories: true)
         try script.write(toFile: "\(folder)/server.py", atomically: true, encoding: .utf8)
-        let process = try RunningProcess("/usr/bin/python3", ["-u", "\(folder)/server.py", "\(folder)/www", "\(folder)/requests.log",
-                                                              "\(folder)/release"])
+        let process = try RunningProcess(
+            "/usr/bin/python3",
+            [
+                "-u", "\(folder)/server.py", "\(folder)/www", "\(folder)/requests.log",
+                "\(folder)/release"
+            ])
         guard await process.waitForOutput(timeout: .seconds(120), { out, _ in out.contains("PORT ") }),
-              let port = process.output.stdout.split(separator: "\n").first(where: { $0.hasPrefix("PORT ") })
-                .flatMap({ Int($0.dropFirst(5)) }) else {
+            let port = process.output.stdout.split(separator: "\n").first(where: { $0.hasPrefix("PORT ") })
+                .flatMap({ Int($0.dropFirst(5)) })
+        else {
             process.kill()
             _ = await process.wait()
             throw ServeProcess.Failure(description: "the held file server did not start: \(process.output)")
@@ -46,7 +51,8 @@ struct HeldFileServer {
 
     /// The paths asked for so far.
     var requests: [String] {
-        ((try? String(contentsOfFile: "\(folder)/requests.log", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        ((try? String(contentsOfFile: "\(folder)/requests.log", encoding: .utf8)) ?? "").split(separator: "\n").map(
+            String.init)
     }
 
     /// Lets every held request through, and every later one at once.

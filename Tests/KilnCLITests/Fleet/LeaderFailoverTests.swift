@@ -7,8 +7,11 @@ import Testing
 /// only the leader reconciles (a build runs once, numbered without gaps); SIGKILL of the leader hands the lead to the
 /// other, which reconciles the next commit; a leader paused (SIGSTOP) mid-pass loses the lead, and once resumed
 /// (SIGCONT) its late writes are refused by fencing and it follows.
-@Suite(PostgresClusterTrait(), .tags(.binary),
-       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/qemu-img"), "needs qemu-img for the build and the image import"))
+@Suite(
+    PostgresClusterTrait(), .tags(.binary),
+    .enabled(
+        if: FileManager.default.isExecutableFile(atPath: "/usr/bin/qemu-img"),
+        "needs qemu-img for the build and the image import"))
 struct LeaderFailoverTests {
     /// Short, so that takeovers are quick; every wait below allows several. Not shorter: the server ends a session
     /// idle for two thirds of a lease, and at 3 s a leader merely descheduled on a loaded CI machine lost its session
@@ -24,11 +27,15 @@ struct LeaderFailoverTests {
         let serve: ServeProcess
         var pid: Int32 { serve.process.pid }
 
-        static func start(_ name: String, dataDir: String, repo: String, url: String, passwordFile: String) async throws -> Replica {
-            let serve = try await ServeProcess.start(repo: repo, dataDir: dataDir, extra: [
-                "--interval", "1s", "--catalog", url, "--catalog-password-file", passwordFile,
-                "--host-name", name, "--lease", "\(LeaderFailoverTests.lease)s",
-            ])
+        static func start(
+            _ name: String, dataDir: String, repo: String, url: String, passwordFile: String
+        ) async throws -> Replica {
+            let serve = try await ServeProcess.start(
+                repo: repo, dataDir: dataDir,
+                extra: [
+                    "--interval", "1s", "--catalog", url, "--catalog-password-file", passwordFile,
+                    "--host-name", name, "--lease", "\(LeaderFailoverTests.lease)s"
+                ])
             return Replica(name: name, dataDir: dataDir, serve: serve)
         }
 
@@ -53,8 +60,9 @@ struct LeaderFailoverTests {
         }
     }
 
-    @Test("two replicas: only the leader reconciles; SIGKILL hands the lead on; a paused leader's late writes are refused by fencing",
-          .timeLimit(.minutes(10)))
+    @Test(
+        "two replicas: only the leader reconciles; SIGKILL hands the lead on; a paused leader's late writes are refused by fencing",
+        .timeLimit(.minutes(10)))
     func failover() async throws {
         try await Scratch.with { scratch in
             let repo = try await GitRepository(at: scratch.file("repo"))
@@ -65,7 +73,9 @@ struct LeaderFailoverTests {
             let files = try await HeldFileServer.start(in: scratch.file("held"))
             let replicas = Replicas()
             do {
-                try await run(replicas, scratch: scratch, repo: repo, files: files, cluster: cluster, database: database, url: url)
+                try await run(
+                    replicas, scratch: scratch, repo: repo, files: files, cluster: cluster, database: database, url: url
+                )
             } catch {
                 await replicas.stop()
                 await files.stop()
@@ -77,17 +87,22 @@ struct LeaderFailoverTests {
     }
 
     /// Waits until every replica in `live` answers ready and names the same leader, exactly one of them leading.
-    static func agreedLeader(_ live: [Replica], excluding previous: String? = nil) async throws -> (replica: Replica, epoch: Int) {
+    static func agreedLeader(
+        _ live: [Replica], excluding previous: String? = nil
+    ) async throws -> (replica: Replica, epoch: Int) {
         var agreed: (Replica, Int)?
-        try await live[0].serve.wait(for: "replicas \(live.map(\.name)) to agree on one leader other than \(previous ?? "none")",
-                                     timeout: takeover) {
+        try await live[0].serve.wait(
+            for: "replicas \(live.map(\.name)) to agree on one leader other than \(previous ?? "none")",
+            timeout: takeover
+        ) {
             var answers: [(leader: String?, role: String?, epoch: Int?)] = []
             for replica in live {
                 guard let answer = try await replica.readiness() else { return false }
                 answers.append(answer)
             }
             guard let leader = answers[0].leader, leader != previous, let epoch = answers[0].epoch,
-                  answers.allSatisfy({ $0.leader == leader && $0.epoch == epoch }) else { return false }
+                answers.allSatisfy({ $0.leader == leader && $0.epoch == epoch })
+            else { return false }
             let leading = zip(live, answers).filter { $0.1.role == "leader" }.map(\.0)
             guard leading.count == 1, leading[0].name == leader else { return false }
             agreed = (leading[0], epoch)
@@ -98,15 +113,20 @@ struct LeaderFailoverTests {
 
     /// Build `web`'s executions in the catalog: number, status and the data dir of the host that ran it (its log's).
     static func executions(_ cluster: PostgresCluster, _ database: String) async throws -> [String] {
-        try await cluster.sql(#"SELECT "buildNumber" || ' ' || status || ' ' || "logPath" FROM execution WHERE "buildName" = 'web' ORDER BY "buildNumber""#,
-                              database: database).split(separator: "\n").map(String.init)
+        try await cluster.sql(
+            #"SELECT "buildNumber" || ' ' || status || ' ' || "logPath" FROM execution WHERE "buildName" = 'web' ORDER BY "buildNumber""#,
+            database: database
+        ).split(separator: "\n").map(String.init)
     }
 
-    func run(_ replicas: Replicas, scratch: Scratch, repo: GitRepository, files: HeldFileServer, cluster: PostgresCluster,
-             database: String, url: String) async throws {
+    func run(
+        _ replicas: Replicas, scratch: Scratch, repo: GitRepository, files: HeldFileServer, cluster: PostgresCluster,
+        database: String, url: String
+    ) async throws {
         let start = { (name: String) in
-            let replica = try await Replica.start(name, dataDir: scratch.file("data-\(name)"), repo: repo.path, url: url,
-                                                  passwordFile: cluster.passwordFile)
+            let replica = try await Replica.start(
+                name, dataDir: scratch.file("data-\(name)"), repo: repo.path, url: url,
+                passwordFile: cluster.passwordFile)
             await replicas.add(replica)
             return replica
         }
@@ -116,25 +136,33 @@ struct LeaderFailoverTests {
         // MARK: exactly one leads, and only it reconciles: the build runs once, on the leader; the follower serves it.
         let (first, firstEpoch) = try await Self.agreedLeader([a, b])
         let follower = first.name == a.name ? b : a
-        try await follower.serve.wait(for: "build web #1 to succeed, as the follower's API reports it", timeout: .seconds(120)) {
+        try await follower.serve.wait(
+            for: "build web #1 to succeed, as the follower's API reports it", timeout: .seconds(120)
+        ) {
             let answer = try await follower.serve.request("/kiln/v1/status/imagebuild/web")
             guard answer.status == 200, let build = SpecValue(json: answer.body) else { return false }
             return build["lastResult"]?["buildNumber"]?.int == 1 && build["lastResult"]?["status"]?.string == "success"
         }
         let once = try await Self.executions(cluster, database)
-        #expect(once.count == 1 && once[0].hasPrefix("1 success \(first.dataDir)/"), "one execution, the leader's: \(once)")
+        #expect(
+            once.count == 1 && once[0].hasPrefix("1 success \(first.dataDir)/"), "one execution, the leader's: \(once)")
         #expect(try await follower.readiness()?.role == "follower")
         // A follower that planned would have written its status files, and had its catalog writes refused.
-        #expect(!FileManager.default.fileExists(atPath: "\(follower.dataDir)/status/sync.yaml"), "the follower ran a pass")
+        #expect(
+            !FileManager.default.fileExists(atPath: "\(follower.dataDir)/status/sync.yaml"), "the follower ran a pass")
         let followerLog = follower.serve.process.output.stderr
-        #expect(!followerLog.contains("pass:") && !followerLog.contains("write refused by fencing"), "the follower planned: \(followerLog)")
+        #expect(
+            !followerLog.contains("pass:") && !followerLog.contains("write refused by fencing"),
+            "the follower planned: \(followerLog)")
 
         // MARK: SIGKILL the leader: the other leads with a newer epoch, and reconciles the next commit.
         let killedAt = ContinuousClock.now
         first.serve.process.kill(SIGKILL)
         _ = await first.serve.process.wait(timeout: .seconds(60))
         let (second, secondEpoch) = try await Self.agreedLeader([follower], excluding: first.name)
-        print("failover: \(second.name) leads \(ContinuousClock.now - killedAt) after SIGKILL of \(first.name) (lease \(Self.lease) s)")
+        print(
+            "failover: \(second.name) leads \(ContinuousClock.now - killedAt) after SIGKILL of \(first.name) (lease \(Self.lease) s)"
+        )
         #expect(second.name == follower.name && secondEpoch > firstEpoch)
         try repo.write("builds/web.yaml", Specs.build("web", token: "2"))
         _ = try await repo.commit("Run web again")
@@ -153,7 +181,9 @@ struct LeaderFailoverTests {
         let disk = "\(files.www)/held.qcow2"
         _ = try await ChildProcess.shell("qemu-img create -q -f qcow2 \(ChildProcess.quoted(disk)) 16M")
         let sum = try await Checks.sha256(disk)
-        try repo.write("images/held.yaml", """
+        try repo.write(
+            "images/held.yaml",
+            """
             apiVersion: kiln.dev/v1
             kind: Image
             metadata: {name: held}
@@ -165,7 +195,9 @@ struct LeaderFailoverTests {
 
             """)
         _ = try await repo.commit("An image from a URL")
-        try await second.serve.wait(for: "the leader to ask for the image", timeout: .seconds(60)) { !files.requests.isEmpty }
+        try await second.serve.wait(for: "the leader to ask for the image", timeout: .seconds(60)) {
+            !files.requests.isEmpty
+        }
         kill(second.pid, SIGSTOP)
         let (third, thirdEpoch) = try await Self.agreedLeader([back], excluding: second.name)
         #expect(third.name == back.name && thirdEpoch > secondEpoch)
@@ -180,17 +212,23 @@ struct LeaderFailoverTests {
         // MARK: resumed, the old leader finishes its pass: its writes are refused, its log says so, and it follows.
         kill(second.pid, SIGCONT)
         try await second.serve.wait(for: "the old leader's writes to be refused by fencing", timeout: .seconds(60)) {
-            second.serve.process.output.stderr.contains("write refused by fencing: it carries leader epoch \(secondEpoch), but host \(third.name) leads with epoch \(thirdEpoch)")
+            second.serve.process.output.stderr.contains(
+                "write refused by fencing: it carries leader epoch \(secondEpoch), but host \(third.name) leads with epoch \(thirdEpoch)"
+            )
         }
         try await second.serve.wait(for: "the old leader to follow \(third.name)", timeout: Self.takeover) {
             guard let answer = try await second.readiness() else { return false }
             return answer.leader == third.name && answer.role == "follower"
         }
         let log = second.serve.process.output.stderr
-        #expect(log.contains("lost the lead (epoch \(secondEpoch)) during a pass") || log.contains("no longer the leader (epoch \(secondEpoch))"), "\(log)")
+        #expect(
+            log.contains("lost the lead (epoch \(secondEpoch)) during a pass")
+                || log.contains("no longer the leader (epoch \(secondEpoch))"), "\(log)")
         // Its import never replaced the new leader's, and no build ran again.
         #expect(try await cluster.sql("SELECT path FROM image WHERE name = 'held'", database: database) == path)
         #expect(try await Self.executions(cluster, database).count == 2)
-        #expect(try await cluster.sql("SELECT host || ':' || epoch FROM leader", database: database) == "\(third.name):\(thirdEpoch)")
+        #expect(
+            try await cluster.sql("SELECT host || ':' || epoch FROM leader", database: database)
+                == "\(third.name):\(thirdEpoch)")
     }
 }

@@ -16,14 +16,18 @@ import Testing
                 try await serve.wait(for: "/readyz to name this host as the leader") {
                     let ready = try await serve.request("/readyz")
                     guard let body = SpecValue(json: ready.body) else { return false }
-                    return body["role"]?.string == "leader" && body["leader"]?.string == "solo-1" && body["host"]?.string == "solo-1"
+                    return body["role"]?.string == "leader" && body["leader"]?.string == "solo-1"
+                        && body["host"]?.string == "solo-1"
                         && (body["epoch"]?.int ?? 0) >= 1 && body["leaderSince"]?.string != nil
                 }
                 try await serve.wait(for: "/kiln/v1/hosts to list this host, Ready, with its API address and label") {
                     let answer = try await serve.request("/kiln/v1/hosts")
-                    guard answer.status == 200, let hosts = SpecValue(json: answer.body)?["hosts"]?.list, hosts.count == 1 else { return false }
+                    guard answer.status == 200, let hosts = SpecValue(json: answer.body)?["hosts"]?.list,
+                        hosts.count == 1
+                    else { return false }
                     let host = hosts[0]
-                    return host["name"]?.string == "solo-1" && host["state"]?.string == "Ready" && host["leader"]?.bool == true
+                    return host["name"]?.string == "solo-1" && host["state"]?.string == "Ready"
+                        && host["leader"]?.bool == true
                         && host["address"]?.string == serve.url && host["labels"]?["zone"]?.string == "test"
                 }
                 let sync = SpecValue(json: try await serve.request("/kiln/v1/sync").body)
@@ -35,10 +39,13 @@ import Testing
         }
     }
 
-    @Test("a bad --host-name, --lease or --host-label is refused before anything runs, naming the flag", arguments: [
-        (["--host-name", "a b"], "--host-name"), (["--lease", "100ms"], "--lease"), (["--host-label", "novalue"], "--host-label"),
-        (["--host-label", "k=1", "--host-label", "k=2"], "--host-label k is given twice"),
-    ])
+    @Test(
+        "a bad --host-name, --lease or --host-label is refused before anything runs, naming the flag",
+        arguments: [
+            (["--host-name", "a b"], "--host-name"), (["--lease", "100ms"], "--lease"),
+            (["--host-label", "novalue"], "--host-label"),
+            (["--host-label", "k=1", "--host-label", "k=2"], "--host-label k is given twice")
+        ])
     func badFleetFlags(_ flags: [String], _ expected: String) async throws {
         let result = try await KilnBinary.run(["serve", "--repo", "."] + flags)
         #expect(result.exitCode == 2, "\(result)")

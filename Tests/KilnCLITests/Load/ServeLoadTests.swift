@@ -19,7 +19,7 @@ extension Reconciling {
             "/vms", "/vms/web-1",
             "/kiln/v1/images/web/download", "/kiln/v1/image-builds/web/executions/1/artifacts/web-1.qcow2",
             "/kiln/v1/sync", "/kiln/v1/plan", "/kiln/v1/status/virtualmachine/web-1", "/kiln/v1/lineage/image/web",
-            "/kiln/v1/docs/virtualmachine", "/ui/lineage/image/web",
+            "/kiln/v1/docs/virtualmachine", "/ui/lineage/image/web"
         ]
 
         /// A wrk script that walks `paths` and counts the answers by status across its threads.
@@ -53,7 +53,8 @@ extension Reconciling {
             let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
             let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
             let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-            let rss = (Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0) * 1024
+            let rss =
+                (Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0) * 1024
             return (fds, rss)
         }
 
@@ -61,8 +62,10 @@ extension Reconciling {
             try await Stack.with { stack in
                 try stack.write(Stack.Settings(keepResults: 2))
                 try await stack.repo.commit("The stack")
-                try await ServeProcess.with(repo: stack.repo.path, dataDir: stack.data.path,
-                                            extra: ["--interval", "1s", "--rate-limit", "0"]) { serve in
+                try await ServeProcess.with(
+                    repo: stack.repo.path, dataDir: stack.data.path,
+                    extra: ["--interval", "1s", "--rate-limit", "0"]
+                ) { serve in
                     try await serve.wait(for: "web #1 and its image") {
                         let image = try await serve.request("/api/images/web?format=json")
                         guard image.body.contains("\"state\":\"ACTIVE\"") else { return false }
@@ -71,15 +74,20 @@ extension Reconciling {
                     // Execution #2 waits at a gate for as long as the load lasts.
                     let gate = try Gate()
                     try stack.repo.write("scripts/provision.sh", gate.script(writing: "built under load"))
-                    try stack.repo.write("builds/web.yaml", Gate.build(extra: ["keepResults: 2", "run: {policy: onChange, token: \"2\"}"]))
+                    try stack.repo.write(
+                        "builds/web.yaml",
+                        Gate.build(extra: ["keepResults: 2", "run: {policy: onChange, token: \"2\"}"]))
                     try await stack.repo.commit("Run web again, behind a gate")
                     try await serve.wait(for: "web #2 to run") {
                         let list = try await serve.json("/api/image-builds/web/list-executions?buildNumber=2")
                         return list["imageBuildExecutions"]?.list?.first?["status"]?.string == "running"
                     }
-                    let events = try RunningProcess("/usr/bin/env", ["curl", "-sS", "-N", serve.url + "/kiln/v1/events"])
+                    let events = try RunningProcess(
+                        "/usr/bin/env", ["curl", "-sS", "-N", serve.url + "/kiln/v1/events"])
                     defer { events.kill() }
-                    #expect(await events.waitForOutput { out, _ in out.contains("event: ") }, "the event stream sent nothing: \(events.output)")
+                    #expect(
+                        await events.waitForOutput { out, _ in out.contains("event: ") },
+                        "the event stream sent nothing: \(events.output)")
                     let before = Self.usage(serve.process.pid)
 
                     // Commits land while wrk runs; each adds a catalog image.
@@ -97,8 +105,9 @@ extension Reconciling {
                     defer { committer.cancel() }
                     let script = stack.scratch.file("load.lua")
                     try Self.script.write(toFile: script, atomically: true, encoding: .utf8)
-                    let wrk = try await ChildProcess.run("/usr/bin/env", ["wrk", "-t2", "-c32", "-d60s", "--latency", "-s", script, serve.url],
-                                                         timeout: .seconds(600))
+                    let wrk = try await ChildProcess.run(
+                        "/usr/bin/env", ["wrk", "-t2", "-c32", "-d60s", "--latency", "-s", script, serve.url],
+                        timeout: .seconds(600))
                     committer.cancel()
                     let commits = try await committer.value
                     print("load: \(commits.count) commits during the run\n\(wrk.stdout)")
@@ -120,9 +129,12 @@ extension Reconciling {
                         let list = try await serve.json("/api/image-builds/web/list-executions?buildNumber=2")
                         return list["imageBuildExecutions"]?.list?.first?["status"]?.string == "success"
                     }
-                    #expect(await events.waitForOutput { out, _ in out.contains(commits.head) },
-                            "the event stream did not report \(commits.head)")
-                    #expect(!ProcessSweep.isZombie(events.pid), "the event stream ended under load: \(events.output.stderr)")
+                    #expect(
+                        await events.waitForOutput { out, _ in out.contains(commits.head) },
+                        "the event stream did not report \(commits.head)")
+                    #expect(
+                        !ProcessSweep.isZombie(events.pid), "the event stream ended under load: \(events.output.stderr)"
+                    )
 
                     // File descriptors come back (wrk's 32 connections are closed); what may stay is the catalog's
                     // pool of readers, opened on demand up to its cap of 5 (a database and a WAL descriptor each).
@@ -130,8 +142,12 @@ extension Reconciling {
                         Self.usage(serve.process.pid).fds <= before.fds + 10
                     }
                     let after = Self.usage(serve.process.pid)
-                    print("load: fds \(before.fds) → \(after.fds), RSS \(before.rss / 1_000_000) MB → \(after.rss / 1_000_000) MB")
-                    #expect(after.rss <= before.rss + 128_000_000, "RSS grew from \(before.rss) to \(after.rss) bytes (bound: +128 MB)")
+                    print(
+                        "load: fds \(before.fds) → \(after.fds), RSS \(before.rss / 1_000_000) MB → \(after.rss / 1_000_000) MB"
+                    )
+                    #expect(
+                        after.rss <= before.rss + 128_000_000,
+                        "RSS grew from \(before.rss) to \(after.rss) bytes (bound: +128 MB)")
                 }
             }
         }

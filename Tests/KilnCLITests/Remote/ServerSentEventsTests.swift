@@ -1,15 +1,17 @@
-@testable import KilnCLI
 import Testing
+
+@testable import KilnCLI
 
 /// The event-stream reader, fed the way a network delivers bytes: in any pieces.
 @Suite struct ServerSentEventsTests {
-    static let stream = "retry: 2000\n\n: keep-alive\n\nid: a.1\nevent: execution\ndata: {\"x\":1}\n\n"
+    static let stream =
+        "retry: 2000\n\n: keep-alive\n\nid: a.1\nevent: execution\ndata: {\"x\":1}\n\n"
         + "event: reset\ndata: {\"reason\":\"missed\"}\n\nid: a.3\ndata: line one\ndata: line two\n\n"
 
     static let expected = [
         ServerSentEvents.Event(id: "a.1", type: "execution", data: "{\"x\":1}"),
         ServerSentEvents.Event(id: "a.1", type: "reset", data: "{\"reason\":\"missed\"}"),
-        ServerSentEvents.Event(id: "a.3", type: "message", data: "line one\nline two"),
+        ServerSentEvents.Event(id: "a.3", type: "message", data: "line one\nline two")
     ]
 
     @Test(arguments: [1, 2, 3, 7, 1000])
@@ -30,8 +32,11 @@ import Testing
         #expect(events.isEmpty, "a CR at the end may be half a CRLF")
         events += reader.feed(Array("\n\r\n".utf8))
         events += reader.feed(Array("data: a\r\rdata:b\n\n".utf8))
-        #expect(events == [.init(id: nil, type: "pass", data: "{}"), .init(id: nil, type: "message", data: "a"),
-                           .init(id: nil, type: "message", data: "b")])
+        #expect(
+            events == [
+                .init(id: nil, type: "pass", data: "{}"), .init(id: nil, type: "message", data: "a"),
+                .init(id: nil, type: "message", data: "b")
+            ])
     }
 
     @Test func anEventWithoutDataIsNotDispatched() {

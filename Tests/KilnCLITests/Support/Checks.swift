@@ -1,18 +1,22 @@
 import Foundation
-import KilnTestSupport
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 /// Checks several suites share.
 enum Checks {
     /// Checks the status file of an object: Ready as expected, observing `commit`, with a spec hash, `Ready` first;
     /// a Ready object is neither Reconciling nor Stalled (those conditions appear only while true).
-    static func expectStatus(_ data: DataDirectory, _ kind: String, _ name: String, commit: String, ready: Bool = true,
-                             sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectStatus(
+        _ data: DataDirectory, _ kind: String, _ name: String, commit: String, ready: Bool = true,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let status = try data.status(kind, name)
         #expect(status["observedRevision"]?.string == commit, "\(kind)/\(name)", sourceLocation: sourceLocation)
         #expect(status["observedSpecHash"]?.string?.count == 64, sourceLocation: sourceLocation)
-        #expect(status.isReady == ready, "\(kind)/\(name): \(String(describing: status.ready))", sourceLocation: sourceLocation)
+        #expect(
+            status.isReady == ready, "\(kind)/\(name): \(String(describing: status.ready))",
+            sourceLocation: sourceLocation)
         #expect(status.conditionTypes.first == "Ready", sourceLocation: sourceLocation)
         if ready { #expect(status.conditionTypes == ["Ready"], "\(kind)/\(name)", sourceLocation: sourceLocation) }
     }

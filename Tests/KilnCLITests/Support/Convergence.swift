@@ -22,7 +22,9 @@ struct Convergence {
         #expect(Set(builds.keys) == Set(self.builds.keys), "\(context)")
         #expect(Set(images.keys) == Set(self.images), "\(context)")
         #expect(Set(vms.keys) == Set(self.vms), "\(context)")
-        for (name, value) in builds.merging(images, uniquingKeysWith: { a, _ in a }).merging(vms, uniquingKeysWith: { a, _ in a }) {
+        for (name, value) in builds.merging(images, uniquingKeysWith: { a, _ in a }).merging(
+            vms, uniquingKeysWith: { a, _ in a })
+        {
             #expect(value.isReady, "\(context): \(name) is not Ready: \(String(describing: value.ready))")
         }
 
@@ -32,16 +34,22 @@ struct Convergence {
             let summary = executions.map { "#\($0.buildNumber) \($0.status) (\($0.reason))" }.joined(separator: ", ")
             let context = "\(context); \(build): \(summary); status: \(builds[build]?.ready?.message ?? "none")"
             #expect(Set(numbers).count == numbers.count, "\(context): duplicate build numbers of \(build): \(numbers)")
-            #expect(zip(numbers, numbers.dropFirst()).allSatisfy { $1 == $0 + 1 },
-                    "\(context): build numbers of \(build) are not consecutive: \(numbers)")
-            if keep == 0 { #expect(numbers.first == 1, "\(context): \(build) keeps everything, yet starts at \(numbers)") }
-            else { #expect(executions.count <= keep, "\(context): \(build) keeps \(keep) but has \(numbers)") }
-            #expect(executions.last?.status == "success", "\(context): the newest execution of \(build) did not succeed")
+            #expect(
+                zip(numbers, numbers.dropFirst()).allSatisfy { $1 == $0 + 1 },
+                "\(context): build numbers of \(build) are not consecutive: \(numbers)")
+            if keep == 0 {
+                #expect(numbers.first == 1, "\(context): \(build) keeps everything, yet starts at \(numbers)")
+            } else {
+                #expect(executions.count <= keep, "\(context): \(build) keeps \(keep) but has \(numbers)")
+            }
+            #expect(
+                executions.last?.status == "success", "\(context): the newest execution of \(build) did not succeed")
             for e in executions {
                 #expect(e.isFinished, "\(context): \(build) #\(e.buildNumber) is still \(e.status)")
                 if e.status == "failed" {
-                    #expect(e.errorMessage?.hasPrefix("interrupted") == true,
-                            "\(context): \(build) #\(e.buildNumber) failed: \(e.errorMessage ?? "no message")")
+                    #expect(
+                        e.errorMessage?.hasPrefix("interrupted") == true,
+                        "\(context): \(build) #\(e.buildNumber) failed: \(e.errorMessage ?? "no message")")
                 }
                 let key = "\(build)#\(e.buildNumber)"
                 if let earlier = seen[key] {
@@ -56,12 +64,18 @@ struct Convergence {
             // Files that belong to no execution are orphans.
             let kept = Set(executions.map { String($0.buildNumber) })
             let folders = Set(data.entries("artifacts/\(build)"))
-            #expect(folders.isSubset(of: kept), "\(context): artifacts of \(build) without an execution: \(folders.subtracting(kept).sorted())")
+            #expect(
+                folders.isSubset(of: kept),
+                "\(context): artifacts of \(build) without an execution: \(folders.subtracting(kept).sorted())")
             let logs = Set(data.entries("logs/\(build)").map { $0.replacingOccurrences(of: ".log", with: "") })
-            #expect(logs.isSubset(of: kept), "\(context): logs of \(build) without an execution: \(logs.subtracting(kept).sorted())")
+            #expect(
+                logs.isSubset(of: kept),
+                "\(context): logs of \(build) without an execution: \(logs.subtracting(kept).sorted())")
             // An Image built from it uses its newest execution.
             if let latest = executions.last, let qcow2 = latest.virtualImages.first(where: { $0.format == "qcow2" }) {
-                #expect(images[build]?["path"]?.string == qcow2.path, "\(context): Image \(build) is not on #\(latest.buildNumber)")
+                #expect(
+                    images[build]?["path"]?.string == qcow2.path,
+                    "\(context): Image \(build) is not on #\(latest.buildNumber)")
             }
         }
 
@@ -69,12 +83,15 @@ struct Convergence {
         #expect(Set(ids).count == self.vms.count, "\(context): VM ids \(ids)")
         #expect(Set(data.entries("vms")) == Set(ids), "\(context): VM folders \(data.entries("vms")) for VMs \(ids)")
         for id in ids {
-            #expect(data.entries("vms/\(id)") == ["disk.qcow2"], "\(context): VM folder \(id) holds \(data.entries("vms/\(id)"))")
+            #expect(
+                data.entries("vms/\(id)") == ["disk.qcow2"],
+                "\(context): VM folder \(id) holds \(data.entries("vms/\(id)"))")
         }
         #expect(data.tempLeftovers().isEmpty, "\(context): temp files left: \(data.tempLeftovers())")
         let workFolders = data.entries("work").filter { entry in
             var folder: ObjCBool = false
-            return FileManager.default.fileExists(atPath: "\(data.path)/work/\(entry)", isDirectory: &folder) && folder.boolValue
+            return FileManager.default.fileExists(atPath: "\(data.path)/work/\(entry)", isDirectory: &folder)
+                && folder.boolValue
         }
         #expect(workFolders.isEmpty, "\(context): build work folders left: \(workFolders)")
         #expect(data.entries("tmp").isEmpty, "\(context): tmp holds \(data.entries("tmp"))")

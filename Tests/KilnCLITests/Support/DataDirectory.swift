@@ -1,6 +1,6 @@
 import Foundation
-import KilnTestSupport
 import KilnSpec
+import KilnTestSupport
 
 /// One execution as `kiln get executions NAME -o json` shows it.
 struct ExecutionView: Sendable, Hashable {
@@ -30,8 +30,9 @@ struct ExecutionView: Sendable, Hashable {
         errorMessage = value["errorMessage"]?.string
         reason = value["reason"]?.string ?? ""
         virtualImages = (value["virtualImages"]?.list ?? []).map { vi in
-            VirtualImage(name: vi["name"]?.string ?? "", format: vi["format"]?.string ?? "", path: vi["path"]?.string ?? "",
-                         size: vi["size"]?.int ?? -1, sha256: vi["sha256"]?.string ?? "")
+            VirtualImage(
+                name: vi["name"]?.string ?? "", format: vi["format"]?.string ?? "", path: vi["path"]?.string ?? "",
+                size: vi["size"]?.int ?? -1, sha256: vi["sha256"]?.string ?? "")
         }
     }
 
@@ -44,14 +45,17 @@ struct DataDirectory: Sendable {
 
     /// `kiln get WHAT [NAME] -o json`, which must succeed.
     func get(_ what: String, _ name: String? = nil) async throws -> SpecValue {
-        let result = try await KilnBinary.run(["get", what] + (name.map { [$0] } ?? []) + ["--data-dir", path, "-o", "json"])
+        let result = try await KilnBinary.run(
+            ["get", what] + (name.map { [$0] } ?? []) + ["--data-dir", path, "-o", "json"])
         guard result.exitCode == 0 else { throw CommandFailure(command: "kiln get \(what)", result: result) }
         return try JSONDecoder().decode(SpecValue.self, from: Data(result.stdout.utf8))
     }
 
     /// A build's executions, oldest first.
     func executions(_ build: String) async throws -> [ExecutionView] {
-        try await get("executions", build).list.map { $0.map(ExecutionView.init) }?.sorted { $0.buildNumber < $1.buildNumber } ?? []
+        try await get("executions", build).list.map { $0.map(ExecutionView.init) }?.sorted {
+            $0.buildNumber < $1.buildNumber
+        } ?? []
     }
 
     /// Objects of a kind (`builds`, `images`, `vms`) by name.
@@ -116,8 +120,12 @@ struct DataDirectory: Sendable {
 extension SpecValue {
     /// The `Ready` condition's status ("True"/"False"), reason and message of a status document.
     var ready: (status: String, reason: String, message: String)? {
-        guard let condition = self["conditions"]?.list?.first(where: { $0["type"]?.string == "Ready" }) else { return nil }
-        return (condition["status"]?.string ?? "", condition["reason"]?.string ?? "", condition["message"]?.string ?? "")
+        guard let condition = self["conditions"]?.list?.first(where: { $0["type"]?.string == "Ready" }) else {
+            return nil
+        }
+        return (
+            condition["status"]?.string ?? "", condition["reason"]?.string ?? "", condition["message"]?.string ?? ""
+        )
     }
 
     /// Whether the status document says Ready: True.

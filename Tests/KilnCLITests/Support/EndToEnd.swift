@@ -18,8 +18,10 @@ enum Reconciling {}
 
 extension KilnBinary {
     /// `kiln sync --repo REPO --data-dir DATA --wait` with a time limit; `extra` adds flags.
-    static func sync(repo: String, dataDir: String, extra: [String] = [], wait: Bool = true, timeout: String = "3m",
-                     environment: [String: String] = [:]) async throws -> ProcessResult {
+    static func sync(
+        repo: String, dataDir: String, extra: [String] = [], wait: Bool = true, timeout: String = "3m",
+        environment: [String: String] = [:]
+    ) async throws -> ProcessResult {
         var arguments = ["sync", "--repo", repo, "--data-dir", dataDir]
         if wait { arguments += ["--wait", "--timeout", timeout] }
         return try await run(arguments + extra, environment: environment, timeout: .seconds(400))

@@ -33,15 +33,16 @@ final class GitRepository: @unchecked Sendable {
             "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "HOME": path, "TZ": "UTC",
             "GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,
             "GIT_COMMITTER_NAME": "Kiln Tests", "GIT_COMMITTER_EMAIL": "tests@example.org",
-            "GIT_AUTHOR_DATE": "\(clock) +0000", "GIT_COMMITTER_DATE": "\(clock) +0000",
+            "GIT_AUTHOR_DATE": "\(clock) +0000", "GIT_COMMITTER_DATE": "\(clock) +0000"
         ]
     }
 
     /// Runs git in the work tree and returns its stdout; a failure throws with git's stderr.
     @discardableResult
     func git(_ arguments: [String], author: Person = .ada) async throws -> String {
-        let result = try await ChildProcess.run("/usr/bin/env", ["git", "-C", path] + arguments,
-                                                environment: environment(author: author), timeout: .seconds(120))
+        let result = try await ChildProcess.run(
+            "/usr/bin/env", ["git", "-C", path] + arguments,
+            environment: environment(author: author), timeout: .seconds(120))
         guard result.exitCode == 0, !result.signalled else {
             throw CommandFailure(command: "git " + arguments.joined(separator: " "), result: result)
         }
@@ -51,9 +52,12 @@ final class GitRepository: @unchecked Sendable {
     /// Writes a file of the work tree (folders made as needed); `executable` sets mode 0755, else 0644.
     func write(_ file: String, _ text: String, executable: Bool = false) throws {
         let full = "\(path)/\(file)"
-        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        if (try? FileManager.default.attributesOfItem(atPath: full)) != nil { try FileManager.default.removeItem(atPath: full) }
+        try FileManager.default.createDirectory(
+            atPath: (full as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
+        if (try? FileManager.default.attributesOfItem(atPath: full)) != nil {
+            try FileManager.default.removeItem(atPath: full)
+        }
         try Data(text.utf8).write(to: URL(fileURLWithPath: full))
         try FileManager.default.setAttributes([.posixPermissions: executable ? 0o755 : 0o644], ofItemAtPath: full)
     }

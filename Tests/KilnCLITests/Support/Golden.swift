@@ -27,12 +27,14 @@ enum Golden {
             return
         }
         guard let expected = try? String(contentsOfFile: path, encoding: .utf8) else {
-            Issue.record("no golden file \(path); run with KILN_UPDATE_GOLDENS=1 to write it", sourceLocation: sourceLocation)
+            Issue.record(
+                "no golden file \(path); run with KILN_UPDATE_GOLDENS=1 to write it", sourceLocation: sourceLocation)
             return
         }
         guard actual != expected else { return }
-        Issue.record("output differs from \(name) (run with KILN_UPDATE_GOLDENS=1 to accept it):\n\(difference(expected, actual))",
-                     sourceLocation: sourceLocation)
+        Issue.record(
+            "output differs from \(name) (run with KILN_UPDATE_GOLDENS=1 to accept it):\n\(difference(expected, actual))",
+            sourceLocation: sourceLocation)
     }
 
     /// The first differing line of two texts, with its neighbours.
@@ -42,7 +44,8 @@ enum Golden {
         let first = zip(e, a).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(e.count, a.count)
         let range = max(0, first - 2)..<(first + 3)
         func show(_ lines: [Substring]) -> String {
-            range.filter { $0 < lines.count }.map { "  \($0 + 1)\($0 == first ? ">" : " ") \(lines[$0])" }.joined(separator: "\n")
+            range.filter { $0 < lines.count }.map { "  \($0 + 1)\($0 == first ? ">" : " ") \(lines[$0])" }.joined(
+                separator: "\n")
         }
         return "line \(first + 1)\nexpected:\n\(show(e))\nactual:\n\(show(a))"
     }

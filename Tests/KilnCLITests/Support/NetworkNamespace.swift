@@ -29,7 +29,8 @@ struct NetworkNamespace: Sendable {
 
     /// Runs a command inside the namespace to its end, whatever its exit code.
     func result(_ command: [String], timeout: Duration = .seconds(300)) async throws -> ProcessResult {
-        try await ChildProcess.run("/usr/sbin/ip", ["netns", "exec", name] + command, environment: ["NO_COLOR": "1"], timeout: timeout)
+        try await ChildProcess.run(
+            "/usr/sbin/ip", ["netns", "exec", name] + command, environment: ["NO_COLOR": "1"], timeout: timeout)
     }
 
     /// Runs a command inside the namespace; a non-zero exit throws.
@@ -37,7 +38,8 @@ struct NetworkNamespace: Sendable {
     func run(_ command: [String], timeout: Duration = .seconds(120)) async throws -> String {
         let result = try await self.result(command, timeout: timeout)
         guard result.exitCode == 0, !result.signalled else {
-            throw CommandFailure(command: (["ip", "netns", "exec", name] + command).joined(separator: " "), result: result)
+            throw CommandFailure(
+                command: (["ip", "netns", "exec", name] + command).joined(separator: " "), result: result)
         }
         return result.stdout
     }

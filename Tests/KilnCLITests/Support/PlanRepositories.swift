@@ -6,8 +6,9 @@ enum PlanRepositories {
     static let webBuild = Specs.build("web", script: "scripts/web.sh", formats: ["qcow2", "vmdk"], keepResults: 1)
 
     static func baseBuild(token: String, withPassword: Bool) -> String {
-        Specs.build("base", script: "scripts/base.sh", token: token, policy: "manual",
-                    extra: withPassword ? ["sshUsername: builder", "sshPassword: {fromEnv: KILN_BUILD_PASSWORD}"] : [])
+        Specs.build(
+            "base", script: "scripts/base.sh", token: token, policy: "manual",
+            extra: withPassword ? ["sshUsername: builder", "sshPassword: {fromEnv: KILN_BUILD_PASSWORD}"] : [])
     }
 
     static func vms(webMemory: String, withOld: Bool) -> String {
@@ -36,8 +37,9 @@ enum PlanRepositories {
         try repo.write("builds/base.yaml", baseBuild(token: "2", withPassword: true))
         try repo.write("images/base.yaml", Specs.image("base", build: "base"))
         try repo.write("vms/vms.yaml", vms(webMemory: "512mib", withOld: false))
-        try await repo.commit("Roll out web v2", body: "Rebuild base too, with the builder's password from the host.",
-                              author: .grace)
+        try await repo.commit(
+            "Roll out web v2", body: "Rebuild base too, with the builder's password from the host.",
+            author: .grace)
 
         try await repo.checkout("main")
         try await repo.checkoutNewBranch("broken")

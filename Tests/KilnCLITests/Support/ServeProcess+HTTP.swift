@@ -5,13 +5,16 @@ import KilnTestSupport
 /// Requests to a real `kiln serve` with curl, as a client on the network sends them.
 extension ServeProcess {
     /// A GET (or another method) and its answer: status, headers (lower-case names) and body.
-    func request(_ path: String, token: String? = nil, headers: [String] = [], method: String = "GET",
-                 body: String? = nil) async throws -> (status: Int, headers: [String: String], body: String) {
+    func request(
+        _ path: String, token: String? = nil, headers: [String] = [], method: String = "GET",
+        body: String? = nil
+    ) async throws -> (status: Int, headers: [String: String], body: String) {
         var arguments = ["-s", "-S", "-X", method, "-D", "-", "--max-time", "120"]
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         for header in headers { arguments += ["-H", header] }
         if let body { arguments += ["--data-binary", body] }
-        let result = try await ChildProcess.run("/usr/bin/env", ["curl"] + arguments + [url + path], timeout: .seconds(180))
+        let result = try await ChildProcess.run(
+            "/usr/bin/env", ["curl"] + arguments + [url + path], timeout: .seconds(180))
         guard result.exitCode == 0 else { throw CommandFailure(command: "curl \(path)", result: result) }
         let parts = result.stdout.components(separatedBy: "\r\n\r\n")
         let head = parts.first ?? ""
@@ -38,7 +41,9 @@ extension ServeProcess {
         let deadline = ContinuousClock.now + timeout
         while try await !condition() {
             guard ContinuousClock.now < deadline else {
-                throw Failure(description: "\(what) did not happen within \(timeout); the server's log:\n\(process.output.stderr)")
+                throw Failure(
+                    description: "\(what) did not happen within \(timeout); the server's log:\n\(process.output.stderr)"
+                )
             }
             try await Task.sleep(for: .milliseconds(100))
         }

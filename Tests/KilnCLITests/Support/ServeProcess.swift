@@ -14,17 +14,23 @@ struct ServeProcess: Sendable {
 
     /// Starts `kiln serve` on `repo` and `dataDir` with `extra` flags and waits until it listens; inside `namespace`
     /// when one is given (its loopback, not the host's).
-    static func start(repo: String, dataDir: String, extra: [String] = [], namespace: NetworkNamespace? = nil) async throws -> ServeProcess {
+    static func start(
+        repo: String, dataDir: String, extra: [String] = [], namespace: NetworkNamespace? = nil
+    ) async throws -> ServeProcess {
         let arguments = ["serve", "--repo", repo, "--data-dir", dataDir, "--listen", "127.0.0.1:0"] + extra
-        let process = if let namespace {
-            try RunningProcess("/usr/sbin/ip", namespace.wrap([try KilnBinary.require()] + arguments), environment: ["NO_COLOR": "1"])
-        } else {
-            try KilnBinary.start(arguments)
-        }
+        let process =
+            if let namespace {
+                try RunningProcess(
+                    "/usr/sbin/ip", namespace.wrap([try KilnBinary.require()] + arguments),
+                    environment: ["NO_COLOR": "1"])
+            } else {
+                try KilnBinary.start(arguments)
+            }
         let marker = "kiln serve: listening on http://127.0.0.1:"
         guard await process.waitForOutput({ _, err in err.contains(marker) }),
-              let line = process.output.stderr.split(separator: "\n").first(where: { $0.contains(marker) }),
-              let port = Int(line[line.range(of: marker)!.upperBound...].prefix { $0.isNumber }) else {
+            let line = process.output.stderr.split(separator: "\n").first(where: { $0.contains(marker) }),
+            let port = Int(line[line.range(of: marker)!.upperBound...].prefix { $0.isNumber })
+        else {
             process.kill()
             throw Failure(description: "kiln serve did not start listening: \(await process.wait())")
         }
@@ -32,7 +38,9 @@ struct ServeProcess: Sendable {
     }
 
     /// Runs `body` with a server, stopping it afterwards.
-    static func with<T>(repo: String, dataDir: String, extra: [String] = [], _ body: (ServeProcess) async throws -> T) async throws -> T {
+    static func with<T>(
+        repo: String, dataDir: String, extra: [String] = [], _ body: (ServeProcess) async throws -> T
+    ) async throws -> T {
         let serve = try await start(repo: repo, dataDir: dataDir, extra: extra)
         do {
             let result = try await body(serve)
@@ -64,7 +72,9 @@ final class Gate: Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let named = withUnsafeMutablePointer(to: &address) {
@@ -99,7 +109,7 @@ final class Gate: Sendable {
             "  scripts:",
             "    - {name: provision, path: scripts/provision.sh, phase: provision, timeout: 30m, network: true}",
             "  disk: {size: 16mib}",
-            "  conversionFormats: [qcow2]",
+            "  conversionFormats: [qcow2]"
         ] + extra.map { "  " + $0 }).joined(separator: "\n") + "\n"
     }
 

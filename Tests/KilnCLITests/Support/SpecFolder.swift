@@ -6,75 +6,75 @@ enum SpecFolder {
     static let mistakes: [String: String] = [
         "scripts/ok.sh": "#!/bin/sh\ntrue\n",
         "builds/web.yaml": """
-            apiVersion: kiln.dev/v1
-            kind: ImageBuild
-            metadata:
-              name: web
-            spec:
-              type: qemu
-              source:
-                scratch: true
-              sshPassword: hunter2
-              disk: {size: 1gb}
-              conversionFormats: [qcow2, vdi]
+        apiVersion: kiln.dev/v1
+        kind: ImageBuild
+        metadata:
+          name: web
+        spec:
+          type: qemu
+          source:
+            scratch: true
+          sshPassword: hunter2
+          disk: {size: 1gb}
+          conversionFormats: [qcow2, vdi]
 
-            """,
+        """,
         "builds/db.yaml": """
-            apiVersion: kiln.dev/v1
-            kind: ImageBuild
-            metadata:
-              name: db
-            spec:
-              type: qemu
-              source:
-                scratch: true
-              scripts:
-                - {name: ok, path: scripts/ok.sh, phase: provision}
-                - {name: gone, path: scripts/missing.sh, phase: provision}
+        apiVersion: kiln.dev/v1
+        kind: ImageBuild
+        metadata:
+          name: db
+        spec:
+          type: qemu
+          source:
+            scratch: true
+          scripts:
+            - {name: ok, path: scripts/ok.sh, phase: provision}
+            - {name: gone, path: scripts/missing.sh, phase: provision}
 
-            """,
+        """,
         "images/base.yaml": """
-            apiVersion: kiln.dev/v1
-            kind: Image
-            metadata:
-              name: base
-            spec:
-              osType: linux
-              hypervisor: false
-              supportsVirtualMachine: true
-            ---
-            apiVersion: kiln.dev/v1
-            kind: Image
-            metadata:
-              name: base
-            spec:
-              osType: linux
-              hypervisor: false
-              templateName: golden
-              supportsVirtualMachine: true
+        apiVersion: kiln.dev/v1
+        kind: Image
+        metadata:
+          name: base
+        spec:
+          osType: linux
+          hypervisor: false
+          supportsVirtualMachine: true
+        ---
+        apiVersion: kiln.dev/v1
+        kind: Image
+        metadata:
+          name: base
+        spec:
+          osType: linux
+          hypervisor: false
+          templateName: golden
+          supportsVirtualMachine: true
 
-            """,
+        """,
         "vms/web-1.yaml": """
-            apiVersion: kiln.dev/v1
-            kind: VirtualMachine
-            metadata:
-              name: web-1
-            spec:
-              image: base
-              cpu: 2
-              memory: 1gb
+        apiVersion: kiln.dev/v1
+        kind: VirtualMachine
+        metadata:
+          name: web-1
+        spec:
+          image: base
+          cpu: 2
+          memory: 1gb
 
-            """,
+        """,
         "vms/web-2.yaml": """
-            apiVersion: kiln.dev/v1
-            kind: VirtualMachine
-            metadata:
-              name: web-2
-            spec:
-              image: nowhere
-              memory: 1gib
+        apiVersion: kiln.dev/v1
+        kind: VirtualMachine
+        metadata:
+          name: web-2
+        spec:
+          image: nowhere
+          memory: 1gib
 
-            """,
+        """
     ]
 
     /// What `kiln validate` prints for ``mistakes``, in order: `file:line:column: path: message`.
@@ -87,7 +87,7 @@ enum SpecFolder {
         #"images/base.yaml:17:3: spec.templateName: is allowed only when type is linkedclone"#,
         #"vms/web-1.yaml:7:3: spec.cpu: unknown field (did you mean "cpus"?)"#,
         #"vms/web-1.yaml:8:11: spec.memory: "1gb" is not an IEC size: gb is ambiguous (10ⁿ or 2ⁿ bytes); write 1gib (use 1gib, 1024mib, 1048576kib …)"#,
-        #"vms/web-2.yaml:6:10: spec.image: no Image named "nowhere" in the repository"#,
+        #"vms/web-2.yaml:6:10: spec.image: no Image named "nowhere" in the repository"#
     ]
 
     /// Writes `files` (path → text) into a new folder of `scratch` and returns its path.
@@ -95,8 +95,9 @@ enum SpecFolder {
         let root = scratch.file(name)
         for (path, text) in files {
             let full = "\(root)/\(path)"
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (full as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true)
             try text.write(toFile: full, atomically: false, encoding: .utf8)
         }
         return root

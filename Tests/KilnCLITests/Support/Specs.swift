@@ -1,4 +1,5 @@
 import KilnTestSupport
+
 /// Spec documents for test repositories, small enough that a build takes a second or two: a scratch root filesystem
 /// that one script writes a file into, a 16 MiB disk, qcow2 only, and VMs that stay stopped.
 enum Specs {
@@ -16,9 +17,11 @@ enum Specs {
     }
 
     /// An `ImageBuild` running `script` (a path under the spec root).
-    static func build(_ name: String, script: String = "scripts/provision.sh", formats: [String] = ["qcow2"],
-                      keepResults: Int = 0, token: String? = "1", policy: String = "onChange", suspend: Bool = false,
-                      extra: [String] = []) -> String {
+    static func build(
+        _ name: String, script: String = "scripts/provision.sh", formats: [String] = ["qcow2"],
+        keepResults: Int = 0, token: String? = "1", policy: String = "onChange", suspend: Bool = false,
+        extra: [String] = []
+    ) -> String {
         var lines = [
             "apiVersion: kiln.dev/v1",
             "kind: ImageBuild",
@@ -33,7 +36,7 @@ enum Specs {
             "  disk:",
             "    size: 16mib",
             "  conversionFormats: [\(formats.joined(separator: ", "))]",
-            "  keepResults: \(keepResults)",
+            "  keepResults: \(keepResults)"
         ]
         lines += ["  run:", "    policy: \(policy)"] + (token.map { ["    token: \"\($0)\""] } ?? [])
         if suspend { lines.append("  suspend: true") }
@@ -74,8 +77,10 @@ enum Specs {
     }
 
     /// A `VirtualMachine` on `image`, stopped unless asked otherwise.
-    static func vm(_ name: String, image: String, cpus: Int = 1, memory: String = "128mib",
-                   powerState: String = "stopped") -> String {
+    static func vm(
+        _ name: String, image: String, cpus: Int = 1, memory: String = "128mib",
+        powerState: String = "stopped"
+    ) -> String {
         """
         apiVersion: kiln.dev/v1
         kind: VirtualMachine

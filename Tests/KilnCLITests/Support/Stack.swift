@@ -32,13 +32,17 @@ struct Stack: Sendable {
     /// Writes the stack's files as `settings` says (removing extra images that are no longer listed).
     func write(_ settings: Settings = Settings()) throws {
         try repo.write("scripts/provision.sh", Specs.script(writing: "web \(settings.script)", sleep: settings.sleep))
-        try repo.write("builds/web.yaml", Specs.build("web", keepResults: settings.keepResults, token: settings.token,
-                                                      suspend: settings.suspend))
+        try repo.write(
+            "builds/web.yaml",
+            Specs.build(
+                "web", keepResults: settings.keepResults, token: settings.token,
+                suspend: settings.suspend))
         try repo.write("images/web.yaml", Specs.image("web", build: "web"))
         try repo.write("images/catalog.yaml", Specs.catalogImage("catalog"))
         try repo.write("vms/web-1.yaml", Specs.vm("web-1", image: "web", cpus: settings.cpus, memory: settings.memory))
         let wanted = Set(settings.extraImages.map { "\($0).yaml" })
-        for file in (try? FileManager.default.contentsOfDirectory(atPath: repo.path + "/extras")) ?? [] where !wanted.contains(file) {
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: repo.path + "/extras")) ?? []
+        where !wanted.contains(file) {
             try repo.remove("extras/\(file)")
         }
         for name in settings.extraImages { try repo.write("extras/\(name).yaml", Specs.catalogImage(name)) }
@@ -52,13 +56,18 @@ struct Stack: Sendable {
     }
 
     /// `kiln sync --wait` on the stack's repository and data dir.
-    func sync(_ extra: [String] = [], wait: Bool = true, environment: [String: String] = [:]) async throws -> ProcessResult {
-        try await KilnBinary.sync(repo: repo.path, dataDir: data.path, extra: extra, wait: wait, environment: environment)
+    func sync(
+        _ extra: [String] = [], wait: Bool = true, environment: [String: String] = [:]
+    ) async throws -> ProcessResult {
+        try await KilnBinary.sync(
+            repo: repo.path, dataDir: data.path, extra: extra, wait: wait, environment: environment)
     }
 
     /// `kiln sync --wait` that must exit 0 with everything Ready.
     @discardableResult
-    func syncReady(_ extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) async throws -> ProcessResult {
+    func syncReady(
+        _ extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> ProcessResult {
         let result = try await sync(extra)
         #expect(result.exitCode == 0, "kiln sync: \(result)", sourceLocation: sourceLocation)
         #expect(result.stdout.contains(" ready\n") || result.stdout.hasSuffix(" ready"), sourceLocation: sourceLocation)

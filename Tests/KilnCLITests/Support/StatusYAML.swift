@@ -14,11 +14,15 @@ enum StatusYAML {
     static func parse(_ text: String) throws -> SpecValue {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
             .filter { !$0.element.trimmingCharacters(in: .whitespaces).isEmpty }
-            .map { Line(number: $0.offset + 1, indent: $0.element.prefix { $0 == " " }.count, text: String($0.element)) }
+            .map {
+                Line(number: $0.offset + 1, indent: $0.element.prefix { $0 == " " }.count, text: String($0.element))
+            }
         var reader = Reader(lines: lines)
         guard !lines.isEmpty else { return .null }
         let value = try reader.block(indent: lines[0].indent)
-        if reader.index < lines.count { throw Malformed(line: lines[reader.index].number, text: lines[reader.index].text) }
+        if reader.index < lines.count {
+            throw Malformed(line: lines[reader.index].number, text: lines[reader.index].text)
+        }
         return value
     }
 
@@ -39,7 +43,8 @@ enum StatusYAML {
         var index = 0
 
         mutating func block(indent: Int) throws -> SpecValue {
-            lines[index].body.hasPrefix("- ") || lines[index].body == "-" ? try list(indent: indent) : try mapping(indent: indent)
+            lines[index].body.hasPrefix("- ") || lines[index].body == "-"
+                ? try list(indent: indent) : try mapping(indent: indent)
         }
 
         mutating func mapping(indent: Int, first: Substring? = nil) throws -> SpecValue {
@@ -53,7 +58,9 @@ enum StatusYAML {
                     number = lines[index - 1].number
                     pending = nil
                 } else {
-                    guard index < lines.count, lines[index].indent == indent, !lines[index].body.hasPrefix("-") else { break }
+                    guard index < lines.count, lines[index].indent == indent, !lines[index].body.hasPrefix("-") else {
+                        break
+                    }
                     body = lines[index].body
                     number = lines[index].number
                     index += 1
@@ -117,8 +124,14 @@ enum StatusYAML {
             var escaped = false
             for i in text.indices.dropFirst() {
                 let c = text[i]
-                if escaped { escaped = false; continue }
-                if c == "\\" { escaped = true; continue }
+                if escaped {
+                    escaped = false
+                    continue
+                }
+                if c == "\\" {
+                    escaped = true
+                    continue
+                }
                 if c == "\"" {
                     let literal = text[...i]
                     let value = try JSONDecoder().decode(String.self, from: Data(literal.utf8))

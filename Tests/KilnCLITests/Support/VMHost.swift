@@ -14,8 +14,9 @@ struct VMHost {
     /// The pid in the VM's pidfile, if that process is alive.
     var pid: Int32? {
         guard let folder, let text = try? String(contentsOfFile: "\(folder)/qemu.pid", encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0,
-              !ProcessSweep.isZombie(pid) else { return nil }
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0,
+            !ProcessSweep.isZombie(pid)
+        else { return nil }
         return pid
     }
 
@@ -44,7 +45,9 @@ struct VMHost {
 
     /// Waits until `condition` holds, checking twice a second; false after `timeout` (generous: it catches hangs) or
     /// once the test is cancelled (its time limit ran out).
-    static func eventually(timeout: Duration = .seconds(400), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    static func eventually(
+        timeout: Duration = .seconds(400), _ condition: () async throws -> Bool
+    ) async rethrows -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline, !Task.isCancelled {
             if try await condition() { return true }

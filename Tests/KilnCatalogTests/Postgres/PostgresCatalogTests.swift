@@ -1,7 +1,8 @@
 import Foundation
-@testable import KilnCatalog
 import KilnTestSupport
 import Testing
+
+@testable import KilnCatalog
 
 /// What only PostgreSQL has: a schema migrated under an advisory lock, refusals of a newer schema and of bad
 /// credentials, change announcements, and the copy of a SQLite catalog.
@@ -20,7 +21,8 @@ extension CatalogBackends {
                 return try await group.reduce(into: [PostgresCatalog]()) { $0.append($1) }
             }
             #expect(catalogs.count == 4)
-            let versions = try await cluster.sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM kiln_schema", database: name)
+            let versions = try await cluster.sql(
+                "SELECT string_agg(version::text, ',' ORDER BY version) FROM kiln_schema", database: name)
             #expect(versions == PostgresMigrations.all.map { String($0.version) }.joined(separator: ","))
             for catalog in catalogs { await catalog.close() }
         }
@@ -29,27 +31,33 @@ extension CatalogBackends {
         func newerSchema() async throws {
             let (cluster, url, name) = try await SharedPostgres.shared.newDatabase("newer")
             try await open(url, passwordFile: cluster.passwordFile).close()
-            try await cluster.sql("INSERT INTO kiln_schema (version, name) VALUES (99, 'issue-99: from the future')", database: name)
+            try await cluster.sql(
+                "INSERT INTO kiln_schema (version, name) VALUES (99, 'issue-99: from the future')", database: name)
             await #expect {
                 _ = try await open(url, passwordFile: cluster.passwordFile)
             } throws: { error in
                 let text = "\(error)"
-                return text.contains("schema version 99 (issue-99: from the future)") && text.contains("newer than this Kiln knows (\(PostgresMigrations.latest))")
+                return text.contains("schema version 99 (issue-99: from the future)")
+                    && text.contains("newer than this Kiln knows (\(PostgresMigrations.latest))")
                     && text.contains("upgrade")
             }
-            #expect(try await cluster.sql("SELECT count(*) FROM kiln_schema", database: name) == String(PostgresMigrations.all.count + 1))
+            #expect(
+                try await cluster.sql("SELECT count(*) FROM kiln_schema", database: name)
+                    == String(PostgresMigrations.all.count + 1))
         }
 
         @Test("a wrong password is refused by name, and the error never holds the password")
         func wrongPassword() async throws {
             let (cluster, url, _) = try await SharedPostgres.shared.newDatabase("auth")
             let wrong = "\(cluster.folder)/wrong-password"
-            FileManager.default.createFile(atPath: wrong, contents: Data("not-the-password-42\n".utf8), attributes: [.posixPermissions: 0o600])
+            FileManager.default.createFile(
+                atPath: wrong, contents: Data("not-the-password-42\n".utf8), attributes: [.posixPermissions: 0o600])
             await #expect {
                 _ = try await open(url, passwordFile: wrong)
             } throws: { error in
                 let text = "\(error)"
-                return text.contains("refused user kiln") && text.contains("28P01") && text.contains("--catalog-password-file")
+                return text.contains("refused user kiln") && text.contains("28P01")
+                    && text.contains("--catalog-password-file")
                     && !text.contains("not-the-password-42")
             }
             await #expect {
@@ -79,13 +87,16 @@ extension CatalogBackends {
         func requireTLS() async throws {
             let cluster = try await SharedPostgres.shared.cluster()
             await #expect {
-                _ = try await open(cluster.url(database: "kiln", sslmode: "require"), passwordFile: cluster.passwordFile)
+                _ = try await open(
+                    cluster.url(database: "kiln", sslmode: "require"), passwordFile: cluster.passwordFile)
             } throws: { error in
                 "\(error)".contains("TLS")
             }
         }
 
-        @Test("sslmode=verify-full, verify-ca and require with the CA file talk TLS; a server certificate from another CA is refused")
+        @Test(
+            "sslmode=verify-full, verify-ca and require with the CA file talk TLS; a server certificate from another CA is refused"
+        )
         func verifiedTLS() async throws {
             let cluster = try await PostgresCluster.start(tls: true)
             do {
@@ -102,7 +113,8 @@ extension CatalogBackends {
             let ca = try #require(cluster.caFile)
             let base = "postgres://kiln@127.0.0.1:\(cluster.port)/tls"
             for mode in ["verify-full", "verify-ca", "require"] {
-                let catalog = try await open("\(base)?sslmode=\(mode)&sslrootcert=\(ca)", passwordFile: cluster.passwordFile)
+                let catalog = try await open(
+                    "\(base)?sslmode=\(mode)&sslrootcert=\(ca)", passwordFile: cluster.passwordFile)
                 _ = try await catalog.saveBuild(Records.build("b-\(mode)"))
                 #expect(try await catalog.state().builds["b-\(mode)"] != nil)
                 // The pool's connections are still open: the server says they are encrypted.
@@ -115,14 +127,17 @@ extension CatalogBackends {
             let other = "\(cluster.folder)/other-ca"
             try await PostgresCluster.makeCertificates(in: other)
             await #expect {
-                _ = try await open("\(base)?sslmode=verify-full&sslrootcert=\(other)/ca.pem", passwordFile: cluster.passwordFile)
+                _ = try await open(
+                    "\(base)?sslmode=verify-full&sslrootcert=\(other)/ca.pem", passwordFile: cluster.passwordFile)
             } throws: { error in
                 let text = "\(error)"
                 return text.contains("TLS with the PostgreSQL catalog") && text.contains("sslrootcert")
             }
         }
 
-        @Test("while PostgreSQL is down a catalog call fails with a clear error (it does not hang); once it is back, the same catalog works again")
+        @Test(
+            "while PostgreSQL is down a catalog call fails with a clear error (it does not hang); once it is back, the same catalog works again"
+        )
         func databaseRestart() async throws {
             let cluster = try await PostgresCluster.start()
             do {
@@ -202,8 +217,11 @@ extension CatalogBackends {
             let sqlite = source.catalog
             _ = try await sqlite.saveBuild(Records.build("a"))
             _ = try await sqlite.saveBuild(Records.build("b"))
-            let (_, executions) = try await sqlite.beginActions([Records.journal("run")], executions: [Records.execution("a", 1)],
-                                                                inventory: [InventoryItem(type: .directory, owner: "ImageBuild/a", location: "/d/a/1", createdAt: Records.date)])
+            let (_, executions) = try await sqlite.beginActions(
+                [Records.journal("run")], executions: [Records.execution("a", 1)],
+                inventory: [
+                    InventoryItem(type: .directory, owner: "ImageBuild/a", location: "/d/a/1", createdAt: Records.date)
+                ])
             try await sqlite.finishExecution(executions[0], images: [Records.virtualImage(executions[0])])
             for _ in 0..<3 { _ = try await sqlite.newExecution(Records.execution("b", 0)) }
             let pruned = try await sqlite.state().executions["b"]![1]

@@ -1,16 +1,20 @@
 import Synchronization
 import Testing
+
 @testable import KilnCatalog
 
 /// The deadline every PostgreSQL call of the catalog runs under: the caller gets its answer on time even when the body
 /// never ends (as a statement on a dropped connection may not), and the body's own answer when it comes first.
 struct PostgresDeadlineTests {
-    @Test("a body that never answers, even when cancelled, fails with Expired once the limit passes, and the expiry action runs")
+    @Test(
+        "a body that never answers, even when cancelled, fails with Expired once the limit passes, and the expiry action runs"
+    )
     func hungBody() async throws {
         let expired = Mutex(false)
         let started = ContinuousClock.now
         await #expect(throws: PostgresDeadline.Expired.self) {
-            try await PostgresDeadline.run(.milliseconds(200), expired: { expired.withLock { $0 = true } }) { () async throws -> Int in
+            try await PostgresDeadline.run(.milliseconds(200), expired: { expired.withLock { $0 = true } }) {
+                () async throws -> Int in
                 // Ignores cancellation, as a postgres-nio statement does.
                 await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in }
                 return 1
@@ -31,7 +35,9 @@ struct PostgresDeadlineTests {
         #expect(value == 42)
         struct Refused: Error {}
         await #expect(throws: Refused.self) {
-            try await PostgresDeadline.run(.seconds(60), expired: { expired.withLock { $0 = true } }) { () async throws -> Int in throw Refused() }
+            try await PostgresDeadline.run(.seconds(60), expired: { expired.withLock { $0 = true } }) {
+                () async throws -> Int in throw Refused()
+            }
         }
         #expect(!expired.withLock { $0 })
     }

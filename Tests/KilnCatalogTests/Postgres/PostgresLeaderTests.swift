@@ -10,7 +10,9 @@ extension CatalogBackends {
     @Suite("PostgreSQL leader election and fencing")
     struct PostgresLeaderTests {
         /// Waits for `condition`, checking every 50 ms, with a deadline that only catches a real hang.
-        static func wait(for what: String, deadline: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+        static func wait(
+            for what: String, deadline: Duration = .seconds(60), _ condition: () async throws -> Bool
+        ) async throws {
             let end = ContinuousClock.now + deadline
             while ContinuousClock.now < end {
                 if try await condition() { return }
@@ -24,7 +26,9 @@ extension CatalogBackends {
             hosts.filter { $0.leadingEpoch != nil }.map(\.host)
         }
 
-        @Test("three hosts campaign: one leads; when its session is cut it steps down at once and another takes over with a higher epoch")
+        @Test(
+            "three hosts campaign: one leads; when its session is cut it steps down at once and another takes over with a higher epoch"
+        )
         func electionAndTakeover() async throws {
             let t = try await TestCatalog.make(.postgres)
             let catalog = try #require(t.catalog as? PostgresCatalog)
@@ -49,8 +53,9 @@ extension CatalogBackends {
 
             // The leader's session ends (as when its process dies): it steps down, another takes over.
             let cluster = try #require(t.postgres).cluster
-            try await cluster.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kiln leader election: \(first.host)'",
-                                  database: t.postgres!.name)
+            try await cluster.sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kiln leader election: \(first.host)'",
+                database: t.postgres!.name)
             try await Self.wait(for: "another host to lead") {
                 let leading = Self.leading(hosts)
                 return leading.count == 1 && leading != [first.host]
@@ -81,7 +86,8 @@ extension CatalogBackends {
                     try await fenced.saveSync(sync)
                 } throws: { error in
                     let text = "\(error)"
-                    return error is FencedWriteError && text.contains("leader epoch 1") && text.contains("host new leads with epoch 2")
+                    return error is FencedWriteError && text.contains("leader epoch 1")
+                        && text.contains("host new leads with epoch 2")
                 }
                 await #expect(throws: FencedWriteError.self) { _ = try await fenced.saveBuild(Records.build("late")) }
                 #expect(try await t.catalog.sync().lastRunResult == "by old, epoch 1")

@@ -8,7 +8,8 @@ import Testing
 extension CatalogBackends {
     @Suite("PostgreSQL work claiming")
     struct PostgresWorkTests {
-        @Test("six tasks on three clients claim and finish 1,000 rows: each is finished exactly once, on its first claim")
+        @Test(
+            "six tasks on three clients claim and finish 1,000 rows: each is finished exactly once, on its first claim")
         func concurrentClaims() async throws {
             try await TestCatalog.with(.postgres) { t in
                 let (leader, _) = try await WorkContractTests.leaderView(t)
@@ -26,11 +27,13 @@ extension CatalogBackends {
                             var mine: [(Int64, String)] = []
                             // Bounded: each round finishes at least one row until none is left.
                             for _ in 0..<total {
-                                let claimed = try await client.claimWork(host: host, labels: [], capacity: .unbounded, limit: 4,
-                                                                         lease: .seconds(600))
+                                let claimed = try await client.claimWork(
+                                    host: host, labels: [], capacity: .unbounded, limit: 4,
+                                    lease: .seconds(600))
                                 if claimed.isEmpty { break }
                                 for work in claimed {
-                                    let done = try await client.finishWork(try #require(work.claim), WorkCompletion(.done("by \(host)")))
+                                    let done = try await client.finishWork(
+                                        try #require(work.claim), WorkCompletion(.done("by \(host)")))
                                     mine.append((done.id!, host))
                                 }
                             }
@@ -44,14 +47,17 @@ extension CatalogBackends {
                 #expect(byRow.values.allSatisfy { $0.count == 1 })
                 let stored = try await t.catalog.work()
                 #expect(stored.count == total)
-                #expect(stored.allSatisfy { $0.state == .done && $0.attempt == 1 && $0.result == "by \($0.holder ?? "")" })
+                #expect(
+                    stored.allSatisfy { $0.state == .done && $0.attempt == 1 && $0.result == "by \($0.holder ?? "")" })
                 // Spread: more than one host did some of it.
                 #expect(Set(stored.compactMap(\.holder)).count > 1)
                 for client in clients.dropFirst() { await (client as? PostgresCatalog)?.close() }
             }
         }
 
-        @Test("only the current leader enqueues: an unfenced catalog and a leader whose epoch is stale are refused, nothing added")
+        @Test(
+            "only the current leader enqueues: an unfenced catalog and a leader whose epoch is stale are refused, nothing added"
+        )
         func enqueueIsFenced() async throws {
             try await TestCatalog.with(.postgres) { t in
                 await #expect {
@@ -69,8 +75,11 @@ extension CatalogBackends {
                 }
                 #expect(try await t.catalog.work().map(\.objectName) == ["a"])
                 // Claims are not the leader's: a host claims and finishes through a fenced view whose epoch is stale.
-                let claim = try #require(try await old.claimWork(host: "old", labels: [], capacity: .unbounded, limit: 1,
-                                                                 lease: .seconds(60)).first?.claim)
+                let claim = try #require(
+                    try await old.claimWork(
+                        host: "old", labels: [], capacity: .unbounded, limit: 1,
+                        lease: .seconds(60)
+                    ).first?.claim)
                 #expect(try await old.finishWork(claim, WorkCompletion(.done("ok"))).state == .done)
             }
         }

@@ -4,7 +4,10 @@ import Testing
 @Suite struct JSONReaderTests {
     @Test func objectsKeepTheirKeyOrder() throws {
         let value = try JSONReader.parse(#"{"b": 1, "a": -2.5, "c": [true, null, "x\u00e9\n"]}"#)
-        guard case .object(let fields) = value else { Issue.record("not an object"); return }
+        guard case .object(let fields) = value else {
+            Issue.record("not an object")
+            return
+        }
         #expect(fields.map(\.key) == ["b", "a", "c"])
         #expect(fields[0].value == .int(1))
         #expect(fields[1].value == .double(-2.5))
@@ -20,7 +23,7 @@ import Testing
         ("{} x", "unexpected text after the JSON value at character 4"),
         ("\"\\ud800\"", "a lone UTF-16 surrogate at character 8"),
         ("\"a\u{01}\"", "a control character inside a string at character 3"),
-        ("tru", "expected a JSON value at character 1"),
+        ("tru", "expected a JSON value at character 1")
     ])
     func errorsSayWhatAndWhere(text: String, message: String) {
         #expect(throws: JSONReader.Failure.self) { try JSONReader.parse(text) }

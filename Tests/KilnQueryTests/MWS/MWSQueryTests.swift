@@ -1,5 +1,5 @@
-import KilnSpec
 import KilnQuery
+import KilnSpec
 import Testing
 
 /// The MWS query language against documents shaped as MWS images: each operator, dotted paths, arrays, and errors
@@ -9,12 +9,12 @@ import Testing
         "name": .string("centos5-compute"), "osType": .string("linux"), "version": .int(3), "active": .bool(true),
         "hypervisorType": .null, "features": .list([.string("gpu"), .string("ib")]),
         "extensions": .object(["xcat": .object(["os": .string("centos"), "architecture": .string("x86_64")])]),
-        "virtualizedImages": .list([.object(["name": .string("a")]), .object(["name": .string("b")])]),
+        "virtualizedImages": .list([.object(["name": .string("a")]), .object(["name": .string("b")])])
     ])
     static let windows: SpecValue = .object([
         "name": .string("win2019"), "osType": .string("windows"), "version": .int(0), "active": .bool(false),
         "hypervisorType": .string("ESX"), "features": .list([]),
-        "extensions": .object(["xcat": .object(["os": .string("win")])]),
+        "extensions": .object(["xcat": .object(["os": .string("win")])])
     ])
 
     static func matches(_ query: String) throws -> [String] {
@@ -49,16 +49,22 @@ import Testing
         (#"{"active":true}"#, ["centos5-compute"]),
         (#"{"$or":[{"osType":"windows"},{"version":3}]}"#, ["centos5-compute", "win2019"]),
         (#"{"$and":[{"osType":"linux"},{"version":0}]}"#, []),
-        (#"{"extensions":{"xcat":{"os":"win"}}}"#, ["win2019"]),
+        (#"{"extensions":{"xcat":{"os":"win"}}}"#, ["win2019"])
     ])
     func operators(query: String, expected: [String]) throws {
         #expect(try Self.matches(query) == expected, "\(query)")
     }
 
     @Test(arguments: [
-        (#"{"osType": "linux""#, "is not valid JSON: unexpected end of the JSON: an object is not closed at character 19"),
+        (
+            #"{"osType": "linux""#,
+            "is not valid JSON: unexpected end of the JSON: an object is not closed at character 19"
+        ),
         (#"["osType"]"#, "the query must be a JSON object, not an array"),
-        (#"{"osType":{"$like":"l"}}"#, "unknown operator $like on osType (supported: $eq, $ne, $in, $nin, $exists, $regex, $options, $gt, $gte, $lt, $lte)"),
+        (
+            #"{"osType":{"$like":"l"}}"#,
+            "unknown operator $like on osType (supported: $eq, $ne, $in, $nin, $exists, $regex, $options, $gt, $gte, $lt, $lte)"
+        ),
         (#"{"$where":"1"}"#, "unknown top-level operator $where (use $and or $or, or a field name)"),
         (#"{"osType":{"$in":"linux"}}"#, "$in on osType needs an array, not a string"),
         (#"{"osType":{"$exists":"yes"}}"#, "$exists on osType needs true or false, not a string"),
@@ -67,7 +73,7 @@ import Testing
         (#"{"$or":[]}"#, "$or needs a non-empty array of queries"),
         (#"{"$or":[{"a":1}, 3]}"#, "$or[1] must be a JSON object, not a number"),
         (#"{"a..b":1}"#, "the field name \"a..b\" is not a valid path"),
-        (#"{"version":{"$gt":[1]}}"#, "$gt on version needs a number, string or boolean, not an array"),
+        (#"{"version":{"$gt":[1]}}"#, "$gt on version needs a number, string or boolean, not an array")
     ])
     func errorsNameTheBadPart(query: String, message: String) {
         do {
@@ -79,7 +85,9 @@ import Testing
     }
 
     @Test func hugeQueriesAndListsAreRefused() {
-        #expect(throws: MWSQueryParser.Failure.self) { try MWSQueryParser.parse("{\"a\":\"" + String(repeating: "x", count: 9000) + "\"}") }
+        #expect(throws: MWSQueryParser.Failure.self) {
+            try MWSQueryParser.parse("{\"a\":\"" + String(repeating: "x", count: 9000) + "\"}")
+        }
         let items = (0...1000).map { "\($0)" }.joined(separator: ",")
         #expect(throws: MWSQueryParser.Failure.self) { try MWSQueryParser.parse("{\"version\":{\"$in\":[\(items)]}}") }
     }
@@ -89,7 +97,7 @@ import Testing
             .object(["name": .string("b"), "version": .int(1)]),
             .object(["name": .string("a"), "version": .int(1)]),
             .object(["name": .string("c"), "version": .int(2)]),
-            .object(["name": .string("d")]),
+            .object(["name": .string("d")])
         ]
         let sort = try MWSSort.parse(#"{"version":-1,"name":1}"#)
         #expect(docs.sorted(by: sort.less).compactMap { $0["name"]?.string } == ["c", "a", "b", "d"])
@@ -100,7 +108,7 @@ import Testing
     @Test(arguments: [
         (#"{"name":2}"#, "the direction of name must be 1 or -1"),
         (#"["name"]"#, "must be a JSON object such as {\"name\": 1}, not an array"),
-        (#"{"$natural":1}"#, "\"$natural\" is not a field to sort on"),
+        (#"{"$natural":1}"#, "\"$natural\" is not a field to sort on")
     ])
     func badSortsSayWhy(sort: String, message: String) {
         do {

@@ -1,19 +1,21 @@
-@testable import KilnQuery
 import Testing
+
+@testable import KilnQuery
 
 /// Query strings as real scripts write them: trailing `&`, empty pairs, form encoding, repeated names.
 @Suite struct QueryParametersTests {
-    @Test(arguments: [
-        ("max=5&", ["max": "5"]),
-        ("&&max=5&&offset=2&", ["max": "5", "offset": "2"]),
-        ("phrase=busy+box", ["phrase": "busy box"]),
-        ("phrase=busy%20box&x=%2B", ["phrase": "busy box", "x": "+"]),
-        ("max=", [:]),
-        ("max", [:]),
-        ("max=1&max=2", ["max": "2"]),
-        ("na%6De=v", ["name": "v"]),
-        ("q=%E2%9C%93", ["q": "✓"]),
-    ] as [(String, [String: String])])
+    @Test(
+        arguments: [
+            ("max=5&", ["max": "5"]),
+            ("&&max=5&&offset=2&", ["max": "5", "offset": "2"]),
+            ("phrase=busy+box", ["phrase": "busy box"]),
+            ("phrase=busy%20box&x=%2B", ["phrase": "busy box", "x": "+"]),
+            ("max=", [:]),
+            ("max", [:]),
+            ("max=1&max=2", ["max": "2"]),
+            ("na%6De=v", ["name": "v"]),
+            ("q=%E2%9C%93", ["q": "✓"])
+        ] as [(String, [String: String])])
     func readsWhatScriptsSend(query: String, expected: [String: String]) throws {
         let parameters = try QueryParameters(query)
         for (name, value) in expected { #expect(parameters[name] == value, "\(name)") }

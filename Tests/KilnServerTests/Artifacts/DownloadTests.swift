@@ -26,13 +26,17 @@ import Testing
 
     @Test func theWholeFileWithItsChecksum() async throws {
         let (server, bytes) = try await Self.server()
-        let response = try await server.withClient { try await $0.execute(uri: "/kiln/v1/images/busybox/download", method: .get) }
+        let response = try await server.withClient {
+            try await $0.execute(uri: "/kiln/v1/images/busybox/download", method: .get)
+        }
         #expect(response.status == .ok)
         #expect(Array(response.body.readableBytesView) == bytes)
         #expect(response.headers[.contentLength] == String(bytes.count))
         let sha256 = SHA256.hash(data: bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
         #expect(response.headers[.eTag] == "\"\(sha256)\"")
-        #expect(response.headers[HTTPField.Name("Digest")!] == "sha-256=\(Data(SHA256.hash(data: bytes)).base64EncodedString())")
+        #expect(
+            response.headers[HTTPField.Name("Digest")!]
+                == "sha-256=\(Data(SHA256.hash(data: bytes)).base64EncodedString())")
         #expect(response.headers[.acceptRanges] == "bytes")
         #expect(response.headers[.contentDisposition] == "attachment; filename=\"busybox-1.qcow2\"")
     }
@@ -40,23 +44,28 @@ import Testing
     @Test func rangesAndConditionals() async throws {
         let (server, bytes) = try await Self.server()
         try await server.withClient { client in
-            let part = try await client.execute(uri: "/kiln/v1/images/busybox/download", method: .get, headers: [.range: "bytes=100-199"])
+            let part = try await client.execute(
+                uri: "/kiln/v1/images/busybox/download", method: .get, headers: [.range: "bytes=100-199"])
             #expect(part.status == .partialContent)
             #expect(Array(part.body.readableBytesView) == Array(bytes[100...199]))
             #expect(part.headers[.contentRange] == "bytes 100-199/\(bytes.count)")
             #expect(part.headers[.contentLength] == "100")
-            let tail = try await client.execute(uri: "/kiln/v1/images/busybox/download", method: .get, headers: [.range: "bytes=-10"])
+            let tail = try await client.execute(
+                uri: "/kiln/v1/images/busybox/download", method: .get, headers: [.range: "bytes=-10"])
             #expect(Array(tail.body.readableBytesView) == Array(bytes.suffix(10)))
-            let past = try await client.execute(uri: "/kiln/v1/images/busybox/download", method: .get, headers: [.range: "bytes=999999-"])
+            let past = try await client.execute(
+                uri: "/kiln/v1/images/busybox/download", method: .get, headers: [.range: "bytes=999999-"])
             #expect(past.status == .rangeNotSatisfiable)
             #expect(past.headers[.contentRange] == "bytes */\(bytes.count)")
             let etag = try #require(part.headers[.eTag])
-            let same = try await client.execute(uri: "/kiln/v1/images/busybox/download", method: .get, headers: [.ifNoneMatch: etag])
+            let same = try await client.execute(
+                uri: "/kiln/v1/images/busybox/download", method: .get, headers: [.ifNoneMatch: etag])
             #expect(same.status == .notModified)
             #expect(same.body.readableBytes == 0)
             // If-Range with another version asks for the whole file.
-            let stale = try await client.execute(uri: "/kiln/v1/images/busybox/download", method: .get,
-                                                 headers: [.range: "bytes=0-9", .ifRange: "\"old\""])
+            let stale = try await client.execute(
+                uri: "/kiln/v1/images/busybox/download", method: .get,
+                headers: [.range: "bytes=0-9", .ifRange: "\"old\""])
             #expect(stale.status == .ok)
             #expect(stale.body.readableBytes == bytes.count)
             let head = try await client.execute(uri: "/kiln/v1/images/busybox/download", method: .head)
@@ -72,7 +81,8 @@ import Testing
         let image = try #require(state.virtualImages[execution.id!]?.first { $0.format == "qcow2" })
         // The fixture's artifact paths are not real files: the catalog knows it, the disk does not.
         let gone = try await server.withClient {
-            try await $0.execute(uri: "/kiln/v1/image-builds/busybox/executions/1/artifacts/busybox-1.qcow2", method: .get)
+            try await $0.execute(
+                uri: "/kiln/v1/image-builds/busybox/executions/1/artifacts/busybox-1.qcow2", method: .get)
         }
         #expect(gone.status == .notFound)
         #expect(try gone.json()["code"] as? String == "artifact-missing")
@@ -82,7 +92,7 @@ import Testing
             ("/kiln/v1/image-builds/busybox/executions/1/artifacts/..%2F..%2Fetc%2Fpasswd", "artifact-not-found"),
             ("/kiln/v1/image-builds/busybox/executions/9/artifacts/busybox-1.qcow2", "execution-not-found"),
             ("/kiln/v1/image-builds/nope/executions/1/artifacts/busybox-1.qcow2", "image-build-not-found"),
-            ("/kiln/v1/images/nope/download", "image-not-found"),
+            ("/kiln/v1/images/nope/download", "image-not-found")
         ] {
             let response = try await server.withClient { try await $0.execute(uri: uri, method: .get) }
             #expect(response.status == .notFound, "\(uri)")
@@ -103,9 +113,14 @@ import Testing
         let path = server.fixture.folder.appendingPathComponent("busybox-4.vmdk").path
         FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let sha256 = SHA256.hash(data: bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-        try await catalog.finishExecution(execution, images: [VirtualImageRecord(
-            executionId: execution.id!, buildName: "busybox", buildNumber: execution.buildNumber, name: "busybox-4",
-            format: "vmdk", path: path, size: Int64(bytes.count), sha256: sha256, createdAt: CatalogFixture.at)])
+        try await catalog.finishExecution(
+            execution,
+            images: [
+                VirtualImageRecord(
+                    executionId: execution.id!, buildName: "busybox", buildNumber: execution.buildNumber,
+                    name: "busybox-4",
+                    format: "vmdk", path: path, size: Int64(bytes.count), sha256: sha256, createdAt: CatalogFixture.at)
+            ])
         let uri = "/kiln/v1/image-builds/busybox/executions/\(execution.buildNumber)/artifacts/busybox-4.vmdk"
         let response = try await server.withClient { try await $0.execute(uri: uri, method: .get) }
         #expect(response.status == .ok)
@@ -128,7 +143,9 @@ import Testing
         #expect(response.status == .ok)
         #expect(response.headers[.contentType] == "text/plain; charset=utf-8")
         #expect(response.text == execution.packages)
-        let lineage = try await server.withClient { try await $0.execute(uri: "/kiln/v1/lineage/imagebuild/busybox", method: .get) }
+        let lineage = try await server.withClient {
+            try await $0.execute(uri: "/kiln/v1/lineage/imagebuild/busybox", method: .get)
+        }
         let executions = try #require(try lineage.json()["executions"] as? [[String: Any]])
         let first = try #require(executions.first { $0["buildNumber"] as? Int == 1 })
         let artifacts = try #require(first["artifacts"] as? [[String: Any]])

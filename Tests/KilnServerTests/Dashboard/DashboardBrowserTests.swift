@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-@testable import KilnServer
 import Testing
+
+@testable import KilnServer
 
 extension Tag {
     /// Drives Debian's headless Chromium.
@@ -19,7 +20,8 @@ extension Tag {
         let scratch = folder.path
         let chromium = try Chromium(profile: scratch + "/profile")
         let keep = ProcessInfo.processInfo.environment["KILN_SCREENSHOTS"]
-        let app = Application(router: server.queryServer.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = Application(
+            router: server.queryServer.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let base = "http://127.0.0.1:\(try #require(client.port))"
             let dom = try await chromium.dom(base + "/")
@@ -27,7 +29,7 @@ extension Tag {
                 #"<section class="banner" id="refused" role="alert">"#, "<code>builds/busybox.yaml:12:7</code>",
                 #"data-execution="busybox#3" data-status="running""#, #"<div class="bar" style="width: 40%"></div>"#,
                 #"data-execution="alpine#1" data-status="failed""#, #"<span class="badge bad">BuildFailed</span>"#,
-                #"data-object="VirtualMachine/hello-1""#, "<code>10.0.2.15</code>",
+                #"data-object="VirtualMachine/hello-1""#, "<code>10.0.2.15</code>"
             ] {
                 #expect(dom.contains(fragment), "the DOM lacks \(fragment)")
             }
@@ -44,7 +46,7 @@ extension Tag {
             for (name, width, height, dark, path) in [
                 ("desktop", 1280, 1700, false, "/"), ("phone", 390, 3000, false, "/"),
                 ("desktop-dark", 1280, 1700, true, "/"), ("phone-dark", 390, 3000, true, "/"),
-                ("lineage", 1280, 1100, false, "/ui/lineage/image/busybox"),
+                ("lineage", 1280, 1100, false, "/ui/lineage/image/busybox")
             ] {
                 let png = "\(keep ?? scratch)/dashboard-\(name).png"
                 try await chromium.screenshot(base + path, to: png, width: width, height: height, dark: dark)

@@ -1,8 +1,9 @@
 import Foundation
-@testable import KilnServer
 import KilnCatalog
 import KilnSpec
 import Testing
+
+@testable import KilnServer
 
 /// The dashboard's page model, built from a snapshot without HTTP.
 @Suite struct DashboardPageTests {
@@ -17,9 +18,10 @@ import Testing
     }
 
     @Test func attentionListsWhatIsNotReadyWhatNeedsAPersonFirst() {
-        #expect(page.attention.map { "\($0.kind)/\($0.name)" } == [
-            "ImageBuild/alpine", "VirtualMachine/hello-2", "ImageBuild/busybox",
-        ])
+        #expect(
+            page.attention.map { "\($0.kind)/\($0.name)" } == [
+                "ImageBuild/alpine", "VirtualMachine/hello-2", "ImageBuild/busybox"
+            ])
         #expect(page.attention.map(\.badge.tone) == ["bad", "bad", "busy"])
         #expect(page.attention[0].badge.text == "BuildFailed")
         #expect(page.attention[0].links.anchor == "build-alpine")
@@ -41,10 +43,11 @@ import Testing
         #expect(refused.commit.short == "8badf00d")
         #expect(refused.commit.author == "Charles Babbage")
         #expect(refused.reason == "a spec in it is invalid")
-        #expect(refused.problems == [
-            .init(place: "builds/busybox.yaml:12:7", field: "spec.keepResults", message: "must be 0 or more"),
-            .init(place: "vms/hello-1.yaml:5:9", field: "spec.cpus", message: "must be between 1 and 64"),
-        ])
+        #expect(
+            refused.problems == [
+                .init(place: "builds/busybox.yaml:12:7", field: "spec.keepResults", message: "must be 0 or more"),
+                .init(place: "vms/hello-1.yaml:5:9", field: "spec.cpus", message: "must be between 1 and 64")
+            ])
     }
 
     @Test func aBuildListsItsExecutionsNewestFirstWithProgressWhileRunning() throws {
@@ -78,13 +81,17 @@ import Testing
         let catalog = fixture.catalog
         let build = try #require(try await catalog.state(of: [.builds]).builds["alpine"])
         for _ in 0..<6 {
-            var e = try await catalog.newExecution(ExecutionRecord(
-                buildName: build.name, buildNumber: 0, createdBy: "Grace Hopper", revision: build.revision, specRoot: "",
-                spec: build.spec, inputsHash: "x", runToken: nil, logPath: "", reason: "a new run token", createdAt: CatalogFixture.at))
+            var e = try await catalog.newExecution(
+                ExecutionRecord(
+                    buildName: build.name, buildNumber: 0, createdBy: "Grace Hopper", revision: build.revision,
+                    specRoot: "",
+                    spec: build.spec, inputsHash: "x", runToken: nil, logPath: "", reason: "a new run token",
+                    createdAt: CatalogFixture.at))
             e.status = .success
             try await catalog.finishExecution(e, images: [])
         }
-        let card = try #require(DashboardPage(snapshot: try await DashboardFixture.snapshot(catalog)).builds.first { $0.name == "alpine" })
+        let card = try #require(
+            DashboardPage(snapshot: try await DashboardFixture.snapshot(catalog)).builds.first { $0.name == "alpine" })
         #expect(card.executions.map(\.number) == [7, 6, 5, 4, 3])
         #expect(card.executionCount == 7 && card.older == 2)
     }
@@ -93,7 +100,8 @@ import Testing
         let image = try #require(page.images.first)
         #expect(image.name == "busybox")
         #expect(image.state == "ACTIVE" && image.stateTone == "ok" && image.version == 2)
-        #expect(image.formats.map { "\($0.format) \($0.size) \($0.current)" } == ["qcow2 20 MiB true", "vmdk 30 MiB false"])
+        #expect(
+            image.formats.map { "\($0.format) \($0.size) \($0.current)" } == ["qcow2 20 MiB true", "vmdk 30 MiB false"])
         #expect(image.size == "20 MiB")
         #expect(image.download == "/kiln/v1/images/busybox/download")
         #expect(image.origin == "build busybox (qcow2)")

@@ -1,9 +1,10 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-@testable import KilnServer
 import KilnCatalog
 import Testing
+
+@testable import KilnServer
 
 /// `GET /` and `GET /ui/lineage/{kind}/{name}` over HTTP (HummingbirdTesting's router client).
 @Suite struct DashboardRouteTests {
@@ -39,12 +40,14 @@ import Testing
         let server = try await Self.server()
         try await server.withClient { client in
             let before = try await client.execute(uri: "/", method: .get)
-            var running = try #require(try await server.fixture.catalog.state(of: [.executions]).executions["busybox"]?.last)
+            var running = try #require(
+                try await server.fixture.catalog.state(of: [.executions]).executions["busybox"]?.last)
             running.statusPercent = 85
             running.statusEta = 12
             try await server.fixture.catalog.saveExecution(running)
             try await server.refresh()
-            let after = try await client.execute(uri: "/", method: .get, headers: [.ifNoneMatch: before.headers[.eTag] ?? ""])
+            let after = try await client.execute(
+                uri: "/", method: .get, headers: [.ifNoneMatch: before.headers[.eTag] ?? ""])
             #expect(after.status == .ok)
             #expect(after.text.contains(#"style="width: 85%""#) && after.text.contains("ETA 12 s"))
             #expect(after.headers[.eTag] != before.headers[.eTag])
@@ -58,7 +61,7 @@ import Testing
                 ("/ui/lineage/imagebuild/busybox", #"<li class="node spec current">"#),
                 ("/ui/lineage/image/busybox", #"<li class="node image current">"#),
                 ("/ui/lineage/virtualmachine/hello-1", #"<li class="node vm current">"#),
-                ("/ui/lineage/ImageBuild/alpine", #"<li class="node execution" data-execution="alpine#1">"#),
+                ("/ui/lineage/ImageBuild/alpine", #"<li class="node execution" data-execution="alpine#1">"#)
             ] {
                 let response = try await client.execute(uri: path, method: .get)
                 #expect(response.status == .ok, "\(path)")
@@ -70,7 +73,7 @@ import Testing
 
     @Test(arguments: [
         ("/ui/lineage/imagebuild/nope", "Kiln has no ImageBuild named nope."),
-        ("/ui/lineage/disk/busybox", "There is no kind disk: use imagebuild, image or virtualmachine."),
+        ("/ui/lineage/disk/busybox", "There is no kind disk: use imagebuild, image or virtualmachine.")
     ])
     func anUnknownObjectIsAn404Page(_ path: String, _ message: String) async throws {
         let server = try await Self.server()
@@ -89,7 +92,8 @@ import Testing
             #expect(anonymous.status == .unauthorized)
             // Browsers answer the Basic challenge with a login prompt; any user name and the token as the password.
             #expect(anonymous.headers[.wwwAuthenticate]?.contains("Basic realm=\"kiln\"") == true)
-            let basic = try await client.execute(uri: "/", method: .get, headers: .basic(user: "me", password: "s3cret-token"))
+            let basic = try await client.execute(
+                uri: "/", method: .get, headers: .basic(user: "me", password: "s3cret-token"))
             #expect(basic.status == .ok)
             let post = try await client.execute(uri: "/", method: .post, headers: .bearer("s3cret-token"))
             #expect(post.status == .methodNotAllowed)

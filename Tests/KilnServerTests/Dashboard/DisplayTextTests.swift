@@ -1,11 +1,12 @@
 import Foundation
-@testable import KilnServer
 import Testing
+
+@testable import KilnServer
 
 @Suite struct DisplayTextTests {
     @Test(arguments: [
         (Int64(0), "0 B"), (1023, "1023 B"), (1024, "1 KiB"), (1536, "1.5 KiB"), (20_971_520, "20 MiB"),
-        (31_457_280, "30 MiB"), (10_737_418_240, "10 GiB"), (1_610_612_736, "1.5 GiB"), (-5, "0 B"),
+        (31_457_280, "30 MiB"), (10_737_418_240, "10 GiB"), (1_610_612_736, "1.5 GiB"), (-5, "0 B")
     ])
     func bytes(_ count: Int64, _ text: String) {
         #expect(DisplayText.bytes(count) == text)
@@ -13,7 +14,7 @@ import Testing
 
     @Test(arguments: [
         (0.0, "0 s"), (57, "57 s"), (60, "1 min"), (95, "1 min 35 s"), (3600, "1 h"), (7500, "2 h 5 min"), (-3, "0 s"),
-        (59.6, "1 min"),
+        (59.6, "1 min")
     ])
     func duration(_ seconds: Double, _ text: String) {
         #expect(DisplayText.duration(seconds) == text)

@@ -1,12 +1,13 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KilnServer
+import KilnSpec
+import Testing
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import Hummingbird
-import HummingbirdTesting
-import KilnSpec
-import KilnServer
-import Testing
 
 /// Deltacloud: the entry point and images, XML by default, JSON by parameter or `Accept`, absolute links.
 @Suite struct DeltacloudEndpointTests {
@@ -45,13 +46,17 @@ import Testing
         #expect(text.contains("<owner_id>kiln</owner_id>"))
         #expect(text.contains("<architecture>x86_64</architecture>"))
         #expect(text.contains("<state>ACTIVE</state>"))
-        #expect(text.contains("<link href='http://localhost/kiln/v1/docs/virtualmachine' method='post' rel='create_instance' />"))
+        #expect(
+            text.contains(
+                "<link href='http://localhost/kiln/v1/docs/virtualmachine' method='post' rel='create_instance' />"))
         // The XML parses.
         let document = try XMLDocument(xmlString: text)
         #expect(try document.nodes(forXPath: "/images/image").count == 1)
     }
 
-    @Test(arguments: [("format=json", nil), ("", "application/json"), ("format=json", "application/xml")] as [(String, String?)])
+    @Test(
+        arguments: [("format=json", nil), ("", "application/json"), ("format=json", "application/xml")]
+            as [(String, String?)])
     func imagesAsJSONWhenAsked(query: String, accept: String?) async throws {
         let server = try await TestServer.make()
         var headers = Self.host
@@ -72,7 +77,7 @@ import Testing
         let server = try await TestServer.make()
         try await server.fixture.addImages([
             ("arm", ["architecture": .string("aarch64"), "owner": .string("team-web")]),
-            ("old", ["architecture": .string("i386"), "owner": .string("team-web")]),
+            ("old", ["architecture": .string("i386"), "owner": .string("team-web")])
         ])
         func ids(_ query: String) async throws -> [String] {
             let response = try await Self.get(server, "/api/images?format=json&\(query)")

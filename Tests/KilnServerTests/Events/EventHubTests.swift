@@ -1,6 +1,7 @@
 import KilnSpec
-@testable import KilnServer
 import Testing
+
+@testable import KilnServer
 
 /// The event ring and `Last-Event-ID` resume.
 @Suite struct EventHubTests {
@@ -43,7 +44,8 @@ import Testing
     }
 
     @Test func framesAreServerSentEvents() {
-        let event = ServerEvent(id: "ab.7", sequence: 7, type: "execution", data: .object(["b": .int(1), "a": .string("x\ny")]))
+        let event = ServerEvent(
+            id: "ab.7", sequence: 7, type: "execution", data: .object(["b": .int(1), "a": .string("x\ny")]))
         #expect(event.frame == "id: ab.7\nevent: execution\ndata: {\"a\":\"x\\ny\",\"b\":1}\n\n")
     }
 }

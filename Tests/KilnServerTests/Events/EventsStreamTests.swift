@@ -14,7 +14,8 @@ import Testing
 
     @Test func eventsArriveAsTheyHappenAndResumeFromTheRing() async throws {
         let server = try await TestServer.make()
-        let app = Application(router: server.queryServer.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = Application(
+            router: server.queryServer.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let connection = try RawHTTPConnection(port: port)

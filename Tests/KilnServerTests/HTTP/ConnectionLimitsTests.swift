@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Logging
 import KilnServer
+import Logging
 import NIOPosix
 import Testing
 
@@ -14,9 +14,10 @@ import Testing
     static let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     static func application(_ server: TestServer) -> some ApplicationProtocol {
-        server.queryServer.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test"),
-                                       limits: ConnectionLimits(maxConnections: 64, headerTimeout: .seconds(1)),
-                                       eventLoops: .shared(loops))
+        server.queryServer.application(
+            host: "127.0.0.1", port: 0, logger: Logger(label: "test"),
+            limits: ConnectionLimits(maxConnections: 64, headerTimeout: .seconds(1)),
+            eventLoops: .shared(loops))
     }
 
     @Test func aClientThatNeverFinishesItsHeadersIsCutOff() async throws {
@@ -38,7 +39,8 @@ import Testing
         let server = try await TestServer.make()
         try await Self.application(server).test(.live) { client in
             let connection = try RawHTTPConnection(port: try #require(client.port))
-            try await connection.send("GET /vms HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: \(String(repeating: "a", count: 40_000))\r\n\r\n")
+            try await connection.send(
+                "GET /vms HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: \(String(repeating: "a", count: 40_000))\r\n\r\n")
             let answer = try await connection.readToEnd()
             #expect(answer.hasPrefix("HTTP/1.1 431"))
             #expect(answer.contains(#"{"code":"headers-too-large""#))

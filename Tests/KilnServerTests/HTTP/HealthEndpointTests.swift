@@ -38,8 +38,10 @@ import Testing
     }
 
     /// The API says GET and HEAD: HEAD answers as GET would, without a body.
-    @Test(arguments: [("/healthz", HTTPResponse.Status.ok), ("/readyz", .ok), ("/metrics", .ok), ("/kiln/v1/sync", .ok),
-                      ("/kiln/v1/status/imagebuild/busybox", .ok), ("/kiln/v1/status/image/nope", .notFound)])
+    @Test(arguments: [
+        ("/healthz", HTTPResponse.Status.ok), ("/readyz", .ok), ("/metrics", .ok), ("/kiln/v1/sync", .ok),
+        ("/kiln/v1/status/imagebuild/busybox", .ok), ("/kiln/v1/status/image/nope", .notFound)
+    ])
     func headAnswersLikeGetWithoutABody(path: String, status: HTTPResponse.Status) async throws {
         let server = try await TestServer.make()
         try await server.withClient { client in

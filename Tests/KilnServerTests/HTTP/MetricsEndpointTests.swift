@@ -19,19 +19,27 @@ import Testing
 
     /// A strict reader of the exposition format: any line it cannot read is an error.
     static func parse(_ text: String) throws -> [Line] {
-        guard text.isEmpty || text.hasSuffix("\n") else { throw FormatError(description: "the text does not end with a line feed") }
+        guard text.isEmpty || text.hasSuffix("\n") else {
+            throw FormatError(description: "the text does not end with a line feed")
+        }
         var lines: [Line] = []
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
             let line = String(raw)
-            if let m = line.wholeMatch(of: /# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)/) {
+            if let m = line.wholeMatch(
+                of: /# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)/)
+            {
                 lines.append(.type(name: String(m.1), type: String(m.2)))
             } else if let m = line.wholeMatch(of: /# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .*/) {
                 lines.append(.help(name: String(m.1)))
             } else if let m = line.wholeMatch(of: /([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)(?: -?\d+)?/) {
-                guard let value = Double(String(m.3)) ?? ["+Inf": .infinity, "-Inf": -.infinity, "NaN": .nan][String(m.3)] else {
+                guard
+                    let value = Double(String(m.3)) ?? ["+Inf": .infinity, "-Inf": -.infinity, "NaN": .nan][String(m.3)]
+                else {
                     throw FormatError(description: "not a sample value: \(line)")
                 }
-                lines.append(.sample(name: String(m.1), labels: try labels(m.2.map(String.init) ?? "", line: line), value: value))
+                lines.append(
+                    .sample(name: String(m.1), labels: try labels(m.2.map(String.init) ?? "", line: line), value: value)
+                )
             } else if !line.isEmpty, !line.hasPrefix("#") {
                 throw FormatError(description: "not a line of the text format: \(line)")
             }
@@ -79,7 +87,8 @@ import Testing
             func requests(route: String, status: String) -> Double? {
                 lines.compactMap { line -> Double? in
                     guard case .sample("hb_requests", let labels, let value) = line, labels["http_route"] == route,
-                          labels["http_request_method"] == "GET", labels["http_response_status_code"] == status else { return nil }
+                        labels["http_request_method"] == "GET", labels["http_response_status_code"] == status
+                    else { return nil }
                     return value
                 }.first
             }
@@ -90,7 +99,8 @@ import Testing
             // Executions by status, from the read model: the fixture has one of each of three.
             func executions(_ status: String) -> Double? {
                 lines.compactMap { line -> Double? in
-                    guard case .sample("kiln_executions", let labels, let value) = line, labels["status"] == status else { return nil }
+                    guard case .sample("kiln_executions", let labels, let value) = line, labels["status"] == status
+                    else { return nil }
                     return value
                 }.first
             }
@@ -104,7 +114,8 @@ import Testing
         #expect(throws: FormatError.self) { try Self.parse("hb.requests 1\n") }
         #expect(throws: FormatError.self) { try Self.parse("hb_requests{route=/x} 1\n") }
         #expect(throws: FormatError.self) { try Self.parse("hb_requests{route=\"/x\"} one\n") }
-        #expect(try Self.parse("# TYPE a counter\na{b=\"c\\\"d\"} 2\n")
-            == [.type(name: "a", type: "counter"), .sample(name: "a", labels: ["b": "c\\\"d"], value: 2)])
+        #expect(
+            try Self.parse("# TYPE a counter\na{b=\"c\\\"d\"} 2\n")
+                == [.type(name: "a", type: "counter"), .sample(name: "a", labels: ["b": "c\\\"d"], value: 2)])
     }
 }

@@ -7,12 +7,14 @@ import Testing
 /// Kiln's state comes from git: every method but GET and HEAD is refused on every path, known or not, and changes
 /// nothing.
 @Suite struct ReadOnlyTests {
-    static let paths = ["/healthz", "/readyz", "/metrics", "/kiln/v1/sync", "/kiln/v1/status/imagebuild/busybox",
-                        "/kiln/v1/status/widget/busybox", "/no/such/route", "/api/image-builds", "/api/image-builds/busybox",
-                        "/api/image-builds/1/run", "/api/image-builds/busybox/list-executions", "/rest/images",
-                        "/rest/images/busybox", "/api", "/api/images", "/api/images/busybox", "/vms", "/vms/hello-1",
-                        "/kiln/v1/images/busybox/download", "/kiln/v1/plan", "/kiln/v1/events", "/kiln/v1/lineage/image/busybox",
-                        "/kiln/v1/docs/virtualmachine", "/"]
+    static let paths = [
+        "/healthz", "/readyz", "/metrics", "/kiln/v1/sync", "/kiln/v1/status/imagebuild/busybox",
+        "/kiln/v1/status/widget/busybox", "/no/such/route", "/api/image-builds", "/api/image-builds/busybox",
+        "/api/image-builds/1/run", "/api/image-builds/busybox/list-executions", "/rest/images",
+        "/rest/images/busybox", "/api", "/api/images", "/api/images/busybox", "/vms", "/vms/hello-1",
+        "/kiln/v1/images/busybox/download", "/kiln/v1/plan", "/kiln/v1/events", "/kiln/v1/lineage/image/busybox",
+        "/kiln/v1/docs/virtualmachine", "/"
+    ]
     static let writeMethods: [HTTPRequest.Method] = [.post, .put, .patch, .delete, .options]
 
     static func expectReadOnly(_ response: TestResponse, _ context: String) throws {
@@ -21,8 +23,9 @@ import Testing
         #expect(response.headers[.contentType] == "application/json", "\(context)")
         let error = try response.json()
         #expect(error["code"] as? String == "read-only", "\(context)")
-        #expect(error["message"] as? String
-            == "Kiln's state comes from git: commit a change to \(TestServer.repository) instead", "\(context)")
+        #expect(
+            error["message"] as? String
+                == "Kiln's state comes from git: commit a change to \(TestServer.repository) instead", "\(context)")
         #expect(Set(error.keys) == ["code", "message"], "\(context)")
     }
 
@@ -31,8 +34,9 @@ import Testing
         let server = try await TestServer.make()
         try await server.withClient { client in
             for method in Self.writeMethods {
-                let response = try await client.execute(uri: path, method: method, headers: [.contentType: "application/json"],
-                                                        body: ByteBuffer(string: #"{"name": "busybox"}"#))
+                let response = try await client.execute(
+                    uri: path, method: method, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"name": "busybox"}"#))
                 try Self.expectReadOnly(response, "\(method) \(path)")
             }
         }
@@ -45,8 +49,9 @@ import Testing
             for method in Self.writeMethods {
                 let anonymous = try await client.execute(uri: "/kiln/v1/sync", method: method)
                 #expect(anonymous.status == .unauthorized, "\(method)")
-                try Self.expectReadOnly(try await client.execute(uri: "/kiln/v1/sync", method: method, headers: .bearer("t0ken")),
-                                        "\(method) with a token")
+                try Self.expectReadOnly(
+                    try await client.execute(uri: "/kiln/v1/sync", method: method, headers: .bearer("t0ken")),
+                    "\(method) with a token")
             }
             // /healthz needs no token, so a write to it is refused as read-only straight away.
             try Self.expectReadOnly(try await client.execute(uri: "/healthz", method: .post), "POST /healthz")

@@ -33,8 +33,9 @@ import Testing
     @Test func aLargeDeclaredBodyIs413() async throws {
         let server = try await TestServer.make { $0.webhookSecret = Array("s".utf8) }
         let response = try await server.withClient { client in
-            try await client.execute(uri: "/kiln/v1/hooks/git", method: .post, headers: [.contentLength: String(2 << 20)],
-                                     body: ByteBuffer(repeating: 0x20, count: 2 << 20))
+            try await client.execute(
+                uri: "/kiln/v1/hooks/git", method: .post, headers: [.contentLength: String(2 << 20)],
+                body: ByteBuffer(repeating: 0x20, count: 2 << 20))
         }
         #expect(response.status == .contentTooLarge)
         #expect(try response.json()["code"] as? String == "too-large")
@@ -60,8 +61,10 @@ import Testing
     @Test func equalStateGivesEqualETagsAndIfNoneMatchGives304() async throws {
         let server = try await TestServer.make()
         try await server.withClient { client in
-            for uri in ["/api/image-builds", "/rest/images", "/api/images", "/vms", "/kiln/v1/status/image/busybox",
-                        "/kiln/v1/lineage/image/busybox"] {
+            for uri in [
+                "/api/image-builds", "/rest/images", "/api/images", "/vms", "/kiln/v1/status/image/busybox",
+                "/kiln/v1/lineage/image/busybox"
+            ] {
                 let first = try await client.execute(uri: uri, method: .get)
                 let second = try await client.execute(uri: uri, method: .get)
                 let etag = try #require(first.headers[.eTag], "\(uri)")

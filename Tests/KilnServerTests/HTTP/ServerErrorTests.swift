@@ -7,8 +7,9 @@ import Testing
 @Suite struct ServerErrorTests {
     @Test(arguments: ["/kiln/v1/sync", "/kiln/v1/status/imagebuild/busybox"])
     func aCatalogFailureIs500InTheErrorShapeWithoutItsDetails(path: String) async throws {
-        let server = QueryServer(configuration: .init(repository: TestServer.repository), model: ReadModel(catalog: FailingCatalog()),
-                                 events: EventHub(), health: ServerHealth(), registry: SharedMetrics.registry)
+        let server = QueryServer(
+            configuration: .init(repository: TestServer.repository), model: ReadModel(catalog: FailingCatalog()),
+            events: EventHub(), health: ServerHealth(), registry: SharedMetrics.registry)
         let app = Application(router: server.router(), logger: .expectedFailures)
         try await app.test(.router) { client in
             let response = try await client.execute(uri: path, method: .get)

@@ -1,14 +1,17 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-@testable import KilnServer
 import Testing
+
+@testable import KilnServer
 
 /// With a token file, every endpoint but `/healthz` wants `Authorization: Bearer <token>`, or HTTP Basic with a token
 /// as the password.
 @Suite struct TokenTests {
     static let tokens = ["first-7f3a9c", "second-b41d2e"]
-    static let protected = ["/readyz", "/metrics", "/kiln/v1/sync", "/kiln/v1/status/imagebuild/busybox", "/no/such/route"]
+    static let protected = [
+        "/readyz", "/metrics", "/kiln/v1/sync", "/kiln/v1/status/imagebuild/busybox", "/no/such/route"
+    ]
 
     static func expectUnauthorized(_ response: TestResponse, _ context: String, head: Bool = false) throws {
         #expect(response.status == .unauthorized, "\(context)")
@@ -25,7 +28,8 @@ import Testing
         try await server.withClient { client in
             for path in Self.protected {
                 try Self.expectUnauthorized(try await client.execute(uri: path, method: .get), "GET \(path)")
-                try Self.expectUnauthorized(try await client.execute(uri: path, method: .head), "HEAD \(path)", head: true)
+                try Self.expectUnauthorized(
+                    try await client.execute(uri: path, method: .head), "HEAD \(path)", head: true)
             }
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .ok)
@@ -36,13 +40,14 @@ import Testing
     @Test(arguments: [
         "Bearer wrong", "Bearer first-7f3a9", "Bearer first-7f3a9c0", "Bearer ", "Bearer", "first-7f3a9c",
         "Token first-7f3a9c", "Basic !!!not-base64", "Basic \(Data("first-7f3a9c".utf8).base64EncodedString())",
-        "Basic \(Data("first-7f3a9c:wrong".utf8).base64EncodedString())",
+        "Basic \(Data("first-7f3a9c:wrong".utf8).base64EncodedString())"
     ])
     func aWrongOrMalformedCredentialIs401(header: String) async throws {
         let server = try await TestServer.make(tokens: Self.tokens)
         try await server.withClient { client in
-            try Self.expectUnauthorized(try await client.execute(uri: "/kiln/v1/sync", method: .get, headers: [.authorization: header]),
-                                        header)
+            try Self.expectUnauthorized(
+                try await client.execute(uri: "/kiln/v1/sync", method: .get, headers: [.authorization: header]),
+                header)
         }
     }
 
@@ -64,19 +69,24 @@ import Testing
     func basicWithATokenAsThePasswordIsAccepted(user: String, password: String) async throws {
         let server = try await TestServer.make(tokens: Self.tokens)
         try await server.withClient { client in
-            let response = try await client.execute(uri: "/kiln/v1/status/image/busybox", method: .get,
-                                                    headers: .basic(user: user, password: password))
+            let response = try await client.execute(
+                uri: "/kiln/v1/status/image/busybox", method: .get,
+                headers: .basic(user: user, password: password))
             #expect(response.status == .ok)
             #expect(try response.json()["name"] as? String == "busybox")
         }
     }
 
     /// Authentication schemes are case-insensitive and may be followed by several spaces (RFC 9110 §11.1, §11.4).
-    @Test(arguments: ["bearer first-7f3a9c", "BEARER first-7f3a9c", "Bearer   first-7f3a9c", "basic \(Data(":first-7f3a9c".utf8).base64EncodedString())"])
+    @Test(arguments: [
+        "bearer first-7f3a9c", "BEARER first-7f3a9c", "Bearer   first-7f3a9c",
+        "basic \(Data(":first-7f3a9c".utf8).base64EncodedString())"
+    ])
     func theSchemeIsCaseInsensitiveAndSpacesMayRepeat(header: String) async throws {
         let server = try await TestServer.make(tokens: Self.tokens)
         try await server.withClient { client in
-            let response = try await client.execute(uri: "/kiln/v1/sync", method: .get, headers: [.authorization: header])
+            let response = try await client.execute(
+                uri: "/kiln/v1/sync", method: .get, headers: [.authorization: header])
             #expect(response.status == .ok, "\(header)")
         }
     }

@@ -21,7 +21,8 @@ import Testing
         #expect(upstream[0]["commit"] as? String == SpecFixture.revision.id)
         #expect(upstream[1]["buildNumber"] as? Int == 1)
         #expect(upstream[2]["sha256"] as? String == String(repeating: "a", count: 64))
-        #expect(upstream[2]["href"] as? String == "/kiln/v1/image-builds/busybox/executions/1/artifacts/busybox-1.qcow2")
+        #expect(
+            upstream[2]["href"] as? String == "/kiln/v1/image-builds/busybox/executions/1/artifacts/busybox-1.qcow2")
         let downstream = try #require(lineage["downstream"] as? [[String: Any]])
         #expect(downstream.compactMap { $0["name"] as? String } == ["hello-1"])
         // Follow the link down, then back up.

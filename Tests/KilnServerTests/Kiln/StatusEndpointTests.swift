@@ -13,7 +13,9 @@ import Testing
         return (response.status, try response.json())
     }
 
-    static func expectHeader(_ document: [String: Any], kind: String, name: String, source: String, ready: String) throws {
+    static func expectHeader(
+        _ document: [String: Any], kind: String, name: String, source: String, ready: String
+    ) throws {
         #expect(document["apiVersion"] as? String == "kiln.dev/v1")
         #expect(document["kind"] as? String == kind)
         #expect(document["name"] as? String == name)
@@ -28,7 +30,8 @@ import Testing
     @Test func aBuildShowsItsExecutionsNewestFirstWithTheirVirtualImages() async throws {
         let (status, build) = try await Self.status("/kiln/v1/status/imagebuild/busybox")
         #expect(status == .ok)
-        try Self.expectHeader(build, kind: "ImageBuild", name: "busybox", source: "builds/busybox.yaml:3", ready: "False")
+        try Self.expectHeader(
+            build, kind: "ImageBuild", name: "busybox", source: "builds/busybox.yaml:3", ready: "False")
         let conditions = try #require(build["conditions"] as? [[String: Any]])
         #expect(conditions.map { $0["type"] as? String } == ["Ready", "Reconciling"])
         #expect(build["executionCount"] as? Int == 3)
@@ -127,8 +130,10 @@ import Testing
         #expect(build["kind"] as? String == "ImageBuild")
     }
 
-    @Test(arguments: [("imagebuild", "image-build-not-found", "ImageBuild"), ("image", "image-not-found", "Image"),
-                      ("virtualmachine", "vm-not-found", "VirtualMachine")])
+    @Test(arguments: [
+        ("imagebuild", "image-build-not-found", "ImageBuild"), ("image", "image-not-found", "Image"),
+        ("virtualmachine", "vm-not-found", "VirtualMachine")
+    ])
     func anUnknownObjectIs404NamingIt(kind: String, code: String, kindName: String) async throws {
         let (status, error) = try await Self.status("/kiln/v1/status/\(kind)/nope")
         #expect(status == .notFound)

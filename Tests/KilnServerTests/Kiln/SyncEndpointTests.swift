@@ -34,16 +34,20 @@ import Testing
             #expect(refused["message"] as? String == "Tune busybox")
             #expect(refused["reason"] as? String == "invalid")
             #expect(refused["at"] as? String == "2026-01-01T02:01:40Z")
-            #expect(refused["errors"] as? [String] == [
-                "builds/busybox.yaml:12:7: spec.keepResults: must be 0 or more",
-                "vms/hello-1.yaml:5:9: spec.cpus: must be between 1 and 64",
-            ])
+            #expect(
+                refused["errors"] as? [String] == [
+                    "builds/busybox.yaml:12:7: spec.keepResults: must be 0 or more",
+                    "vms/hello-1.yaml:5:9: spec.cpus: must be between 1 and 64"
+                ])
             #expect(refused["deletions"] as? [String] == [])
 
             let lastRun = try #require(sync["lastRun"] as? [String: Any])
             #expect(lastRun["result"] as? String == "refused")
-            #expect(Set(sync.keys) == ["source", "branch", "path", "lastSeen", "lastApplied", "refused", "lastRun", "nextPass",
-                                       "leader", "leaderSince", "epoch"])
+            #expect(
+                Set(sync.keys) == [
+                    "source", "branch", "path", "lastSeen", "lastApplied", "refused", "lastRun", "nextPass",
+                    "leader", "leaderSince", "epoch"
+                ])
         }
     }
 

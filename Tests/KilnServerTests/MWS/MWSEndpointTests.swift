@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import KilnSpec
 import KilnServer
+import KilnSpec
 import Testing
 
 /// Moab MWS images over HTTP: query, sort, projection, paging, api-version, one image by id or name.
@@ -10,11 +10,22 @@ import Testing
     static func server() async throws -> TestServer {
         let server = try await TestServer.make()
         try await server.fixture.addImages([
-            ("centos5-compute", ["osType": .string("linux"), "extensions": .object(["xcat": .object(["os": .string("centos")])])]),
-            ("debian12", ["osType": .string("linux"), "extensions": .object(["xcat": .object(["os": .string("debian")])])]),
+            (
+                "centos5-compute",
+                ["osType": .string("linux"), "extensions": .object(["xcat": .object(["os": .string("centos")])])]
+            ),
+            (
+                "debian12",
+                ["osType": .string("linux"), "extensions": .object(["xcat": .object(["os": .string("debian")])])]
+            ),
             ("win2019", ["osType": .string("windows")]),
-            ("esx5", ["osType": .string("linux"), "hypervisor": .bool(true), "hypervisorType": .string("ESX"),
-                      "supportsPhysicalMachine": .bool(true), "virtualizedImages": .list([.string("debian12")])]),
+            (
+                "esx5",
+                [
+                    "osType": .string("linux"), "hypervisor": .bool(true), "hypervisorType": .string("ESX"),
+                    "supportsPhysicalMachine": .bool(true), "virtualizedImages": .list([.string("debian12")])
+                ]
+            )
         ])
         return server
     }
@@ -60,7 +71,8 @@ import Testing
         let (_, projected) = try await Self.get(server, "/rest/images?fields=id,name&max=1")
         let first = try #require((projected["results"] as? [[String: Any]])?.first)
         #expect(Set(first.keys) == ["id", "name"])
-        let (_, nested) = try await Self.get(server, "/rest/images?fields=extensions.xcat.os&query=\(Self.encoded(#"{"name":"debian12"}"#))")
+        let (_, nested) = try await Self.get(
+            server, "/rest/images?fields=extensions.xcat.os&query=\(Self.encoded(#"{"name":"debian12"}"#))")
         let only = try #require((nested["results"] as? [[String: Any]])?.first)
         #expect(((only["extensions"] as? [String: Any])?["xcat"] as? [String: Any])?["os"] as? String == "debian")
         let (_, pastEnd) = try await Self.get(server, "/rest/images?offset=50")
@@ -99,7 +111,7 @@ import Testing
         ("sort=" + encoded(#"{"name":0}"#), "sort"),
         ("max=x", "max"),
         ("offset=-3", "offset"),
-        ("query=" + encoded(#"{"name":{"$regex":"(a"}}"#), "query"),
+        ("query=" + encoded(#"{"name":{"$regex":"(a"}}"#), "query")
     ])
     func badParametersAre400NamingThem(query: String, parameter: String) async throws {
         let server = try await TestServer.make()

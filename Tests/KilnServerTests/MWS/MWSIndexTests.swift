@@ -1,7 +1,8 @@
-import KilnSpec
 import KilnQuery
-@testable import KilnServer
+import KilnSpec
 import Testing
+
+@testable import KilnServer
 
 /// The index gives exactly what a scan gives, for every query of the operator table and more.
 @Suite struct MWSIndexTests {
@@ -24,17 +25,19 @@ import Testing
 
     @Test(arguments: [
         #"{"osType":"linux"}"#, #"{"osType":"linux","extensions.xcat.os":{"$in":["centos","debian"]}}"#,
-        #"{"version":1}"#, #"{"version":1.0}"#, #"{"version":{"$in":[0,4.0]}}"#, #"{"features":"f1"}"#, #"{"features":1}"#,
+        #"{"version":1}"#, #"{"version":1.0}"#, #"{"version":{"$in":[0,4.0]}}"#, #"{"features":"f1"}"#,
+        #"{"features":1}"#,
         #"{"active":true,"osType":{"$eq":"windows"}}"#, #"{"virtualizedImages.name":"v2"}"#, #"{"osType":null}"#,
         #"{"features":[]}"#, #"{"osType":{"$in":["linux",null]}}"#, #"{"osType":"linux","version":{"$gt":2}}"#,
-        #"{"$or":[{"osType":"windows"},{"version":3}]}"#, #"{"extensions.xcat.os":{"$in":["nope"]}}"#,
+        #"{"$or":[{"osType":"windows"},{"version":3}]}"#, #"{"extensions.xcat.os":{"$in":["nope"]}}"#
     ])
     func theIndexAgreesWithAScan(query: String) throws {
         let parsed = try MWSQueryParser.parse(query)
         let scan = Self.documents.indices.filter { parsed.matches(Self.documents[$0]) }
         let index = MWSIndex(documents: Self.documents)
         let candidates = index.candidates(parsed)
-        let indexed = candidates.map { $0.documents.map(Int.init).filter { parsed.matches(Self.documents[$0]) } } ?? scan
+        let indexed =
+            candidates.map { $0.documents.map(Int.init).filter { parsed.matches(Self.documents[$0]) } } ?? scan
         #expect(indexed == scan, "\(query)")
         // Where the index says it answered every condition, its candidates are the answer.
         if let candidates, candidates.exact { #expect(candidates.documents.map(Int.init) == scan, "\(query)") }

@@ -12,7 +12,8 @@ import Testing
         var server = try await TestServer.make()
         let path = server.fixture.folder.appendingPathComponent("1.log").path
         FileManager.default.createFile(atPath: path, contents: Data(log.utf8))
-        var execution = try #require(try await server.fixture.catalog.state().executions["busybox"]?.first { $0.buildNumber == 1 })
+        var execution = try #require(
+            try await server.fixture.catalog.state().executions["busybox"]?.first { $0.buildNumber == 1 })
         execution.logPath = path
         try await server.fixture.catalog.saveExecution(execution)
         server.secrets = { _ in ["hunter2"] }
@@ -37,13 +38,15 @@ import Testing
         let server = try await Self.server(Self.log)
         let masked = Self.log.replacingOccurrences(of: "hunter2", with: "************")
         try await server.withClient { client in
-            let part = try await client.execute(uri: "/api/image-builds/busybox/executions/1/log", method: .get,
-                                                headers: [.range: "bytes=0-9"])
+            let part = try await client.execute(
+                uri: "/api/image-builds/busybox/executions/1/log", method: .get,
+                headers: [.range: "bytes=0-9"])
             #expect(part.status == .partialContent)
             #expect(part.text == String(masked.prefix(10)))
             #expect(part.headers[.contentRange] == "bytes 0-9/\(masked.utf8.count)")
-            let past = try await client.execute(uri: "/api/image-builds/busybox/executions/1/log", method: .get,
-                                                headers: [.range: "bytes=100000-"])
+            let past = try await client.execute(
+                uri: "/api/image-builds/busybox/executions/1/log", method: .get,
+                headers: [.range: "bytes=100000-"])
             #expect(past.status == .rangeNotSatisfiable)
         }
     }

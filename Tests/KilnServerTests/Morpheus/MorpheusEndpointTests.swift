@@ -6,8 +6,12 @@ import Testing
 
 /// Morpheus image builds: list, filters, paging, sorting, one build, its executions, and strict types.
 @Suite struct MorpheusEndpointTests {
-    static func get(_ server: TestServer, _ uri: String, headers: HTTPFields = [:]) async throws -> (HTTPResponse.Status, [String: Any], TestResponse) {
-        let response = try await server.withClient { client in try await client.execute(uri: uri, method: .get, headers: headers) }
+    static func get(
+        _ server: TestServer, _ uri: String, headers: HTTPFields = [:]
+    ) async throws -> (HTTPResponse.Status, [String: Any], TestResponse) {
+        let response = try await server.withClient { client in
+            try await client.execute(uri: uri, method: .get, headers: headers)
+        }
         return (response.status, (try? response.json()) ?? [:], response)
     }
 
@@ -41,7 +45,7 @@ import Testing
         ("max=5&offset=1000", 0, 33, 5),
         ("max=5000", 33, 33, 1000),
         ("max=10&", 10, 33, 10),
-        ("&max=&offset=", 25, 33, 25),
+        ("&max=&offset=", 25, 33, 25)
     ])
     func pagingEdges(query: String, size: Int, total: Int, max: Int) async throws {
         let server = try await Self.many()
@@ -69,7 +73,8 @@ import Testing
         #expect(byNameDesc == ["web-30", "web-29", "web-28"])
         let byId = Self.names(try await Self.get(server, "/api/image-builds?sort=id&max=3").1)
         #expect(byId == ["busybox", "web-01", "web-02"])
-        let created = Self.names(try await Self.get(server, "/api/image-builds?sort=dateCreated&direction=desc&max=2").1)
+        let created = Self.names(
+            try await Self.get(server, "/api/image-builds?sort=dateCreated&direction=desc&max=2").1)
         #expect(created == ["db", "Web-Upper"])
         let updated = Self.names(try await Self.get(server, "/api/image-builds?sort=lastUpdated&max=2").1)
         #expect(updated == ["busybox", "db"])
@@ -77,7 +82,7 @@ import Testing
 
     @Test(arguments: [
         ("max=ten", "max"), ("offset=-1", "offset"), ("max=0", "max"), ("sort=color", "sort"),
-        ("direction=up", "direction"), ("max=%zz", "max"),
+        ("direction=up", "direction"), ("max=%zz", "max")
     ])
     func badParametersAre400NamingThem(query: String, parameter: String) async throws {
         let server = try await TestServer.make()
@@ -147,14 +152,18 @@ import Testing
             #expect(execution["statusEta"] is NSNull || execution["statusEta"] is Int)
             #expect(execution["tempInstance"] is NSNull || execution["tempInstance"] is String)
             for key in ["startDate", "endDate"] {
-                if let date = execution[key] as? String { #expect(date.wholeMatch(of: iso) != nil, "\(date)") } else {
+                if let date = execution[key] as? String {
+                    #expect(date.wholeMatch(of: iso) != nil, "\(date)")
+                } else {
                     #expect(execution[key] is NSNull)
                 }
             }
             for image in execution["virtualImages"] as? [[String: Any]] ?? [] { #expect(image["id"] is Int) }
         }
         // The raw text: no number is ever quoted.
-        let text = try await server.withClient { try await $0.execute(uri: "/api/image-builds/busybox", method: .get).text }
+        let text = try await server.withClient {
+            try await $0.execute(uri: "/api/image-builds/busybox", method: .get).text
+        }
         #expect(!text.contains(#""id":""#))
         #expect(!text.contains("statusPercent\":\""))
     }

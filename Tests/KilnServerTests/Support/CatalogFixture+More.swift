@@ -8,10 +8,12 @@ extension CatalogFixture {
         let base = try require(try await catalog.state().builds["busybox"])
         for (i, name) in names.enumerated() {
             let at = Self.at.addingTimeInterval(Double(i + 1))
-            _ = try await catalog.saveBuild(BuildRecord(
-                name: name, spec: spec ?? base.spec, specHash: base.specHash, contentHash: base.contentHash,
-                inputsHash: base.inputsHash, runToken: nil, revision: base.revision, file: "builds/\(name).yaml", line: 1,
-                createdAt: at, updatedAt: Self.at.addingTimeInterval(Double(1000 - i)), status: base.status))
+            _ = try await catalog.saveBuild(
+                BuildRecord(
+                    name: name, spec: spec ?? base.spec, specHash: base.specHash, contentHash: base.contentHash,
+                    inputsHash: base.inputsHash, runToken: nil, revision: base.revision, file: "builds/\(name).yaml",
+                    line: 1,
+                    createdAt: at, updatedAt: Self.at.addingTimeInterval(Double(1000 - i)), status: base.status))
         }
     }
 
@@ -21,10 +23,11 @@ extension CatalogFixture {
         for image in images {
             var spec = base.spec.object ?? [:]
             for (key, value) in image.spec { spec[key] = value }
-            _ = try await catalog.saveImage(ImageRecord(
-                name: image.name, spec: .object(spec), specHash: base.specHash, contentHash: base.contentHash,
-                state: .queued, version: 0, revision: base.revision, file: "images/\(image.name).yaml", line: 1,
-                createdAt: Self.at, updatedAt: Self.at))
+            _ = try await catalog.saveImage(
+                ImageRecord(
+                    name: image.name, spec: .object(spec), specHash: base.specHash, contentHash: base.contentHash,
+                    state: .queued, version: 0, revision: base.revision, file: "images/\(image.name).yaml", line: 1,
+                    createdAt: Self.at, updatedAt: Self.at))
         }
     }
 }

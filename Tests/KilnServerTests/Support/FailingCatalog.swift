@@ -26,8 +26,10 @@ struct FailingCatalog: Catalog {
     func recordCallback(_ delivery: CallbackDelivery) async throws -> CallbackDelivery { throw Failure() }
     func saveStatuses(_ updates: [StatusUpdate]) async throws { throw Failure() }
     func saveRecords(builds: [BuildRecord], images: [ImageRecord], vms: [VMRecord]) async throws { throw Failure() }
-    func beginActions(_ entries: [JournalEntry], executions: [ExecutionRecord],
-                      inventory: [InventoryItem]) async throws -> ([JournalEntry], [ExecutionRecord]) { throw Failure() }
+    func beginActions(
+        _ entries: [JournalEntry], executions: [ExecutionRecord],
+        inventory: [InventoryItem]
+    ) async throws -> ([JournalEntry], [ExecutionRecord]) { throw Failure() }
     func endActions(_ ends: [JournalEnd], workers: [ExecutionWorker]) async throws { throw Failure() }
     func vm(_ name: String) async throws -> VMRecord? { throw Failure() }
     func openActions() async throws -> [JournalEntry] { throw Failure() }
@@ -46,7 +48,9 @@ struct FailingCatalog: Catalog {
     func fenced(by leadership: Leadership) -> any Catalog { self }
     func election(logger: Logger) -> any LeaderElection { SingleHostElection(catalog: self) }
     func enqueue(_ work: [WorkRecord]) async throws -> [WorkRecord] { throw Failure() }
-    func claimWork(host: String, labels: [String], capacity: WorkCapacity, limit: Int, lease: Duration) async throws -> [WorkRecord] {
+    func claimWork(
+        host: String, labels: [String], capacity: WorkCapacity, limit: Int, lease: Duration
+    ) async throws -> [WorkRecord] {
         throw Failure()
     }
     func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> Date { throw Failure() }

@@ -19,7 +19,9 @@ enum OpenAPIChecker {
         var documented: [String]
     }
 
-    static func check(_ exchanges: [Exchange], document: String = Repo.path("specs/openapi.yaml")) async throws -> Report {
+    static func check(
+        _ exchanges: [Exchange], document: String = Repo.path("specs/openapi.yaml")
+    ) async throws -> Report {
         let python = try await Tool.python()
         let folder = try TempFolder()
         let manifest = try folder.write("exchanges.json", JSONEncoder().encode(exchanges))
@@ -31,75 +33,75 @@ enum OpenAPIChecker {
     }
 
     static let script = #"""
-    import json, sys, yaml
-    from jsonschema import Draft202012Validator, FormatChecker
+        import json, sys, yaml
+        from jsonschema import Draft202012Validator, FormatChecker
 
-    document = yaml.safe_load(open(sys.argv[1]))
-    exchanges = json.load(open(sys.argv[2]))
+        document = yaml.safe_load(open(sys.argv[1]))
+        exchanges = json.load(open(sys.argv[2]))
 
-    def escape(token):
-        return token.replace("~", "~0").replace("/", "~1")
+        def escape(token):
+            return token.replace("~", "~0").replace("/", "~1")
 
-    def resolve(node, pointer):
-        while isinstance(node, dict) and "$ref" in node:
-            pointer = node["$ref"]
-            node = document
-            for token in pointer[2:].split("/"):
-                node = node[token.replace("~1", "/").replace("~0", "~")]
-        return node, pointer
+        def resolve(node, pointer):
+            while isinstance(node, dict) and "$ref" in node:
+                pointer = node["$ref"]
+                node = document
+                for token in pointer[2:].split("/"):
+                    node = node[token.replace("~1", "/").replace("~0", "~")]
+            return node, pointer
 
-    def validate(instance, pointer):
-        root = dict(document)
-        root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        root["$ref"] = pointer
-        validator = Draft202012Validator(root, format_checker=FormatChecker())
-        return ["%s: %s" % ("/".join(str(p) for p in e.absolute_path) or "(root)", e.message)
-                for e in validator.iter_errors(instance)]
+        def validate(instance, pointer):
+            root = dict(document)
+            root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+            root["$ref"] = pointer
+            validator = Draft202012Validator(root, format_checker=FormatChecker())
+            return ["%s: %s" % ("/".join(str(p) for p in e.absolute_path) or "(root)", e.message)
+                    for e in validator.iter_errors(instance)]
 
-    methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
-    documented = sorted("%s %s %s" % (method.upper(), path, status)
-                        for path, item in document["paths"].items()
-                        for method in methods if method in item
-                        for status in item[method]["responses"])
-    errors = []
-    for x in exchanges:
-        where = "%s %s %s" % (x["method"], x["path"], x["status"])
-        operation = document["paths"].get(x["path"], {}).get(x["method"].lower())
-        if operation is None:
-            errors.append("%s: the operation is not documented" % where)
-            continue
-        base = "#/paths/%s/%s/responses" % (escape(x["path"]), x["method"].lower())
-        response = operation["responses"].get(str(x["status"]))
-        if response is None:
-            errors.append("%s: the status is not documented" % where)
-            continue
-        response, pointer = resolve(response, "%s/%s" % (base, x["status"]))
-        for name, header in response.get("headers", {}).items():
-            header, header_pointer = resolve(header, "%s/headers/%s" % (pointer, escape(name)))
-            value = x["headers"].get(name.lower())
-            if value is None:
-                errors.append("%s: no %s header" % (where, name))
-            elif "schema" in header:
-                errors += ["%s: header %s: %s" % (where, name, e)
-                           for e in validate(value, "%s/schema" % header_pointer)]
-        content = response.get("content")
-        if not content:
-            if x["body"]:
-                errors.append("%s: a body where none is documented" % where)
-            continue
-        media = (x.get("contentType") or "").split(";")[0].strip()
-        if media not in content:
-            errors.append("%s: content type %r is not documented (%s)" % (where, x.get("contentType"), ", ".join(content)))
-            continue
-        if media == "application/json":
-            try:
-                body = json.loads(x["body"])
-            except ValueError as e:
-                errors.append("%s: not JSON: %s" % (where, e))
+        methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
+        documented = sorted("%s %s %s" % (method.upper(), path, status)
+                            for path, item in document["paths"].items()
+                            for method in methods if method in item
+                            for status in item[method]["responses"])
+        errors = []
+        for x in exchanges:
+            where = "%s %s %s" % (x["method"], x["path"], x["status"])
+            operation = document["paths"].get(x["path"], {}).get(x["method"].lower())
+            if operation is None:
+                errors.append("%s: the operation is not documented" % where)
                 continue
-        else:
-            body = x["body"]
-        errors += ["%s: %s" % (where, e) for e in validate(body, "%s/content/%s/schema" % (pointer, escape(media)))]
-    print(json.dumps({"errors": errors, "documented": documented}))
-    """#
+            base = "#/paths/%s/%s/responses" % (escape(x["path"]), x["method"].lower())
+            response = operation["responses"].get(str(x["status"]))
+            if response is None:
+                errors.append("%s: the status is not documented" % where)
+                continue
+            response, pointer = resolve(response, "%s/%s" % (base, x["status"]))
+            for name, header in response.get("headers", {}).items():
+                header, header_pointer = resolve(header, "%s/headers/%s" % (pointer, escape(name)))
+                value = x["headers"].get(name.lower())
+                if value is None:
+                    errors.append("%s: no %s header" % (where, name))
+                elif "schema" in header:
+                    errors += ["%s: header %s: %s" % (where, name, e)
+                               for e in validate(value, "%s/schema" % header_pointer)]
+            content = response.get("content")
+            if not content:
+                if x["body"]:
+                    errors.append("%s: a body where none is documented" % where)
+                continue
+            media = (x.get("contentType") or "").split(";")[0].strip()
+            if media not in content:
+                errors.append("%s: content type %r is not documented (%s)" % (where, x.get("contentType"), ", ".join(content)))
+                continue
+            if media == "application/json":
+                try:
+                    body = json.loads(x["body"])
+                except ValueError as e:
+                    errors.append("%s: not JSON: %s" % (where, e))
+                    continue
+            else:
+                body = x["body"]
+            errors += ["%s: %s" % (where, e) for e in validate(body, "%s/content/%s/schema" % (pointer, escape(media)))]
+        print(json.dumps({"errors": errors, "documented": documented}))
+        """#
 }

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,7 +24,9 @@ final class RawHTTPConnection: @unchecked Sendable {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else {
             close(socket)
@@ -74,7 +77,10 @@ final class RawHTTPConnection: @unchecked Sendable {
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = recv(socket, &chunk, chunk.count, 0)
             guard n > 0 else {
-                throw BodyError(description: "the connection closed or stalled before \(text.debugDescription); read so far: \(String(decoding: buffer, as: UTF8.self))")
+                throw BodyError(
+                    description:
+                        "the connection closed or stalled before \(text.debugDescription); read so far: \(String(decoding: buffer, as: UTF8.self))"
+                )
             }
             buffer += chunk[..<n]
         }
@@ -94,7 +100,8 @@ final class RawHTTPConnection: @unchecked Sendable {
 
     static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {
         guard !needle.isEmpty, haystack.count >= needle.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start..<start + needle.count].elementsEqual(needle) {
+        for start in 0...(haystack.count - needle.count)
+        where haystack[start..<start + needle.count].elementsEqual(needle) {
             return start..<start + needle.count
         }
         return nil

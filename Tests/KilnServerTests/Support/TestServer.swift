@@ -24,20 +24,27 @@ struct TestServer {
     /// This server leads a fleet of one host (itself) since 2026-01-01.
     let fleet: FleetStatus
 
-    static func make(tokens: [String] = [], ready: Bool = true,
-                     configure: (inout QueryServer.Configuration) -> Void = { _ in }) async throws -> TestServer {
+    static func make(
+        tokens: [String] = [], ready: Bool = true,
+        configure: (inout QueryServer.Configuration) -> Void = { _ in }
+    ) async throws -> TestServer {
         let fixture = try await CatalogFixture()
         var configuration = QueryServer.Configuration(repository: repository, tokens: tokens)
         configure(&configuration)
-        let server = TestServer(fixture: fixture, model: ReadModel(catalog: fixture.catalog), configuration: configuration)
+        let server = TestServer(
+            fixture: fixture, model: ReadModel(catalog: fixture.catalog), configuration: configuration)
         if ready { await server.health.markReady() }
         let since = Date(timeIntervalSince1970: 1_767_225_600)
         server.fleet.leadership.update(.leader(LeaderRecord(host: "kiln-test", epoch: 1, since: since)))
-        await server.fleet.update(FleetHosts(hosts: [
-            HostRecord(name: "kiln-test", address: "http://127.0.0.1:8080", cpus: 2, memoryBytes: 4 << 30, diskFreeBytes: 20 << 30,
-                       kvm: false, labels: ["rack=r1"], version: "0.1.0", dataDir: "/var/lib/kiln", leaseSeconds: 15,
-                       startedAt: since, heartbeatAt: since.addingTimeInterval(600)),
-        ], now: since.addingTimeInterval(605)))
+        await server.fleet.update(
+            FleetHosts(
+                hosts: [
+                    HostRecord(
+                        name: "kiln-test", address: "http://127.0.0.1:8080", cpus: 2, memoryBytes: 4 << 30,
+                        diskFreeBytes: 20 << 30,
+                        kvm: false, labels: ["rack=r1"], version: "0.1.0", dataDir: "/var/lib/kiln", leaseSeconds: 15,
+                        startedAt: since, heartbeatAt: since.addingTimeInterval(600))
+                ], now: since.addingTimeInterval(605)))
         return server
     }
 
@@ -54,12 +61,16 @@ struct TestServer {
     }
 
     var queryServer: QueryServer {
-        QueryServer(configuration: configuration, model: model, events: events, health: health, registry: SharedMetrics.registry,
-                    plan: plan, fleet: fleet, wake: wake, secrets: secrets)
+        QueryServer(
+            configuration: configuration, model: model, events: events, health: health,
+            registry: SharedMetrics.registry,
+            plan: plan, fleet: fleet, wake: wake, secrets: secrets)
     }
 
     @discardableResult
-    func withClient<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+    func withClient<Value: Sendable>(
+        _ body: @Sendable (any TestClientProtocol) async throws -> Value
+    ) async throws -> Value {
         let app = Application(router: queryServer.router())
         return try await app.test(.router) { client in try await body(client) }
     }

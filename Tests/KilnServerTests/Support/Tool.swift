@@ -23,7 +23,10 @@ enum Tool {
         let probe = try await run(python, ["-c", "import jsonschema, yaml"])
         guard probe.status == 0 else {
             let why = probe.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-            throw Missing(description: "python3 cannot import jsonschema and yaml (\(why)): install them with `pip install jsonschema pyyaml`")
+            throw Missing(
+                description:
+                    "python3 cannot import jsonschema and yaml (\(why)): install them with `pip install jsonschema pyyaml`"
+            )
         }
         return python
     }

@@ -18,13 +18,22 @@ import Testing
     }
 
     @Test func signedPushesToTheBranchWake() {
-        #expect(Self.check(["x-github-event": "push", "x-hub-signature-256": "sha256=" + Self.hmac(Self.push)]) == .push(.github, branch: "main"))
-        #expect(Self.check(["x-gitea-event": "push", "x-gitea-signature": Self.hmac(Self.push)]) == .push(.gitea, branch: "main"))
-        #expect(Self.check(["x-forgejo-event": "push", "x-forgejo-signature": Self.hmac(Self.push)]) == .push(.gitea, branch: "main"))
-        #expect(Self.check(["x-gitlab-event": "Push Hook", "x-gitlab-token": "s3cr3t-webhook"]) == .push(.gitlab, branch: "main"))
+        #expect(
+            Self.check(["x-github-event": "push", "x-hub-signature-256": "sha256=" + Self.hmac(Self.push)])
+                == .push(.github, branch: "main"))
+        #expect(
+            Self.check(["x-gitea-event": "push", "x-gitea-signature": Self.hmac(Self.push)])
+                == .push(.gitea, branch: "main"))
+        #expect(
+            Self.check(["x-forgejo-event": "push", "x-forgejo-signature": Self.hmac(Self.push)])
+                == .push(.gitea, branch: "main"))
+        #expect(
+            Self.check(["x-gitlab-event": "Push Hook", "x-gitlab-token": "s3cr3t-webhook"])
+                == .push(.gitlab, branch: "main"))
         // Upper-case hex from a signer is the same signature.
-        #expect(Self.check(["x-github-event": "push", "x-hub-signature-256": "sha256=" + Self.hmac(Self.push).uppercased()])
-            == .push(.github, branch: "main"))
+        #expect(
+            Self.check(["x-github-event": "push", "x-hub-signature-256": "sha256=" + Self.hmac(Self.push).uppercased()])
+                == .push(.github, branch: "main"))
     }
 
     @Test(arguments: [
@@ -35,7 +44,7 @@ import Testing
         ["x-gitlab-event": "Push Hook", "x-gitlab-token": "s3cr3t-webhooK"],
         ["x-gitlab-event": "Push Hook", "x-gitlab-token": ""],
         ["x-github-event": "push"],
-        [:],
+        [:]
     ])
     func badOrMissingSignaturesAreUnauthorized(headers: [String: String]) {
         guard case .unauthorized = Self.check(headers) else {
@@ -46,19 +55,23 @@ import Testing
 
     @Test func otherEventsAndBranchesAreIgnored() {
         let ping = Array(#"{"zen":"hi"}"#.utf8)
-        #expect(Self.check(["x-github-event": "ping", "x-hub-signature-256": "sha256=" + Self.hmac(ping)], ping)
-            == .ignored(.github, "ping is not a push"))
+        #expect(
+            Self.check(["x-github-event": "ping", "x-hub-signature-256": "sha256=" + Self.hmac(ping)], ping)
+                == .ignored(.github, "ping is not a push"))
         let other = Array(#"{"ref":"refs/heads/feature"}"#.utf8)
-        #expect(Self.check(["x-gitea-event": "push", "x-gitea-signature": Self.hmac(other)], other)
-            == .ignored(.gitea, "a push to refs/heads/feature, not to refs/heads/main"))
+        #expect(
+            Self.check(["x-gitea-event": "push", "x-gitea-signature": Self.hmac(other)], other)
+                == .ignored(.gitea, "a push to refs/heads/feature, not to refs/heads/main"))
         let tag = Array(#"{"ref":"refs/tags/main"}"#.utf8)
-        #expect(Self.check(["x-gitlab-event": "Tag Push Hook", "x-gitlab-token": "s3cr3t-webhook"], tag)
-            == .ignored(.gitlab, "Tag Push Hook is not a push"))
+        #expect(
+            Self.check(["x-gitlab-event": "Tag Push Hook", "x-gitlab-token": "s3cr3t-webhook"], tag)
+                == .ignored(.gitlab, "Tag Push Hook is not a push"))
     }
 
     @Test func aSignedPushWithoutARefIsMalformed() {
         let body = Array("not json".utf8)
-        #expect(Self.check(["x-github-event": "push", "x-hub-signature-256": "sha256=" + Self.hmac(body)], body)
-            == .malformed(.github, "a push event's body must be JSON with a \"ref\""))
+        #expect(
+            Self.check(["x-github-event": "push", "x-hub-signature-256": "sha256=" + Self.hmac(body)], body)
+                == .malformed(.github, "a push event's body must be JSON with a \"ref\""))
     }
 }

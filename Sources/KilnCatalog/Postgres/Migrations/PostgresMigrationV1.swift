@@ -112,20 +112,23 @@ enum PostgresMigrationV1 {
                 RETURN NULL;
             END
             $$
-            """,
-        ] + counted.flatMap { table, counter in
-            (table == counter ? ["INSERT INTO catalog_change (\"tableName\", version) VALUES ('\(table)', 0)"] : []) + [
-                """
-                CREATE TRIGGER catalog_change_\(table) AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON \(table)
-                FOR EACH STATEMENT EXECUTE FUNCTION kiln_catalog_change('\(counter)')
-                """,
-            ]
-        })
+            """
+        ]
+            + counted.flatMap { table, counter in
+                (table == counter ? ["INSERT INTO catalog_change (\"tableName\", version) VALUES ('\(table)', 0)"] : [])
+                    + [
+                        """
+                        CREATE TRIGGER catalog_change_\(table) AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON \(table)
+                        FOR EACH STATEMENT EXECUTE FUNCTION kiln_catalog_change('\(counter)')
+                        """
+                    ]
+            })
 
     /// Each counted table and the counter its changes move, frozen here (a later `CatalogTable` case gets its
     /// counter in its own migration).
     static let counted: [(table: String, counter: String)] = [
-        ("image_build", "image_build"), ("execution", "execution"), ("virtual_image", "virtual_image"), ("image", "image"),
-        ("vm", "vm"), ("sync", "sync"), ("tombstone", "tombstone"), ("vm_callback", "vm"),
+        ("image_build", "image_build"), ("execution", "execution"), ("virtual_image", "virtual_image"),
+        ("image", "image"),
+        ("vm", "vm"), ("sync", "sync"), ("tombstone", "tombstone"), ("vm_callback", "vm")
     ]
 }

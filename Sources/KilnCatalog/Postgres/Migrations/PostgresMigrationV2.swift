@@ -19,6 +19,6 @@ enum PostgresMigrationV2 {
                 cpus BIGINT NOT NULL, "memoryBytes" BIGINT NOT NULL, "diskFreeBytes" BIGINT NOT NULL, kvm BOOLEAN NOT NULL,
                 labels TEXT NOT NULL, version TEXT NOT NULL, "dataDir" TEXT NOT NULL, cordoned BOOLEAN NOT NULL DEFAULT false, "leaseSeconds" DOUBLE PRECISION NOT NULL,
                 "startedAt" TIMESTAMPTZ NOT NULL, "heartbeatAt" TIMESTAMPTZ NOT NULL)
-            """,
+            """
         ])
 }

@@ -5,6 +5,6 @@ enum PostgresMigrationV3 {
     static let migration = PostgresMigration(
         version: 3, name: "v3: vm.userDataDigest",
         statements: [
-            #"ALTER TABLE vm ADD COLUMN "userDataDigest" TEXT"#,
+            #"ALTER TABLE vm ADD COLUMN "userDataDigest" TEXT"#
         ])
 }

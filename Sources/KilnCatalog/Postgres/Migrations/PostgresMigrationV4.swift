@@ -7,6 +7,6 @@ enum PostgresMigrationV4 {
         statements: [
             #"ALTER TABLE vm ADD COLUMN "bridge" TEXT"#,
             #"ALTER TABLE vm ADD COLUMN "tapDevice" TEXT"#,
-            #"ALTER TABLE vm ADD COLUMN "macAddress" TEXT"#,
+            #"ALTER TABLE vm ADD COLUMN "macAddress" TEXT"#
         ])
 }

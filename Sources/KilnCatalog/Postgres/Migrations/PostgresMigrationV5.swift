@@ -17,6 +17,6 @@ enum PostgresMigrationV5 {
                 "createdAt" TIMESTAMPTZ NOT NULL, "claimedAt" TIMESTAMPTZ, "finishedAt" TIMESTAMPTZ)
             """,
             #"CREATE UNIQUE INDEX work_open_key ON work ("workKey") WHERE state IN ('queued', 'claimed')"#,
-            "CREATE INDEX work_open ON work (id) WHERE state IN ('queued', 'claimed')",
+            "CREATE INDEX work_open ON work (id) WHERE state IN ('queued', 'claimed')"
         ])
 }

@@ -42,7 +42,9 @@ struct CatalogRecordDecoder<Row: CatalogRowReader>: Decoder {
         func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try integer(key) }
         func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try integer(key) }
         /// 64-bit unsigned values (process start times) are stored by bit pattern in the signed column.
-        func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { UInt64(bitPattern: try row.int64(key.stringValue)) }
+        func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 {
+            UInt64(bitPattern: try row.int64(key.stringValue))
+        }
 
         func integer<T: FixedWidthInteger>(_ key: Key) throws -> T {
             let value = try row.int64(key.stringValue)
@@ -53,10 +55,18 @@ struct CatalogRecordDecoder<Row: CatalogRowReader>: Decoder {
         }
 
         // Optionals in one lookup each (the default would ask `contains`, then `decodeNil`, then decode).
-        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try row.optionalString(key.stringValue) }
-        func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try row.optionalBool(key.stringValue) }
-        func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try row.optionalDouble(key.stringValue) }
-        func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try row.optionalInt64(key.stringValue) }
+        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+            try row.optionalString(key.stringValue)
+        }
+        func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
+            try row.optionalBool(key.stringValue)
+        }
+        func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? {
+            try row.optionalDouble(key.stringValue)
+        }
+        func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? {
+            try row.optionalInt64(key.stringValue)
+        }
         func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? {
             try row.optionalInt64(key.stringValue).map { UInt64(bitPattern: $0) }
         }
@@ -80,25 +90,33 @@ struct CatalogRecordDecoder<Row: CatalogRowReader>: Decoder {
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
             let column = key.stringValue
             if T.self == Date.self { return try row.date(column) as! T }
-            if let json = T.self as? any JSONColumn.Type { return try json.init(columnJSON: try row.string(column)) as! T }
+            if let json = T.self as? any JSONColumn.Type {
+                return try json.init(columnJSON: try row.string(column)) as! T
+            }
             if let text = T.self as? any TextColumn.Type {
                 let raw = try row.string(column)
                 guard let value = text.init(columnText: raw) else {
-                    throw CatalogCodingError(column: column, problem: "\(raw) is not a known \(T.self) (written by a newer Kiln?)")
+                    throw CatalogCodingError(
+                        column: column, problem: "\(raw) is not a known \(T.self) (written by a newer Kiln?)")
                 }
                 return value as! T
             }
             if T.self is any InlineColumns.Type { return try T(from: decoder) }
-            throw CatalogCodingError(column: column, problem: "\(T.self) has no column representation (make it a JSONColumn or TextColumn)")
+            throw CatalogCodingError(
+                column: column, problem: "\(T.self) has no column representation (make it a JSONColumn or TextColumn)")
         }
 
-        func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
-            -> KeyedDecodingContainer<NestedKey> {
+        func nestedContainer<NestedKey: CodingKey>(
+            keyedBy type: NestedKey.Type, forKey key: Key
+        ) throws
+            -> KeyedDecodingContainer<NestedKey>
+        {
             throw CatalogCodingError(column: key.stringValue, problem: "nested containers are not columns")
         }
 
         func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-            throw CatalogCodingError(column: key.stringValue, problem: "lists are JSONColumn values, not nested containers")
+            throw CatalogCodingError(
+                column: key.stringValue, problem: "lists are JSONColumn values, not nested containers")
         }
 
         func superDecoder() throws -> any Decoder { decoder }

@@ -56,29 +56,61 @@ final class CatalogRecordEncoder: Encoder {
             if let json = value as? any JSONColumn { return set(key, .string(json.columnJSON)) }
             if let text = value as? any TextColumn { return set(key, .string(text.columnText)) }
             if value is any InlineColumns { return try value.encode(to: encoder) }
-            throw CatalogCodingError(column: key.stringValue, problem: "\(T.self) has no column representation (make it a JSONColumn or TextColumn)")
+            throw CatalogCodingError(
+                column: key.stringValue,
+                problem: "\(T.self) has no column representation (make it a JSONColumn or TextColumn)")
         }
 
         // Optionals: NULL rather than nothing, so that clearing a field reaches the database.
-        func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } else { set(key, .null) } }
-        func encodeIfPresent(_ value: String?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } else { set(key, .null) } }
-        func encodeIfPresent(_ value: Double?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } else { set(key, .null) } }
-        func encodeIfPresent(_ value: Float?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } else { set(key, .null) } }
-        func encodeIfPresent(_ value: Int?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } else { set(key, .null) } }
-        func encodeIfPresent(_ value: Int8?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } else { set(key, .null) } }
-        func encodeIfPresent(_ value: Int16?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } else { set(key, .null) } }
-        func encodeIfPresent(_ value: Int32?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } else { set(key, .null) } }
-        func encodeIfPresent(_ value: Int64?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } else { set(key, .null) } }
-        func encodeIfPresent(_ value: UInt?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } else { set(key, .null) } }
-        func encodeIfPresent(_ value: UInt8?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } else { set(key, .null) } }
-        func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } else { set(key, .null) } }
-        func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } else { set(key, .null) } }
-        func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { if let value { try encode(value, forKey: key) } else { set(key, .null) } }
+        func encodeIfPresent(_ value: Bool?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { set(key, .null) }
+        }
+        func encodeIfPresent(_ value: String?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { set(key, .null) }
+        }
+        func encodeIfPresent(_ value: Double?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { set(key, .null) }
+        }
+        func encodeIfPresent(_ value: Float?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { set(key, .null) }
+        }
+        func encodeIfPresent(_ value: Int?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { set(key, .null) }
+        }
+        func encodeIfPresent(_ value: Int8?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { set(key, .null) }
+        }
+        func encodeIfPresent(_ value: Int16?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { set(key, .null) }
+        }
+        func encodeIfPresent(_ value: Int32?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { set(key, .null) }
+        }
+        func encodeIfPresent(_ value: Int64?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { set(key, .null) }
+        }
+        func encodeIfPresent(_ value: UInt?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { set(key, .null) }
+        }
+        func encodeIfPresent(_ value: UInt8?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { set(key, .null) }
+        }
+        func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { set(key, .null) }
+        }
+        func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { set(key, .null) }
+        }
+        func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws {
+            if let value { try encode(value, forKey: key) } else { set(key, .null) }
+        }
         func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
             if let value { try encode(value, forKey: key) } else { set(key, .null) }
         }
 
-        func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        func nestedContainer<NestedKey: CodingKey>(
+            keyedBy keyType: NestedKey.Type, forKey key: Key
+        ) -> KeyedEncodingContainer<NestedKey> {
             preconditionFailure("catalog column \(key.stringValue): nested containers are not columns")
         }
 

@@ -8,7 +8,8 @@ extension Array: JSONColumn where Element: Codable {
         do {
             self = try JSONDecoder().decode([Element].self, from: Data(columnJSON.utf8))
         } catch {
-            throw CatalogCodingError(column: "[\(Element.self)]", problem: "the stored text is not a JSON list of \(Element.self): \(error)")
+            throw CatalogCodingError(
+                column: "[\(Element.self)]", problem: "the stored text is not a JSON list of \(Element.self): \(error)")
         }
     }
 

@@ -31,24 +31,31 @@ extension ObjectStatus: JSONColumn {
         }
         let conditions = (v["conditions"]?.list ?? []).compactMap { c -> Condition? in
             guard let type = c["type"]?.string.flatMap(Condition.ConditionType.init(rawValue:)) else { return nil }
-            let time: Double = switch c["lastTransitionTime"] {
-            case .double(let d)?: d
-            case .int(let i)?: Double(i)
-            default: 0
-            }
-            return Condition(type: type, status: c["status"]?.bool ?? false, reason: c["reason"]?.string ?? "",
-                             message: c["message"]?.string ?? "", lastTransitionTime: Date(timeIntervalSince1970: time))
+            let time: Double =
+                switch c["lastTransitionTime"] {
+                case .double(let d)?: d
+                case .int(let i)?: Double(i)
+                default: 0
+                }
+            return Condition(
+                type: type, status: c["status"]?.bool ?? false, reason: c["reason"]?.string ?? "",
+                message: c["message"]?.string ?? "", lastTransitionTime: Date(timeIntervalSince1970: time))
         }
-        self.init(conditions: conditions, observedRevision: v["observedRevision"]?.string,
-                  observedSpecHash: v["observedSpecHash"]?.string)
+        self.init(
+            conditions: conditions, observedRevision: v["observedRevision"]?.string,
+            observedSpecHash: v["observedSpecHash"]?.string)
     }
 
     public var columnJSON: String {
         var fields: [String: SpecValue] = [
-            "conditions": .list(conditions.map { c in
-                .object(["type": .string(c.type.rawValue), "status": .bool(c.status), "reason": .string(c.reason),
-                         "message": .string(c.message), "lastTransitionTime": .double(c.lastTransitionTime.timeIntervalSince1970)])
-            }),
+            "conditions": .list(
+                conditions.map { c in
+                    .object([
+                        "type": .string(c.type.rawValue), "status": .bool(c.status), "reason": .string(c.reason),
+                        "message": .string(c.message),
+                        "lastTransitionTime": .double(c.lastTransitionTime.timeIntervalSince1970)
+                    ])
+                })
         ]
         if let r = observedRevision { fields["observedRevision"] = .string(r) }
         if let h = observedSpecHash { fields["observedSpecHash"] = .string(h) }

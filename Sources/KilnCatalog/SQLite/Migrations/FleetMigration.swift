@@ -8,15 +8,16 @@ enum FleetMigration {
     static let id = "issue-13: leader, host"
 
     static func migrate(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE leader (
-                id INTEGER PRIMARY KEY CHECK (id = 1), epoch INTEGER NOT NULL, host TEXT NOT NULL, since DATETIME NOT NULL);
-            INSERT INTO leader (id, epoch, host, since) VALUES (1, 0, '', CURRENT_TIMESTAMP);
-            CREATE TABLE host (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, address TEXT NOT NULL,
-                cpus INTEGER NOT NULL, memoryBytes INTEGER NOT NULL, diskFreeBytes INTEGER NOT NULL, kvm BOOLEAN NOT NULL,
-                labels TEXT NOT NULL, version TEXT NOT NULL, dataDir TEXT NOT NULL, cordoned BOOLEAN NOT NULL DEFAULT 0, leaseSeconds DOUBLE NOT NULL,
-                startedAt DATETIME NOT NULL, heartbeatAt DATETIME NOT NULL);
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE leader (
+                    id INTEGER PRIMARY KEY CHECK (id = 1), epoch INTEGER NOT NULL, host TEXT NOT NULL, since DATETIME NOT NULL);
+                INSERT INTO leader (id, epoch, host, since) VALUES (1, 0, '', CURRENT_TIMESTAMP);
+                CREATE TABLE host (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, address TEXT NOT NULL,
+                    cpus INTEGER NOT NULL, memoryBytes INTEGER NOT NULL, diskFreeBytes INTEGER NOT NULL, kvm BOOLEAN NOT NULL,
+                    labels TEXT NOT NULL, version TEXT NOT NULL, dataDir TEXT NOT NULL, cordoned BOOLEAN NOT NULL DEFAULT 0, leaseSeconds DOUBLE NOT NULL,
+                    startedAt DATETIME NOT NULL, heartbeatAt DATETIME NOT NULL);
+                """)
     }
 }

@@ -17,10 +17,11 @@ enum MigrationV2 {
         for table in ["image_build", "execution", "virtual_image", "image", "vm", "sync", "tombstone"] {
             try db.execute(sql: "INSERT INTO catalog_change (tableName, version) VALUES (?, 0)", arguments: [table])
             for event in ["insert", "update", "delete"] {
-                try db.execute(sql: """
-                    CREATE TRIGGER catalog_change_\(table)_\(event) AFTER \(event.uppercased()) ON \(table)
-                    BEGIN UPDATE catalog_change SET version = version + 1 WHERE tableName = '\(table)'; END
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TRIGGER catalog_change_\(table)_\(event) AFTER \(event.uppercased()) ON \(table)
+                        BEGIN UPDATE catalog_change SET version = version + 1 WHERE tableName = '\(table)'; END
+                        """)
             }
         }
     }

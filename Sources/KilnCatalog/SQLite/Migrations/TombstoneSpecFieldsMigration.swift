@@ -15,8 +15,11 @@ enum TombstoneSpecFieldsMigration {
         for row in rows {
             let id: Int64 = row["id"]
             let text: String = row["records"]
-            guard let contents = SpecValue(json: text), let rewritten = rewrite(contents), rewritten != contents else { continue }
-            try db.execute(sql: "UPDATE tombstone SET records = ? WHERE id = ?", arguments: [rewritten.canonicalJSON, id])
+            guard let contents = SpecValue(json: text), let rewritten = rewrite(contents), rewritten != contents else {
+                continue
+            }
+            try db.execute(
+                sql: "UPDATE tombstone SET records = ? WHERE id = ?", arguments: [rewritten.canonicalJSON, id])
         }
     }
 

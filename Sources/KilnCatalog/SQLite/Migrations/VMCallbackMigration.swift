@@ -27,10 +27,11 @@ enum VMCallbackMigration {
             t.column("finished", .boolean).notNull()
         }
         for event in ["insert", "update", "delete"] {
-            try db.execute(sql: """
-                CREATE TRIGGER catalog_change_vm_callback_\(event) AFTER \(event.uppercased()) ON vm_callback
-                BEGIN UPDATE catalog_change SET version = version + 1 WHERE tableName = 'vm'; END
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER catalog_change_vm_callback_\(event) AFTER \(event.uppercased()) ON vm_callback
+                    BEGIN UPDATE catalog_change SET version = version + 1 WHERE tableName = 'vm'; END
+                    """)
         }
     }
 }

@@ -15,7 +15,9 @@ final class GitODB {
     func header(_ id: ObjectID) throws(GitSourceError) -> (size: Int, type: git_object_t) {
         var size = 0
         var type = GIT_OBJECT_INVALID
-        try id.withOID { oid throws(GitSourceError) in try check(git_odb_read_header(&size, &type, pointer, oid), "read the header of \(id)") }
+        try id.withOID { oid throws(GitSourceError) in
+            try check(git_odb_read_header(&size, &type, pointer, oid), "read the header of \(id)")
+        }
         return (size, type)
     }
 }

@@ -18,7 +18,9 @@ final class GitObject {
     func peeledToCommit() throws(GitSourceError) -> ObjectID? {
         var out: OpaquePointer?
         let code = git_object_peel(&out, pointer, GIT_OBJECT_COMMIT)
-        if code == GIT_EINVALIDSPEC.rawValue || code == GIT_ENOTFOUND.rawValue || code == GIT_EPEEL.rawValue { return nil }
+        if code == GIT_EINVALIDSPEC.rawValue || code == GIT_ENOTFOUND.rawValue || code == GIT_EPEEL.rawValue {
+            return nil
+        }
         try check(code, "peel an object to a commit")
         defer { git_object_free(out) }
         return ObjectID(git_object_id(out!))

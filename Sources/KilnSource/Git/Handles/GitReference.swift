@@ -12,7 +12,8 @@ final class GitReference {
 
     /// The reference a symbolic reference points at (`HEAD` → `refs/heads/main`), or nil for a direct one.
     var symbolicTarget: String? {
-        guard git_reference_type(pointer) == GIT_REFERENCE_SYMBOLIC, let target = git_reference_symbolic_target(pointer) else {
+        guard git_reference_type(pointer) == GIT_REFERENCE_SYMBOLIC, let target = git_reference_symbolic_target(pointer)
+        else {
             return nil
         }
         return String(cString: target)
@@ -23,7 +24,9 @@ final class GitReference {
     func commit() throws(GitSourceError) -> ObjectID? {
         var out: OpaquePointer?
         let code = git_reference_peel(&out, pointer, GIT_OBJECT_COMMIT)
-        if code == GIT_ENOTFOUND.rawValue || code == GIT_EPEEL.rawValue || code == GIT_EINVALIDSPEC.rawValue { return nil }
+        if code == GIT_ENOTFOUND.rawValue || code == GIT_EPEEL.rawValue || code == GIT_EINVALIDSPEC.rawValue {
+            return nil
+        }
         try check(code, "resolve \(String(cString: git_reference_name(pointer)))")
         defer { git_object_free(out) }
         return ObjectID(git_object_id(out!))

@@ -12,7 +12,9 @@ final class GitRemote {
 
     deinit { git_remote_free(pointer) }
 
-    static func anonymous(_ url: String, in repository: GitRepository, masking secret: String?) throws(GitSourceError) -> GitRemote {
+    static func anonymous(
+        _ url: String, in repository: GitRepository, masking secret: String?
+    ) throws(GitSourceError) -> GitRemote {
         var out: OpaquePointer?
         let code = git_remote_create_anonymous(&out, repository.pointer, url)
         if code < 0 { throw GitSourceError.libgit2("set up the remote", code, masking: secret) }

@@ -17,7 +17,9 @@ final class GitRepository {
         var out: OpaquePointer?
         let code = git_repository_open_ext(&out, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil)
         // libgit2 1.5.1 reports a repository owned by another user as "config value 'safe.directory' was not found".
-        if code == GIT_EOWNER.rawValue || (code == GIT_ENOTFOUND.rawValue && GitSourceError.lastMessage().contains("safe.directory")) {
+        if code == GIT_EOWNER.rawValue
+            || (code == GIT_ENOTFOUND.rawValue && GitSourceError.lastMessage().contains("safe.directory"))
+        {
             throw .repositoryNotOwned(repository: display)
         }
         if code == GIT_ENOTFOUND.rawValue { throw .repositoryNotFound(repository: display) }
@@ -29,7 +31,9 @@ final class GitRepository {
     static func openOrCreateBare(_ path: String) throws(GitSourceError) -> GitRepository {
         Libgit2.ensureInitialized()
         var out: OpaquePointer?
-        if git_repository_open_ext(&out, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue | GIT_REPOSITORY_OPEN_BARE.rawValue, nil) == 0 {
+        if git_repository_open_ext(
+            &out, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue | GIT_REPOSITORY_OPEN_BARE.rawValue, nil) == 0
+        {
             return GitRepository(out!)
         }
         try check(git_repository_init(&out, path, 1), "create the mirror \(path)")
@@ -92,7 +96,8 @@ final class GitRepository {
 
     func blob(_ id: ObjectID) throws(GitSourceError) -> GitBlob {
         var out: OpaquePointer?
-        try id.withOID { oid throws(GitSourceError) in try check(git_blob_lookup(&out, pointer, oid), "read blob \(id)") }
+        try id.withOID { oid throws(GitSourceError) in try check(git_blob_lookup(&out, pointer, oid), "read blob \(id)")
+        }
         return GitBlob(out!)
     }
 
@@ -103,7 +108,9 @@ final class GitRepository {
         var out: OpaquePointer?
         let code = git_object_lookup_prefix(&out, pointer, &oid, hex.utf8.count, GIT_OBJECT_ANY)
         if code == GIT_ENOTFOUND.rawValue { return nil }
-        if code == GIT_EAMBIGUOUS.rawValue { throw .ambiguousRevision(hex, candidates: ["several objects start with \(hex)"]) }
+        if code == GIT_EAMBIGUOUS.rawValue {
+            throw .ambiguousRevision(hex, candidates: ["several objects start with \(hex)"])
+        }
         try check(code, "look up \(hex)")
         return GitObject(out!)
     }

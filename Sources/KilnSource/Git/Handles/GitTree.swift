@@ -30,7 +30,8 @@ final class GitTree {
     }
 
     private func entry(_ raw: OpaquePointer) -> Entry {
-        Entry(name: String(cString: git_tree_entry_name(raw)), mode: git_tree_entry_filemode_raw(raw).rawValue,
-              id: ObjectID(git_tree_entry_id(raw)))
+        Entry(
+            name: String(cString: git_tree_entry_name(raw)), mode: git_tree_entry_filemode_raw(raw).rawValue,
+            id: ObjectID(git_tree_entry_id(raw)))
     }
 }

@@ -15,9 +15,11 @@ struct Chromium {
 
     /// Root needs `--no-sandbox`; no GPU, no first-run work, one pixel per CSS pixel.
     func arguments(width: Int, height: Int, dark: Bool) -> [String] {
-        var arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-                         "--no-default-browser-check", "--disable-extensions", "--disable-dev-shm-usage", "--mute-audio",
-                         "--force-device-scale-factor=1", "--user-data-dir=\(profile)", "--window-size=\(width),\(height)"]
+        var arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+            "--no-default-browser-check", "--disable-extensions", "--disable-dev-shm-usage", "--mute-audio",
+            "--force-device-scale-factor=1", "--user-data-dir=\(profile)", "--window-size=\(width),\(height)"
+        ]
         if dark { arguments.append("--force-dark-mode") }
         return arguments
     }
@@ -43,14 +45,18 @@ struct Chromium {
     /// A PNG of the page's top `height` pixels at `width`.
     func screenshot(_ url: String, to path: String, width: Int, height: Int, dark: Bool = false) async throws {
         _ = try await run(arguments(width: width, height: height, dark: dark) + ["--screenshot=\(path)", url])
-        guard FileManager.default.fileExists(atPath: path) else { throw Failure(description: "chromium wrote no \(path)") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw Failure(description: "chromium wrote no \(path)")
+        }
     }
 
     /// A PNG's width and height, from its IHDR chunk.
     static func pngSize(_ path: String) throws -> (width: Int, height: Int) {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-        guard data.count > 24, Array(data.prefix(8)) == signature else { throw Failure(description: "\(path) is not a PNG") }
+        guard data.count > 24, Array(data.prefix(8)) == signature else {
+            throw Failure(description: "\(path) is not a PNG")
+        }
         func int(_ at: Int) -> Int { data[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
         return (int(16), int(20))
     }
