@@ -8,7 +8,8 @@ enum YAMLFuzz {
     static func run(_ bytes: [UInt8]) {
         let parsed = DocumentParser.parse(path: path, bytes: bytes)
         // Every refusal points into the file, as `file:line:column`.
-        let lines = bytes.count(where: { $0 == UInt8(ascii: "\n") }) + 1
+        // YAML breaks lines at CR as well as LF (and CRLF once); counting both bytes bounds the line number from above.
+        let lines = bytes.count(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) + 1
         for error in parsed.errors {
             promise(error.file == path, "an error names another file: \(error)")
             promise(error.line >= 1 && error.line <= lines + 1, "an error's line is outside the file: \(error)")

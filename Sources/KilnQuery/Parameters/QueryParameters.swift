@@ -64,8 +64,11 @@ public struct QueryParameters: Sendable {
     }
 
     /// A value shown back in an error, cut short so that an error never echoes a huge input.
+    /// Cut by Unicode scalars, not characters: one character can hold thousands of combining marks.
     public static func echo(_ text: String) -> String {
-        text.count > 40 ? String(text.prefix(40)) + "…" : text
+        let scalars = text.unicodeScalars
+        guard scalars.count > 40 else { return text }
+        return String(String.UnicodeScalarView(scalars.prefix(40))) + "…"
     }
 
     /// Form decoding: `+` is a space and `%XX` a byte; the bytes must be UTF-8.

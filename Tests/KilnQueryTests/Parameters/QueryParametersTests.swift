@@ -53,6 +53,14 @@ import Testing
         #expect(error.message.utf8.count < 200, "\(error.message.utf8.count) bytes")
     }
 
+    /// One character of 5,000 combining marks is one `Character`: the echo is cut by Unicode scalars instead.
+    @Test func errorsNeverEchoAHugeCharacter() throws {
+        let huge = "a" + String(repeating: "\u{301}", count: 5000)
+        let parameters = try QueryParameters("direction=\(huge)")
+        let error = try #require(failure { _ = try parameters.choice("direction", ["asc", "desc"]) })
+        #expect(error.message.utf8.count < 200, "\(error.message.utf8.count) bytes")
+    }
+
     @Test func errorsNeverEchoAHugeValue() throws {
         let huge = String(repeating: "x", count: 5000)
         let parameters = try QueryParameters("max=\(huge)")
