@@ -1,3 +1,4 @@
+import Foundation
 import KilnSpec
 import Testing
 
@@ -11,6 +12,22 @@ import Testing
 
     @Test func canonicalJSONEscapesStrings() {
         #expect(SpecValue.string("a\"b\\c\nd\re\tf\u{01}g—").canonicalJSON == #""a\"b\\c\nd\re\tf\u0001g—""#)
+    }
+
+    /// The canonical writer appends bytes, the pretty one scalars: both escape alike, and a string with nothing to
+    /// escape (multi-byte characters included) comes out whole, in keys and values at every depth.
+    @Test func canonicalJSONMatchesThePrettyWriterWithoutItsWhitespace() {
+        let value = SpecValue.object([
+            "ключ": .list([.string("\u{1F}\u{7F}é🔥\"\\"), .object(["\u{0}": .string(""), "z\u{1}": .null])]),
+            "plain": .string("a longer run of text with nothing to escape in it at all"), "": .double(0.5)
+        ])
+        #expect(
+            value.canonicalJSON
+                == #"{"":0.5,"plain":"a longer run of text with nothing to escape in it at all","ключ":["\u001f"#
+                + "\u{7F}é🔥" + #"\"\\",{"\u0000":"","z\u0001":null}]}"#)
+        let pretty = value.prettyJSON.replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "")
+            .replacingOccurrences(of: "\": ", with: "\":")
+        #expect(value.canonicalJSON == pretty)
     }
 
     @Test(arguments: [

@@ -11,7 +11,35 @@ public enum StatusDocument {
         return .string(iso8601(date))
     }
 
+    /// `2026-12-05T22:40:07Z`: UTC, whole seconds (a fraction is dropped). Written by hand from `gmtime_r`, because
+    /// every status file holds several dates and Foundation's ISO-8601 format style is slow on 10,000 of them; years
+    /// outside 1900…9999 go through the format style (which turns Julian before 1582).
     public static func iso8601(_ date: Date) -> String {
+        var parts = tm()
+        guard var seconds = time_t(exactly: date.timeIntervalSince1970.rounded(.down)),
+            gmtime_r(&seconds, &parts) != nil, (0...8099).contains(parts.tm_year)
+        else { return formatted(date) }
+        var out = [UInt8](repeating: UInt8(ascii: "0"), count: 20)
+        func put(_ value: Int32, at end: Int, digits: Int) {
+            var value = Int(value)
+            for i in 0..<digits {
+                out[end - i] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+        }
+        put(parts.tm_year + 1900, at: 3, digits: 4)
+        put(parts.tm_mon + 1, at: 6, digits: 2)
+        put(parts.tm_mday, at: 9, digits: 2)
+        put(parts.tm_hour, at: 12, digits: 2)
+        put(parts.tm_min, at: 15, digits: 2)
+        put(parts.tm_sec, at: 18, digits: 2)
+        (out[4], out[7], out[10]) = (UInt8(ascii: "-"), UInt8(ascii: "-"), UInt8(ascii: "T"))
+        (out[13], out[16], out[19]) = (UInt8(ascii: ":"), UInt8(ascii: ":"), UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// What `iso8601` writes, by Foundation's format style (the slow way, for dates it does not write itself).
+    static func formatted(_ date: Date) -> String {
         date.formatted(
             .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
                 .timeSeparator(.colon).timeZone(separator: .omitted))

@@ -52,9 +52,43 @@ extension SpecValue {
     /// Canonical JSON: keys sorted by their UTF-8 bytes, no whitespace, integers without a fraction.
     /// Equal values always give equal bytes, so the text can be hashed.
     public var canonicalJSON: String {
-        var out = ""
-        write(to: &out, indent: nil, level: 0)
-        return out
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        writeCanonical(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The canonical writer, into bytes: every spec is written this way to be hashed and stored, so it appends runs
+    /// of bytes rather than one Unicode scalar at a time. Same text as `write(to:indent: nil, level:)`.
+    private func writeCanonical(to out: inout [UInt8]) {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .double(let d):
+            if d.isFinite {
+                out.append(contentsOf: (d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)).utf8)
+            } else {
+                out.append(contentsOf: "null".utf8)
+            }
+        case .string(let s): JSONText.appendQuoted(s, to: &out)
+        case .list(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                item.writeCanonical(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let fields):
+            out.append(UInt8(ascii: "{"))
+            for (i, field) in fields.sorted(by: { JSONText.utf8Less($0.key, $1.key) }).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONText.appendQuoted(field.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                field.value.writeCanonical(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
     }
 
     /// Indented JSON with sorted keys, for people.
@@ -135,6 +169,36 @@ public enum JSONText {
         out += "\""
     }
 
+    /// The same quoting into bytes: runs without anything to escape are copied whole (a UTF-8 sequence never holds
+    /// a byte below 0x80, so multi-byte characters pass through as they are).
+    public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            var start = 0
+            for i in 0..<bytes.count {
+                let byte = bytes[i]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                start = i + 1
+                switch byte {
+                case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+                case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+                case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
+                case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
+                case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: #"\u00"#.utf8)
+                    out.append(hex[Int(byte >> 4)])
+                    out.append(hex[Int(byte & 0xF)])
+                }
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
     public static func quoted(_ s: String) -> String {
         var out = ""
         appendQuoted(s, to: &out)
@@ -142,6 +206,13 @@ public enum JSONText {
     }
 
     static func utf8Less(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
+        var (a, b) = (a, b)
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let count = Swift.min(x.count, y.count)
+                for i in 0..<count where x[i] != y[i] { return x[i] < y[i] }
+                return x.count < y.count
+            }
+        }
     }
 }
