@@ -13,7 +13,8 @@ struct AllBenchmark: AsyncParsableCommand {
     static let benchmarks: [any FigureBenchmark.Type] = [
         LoadBenchmark.self, ParseBenchmark.self, ReconcileBenchmark.self, CatalogBenchmark.self, ClaimBenchmark.self,
         BuildBenchmark.self,
-        ChecksumBenchmark.self, APIBenchmark.self, VMDriftBenchmark.self, ImageBenchmark.self, SSHLayerBenchmark.self,
+        ChecksumBenchmark.self, APIBenchmark.self, VMDriftBenchmark.self, GrowthBenchmark.self, ImageBenchmark.self,
+        SSHLayerBenchmark.self,
         DebianImageBenchmark.self
     ]
 

@@ -98,18 +98,7 @@ struct APIBenchmark: FigureBenchmark {
     /// each time, so every answer is computed from the read model).
     func queries(_ served: ServedCatalog, label count: Int) async throws -> [Figure] {
         let repeated = try await WrkRun.run(served.url + Self.query, seconds: seconds)
-        let script = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "kiln-bench-\(UUID().uuidString).lua"
-        ).path
-        try """
-        counter = 0
-        request = function()
-          counter = counter + 1
-          return wrk.format(nil, "\(Self.query)&offset=" .. (counter % 1000000))
-        end
-        """.write(toFile: script, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: script) }
-        let fresh = try await WrkRun.run(served.url + Self.query, seconds: seconds, script: script)
+        let fresh = try await Self.freshQuery(served, seconds: seconds)
         let query = "query {osType: linux, extensions.xcat.os $in [centos, debian]}, \(count) images"
         return [
             Figure(
@@ -121,6 +110,26 @@ struct APIBenchmark: FigureBenchmark {
                 target: count == large ? .atMost(20) : nil,
                 note: "p99 \(Self.format(fresh.p99)), \(Self.rate(fresh.requestsPerSecond)) req/s")
         ]
+    }
+
+    /// The issue's query under `wrk` with a new `offset` on every request, so that every answer is computed from the
+    /// read model rather than taken from the response cache.
+    static func freshQuery(
+        _ served: ServedCatalog, seconds: Int, threads: Int = 2, connections: Int = 50
+    ) async throws -> WrkRun {
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kiln-bench-\(UUID().uuidString).lua"
+        ).path
+        try """
+        counter = 0
+        request = function()
+          counter = counter + 1
+          return wrk.format(nil, "\(Self.query)&offset=" .. (counter % 1000000))
+        end
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: script) }
+        return try await WrkRun.run(
+            served.url + Self.query, seconds: seconds, threads: threads, connections: connections, script: script)
     }
 
     static func rate(_ value: Double) -> String { String(Int(value.rounded())) }
