@@ -10,7 +10,10 @@ import Testing
 @Suite("Planner: VM placement in a fleet")
 struct PlannerPlacementTests {
     static let gib: Int64 = 1 << 30
-    static let desired = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
+    static let desired = Fixture.snapshot([
+        Specs.build("b"), Specs.image("i", build: "b"),
+        Specs.vm("v", image: "i", memory: "256mib", powerState: "running")
+    ])
 
     static func policy(local: String, _ hosts: [PlacementHost]) -> PlannerPolicy {
         var policy = Fixture.policy
@@ -121,8 +124,9 @@ struct PlannerPlacementTests {
     @Test("a suspended VM is left on its host, and what it holds there is not given to another VM")
     func suspendedHoldsItsPlace() {
         let desired = Fixture.snapshot([
-            Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("s", image: "i", suspend: true),
-            Specs.vm("v", image: "i")
+            Specs.build("b"), Specs.image("i", build: "b"),
+            Specs.vm("s", image: "i", memory: "256mib", powerState: "running", suspend: true),
+            Specs.vm("v", image: "i", memory: "256mib", powerState: "running")
         ])
         var actual = Fixture.settled(desired)
         actual.vms["s"]!.host = "a"
