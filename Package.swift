@@ -173,6 +173,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // End-to-end test support shared by test targets (which cannot depend on each other): scratch folders, git
+        // repositories, data dirs seen through the real `kiln`, `kiln serve`, spec documents, convergence checks.
+        .target(
+            name: "KilnEndToEnd",
+            dependencies: ["KilnSpec", "KilnTestSupport"],
+            swiftSettings: strict
+        ),
+
         .testTarget(name: "KilnYAMLTests", dependencies: ["KilnYAML"], swiftSettings: strict),
         .testTarget(name: "KilnSpecTests", dependencies: ["KilnSpec", "KilnYAML", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnQueryTests", dependencies: ["KilnQuery", "KilnSpec"], swiftSettings: strict),
@@ -193,6 +201,6 @@ let package = Package(
         .testTarget(name: "KilnDriversTests", dependencies: ["KilnDrivers", "KilnReconciler", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnServerTests", dependencies: ["KilnServer", "KilnQuery", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnSpec", "KilnTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "KilnBenchTests", dependencies: ["KilnBench"], swiftSettings: strict),
-        .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnSpec", "KilnCatalog", "KilnTestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnSpec", "KilnCatalog", "KilnTestSupport", "KilnEndToEnd", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
     ]
 )

@@ -36,11 +36,11 @@ struct ReconcileBenchmark: FigureBenchmark {
         let catalog = try SQLiteCatalog(path: paths.catalog)
         let builds = RecordingBuildDriver(catalog: catalog, paths: paths)
         let source = MemorySource()
-        var files: [String: String] = ["scripts/build.sh": "#!/bin/sh\ntrue\n"]
+        var files: [String: String] = ["scripts/provision.sh": "#!/bin/sh\ntrue\n"]
         for i in 0..<perKind {
-            files["builds/b\(i).yaml"] = Specs.build("b\(i)")
+            files["builds/b\(i).yaml"] = Specs.build("b\(i)", token: nil)
             files["images/i\(i).yaml"] = Specs.image("i\(i)", build: "b\(i)")
-            files["vms/v\(i).yaml"] = Specs.vm("v\(i)", image: "i\(i)", power: "stopped")
+            files["vms/v\(i).yaml"] = Specs.vm("v\(i)", image: "i\(i)", powerState: "stopped")
         }
         let loadStart = ContinuousClock.now
         await source.commit("c1", files)

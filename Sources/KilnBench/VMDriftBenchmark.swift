@@ -52,10 +52,10 @@ struct VMDriftBenchmark: FigureBenchmark {
         let builds = RecordingBuildDriver(catalog: catalog, paths: paths)
         let source = MemorySource()
         var files: [String: String] = [
-            "scripts/build.sh": "#!/bin/sh\ntrue\n", "builds/b.yaml": Specs.build("b"),
+            "scripts/provision.sh": "#!/bin/sh\ntrue\n", "builds/b.yaml": Specs.build("b", token: nil),
             "images/i.yaml": Specs.image("i", build: "b")
         ]
-        for i in 0..<count { files["vms/v\(i).yaml"] = Specs.vm("v\(i)", image: "i") }
+        for i in 0..<count { files["vms/v\(i).yaml"] = Specs.vm("v\(i)", image: "i", powerState: "running") }
         await source.commit("c1", files)
         let reconciler = Reconciler(
             source: source, catalog: catalog, builds: builds, vms: StandInVMDriver(stand: stand), paths: paths,

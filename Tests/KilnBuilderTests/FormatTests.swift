@@ -1,5 +1,6 @@
 import Foundation
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 @testable import KilnBuilder

@@ -22,7 +22,7 @@ import Testing
           description: DESCRIPTION
           type: qemu
           source: {scratch: true}
-          scripts: [{name: build, path: scripts/build.sh}]
+          scripts: [{name: build, path: scripts/provision.sh}]
           sshPassword: {fromEnv: SECRET}
           conversionFormats: [FORMATS]
           keepResults: 1
@@ -40,7 +40,7 @@ import Testing
         power: String = "running", vms: Int = 1
     ) -> [String] {
         [build(description: description, secret: secret, formats: formats), Specs.image("busybox", build: "busybox")]
-            + (0..<vms).map { Specs.vm("vm-\($0 + 1)", image: "busybox", cpus: cpus, power: power) }
+            + (0..<vms).map { Specs.vm("vm-\($0 + 1)", image: "busybox", cpus: cpus, powerState: power) }
     }
 
     static func preview(_ from: [String]?, _ to: [String], actual: CatalogState? = nil) -> ChangePreview {
@@ -136,7 +136,7 @@ import Testing
     @Test func theBinarysOutputMatchesTheSchema() async throws {
         let repo = try Folder()
         try await Self.git(repo, "init", "-q", "-b", "main")
-        try repo.write("scripts/build.sh", Fixture.script)
+        try repo.write("scripts/provision.sh", Fixture.script)
         try repo.write("build.yaml", Self.build())
         try repo.write("image.yaml", Specs.image("busybox", build: "busybox"))
         let first = try await Self.commit(repo, "Add busybox")

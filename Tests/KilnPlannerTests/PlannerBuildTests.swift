@@ -9,7 +9,7 @@ import Testing
 struct PlannerBuildTests {
     @Test("a new build is recorded and run once")
     func newBuild() {
-        let desired = Fixture.snapshot([Specs.build("b")])
+        let desired = Fixture.snapshot([Specs.build("b", token: nil)])
         let plan = Fixture.plan(desired, CatalogState())
         #expect(Fixture.verbs(plan) == ["create ImageBuild/b", "run ImageBuild/b"])
         guard case .run(_, .firstRun, nil) = plan.actions[1] else {
@@ -20,25 +20,33 @@ struct PlannerBuildTests {
 
     @Test("a settled state needs nothing")
     func settled() {
-        let desired = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
+        let desired = Fixture.snapshot([
+            Specs.build("b", token: nil), Specs.image("i", build: "b"), Specs.vm("v", image: "i", powerState: "running")
+        ])
         #expect(Fixture.plan(desired, Fixture.settled(desired)).actions.isEmpty)
     }
 
     /// (what changes, the plan's actions)
     static let changes: [(String, String, [String])] = [
-        ("description only", Specs.build("b", description: "other"), ["update ImageBuild/b"]),
+        ("description only", Specs.build("b", token: nil, description: "other"), ["update ImageBuild/b"]),
         (
-            "output formats under onChange", Specs.build("b", formats: ["qcow2", "vmdk"]),
+            "output formats under onChange", Specs.build("b", formats: ["qcow2", "vmdk"], token: nil),
             ["update ImageBuild/b", "run ImageBuild/b"]
         ),
-        ("output formats under manual", Specs.build("b", policy: "manual", formats: ["vmdk"]), ["update ImageBuild/b"]),
+        (
+            "output formats under manual", Specs.build("b", formats: ["vmdk"], token: nil, policy: "manual"),
+            ["update ImageBuild/b"]
+        ),
         ("a new token", Specs.build("b", token: "2"), ["update ImageBuild/b", "run ImageBuild/b"]),
         (
             "a new token under manual", Specs.build("b", token: "2", policy: "manual"),
             ["update ImageBuild/b", "run ImageBuild/b"]
         ),
-        ("keepResults only", Specs.build("b", keep: 3), ["update ImageBuild/b"]),
-        ("suspend with a spec change", Specs.build("b", suspend: true, formats: ["vmdk"]), ["update ImageBuild/b"])
+        ("keepResults only", Specs.build("b", keepResults: 3, token: nil), ["update ImageBuild/b"]),
+        (
+            "suspend with a spec change", Specs.build("b", formats: ["vmdk"], token: nil, suspend: true),
+            ["update ImageBuild/b"]
+        )
     ]
 
     @Test("spec changes and what they start", arguments: changes)
@@ -50,8 +58,9 @@ struct PlannerBuildTests {
 
     @Test("a changed script changes the inputs and runs the build")
     func scriptChange() {
-        let before = Fixture.snapshot([Specs.build("b")])
-        let after = Fixture.snapshot([Specs.build("b")], scripts: ["scripts/build.sh": "#!/bin/sh\necho changed\n"])
+        let before = Fixture.snapshot([Specs.build("b", token: nil)])
+        let after = Fixture.snapshot(
+            [Specs.build("b", token: nil)], scripts: ["scripts/provision.sh": "#!/bin/sh\necho changed\n"])
         let plan = Fixture.plan(after, Fixture.settled(before))
         #expect(Fixture.verbs(plan) == ["update ImageBuild/b", "run ImageBuild/b"])
         guard case .run(_, .inputsChanged, nil) = plan.actions[1] else {
@@ -62,7 +71,7 @@ struct PlannerBuildTests {
 
     @Test("new tools change the inputs: a new build, not a reuse")
     func newTools() {
-        let desired = Fixture.snapshot([Specs.build("b")])
+        let desired = Fixture.snapshot([Specs.build("b", token: nil)])
         var policy = Fixture.policy
         policy.toolsFingerprint = "qemu-img 8"
         #expect(
@@ -72,8 +81,8 @@ struct PlannerBuildTests {
 
     @Test("returning to inputs that already succeeded reuses that execution's outputs")
     func reuse() {
-        let a = Fixture.snapshot([Specs.build("b")])
-        let b = Fixture.snapshot([Specs.build("b", formats: ["vmdk"])], commit: "c2")
+        let a = Fixture.snapshot([Specs.build("b", token: nil)])
+        let b = Fixture.snapshot([Specs.build("b", formats: ["vmdk"], token: nil)], commit: "c2")
         var actual = Fixture.settled(a)
         let inputsA = actual.builds["b"]!.inputsHash
         let inputsB = Planner.inputsHash(
@@ -104,11 +113,11 @@ struct PlannerBuildTests {
 
     @Test("a running execution of an outdated spec is cancelled and the new spec runs")
     func cancelOutdated() {
-        let before = Fixture.snapshot([Specs.build("b")])
+        let before = Fixture.snapshot([Specs.build("b", token: nil)])
         var actual = Fixture.settled(before)
         actual.executions["b"]!.append(
             Fixture.execution("b", 2, .running, inputs: actual.builds["b"]!.inputsHash, id: 9))
-        let after = Fixture.snapshot([Specs.build("b", formats: ["vmdk"])])
+        let after = Fixture.snapshot([Specs.build("b", formats: ["vmdk"], token: nil)])
         #expect(
             Fixture.verbs(Fixture.plan(after, actual)) == [
                 "update ImageBuild/b", "cancel ImageBuild/b", "run ImageBuild/b"
@@ -128,26 +137,26 @@ struct PlannerBuildTests {
 
     @Test("under manual, a spec change lets the running execution finish")
     func manualLetsRun() {
-        let before = Fixture.snapshot([Specs.build("b", policy: "manual")])
+        let before = Fixture.snapshot([Specs.build("b", token: nil, policy: "manual")])
         var actual = Fixture.settled(before)
         actual.executions["b"]!.append(
             Fixture.execution("b", 2, .running, inputs: actual.builds["b"]!.inputsHash, id: 9))
-        let after = Fixture.snapshot([Specs.build("b", policy: "manual", formats: ["vmdk"])])
+        let after = Fixture.snapshot([Specs.build("b", formats: ["vmdk"], token: nil, policy: "manual")])
         #expect(Fixture.verbs(Fixture.plan(after, actual)) == ["update ImageBuild/b"])
     }
 
     @Test("deleting a build cancels its running execution, then deletes it")
     func deleteRunning() {
-        let before = Fixture.snapshot([Specs.build("b"), Specs.build("keep")])
+        let before = Fixture.snapshot([Specs.build("b", token: nil), Specs.build("keep", token: nil)])
         var actual = Fixture.settled(before)
         actual.executions["b"]!.append(Fixture.execution("b", 2, .running, inputs: "x", id: 9))
-        let after = Fixture.snapshot([Specs.build("keep")])
+        let after = Fixture.snapshot([Specs.build("keep", token: nil)])
         #expect(Fixture.verbs(Fixture.plan(after, actual)) == ["cancel ImageBuild/b", "delete ImageBuild/b"])
     }
 
     @Test("a failed execution is not retried on its own; the status says what to do")
     func failedStays() {
-        let desired = Fixture.snapshot([Specs.build("b")])
+        let desired = Fixture.snapshot([Specs.build("b", token: nil)])
         var actual = Fixture.settled(desired)
         let inputs = actual.builds["b"]!.inputsHash
         actual.executions["b"] = [Fixture.execution("b", 1, .failed, inputs: inputs, id: 1)]
@@ -158,7 +167,7 @@ struct PlannerBuildTests {
 
     @Test("an interrupted or cancelled execution runs again", arguments: [true, false])
     func interruptedRuns(_ interrupted: Bool) {
-        let desired = Fixture.snapshot([Specs.build("b")])
+        let desired = Fixture.snapshot([Specs.build("b", token: nil)])
         var actual = Fixture.settled(desired)
         let inputs = actual.builds["b"]!.inputsHash
         actual.executions["b"] = [
@@ -184,7 +193,7 @@ struct PlannerBuildTests {
 
     @Test("executions beyond keepResults are pruned, oldest first; 0 keeps all", arguments: [0, 1, 2, 5])
     func prune(_ keep: Int) {
-        let desired = Fixture.snapshot([Specs.build("b", keep: keep)])
+        let desired = Fixture.snapshot([Specs.build("b", keepResults: keep, token: nil)])
         var actual = Fixture.settled(desired)
         let inputs = actual.builds["b"]!.inputsHash
         actual.executions["b"] = (1...4).map {
@@ -202,7 +211,8 @@ struct PlannerBuildTests {
     @Test("an execution an Image or VM still uses is held back, and the status says why")
     func pruneHeldBack() {
         let desired = Fixture.snapshot([
-            Specs.build("b", keep: 1), Specs.image("i", build: "b"), Specs.vm("v", image: "i")
+            Specs.build("b", keepResults: 1, token: nil), Specs.image("i", build: "b"),
+            Specs.vm("v", image: "i", powerState: "running")
         ])
         var actual = Fixture.settled(desired)
         let inputs = actual.builds["b"]!.inputsHash

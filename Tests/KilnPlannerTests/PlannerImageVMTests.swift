@@ -9,7 +9,9 @@ import Testing
 struct PlannerImageVMTests {
     @Test("a new image and VM wait for the build; the VM does not fail")
     func waiting() {
-        let desired = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
+        let desired = Fixture.snapshot([
+            Specs.build("b", token: nil), Specs.image("i", build: "b"), Specs.vm("v", image: "i", powerState: "running")
+        ])
         let plan = Fixture.plan(desired, CatalogState())
         #expect(
             Fixture.verbs(plan) == [
@@ -21,7 +23,9 @@ struct PlannerImageVMTests {
 
     @Test("a new successful execution moves the image and recreates the VM on it, in one pass")
     func resolveAndRecreate() {
-        let desired = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
+        let desired = Fixture.snapshot([
+            Specs.build("b", token: nil), Specs.image("i", build: "b"), Specs.vm("v", image: "i", powerState: "running")
+        ])
         var actual = Fixture.settled(desired)
         let inputs = actual.builds["b"]!.inputsHash
         actual.executions["b"]!.append(Fixture.execution("b", 2, .success, inputs: inputs, id: 7))
@@ -40,7 +44,7 @@ struct PlannerImageVMTests {
 
     @Test("a catalog-only image (no source) is active at once; a VM on it is stalled, saying why")
     func catalogOnly() {
-        let desired = Fixture.snapshot([Specs.image("i", build: nil), Specs.vm("v", image: "i")])
+        let desired = Fixture.snapshot([Specs.image("i", build: nil), Specs.vm("v", image: "i", powerState: "running")])
         let plan = Fixture.plan(desired, CatalogState())
         #expect(Fixture.verbs(plan) == ["create Image/i", "create VirtualMachine/v"])
         #expect(plan.notes[ObjectKey(.virtualMachine, "v")]?.first?.reason == .unsupported)
@@ -48,7 +52,9 @@ struct PlannerImageVMTests {
 
     @Test("a VM provisions in the pass its image becomes ready")
     func provisionWhenReady() {
-        let desired = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
+        let desired = Fixture.snapshot([
+            Specs.build("b", token: nil), Specs.image("i", build: "b"), Specs.vm("v", image: "i", powerState: "running")
+        ])
         var actual = Fixture.settled(desired)
         actual.vms["v"]!.directory = nil
         #expect(Fixture.verbs(Fixture.plan(desired, actual)) == ["provision VirtualMachine/v"])
@@ -56,30 +62,35 @@ struct PlannerImageVMTests {
 
     /// (VM spec after, actions)
     static let vmChanges: [(String, [String])] = [
-        (Specs.vm("v", image: "i", cpus: 2), ["update VirtualMachine/v", "recreate VirtualMachine/v"]),
-        (Specs.vm("v", image: "i", power: "stopped"), ["update VirtualMachine/v", "stop VirtualMachine/v"]),
-        (Specs.vm("v", image: "i", cpus: 4, suspend: true), ["update VirtualMachine/v"]),
+        (
+            Specs.vm("v", image: "i", cpus: 2, powerState: "running"),
+            ["update VirtualMachine/v", "recreate VirtualMachine/v"]
+        ),
+        (Specs.vm("v", image: "i", powerState: "stopped"), ["update VirtualMachine/v", "stop VirtualMachine/v"]),
+        (Specs.vm("v", image: "i", cpus: 4, powerState: "running", suspend: true), ["update VirtualMachine/v"]),
         // A port forward is part of qemu's command line: the machine is made again.
         (
-            Specs.vm("v", image: "i") + "  forwards: [{host: 2222, guest: 22}]\n",
+            Specs.vm("v", image: "i", powerState: "running") + "  forwards: [{host: 2222, guest: 22}]\n",
             ["update VirtualMachine/v", "recreate VirtualMachine/v"]
         )
     ]
 
     @Test("VM spec changes", arguments: vmChanges)
     func vmChange(_ change: (String, [String])) {
-        let before = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
-        let after = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), change.0])
+        let before = Fixture.snapshot([
+            Specs.build("b", token: nil), Specs.image("i", build: "b"), Specs.vm("v", image: "i", powerState: "running")
+        ])
+        let after = Fixture.snapshot([Specs.build("b", token: nil), Specs.image("i", build: "b"), change.0])
         #expect(Fixture.verbs(Fixture.plan(after, Fixture.settled(before))) == change.1)
     }
 
     @Test("a new version of a VM's cloudInit.userData file recreates it, and the plan says why; the same file does not")
     func userDataChange() throws {
-        let vm = Specs.vm("v", image: "i") + "  cloudInit: {userData: cloud/v.yaml}\n"
+        let vm = Specs.vm("v", image: "i", powerState: "running") + "  cloudInit: {userData: cloud/v.yaml}\n"
         func snapshot(_ userData: String) -> Snapshot {
             Fixture.snapshot(
-                [Specs.build("b"), Specs.image("i", build: "b"), vm],
-                scripts: ["scripts/build.sh": Fixture.script, "cloud/v.yaml": userData])
+                [Specs.build("b", token: nil), Specs.image("i", build: "b"), vm],
+                scripts: ["scripts/provision.sh": Fixture.script, "cloud/v.yaml": userData])
         }
         let before = snapshot("#cloud-config\npackages: [nginx]\n")
         #expect(Fixture.plan(before, Fixture.settled(before)).actions.isEmpty)
@@ -88,7 +99,9 @@ struct PlannerImageVMTests {
         guard case .recreateVM(_, _, let reason)? = plan.actions.first else { return }
         #expect(reason == "cloudInit.userData cloud/v.yaml changed")
         // Giving a VM user-data at all (or another file) is a change of the spec: recreated too.
-        let plain = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
+        let plain = Fixture.snapshot([
+            Specs.build("b", token: nil), Specs.image("i", build: "b"), Specs.vm("v", image: "i", powerState: "running")
+        ])
         #expect(
             Fixture.verbs(Fixture.plan(before, Fixture.settled(plain))) == [
                 "update VirtualMachine/v", "recreate VirtualMachine/v"
@@ -97,7 +110,9 @@ struct PlannerImageVMTests {
 
     @Test("a stopped VM that git wants running is started")
     func start() {
-        let desired = Fixture.snapshot([Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i")])
+        let desired = Fixture.snapshot([
+            Specs.build("b", token: nil), Specs.image("i", build: "b"), Specs.vm("v", image: "i", powerState: "running")
+        ])
         var actual = Fixture.settled(desired)
         actual.vms["v"]!.vmStatus = .poweredOff
         #expect(Fixture.verbs(Fixture.plan(desired, actual)) == ["start VirtualMachine/v"])
@@ -106,10 +121,11 @@ struct PlannerImageVMTests {
     @Test("deletions come first, in reverse dependency order")
     func deletionOrder() {
         let before = Fixture.snapshot([
-            Specs.build("b"), Specs.image("i", build: "b"), Specs.vm("v", image: "i"),
-            Specs.build("keep")
+            Specs.build("b", token: nil), Specs.image("i", build: "b"),
+            Specs.vm("v", image: "i", powerState: "running"),
+            Specs.build("keep", token: nil)
         ])
-        let after = Fixture.snapshot([Specs.build("keep")])
+        let after = Fixture.snapshot([Specs.build("keep", token: nil)])
         let plan = Fixture.plan(after, Fixture.settled(before))
         let order = plan.phases.flatMap { $0 }.map { "\($0.verb) \($0.key)" }
         #expect(order == ["delete VirtualMachine/v", "delete Image/i", "delete ImageBuild/b"])
@@ -143,7 +159,7 @@ struct PlannerSafetyTests {
 
     @Test("an empty spec root is always destructive")
     func emptyRoot() {
-        let before = Fixture.snapshot([Specs.build("b")])
+        let before = Fixture.snapshot([Specs.build("b", token: nil)])
         let plan = Fixture.plan(Snapshot.empty, Fixture.settled(before))
         #expect(plan.destructive?.why.contains("no objects") == true)
     }
@@ -159,7 +175,7 @@ struct PlannerSafetyTests {
 
     @Test("a build deleted within the grace comes back from its tombstone without a rebuild")
     func restore() {
-        let desired = Fixture.snapshot([Specs.build("b")])
+        let desired = Fixture.snapshot([Specs.build("b", token: nil)])
         let settled = Fixture.settled(desired)
         var actual = CatalogState()
         actual.tombstones = [
@@ -170,7 +186,7 @@ struct PlannerSafetyTests {
 
     @Test("past the grace, a tombstone is purged, and the object is built anew")
     func purge() {
-        let desired = Fixture.snapshot([Specs.build("b")])
+        let desired = Fixture.snapshot([Specs.build("b", token: nil)])
         let settled = Fixture.settled(desired)
         var actual = CatalogState()
         actual.tombstones = [

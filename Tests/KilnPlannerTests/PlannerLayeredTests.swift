@@ -11,13 +11,13 @@ import Testing
 struct PlannerLayeredTests {
     static func layer(_ name: String, on image: String, token: String = "1") -> String {
         Specs.build(name, token: token).replacingOccurrences(
-            of: "source: {scratch: true}", with: "source: {image: \(image)}")
+            of: "    scratch: true", with: "    image: \(image)")
     }
 
     /// base → Image base → web (layer) → Image web → app (layer on web)
     static func chain(baseToken: String = "1", baseFormats: [String] = ["qcow2"]) -> [String] {
         [
-            Specs.build("base", token: baseToken, formats: baseFormats), Specs.image("base", build: "base"),
+            Specs.build("base", formats: baseFormats, token: baseToken), Specs.image("base", build: "base"),
             layer("web", on: "base"), Specs.image("web", build: "web"), layer("app", on: "web")
         ]
     }

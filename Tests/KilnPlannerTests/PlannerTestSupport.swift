@@ -9,7 +9,7 @@ enum Fixture {
     static let script = "#!/bin/sh\necho hi\n"
 
     static func snapshot(
-        _ docs: [String], scripts: [String: String] = ["scripts/build.sh": script],
+        _ docs: [String], scripts: [String: String] = ["scripts/provision.sh": script],
         commit: String = "c1"
     ) -> Snapshot {
         var files = scripts

@@ -39,10 +39,10 @@ struct Harness {
         token: String = "1", keep: Int = 2, cpus: Int = 1, extra: [String: String] = [:]
     ) -> [String: String] {
         [
-            "builds.yaml": Specs.build("busybox", token: token, keep: keep),
+            "builds.yaml": Specs.build("busybox", keepResults: keep, token: token),
             "images.yaml": Specs.image("busybox", build: "busybox"),
-            "vms.yaml": Specs.vm("hello", image: "busybox", cpus: cpus),
-            "scripts/build.sh": "#!/bin/sh\necho hi\n"
+            "vms.yaml": Specs.vm("hello", image: "busybox", cpus: cpus, powerState: "running"),
+            "scripts/provision.sh": "#!/bin/sh\necho hi\n"
         ].merging(extra) { $1 }
     }
 

@@ -42,17 +42,17 @@ struct ReconcilerTests {
         await h.source.commit("c1", Harness.quickstart())
         _ = await h.settle()
         var broken = Harness.quickstart()
-        broken["vms.yaml"] = Specs.vm("hello", image: "busybox").replacingOccurrences(of: "256mib", with: "1gb")
+        broken["vms.yaml"] = Specs.vm("hello", image: "busybox", memory: "1gb", powerState: "running")
         await h.source.commit("c2", broken, author: "Mallory", message: "bump memory")
         let refused = await h.reconciler.pass()
         #expect(refused.appliedCommit == "c1")
         #expect(refused.refusal == .invalid)
         #expect(
-            refused.refusalErrors.first?.description.contains("vms.yaml:7:11: spec.memory: \"1gb\" is not an IEC size")
+            refused.refusalErrors.first?.description.contains("vms.yaml:8:11: spec.memory: \"1gb\" is not an IEC size")
                 == true)
         #expect(h.syncStatus().contains("author: Mallory"))
         #expect(h.syncStatus().contains("reason: invalid"))
-        #expect(try await h.state().vms["hello"]?.spec["memory"] == .string("256mib"))
+        #expect(try await h.state().vms["hello"]?.spec["memory"] == .string("128mib"))
 
         await h.source.commit("c3", Harness.quickstart(cpus: 2))
         let fixed = await h.settle()
@@ -88,7 +88,7 @@ struct ReconcilerTests {
     func tombstoneRevert() async throws {
         let h = try Harness()
         defer { h.remove() }
-        let files = Harness.quickstart().merging(["other.yaml": Specs.build("other")]) { $1 }
+        let files = Harness.quickstart().merging(["other.yaml": Specs.build("other", token: nil)]) { $1 }
         await h.source.commit("c1", files)
         _ = await h.settle()
         let artifacts = h.paths.artifacts(build: "other", number: 1)
@@ -113,7 +113,7 @@ struct ReconcilerTests {
     func purge() async throws {
         let h = try Harness(options: ReconcilerOptions(pruneGrace: 0, baseBackoff: 0.05))
         defer { h.remove() }
-        let files = Harness.quickstart().merging(["other.yaml": Specs.build("other")]) { $1 }
+        let files = Harness.quickstart().merging(["other.yaml": Specs.build("other", token: nil)]) { $1 }
         await h.source.commit("c1", files)
         _ = await h.settle()
         var without = files
@@ -151,7 +151,7 @@ struct ReconcilerTests {
         let h = try Harness()
         defer { h.remove() }
         var files = Harness.quickstart()
-        files["vm2.yaml"] = Specs.vm("second", image: "busybox")
+        files["vm2.yaml"] = Specs.vm("second", image: "busybox", powerState: "running")
         await h.vms.fail("hello", "qemu exploded")
         await h.source.commit("c1", files)
         var failing = await h.reconciler.pass()
@@ -198,7 +198,7 @@ struct ReconcilerTests {
         await h.source.commit("c1", Harness.quickstart())
         _ = await h.settle()
         var files = Harness.quickstart(token: "2")
-        files["builds.yaml"] = Specs.build("busybox", token: "2", keep: 2, suspend: true)
+        files["builds.yaml"] = Specs.build("busybox", keepResults: 2, token: "2", suspend: true)
         await h.source.commit("c2", files)
         _ = await h.settle()
         #expect(await h.builds.started == ["busybox#1"])
@@ -373,8 +373,9 @@ struct VMLifecycleTests {
         let h = try Harness()
         defer { h.remove() }
         var files = Harness.quickstart()
-        files["vms.yaml"] = Specs.vm("hello", image: "busybox") + "  forwards: [{host: 2222, guest: 22}]\n"
-        files["vms2.yaml"] = Specs.vm("lab", image: "busybox") + "  networkType: hostonly\n"
+        files["vms.yaml"] =
+            Specs.vm("hello", image: "busybox", powerState: "running") + "  forwards: [{host: 2222, guest: 22}]\n"
+        files["vms2.yaml"] = Specs.vm("lab", image: "busybox", networkType: "hostonly", powerState: "running")
         await h.source.commit("c1", files)
         _ = await h.settle()
         let nat = try #require(await h.status(.virtualMachine, "hello"))
@@ -452,7 +453,7 @@ struct VMLifecycleTests {
         let h = try Harness()
         defer { h.remove() }
         var files = Harness.quickstart()
-        files["vms2.yaml"] = Specs.vm("desk", image: "busybox") + "  launchGui: true\n"
+        files["vms2.yaml"] = Specs.vm("desk", image: "busybox", powerState: "running") + "  launchGui: true\n"
         await h.source.commit("c1", files)
         _ = await h.settle()
         #expect(try await h.state().vms["desk"]?.vmStatus == .poweredOn, "a GUI asked for does not stop the VM")
@@ -473,7 +474,7 @@ struct VMLifecycleTests {
         let h = try Harness()
         defer { h.remove() }
         var files = Harness.quickstart()
-        files["vms.yaml"] = Specs.vm("hello", image: "busybox", power: "stopped")
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox", powerState: "stopped")
         await h.source.commit("c1", files)
         _ = await h.settle()
         #expect(try await h.state().vms["hello"]?.vmStatus == .poweredOff)
@@ -493,7 +494,7 @@ struct VMLifecycleTests {
         defer { h.remove() }
         await h.vms.neverReady("hello")
         var files = Harness.quickstart()
-        files["vms.yaml"] = Specs.vm("hello", image: "busybox") + "  bootTimeout: 1s\n"
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox", powerState: "running") + "  bootTimeout: 1s\n"
         await h.source.commit("c1", files)
         let report = await h.settle()
         #expect(report.settled)
@@ -555,7 +556,8 @@ struct VMErrorCodeTests {
 struct CallbackTests {
     static func files(_ url: String = "http://127.0.0.1:9/ready", cpus: Int = 1) -> [String: String] {
         var files = Harness.quickstart(cpus: cpus)
-        files["vms.yaml"] = Specs.vm("hello", image: "busybox", cpus: cpus) + "  callbackUrl: \(url)\n"
+        files["vms.yaml"] =
+            Specs.vm("hello", image: "busybox", cpus: cpus, powerState: "running") + "  callbackUrl: \(url)\n"
         return files
     }
 
@@ -574,7 +576,7 @@ struct CallbackTests {
         let vm = try #require(try await h.state().vms["hello"])
         #expect(body["id"] == .string(vm.uuid))
         #expect(body["status"] == .string("powered-on"))
-        #expect(body["memory"] == .string("256.0mib"))
+        #expect(body["memory"] == .string("128.0mib"))
         #expect(body["network_type"] == .string("nat"))
         #expect(body["image"] == .string("busybox"))
         #expect(try await h.state().callbacks["hello"]?.map(\.delivered) == [true])
@@ -689,7 +691,8 @@ struct ImageSourceTests {
     func url() async throws {
         let h = try Harness()
         defer { h.remove() }
-        await h.source.commit("c1", ["img.yaml": Self.urlImage("web"), "vm.yaml": Specs.vm("web-1", image: "web")])
+        await h.source.commit(
+            "c1", ["img.yaml": Self.urlImage("web"), "vm.yaml": Specs.vm("web-1", image: "web", powerState: "running")])
         let report = await h.settle()
         #expect(report.allReady, "\(report.objects)")
         var image = try #require(try await h.state().images["web"])
@@ -700,7 +703,11 @@ struct ImageSourceTests {
 
         let other = "sha256:" + String(repeating: "b", count: 64)
         await h.source.commit(
-            "c2", ["img.yaml": Self.urlImage("web", checksum: other), "vm.yaml": Specs.vm("web-1", image: "web")])
+            "c2",
+            [
+                "img.yaml": Self.urlImage("web", checksum: other),
+                "vm.yaml": Specs.vm("web-1", image: "web", powerState: "running")
+            ])
         _ = await h.settle()
         image = try #require(try await h.state().images["web"])
         // The MWS version rises with each change of the entry: the spec (new checksum), then the new file.
@@ -741,7 +748,7 @@ struct ImageSourceTests {
                 && waiting.message.contains("VirtualMachine hello is powered-on; a snapshot is taken of a stopped VM"))
         #expect(try await h.state().images["golden"]?.state == .queued)
 
-        files["vms.yaml"] = Specs.vm("hello", image: "busybox", power: "stopped")
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox", powerState: "stopped")
         await h.source.commit("c2", files)
         report = await h.settle()
         var golden = try #require(try await h.state().images["golden"])
@@ -761,13 +768,15 @@ struct ImageSourceTests {
         let h = try Harness()
         defer { h.remove() }
         let files = [
-            "img.yaml": Self.urlImage("web"), "vm.yaml": Specs.vm("web-1", image: "web"),
+            "img.yaml": Self.urlImage("web"), "vm.yaml": Specs.vm("web-1", image: "web", powerState: "running"),
             "other.yaml": Self.urlImage("other", url: "https://images.example.org/other.qcow2")
         ]
         await h.source.commit("c1", files)
         _ = await h.settle()
         // One commit moves the VM to another image and deletes the old one: the deletion waits for the VM.
-        await h.source.commit("c2", ["vm.yaml": Specs.vm("web-1", image: "other"), "other.yaml": files["other.yaml"]!])
+        await h.source.commit(
+            "c2",
+            ["vm.yaml": Specs.vm("web-1", image: "other", powerState: "running"), "other.yaml": files["other.yaml"]!])
         let first = await h.reconciler.pass()
         #expect(first.refusal == nil)
         #expect(
@@ -810,7 +819,8 @@ struct CloudInitTests {
         files["cloud.yaml"] =
             Specs.build("cloud", token: "1").replacingOccurrences(
                 of: "  type: qemu\n", with: "  type: qemu\n  isCloudInit: true\n")
-            + "---\n" + Specs.image("cloud", build: "cloud") + "---\n" + Specs.vm("web", image: "cloud")
+            + "---\n" + Specs.image("cloud", build: "cloud") + "---\n"
+            + Specs.vm("web", image: "cloud", powerState: "running")
         await h.source.commit("c1", files)
         let report = await h.settle()
         #expect(report.allReady, "\(report.objects)")
@@ -826,7 +836,8 @@ struct CloudInitTests {
         let h = try Harness()
         defer { h.remove() }
         var files = Harness.quickstart()
-        files["vms.yaml"] = Specs.vm("hello", image: "busybox") + "  cloudInit: {userData: cloud/hello.yaml}\n"
+        files["vms.yaml"] =
+            Specs.vm("hello", image: "busybox", powerState: "running") + "  cloudInit: {userData: cloud/hello.yaml}\n"
         files["cloud/hello.yaml"] = "#cloud-config\npackages: [nginx]\npassword: {fromFile: hello}\n"
         await h.source.commit("c1", files)
         #expect(await h.settle().allReady)

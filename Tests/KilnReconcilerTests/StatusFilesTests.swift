@@ -67,7 +67,7 @@ struct StatusFilesTests {
         defer { h.remove() }
         await h.vms.neverReady("hello")
         var files = Harness.quickstart()
-        files["vms.yaml"] = Specs.vm("hello", image: "busybox") + "  bootTimeout: 10m\n"
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox", powerState: "running") + "  bootTimeout: 10m\n"
         await h.source.commit("c1", files)
         let key = ObjectKey(.virtualMachine, "hello")
         // Passes until the guest boots (the build and the image come first); a deadline only for a real hang.

@@ -1,3 +1,5 @@
+import KilnTestSupport
+
 /// The repositories `kiln plan` is tested on. Every commit has fixed authors, dates and contents, so its id is the
 /// same on every machine and the golden files can show real commit ids.
 enum PlanRepositories {

@@ -5,7 +5,7 @@ import KilnTestSupport
 /// Requests to a real `kiln serve` with curl, as a client on the network sends them.
 extension ServeProcess {
     /// A GET (or another method) and its answer: status, headers (lower-case names) and body.
-    func request(
+    public func request(
         _ path: String, token: String? = nil, headers: [String] = [], method: String = "GET",
         body: String? = nil
     ) async throws -> (status: Int, headers: [String: String], body: String) {
@@ -28,7 +28,7 @@ extension ServeProcess {
     }
 
     /// A GET answered 200 with JSON.
-    func json(_ path: String, token: String? = nil) async throws -> SpecValue {
+    public func json(_ path: String, token: String? = nil) async throws -> SpecValue {
         let answer = try await request(path, token: token)
         guard answer.status == 200, let value = SpecValue(json: answer.body) else {
             throw Failure(description: "GET \(path): \(answer.status) \(answer.body)")
@@ -37,7 +37,9 @@ extension ServeProcess {
     }
 
     /// Polls until `condition` holds; the deadline only catches a real hang.
-    func wait(for what: String, timeout: Duration = .seconds(600), _ condition: () async throws -> Bool) async throws {
+    public func wait(
+        for what: String, timeout: Duration = .seconds(600), _ condition: () async throws -> Bool
+    ) async throws {
         let deadline = ContinuousClock.now + timeout
         while try await !condition() {
             guard ContinuousClock.now < deadline else {

@@ -4,10 +4,10 @@ import KilnTestSupport
 import Testing
 
 /// Checks several suites share.
-enum Checks {
+public enum Checks {
     /// Checks the status file of an object: Ready as expected, observing `commit`, with a spec hash, `Ready` first;
     /// a Ready object is neither Reconciling nor Stalled (those conditions appear only while true).
-    static func expectStatus(
+    public static func expectStatus(
         _ data: DataDirectory, _ kind: String, _ name: String, commit: String, ready: Bool = true,
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
@@ -22,7 +22,7 @@ enum Checks {
     }
 
     /// The sha256 of a file, as `sha256sum` computes it.
-    static func sha256(_ path: String) async throws -> String {
+    public static func sha256(_ path: String) async throws -> String {
         String(try await ChildProcess.shell("sha256sum \(ChildProcess.quoted(path))").prefix(64))
     }
 }

@@ -3,25 +3,25 @@ import KilnSpec
 import KilnTestSupport
 
 /// One execution as `kiln get executions NAME -o json` shows it.
-struct ExecutionView: Sendable, Hashable {
-    struct VirtualImage: Sendable, Hashable {
-        var name: String
-        var format: String
-        var path: String
-        var size: Int
-        var sha256: String
+public struct ExecutionView: Sendable, Hashable {
+    public struct VirtualImage: Sendable, Hashable {
+        public var name: String
+        public var format: String
+        public var path: String
+        public var size: Int
+        public var sha256: String
     }
 
-    var id: Int
-    var buildNumber: Int
-    var status: String
-    var revision: String
-    var createdBy: String
-    var errorMessage: String?
-    var reason: String
-    var virtualImages: [VirtualImage]
+    public var id: Int
+    public var buildNumber: Int
+    public var status: String
+    public var revision: String
+    public var createdBy: String
+    public var errorMessage: String?
+    public var reason: String
+    public var virtualImages: [VirtualImage]
 
-    init(_ value: SpecValue) {
+    public init(_ value: SpecValue) {
         id = value["id"]?.int ?? -1
         buildNumber = value["buildNumber"]?.int ?? -1
         status = value["status"]?.string ?? ""
@@ -36,15 +36,17 @@ struct ExecutionView: Sendable, Hashable {
         }
     }
 
-    var isFinished: Bool { ["success", "failed", "cancelled"].contains(status) }
+    public var isFinished: Bool { ["success", "failed", "cancelled"].contains(status) }
 }
 
 /// Kiln's data dir as a test sees it: `kiln get` answers, status files and the files on disk.
-struct DataDirectory: Sendable {
-    let path: String
+public struct DataDirectory: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
 
     /// `kiln get WHAT [NAME] -o json`, which must succeed.
-    func get(_ what: String, _ name: String? = nil) async throws -> SpecValue {
+    public func get(_ what: String, _ name: String? = nil) async throws -> SpecValue {
         let result = try await KilnBinary.run(
             ["get", what] + (name.map { [$0] } ?? []) + ["--data-dir", path, "-o", "json"])
         guard result.exitCode == 0 else { throw CommandFailure(command: "kiln get \(what)", result: result) }
@@ -52,14 +54,14 @@ struct DataDirectory: Sendable {
     }
 
     /// A build's executions, oldest first.
-    func executions(_ build: String) async throws -> [ExecutionView] {
+    public func executions(_ build: String) async throws -> [ExecutionView] {
         try await get("executions", build).list.map { $0.map(ExecutionView.init) }?.sorted {
             $0.buildNumber < $1.buildNumber
         } ?? []
     }
 
     /// Objects of a kind (`builds`, `images`, `vms`) by name.
-    func objects(_ what: String) async throws -> [String: SpecValue] {
+    public func objects(_ what: String) async throws -> [String: SpecValue] {
         var out: [String: SpecValue] = [:]
         for value in try await get(what).list ?? [] {
             if let name = value["name"]?.string { out[name] = value }
@@ -68,23 +70,23 @@ struct DataDirectory: Sendable {
     }
 
     /// `status/<kind>/<name>.yaml` (`kind`: imagebuild, image, virtualmachine).
-    func statusPath(_ kind: String, _ name: String) -> String { "\(path)/status/\(kind)/\(name).yaml" }
+    public func statusPath(_ kind: String, _ name: String) -> String { "\(path)/status/\(kind)/\(name).yaml" }
 
-    func status(_ kind: String, _ name: String) throws -> SpecValue {
+    public func status(_ kind: String, _ name: String) throws -> SpecValue {
         try StatusYAML.read(statusPath(kind, name))
     }
 
-    func statusExists(_ kind: String, _ name: String) -> Bool {
+    public func statusExists(_ kind: String, _ name: String) -> Bool {
         FileManager.default.fileExists(atPath: statusPath(kind, name))
     }
 
     /// `status/sync.yaml`.
-    func syncStatus() throws -> SpecValue {
+    public func syncStatus() throws -> SpecValue {
         try StatusYAML.read("\(path)/status/sync.yaml")
     }
 
     /// Every file (not folder) under `relative`, as paths relative to it, sorted.
-    func files(under relative: String) -> [String] {
+    public func files(under relative: String) -> [String] {
         let root = "\(path)/\(relative)"
         guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
         var out: [String] = []
@@ -98,16 +100,16 @@ struct DataDirectory: Sendable {
     }
 
     /// The entries directly in `relative` (files and folders), sorted.
-    func entries(_ relative: String) -> [String] {
+    public func entries(_ relative: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "\(path)/\(relative)")) ?? []).sorted()
     }
 
-    func exists(_ relative: String) -> Bool {
+    public func exists(_ relative: String) -> Bool {
         FileManager.default.fileExists(atPath: "\(path)/\(relative)")
     }
 
     /// Paths anywhere in the data dir whose name carries Kiln's temp-file marker (left by a crash if never swept).
-    func tempLeftovers() -> [String] {
+    public func tempLeftovers() -> [String] {
         guard let walker = FileManager.default.enumerator(atPath: path) else { return [] }
         var out: [String] = []
         while let item = walker.nextObject() as? String {
@@ -119,7 +121,7 @@ struct DataDirectory: Sendable {
 
 extension SpecValue {
     /// The `Ready` condition's status ("True"/"False"), reason and message of a status document.
-    var ready: (status: String, reason: String, message: String)? {
+    public var ready: (status: String, reason: String, message: String)? {
         guard let condition = self["conditions"]?.list?.first(where: { $0["type"]?.string == "Ready" }) else {
             return nil
         }
@@ -129,8 +131,8 @@ extension SpecValue {
     }
 
     /// Whether the status document says Ready: True.
-    var isReady: Bool { ready?.status == "True" }
+    public var isReady: Bool { ready?.status == "True" }
 
     /// The condition types present (`Ready`, and `Reconciling`/`Stalled` only while true).
-    var conditionTypes: [String] { (self["conditions"]?.list ?? []).compactMap { $0["type"]?.string } }
+    public var conditionTypes: [String] { (self["conditions"]?.list ?? []).compactMap { $0["type"]?.string } }
 }

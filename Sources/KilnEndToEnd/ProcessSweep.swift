@@ -3,9 +3,9 @@ import KilnTestSupport
 
 /// Finds and ends the processes a test started indirectly (build workers, their tools, qemu): those whose command line
 /// names the test's own temp folder. Each is ended by its pid; nothing else on the host is touched.
-enum ProcessSweep {
+public enum ProcessSweep {
     /// Pids of live processes (other than this one) whose command line contains `text`.
-    static func pids(mentioning text: String) -> [Int32] {
+    public static func pids(mentioning text: String) -> [Int32] {
         let me = getpid()
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap(Int32.init).filter { pid in
@@ -19,7 +19,7 @@ enum ProcessSweep {
     }
 
     /// A process that has ended but not been reaped still has a /proc entry; it needs no killing.
-    static func isZombie(_ pid: Int32) -> Bool {
+    public static func isZombie(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
         else { return true }
@@ -27,7 +27,7 @@ enum ProcessSweep {
     }
 
     /// SIGKILLs every process that names `text`, until none is left (at most ~10 s).
-    static func killAll(mentioning text: String) async {
+    public static func killAll(mentioning text: String) async {
         for _ in 0..<100 {
             let found = pids(mentioning: text)
             if found.isEmpty { return }
@@ -37,7 +37,7 @@ enum ProcessSweep {
     }
 
     /// Waits until no process names `text` (build workers finishing on their own); false after `timeout`.
-    static func waitUntilGone(mentioning text: String, timeout: Duration) async -> Bool {
+    public static func waitUntilGone(mentioning text: String, timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline, !Task.isCancelled {
             if pids(mentioning: text).isEmpty { return true }

@@ -5,17 +5,23 @@ import Testing
 /// What "converged" means for a data dir after a crash and a full `kiln sync --wait`: everything Ready, every
 /// execution finished, build numbers unique and consecutive and never reused, exactly one folder per VM, no file
 /// that belongs to nothing, no temp file, no process left.
-struct Convergence {
+public struct Convergence {
     /// Builds (name → keepResults) and VMs the repository describes.
-    var builds: [String: Int]
-    var images: [String]
-    var vms: [String]
+    public var builds: [String: Int]
+    public var images: [String]
+    public var vms: [String]
     /// Every execution seen so far in this data dir: (build, number) → execution id. A number must never come back
     /// as another execution.
-    var seen: [String: Int] = [:]
+    public var seen: [String: Int] = [:]
+
+    public init(builds: [String: Int], images: [String], vms: [String]) {
+        self.builds = builds
+        self.images = images
+        self.vms = vms
+    }
 
     /// Checks the data dir; every problem is recorded as an issue with `context` (the round, the seed, the kill time).
-    mutating func check(_ data: DataDirectory, context: String) async throws {
+    public mutating func check(_ data: DataDirectory, context: String) async throws {
         let builds = try await data.objects("builds")
         let images = try await data.objects("images")
         let vms = try await data.objects("vms")
@@ -101,12 +107,12 @@ struct Convergence {
 }
 
 /// A small seeded random number generator (SplitMix64): the same seed gives the same kill points on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
+public struct SeededGenerator: RandomNumberGenerator {
+    public var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -4,15 +4,20 @@ import KilnTestSupport
 
 /// What a test sees of a VM on the host: its status file, its qemu process (by the pidfile in its folder), the qemu
 /// processes of a data dir, and its monitor (driven with Debian's python3, as an operator would with socat).
-struct VMHost {
-    let data: DataDirectory
-    let name: String
+public struct VMHost {
+    public let data: DataDirectory
+    public let name: String
 
-    var status: SpecValue? { try? data.status("virtualmachine", name) }
-    var folder: String? { status?["id"]?.string.map { "\(data.path)/vms/\($0)" } }
+    public init(data: DataDirectory, name: String) {
+        self.data = data
+        self.name = name
+    }
+
+    public var status: SpecValue? { try? data.status("virtualmachine", name) }
+    public var folder: String? { status?["id"]?.string.map { "\(data.path)/vms/\($0)" } }
 
     /// The pid in the VM's pidfile, if that process is alive.
-    var pid: Int32? {
+    public var pid: Int32? {
         guard let folder, let text = try? String(contentsOfFile: "\(folder)/qemu.pid", encoding: .utf8),
             let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0,
             !ProcessSweep.isZombie(pid)
@@ -21,14 +26,14 @@ struct VMHost {
     }
 
     /// Every live qemu of the data dir.
-    var qemuProcesses: [Int32] {
+    public var qemuProcesses: [Int32] {
         ProcessSweep.pids(mentioning: "\(data.path)/vms/").filter { pid in
             (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("qemu-system") == true
         }
     }
 
     /// Sends one QMP command to the VM's own monitor socket.
-    func qmp(_ command: String) async throws {
+    public func qmp(_ command: String) async throws {
         guard let folder else { throw VMHostFailure(description: "\(name) has no folder yet") }
         let script = """
             import json, socket, sys
@@ -45,7 +50,7 @@ struct VMHost {
 
     /// Waits until `condition` holds, checking twice a second; false after `timeout` (generous: it catches hangs) or
     /// once the test is cancelled (its time limit ran out).
-    static func eventually(
+    public static func eventually(
         timeout: Duration = .seconds(400), _ condition: () async throws -> Bool
     ) async rethrows -> Bool {
         let deadline = ContinuousClock.now + timeout
@@ -57,6 +62,8 @@ struct VMHost {
     }
 }
 
-struct VMHostFailure: Error, CustomStringConvertible {
-    var description: String
+public struct VMHostFailure: Error, CustomStringConvertible {
+    public var description: String
+
+    public init(description: String) { self.description = description }
 }

@@ -4,17 +4,19 @@ import Testing
 
 /// A real `kiln serve` on a loopback port the kernel picks, read from its log. Ended by its pid (SIGTERM, then
 /// SIGKILL only if it outlives a generous deadline), whatever the test does.
-struct ServeProcess: Sendable {
-    let process: RunningProcess
-    let url: String
+public struct ServeProcess: Sendable {
+    public let process: RunningProcess
+    public let url: String
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+
+        public init(description: String) { self.description = description }
     }
 
     /// Starts `kiln serve` on `repo` and `dataDir` with `extra` flags and waits until it listens; inside `namespace`
     /// when one is given (its loopback, not the host's).
-    static func start(
+    public static func start(
         repo: String, dataDir: String, extra: [String] = [], namespace: NetworkNamespace? = nil
     ) async throws -> ServeProcess {
         let arguments = ["serve", "--repo", repo, "--data-dir", dataDir, "--listen", "127.0.0.1:0"] + extra
@@ -38,7 +40,7 @@ struct ServeProcess: Sendable {
     }
 
     /// Runs `body` with a server, stopping it afterwards.
-    static func with<T>(
+    public static func with<T>(
         repo: String, dataDir: String, extra: [String] = [], _ body: (ServeProcess) async throws -> T
     ) async throws -> T {
         let serve = try await start(repo: repo, dataDir: dataDir, extra: extra)
@@ -52,7 +54,7 @@ struct ServeProcess: Sendable {
         }
     }
 
-    func stop() async {
+    public func stop() async {
         process.kill(SIGTERM)
         _ = await process.wait(timeout: .seconds(60))
     }
@@ -61,11 +63,11 @@ struct ServeProcess: Sendable {
 /// A gate a build script waits at: a loopback port that is bound (so nothing else takes it) but refuses connections
 /// until the test calls ``open()``. A script with network access loops until it can connect, so a test holds an
 /// execution in `running` for as long as it needs, with no timing assumption.
-final class Gate: Sendable {
-    let port: Int
+public final class Gate: Sendable {
+    public let port: Int
     private let socket: Int32
 
-    init() throws {
+    public init() throws {
         let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -89,7 +91,7 @@ final class Gate: Sendable {
     }
 
     /// Lets every waiting script through.
-    func open() {
+    public func open() {
         _ = listen(socket, 16)
     }
 
@@ -98,7 +100,7 @@ final class Gate: Sendable {
     /// A provisioning script that says it waits, waits for the gate, then writes a file into the image.
     /// Build `web`, whose provisioning script (`scripts/provision.sh`, see ``script(writing:)``) may reach the gate;
     /// `extra` lines go under `spec`.
-    static func build(extra: [String] = []) -> String {
+    public static func build(extra: [String] = []) -> String {
         ([
             "apiVersion: kiln.dev/v1",
             "kind: ImageBuild",
@@ -113,7 +115,7 @@ final class Gate: Sendable {
         ] + extra.map { "  " + $0 }).joined(separator: "\n") + "\n"
     }
 
-    func script(writing text: String) -> String {
+    public func script(writing text: String) -> String {
         """
         #!/bin/sh
         set -eu

@@ -4,14 +4,19 @@ import KilnSpec
 /// Reads the block-style YAML that Kiln writes (status files, `kiln get -o yaml`) back into spec values: mappings of
 /// `key: value` indented by two spaces, lists of `- ` items, double-quoted (JSON) or plain scalars, `{}`, `[]`.
 /// Anything outside that subset is an error, so a malformed status file fails the test that reads it.
-enum StatusYAML {
-    struct Malformed: Error, CustomStringConvertible {
-        var line: Int
-        var text: String
-        var description: String { "status YAML line \(line) is not what Kiln writes: \(text)" }
+public enum StatusYAML {
+    public struct Malformed: Error, CustomStringConvertible {
+        public var line: Int
+        public var text: String
+        public init(line: Int, text: String) {
+            self.line = line
+            self.text = text
+        }
+
+        public var description: String { "status YAML line \(line) is not what Kiln writes: \(text)" }
     }
 
-    static func parse(_ text: String) throws -> SpecValue {
+    public static func parse(_ text: String) throws -> SpecValue {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
             .filter { !$0.element.trimmingCharacters(in: .whitespaces).isEmpty }
             .map {
@@ -27,27 +32,27 @@ enum StatusYAML {
     }
 
     /// Reads a status file.
-    static func read(_ path: String) throws -> SpecValue {
+    public static func read(_ path: String) throws -> SpecValue {
         try parse(try String(contentsOfFile: path, encoding: .utf8))
     }
 
     struct Line {
-        var number: Int
-        var indent: Int
-        var text: String
-        var body: Substring { text.dropFirst(indent) }
+        public var number: Int
+        public var indent: Int
+        public var text: String
+        public var body: Substring { text.dropFirst(indent) }
     }
 
     struct Reader {
-        let lines: [Line]
-        var index = 0
+        public let lines: [Line]
+        public var index = 0
 
-        mutating func block(indent: Int) throws -> SpecValue {
+        public mutating func block(indent: Int) throws -> SpecValue {
             lines[index].body.hasPrefix("- ") || lines[index].body == "-"
                 ? try list(indent: indent) : try mapping(indent: indent)
         }
 
-        mutating func mapping(indent: Int, first: Substring? = nil) throws -> SpecValue {
+        public mutating func mapping(indent: Int, first: Substring? = nil) throws -> SpecValue {
             var fields: [String: SpecValue] = [:]
             var pending = first
             while true {
@@ -82,7 +87,7 @@ enum StatusYAML {
             return .object(fields)
         }
 
-        mutating func list(indent: Int) throws -> SpecValue {
+        public mutating func list(indent: Int) throws -> SpecValue {
             var items: [SpecValue] = []
             while index < lines.count, lines[index].indent == indent, lines[index].body.hasPrefix("- ") {
                 let line = lines[index]
@@ -98,7 +103,7 @@ enum StatusYAML {
         }
 
         /// Whether a list item's text starts a mapping (`key: value` or `key:`), not a scalar.
-        static func looksLikeEntry(_ text: Substring) -> Bool {
+        public static func looksLikeEntry(_ text: Substring) -> Bool {
             if text.hasPrefix("\"") {
                 guard let (_, rest) = try? quotedPrefix(text) else { return false }
                 return rest.hasPrefix(":")
@@ -106,7 +111,7 @@ enum StatusYAML {
             return text.contains(": ") || text.hasSuffix(":")
         }
 
-        static func splitKey(_ text: Substring, line: Int) throws -> (String, Substring) {
+        public static func splitKey(_ text: Substring, line: Int) throws -> (String, Substring) {
             if text.hasPrefix("\"") {
                 let (key, rest) = try quotedPrefix(text)
                 guard rest.hasPrefix(":") else { throw Malformed(line: line, text: String(text)) }
@@ -120,7 +125,7 @@ enum StatusYAML {
         }
 
         /// A JSON-quoted string at the start of `text`, and what follows it.
-        static func quotedPrefix(_ text: Substring) throws -> (String, Substring) {
+        public static func quotedPrefix(_ text: Substring) throws -> (String, Substring) {
             var escaped = false
             for i in text.indices.dropFirst() {
                 let c = text[i]
@@ -141,7 +146,7 @@ enum StatusYAML {
             throw Malformed(line: 0, text: String(text))
         }
 
-        static func scalar(_ text: Substring, line: Int) throws -> SpecValue {
+        public static func scalar(_ text: Substring, line: Int) throws -> SpecValue {
             switch text {
             case "null": return .null
             case "true": return .bool(true)

@@ -1,16 +1,16 @@
 import KilnSpec
 
-/// Image-build specs for tests, as the schema would hand them to the builder.
-enum Specs {
+/// Image-build specs as the schema would hand them to the builder (KilnBuilder's tests).
+extension Specs {
     /// Parses a YAML ImageBuild document through KilnSpec, as the reconciler gets it from git.
-    static func parse(_ yaml: String) -> (spec: ImageBuildSpec?, errors: [SpecError]) {
+    public static func parse(_ yaml: String) -> (spec: ImageBuildSpec?, errors: [SpecError]) {
         let parsed = DocumentParser.parse(path: "builds/test.yaml", text: yaml)
         return (parsed.objects.first?.imageBuild, parsed.errors)
     }
 
     /// A spec built straight from values, skipping validation: what reaches the builder if anything upstream let a
     /// bad value through.
-    static func unchecked(
+    public static func unchecked(
         source: [String: SpecValue] = ["scratch": .bool(true)], scripts: [[String: SpecValue]] = [],
         size: String = "16mib", formats: [String] = [], compress: String = "none"
     ) -> ImageBuildSpec {
@@ -25,7 +25,7 @@ enum Specs {
             ]))
     }
 
-    static func script(
+    public static func script(
         _ name: String, path: String? = nil, phase: String = "provision", timeout: String = "1m",
         env: [String: String] = [:], secretEnv: [String: SecretValue] = [:]
     ) -> [String: SpecValue] {
@@ -37,10 +37,10 @@ enum Specs {
         ]
     }
 
-    enum SecretValue {
+    public enum SecretValue {
         case fromEnv(String)
         case fromFile(String)
-        var value: SpecValue {
+        public var value: SpecValue {
             switch self {
             case .fromEnv(let name): .object(["fromEnv": .string(name)])
             case .fromFile(let path): .object(["fromFile": .string(path)])

@@ -1,11 +1,10 @@
-import KilnTestSupport
-
-/// Spec documents for test repositories, small enough that a build takes a second or two: a scratch root filesystem
-/// that one script writes a file into, a 16 MiB disk, qcow2 only, and VMs that stay stopped.
-enum Specs {
+/// Spec documents for tests (the one copy: unit tests parse them in memory, end-to-end tests commit them), small
+/// enough that a build takes a second or two: a scratch root filesystem that one script writes a file into, a 16 MiB
+/// disk, qcow2 only, and VMs that stay stopped unless asked otherwise.
+public enum Specs {
     /// A provisioning script that writes `text` into `/etc/kiln-test` of the image, after sleeping `sleep` seconds
     /// (to keep a build running while a test does something to it).
-    static func script(writing text: String, sleep: Int = 0) -> String {
+    public static func script(writing text: String, sleep: Int = 0) -> String {
         """
         #!/bin/sh
         set -eu
@@ -17,17 +16,20 @@ enum Specs {
     }
 
     /// An `ImageBuild` running `script` (a path under the spec root).
-    static func build(
+    public static func build(
         _ name: String, script: String = "scripts/provision.sh", formats: [String] = ["qcow2"],
         keepResults: Int = 0, token: String? = "1", policy: String = "onChange", suspend: Bool = false,
-        extra: [String] = []
+        description: String? = nil, extra: [String] = []
     ) -> String {
         var lines = [
             "apiVersion: kiln.dev/v1",
             "kind: ImageBuild",
             "metadata:",
             "  name: \(name)",
-            "spec:",
+            "spec:"
+        ]
+        if let description { lines.append("  description: \(description)") }
+        lines += [
             "  type: qemu",
             "  source:",
             "    scratch: true",
@@ -43,26 +45,27 @@ enum Specs {
         return (lines + extra.map { "  " + $0 }).joined(separator: "\n") + "\n"
     }
 
-    /// An `Image` made from the newest successful execution of `build`.
-    static func image(_ name: String, build: String, format: String = "qcow2") -> String {
-        """
-        apiVersion: kiln.dev/v1
-        kind: Image
-        metadata:
-          name: \(name)
-        spec:
-          osType: linux
-          hypervisor: false
-          supportsVirtualMachine: true
-          source:
-            build: \(build)
-            format: \(format)
+    /// An `Image` made from the newest successful execution of `build` (without one, a catalog entry).
+    public static func image(_ name: String, build: String? = nil, format: String = "qcow2") -> String {
+        guard let build else { return catalogImage(name) }
+        return """
+            apiVersion: kiln.dev/v1
+            kind: Image
+            metadata:
+              name: \(name)
+            spec:
+              osType: linux
+              hypervisor: false
+              supportsVirtualMachine: true
+              source:
+                build: \(build)
+                format: \(format)
 
-        """
+            """
     }
 
     /// An `Image` that is only a catalog entry (no source): nothing to build or download.
-    static func catalogImage(_ name: String) -> String {
+    public static func catalogImage(_ name: String) -> String {
         """
         apiVersion: kiln.dev/v1
         kind: Image
@@ -76,10 +79,10 @@ enum Specs {
         """
     }
 
-    /// A `VirtualMachine` on `image`, stopped unless asked otherwise.
-    static func vm(
-        _ name: String, image: String, cpus: Int = 1, memory: String = "128mib",
-        powerState: String = "stopped"
+    /// A `VirtualMachine` on `image`, stopped unless asked otherwise; `suspend` stops Kiln from acting on it.
+    public static func vm(
+        _ name: String, image: String, cpus: Int = 1, memory: String = "128mib", networkType: String = "nat",
+        powerState: String = "stopped", suspend: Bool = false
     ) -> String {
         """
         apiVersion: kiln.dev/v1
@@ -90,14 +93,14 @@ enum Specs {
           image: \(image)
           cpus: \(cpus)
           memory: \(memory)
-          networkType: nat
+          networkType: \(networkType)
           powerState: \(powerState)
 
-        """
+        """ + (suspend ? "  suspend: true\n" : "")
     }
 
     /// Several documents in one file.
-    static func documents(_ documents: String...) -> String {
+    public static func documents(_ documents: String...) -> String {
         documents.joined(separator: "---\n")
     }
 }

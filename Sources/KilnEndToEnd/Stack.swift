@@ -5,32 +5,46 @@ import Testing
 /// A spec repository and a data dir for sync tests: build `web` (its script writes a file into the image), Image `web`
 /// from it, VM `web-1` (stopped) on the image, and the catalog-only Image `catalog`, which keeps the spec root from
 /// ever being empty when the others are deleted.
-struct Stack: Sendable {
-    let scratch: Scratch
-    let repo: GitRepository
-    let data: DataDirectory
+public struct Stack: Sendable {
+    public let scratch: Scratch
+    public let repo: GitRepository
+    public let data: DataDirectory
 
     /// What the specs say; `write()` puts it in the work tree.
-    struct Settings: Sendable {
-        var keepResults = 1
-        var token = "1"
-        var suspend = false
-        var cpus = 1
-        var memory = "128mib"
-        var script = "v1"
+    public struct Settings: Sendable {
+        public var keepResults = 1
+        public var token = "1"
+        public var suspend = false
+        public var cpus = 1
+        public var memory = "128mib"
+        public var script = "v1"
         /// Seconds the build's script sleeps.
-        var sleep = 0
-        var extraImages: [String] = []
+        public var sleep = 0
+        public var extraImages: [String] = []
+
+        public init(
+            keepResults: Int = 1, token: String = "1", suspend: Bool = false, cpus: Int = 1, memory: String = "128mib",
+            script: String = "v1", sleep: Int = 0, extraImages: [String] = []
+        ) {
+            self.keepResults = keepResults
+            self.token = token
+            self.suspend = suspend
+            self.cpus = cpus
+            self.memory = memory
+            self.script = script
+            self.sleep = sleep
+            self.extraImages = extraImages
+        }
     }
 
-    init(in scratch: Scratch) async throws {
+    public init(in scratch: Scratch) async throws {
         self.scratch = scratch
         repo = try await GitRepository(at: scratch.file("repo"))
         data = DataDirectory(path: scratch.dataDir)
     }
 
     /// Writes the stack's files as `settings` says (removing extra images that are no longer listed).
-    func write(_ settings: Settings = Settings()) throws {
+    public func write(_ settings: Settings = Settings()) throws {
         try repo.write("scripts/provision.sh", Specs.script(writing: "web \(settings.script)", sleep: settings.sleep))
         try repo.write(
             "builds/web.yaml",
@@ -49,14 +63,14 @@ struct Stack: Sendable {
     }
 
     /// Removes build `web`, Image `web` and VM `web-1` from the work tree (Image `catalog` stays).
-    func removeWeb() throws {
+    public func removeWeb() throws {
         try repo.remove("builds/web.yaml")
         try repo.remove("images/web.yaml")
         try repo.remove("vms/web-1.yaml")
     }
 
     /// `kiln sync --wait` on the stack's repository and data dir.
-    func sync(
+    public func sync(
         _ extra: [String] = [], wait: Bool = true, environment: [String: String] = [:]
     ) async throws -> ProcessResult {
         try await KilnBinary.sync(
@@ -65,7 +79,7 @@ struct Stack: Sendable {
 
     /// `kiln sync --wait` that must exit 0 with everything Ready.
     @discardableResult
-    func syncReady(
+    public func syncReady(
         _ extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> ProcessResult {
         let result = try await sync(extra)
@@ -76,7 +90,7 @@ struct Stack: Sendable {
     }
 
     /// Runs `body` with a new stack in a new scratch folder, removed afterwards.
-    static func with(_ body: (Stack) async throws -> Void) async throws {
+    public static func with(_ body: (Stack) async throws -> Void) async throws {
         try await Scratch.with { scratch in
             try await body(try await Stack(in: scratch))
         }
