@@ -226,11 +226,12 @@ enum Table {
                 }
         case .vms:
             rows =
-                [["NAME", "ID", "STATUS", "IMAGE", "CPUS", "MEMORY", "IP", "READY"]]
+                [["NAME", "ID", "STATUS", "IMAGE", "CPUS", "MEMORY", "IP", "HOST", "READY"]]
                 + documents.map { d in
                     [
                         text(field(d, "name")), text(field(d, "id")), text(field(d, "status")), text(field(d, "image")),
-                        text(field(d, "cpus")), text(field(d, "memory")), text(field(d, "ipAddress")), ready(d).0
+                        text(field(d, "cpus")), text(field(d, "memory")), text(field(d, "ipAddress")),
+                        field(d, "host")?.string ?? "-", ready(d).0
                     ]
                 }
         }
