@@ -216,7 +216,8 @@ enum Table {
                     let labels = pairs.keys.sorted().map { key in key + "=" + (pairs[key]?.string ?? "") }.joined(
                         separator: ",")
                     return [
-                        text(field(d, "name")), text(field(d, "state")),
+                        text(field(d, "name")),
+                        text(field(d, "state")) + (field(d, "cordoned") == SpecValue.bool(true) ? ",Drained" : ""),
                         field(d, "leader") == SpecValue.bool(true) ? "*" : "",
                         text(field(d, "address")), text(field(d, "cpus")), gib(field(d, "memoryBytes")),
                         gib(field(d, "diskFreeBytes")),

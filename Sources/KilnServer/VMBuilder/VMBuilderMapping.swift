@@ -4,7 +4,9 @@ import KilnSpec
 
 /// Catalog VMs in the VM builder service's shape: `id` (a UUID), `image {url, checksum, checksum_type}`, `cpus`,
 /// `memory` in normalised IEC units (`1.0gib`), `network_type`, `launch_gui`, `ip_address`, `status`, `guest_os`,
-/// `tools_init_timeout` in whole seconds; and Kiln's `name` and fleet `host`.
+/// `tools_init_timeout` in whole seconds; and Kiln's `name`. The fleet host a VM is placed on is not a field of that
+/// one-host service (its seed has none): Kiln's own status (`/kiln/v1/status/VirtualMachine/NAME`, the status file)
+/// shows it.
 public enum VMBuilderMapping {
     public static let statuses = ["waiting", "creating", "powered-on", "powered-off", "failed", "deleting"]
 
@@ -13,8 +15,6 @@ public enum VMBuilderMapping {
     public static func vm(_ record: VMRecord, snapshot: ReadSnapshot, base: String) -> SpecValue {
         guard case .object(var fields) = VMBuilderJSON.document(record) else { return .null }
         fields["name"] = .string(record.name)
-        // Not a field of the VM builder service (one host): the fleet host Kiln placed it on, null outside a fleet.
-        fields["host"] = record.host.map(SpecValue.string) ?? .null
         if case .named(let name) = record.typed.image {
             let sha256 = record.imageSha256 ?? snapshot.image(named: name)?.sha256
             fields["image"] = .object([
