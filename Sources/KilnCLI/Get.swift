@@ -216,7 +216,8 @@ enum Table {
                     let labels = pairs.keys.sorted().map { key in key + "=" + (pairs[key]?.string ?? "") }.joined(
                         separator: ",")
                     return [
-                        text(field(d, "name")), text(field(d, "state")),
+                        text(field(d, "name")),
+                        text(field(d, "state")) + (field(d, "cordoned") == SpecValue.bool(true) ? ",Drained" : ""),
                         field(d, "leader") == SpecValue.bool(true) ? "*" : "",
                         text(field(d, "address")), text(field(d, "cpus")), gib(field(d, "memoryBytes")),
                         gib(field(d, "diskFreeBytes")),
@@ -226,11 +227,12 @@ enum Table {
                 }
         case .vms:
             rows =
-                [["NAME", "ID", "STATUS", "IMAGE", "CPUS", "MEMORY", "IP", "READY"]]
+                [["NAME", "ID", "STATUS", "IMAGE", "CPUS", "MEMORY", "IP", "HOST", "READY"]]
                 + documents.map { d in
                     [
                         text(field(d, "name")), text(field(d, "id")), text(field(d, "status")), text(field(d, "image")),
-                        text(field(d, "cpus")), text(field(d, "memory")), text(field(d, "ipAddress")), ready(d).0
+                        text(field(d, "cpus")), text(field(d, "memory")), text(field(d, "ipAddress")),
+                        field(d, "host")?.string ?? "-", ready(d).0
                     ]
                 }
         }

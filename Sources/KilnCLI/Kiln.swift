@@ -13,7 +13,7 @@ struct Kiln: AsyncParsableCommand {
         version: KilnVersion.current,
         subcommands: [
             Validate.self, Plan.self, Sync.self, Serve.self, Get.self, Teardown.self, LogsCommand.self, Schema.self,
-            CatalogCommand.self, InternalExecute.self
+            CatalogCommand.self, Drain.self, InternalExecute.self
         ]
     )
 }

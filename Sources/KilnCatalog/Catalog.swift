@@ -79,6 +79,10 @@ public protocol Catalog: Sendable {
     func heartbeat(_ host: HostRecord) async throws -> HostRecord
     /// Every registered host, with the catalog's clock.
     func hosts() async throws -> FleetHosts
+    /// Drains a host (`kiln drain`: `cordoned` true) or takes it back (false): a drained host claims no new work and
+    /// placement moves its VMs away. Its heartbeats keep what this says. Nil when no host has that name. An operator's
+    /// word, not the leader's: never fenced.
+    func cordon(host: String, _ cordoned: Bool) async throws -> HostRecord?
     /// This catalog with fencing: each write carries `leadership`'s epoch and is refused with ``FencedWriteError``
     /// when the catalog's leader epoch is another, so a paused old leader cannot overwrite the new one's work. A
     /// single-host catalog (its data dir's lock already keeps a second writer out) returns itself.

@@ -24,10 +24,8 @@ struct FleetOptions: ParsableArguments {
     var name: String { hostName ?? ProcessInfo.processInfo.hostName }
 
     func check() throws {
-        guard !name.isEmpty, name.count <= 253, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) })
-        else {
-            throw ValidationError("--host-name \(name) must be letters, digits, '-', '_' or '.' (at most 253)")
-        }
+        // The spec's `placement.host` names hosts by the same rule.
+        if let problem = HostName.problem(name) { throw ValidationError("--host-name: \(problem)") }
         guard lease.milliseconds >= 1000 else { throw ValidationError("--lease must be at least 1s (got \(lease))") }
         for label in hostLabels {
             let parts = label.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -73,6 +73,15 @@ extension PostgresCatalog {
         }
     }
 
+    public func cordon(host: String, _ cordoned: Bool) async throws -> HostRecord? {
+        try await unfencedWrite { [logger] c in
+            try await Self.records(
+                HostRecord.self, "UPDATE host SET cordoned = \(cordoned) WHERE name = \(host) RETURNING *", on: c,
+                logger: logger
+            ).first
+        }
+    }
+
     public func hosts() async throws -> FleetHosts {
         try await read { [logger] c in
             let hosts = try await Self.records(

@@ -18,7 +18,8 @@ enum PostgresMigrations {
         PostgresMigrationV2.migration,
         PostgresMigrationV3.migration,
         PostgresMigrationV4.migration,
-        PostgresMigrationV5.migration
+        PostgresMigrationV5.migration,
+        PostgresMigrationV6.migration
     ]
 
     /// The version this binary's schema has.

@@ -64,6 +64,11 @@ public struct VMRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRec
     public var bridge: String?
     public var tapDevice: String?
     public var macAddress: String?
+    /// The fleet host the leader placed it on (issue 13), kept until that host is Lost, drained or cordoned, or the
+    /// spec's `placement` no longer allows it; nil outside a fleet, and while it fits nowhere.
+    public var host: String?
+    /// Why it is on that host, or on none (`HostLost: a was lost …; moved to b`, `Unschedulable: needs 8 GiB …`).
+    public var placementReason: String?
     public var createdAt: Date
     public var updatedAt: Date
     public var status: ObjectStatus

@@ -15,7 +15,8 @@ enum CatalogMigrations {
         (VMUserDataMigration.id, VMUserDataMigration.migrate),
         (FleetMigration.id, FleetMigration.migrate),
         (VMNetworkMigration.id, VMNetworkMigration.migrate),
-        (WorkMigration.id, WorkMigration.migrate)
+        (WorkMigration.id, WorkMigration.migrate),
+        (VMHostMigration.id, VMHostMigration.migrate)
     ]
 
     static var migrator: DatabaseMigrator {

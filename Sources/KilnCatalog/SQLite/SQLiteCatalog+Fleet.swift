@@ -44,6 +44,13 @@ extension SQLiteCatalog {
         try await read { db in FleetHosts(hosts: try HostRecord.order(Column("name")).fetchAll(db), now: Date()) }
     }
 
+    public func cordon(host: String, _ cordoned: Bool) async throws -> HostRecord? {
+        try await write { db in
+            try db.execute(sql: "UPDATE host SET cordoned = ? WHERE name = ?", arguments: [cordoned, host])
+            return try HostRecord.filter(Column("name") == host).fetchOne(db)
+        }
+    }
+
     public func fenced(by leadership: Leadership) -> any Catalog { self }
 
     public func election(logger: Logger) -> any LeaderElection { SingleHostElection(catalog: self) }

@@ -40,6 +40,9 @@ extension SQLiteCatalog {
     ) async throws -> [WorkRecord] {
         guard limit > 0 else { return [] }
         return try await write { db in
+            // A drained host takes no new work.
+            let drained = try Bool.fetchOne(db, sql: "SELECT cordoned FROM host WHERE name = ?", arguments: [host])
+            if drained == true { return [] }
             let now = Date()
             let open = try WorkRecord.fetchAll(db, sql: "SELECT * FROM work WHERE \(Self.openWork) ORDER BY id")
             var claimed: [WorkRecord] = []

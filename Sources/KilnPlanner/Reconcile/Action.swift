@@ -37,6 +37,8 @@ public enum Action: Sendable, Hashable {
     case startVM(String)
     case stopVM(String)
     case deleteVM(String)
+    /// Record the fleet host a VM runs on (nil: none fits it), and why (issue 13). Only in a fleet.
+    case placeVM(name: String, host: String?, reason: String)
 
     /// Bring back an object deleted within the prune grace (a `git revert`), files and all.
     case restore(TombstoneRecord)
@@ -53,7 +55,8 @@ public enum Action: Sendable, Hashable {
             ObjectKey(.imageBuild, n)
         case .deleteImage(let n), .resolveImage(let n, _), .importImage(let n, _):
             ObjectKey(.image, n)
-        case .provisionVM(let n, _), .recreateVM(let n, _, _), .startVM(let n), .stopVM(let n), .deleteVM(let n):
+        case .provisionVM(let n, _), .recreateVM(let n, _, _), .startVM(let n), .stopVM(let n), .deleteVM(let n),
+            .placeVM(let n, _, _):
             ObjectKey(.virtualMachine, n)
         case .restore(let t), .purge(let t):
             ObjectKey(Kind(rawValue: t.objectKind) ?? .imageBuild, t.objectName)
@@ -61,7 +64,7 @@ public enum Action: Sendable, Hashable {
     }
 
     /// A short verb: `create`, `update`, `delete`, `run`, `cancel`, `prune`, `resolve`, `provision`, `recreate`,
-    /// `start`, `stop`, `restore`, `purge`.
+    /// `start`, `stop`, `place`, `restore`, `purge`.
     public var verb: String {
         switch self {
         case .createBuild, .createImage, .createVM: "create"
@@ -77,6 +80,7 @@ public enum Action: Sendable, Hashable {
         case .recreateVM: "recreate"
         case .startVM: "start"
         case .stopVM: "stop"
+        case .placeVM: "place"
         case .restore: "restore"
         case .purge: "purge"
         }
@@ -85,7 +89,7 @@ public enum Action: Sendable, Hashable {
     /// Whether the action only changes catalog records (and can be batched in one transaction).
     public var isRecordOnly: Bool {
         switch self {
-        case .createBuild, .updateBuild, .createImage, .updateImage, .createVM, .updateVM, .resolveImage: true
+        case .createBuild, .updateBuild, .createImage, .updateImage, .createVM, .updateVM, .resolveImage, .placeVM: true
         default: false
         }
     }
@@ -118,6 +122,7 @@ public enum Action: Sendable, Hashable {
         case .recreateVM(_, _, let reason): reason
         case .startVM: "git asks for it running"
         case .stopVM: "git asks for it stopped"
+        case .placeVM(_, _, let reason): reason
         case .restore: "back in git within the prune grace: restored without a rebuild"
         case .purge: "deleted more than the prune grace ago"
         }
@@ -148,6 +153,8 @@ public enum Action: Sendable, Hashable {
         case .recreateVM(let n, _, let reason): "recreate VirtualMachine/\(n): \(reason)"
         case .startVM(let n): "start VirtualMachine/\(n)"
         case .stopVM(let n): "stop VirtualMachine/\(n)"
+        case .placeVM(let n, let host?, _): "place VirtualMachine/\(n) on host \(host)"
+        case .placeVM(let n, nil, _): "take VirtualMachine/\(n) off its host (it fits nowhere)"
         case .restore(let t):
             "restore \(t.objectKind)/\(t.objectName) from the tombstone area (deleted within the prune grace)"
         case .purge(let t): "purge the files of \(t.objectKind)/\(t.objectName) (deleted more than the prune grace ago)"

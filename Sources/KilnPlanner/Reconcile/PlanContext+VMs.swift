@@ -3,15 +3,16 @@ import KilnSpec
 
 extension PlanContext {
     mutating func planVMs() {
+        let placements = placements()
         for object in desired.objects(of: .virtualMachine) {
-            planVM(object)
+            planVM(object, placement: placements?[object.name])
         }
         for name in work.vms.keys.sorted() where desired.object(.virtualMachine, name) == nil {
             add(.deleteVM(name))
         }
     }
 
-    private mutating func planVM(_ object: SpecObject) {
+    private mutating func planVM(_ object: SpecObject, placement: PlacementDecision?) {
         let name = object.name
         let spec = object.virtualMachine!
         let record = work.vms[name] ?? (restoreIfPossible(object.key) ? work.vms[name] : nil)
@@ -25,6 +26,7 @@ extension PlanContext {
             plan.note(object.key, Note(.suspended, "suspend: true; the machine is left as it is"))
             return
         }
+        if let placement, let fleet = policy.fleet, !place(object, placement, local: fleet.local) { return }
         let image: ImageRecord
         let imageName: String
         switch spec.image {
@@ -50,7 +52,8 @@ extension PlanContext {
             image = found
             imageName = named
         }
-        guard let record, record.directory != nil else {
+        // (Read again: placement may have moved it to a host where it has no machine yet.)
+        guard let record = work.vms[name], record.directory != nil else {
             add(.provisionVM(name: name, image: image))
             return
         }

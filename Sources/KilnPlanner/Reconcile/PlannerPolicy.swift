@@ -10,15 +10,18 @@ public struct PlannerPolicy: Sendable {
     /// Mixed into every build's inputs hash: the versions of the tools a build uses, so a new qemu-img means a new
     /// build rather than a reuse of old outputs.
     public var toolsFingerprint: String
+    /// The fleet VMs are placed over (issue 13); nil outside a fleet: no placement, every VM runs here.
+    public var fleet: FleetPlacement?
 
     public init(
         now: Date = Date(), budget: DeletionBudget = DeletionBudget(), allowDestructive: Bool = false,
-        toolsFingerprint: String = ""
+        toolsFingerprint: String = "", fleet: FleetPlacement? = nil
     ) {
         self.now = now
         self.budget = budget
         self.allowDestructive = allowDestructive
         self.toolsFingerprint = toolsFingerprint
+        self.fleet = fleet
     }
 }
 

@@ -56,6 +56,12 @@ public struct Note: Sendable, Hashable {
         case unsupported = "Unsupported"
         /// Gone from git, but still in use (an Image a VM runs on): deleted once nothing uses it.
         case deletionWaiting = "DeletionWaiting"
+        /// In a fleet, no allowed host has the CPUs and memory a VM needs free: it stays Pending, not overcommitted.
+        case unschedulable = "Unschedulable"
+        /// In a fleet, `placement.host` names a host the fleet does not have: reported, not waited for.
+        case unknownHost = "UnknownHost"
+        /// In a fleet, the VM is placed on another host, which runs it.
+        case placedElsewhere = "PlacedElsewhere"
     }
 
     public var reason: Reason

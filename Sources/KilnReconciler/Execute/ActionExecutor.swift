@@ -237,7 +237,8 @@ struct ActionExecutor: Sendable {
             try await restore(tombstone)
         case .purge(let tombstone):
             try await purge(tombstone)
-        case .createBuild, .updateBuild, .createImage, .updateImage, .resolveImage, .createVM, .updateVM:
+        case .createBuild, .updateBuild, .createImage, .updateImage, .resolveImage, .createVM, .updateVM,
+            .placeVM:
             break
         }
         return nil

@@ -72,6 +72,11 @@ enum RecordChanges {
                 record.update(from: o, revision: revision)
                 record.updatedAt = now
                 vms[o.name] = record
+            case .placeVM(let name, let host, let reason):
+                guard var record = vms[name] ?? state.vms[name] else { continue }
+                record.placeOn(host, reason: reason)
+                record.updatedAt = now
+                vms[name] = record
             default:
                 continue
             }

@@ -120,6 +120,18 @@ enum HealthRules {
         if let suspended = notes.first(where: { $0.reason == .suspended }) {
             return Health(ready: record?.vmStatus == .poweredOn, reason: "Suspended", message: suspended.message)
         }
+        // In a fleet: a placement.host the fleet lacks is reported, not waited for; a VM that fits nowhere stays
+        // Pending until room frees up.
+        if let unknown = notes.first(where: { $0.reason == .unknownHost }) {
+            return Health(
+                ready: false, reason: "UnknownHost", message: unknown.message, stalled: ("UnknownHost", unknown.message)
+            )
+        }
+        if let unschedulable = notes.first(where: { $0.reason == .unschedulable }) {
+            return Health(
+                ready: false, reason: "Unschedulable", message: unschedulable.message,
+                reconciling: ("Pending", unschedulable.message))
+        }
         if let waiting = notes.first(where: { $0.reason == .waiting }) {
             return Health(
                 ready: false, reason: "Waiting", message: waiting.message, reconciling: ("Waiting", waiting.message))

@@ -148,8 +148,10 @@ public enum StatusDocument {
             ("toolsInitTimeout", .string(spec.toolsInitTimeout.description)),
             ("bootTimeout", .string(spec.bootTimeout.description)),
             ("acceleration", record.acceleration.map(SpecValue.string) ?? .null),
-            ("network", network(record, spec))
+            ("network", network(record, spec)),
+            ("host", record.host.map(SpecValue.string) ?? .null)
         ]
+        if let reason = record.placementReason { out.append(("placementReason", .string(reason))) }
         if record.driftCount > 0 {
             out.append(
                 (

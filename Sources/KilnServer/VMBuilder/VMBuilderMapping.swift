@@ -4,7 +4,9 @@ import KilnSpec
 
 /// Catalog VMs in the VM builder service's shape: `id` (a UUID), `image {url, checksum, checksum_type}`, `cpus`,
 /// `memory` in normalised IEC units (`1.0gib`), `network_type`, `launch_gui`, `ip_address`, `status`, `guest_os`,
-/// `tools_init_timeout` in whole seconds.
+/// `tools_init_timeout` in whole seconds; and Kiln's `name`. The fleet host a VM is placed on is not a field of that
+/// one-host service (its seed has none): Kiln's own status (`/kiln/v1/status/VirtualMachine/NAME`, the status file)
+/// shows it.
 public enum VMBuilderMapping {
     public static let statuses = ["waiting", "creating", "powered-on", "powered-off", "failed", "deleting"]
 

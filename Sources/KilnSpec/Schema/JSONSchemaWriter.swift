@@ -116,6 +116,7 @@ public enum JSONSchemaWriter {
             return typed(#"^[Hh][Tt][Tt][Pp][Ss]?://(\[[^\]/@\s\\]+\]|[^\[\]/?#@:\s\\]+)(:[0-9]*)?([/?#].*)?$"#)
         case .repoPath: return ["type": scalarTypes, "pattern": .string(repoPathPattern)]
         case .debianName: return typed(DebianName.pattern)
+        case .hostName: return typed(HostName.pattern)
         case .commandLine:
             return [
                 "type": .string("string"), "pattern": .string(KernelCommandLine.pattern),

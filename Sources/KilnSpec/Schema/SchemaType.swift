@@ -78,6 +78,8 @@ public enum StringFormat: Sendable {
     case debianName
     /// A kernel command line: printable ASCII only, at most 1 KiB.
     case commandLine
+    /// A fleet host's name (``HostName``).
+    case hostName
 }
 
 /// One field of an object.

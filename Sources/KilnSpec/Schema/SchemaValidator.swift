@@ -169,6 +169,9 @@ struct SchemaValidator {
         case .commandLine:
             if let problem = KernelCommandLine.problem(text) { return fail(problem) }
             return .string(text)
+        case .hostName:
+            if let problem = HostName.problem(text) { return fail(problem) }
+            return .string(text)
         }
     }
 

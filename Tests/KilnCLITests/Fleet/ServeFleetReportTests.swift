@@ -35,6 +35,27 @@ import Testing
                 let listed = try await KilnBinary.run(["get", "hosts", "--data-dir", stack.data.path])
                 #expect(listed.exitCode == 0, "\(listed)")
                 #expect(listed.stdout.contains("solo-1") && listed.stdout.contains("Ready"), "\(listed)")
+
+                // kiln drain: kept in the catalog, so the host's own heartbeats (which know nothing of it) keep it.
+                let unknown = try await KilnBinary.run(["drain", "nowhere", "--data-dir", stack.data.path])
+                #expect(unknown.exitCode == 1, "\(unknown)")
+                #expect(unknown.stderr.contains("no host named nowhere in the fleet (hosts: solo-1)"), "\(unknown)")
+                let before = try await serve.request("/kiln/v1/hosts")
+                let beatBefore = SpecValue(json: before.body)?["hosts"]?.list?.first?["heartbeatAt"]?.string
+                let drained = try await KilnBinary.run(["drain", "solo-1", "--data-dir", stack.data.path])
+                #expect(drained.exitCode == 0 && drained.stdout.contains("drained host solo-1"), "\(drained)")
+                try await serve.wait(for: "a heartbeat after the drain, and the host still drained") {
+                    let host = SpecValue(json: try await serve.request("/kiln/v1/hosts").body)?["hosts"]?.list?.first
+                    return host?["heartbeatAt"]?.string != beatBefore && host?["cordoned"]?.bool == true
+                }
+                let shown = try await KilnBinary.run(["get", "hosts", "--data-dir", stack.data.path])
+                #expect(shown.stdout.contains("Ready,Drained"), "\(shown)")
+                let back = try await KilnBinary.run(["drain", "solo-1", "--undo", "--data-dir", stack.data.path])
+                #expect(back.exitCode == 0 && back.stdout.contains("host solo-1 takes work again"), "\(back)")
+                try await serve.wait(for: "the API to show the host taken back") {
+                    let host = SpecValue(json: try await serve.request("/kiln/v1/hosts").body)?["hosts"]?.list?.first
+                    return host?["cordoned"]?.bool == false
+                }
             }
         }
     }

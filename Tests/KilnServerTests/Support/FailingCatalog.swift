@@ -45,6 +45,7 @@ struct FailingCatalog: Catalog {
     func takeLead(host: String) async throws -> LeaderRecord { throw Failure() }
     func heartbeat(_ host: HostRecord) async throws -> HostRecord { throw Failure() }
     func hosts() async throws -> FleetHosts { throw Failure() }
+    func cordon(host: String, _ cordoned: Bool) async throws -> HostRecord? { throw Failure() }
     func fenced(by leadership: Leadership) -> any Catalog { self }
     func election(logger: Logger) -> any LeaderElection { SingleHostElection(catalog: self) }
     func enqueue(_ work: [WorkRecord]) async throws -> [WorkRecord] { throw Failure() }
