@@ -149,6 +149,8 @@ extension Reconciling {
                 #expect(webMachineID.isEmpty, "machine-id: \(webMachineID)")
                 let webLog = try String(contentsOfFile: "\(data.path)/logs/web/1.log", encoding: .utf8)
                 #expect(webLog.contains("boots the disk's own kernel and initrd"), "\(webLog.suffix(3000))")
+                // Its disk is a copy of the base's with the root filesystem in place (not a copy of its files).
+                #expect(webLog.contains("root filesystem kept in place: checked"), "\(webLog.suffix(3000))")
 
                 // The raw disk's root filesystem, read by offset with debugfs (no mount): a clean template.
                 let raw = try #require(execution.virtualImages.first { $0.format == "raw" }).path

@@ -72,7 +72,7 @@ public struct QemuImageBuilder: Sendable {
         let steps: [any BuildStep] = [
             WorkspaceStep(), SourceStep(), DebianStep(), BaseImageStep(), UnpackStep(), ProvisionStep(),
             SSHAccessStep(), DiskStep(),
-            SSHProvisionStep(), BootVerifyStep(), ConvertStep(), VerifyStep(),
+            SSHProvisionStep(), EarlyChecksumStep(), BootVerifyStep(), ConvertStep(), VerifyStep(),
             PackageStep(), CompressStep(), ChecksumStep(), PublishStep()
         ]
         do throws(BuildError) {

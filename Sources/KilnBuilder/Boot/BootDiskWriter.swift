@@ -21,6 +21,9 @@ struct BootDiskWriter: Sendable {
         var configuration: BootConfiguration
         var kernel: KernelFiles
         var label: String
+        /// A layer whose root filesystem stays in place in a copy of its base's disk: no `mkfs.ext4 -d` from
+        /// `rootfs`, whose changes are written into that filesystem instead.
+        var inPlace: InPlaceRoot? = nil
     }
 
     func write(_ input: Input) async throws(BuildError) {
@@ -32,7 +35,12 @@ struct BootDiskWriter: Sendable {
         runner.environment["MTOOLS_SKIP_CHECK"] = "1"
         runner.environment["TZ"] = "UTC"
 
-        try FileSystem.createSparseFile(input.image, bytes: Int64(layout.diskBytes))
+        if let inPlace = input.inPlace {
+            try await inPlace.prepare(
+                image: input.image, diskBytes: layout.diskBytes, runner: runner, locator: locator)
+        } else {
+            try FileSystem.createSparseFile(input.image, bytes: Int64(layout.diskBytes))
+        }
         _ = try await runner.runChecked(
             try locator.locate(.sfdisk), ["--quiet", "--no-reread", "--no-tell-kernel", "--wipe", "never", input.image],
             input: Array(layout.sfdiskScript.utf8))
@@ -61,6 +69,26 @@ struct BootDiskWriter: Sendable {
             "GPT: EFI system partition \(IECSize(bytes: layout.espBytes)) at \(layout.espOffset) (PARTUUID \(layout.espPartUUID)), root \(IECSize(bytes: layout.rootBytes)) at \(layout.rootOffset) (PARTUUID \(layout.rootPartUUID))"
         )
 
+        if let inPlace = input.inPlace {
+            let (changed, grown) = try await inPlace.finish(
+                image: input.image, layout: layout, label: input.label, rootfs: input.rootfs,
+                scratch: input.staging + "-changes", runner: runner, locator: locator)
+            await log.write(
+                "Creating disk",
+                "root filesystem kept in place: checked, \(grown ? "grown to \(IECSize(bytes: layout.rootBytes)), " : "")UUID \(layout.rootFilesystemUUID), label \(input.label), \(changed) changed paths written into it"
+            )
+        } else {
+            try await makeRootFilesystem(input, runner: runner)
+        }
+        let size = try FileSystem.size(input.image)
+        guard size == Int64(layout.diskBytes) else {
+            throw .outputInvalid(
+                format: "raw", reason: "the disk is \(size) bytes after its root filesystem, not \(layout.diskBytes)")
+        }
+    }
+
+    private func makeRootFilesystem(_ input: Input, runner: ProcessRunner) async throws(BuildError) {
+        let layout = input.layout
         // The root filesystem, at its offset, with the UUID and hash seed derived from the inputs.
         let arguments = [
             "-q", "-F", "-d", input.rootfs, "-L", input.label, "-U", layout.rootFilesystemUUID,
@@ -73,11 +101,6 @@ struct BootDiskWriter: Sendable {
                 outcome.tail.contains { $0.contains("Could not allocate") || $0.contains("No space") }
                 ? " (the root filesystem does not fit: raise disk.size)" : ""
             throw .toolFailed(tool: "mkfs.ext4", status: outcome.status.description + hint, output: outcome.tailText)
-        }
-        let size = try FileSystem.size(input.image)
-        guard size == Int64(layout.diskBytes) else {
-            throw .outputInvalid(
-                format: "raw", reason: "the disk is \(size) bytes after mkfs.ext4, not \(layout.diskBytes)")
         }
     }
 

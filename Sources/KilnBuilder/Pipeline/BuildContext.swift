@@ -15,6 +15,9 @@ struct BuildContext: Sendable {
     var workspace: Workspace?
     /// The archive to unpack (in the cache or the workspace); nil for `scratch`. Set by ``SourceStep``.
     var sourceArchive: String?
+    /// A layer over SSH whose disk is a copy of its base's with the root filesystem in place. Set by
+    /// ``BaseImageStep``; ``DiskStep`` makes the disk from it.
+    var inPlaceRoot: InPlaceRoot?
     /// `provisioner: ssh`: how Kiln reaches the build VM. Set by ``SSHAccessStep``.
     var buildVM: BuildVMCredentials?
     /// How the raw disk boots, and its partitions when it boots on its own. Set by ``DiskStep``.
@@ -28,6 +31,9 @@ struct BuildContext: Sendable {
     var disks: [StagedOutput] = []
     /// The files to register, one per format, after packaging and compression.
     var outputs: [StagedOutput] = []
+    /// Digests started before ``ChecksumStep``, by path: the raw disk's, hashed beside boot verification and
+    /// conversion once nothing writes it any more. Set by ``EarlyChecksumStep``.
+    var earlyDigests: [String: Task<Result<String, BuildError>, Never>] = [:]
     /// Output checksums and sizes, by path. Set by ``ChecksumStep``.
     var checksums: [String: (sha256: String, size: Int64)] = [:]
     /// Files published beside the disks, not registered as virtual images (`packages.txt`).

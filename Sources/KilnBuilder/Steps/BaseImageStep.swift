@@ -36,8 +36,12 @@ struct BaseImageStep: BuildStep {
     }
 
     private func copyOut(_ base: BaseImage, name: String, context: inout BuildContext) async throws(BuildError) {
+        let spec = context.request.spec
+        // A layer built over SSH boots a copy of the base's disk in place when it can (see InPlaceRoot); the copy is
+        // made even of a raw base, which must stay as it is.
+        let inPlaceCandidate = spec.provisioner == .ssh && !spec.orderedScripts.isEmpty
         let raw: String
-        if base.format == "raw" {
+        if base.format == "raw" && !inPlaceCandidate {
             raw = base.path
         } else {
             raw = context.work.root + "/base.raw"
@@ -45,6 +49,23 @@ struct BaseImageStep: BuildStep {
                 context.tools.qemuImg, ["convert", "-q", "-f", base.format, "-O", "raw", base.path, raw])
         }
         await context.enter(.unpacking)
+        if inPlaceCandidate {
+            switch try await inPlace(raw, context: context) {
+            case .success(let root):
+                context.inPlaceRoot = root
+                await context.log.write(
+                    "Unpacking",
+                    "the layer boots a copy of \(name)'s disk with its root filesystem in place (\(root.filesystemBytes) bytes at offset \(root.rootOffset)); /etc and /boot read out for the checks before the boot"
+                )
+                return
+            case .failure(let refusal):
+                await context.log.write(
+                    "Unpacking",
+                    "not booting \(name)'s root filesystem in place: \(refusal.reason); copying its files out")
+                try FileSystem.removeTree(context.work.rootfs)
+                try FileSystem.makeDirectories(context.work.rootfs, mode: 0o755)
+            }
+        }
         let offset = try await rootOffset(raw, context: context)
         let debugfs = try context.tools.locator.locate(.debugfs)
         let device = "\(raw)?offset=\(offset)"
@@ -55,6 +76,53 @@ struct BaseImageStep: BuildStep {
             "root filesystem copied out of \(name) at offset \(offset) with debugfs; \(restored) setuid/setgid modes restored"
         )
         if raw != base.path { try? FileSystem.removeTree(raw) }
+    }
+
+    /// Whether the raw copy of the base can be the layer's disk with its root filesystem in place: it has a partition
+    /// table, a cleanly unmounted ext4 root where the layer's root partition starts, no larger than it. On success the
+    /// root filesystem copy holds `/etc`, `/boot` and the probes' stand-ins (see ``InPlaceRoot``).
+    private func inPlace(
+        _ raw: String, context: BuildContext
+    ) async throws(BuildError) -> Result<InPlaceRoot, InPlaceRoot.InPlaceRefusal> {
+        let spec = context.request.spec
+        let offset = try await rootOffset(raw, context: context)
+        guard offset > 0 else { return .failure(.init("its disk has no partition table")) }
+        let superblock = try FileBytes.prefix(raw, count: 1024, offset: Int64(offset) + 1024)
+        let bytes: UInt64
+        switch InPlaceRoot.filesystemBytes(superblock: superblock) {
+        case .success(let found): bytes = found
+        case .failure(let refusal): return .failure(refusal)
+        }
+        let debugfs = try context.tools.locator.locate(.debugfs)
+        let stand = try await InPlaceRoot.readOut(
+            device: "\(raw)?offset=\(offset)", into: context.work.rootfs, debugfs: debugfs, runner: context.runner,
+            scratch: context.work.root + "/debugfs-read")
+        let root = RootFiles(root: context.work.rootfs)
+        guard let kernel = KernelFiles.find(in: root), spec.resolvedBoot(hasKernel: true) != DiskBoot.none else {
+            return .failure(.init("it has no kernel in /boot, or the layer's disk.boot is none"))
+        }
+        let bootBytes = UInt64((root.size(kernel.kernel) ?? 0) + (kernel.initrd.flatMap { root.size($0) } ?? 0))
+        guard
+            let layout = try? DiskLayout.plan(
+                boot: spec.resolvedBoot(hasKernel: true), diskBytes: spec.diskSize.bytes, bootFileBytes: bootBytes,
+                seed: context.request.seed)
+        else { return .failure(.init("the layer's disk.size \(spec.diskSize) leaves no room for a root partition")) }
+        guard layout.rootOffset == offset else {
+            return .failure(
+                .init("its root partition starts at \(offset), the layer's at \(layout.rootOffset)"))
+        }
+        guard layout.rootBytes >= bytes else {
+            return .failure(
+                .init(
+                    "the layer's root partition (\(IECSize(bytes: layout.rootBytes)), from disk.size \(spec.diskSize)) is smaller than the base's root filesystem (\(IECSize(bytes: bytes)))"
+                ))
+        }
+        await context.log.write(
+            "Unpacking", "/etc and /boot read out with debugfs, \(stand) stand-ins for the files the checks look at")
+        return .success(
+            InPlaceRoot(
+                raw: raw, rootOffset: offset, filesystemBytes: bytes,
+                snapshot: try TreeSnapshot.take(context.work.rootfs)))
     }
 
     /// The byte offset of the root filesystem: 0 for a bare filesystem, else its GPT partition's start.

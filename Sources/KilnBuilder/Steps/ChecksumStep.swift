@@ -7,7 +7,7 @@ struct ChecksumStep: BuildStep {
         let paths = context.outputs.map(\.path)
         // One task per output, awaited in order (a task group with typed-throws child closures trapped in a release
         // build of Swift 6.3.1, so each task calls a plain function that returns a Result).
-        let digests = paths.map { path in Task { await Self.sha256(path) } }
+        let digests = paths.map { path in context.earlyDigests[path] ?? Task { await Self.sha256(path) } }
         for (path, digest) in zip(paths, digests) {
             let sha256 = try await digest.value.get()
             context.checksums[path] = (sha256, try FileSystem.size(path))

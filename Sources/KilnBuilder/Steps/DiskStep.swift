@@ -109,7 +109,7 @@ struct DiskStep: BuildStep {
         try await writer.write(
             BootDiskWriter.Input(
                 image: image, rootfs: context.work.rootfs, staging: context.work.root + "/esp", layout: layout,
-                configuration: configuration, kernel: kernel, label: spec.diskLabel))
+                configuration: configuration, kernel: kernel, label: spec.diskLabel, inPlace: context.inPlaceRoot))
         // A build VM (`provisioner: ssh`) boots this disk and writes to it next: the times it leaves are its own.
         if context.buildVM == nil {
             try await Self.fixTimes("\(image)?offset=\(layout.rootOffset)", paths: paths, context: context)

@@ -17,6 +17,10 @@ enum Tool: String, CaseIterable, Sendable {
     case ssh
     case sshKeygen = "ssh-keygen"
     case sh
+    case resize2fs
+    case tune2fs
+    case e2fsck
+    case fallocate
 
     var debianPackage: String {
         switch self {
@@ -35,6 +39,8 @@ enum Tool: String, CaseIterable, Sendable {
         case .debugfs: "e2fsprogs"
         case .ssh, .sshKeygen: "openssh-client"
         case .sh: "dash"
+        case .resize2fs, .tune2fs, .e2fsck: "e2fsprogs"
+        case .fallocate: "util-linux"
         }
     }
 }

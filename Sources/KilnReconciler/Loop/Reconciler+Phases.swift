@@ -119,9 +119,16 @@ extension Reconciler {
     func act(_ pass: inout PassState) async {
         guard let (snapshot, revision) = memory.applied else { return }
         pass.report.appliedCommit = revision.id
-        let policy = PlannerPolicy(
+        var policy = PlannerPolicy(
             now: pass.now, budget: options.budget, allowDestructive: true,
             toolsFingerprint: pass.fingerprint)
+        do {
+            policy.fleet = try await fleetPlacement()
+        } catch {
+            // Never plan a fleet's VMs without its hosts: they would all look unplaceable.
+            pass.report.sourceError = "cannot read the fleet's hosts: \(error)"
+            return
+        }
         pass.plan = Planner.plan(desired: snapshot, actual: pass.actual, policy: policy)
         pass.lap("plan")
         let now = pass.now

@@ -1,0 +1,12 @@
+import KilnCatalog
+import KilnPlanner
+
+extension Reconciler {
+    /// The fleet the planner places VMs over (``ReconcilerOptions/fleetHost``): every registered host, Lost or drained
+    /// as the catalog's clock and flags say, and this one. Nil outside a fleet.
+    func fleetPlacement() async throws -> FleetPlacement? {
+        guard let local = options.fleetHost else { return nil }
+        let fleet = try await catalog.hosts()
+        return FleetPlacement(hosts: fleet.hosts.map { PlacementHost($0, now: fleet.now) }, local: local)
+    }
+}
