@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KilnCatalog
 import KilnSpec
 import Testing
@@ -340,5 +341,31 @@ struct SQLiteCatalogTests {
             #expect("\(error)".contains("move it aside"))
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
+    }
+
+    @Test(
+        "a table read again at the same change counter is not decoded again (the reconciler and the API share one copy); a write by any connection makes the next read decode it"
+    )
+    func readsShareADecodedTable() async throws {
+        let t = try TempCatalog()
+        defer { t.remove() }
+        let saved = try await t.catalog.saveBuild(Records.build("b"))
+        let first = try await t.catalog.state(of: [.builds])
+        #expect(first.builds["b"]?.specFields.specHash == saved.specFields.specHash)
+        // Changed behind the catalog's back, with the counter put back: a read that decoded the row would see it.
+        let queue = try DatabaseQueue(path: "\(t.folder)/catalog.sqlite")
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE image_build SET specHash = 'changed-behind-the-back' WHERE name = 'b'")
+            try db.execute(sql: "UPDATE catalog_change SET version = version - 1 WHERE tableName = 'image_build'")
+        }
+        try queue.close()
+        let second = try await t.catalog.state(of: [.builds])
+        #expect(second.builds["b"]?.specFields.specHash == saved.specFields.specHash)
+        #expect(try await t.catalog.state().builds["b"]?.specFields.specHash == saved.specFields.specHash)
+
+        _ = try await t.reopen().saveBuild(Records.build("c"))
+        let third = try await t.catalog.state(of: [.builds])
+        #expect(third.builds.keys.sorted() == ["b", "c"])
+        #expect(third.builds["b"]?.specFields.specHash == "changed-behind-the-back")
     }
 }

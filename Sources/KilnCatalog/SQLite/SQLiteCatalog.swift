@@ -7,6 +7,7 @@ import KilnSpec
 public final class SQLiteCatalog: Catalog {
     let pool: DatabasePool
     public let path: String
+    let readCache = SQLiteReadCache()
 
     /// Opens (creating if needed) the catalog at `path` and brings its schema up to date.
     public init(path: String) throws(CatalogError) {

@@ -71,12 +71,14 @@ public enum DocumentParser {
             return
         }
         let metadata = ObjectMetadata(meta)
-        let object = SpecObject(
+        var object = SpecObject(
             key: ObjectKey(kind, metadata.name), metadata: metadata, spec: spec, file: file,
             line: validator.marks["metadata.name"]?.line ?? root.mark.line,
             column: validator.marks["metadata.name"]?.column ?? root.mark.column,
             marks: validator.marks)
         errors += checks(object)
+        // The object lives as long as its snapshot: it keeps only the marks that checks across documents point at.
+        object.marks = object.marks.filter { SnapshotAssembler.checksAcrossDocuments(at: $0.key) }
         if errors.isEmpty {
             result.objects.append(object)
         } else {
