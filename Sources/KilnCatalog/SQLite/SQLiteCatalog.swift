@@ -17,7 +17,10 @@ public final class SQLiteCatalog: Catalog {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
-        config.busyMode = .timeout(10)
+        // Other processes write here too (build workers), and each commit waits for fsync (synchronous=FULL). On a
+        // machine whose disk was busy, a writer waited more than 10 s for one committing in a loop: waiting is right,
+        // failing the pass is not. The deadline only catches a writer that never lets go.
+        config.busyMode = .timeout(60)
         do {
             pool = try DatabasePool(path: path, configuration: config)
             // A catalog a newer Kiln migrated further is never written by this one (its migrations would run on a
