@@ -70,6 +70,33 @@ extension Faults {
             }
         }
 
+        /// On a 10 MiB data dir the disk image itself cannot be written: the failure blames the data dir's file system,
+        /// not disk.size (which has room to spare).
+        @Test func aFullDataDirIsNotBlamedOnDiskSize() async throws {
+            try await Scratch.with { scratch in
+                let repo = try await GitRepository(at: scratch.file("repo"))
+                try repo.write("scripts/provision.sh", Self.script, executable: true)
+                try repo.write("builds/web.yaml", Self.build(token: "1"))
+                try await repo.commit("A build bigger than the data dir")
+                let disk = try await SmallDisk(over: scratch.dataDir, size: "10m")
+                do {
+                    let full = try await disk.data.kiln([
+                        "sync", "--repo", repo.path, "--data-dir", scratch.dataDir, "--wait", "--timeout", "3m"
+                    ])
+                    #expect(full.exitCode == 1, "\(full)")
+                    #expect(full.stdout.contains("No space left on device"), "\(full)")
+                    #expect(full.stdout.contains("is full: free space in the data dir"), "\(full)")
+                    #expect(!full.stdout.contains("raise disk.size"), "\(full)")
+                    #expect(try await disk.data.executions("web").first?.virtualImages.isEmpty == true)
+                    try await Recovery.check(disk.data, context: "with the data dir full")
+                    await disk.end()
+                } catch {
+                    await disk.end()
+                    throw error
+                }
+            }
+        }
+
         @Test func aFullDiskFailsTheBuildRegistersNothingAndTheNextPassSucceeds() async throws {
             try await Scratch.with { scratch in
                 let repo = try await GitRepository(at: scratch.file("repo"))
