@@ -201,6 +201,16 @@ let package = Package(
         .testTarget(name: "KilnDriversTests", dependencies: ["KilnDrivers", "KilnReconciler", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnServerTests", dependencies: ["KilnServer", "KilnQuery", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnSpec", "KilnTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "KilnBenchTests", dependencies: ["KilnBench"], swiftSettings: strict),
+        // The fault suite: SIGKILLs, power cuts, a full disk, damaged or old catalogs, two Kilns, failing remotes;
+        // each case checks that recovery loses and duplicates nothing.
+        .testTarget(
+            name: "KilnFaultTests",
+            dependencies: [
+                "KilnCLI", "KilnSpec", "KilnCatalog", "KilnTestSupport", "KilnEndToEnd",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnSpec", "KilnCatalog", "KilnTestSupport", "KilnEndToEnd", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
     ]
 )

@@ -41,14 +41,40 @@ public struct ExecutionView: Sendable, Hashable {
 
 /// Kiln's data dir as a test sees it: `kiln get` answers, status files and the files on disk.
 public struct DataDirectory: Sendable {
+    /// Where the test reads the data dir's files.
     public let path: String
+    /// The path Kiln is given (`--data-dir`), which its processes name: `path`, unless the data dir is a mount seen
+    /// only inside a private mount namespace.
+    public let name: String
+    /// What runs `kiln` where the data dir is mounted (`nsenter` into the namespace), if not here.
+    let enter: [String]
 
-    public init(path: String) { self.path = path }
+    public init(path: String) {
+        self.path = path
+        name = path
+        enter = []
+    }
+
+    /// A data dir mounted at `path` inside the mount namespace of process `pid`: its files are read through
+    /// `/proc/PID/root`, and `kiln` runs inside the namespace.
+    public init(path: String, insideMountNamespaceOf pid: Int32) {
+        self.path = "/proc/\(pid)/root\(path)"
+        name = path
+        enter = ["/usr/bin/nsenter", "--target", "\(pid)", "--mount", "--"]
+    }
+
+    /// `kiln ARGUMENTS` where the data dir is mounted.
+    public func kiln(_ arguments: [String], timeout: Duration = .seconds(300)) async throws -> ProcessResult {
+        guard let command = enter.first else { return try await KilnBinary.run(arguments, timeout: timeout) }
+        return try await ChildProcess.run(
+            command, Array(enter.dropFirst()) + [try KilnBinary.require()] + arguments,
+            environment: ["NO_COLOR": "1"], timeout: timeout)
+    }
 
     /// `kiln get WHAT [NAME] -o json`, which must succeed.
     public func get(_ what: String, _ name: String? = nil) async throws -> SpecValue {
-        let result = try await KilnBinary.run(
-            ["get", what] + (name.map { [$0] } ?? []) + ["--data-dir", path, "-o", "json"])
+        let result = try await kiln(
+            ["get", what] + (name.map { [$0] } ?? []) + ["--data-dir", self.name, "-o", "json"])
         guard result.exitCode == 0 else { throw CommandFailure(command: "kiln get \(what)", result: result) }
         return try JSONDecoder().decode(SpecValue.self, from: Data(result.stdout.utf8))
     }

@@ -97,9 +97,7 @@ struct BootDiskWriter: Sendable {
         ]
         let outcome = try await runner.run(try locator.locate(.mkfsExt4), arguments)
         guard outcome.succeeded else {
-            let hint =
-                outcome.tail.contains { $0.contains("Could not allocate") || $0.contains("No space") }
-                ? " (the root filesystem does not fit: raise disk.size)" : ""
+            let hint = DiskStep.noSpaceHint(outcome.tail, image: input.image)
             throw .toolFailed(tool: "mkfs.ext4", status: outcome.status.description + hint, output: outcome.tailText)
         }
     }

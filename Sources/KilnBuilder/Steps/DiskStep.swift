@@ -1,3 +1,4 @@
+import Foundation
 import KilnSpec
 
 /// Makes the raw disk from the root filesystem, after leaving it as a clean template. With `disk.boot: none` (or no
@@ -54,9 +55,7 @@ struct DiskStep: BuildStep {
         let paths = Reproducible.clampModificationTimes(context.work.rootfs, epoch: context.request.sourceDateEpoch)
         let outcome = try await runner.run(context.tools.mkfsExt4, ["-U", uuid, "-E", "hash_seed=\(uuid)"] + arguments)
         guard outcome.succeeded else {
-            let hint =
-                outcome.tail.contains { $0.contains("Could not allocate") || $0.contains("No space") }
-                ? " (the root filesystem does not fit: raise disk.size)" : ""
+            let hint = Self.noSpaceHint(outcome.tail, image: image)
             throw .toolFailed(tool: "mkfs.ext4", status: outcome.status.description + hint, output: outcome.tailText)
         }
         try await Self.fixTimes(image, paths: paths, context: context)
@@ -116,5 +115,19 @@ struct DiskStep: BuildStep {
         }
         context.layout = layout
         context.kernelCommandLine = configuration.kernelCommandLine
+    }
+}
+
+extension DiskStep {
+    /// What to say when mkfs.ext4 ran out of room: in the image (raise disk.size), or, when the file system holding the
+    /// image has next to nothing free, in the data dir itself (a bigger disk.size would not help).
+    static func noSpaceHint(_ tail: [String], image: String) -> String {
+        guard tail.contains(where: { $0.contains("Could not allocate") || $0.contains("No space") }) else { return "" }
+        var info = statvfs()
+        let folder = (image as NSString).deletingLastPathComponent
+        if statvfs(folder, &info) == 0, UInt64(info.f_bavail) * UInt64(info.f_frsize) < 1 << 20 {
+            return " (the file system of \(folder) is full: free space in the data dir, then change run.token)"
+        }
+        return " (the root filesystem does not fit: raise disk.size)"
     }
 }

@@ -23,6 +23,12 @@ public final class SQLiteCatalog: Catalog {
         config.busyMode = .timeout(60)
         do {
             pool = try DatabasePool(path: path, configuration: config)
+            // A catalog a newer Kiln migrated further is never written by this one (its migrations would run on a
+            // schema they do not know, and it would write rows the newer Kiln does not expect).
+            let unknown = try pool.read { db in
+                try CatalogMigrations.migrator.appliedIdentifiers(db).subtracting(CatalogMigrations.all.map(\.id))
+            }
+            if !unknown.isEmpty { throw CatalogError.newerSchema(path: path, migrations: unknown.sorted()) }
             try CatalogMigrations.migrator.migrate(pool)
             try pool.read { db in
                 let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "?"
@@ -338,6 +344,8 @@ public final class SQLiteCatalog: Catalog {
 public enum CatalogError: Error, CustomStringConvertible, Sendable {
     case open(path: String, detail: String)
     case corrupt(path: String, detail: String)
+    /// Migrations this Kiln does not know were applied: a newer Kiln wrote the catalog.
+    case newerSchema(path: String, migrations: [String])
     case missing(String)
     case conflict(String)
 
@@ -347,6 +355,8 @@ public enum CatalogError: Error, CustomStringConvertible, Sendable {
             "cannot open the catalog \(path): \(detail) (check the data dir's permissions and free space)"
         case .corrupt(let path, let detail):
             "the catalog \(path) is damaged (\(detail)); Kiln will not touch it: move it aside and let Kiln rebuild it from git, or restore a backup"
+        case .newerSchema(let path, let migrations):
+            "the catalog \(path) has a newer schema than this Kiln knows (migrations \(migrations.joined(separator: ", "))): a newer Kiln migrated it; upgrade this host's Kiln rather than let an older one write to it"
         case .missing(let what):
             "\(what) is not in the catalog"
         case .conflict(let what):
