@@ -68,29 +68,9 @@ struct GrowthPoint: AsyncParsableCommand {
     /// `kiln-bench reconcile`'s set-up at this size: the first pass (executions held, status files written), then
     /// `runs` full resyncs; no settle (at 50,000 objects it would take many minutes of fake executions).
     func reconcile() async throws -> (Double, String) {
-        let perKind = objects / 3
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-growth-\(getpid())")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let paths = DataPaths(root: folder)
-        try paths.prepare()
-        let catalog = try SQLiteCatalog(path: paths.catalog)
-        let builds = RecordingBuildDriver(catalog: catalog, paths: paths)
-        let source = MemorySource()
-        var files: [String: String] = ["scripts/provision.sh": "#!/bin/sh\ntrue\n"]
-        for i in 0..<perKind {
-            files["builds/b\(i).yaml"] = Specs.build("b\(i)", token: nil)
-            files["images/i\(i).yaml"] = Specs.image("i\(i)", build: "b\(i)")
-            files["vms/v\(i).yaml"] = Specs.vm("v\(i)", image: "i\(i)", powerState: "stopped")
-        }
-        await source.commit("c1", files)
-        files = [:]
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
-        let reconciler = Reconciler(
-            source: source, catalog: catalog, builds: builds, vms: RecordingVMDriver(), paths: paths,
-            options: ReconcilerOptions(maxConcurrency: 8), logger: logger)
-        try await reconciler.recover()
+        let fixture = try await ReconcileFixture(objects: objects, name: "growth")
+        defer { fixture.remove() }
+        let (reconciler, builds, perKind) = (fixture.reconciler, fixture.builds, fixture.perKind)
         await builds.hold()
         var first = Measurement()
         let report = await first.time {

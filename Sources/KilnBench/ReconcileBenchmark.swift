@@ -27,33 +27,12 @@ struct ReconcileBenchmark: FigureBenchmark {
     }
 
     func figures() async throws -> [Figure] {
-        let perKind = objects / 3
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-reconcile-\(getpid())")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let paths = DataPaths(root: folder)
-        try paths.prepare()
-        let catalog = try SQLiteCatalog(path: paths.catalog)
-        let builds = RecordingBuildDriver(catalog: catalog, paths: paths)
-        let source = MemorySource()
-        var files: [String: String] = ["scripts/provision.sh": "#!/bin/sh\ntrue\n"]
-        for i in 0..<perKind {
-            files["builds/b\(i).yaml"] = Specs.build("b\(i)", token: nil)
-            files["images/i\(i).yaml"] = Specs.image("i\(i)", build: "b\(i)")
-            files["vms/v\(i).yaml"] = Specs.vm("v\(i)", image: "i\(i)", powerState: "stopped")
-        }
-        let loadStart = ContinuousClock.now
-        await source.commit("c1", files)
-        let load = ContinuousClock.now - loadStart
-        let reconciler = Reconciler(
-            source: source, catalog: catalog, builds: builds, vms: RecordingVMDriver(), paths: paths,
-            options: ReconcilerOptions(maxConcurrency: 8),
-            logger: {
-                var l = Logger(label: "bench")
-                l.logLevel = .warning
-                return l
-            }())
-        try await reconciler.recover()
+        let fixture = try await ReconcileFixture(objects: objects, name: "reconcile")
+        defer { fixture.remove() }
+        let (reconciler, builds, catalog, perKind, load) = (
+            fixture.reconciler, fixture.builds, fixture.catalog, fixture.perKind, fixture.load
+        )
+        let folder = fixture.folder
 
         // Every figure waits for the status files too: they are written in the background, off the pass's path.
         var first = Measurement()
