@@ -216,9 +216,15 @@ struct LeaderFailoverTests {
                 "write refused by fencing: it carries leader epoch \(secondEpoch), but host \(third.name) leads with epoch \(thirdEpoch)"
             )
         }
-        try await second.serve.wait(for: "the old leader to follow \(third.name)", timeout: Self.takeover) {
+        // It follows the new leader; or, should that one have lost its own session since (a leader descheduled for
+        // two thirds of a lease on a loaded machine does), it leads again under a newer epoch. Never under its old one.
+        try await second.serve.wait(
+            for: "the old leader to follow \(third.name) (or lead under an epoch after \(thirdEpoch))",
+            timeout: Self.takeover
+        ) {
             guard let answer = try await second.readiness() else { return false }
-            return answer.leader == third.name && answer.role == "follower"
+            return (answer.leader == third.name && answer.role == "follower")
+                || (answer.leader == second.name && answer.role == "leader" && (answer.epoch ?? 0) > thirdEpoch)
         }
         let log = second.serve.process.output.stderr
         #expect(
@@ -227,8 +233,8 @@ struct LeaderFailoverTests {
         // Its import never replaced the new leader's, and no build ran again.
         #expect(try await cluster.sql("SELECT path FROM image WHERE name = 'held'", database: database) == path)
         #expect(try await Self.executions(cluster, database).count == 2)
-        #expect(
-            try await cluster.sql("SELECT host || ':' || epoch FROM leader", database: database)
-                == "\(third.name):\(thirdEpoch)")
+        // The lead stays with the new leader, or has moved on under a newer epoch; never back to the old one's.
+        let leaderEpoch = try await cluster.sql("SELECT epoch::text FROM leader", database: database)
+        #expect((Int(leaderEpoch) ?? 0) >= thirdEpoch, "the leader's epoch: \(leaderEpoch)")
     }
 }
