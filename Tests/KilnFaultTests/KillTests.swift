@@ -1,0 +1,169 @@
+import Foundation
+import KilnEndToEnd
+import KilnSpec
+import KilnTestSupport
+import Testing
+
+extension Faults {
+    /// SIGKILL of what Kiln runs, rather than of Kiln: a build script, a build worker (`kiln internal-execute`), a VM's
+    /// qemu. Each is found by the next pass, reported, and repaired or run again; afterwards ``Recovery/check(_:context:sourceLocation:)``
+    /// finds nothing lost, duplicated or left running.
+    @Suite(.timeLimit(.minutes(5))) struct KillTests {
+        /// Build `web` (keepResults 2, run.token `token`) whose script waits at `gate`, with its image and the
+        /// catalog image; the VM stays stopped.
+        static func gatedStack(_ stack: Stack, gate: Gate, token: String) throws {
+            try stack.write()
+            try stack.repo.write(
+                "builds/web.yaml",
+                Gate.build(extra: ["keepResults: 2", "run: {policy: onChange, token: \"\(token)\"}"]))
+            try stack.repo.write("scripts/provision.sh", gate.script(writing: "web v\(token)"), executable: true)
+        }
+
+        /// Starts a pass that starts execution #1, and waits until its worker runs the script (which waits at the
+        /// gate); returns the worker's pid and the script's.
+        static func startGatedBuild(_ stack: Stack) async throws -> (worker: Int32, script: Int32) {
+            let started = try await stack.sync(wait: false)
+            #expect(started.exitCode == 1, "one pass starts the build and does not wait for it: \(started)")
+            var found: (Int32, Int32)?
+            let running = await VMHost.eventually(timeout: .seconds(300)) {
+                let workers = ProcessSweep.pids(mentioning: stack.data.name).filter {
+                    Processes.commandLine($0).contains(" internal-execute ")
+                }
+                guard workers.count == 1 else { return false }
+                // The script runs as `INTERPRETER /kiln/script` inside the sandbox (bwrap's own command line ends the
+                // same way, after its options).
+                let scripts = Processes.descendants(of: workers[0]) {
+                    let words = $0.split(separator: " ")
+                    return words.count == 2 && words[1] == "/kiln/script"
+                }
+                guard scripts.count == 1 else { return false }
+                found = (workers[0], scripts[0])
+                return true
+            }
+            let executions = try await stack.data.executions("web").map { "#\($0.buildNumber) \($0.status)" }
+            try #require(running, "the script never started: \(executions)")
+            return try #require(found)
+        }
+
+        @Test func aKilledBuildScriptFailsItsExecutionAndTheNextRunBuilds() async throws {
+            try await Stack.with { stack in
+                let gate = try Gate()
+                try Self.gatedStack(stack, gate: gate, token: "1")
+                try await stack.repo.commit("A build whose script waits at a gate")
+                let (worker, script) = try await Self.startGatedBuild(stack)
+
+                kill(script, SIGKILL)
+                // The worker reports the failure and ends on its own; its sandbox goes with the script.
+                #expect(
+                    await ProcessSweep.waitUntilGone(mentioning: stack.data.name, timeout: .seconds(300)),
+                    "left: \(ProcessSweep.pids(mentioning: stack.data.name).map(Processes.commandLine))")
+                #expect(!Processes.alive(worker))
+                let failed = try await stack.sync()
+                #expect(failed.exitCode == 1, "\(failed)")
+                let executions = try await stack.data.executions("web")
+                #expect(executions.map(\.buildNumber) == [1], "a failed run is not retried without a change")
+                #expect(executions.first?.status == "failed", "\(executions)")
+                let message = executions.first?.errorMessage ?? ""
+                #expect(
+                    message.contains(
+                        "script provision exited with code 137 (the sandbox's code for a script killed by signal 9: SIGKILL"
+                    ),
+                    "\(message)")
+                let build = try #require(try await stack.data.objects("builds")["web"])
+                #expect(build.ready?.status == "False", "\(String(describing: build.ready))")
+                #expect(
+                    build.ready?.message.contains("killed by signal 9") == true,
+                    "the build's status says why: \(String(describing: build.ready))")
+                try await Recovery.check(stack.data, context: "after the script was killed")
+
+                // A new token runs it again, under the next number; the gate lets it through.
+                gate.open()
+                try Self.gatedStack(stack, gate: gate, token: "2")
+                try await stack.repo.commit("Run web again")
+                try await stack.syncReady()
+                let after = try await stack.data.executions("web")
+                #expect(after.map { "#\($0.buildNumber) \($0.status)" } == ["#1 failed", "#2 success"], "\(after)")
+                let image = try await stack.data.objects("images")["web"]
+                #expect(
+                    image?.ready?.message.contains("web-2.qcow2") == true, "\(String(describing: image?.ready))")
+                try await Recovery.check(stack.data, context: "after the next run")
+            }
+        }
+
+        @Test func aKilledBuildWorkerIsMarkedInterruptedAndRunAgain() async throws {
+            try await Stack.with { stack in
+                let gate = try Gate()
+                try Self.gatedStack(stack, gate: gate, token: "1")
+                try await stack.repo.commit("A build whose script waits at a gate")
+                let (worker, script) = try await Self.startGatedBuild(stack)
+
+                kill(worker, SIGKILL)
+                // The sandbox dies with its worker (bwrap --die-with-parent): no script is left running unwatched.
+                #expect(
+                    await ProcessSweep.waitUntilGone(mentioning: stack.data.name, timeout: .seconds(120)),
+                    "left: \(ProcessSweep.pids(mentioning: stack.data.name).map(Processes.commandLine))")
+                #expect(!Processes.alive(script), "the script died with its worker")
+
+                // The next Kiln finds the execution's worker gone: #1 is interrupted, #2 runs (the gate is open now).
+                gate.open()
+                try await stack.syncReady()
+                let executions = try await stack.data.executions("web")
+                #expect(
+                    executions.map { "#\($0.buildNumber) \($0.status)" } == ["#1 failed", "#2 success"],
+                    "\(executions)")
+                #expect(
+                    executions.first?.errorMessage?.contains("interrupted") == true,
+                    "\(String(describing: executions.first?.errorMessage))")
+                var convergence = Convergence(builds: ["web": 2], images: ["web", "catalog"], vms: ["web-1"])
+                try await convergence.check(stack.data, context: "after the worker was killed")
+                try await Recovery.check(stack.data, context: "after the worker was killed")
+            }
+        }
+
+        /// A running VM (no readiness probe: Ready while its qemu runs, so nothing waits for the guest to boot) loses
+        /// its qemu to SIGKILL: the next pass, on the same commit, reports the drift and starts one new qemu.
+        @Test(
+            .tags(.qemu),
+            .enabled(if: BootHost.canBoot, "needs qemu-system-x86_64, qemu-img, /vmlinuz and /initrd.img"))
+        func aKilledVMIsFoundByTheNextPassAndStartedAgain() async throws {
+            try await Stack.with { stack in
+                let flags = [
+                    "--vm-kernel", BootHost.kernel, "--vm-initrd", BootHost.initrd, "--vm-accel", "tcg",
+                    "--vm-stop-grace", "2s"
+                ]
+                try stack.write()
+                try stack.repo.write("vms/web-1.yaml", Specs.vm("web-1", image: "web", powerState: "running"))
+                try await stack.repo.commit("A running VM")
+                try await stack.syncReady(flags)
+                let vm = VMHost(data: stack.data, name: "web-1")
+                let first = try #require(vm.pid, "\(String(describing: vm.status))")
+                try await Recovery.check(stack.data, context: "with the VM running")
+
+                kill(first, SIGKILL)
+                #expect(await VMHost.eventually(timeout: .seconds(60)) { !Processes.alive(first) })
+                try await stack.syncReady(flags)
+                let second = try #require(vm.pid, "\(String(describing: vm.status))")
+                #expect(second != first)
+                #expect(vm.qemuProcesses == [second], "one qemu, the new one")
+                #expect(vm.status?["drift"]?["count"]?.int == 1, "\(String(describing: vm.status))")
+                #expect(
+                    vm.status?["drift"]?["last"]?.string?.contains("its qemu process is not running") == true,
+                    "\(String(describing: vm.status))")
+                for (what, objects) in [
+                    ("builds", try await stack.data.objects("builds")),
+                    ("images", try await stack.data.objects("images")),
+                    ("vms", try await stack.data.objects("vms"))
+                ] {
+                    let notReady = objects.filter { !$0.value.isReady }.keys.sorted()
+                    #expect(notReady.isEmpty, "\(what) not Ready: \(notReady)")
+                }
+                #expect(try await stack.data.executions("web").map(\.buildNumber) == [1], "no rebuild for a VM's drift")
+                try await Recovery.check(stack.data, context: "after qemu was killed")
+
+                let teardown = try await KilnBinary.run(["teardown", "--data-dir", stack.data.path])
+                #expect(teardown.exitCode == 0, "\(teardown)")
+                #expect(vm.qemuProcesses.isEmpty, "no qemu outlives the test")
+            }
+        }
+    }
+}
