@@ -165,5 +165,93 @@ extension Faults {
                 #expect(vm.qemuProcesses.isEmpty, "no qemu outlives the test")
             }
         }
+
+        /// A build with `provisioner: ssh` whose guest (busybox with this host's kernel, under SeaBIOS) boots but never
+        /// opens SSH, so the build waits for SSH until `sshTimeout` (30 minutes): SIGKILL of its build VM while it
+        /// waits fails the execution at once, naming qemu's end, with nothing of it left running.
+        @Test(
+            .tags(.qemu),
+            .enabled(
+                if: BootHost.canBoot && FileManager.default.fileExists(atPath: "/usr/share/seabios/bios-256k.bin")
+                    && FileManager.default.isExecutableFile(atPath: "/bin/busybox"),
+                "needs qemu, SeaBIOS, busybox-static and this host's /boot kernel and initrd"))
+        func aKilledBuildVMFailsItsExecutionAtOnce() async throws {
+            try await Stack.with { stack in
+                let tree = stack.scratch.file("guest")
+                _ = try await ChildProcess.shell(
+                    """
+                    set -e
+                    root=\(ChildProcess.quoted(tree))
+                    mkdir -p $root/bin $root/sbin $root/boot $root/proc $root/sys $root/dev $root/etc/ssh $root/usr/sbin $root/lib/systemd/system
+                    cp /bin/busybox $root/bin/busybox
+                    for a in sh mount sleep echo; do ln -s busybox $root/bin/$a; done
+                    printf '#!/bin/sh\\n/bin/mount -t proc proc /proc\\necho KILN-GUEST-UP-WITHOUT-SSH\\nwhile :; do /bin/sleep 3600; done\\n' > $root/sbin/init
+                    chmod 0755 $root/sbin/init
+                    printf '#!/bin/sh\\nexit 1\\n' > $root/usr/sbin/sshd
+                    printf 'Include /etc/ssh/sshd_config.d/*.conf\\n' > $root/etc/ssh/sshd_config
+                    printf 'root:x:0:0:root:/root:/bin/sh\\n' > $root/etc/passwd
+                    : > $root/lib/systemd/systemd-networkd
+                    : > $root/lib/systemd/system/systemd-networkd.service
+                    k=$(ls /boot | grep '^vmlinuz-' | sort -V | tail -1); v=${k#vmlinuz-}
+                    cp /boot/vmlinuz-$v /boot/initrd.img-$v $root/boot/
+                    tar -C $root -cf \(ChildProcess.quoted(stack.repo.path + "/rootfs.tar")) .
+                    """)
+                try stack.repo.write(
+                    "builds/silent.yaml",
+                    """
+                    apiVersion: kiln.dev/v1
+                    kind: ImageBuild
+                    metadata: {name: silent}
+                    spec:
+                      type: qemu
+                      source: {path: rootfs.tar}
+                      disk: {size: 192mib, boot: bios}
+                      verify: {boot: false}
+                      provisioner: ssh
+                      sshTimeout: 30m
+                      scripts:
+                        - {name: never-runs, path: never.sh}
+
+                    """)
+                try stack.repo.write("never.sh", "echo must not run\n")
+                try await stack.repo.commit("A build whose guest never opens SSH")
+
+                let started = try await stack.sync(wait: false)
+                #expect(started.exitCode == 1, "\(started)")
+                // The build log says when SSH is forwarded to the booted build VM: from then on the build waits.
+                let log = stack.data.path + "/logs/silent/1.log"
+                var qemu: [Int32] = []
+                let waiting = await VMHost.eventually(timeout: .seconds(300)) {
+                    let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                    qemu = ProcessSweep.pids(mentioning: stack.data.name).filter {
+                        Processes.command($0).hasPrefix("qemu-system")
+                    }
+                    return text.contains("SSH forwarded from 127.0.0.1:") && qemu.count == 1
+                }
+                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                try #require(waiting, "the build VM never started: \(qemu)\n\(text)")
+
+                kill(qemu[0], SIGKILL)
+                #expect(
+                    await ProcessSweep.waitUntilGone(mentioning: stack.data.name, timeout: .seconds(120)),
+                    "the worker ends at once, not after sshTimeout: \(ProcessSweep.pids(mentioning: stack.data.name).map(Processes.commandLine))"
+                )
+                let failed = try await stack.sync()
+                #expect(failed.exitCode == 1, "\(failed)")
+                let executions = try await stack.data.executions("silent")
+                #expect(executions.map { "#\($0.buildNumber) \($0.status)" } == ["#1 failed"], "\(executions)")
+                let message = executions.first?.errorMessage ?? ""
+                #expect(
+                    message.contains(
+                        "provisioner: ssh: qemu ended (exit code 137: Killed) before its SSH server answered"),
+                    "\(message)")
+                let after = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                #expect(!after.contains("must not run"))
+                #expect(
+                    stack.data.entries("work").isEmpty,
+                    "the failed execution's work folder goes: \(stack.data.entries("work"))")
+                try await Recovery.check(stack.data, context: "after the build VM was killed")
+            }
+        }
     }
 }
