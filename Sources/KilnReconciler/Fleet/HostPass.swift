@@ -58,7 +58,7 @@ public actor HostPass {
         var report = HostPassReport()
         var state: CatalogState
         do {
-            state = try await catalog.state(of: [.vms, .images, .virtualImages])
+            state = try await catalog.state(of: [.vms, .images])
         } catch {
             report.error = "cannot read the catalog: \(error)"
             return report
