@@ -7,6 +7,7 @@ import Testing
 /// four tiny TCG VMs of the quickstart image: the leader places them, each host runs those placed on it, and every VM
 /// runs exactly once (qemu processes counted per host data dir). SIGKILL of a host running VMs: once its lease runs
 /// out they run on the others (reason HostLost); when it comes back it stops and removes its leftover machines.
+/// `kiln drain` moves a host's VMs away the same way, and a VM too big for any host is Unschedulable.
 /// Replicas share this machine, so the image the leader built is read in place by every host.
 @Suite(
     PostgresClusterTrait(), .tags(.binary, .qemu),
@@ -75,6 +76,7 @@ struct FleetVMTests {
     /// Whether every VM is powered on, on one of `hosts`, in that host's data dir, and each host runs exactly the
     /// qemu processes of the VMs placed on it.
     static func runsOnce(_ rows: [Row], on hosts: [Replica]) -> Bool {
+        let rows = rows.filter { $0.name != "huge" }
         guard rows.map(\.name) == vms else { return false }
         for row in rows {
             guard row.status == "powered-on", let host = hosts.first(where: { $0.name == row.host }),
@@ -112,7 +114,11 @@ struct FleetVMTests {
                     "quickstart/vms/\(name).yaml",
                     hello.replacingOccurrences(of: "name: hello-1", with: "name: \(name)"))
             }
-            _ = try await repo.commit("The quickstart, four VMs")
+            try repo.write(
+                "quickstart/vms/huge.yaml",
+                hello.replacingOccurrences(of: "name: hello-1", with: "name: huge").replacingOccurrences(
+                    of: "memory: 256mib", with: "memory: 1024gib"))
+            _ = try await repo.commit("The quickstart, four VMs and one too big for any host")
             let (cluster, url, database) = try await SharedPostgres.shared.newDatabase("fleetvms")
             let replicas = Replicas()
             do {
@@ -144,7 +150,13 @@ struct FleetVMTests {
             rows = try await Self.rows(cluster, database)
             return Self.runsOnce(rows, on: hosts)
         }
-        #expect(Set(rows.map(\.host)).count == 3, "spread over the three hosts: \(rows)")
+        #expect(Set(rows.filter { $0.name != "huge" }.map(\.host)).count == 3, "spread over the three hosts: \(rows)")
+        #expect(rows.first { $0.name == "huge" }?.host == "-", "\(rows)")
+        try await Self.wait(for: "huge to be Unschedulable, with the figures", hosts) {
+            let answer = try await hosts[1].serve.request("/kiln/v1/status/virtualmachine/huge")
+            return answer.status == 200 && answer.body.contains("Unschedulable")
+                && answer.body.contains("needs 1024")
+        }
         let counts = hosts.map { host in (host.name, host.qemu.count) }
         print("fleet VMs: \(rows); qemu per host \(counts)")
 
@@ -184,6 +196,24 @@ struct FleetVMTests {
         let log = back.serve.process.output.stderr
         for name in moving {
             #expect(log.contains("removed the leftover machine of VirtualMachine \(name)"), "\(log)")
+        }
+
+        // MARK: kiln drain: the drained host's VMs move to the others, and it removes its machines.
+        let drained = live.max { a, b in
+            rows.filter { $0.host == a.name }.count < rows.filter { $0.host == b.name }.count
+        }!
+        let draining = rows.filter { $0.host == drained.name }.map(\.name)
+        let drain = try await KilnBinary.run([
+            "drain", drained.name, "--catalog", url, "--catalog-password-file", cluster.passwordFile
+        ])
+        #expect(drain.exitCode == 0, "\(drain)")
+        let rest = (live + [back]).filter { $0.name != drained.name }
+        try await Self.wait(for: "\(draining) to leave drained \(drained.name)", rest + [drained]) {
+            rows = try await Self.rows(cluster, database)
+            return Self.runsOnce(rows, on: rest) && drained.qemu.isEmpty
+        }
+        for row in rows where draining.contains(row.name) {
+            #expect(row.reason.hasPrefix("HostCordoned: \(drained.name) was drained"), "\(row)")
         }
     }
 }
