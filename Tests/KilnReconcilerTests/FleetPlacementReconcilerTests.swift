@@ -155,4 +155,40 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: folder))
         #expect(await b.vms.calls == ["provision hello", "destroy hello"])
     }
+
+    @Test(
+        "a host removes its machine of a VM placed nowhere, and leaves alone one not placed yet and a folder Kiln did not make"
+    )
+    func leftoverRules() async throws {
+        var options = ReconcilerOptions()
+        options.fleetHost = "a"
+        let h = try Harness(options: options)
+        let b = try Host("b", harness: h, options: options)
+        defer {
+            h.remove()
+            try? FileManager.default.removeItem(atPath: b.paths.root)
+        }
+        let now = Date()
+        for (name, reason) in [
+            ("unplaced", nil), ("nowhere", "Unschedulable: needs 8 GiB memory, largest free 6 GiB on b")
+        ] {
+            var vm = VMRecord(
+                name: name, uuid: "u-\(name)", spec: .object([:]), specHash: "s", contentHash: "c", revision: "r",
+                file: "vms.yaml", line: 1, createdAt: now, updatedAt: now)
+            vm.placementReason = reason
+            _ = try await h.catalog.saveVM(vm)
+            let folder = b.paths.vm(uuid: vm.uuid)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try await h.catalog.addInventory(
+                InventoryItem(type: .directory, owner: "VirtualMachine/\(name)", location: folder, createdAt: now))
+        }
+        let stray = b.paths.vm(uuid: "not-kilns")
+        try FileManager.default.createDirectory(atPath: stray, withIntermediateDirectories: true)
+        let report = await b.pass.pass()
+        #expect(report.removed == [b.paths.vm(uuid: "u-nowhere")])
+        #expect(await b.vms.calls == ["destroy nowhere"])
+        #expect(FileManager.default.fileExists(atPath: b.paths.vm(uuid: "u-unplaced")))
+        #expect(FileManager.default.fileExists(atPath: stray))
+        #expect(try await h.catalog.isInInventory(location: b.paths.vm(uuid: "u-nowhere")) == false)
+    }
 }

@@ -31,6 +31,9 @@ public actor HostPass {
     var retries: [String: (attempts: Int, next: Date, terminal: Bool, contentHash: String)] = [:]
     /// The commit that could not be loaded, logged once.
     var unreadable: String?
+    /// The VM and Image tables as last read, with the change counters they were read at: a pass re-reads only a
+    /// table that moved (every replica runs this pass every lease/3).
+    var cache: (state: CatalogState, changes: CatalogChanges)?
 
     /// `catalog` is the plain (unfenced) catalog: this pass's writes are fenced by placement, not leadership.
     public init(
@@ -58,7 +61,7 @@ public actor HostPass {
         var report = HostPassReport()
         var state: CatalogState
         do {
-            state = try await catalog.state(of: [.vms, .images])
+            state = try await read()
         } catch {
             report.error = "cannot read the catalog: \(error)"
             return report
@@ -109,6 +112,23 @@ public actor HostPass {
         }
         if !due.isEmpty { report.busy = true }
         return report
+    }
+
+    /// The VM and Image tables, read again only where their change counters moved (counters first: the copy is never
+    /// older than the counters kept with it).
+    func read() async throws -> CatalogState {
+        let tables: Set<CatalogTable> = [.vms, .images]
+        let changes = try await catalog.changes()
+        guard !changes.versions.isEmpty, let cache else {
+            let state = try await catalog.state(of: tables)
+            cache = changes.versions.isEmpty ? nil : (state, changes)
+            return state
+        }
+        let moved = changes.changed(since: cache.changes).intersection(tables)
+        var state = cache.state
+        if !moved.isEmpty { state.replace(moved, from: try await catalog.state(of: moved)) }
+        self.cache = (state, changes)
+        return state
     }
 
     /// Lets go of the driver's monitor connections (the VMs go on running).
