@@ -49,6 +49,9 @@ public enum PostgresCatalogError: Error, CustomStringConvertible, Sendable {
                     location: shown, user: location.user, detail: "\(message) (\(state))")
             case "3D000":
                 return PostgresCatalogError.noDatabase(location: shown, database: location.database)
+            case _ where serverGoingAway.contains(state):
+                return PostgresCatalogError.unreachable(
+                    location: shown, address: location.address, detail: "\(message) (\(state))")
             default:
                 return PostgresCatalogError.server(location: shown, detail: "\(message) (\(state))")
             }
@@ -70,6 +73,10 @@ public enum PostgresCatalogError: Error, CustomStringConvertible, Sendable {
             return PostgresCatalogError.unreachable(location: shown, address: location.address, detail: plain(detail))
         }
     }
+
+    /// SQLSTATEs of a server that is shutting down, crashed or not yet accepting connections (class 57, operator
+    /// intervention): an idle pooled connection sees one of these, not a socket error, when the server stops.
+    static let serverGoingAway: Set<String> = ["57P01", "57P02", "57P03"]
 
     /// A socket failure in a few words: NIO's text (`Connection errors: SingleConnectionFailure(target: …, error:
     /// connection reset (error set): Connection refused) (errno: 111))`) says the cause only at its end.
@@ -106,6 +113,7 @@ public enum PostgresCatalogError: Error, CustomStringConvertible, Sendable {
         guard let psql = error as? PSQLError else { return pool(error, at: location) }
         if let message = psql.serverInfo?[.message] {
             let state = psql.serverInfo?[.sqlState] ?? "?"
+            if serverGoingAway.contains(state) { return connecting(error, to: location) }
             return PostgresCatalogError.server(location: location.description, detail: "\(message) (\(state))")
         }
         return connecting(error, to: location)
