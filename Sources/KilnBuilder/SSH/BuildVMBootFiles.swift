@@ -90,23 +90,35 @@ enum BuildVMBootFiles {
         return false
     }
 
-    /// `boot` with its kernel and initrd replaced by decompressed copies in `folder` where that works, and what was
-    /// done (for the log); never fails the build: what cannot be decompressed is booted as it is, and said why.
-    static func prepare(
-        _ boot: BuildVM.DirectBoot, folder: String, runner: ProcessRunner, locator: ToolLocator
-    ) async -> (boot: BuildVM.DirectBoot, notes: [String]) {
-        try? FileSystem.removeTree(folder)
-        guard (try? FileSystem.makeDirectories(folder, mode: 0o700)) != nil else {
-            return (boot, ["could not make \(folder)"])
+    /// What ``prepare(kernel:initrd:folder:runner:locator:)`` made: the decompressed files (nil: boot the original),
+    /// and what was done, for the log.
+    struct Prepared: Sendable {
+        var kernel: String?
+        var initrd: String?
+        var notes: [String]
+
+        /// `boot` with the decompressed files in place of the compressed ones.
+        func applied(to boot: BuildVM.DirectBoot) -> BuildVM.DirectBoot {
+            var result = boot
+            result.kernel = kernel ?? boot.kernel
+            if boot.initrd != nil { result.initrd = initrd ?? boot.initrd }
+            return result
         }
-        async let kernel = decompressKernel(boot.kernel, folder: folder, runner: runner, locator: locator)
-        async let initrd = decompressInitrd(boot.initrd, folder: folder, runner: runner, locator: locator)
-        let (newKernel, kernelNote) = await kernel
-        let (newInitrd, initrdNote) = await initrd
-        var result = boot
-        result.kernel = newKernel ?? boot.kernel
-        result.initrd = newInitrd ?? boot.initrd
-        return (result, [kernelNote, initrdNote].compactMap { $0 })
+    }
+
+    /// Decompresses `kernel` and `initrd` into `folder` (as `vmlinux` and `initrd.cpio`), both at once; never fails
+    /// the build: what cannot be decompressed is booted as it is, and the notes say why.
+    static func prepare(
+        kernel: String, initrd: String?, folder: String, runner: ProcessRunner, locator: ToolLocator
+    ) async -> Prepared {
+        guard (try? FileSystem.makeDirectories(folder, mode: 0o700)) != nil else {
+            return Prepared(notes: ["could not make \(folder)"])
+        }
+        async let unpackedKernel = decompressKernel(kernel, folder: folder, runner: runner, locator: locator)
+        async let unpackedInitrd = decompressInitrd(initrd, folder: folder, runner: runner, locator: locator)
+        let (newKernel, kernelNote) = await unpackedKernel
+        let (newInitrd, initrdNote) = await unpackedInitrd
+        return Prepared(kernel: newKernel, initrd: newInitrd, notes: [kernelNote, initrdNote].compactMap { $0 })
     }
 
     private static func decompressKernel(

@@ -34,13 +34,23 @@ struct SSHProvisionStep: BuildStep {
             espStaging: context.work.root + "/esp", commandLine: context.kernelCommandLine)
         if let boot = configuration.directBoot, accelerator == "tcg" {
             let started = ContinuousClock.now
-            let prepared = await BuildVMBootFiles.prepare(
-                boot, folder: context.work.root + "/build-vm-boot", runner: context.runner, locator: locator)
-            configuration.directBoot = prepared.boot
+            let early = context.buildVMBootFiles
+            let prepared: BuildVMBootFiles.Prepared
+            if let early {
+                prepared = await early.value
+            } else {
+                prepared = await BuildVMBootFiles.prepare(
+                    kernel: boot.kernel, initrd: boot.initrd, folder: context.work.root + "/build-vm-boot",
+                    runner: context.runner, locator: locator)
+            }
+            if Task.isCancelled { throw .cancelled }
+            configuration.directBoot = prepared.applied(to: boot)
             await context.log.write(
                 "Booting build VM",
-                "for the TCG boot: \(prepared.notes.joined(separator: "; ")) (\(Self.tenths(started.duration(to: .now))))"
+                "for the TCG boot: \(prepared.notes.joined(separator: "; ")) (\(early == nil ? "took" : "waited for it") \(Self.tenths(started.duration(to: .now))))"
             )
+        } else {
+            context.buildVMBootFiles?.cancel()
         }
         let vm = try BuildVM(
             configuration: configuration, qemu: try locator.locate(.qemuSystem), shell: try locator.locate(.sh),

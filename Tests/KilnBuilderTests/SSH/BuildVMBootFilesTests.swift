@@ -75,8 +75,9 @@ import Testing
         let boot = BuildVM.DirectBoot(
             kernel: bed.root + "/vmlinuz", initrd: bed.root + "/initrd.img", commandLine: "root=PARTUUID=x ro")
         let prepared = await BuildVMBootFiles.prepare(
-            boot, folder: bed.root + "/unpacked", runner: Self.runner, locator: Self.locator)
-        #expect(prepared.boot == boot)
+            kernel: boot.kernel, initrd: boot.initrd, folder: bed.root + "/unpacked", runner: Self.runner,
+            locator: Self.locator)
+        #expect(prepared.applied(to: boot) == boot)
         #expect(
             prepared.notes == [
                 "kernel booted as it is: not a bzImage",
@@ -88,16 +89,15 @@ import Testing
         let (kernel, _) = try Self.hostKernel()
         let noXZ = ToolLocator(searchPath: bed.root + "/no-tools")
         let missing = await BuildVMBootFiles.prepare(
-            BuildVM.DirectBoot(kernel: kernel, initrd: bed.root + "/initrd.img", commandLine: "x"),
-            folder: bed.root + "/unpacked", runner: Self.runner, locator: noXZ)
-        #expect(missing.boot.kernel == kernel)
-        #expect(missing.boot.initrd == bed.root + "/initrd.img")
+            kernel: kernel, initrd: bed.root + "/initrd.img", folder: bed.root + "/unpacked", runner: Self.runner,
+            locator: noXZ)
+        #expect(missing.kernel == nil && missing.initrd == nil)
         #expect(missing.notes.count == 2)
         #expect(
             missing.notes.allSatisfy { $0.contains("booted as it is") && $0.contains("not found") }, "\(missing.notes)")
         let notCpio = await BuildVMBootFiles.prepare(
-            BuildVM.DirectBoot(kernel: bed.root + "/vmlinuz", initrd: bed.root + "/initrd.img", commandLine: "x"),
-            folder: bed.root + "/unpacked", runner: Self.runner, locator: Self.locator)
+            kernel: bed.root + "/vmlinuz", initrd: bed.root + "/initrd.img", folder: bed.root + "/unpacked",
+            runner: Self.runner, locator: Self.locator)
         #expect(notCpio.notes.last == "initrd booted as it is: decompressed, it is not a cpio archive")
         #expect(!FileManager.default.fileExists(atPath: bed.root + "/unpacked/initrd.cpio"))
     }
@@ -110,9 +110,13 @@ import Testing
         let bed = try TestBed("boot-files-pvh")
         defer { bed.remove() }
         let (kernel, initrd) = try Self.hostKernel()
-        let prepared = await BuildVMBootFiles.prepare(
-            BuildVM.DirectBoot(kernel: kernel, initrd: initrd, commandLine: "console=ttyS0 panic=-1"),
-            folder: bed.root + "/unpacked", runner: Self.runner, locator: Self.locator)
+        let unpacked = await BuildVMBootFiles.prepare(
+            kernel: kernel, initrd: initrd, folder: bed.root + "/unpacked", runner: Self.runner, locator: Self.locator)
+        let prepared = (
+            boot: unpacked.applied(
+                to: BuildVM.DirectBoot(kernel: kernel, initrd: initrd, commandLine: "console=ttyS0 panic=-1")),
+            notes: unpacked.notes
+        )
         #expect(prepared.boot.kernel == bed.root + "/unpacked/vmlinux", "\(prepared.notes)")
         #expect(prepared.boot.initrd == bed.root + "/unpacked/initrd.cpio", "\(prepared.notes)")
         #expect(prepared.notes.first?.hasPrefix("kernel decompressed (") == true, "\(prepared.notes)")
