@@ -43,7 +43,8 @@ struct Plan: AsyncParsableCommand {
         let git = try GitSource(
             GitSource.Configuration(
                 repository: Wiring.absoluteRepository(source.repo.repo), branch: source.branch,
-                specRoot: try source.repo.specRoot(), dataDirectory: paths.root))
+                specRoot: try source.repo.specRoot(), dataDirectory: paths.root,
+                fetchTimeout: try source.fetch.duration()))
         let head = try await git.poll()
         let target: String = if let to { try await git.resolve(to) } else { head }
 

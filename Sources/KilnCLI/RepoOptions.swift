@@ -35,6 +35,44 @@ struct SourceOptions: ParsableArguments {
     var dataDir: String = "./.kiln"
 
     @OptionGroup var catalog: CatalogOptions
+
+    @OptionGroup var fetch: FetchOptions
+}
+
+/// How long a fetch of a remote repository may take: a remote that hangs or stalls must never hold a pass.
+struct FetchOptions: ParsableArguments {
+    /// The largest `--fetch-timeout`: a day.
+    static let maxSeconds = 86_400.0
+
+    @Option(
+        name: .customLong("fetch-timeout"),
+        help: ArgumentHelp(
+            "How long one fetch of a remote repository may take before it is stopped and reported in the sync status: seconds (120), or 30s, 2m.",
+            valueName: "seconds"))
+    var fetchTimeout: String = "120"
+
+    func validate() throws { _ = try duration() }
+
+    /// `--fetch-timeout` as a duration, or a usage error naming the flag.
+    func duration() throws -> Duration {
+        let text = fetchTimeout.trimmingCharacters(in: .whitespaces)
+        let seconds: Double
+        if let number = Double(text), number.isFinite {
+            seconds = number
+        } else if case .success(let value) = SpecDuration.parse(text) {
+            seconds = value.seconds
+        } else {
+            throw ValidationError(
+                "--fetch-timeout must be a number of seconds (such as 120 or 2.5) or a duration (30s, 2m); got \(fetchTimeout)"
+            )
+        }
+        guard seconds > 0, seconds <= Self.maxSeconds else {
+            throw ValidationError(
+                "--fetch-timeout must be above 0 and at most \(Int(Self.maxSeconds)) seconds (a day); got \(fetchTimeout)"
+            )
+        }
+        return .milliseconds(Int64((seconds * 1000).rounded(.up)))
+    }
 }
 
 /// Durations on the command line: 30s, 10m, 1h30m.

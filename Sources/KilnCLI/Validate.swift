@@ -9,6 +9,7 @@ struct Validate: AsyncParsableCommand {
         abstract: "Check the specs of a folder, as a pre-commit check; exit 1 with every error when they are invalid.")
 
     @OptionGroup var repo: RepoOptions
+    @OptionGroup var fetch: FetchOptions
 
     @Option(help: "text or json.")
     var format: ValidateFormat = .text
@@ -27,7 +28,8 @@ struct Validate: AsyncParsableCommand {
                 GitSource.Configuration(
                     repository: Wiring.absoluteRepository(repo.repo),
                     specRoot: try repo.specRoot(),
-                    dataDirectory: FileManager.default.temporaryDirectory.path))
+                    dataDirectory: FileManager.default.temporaryDirectory.path,
+                    fetchTimeout: try fetch.duration()))
             if case .remote = git.location { _ = try await git.poll() }
             result = try await git.load(commit: try await git.resolve(rev)).result
         } else {

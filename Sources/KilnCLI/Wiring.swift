@@ -28,7 +28,8 @@ struct Wiring {
         git = try GitSource(
             GitSource.Configuration(
                 repository: repository, branch: source.branch,
-                specRoot: try source.repo.specRoot(), dataDirectory: paths.root))
+                specRoot: try source.repo.specRoot(), dataDirectory: paths.root,
+                fetchTimeout: try source.fetch.duration()))
         let builds = ProcessBuildDriver(
             paths: paths, catalog: writer,
             settings: .init(

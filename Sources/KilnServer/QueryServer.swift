@@ -19,6 +19,9 @@ public struct QueryServer: Sendable {
         public var branch: String
         /// Bearer tokens; none turns authentication off.
         public var tokens: [String]
+        /// The fleet's shared token (`--fleet-token-file`): other hosts present it to download an Image's file, which
+        /// then requires it (or an API token). Never logged or shown.
+        public var fleetToken: String?
         /// The push webhook's shared secret; nil turns the webhook off.
         public var webhookSecret: [UInt8]?
         /// Requests per second and burst per client; nil turns the limit off.
@@ -32,8 +35,9 @@ public struct QueryServer: Sendable {
         public init(
             repository: String, branch: String = "main", tokens: [String] = [], webhookSecret: [UInt8]? = nil,
             rateLimit: (rate: Double, burst: Double)? = nil, defaultOwner: String = "kiln",
-            maxURILength: Int = 8192, eventKeepAlive: Duration = .seconds(15)
+            maxURILength: Int = 8192, eventKeepAlive: Duration = .seconds(15), fleetToken: String? = nil
         ) {
+            self.fleetToken = fleetToken
             self.repository = repository
             self.branch = branch
             self.tokens = tokens
@@ -88,7 +92,10 @@ public struct QueryServer: Sendable {
             router.add(
                 middleware: RateLimitMiddleware(limiter: RateLimiter(.init(rate: limit.rate, burst: limit.burst))))
         }
-        router.add(middleware: TokenMiddleware(tokens: configuration.tokens.map { Array($0.utf8) }))
+        router.add(
+            middleware: TokenMiddleware(
+                tokens: configuration.tokens.map { Array($0.utf8) },
+                fleetToken: configuration.fleetToken.map { Array($0.utf8) }))
         router.add(middleware: ReadOnlyMiddleware(repository: configuration.repository))
 
         let reads = ReadRoutes(model: model, cache: cache)

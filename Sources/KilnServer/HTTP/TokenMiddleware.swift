@@ -4,16 +4,24 @@ import Hummingbird
 /// Bearer tokens (`Authorization: Bearer <token>`, the scheme in any case, as Morpheus' examples send `BEARER`), or
 /// HTTP Basic with any user and a token as the password (Deltacloud and MWS clients speak Basic), compared in constant
 /// time. `/healthz` stays open, and the push webhook authenticates by its signature instead.
+///
+/// In a fleet, an Image's download (`/kiln/v1/images/NAME/download`, what other hosts fetch artifacts from) requires
+/// the fleet token (`--fleet-token-file`) or one of the API tokens, even when the rest of the API is open; the fleet
+/// token opens nothing else.
 struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: [[UInt8]]
+    var fleetToken: [UInt8]? = nil
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let path = request.uri.path
-        if tokens.isEmpty || path == "/healthz" || path == WebhookRoute.path { return try await next(request, context) }
+        let accepted = Self.isImageDownload(path) ? tokens + (fleetToken.map { [$0] } ?? []) : tokens
+        if accepted.isEmpty || path == "/healthz" || path == WebhookRoute.path {
+            return try await next(request, context)
+        }
         guard let presented = Self.credential(request.headers[.authorization] ?? ""),
-            tokens.contains(where: { ConstantTime.equal($0, presented) })
+            accepted.contains(where: { ConstantTime.equal($0, presented) })
         else {
             var headers = HTTPFields()
             headers[.wwwAuthenticate] = "Bearer realm=\"kiln\", Basic realm=\"kiln\""
@@ -23,6 +31,13 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
                 headers: headers)
         }
         return try await next(request, context)
+    }
+
+    /// Whether `path` is an Image's download, `/kiln/v1/images/NAME/download` (NAME one path segment).
+    static func isImageDownload(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 6 && parts[0].isEmpty && parts[1] == "kiln" && parts[2] == "v1" && parts[3] == "images"
+            && !parts[4].isEmpty && parts[5] == "download"
     }
 
     /// The token an `Authorization` header presents, if it is Bearer or Basic.

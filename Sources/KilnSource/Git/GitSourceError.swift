@@ -64,7 +64,7 @@ public enum GitSourceError: Error, Sendable, CustomStringConvertible {
         case .notACommit(let revision, let type):
             "\(Self.quoted(revision)) names a \(type), not a commit; give a commit id, a branch or a tag of a commit"
         case .fetchTimedOut(let repository, let seconds):
-            "fetching \(repository) took longer than \(Self.seconds(seconds)) and was stopped; check the network or the server, or raise the fetch timeout"
+            "fetching \(repository) took longer than \(Self.seconds(seconds)) and was stopped; check the network or the server, or raise the fetch timeout (--fetch-timeout)"
         case .fetchCancelled(let repository):
             "fetching \(repository) was cancelled"
         case .fetchFailed(let repository, let message):

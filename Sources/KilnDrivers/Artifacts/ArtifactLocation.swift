@@ -1,0 +1,95 @@
+import Foundation
+import KilnCatalog
+
+/// Where a host reads an Image's file from, decided from the catalog alone by ``ArtifactLocation/locate(_:)``.
+public enum ArtifactLocation: Sendable, Hashable {
+    /// Read the file where the catalog says: this host made it, or it lies in the shared `--artifact-store`.
+    case inPlace(path: String)
+    /// This host fetched it before: its verified copy in the artifact cache.
+    case cached(path: String)
+    /// Fetch it from the host that made it, whose API answers at `address`.
+    case fetch(owner: String, address: String)
+    /// It cannot be had; `reason` says why and names the image (and the host, when one holds it).
+    case unavailable(reason: String)
+
+    /// What the decision is made from.
+    public struct Question: Sendable {
+        public var image: String
+        /// The image's file and sha256 as the catalog records them.
+        public var path: String?
+        public var sha256: String?
+        /// This host's `--host-name`; nil outside a fleet.
+        public var localHost: String?
+        /// `--artifact-store`: a folder every host mounts at the same place.
+        public var artifactStore: String?
+        public var hosts: FleetHosts
+        public var cache: ArtifactCache
+
+        public init(
+            image: String, path: String?, sha256: String?, localHost: String?, artifactStore: String?,
+            hosts: FleetHosts, cache: ArtifactCache
+        ) {
+            self.image = image
+            self.path = path
+            self.sha256 = sha256
+            self.localHost = localHost
+            self.artifactStore = artifactStore
+            self.hosts = hosts
+            self.cache = cache
+        }
+    }
+
+    /// Decides where `question`'s image is read from; `exists` says whether a file is there (the one effect, passed in
+    /// so that the decision is tested without disk).
+    ///
+    /// The host that holds a file is the one whose data dir contains its path (every host's data dir is in the hosts
+    /// table). Another host's file is always fetched, even when it is visible on this machine (replicas sharing one
+    /// machine), so that a fleet behaves the same on one machine as on many and never reads a file its owner may
+    /// delete. Only the shared artifact store is read in place by everyone.
+    public static func locate(_ question: Question, exists: (String) -> Bool) -> ArtifactLocation {
+        let image = question.image
+        guard let path = question.path, let sha256 = question.sha256 else {
+            return .unavailable(reason: "image \(image) has no file yet")
+        }
+        if let store = question.artifactStore, Self.path(path, isInside: store) {
+            return exists(path)
+                ? .inPlace(path: path)
+                : .unavailable(reason: "image \(image)'s file \(path) is missing from the artifact store \(store)")
+        }
+        let owner = question.hosts.hosts
+            .filter { !$0.dataDir.isEmpty && Self.path(path, isInside: $0.dataDir) }
+            .max { $0.dataDir.count < $1.dataDir.count }
+        if owner == nil || owner?.name == question.localHost {
+            if exists(path) { return .inPlace(path: path) }
+        }
+        if let cached = question.cache.path(sha256: sha256), exists(cached) { return .cached(path: cached) }
+        guard let owner else {
+            return .unavailable(
+                reason: "image \(image)'s file \(path) is on no host of the fleet (no data dir holds it)")
+        }
+        if owner.name == question.localHost {
+            return .unavailable(reason: "image \(image)'s file \(path) is gone from this host (\(owner.name))")
+        }
+        if owner.state(at: question.hosts.now) == .lost {
+            return .unavailable(
+                reason:
+                    "the only copy of image \(image) is on host \(owner.name), which is Lost (no heartbeat since \(Self.format(owner.heartbeatAt)))"
+            )
+        }
+        guard !owner.address.isEmpty else {
+            return .unavailable(
+                reason: "host \(owner.name), which holds image \(image), has not said where its API answers yet")
+        }
+        return .fetch(owner: owner.name, address: owner.address)
+    }
+
+    /// Whether `path` lies inside the folder `folder` (by its components, so `/data/a2` is not inside `/data/a`).
+    static func path(_ path: String, isInside folder: String) -> Bool {
+        let root = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+        return !root.isEmpty && path.hasPrefix(root + "/")
+    }
+
+    static func format(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+}
