@@ -98,7 +98,8 @@ struct Serve: AsyncParsableCommand {
         }
         let waker = LoopWaker()
         let leadership = Leadership(host: fleet.name, lease: fleet.lease.duration) { _ in Task { await waker.wake() } }
-        let wiring = try await Wiring(source: source, flags: flags, leadership: leadership, logger: logger)
+        let wiring = try await Wiring(
+            source: source, flags: flags, leadership: leadership, fleetHost: fleet.name, logger: logger)
         let health = ServerHealth()
         let events = EventHub()
         let model = ReadModel(catalog: wiring.catalog, events: events, logger: logger)
@@ -132,12 +133,19 @@ struct Serve: AsyncParsableCommand {
             // Said whatever the log level: a caller that asked for port 0 learns the port from this line.
             Output.err("kiln serve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: election), .init(service: heartbeat), .init(service: loop),
+            .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)
+        ]
+        if let pass = wiring.hostPass {
+            services.append(
+                .init(
+                    service: HostPassService(
+                        pass: pass, interval: interval.duration, lease: fleet.lease.duration, logger: logger)))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: election), .init(service: heartbeat), .init(service: loop),
-                    .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         withExtendedLifetime(wiring.lock) {}
