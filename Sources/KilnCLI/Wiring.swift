@@ -17,7 +17,11 @@ struct Wiring {
 
     /// With `leadership` (`kiln serve`), the reconciler writes through a fenced view of the catalog, carrying the
     /// leader's epoch, and crash recovery waits until this host leads (it is the leader's to do).
-    init(source: SourceOptions, flags: ReconcileFlags, leadership: Leadership? = nil, logger: Logger) async throws {
+    /// With `artifacts` (`kiln serve`), VMs get image files made on other hosts through it.
+    init(
+        source: SourceOptions, flags: ReconcileFlags, leadership: Leadership? = nil,
+        artifacts: ((any Catalog, DataPaths) -> ArtifactAccess)? = nil, logger: Logger
+    ) async throws {
         paths = DataPaths(root: source.dataDir)
         lock = try DataDirLock(paths: paths)
         try paths.prepare()
@@ -36,10 +40,11 @@ struct Wiring {
                 executable: Self.executable, repository: repository, branch: source.branch,
                 secretsDirectory: flags.secretsDir,
                 debianMirror: flags.debianMirror, catalogArguments: source.catalog.workerArguments))
+        var vmOptions = flags.vmOptions(networkDirectory: paths.network, secretsDirectory: paths.secrets)
+        vmOptions.artifacts = artifacts?(catalog, paths)
         reconciler = Reconciler(
             source: await GitStateSource(git), catalog: writer, builds: builds,
-            vms: QemuVMDriver(
-                options: flags.vmOptions(networkDirectory: paths.network, secretsDirectory: paths.secrets)),
+            vms: QemuVMDriver(options: vmOptions),
             paths: paths, options: flags.options,
             callbacks: SafeCallbackSender(),
             images: QemuImageImportDriver(cacheDirectory: paths.downloads, maxImageSize: flags.maxImageBytes),

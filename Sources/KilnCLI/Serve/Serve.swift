@@ -98,7 +98,11 @@ struct Serve: AsyncParsableCommand {
         }
         let waker = LoopWaker()
         let leadership = Leadership(host: fleet.name, lease: fleet.lease.duration) { _ in Task { await waker.wake() } }
-        let wiring = try await Wiring(source: source, flags: flags, leadership: leadership, logger: logger)
+        let fleetToken = try fleet.fleetToken()
+        let wiring = try await Wiring(
+            source: source, flags: flags, leadership: leadership,
+            artifacts: { [fleet] in fleet.artifacts(catalog: $0, paths: $1, token: fleetToken, logger: logger) },
+            logger: logger)
         let health = ServerHealth()
         let events = EventHub()
         let model = ReadModel(catalog: wiring.catalog, events: events, logger: logger)
@@ -108,7 +112,7 @@ struct Serve: AsyncParsableCommand {
         let resolver = SecretResolver(secretsDirectory: flags.secretsDir ?? wiring.paths.secrets)
         var configuration = QueryServer.Configuration(
             repository: wiring.git.location.display, branch: await wiring.git.trackedBranch() ?? "main", tokens: tokens,
-            webhookSecret: webhookSecret)
+            webhookSecret: webhookSecret, fleetToken: fleetToken?.value)
         if rateLimit > 0 { configuration.rateLimit = (rateLimit, rateLimit * 2) }
         let server = QueryServer(
             configuration: configuration, model: model, events: events, health: health, registry: registry,

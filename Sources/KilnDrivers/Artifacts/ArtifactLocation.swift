@@ -5,7 +5,7 @@ import KilnCatalog
 public enum ArtifactLocation: Sendable, Hashable {
     /// Read the file where the catalog says: this host made it, or it lies in the shared `--artifact-store`.
     case inPlace(path: String)
-    /// This host fetched it before: its verified copy in the artifact cache.
+    /// Fetched before (by this host, or by any host into the shared store): the verified copy in the artifact cache.
     case cached(path: String)
     /// Fetch it from the host that made it, whose API answers at `address`.
     case fetch(owner: String, address: String)
@@ -84,7 +84,7 @@ public enum ArtifactLocation: Sendable, Hashable {
     }
 
     /// Whether `path` lies inside the folder `folder` (by its components, so `/data/a2` is not inside `/data/a`).
-    static func path(_ path: String, isInside folder: String) -> Bool {
+    public static func path(_ path: String, isInside folder: String) -> Bool {
         let root = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
         return !root.isEmpty && path.hasPrefix(root + "/")
     }
