@@ -19,7 +19,8 @@ enum PostgresMigrations {
         PostgresMigrationV3.migration,
         PostgresMigrationV4.migration,
         PostgresMigrationV5.migration,
-        PostgresMigrationV6.migration
+        PostgresMigrationV6.migration,
+        PostgresMigrationV8.migration
     ]
 
     /// The version this binary's schema has.

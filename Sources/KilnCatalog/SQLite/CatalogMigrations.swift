@@ -16,7 +16,8 @@ enum CatalogMigrations {
         (FleetMigration.id, FleetMigration.migrate),
         (VMNetworkMigration.id, VMNetworkMigration.migrate),
         (WorkMigration.id, WorkMigration.migrate),
-        (VMHostMigration.id, VMHostMigration.migrate)
+        (VMHostMigration.id, VMHostMigration.migrate),
+        (HostGitCordonMigration.id, HostGitCordonMigration.migrate)
     ]
 
     static var migrator: DatabaseMigrator {
