@@ -14,12 +14,16 @@ struct Wiring {
     let catalog: any Catalog
     let git: GitSource
     let reconciler: Reconciler
+    /// In a fleet (`kiln serve` on PostgreSQL), this host's pass over the VMs placed on it.
+    let hostPass: HostPass?
 
     /// With `leadership` (`kiln serve`), the reconciler writes through a fenced view of the catalog, carrying the
-    /// leader's epoch, and crash recovery waits until this host leads (it is the leader's to do).
+    /// leader's epoch, and crash recovery waits until this host leads (it is the leader's to do). With `fleetHost`
+    /// too, on a PostgreSQL catalog, this serve is a host of a fleet: the leader places VMs over the hosts and every
+    /// host runs those placed on it (``HostPass``). On SQLite (one host) VMs run here as they always did.
     /// With `artifacts` (`kiln serve`), VMs get image files made on other hosts through it.
     init(
-        source: SourceOptions, flags: ReconcileFlags, leadership: Leadership? = nil,
+        source: SourceOptions, flags: ReconcileFlags, leadership: Leadership? = nil, fleetHost: String? = nil,
         artifacts: ((any Catalog, DataPaths) -> ArtifactAccess)? = nil, logger: Logger
     ) async throws {
         paths = DataPaths(root: source.dataDir)
@@ -42,13 +46,22 @@ struct Wiring {
                 debianMirror: flags.debianMirror, catalogArguments: source.catalog.workerArguments))
         var vmOptions = flags.vmOptions(networkDirectory: paths.network, secretsDirectory: paths.secrets)
         vmOptions.artifacts = artifacts?(catalog, paths)
+        let vms = QemuVMDriver(options: vmOptions)
+        let images = QemuImageImportDriver(cacheDirectory: paths.downloads, maxImageSize: flags.maxImageBytes)
+        let desired = await GitStateSource(git)
+        var options = flags.options
+        let fleet = leadership != nil && !source.catalog.isDataDirCatalog && catalog is PostgresCatalog
+        options.fleetHost = fleet ? fleetHost : nil
         reconciler = Reconciler(
-            source: await GitStateSource(git), catalog: writer, builds: builds,
-            vms: QemuVMDriver(options: vmOptions),
-            paths: paths, options: flags.options,
-            callbacks: SafeCallbackSender(),
-            images: QemuImageImportDriver(cacheDirectory: paths.downloads, maxImageSize: flags.maxImageBytes),
-            logger: logger)
+            source: desired, catalog: writer, builds: builds, vms: vms, paths: paths, options: options,
+            callbacks: SafeCallbackSender(), images: images, logger: logger)
+        if let host = options.fleetHost {
+            hostPass = HostPass(
+                host: host, catalog: catalog, vms: vms, source: desired, paths: paths, options: options,
+                images: images, logger: logger)
+        } else {
+            hostPass = nil
+        }
         if leadership == nil { try await reconciler.recover() }
     }
 

@@ -87,6 +87,15 @@ public protocol Catalog: Sendable {
     /// apart from drains, so `kiln drain --undo` never lifts git's cordon and git never lifts a drain. Rows change
     /// only where the flag differs. Returns the names no host has. The leader's write (fenced).
     func cordonInGit(_ names: [String]) async throws -> [String]
+    /// Fleet: saves what the leader decides of VMs in one transaction: the spec fields, host and placement reason of
+    /// each, leaving the machine columns its host writes (``VMRecord/machineColumns``) alone. A VM new to the catalog
+    /// is inserted whole; one whose host changes is written whole too (its machine columns as ``VMRecord/placeOn``
+    /// reset them: the old host's machine is no longer the VM's).
+    func saveVMDecisions(_ records: [VMRecord]) async throws
+    /// Fleet: what `host` made and saw of a VM placed on it, writing only the machine columns, and only while the VM
+    /// is still placed on `host` (`UPDATE … WHERE name = ? AND host = ?`): the placement fences this write, not the
+    /// leader epoch. False, with nothing written, when the VM is gone or placed elsewhere.
+    func saveVMMachine(_ record: VMRecord, host: String) async throws -> Bool
     /// This catalog with fencing: each write carries `leadership`'s epoch and is refused with ``FencedWriteError``
     /// when the catalog's leader epoch is another, so a paused old leader cannot overwrite the new one's work. A
     /// single-host catalog (its data dir's lock already keeps a second writer out) returns itself.

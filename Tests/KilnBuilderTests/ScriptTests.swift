@@ -22,6 +22,22 @@ import Testing
         #expect(bed.nothingLeftBehind)
     }
 
+    /// bwrap turns a script's death by a signal into exit code 128 + N: the error says which signal that stands for.
+    @Test func aScriptKilledByASignalIsNamedWithTheSignal() async throws {
+        let bed = try TestBed("killed")
+        defer { bed.remove() }
+        let files = MemoryFiles(["scripts/killed.sh": "echo about to die\nkill -9 $$\n"])
+        let error = await buildFailure(bed.request(spec([Specs.script("killed")]), files: files))
+        #expect(error == .scriptFailed(script: "killed", exitCode: 137))
+        #expect(
+            error?.description.contains(
+                "script killed exited with code 137 (the sandbox's code for a script killed by signal 9: SIGKILL")
+                == true,
+            "\(String(describing: error))")
+        #expect(bed.log.contains("[killed] about to die"))
+        #expect(bed.nothingLeftBehind)
+    }
+
     @Test func timeoutKillsEveryProcessOfTheScript() async throws {
         let bed = try TestBed("timeout")
         defer { bed.remove() }

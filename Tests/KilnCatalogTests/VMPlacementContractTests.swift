@@ -31,5 +31,51 @@ extension CatalogBackends {
                 #expect(try await t.catalog.state().vms["web-1"]?.host == nil)
             }
         }
+
+        @Test(
+            "a host writes only its VM's machine columns, only while placed on it; the leader writes only its own",
+            arguments: Backend.allCases)
+        func splitWrites(_ backend: Backend) async throws {
+            try await TestCatalog.with(backend) { t in
+                let now = Date(timeIntervalSince1970: 1_700_000_000)
+                var vm = VMRecord(
+                    name: "web-1", uuid: "u-1", spec: .object(["cpus": .int(1)]), specHash: "s1", contentHash: "c1",
+                    revision: "r1", file: "vms.yaml", line: 1, createdAt: now, updatedAt: now)
+                vm.host = "b"
+                vm.placementReason = "placed on b"
+                try await t.catalog.saveVMDecisions([vm])
+                vm = try #require(try await t.catalog.state().vms["web-1"])
+                #expect(vm.host == "b" && vm.vmStatus == .waiting)
+
+                // Host b made the machine; the leader's stale copy of the row, with a new spec, keeps b's columns.
+                var machine = vm
+                machine.vmStatus = .poweredOn
+                machine.pid = 4242
+                machine.directory = "/d/b/vms/u-1"
+                machine.machineSpec = vm.spec
+                machine.specFields.contentHash = "not-b's-to-write"
+                #expect(try await t.catalog.saveVMMachine(machine, host: "b"))
+                var leader = vm
+                leader.specFields.spec = .object(["cpus": .int(2)])
+                leader.specFields.contentHash = "c2"
+                try await t.catalog.saveVMDecisions([leader])
+                var read = try #require(try await t.catalog.state().vms["web-1"])
+                #expect(read.contentHash == "c2" && read.spec == .object(["cpus": .int(2)]))
+                #expect(read.vmStatus == .poweredOn && read.pid == 4242 && read.directory == "/d/b/vms/u-1")
+                #expect(read.machineSpec == .object(["cpus": .int(1)]))
+
+                // Another host cannot write it; once moved to c (machine reset), b cannot either.
+                #expect(try await t.catalog.saveVMMachine(machine, host: "c") == false)
+                var moved = read
+                moved.placeOn("c", reason: "HostLost: b was lost")
+                try await t.catalog.saveVMDecisions([moved])
+                read = try #require(try await t.reopen().state().vms["web-1"])
+                #expect(read.host == "c" && read.pid == nil && read.directory == nil && read.vmStatus == .waiting)
+                #expect(try await t.catalog.saveVMMachine(machine, host: "b") == false)
+                read = try #require(try await t.catalog.state().vms["web-1"])
+                #expect(read.pid == nil && read.host == "c")
+                #expect(try await t.catalog.saveVMMachine(read, host: "nobody") == false)
+            }
+        }
     }
 }

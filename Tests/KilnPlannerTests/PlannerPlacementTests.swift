@@ -5,8 +5,8 @@ import KilnSpec
 import KilnTestSupport
 import Testing
 
-/// The planner in a fleet (issue 13): it places VMs over the hosts with ``VMPlacer``, records the choice, and plans the
-/// machine only for the VMs placed on its own host. Without a fleet nothing of this happens.
+/// The planner in a fleet (issue 13): the leader places VMs over the hosts with ``VMPlacer`` and records the choice, and
+/// plans no machine: each host plans its own (``Planner/planHost``). Without a fleet nothing of this happens.
 @Suite("Planner: VM placement in a fleet")
 struct PlannerPlacementTests {
     static let gib: Int64 = 1 << 30
@@ -34,16 +34,15 @@ struct PlannerPlacementTests {
         #expect(Fixture.verbs(plan) == ["create VirtualMachine/v", "provision VirtualMachine/v"])
     }
 
-    @Test("a new VM goes to the host with most free memory; only that host makes it")
+    @Test("a new VM goes to the host with most free memory; the leader records it and makes no machine")
     func placesNew() {
         let hosts = [
             PlacementHost(name: "a", cpus: 4, memoryBytes: 2 * Self.gib),
             PlacementHost(name: "b", cpus: 4, memoryBytes: 8 * Self.gib)
         ]
         let onB = Fixture.plan(Self.desired, Self.newVM, policy: Self.policy(local: "b", hosts))
-        #expect(
-            Fixture.verbs(onB)
-                == ["create VirtualMachine/v", "place VirtualMachine/v", "provision VirtualMachine/v"])
+        #expect(Fixture.verbs(onB) == ["create VirtualMachine/v", "place VirtualMachine/v"])
+        #expect(onB.notes[ObjectKey(.virtualMachine, "v")] == nil)
         guard case .placeVM(_, let host, let reason) = onB.actions[1] else { return }
         #expect(host == "b" && reason.hasPrefix("placed on b"))
 
@@ -66,7 +65,7 @@ struct PlannerPlacementTests {
         #expect(Fixture.plan(Self.desired, actual, policy: Self.policy(local: "a", hosts)).actions.isEmpty)
     }
 
-    @Test("a VM on a Lost host moves, naming the old host, and its new host makes it afresh")
+    @Test("a VM on a Lost host moves, naming the old host, and its record starts afresh for the new host")
     func hostLost() {
         var actual = Fixture.settled(Self.desired)
         actual.vms["v"]!.host = "a"
@@ -76,7 +75,7 @@ struct PlannerPlacementTests {
             PlacementHost(name: "b", cpus: 4, memoryBytes: 8 * Self.gib)
         ]
         let plan = Fixture.plan(Self.desired, actual, policy: Self.policy(local: "b", hosts))
-        #expect(Fixture.verbs(plan) == ["place VirtualMachine/v", "provision VirtualMachine/v"])
+        #expect(Fixture.verbs(plan) == ["place VirtualMachine/v"])
         guard case .placeVM(_, let host, let reason) = plan.actions[0] else { return }
         #expect(host == "b")
         #expect(reason == "HostLost: a was lost (no heartbeat within its lease); moved to b")
@@ -142,5 +141,36 @@ struct PlannerPlacementTests {
             return nil
         }
         #expect(place == ["v→b"])
+    }
+
+    @Test("a host plans the machines of its own VMs whose spec the leader wrote, against what each was made from")
+    func hostPlan() {
+        let desired = Fixture.snapshot([
+            Specs.build("b"), Specs.image("i", build: "b"),
+            Specs.vm("mine", image: "i", cpus: 2, powerState: "running"),
+            Specs.vm("new", image: "i", powerState: "running"),
+            Specs.vm("theirs", image: "i", powerState: "running"),
+            Specs.vm("stale", image: "i", powerState: "running")
+        ])
+        var actual = Fixture.settled(desired)
+        for name in ["mine", "theirs", "stale"] { actual.vms[name]!.host = "a" }
+        actual.vms["theirs"]!.host = "b"
+        // The leader wrote mine's new spec (cpus 2); its machine was made with 1 cpu.
+        var old = actual.vms["mine"]!.spec
+        if case .object(var fields) = old {
+            fields["cpus"] = .int(1)
+            old = .object(fields)
+        }
+        actual.vms["mine"]!.machineSpec = old
+        actual.vms["new"]!.host = "a"
+        actual.vms["new"]!.placeOn(nil, reason: "")
+        actual.vms["new"]!.host = "a"
+        actual.vms["new"]!.directory = nil
+        actual.vms["stale"]!.specFields.contentHash = "an older spec"
+        let plan = Planner.planHost(desired: desired, actual: actual, host: "a", now: Fixture.policy.now)
+        #expect(Fixture.verbs(plan) == ["recreate VirtualMachine/mine", "provision VirtualMachine/new"])
+        guard case .recreateVM(_, _, let reason) = plan.actions.first else { return }
+        #expect(reason == "cpus changed")
+        #expect(Planner.planHost(desired: desired, actual: actual, host: "c", now: Fixture.policy.now).actions.isEmpty)
     }
 }

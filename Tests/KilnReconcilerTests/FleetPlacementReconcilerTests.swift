@@ -17,12 +17,54 @@ import Testing
             heartbeatAt: Date())
     }
 
-    @Test("VMs are placed over the hosts, recorded, and only this host's are made here; a Lost host's VM moves here")
-    func placesAndMakesOnlyItsOwn() async throws {
+    /// Host b: its own data dir and VM driver, on the harness's catalog and source.
+    struct Host {
+        let paths: DataPaths
+        let vms = RecordingVMDriver()
+        let pass: HostPass
+
+        init(_ name: String, harness h: Harness, options: ReconcilerOptions, paths: DataPaths? = nil) throws {
+            let paths =
+                paths
+                ?? DataPaths(
+                    root: FileManager.default.temporaryDirectory.appendingPathComponent(
+                        "kiln-host-\(UUID().uuidString)"
+                    )
+                    .path)
+            try paths.prepare()
+            self.paths = paths
+            pass = HostPass(
+                host: name, catalog: h.catalog, vms: vms, source: h.source, paths: paths, options: options,
+                images: h.images)
+        }
+    }
+
+    /// Leader passes and both hosts' passes until `done` holds (a generous bound, never a fixed wait).
+    static func converge(
+        _ h: Harness, _ hosts: [Host], until done: @Sendable (CatalogState) -> Bool
+    ) async throws -> CatalogState {
+        for _ in 0..<50 {
+            _ = await h.reconciler.pass(full: true)
+            for host in hosts { _ = await host.pass.pass() }
+            _ = await h.reconciler.pass(full: true)
+            let state = try await h.state()
+            if done(state) { return state }
+        }
+        return try await h.state()
+    }
+
+    @Test(
+        "the leader places and records VMs and makes none; each host makes those placed on it; a Lost host's VM moves")
+    func placesAndHostsMakeTheirOwn() async throws {
         var options = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))
         options.fleetHost = "a"
         let h = try Harness(options: options)
-        defer { h.remove() }
+        let a = try Host("a", harness: h, options: options, paths: h.paths)
+        let b = try Host("b", harness: h, options: options)
+        defer {
+            h.remove()
+            try? FileManager.default.removeItem(atPath: b.paths.root)
+        }
         _ = try await h.catalog.heartbeat(Self.host("a"))
         _ = try await h.catalog.heartbeat(Self.host("b"))
         var files = Harness.quickstart()
@@ -33,31 +75,121 @@ import Testing
             Specs.vm("nowhere", image: "busybox", powerState: "running") + "  placement: {host: c}\n"
         await h.source.commit("c1", files)
         _ = await h.settle()
-
-        let vms = try await h.state().vms
-        #expect(vms["hello"]?.host == "a" && vms["there"]?.host == "b" && vms["nowhere"]?.host == nil)
-        let calls = await h.vms.calls
-        #expect(calls.contains("provision hello"), "\(calls)")
-        #expect(!calls.contains { $0.hasSuffix(" there") || $0.hasSuffix(" nowhere") }, "\(calls)")
+        var vms = try await Self.converge(h, [a, b]) {
+            $0.vms["hello"]?.vmStatus == .poweredOn && $0.vms["there"]?.vmStatus == .poweredOn
+        }
+        #expect(vms.vms["hello"]?.host == "a" && vms.vms["there"]?.host == "b" && vms.vms["nowhere"]?.host == nil)
+        let leaderCalls = await h.vms.calls
+        #expect(leaderCalls.isEmpty, "the leader's reconciler makes no machine: \(leaderCalls)")
+        #expect(await a.vms.calls == ["provision hello"])
+        #expect(await b.vms.calls == ["provision there"])
+        #expect(vms.vms["there"]?.directory?.hasPrefix(b.paths.vms) == true)
+        #expect(vms.vms["there"]?.machineSpec == vms.vms["there"]?.spec)
         let nowhere = await h.status(.virtualMachine, "nowhere") ?? ""
         #expect(nowhere.contains("UnknownHost") && nowhere.contains("placement.host c is not a host of the fleet"))
         let there = await h.status(.virtualMachine, "there") ?? ""
-        #expect(there.contains("host: b"), "\(there)")
+        #expect(there.contains("host: b") && there.contains("Running"), "\(there)")
 
-        // b stops beating (its lease, 1 s here, long past): "there" may run on a now, and does, naming b.
+        // A new spec: the leader writes it without touching b's machine columns; b recreates for the new cpus.
+        files["vm2.yaml"] =
+            Specs.vm("there", image: "busybox", cpus: 2, powerState: "running") + "  placement: {host: b}\n"
+        await h.source.commit("c2", files)
+        _ = await h.reconciler.pass()
+        let written = try #require(try await h.state().vms["there"])
+        #expect(written.typed.cpus == 2 && written.vmStatus == .poweredOn && written.pid != nil)
+        vms = try await Self.converge(h, [a, b]) { $0.vms["there"]?.machineSpec?["cpus"] == .int(2) }
+        #expect(await b.vms.calls == ["provision there", "destroy there", "provision there"])
+
+        // b stops beating (its lease long past): "there" moves to a, naming b; a makes it; b, back, removes its own.
         _ = try await h.catalog.heartbeat(Self.host("b", lease: 1))
         let db = try DatabaseQueue(path: h.paths.catalog)
         try await db.write { db in
             try db.execute(
                 sql: "UPDATE host SET heartbeatAt = ? WHERE name = 'b'", arguments: [Date().addingTimeInterval(-3600)])
         }
-        files["vm2.yaml"] = Specs.vm("there", image: "busybox", powerState: "running")
-        await h.source.commit("c2", files)
+        files["vm2.yaml"] = Specs.vm("there", image: "busybox", cpus: 2, powerState: "running")
+        await h.source.commit("c3", files)
+        vms = try await Self.converge(h, [a]) {
+            $0.vms["there"]?.host == "a" && $0.vms["there"]?.vmStatus == .poweredOn
+        }
+        let moved = try #require(vms.vms["there"])
+        #expect(moved.placementReason?.hasPrefix("HostLost: b was lost") == true, "\(moved)")
+        #expect(moved.directory?.hasPrefix(h.paths.vms) == true)
+        #expect(await a.vms.calls == ["provision hello", "provision there"])
+        let leftover = b.paths.vm(uuid: moved.uuid)
+        #expect(FileManager.default.fileExists(atPath: leftover))
+        let report = await b.pass.pass()
+        #expect(report.removed == [leftover] && report.vms.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: leftover))
+        #expect(await b.vms.calls.last == "destroy there")
+        // b's late write of its old machine is refused by the placement.
+        #expect(try await h.catalog.saveVMMachine(written, host: "b") == false)
+        #expect(try await h.state().vms["there"]?.directory == moved.directory)
+    }
+
+    @Test("a VM deleted from git: the leader buries its record, its host removes the machine")
+    func deletedVM() async throws {
+        var options = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))
+        options.fleetHost = "a"
+        let h = try Harness(options: options)
+        let b = try Host("b", harness: h, options: options)
+        defer {
+            h.remove()
+            try? FileManager.default.removeItem(atPath: b.paths.root)
+        }
+        _ = try await h.catalog.heartbeat(Self.host("a"))
+        _ = try await h.catalog.heartbeat(Self.host("b"))
+        var files = Harness.quickstart()
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox", powerState: "running") + "  placement: {host: b}\n"
+        await h.source.commit("c1", files)
         _ = await h.settle()
-        let moved = try await h.state().vms["there"]
-        #expect(moved?.host == "a", "\(String(describing: moved))")
-        #expect(moved?.placementReason?.hasPrefix("HostLost: b was lost") == true, "\(String(describing: moved))")
-        #expect(await h.vms.calls.contains("provision there"))
+        let made = try await Self.converge(h, [b]) { $0.vms["hello"]?.vmStatus == .poweredOn }
+        let folder = try #require(made.vms["hello"]?.directory)
+        files["vms.yaml"] = nil
+        await h.source.commit("c2", files)
+        _ = await h.reconciler.pass()
+        #expect(try await h.state().vms["hello"] == nil)
+        #expect(await h.vms.calls.isEmpty)
+        let report = await b.pass.pass()
+        #expect(report.removed == [folder])
+        #expect(!FileManager.default.fileExists(atPath: folder))
+        #expect(await b.vms.calls == ["provision hello", "destroy hello"])
+    }
+
+    @Test(
+        "a host removes its machine of a VM placed nowhere, and leaves alone one not placed yet and a folder Kiln did not make"
+    )
+    func leftoverRules() async throws {
+        var options = ReconcilerOptions()
+        options.fleetHost = "a"
+        let h = try Harness(options: options)
+        let b = try Host("b", harness: h, options: options)
+        defer {
+            h.remove()
+            try? FileManager.default.removeItem(atPath: b.paths.root)
+        }
+        let now = Date()
+        for (name, reason) in [
+            ("unplaced", nil), ("nowhere", "Unschedulable: needs 8 GiB memory, largest free 6 GiB on b")
+        ] {
+            var vm = VMRecord(
+                name: name, uuid: "u-\(name)", spec: .object([:]), specHash: "s", contentHash: "c", revision: "r",
+                file: "vms.yaml", line: 1, createdAt: now, updatedAt: now)
+            vm.placementReason = reason
+            _ = try await h.catalog.saveVM(vm)
+            let folder = b.paths.vm(uuid: vm.uuid)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try await h.catalog.addInventory(
+                InventoryItem(type: .directory, owner: "VirtualMachine/\(name)", location: folder, createdAt: now))
+        }
+        let stray = b.paths.vm(uuid: "not-kilns")
+        try FileManager.default.createDirectory(atPath: stray, withIntermediateDirectories: true)
+        let report = await b.pass.pass()
+        #expect(report.removed == [b.paths.vm(uuid: "u-nowhere")])
+        #expect(await b.vms.calls == ["destroy nowhere"])
+        #expect(FileManager.default.fileExists(atPath: b.paths.vm(uuid: "u-unplaced")))
+        #expect(FileManager.default.fileExists(atPath: stray))
+        #expect(try await h.catalog.isInInventory(location: b.paths.vm(uuid: "u-nowhere")) == false)
     }
 
     @Test(

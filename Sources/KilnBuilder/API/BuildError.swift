@@ -46,6 +46,26 @@ public enum BuildError: Error, Sendable, Hashable, CustomStringConvertible {
     case notReproducible(first: String, second: String, files: [String])
     case cancelled
 
+    /// What a script's exit code above 128 means: `bwrap` reports a sandboxed script killed by signal N as exit code
+    /// 128 + N (a script may also exit with such a code itself, so the text says both).
+    static func sandboxSignal(_ code: Int32) -> String {
+        guard code > 128, code <= 128 + 64 else { return "" }
+        let signal = code - 128
+        let cause =
+            switch signal {
+            case 9: "SIGKILL, from the out-of-memory killer or another process"
+            case 24: "SIGXCPU, its CPU-time limit"
+            case 25: "SIGXFSZ, its file-size limit"
+            case 15: "SIGTERM, from another process"
+            case 11: "SIGSEGV, a crash"
+            case 6: "SIGABRT, an abort"
+            case 13: "SIGPIPE, a closed pipe"
+            default: "signal \(signal)"
+            }
+        return
+            " (the sandbox's code for a script killed by signal \(signal): \(cause), unless the script exits with it)"
+    }
+
     public var description: String {
         switch self {
         case .toolMissing(let tool, let package, let searchPath):
@@ -83,7 +103,7 @@ public enum BuildError: Error, Sendable, Hashable, CustomStringConvertible {
         case .scriptUnreadable(let script, let path, let reason):
             "script \(script): cannot read \(path) from the commit: \(reason)"
         case .scriptFailed(let script, let code):
-            "script \(script) exited with code \(code); see the execution log for its output"
+            "script \(script) exited with code \(code)\(Self.sandboxSignal(code)); see the execution log for its output"
         case .scriptKilled(let script, let signal):
             "script \(script) was killed by signal \(signal) (a resource limit or the out-of-memory killer); see the execution log"
         case .scriptTimedOut(let script, let timeout):

@@ -1,5 +1,6 @@
 import Foundation
 import KilnCatalog
+import KilnReconciler
 import KilnServer
 import Logging
 import ServiceLifecycle
@@ -38,5 +39,33 @@ struct HostHeartbeatService: Service {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: facts.lease / 3) }
         }
+    }
+}
+
+/// A fleet host's pass over the VMs placed on it (``HostPass``), on every replica, leader or not: every `lease / 3` (or
+/// the interval, if shorter), every second while something of its own is in flight. The VMs go on running when it
+/// stops.
+struct HostPassService: Service {
+    let pass: HostPass
+    let interval: Duration
+    let lease: Duration
+    let logger: Logger
+
+    func run() async throws {
+        var failing = false
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let report = await pass.pass()
+            if let error = report.error {
+                if !failing { logger.warning("host pass: \(error); retrying") }
+                failing = true
+            } else {
+                if failing { logger.info("host pass: the catalog answers again") }
+                failing = false
+            }
+            let base = report.busy ? min(interval, .seconds(1)) : min(interval, lease / 3)
+            let wait = base * Double.random(in: 0.9...1.1)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+        }
+        await pass.shutdown()
     }
 }

@@ -100,7 +100,7 @@ struct Serve: AsyncParsableCommand {
         let leadership = Leadership(host: fleet.name, lease: fleet.lease.duration) { _ in Task { await waker.wake() } }
         let fleetToken = try fleet.fleetToken()
         let wiring = try await Wiring(
-            source: source, flags: flags, leadership: leadership,
+            source: source, flags: flags, leadership: leadership, fleetHost: fleet.name,
             artifacts: { [fleet] in fleet.artifacts(catalog: $0, paths: $1, token: fleetToken, logger: logger) },
             logger: logger)
         let health = ServerHealth()
@@ -136,12 +136,19 @@ struct Serve: AsyncParsableCommand {
             // Said whatever the log level: a caller that asked for port 0 learns the port from this line.
             Output.err("kiln serve: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: election), .init(service: heartbeat), .init(service: loop),
+            .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)
+        ]
+        if let pass = wiring.hostPass {
+            services.append(
+                .init(
+                    service: HostPassService(
+                        pass: pass, interval: interval.duration, lease: fleet.lease.duration, logger: logger)))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: election), .init(service: heartbeat), .init(service: loop),
-                    .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         withExtendedLifetime(wiring.lock) {}

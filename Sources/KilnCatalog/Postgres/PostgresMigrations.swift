@@ -20,6 +20,7 @@ enum PostgresMigrations {
         PostgresMigrationV4.migration,
         PostgresMigrationV5.migration,
         PostgresMigrationV6.migration,
+        PostgresMigrationV7.migration,
         PostgresMigrationV8.migration
     ]
 

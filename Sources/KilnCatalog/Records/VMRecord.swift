@@ -69,6 +69,9 @@ public struct VMRecord: Sendable, Hashable, CatalogRecord, MutablePersistableRec
     public var host: String?
     /// Why it is on that host, or on none (`HostLost: a was lost …; moved to b`, `Unschedulable: needs 8 GiB …`).
     public var placementReason: String?
+    /// In a fleet, the spec its host made the machine from (the leader may already have written a newer `spec`): the
+    /// host recreates the machine when an immutable field differs. Nil outside a fleet, and before a machine is made.
+    public var machineSpec: SpecValue?
     public var createdAt: Date
     public var updatedAt: Date
     public var status: ObjectStatus

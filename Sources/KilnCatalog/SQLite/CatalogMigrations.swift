@@ -17,6 +17,7 @@ enum CatalogMigrations {
         (VMNetworkMigration.id, VMNetworkMigration.migrate),
         (WorkMigration.id, WorkMigration.migrate),
         (VMHostMigration.id, VMHostMigration.migrate),
+        (VMMachineSpecMigration.id, VMMachineSpecMigration.migrate),
         (HostGitCordonMigration.id, HostGitCordonMigration.migrate)
     ]
 

@@ -23,8 +23,9 @@ extension PlanContext {
         return VMPlacer.place(requests, on: hosts)
     }
 
-    /// Records `decision` for the VM (a `placeVM` when its host changes) and says whether this host goes on to run
-    /// it: not when it fits nowhere (it stays Pending with the figures) nor when it is placed on another host.
+    /// Records `decision` for the VM (a `placeVM` when its host changes) and says whether the VM is planned further
+    /// (for its notes: an Image not ready, a failed machine): not when it fits nowhere (it stays Pending with the
+    /// figures). The leader plans no machine in a fleet: the host it is placed on does (``Planner/planHost``).
     mutating func place(_ object: SpecObject, _ decision: PlacementDecision, local: String) -> Bool {
         let recorded = work.vms[object.name]?.host
         let host = decision.host
@@ -40,9 +41,10 @@ extension PlanContext {
                 object.key, Note(reason == .unknownHost ? .unknownHost : .unschedulable, message + was))
             return false
         case .stay, .place, .move:
-            guard let host, host != local else { return true }
-            plan.note(object.key, Note(.placedElsewhere, "placed on host \(host); that host runs it"))
-            return false
+            if let host, host != local {
+                plan.note(object.key, Note(.placedElsewhere, "placed on host \(host); that host runs it"))
+            }
+            return true
         }
     }
 

@@ -87,6 +87,14 @@ public enum Action: Sendable, Hashable {
     }
 
     /// Whether the action only changes catalog records (and can be batched in one transaction).
+    /// What a host does to a VM's machine: provision, recreate, start, stop.
+    public var isMachineAction: Bool {
+        switch self {
+        case .provisionVM, .recreateVM, .startVM, .stopVM: true
+        default: false
+        }
+    }
+
     public var isRecordOnly: Bool {
         switch self {
         case .createBuild, .updateBuild, .createImage, .updateImage, .createVM, .updateVM, .resolveImage, .placeVM: true

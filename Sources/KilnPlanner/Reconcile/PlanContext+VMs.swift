@@ -12,11 +12,22 @@ extension PlanContext {
         }
     }
 
+    /// The VMs placed on `host` whose record holds the desired spec: only their machines (see ``Planner/planHost``).
+    mutating func planHostVMs(_ host: String) {
+        for object in desired.objects(of: .virtualMachine) {
+            guard let record = work.vms[object.name], record.host == host, record.contentHash == object.contentHash
+            else { continue }
+            planVM(object, placement: nil)
+        }
+    }
+
     private mutating func planVM(_ object: SpecObject, placement: PlacementDecision?) {
         let name = object.name
         let spec = object.virtualMachine!
         let record = work.vms[name] ?? (restoreIfPossible(object.key) ? work.vms[name] : nil)
-        let immutableChange = record.map { changedImmutableFields($0.spec, object.spec) } ?? []
+        // A fleet host compares with what its machine was made from: the leader already wrote the new spec.
+        let immutableChange =
+            record.map { changedImmutableFields(hostPass ? $0.machineSpec ?? $0.spec : $0.spec, object.spec) } ?? []
         if record == nil {
             add(.createVM(object))
         } else if record!.contentHash != object.contentHash {
@@ -54,19 +65,20 @@ extension PlanContext {
         }
         // (Read again: placement may have moved it to a host where it has no machine yet.)
         guard let record = work.vms[name], record.directory != nil else {
-            add(.provisionVM(name: name, image: image))
+            addMachine(.provisionVM(name: name, image: image))
             return
         }
         let external = image.path == nil
         if !immutableChange.isEmpty {
-            add(.recreateVM(name: name, image: image, reason: "\(immutableChange.joined(separator: ", ")) changed"))
+            addMachine(
+                .recreateVM(name: name, image: image, reason: "\(immutableChange.joined(separator: ", ")) changed"))
         } else if let path = spec.userDataPath, record.userDataDigest != desired.fileDigests[path] {
             // A new version of the user-data file: a new seed, which cloud-init reads on a new instance only.
-            add(.recreateVM(name: name, image: image, reason: "cloudInit.userData \(path) changed"))
+            addMachine(.recreateVM(name: name, image: image, reason: "cloudInit.userData \(path) changed"))
         } else if !external, record.imageSha256 != image.sha256 || record.imagePath != image.path {
             // Also on a new path with the same bytes (reused outputs): the VM's overlay names its backing file by
             // path, and the old path goes when its execution is pruned.
-            add(
+            addMachine(
                 .recreateVM(
                     name: name, image: image, reason: "Image \(imageName) changed (now version \(image.version))"))
         } else if record.vmStatus == .failed {
@@ -74,10 +86,16 @@ extension PlanContext {
                 object.key,
                 Note(.failed, "the VM failed: \(record.errorMessage ?? "no message"); change its spec to try again"))
         } else if spec.powerState == .running, record.vmStatus == .poweredOff {
-            add(.startVM(name))
+            addMachine(.startVM(name))
         } else if spec.powerState == .stopped, record.vmStatus == .poweredOn || record.vmStatus == .creating {
-            add(.stopVM(name))
+            addMachine(.stopVM(name))
         }
+    }
+
+    /// A machine action (provision, recreate, start, stop). Outside a fleet the planner's own; in a fleet the leader
+    /// records no machine action: the host the VM is placed on plans them in its host pass (``Planner/planHost``).
+    mutating func addMachine(_ action: Action) {
+        if policy.fleet == nil { add(action) }
     }
 
     func changedImmutableFields(_ old: SpecValue, _ new: SpecValue) -> [String] {

@@ -20,6 +20,19 @@ public enum Planner {
         return context.plan
     }
 
+    /// A fleet host's plan (issue 13): the machine actions (provision, recreate, start, stop) for the VMs the leader
+    /// placed on `host` whose record already holds their spec in `desired` (the leader wrote it; a VM whose record
+    /// is older or newer than `desired` waits for the next pass). The leader records specs and placements and plans no
+    /// machine; each host makes, starts, stops and recreates its own, comparing immutable fields with the spec its
+    /// machine was made from (``VMRecord/machineSpec``).
+    public static func planHost(desired: Snapshot, actual: CatalogState, host: String, now: Date) -> ReconcilePlan {
+        var context = PlanContext(desired: desired, work: actual, policy: PlannerPolicy(now: now))
+        context.hostPass = true
+        context.planHostVMs(host)
+        context.plan.actions = context.plan.actions.filter(\.isMachineAction)
+        return context.plan
+    }
+
     /// What decides a build's outputs under this policy: the spec's build fields, its files, the tools, and for a
     /// layered build (`source.image`) the sha256 of its base Image as `actual` has it, so a new base means a new
     /// build of every layer on it, in dependency order.
@@ -88,6 +101,8 @@ struct PlanContext {
     /// pass or an execution still going (the build itself), or a layer itself held or waiting (what it waits for). A
     /// layer on any of them is held (see `planBuilds`).
     var changing: [String: (ancestor: ObjectKey, why: String)] = [:]
+    /// Planning a fleet host's own machines (``Planner/planHost``), not the leader's plan.
+    var hostPass = false
 
     init(desired: Snapshot, work: CatalogState, policy: PlannerPolicy) {
         self.desired = desired

@@ -21,6 +21,9 @@ struct ActionExecutor: Sendable {
     let logger: Logger
     /// Reads files of the commit being applied (a VM's `cloudInit.userData`); none: such VMs fail with a clear message.
     var source: (any DesiredStateSource)? = nil
+    /// In a fleet host's pass (``HostPass``), that host: VM machines are saved column by column, fenced by the VM's
+    /// placement on it (``Catalog/saveVMMachine(_:host:)``). Nil for the reconciler's own pass.
+    var machineHost: String? = nil
 
     var files: FileKeeper { FileKeeper(catalog: catalog, paths: paths, now: options.now) }
 
@@ -54,7 +57,13 @@ struct ActionExecutor: Sendable {
         if !recordOnly.isEmpty {
             do {
                 let (builds, images, vms) = RecordChanges.apply(recordOnly, to: state, context: context)
-                try await catalog.saveRecords(builds: builds, images: images, vms: vms)
+                if options.fleetHost == nil {
+                    try await catalog.saveRecords(builds: builds, images: images, vms: vms)
+                } else {
+                    // A fleet's leader writes only its own columns of VMs: their hosts write the machines'.
+                    try await catalog.saveRecords(builds: builds, images: images, vms: [])
+                    try await catalog.saveVMDecisions(vms)
+                }
                 for b in builds { state.builds[b.name] = b }
                 for i in images { state.images[i.name] = i }
                 for v in vms { state.vms[v.name] = v }
@@ -472,7 +481,8 @@ struct ActionExecutor: Sendable {
         vm.imageBoot = image.boot
         vm.cloudInit = try await isCloudInit(image) || userData != nil
         vm.userDataDigest = vm.typed.userDataPath.flatMap { context.snapshot.fileDigests[$0] }
-        vm = try await catalog.saveVM(vm)
+        if machineHost != nil { vm.machineSpec = vm.spec }
+        vm = try await saveMachine(vm)
         var image = image
         if image.path == nil, case .url(let url, let checksum)? = image.typed.source {
             // The VM builder service's {url, checksum}: the disk is imported into the VM's own folder (and goes with it).
@@ -505,7 +515,7 @@ struct ActionExecutor: Sendable {
                 vm.errorCode = failure.vmErrorCode
                 vm.errorMessage = failure.message
                 vm.updatedAt = options.now()
-                _ = try await catalog.saveVM(vm)
+                try await saveMachine(vm)
             }
             throw failure
         }
@@ -515,7 +525,7 @@ struct ActionExecutor: Sendable {
         vm.imageSha256 = image.sha256
         vm.imageBoot = image.boot
         apply(observation, to: &vm)
-        _ = try await catalog.saveVM(vm)
+        try await saveMachine(vm)
         if reason != nil, let previousImage, previousImage != vm.imagePath { await collectImageFile(previousImage) }
     }
 
@@ -546,7 +556,7 @@ struct ActionExecutor: Sendable {
                     vm.errorCode = failure.vmErrorCode
                     vm.errorMessage = failure.message
                     vm.updatedAt = options.now()
-                    _ = try await catalog.saveVM(vm)
+                    try await saveMachine(vm)
                 }
             } catch {
                 logger.error("cannot record the failure of VirtualMachine \(name): \(error)")
@@ -559,11 +569,31 @@ struct ActionExecutor: Sendable {
         guard var vm = try await catalog.vm(name) else { throw ExecutorError.missing("VirtualMachine \(name)") }
         let observation = on ? try await vms.start(vm) : try await vms.stop(vm)
         apply(observation, to: &vm)
-        _ = try await catalog.saveVM(vm)
+        try await saveMachine(vm)
+    }
+
+    /// Saves a VM whose machine an action made or changed: whole for the reconciler's own pass; in a fleet host's
+    /// pass only its machine columns, refused (``VMPlacementFenceError``) once the VM is placed elsewhere.
+    @discardableResult
+    func saveMachine(_ vm: VMRecord) async throws -> VMRecord {
+        guard let host = machineHost else { return try await catalog.saveVM(vm) }
+        guard try await catalog.saveVMMachine(vm, host: host) else {
+            throw VMPlacementFenceError(vm: vm.name, host: host)
+        }
+        return vm
     }
 
     private func deleteVM(_ name: String, state: CatalogState, context: PassContext) async throws {
         guard var vm = state.vms[name] else { return }
+        if options.fleetHost != nil {
+            // A fleet's machines are their hosts': the one this VM was placed on sees it gone from the catalog and
+            // removes its machine (``HostPass``). The tombstone keeps the record, placed nowhere, to restore.
+            vm.placeOn(nil, reason: "deleted from git")
+            try await bury(
+                ObjectKey(.virtualMachine, name), contents: TombstoneContents(vm: vm), moves: [],
+                contentHash: vm.contentHash, context: context)
+            return
+        }
         try await vms.destroy(vm)
         vm.vmStatus = .poweredOff
         vm.pid = nil

@@ -33,8 +33,19 @@ extension Reconciler {
                     &pass, key, "cannot record that execution #\(execution.buildNumber) was interrupted", error)
             }
         }
-        if !pass.vmsObserved, await observeVMs(Array(pass.actual.vms.values), &pass) { changed = true }
+        // In a fleet each host watches the machines placed on it (``HostPass``); the leader reads what they saw.
+        if options.fleetHost == nil, !pass.vmsObserved, await observeVMs(Array(pass.actual.vms.values), &pass) {
+            changed = true
+        }
         return changed
+    }
+
+    /// Whether a quiet pass must look again at VMs: outside a fleet, the drift check of this host's machines; in a
+    /// fleet, whether any VM row moved since the last full pass read them (hosts write what their machines do).
+    func vmsNeedALook(_ pass: inout PassState) async -> Bool {
+        guard options.fleetHost != nil else { return await observeVMs(memory.watchedVMs, &pass) }
+        guard let changes = try? await catalog.changes(), let cached = memory.catalogCache else { return true }
+        return changes.versions[.vms] != cached.changes.versions[.vms]
     }
 
     /// The drift check, on every pass (quiet ones included): each VM's process (pidfile and `/proc` start time) and
@@ -52,12 +63,7 @@ extension Reconciler {
             let replugged =
                 observation.network.map { $0.bridge != vm.bridge || $0.tap != vm.tapDevice || $0.mac != vm.macAddress }
                 ?? false
-            guard
-                observation.status != vm.vmStatus || observation.ready != vm.guestReady || newProcess || replugged
-                    || (observation.ipAddress != nil && observation.ipAddress != vm.ipAddress)
-                    || (observation.guestOs != nil && observation.guestOs != vm.guestOs)
-                    || (!observation.ready && observation.consoleTail != vm.consoleTail)
-            else { continue }
+            guard Self.seesChange(observation, of: vm, newProcess: newProcess, replugged: replugged) else { continue }
             var updated = vm
             executor.apply(observation, to: &updated, now: pass.now)
             if let drift = Self.drift(recorded: vm, observed: observation) {
@@ -78,6 +84,23 @@ extension Reconciler {
             }
         }
         return changed
+    }
+
+    /// Whether an observation says anything the VM's record does not.
+    static func seesChange(_ observation: VMObservation, of vm: VMRecord, newProcess: Bool, replugged: Bool) -> Bool {
+        observation.status != vm.vmStatus || observation.ready != vm.guestReady || newProcess || replugged
+            || (observation.ipAddress != nil && observation.ipAddress != vm.ipAddress)
+            || (observation.guestOs != nil && observation.guestOs != vm.guestOs)
+            || (!observation.ready && observation.consoleTail != vm.consoleTail)
+    }
+
+    /// Whether an observation shows a new process, or the card plugged elsewhere.
+    static func newProcess(_ observation: VMObservation, of vm: VMRecord) -> (process: Bool, replugged: Bool) {
+        let process = observation.process.map { $0.pid != vm.pid || $0.startTime != vm.pidStartTime } ?? false
+        let replugged =
+            observation.network.map { $0.bridge != vm.bridge || $0.tap != vm.tapDevice || $0.mac != vm.macAddress }
+            ?? false
+        return (process, replugged)
     }
 
     /// What differs between what git asks of a machine and what it does, when it changed behind Kiln's back.

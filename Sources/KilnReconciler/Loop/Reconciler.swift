@@ -103,7 +103,7 @@ public actor Reconciler {
         if isQuiet(pass) {
             // Even a quiet pass checks that every VM still runs as git asks; drift makes it a full pass, which
             // repairs it now rather than at the next resync.
-            guard await observeVMs(memory.watchedVMs, &pass) else { return quietReport(pass) }
+            guard await vmsNeedALook(&pass) else { return quietReport(pass) }
         }
         memory.quietCommit = nil
         await readHead(&pass)

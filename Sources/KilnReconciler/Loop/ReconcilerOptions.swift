@@ -21,9 +21,10 @@ public struct ReconcilerOptions: Sendable {
     /// The wall clock: what every timestamp, retry time, prune grace and resync interval is measured against. Tests
     /// give a clock they move forward instead of sleeping (as ``PlannerPolicy/now`` does for the planner).
     public var now: @Sendable () -> Date
-    /// In a fleet, this replica's `--host-name`: VMs are placed over the catalog's hosts and only those placed here
-    /// are made here (``Reconciler/fleetPlacement()``). Nil (the default, and `kiln serve` until the other hosts run
-    /// the VMs placed on them): no placement, every VM runs on this host.
+    /// In a fleet (`kiln serve` on PostgreSQL), this replica's `--host-name`: as leader it places VMs over the
+    /// catalog's hosts (``Reconciler/fleetPlacement()``) and writes their specs and placements only; every host makes
+    /// and watches the machines placed on it (``HostPass``). Nil (the default: SQLite, `kiln sync`): no placement,
+    /// every VM runs on this host.
     public var fleetHost: String? = nil
 
     public init(

@@ -47,6 +47,8 @@ struct FailingCatalog: Catalog {
     func hosts() async throws -> FleetHosts { throw Failure() }
     func cordon(host: String, _ cordoned: Bool) async throws -> HostRecord? { throw Failure() }
     func cordonInGit(_ names: [String]) async throws -> [String] { throw Failure() }
+    func saveVMDecisions(_ records: [VMRecord]) async throws { throw Failure() }
+    func saveVMMachine(_ record: VMRecord, host: String) async throws -> Bool { throw Failure() }
     func fenced(by leadership: Leadership) -> any Catalog { self }
     func election(logger: Logger) -> any LeaderElection { SingleHostElection(catalog: self) }
     func enqueue(_ work: [WorkRecord]) async throws -> [WorkRecord] { throw Failure() }

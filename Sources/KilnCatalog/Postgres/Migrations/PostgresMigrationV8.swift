@@ -1,5 +1,4 @@
-/// `hosts.yaml`'s `cordoned` list (issue 13), as SQLite's `issue-13: host.cordonedInGit`. (v7 is issue 13's
-/// `vm.machineSpec`, landed from another branch; versions apply in any order, each once.)
+/// `hosts.yaml`'s `cordoned` list (issue 13), as SQLite's `issue-13: host.cordonedInGit`.
 /// Released: never edit it; change the schema in a new migration, and give SQLite the same change.
 enum PostgresMigrationV8 {
     static let migration = PostgresMigration(

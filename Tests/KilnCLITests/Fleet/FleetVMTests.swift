@@ -1,0 +1,219 @@
+import Foundation
+import KilnSpec
+import KilnTestSupport
+import Testing
+
+/// Three `kiln serve` replicas (own data dir, loopback port, host name) on one throwaway PostgreSQL catalog, running
+/// four tiny TCG VMs of the quickstart image: the leader places them, each host runs those placed on it, and every VM
+/// runs exactly once (qemu processes counted per host data dir). SIGKILL of a host running VMs: once its lease runs
+/// out they run on the others (reason HostLost); when it comes back it stops and removes its leftover machines.
+/// `kiln drain` moves a host's VMs away the same way, and a VM too big for any host is Unschedulable.
+/// Replicas share this machine, so the image the leader built is read in place by every host.
+@Suite(
+    PostgresClusterTrait(), .tags(.binary, .qemu),
+    .enabled(if: BootHost.canBoot, "needs qemu-system-x86_64, qemu-img, /vmlinuz and /initrd.img"))
+struct FleetVMTests {
+    /// As LeaderFailoverTests': shorter leases lost sessions on a loaded CI machine.
+    static let lease = 10
+    static let vms = ["hello-1", "hello-2", "hello-3", "hello-4"]
+
+    struct Replica: Sendable {
+        let name: String
+        let dataDir: String
+        let serve: ServeProcess
+
+        static func start(
+            _ name: String, dataDir: String, repo: String, url: String, passwordFile: String
+        )
+            async throws -> Replica
+        {
+            let serve = try await ServeProcess.start(
+                repo: repo, dataDir: dataDir,
+                extra: [
+                    "--path", "quickstart", "--interval", "1s", "--vm-kernel", BootHost.kernel, "--vm-initrd",
+                    BootHost.initrd, "--vm-stop-grace", "2s", "--vm-accel", "tcg", "--catalog", url,
+                    "--catalog-password-file", passwordFile, "--host-name", name, "--lease", "\(FleetVMTests.lease)s"
+                ])
+            return Replica(name: name, dataDir: dataDir, serve: serve)
+        }
+
+        /// The live qemu processes of this host's data dir.
+        var qemu: [Int32] {
+            ProcessSweep.pids(mentioning: "\(dataDir)/vms/").filter { pid in
+                (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("qemu-system") == true
+            }
+        }
+    }
+
+    /// Every replica the test started, and the qemu processes of their data dirs, ended by pid whatever happens.
+    actor Replicas {
+        var all: [Replica] = []
+
+        func add(_ replica: Replica) { all.append(replica) }
+
+        func stop() async {
+            for replica in all { await replica.serve.stop() }
+            for replica in all { await ProcessSweep.killAll(mentioning: "\(replica.dataDir)/vms/") }
+        }
+    }
+
+    /// A VM as the catalog has it.
+    struct Row: CustomStringConvertible {
+        var name, host, status, directory, reason: String
+        var description: String { "\(name) on \(host) \(status) \(directory) (\(reason))" }
+    }
+
+    static func rows(_ cluster: PostgresCluster, _ database: String) async throws -> [Row] {
+        try await cluster.sql(
+            #"SELECT name || '|' || coalesce(host, '-') || '|' || "vmStatus" || '|' || coalesce(directory, '-') || '|' || coalesce("placementReason", '') FROM vm ORDER BY name"#,
+            database: database
+        ).split(separator: "\n").map { line in
+            let f = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            return Row(name: f[0], host: f[1], status: f[2], directory: f[3], reason: f.count > 4 ? f[4] : "")
+        }
+    }
+
+    /// Whether every VM is powered on, on one of `hosts`, in that host's data dir, and each host runs exactly the
+    /// qemu processes of the VMs placed on it.
+    static func runsOnce(_ rows: [Row], on hosts: [Replica]) -> Bool {
+        let rows = rows.filter { $0.name != "huge" }
+        guard rows.map(\.name) == vms else { return false }
+        for row in rows {
+            guard row.status == "powered-on", let host = hosts.first(where: { $0.name == row.host }),
+                row.directory.hasPrefix(host.dataDir + "/vms/")
+            else { return false }
+        }
+        return hosts.allSatisfy { host in host.qemu.count == rows.filter { $0.host == host.name }.count }
+    }
+
+    /// Polls twice a second until `condition` holds; the deadline only catches a real hang, and then the hosts' logs
+    /// and the catalog's VMs say why.
+    static func wait(
+        for what: String, _ hosts: [Replica], timeout: Duration = .seconds(400), _ condition: () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try await !condition() {
+            guard ContinuousClock.now < deadline, !Task.isCancelled else {
+                let logs = hosts.map { "--- \($0.name):\n\($0.serve.process.output.stderr)" }.joined(separator: "\n")
+                throw ServeProcess.Failure(description: "\(what) did not happen within \(timeout); the logs:\n\(logs)")
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    @Test(
+        "three hosts run four VMs, each exactly once; a SIGKILLed host's VMs run on the others, and it removes its leftovers when back",
+        .timeLimit(.minutes(10)))
+    func hostsRunTheirVMs() async throws {
+        try await Scratch.with { scratch in
+            let repo = try await GitRepository(at: scratch.file("repo"))
+            try Reconciling.QuickstartBuildTests.copyQuickstart(into: repo)
+            let hello = try String(contentsOfFile: "\(repo.path)/quickstart/vms/hello-1.yaml", encoding: .utf8)
+            for name in Self.vms.dropFirst() {
+                try repo.write(
+                    "quickstart/vms/\(name).yaml",
+                    hello.replacingOccurrences(of: "name: hello-1", with: "name: \(name)"))
+            }
+            try repo.write(
+                "quickstart/vms/huge.yaml",
+                hello.replacingOccurrences(of: "name: hello-1", with: "name: huge").replacingOccurrences(
+                    of: "memory: 256mib", with: "memory: 1024gib"))
+            _ = try await repo.commit("The quickstart, four VMs and one too big for any host")
+            let (cluster, url, database) = try await SharedPostgres.shared.newDatabase("fleetvms")
+            let replicas = Replicas()
+            do {
+                try await run(replicas, scratch: scratch, repo: repo, cluster: cluster, database: database, url: url)
+            } catch {
+                await replicas.stop()
+                throw error
+            }
+            await replicas.stop()
+        }
+    }
+
+    func run(
+        _ replicas: Replicas, scratch: Scratch, repo: GitRepository, cluster: PostgresCluster, database: String,
+        url: String
+    ) async throws {
+        let start = { (name: String) in
+            let replica = try await Replica.start(
+                name, dataDir: scratch.file("data-\(name)"), repo: repo.path, url: url,
+                passwordFile: cluster.passwordFile)
+            await replicas.add(replica)
+            return replica
+        }
+        let hosts = [try await start("a"), try await start("b"), try await start("c")]
+
+        // MARK: the leader builds the image and places the VMs; each host runs its own, each VM exactly once.
+        var rows: [Row] = []
+        try await Self.wait(for: "four VMs to run, each once, on the hosts they are placed on", hosts) {
+            rows = try await Self.rows(cluster, database)
+            return Self.runsOnce(rows, on: hosts)
+        }
+        #expect(Set(rows.filter { $0.name != "huge" }.map(\.host)).count == 3, "spread over the three hosts: \(rows)")
+        #expect(rows.first { $0.name == "huge" }?.host == "-", "\(rows)")
+        try await Self.wait(for: "huge to be Unschedulable, with the figures", hosts) {
+            let answer = try await hosts[1].serve.request("/kiln/v1/status/virtualmachine/huge")
+            return answer.status == 200 && answer.body.contains("Unschedulable")
+                && answer.body.contains("needs 1024")
+        }
+        let counts = hosts.map { host in (host.name, host.qemu.count) }
+        print("fleet VMs: \(rows); qemu per host \(counts)")
+
+        // MARK: SIGKILL a host running VMs (the most): within a lease or two they run on the others.
+        let victim = hosts.max { a, b in
+            rows.filter { $0.host == a.name }.count < rows.filter { $0.host == b.name }.count
+        }!
+        let moving = rows.filter { $0.host == victim.name }.map(\.name)
+        let orphans = victim.qemu
+        #expect(!moving.isEmpty && orphans.count == moving.count)
+        let killedAt = ContinuousClock.now
+        victim.serve.process.kill(SIGKILL)
+        _ = await victim.serve.process.wait(timeout: .seconds(60))
+        let live = hosts.filter { $0.name != victim.name }
+        try await Self.wait(for: "\(moving) to run on \(live.map(\.name))", live) {
+            rows = try await Self.rows(cluster, database)
+            return Self.runsOnce(rows, on: live)
+        }
+        print(
+            "fleet VMs: \(moving) run again on the others \(ContinuousClock.now - killedAt) after SIGKILL of \(victim.name) (lease \(Self.lease) s)"
+        )
+        for row in rows where moving.contains(row.name) {
+            #expect(row.reason.hasPrefix("HostLost: \(victim.name) was lost"), "\(row)")
+        }
+        // Its qemu processes outlived it (Kiln never stops VMs when it stops): they are its leftovers.
+        #expect(victim.qemu.sorted() == orphans.sorted())
+
+        // MARK: back, it stops and removes its leftover machines, and runs none of the VMs.
+        let back = try await start(victim.name)
+        try await Self.wait(for: "\(victim.name) back to remove its leftover machines", [back]) {
+            back.qemu.isEmpty
+                && ((try? FileManager.default.contentsOfDirectory(atPath: "\(back.dataDir)/vms")) ?? []).isEmpty
+        }
+        rows = try await Self.rows(cluster, database)
+        #expect(Self.runsOnce(rows, on: live + [back]), "\(rows)")
+        #expect(!rows.contains { $0.host == back.name }, "the VMs stay where they moved: \(rows)")
+        let log = back.serve.process.output.stderr
+        for name in moving {
+            #expect(log.contains("removed the leftover machine of VirtualMachine \(name)"), "\(log)")
+        }
+
+        // MARK: kiln drain: the drained host's VMs move to the others, and it removes its machines.
+        let drained = live.max { a, b in
+            rows.filter { $0.host == a.name }.count < rows.filter { $0.host == b.name }.count
+        }!
+        let draining = rows.filter { $0.host == drained.name }.map(\.name)
+        let drain = try await KilnBinary.run([
+            "drain", drained.name, "--catalog", url, "--catalog-password-file", cluster.passwordFile
+        ])
+        #expect(drain.exitCode == 0, "\(drain)")
+        let rest = (live + [back]).filter { $0.name != drained.name }
+        try await Self.wait(for: "\(draining) to leave drained \(drained.name)", rest + [drained]) {
+            rows = try await Self.rows(cluster, database)
+            return Self.runsOnce(rows, on: rest) && drained.qemu.isEmpty
+        }
+        for row in rows where draining.contains(row.name) {
+            #expect(row.reason.hasPrefix("HostCordoned: \(drained.name) was drained"), "\(row)")
+        }
+    }
+}
