@@ -3,7 +3,8 @@ import KilnCatalog
 
 /// How a host of a fleet gets an Image's file to use (a VM's backing disk): in place when it made it or the file is in
 /// the shared `--artifact-store`, else from its cache, else fetched from the host that made it (``ArtifactFetcher``).
-/// A file this host made itself is used in place without reading the hosts table, so a single host never depends on it.
+/// A file visible at the catalog's path is used in place without reading the hosts table, so a single host never
+/// depends on it.
 public struct ArtifactAccess: Sendable {
     public let catalog: any Catalog
     public let localHost: String
@@ -25,11 +26,9 @@ public struct ArtifactAccess: Sendable {
     /// A path on this host holding `image`'s checked file. Throws ``ArtifactUnavailableError`` when no host can give
     /// it, ``ArtifactFetchError`` when a fetch failed.
     public func file(for image: ImageRecord) async throws -> String {
-        if let path = image.path, ArtifactLocation.path(path, isInside: localDataDir),
-            FileManager.default.fileExists(atPath: path)
-        {
-            return path
-        }
+        // A file visible where the catalog says is read in place without asking the hosts table (a single host never
+        // depends on it).
+        if let path = image.path, FileManager.default.fileExists(atPath: path) { return path }
         let hosts = try await catalog.hosts()
         let question = ArtifactLocation.Question(
             image: image.name, path: image.path, sha256: image.sha256, localHost: localHost,

@@ -58,9 +58,8 @@ import Testing
     @Test func theOnlyCopyOnALostHostIsUnavailable() async throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let catalog = try await setUp(bLost: true)
-        // Visible on this machine, but b's: never read in place, and b cannot be asked.
+        // b's file, not visible here (on another machine), and b cannot be asked.
         let path = "\(folder)/b/builds/web-1.qcow2"
-        FileManager.default.createFile(atPath: path, contents: Data([3]))
         do {
             _ = try await access(catalog, store: false).file(for: image(path))
             Issue.record("the only copy on a Lost host must be unavailable")
