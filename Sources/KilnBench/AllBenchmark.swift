@@ -11,7 +11,8 @@ struct AllBenchmark: AsyncParsableCommand {
 
     /// In the order they run: the quick ones first, the Debian image (about 15 minutes) last.
     static let benchmarks: [any FigureBenchmark.Type] = [
-        LoadBenchmark.self, ParseBenchmark.self, ReconcileBenchmark.self, CatalogBenchmark.self, ClaimBenchmark.self,
+        LoadBenchmark.self, ParseBenchmark.self, ReconcileBenchmark.self, ReconcilePostgresBenchmark.self,
+        CatalogBenchmark.self, ClaimBenchmark.self,
         BuildBenchmark.self,
         ChecksumBenchmark.self, APIBenchmark.self, VMDriftBenchmark.self, GrowthBenchmark.self, ImageBenchmark.self,
         SSHLayerBenchmark.self,

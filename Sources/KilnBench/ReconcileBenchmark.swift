@@ -29,42 +29,17 @@ struct ReconcileBenchmark: FigureBenchmark {
     func figures() async throws -> [Figure] {
         let fixture = try await ReconcileFixture(objects: objects, name: "reconcile")
         defer { fixture.remove() }
-        let (reconciler, builds, catalog, perKind, load) = (
-            fixture.reconciler, fixture.builds, fixture.catalog, fixture.perKind, fixture.load
-        )
-        let folder = fixture.folder
-
+        let (perKind, load, folder) = (fixture.perKind, fixture.load, fixture.folder)
+        let catalogSize = (fixture.catalog as? SQLiteCatalog)?.sizeInBytes ?? 0
         // Every figure waits for the status files too: they are written in the background, off the pass's path.
-        var first = Measurement()
-        var filesAfter = Duration.zero
-        await builds.hold()
-        let report = await first.time {
-            let report = await reconciler.pass()
-            let returned = ContinuousClock.now
-            await reconciler.statusFilesWritten()
-            filesAfter = ContinuousClock.now - returned
-            return report
-        }
-        await builds.release()
-        await builds.drain()
-        var settle = Measurement()
-        var final = await settle.time { await reconciler.settle(timeout: .seconds(600), interval: .milliseconds(1)) }
-        let ready = final.objects.values.filter(\.ready).count
-        var noop = Measurement()
-        var full = Measurement()
-        for _ in 0..<runs {
-            final = await noop.time { await reconciler.pass() }
-            _ = await full.time {
-                _ = await reconciler.pass(full: true)
-                await reconciler.statusFilesWritten()
-            }
-        }
+        let passes = await fixture.measurePasses(runs: runs, fullResync: true)
+        let (first, settle, noop, full, report) = (passes.first, passes.settle, passes.noop, passes.full, passes.report)
         let reference = try sqliteReference(rows: objects + perKind, folder: folder)
 
         func ms(_ d: Duration) -> String { String(format: "%.1f ms", d.milliseconds) }
         let fileReference = try fileCreationReference(count: objects, folder: folder)
         print(
-            "objects: \(objects) (\(perKind) of each kind), snapshot parsed in \(ms(load)) (not part of the reconcile); catalog \(catalog.sizeInBytes / 1024) KiB (with WAL)"
+            "objects: \(objects) (\(perKind) of each kind), snapshot parsed in \(ms(load)) (not part of the reconcile); catalog \(catalogSize / 1024) KiB (with WAL)"
         )
         let sqlite = Figure.Reference(
             name: "the sqlite3 CLI inserting \(objects + perKind) rows in one transaction",
@@ -75,11 +50,11 @@ struct ReconcileBenchmark: FigureBenchmark {
                 "reconcile", "first pass over \(objects) objects, status files included", unit: .milliseconds,
                 kiln: first.milliseconds, runs: first.runs, reference: sqlite, target: .atMost(3000),
                 note: "\(report.outcomes.count) actions: \(steps); status files still being written when the pass "
-                    + "returned: \(ms(filesAfter)) more; the shell creating \(objects) small files "
+                    + "returned: \(ms(passes.filesAfter)) more; the shell creating \(objects) small files "
                     + "(what one status file per object costs on this disk) took \(ms(fileReference))"),
             Figure(
                 "reconcile", "settle after it", unit: .milliseconds, kiln: settle.milliseconds, runs: settle.runs,
-                note: "fake executions finish, images resolve, VMs provision: \(ready)/\(final.objects.count) ready"),
+                note: "fake executions finish, images resolve, VMs provision: \(passes.ready)/\(passes.total) ready"),
             Figure(
                 "reconcile", "no-op pass", unit: .milliseconds, kiln: noop.milliseconds, runs: noop.runs,
                 reference: sqlite,

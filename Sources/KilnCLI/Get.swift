@@ -76,7 +76,10 @@ struct Get: AsyncParsableCommand {
         if what == .hosts {
             let fleet = try await catalog.hosts()
             return show(
-                try Self.hostRows(FleetStatus.hostDocuments(fleet, leader: try await catalog.leader()), name: name))
+                try Self.hostRows(
+                    FleetStatus.hostDocuments(
+                        fleet, leader: try await catalog.leader(),
+                        vms: Array(try await catalog.state(of: [.vms]).vms.values)), name: name))
         }
         let state = try await catalog.state()
         let documents: [[(String, SpecValue)]]
@@ -129,7 +132,7 @@ struct Get: AsyncParsableCommand {
             guard case .object(let fields) = host else { return nil }
             let order = [
                 "name", "state", "leader", "address", "cpus", "memoryBytes", "diskFreeBytes", "kvm", "labels",
-                "version",
+                "version", "vms",
                 "cordoned", "cordonedInGit", "lease", "startedAt", "heartbeatAt", "heartbeatAge"
             ]
             let keys = order.filter { fields[$0] != nil } + fields.keys.filter { !order.contains($0) }.sorted()
@@ -208,7 +211,7 @@ enum Table {
                 [
                     [
                         "NAME", "STATE", "LEADER", "ADDRESS", "CPUS", "MEMORY", "DISK FREE", "KVM", "VERSION",
-                        "HEARTBEAT", "LABELS"
+                        "HEARTBEAT", "VMS", "LABELS"
                     ]
                 ]
                 + documents.map { d in
@@ -223,7 +226,7 @@ enum Table {
                         text(field(d, "address")), text(field(d, "cpus")), gib(field(d, "memoryBytes")),
                         gib(field(d, "diskFreeBytes")),
                         text(field(d, "kvm")), text(field(d, "version")), "\(text(field(d, "heartbeatAge")))s ago",
-                        labels.isEmpty ? "-" : labels
+                        String(field(d, "vms")?.list?.count ?? 0), labels.isEmpty ? "-" : labels
                     ]
                 }
         case .vms:

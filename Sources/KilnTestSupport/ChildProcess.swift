@@ -249,20 +249,3 @@ public struct CommandFailure: Error, CustomStringConvertible {
         self.result = result
     }
 }
-
-/// A command-line tool some tests need, found on PATH.
-public enum ExternalTool {
-    public struct Missing: Error, CustomStringConvertible {
-        public var description: String
-    }
-
-    /// The tool's path, or a failure that says how to install it.
-    public static func find(_ name: String, install: String) throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for folder in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(folder)/\(name)")
-        {
-            return "\(folder)/\(name)"
-        }
-        throw Missing(description: "\(name) is not installed: install it with `\(install)`")
-    }
-}

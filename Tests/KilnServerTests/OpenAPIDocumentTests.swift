@@ -1,10 +1,11 @@
 import Foundation
+import KilnTestSupport
 import Testing
 
 /// `specs/openapi.yaml` is a valid OpenAPI 3.1 document, by a third-party validator (openapi-spec-validator, PyPI).
 @Suite struct OpenAPIDocumentTests {
     @Test func theDocumentIsValidOpenAPI31() async throws {
-        let out = try await Tool.run(try Tool.openAPISpecValidator(), [Repo.path("specs/openapi.yaml")])
+        let out = try await ExternalTool.run(try ExternalTool.openAPISpecValidator(), [Repo.path("specs/openapi.yaml")])
         #expect(out.status == 0, "openapi-spec-validator: \(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("OK"))
         let text = try String(contentsOfFile: Repo.path("specs/openapi.yaml"), encoding: .utf8)
@@ -20,7 +21,7 @@ import Testing
         #expect(broken != text)
         let folder = try TempFolder()
         let path = try folder.write("openapi.yaml", Data(broken.utf8))
-        let out = try await Tool.run(try Tool.openAPISpecValidator(), [path])
+        let out = try await ExternalTool.run(try ExternalTool.openAPISpecValidator(), [path])
         #expect(out.status != 0)
         #expect((out.stdout + out.stderr).contains("NoSuchSchema"))
     }

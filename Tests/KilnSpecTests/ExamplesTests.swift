@@ -1,5 +1,6 @@
 import Foundation
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 /// The examples in `examples/` are valid, as a whole and file by file, and have what the README promises.
@@ -21,20 +22,21 @@ import Testing
 
     /// As the README runs it: the quickstart folder as a subfolder of this repository.
     @Test func theQuickstartValidatesAsASubfolder() async throws {
-        let out = try await Tool.run(
-            try Tool.kiln(), ["validate", "--repo", Repo.root.path, "--path", "examples/quickstart"])
+        let out = try await ExternalTool.run(
+            try ExternalTool.kiln(), ["validate", "--repo", Repo.root.path, "--path", "examples/quickstart"])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout == "valid: 3 objects (1 ImageBuild, 1 Image, 1 VirtualMachine)\n")
     }
 
     @Test func theQuickstartValidatesAsItsOwnRepository() async throws {
-        let out = try await Tool.run(try Tool.kiln(), ["validate", "--repo", Repo.path("examples/quickstart")])
+        let out = try await ExternalTool.run(
+            try ExternalTool.kiln(), ["validate", "--repo", Repo.path("examples/quickstart")])
         #expect(out.status == 0, "\(out.stderr)")
     }
 
     @Test func theCatalogValidates() async throws {
-        let out = try await Tool.run(
-            try Tool.kiln(), ["validate", "--repo", Repo.path("examples/catalog"), "--format", "json"])
+        let out = try await ExternalTool.run(
+            try ExternalTool.kiln(), ["validate", "--repo", Repo.path("examples/catalog"), "--format", "json"])
         #expect(out.status == 0, "\(out.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         #expect(json["valid"] as? Bool == true)

@@ -17,7 +17,7 @@ import Testing
         """)
 
     func validate(_ folder: TempFolder, _ extra: [String] = []) async throws -> ProcessResult {
-        try await Tool.run(try Tool.kiln(), ["validate", "--repo", folder.path] + extra)
+        try await ExternalTool.run(try ExternalTool.kiln(), ["validate", "--repo", folder.path] + extra)
     }
 
     @Test func aRegularScriptFileValidates() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 /// The JSON Schemas in `specs/` are the writer's output, and say what Kiln's validator says wherever JSON Schema
@@ -22,7 +23,7 @@ import Testing
 
     @Test(arguments: Kind.allCases)
     func kilnSchemaPrintsTheSameAsTheWriter(kind: Kind) async throws {
-        let out = try await Tool.run(try Tool.kiln(), ["schema", kind.slug])
+        let out = try await ExternalTool.run(try ExternalTool.kiln(), ["schema", kind.slug])
         #expect(out.status == 0)
         #expect(out.stdout == Self.generated(kind))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import KilnSpec
+import KilnTestSupport
 import KilnYAML
 import Testing
 
@@ -31,11 +32,11 @@ import Testing
     /// The files (absolute paths) check-jsonschema finds invalid or cannot read, with its messages.
     static func schemaFailures(_ paths: [String], kind: Kind) async throws -> [String: String] {
         guard !paths.isEmpty else { return [:] }
-        let out = try await Tool.run(
-            try Tool.checkJSONSchema(),
+        let out = try await ExternalTool.run(
+            try ExternalTool.checkJSONSchema(),
             ["--schemafile", schemaFile(kind), "--output-format", "json"] + paths)
         guard let report = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any] else {
-            throw Tool.Missing(description: "check-jsonschema gave no JSON report: \(out.stdout) \(out.stderr)")
+            throw ExternalTool.Missing(description: "check-jsonschema gave no JSON report: \(out.stdout) \(out.stderr)")
         }
         var failures: [String: String] = [:]
         for key in ["errors", "parse_errors"] {

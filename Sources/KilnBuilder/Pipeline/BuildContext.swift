@@ -43,6 +43,9 @@ struct BuildContext: Sendable {
     /// The removal of the root filesystem's copy, started by ``DiskStep`` once the disk holds it and run while the
     /// later steps (a build VM, a boot verification: mostly CPU) go on; ``WorkspaceStep`` waits for it.
     var rootfsRemoval: Task<Void, Never>?
+    /// The build VM's kernel and initrd being decompressed (``BuildVMBootFiles``), started by ``DiskStep`` beside the
+    /// disk's writing; ``SSHProvisionStep`` takes it, WorkspaceStep's cleanup waits for it.
+    var buildVMBootFiles: Task<BuildVMBootFiles.Prepared, Never>?
 
     init(
         request: BuildRequest, tools: ToolPaths, runner: ProcessRunner, log: BuildLog, formats: [ImageFormat],

@@ -78,7 +78,7 @@ struct BuildVMAccess: Sendable, Hashable {
     /// The last step, a `sh` program run as root in the guest: removes everything Kiln wrote, the SSH host keys and
     /// machine identity this boot made (each VM made from the image makes its own), cloud-init's state (what
     /// `cloud-init clean --logs` removes, without its Python start, slow under TCG) and the build's journal; says so;
-    /// then powers the guest off.
+    /// then makes the disk read-only for Kiln to quit qemu, or powers the guest off (``BuildVMPowerOff``).
     var cleanupProgram: String {
         var removed = [
             "/\(Self.folder)", "/\(Self.sshdDropIn)", "/\(Self.networkUnit)",
@@ -94,12 +94,12 @@ struct BuildVMAccess: Sendable, Hashable {
             if [ -s /etc/machine-id ]; then : > /etc/machine-id; fi
             rm -f /var/lib/dbus/machine-id /var/lib/systemd/random-seed
             rm -rf /var/lib/cloud/instance /var/lib/cloud/instances /var/lib/cloud/data /var/lib/cloud/sem /var/log/cloud-init.log /var/log/cloud-init-output.log
+            \(BuildVMPowerOff.relinquishJournal)
             if [ -d /var/log/journal ]; then find /var/log/journal -mindepth 1 -delete; fi
             sync
             echo '\(Self.removedMarker)'
-            systemctl poweroff --no-block 2>/dev/null || poweroff
 
-            """
+            """ + BuildVMPowerOff.program
     }
 
     /// Why a user name cannot be used in sshd's configuration, or nil: Debian's user-name grammar.

@@ -101,6 +101,7 @@ struct DiskStep: BuildStep {
             "Creating disk",
             "\(boot.rawValue) disk of \(spec.diskSize), kernel \(kernel.version)\(kernel.initrd == nil ? " without an initrd" : ""), command line: \(configuration.kernelCommandLine)"
         )
+        if context.buildVM != nil { startDecompressingBootFiles(kernel: kernel, context: &context) }
         let writer = BootDiskWriter(
             runner: context.runner, locator: context.tools.locator, log: context.log,
             epoch: context.request.sourceDateEpoch)
@@ -119,6 +120,30 @@ struct DiskStep: BuildStep {
 }
 
 extension DiskStep {
+    /// A build VM boots this kernel and initrd next: under TCG decompressed (``BuildVMBootFiles``), which starts now,
+    /// beside the disk's writing, from hard links (the root filesystem's copy is removed once the disk is written).
+    /// SSHProvisionStep decompresses them itself when this could not start.
+    func startDecompressingBootFiles(kernel: KernelFiles, context: inout BuildContext) {
+        let root = RootFiles(root: context.work.rootfs)
+        let folder = context.work.root + "/build-vm-boot"
+        guard (try? FileSystem.makeDirectories(folder + "/in", mode: 0o700)) != nil,
+            let kernelPath = try? root.safePath(kernel.kernel), link(kernelPath, folder + "/in/vmlinuz") == 0
+        else { return }
+        var initrd: String?
+        if let name = kernel.initrd {
+            guard let initrdPath = try? root.safePath(name), link(initrdPath, folder + "/in/initrd.img") == 0 else {
+                return
+            }
+            initrd = folder + "/in/initrd.img"
+        }
+        let runner = context.runner
+        let locator = context.tools.locator
+        context.buildVMBootFiles = Task {
+            await BuildVMBootFiles.prepare(
+                kernel: folder + "/in/vmlinuz", initrd: initrd, folder: folder, runner: runner, locator: locator)
+        }
+    }
+
     /// What to say when mkfs.ext4 ran out of room: in the image (raise disk.size), or, when the file system holding the
     /// image has next to nothing free, in the data dir itself (a bigger disk.size would not help).
     static func noSpaceHint(_ tail: [String], image: String) -> String {

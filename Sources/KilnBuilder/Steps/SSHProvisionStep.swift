@@ -4,8 +4,9 @@ import KilnSpec
 /// `provisioner: ssh`, after the disk is made: boots it in a throwaway VM (``BuildVM``), waits for its SSH server
 /// (at most `sshTimeout`), runs `bootScript`, `preseedScript`, then `scripts` by phase over SSH, each with its
 /// timeout and its output in the execution log (secrets masked), then runs the last step (Kiln's access removed, see
-/// ``BuildVMAccess``) and powers the guest off: `poweroff` in the guest, QMP `quit` after a grace period. The raw
-/// disk the VM wrote is the build's disk; conversion and boot verification follow as for any build.
+/// ``BuildVMAccess``) and ends the guest: QMP `quit` once its disk filesystems are read-only (``BuildVMPowerOff``),
+/// else `poweroff` in the guest, QMP `quit` after a grace period. The raw disk the VM wrote is the build's disk;
+/// conversion and boot verification follow as for any build.
 ///
 /// Whatever happens (a failure, a timeout, a cancellation) the step returns only once qemu is gone.
 struct SSHProvisionStep: BuildStep {
@@ -31,6 +32,26 @@ struct SSHProvisionStep: BuildStep {
             accelerator: accelerator, network: network)
         configuration.directBoot = Self.directBoot(
             espStaging: context.work.root + "/esp", commandLine: context.kernelCommandLine)
+        if let boot = configuration.directBoot, accelerator == "tcg" {
+            let started = ContinuousClock.now
+            let early = context.buildVMBootFiles
+            let prepared: BuildVMBootFiles.Prepared
+            if let early {
+                prepared = await early.value
+            } else {
+                prepared = await BuildVMBootFiles.prepare(
+                    kernel: boot.kernel, initrd: boot.initrd, folder: context.work.root + "/build-vm-boot",
+                    runner: context.runner, locator: locator)
+            }
+            if Task.isCancelled { throw .cancelled }
+            configuration.directBoot = prepared.applied(to: boot)
+            await context.log.write(
+                "Booting build VM",
+                "for the TCG boot: \(prepared.notes.joined(separator: "; ")) (\(early == nil ? "took" : "waited for it") \(Self.tenths(started.duration(to: .now))))"
+            )
+        } else {
+            context.buildVMBootFiles?.cancel()
+        }
         let vm = try BuildVM(
             configuration: configuration, qemu: try locator.locate(.qemuSystem), shell: try locator.locate(.sh),
             folder: context.work.root, runner: context.runner)
@@ -234,8 +255,9 @@ struct SSHProvisionStep: BuildStep {
         }
     }
 
-    /// The last step, then a clean power-off: the guest's `poweroff`, then QMP `quit` after the grace period, then
-    /// SIGKILL.
+    /// The last step, then the end of the guest: QMP `quit` when the last step left its disk filesystems read-only
+    /// (the root filesystem checked afterwards), else the guest's `poweroff`, then QMP `quit` after the grace period,
+    /// then SIGKILL.
     private func powerOff(
         _ vm: BuildVM, client: SSHClient, access: BuildVMAccess, context: BuildContext
     ) async throws(BuildError) {
@@ -254,6 +276,17 @@ struct SSHProvisionStep: BuildStep {
                 consoleTail: [])
         }
         let started = ContinuousClock.now
+        if outcome.tail.contains(BuildVMPowerOff.readOnlyMarker) {
+            if case .failure(let failure) = await vm.quit() { await log.write("Powering off", "\(failure)") }
+            if await !vm.waitForEnd(within: .seconds(60)) { await vm.stop() }
+            await log.write(
+                "Powering off",
+                "the guest's disk filesystems were read-only: qemu quit (\(await vm.ended ?? "killed")) after \(Self.tenths(started.duration(to: .now)))"
+            )
+            try await checkRootFilesystem(context: context)
+            return
+        }
+        await log.write("Powering off", "a disk filesystem stayed read-write in the guest: it powers off")
         let grace = context.request.limits.powerOffGrace
         if await !vm.waitForEnd(within: grace) {
             await log.write("Powering off", "the guest did not power off within \(Self.seconds(grace)): QMP quit")
@@ -264,6 +297,27 @@ struct SSHProvisionStep: BuildStep {
             "Powering off",
             "the build VM is off (qemu: \(await vm.ended ?? "killed")) after \(Self.seconds(started.duration(to: .now)))"
         )
+    }
+
+    /// After qemu quit on read-only filesystems: the root filesystem's superblock must say what an unmount leaves
+    /// (see ``BuildVMPowerOff``); if it does not, `e2fsck -p` does what the next boot would, and anything it cannot
+    /// repair fails the build.
+    private func checkRootFilesystem(context: BuildContext) async throws(BuildError) {
+        guard let raw = context.disks.first(where: { $0.format == .raw }) else { return }
+        let offset = context.layout?.rootOffset ?? 0
+        let superblock = try FileBytes.prefix(raw.path, count: 1024, offset: Int64(offset) + 1024)
+        guard let problem = BuildVMPowerOff.rootProblem(superblock: superblock) else {
+            await context.log.write("Powering off", "root filesystem clean (superblock checked)")
+            return
+        }
+        await context.log.write("Powering off", "after qemu quit \(problem): e2fsck -p")
+        let fsck = try await context.runner.run(
+            try context.tools.locator.locate(.e2fsck), ["-p", "\(raw.path)?offset=\(offset)"], timeout: .seconds(600))
+        guard case .exited(let code) = fsck.status, code < 4 else {
+            throw .toolFailed(
+                tool: "e2fsck", status: fsck.status.description + " (the root filesystem after the build VM)",
+                output: fsck.tailText)
+        }
     }
 
     private func ssh(
@@ -278,5 +332,10 @@ struct SSHProvisionStep: BuildStep {
 
     static func seconds(_ duration: Duration) -> String {
         "\(duration.components.seconds) s"
+    }
+
+    static func tenths(_ duration: Duration) -> String {
+        let tenths = duration.components.seconds * 10 + duration.components.attoseconds / 100_000_000_000_000_000
+        return "\(tenths / 10).\(tenths % 10) s"
     }
 }

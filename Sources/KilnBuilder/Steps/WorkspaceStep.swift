@@ -36,6 +36,10 @@ struct WorkspaceStep: BuildStep {
                     "kiln", "timing: waited \(StepRunner.seconds(waited)) for the root filesystem's copy to be removed")
             }
         }
+        if let bootFiles = context.buildVMBootFiles {
+            bootFiles.cancel()
+            _ = await bootFiles.value
+        }
         do throws(BuildError) {
             try FileSystem.removeTree(path)
         } catch {

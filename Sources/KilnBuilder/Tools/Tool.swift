@@ -21,6 +21,7 @@ enum Tool: String, CaseIterable, Sendable {
     case tune2fs
     case e2fsck
     case fallocate
+    case xz
 
     var debianPackage: String {
         switch self {
@@ -41,6 +42,7 @@ enum Tool: String, CaseIterable, Sendable {
         case .sh: "dash"
         case .resize2fs, .tune2fs, .e2fsck: "e2fsprogs"
         case .fallocate: "util-linux"
+        case .xz: "xz-utils"
         }
     }
 }

@@ -37,19 +37,24 @@ public actor FleetStatus {
         ]
     }
 
-    /// `GET /kiln/v1/hosts`, from the last heartbeat's read.
-    public func hostsDocument() -> SpecValue {
+    /// `GET /kiln/v1/hosts`, from the last heartbeat's read and the read model's VMs.
+    public func hostsDocument(vms: [VMRecord] = []) -> SpecValue {
         .object([
-            "hosts": .list(Self.hostDocuments(fleet ?? FleetHosts(hosts: [], now: Date()), leader: leadership.leader))
+            "hosts": .list(
+                Self.hostDocuments(fleet ?? FleetHosts(hosts: [], now: Date()), leader: leadership.leader, vms: vms))
         ])
     }
 
     /// Each host with its state (`Ready`, or `Lost` once its heartbeat is older than its lease, by the catalog's
-    /// clock), whether it leads, its capacity and labels: what `GET /kiln/v1/hosts` and `kiln get hosts` show.
-    public static func hostDocuments(_ fleet: FleetHosts, leader: LeaderRecord?) -> [SpecValue] {
-        fleet.hosts.map { host in
+    /// clock), whether it leads, its capacity and labels, and the VMs placed on it: what `GET /kiln/v1/hosts` and
+    /// `kiln get hosts` show.
+    public static func hostDocuments(_ fleet: FleetHosts, leader: LeaderRecord?, vms: [VMRecord] = []) -> [SpecValue] {
+        var placed: [String: [String]] = [:]
+        for vm in vms { if let host = vm.host { placed[host, default: []].append(vm.name) } }
+        return fleet.hosts.map { host in
             let state = host.state(at: fleet.now)
             return .object([
+                "vms": .list((placed[host.name] ?? []).sorted().map(SpecValue.string)),
                 "name": .string(host.name),
                 "address": .string(host.address),
                 "state": .string(state.rawValue),

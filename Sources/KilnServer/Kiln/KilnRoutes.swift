@@ -19,7 +19,8 @@ struct KilnRoutes {
             return Rendered.json(.object(fields), pretty: true).response(to: request)
         }
         router.get("/kiln/v1/hosts") { request, _ in
-            Rendered.json(await fleet.hostsDocument(), pretty: true).response(to: request)
+            let vms = (try? await reads.snapshot())?.vms ?? []
+            return Rendered.json(await fleet.hostsDocument(vms: vms), pretty: true).response(to: request)
         }
         reads.get(router, "/kiln/v1/status/:kind/:name") { read throws(APIError) in
             let kind = try kind(read)

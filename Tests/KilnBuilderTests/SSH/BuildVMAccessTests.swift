@@ -45,13 +45,17 @@ import Testing
         }
         let access = BuildVMAccess(
             username: "root", usesPassword: false, enabledNetworkd: true, disabledCloudInit: true)
-        // The guest's absolute paths, moved under the test folder; `systemctl`/`poweroff` replaced by a record.
+        // The guest's absolute paths, moved under the test folder; the journal and power-off parts (which would act
+        // on this host: BuildVMPowerOffTests runs them against a made-up mount table) replaced by a record.
+        #expect(access.cleanupProgram.hasSuffix(BuildVMPowerOff.program))
+        #expect(access.cleanupProgram.contains(BuildVMPowerOff.relinquishJournal))
         let program = access.cleanupProgram
+            .replacingOccurrences(of: BuildVMPowerOff.program, with: "echo POWEROFF\n")
+            .replacingOccurrences(of: BuildVMPowerOff.relinquishJournal, with: ":")
             .replacingOccurrences(of: " /etc/", with: " \(root)/etc/")
             .replacingOccurrences(of: " /var/", with: " \(root)/var/")
             .replacingOccurrences(of: "[ -s /etc", with: "[ -s \(root)/etc")
             .replacingOccurrences(of: "[ -d /var", with: "[ -d \(root)/var")
-            .replacingOccurrences(of: "systemctl poweroff --no-block 2>/dev/null || poweroff", with: "echo POWEROFF")
         let output = try Shell.check("sh -c \(Shell.quoted(program))")
         #expect(output.contains(BuildVMAccess.removedMarker + "\nPOWEROFF"), "\(output)")
         let left = try Shell.check("cd \(Shell.quoted(root)) && find . -type f | sort")

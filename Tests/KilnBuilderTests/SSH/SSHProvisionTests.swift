@@ -90,6 +90,9 @@ struct SSHProvisionTests {
         #expect(messages.contains("Booting build VM") && messages.contains("Waiting for SSH"), "\(messages)")
         #expect(!messages.contains("Provisioning: never-runs") && !messages.contains("Powering off"), "\(messages)")
         #expect(!bed.log.contains("must not run"))
+        // Under TCG the build VM boots the host's kernel and initrd decompressed (BuildVMBootFiles).
+        #expect(bed.log.contains("kernel decompressed ("), "\(bed.log)")
+        #expect(bed.log.contains("initrd decompressed ("), "\(bed.log)")
         #expect(Processes.running(containing: bed.root).isEmpty, "no qemu (or anything else) of this build is left")
         #expect(bed.nothingLeftBehind)
     }

@@ -108,21 +108,16 @@ struct FleetVMTests {
         try await Scratch.with { scratch in
             let repo = try await GitRepository(at: scratch.file("repo"))
             try Reconciling.QuickstartBuildTests.copyQuickstart(into: repo)
+            // The VMs come in a second commit, once every host is registered: placement then spreads them.
             let hello = try String(contentsOfFile: "\(repo.path)/quickstart/vms/hello-1.yaml", encoding: .utf8)
-            for name in Self.vms.dropFirst() {
-                try repo.write(
-                    "quickstart/vms/\(name).yaml",
-                    hello.replacingOccurrences(of: "name: hello-1", with: "name: \(name)"))
-            }
-            try repo.write(
-                "quickstart/vms/huge.yaml",
-                hello.replacingOccurrences(of: "name: hello-1", with: "name: huge").replacingOccurrences(
-                    of: "memory: 256mib", with: "memory: 1024gib"))
-            _ = try await repo.commit("The quickstart, four VMs and one too big for any host")
+            try repo.remove("quickstart/vms/hello-1.yaml")
+            _ = try await repo.commit("The quickstart's build and image")
             let (cluster, url, database) = try await SharedPostgres.shared.newDatabase("fleetvms")
             let replicas = Replicas()
             do {
-                try await run(replicas, scratch: scratch, repo: repo, cluster: cluster, database: database, url: url)
+                try await run(
+                    replicas, scratch: scratch, repo: repo, hello: hello, cluster: cluster, database: database, url: url
+                )
             } catch {
                 await replicas.stop()
                 throw error
@@ -132,8 +127,8 @@ struct FleetVMTests {
     }
 
     func run(
-        _ replicas: Replicas, scratch: Scratch, repo: GitRepository, cluster: PostgresCluster, database: String,
-        url: String
+        _ replicas: Replicas, scratch: Scratch, repo: GitRepository, hello: String, cluster: PostgresCluster,
+        database: String, url: String
     ) async throws {
         let start = { (name: String) in
             let replica = try await Replica.start(
@@ -143,6 +138,20 @@ struct FleetVMTests {
             return replica
         }
         let hosts = [try await start("a"), try await start("b"), try await start("c")]
+        try await Self.wait(for: "the three hosts to register", hosts) {
+            let answer = try await hosts[0].serve.request("/kiln/v1/hosts")
+            let listed = SpecValue(json: answer.body)?["hosts"]?.list ?? []
+            return answer.status == 200 && listed.filter { $0["state"]?.string == "Ready" }.count == 3
+        }
+        for name in Self.vms {
+            try repo.write(
+                "quickstart/vms/\(name).yaml", hello.replacingOccurrences(of: "name: hello-1", with: "name: \(name)"))
+        }
+        try repo.write(
+            "quickstart/vms/huge.yaml",
+            hello.replacingOccurrences(of: "name: hello-1", with: "name: huge").replacingOccurrences(
+                of: "memory: 256mib", with: "memory: 1024gib"))
+        _ = try await repo.commit("Four VMs, and one too big for any host")
 
         // MARK: the leader builds the image and places the VMs; each host runs its own, each VM exactly once.
         var rows: [Row] = []
@@ -156,6 +165,15 @@ struct FleetVMTests {
             let answer = try await hosts[1].serve.request("/kiln/v1/status/virtualmachine/huge")
             return answer.status == 200 && answer.body.contains("Unschedulable")
                 && answer.body.contains("needs 1024")
+        }
+        // Every replica's API lists the VMs placed on each host (its read model may lag a moment).
+        try await Self.wait(for: "GET /kiln/v1/hosts to list each host's VMs", hosts) {
+            let answer = try await hosts[2].serve.request("/kiln/v1/hosts")
+            guard answer.status == 200, let listed = SpecValue(json: answer.body)?["hosts"]?.list else { return false }
+            return hosts.allSatisfy { host in
+                listed.first { $0["name"]?.string == host.name }?["vms"]?.list?.compactMap(\.string)
+                    == rows.filter { $0.host == host.name }.map(\.name)
+            }
         }
         let counts = hosts.map { host in (host.name, host.qemu.count) }
         print("fleet VMs: \(rows); qemu per host \(counts)")

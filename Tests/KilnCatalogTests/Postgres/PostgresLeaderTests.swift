@@ -51,10 +51,11 @@ extension CatalogBackends {
             }
             #expect(try await catalog.leader()?.host == first.host)
 
-            // The leader's session ends (as when its process dies): it steps down, another takes over.
+            // The leader's session ends (as when its process dies): it steps down, another takes over. Only in this
+            // test's database: the cluster is shared, and other suites' hosts have the same names.
             let cluster = try #require(t.postgres).cluster
             try await cluster.sql(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kiln leader election: \(first.host)'",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kiln leader election: \(first.host)' AND datname = current_database()",
                 database: t.postgres!.name)
             try await Self.wait(for: "another host to lead") {
                 let leading = Self.leading(hosts)

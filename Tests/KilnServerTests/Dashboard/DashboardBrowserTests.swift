@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import KilnTestSupport
 import Testing
 
 @testable import KilnServer

@@ -1,4 +1,5 @@
 import Foundation
+import KilnTestSupport
 
 /// Checks recorded answers against `specs/openapi.yaml` with the `jsonschema` package (draft 2020-12, formats
 /// checked): that the operation and status are documented, that documented headers are sent with allowed values, and
@@ -22,12 +23,12 @@ enum OpenAPIChecker {
     static func check(
         _ exchanges: [Exchange], document: String = Repo.path("specs/openapi.yaml")
     ) async throws -> Report {
-        let python = try await Tool.python()
+        let python = try await ExternalTool.pythonWithJSONSchema()
         let folder = try TempFolder()
         let manifest = try folder.write("exchanges.json", JSONEncoder().encode(exchanges))
-        let out = try await Tool.run(python, ["-c", script, document, manifest])
+        let out = try await ExternalTool.run(python, ["-c", script, document, manifest])
         guard out.status == 0, let report = try? JSONDecoder().decode(Report.self, from: Data(out.stdout.utf8)) else {
-            throw Tool.Missing(description: "the checker failed (\(out.status)): \(out.stdout)\(out.stderr)")
+            throw ExternalTool.Missing(description: "the checker failed (\(out.status)): \(out.stdout)\(out.stderr)")
         }
         return report
     }
