@@ -11,7 +11,7 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -20,10 +20,11 @@ let package = Package(
     products: [
         .executable(name: "kiln", targets: ["KilnCLI"]),
         .executable(name: "kiln-bench", targets: ["KilnBench"]),
-        .executable(name: "kiln-fuzz", targets: ["KilnFuzz"]),
+        .executable(name: "kiln-fuzz", targets: ["KilnFuzz"])
     ],
     dependencies: [
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(
+            url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -38,7 +39,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
-        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2")
     ],
     targets: [
         // System libraries.
@@ -69,7 +70,7 @@ let package = Package(
             dependencies: [
                 "KilnSpec", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log")
             ],
             swiftSettings: strict
         ),
@@ -80,7 +81,7 @@ let package = Package(
                 "KilnSpec", "KilnCatalog", "KilnPlanner",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
             ],
             swiftSettings: strict
         ),
@@ -94,7 +95,7 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "SystemPackage", package: "swift-system")
             ],
             swiftSettings: strict
         ),
@@ -108,7 +109,7 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio")
             ],
             swiftSettings: strict
         ),
@@ -127,19 +128,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "KilnCLI",
             dependencies: [
-                "KilnSpec", "KilnSource", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnBuilder", "KilnDrivers", "KilnServer",
+                "KilnSpec", "KilnSource", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnBuilder", "KilnDrivers",
+                "KilnServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio")
             ],
             swiftSettings: strict
         ),
@@ -159,6 +161,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird")
             ],
             swiftSettings: strict
         ),
@@ -169,7 +172,7 @@ let package = Package(
             dependencies: [
                 "KilnSpec", "KilnCatalog", "KilnReconciler",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio")
             ],
             swiftSettings: strict
         ),
@@ -183,24 +186,42 @@ let package = Package(
         ),
 
         .testTarget(name: "KilnYAMLTests", dependencies: ["KilnYAML"], swiftSettings: strict),
-        .testTarget(name: "KilnSpecTests", dependencies: ["KilnSpec", "KilnYAML", "KilnTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "KilnSpecTests", dependencies: ["KilnSpec", "KilnYAML", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(name: "KilnQueryTests", dependencies: ["KilnQuery", "KilnSpec"], swiftSettings: strict),
-        .testTarget(name: "KilnSourceTests", dependencies: ["KilnSource", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "KilnSourceTests", dependencies: ["KilnSource", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "KilnCatalogTests",
             dependencies: ["KilnCatalog", "KilnSpec", "KilnTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
-        .testTarget(name: "KilnPlannerTests", dependencies: ["KilnPlanner", "KilnSpec", "KilnCatalog", "KilnTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "KilnPlannerTests", dependencies: ["KilnPlanner", "KilnSpec", "KilnCatalog", "KilnTestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "KilnReconcilerTests",
-            dependencies: ["KilnReconciler", "KilnPlanner", "KilnCatalog", "KilnSpec", "KilnTestSupport",
-                           .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "KilnReconciler", "KilnPlanner", "KilnCatalog", "KilnSpec", "KilnTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift")
+            ],
             swiftSettings: strict
         ),
-        .testTarget(name: "KilnBuilderTests", dependencies: ["KilnBuilder", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
-        .testTarget(name: "KilnDriversTests", dependencies: ["KilnDrivers", "KilnReconciler", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
-        .testTarget(name: "KilnServerTests", dependencies: ["KilnServer", "KilnDrivers", .product(name: "Logging", package: "swift-log"), "KilnQuery", "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnSpec", "KilnTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(
+            name: "KilnBuilderTests", dependencies: ["KilnBuilder", "KilnSpec", "KilnTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "KilnDriversTests", dependencies: ["KilnDrivers", "KilnReconciler", "KilnSpec", "KilnTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "KilnServerTests",
+            dependencies: [
+                "KilnServer", "KilnDrivers", .product(name: "Logging", package: "swift-log"), "KilnQuery",
+                "KilnCatalog", "KilnPlanner", "KilnReconciler", "KilnSpec", "KilnTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto")
+            ], swiftSettings: strict),
         .testTarget(name: "KilnBenchTests", dependencies: ["KilnBench"], swiftSettings: strict),
         // The fault suite: SIGKILLs, power cuts, a full disk, damaged or old catalogs, two Kilns, failing remotes;
         // each case checks that recovery loses and duplicates nothing.
@@ -208,10 +229,15 @@ let package = Package(
             name: "KilnFaultTests",
             dependencies: [
                 "KilnCLI", "KilnSpec", "KilnCatalog", "KilnTestSupport", "KilnEndToEnd",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift")
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnSpec", "KilnCatalog", "KilnTestSupport", "KilnEndToEnd", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(
+            name: "KilnCLITests",
+            dependencies: [
+                "KilnCLI", "KilnSpec", "KilnCatalog", "KilnTestSupport", "KilnEndToEnd",
+                .product(name: "Crypto", package: "swift-crypto")
+            ], swiftSettings: strict)
     ]
 )

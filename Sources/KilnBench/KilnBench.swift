@@ -8,6 +8,6 @@ struct KilnBench: AsyncParsableCommand {
         commandName: "kiln-bench",
         abstract: "Measure Kiln's hot paths against reference tools on this machine.",
         subcommands: [AllBenchmark.self] + AllBenchmark.benchmarks.map { $0 as any ParsableCommand.Type }
-            + [GrowthPoint.self]
+            + [GrowthPoint.self, BareServer.self]
     )
 }

@@ -46,14 +46,30 @@ struct APIBenchmark: FigureBenchmark {
             let kiln = try await WrkRun.run(small.url + Self.sorted, seconds: seconds)
             let reference = try await WrkRun.run("http://127.0.0.1:\(nginx.port)" + Self.sorted, seconds: seconds)
             await nginx.stop()
+            let bare = try await BareServerReference.start(
+                serving: body, at: "/rest/images", folder: folder + "/bare")
+            let floor: WrkRun
+            do {
+                floor = try await WrkRun.run(bare.url + Self.sorted, seconds: seconds)
+                await bare.stop()
+            } catch {
+                await bare.stop()
+                throw error
+            }
             let endpoint = "GET /rest/images?max=25&sort={\"name\":1}, \(images) images"
             let wrk = "wrk -t2 -c50 -d\(seconds)s"
+            let frameworkFloor =
+                "; Hummingbird alone (one route, no middleware) serving the same bytes: "
+                + "\(Int(floor.requestsPerSecond.rounded())) req/s, "
+                + String(format: "%.2f", floor.requestsPerSecond / reference.requestsPerSecond) + "× nginx, so Kiln is "
+                + String(format: "%.2f", kiln.requestsPerSecond / floor.requestsPerSecond) + "× its framework's floor"
             figures.append(
                 Figure(
                     "api", "\(endpoint): throughput", unit: .requestsPerSecond, kiln: kiln.requestsPerSecond, runs: 1,
                     reference: .init(
                         name: "nginx serving the same bytes from a file", value: reference.requestsPerSecond, runs: 1),
-                    target: .ratioAtLeast(0.6), note: wrk + (kiln.errors.map { "; Kiln: \($0)" } ?? "")))
+                    target: .ratioAtLeast(0.6),
+                    note: wrk + frameworkFloor + (kiln.errors.map { "; Kiln: \($0)" } ?? "")))
             figures.append(
                 Figure(
                     "api", "\(endpoint): p99 latency", unit: .milliseconds, kiln: kiln.p99.milliseconds, runs: 1,

@@ -76,15 +76,20 @@ public final class SQLiteCatalog: Catalog {
         try await write { db in try Self.upsert(record, db) }
     }
 
-    /// Inserts or updates a record by its name, keeping the id of the row it replaces.
-    static func upsert<R: NamedRecord>(_ record: R, _ db: Database) throws -> R {
+    /// Inserts or updates a record by its name, keeping the id of the row it replaces. One cached statement
+    /// (`INSERT … ON CONFLICT(name) DO UPDATE … RETURNING id`) binds the record's columns directly: GRDB's `save` (a
+    /// lookup, then a persistence container and an insert or update) was a tenth of a 10,000-object first pass.
+    static func upsert<R: NamedRecord & CatalogRecord>(_ record: R, _ db: Database) throws -> R {
+        let columns = try CatalogRecordEncoder.columns(of: record).filter { $0.0 != "id" }
+        let names = columns.map { "\"\($0.0)\"" }
+        let updates = names.filter { $0 != "\"name\"" }.map { "\($0) = excluded.\($0)" }
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO \(R.databaseTableName) (\(names.joined(separator: ", "))) VALUES ("
+                + Array(repeating: "?", count: names.count).joined(separator: ", ")
+                + ") ON CONFLICT(name) DO UPDATE SET \(updates.joined(separator: ", ")) RETURNING id")
+        statement.setUncheckedArguments(StatementArguments(columns.map { $0.1.databaseValue }))
         var record = record
-        if record.id == nil {
-            record.id = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM \(R.databaseTableName) WHERE name = ?"),
-                arguments: [record.name])
-        }
-        try record.save(db)
+        record.id = try Int64.fetchOne(statement)
         return record
     }
 

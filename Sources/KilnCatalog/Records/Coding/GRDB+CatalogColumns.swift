@@ -32,14 +32,21 @@ extension FetchableRecord where Self: CatalogRecord {
 extension EncodableRecord where Self: CatalogRecord {
     public func encode(to container: inout PersistenceContainer) throws {
         for (column, value) in try CatalogRecordEncoder.columns(of: self) {
-            switch value {
-            case .null: container[column] = nil
-            case .string(let s): container[column] = s
-            case .int64(let i): container[column] = i
-            case .double(let d): container[column] = d
-            case .bool(let b): container[column] = b
-            case .date(let d): container[column] = d
-            }
+            container[column] = value.databaseValue
+        }
+    }
+}
+
+extension CatalogColumnValue {
+    /// The value as GRDB stores it, so that a statement bound by hand writes what a record's `save` would.
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .string(let s): s.databaseValue
+        case .int64(let i): i.databaseValue
+        case .double(let d): d.databaseValue
+        case .bool(let b): b.databaseValue
+        case .date(let d): d.databaseValue
         }
     }
 }
