@@ -133,7 +133,7 @@ struct Get: AsyncParsableCommand {
             let order = [
                 "name", "state", "leader", "address", "cpus", "memoryBytes", "diskFreeBytes", "kvm", "labels",
                 "version", "vms",
-                "cordoned", "lease", "startedAt", "heartbeatAt", "heartbeatAge"
+                "cordoned", "cordonedInGit", "lease", "startedAt", "heartbeatAt", "heartbeatAge"
             ]
             let keys = order.filter { fields[$0] != nil } + fields.keys.filter { !order.contains($0) }.sorted()
             return keys.map { ($0, fields[$0]!) }
@@ -220,7 +220,8 @@ enum Table {
                         separator: ",")
                     return [
                         text(field(d, "name")),
-                        text(field(d, "state")) + (field(d, "cordoned") == SpecValue.bool(true) ? ",Drained" : ""),
+                        text(field(d, "state")) + (field(d, "cordoned") == SpecValue.bool(true) ? ",Drained" : "")
+                            + (field(d, "cordonedInGit") == SpecValue.bool(true) ? ",Cordoned" : ""),
                         field(d, "leader") == SpecValue.bool(true) ? "*" : "",
                         text(field(d, "address")), text(field(d, "cpus")), gib(field(d, "memoryBytes")),
                         gib(field(d, "diskFreeBytes")),

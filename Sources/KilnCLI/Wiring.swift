@@ -21,9 +21,10 @@ struct Wiring {
     /// leader's epoch, and crash recovery waits until this host leads (it is the leader's to do). With `fleetHost`
     /// too, on a PostgreSQL catalog, this serve is a host of a fleet: the leader places VMs over the hosts and every
     /// host runs those placed on it (``HostPass``). On SQLite (one host) VMs run here as they always did.
+    /// With `artifacts` (`kiln serve`), VMs get image files made on other hosts through it.
     init(
         source: SourceOptions, flags: ReconcileFlags, leadership: Leadership? = nil, fleetHost: String? = nil,
-        logger: Logger
+        artifacts: ((any Catalog, DataPaths) -> ArtifactAccess)? = nil, logger: Logger
     ) async throws {
         paths = DataPaths(root: source.dataDir)
         lock = try DataDirLock(paths: paths)
@@ -43,8 +44,9 @@ struct Wiring {
                 executable: Self.executable, repository: repository, branch: source.branch,
                 secretsDirectory: flags.secretsDir,
                 debianMirror: flags.debianMirror, catalogArguments: source.catalog.workerArguments))
-        let vms = QemuVMDriver(
-            options: flags.vmOptions(networkDirectory: paths.network, secretsDirectory: paths.secrets))
+        var vmOptions = flags.vmOptions(networkDirectory: paths.network, secretsDirectory: paths.secrets)
+        vmOptions.artifacts = artifacts?(catalog, paths)
+        let vms = QemuVMDriver(options: vmOptions)
         let images = QemuImageImportDriver(cacheDirectory: paths.downloads, maxImageSize: flags.maxImageBytes)
         let desired = await GitStateSource(git)
         var options = flags.options

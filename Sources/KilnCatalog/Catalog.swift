@@ -83,6 +83,10 @@ public protocol Catalog: Sendable {
     /// placement moves its VMs away. Its heartbeats keep what this says. Nil when no host has that name. An operator's
     /// word, not the leader's: never fenced.
     func cordon(host: String, _ cordoned: Bool) async throws -> HostRecord?
+    /// Applies `hosts.yaml`'s `cordoned` list: exactly these hosts are cordoned by git (`cordonedInGit`), beside and
+    /// apart from drains, so `kiln drain --undo` never lifts git's cordon and git never lifts a drain. Rows change
+    /// only where the flag differs. Returns the names no host has. The leader's write (fenced).
+    func cordonInGit(_ names: [String]) async throws -> [String]
     /// Fleet: saves what the leader decides of VMs in one transaction: the spec fields, host and placement reason of
     /// each, leaving the machine columns its host writes (``VMRecord/machineColumns``) alone. A VM new to the catalog
     /// is inserted whole; one whose host changes is written whole too (its machine columns as ``VMRecord/placeOn``

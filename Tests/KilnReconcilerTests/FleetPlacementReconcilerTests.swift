@@ -191,4 +191,40 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: stray))
         #expect(try await h.catalog.isInInventory(location: b.paths.vm(uuid: "u-nowhere")) == false)
     }
+
+    @Test(
+        "hosts.yaml cordons through the catalog: the VM leaves the cordoned host, and a drain's undo does not lift it")
+    func hostsFileCordons() async throws {
+        var options = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))
+        options.fleetHost = "a"
+        let h = try Harness(options: options)
+        defer { h.remove() }
+        _ = try await h.catalog.heartbeat(Self.host("a", memory: 4 << 30))
+        _ = try await h.catalog.heartbeat(Self.host("b"))
+        var files = Harness.quickstart()
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox", powerState: "running")
+        await h.source.commit("c1", files)
+        _ = await h.settle()
+        // b has the most free memory: hello is placed there.
+        #expect(try await h.state().vms["hello"]?.host == "b")
+
+        files["hosts.yaml"] = "cordoned: [b, ghost]\n"
+        await h.source.commit("c2", files)
+        _ = await h.settle()
+        let hosts = try await h.catalog.hosts().hosts
+        #expect(hosts.map(\.cordonedInGit) == [false, true])
+        let moved = try await h.state().vms["hello"]
+        #expect(moved?.host == "a", "\(String(describing: moved))")
+        #expect(moved?.placementReason?.hasPrefix("HostCordoned: b was drained or cordoned") == true)
+        // An operator's drain --undo of b leaves git's cordon: b is still not available.
+        _ = try await h.catalog.cordon(host: "b", false)
+        #expect(try await h.catalog.hosts().hosts.first { $0.name == "b" }?.isCordoned == true)
+
+        // Git drops the list: the flag is cleared (the VM stays where it is: placement is stable).
+        files["hosts.yaml"] = nil
+        await h.source.commit("c3", files)
+        _ = await h.settle()
+        #expect(try await h.catalog.hosts().hosts.map(\.cordonedInGit) == [false, false])
+        #expect(try await h.state().vms["hello"]?.host == "a")
+    }
 }

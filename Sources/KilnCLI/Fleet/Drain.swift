@@ -44,6 +44,8 @@ struct Drain: AsyncParsableCommand {
         Output.out(
             record.cordoned
                 ? "drained host \(record.name): it claims no new work (kiln drain \(record.name) --undo takes it back)"
-                : "host \(record.name) takes work again")
+                : record.cordonedInGit
+                    ? "host \(record.name) is no longer drained, but hosts.yaml in git still cordons it: it takes no work until git drops it"
+                    : "host \(record.name) takes work again")
     }
 }

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import KilnCatalog
+import KilnDrivers
 import KilnReconciler
 import KilnSpec
+import Logging
 
 /// `kiln serve`'s place in a fleet: its name, the lease, and its labels.
 struct FleetOptions: ParsableArguments {
@@ -21,7 +23,36 @@ struct FleetOptions: ParsableArguments {
         name: .customLong("host-label"), help: "A label of this host, key=value (repeatable), for placing work later.")
     var hostLabels: [String] = []
 
+    @Option(
+        name: .customLong("fleet-token-file"),
+        help:
+            "A file whose first line is the fleet's shared token: hosts present it to fetch each other's artifacts, and this host's image downloads require it."
+    )
+    var fleetTokenFile: String?
+
+    @Option(
+        name: .customLong("artifact-store"),
+        help:
+            "A folder every host mounts at the same path (NFS or other): artifacts there are read in place, and one fetched from its owner is kept there for every host."
+    )
+    var artifactStore: String?
+
     var name: String { hostName ?? ProcessInfo.processInfo.hostName }
+
+    /// The fleet token, read once at start; never logged.
+    func fleetToken() throws -> FleetToken? {
+        guard let fleetTokenFile else { return nil }
+        do { return try FleetToken.read(path: fleetTokenFile) } catch { throw ValidationError(error.description) }
+    }
+
+    /// How this host's VM driver gets image files that other hosts made.
+    func artifacts(catalog: any Catalog, paths: DataPaths, token: FleetToken?, logger: Logger) -> ArtifactAccess {
+        let store = artifactStore.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let cache = store.map { ArtifactCache(store: $0, host: name) } ?? ArtifactCache(dataDir: paths.root)
+        return ArtifactAccess(
+            catalog: catalog, localHost: name, localDataDir: paths.root, artifactStore: store,
+            fetcher: ArtifactFetcher(cache: cache, token: token, logger: logger))
+    }
 
     func check() throws {
         // The spec's `placement.host` names hosts by the same rule.
@@ -34,6 +65,13 @@ struct FleetOptions: ParsableArguments {
             else {
                 throw ValidationError(
                     "--host-label \(label) must be key=value (a key of letters, digits, '-', '_', '.' or '/')")
+            }
+        }
+        if let artifactStore {
+            var folder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: artifactStore, isDirectory: &folder), folder.boolValue else {
+                throw ValidationError(
+                    "--artifact-store \(artifactStore) is not a folder (mount the shared store first)")
             }
         }
         let keys = hostLabels.map { $0.split(separator: "=", maxSplits: 1)[0] }

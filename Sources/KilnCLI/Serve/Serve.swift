@@ -98,8 +98,11 @@ struct Serve: AsyncParsableCommand {
         }
         let waker = LoopWaker()
         let leadership = Leadership(host: fleet.name, lease: fleet.lease.duration) { _ in Task { await waker.wake() } }
+        let fleetToken = try fleet.fleetToken()
         let wiring = try await Wiring(
-            source: source, flags: flags, leadership: leadership, fleetHost: fleet.name, logger: logger)
+            source: source, flags: flags, leadership: leadership, fleetHost: fleet.name,
+            artifacts: { [fleet] in fleet.artifacts(catalog: $0, paths: $1, token: fleetToken, logger: logger) },
+            logger: logger)
         let health = ServerHealth()
         let events = EventHub()
         let model = ReadModel(catalog: wiring.catalog, events: events, logger: logger)
@@ -109,7 +112,7 @@ struct Serve: AsyncParsableCommand {
         let resolver = SecretResolver(secretsDirectory: flags.secretsDir ?? wiring.paths.secrets)
         var configuration = QueryServer.Configuration(
             repository: wiring.git.location.display, branch: await wiring.git.trackedBranch() ?? "main", tokens: tokens,
-            webhookSecret: webhookSecret)
+            webhookSecret: webhookSecret, fleetToken: fleetToken?.value)
         if rateLimit > 0 { configuration.rateLimit = (rateLimit, rateLimit * 2) }
         let server = QueryServer(
             configuration: configuration, model: model, events: events, health: health, registry: registry,

@@ -23,6 +23,8 @@ public struct HostRecord: Sendable, Hashable, Codable, FetchableRecord, MutableP
     public var dataDir: String
     /// Takes no new work (set by a later `kiln drain`); kept here so the table need not change then.
     public var cordoned: Bool
+    /// Cordoned by git (`hosts.yaml`'s `cordoned` list), kept apart from a drain so that neither undoes the other.
+    public var cordonedInGit: Bool
     /// Its `--lease` in seconds: it beats every third of it, and is Lost once a whole one passes without a beat.
     public var leaseSeconds: Double
     public var startedAt: Date
@@ -31,9 +33,10 @@ public struct HostRecord: Sendable, Hashable, Codable, FetchableRecord, MutableP
 
     public init(
         id: Int64? = nil, name: String, address: String, cpus: Int64, memoryBytes: Int64, diskFreeBytes: Int64,
-        kvm: Bool, labels: [String], version: String, dataDir: String, cordoned: Bool = false, leaseSeconds: Double,
-        startedAt: Date, heartbeatAt: Date
+        kvm: Bool, labels: [String], version: String, dataDir: String, cordoned: Bool = false,
+        cordonedInGit: Bool = false, leaseSeconds: Double, startedAt: Date, heartbeatAt: Date
     ) {
+        self.cordonedInGit = cordonedInGit
         self.id = id
         self.name = name
         self.address = address
@@ -49,6 +52,9 @@ public struct HostRecord: Sendable, Hashable, Codable, FetchableRecord, MutableP
         self.startedAt = startedAt
         self.heartbeatAt = heartbeatAt
     }
+
+    /// Takes no new work and keeps no VMs: drained by an operator, or cordoned in git.
+    public var isCordoned: Bool { cordoned || cordonedInGit }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID

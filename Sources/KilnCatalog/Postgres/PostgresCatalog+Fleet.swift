@@ -54,12 +54,13 @@ extension PostgresCatalog {
         try await write { [logger] c in
             var host = host
             // A drain (cordoned) is the fleet's to say, not the heartbeat's.
-            for try await (id, cordoned) in try await c.query(
-                "SELECT id, cordoned FROM host WHERE name = \(host.name)", logger: logger
+            for try await (id, cordoned, cordonedInGit) in try await c.query(
+                #"SELECT id, cordoned, "cordonedInGit" FROM host WHERE name = \#(host.name)"#, logger: logger
             )
-            .decode((Int64, Bool).self) {
+            .decode((Int64, Bool, Bool).self) {
                 host.id = id
                 host.cordoned = cordoned
+                host.cordonedInGit = cordonedInGit
             }
             host.id = try await Self.save(host, table: "host", id: host.id, on: c, logger: logger)
             // The catalog's clock, not this host's: hosts' clocks may disagree, the lease must not.
@@ -79,6 +80,24 @@ extension PostgresCatalog {
                 HostRecord.self, "UPDATE host SET cordoned = \(cordoned) WHERE name = \(host) RETURNING *", on: c,
                 logger: logger
             ).first
+        }
+    }
+
+    public func cordonInGit(_ names: [String]) async throws -> [String] {
+        try await write { [logger] c in
+            var known: [String] = []
+            for try await name in try await c.query(
+                #"UPDATE host SET "cordonedInGit" = (name = ANY(\#(names))) WHERE "cordonedInGit" != (name = ANY(\#(names))) RETURNING name"#,
+                logger: logger
+            ).decode(String.self) {
+                logger.info(
+                    "hosts.yaml: host \(name) is now \(names.contains(name) ? "cordoned" : "no longer cordoned") by git"
+                )
+            }
+            for try await name in try await c.query("SELECT name FROM host", logger: logger).decode(String.self) {
+                known.append(name)
+            }
+            return names.filter { !known.contains($0) }
         }
     }
 

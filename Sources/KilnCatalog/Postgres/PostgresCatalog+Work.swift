@@ -65,7 +65,7 @@ extension PostgresCatalog {
                 SELECT id, cpus, "memoryBytes" FROM work
                 WHERE (state = 'queued' OR (state = 'claimed' AND "leaseExpiresAt" < now()))
                   AND \(hostLabels)::jsonb @> labels::jsonb AND cpus <= \(capacity.cpus) AND "memoryBytes" <= \(capacity.memoryBytes)
-                  AND NOT EXISTS (SELECT 1 FROM host WHERE name = \(host) AND cordoned)
+                  AND NOT EXISTS (SELECT 1 FROM host WHERE name = \(host) AND (cordoned OR "cordonedInGit"))
                 ORDER BY id LIMIT \(Int64(limit))
                 FOR UPDATE SKIP LOCKED
             ), fitting AS (

@@ -20,7 +20,8 @@ enum PostgresMigrations {
         PostgresMigrationV4.migration,
         PostgresMigrationV5.migration,
         PostgresMigrationV6.migration,
-        PostgresMigrationV7.migration
+        PostgresMigrationV7.migration,
+        PostgresMigrationV8.migration
     ]
 
     /// The version this binary's schema has.

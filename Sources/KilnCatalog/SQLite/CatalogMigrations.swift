@@ -17,7 +17,8 @@ enum CatalogMigrations {
         (VMNetworkMigration.id, VMNetworkMigration.migrate),
         (WorkMigration.id, WorkMigration.migrate),
         (VMHostMigration.id, VMHostMigration.migrate),
-        (VMMachineSpecMigration.id, VMMachineSpecMigration.migrate)
+        (VMMachineSpecMigration.id, VMMachineSpecMigration.migrate),
+        (HostGitCordonMigration.id, HostGitCordonMigration.migrate)
     ]
 
     static var migrator: DatabaseMigrator {

@@ -34,6 +34,9 @@ extension SQLiteCatalog {
                 // A drain (cordoned) is the fleet's to say, not the heartbeat's.
                 host.cordoned =
                     try Bool.fetchOne(db, sql: "SELECT cordoned FROM host WHERE id = ?", arguments: [host.id]) ?? false
+                host.cordonedInGit =
+                    try Bool.fetchOne(db, sql: "SELECT cordonedInGit FROM host WHERE id = ?", arguments: [host.id])
+                    ?? false
             }
             try host.save(db)
             return host
@@ -48,6 +51,19 @@ extension SQLiteCatalog {
         try await write { db in
             try db.execute(sql: "UPDATE host SET cordoned = ? WHERE name = ?", arguments: [cordoned, host])
             return try HostRecord.filter(Column("name") == host).fetchOne(db)
+        }
+    }
+
+    public func cordonInGit(_ names: [String]) async throws -> [String] {
+        try await write { db in
+            let known = try String.fetchAll(db, sql: "SELECT name FROM host")
+            let listed = Set(names)
+            for name in known {
+                try db.execute(
+                    sql: "UPDATE host SET cordonedInGit = ? WHERE name = ? AND cordonedInGit != ?",
+                    arguments: [listed.contains(name), name, listed.contains(name)])
+            }
+            return names.filter { !known.contains($0) }
         }
     }
 

@@ -41,7 +41,8 @@ extension SQLiteCatalog {
         guard limit > 0 else { return [] }
         return try await write { db in
             // A drained host takes no new work.
-            let drained = try Bool.fetchOne(db, sql: "SELECT cordoned FROM host WHERE name = ?", arguments: [host])
+            let drained = try Bool.fetchOne(
+                db, sql: "SELECT cordoned OR cordonedInGit FROM host WHERE name = ?", arguments: [host])
             if drained == true { return [] }
             let now = Date()
             let open = try WorkRecord.fetchAll(db, sql: "SELECT * FROM work WHERE \(Self.openWork) ORDER BY id")

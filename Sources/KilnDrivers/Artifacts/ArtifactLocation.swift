@@ -5,7 +5,7 @@ import KilnCatalog
 public enum ArtifactLocation: Sendable, Hashable {
     /// Read the file where the catalog says: this host made it, or it lies in the shared `--artifact-store`.
     case inPlace(path: String)
-    /// This host fetched it before: its verified copy in the artifact cache.
+    /// Fetched before (by this host, or by any host into the shared store): the verified copy in the artifact cache.
     case cached(path: String)
     /// Fetch it from the host that made it, whose API answers at `address`.
     case fetch(owner: String, address: String)
@@ -43,9 +43,10 @@ public enum ArtifactLocation: Sendable, Hashable {
     /// so that the decision is tested without disk).
     ///
     /// The host that holds a file is the one whose data dir contains its path (every host's data dir is in the hosts
-    /// table). Another host's file is always fetched, even when it is visible on this machine (replicas sharing one
-    /// machine), so that a fleet behaves the same on one machine as on many and never reads a file its owner may
-    /// delete. Only the shared artifact store is read in place by everyone.
+    /// table). A file visible here at the catalog's path is read in place, whoever made it: this host's own, the
+    /// shared store, or another host's data dir that this machine sees (replicas sharing a machine or a mount), as a
+    /// single host always did. Only a file not visible here is fetched from its owner, or is unavailable when that
+    /// owner is Lost.
     public static func locate(_ question: Question, exists: (String) -> Bool) -> ArtifactLocation {
         let image = question.image
         guard let path = question.path, let sha256 = question.sha256 else {
@@ -59,9 +60,7 @@ public enum ArtifactLocation: Sendable, Hashable {
         let owner = question.hosts.hosts
             .filter { !$0.dataDir.isEmpty && Self.path(path, isInside: $0.dataDir) }
             .max { $0.dataDir.count < $1.dataDir.count }
-        if owner == nil || owner?.name == question.localHost {
-            if exists(path) { return .inPlace(path: path) }
-        }
+        if exists(path) { return .inPlace(path: path) }
         if let cached = question.cache.path(sha256: sha256), exists(cached) { return .cached(path: cached) }
         guard let owner else {
             return .unavailable(
@@ -84,7 +83,7 @@ public enum ArtifactLocation: Sendable, Hashable {
     }
 
     /// Whether `path` lies inside the folder `folder` (by its components, so `/data/a2` is not inside `/data/a`).
-    static func path(_ path: String, isInside folder: String) -> Bool {
+    public static func path(_ path: String, isInside folder: String) -> Bool {
         let root = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
         return !root.isEmpty && path.hasPrefix(root + "/")
     }

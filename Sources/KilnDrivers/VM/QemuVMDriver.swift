@@ -38,6 +38,9 @@ public struct QemuVMDriver: VMDriver {
         /// silent guest cannot hold up a pass (tests on a loaded machine give generous ones).
         var monitorTimeout: Duration = .seconds(2)
         var agentTimeout: Duration = .seconds(2)
+        /// In a fleet: where an image's file is read from on this host (fetched from the host that made it when
+        /// needed). Nil: the catalog's path, as on a single host.
+        public var artifacts: ArtifactAccess?
 
         public init(
             kernel: String? = nil, initrd: String? = nil, append: String? = nil, bridge: String? = nil,
@@ -114,9 +117,10 @@ public struct QemuVMDriver: VMDriver {
         userData: CloudInitUserData? = nil
     ) async throws -> VMObservation {
         let files = Files(directory: directory)
-        guard let backing = image.path else { throw QemuVMError.noImageFile(image.name) }
+        guard image.path != nil else { throw QemuVMError.noImageFile(image.name) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: files.disk) {
+            let backing = try await options.artifacts?.file(for: image) ?? image.path ?? ""
             let temp = files.disk + ".partial"
             try? FileManager.default.removeItem(atPath: temp)
             try await Tool.run(

@@ -29,7 +29,7 @@ public struct PlacementHost: Sendable, Hashable {
     public init(_ record: HostRecord, now: Date) {
         self.init(
             name: record.name, cpus: record.cpus, memoryBytes: record.memoryBytes, labels: Set(record.labels),
-            lost: record.state(at: now) == .lost, cordoned: record.cordoned)
+            lost: record.state(at: now) == .lost, cordoned: record.isCordoned)
     }
 
     /// Whether it takes VMs at all.

@@ -60,6 +60,8 @@ struct LoopMemory {
     var nextPurge: Date?
     /// Unowned VM folders already logged.
     var reportedUnowned: [String] = []
+    /// `hosts.yaml`'s names that no host has, as last logged.
+    var reportedUnknownHosts: [String] = []
     /// The VMs as the last full pass left them: what the drift check of a quiet pass compares the host with.
     var watchedVMs: [VMRecord] = []
     /// The catalog as last read, kept to re-read only what moved since.

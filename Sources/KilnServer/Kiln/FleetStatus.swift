@@ -71,6 +71,7 @@ public actor FleetStatus {
                         }, uniquingKeysWith: { $1 })),
                 "version": .string(host.version),
                 "cordoned": .bool(host.cordoned),
+                "cordonedInGit": .bool(host.cordonedInGit),
                 "lease": .string(SpecDuration(milliseconds: Int64(host.leaseSeconds * 1000)).description),
                 "startedAt": StatusDocument.time(host.startedAt),
                 "heartbeatAt": StatusDocument.time(host.heartbeatAt),

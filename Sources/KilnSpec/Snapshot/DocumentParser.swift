@@ -9,6 +9,7 @@ public enum DocumentParser {
         if bytes.starts(with: Array(CloudInitUserData.header.utf8)) {
             return ParsedFile(path: path, objects: [], errors: [], declared: [], size: bytes.count)
         }
+        if HostsFile.isHostsFile(path) { return HostsFile.parse(path: path, bytes: bytes, limits: limits) }
         let loaded = YAMLLoader.load(bytes, file: path, limits: limits)
         var result = ParsedFile(
             path: path, objects: [], errors: loaded.errors.map(SpecError.init), declared: [],

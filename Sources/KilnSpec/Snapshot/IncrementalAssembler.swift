@@ -10,11 +10,14 @@ public struct IncrementalAssembler: Sendable {
     private var declarations: [ObjectKey: Int] = [:]
     private var duplicated = 0
     private var broken = 0
+    /// The keys of files that are hosts files (more than one is an error the full assembler names).
+    private var hostsFiles: Set<String> = []
 
     public init() {}
 
     /// Replaces what the file at `key` (any stable key, such as its path) contributes; nil removes the file.
     public mutating func replace(_ key: String, with file: ParsedFile?) {
+        hostsFiles.remove(key)
         if let old = files.removeValue(forKey: key) {
             if !old.errors.isEmpty { broken -= 1 }
             for declared in old.declared {
@@ -30,6 +33,7 @@ public struct IncrementalAssembler: Sendable {
         guard let file else { return }
         files[key] = file
         if !file.errors.isEmpty { broken += 1 }
+        if file.hosts != nil { hostsFiles.insert(key) }
         for declared in file.declared {
             let count = declarations[declared.key, default: 0] + 1
             if count == 2 { duplicated += 1 }
@@ -40,11 +44,17 @@ public struct IncrementalAssembler: Sendable {
 
     /// The snapshot of the files as they are now, or every error.
     public func assemble(tree: any TreeLookup, revision: Revision?) -> Result<Snapshot, SnapshotAssembler.Failure> {
-        guard broken == 0, duplicated == 0 else {
+        guard broken == 0, duplicated == 0, hostsFiles.count <= 1 else {
             return SnapshotAssembler.assemble(files: Array(files.values), tree: tree, revision: revision)
         }
+        let hosts = hostsFiles.first.flatMap { files[$0]?.hosts }
         return SnapshotAssembler.check(
             objects, exists: { objects[$0] != nil }, quiet: false, tree: tree,
-            revision: revision, errors: [])
+            revision: revision, errors: []
+        ).map { snapshot in
+            var snapshot = snapshot
+            snapshot.hosts = hosts
+            return snapshot
+        }
     }
 }

@@ -9,6 +9,8 @@ public struct ParsedFile: Sendable {
     public var declared: [DeclaredObject]
     /// Size of the file in bytes, for the per-commit cap.
     public var size: Int
+    /// For a `hosts.yaml` without errors: what it says.
+    public var hosts: HostsFile?
 
     public init(path: String, objects: [SpecObject], errors: [SpecError], declared: [DeclaredObject], size: Int) {
         self.path = path

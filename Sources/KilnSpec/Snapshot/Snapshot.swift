@@ -9,6 +9,8 @@ public struct Snapshot: Sendable {
     public var objects: [ObjectKey: SpecObject] { didSet { derived = SnapshotDerived() } }
     /// The digest of each file the specs reference (scripts, in-repository sources), by path under the spec root.
     public var fileDigests: [String: String] { didSet { derived = SnapshotDerived() } }
+    /// What `hosts.yaml` says (nil: there is none).
+    public var hosts: HostsFile?
     /// What is computed from the objects and files once per snapshot, not once per plan (shared by copies).
     private var derived = SnapshotDerived()
 

@@ -15,8 +15,20 @@ public enum SnapshotAssembler {
         var objects: [ObjectKey: SpecObject] = [:]
         var declared: [ObjectKey: DeclaredObject] = [:]
         var anyUnreadable = false
+        var hosts: HostsFile?
         for file in files.sorted(by: { $0.path < $1.path }) {
             errors += file.errors
+            if let found = file.hosts {
+                if let first = hosts {
+                    errors.append(
+                        SpecError(
+                            file: file.path, line: 1, column: 1,
+                            message:
+                                "a second \(HostsFile.fileName) (the first is \(first.file)); keep one per spec root"))
+                } else {
+                    hosts = found
+                }
+            }
             if file.errors.contains(where: { $0.path.isEmpty }) { anyUnreadable = true }
             for d in file.declared {
                 if let first = declared[d.key] {
@@ -40,7 +52,12 @@ public enum SnapshotAssembler {
 
         return check(
             objects, exists: { declared[$0] != nil }, quiet: anyUnreadable, tree: tree, revision: revision,
-            errors: errors)
+            errors: errors
+        ).map { snapshot in
+            var snapshot = snapshot
+            snapshot.hosts = hosts
+            return snapshot
+        }
     }
 
     /// The checks across objects, over objects that are otherwise valid. Their order does not matter (errors are

@@ -46,6 +46,7 @@ struct FailingCatalog: Catalog {
     func heartbeat(_ host: HostRecord) async throws -> HostRecord { throw Failure() }
     func hosts() async throws -> FleetHosts { throw Failure() }
     func cordon(host: String, _ cordoned: Bool) async throws -> HostRecord? { throw Failure() }
+    func cordonInGit(_ names: [String]) async throws -> [String] { throw Failure() }
     func saveVMDecisions(_ records: [VMRecord]) async throws { throw Failure() }
     func saveVMMachine(_ record: VMRecord, host: String) async throws -> Bool { throw Failure() }
     func fenced(by leadership: Leadership) -> any Catalog { self }
