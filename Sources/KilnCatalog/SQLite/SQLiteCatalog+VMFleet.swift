@@ -29,7 +29,7 @@ extension SQLiteCatalog {
     /// `UPDATE vm SET <columns> WHERE name = ? [AND host = ?]`.
     static func update(_ columns: [(String, CatalogColumnValue)], name: String, host: String?, _ db: Database) throws {
         let sets = columns.map { "\"\($0.0)\" = ?" }.joined(separator: ", ")
-        var values: [DatabaseValue] = columns.map { $0.1.sqliteValue }
+        var values: [DatabaseValue] = columns.map { $0.1.databaseValue }
         values.append(name.databaseValue)
         var sql = "UPDATE vm SET \(sets) WHERE name = ?"
         if let host {
@@ -37,19 +37,5 @@ extension SQLiteCatalog {
             values.append(host.databaseValue)
         }
         try db.execute(sql: sql, arguments: StatementArguments(values))
-    }
-}
-
-extension CatalogColumnValue {
-    /// As GRDB stores it (the same conversions as a record's ``EncodableRecord/encode(to:)``).
-    var sqliteValue: DatabaseValue {
-        switch self {
-        case .null: .null
-        case .string(let s): s.databaseValue
-        case .int64(let i): i.databaseValue
-        case .double(let d): d.databaseValue
-        case .bool(let b): b.databaseValue
-        case .date(let d): d.databaseValue
-        }
     }
 }
