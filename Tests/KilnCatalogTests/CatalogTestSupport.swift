@@ -60,17 +60,23 @@ struct TestCatalog: Sendable {
         case .postgres:
             let database = try await SharedPostgres.shared.newDatabase()
             let catalog = try await CatalogLocation(parsing: database.url).open(
-                passwordFile: database.cluster.passwordFile)
+                passwordFile: database.cluster.passwordFile, transactionLimit: generousLimit)
             return TestCatalog(backend: backend, catalog: catalog, folder: nil, postgres: database)
         }
     }
+
+    /// Each PostgreSQL transaction's limit here. The product's 20 s is exceeded by a healthy server when the test
+    /// runner's two cooperative threads are shared with hundreds of other tests (CI saw a 400-row claim race stall
+    /// past it); the limit only has to catch a real hang.
+    static let generousLimit: Duration = .seconds(180)
 
     /// Another catalog on the same storage (a restart, or a second process).
     func reopen() async throws -> any Catalog {
         switch backend {
         case .sqlite: try SQLiteCatalog(path: "\(folder!)/catalog.sqlite")
         case .postgres:
-            try await CatalogLocation(parsing: postgres!.url).open(passwordFile: postgres!.cluster.passwordFile)
+            try await CatalogLocation(parsing: postgres!.url).open(
+                passwordFile: postgres!.cluster.passwordFile, transactionLimit: Self.generousLimit)
         }
     }
 

@@ -112,8 +112,8 @@ extension PostgresCatalog {
 
     public func fenced(by leadership: Leadership) -> any Catalog {
         PostgresCatalog(
-            location: location, client: client, connection: connection, logger: logger, runner: runner,
-            fence: leadership)
+            location: location, client: client, connection: connection, logger: logger,
+            transactionLimit: transactionLimit, runner: runner, fence: leadership)
     }
 
     public func election(logger: Logger) -> any LeaderElection {

@@ -18,6 +18,8 @@ public final class PostgresCatalog: Catalog {
     let connection: PostgresConnection.Configuration
     let runner: PoolRunner
     let logger: Logger
+    /// How long one transaction may take (see ``defaultTransactionLimit``).
+    let transactionLimit: Duration
     /// Set on the leader's view (``fenced(by:)``): its writes carry this leadership's epoch.
     let fence: Leadership?
 
@@ -30,21 +32,23 @@ public final class PostgresCatalog: Catalog {
 
     init(
         location: PostgresLocation, client: PostgresClient, connection: PostgresConnection.Configuration,
-        logger: Logger,
+        logger: Logger, transactionLimit: Duration = defaultTransactionLimit,
         runner: PoolRunner? = nil, fence: Leadership? = nil
     ) {
         self.location = location
         self.client = client
         self.connection = connection
         self.logger = logger
+        self.transactionLimit = transactionLimit
         self.runner = runner ?? PoolRunner(client)
         self.fence = fence
     }
 
-    /// Connects, migrates the schema if needed, and returns the catalog.
+    /// Connects, migrates the schema if needed, and returns the catalog. `transactionLimit` bounds each transaction
+    /// (see ``defaultTransactionLimit``).
     public static func open(
         _ location: PostgresLocation, password: String?,
-        logger: Logger = Logger(label: "kiln.catalog")
+        logger: Logger = Logger(label: "kiln.catalog"), transactionLimit: Duration = defaultTransactionLimit
     ) async throws -> PostgresCatalog {
         let tls = try PostgresTLS(location)
         var single = PostgresConnection.Configuration(
@@ -78,7 +82,7 @@ public final class PostgresCatalog: Catalog {
         poolLogger.logLevel = max(logger.logLevel, .error)
         return PostgresCatalog(
             location: location, client: PostgresClient(configuration: pooled, backgroundLogger: poolLogger),
-            connection: single, logger: logger)
+            connection: single, logger: logger, transactionLimit: transactionLimit)
     }
 
     /// Stops the pool and closes its connections.
@@ -91,41 +95,42 @@ public final class PostgresCatalog: Catalog {
 
     /// How long one transaction may take, waiting for a pooled connection included, before it fails as unreachable
     /// (its connection closed): a server that stopped answering must not hold a caller, or the API's read model and
-    /// the reconcile loop, for ever (see ``PostgresDeadline``).
-    static let transactionLimit: Duration = .seconds(20)
+    /// the reconcile loop, for ever (see ``PostgresDeadline``). Tests that share a busy machine's test runner with
+    /// hundreds of others open their catalogs with a longer limit, so that it only catches a real hang.
+    public static let defaultTransactionLimit: Duration = .seconds(20)
 
     /// One read-write transaction on a pooled connection. A deadlock or serialization failure (PostgreSQL rolled the
     /// transaction back whole) runs the body again; other errors come back with the server's message.
     func write<T: Sendable>(
-        limit: Duration = transactionLimit,
+        limit: Duration? = nil,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await transaction(.write, limit: limit, body)
+        try await transaction(.write, limit: limit ?? transactionLimit, body)
     }
 
     /// One read-only transaction with a single snapshot.
     func read<T: Sendable>(
-        limit: Duration = transactionLimit,
+        limit: Duration? = nil,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await transaction(.snapshot, limit: limit, body)
+        try await transaction(.snapshot, limit: limit ?? transactionLimit, body)
     }
 
     /// One read-write transaction that no leader epoch fences, on a fenced view too: what any host does to the work
     /// it claimed (its claim fences it instead), whoever leads.
     func unfencedWrite<T: Sendable>(
-        limit: Duration = transactionLimit,
+        limit: Duration? = nil,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await transaction(.write, limit: limit, fencing: false, body)
+        try await transaction(.write, limit: limit ?? transactionLimit, fencing: false, body)
     }
 
     /// One statement, its own transaction (no `BEGIN`/`COMMIT` round trips), fenced by no leader epoch.
     func unfencedStatement<T: Sendable>(
-        limit: Duration = transactionLimit,
+        limit: Duration? = nil,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await transaction(.single, limit: limit, fencing: false, body)
+        try await transaction(.single, limit: limit ?? transactionLimit, fencing: false, body)
     }
 
     func transaction<T: Sendable>(
