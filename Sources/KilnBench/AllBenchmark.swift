@@ -12,7 +12,7 @@ struct AllBenchmark: AsyncParsableCommand {
     /// In the order they run: the quick ones first, the Debian image (about 15 minutes) last.
     static let benchmarks: [any FigureBenchmark.Type] = [
         LoadBenchmark.self, ParseBenchmark.self, ReconcileBenchmark.self, ReconcilePostgresBenchmark.self,
-        CatalogBenchmark.self, ClaimBenchmark.self,
+        CatalogBenchmark.self, ClaimBenchmark.self, FailoverBenchmark.self,
         BuildBenchmark.self,
         ChecksumBenchmark.self, APIBenchmark.self, VMDriftBenchmark.self, GrowthBenchmark.self, ImageBenchmark.self,
         SSHLayerBenchmark.self,
