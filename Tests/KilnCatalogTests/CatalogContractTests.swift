@@ -245,6 +245,62 @@ extension CatalogBackends {
         }
 
         @Test(
+            "thousands of records and statuses saved at once: new rows numbered, existing ones updated in place with their ids",
+            arguments: Backend.allCases)
+        func batchedWrites(_ backend: Backend) async throws {
+            try await TestCatalog.with(backend) { t in
+                // More than one batch of PostgreSQL's statements (1,000 rows), and one name saved before by itself.
+                let count = 2_345
+                let kept = try #require(try await t.catalog.saveBuild(Records.build("b-0")).id)
+                let builds = (0..<count).map { Records.build("b-\($0)", spec: .object(["n": .int($0)])) }
+                let images = (0..<count).map { i in
+                    ImageRecord(
+                        name: "i-\(i)", spec: .object(["build": .string("b-\(i)")]), specHash: "s", contentHash: "c",
+                        state: .queued, revision: "r", file: "i.yaml", line: 1, createdAt: Records.date,
+                        updatedAt: Records.date)
+                }
+                try await t.catalog.saveRecords(builds: builds, images: images, vms: [])
+                let first = try await t.reopen().state()
+                #expect(first.builds.count == count && first.images.count == count)
+                #expect(first.builds["b-0"]?.id == kept, "a row saved before keeps its id")
+                #expect(first.builds["b-2344"]?.spec["n"] == .int(2_344))
+                #expect(Set(first.builds.values.compactMap(\.id)).count == count)
+
+                // Saved again with their ids: changed in place, no new rows.
+                let again = first.builds.values.map { build in
+                    var build = build
+                    build.inputsHash = "second"
+                    return build
+                }
+                try await t.catalog.saveRecords(builds: again, images: [], vms: [])
+                let second = try await t.catalog.state()
+                #expect(second.builds.count == count)
+                #expect(second.builds.values.allSatisfy { $0.inputsHash == "second" })
+                #expect(second.builds.mapValues(\.id) == first.builds.mapValues(\.id))
+
+                // Statuses of both kinds at once; an image's state only where the update has one.
+                let ready = ObjectStatus(
+                    conditions: [
+                        Condition(
+                            type: .ready, status: true, reason: "Succeeded", message: "done",
+                            lastTransitionTime: Records.date)
+                    ], observedRevision: "r")
+                let updates =
+                    (0..<count).map { StatusUpdate(key: ObjectKey(.imageBuild, "b-\($0)"), status: ready) }
+                    + (0..<count).map {
+                        StatusUpdate(
+                            key: ObjectKey(.image, "i-\($0)"), status: ready, imageState: $0 % 2 == 0 ? .active : nil)
+                    }
+                try await t.catalog.saveStatuses(updates)
+                let third = try await t.reopen().state()
+                #expect(third.builds.values.allSatisfy { $0.status == ready })
+                #expect(third.images.values.allSatisfy { $0.status == ready })
+                #expect(third.images["i-0"]?.state == .active && third.images["i-1"]?.state == .queued)
+                #expect(third.images.values.filter { $0.state == .active }.count == (count + 1) / 2)
+            }
+        }
+
+        @Test(
             "an unknown enum value in a row is an error naming the column, not a silent default",
             arguments: Backend.allCases)
         func unknownEnum(_ backend: Backend) async throws {

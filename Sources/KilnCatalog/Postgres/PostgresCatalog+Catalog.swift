@@ -115,34 +115,20 @@ extension PostgresCatalog {
         try await write { [logger] c in try await Self.saveStatuses(updates, on: c, logger: logger) }
     }
 
-    /// Saves statuses in the caller's transaction.
+    /// Saves statuses in the caller's transaction, a batch of rows per statement.
     static func saveStatuses(_ updates: [StatusUpdate], on c: PostgresConnection, logger: Logger) async throws {
-        for update in updates {
-            let status = update.status.columnJSON
-            let name = update.key.name
-            switch update.key.kind {
-            case .imageBuild:
-                try await c.query("UPDATE image_build SET status = \(status) WHERE name = \(name)", logger: logger)
-            case .image:
-                if let state = update.imageState {
-                    try await c.query(
-                        "UPDATE image SET status = \(status), state = \(state.rawValue) WHERE name = \(name)",
-                        logger: logger)
-                } else {
-                    try await c.query("UPDATE image SET status = \(status) WHERE name = \(name)", logger: logger)
-                }
-            case .virtualMachine:
-                try await c.query("UPDATE vm SET status = \(status) WHERE name = \(name)", logger: logger)
-            }
-        }
+        for query in PostgresStatements.statuses(updates) { try await c.query(query, logger: logger) }
     }
 
     public func saveRecords(builds: [BuildRecord], images: [ImageRecord], vms: [VMRecord]) async throws {
         guard !(builds.isEmpty && images.isEmpty && vms.isEmpty) else { return }
+        // A batch of rows per statement: a first pass's thousands of records in a handful of round trips.
+        let queries =
+            try PostgresStatements.upsert(builds, into: BuildRecord.databaseTableName)
+            + PostgresStatements.upsert(images, into: ImageRecord.databaseTableName)
+            + PostgresStatements.upsert(vms, into: VMRecord.databaseTableName)
         try await write { [logger] c in
-            for b in builds { _ = try await Self.upsert(b, on: c, logger: logger) }
-            for i in images { _ = try await Self.upsert(i, on: c, logger: logger) }
-            for v in vms { _ = try await Self.upsert(v, on: c, logger: logger) }
+            for query in queries { try await c.query(query, logger: logger) }
         }
     }
 
