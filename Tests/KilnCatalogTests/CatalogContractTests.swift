@@ -301,6 +301,53 @@ extension CatalogBackends {
         }
 
         @Test(
+            "one beginActions journals, numbers and inventories many actions at once, each id with its own row",
+            arguments: Backend.allCases)
+        func batchedActions(_ backend: Backend) async throws {
+            try await TestCatalog.with(backend) { t in
+                let builds = (0..<3).map { "b-\($0)" }
+                for name in builds { _ = try await t.catalog.saveBuild(Records.build(name)) }
+                _ = try await t.catalog.newExecution(Records.execution("b-1", 0))
+                // Two executions each (b-1 had one already), interleaved, and an inventory item listed twice.
+                let executions = [
+                    Records.execution("b-0", 1), Records.execution("b-1", 2), Records.execution("b-2", 1),
+                    Records.execution("b-0", 2), Records.execution("b-1", 3), Records.execution("b-2", 2)
+                ]
+                let entries = (0..<1_500).map { Records.journal("action-\($0)") }
+                let items = (0..<1_200).map {
+                    InventoryItem(type: .file, owner: "ImageBuild/b-0", location: "/x/\($0)", createdAt: Records.date)
+                }
+                let (journaled, created) = try await t.catalog.beginActions(
+                    entries, executions: executions, inventory: items + [items[7]])
+                #expect(journaled.map(\.action) == entries.map(\.action))
+                #expect(Set(journaled.compactMap(\.id)).count == entries.count)
+                #expect(created.map(\.buildNumber) == [1, 2, 1, 2, 3, 2])
+                let state = try await t.reopen().state()
+                for execution in created {
+                    let stored = state.executions[execution.buildName]?.first { $0.id == execution.id }
+                    #expect(stored?.buildNumber == execution.buildNumber, "\(execution.buildName)")
+                }
+                #expect(builds.map { state.builds[$0]?.nextBuildNumber } == [3, 4, 3])
+                #expect(try await t.catalog.isInInventory(location: "/x/1199"))
+                // Each journal id is its own entry's: ending them one by one by id closes exactly those.
+                try await t.catalog.endActions(
+                    journaled.prefix(2).map { JournalEnd(id: $0.id!, state: .failed, error: "\($0.action) failed") },
+                    workers: [ExecutionWorker(executionId: created[0].id!, pid: 4242, startTime: 77)])
+                let open = try await t.catalog.openActions()
+                #expect(open.count == entries.count - 2)
+                #expect(!open.contains { $0.action == "action-0" || $0.action == "action-1" })
+                let worker = try await t.catalog.execution(id: created[0].id!)
+                #expect(worker?.pid == 4242 && worker?.pidStartTime == 77)
+                // A number that is not the build's next is refused, and nothing of the call stays.
+                await #expect(throws: CatalogError.self) {
+                    _ = try await t.catalog.beginActions(
+                        [Records.journal("late")], executions: [Records.execution("b-2", 9)], inventory: [])
+                }
+                #expect(try await t.catalog.openActions().count == entries.count - 2)
+            }
+        }
+
+        @Test(
             "an unknown enum value in a row is an error naming the column, not a silent default",
             arguments: Backend.allCases)
         func unknownEnum(_ backend: Backend) async throws {

@@ -51,21 +51,35 @@ enum PostgresStatements {
     /// `records` inserted or updated by name, as few statements as the parameter limit allows:
     /// `INSERT … VALUES (…), (…) ON CONFLICT (name) DO UPDATE SET` every column but `id` and `name`. A record with an
     /// id keeps it, one without is numbered by the table (`DEFAULT`), and an existing row keeps its id: what
-    /// ``PostgresCatalog/upsert(_:on:logger:)`` does one record at a time. Names must be unique in `records` (one
-    /// statement cannot update a row twice); the last of a name wins.
+    /// ``PostgresCatalog/upsert(_:on:logger:)`` does one record at a time. One statement cannot update a row twice, so
+    /// the last record of a name wins.
     static func upsert<R: Encodable & NamedRecord>(_ records: [R], into table: String) throws -> [PostgresQuery] {
         var last: [String: Int] = [:]
         for (i, record) in records.enumerated() { last[record.name] = i }
         let unique = records.enumerated().filter { last[$0.element.name] == $0.offset }.map(\.element)
-        guard let first = unique.first else { return [] }
+        return try insert(unique, into: table) { columns in
+            let updates = columns.filter { $0 != "id" && $0 != "name" }.map {
+                "\(quoted($0)) = EXCLUDED.\(quoted($0))"
+            }
+            return "ON CONFLICT (\(quoted("name"))) DO UPDATE SET \(updates.joined(separator: ", "))"
+        }
+    }
+
+    /// `records` in as few multi-row `INSERT … VALUES (…), (…) <tail> RETURNING id` statements as the parameter limit
+    /// allows; `tail` gets the column names (an `ON CONFLICT` clause). A NULL `id` is `DEFAULT`: the table numbers
+    /// the row. The ids come back in the records' order, as PostgreSQL returns a VALUES list's rows (what
+    /// ``PostgresCatalog/ids(_:on:logger:)`` reads).
+    static func insert<R: Encodable>(
+        _ records: [R], into table: String, tail: ([String]) -> String = { _ in "" }
+    ) throws -> [PostgresQuery] {
+        guard let first = records.first else { return [] }
         let names = try CatalogRecordEncoder.columns(of: first).map(\.0)
         let perStatement = max(1, min(maxBatchRows, maxParameters / names.count))
-        let updates = names.filter { $0 != "id" && $0 != "name" }.map { "\(quoted($0)) = EXCLUDED.\(quoted($0))" }
         let head = "INSERT INTO \(quoted(table)) (\(names.map(quoted).joined(separator: ", "))) VALUES "
-        let tail = " ON CONFLICT (\(quoted("name"))) DO UPDATE SET \(updates.joined(separator: ", "))"
+        let end = " \(tail(names)) RETURNING id"
         var queries: [PostgresQuery] = []
-        for start in stride(from: 0, to: unique.count, by: perStatement) {
-            let chunk = unique[start..<min(start + perStatement, unique.count)]
+        for start in stride(from: 0, to: records.count, by: perStatement) {
+            let chunk = records[start..<min(start + perStatement, records.count)]
             var bindings = PostgresBindings(capacity: chunk.count * names.count)
             var rows: [String] = []
             rows.reserveCapacity(chunk.count)
@@ -88,7 +102,38 @@ enum PostgresStatements {
                 }
                 rows.append("(" + cells.joined(separator: ", ") + ")")
             }
-            queries.append(PostgresQuery(unsafeSQL: head + rows.joined(separator: ", ") + tail, binds: bindings))
+            queries.append(PostgresQuery(unsafeSQL: head + rows.joined(separator: ", ") + end, binds: bindings))
+        }
+        return queries
+    }
+
+    /// `UPDATE table AS t SET … FROM (VALUES (…), (…)) AS v(columns) WHERE t.key = v.key`, one statement per batch:
+    /// `rows` are the values of `columns` (the first is the key), `sets` the assignments from `v`. Typed values
+    /// (an Int64 binds as bigint) keep their type; NULLs and text are text.
+    static func update(
+        _ table: String, columns: [String], rows: [[CatalogColumnValue]], sets: String
+    ) -> [PostgresQuery] {
+        let perStatement = max(1, min(maxBatchRows, maxParameters / max(1, columns.count)))
+        let key = columns[0]
+        var queries: [PostgresQuery] = []
+        for start in stride(from: 0, to: rows.count, by: perStatement) {
+            let chunk = rows[start..<min(start + perStatement, rows.count)]
+            var bindings = PostgresBindings(capacity: chunk.count * columns.count)
+            var values: [String] = []
+            values.reserveCapacity(chunk.count)
+            var parameter = 0
+            for row in chunk {
+                var cells: [String] = []
+                for value in row {
+                    bind(value, to: &bindings)
+                    parameter += 1
+                    cells.append("$\(parameter)")
+                }
+                values.append("(" + cells.joined(separator: ", ") + ")")
+            }
+            let sql =
+                "UPDATE \(quoted(table)) AS t SET \(sets) FROM (VALUES \(values.joined(separator: ", "))) AS v(\(columns.joined(separator: ", "))) WHERE t.\(key) = v.\(key)"
+            queries.append(PostgresQuery(unsafeSQL: sql, binds: bindings))
         }
         return queries
     }
@@ -99,43 +144,17 @@ enum PostgresStatements {
         var last: [ObjectKey: Int] = [:]
         for (i, update) in updates.enumerated() { last[update.key] = i }
         let unique = updates.enumerated().filter { last[$0.element.key] == $0.offset }.map(\.element)
-        var queries: [PostgresQuery] = []
-        for kind in [Kind.imageBuild, .image, .virtualMachine] {
-            let ofKind = unique.filter { $0.key.kind == kind }
-            let table: String
-            let withState = kind == .image
-            switch kind {
-            case .imageBuild: table = "image_build"
-            case .image: table = "image"
-            case .virtualMachine: table = "vm"
-            }
-            for start in stride(from: 0, to: ofKind.count, by: maxBatchRows) {
-                let chunk = ofKind[start..<min(start + maxBatchRows, ofKind.count)]
-                var bindings = PostgresBindings(capacity: chunk.count * 3)
-                var rows: [String] = []
-                rows.reserveCapacity(chunk.count)
-                for (i, update) in chunk.enumerated() {
-                    bindings.append(update.key.name)
-                    bindings.append(update.status.columnJSON)
-                    if withState {
-                        if let state = update.imageState {
-                            bindings.append(state.rawValue)
-                        } else {
-                            bindings.appendNull()
-                        }
-                        rows.append("($\(3 * i + 1), $\(3 * i + 2), $\(3 * i + 3))")
-                    } else {
-                        rows.append("($\(2 * i + 1), $\(2 * i + 2))")
-                    }
-                }
-                let values = rows.joined(separator: ", ")
-                let sql =
-                    withState
-                    ? "UPDATE \(quoted(table)) AS t SET status = v.status, state = COALESCE(v.state, t.state) FROM (VALUES \(values)) AS v(name, status, state) WHERE t.name = v.name"
-                    : "UPDATE \(quoted(table)) AS t SET status = v.status FROM (VALUES \(values)) AS v(name, status) WHERE t.name = v.name"
-                queries.append(PostgresQuery(unsafeSQL: sql, binds: bindings))
+        func rows(_ kind: Kind) -> [[CatalogColumnValue]] {
+            unique.filter { $0.key.kind == kind }.map { update in
+                var row: [CatalogColumnValue] = [.string(update.key.name), .string(update.status.columnJSON)]
+                if kind == .image { row.append(update.imageState.map { .string($0.rawValue) } ?? .null) }
+                return row
             }
         }
-        return queries
+        return update("image_build", columns: ["name", "status"], rows: rows(.imageBuild), sets: "status = v.status")
+            + update(
+                "image", columns: ["name", "status", "state"], rows: rows(.image),
+                sets: "status = v.status, state = COALESCE(v.state, t.state)")
+            + update("vm", columns: ["name", "status"], rows: rows(.virtualMachine), sets: "status = v.status")
     }
 }
