@@ -139,8 +139,8 @@ extension PostgresCatalog {
         _ entries: [JournalEntry], executions: [ExecutionRecord],
         inventory: [InventoryItem]
     ) async throws -> ([JournalEntry], [ExecutionRecord]) {
-        let journal = try PostgresStatements.insert(entries, into: "journal")
-        let items = try PostgresStatements.insert(inventory, into: "inventory") { _ in "ON CONFLICT DO NOTHING" }
+        let journal = try PostgresStatements.insertAll(entries, into: "journal")
+        let items = try PostgresStatements.insertAll(inventory, into: "inventory") { _ in "ON CONFLICT DO NOTHING" }
         return try await write { [logger] c in
             var journaled = entries
             let journalIds = try await Self.ids(journal, on: c, logger: logger)
@@ -192,7 +192,7 @@ extension PostgresCatalog {
             try await c.query(query, logger: logger)
         }
         let ids = try await Self.ids(
-            try PostgresStatements.insert(executions, into: "execution"), on: c, logger: logger)
+            try PostgresStatements.insertAll(executions, into: "execution"), on: c, logger: logger)
         guard ids.count == executions.count else {
             throw CatalogError.conflict("added \(ids.count) of \(executions.count) executions")
         }

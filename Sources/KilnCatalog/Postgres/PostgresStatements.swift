@@ -57,7 +57,7 @@ enum PostgresStatements {
         var last: [String: Int] = [:]
         for (i, record) in records.enumerated() { last[record.name] = i }
         let unique = records.enumerated().filter { last[$0.element.name] == $0.offset }.map(\.element)
-        return try insert(unique, into: table) { columns in
+        return try insertAll(unique, into: table) { columns in
             let updates = columns.filter { $0 != "id" && $0 != "name" }.map {
                 "\(quoted($0)) = EXCLUDED.\(quoted($0))"
             }
@@ -69,7 +69,7 @@ enum PostgresStatements {
     /// allows; `tail` gets the column names (an `ON CONFLICT` clause). A NULL `id` is `DEFAULT`: the table numbers
     /// the row. The ids come back in the records' order, as PostgreSQL returns a VALUES list's rows (what
     /// ``PostgresCatalog/ids(_:on:logger:)`` reads).
-    static func insert<R: Encodable>(
+    static func insertAll<R: Encodable>(
         _ records: [R], into table: String, tail: ([String]) -> String = { _ in "" }
     ) throws -> [PostgresQuery] {
         guard let first = records.first else { return [] }
