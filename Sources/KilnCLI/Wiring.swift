@@ -52,6 +52,9 @@ struct Wiring {
         var options = flags.options
         let fleet = leadership != nil && !source.catalog.isDataDirCatalog && catalog is PostgresCatalog
         options.fleetHost = fleet ? fleetHost : nil
+        if fleet, let access = vmOptions.artifacts {
+            options.lostCopy = { image, hosts in access.lostCopy(of: image, hosts: hosts) }
+        }
         reconciler = Reconciler(
             source: desired, catalog: writer, builds: builds, vms: vms, paths: paths, options: options,
             callbacks: SafeCallbackSender(), images: images, logger: logger)

@@ -245,6 +245,109 @@ extension CatalogBackends {
         }
 
         @Test(
+            "thousands of records and statuses saved at once: new rows numbered, existing ones updated in place with their ids",
+            arguments: Backend.allCases)
+        func batchedWrites(_ backend: Backend) async throws {
+            try await TestCatalog.with(backend) { t in
+                // More than one batch of PostgreSQL's statements (1,000 rows), and one name saved before by itself.
+                let count = 2_345
+                let kept = try #require(try await t.catalog.saveBuild(Records.build("b-0")).id)
+                let builds = (0..<count).map { Records.build("b-\($0)", spec: .object(["n": .int($0)])) }
+                let images = (0..<count).map { i in
+                    ImageRecord(
+                        name: "i-\(i)", spec: .object(["build": .string("b-\(i)")]), specHash: "s", contentHash: "c",
+                        state: .queued, revision: "r", file: "i.yaml", line: 1, createdAt: Records.date,
+                        updatedAt: Records.date)
+                }
+                try await t.catalog.saveRecords(builds: builds, images: images, vms: [])
+                let first = try await t.reopen().state()
+                #expect(first.builds.count == count && first.images.count == count)
+                #expect(first.builds["b-0"]?.id == kept, "a row saved before keeps its id")
+                #expect(first.builds["b-2344"]?.spec["n"] == .int(2_344))
+                #expect(Set(first.builds.values.compactMap(\.id)).count == count)
+
+                // Saved again with their ids: changed in place, no new rows.
+                let again = first.builds.values.map { build in
+                    var build = build
+                    build.inputsHash = "second"
+                    return build
+                }
+                try await t.catalog.saveRecords(builds: again, images: [], vms: [])
+                let second = try await t.catalog.state()
+                #expect(second.builds.count == count)
+                #expect(second.builds.values.allSatisfy { $0.inputsHash == "second" })
+                #expect(second.builds.mapValues(\.id) == first.builds.mapValues(\.id))
+
+                // Statuses of both kinds at once; an image's state only where the update has one.
+                let ready = ObjectStatus(
+                    conditions: [
+                        Condition(
+                            type: .ready, status: true, reason: "Succeeded", message: "done",
+                            lastTransitionTime: Records.date)
+                    ], observedRevision: "r")
+                let updates =
+                    (0..<count).map { StatusUpdate(key: ObjectKey(.imageBuild, "b-\($0)"), status: ready) }
+                    + (0..<count).map {
+                        StatusUpdate(
+                            key: ObjectKey(.image, "i-\($0)"), status: ready, imageState: $0 % 2 == 0 ? .active : nil)
+                    }
+                try await t.catalog.saveStatuses(updates)
+                let third = try await t.reopen().state()
+                #expect(third.builds.values.allSatisfy { $0.status == ready })
+                #expect(third.images.values.allSatisfy { $0.status == ready })
+                #expect(third.images["i-0"]?.state == .active && third.images["i-1"]?.state == .queued)
+                #expect(third.images.values.filter { $0.state == .active }.count == (count + 1) / 2)
+            }
+        }
+
+        @Test(
+            "one beginActions journals, numbers and inventories many actions at once, each id with its own row",
+            arguments: Backend.allCases)
+        func batchedActions(_ backend: Backend) async throws {
+            try await TestCatalog.with(backend) { t in
+                let builds = (0..<3).map { "b-\($0)" }
+                for name in builds { _ = try await t.catalog.saveBuild(Records.build(name)) }
+                _ = try await t.catalog.newExecution(Records.execution("b-1", 0))
+                // Two executions each (b-1 had one already), interleaved, and an inventory item listed twice.
+                let executions = [
+                    Records.execution("b-0", 1), Records.execution("b-1", 2), Records.execution("b-2", 1),
+                    Records.execution("b-0", 2), Records.execution("b-1", 3), Records.execution("b-2", 2)
+                ]
+                let entries = (0..<1_500).map { Records.journal("action-\($0)") }
+                let items = (0..<1_200).map {
+                    InventoryItem(type: .file, owner: "ImageBuild/b-0", location: "/x/\($0)", createdAt: Records.date)
+                }
+                let (journaled, created) = try await t.catalog.beginActions(
+                    entries, executions: executions, inventory: items + [items[7]])
+                #expect(journaled.map(\.action) == entries.map(\.action))
+                #expect(Set(journaled.compactMap(\.id)).count == entries.count)
+                #expect(created.map(\.buildNumber) == [1, 2, 1, 2, 3, 2])
+                let state = try await t.reopen().state()
+                for execution in created {
+                    let stored = state.executions[execution.buildName]?.first { $0.id == execution.id }
+                    #expect(stored?.buildNumber == execution.buildNumber, "\(execution.buildName)")
+                }
+                #expect(builds.map { state.builds[$0]?.nextBuildNumber } == [3, 4, 3])
+                #expect(try await t.catalog.isInInventory(location: "/x/1199"))
+                // Each journal id is its own entry's: ending them one by one by id closes exactly those.
+                try await t.catalog.endActions(
+                    journaled.prefix(2).map { JournalEnd(id: $0.id!, state: .failed, error: "\($0.action) failed") },
+                    workers: [ExecutionWorker(executionId: created[0].id!, pid: 4242, startTime: 77)])
+                let open = try await t.catalog.openActions()
+                #expect(open.count == entries.count - 2)
+                #expect(!open.contains { $0.action == "action-0" || $0.action == "action-1" })
+                let worker = try await t.catalog.execution(id: created[0].id!)
+                #expect(worker?.pid == 4242 && worker?.pidStartTime == 77)
+                // A number that is not the build's next is refused, and nothing of the call stays.
+                await #expect(throws: CatalogError.self) {
+                    _ = try await t.catalog.beginActions(
+                        [Records.journal("late")], executions: [Records.execution("b-2", 9)], inventory: [])
+                }
+                #expect(try await t.catalog.openActions().count == entries.count - 2)
+            }
+        }
+
+        @Test(
             "an unknown enum value in a row is an error naming the column, not a silent default",
             arguments: Backend.allCases)
         func unknownEnum(_ backend: Backend) async throws {

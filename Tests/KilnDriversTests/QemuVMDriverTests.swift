@@ -8,6 +8,19 @@ import Testing
 
 @Suite("qemu VM driver")
 struct QemuVMDriverTests {
+    /// A deadline that only catches a hang: a TCG qemu on a busy 2-core machine once took over 5 s to answer its monitor.
+    static let generous: Duration = .seconds(120)
+
+    /// A real TCG qemu's driver, with a short stop grace (the parked guest never answers ACPI's power button) and
+    /// generous monitor deadlines (the guest agent keeps its short one: the parked guest has none, and observations
+    /// would wait out a long one).
+    static func realQemu() -> QemuVMDriver.Options {
+        var options = QemuVMDriver.Options(accel: .tcg, stopGrace: .milliseconds(200))
+        options.monitorTimeout = generous
+        options.commandTimeout = generous
+        return options
+    }
+
     static func spec(network: String = "nat", cpus: Int = 2, memory: String = "1gib") -> VirtualMachineSpec {
         VirtualMachineSpec(
             .object([
@@ -147,7 +160,7 @@ struct QemuVMDriverTests {
         var vm = VMRecord(
             name: "f\(getpid())", uuid: "u", spec: .object(spec),
             specHash: "", contentHash: "", revision: "r", file: "f", line: 1, createdAt: Date(), updatedAt: Date())
-        let driver = QemuVMDriver(options: .init(accel: .tcg, stopGrace: .milliseconds(200)))
+        let driver = QemuVMDriver(options: Self.realQemu())
         vm.directory = "\(folder)/vm"
         do {
             _ = try await driver.provision(vm, image: image, directory: "\(folder)/vm", start: true)
@@ -197,7 +210,7 @@ struct QemuVMDriverTests {
             spec: .object(["image": .string("i"), "cpus": .int(1), "memory": .string("64mib")]),
             specHash: "", contentHash: "", revision: "r", file: "f", line: 1, createdAt: Date(), updatedAt: Date())
         // The parked guest never answers ACPI's power button: stop falls back to quit after the grace.
-        let driver = QemuVMDriver(options: .init(accel: .tcg, stopGrace: .milliseconds(200)))
+        let driver = QemuVMDriver(options: Self.realQemu())
         let directory = "\(folder)/vm"
         vm.imageName = "i"
         vm.directory = directory
@@ -224,7 +237,7 @@ struct QemuVMDriverTests {
         #expect(await driver.observe(vm).status == .poweredOn)
 
         // Paused through its monitor (behind Kiln's back): observed off, with why; start resumes the same process.
-        let monitor = QMPClient(socket: "\(directory)/qmp.sock")
+        let monitor = QMPClient(socket: "\(directory)/qmp.sock", timeout: Self.generous)
         _ = try await monitor.execute("stop")
         #expect(try await monitor.execute("query-status")["status"] == .string("paused"))
         let paused = await driver.observe(vm)

@@ -173,4 +173,24 @@ struct PlannerPlacementTests {
         #expect(reason == "cpus changed")
         #expect(Planner.planHost(desired: desired, actual: actual, host: "c", now: Fixture.policy.now).actions.isEmpty)
     }
+
+    @Test("an Image whose only copy is on a Lost host is noted Unavailable, and nothing is rebuilt for it")
+    func imageOnALostHost() {
+        let hosts = [
+            PlacementHost(name: "a", cpus: 4, memoryBytes: 8 * Self.gib, lost: true),
+            PlacementHost(name: "b", cpus: 4, memoryBytes: 8 * Self.gib)
+        ]
+        var actual = Fixture.settled(Self.desired)
+        actual.vms["v"]!.host = "b"
+        var policy = Self.policy(local: "b", hosts)
+        let reason = "the only copy of image i is on host a, which is Lost (no heartbeat since 2026-12-06T05:00:00Z)"
+        policy.fleet!.unavailableImages = ["i": reason]
+        let plan = Fixture.plan(Self.desired, actual, policy: policy)
+        #expect(plan.actions.isEmpty, "no rebuild, no move: \(Fixture.verbs(plan))")
+        #expect(plan.notes[ObjectKey(.image, "i")] == [Note(.unavailable, reason)])
+        // Once the host is back (the reconciler names no image), the note is gone.
+        #expect(
+            Fixture.plan(Self.desired, actual, policy: Self.policy(local: "b", hosts)).notes[ObjectKey(.image, "i")]
+                == nil)
+    }
 }

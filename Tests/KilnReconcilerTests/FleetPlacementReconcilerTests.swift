@@ -53,6 +53,16 @@ import Testing
         return try await h.state()
     }
 
+    /// Moves host `name`'s last heartbeat back, as if it had stopped beating then.
+    static func lastBeat(_ h: Harness, _ name: String, secondsAgo: TimeInterval) async throws {
+        let db = try DatabaseQueue(path: h.paths.catalog)
+        try await db.write { db in
+            try db.execute(
+                sql: "UPDATE host SET heartbeatAt = ? WHERE name = ?",
+                arguments: [Date().addingTimeInterval(-secondsAgo), name])
+        }
+    }
+
     @Test(
         "the leader places and records VMs and makes none; each host makes those placed on it; a Lost host's VM moves")
     func placesAndHostsMakeTheirOwn() async throws {
@@ -102,11 +112,7 @@ import Testing
 
         // b stops beating (its lease long past): "there" moves to a, naming b; a makes it; b, back, removes its own.
         _ = try await h.catalog.heartbeat(Self.host("b", lease: 1))
-        let db = try DatabaseQueue(path: h.paths.catalog)
-        try await db.write { db in
-            try db.execute(
-                sql: "UPDATE host SET heartbeatAt = ? WHERE name = 'b'", arguments: [Date().addingTimeInterval(-3600)])
-        }
+        try await Self.lastBeat(h, "b", secondsAgo: 3600)
         files["vm2.yaml"] = Specs.vm("there", image: "busybox", cpus: 2, powerState: "running")
         await h.source.commit("c3", files)
         vms = try await Self.converge(h, [a]) {
@@ -125,6 +131,50 @@ import Testing
         // b's late write of its old machine is refused by the placement.
         #expect(try await h.catalog.saveVMMachine(written, host: "b") == false)
         #expect(try await h.state().vms["there"]?.directory == moved.directory)
+    }
+
+    @Test(
+        "a host lost on a quiet commit: the leader looks again at once, and an Image whose only copy it held is Unavailable until it returns"
+    )
+    func lostHostOnAQuietCommit() async throws {
+        var options = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))
+        options.fleetHost = "a"
+        // Which copy lies where is the drivers' rule (ArtifactAccess, tested there); here b holds every Image's only
+        // copy.
+        options.lostCopy = { image, fleet in
+            fleet.hosts.first { $0.name == "b" && $0.state(at: fleet.now) == .lost }
+                .map { FleetHosts.onlyCopyLost(image: image.name, owner: $0) }
+        }
+        let h = try Harness(options: options)
+        defer { h.remove() }
+        _ = try await h.catalog.heartbeat(Self.host("a"))
+        _ = try await h.catalog.heartbeat(Self.host("b"))
+        var files = Harness.quickstart()
+        files["vms.yaml"] = nil
+        await h.source.commit("c1", files)
+        #expect(await h.settle().settled)
+        let image = ObjectKey(.image, "busybox")
+        #expect(await h.reconciler.pass().timings.isEmpty, "settled on one commit: a quiet pass")
+
+        // No commit, but b stopped beating a lease ago: the next pass looks at everything.
+        try await Self.lastBeat(h, "b", secondsAgo: 3600)
+        let lost = await h.reconciler.pass()
+        #expect(!lost.timings.isEmpty, "a host lost: not a quiet pass")
+        #expect(lost.outcomes.isEmpty, "nothing rebuilt behind the operator's back: \(lost.outcomes)")
+        #expect(lost.objects[image]?.reason == "Unavailable")
+        #expect(
+            lost.objects[image]?.message.hasPrefix("the only copy of image busybox is on host b, which is Lost") == true
+        )
+        let status = await h.status(.image, "busybox") ?? ""
+        #expect(status.contains("Unavailable") && status.contains("usable again once that host returns"), "\(status)")
+        #expect(await h.reconciler.pass().timings.isEmpty, "nothing changed since: quiet again")
+
+        // b beats again: the Image is Active again.
+        _ = try await h.catalog.heartbeat(Self.host("b"))
+        let back = await h.reconciler.pass()
+        #expect(
+            !back.timings.isEmpty && back.objects[image]?.reason == "Active",
+            "\(back.objects[image].map(\.reason) ?? "")")
     }
 
     @Test("a VM deleted from git: the leader buries its record, its host removes the machine")

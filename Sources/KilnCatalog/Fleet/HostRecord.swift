@@ -74,17 +74,6 @@ public struct HostRecord: Sendable, Hashable, Codable, FetchableRecord, MutableP
     }
 }
 
-/// The fleet's hosts and the catalog's clock when they were read (what ``HostRecord/state(at:)`` compares with).
-public struct FleetHosts: Sendable, Hashable {
-    public var hosts: [HostRecord]
-    public var now: Date
-
-    public init(hosts: [HostRecord], now: Date) {
-        self.hosts = hosts
-        self.now = now
-    }
-}
-
 extension Duration {
     /// The duration in seconds, fractions included.
     var timeInterval: TimeInterval {

@@ -115,84 +115,118 @@ extension PostgresCatalog {
         try await write { [logger] c in try await Self.saveStatuses(updates, on: c, logger: logger) }
     }
 
-    /// Saves statuses in the caller's transaction.
+    /// Saves statuses in the caller's transaction, a batch of rows per statement.
     static func saveStatuses(_ updates: [StatusUpdate], on c: PostgresConnection, logger: Logger) async throws {
-        for update in updates {
-            let status = update.status.columnJSON
-            let name = update.key.name
-            switch update.key.kind {
-            case .imageBuild:
-                try await c.query("UPDATE image_build SET status = \(status) WHERE name = \(name)", logger: logger)
-            case .image:
-                if let state = update.imageState {
-                    try await c.query(
-                        "UPDATE image SET status = \(status), state = \(state.rawValue) WHERE name = \(name)",
-                        logger: logger)
-                } else {
-                    try await c.query("UPDATE image SET status = \(status) WHERE name = \(name)", logger: logger)
-                }
-            case .virtualMachine:
-                try await c.query("UPDATE vm SET status = \(status) WHERE name = \(name)", logger: logger)
-            }
-        }
+        for query in PostgresStatements.statuses(updates) { try await c.query(query, logger: logger) }
     }
 
     public func saveRecords(builds: [BuildRecord], images: [ImageRecord], vms: [VMRecord]) async throws {
         guard !(builds.isEmpty && images.isEmpty && vms.isEmpty) else { return }
+        // A batch of rows per statement: a first pass's thousands of records in a handful of round trips.
+        let queries =
+            try PostgresStatements.upsert(builds, into: BuildRecord.databaseTableName)
+            + PostgresStatements.upsert(images, into: ImageRecord.databaseTableName)
+            + PostgresStatements.upsert(vms, into: VMRecord.databaseTableName)
         try await write { [logger] c in
-            for b in builds { _ = try await Self.upsert(b, on: c, logger: logger) }
-            for i in images { _ = try await Self.upsert(i, on: c, logger: logger) }
-            for v in vms { _ = try await Self.upsert(v, on: c, logger: logger) }
+            for query in queries { try await c.query(query, logger: logger) }
         }
     }
 
+    /// Journals the actions, numbers and adds the executions and records their inventory in one transaction, each a
+    /// batch of rows per statement. Every build that gets an execution is locked first, all at once in name order
+    /// (two writers lock in the same order), so its numbers stay unique and gapless.
     public func beginActions(
         _ entries: [JournalEntry], executions: [ExecutionRecord],
         inventory: [InventoryItem]
     ) async throws -> ([JournalEntry], [ExecutionRecord]) {
-        try await write { [logger] c in
-            var journaled: [JournalEntry] = []
-            for var entry in entries {
-                entry.id = try await Self.insert(entry, into: "journal", on: c, logger: logger)
-                journaled.append(entry)
+        let journal = try PostgresStatements.insertAll(entries, into: "journal")
+        let items = try PostgresStatements.insertAll(inventory, into: "inventory") { _ in "ON CONFLICT DO NOTHING" }
+        return try await write { [logger] c in
+            var journaled = entries
+            let journalIds = try await Self.ids(journal, on: c, logger: logger)
+            guard journalIds.count == entries.count else {
+                throw CatalogError.conflict("journaled \(journalIds.count) of \(entries.count) actions")
             }
-            var created: [ExecutionRecord] = []
-            for var execution in executions {
-                let build = try await Self.lockedBuild(execution.buildName, on: c, logger: logger)
-                let next = try await Self.nextBuildNumber(build, on: c, logger: logger)
-                guard execution.buildNumber == next else {
-                    throw CatalogError.conflict(
-                        "ImageBuild \(execution.buildName)'s next build number is \(next), not \(execution.buildNumber)"
-                    )
-                }
-                try await c.query(
-                    #"UPDATE image_build SET "nextBuildNumber" = \#(next + 1) WHERE id = \#(build.id!)"#, logger: logger
-                )
-                execution.id = try await Self.insert(execution, into: "execution", on: c, logger: logger)
-                created.append(execution)
-            }
-            for item in inventory {
-                try await Self.insert(
-                    item, into: "inventory", onConflict: "ON CONFLICT DO NOTHING", on: c, logger: logger)
-            }
+            for i in journaled.indices { journaled[i].id = journalIds[i] }
+            let created = try await Self.addExecutions(executions, on: c, logger: logger)
+            _ = try await Self.ids(items, on: c, logger: logger)
             return (journaled, created)
         }
     }
 
+    /// Adds executions whose numbers the caller chose, checking each is its build's next one.
+    static func addExecutions(
+        _ executions: [ExecutionRecord], on c: PostgresConnection, logger: Logger
+    ) async throws -> [ExecutionRecord] {
+        guard !executions.isEmpty else { return [] }
+        let names = Array(Set(executions.map(\.buildName))).sorted()
+        // Only the counters, not the whole rows (whose specs are JSON to decode): locked, in name order.
+        var next: [String: Int] = [:]
+        for try await (name, counter) in try await c.query(
+            #"SELECT name, "nextBuildNumber" FROM image_build WHERE name = ANY(\#(names)) ORDER BY name FOR UPDATE"#,
+            logger: logger
+        ).decode((String, Int64).self) {
+            next[name] = Int(counter)
+        }
+        if let missing = names.first(where: { next[$0] == nil }) { throw CatalogError.missing("ImageBuild \(missing)") }
+        // After every execution a build has too (a restored one included), as ``nextBuildNumber(_:on:logger:)``.
+        for try await (name, highest) in try await c.query(
+            #"SELECT "buildName", MAX("buildNumber") FROM execution WHERE "buildName" = ANY(\#(names)) GROUP BY "buildName""#,
+            logger: logger
+        ).decode((String, Int64).self) {
+            next[name] = max(next[name] ?? 1, Int(highest) + 1)
+        }
+        for execution in executions {
+            let expected = next[execution.buildName]!
+            guard execution.buildNumber == expected else {
+                throw CatalogError.conflict(
+                    "ImageBuild \(execution.buildName)'s next build number is \(expected), not \(execution.buildNumber)"
+                )
+            }
+            next[execution.buildName] = expected + 1
+        }
+        for query in PostgresStatements.update(
+            "image_build", columns: ["name", "n"],
+            rows: names.map { [.string($0), .int64(Int64(next[$0]!))] }, sets: #""nextBuildNumber" = v.n"#)
+        {
+            try await c.query(query, logger: logger)
+        }
+        let ids = try await Self.ids(
+            try PostgresStatements.insertAll(executions, into: "execution"), on: c, logger: logger)
+        guard ids.count == executions.count else {
+            throw CatalogError.conflict("added \(ids.count) of \(executions.count) executions")
+        }
+        var created = executions
+        for i in created.indices { created[i].id = ids[i] }
+        return created
+    }
+
+    /// The ids that `queries` (`INSERT … RETURNING id`) return, in order.
+    static func ids(_ queries: [PostgresQuery], on c: PostgresConnection, logger: Logger) async throws -> [Int64] {
+        var ids: [Int64] = []
+        for query in queries {
+            for try await id in try await c.query(query, logger: logger).decode(Int64.self) { ids.append(id) }
+        }
+        return ids
+    }
+
     public func endActions(_ ends: [JournalEnd], workers: [ExecutionWorker]) async throws {
         guard !(ends.isEmpty && workers.isEmpty) else { return }
+        let now = Date()
+        let queries =
+            PostgresStatements.update(
+                "journal", columns: ["id", "state", "error", "ended"],
+                rows: ends.map {
+                    [.int64($0.id), .string($0.state.rawValue), $0.error.map { .string($0) } ?? .null, .date(now)]
+                },
+                sets: #"state = v.state, error = v.error, "endedAt" = v.ended"#)
+            + PostgresStatements.update(
+                "execution", columns: ["id", "pid", "started"],
+                rows: workers.map {
+                    [.int64($0.executionId), .int64(Int64($0.pid)), .int64(Int64(bitPattern: $0.startTime))]
+                }, sets: #"pid = v.pid, "pidStartTime" = v.started"#)
         try await write { [logger] c in
-            let now = Date()
-            for end in ends {
-                try await c.query(
-                    #"UPDATE journal SET state = \#(end.state.rawValue), error = \#(end.error), "endedAt" = \#(now) WHERE id = \#(end.id)"#,
-                    logger: logger)
-            }
-            for worker in workers {
-                try await c.query(
-                    #"UPDATE execution SET pid = \#(Int64(worker.pid)), "pidStartTime" = \#(Int64(bitPattern: worker.startTime)) WHERE id = \#(worker.executionId)"#,
-                    logger: logger)
-            }
+            for query in queries { try await c.query(query, logger: logger) }
         }
     }
 

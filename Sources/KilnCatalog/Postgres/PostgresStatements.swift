@@ -1,4 +1,5 @@
 import Foundation
+import KilnSpec
 import PostgresNIO
 
 /// SQL written from a record's columns: the record's `Codable` declaration (through ``CatalogRecordEncoder``) is the
@@ -39,5 +40,121 @@ enum PostgresStatements {
         let sets = columns.enumerated().map { "\(quoted($0.element.0)) = $\($0.offset + 1)" }.joined(separator: ", ")
         let sql = "UPDATE \(quoted(table)) SET \(sets) WHERE id = $\(columns.count + 1) RETURNING id"
         return PostgresQuery(unsafeSQL: sql, binds: bindings)
+    }
+
+    /// Most parameters one statement may carry (PostgreSQL's wire protocol counts them in 16 bits).
+    static let maxParameters = 65_535
+    /// Most rows one batched statement writes: enough that 10,000 objects take a handful of round trips, few enough
+    /// that one statement stays a modest message.
+    static let maxBatchRows = 1_000
+
+    /// `records` inserted or updated by name, as few statements as the parameter limit allows:
+    /// `INSERT … VALUES (…), (…) ON CONFLICT (name) DO UPDATE SET` every column but `id` and `name`. A record with an
+    /// id keeps it, one without is numbered by the table (`DEFAULT`), and an existing row keeps its id: what
+    /// ``PostgresCatalog/upsert(_:on:logger:)`` does one record at a time. One statement cannot update a row twice, so
+    /// the last record of a name wins.
+    static func upsert<R: Encodable & NamedRecord>(_ records: [R], into table: String) throws -> [PostgresQuery] {
+        var last: [String: Int] = [:]
+        for (i, record) in records.enumerated() { last[record.name] = i }
+        let unique = records.enumerated().filter { last[$0.element.name] == $0.offset }.map(\.element)
+        return try insertAll(unique, into: table) { columns in
+            let updates = columns.filter { $0 != "id" && $0 != "name" }.map {
+                "\(quoted($0)) = EXCLUDED.\(quoted($0))"
+            }
+            return "ON CONFLICT (\(quoted("name"))) DO UPDATE SET \(updates.joined(separator: ", "))"
+        }
+    }
+
+    /// `records` in as few multi-row `INSERT … VALUES (…), (…) <tail> RETURNING id` statements as the parameter limit
+    /// allows; `tail` gets the column names (an `ON CONFLICT` clause). A NULL `id` is `DEFAULT`: the table numbers
+    /// the row. The ids come back in the records' order, as PostgreSQL returns a VALUES list's rows (what
+    /// ``PostgresCatalog/ids(_:on:logger:)`` reads).
+    static func insertAll<R: Encodable>(
+        _ records: [R], into table: String, tail: ([String]) -> String = { _ in "" }
+    ) throws -> [PostgresQuery] {
+        guard let first = records.first else { return [] }
+        let names = try CatalogRecordEncoder.columns(of: first).map(\.0)
+        let perStatement = max(1, min(maxBatchRows, maxParameters / names.count))
+        let head = "INSERT INTO \(quoted(table)) (\(names.map(quoted).joined(separator: ", "))) VALUES "
+        let end = " \(tail(names)) RETURNING id"
+        var queries: [PostgresQuery] = []
+        for start in stride(from: 0, to: records.count, by: perStatement) {
+            let chunk = records[start..<min(start + perStatement, records.count)]
+            var bindings = PostgresBindings(capacity: chunk.count * names.count)
+            var rows: [String] = []
+            rows.reserveCapacity(chunk.count)
+            var parameter = 0
+            for record in chunk {
+                let columns = try CatalogRecordEncoder.columns(of: record)
+                guard columns.map(\.0) == names else {
+                    throw CatalogError.conflict("records of table \(table) do not all have the same columns")
+                }
+                var cells: [String] = []
+                cells.reserveCapacity(columns.count)
+                for (name, value) in columns {
+                    if name == "id", value == .null {
+                        cells.append("DEFAULT")
+                        continue
+                    }
+                    bind(value, to: &bindings)
+                    parameter += 1
+                    cells.append("$\(parameter)")
+                }
+                rows.append("(" + cells.joined(separator: ", ") + ")")
+            }
+            queries.append(PostgresQuery(unsafeSQL: head + rows.joined(separator: ", ") + end, binds: bindings))
+        }
+        return queries
+    }
+
+    /// `UPDATE table AS t SET … FROM (VALUES (…), (…)) AS v(columns) WHERE t.key = v.key`, one statement per batch:
+    /// `rows` are the values of `columns` (the first is the key), `sets` the assignments from `v`. Typed values
+    /// (an Int64 binds as bigint) keep their type; NULLs and text are text.
+    static func update(
+        _ table: String, columns: [String], rows: [[CatalogColumnValue]], sets: String
+    ) -> [PostgresQuery] {
+        let perStatement = max(1, min(maxBatchRows, maxParameters / max(1, columns.count)))
+        let key = columns[0]
+        var queries: [PostgresQuery] = []
+        for start in stride(from: 0, to: rows.count, by: perStatement) {
+            let chunk = rows[start..<min(start + perStatement, rows.count)]
+            var bindings = PostgresBindings(capacity: chunk.count * columns.count)
+            var values: [String] = []
+            values.reserveCapacity(chunk.count)
+            var parameter = 0
+            for row in chunk {
+                var cells: [String] = []
+                for value in row {
+                    bind(value, to: &bindings)
+                    parameter += 1
+                    cells.append("$\(parameter)")
+                }
+                values.append("(" + cells.joined(separator: ", ") + ")")
+            }
+            let sql =
+                "UPDATE \(quoted(table)) AS t SET \(sets) FROM (VALUES \(values.joined(separator: ", "))) AS v(\(columns.joined(separator: ", "))) WHERE t.\(key) = v.\(key)"
+            queries.append(PostgresQuery(unsafeSQL: sql, binds: bindings))
+        }
+        return queries
+    }
+
+    /// Statuses saved with one `UPDATE … FROM (VALUES …)` per table and batch, rather than one statement each. An
+    /// image's Deltacloud state is set where the update has one. The last update of an object wins.
+    static func statuses(_ updates: [StatusUpdate]) -> [PostgresQuery] {
+        var last: [ObjectKey: Int] = [:]
+        for (i, update) in updates.enumerated() { last[update.key] = i }
+        let unique = updates.enumerated().filter { last[$0.element.key] == $0.offset }.map(\.element)
+        func rows(_ kind: Kind) -> [[CatalogColumnValue]] {
+            unique.filter { $0.key.kind == kind }.map { update in
+                var row: [CatalogColumnValue] = [.string(update.key.name), .string(update.status.columnJSON)]
+                if kind == .image { row.append(update.imageState.map { .string($0.rawValue) } ?? .null) }
+                return row
+            }
+        }
+        return update("image_build", columns: ["name", "status"], rows: rows(.imageBuild), sets: "status = v.status")
+            + update(
+                "image", columns: ["name", "status", "state"], rows: rows(.image),
+                sets: "status = v.status, state = COALESCE(v.state, t.state)")
+            + update("vm", columns: ["name", "status"], rows: rows(.virtualMachine), sets: "status = v.status")
     }
 }

@@ -33,7 +33,7 @@ public struct ArtifactAccess: Sendable {
         let question = ArtifactLocation.Question(
             image: image.name, path: image.path, sha256: image.sha256, localHost: localHost,
             artifactStore: artifactStore, hosts: hosts, cache: fetcher.cache)
-        switch ArtifactLocation.locate(question, exists: { FileManager.default.fileExists(atPath: $0) }) {
+        switch ArtifactLocation.locate(question, exists: Self.exists) {
         case .inPlace(let path), .cached(let path):
             return path
         case .fetch(let owner, let address):
@@ -41,10 +41,27 @@ public struct ArtifactAccess: Sendable {
                 throw ArtifactUnavailableError(reason: "image \(image.name) has no sha256")
             }
             return try await fetcher.fetch(image: image.name, sha256: sha256, owner: owner, address: address).path
-        case .unavailable(let reason):
+        case .unavailable(let reason), .ownerLost(_, let reason):
             throw ArtifactUnavailableError(reason: reason)
         }
     }
+}
+
+extension ArtifactAccess {
+    /// Why no host can use `image` now because its only copy is on a Lost host (nil when this host still gets it in
+    /// place, from the shared store or from its cache, or its owner is alive). What the leader reports as the Image's
+    /// `Unavailable` status.
+    public func lostCopy(of image: ImageRecord, hosts: FleetHosts) -> String? {
+        let question = ArtifactLocation.Question(
+            image: image.name, path: image.path, sha256: image.sha256, localHost: localHost,
+            artifactStore: artifactStore, hosts: hosts, cache: fetcher.cache)
+        guard case .ownerLost(_, let reason) = ArtifactLocation.locate(question, exists: Self.exists) else {
+            return nil
+        }
+        return reason
+    }
+
+    static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 }
 
 /// An Image's file that no host can give now (its only copy is on a Lost host, or gone); the reason names the image.

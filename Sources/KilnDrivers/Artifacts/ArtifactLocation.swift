@@ -11,6 +11,9 @@ public enum ArtifactLocation: Sendable, Hashable {
     case fetch(owner: String, address: String)
     /// It cannot be had; `reason` says why and names the image (and the host, when one holds it).
     case unavailable(reason: String)
+    /// Its only copy is on `owner`, which is Lost: the Image is `Unavailable` for the whole fleet until that host
+    /// returns (``FleetHosts/onlyCopyLost(image:owner:)`` says so in `reason`).
+    case ownerLost(owner: String, reason: String)
 
     /// What the decision is made from.
     public struct Question: Sendable {
@@ -52,14 +55,12 @@ public enum ArtifactLocation: Sendable, Hashable {
         guard let path = question.path, let sha256 = question.sha256 else {
             return .unavailable(reason: "image \(image) has no file yet")
         }
-        if let store = question.artifactStore, Self.path(path, isInside: store) {
+        if let store = question.artifactStore, FleetHosts.path(path, isInside: store) {
             return exists(path)
                 ? .inPlace(path: path)
                 : .unavailable(reason: "image \(image)'s file \(path) is missing from the artifact store \(store)")
         }
-        let owner = question.hosts.hosts
-            .filter { !$0.dataDir.isEmpty && Self.path(path, isInside: $0.dataDir) }
-            .max { $0.dataDir.count < $1.dataDir.count }
+        let owner = question.hosts.owner(of: path)
         if exists(path) { return .inPlace(path: path) }
         if let cached = question.cache.path(sha256: sha256), exists(cached) { return .cached(path: cached) }
         guard let owner else {
@@ -70,25 +71,12 @@ public enum ArtifactLocation: Sendable, Hashable {
             return .unavailable(reason: "image \(image)'s file \(path) is gone from this host (\(owner.name))")
         }
         if owner.state(at: question.hosts.now) == .lost {
-            return .unavailable(
-                reason:
-                    "the only copy of image \(image) is on host \(owner.name), which is Lost (no heartbeat since \(Self.format(owner.heartbeatAt)))"
-            )
+            return .ownerLost(owner: owner.name, reason: FleetHosts.onlyCopyLost(image: image, owner: owner))
         }
         guard !owner.address.isEmpty else {
             return .unavailable(
                 reason: "host \(owner.name), which holds image \(image), has not said where its API answers yet")
         }
         return .fetch(owner: owner.name, address: owner.address)
-    }
-
-    /// Whether `path` lies inside the folder `folder` (by its components, so `/data/a2` is not inside `/data/a`).
-    public static func path(_ path: String, isInside folder: String) -> Bool {
-        let root = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
-        return !root.isEmpty && path.hasPrefix(root + "/")
-    }
-
-    static func format(_ date: Date) -> String {
-        date.formatted(.iso8601)
     }
 }

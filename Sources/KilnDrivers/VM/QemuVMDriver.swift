@@ -38,6 +38,9 @@ public struct QemuVMDriver: VMDriver {
         /// silent guest cannot hold up a pass (tests on a loaded machine give generous ones).
         var monitorTimeout: Duration = .seconds(2)
         var agentTimeout: Duration = .seconds(2)
+        /// Deadline of one monitor command of an action (resume, power button, quit): each has a fallback or a retry,
+        /// so a wedged qemu cannot hold an action long (tests on a loaded machine give a generous one).
+        var commandTimeout: Duration = .seconds(5)
         /// In a fleet: where an image's file is read from on this host (fetched from the host that made it when
         /// needed). Nil: the catalog's path, as on a single host.
         public var artifacts: ArtifactAccess?
@@ -155,7 +158,7 @@ public struct QemuVMDriver: VMDriver {
         }
         if let running = runningProcess(files) {
             // Adopted, never started twice; a machine paused behind Kiln's back is resumed.
-            let client = QMPClient(socket: files.qmp, timeout: .seconds(5))
+            let client = QMPClient(socket: files.qmp, timeout: options.commandTimeout)
             if let state = try? await client.execute("query-status"), state["status"]?.string == "paused" {
                 _ = try await client.execute("cont")
             }
@@ -277,7 +280,7 @@ public struct QemuVMDriver: VMDriver {
         let files = Files(directory: directory)
         await monitors.close(key: directory)
         if let process = runningProcess(files) {
-            _ = try? await QMPClient(socket: files.qmp, timeout: .seconds(5)).execute("system_powerdown")
+            _ = try? await QMPClient(socket: files.qmp, timeout: options.commandTimeout).execute("system_powerdown")
             if !(await Self.waitForExit(process, within: options.stopGrace)) {
                 try await end(process, files: files)
             }
@@ -300,7 +303,7 @@ public struct QemuVMDriver: VMDriver {
     /// `quit` through the monitor, then SIGKILL to this very process (pid and start time) if it is still there.
     func end(_ process: WorkerProcess, files: Files) async throws {
         // qemu may already be quitting or wedged: the process check decides, and SIGKILL is the fallback.
-        _ = try? await QMPClient(socket: files.qmp, timeout: .seconds(5)).execute("quit")
+        _ = try? await QMPClient(socket: files.qmp, timeout: options.commandTimeout).execute("quit")
         if await Self.waitForExit(process, within: .seconds(10)) { return }
         if ProcessIdentity.isAlive(process) { kill(process.pid, SIGKILL) }
         guard await Self.waitForExit(process, within: .seconds(30)) else { throw QemuVMError.wontStop(process.pid) }

@@ -5,9 +5,13 @@ public struct FleetPlacement: Sendable, Hashable {
     public var hosts: [PlacementHost]
     /// This replica's `--host-name`: the leader runs the VMs placed on it.
     public var local: String
+    /// Images whose only copy is on a Lost host, with the reason naming that host: what this replica could not see
+    /// in place, in the shared store or in its cache (found by the reconciler, which can look at files).
+    public var unavailableImages: [String: String]
 
-    public init(hosts: [PlacementHost], local: String) {
+    public init(hosts: [PlacementHost], local: String, unavailableImages: [String: String] = [:]) {
         self.hosts = hosts
         self.local = local
+        self.unavailableImages = unavailableImages
     }
 }

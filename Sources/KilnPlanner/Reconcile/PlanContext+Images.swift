@@ -90,6 +90,9 @@ extension PlanContext {
         case nil:
             break
         }
+        if let reason = policy.fleet?.unavailableImages[name] {
+            plan.note(object.key, Note(.unavailable, reason))
+        }
         work.images[name] = record
     }
 }

@@ -62,6 +62,9 @@ public struct Note: Sendable, Hashable {
         case unknownHost = "UnknownHost"
         /// In a fleet, the VM is placed on another host, which runs it.
         case placedElsewhere = "PlacedElsewhere"
+        /// In a fleet, an Image whose only copy is on a Lost host: no host can use it until that host returns, and it
+        /// is not rebuilt behind the operator's back.
+        case unavailable = "Unavailable"
     }
 
     public var reason: Reason

@@ -68,6 +68,9 @@ struct LoopMemory {
     var catalogCache: CatalogCache?
     /// What each object's status was last computed from (see ``StatusMemo``).
     var statusMemos: [ObjectKey: StatusMemo] = [:]
+    /// In a fleet, how its hosts stood when the last pass placed VMs (``Reconciler/fleetShape(_:)``): a host lost,
+    /// back, drained or new breaks a quiet pass, so VMs move and Images held by a Lost host say so at once.
+    var fleetShape: [String]?
 }
 
 /// A failed action's object: how often it failed, why, and when it is tried again (never, for a terminal failure,

@@ -41,11 +41,14 @@ extension Reconciler {
     }
 
     /// Whether a quiet pass must look again at VMs: outside a fleet, the drift check of this host's machines; in a
-    /// fleet, whether any VM row moved since the last full pass read them (hosts write what their machines do).
+    /// fleet, whether any VM row moved since the last full pass read them (hosts write what their machines do), or a
+    /// host was lost, came back, was drained or joined.
     func vmsNeedALook(_ pass: inout PassState) async -> Bool {
         guard options.fleetHost != nil else { return await observeVMs(memory.watchedVMs, &pass) }
         guard let changes = try? await catalog.changes(), let cached = memory.catalogCache else { return true }
-        return changes.versions[.vms] != cached.changes.versions[.vms]
+        if changes.versions[.vms] != cached.changes.versions[.vms] { return true }
+        guard let hosts = try? await catalog.hosts() else { return true }
+        return Self.fleetShape(hosts) != memory.fleetShape
     }
 
     /// The drift check, on every pass (quiet ones included): each VM's process (pidfile and `/proc` start time) and

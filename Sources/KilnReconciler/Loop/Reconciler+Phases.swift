@@ -123,7 +123,8 @@ extension Reconciler {
             now: pass.now, budget: options.budget, allowDestructive: true,
             toolsFingerprint: pass.fingerprint)
         do {
-            policy.fleet = try await fleetPlacement(hostsFile: snapshot.hosts)
+            policy.fleet = try await fleetPlacement(
+                hostsFile: snapshot.hosts, images: Array(pass.actual.images.values))
         } catch {
             // Never plan a fleet's VMs without its hosts: they would all look unplaceable.
             pass.report.sourceError = "cannot read the fleet's hosts: \(error)"

@@ -1,4 +1,5 @@
 import Foundation
+import KilnCatalog
 import KilnPlanner
 
 /// How the reconciler behaves, from the command line.
@@ -26,6 +27,10 @@ public struct ReconcilerOptions: Sendable {
     /// and watches the machines placed on it (``HostPass``). Nil (the default: SQLite, `kiln sync`): no placement,
     /// every VM runs on this host.
     public var fleetHost: String? = nil
+    /// In a fleet: why an Image's file cannot be had because its only copy is on a Lost host, or nil when this
+    /// replica can still get it (in place, in the shared store or in its cache). The CLI gives the artifact rules of
+    /// the drivers (`ArtifactLocation`); nil: no Image is ever reported Unavailable.
+    public var lostCopy: (@Sendable (ImageRecord, FleetHosts) -> String?)? = nil
 
     public init(
         allowDestructive: Bool = false, budget: DeletionBudget = DeletionBudget(), pruneGrace: TimeInterval = 3600,

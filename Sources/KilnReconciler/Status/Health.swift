@@ -95,6 +95,11 @@ enum HealthRules {
                 ready: false, reason: waiting.reason.rawValue, message: waiting.message,
                 reconciling: (waiting.reason.rawValue, waiting.message))
         }
+        if let unavailable = notes.first(where: { $0.reason == .unavailable }) {
+            return Health(
+                ready: false, reason: "Unavailable", message: unavailable.message,
+                stalled: ("Unavailable", "\(unavailable.message); usable again once that host returns"))
+        }
         switch record.state {
         case .active:
             let what =

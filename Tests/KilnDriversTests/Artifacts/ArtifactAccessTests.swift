@@ -67,4 +67,25 @@ import Testing
             #expect(error.reason.contains("the only copy of image web is on host b, which is Lost"))
         }
     }
+
+    /// What the leader reports as the Image's status: the lost copy only while no other copy can be read here.
+    @Test func aLostCopyIsReportedOnlyWhileNothingElseHoldsIt() async throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let catalog = try await setUp(bLost: true)
+        let hosts = try await catalog.hosts()
+        let path = "\(folder)/b/builds/web-1.qcow2"
+        let reason = access(catalog, store: false).lostCopy(of: image(path), hosts: hosts)
+        #expect(
+            reason?.contains("the only copy of image web is on host b, which is Lost") == true, "\(reason ?? "nil")")
+        // The shared store holds a checked copy: not lost.
+        FileManager.default.createFile(atPath: "\(folder)/store/sha256/\(digest)", contents: Data([2]))
+        #expect(access(catalog, store: true).lostCopy(of: image(path), hosts: hosts) == nil)
+        // Visible here after all (b's data dir on a shared machine): not lost.
+        FileManager.default.createFile(atPath: path, contents: Data([1]))
+        #expect(access(catalog, store: false).lostCopy(of: image(path), hosts: hosts) == nil)
+        // b alive again: fetched from it, not lost.
+        let alive = try await setUp(bLost: false)
+        try FileManager.default.removeItem(atPath: path)
+        #expect(access(alive, store: false).lostCopy(of: image(path), hosts: try await alive.hosts()) == nil)
+    }
 }
