@@ -125,6 +125,10 @@ struct FailoverBenchmark: FigureBenchmark {
             }
             let pass = ContinuousClock.now - pushed
 
+            // A pause of a random part of the followers' lock tick (lease / 3): each round would otherwise kill at the
+            // same point of that tick (the rounds keep step with the restarted replica's first tick), and every
+            // takeover would wait about as long; a leader dies at any moment.
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0..<(lease * 1000 / 3))))
             // The failover: a commit the leader has not looked at (it looks only when pushed to), then SIGKILL.
             head = try await Self.commit(repo, round: round, step: "failover")
             let survivors = await fleet.live.filter { $0.name != leader.name }
