@@ -234,8 +234,9 @@ public final class PostgresCluster: Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// A process's start time (clock ticks since boot, /proc/PID/stat field 22), nil when it is gone.
-    static func processStartTime(_ pid: Int32) -> UInt64? {
+    /// A process's start time (clock ticks since boot, /proc/PID/stat field 22), nil when it is gone or a zombie: with
+    /// its pid, what identifies a process to end (a reused pid has another start time).
+    public static func processStartTime(_ pid: Int32) -> UInt64? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
         else { return nil }

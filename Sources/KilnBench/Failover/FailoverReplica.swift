@@ -40,7 +40,7 @@ struct FailoverReplica: Sendable {
                 "--host-name", name, "--lease", "\(settings.leaseSeconds)s"
             ], environment: ["NO_COLOR": "1"])
         let replica = FailoverReplica(
-            name: name, process: process, url: "", startTime: Self.startTime(process.pid))
+            name: name, process: process, url: "", startTime: PostgresCluster.processStartTime(process.pid))
         let marker = "kiln serve: listening on http://127.0.0.1:"
         guard await process.waitForOutput(timeout: .seconds(300), { _, err in err.contains(marker) }),
             let line = process.output.stderr.split(separator: "\n").first(where: { $0.contains(marker) }),
@@ -57,7 +57,7 @@ struct FailoverReplica: Sendable {
     /// Sends `signal` to the replica if its pid is still the process this replica started; false when it is gone.
     @discardableResult
     func signal(_ signal: Int32) -> Bool {
-        guard let startTime, Self.startTime(pid) == startTime else { return false }
+        guard let startTime, PostgresCluster.processStartTime(pid) == startTime else { return false }
         return kill(pid, signal) == 0
     }
 
@@ -85,16 +85,5 @@ struct FailoverReplica: Sendable {
         guard let answer = await get("/readyz"), answer.status == 200, let value = SpecValue(json: answer.body)
         else { return nil }
         return (value["leader"]?.string, value["role"]?.string, value["epoch"]?.int)
-    }
-
-    /// A process's start time, nil once it is gone (or a zombie).
-    static func startTime(_ pid: Int32) -> UInt64? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // After the command: the state is field 3, the start time field 22.
-        guard fields.count > 19, fields[0] != "Z" else { return nil }
-        return UInt64(fields[19])
     }
 }
