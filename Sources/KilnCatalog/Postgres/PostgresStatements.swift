@@ -54,10 +54,7 @@ enum PostgresStatements {
     /// ``PostgresCatalog/upsert(_:on:logger:)`` does one record at a time. One statement cannot update a row twice, so
     /// the last record of a name wins.
     static func upsert<R: Encodable & NamedRecord>(_ records: [R], into table: String) throws -> [PostgresQuery] {
-        var last: [String: Int] = [:]
-        for (i, record) in records.enumerated() { last[record.name] = i }
-        let unique = records.enumerated().filter { last[$0.element.name] == $0.offset }.map(\.element)
-        return try insertAll(unique, into: table) { columns in
+        return try insertAll(lastOfEach(records, by: \.name), into: table) { columns in
             let updates = columns.filter { $0 != "id" && $0 != "name" }.map {
                 "\(quoted($0)) = EXCLUDED.\(quoted($0))"
             }
@@ -89,18 +86,9 @@ enum PostgresStatements {
                 guard columns.map(\.0) == names else {
                     throw CatalogError.conflict("records of table \(table) do not all have the same columns")
                 }
-                var cells: [String] = []
-                cells.reserveCapacity(columns.count)
-                for (name, value) in columns {
-                    if name == "id", value == .null {
-                        cells.append("DEFAULT")
-                        continue
-                    }
-                    bind(value, to: &bindings)
-                    parameter += 1
-                    cells.append("$\(parameter)")
-                }
-                rows.append("(" + cells.joined(separator: ", ") + ")")
+                // A NULL id is left to the table.
+                let values = columns.map { $0.0 == "id" && $0.1 == .null ? nil : $0.1 }
+                rows.append(row(values, bindings: &bindings, parameter: &parameter))
             }
             queries.append(PostgresQuery(unsafeSQL: head + rows.joined(separator: ", ") + end, binds: bindings))
         }
@@ -122,14 +110,8 @@ enum PostgresStatements {
             var values: [String] = []
             values.reserveCapacity(chunk.count)
             var parameter = 0
-            for row in chunk {
-                var cells: [String] = []
-                for value in row {
-                    bind(value, to: &bindings)
-                    parameter += 1
-                    cells.append("$\(parameter)")
-                }
-                values.append("(" + cells.joined(separator: ", ") + ")")
+            for cells in chunk {
+                values.append(row(cells.map { Optional($0) }, bindings: &bindings, parameter: &parameter))
             }
             let sql =
                 "UPDATE \(quoted(table)) AS t SET \(sets) FROM (VALUES \(values.joined(separator: ", "))) AS v(\(columns.joined(separator: ", "))) WHERE t.\(key) = v.\(key)"
@@ -141,9 +123,7 @@ enum PostgresStatements {
     /// Statuses saved with one `UPDATE … FROM (VALUES …)` per table and batch, rather than one statement each. An
     /// image's Deltacloud state is set where the update has one. The last update of an object wins.
     static func statuses(_ updates: [StatusUpdate]) -> [PostgresQuery] {
-        var last: [ObjectKey: Int] = [:]
-        for (i, update) in updates.enumerated() { last[update.key] = i }
-        let unique = updates.enumerated().filter { last[$0.element.key] == $0.offset }.map(\.element)
+        let unique = lastOfEach(updates, by: \.key)
         func rows(_ kind: Kind) -> [[CatalogColumnValue]] {
             unique.filter { $0.key.kind == kind }.map { update in
                 var row: [CatalogColumnValue] = [.string(update.key.name), .string(update.status.columnJSON)]
@@ -156,5 +136,30 @@ enum PostgresStatements {
                 "image", columns: ["name", "status", "state"], rows: rows(.image),
                 sets: "status = v.status, state = COALESCE(v.state, t.state)")
             + update("vm", columns: ["name", "status"], rows: rows(.virtualMachine), sets: "status = v.status")
+    }
+
+    /// One row of a VALUES list, `($n, $n+1, …)`, its values bound after `parameter`; a nil value is `DEFAULT`.
+    private static func row(
+        _ values: [CatalogColumnValue?], bindings: inout PostgresBindings, parameter: inout Int
+    ) -> String {
+        var cells: [String] = []
+        cells.reserveCapacity(values.count)
+        for value in values {
+            guard let value else {
+                cells.append("DEFAULT")
+                continue
+            }
+            bind(value, to: &bindings)
+            parameter += 1
+            cells.append("$\(parameter)")
+        }
+        return "(" + cells.joined(separator: ", ") + ")"
+    }
+
+    /// `items` without the earlier ones of a key: one statement cannot write a row twice, and the last word wins.
+    private static func lastOfEach<T, Key: Hashable>(_ items: [T], by key: (T) -> Key) -> [T] {
+        var last: [Key: Int] = [:]
+        for (i, item) in items.enumerated() { last[key(item)] = i }
+        return items.enumerated().filter { last[key($0.element)] == $0.offset }.map(\.element)
     }
 }
