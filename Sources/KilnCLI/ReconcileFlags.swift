@@ -45,7 +45,9 @@ struct ReconcileFlags: ParsableArguments {
     @Option(name: .customLong("vm-initrd"), help: "The initrd for --vm-kernel.")
     var vmInitrd: String?
 
-    @Option(name: .customLong("vm-append"), help: "The kernel command line for --vm-kernel.")
+    @Option(
+        name: .customLong("vm-append"),
+        help: "The kernel command line for --vm-kernel (default: root=/dev/vda rw console=ttyS0 no_timer_check).")
     var vmAppend: String?
 
     @Option(name: .customLong("vm-bridge"), help: "The host bridge for VMs with networkType: bridged.")

@@ -191,7 +191,8 @@ struct QemuVMDriverTests {
             boot: boot)
         #expect(
             Array(args.suffix(6)) == [
-                "-kernel", "/vmlinuz", "-initrd", "/initrd.img", "-append", "root=/dev/vda rw console=ttyS0"
+                "-kernel", "/vmlinuz", "-initrd", "/initrd.img", "-append",
+                "root=/dev/vda rw console=ttyS0 no_timer_check"
             ])
     }
 

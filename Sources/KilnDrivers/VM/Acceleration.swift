@@ -64,7 +64,7 @@ actor Acceleration {
         defer { try? FileManager.default.removeItem(atPath: console) }
         let arguments = [
             "-machine", "accel=kvm", "-m", "128M", "-display", "none", "-nodefaults", "-no-reboot",
-            "-serial", "file:\(console)", "-kernel", kernel, "-append", "console=ttyS0 panic=-1"
+            "-serial", "file:\(console)", "-kernel", kernel, "-append", "console=ttyS0 panic=-1 no_timer_check"
         ]
         let probe = Task {
             _ = try? await Subprocess.run(

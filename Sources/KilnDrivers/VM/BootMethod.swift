@@ -10,6 +10,11 @@ enum BootMethod: Sendable, Hashable {
     case kernel(kernel: String, initrd: String?, append: String)
     case firmware(Firmware.Kind)
 
+    /// The command line of `--vm-kernel` without `--vm-append`. `no_timer_check`, as the images Kiln builds have
+    /// (``BootConfiguration/kernelCommandLine``): a guest on a busy host, TCG above all, can miss the IO-APIC timer
+    /// check and panic at boot ("IO-APIC + timer doesn't work"), as a test guest did under stress-ng here.
+    static let defaultAppend = "root=/dev/vda rw console=ttyS0 no_timer_check"
+
     /// Decides, before anything starts, how a disk of boot type `boot` starts on this host. A disk that cannot boot
     /// as configured is refused at once with what to do, rather than started to hang until a timeout.
     /// A hybrid disk prefers UEFI and falls back to SeaBIOS when OVMF is missing.
@@ -23,8 +28,7 @@ enum BootMethod: Sendable, Hashable {
                     "image \(image) is a bare filesystem with no boot loader: start Kiln with --vm-kernel/--vm-initrd, or build it with disk.boot"
                 )
             }
-            return .kernel(
-                kernel: kernel, initrd: options.initrd, append: options.append ?? "root=/dev/vda rw console=ttyS0")
+            return .kernel(kernel: kernel, initrd: options.initrd, append: options.append ?? Self.defaultAppend)
         }
         do {
             return .firmware(try Firmware.locate(preferred, root: options.firmwareRoot).kind)

@@ -114,7 +114,8 @@ import Testing
             kernel: kernel, initrd: initrd, folder: bed.root + "/unpacked", runner: Self.runner, locator: Self.locator)
         let prepared = (
             boot: unpacked.applied(
-                to: BuildVM.DirectBoot(kernel: kernel, initrd: initrd, commandLine: "console=ttyS0 panic=-1")),
+                to: BuildVM.DirectBoot(
+                    kernel: kernel, initrd: initrd, commandLine: "console=ttyS0 panic=-1 no_timer_check")),
             notes: unpacked.notes
         )
         #expect(prepared.boot.kernel == bed.root + "/unpacked/vmlinux", "\(prepared.notes)")

@@ -20,7 +20,7 @@ enum GuestBoot {
             [
                 "-machine", "accel=tcg", "-m", "256", "-nodefaults", "-display", "none", "-no-reboot",
                 "-kernel", "/boot/\(kernel)", "-initrd", "/boot/\(initrd)",
-                "-append", "root=/dev/vda rw console=ttyS0 panic=-1",
+                "-append", "root=/dev/vda rw console=ttyS0 panic=-1 no_timer_check",
                 "-drive", "file=\(disk),format=\(format),if=virtio", "-snapshot",
                 "-serial", "file:\(serial)"
             ])
