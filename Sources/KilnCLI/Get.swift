@@ -79,7 +79,8 @@ struct Get: AsyncParsableCommand {
                 try Self.hostRows(
                     FleetStatus.hostDocuments(
                         fleet, leader: try await catalog.leader(),
-                        vms: Array(try await catalog.state(of: [.vms]).vms.values)), name: name))
+                        vms: Array(try await catalog.state(of: [.vms]).vms.values),
+                        claims: try await catalog.claimedWork(host: nil)), name: name))
         }
         let state = try await catalog.state()
         let documents: [[(String, SpecValue)]]
@@ -210,8 +211,8 @@ enum Table {
             rows =
                 [
                     [
-                        "NAME", "STATE", "LEADER", "ADDRESS", "CPUS", "MEMORY", "DISK FREE", "KVM", "VERSION",
-                        "HEARTBEAT", "VMS", "LABELS"
+                        "NAME", "STATE", "LEADER", "ADDRESS", "CPUS", "MEMORY", "LOAD", "DISK FREE", "KVM", "VERSION",
+                        "HEARTBEAT", "VMS", "BUILDS", "LABELS"
                     ]
                 ]
                 + documents.map { d in
@@ -224,9 +225,11 @@ enum Table {
                             + (field(d, "cordonedInGit") == SpecValue.bool(true) ? ",Cordoned" : ""),
                         field(d, "leader") == SpecValue.bool(true) ? "*" : "",
                         text(field(d, "address")), text(field(d, "cpus")), gib(field(d, "memoryBytes")),
+                        "\(text(field(d, "load")?["cpus"])) CPUs, \(gib(field(d, "load")?["memoryBytes"]))",
                         gib(field(d, "diskFreeBytes")),
                         text(field(d, "kvm")), text(field(d, "version")), "\(text(field(d, "heartbeatAge")))s ago",
-                        String(field(d, "vms")?.list?.count ?? 0), labels.isEmpty ? "-" : labels
+                        String(field(d, "vms")?.list?.count ?? 0), String(field(d, "builds")?.list?.count ?? 0),
+                        labels.isEmpty ? "-" : labels
                     ]
                 }
         case .vms:

@@ -16,6 +16,9 @@ struct Wiring {
     let reconciler: Reconciler
     /// In a fleet (`kiln serve` on PostgreSQL), this host's pass over the VMs placed on it.
     let hostPass: HostPass?
+    /// This host's build workers: the reconciler's build driver on one host; in a fleet, what ``BuildWorkService``
+    /// starts the claimed builds with (the leader only enqueues them, ``FleetBuildDriver``).
+    let processBuilds: ProcessBuildDriver
 
     /// With `leadership` (`kiln serve`), the reconciler writes through a fenced view of the catalog, carrying the
     /// leader's epoch, and crash recovery waits until this host leads (it is the leader's to do). With `fleetHost`
@@ -55,8 +58,10 @@ struct Wiring {
         if fleet, let access = vmOptions.artifacts {
             options.lostCopy = { image, hosts in access.lostCopy(of: image, hosts: hosts) }
         }
+        processBuilds = builds
+        let planned: any BuildDriver = fleet ? FleetBuildDriver(catalog: writer, local: builds, logger: logger) : builds
         reconciler = Reconciler(
-            source: desired, catalog: writer, builds: builds, vms: vms, paths: paths, options: options,
+            source: desired, catalog: writer, builds: planned, vms: vms, paths: paths, options: options,
             callbacks: SafeCallbackSender(), images: images, logger: logger)
         if let host = options.fleetHost {
             hostPass = HostPass(

@@ -116,9 +116,9 @@ public protocol Catalog: Sendable {
     func claimWork(
         host: String, labels: [String], capacity: WorkCapacity, limit: Int, lease: Duration
     ) async throws -> [WorkRecord]
-    /// Extends a held claim's lease to `lease` from now; returns the new expiry, or throws ``WorkClaimLostError`` when
-    /// the claim is no longer held.
-    func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> Date
+    /// Extends a held claim's lease to `lease` from now; returns the row as renewed (its new expiry, and whether the
+    /// leader asked to cancel it), or throws ``WorkClaimLostError`` when the claim is no longer held.
+    func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> WorkRecord
     /// Finishes a held claim with its outcome and catalog change, in one transaction; throws ``WorkClaimLostError`` and
     /// applies nothing when the claim is no longer held. A claim whose lease ran out may still finish while no other
     /// host has claimed the work.
@@ -128,6 +128,20 @@ public protocol Catalog: Sendable {
     func requeueExpiredWork() async throws -> [WorkRecord]
     /// Every work row, oldest first.
     func work() async throws -> [WorkRecord]
+    /// The work claimed now (whatever its lease says): `host`'s, or every host's when nil; oldest first.
+    func claimedWork(host: String?) async throws -> [WorkRecord]
+    /// The newest row of a work key (the open one while there is one); nil when the key was never enqueued.
+    func work(key: String) async throws -> WorkRecord?
+    /// Puts work claimed by `hosts` back in the queue whatever their leases say, with `reason` as its result: the
+    /// leader's answer to a host turning Lost (its heartbeat older than a lease). The holder's next renewal and its
+    /// finish are refused. Returns those rows. The leader's write (fenced).
+    func requeueWork(heldBy hosts: [String], reason: String) async throws -> [WorkRecord]
+    /// The leader asks the open work of `workKey` to stop. Queued work ends `failed` at once ("cancelled before a host
+    /// claimed it"), with `execution` (the cancelled execution, if any) saved in the same transaction; claimed work
+    /// gets ``WorkRecord/cancelRequested``, which its holder reads at its next renewal, and finishes itself. Returns the
+    /// row as it is now; nil when the key has no open work. The leader's write (fenced).
+    @discardableResult
+    func requestCancel(workKey: String, execution: ExecutionRecord?) async throws -> WorkRecord?
 }
 
 /// A new status for one object.

@@ -210,6 +210,84 @@ extension CatalogBackends {
         }
 
         @Test(
+            "the leader cancels work: queued work ends at once with its execution; claimed work learns it at its next renewal",
+            arguments: Backend.allCases)
+        func cancel(_ backend: Backend) async throws {
+            try await TestCatalog.with(backend) { t in
+                _ = try await t.catalog.saveBuild(Records.build("b"))
+                var execution = try await t.catalog.newExecution(Records.execution("b", 0))
+                let (leader, _) = try await Self.leaderView(t)
+                _ = try await leader.enqueue([Self.work("b"), Self.work("c")])
+                #expect(try await leader.requestCancel(workKey: Self.work("none").workKey, execution: nil) == nil)
+
+                execution.status = .cancelled
+                execution.statusMessage = "Cancelled: removed from git"
+                let ended = try #require(
+                    try await leader.requestCancel(workKey: Self.work("b").workKey, execution: execution))
+                #expect(ended.state == .failed && ended.result == WorkRecord.cancelledBeforeClaim)
+                #expect(try await t.catalog.execution(id: execution.id!)?.status == .cancelled)
+
+                // Nothing of "b" is left to claim; "c" is claimed, then cancelled: its holder learns it as it renews.
+                let claimed = try await t.catalog.claimWork(
+                    host: "h", labels: [], capacity: .unbounded, limit: 5, lease: Self.lease)
+                #expect(claimed.map(\.objectName) == ["c"])
+                let claim = try #require(claimed.first?.claim)
+                #expect(try await t.catalog.renewWork(claim, lease: Self.lease).cancelRequested == false)
+                let asked = try #require(
+                    try await leader.requestCancel(workKey: Self.work("c").workKey, execution: nil))
+                #expect(asked.state == .claimed && asked.cancelRequested)
+                let renewed = try await t.catalog.renewWork(claim, lease: Self.lease)
+                #expect(renewed.cancelRequested)
+                #expect(try #require(renewed.leaseExpiresAt) > Date().addingTimeInterval(300))
+                // The holder finishes it with what its stopped run returned; then nothing of "c" is open.
+                #expect(try await t.catalog.finishWork(claim, WorkCompletion(.failed("cancelled"))).state == .failed)
+                #expect(try await leader.requestCancel(workKey: Self.work("c").workKey, execution: nil) == nil)
+                #expect(try await t.catalog.work(key: Self.work("c").workKey)?.state == .failed)
+                #expect(try await t.catalog.work(key: Self.work("never").workKey) == nil)
+            }
+        }
+
+        @Test(
+            "a Lost host's claims go back to the queue whatever their leases say; its renewal and finish are then refused",
+            arguments: Backend.allCases)
+        func requeueLostHost(_ backend: Backend) async throws {
+            try await TestCatalog.with(backend) { t in
+                let (leader, _) = try await Self.leaderView(t)
+                _ = try await leader.enqueue([Self.work("x"), Self.work("y"), Self.work("z")])
+                let lost = try await t.catalog.claimWork(
+                    host: "lost", labels: [], capacity: .unbounded, limit: 2, lease: Self.lease
+                ).compactMap(\.claim)
+                #expect(lost.count == 2)
+                let kept = try #require(
+                    try await t.catalog.claimWork(
+                        host: "alive", labels: [], capacity: .unbounded, limit: 1, lease: Self.lease
+                    ).first?.claim)
+                #expect(try await t.catalog.claimedWork(host: "lost").compactMap(\.id) == lost.map(\.workId))
+                #expect(try await t.catalog.claimedWork(host: "alive").compactMap(\.id) == [kept.workId])
+                #expect(
+                    try await t.catalog.claimedWork(host: nil).compactMap(\.id).sorted()
+                        == (lost.map(\.workId) + [kept.workId]).sorted())
+                #expect(try await leader.requeueWork(heldBy: [], reason: "none").isEmpty)
+                let reason = "host lost was lost (no heartbeat since 10:00)"
+                let requeued = try await leader.requeueWork(heldBy: ["lost", "unknown"], reason: reason)
+                #expect(requeued.compactMap(\.id) == lost.map(\.workId))
+                #expect(requeued.allSatisfy { $0.state == .queued && $0.holder == "lost" && $0.result == reason })
+                await #expect(throws: WorkClaimLostError.self) {
+                    _ = try await t.catalog.renewWork(lost[0], lease: Self.lease)
+                }
+                await #expect(throws: WorkClaimLostError.self) {
+                    try await t.catalog.finishWork(lost[1], WorkCompletion(.done("late")))
+                }
+                _ = try await t.catalog.renewWork(kept, lease: Self.lease)
+                #expect(try await t.catalog.claimedWork(host: "lost").isEmpty)
+                let again = try await t.catalog.claimWork(
+                    host: "alive", labels: [], capacity: .unbounded, limit: 5, lease: Self.lease)
+                #expect(again.compactMap(\.id) == lost.map(\.workId))
+                #expect(again.allSatisfy { $0.attempt == 2 && $0.holder == "alive" })
+            }
+        }
+
+        @Test(
             "a finish lands with its catalog change in one transaction: both, or (when the change fails) neither",
             arguments: Backend.allCases)
         func atomicFinish(_ backend: Backend) async throws {

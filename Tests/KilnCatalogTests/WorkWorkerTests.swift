@@ -23,6 +23,22 @@ extension CatalogBackends {
             throw TimedOut(what: what)
         }
 
+        /// The task's value; past a deadline that only catches a hang, the task is cancelled and the test fails.
+        static func value<T: Sendable>(of task: Task<T, any Error>, _ what: String) async throws -> T {
+            try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await task.value }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(120))
+                    task.cancel()
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                guard let first else { throw TimedOut(what: what) }
+                return first
+            }
+        }
+
         static func status(_ revision: String) -> StatusUpdate {
             StatusUpdate(key: ObjectKey(.imageBuild, "b"), status: ObjectStatus(observedRevision: revision))
         }
@@ -55,6 +71,41 @@ extension CatalogBackends {
                 }
                 #expect(record.state == .done && record.attempt == 1 && record.result == "ran past its first lease")
                 #expect(try await t.catalog.state().builds["b"]?.status.observedRevision == "r9")
+            }
+        }
+
+        @Test(
+            "a cancel the leader asks for stops the run at the next renewal, and what the stopped run returns is finished",
+            arguments: Backend.allCases)
+        func cancelRequested(_ backend: Backend) async throws {
+            try await TestCatalog.with(backend) { t in
+                _ = try await t.catalog.saveBuild(Records.build("b"))
+                let (leader, _) = try await WorkContractTests.leaderView(t)
+                _ = try await leader.enqueue([WorkContractTests.work("b")])
+                let worker = WorkWorker(catalog: t.catalog, host: "h", lease: .seconds(3))
+                let running = Task {
+                    try await worker.runClaimed(capacity: .unbounded, limit: 1) { _ in
+                        do {
+                            try await Task.sleep(for: .seconds(3600))
+                            return WorkCompletion(.done("never cancelled"))
+                        } catch {
+                            return WorkCompletion(.failed("cancelled"), statuses: [Self.status("stopped")])
+                        }
+                    }
+                }
+                defer { running.cancel() }
+                let catalog = t.catalog
+                try await Self.wait(for: "the worker's claim") { try await catalog.work().first?.state == .claimed }
+                let asked = try await leader.requestCancel(
+                    workKey: WorkContractTests.work("b").workKey, execution: nil)
+                #expect(asked?.cancelRequested == true)
+                let outcomes = try await Self.value(of: running, "the cancelled run to end")
+                guard case .finished(let record)? = outcomes.first, outcomes.count == 1 else {
+                    Issue.record("not finished: \(outcomes)")
+                    return
+                }
+                #expect(record.state == .failed && record.result == "cancelled" && record.holder == "h")
+                #expect(try await t.catalog.state().builds["b"]?.status.observedRevision == "stopped")
             }
         }
 

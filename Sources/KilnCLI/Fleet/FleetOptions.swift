@@ -37,7 +37,17 @@ struct FleetOptions: ParsableArguments {
     )
     var artifactStore: String?
 
+    @Option(
+        name: .customLong("max-builds"),
+        help:
+            "In a fleet, how many builds this host runs at once, of the work any host may claim (default: half its CPUs, at least 1)."
+    )
+    var maxBuilds: Int?
+
     var name: String { hostName ?? ProcessInfo.processInfo.hostName }
+
+    /// `--max-builds`, or half this machine's CPUs (at least one).
+    var buildSlots: Int { maxBuilds ?? max(1, ProcessInfo.processInfo.activeProcessorCount / 2) }
 
     /// The fleet token, read once at start; never logged.
     func fleetToken() throws -> FleetToken? {
@@ -58,6 +68,7 @@ struct FleetOptions: ParsableArguments {
         // The spec's `placement.host` names hosts by the same rule.
         if let problem = HostName.problem(name) { throw ValidationError("--host-name: \(problem)") }
         guard lease.milliseconds >= 1000 else { throw ValidationError("--lease must be at least 1s (got \(lease))") }
+        if let maxBuilds, maxBuilds < 1 { throw ValidationError("--max-builds must be at least 1 (got \(maxBuilds))") }
         for label in hostLabels {
             let parts = label.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty,

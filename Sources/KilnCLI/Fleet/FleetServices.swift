@@ -30,7 +30,7 @@ struct HostHeartbeatService: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 _ = try await catalog.heartbeat(facts.record(address: await address.value))
-                await status.update(try await catalog.hosts())
+                await status.update(try await catalog.hosts(), claims: try await catalog.claimedWork(host: nil))
                 if failing { logger.info("host heartbeat: the catalog answers again") }
                 failing = false
             } catch {

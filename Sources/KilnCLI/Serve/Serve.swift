@@ -145,6 +145,12 @@ struct Serve: AsyncParsableCommand {
                 .init(
                     service: HostPassService(
                         pass: pass, interval: interval.duration, lease: fleet.lease.duration, logger: logger)))
+            services.append(
+                .init(
+                    service: BuildWorkService(
+                        host: fleet.name, labels: fleet.hostLabels.sorted(), catalog: wiring.catalog,
+                        builds: wiring.processBuilds, slots: fleet.buildSlots, lease: fleet.lease.duration,
+                        waker: LoopWaker(), logger: logger)))
         }
         let group = ServiceGroup(
             configuration: .init(

@@ -86,15 +86,16 @@ extension PostgresCatalog {
         return claimed.sorted { $0.id! < $1.id! }
     }
 
-    public func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> Date {
+    public func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> WorkRecord {
         try await unfencedStatement { [logger] c in
-            let renewed = try await Self.scalar(
-                Date.self,
+            let renewed = try await Self.records(
+                WorkRecord.self,
                 """
                 UPDATE work SET "leaseExpiresAt" = now() + make_interval(secs => \(lease.timeInterval))
                 WHERE id = \(claim.workId) AND state = 'claimed' AND holder = \(claim.host) AND attempt = \(claim.attempt)
-                RETURNING "leaseExpiresAt"
-                """, on: c, logger: logger)
+                RETURNING *
+                """, on: c, logger: logger
+            ).first
             guard let renewed else { throw try await Self.lost(claim, on: c, logger: logger) }
             return renewed
         }
@@ -159,6 +160,75 @@ extension PostgresCatalog {
     public func work() async throws -> [WorkRecord] {
         try await read { [logger] c in
             try await Self.records(WorkRecord.self, "SELECT * FROM work ORDER BY id", on: c, logger: logger)
+        }
+    }
+
+    public func claimedWork(host: String?) async throws -> [WorkRecord] {
+        try await read { [logger] c in
+            if let host {
+                return try await Self.records(
+                    WorkRecord.self, "SELECT * FROM work WHERE state = 'claimed' AND holder = \(host) ORDER BY id",
+                    on: c, logger: logger)
+            }
+            return try await Self.records(
+                WorkRecord.self, "SELECT * FROM work WHERE state = 'claimed' ORDER BY id", on: c, logger: logger)
+        }
+    }
+
+    public func work(key: String) async throws -> WorkRecord? {
+        try await read { [logger] c in
+            try await Self.records(
+                WorkRecord.self,
+                PostgresQuery(
+                    unsafeSQL: #"SELECT * FROM work WHERE "workKey" = $1 ORDER BY id DESC LIMIT 1"#,
+                    binds: Self.bindings(key)),
+                on: c, logger: logger
+            ).first
+        }
+    }
+
+    public func requeueWork(heldBy hosts: [String], reason: String) async throws -> [WorkRecord] {
+        guard !hosts.isEmpty else { return [] }
+        return try await write { [logger] c in
+            try await Self.records(
+                WorkRecord.self,
+                """
+                UPDATE work SET state = 'queued', result = \(reason), "leaseExpiresAt" = NULL
+                WHERE state = 'claimed' AND holder = ANY(\(hosts))
+                RETURNING *
+                """, on: c, logger: logger
+            ).sorted { $0.id! < $1.id! }
+        }
+    }
+
+    public func requestCancel(workKey: String, execution: ExecutionRecord?) async throws -> WorkRecord? {
+        try await write { [logger] c in
+            // Locked: a host claiming at this moment skips the row (SKIP LOCKED) and sees it ended after the commit.
+            let open = try await Self.records(
+                WorkRecord.self,
+                PostgresQuery(
+                    unsafeSQL: #"SELECT * FROM work WHERE "workKey" = $1 AND \#(Self.openStates) FOR UPDATE"#,
+                    binds: Self.bindings(workKey)),
+                on: c, logger: logger
+            ).first
+            guard let open, let id = open.id else { return nil }
+            guard open.state == .queued else {
+                return try await Self.records(
+                    WorkRecord.self, #"UPDATE work SET "cancelRequested" = true WHERE id = \#(id) RETURNING *"#,
+                    on: c, logger: logger
+                ).first
+            }
+            let ended = try await Self.records(
+                WorkRecord.self,
+                """
+                UPDATE work SET state = 'failed', result = \(WorkRecord.cancelledBeforeClaim), "finishedAt" = now()
+                WHERE id = \(id) RETURNING *
+                """, on: c, logger: logger
+            ).first
+            if let execution {
+                _ = try await Self.save(execution, table: "execution", id: execution.id, on: c, logger: logger)
+            }
+            return ended
         }
     }
 }

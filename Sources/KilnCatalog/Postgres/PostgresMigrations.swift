@@ -21,7 +21,8 @@ enum PostgresMigrations {
         PostgresMigrationV5.migration,
         PostgresMigrationV6.migration,
         PostgresMigrationV7.migration,
-        PostgresMigrationV8.migration
+        PostgresMigrationV8.migration,
+        PostgresMigrationV9.migration
     ]
 
     /// The version this binary's schema has.

@@ -18,7 +18,8 @@ enum CatalogMigrations {
         (WorkMigration.id, WorkMigration.migrate),
         (VMHostMigration.id, VMHostMigration.migrate),
         (VMMachineSpecMigration.id, VMMachineSpecMigration.migrate),
-        (HostGitCordonMigration.id, HostGitCordonMigration.migrate)
+        (HostGitCordonMigration.id, HostGitCordonMigration.migrate),
+        (WorkCancelMigration.id, WorkCancelMigration.migrate)
     ]
 
     static var migrator: DatabaseMigrator {

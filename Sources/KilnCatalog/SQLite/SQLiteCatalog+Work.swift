@@ -73,15 +73,14 @@ extension SQLiteCatalog {
         }
     }
 
-    public func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> Date {
+    public func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> WorkRecord {
         try await write { db in
             guard var current = try WorkRecord.fetchOne(db, key: claim.workId), current.claim == claim else {
                 throw WorkClaimLostError(claim: claim, current: try WorkRecord.fetchOne(db, key: claim.workId))
             }
-            let expiry = Date().addingTimeInterval(lease.timeInterval)
-            current.leaseExpiresAt = expiry
+            current.leaseExpiresAt = Date().addingTimeInterval(lease.timeInterval)
             try current.update(db)
-            return expiry
+            return current
         }
     }
 
@@ -123,5 +122,55 @@ extension SQLiteCatalog {
 
     public func work() async throws -> [WorkRecord] {
         try await read { db in try WorkRecord.order(Column("id")).fetchAll(db) }
+    }
+
+    public func claimedWork(host: String?) async throws -> [WorkRecord] {
+        try await read { db in
+            try WorkRecord.fetchAll(
+                db, sql: "SELECT * FROM work WHERE state = 'claimed' AND (? IS NULL OR holder = ?) ORDER BY id",
+                arguments: [host, host])
+        }
+    }
+
+    public func work(key: String) async throws -> WorkRecord? {
+        try await read { db in
+            try WorkRecord.fetchOne(
+                db, sql: "SELECT * FROM work WHERE workKey = ? ORDER BY id DESC LIMIT 1", arguments: [key])
+        }
+    }
+
+    public func requeueWork(heldBy hosts: [String], reason: String) async throws -> [WorkRecord] {
+        guard !hosts.isEmpty else { return [] }
+        return try await write { db in
+            var requeued: [WorkRecord] = []
+            for var item in try WorkRecord.fetchAll(db, sql: "SELECT * FROM work WHERE state = 'claimed' ORDER BY id")
+            where item.holder.map({ hosts.contains($0) }) == true {
+                item.state = .queued
+                item.result = reason
+                item.leaseExpiresAt = nil
+                try item.update(db)
+                requeued.append(item)
+            }
+            return requeued
+        }
+    }
+
+    public func requestCancel(workKey: String, execution: ExecutionRecord?) async throws -> WorkRecord? {
+        try await write { db in
+            guard
+                var open = try WorkRecord.fetchOne(
+                    db, sql: "SELECT * FROM work WHERE workKey = ? AND \(Self.openWork)", arguments: [workKey])
+            else { return nil }
+            if open.state == .queued {
+                open.state = .failed
+                open.result = WorkRecord.cancelledBeforeClaim
+                open.finishedAt = Date()
+                if var execution { try execution.save(db) }
+            } else {
+                open.cancelRequested = true
+            }
+            try open.update(db)
+            return open
+        }
     }
 }

@@ -61,6 +61,9 @@ public struct WorkRecord: Sendable, Hashable, CatalogRecord, MutablePersistableR
     public var attempt: Int64
     /// What came of it (or why its last claim went back to the queue).
     public var result: String?
+    /// The leader asked the holder to cancel the work (``Catalog/requestCancel(workKey:)``): the holder learns it at
+    /// its next renewal, stops the run and finishes the row with what the cancelled run returned.
+    public var cancelRequested: Bool
     /// The leader epoch that enqueued it.
     public var epoch: Int64
     public var createdAt: Date
@@ -70,8 +73,8 @@ public struct WorkRecord: Sendable, Hashable, CatalogRecord, MutablePersistableR
     public init(
         id: Int64? = nil, kind: Kind, object: ObjectKey, workKey: String? = nil, detail: SpecValue = .object([:]),
         labels: [String] = [], cpus: Int64 = 0, memoryBytes: Int64 = 0, state: State = .queued, holder: String? = nil,
-        leaseExpiresAt: Date? = nil, attempt: Int64 = 0, result: String? = nil, epoch: Int64 = 0,
-        createdAt: Date = Date(), claimedAt: Date? = nil, finishedAt: Date? = nil
+        leaseExpiresAt: Date? = nil, attempt: Int64 = 0, result: String? = nil, cancelRequested: Bool = false,
+        epoch: Int64 = 0, createdAt: Date = Date(), claimedAt: Date? = nil, finishedAt: Date? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -87,6 +90,7 @@ public struct WorkRecord: Sendable, Hashable, CatalogRecord, MutablePersistableR
         self.leaseExpiresAt = leaseExpiresAt
         self.attempt = attempt
         self.result = result
+        self.cancelRequested = cancelRequested
         self.epoch = epoch
         self.createdAt = createdAt
         self.claimedAt = claimedAt
@@ -96,6 +100,9 @@ public struct WorkRecord: Sendable, Hashable, CatalogRecord, MutablePersistableR
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }
+
+    /// The result of queued work the leader cancelled before any host claimed it.
+    public static let cancelledBeforeClaim = "cancelled before a host claimed it"
 
     /// The claim this record holds, while it is claimed.
     public var claim: WorkClaim? {

@@ -48,8 +48,10 @@ public struct WorkWorker: Sendable {
     }
 
     /// Runs one row this host claimed, renewing its lease while `run` works (which must end when cancelled), then
-    /// finishes it: `done`/`failed` with `run`'s completion, or `failed` with the error `run` threw. Nil for a row
-    /// that holds no claim of this host.
+    /// finishes it: `done`/`failed` with `run`'s completion, or `failed` with the error `run` threw. When a renewal
+    /// says the leader asked to cancel the work (``WorkRecord/cancelRequested``, or already at the claim), `run` is
+    /// cancelled while the claim is still renewed, and what it returns is finished as usual. Nil for a row that holds
+    /// no claim of this host.
     public func perform(
         _ work: WorkRecord, _ run: @escaping @Sendable (WorkRecord) async throws -> WorkCompletion
     ) async -> Outcome? {
@@ -59,12 +61,25 @@ public struct WorkWorker: Sendable {
             case lost(WorkClaimLostError)
             case renewerStopped
         }
+        // The run is a task of its own, so that a cancel stops it without stopping the renewals that keep its claim.
+        let running = Task { () -> WorkCompletion in
+            do {
+                return try await run(work)
+            } catch {
+                return WorkCompletion(.failed("\(error)"))
+            }
+        }
+        if work.cancelRequested { running.cancel() }
         let first = await withTaskGroup(of: Event.self) { group -> Event in
             group.addTask { [catalog, lease, logger] in
                 while !Task.isCancelled {
                     do {
                         try await Task.sleep(for: lease / 3)
-                        _ = try await catalog.renewWork(claim, lease: lease)
+                        let renewed = try await catalog.renewWork(claim, lease: lease)
+                        if renewed.cancelRequested, !running.isCancelled {
+                            logger.info("the leader asked to cancel \(claim); stopping its run")
+                            running.cancel()
+                        }
                     } catch let lost as WorkClaimLostError {
                         return .lost(lost)
                     } catch is CancellationError {
@@ -77,11 +92,12 @@ public struct WorkWorker: Sendable {
                 return .renewerStopped
             }
             group.addTask {
-                do {
-                    return .ran(try await run(work))
-                } catch {
-                    return .ran(WorkCompletion(.failed("\(error)")))
+                let completion = await withTaskCancellationHandler {
+                    await running.value
+                } onCancel: {
+                    running.cancel()
                 }
+                return .ran(completion)
             }
             var event = await group.next() ?? .renewerStopped
             if case .renewerStopped = event { event = await group.next() ?? .renewerStopped }

@@ -9,6 +9,11 @@ import Logging
 
 /// The body of `kiln internal-execute`: runs one recorded execution to its end and records the outcome. It holds the
 /// execution's lock while it runs; SIGTERM cancels it cleanly (processes stopped, files removed, status `cancelled`).
+///
+/// In a fleet the execution is a work row this host claimed (``Settings/work``): the worker renews the claim itself
+/// while it builds (so a restart of `kiln serve` leaves it running), stops when the leader asks to cancel, and records
+/// the outcome only under its claim (``Catalog/finishWork(_:_:)``). A worker whose claim was lost (its lease ran out,
+/// or its host was Lost and the work went back to the queue) records nothing and removes what it made.
 public enum ExecutionWorker {
     public struct Settings: Sendable {
         public var dataDirectory: String
@@ -18,11 +23,14 @@ public enum ExecutionWorker {
         public var specRoot: String
         public var secretsDirectory: String?
         public var debianMirror: String?
+        /// The fleet's claim this worker runs under, and the lease it renews it for; nil on a single host.
+        public var work: (claim: WorkClaim, lease: Duration)?
 
         public init(
             dataDirectory: String, executionId: Int64, repository: String, branch: String?, specRoot: String,
-            secretsDirectory: String?, debianMirror: String? = nil
+            secretsDirectory: String?, debianMirror: String? = nil, work: (claim: WorkClaim, lease: Duration)? = nil
         ) {
+            self.work = work
             self.debianMirror = debianMirror
             self.dataDirectory = dataDirectory
             self.executionId = executionId
@@ -53,21 +61,125 @@ public enum ExecutionWorker {
         do {
             let catalog: any Catalog =
                 if let open { try await open(paths) } else { try SQLiteCatalog(path: paths.catalog) }
-            guard var execution = try await catalog.execution(id: id), !execution.status.isFinished else { return 0 }
-            execution.status = .running
-            execution.pid = getpid()
-            execution.pidStartTime = ProcessIdentity.startTime(getpid())
-            execution.startDate = execution.startDate ?? Date()
-            execution.statusMessage = "Starting"
-            try await catalog.saveExecution(execution)
-            try FileManager.default.createDirectory(
-                atPath: (execution.logPath as NSString).deletingLastPathComponent,
-                withIntermediateDirectories: true)
-            return await build(execution, catalog: catalog, paths: paths, settings: settings, logger: logger)
+            guard let execution = try await catalog.execution(id: id), !execution.status.isFinished else { return 0 }
+            if let work = settings.work {
+                return await runClaimed(
+                    execution, work, catalog: catalog, paths: paths, settings: settings, logger: logger)
+            }
+            let started = try await start(execution, catalog: catalog, logPath: execution.logPath)
+            let outcome = await build(started, catalog: catalog, paths: paths, settings: settings, logger: logger)
+            return await record(outcome, catalog: catalog, logger: logger)
         } catch {
             logger.error("execution \(id): \(error)")
             return 1
         }
+    }
+
+    /// Marks the execution running in this process, logging to `logPath`.
+    static func start(
+        _ execution: ExecutionRecord, catalog: any Catalog, logPath: String
+    ) async throws -> ExecutionRecord {
+        var execution = execution
+        execution.status = .running
+        execution.pid = getpid()
+        execution.pidStartTime = ProcessIdentity.startTime(getpid())
+        execution.startDate = execution.startDate ?? Date()
+        execution.statusMessage = "Starting"
+        execution.logPath = logPath
+        try await catalog.saveExecution(execution)
+        try FileManager.default.createDirectory(
+            atPath: (logPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        return execution
+    }
+
+    /// A fleet's execution, run under this host's claim of its work row: the claim is renewed while it builds, and the
+    /// outcome lands only while the claim is held. The log goes to this host's data dir (the leader named its own).
+    static func runClaimed(
+        _ execution: ExecutionRecord, _ work: (claim: WorkClaim, lease: Duration), catalog: any Catalog,
+        paths: DataPaths, settings: Settings, logger: Logger
+    ) async -> Int32 {
+        let claim = work.claim
+        let row: WorkRecord
+        do {
+            guard let current = try await catalog.work(key: FleetBuildDriver.workKey(execution: execution)),
+                current.id == claim.workId, current.claim == claim
+            else {
+                logger.warning("execution \(execution.id ?? -1): \(claim) is no longer held; nothing to run")
+                return 0
+            }
+            row = current
+        } catch {
+            logger.error("execution \(execution.id ?? -1): cannot read \(claim): \(error)")
+            return 1
+        }
+        if row.cancelRequested {
+            // Cancelled while its last holder had it (and lost it): nothing to build.
+            var cancelled = execution
+            cancelled.status = .cancelled
+            cancelled.statusMessage = "Cancelled"
+            cancelled.endDate = Date()
+            do {
+                try await catalog.finishWork(claim, WorkCompletion(.failed("cancelled"), execution: cancelled))
+            } catch {
+                logger.warning("execution \(execution.id ?? -1): cannot finish \(claim) as cancelled: \(error)")
+            }
+            return 0
+        }
+        let worker = WorkWorker(catalog: catalog, host: claim.host, lease: work.lease, logger: logger)
+        let logPath = paths.log(build: execution.buildName, number: execution.buildNumber)
+        let ended = await worker.perform(row) { _ in
+            let started = try await start(execution, catalog: catalog, logPath: logPath)
+            let outcome = await build(started, catalog: catalog, paths: paths, settings: settings, logger: logger)
+            return completion(outcome)
+        }
+        switch ended {
+        case .finished(let record)?:
+            return record.state == .done || record.result == "cancelled" ? 0 : 1
+        case .lost?:
+            // Another host runs it now: what this attempt made here is a leftover.
+            try? FileManager.default.removeItem(
+                atPath: paths.artifacts(build: execution.buildName, number: execution.buildNumber))
+            try? FileManager.default.removeItem(atPath: paths.work(execution: execution.id ?? -1))
+            return 0
+        case .unfinished(_, let why)?:
+            logger.error("execution \(execution.id ?? -1): cannot record its outcome under \(claim): \(why)")
+            return 1
+        case nil:
+            return 0
+        }
+    }
+
+    /// How a build ended: the execution as it ends (success, failed or cancelled) and the images it made.
+    struct Outcome: Sendable {
+        var execution: ExecutionRecord
+        var images: [VirtualImageRecord]
+    }
+
+    /// Records a single host's outcome; returns the worker's exit code (1 for a failure).
+    static func record(_ outcome: Outcome, catalog: any Catalog, logger: Logger) async -> Int32 {
+        if outcome.execution.status == .success {
+            do { try await catalog.finishExecution(outcome.execution, images: outcome.images) } catch {
+                logger.error("cannot record the outcome: \(error)")
+                return 1
+            }
+            return 0
+        }
+        try? await catalog.saveExecution(outcome.execution)
+        return outcome.execution.status == .failed ? 1 : 0
+    }
+
+    /// A fleet's outcome, as the work row's finish: the execution and its images land with it.
+    static func completion(_ outcome: Outcome) -> WorkCompletion {
+        let execution = outcome.execution
+        let result: WorkCompletion.Outcome =
+            switch execution.status {
+            case .success:
+                .done(
+                    "execution #\(execution.buildNumber) of \(execution.buildName) made \(outcome.images.count) images")
+            case .cancelled: .failed("cancelled")
+            default: .failed(execution.errorMessage ?? "failed")
+            }
+        return WorkCompletion(result, execution: execution, virtualImages: outcome.images)
     }
 
     /// The commit of the earliest execution of this build with the same inputs (this one's when it is the first).
@@ -91,10 +203,12 @@ public enum ExecutionWorker {
             boot: virtual?.boot ?? .none)
     }
 
+    /// Builds the execution (cancelled by SIGTERM, SIGINT or the cancellation of the calling task); returns how it
+    /// ended, recording nothing but progress.
     static func build(
         _ start: ExecutionRecord, catalog: any Catalog, paths: DataPaths, settings: Settings,
         logger: Logger
-    ) async -> Int32 {
+    ) async -> Outcome {
         let execution = start
         let spec = ImageBuildSpec(execution.spec)
         let reporter = ProgressWriter(catalog: catalog, execution: execution)
@@ -147,7 +261,11 @@ public enum ExecutionWorker {
             interrupt.cancel()
         }
 
-        let result = await work.result
+        let result = await withTaskCancellationHandler {
+            await work.result
+        } onCancel: {
+            work.cancel()
+        }
         continuation.finish()
         await writer.value
         await reporter.stop()
@@ -169,11 +287,7 @@ public enum ExecutionWorker {
                     name: image.name, format: image.format, path: image.path, size: image.size,
                     sha256: image.sha256, boot: image.boot, createdAt: Date())
             }
-            do { try await catalog.finishExecution(outcome, images: images) } catch {
-                logger.error("cannot record the outcome: \(error)")
-                return 1
-            }
-            return 0
+            return Outcome(execution: outcome, images: images)
         case .failure(let error):
             let cancelled =
                 work.isCancelled
@@ -181,8 +295,7 @@ public enum ExecutionWorker {
             outcome.status = cancelled ? .cancelled : .failed
             outcome.statusMessage = cancelled ? "Cancelled" : "Failed"
             outcome.errorMessage = cancelled ? nil : "\(error)"
-            try? await catalog.saveExecution(outcome)
-            return cancelled ? 0 : 1
+            return Outcome(execution: outcome, images: [])
         }
     }
 }

@@ -49,6 +49,25 @@ public struct ProcessBuildDriver: BuildDriver {
     }
 
     public func start(_ execution: ExecutionRecord) async throws -> WorkerProcess? {
+        try await spawn(execution, extra: [])
+    }
+
+    /// Starts the worker of a fleet's execution under this host's claim of its work row (``FleetBuildDriver``): it
+    /// renews the claim for `lease` while it builds and records the outcome under it.
+    public func startClaimed(
+        _ execution: ExecutionRecord, claim: WorkClaim, lease: Duration
+    ) async throws -> WorkerProcess? {
+        let (seconds, attoseconds) = lease.components
+        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return try await spawn(
+            execution,
+            extra: [
+                "--work", String(claim.workId), "--work-attempt", String(claim.attempt), "--host-name", claim.host,
+                "--lease", "\(milliseconds)ms"
+            ])
+    }
+
+    private func spawn(_ execution: ExecutionRecord, extra: [String]) async throws -> WorkerProcess? {
         guard let id = execution.id else { throw ProcessBuildError.notRecorded }
         try FileManager.default.createDirectory(atPath: paths.work, withIntermediateDirectories: true)
         let output = ExecutionLock.outputPath(paths, id)
@@ -59,7 +78,7 @@ public struct ProcessBuildDriver: BuildDriver {
         if let branch = settings.branch { arguments += ["--branch", branch] }
         if let secrets = settings.secretsDirectory { arguments += ["--secrets-dir", secrets] }
         if let mirror = settings.debianMirror { arguments += ["--debian-mirror", mirror] }
-        arguments += settings.catalogArguments
+        arguments += settings.catalogArguments + extra
         let pid = try Spawn.detached(settings.executable, arguments, output: output)
         // Wait until the worker holds its lock (or is gone): after that, `isRunning` tells the truth.
         for _ in 0..<500 {

@@ -260,8 +260,12 @@ struct ActionExecutor: Sendable {
     ) async throws -> ExecutionWorker? {
         guard let id = execution.id else { throw ExecutorError.noExecution }
         if let reuse, let source = state.executions[execution.buildName]?.first(where: { $0.id == reuse }) {
-            try await reuseOutputs(&execution, from: source, images: state.virtualImages[reuse] ?? [])
-            return nil
+            let outputs = state.virtualImages[reuse] ?? []
+            // In a fleet the outputs may be on another host: reused where this host sees them, built again otherwise.
+            if options.fleetHost == nil || outputs.allSatisfy({ FileManager.default.isReadableFile(atPath: $0.path) }) {
+                try await reuseOutputs(&execution, from: source, images: outputs)
+                return nil
+            }
         }
         guard let worker = try await builds.start(execution) else { return nil }
         return ExecutionWorker(executionId: id, pid: worker.pid, startTime: worker.startTime)

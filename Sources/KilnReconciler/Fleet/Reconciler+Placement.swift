@@ -5,12 +5,13 @@ import KilnSpec
 extension Reconciler {
     /// The fleet the planner places VMs over (``ReconcilerOptions/fleetHost``): every registered host, Lost or drained
     /// as the catalog's clock and flags say, and this one. Nil outside a fleet. `hosts.yaml`'s cordons (`hostsFile`)
-    /// are applied first, so this pass already places by them. `images` are the catalog's: those whose only copy is
-    /// on a Lost host are named, for their status.
+    /// are applied first, so this pass already places by them; work claimed by Lost hosts goes back to the queue.
+    /// `images` are the catalog's: those whose only copy is on a Lost host are named, for their status.
     func fleetPlacement(hostsFile: HostsFile? = nil, images: [ImageRecord] = []) async throws -> FleetPlacement? {
         guard let local = options.fleetHost else { return nil }
         let fleet = try await applyHostsFile(hostsFile, to: try await catalog.hosts())
         memory.fleetShape = Self.fleetShape(fleet)
+        await requeueWorkOfLostHosts(fleet)
         return FleetPlacement(
             hosts: fleet.hosts.map { PlacementHost($0, now: fleet.now) }, local: local,
             unavailableImages: unavailableImages(images, fleet))

@@ -8,13 +8,18 @@ import KilnSpec
 public actor FleetStatus {
     public nonisolated let leadership: Leadership
     private var fleet: FleetHosts?
+    /// The work claimed when the hosts were read: the builds each host runs.
+    private var claims: [WorkRecord] = []
 
     public init(leadership: Leadership) {
         self.leadership = leadership
     }
 
-    /// The hosts as a heartbeat just read them.
-    public func update(_ hosts: FleetHosts) { fleet = hosts }
+    /// The hosts, and the work claimed, as a heartbeat just read them.
+    public func update(_ hosts: FleetHosts, claims: [WorkRecord] = []) {
+        fleet = hosts
+        self.claims = claims
+    }
 
     public var hosts: FleetHosts? { fleet }
 
@@ -41,20 +46,44 @@ public actor FleetStatus {
     public func hostsDocument(vms: [VMRecord] = []) -> SpecValue {
         .object([
             "hosts": .list(
-                Self.hostDocuments(fleet ?? FleetHosts(hosts: [], now: Date()), leader: leadership.leader, vms: vms))
+                Self.hostDocuments(
+                    fleet ?? FleetHosts(hosts: [], now: Date()), leader: leadership.leader, vms: vms, claims: claims))
         ])
     }
 
     /// Each host with its state (`Ready`, or `Lost` once its heartbeat is older than its lease, by the catalog's
-    /// clock), whether it leads, its capacity and labels, and the VMs placed on it: what `GET /kiln/v1/hosts` and
-    /// `kiln get hosts` show.
-    public static func hostDocuments(_ fleet: FleetHosts, leader: LeaderRecord?, vms: [VMRecord] = []) -> [SpecValue] {
+    /// clock), whether it leads, its capacity and labels, the VMs placed on it and the builds it runs (its claims of
+    /// build work, `NAME #NUMBER`), and its load: the CPUs and memory those VMs and builds take of its capacity. What
+    /// `GET /kiln/v1/hosts` and `kiln get hosts` show.
+    public static func hostDocuments(
+        _ fleet: FleetHosts, leader: LeaderRecord?, vms: [VMRecord] = [], claims: [WorkRecord] = []
+    ) -> [SpecValue] {
         var placed: [String: [String]] = [:]
-        for vm in vms { if let host = vm.host { placed[host, default: []].append(vm.name) } }
+        var load: [String: (cpus: Int64, memory: Int64)] = [:]
+        for vm in vms {
+            guard let host = vm.host else { continue }
+            placed[host, default: []].append(vm.name)
+            let typed = vm.typed
+            load[host, default: (0, 0)].cpus += Int64(typed.cpus)
+            load[host, default: (0, 0)].memory += Int64(clamping: typed.memory.bytes)
+        }
+        var building: [String: [String]] = [:]
+        for work in claims where work.kind == .runExecution {
+            guard let host = work.holder else { continue }
+            load[host, default: (0, 0)].cpus += work.cpus
+            load[host, default: (0, 0)].memory += work.memoryBytes
+            let number = work.detail["buildNumber"]?.int.map { " #\($0)" } ?? ""
+            building[host, default: []].append(work.objectName + number)
+        }
         return fleet.hosts.map { host in
             let state = host.state(at: fleet.now)
             return .object([
                 "vms": .list((placed[host.name] ?? []).sorted().map(SpecValue.string)),
+                "builds": .list((building[host.name] ?? []).sorted().map(SpecValue.string)),
+                "load": .object([
+                    "cpus": .int(Int(load[host.name]?.cpus ?? 0)),
+                    "memoryBytes": .int(Int(load[host.name]?.memory ?? 0))
+                ]),
                 "name": .string(host.name),
                 "address": .string(host.address),
                 "state": .string(state.rawValue),

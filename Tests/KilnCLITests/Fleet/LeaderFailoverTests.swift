@@ -4,7 +4,7 @@ import KilnTestSupport
 import Testing
 
 /// Two `kiln serve` replicas (each its own data dir and loopback port) on one throwaway PostgreSQL catalog, for real:
-/// only the leader reconciles (a build runs once, numbered without gaps); SIGKILL of the leader hands the lead to the
+/// only the leader reconciles (a build runs once, on the host that claimed its work, numbered without gaps); SIGKILL of the leader hands the lead to the
 /// other, which reconciles the next commit; a leader paused (SIGSTOP) mid-pass loses the lead, and once resumed
 /// (SIGCONT) its late writes are refused by fencing and it follows.
 @Suite(
@@ -133,7 +133,8 @@ struct LeaderFailoverTests {
         let a = try await start("a")
         let b = try await start("b")
 
-        // MARK: exactly one leads, and only it reconciles: the build runs once, on the leader; the follower serves it.
+        // MARK: exactly one leads, and only it reconciles: the build runs once, on whichever host claimed its work;
+        // the follower serves it.
         let (first, firstEpoch) = try await Self.agreedLeader([a, b])
         let follower = first.name == a.name ? b : a
         try await follower.serve.wait(
@@ -145,7 +146,8 @@ struct LeaderFailoverTests {
         }
         let once = try await Self.executions(cluster, database)
         #expect(
-            once.count == 1 && once[0].hasPrefix("1 success \(first.dataDir)/"), "one execution, the leader's: \(once)")
+            once.count == 1 && [a, b].contains { once[0].hasPrefix("1 success \($0.dataDir)/") },
+            "one execution, run on one of the hosts: \(once)")
         #expect(try await follower.readiness()?.role == "follower")
         // A follower that planned would have written its status files, and had its catalog writes refused.
         #expect(
@@ -171,7 +173,7 @@ struct LeaderFailoverTests {
         }
         let twice = try await Self.executions(cluster, database)
         #expect(twice.map { $0.split(separator: " ")[0] } == ["1", "2"], "numbers unique and gapless: \(twice)")
-        #expect(twice.last?.hasPrefix("2 success \(second.dataDir)/") == true, "the new leader ran it: \(twice)")
+        #expect(twice.last?.hasPrefix("2 success \(second.dataDir)/") == true, "the only host left ran it: \(twice)")
 
         // MARK: the killed host comes back, and follows.
         let back = try await start(first.name)

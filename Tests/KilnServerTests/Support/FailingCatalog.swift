@@ -57,10 +57,14 @@ struct FailingCatalog: Catalog {
     ) async throws -> [WorkRecord] {
         throw Failure()
     }
-    func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> Date { throw Failure() }
+    func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> WorkRecord { throw Failure() }
     func finishWork(_ claim: WorkClaim, _ completion: WorkCompletion) async throws -> WorkRecord { throw Failure() }
     func requeueExpiredWork() async throws -> [WorkRecord] { throw Failure() }
     func work() async throws -> [WorkRecord] { throw Failure() }
+    func claimedWork(host: String?) async throws -> [WorkRecord] { throw Failure() }
+    func work(key: String) async throws -> WorkRecord? { throw Failure() }
+    func requeueWork(heldBy hosts: [String], reason: String) async throws -> [WorkRecord] { throw Failure() }
+    func requestCancel(workKey: String, execution: ExecutionRecord?) async throws -> WorkRecord? { throw Failure() }
 }
 
 extension Logger {

@@ -1,0 +1,105 @@
+import Foundation
+import KilnCatalog
+import KilnDrivers
+import Logging
+import ServiceLifecycle
+
+/// A fleet host's builds (issue 13), on every replica, leader or not: while fewer than `slots` of its claims are open
+/// it claims the build work (`RunExecution` rows the leader enqueued) that its labels allow and that fits its CPUs and
+/// memory less what its running builds take, and starts each one's worker (`kiln internal-execute --work …`). The
+/// worker renews the claim while it builds and records the outcome under it, so it outlives this service, and a
+/// restarted `kiln serve` counts it among this host's claims. Every lease/3 (every 2 s at most), and at once when
+/// woken. The VMs placed here are placement's to bound, not this service's.
+struct BuildWorkService: Service {
+    let host: String
+    let labels: [String]
+    /// The plain catalog: a host's claims are fenced by the claim, not by the leader's epoch.
+    let catalog: any Catalog
+    let builds: ProcessBuildDriver
+    let slots: Int
+    let lease: Duration
+    let waker: LoopWaker
+    let logger: Logger
+
+    func run() async throws {
+        var failing = false
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                try await claimAndStart()
+                if failing { logger.info("builds: the catalog answers again") }
+                failing = false
+            } catch {
+                if !failing { logger.warning("builds: cannot claim work: \(error); retrying") }
+                failing = true
+            }
+            let wait = min(lease / 3, .seconds(2))
+            await cancelWhenGracefulShutdown { [waker] in await waker.wait(wait) }
+        }
+    }
+
+    /// Claims what this host may take now and starts the worker of each.
+    func claimAndStart() async throws {
+        // A claim whose lease ran out has no worker renewing it (it died): it takes no slot, and any host, this one
+        // included, may claim it again.
+        let now = Date()
+        let held = try await catalog.claimedWork(host: host).filter { ($0.leaseExpiresAt ?? .distantPast) > now }
+        let free = slots - held.count
+        guard free > 0 else { return }
+        let capacity = WorkCapacity(
+            cpus: Int64(ProcessInfo.processInfo.activeProcessorCount) - held.reduce(0) { $0 + $1.cpus },
+            memoryBytes: Int64(clamping: ProcessInfo.processInfo.physicalMemory)
+                - held.reduce(0) { $0 + $1.memoryBytes })
+        let claimed = try await catalog.claimWork(
+            host: host, labels: labels, capacity: capacity, limit: free, lease: lease)
+        for work in claimed { await start(work) }
+    }
+
+    /// Starts the worker of one claimed row; a row it cannot run is finished failed, with why, under its claim.
+    func start(_ work: WorkRecord) async {
+        guard let claim = work.claim else { return }
+        guard work.kind == .runExecution, let id = work.detail["execution"]?.int.map(Int64.init) else {
+            await finish(claim, "this host runs build work only, not \(work.kind.rawValue) (\(work.workKey))")
+            return
+        }
+        let execution: ExecutionRecord
+        do {
+            guard let found = try await catalog.execution(id: id) else {
+                await finish(claim, "execution \(id) is no longer in the catalog")
+                return
+            }
+            execution = found
+        } catch {
+            // The claim's lease runs out and the work goes back to the queue.
+            logger.warning("builds: cannot read execution \(id) of \(claim): \(error)")
+            return
+        }
+        guard !execution.status.isFinished else {
+            await finish(claim, "execution #\(execution.buildNumber) of \(execution.buildName) already ended")
+            return
+        }
+        do {
+            _ = try await builds.startClaimed(execution, claim: claim, lease: lease)
+            logger.info("host \(host): building execution #\(execution.buildNumber) of \(execution.buildName)")
+        } catch {
+            var failed = execution
+            failed.status = .failed
+            failed.statusMessage = "Failed"
+            failed.errorMessage = "the build worker could not start on host \(host): \(error)"
+            failed.endDate = Date()
+            logger.error("host \(host): \(failed.errorMessage ?? "")")
+            do {
+                try await catalog.finishWork(claim, WorkCompletion(.failed("\(error)"), execution: failed))
+            } catch {
+                logger.warning("builds: cannot finish \(claim): \(error)")
+            }
+        }
+    }
+
+    /// Ends a claimed row this host will not run.
+    func finish(_ claim: WorkClaim, _ why: String) async {
+        logger.warning("host \(host): \(why); \(claim) ends failed")
+        do { try await catalog.finishWork(claim, WorkCompletion(.failed(why))) } catch {
+            logger.warning("builds: cannot finish \(claim): \(error)")
+        }
+    }
+}

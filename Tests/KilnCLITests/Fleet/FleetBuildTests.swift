@@ -1,0 +1,237 @@
+import Foundation
+import KilnSpec
+import KilnTestSupport
+import Testing
+
+/// Builds in a fleet (issue 13), for real: three `kiln serve` replicas with one build slot each (`--max-builds 1`) on
+/// one throwaway PostgreSQL catalog, and four builds whose provision scripts wait on a held loopback server, so that
+/// the test knows what runs where without timing anything. Three run at once, one on each host, and the fourth waits
+/// for a slot. SIGKILL of a host running one: once the host is Lost its work goes back to the queue and runs on
+/// another host under the same build number, and the cut-off worker's result never lands.
+@Suite(
+    PostgresClusterTrait(), .tags(.binary),
+    .enabled(
+        if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")
+            && FileManager.default.isExecutableFile(atPath: "/usr/bin/qemu-img"),
+        "needs curl (the held scripts) and qemu-img (the builds' conversions)"))
+struct FleetBuildTests {
+    static let lease = 10
+    static let builds = ["web-1", "web-2", "web-3", "web-4"]
+
+    struct Replica: Sendable {
+        let name: String
+        let dataDir: String
+        let serve: ServeProcess
+
+        static func start(
+            _ name: String, dataDir: String, repo: String, url: String, passwordFile: String
+        )
+            async throws -> Replica
+        {
+            let serve = try await ServeProcess.start(
+                repo: repo, dataDir: dataDir,
+                extra: [
+                    "--interval", "1s", "--catalog", url, "--catalog-password-file", passwordFile, "--host-name", name,
+                    "--lease", "\(FleetBuildTests.lease)s", "--max-builds", "1"
+                ])
+            return Replica(name: name, dataDir: dataDir, serve: serve)
+        }
+    }
+
+    /// Every replica the test started, and the build workers of their data dirs, ended by pid whatever happens.
+    actor Replicas {
+        var all: [Replica] = []
+
+        func add(_ replica: Replica) { all.append(replica) }
+
+        func stop() async {
+            for replica in all { await replica.serve.stop() }
+            for replica in all { await ProcessSweep.killAll(mentioning: replica.dataDir) }
+        }
+    }
+
+    /// A build whose script asks the held server for its own name, with the network its script needs for that.
+    static func build(_ name: String) -> String {
+        """
+        apiVersion: kiln.dev/v1
+        kind: ImageBuild
+        metadata:
+          name: \(name)
+        spec:
+          type: qemu
+          source:
+            scratch: true
+          scripts:
+            - {name: provision, path: scripts/\(name).sh, phase: provision, timeout: 10m, network: true}
+          disk:
+            size: 16mib
+          conversionFormats: [qcow2]
+          run:
+            policy: onChange
+            token: "1"
+
+        """
+    }
+
+    /// Held until the test releases the server; the test sees the request, so it knows the build runs.
+    static func script(_ name: String, port: Int) -> String {
+        """
+        #!/bin/sh
+        set -eu
+        curl -sf -o /dev/null http://127.0.0.1:\(port)/\(name)
+        mkdir -p "$KILN_ROOTFS/etc"
+        echo \(name) > "$KILN_ROOTFS/etc/kiln-test"
+
+        """
+    }
+
+    /// A build work row as the catalog has it.
+    struct Work: CustomStringConvertible {
+        var build, state, holder: String
+        var attempt: Int
+        var result: String
+        var description: String { "\(build) \(state) on \(holder) (attempt \(attempt)): \(result)" }
+    }
+
+    static func work(_ cluster: PostgresCluster, _ database: String) async throws -> [Work] {
+        try await cluster.sql(
+            #"SELECT "objectName" || '|' || state || '|' || coalesce(holder, '-') || '|' || attempt || '|' || coalesce(result, '') FROM work WHERE kind = 'RunExecution' ORDER BY id"#,
+            database: database
+        ).split(separator: "\n").map { line in
+            let f = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            return Work(build: f[0], state: f[1], holder: f[2], attempt: Int(f[3]) ?? -1, result: f[4...].joined())
+        }
+    }
+
+    /// Every execution: build, number, status and log path (in the data dir of the host that ran it).
+    static func executions(_ cluster: PostgresCluster, _ database: String) async throws -> [[String]] {
+        try await cluster.sql(
+            #"SELECT "buildName" || ' ' || "buildNumber" || ' ' || status || ' ' || "logPath" FROM execution ORDER BY "buildName", "buildNumber""#,
+            database: database
+        ).split(separator: "\n").map { $0.split(separator: " ", maxSplits: 3).map(String.init) }
+    }
+
+    /// Polls twice a second until `condition` holds; the deadline only catches a real hang, and then the logs say why.
+    static func wait(
+        for what: String, _ hosts: [Replica], _ condition: () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + .seconds(400)
+        while try await !condition() {
+            guard ContinuousClock.now < deadline, !Task.isCancelled else {
+                let logs = hosts.map { "--- \($0.name):\n\($0.serve.process.output.stderr)" }.joined(separator: "\n")
+                throw ServeProcess.Failure(description: "\(what) did not happen within 400 s; the logs:\n\(logs)")
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    @Test(
+        "three hosts, one build slot each: builds spread over the hosts; a SIGKILLed host's build runs again on another under the same number",
+        .timeLimit(.minutes(10)))
+    func spreadAndRequeue() async throws {
+        try await Scratch.with { scratch in
+            let files = try await HeldFileServer.start(in: scratch.file("held"))
+            let repo = try await GitRepository(at: scratch.file("repo"))
+            try repo.write("README.md", "Builds of a fleet\n")
+            _ = try await repo.commit("Nothing yet")
+            let (cluster, url, database) = try await SharedPostgres.shared.newDatabase("fleetbuilds")
+            let replicas = Replicas()
+            do {
+                try await run(
+                    replicas, scratch: scratch, repo: repo, files: files, cluster: cluster, database: database, url: url
+                )
+            } catch {
+                files.release()
+                await replicas.stop()
+                await files.stop()
+                throw error
+            }
+            await replicas.stop()
+            await files.stop()
+        }
+    }
+
+    func run(
+        _ replicas: Replicas, scratch: Scratch, repo: GitRepository, files: HeldFileServer, cluster: PostgresCluster,
+        database: String, url: String
+    ) async throws {
+        var hosts: [Replica] = []
+        for name in ["a", "b", "c"] {
+            let replica = try await Replica.start(
+                name, dataDir: scratch.file("data-\(name)"), repo: repo.path, url: url,
+                passwordFile: cluster.passwordFile)
+            await replicas.add(replica)
+            hosts.append(replica)
+        }
+        try await Self.wait(for: "the three hosts to register", hosts) {
+            let answer = try await hosts[0].serve.request("/kiln/v1/hosts")
+            let listed = SpecValue(json: answer.body)?["hosts"]?.list ?? []
+            return answer.status == 200 && listed.filter { $0["state"]?.string == "Ready" }.count == 3
+        }
+        for name in Self.builds {
+            FileManager.default.createFile(atPath: "\(files.www)/\(name)", contents: Data("go\n".utf8))
+            try repo.write("builds/\(name).yaml", Self.build(name))
+            try repo.write("scripts/\(name).sh", Self.script(name, port: files.port))
+        }
+        _ = try await repo.commit("Four builds")
+
+        // MARK: one build on each host at once (one slot each); the fourth waits for a slot.
+        var rows: [Work] = []
+        try await Self.wait(for: "three builds to run, each held, one on each host", hosts) {
+            rows = try await Self.work(cluster, database)
+            return Set(files.requests).count == 3 && rows.filter { $0.state == "claimed" }.count == 3
+        }
+        let claimed = rows.filter { $0.state == "claimed" }
+        #expect(Set(claimed.map(\.holder)) == Set(hosts.map(\.name)), "one build on each host: \(rows)")
+        #expect(rows.count == 4 && rows.filter { $0.state == "queued" }.count == 1, "the fourth waits: \(rows)")
+        try await Self.wait(for: "GET /kiln/v1/hosts to show the build each host runs", hosts) {
+            let answer = try await hosts[1].serve.request("/kiln/v1/hosts")
+            guard answer.status == 200, let listed = SpecValue(json: answer.body)?["hosts"]?.list else { return false }
+            return hosts.allSatisfy { host in
+                listed.first { $0["name"]?.string == host.name }?["builds"]?.list?.compactMap(\.string)
+                    == claimed.filter { $0.holder == host.name }.map { "\($0.build) #1" }
+            }
+        }
+
+        // MARK: SIGKILL a follower running a build: once it is Lost, its work goes back to the queue.
+        var leader: String?
+        try await Self.wait(for: "a leader", hosts) {
+            let answer = try await hosts[0].serve.request("/readyz")
+            leader = SpecValue(json: answer.body)?["leader"]?.string
+            return answer.status == 200 && leader != nil
+        }
+        let victim = try #require(hosts.first { $0.name != leader })
+        let moving = try #require(claimed.first { $0.holder == victim.name }?.build)
+        victim.serve.process.kill(SIGKILL)
+        _ = await victim.serve.process.wait(timeout: .seconds(60))
+        let live = hosts.filter { $0.name != victim.name }
+        try await Self.wait(for: "the build work of Lost \(victim.name) to go back to the queue", live) {
+            let row = try await Self.work(cluster, database).first { $0.build == moving }
+            return row?.state == "queued" && row?.result.hasPrefix("host \(victim.name) was lost") == true
+        }
+        // Its worker, cut off from its claim, stops at its next renewal (or, released first, has its result refused).
+        files.release()
+        var executions: [[String]] = []
+        try await Self.wait(for: "all four builds to succeed", live) {
+            executions = try await Self.executions(cluster, database)
+            rows = try await Self.work(cluster, database)
+            return executions.count == 4 && executions.allSatisfy { $0[2] == "success" }
+                && rows.allSatisfy { $0.state == "done" }
+        }
+        #expect(executions.map { $0[0] } == Self.builds, "one execution of each build: \(executions)")
+        #expect(executions.allSatisfy { $0[1] == "1" }, "numbered 1, none repeated or skipped: \(executions)")
+        let moved = try #require(rows.first { $0.build == moving })
+        #expect(moved.attempt == 2 && live.map(\.name).contains(moved.holder), "run again elsewhere: \(moved)")
+        let host = try #require(live.first { $0.name == moved.holder })
+        let execution = try #require(executions.first { $0[0] == moving })
+        #expect(execution[3].hasPrefix(host.dataDir + "/"), "its log is on the host that ran it: \(execution)")
+        try await Self.wait(for: "the cut-off worker on \(victim.name) to end by itself", live) {
+            ProcessSweep.pids(mentioning: victim.dataDir).isEmpty
+        }
+        // Nothing of the cut-off attempt was kept: its outputs on the victim were removed when its result was refused.
+        #expect(
+            !FileManager.default.fileExists(atPath: "\(victim.dataDir)/artifacts/\(moving)/1"),
+            "the cut-off attempt's outputs are gone")
+        print("fleet builds: \(rows)")
+    }
+}
