@@ -237,7 +237,7 @@ let package = Package(
             name: "KilnCLITests",
             dependencies: [
                 "KilnCLI", "KilnSpec", "KilnCatalog", "KilnTestSupport", "KilnEndToEnd",
-                .product(name: "Crypto", package: "swift-crypto")
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")
             ], swiftSettings: strict)
     ]
 )

@@ -43,12 +43,13 @@ struct HostHeartbeatService: Service {
 }
 
 /// A fleet host's pass over the VMs placed on it (``HostPass``), on every replica, leader or not: every `lease / 3` (or
-/// the interval, if shorter), every second while something of its own is in flight. The VMs go on running when it
-/// stops.
+/// the interval, if shorter), every second while something of its own is in flight, and at once when `waker` is woken
+/// (``ChangeListenerService``: the leader placed a VM or applied a commit). The VMs go on running when it stops.
 struct HostPassService: Service {
     let pass: HostPass
     let interval: Duration
     let lease: Duration
+    let waker: LoopWaker
     let logger: Logger
 
     func run() async throws {
@@ -64,7 +65,7 @@ struct HostPassService: Service {
             }
             let base = report.busy ? min(interval, .seconds(1)) : min(interval, lease / 3)
             let wait = base * Double.random(in: 0.9...1.1)
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+            await cancelWhenGracefulShutdown { [waker] in await waker.wait(wait) }
         }
         await pass.shutdown()
     }

@@ -141,16 +141,23 @@ struct Serve: AsyncParsableCommand {
             .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)
         ]
         if let pass = wiring.hostPass {
+            let hostWaker = LoopWaker()
             services.append(
                 .init(
                     service: HostPassService(
-                        pass: pass, interval: interval.duration, lease: fleet.lease.duration, logger: logger)))
+                        pass: pass, interval: interval.duration, lease: fleet.lease.duration, waker: hostWaker,
+                        logger: logger)))
             services.append(
                 .init(
                     service: BuildWorkService(
                         host: fleet.name, labels: fleet.hostLabels.sorted(), catalog: wiring.catalog,
                         builds: wiring.processBuilds, slots: fleet.buildSlots, lease: fleet.lease.duration,
                         waker: LoopWaker(), logger: logger)))
+            if let postgres = wiring.catalog as? PostgresCatalog {
+                services.append(
+                    .init(
+                        service: ChangeListenerService(catalog: postgres, logger: logger) { await hostWaker.wake() }))
+            }
         }
         let group = ServiceGroup(
             configuration: .init(
