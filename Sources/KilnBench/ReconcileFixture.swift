@@ -8,6 +8,10 @@ import Logging
 /// images built from them, a third stopped VMs on those) committed to a memory source, a fresh data dir in a temp
 /// folder with a catalog (by default SQLite in the data dir), and recording drivers (no real builds or VMs).
 /// `remove()` deletes the folder.
+///
+/// With a ``FleetHost`` it runs as `kiln serve` on PostgreSQL does: the reconciler leads a fleet of that one host
+/// (``ReconcilerOptions/fleetHost``), placing and recording VMs, and the host's own ``HostPass`` makes and watches
+/// them.
 struct ReconcileFixture {
     let folder: String
     let paths: DataPaths
@@ -19,10 +23,18 @@ struct ReconcileFixture {
     let perKind: Int
     /// How long the memory source took to parse and validate the commit (not part of any pass).
     let load: Duration
+    /// The fleet host's own pass, when the fixture runs as a fleet.
+    let hostPass: HostPass?
+
+    /// The one host of a fleet fixture: its name, and the plain (unfenced) catalog its pass writes through.
+    struct FleetHost {
+        var name: String
+        var catalog: any Catalog
+    }
 
     /// `open` makes the catalog once the data dir exists; the default is the embedded SQLite catalog.
     init(
-        objects: Int, name: String,
+        objects: Int, name: String, fleet: FleetHost? = nil,
         catalog open: (DataPaths) async throws -> any Catalog = { try SQLiteCatalog(path: $0.catalog) }
     ) async throws {
         perKind = objects / 3
@@ -43,9 +55,19 @@ struct ReconcileFixture {
         load = ContinuousClock.now - loadStart
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
+        var options = ReconcilerOptions(maxConcurrency: 8)
+        if let fleet {
+            options.fleetHost = fleet.name
+            _ = try await fleet.catalog.heartbeat(Self.host(fleet.name, vms: perKind, paths: paths))
+            hostPass = HostPass(
+                host: fleet.name, catalog: fleet.catalog, vms: RecordingVMDriver(), source: source, paths: paths,
+                options: options, logger: logger)
+        } else {
+            hostPass = nil
+        }
         reconciler = Reconciler(
-            source: source, catalog: catalog, builds: builds, vms: RecordingVMDriver(), paths: paths,
-            options: ReconcilerOptions(maxConcurrency: 8), logger: logger)
+            source: source, catalog: catalog, builds: builds, vms: RecordingVMDriver(), paths: paths, options: options,
+            logger: logger)
         try await reconciler.recover()
     }
 
@@ -61,6 +83,8 @@ struct ReconcileFixture {
         var total: Int
         var noop = Measurement()
         var full = Measurement()
+        /// A fleet fixture's host pass after each no-op pass: the drift check of the VMs placed on it.
+        var hostNoop = Measurement()
     }
 
     /// The first pass (executions held until it returns; the status files it writes included), the settle after it,
@@ -79,12 +103,16 @@ struct ReconcileFixture {
         await builds.release()
         await builds.drain()
         var settle = Measurement()
-        let final = await settle.time { await reconciler.settle(timeout: .seconds(600), interval: .milliseconds(1)) }
+        let final = await settle.time {
+            if let hostPass { return await settleFleet(hostPass, timeout: .seconds(600)) }
+            return await reconciler.settle(timeout: .seconds(600), interval: .milliseconds(1))
+        }
         var passes = Passes(
             first: first, report: report, filesAfter: filesAfter, settle: settle,
             ready: final.objects.values.filter(\.ready).count, total: final.objects.count)
         for _ in 0..<runs {
             _ = await passes.noop.time { await reconciler.pass() }
+            if let hostPass { _ = await passes.hostNoop.time { await hostPass.pass() } }
             guard fullResync else { continue }
             _ = await passes.full.time {
                 _ = await reconciler.pass(full: true)
