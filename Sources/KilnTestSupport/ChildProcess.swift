@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// How a child process ended, with everything it wrote.
 public struct ProcessResult: Sendable, CustomStringConvertible {
@@ -28,6 +29,14 @@ public final class RunningProcess: Sendable {
     private let stdoutPath: String
     private let stderrPath: String
     private let ended: Task<(Int32, Bool), Never>
+    private let state: ReapState
+
+    /// Whether the child was reaped. Once it is, its pid may name another process, so no signal goes to it: the flag
+    /// is set under the lock that reaping and signalling both hold, so a signal never reaches a pid the kernel has
+    /// already given to someone else.
+    final class ReapState: Sendable {
+        let reaped = Mutex(false)
+    }
 
     /// Starts `executable` with `arguments` in `directory`; `environment` is added to (or, with `cleanEnvironment`,
     /// replaces) this process's environment.
@@ -44,16 +53,33 @@ public final class RunningProcess: Sendable {
             environment: ChildProcess.environment(environment, clean: cleanEnvironment),
             stdin: "/dev/null", stdout: stdoutPath, stderr: stderrPath)
         pid = child
+        let state = ReapState()
+        self.state = state
         ended = Task {
-            var status: Int32 = 0
             while true {
-                let reaped = waitpid(child, &status, WNOHANG)
-                if reaped == child { break }
-                if reaped < 0, errno != EINTR { return (-1, true) }
-                try? await Task.sleep(for: .milliseconds(15))
+                // Reaped (the status), gone without a status (nil), or still running (.some(nil)).
+                let outcome: Int32?? = state.reaped.withLock { reaped in
+                    var status: Int32 = 0
+                    let result = waitpid(child, &status, WNOHANG)
+                    if result == child {
+                        reaped = true
+                        return .some(status)
+                    }
+                    if result < 0, errno != EINTR {
+                        reaped = true
+                        return nil
+                    }
+                    return .some(nil)
+                }
+                switch outcome {
+                case .none: return (-1, true)
+                case .some(.some(let status)):
+                    let signal = status & 0x7F
+                    return signal == 0 ? ((status >> 8) & 0xFF, false) : (signal, true)
+                case .some(.none):
+                    try? await Task.sleep(for: .milliseconds(15))
+                }
             }
-            let signal = status & 0x7F
-            return signal == 0 ? ((status >> 8) & 0xFF, false) : (signal, true)
         }
     }
 
@@ -73,7 +99,7 @@ public final class RunningProcess: Sendable {
         while ContinuousClock.now < deadline, !Task.isCancelled {
             let (out, err) = output
             if condition(out, err) { return true }
-            if Foundation.kill(pid, 0) != 0 || Self.isZombie(pid) {
+            if isReaped || Foundation.kill(pid, 0) != 0 || Self.isZombie(pid) {
                 let (out, err) = output
                 return condition(out, err)
             }
@@ -95,23 +121,27 @@ public final class RunningProcess: Sendable {
         return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
-    /// Sends a signal (SIGKILL by default) to the process.
+    /// Sends a signal (SIGKILL by default) to the process, unless it was reaped (its pid is no longer its own).
     public func kill(_ signal: Int32 = SIGKILL) {
-        _ = Foundation.kill(pid, signal)
+        state.reaped.withLock { reaped in
+            if !reaped { _ = Foundation.kill(pid, signal) }
+        }
     }
+
+    /// Whether the process ended and was reaped.
+    public var isReaped: Bool { state.reaped.withLock { $0 } }
 
     /// Waits for the process to end (killing it after `timeout`, or at once when the waiting task is cancelled: a test
     /// whose time limit ran out must not wait on) and returns what it wrote; its output files go.
     public func wait(timeout: Duration = .seconds(600)) async -> ProcessResult {
-        let pid = self.pid
-        let watchdog = Task {
+        let watchdog = Task { [self] in
             try await Task.sleep(for: timeout)
-            _ = Foundation.kill(pid, SIGKILL)
+            kill(SIGKILL)
         }
         let (code, signalled) = await withTaskCancellationHandler {
             await ended.value
-        } onCancel: {
-            _ = Foundation.kill(pid, SIGKILL)
+        } onCancel: { [self] in
+            kill(SIGKILL)
         }
         watchdog.cancel()
         let out = Self.text(stdoutPath)

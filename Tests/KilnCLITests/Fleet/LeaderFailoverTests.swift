@@ -55,7 +55,7 @@ struct LeaderFailoverTests {
 
         func stop() async {
             // A stopped process cannot act on SIGTERM: resume every one first.
-            for replica in all { kill(replica.pid, SIGCONT) }
+            for replica in all { replica.serve.process.kill(SIGCONT) }
             for replica in all { await replica.serve.stop() }
         }
     }
@@ -200,7 +200,7 @@ struct LeaderFailoverTests {
         try await second.serve.wait(for: "the leader to ask for the image", timeout: .seconds(60)) {
             !files.requests.isEmpty
         }
-        kill(second.pid, SIGSTOP)
+        second.serve.process.kill(SIGSTOP)
         let (third, thirdEpoch) = try await Self.agreedLeader([back], excluding: second.name)
         #expect(third.name == back.name && thirdEpoch > secondEpoch)
         files.release()
@@ -212,7 +212,7 @@ struct LeaderFailoverTests {
         #expect(path.hasPrefix(third.dataDir + "/"), "the new leader imported it: \(path)")
 
         // MARK: resumed, the old leader finishes its pass: its writes are refused, its log says so, and it follows.
-        kill(second.pid, SIGCONT)
+        second.serve.process.kill(SIGCONT)
         try await second.serve.wait(for: "the old leader's writes to be refused by fencing", timeout: .seconds(60)) {
             second.serve.process.output.stderr.contains(
                 "write refused by fencing: it carries leader epoch \(secondEpoch), but host \(third.name) leads with epoch \(thirdEpoch)"
