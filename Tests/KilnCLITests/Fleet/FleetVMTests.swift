@@ -7,8 +7,10 @@ import Testing
 /// four tiny TCG VMs of the quickstart image: the leader places them, each host runs those placed on it, and every VM
 /// runs exactly once (qemu processes counted per host data dir). SIGKILL of a host running VMs: once its lease runs
 /// out they run on the others (reason HostLost); when it comes back it stops and removes its leftover machines.
-/// `kiln drain` moves a host's VMs away the same way, and a VM too big for any host is Unschedulable.
-/// Replicas share this machine, so the image the leader built is read in place by every host.
+/// `kiln drain` moves a host's VMs away the same way, and a VM too big for any host is Unschedulable. The leader
+/// paused (SIGSTOP) past its lease: another leads, its VMs run on the others, and resumed it follows and removes its
+/// leftovers. PostgreSQL restarted under the fleet: the VMs run on, every replica answers stale meanwhile, and the
+/// fleet converges after. Replicas share this machine, so the image the leader built is read in place by every host.
 @Suite(
     PostgresClusterTrait(), .tags(.binary, .qemu),
     .enabled(if: BootHost.canBoot, "needs qemu-system-x86_64, qemu-img, /vmlinuz and /initrd.img"))
@@ -52,6 +54,8 @@ struct FleetVMTests {
         func add(_ replica: Replica) { all.append(replica) }
 
         func stop() async {
+            // A stopped process cannot act on SIGTERM: resume every one first.
+            for replica in all { replica.serve.process.kill(SIGCONT) }
             for replica in all { await replica.serve.stop() }
             for replica in all { await ProcessSweep.killAll(mentioning: "\(replica.dataDir)/vms/") }
         }
@@ -112,17 +116,23 @@ struct FleetVMTests {
             let hello = try String(contentsOfFile: "\(repo.path)/quickstart/vms/hello-1.yaml", encoding: .utf8)
             try repo.remove("quickstart/vms/hello-1.yaml")
             _ = try await repo.commit("The quickstart's build and image")
-            let (cluster, url, database) = try await SharedPostgres.shared.newDatabase("fleetvms")
+            // A cluster of its own: the test restarts it under the fleet, which would pull the shared one from under
+            // the other tests.
+            let cluster = try await PostgresCluster.start()
+            let database = "fleetvms"
             let replicas = Replicas()
             do {
+                try await cluster.createDatabase(database)
                 try await run(
-                    replicas, scratch: scratch, repo: repo, hello: hello, cluster: cluster, database: database, url: url
-                )
+                    replicas, scratch: scratch, repo: repo, hello: hello, cluster: cluster, database: database,
+                    url: cluster.url(database: database))
             } catch {
                 await replicas.stop()
+                await cluster.stop()
                 throw error
             }
             await replicas.stop()
+            await cluster.stop()
         }
     }
 
@@ -233,5 +243,79 @@ struct FleetVMTests {
         for row in rows where draining.contains(row.name) {
             #expect(row.reason.hasPrefix("HostCordoned: \(drained.name) was drained"), "\(row)")
         }
+        let undo = try await KilnBinary.run([
+            "drain", drained.name, "--undo", "--catalog", url, "--catalog-password-file", cluster.passwordFile
+        ])
+        #expect(undo.exitCode == 0, "\(undo)")
+        let all = live + [back]
+        try await pauseTheLeader(all, cluster: cluster, database: database)
+        try await restartPostgres(all, cluster: cluster, database: database)
+    }
+
+    /// The leader paused (SIGSTOP) past its lease, with VMs running: another replica leads, and the paused host's VMs
+    /// run on the others (it is Lost; its qemu, not paused, runs on too). Resumed (SIGCONT), it learns it no longer
+    /// leads, and removes its leftover machines: each VM runs once again.
+    func pauseTheLeader(_ all: [Replica], cluster: PostgresCluster, database: String) async throws {
+        var leader: String?
+        try await Self.wait(for: "the replicas to agree on a leader", all) {
+            var named: Set<String> = []
+            for replica in all {
+                let answer = try await replica.serve.request("/readyz")
+                guard answer.status == 200, let name = SpecValue(json: answer.body)?["leader"]?.string else {
+                    return false
+                }
+                named.insert(name)
+            }
+            leader = named.count == 1 ? named.first : nil
+            return leader != nil
+        }
+        let paused = try #require(all.first { $0.name == leader })
+        let others = all.filter { $0.name != paused.name }
+        let epoch = try await cluster.sql("SELECT epoch::text FROM leader", database: database)
+        paused.serve.process.kill(SIGSTOP)
+        try await Self.wait(for: "another replica to lead while \(paused.name) is paused", others) {
+            let answer = try await others[0].serve.request("/readyz")
+            let body = SpecValue(json: answer.body)
+            return answer.status == 200 && body?["leader"]?.string != nil && body?["leader"]?.string != paused.name
+        }
+        var rows: [Row] = []
+        try await Self.wait(for: "the VMs to run on \(others.map(\.name)) while \(paused.name) is paused", others) {
+            rows = try await Self.rows(cluster, database)
+            return Self.runsOnce(rows, on: others)
+        }
+        paused.serve.process.kill(SIGCONT)
+        try await Self.wait(for: "\(paused.name), resumed, to remove its leftover machines", all) {
+            rows = try await Self.rows(cluster, database)
+            return Self.runsOnce(rows, on: all)
+        }
+        let log = paused.serve.process.output.stderr
+        #expect(
+            log.contains("no longer the leader (epoch \(epoch))") || log.contains("lost the lead (epoch \(epoch))"),
+            "the resumed leader says it lost the lead: \(log)")
+        print("fleet VMs after pausing \(paused.name): \(rows)")
+    }
+
+    /// PostgreSQL stopped and started again under the fleet: the VMs run on meanwhile, every replica answers from its
+    /// last read (`/readyz` says stale), and once the database is back they reconnect and each VM runs once.
+    func restartPostgres(_ all: [Replica], cluster: PostgresCluster, database: String) async throws {
+        await cluster.stopServer()
+        try await Self.wait(for: "every replica's /readyz to say its read model is stale", all) {
+            for replica in all {
+                let answer = try await replica.serve.request("/readyz")
+                guard answer.status == 503, answer.body.contains("stale") else { return false }
+            }
+            return true
+        }
+        #expect(all.map(\.qemu.count).reduce(0, +) == Self.vms.count, "the VMs run on while the database is down")
+        try await cluster.startServer()
+        var rows: [Row] = []
+        try await Self.wait(for: "every replica ready again, and each VM running once", all) {
+            for replica in all {
+                guard try await replica.serve.request("/readyz").status == 200 else { return false }
+            }
+            rows = try await Self.rows(cluster, database)
+            return Self.runsOnce(rows, on: all)
+        }
+        print("fleet VMs after a PostgreSQL restart: \(rows)")
     }
 }
