@@ -14,12 +14,14 @@ public struct ServeProcess: Sendable {
         public init(description: String) { self.description = description }
     }
 
-    /// Starts `kiln serve` on `repo` and `dataDir` with `extra` flags and waits until it listens; inside `namespace`
-    /// when one is given (its loopback, not the host's).
+    /// Starts `kiln serve` on `repo` and `dataDir` with `extra` flags and waits until it listens on `address` (a
+    /// port the kernel picks); inside `namespace` when one is given (its loopback, not the host's, unless `address`
+    /// is one of its other interfaces).
     public static func start(
-        repo: String, dataDir: String, extra: [String] = [], namespace: NetworkNamespace? = nil
+        repo: String, dataDir: String, extra: [String] = [], namespace: NetworkNamespace? = nil,
+        address: String = "127.0.0.1"
     ) async throws -> ServeProcess {
-        let arguments = ["serve", "--repo", repo, "--data-dir", dataDir, "--listen", "127.0.0.1:0"] + extra
+        let arguments = ["serve", "--repo", repo, "--data-dir", dataDir, "--listen", "\(address):0"] + extra
         let process =
             if let namespace {
                 try RunningProcess(
@@ -28,7 +30,7 @@ public struct ServeProcess: Sendable {
             } else {
                 try KilnBinary.start(arguments)
             }
-        let marker = "kiln serve: listening on http://127.0.0.1:"
+        let marker = "kiln serve: listening on http://\(address):"
         guard await process.waitForOutput({ _, err in err.contains(marker) }),
             let line = process.output.stderr.split(separator: "\n").first(where: { $0.contains(marker) }),
             let port = Int(line[line.range(of: marker)!.upperBound...].prefix { $0.isNumber })
@@ -36,7 +38,7 @@ public struct ServeProcess: Sendable {
             process.kill()
             throw Failure(description: "kiln serve did not start listening: \(await process.wait())")
         }
-        return ServeProcess(process: process, url: "http://127.0.0.1:\(port)")
+        return ServeProcess(process: process, url: "http://\(address):\(port)")
     }
 
     /// Runs `body` with a server, stopping it afterwards.

@@ -35,8 +35,8 @@ public final class PostgresCluster: Sendable {
     }
 
     /// `postgres://kiln@127.0.0.1:PORT/DATABASE?sslmode=disable`.
-    public func url(database: String, sslmode: String = "disable") -> String {
-        "postgres://\(user)@127.0.0.1:\(port)/\(database)?sslmode=\(sslmode)"
+    public func url(database: String, sslmode: String = "disable", host: String = "127.0.0.1") -> String {
+        "postgres://\(user)@\(host):\(port)/\(database)?sslmode=\(sslmode)"
     }
 
     /// The CA (PEM) that signed the server's certificate, for `sslrootcert`, when the cluster was started with TLS.
@@ -46,7 +46,11 @@ public final class PostgresCluster: Sendable {
 
     /// Initializes and starts a cluster; `settings` adds `postgresql.conf` lines before the start. With `tls`, the
     /// server offers TLS with a certificate for 127.0.0.1 and localhost, signed by a CA made for it (``caFile``).
-    public static func start(settings: [String] = [], tls: Bool = false) async throws -> PostgresCluster {
+    /// `network`: an address of this host the server listens on besides loopback, and the network (CIDR) whose
+    /// clients may log in by password there (a test fleet's bridge, ``FleetNetwork``).
+    public static func start(
+        settings: [String] = [], tls: Bool = false, network: (address: String, clients: String)? = nil
+    ) async throws -> PostgresCluster {
         guard isInstalled else {
             throw ClusterFailure(
                 step: "find PostgreSQL 15", detail: "\(binaries)/initdb is missing: run bash .ci/install")
@@ -89,11 +93,9 @@ public final class PostgresCluster: Sendable {
                 "listen_addresses = '127.0.0.1'", "unix_socket_directories = '\(folder)/socket'",
                 "max_connections = 300",
                 "fsync = off", "synchronous_commit = off", "full_page_writes = off"
-            ] + settings
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(data)/postgresql.conf"))
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(("\n" + conf.joined(separator: "\n") + "\n").utf8))
-        try handle.close()
+            ] + settings + (network.map { ["listen_addresses = '127.0.0.1,\($0.address)'"] } ?? [])
+        try append(conf, to: "\(data)/postgresql.conf")
+        if let network { try append(["host all all \(network.clients) scram-sha-256"], to: "\(data)/pg_hba.conf") }
         // A port from the kernel, bound and released; a lost race (another process took it) is retried.
         var lastError: (any Error)?
         for _ in 0..<5 {
@@ -115,6 +117,14 @@ public final class PostgresCluster: Sendable {
                 startTime: start, owner: owner)
         }
         throw lastError ?? ClusterFailure(step: "pg_ctl start", detail: "no free port")
+    }
+
+    /// Appends lines to one of the cluster's configuration files.
+    static func append(_ lines: [String], to path: String) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(("\n" + lines.joined(separator: "\n") + "\n").utf8))
+        try handle.close()
     }
 
     /// A CA and a server certificate it signed (for IP 127.0.0.1 and DNS localhost), made by openssl, one day valid.

@@ -24,18 +24,20 @@ struct FleetVMTests {
         let dataDir: String
         let serve: ServeProcess
 
+        /// Starts host `host` of the fleet network: in its namespace, listening on its address.
         static func start(
-            _ name: String, dataDir: String, repo: String, url: String, passwordFile: String
+            _ host: FleetNetwork.Host, dataDir: String, repo: String, url: String, passwordFile: String
         )
             async throws -> Replica
         {
+            let name = host.name
             let serve = try await ServeProcess.start(
                 repo: repo, dataDir: dataDir,
                 extra: [
                     "--path", "quickstart", "--interval", "1s", "--vm-kernel", BootHost.kernel, "--vm-initrd",
                     BootHost.initrd, "--vm-stop-grace", "2s", "--vm-accel", "tcg", "--catalog", url,
                     "--catalog-password-file", passwordFile, "--host-name", name, "--lease", "\(FleetVMTests.lease)s"
-                ])
+                ], namespace: host.namespace, address: host.address)
             return Replica(name: name, dataDir: dataDir, serve: serve)
         }
 
@@ -116,33 +118,38 @@ struct FleetVMTests {
             let hello = try String(contentsOfFile: "\(repo.path)/quickstart/vms/hello-1.yaml", encoding: .utf8)
             try repo.remove("quickstart/vms/hello-1.yaml")
             _ = try await repo.commit("The quickstart's build and image")
-            // A cluster of its own: the test restarts it under the fleet, which would pull the shared one from under
-            // the other tests.
-            let cluster = try await PostgresCluster.start()
-            let database = "fleetvms"
-            let replicas = Replicas()
-            do {
-                try await cluster.createDatabase(database)
-                try await run(
-                    replicas, scratch: scratch, repo: repo, hello: hello, cluster: cluster, database: database,
-                    url: cluster.url(database: database))
-            } catch {
+            try await FleetNetwork.with(hosts: ["a", "b", "c"]) { network in
+                print("fleet VMs: the hosts run in three \(network.kind.rawValue)")
+                // A cluster of its own: the test restarts it under the fleet, which would pull the shared one from
+                // under the other tests. It listens where the hosts reach this machine.
+                let cluster = try await PostgresCluster.start(
+                    network: network.kind == .namespaces
+                        ? (address: network.machineAddress, clients: network.clients) : nil)
+                let database = "fleetvms"
+                let replicas = Replicas()
+                do {
+                    try await cluster.createDatabase(database)
+                    try await run(
+                        replicas, network: network, scratch: scratch, repo: repo, hello: hello, cluster: cluster,
+                        database: database, url: cluster.url(database: database, host: network.machineAddress))
+                } catch {
+                    await replicas.stop()
+                    await cluster.stop()
+                    throw error
+                }
                 await replicas.stop()
                 await cluster.stop()
-                throw error
             }
-            await replicas.stop()
-            await cluster.stop()
         }
     }
 
     func run(
-        _ replicas: Replicas, scratch: Scratch, repo: GitRepository, hello: String, cluster: PostgresCluster,
-        database: String, url: String
+        _ replicas: Replicas, network: FleetNetwork, scratch: Scratch, repo: GitRepository, hello: String,
+        cluster: PostgresCluster, database: String, url: String
     ) async throws {
         let start = { (name: String) in
             let replica = try await Replica.start(
-                name, dataDir: scratch.file("data-\(name)"), repo: repo.path, url: url,
+                try #require(network.host(name)), dataDir: scratch.file("data-\(name)"), repo: repo.path, url: url,
                 passwordFile: cluster.passwordFile)
             await replicas.add(replica)
             return replica
