@@ -35,7 +35,7 @@ public struct FleetNetwork: Sendable {
     /// Runs `body` with a fleet network of `names` hosts: namespaces where this machine lets a test make them (root,
     /// `ip`, a free range), loopback addresses otherwise (and why is printed).
     public static func with<T>(hosts names: [String], _ body: (FleetNetwork) async throws -> T) async throws -> T {
-        let id = UUID().uuidString.prefix(6).lowercased()
+        let id = String(UUID().uuidString.prefix(6)).lowercased()
         let machineLink = "kfm\(id)"
         var made: [NetworkNamespace] = []
         let network: FleetNetwork
@@ -72,7 +72,7 @@ public struct FleetNetwork: Sendable {
     /// Makes the hub with its bridge, this machine's link to it and one namespace per host on it; what it made is in
     /// `made` (the hub first), to remove whatever happens.
     static func make(
-        _ names: [String], id: Substring, subnet: String, machineLink: String, made: inout [NetworkNamespace]
+        _ names: [String], id: String, subnet: String, machineLink: String, made: inout [NetworkNamespace]
     ) async throws -> FleetNetwork {
         let hub = NetworkNamespace(name: "kiln-fleet-\(id)-hub")
         try await ip(["netns", "add", hub.name])

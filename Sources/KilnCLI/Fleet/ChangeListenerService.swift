@@ -42,7 +42,8 @@ struct ChangeListenerService: Service {
                 )
             }
             failing = true
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: backoff) }
+            let pause = backoff
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
             backoff = min(backoff * 2, .seconds(30))
         }
     }

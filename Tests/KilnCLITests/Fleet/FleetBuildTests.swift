@@ -3,7 +3,8 @@ import KilnSpec
 import KilnTestSupport
 import Testing
 
-/// Builds in a fleet (issue 13), for real: three `kiln serve` replicas with one build slot each (`--max-builds 1`) on
+/// Builds in a fleet (issue 13), for real: three `kiln serve` replicas with one build slot each (`--max-builds 1`),
+/// each in a network namespace of its own (``FleetNetwork``; loopback addresses where namespaces cannot be made), on
 /// one throwaway PostgreSQL catalog, and four builds whose provision scripts wait on a held loopback server, so that
 /// the test knows what runs where without timing anything. Three run at once, one on each host, and the fourth waits
 /// for a slot. SIGKILL of a host running one: once the host is Lost its work goes back to the queue and runs on
@@ -24,17 +25,20 @@ struct FleetBuildTests {
         let serve: ServeProcess
 
         static func start(
-            _ name: String, dataDir: String, repo: String, url: String, passwordFile: String
+            _ host: FleetNetwork.Host, dataDir: String, repo: String, url: String, passwordFile: String
         )
             async throws -> Replica
         {
             let serve = try await ServeProcess.start(
                 repo: repo, dataDir: dataDir,
                 extra: [
-                    "--interval", "1s", "--catalog", url, "--catalog-password-file", passwordFile, "--host-name", name,
-                    "--lease", "\(FleetBuildTests.lease)s", "--max-builds", "1"
-                ])
-            return Replica(name: name, dataDir: dataDir, serve: serve)
+                    "--interval", "1s", "--catalog", url, "--catalog-password-file", passwordFile, "--host-name",
+                    host.name, "--lease", "\(FleetBuildTests.lease)s", "--max-builds", "1"
+                ]
+                    // Off loopback Kiln asks for API tokens; the test's bridge reaches only its own namespaces.
+                    + (host.namespace == nil ? [] : ["--insecure-no-auth"]),
+                namespace: host.namespace, address: host.address)
+            return Replica(name: host.name, dataDir: dataDir, serve: serve)
         }
     }
 
@@ -74,11 +78,11 @@ struct FleetBuildTests {
     }
 
     /// Held until the test releases the server; the test sees the request, so it knows the build runs.
-    static func script(_ name: String, port: Int) -> String {
+    static func script(_ name: String, server: String) -> String {
         """
         #!/bin/sh
         set -eu
-        curl -sf -o /dev/null http://127.0.0.1:\(port)/\(name)
+        curl -sf -o /dev/null \(server)/\(name)
         mkdir -p "$KILN_ROOTFS/etc"
         echo \(name) > "$KILN_ROOTFS/etc/kiln-test"
 
@@ -130,35 +134,51 @@ struct FleetBuildTests {
         .timeLimit(.minutes(10)))
     func spreadAndRequeue() async throws {
         try await Scratch.with { scratch in
-            let files = try await HeldFileServer.start(in: scratch.file("held"))
             let repo = try await GitRepository(at: scratch.file("repo"))
             try repo.write("README.md", "Builds of a fleet\n")
             _ = try await repo.commit("Nothing yet")
-            let (cluster, url, database) = try await SharedPostgres.shared.newDatabase("fleetbuilds")
-            let replicas = Replicas()
-            do {
-                try await run(
-                    replicas, scratch: scratch, repo: repo, files: files, cluster: cluster, database: database, url: url
-                )
-            } catch {
-                files.release()
+            try await FleetNetwork.with(hosts: ["a", "b", "c"]) { network in
+                print("fleet builds: the hosts run in three \(network.kind.rawValue)")
+                // Where the hosts reach this machine: the held server and a cluster of this test's own listen there.
+                let files = try await HeldFileServer.start(in: scratch.file("held"), address: network.machineAddress)
+                let cluster: PostgresCluster
+                do {
+                    cluster = try await PostgresCluster.start(
+                        network: network.kind == .namespaces
+                            ? (address: network.machineAddress, clients: network.clients) : nil)
+                } catch {
+                    await files.stop()
+                    throw error
+                }
+                let database = "fleetbuilds"
+                let replicas = Replicas()
+                do {
+                    try await cluster.createDatabase(database)
+                    try await run(
+                        replicas, network: network, scratch: scratch, repo: repo, files: files, cluster: cluster,
+                        database: database, url: cluster.url(database: database, host: network.machineAddress))
+                } catch {
+                    files.release()
+                    await replicas.stop()
+                    await files.stop()
+                    await cluster.stop()
+                    throw error
+                }
                 await replicas.stop()
                 await files.stop()
-                throw error
+                await cluster.stop()
             }
-            await replicas.stop()
-            await files.stop()
         }
     }
 
     func run(
-        _ replicas: Replicas, scratch: Scratch, repo: GitRepository, files: HeldFileServer, cluster: PostgresCluster,
-        database: String, url: String
+        _ replicas: Replicas, network: FleetNetwork, scratch: Scratch, repo: GitRepository, files: HeldFileServer,
+        cluster: PostgresCluster, database: String, url: String
     ) async throws {
         var hosts: [Replica] = []
-        for name in ["a", "b", "c"] {
+        for host in network.hosts {
             let replica = try await Replica.start(
-                name, dataDir: scratch.file("data-\(name)"), repo: repo.path, url: url,
+                host, dataDir: scratch.file("data-\(host.name)"), repo: repo.path, url: url,
                 passwordFile: cluster.passwordFile)
             await replicas.add(replica)
             hosts.append(replica)
@@ -171,7 +191,8 @@ struct FleetBuildTests {
         for name in Self.builds {
             FileManager.default.createFile(atPath: "\(files.www)/\(name)", contents: Data("go\n".utf8))
             try repo.write("builds/\(name).yaml", Self.build(name))
-            try repo.write("scripts/\(name).sh", Self.script(name, port: files.port))
+            try repo.write(
+                "scripts/\(name).sh", Self.script(name, server: "http://\(network.machineAddress):\(files.port)"))
         }
         _ = try await repo.commit("Four builds")
 

@@ -11,7 +11,7 @@ struct HeldFileServer {
 
     static let script = #"""
         import http.server, os, sys, time
-        root, log, release = sys.argv[1], sys.argv[2], sys.argv[3]
+        root, log, release, address = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
         class Handler(http.server.SimpleHTTPRequestHandler):
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, directory=root, **kwargs)
@@ -21,20 +21,21 @@ struct HeldFileServer {
                 while not os.path.exists(release):
                     time.sleep(0.05)
                 super().do_GET()
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server = http.server.ThreadingHTTPServer((address, 0), Handler)
         print("PORT", server.server_address[1], flush=True)
         server.serve_forever()
         """#
 
-    /// Serves the files of `folder/www`.
-    static func start(in folder: String) async throws -> HeldFileServer {
+    /// Serves the files of `folder/www` on `address` (loopback by default; a test fleet's ``FleetNetwork``
+    /// machine address for hosts in namespaces).
+    static func start(in folder: String, address: String = "127.0.0.1") async throws -> HeldFileServer {
         try FileManager.default.createDirectory(atPath: "\(folder)/www", withIntermediateDirectories: true)
         try script.write(toFile: "\(folder)/server.py", atomically: true, encoding: .utf8)
         let process = try RunningProcess(
             "/usr/bin/python3",
             [
                 "-u", "\(folder)/server.py", "\(folder)/www", "\(folder)/requests.log",
-                "\(folder)/release"
+                "\(folder)/release", address
             ])
         guard await process.waitForOutput(timeout: .seconds(120), { out, _ in out.contains("PORT ") }),
             let port = process.output.stdout.split(separator: "\n").first(where: { $0.hasPrefix("PORT ") })
