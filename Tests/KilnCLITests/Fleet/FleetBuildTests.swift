@@ -19,40 +19,7 @@ struct FleetBuildTests {
     static let lease = 10
     static let builds = ["web-1", "web-2", "web-3", "web-4"]
 
-    struct Replica: Sendable {
-        let name: String
-        let dataDir: String
-        let serve: ServeProcess
-
-        static func start(
-            _ host: FleetNetwork.Host, dataDir: String, repo: String, url: String, passwordFile: String
-        )
-            async throws -> Replica
-        {
-            let serve = try await ServeProcess.start(
-                repo: repo, dataDir: dataDir,
-                extra: [
-                    "--interval", "1s", "--catalog", url, "--catalog-password-file", passwordFile, "--host-name",
-                    host.name, "--lease", "\(FleetBuildTests.lease)s", "--max-builds", "1"
-                ]
-                    // Off loopback Kiln asks for API tokens; the test's bridge reaches only its own namespaces.
-                    + (host.namespace == nil ? [] : ["--insecure-no-auth"]),
-                namespace: host.namespace, address: host.address)
-            return Replica(name: host.name, dataDir: dataDir, serve: serve)
-        }
-    }
-
-    /// Every replica the test started, and the build workers of their data dirs, ended by pid whatever happens.
-    actor Replicas {
-        var all: [Replica] = []
-
-        func add(_ replica: Replica) { all.append(replica) }
-
-        func stop() async {
-            for replica in all { await replica.serve.stop() }
-            for replica in all { await ProcessSweep.killAll(mentioning: replica.dataDir) }
-        }
-    }
+    typealias Replica = FleetReplica
 
     /// A build whose script asks the held server for its own name, with the network its script needs for that.
     static func build(_ name: String) -> String {
@@ -115,20 +82,6 @@ struct FleetBuildTests {
         ).split(separator: "\n").map { $0.split(separator: " ", maxSplits: 3).map(String.init) }
     }
 
-    /// Polls twice a second until `condition` holds; the deadline only catches a real hang, and then the logs say why.
-    static func wait(
-        for what: String, _ hosts: [Replica], _ condition: () async throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + .seconds(400)
-        while try await !condition() {
-            guard ContinuousClock.now < deadline, !Task.isCancelled else {
-                let logs = hosts.map { "--- \($0.name):\n\($0.serve.process.output.stderr)" }.joined(separator: "\n")
-                throw ServeProcess.Failure(description: "\(what) did not happen within 400 s; the logs:\n\(logs)")
-            }
-            try await Task.sleep(for: .milliseconds(500))
-        }
-    }
-
     @Test(
         "three hosts, one build slot each: builds spread over the hosts; a SIGKILLed host's build runs again on another under the same number",
         .timeLimit(.minutes(10)))
@@ -151,7 +104,7 @@ struct FleetBuildTests {
                     throw error
                 }
                 let database = "fleetbuilds"
-                let replicas = Replicas()
+                let replicas = FleetReplicas()
                 do {
                     try await cluster.createDatabase(database)
                     try await run(
@@ -172,18 +125,18 @@ struct FleetBuildTests {
     }
 
     func run(
-        _ replicas: Replicas, network: FleetNetwork, scratch: Scratch, repo: GitRepository, files: HeldFileServer,
+        _ replicas: FleetReplicas, network: FleetNetwork, scratch: Scratch, repo: GitRepository, files: HeldFileServer,
         cluster: PostgresCluster, database: String, url: String
     ) async throws {
         var hosts: [Replica] = []
         for host in network.hosts {
             let replica = try await Replica.start(
                 host, dataDir: scratch.file("data-\(host.name)"), repo: repo.path, url: url,
-                passwordFile: cluster.passwordFile)
+                passwordFile: cluster.passwordFile, lease: Self.lease, extra: ["--max-builds", "1"])
             await replicas.add(replica)
             hosts.append(replica)
         }
-        try await Self.wait(for: "the three hosts to register", hosts) {
+        try await Replica.wait(for: "the three hosts to register", hosts) {
             let answer = try await hosts[0].serve.request("/kiln/v1/hosts")
             let listed = SpecValue(json: answer.body)?["hosts"]?.list ?? []
             return answer.status == 200 && listed.filter { $0["state"]?.string == "Ready" }.count == 3
@@ -198,14 +151,14 @@ struct FleetBuildTests {
 
         // MARK: one build on each host at once (one slot each); the fourth waits for a slot.
         var rows: [Work] = []
-        try await Self.wait(for: "three builds to run, each held, one on each host", hosts) {
+        try await Replica.wait(for: "three builds to run, each held, one on each host", hosts) {
             rows = try await Self.work(cluster, database)
             return Set(files.requests).count == 3 && rows.filter { $0.state == "claimed" }.count == 3
         }
         let claimed = rows.filter { $0.state == "claimed" }
         #expect(Set(claimed.map(\.holder)) == Set(hosts.map(\.name)), "one build on each host: \(rows)")
         #expect(rows.count == 4 && rows.filter { $0.state == "queued" }.count == 1, "the fourth waits: \(rows)")
-        try await Self.wait(for: "GET /kiln/v1/hosts to show the build each host runs", hosts) {
+        try await Replica.wait(for: "GET /kiln/v1/hosts to show the build each host runs", hosts) {
             let answer = try await hosts[1].serve.request("/kiln/v1/hosts")
             guard answer.status == 200, let listed = SpecValue(json: answer.body)?["hosts"]?.list else { return false }
             return hosts.allSatisfy { host in
@@ -216,7 +169,7 @@ struct FleetBuildTests {
 
         // MARK: SIGKILL a follower running a build: once it is Lost, its work goes back to the queue.
         var leader: String?
-        try await Self.wait(for: "a leader", hosts) {
+        try await Replica.wait(for: "a leader", hosts) {
             let answer = try await hosts[0].serve.request("/readyz")
             leader = SpecValue(json: answer.body)?["leader"]?.string
             return answer.status == 200 && leader != nil
@@ -226,14 +179,14 @@ struct FleetBuildTests {
         victim.serve.process.kill(SIGKILL)
         _ = await victim.serve.process.wait(timeout: .seconds(60))
         let live = hosts.filter { $0.name != victim.name }
-        try await Self.wait(for: "the build work of Lost \(victim.name) to go back to the queue", live) {
+        try await Replica.wait(for: "the build work of Lost \(victim.name) to go back to the queue", live) {
             let row = try await Self.work(cluster, database).first { $0.build == moving }
             return row?.state == "queued" && row?.result.hasPrefix("host \(victim.name) was lost") == true
         }
         // Its worker, cut off from its claim, stops at its next renewal (or, released first, has its result refused).
         files.release()
         var executions: [[String]] = []
-        try await Self.wait(for: "all four builds to succeed", live) {
+        try await Replica.wait(for: "all four builds to succeed", live) {
             executions = try await Self.executions(cluster, database)
             rows = try await Self.work(cluster, database)
             return executions.count == 4 && executions.allSatisfy { $0[2] == "success" }
@@ -246,7 +199,7 @@ struct FleetBuildTests {
         let host = try #require(live.first { $0.name == moved.holder })
         let execution = try #require(executions.first { $0[0] == moving })
         #expect(execution[3].hasPrefix(host.dataDir + "/"), "its log is on the host that ran it: \(execution)")
-        try await Self.wait(for: "the cut-off worker on \(victim.name) to end by itself", live) {
+        try await Replica.wait(for: "the cut-off worker on \(victim.name) to end by itself", live) {
             ProcessSweep.pids(mentioning: victim.dataDir).isEmpty
         }
         // Nothing of the cut-off attempt was kept: its outputs on the victim were removed when its result was refused.

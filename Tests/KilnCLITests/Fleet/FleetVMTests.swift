@@ -19,52 +19,13 @@ struct FleetVMTests {
     static let lease = 10
     static let vms = ["hello-1", "hello-2", "hello-3", "hello-4"]
 
-    struct Replica: Sendable {
-        let name: String
-        let dataDir: String
-        let serve: ServeProcess
+    typealias Replica = FleetReplica
 
-        /// Starts host `host` of the fleet network: in its namespace, listening on its address.
-        static func start(
-            _ host: FleetNetwork.Host, dataDir: String, repo: String, url: String, passwordFile: String
-        )
-            async throws -> Replica
-        {
-            let name = host.name
-            let serve = try await ServeProcess.start(
-                repo: repo, dataDir: dataDir,
-                extra: [
-                    "--path", "quickstart", "--interval", "1s", "--vm-kernel", BootHost.kernel, "--vm-initrd",
-                    BootHost.initrd, "--vm-stop-grace", "2s", "--vm-accel", "tcg", "--catalog", url,
-                    "--catalog-password-file", passwordFile, "--host-name", name, "--lease", "\(FleetVMTests.lease)s"
-                ]
-                    // Off loopback Kiln asks for API tokens; the test's bridge reaches only its own namespaces.
-                    + (host.namespace == nil ? [] : ["--insecure-no-auth"]),
-                namespace: host.namespace, address: host.address)
-            return Replica(name: name, dataDir: dataDir, serve: serve)
-        }
-
-        /// The live qemu processes of this host's data dir.
-        var qemu: [Int32] {
-            ProcessSweep.pids(mentioning: "\(dataDir)/vms/").filter { pid in
-                (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("qemu-system") == true
-            }
-        }
-    }
-
-    /// Every replica the test started, and the qemu processes of their data dirs, ended by pid whatever happens.
-    actor Replicas {
-        var all: [Replica] = []
-
-        func add(_ replica: Replica) { all.append(replica) }
-
-        func stop() async {
-            // A stopped process cannot act on SIGTERM: resume every one first.
-            for replica in all { replica.serve.process.kill(SIGCONT) }
-            for replica in all { await replica.serve.stop() }
-            for replica in all { await ProcessSweep.killAll(mentioning: "\(replica.dataDir)/vms/") }
-        }
-    }
+    /// `kiln serve` flags of the quickstart's TCG VMs, booted through the host's kernel.
+    static let flags = [
+        "--path", "quickstart", "--vm-kernel", BootHost.kernel, "--vm-initrd", BootHost.initrd, "--vm-stop-grace", "2s",
+        "--vm-accel", "tcg"
+    ]
 
     /// A VM as the catalog has it.
     struct Row: CustomStringConvertible {
@@ -95,21 +56,6 @@ struct FleetVMTests {
         return hosts.allSatisfy { host in host.qemu.count == rows.filter { $0.host == host.name }.count }
     }
 
-    /// Polls twice a second until `condition` holds; the deadline only catches a real hang, and then the hosts' logs
-    /// and the catalog's VMs say why.
-    static func wait(
-        for what: String, _ hosts: [Replica], timeout: Duration = .seconds(400), _ condition: () async throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try await !condition() {
-            guard ContinuousClock.now < deadline, !Task.isCancelled else {
-                let logs = hosts.map { "--- \($0.name):\n\($0.serve.process.output.stderr)" }.joined(separator: "\n")
-                throw ServeProcess.Failure(description: "\(what) did not happen within \(timeout); the logs:\n\(logs)")
-            }
-            try await Task.sleep(for: .milliseconds(500))
-        }
-    }
-
     @Test(
         "three hosts run four VMs, each exactly once; a SIGKILLed host's VMs run on the others, and it removes its leftovers when back",
         .timeLimit(.minutes(10)))
@@ -129,7 +75,7 @@ struct FleetVMTests {
                     network: network.kind == .namespaces
                         ? (address: network.machineAddress, clients: network.clients) : nil)
                 let database = "fleetvms"
-                let replicas = Replicas()
+                let replicas = FleetReplicas()
                 do {
                     try await cluster.createDatabase(database)
                     try await run(
@@ -147,18 +93,18 @@ struct FleetVMTests {
     }
 
     func run(
-        _ replicas: Replicas, network: FleetNetwork, scratch: Scratch, repo: GitRepository, hello: String,
+        _ replicas: FleetReplicas, network: FleetNetwork, scratch: Scratch, repo: GitRepository, hello: String,
         cluster: PostgresCluster, database: String, url: String
     ) async throws {
         let start = { (name: String) in
             let replica = try await Replica.start(
                 try #require(network.host(name)), dataDir: scratch.file("data-\(name)"), repo: repo.path, url: url,
-                passwordFile: cluster.passwordFile)
+                passwordFile: cluster.passwordFile, lease: Self.lease, extra: Self.flags)
             await replicas.add(replica)
             return replica
         }
         let hosts = [try await start("a"), try await start("b"), try await start("c")]
-        try await Self.wait(for: "the three hosts to register", hosts) {
+        try await Replica.wait(for: "the three hosts to register", hosts) {
             let answer = try await hosts[0].serve.request("/kiln/v1/hosts")
             let listed = SpecValue(json: answer.body)?["hosts"]?.list ?? []
             return answer.status == 200 && listed.filter { $0["state"]?.string == "Ready" }.count == 3
@@ -175,19 +121,19 @@ struct FleetVMTests {
 
         // MARK: the leader builds the image and places the VMs; each host runs its own, each VM exactly once.
         var rows: [Row] = []
-        try await Self.wait(for: "four VMs to run, each once, on the hosts they are placed on", hosts) {
+        try await Replica.wait(for: "four VMs to run, each once, on the hosts they are placed on", hosts) {
             rows = try await Self.rows(cluster, database)
             return Self.runsOnce(rows, on: hosts)
         }
         #expect(Set(rows.filter { $0.name != "huge" }.map(\.host)).count == 3, "spread over the three hosts: \(rows)")
         #expect(rows.first { $0.name == "huge" }?.host == "-", "\(rows)")
-        try await Self.wait(for: "huge to be Unschedulable, with the figures", hosts) {
+        try await Replica.wait(for: "huge to be Unschedulable, with the figures", hosts) {
             let answer = try await hosts[1].serve.request("/kiln/v1/status/virtualmachine/huge")
             return answer.status == 200 && answer.body.contains("Unschedulable")
                 && answer.body.contains("needs 1024")
         }
         // Every replica's API lists the VMs placed on each host (its read model may lag a moment).
-        try await Self.wait(for: "GET /kiln/v1/hosts to list each host's VMs", hosts) {
+        try await Replica.wait(for: "GET /kiln/v1/hosts to list each host's VMs", hosts) {
             let answer = try await hosts[2].serve.request("/kiln/v1/hosts")
             guard answer.status == 200, let listed = SpecValue(json: answer.body)?["hosts"]?.list else { return false }
             return hosts.allSatisfy { host in
@@ -209,7 +155,7 @@ struct FleetVMTests {
         victim.serve.process.kill(SIGKILL)
         _ = await victim.serve.process.wait(timeout: .seconds(60))
         let live = hosts.filter { $0.name != victim.name }
-        try await Self.wait(for: "\(moving) to run on \(live.map(\.name))", live) {
+        try await Replica.wait(for: "\(moving) to run on \(live.map(\.name))", live) {
             rows = try await Self.rows(cluster, database)
             return Self.runsOnce(rows, on: live)
         }
@@ -224,7 +170,7 @@ struct FleetVMTests {
 
         // MARK: back, it stops and removes its leftover machines, and runs none of the VMs.
         let back = try await start(victim.name)
-        try await Self.wait(for: "\(victim.name) back to remove its leftover machines", [back]) {
+        try await Replica.wait(for: "\(victim.name) back to remove its leftover machines", [back]) {
             back.qemu.isEmpty
                 && ((try? FileManager.default.contentsOfDirectory(atPath: "\(back.dataDir)/vms")) ?? []).isEmpty
         }
@@ -246,7 +192,7 @@ struct FleetVMTests {
         ])
         #expect(drain.exitCode == 0, "\(drain)")
         let rest = (live + [back]).filter { $0.name != drained.name }
-        try await Self.wait(for: "\(draining) to leave drained \(drained.name)", rest + [drained]) {
+        try await Replica.wait(for: "\(draining) to leave drained \(drained.name)", rest + [drained]) {
             rows = try await Self.rows(cluster, database)
             return Self.runsOnce(rows, on: rest) && drained.qemu.isEmpty
         }
@@ -267,7 +213,7 @@ struct FleetVMTests {
     /// leads, and removes its leftover machines: each VM runs once again.
     func pauseTheLeader(_ all: [Replica], cluster: PostgresCluster, database: String) async throws {
         var leader: String?
-        try await Self.wait(for: "the replicas to agree on a leader", all) {
+        try await Replica.wait(for: "the replicas to agree on a leader", all) {
             var named: Set<String> = []
             for replica in all {
                 let answer = try await replica.serve.request("/readyz")
@@ -283,18 +229,18 @@ struct FleetVMTests {
         let others = all.filter { $0.name != paused.name }
         let epoch = try await cluster.sql("SELECT epoch::text FROM leader", database: database)
         paused.serve.process.kill(SIGSTOP)
-        try await Self.wait(for: "another replica to lead while \(paused.name) is paused", others) {
+        try await Replica.wait(for: "another replica to lead while \(paused.name) is paused", others) {
             let answer = try await others[0].serve.request("/readyz")
             let body = SpecValue(json: answer.body)
             return answer.status == 200 && body?["leader"]?.string != nil && body?["leader"]?.string != paused.name
         }
         var rows: [Row] = []
-        try await Self.wait(for: "the VMs to run on \(others.map(\.name)) while \(paused.name) is paused", others) {
+        try await Replica.wait(for: "the VMs to run on \(others.map(\.name)) while \(paused.name) is paused", others) {
             rows = try await Self.rows(cluster, database)
             return Self.runsOnce(rows, on: others)
         }
         paused.serve.process.kill(SIGCONT)
-        try await Self.wait(for: "\(paused.name), resumed, to remove its leftover machines", all) {
+        try await Replica.wait(for: "\(paused.name), resumed, to remove its leftover machines", all) {
             rows = try await Self.rows(cluster, database)
             return Self.runsOnce(rows, on: all)
         }
@@ -309,7 +255,7 @@ struct FleetVMTests {
     /// last read (`/readyz` says stale), and once the database is back they reconnect and each VM runs once.
     func restartPostgres(_ all: [Replica], cluster: PostgresCluster, database: String) async throws {
         await cluster.stopServer()
-        try await Self.wait(for: "every replica's /readyz to say its read model is stale", all) {
+        try await Replica.wait(for: "every replica's /readyz to say its read model is stale", all) {
             for replica in all {
                 let answer = try await replica.serve.request("/readyz")
                 guard answer.status == 503, answer.body.contains("stale") else { return false }
@@ -319,7 +265,7 @@ struct FleetVMTests {
         #expect(all.map(\.qemu.count).reduce(0, +) == Self.vms.count, "the VMs run on while the database is down")
         try await cluster.startServer()
         var rows: [Row] = []
-        try await Self.wait(for: "every replica ready again, and each VM running once", all) {
+        try await Replica.wait(for: "every replica ready again, and each VM running once", all) {
             for replica in all {
                 guard try await replica.serve.request("/readyz").status == 200 else { return false }
             }
