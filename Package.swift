@@ -118,6 +118,7 @@ let package = Package(
             dependencies: [
                 "KilnSpec", "KilnQuery", "KilnCatalog", "KilnReconciler",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -61,6 +61,8 @@ public struct QueryServer: Sendable {
     public var wake: @Sendable () async -> Void
     /// Secret values to mask in a build's log.
     public var secrets: @Sendable (BuildRecord) -> [String]
+    /// In a fleet, where the logs of executions that ran on other hosts come from.
+    public var remoteLogs: (any RemoteLogSource)?
     let cache = ResponseCache()
 
     public init(
@@ -69,7 +71,8 @@ public struct QueryServer: Sendable {
         fleet: FleetStatus = FleetStatus(
             leadership: Leadership(host: ProcessInfo.processInfo.hostName, lease: .seconds(15))),
         wake: @escaping @Sendable () async -> Void = {},
-        secrets: @escaping @Sendable (BuildRecord) -> [String] = { _ in [] }
+        secrets: @escaping @Sendable (BuildRecord) -> [String] = { _ in [] },
+        remoteLogs: (any RemoteLogSource)? = nil
     ) {
         self.configuration = configuration
         self.model = model
@@ -80,6 +83,7 @@ public struct QueryServer: Sendable {
         self.fleet = fleet
         self.wake = wake
         self.secrets = secrets
+        self.remoteLogs = remoteLogs
     }
 
     public func router() -> Router<KilnRequestContext> {
@@ -120,7 +124,7 @@ public struct QueryServer: Sendable {
                 status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
         MorpheusRoutes.add(to: router, reads: reads)
-        ExecutionLogRoute.add(to: router, reads: reads, model: model, secrets: secrets)
+        ExecutionLogRoute.add(to: router, reads: reads, model: model, secrets: secrets, remote: remoteLogs)
         MWSRoutes.add(to: router, reads: reads)
         DeltacloudRoutes.add(to: router, reads: reads, defaultOwner: configuration.defaultOwner)
         VMBuilderRoutes.add(to: router, reads: reads)

@@ -55,6 +55,16 @@ struct LogsCommand: AsyncParsableCommand {
                 description: number.map { "ImageBuild \(build) has no execution #\($0)" }
                     ?? "ImageBuild \(build) has no execution yet")
         }
+        if !FileManager.default.fileExists(atPath: execution.logPath),
+            let owner = try? await catalog.hosts().owner(of: execution.logPath),
+            !FleetHosts.path(execution.logPath, isInside: paths.root)
+        {
+            // A fleet's build ran on another host, whose data dir holds its log.
+            throw LogError(
+                description:
+                    "the log of execution #\(execution.buildNumber) of \(build) is on host \(owner.name), which ran it: read it through a server, `kiln logs \(build) \(execution.buildNumber) --server \(owner.address)` (or any replica's address)"
+            )
+        }
         let resolver = SecretResolver(secretsDirectory: secretsDir ?? paths.secrets)
         let redactor = Redactor(secrets: record.typed.secretReferences.compactMap { try? resolver.resolve($0) })
         try await LogReader(catalog: catalog, execution: execution, redactor: redactor).run(follow: follow)

@@ -119,7 +119,9 @@ struct Serve: AsyncParsableCommand {
             plan: GitPlanSource(git: planGit, catalog: wiring.catalog, budget: flags.options.budget),
             fleet: fleetStatus,
             wake: { await waker.wake() },
-            secrets: { build in build.typed.secretReferences.compactMap { try? resolver.resolve($0) } })
+            secrets: { build in build.typed.secretReferences.compactMap { try? resolver.resolve($0) } },
+            remoteLogs: wiring.hostPass == nil
+                ? nil : FleetLogFetcher(fleet: fleetStatus, localHost: fleet.name, token: fleetToken?.value))
         let (host, port) = try address()
         let loop = ReconcileService(
             reconciler: wiring.reconciler, interval: interval.duration, health: health, model: model,

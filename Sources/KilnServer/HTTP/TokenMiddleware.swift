@@ -6,8 +6,9 @@ import Hummingbird
 /// time. `/healthz` stays open, and the push webhook authenticates by its signature instead.
 ///
 /// In a fleet, an Image's download (`/kiln/v1/images/NAME/download`, what other hosts fetch artifacts from) requires
-/// the fleet token (`--fleet-token-file`) or one of the API tokens, even when the rest of the API is open; the fleet
-/// token opens nothing else.
+/// the fleet token (`--fleet-token-file`) or one of the API tokens, even when the rest of the API is open. Where the
+/// API asks for tokens, the fleet token also opens an execution's log (what another replica passes on for a build
+/// that ran here); it opens nothing else.
 struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: [[UInt8]]
     var fleetToken: [UInt8]? = nil
@@ -16,7 +17,9 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let path = request.uri.path
-        let accepted = Self.isImageDownload(path) ? tokens + (fleetToken.map { [$0] } ?? []) : tokens
+        let fleet = fleetToken.map { [$0] } ?? []
+        let accepted =
+            Self.isImageDownload(path) || (!tokens.isEmpty && Self.isExecutionLog(path)) ? tokens + fleet : tokens
         if accepted.isEmpty || path == "/healthz" || path == WebhookRoute.path {
             return try await next(request, context)
         }
@@ -38,6 +41,13 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         return parts.count == 6 && parts[0].isEmpty && parts[1] == "kiln" && parts[2] == "v1" && parts[3] == "images"
             && !parts[4].isEmpty && parts[5] == "download"
+    }
+
+    /// Whether `path` is an execution's log, `/api/image-builds/ID/executions/NUMBER/log`.
+    static func isExecutionLog(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 7 && parts[0].isEmpty && parts[1] == "api" && parts[2] == "image-builds"
+            && !parts[3].isEmpty && parts[4] == "executions" && !parts[5].isEmpty && parts[6] == "log"
     }
 
     /// The token an `Authorization` header presents, if it is Bearer or Basic.

@@ -7,7 +7,8 @@ import ServiceLifecycle
 
 /// `GET /api/image-builds/{id}/executions/{buildNumber}/log`: an execution's log as plain text, secrets masked
 /// again as it is served. `Range` asks for part of it; `?follow=true` streams it (chunked) as it grows and ends when
-/// the execution does.
+/// the execution does. In a fleet, the log of an execution that ran on another host is that host's answer, passed on
+/// (``RemoteLogSource``).
 struct ExecutionLogRoute {
     /// Secret values to mask in a build's log (resolved by whoever wires the server; none by default).
     typealias Secrets = @Sendable (BuildRecord) -> [String]
@@ -15,7 +16,8 @@ struct ExecutionLogRoute {
     static let followPeriod: Duration = .milliseconds(250)
 
     static func add(
-        to router: Router<KilnRequestContext>, reads: ReadRoutes, model: ReadModel, secrets: @escaping Secrets
+        to router: Router<KilnRequestContext>, reads: ReadRoutes, model: ReadModel, secrets: @escaping Secrets,
+        remote: (any RemoteLogSource)? = nil
     ) {
         router.get("/api/image-builds/:id/executions/:buildNumber/log") { request, context in
             let snapshot = try await reads.snapshot()
@@ -34,7 +36,13 @@ struct ExecutionLogRoute {
                     "image build \(build.name) has no execution \(QueryParameters.echo(numberText))")
             }
             let redactor = Redactor(secrets: secrets(build))
-            if try query.bool("follow", default: false) {
+            let follows = try query.bool("follow", default: false)
+            if let remote, !execution.logPath.isEmpty, !FileManager.default.fileExists(atPath: execution.logPath),
+                let answer = try await Self.fetch(execution, follow: follows, range: request.headers[.range], remote)
+            {
+                return Self.passOn(answer, redactor: redactor)
+            }
+            if follows {
                 return follow(execution, redactor: redactor, model: model)
             }
             let text = redact(Self.read(execution.logPath) ?? "", redactor)
@@ -60,6 +68,44 @@ struct ExecutionLogRoute {
                 throw error
             }
         }
+    }
+
+    /// The other host's answer; a host that cannot be reached is a 502 naming it.
+    static func fetch(
+        _ execution: ExecutionRecord, follow: Bool, range: String?, _ remote: any RemoteLogSource
+    ) async throws -> RemoteLog? {
+        do {
+            return try await remote.log(of: execution, follow: follow, range: range)
+        } catch {
+            throw APIError(
+                .badGateway, code: "log-host-unreachable",
+                "the log of execution #\(execution.buildNumber) of \(execution.buildName) is on another host, which did not answer: \(error)"
+            )
+        }
+    }
+
+    /// Another host's answer as this server's: its status and range headers, its body masked again line by line.
+    static func passOn(_ answer: RemoteLog, redactor: Redactor) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = answer.headers["content-type"] ?? "text/plain; charset=utf-8"
+        if let range = answer.headers["content-range"] { headers[.contentRange] = range }
+        if let ranges = answer.headers["accept-ranges"] { headers[.acceptRanges] = ranges }
+        let body = ResponseBody { writer in
+            var pending: [UInt8] = []
+            for try await chunk in answer.body {
+                pending += chunk.readableBytesView
+                if let lastNewline = pending.lastIndex(of: UInt8(ascii: "\n")) {
+                    let lines = String(decoding: pending[...lastNewline], as: UTF8.self)
+                    pending.removeFirst(lastNewline + 1)
+                    try await writer.write(ByteBuffer(string: redact(lines, redactor)))
+                }
+            }
+            if !pending.isEmpty {
+                try await writer.write(ByteBuffer(string: redact(String(decoding: pending, as: UTF8.self), redactor)))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: headers, body: body)
     }
 
     static func read(_ path: String) -> String? {

@@ -206,6 +206,20 @@ struct FleetBuildTests {
         #expect(
             !FileManager.default.fileExists(atPath: "\(victim.dataDir)/artifacts/\(moving)/1"),
             "the cut-off attempt's outputs are gone")
+        // Read from the shared catalog on a host whose machine does not have the log (as another machine would not:
+        // here all share one file system, so it is moved away for this), `kiln logs` names the host that ran it.
+        let elsewhere = try #require(executions.first { $0[3].hasPrefix(host.dataDir + "/") })
+        let asker = try #require(live.first { $0.name != host.name })
+        try FileManager.default.moveItem(atPath: elsewhere[3], toPath: elsewhere[3] + ".away")
+        let logs = try await KilnBinary.run([
+            "logs", elsewhere[0], "1", "--data-dir", asker.dataDir, "--catalog", url,
+            "--catalog-password-file", cluster.passwordFile
+        ])
+        try FileManager.default.moveItem(atPath: elsewhere[3] + ".away", toPath: elsewhere[3])
+        #expect(logs.exitCode != 0, "\(logs)")
+        #expect(
+            logs.stderr.contains("is on host \(host.name), which ran it")
+                && logs.stderr.contains("--server \(host.serve.url)"), "\(logs)")
         print("fleet builds: \(rows)")
     }
 }

@@ -128,7 +128,7 @@ import Testing
         }
     }
 
-    @Test func withAPITokensTheFleetTokenOpensOnlyDownloads() async throws {
+    @Test func withAPITokensTheFleetTokenOpensOnlyDownloadsAndExecutionLogs() async throws {
         let server = try await TestServer.make(tokens: ["api-token"]) { $0.fleetToken = Self.token }
         try await server.withClient { client in
             let fleet: HTTPFields = [.authorization: "Bearer \(Self.token)"]
@@ -139,8 +139,14 @@ import Testing
             #expect(download.status != .unauthorized)
             let byAPI = try await client.execute(uri: "/kiln/v1/images/busybox/download", method: .get, headers: api)
             #expect(byAPI.status != .unauthorized)
+            // An execution's log, which another replica passes on for a build that ran here.
+            let log = try await client.execute(
+                uri: "/api/image-builds/busybox/executions/1/log", method: .get, headers: fleet)
+            #expect(log.status != .unauthorized)
             let other = try await client.execute(uri: "/kiln/v1/sync", method: .get, headers: fleet)
             #expect(other.status == .unauthorized)
+            let build = try await client.execute(uri: "/api/image-builds/busybox", method: .get, headers: fleet)
+            #expect(build.status == .unauthorized)
             let nested = try await client.execute(
                 uri: "/kiln/v1/images/busybox/download/x", method: .get, headers: fleet)
             #expect(nested.status == .unauthorized)

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import KilnCatalog
 import KilnServer
+import Synchronization
 import Testing
 
 /// An execution's log: plain text, secrets masked as served, `Range`, and `?follow=true` that ends with the execution.
@@ -102,5 +103,66 @@ import Testing
             let build = try await client.execute(uri: "/api/image-builds/nope/executions/1/log", method: .get)
             #expect(try build.json()["code"] as? String == "image-build-not-found")
         }
+    }
+
+    /// Another host's answers, as a fleet replica's ``RemoteLogSource`` gets them: what it was asked, and a fixed log.
+    final class OtherHost: RemoteLogSource {
+        let asked = Mutex<[(follow: Bool, range: String?)]>([])
+        let text: String
+
+        init(text: String) { self.text = text }
+
+        func log(of execution: ExecutionRecord, follow: Bool, range: String?) async throws -> RemoteLog? {
+            asked.withLock { $0.append((follow, range)) }
+            let (body, continuation) = AsyncThrowingStream.makeStream(of: ByteBuffer.self)
+            // In two pieces, the cut inside a line: the replica masks whole lines.
+            let bytes = Array(text.utf8)
+            continuation.yield(ByteBuffer(bytes: bytes[..<50]))
+            continuation.yield(ByteBuffer(bytes: bytes[50...]))
+            continuation.finish()
+            return RemoteLog(
+                status: range == nil ? 200 : 206,
+                headers: [
+                    "content-type": "text/plain; charset=utf-8",
+                    "content-range": range.map { _ in "bytes 0-9/99" } ?? ""
+                ]
+                .filter { !$0.value.isEmpty },
+                body: body, host: "b")
+        }
+    }
+
+    @Test func aLogOnAnotherHostIsThatHostsAnswerPassedOnMaskedAgain() async throws {
+        var server = try await TestServer.make()
+        var execution = try #require(
+            try await server.fixture.catalog.state().executions["busybox"]?.first { $0.buildNumber == 1 })
+        execution.logPath = "/var/lib/kiln-b/logs/busybox/1.log"
+        try await server.fixture.catalog.saveExecution(execution)
+        server.secrets = { _ in ["hunter2"] }
+        let other = OtherHost(text: Self.log)
+        server.remoteLogs = other
+        try await server.withClient { client in
+            let whole = try await client.execute(uri: "/api/image-builds/busybox/executions/1/log", method: .get)
+            #expect(whole.status == .ok)
+            #expect(whole.text == Self.log.replacingOccurrences(of: "hunter2", with: "************"))
+            let part = try await client.execute(
+                uri: "/api/image-builds/busybox/executions/1/log", method: .get, headers: [.range: "bytes=0-9"])
+            #expect(part.status == .partialContent)
+            #expect(part.headers[.contentRange] == "bytes 0-9/99")
+            _ = try await client.execute(uri: "/api/image-builds/busybox/executions/1/log?follow=true", method: .get)
+        }
+        let asked = other.asked.withLock { $0 }
+        #expect(asked.map { $0.follow } == [false, false, true])
+        #expect(asked.map { $0.range } == [nil, "bytes=0-9", nil])
+    }
+
+    @Test func aLogHereIsNeverAskedOfAnotherHost() async throws {
+        var server = try await Self.server(Self.log)
+        let other = OtherHost(text: "not this one\n")
+        server.remoteLogs = other
+        let response = try await server.withClient {
+            try await $0.execute(uri: "/api/image-builds/busybox/executions/1/log", method: .get)
+        }
+        #expect(response.text.hasPrefix("2026-01-01T00:00:00.000Z [kiln] start\n"))
+        #expect(other.asked.withLock { $0.isEmpty })
     }
 }

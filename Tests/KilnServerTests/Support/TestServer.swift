@@ -21,6 +21,7 @@ struct TestServer {
     var wake: @Sendable () async -> Void = {}
     var secrets: @Sendable (BuildRecord) -> [String] = { _ in [] }
     var plan: (any PlanSource)?
+    var remoteLogs: (any RemoteLogSource)?
     /// This server leads a fleet of one host (itself) since 2026-01-01.
     let fleet: FleetStatus
 
@@ -64,7 +65,7 @@ struct TestServer {
         QueryServer(
             configuration: configuration, model: model, events: events, health: health,
             registry: SharedMetrics.registry,
-            plan: plan, fleet: fleet, wake: wake, secrets: secrets)
+            plan: plan, fleet: fleet, wake: wake, secrets: secrets, remoteLogs: remoteLogs)
     }
 
     @discardableResult
