@@ -17,13 +17,7 @@ import Testing
     static func hostB() async throws -> (TestServer, ExecutionRecord, String) {
         var server = try await TestServer.make(tokens: ["api-token"]) { $0.fleetToken = token }
         let dataDir = server.fixture.folder.appendingPathComponent("data-b").path
-        try FileManager.default.createDirectory(atPath: "\(dataDir)/logs/busybox", withIntermediateDirectories: true)
-        let path = "\(dataDir)/logs/busybox/1.log"
-        FileManager.default.createFile(atPath: path, contents: Data(log.utf8))
-        var execution = try #require(
-            try await server.fixture.catalog.state().executions["busybox"]?.first { $0.buildNumber == 1 })
-        execution.logPath = path
-        try await server.fixture.catalog.saveExecution(execution)
+        let execution = try await server.logExecution(log, at: "\(dataDir)/logs/busybox/1.log")
         server.secrets = { _ in ["hunter2"] }
         return (server, execution, dataDir)
     }

@@ -11,12 +11,7 @@ import Testing
     /// A server whose execution #1 has a real log holding a secret the server knows.
     static func server(_ log: String) async throws -> TestServer {
         var server = try await TestServer.make()
-        let path = server.fixture.folder.appendingPathComponent("1.log").path
-        FileManager.default.createFile(atPath: path, contents: Data(log.utf8))
-        var execution = try #require(
-            try await server.fixture.catalog.state().executions["busybox"]?.first { $0.buildNumber == 1 })
-        execution.logPath = path
-        try await server.fixture.catalog.saveExecution(execution)
+        try await server.logExecution(log, at: server.fixture.folder.appendingPathComponent("1.log").path)
         server.secrets = { _ in ["hunter2"] }
         return server
     }

@@ -56,6 +56,22 @@ struct TestServer {
         fleet = FleetStatus(leadership: Leadership(host: "kiln-test", lease: .seconds(15)))
     }
 
+    /// Gives the fixture's execution #1 of busybox a real log, `text` at `path` (its folder made); returns it.
+    @discardableResult
+    func logExecution(_ text: String, at path: String) async throws -> ExecutionRecord {
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        guard
+            var execution = try await fixture.catalog.state().executions["busybox"]?.first(where: {
+                $0.buildNumber == 1
+            })
+        else { throw BodyError(description: "the fixture has no execution #1 of busybox") }
+        execution.logPath = path
+        try await fixture.catalog.saveExecution(execution)
+        return execution
+    }
+
     /// Reads the catalog's changes into the read model, as the server's refresher does a few times a second.
     func refresh() async throws {
         try await model.refresh()
