@@ -164,8 +164,12 @@ extension Reconciling {
                     "not_a_server_error,response_schema_conformance,content_type_conformance,response_headers_conformance,status_code_conformance",
                     // Every other method answers 405 on every path (ReadOnlyTests covers them); the webhook is signed; the
                     // event stream never ends, so each case would wait out the client's timeout (EventsStreamTests covers it).
+                    // One worker: schemathesis's workers are threads, and CPython 3.11 (the venv's is 3.11.7 here,
+                    // Debian's 3.11.2) keeps the AST constructor's recursion counter in state its threads share, so two
+                    // threads parsing at once (hypothesis reads lambda sources with ast.parse) can fail with
+                    // "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905): a stress run did.
                     "--include-method", "GET", "--exclude-path", "/kiln/v1/events", "--max-examples", "25", "--workers",
-                    "2", "--seed", "20261205", "--no-color"
+                    "1", "--seed", "20261205", "--no-color"
                 ], environment: ["SCHEMATHESIS_HOOKS": ""], timeout: .seconds(900))
             #expect(
                 result.exitCode == 0,
