@@ -77,5 +77,28 @@ extension CatalogBackends {
                 #expect(try await t.catalog.saveVMMachine(read, host: "nobody") == false)
             }
         }
+
+        @Test(
+            "a machine write that placement refuses moves no change counter; the one it allows moves only vm's",
+            arguments: Backend.allCases)
+        func refusedWriteIsNoChange(_ backend: Backend) async throws {
+            try await TestCatalog.with(backend) { t in
+                let now = Date(timeIntervalSince1970: 1_700_000_000)
+                var vm = VMRecord(
+                    name: "web-1", uuid: "u-1", spec: .object(["cpus": .int(1)]), specHash: "s1", contentHash: "c1",
+                    revision: "r1", file: "vms.yaml", line: 1, createdAt: now, updatedAt: now)
+                vm.host = "b"
+                vm.placementReason = "placed on b"
+                try await t.catalog.saveVMDecisions([vm])
+                var machine = try #require(try await t.catalog.state().vms["web-1"])
+                machine.pid = 4242
+                let before = try await t.catalog.changes()
+                // A leader that keeps passing quietly depends on this: a refused write is no change.
+                #expect(try await t.catalog.saveVMMachine(machine, host: "c") == false)
+                #expect(try await t.catalog.changes() == before)
+                #expect(try await t.catalog.saveVMMachine(machine, host: "b"))
+                #expect(try await t.catalog.changes().changed(since: before) == [.vms])
+            }
+        }
     }
 }

@@ -8,8 +8,9 @@ extension PostgresCatalog {
         try await state(of: Set(CatalogTable.allCases))
     }
 
+    /// One statement, so no `BEGIN`/`COMMIT`: every pass that is not quiet reads it.
     public func sync() async throws -> SyncRecord {
-        try await read { [logger] c in
+        try await unfencedStatement { [logger] c in
             try await Self.records(SyncRecord.self, "SELECT * FROM sync ORDER BY id LIMIT 1", on: c, logger: logger)
                 .first ?? SyncRecord()
         }

@@ -62,8 +62,10 @@ extension PostgresCatalog {
         }
     }
 
+    /// One statement (one round trip, no `BEGIN`/`COMMIT`): every quiet pass of a fleet leader and every host pass
+    /// reads the counters.
     public func changes() async throws -> CatalogChanges {
-        try await read { [logger] c in
+        try await unfencedStatement { [logger] c in
             var changes = CatalogChanges()
             for try await (name, version) in try await c.query(
                 #"SELECT "tableName", version FROM catalog_change"#, logger: logger

@@ -22,7 +22,8 @@ enum PostgresMigrations {
         PostgresMigrationV6.migration,
         PostgresMigrationV7.migration,
         PostgresMigrationV8.migration,
-        PostgresMigrationV9.migration
+        PostgresMigrationV9.migration,
+        PostgresMigrationV10.migration
     ]
 
     /// The version this binary's schema has.

@@ -10,8 +10,8 @@ struct PassState {
     /// Look at everything even on an unchanged commit after a quiet pass.
     let full: Bool
     var report = PassReport()
-    /// The sync record as it will be written on the way out.
-    var sync: SyncRecord
+    /// The sync record as it will be written on the way out (read past the quiet check: a quiet pass has none).
+    var sync = SyncRecord()
     /// The commit the branch points at, when the source could be read.
     var head: String?
     /// A newly read head commit that passed validation, still to be checked against the deletion budget.
@@ -27,10 +27,9 @@ struct PassState {
     var vmsObserved = false
     private var mark: ContinuousClock.Instant
 
-    init(now: Date, full: Bool, sync: SyncRecord) {
+    init(now: Date, full: Bool) {
         self.now = now
         self.full = full
-        self.sync = sync
         mark = ContinuousClock.now
     }
 

@@ -20,13 +20,19 @@ extension Reconciler {
     func locateHead(_ pass: inout PassState) async {
         do {
             pass.head = try await source.poll()
-            pass.sync.lastSeenCommit = pass.head
-            pass.sync.lastSeenAt = pass.now
         } catch {
             pass.report.sourceError = "\(error)"
             logger.warning("cannot read the source: \(error)")
         }
         pass.report.headCommit = pass.head
+    }
+
+    /// Phase 1b, past the quiet check: the sync record to write on the way out, with the head just seen.
+    func readSync(_ pass: inout PassState) async {
+        pass.sync = await currentSync()
+        guard let head = pass.head else { return }
+        pass.sync.lastSeenCommit = head
+        pass.sync.lastSeenAt = pass.now
     }
 
     /// Whether this pass may skip everything: the same commit as a quiet pass not long ago, nothing to retry, no

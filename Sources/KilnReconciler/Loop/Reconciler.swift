@@ -98,7 +98,7 @@ public actor Reconciler {
             Timer(label: "kiln_reconcile_duration_seconds").recordNanoseconds(
                 elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         }
-        var pass = PassState(now: options.now(), full: full, sync: await currentSync())
+        var pass = PassState(now: options.now(), full: full)
         await locateHead(&pass)
         if isQuiet(pass) {
             // Even a quiet pass checks that every VM still runs as git asks; drift makes it a full pass, which
@@ -106,6 +106,8 @@ public actor Reconciler {
             guard await vmsNeedALook(&pass) else { return quietReport(pass) }
         }
         memory.quietCommit = nil
+        // Read only now: a quiet pass neither reads nor writes the sync record (on PostgreSQL, a round trip saved).
+        await readSync(&pass)
         await readHead(&pass)
         pass.lap("source")
         if await readActual(&pass) {
