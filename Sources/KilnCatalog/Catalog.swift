@@ -124,6 +124,10 @@ public protocol Catalog: Sendable {
     /// host has claimed the work.
     @discardableResult
     func finishWork(_ claim: WorkClaim, _ completion: WorkCompletion) async throws -> WorkRecord
+    /// Saves a claimed execution's start or progress only while `claim` is the work row's current one, in one
+    /// transaction with that check; throws ``WorkClaimLostError`` and saves nothing otherwise. A cut-off or paused
+    /// attempt can then never overwrite what the attempt that holds the work now records (its pid, log, progress).
+    func saveExecution(_ record: ExecutionRecord, claim: WorkClaim) async throws
     /// Puts claimed work whose lease ran out back in the queue (its holder is kept, for the record); returns those rows.
     func requeueExpiredWork() async throws -> [WorkRecord]
     /// Every work row, oldest first.

@@ -179,6 +179,56 @@ extension CatalogBackends {
         }
 
         @Test(
+            "an execution's start and progress are saved only under the claim its work holds now; a lost claim's are refused",
+            arguments: Backend.allCases)
+        func fencedProgress(_ backend: Backend) async throws {
+            try await TestCatalog.with(backend) { t in
+                _ = try await t.catalog.saveBuild(Records.build("b"))
+                let execution = try await t.catalog.newExecution(Records.execution("b", 0))
+                let (leader, _) = try await Self.leaderView(t)
+                let id = try #require(try await leader.enqueue([Self.work("b")]).first?.id)
+                let first = try #require(
+                    try await t.catalog.claimWork(
+                        host: "old", labels: [], capacity: .unbounded, limit: 1, lease: Self.lease
+                    ).first?.claim)
+                var running = execution
+                running.status = .running
+                running.pid = 1111
+                running.statusMessage = "Provisioning on old"
+                try await t.catalog.saveExecution(running, claim: first)
+                #expect(try await t.catalog.execution(id: execution.id!)?.pid == 1111)
+
+                try await Self.expireLease(t, id: id)
+                let second = try #require(
+                    try await t.catalog.claimWork(
+                        host: "new", labels: [], capacity: .unbounded, limit: 1, lease: Self.lease
+                    ).first?.claim)
+                var taken = execution
+                taken.status = .running
+                taken.pid = 2222
+                taken.statusMessage = "Starting on new"
+                try await t.catalog.saveExecution(taken, claim: second)
+
+                // The old attempt, paused and back: its progress is refused and the new attempt's row stays.
+                running.statusMessage = "Converting on old"
+                running.statusPercent = 90
+                await #expect {
+                    try await t.catalog.saveExecution(running, claim: first)
+                } throws: { error in
+                    error is WorkClaimLostError && "\(error)".contains("now claimed by new (attempt 2)")
+                }
+                let row = try #require(try await t.reopen().execution(id: execution.id!))
+                #expect(row.pid == 2222 && row.statusMessage == "Starting on new" && row.statusPercent == 0)
+
+                // Once the work is finished, no claim may write the execution any more.
+                try await t.catalog.finishWork(second, WorkCompletion(.done("built by new"), execution: taken))
+                await #expect(throws: WorkClaimLostError.self) {
+                    try await t.catalog.saveExecution(taken, claim: second)
+                }
+            }
+        }
+
+        @Test(
             "expired claims are requeued with who lost them; their holder's finish is then refused",
             arguments: Backend.allCases)
         func requeue(_ backend: Backend) async throws {

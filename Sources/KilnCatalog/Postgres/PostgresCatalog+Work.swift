@@ -129,6 +129,22 @@ extension PostgresCatalog {
         return completion.changesCatalog ? try await unfencedWrite(body) : try await unfencedStatement(body)
     }
 
+    public func saveExecution(_ record: ExecutionRecord, claim: WorkClaim) async throws {
+        // The claim's row is share-locked until the save commits: a requeue or another claim of it waits, and a claim
+        // lost before this read refuses the save.
+        let held: PostgresQuery = """
+            SELECT id FROM work
+            WHERE id = \(claim.workId) AND state = 'claimed' AND holder = \(claim.host) AND attempt = \(claim.attempt)
+            FOR SHARE
+            """
+        try await unfencedWrite { [logger] c in
+            guard try await Self.scalar(Int64.self, held, on: c, logger: logger) != nil else {
+                throw try await Self.lost(claim, on: c, logger: logger)
+            }
+            _ = try await Self.save(record, table: "execution", id: record.id, on: c, logger: logger)
+        }
+    }
+
     /// The refusal of a claim that is no longer held, with the row as it is now.
     static func lost(_ claim: WorkClaim, on c: PostgresConnection, logger: Logger) async throws -> WorkClaimLostError {
         let current = try await records(

@@ -103,6 +103,16 @@ extension SQLiteCatalog {
         }
     }
 
+    public func saveExecution(_ record: ExecutionRecord, claim: WorkClaim) async throws {
+        try await write { db in
+            guard let current = try WorkRecord.fetchOne(db, key: claim.workId), current.claim == claim else {
+                throw WorkClaimLostError(claim: claim, current: try WorkRecord.fetchOne(db, key: claim.workId))
+            }
+            var record = record
+            try record.save(db)
+        }
+    }
+
     public func requeueExpiredWork() async throws -> [WorkRecord] {
         try await write { db in
             let now = Date()

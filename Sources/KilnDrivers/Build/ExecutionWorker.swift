@@ -75,9 +75,10 @@ public enum ExecutionWorker {
         }
     }
 
-    /// Marks the execution running in this process, logging to `logPath`.
+    /// Marks the execution running in this process, logging to `logPath`; in a fleet, only while `claim` is held
+    /// (``Catalog/saveExecution(_:claim:)``), so that an attempt cut off before it started cannot take the row over.
     static func start(
-        _ execution: ExecutionRecord, catalog: any Catalog, logPath: String
+        _ execution: ExecutionRecord, catalog: any Catalog, logPath: String, claim: WorkClaim? = nil
     ) async throws -> ExecutionRecord {
         var execution = execution
         execution.status = .running
@@ -86,7 +87,11 @@ public enum ExecutionWorker {
         execution.startDate = execution.startDate ?? Date()
         execution.statusMessage = "Starting"
         execution.logPath = logPath
-        try await catalog.saveExecution(execution)
+        if let claim {
+            try await catalog.saveExecution(execution, claim: claim)
+        } else {
+            try await catalog.saveExecution(execution)
+        }
         try FileManager.default.createDirectory(
             atPath: (logPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         return execution
@@ -128,7 +133,7 @@ public enum ExecutionWorker {
         let worker = WorkWorker(catalog: catalog, host: claim.host, lease: work.lease, logger: logger)
         let logPath = paths.log(build: execution.buildName, number: execution.buildNumber)
         let ended = await worker.perform(row) { _ in
-            let started = try await start(execution, catalog: catalog, logPath: logPath)
+            let started = try await start(execution, catalog: catalog, logPath: logPath, claim: claim)
             let outcome = await build(started, catalog: catalog, paths: paths, settings: settings, logger: logger)
             return completion(outcome)
         }
@@ -211,7 +216,8 @@ public enum ExecutionWorker {
     ) async -> Outcome {
         let execution = start
         let spec = ImageBuildSpec(execution.spec)
-        let reporter = ProgressWriter(catalog: catalog, execution: execution)
+        let reporter = ProgressWriter(
+            catalog: catalog, execution: execution, claim: settings.work?.claim, logger: logger)
         // Progress arrives synchronously from the builder; a stream keeps the catalog writes in order.
         let (updates, continuation) = AsyncStream.makeStream(
             of: BuildProgress.self, bufferingPolicy: .bufferingNewest(64))
@@ -301,18 +307,23 @@ public enum ExecutionWorker {
 }
 
 /// Writes progress to the catalog at most every half second (and at every new phase), with an ETA from earlier
-/// executions' durations.
+/// executions' durations. In a fleet every write is fenced by the work claim: once it is refused (the claim was
+/// lost), this attempt writes no more progress, and its work worker's next renewal cancels the build.
 actor ProgressWriter {
     let catalog: any Catalog
     var execution: ExecutionRecord
+    let claim: WorkClaim?
+    let logger: Logger
     let estimate: Double?
     let started = Date()
     var lastWrite = Date.distantPast
     var stopped = false
 
-    init(catalog: any Catalog, execution: ExecutionRecord) {
+    init(catalog: any Catalog, execution: ExecutionRecord, claim: WorkClaim? = nil, logger: Logger) {
         self.catalog = catalog
         self.execution = execution
+        self.claim = claim
+        self.logger = logger
         estimate = execution.statusEta
     }
 
@@ -328,7 +339,18 @@ actor ProgressWriter {
         current.statusMessage = execution.statusMessage
         current.statusPercent = execution.statusPercent
         current.statusEta = execution.statusEta
-        try? await catalog.saveExecution(current)
+        guard let claim else {
+            try? await catalog.saveExecution(current)
+            return
+        }
+        do {
+            try await catalog.saveExecution(current, claim: claim)
+        } catch let lost as WorkClaimLostError {
+            stopped = true
+            logger.warning("execution \(execution.id ?? -1): progress no longer recorded: \(lost)")
+        } catch {
+            // A catalog that cannot be reached for a moment: the next report tries again.
+        }
     }
 
     func stop() { stopped = true }

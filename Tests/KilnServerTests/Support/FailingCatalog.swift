@@ -59,6 +59,7 @@ struct FailingCatalog: Catalog {
     }
     func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> WorkRecord { throw Failure() }
     func finishWork(_ claim: WorkClaim, _ completion: WorkCompletion) async throws -> WorkRecord { throw Failure() }
+    func saveExecution(_ record: ExecutionRecord, claim: WorkClaim) async throws { throw Failure() }
     func requeueExpiredWork() async throws -> [WorkRecord] { throw Failure() }
     func work() async throws -> [WorkRecord] { throw Failure() }
     func claimedWork(host: String?) async throws -> [WorkRecord] { throw Failure() }
