@@ -20,6 +20,8 @@ struct Teardown: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Kiln's data dir.")
     var dataDir: String = "./.kiln"
 
+    @OptionGroup var catalogOptions: CatalogOptions
+
     @Flag(help: "Delete the data dir afterwards (catalog, images, VM disks, logs).")
     var purge = false
 
@@ -29,11 +31,16 @@ struct Teardown: AsyncParsableCommand {
     func run() async throws {
         Logs.bootstrap(logLevel)
         let paths = DataPaths(root: dataDir)
-        guard FileManager.default.fileExists(atPath: paths.catalog) else {
-            throw ValidationError("\(paths.root) is not a Kiln data dir (no catalog.sqlite there)")
+        // On a shared catalog the data dir holds no catalog file; it holds what this host runs.
+        let marker = catalogOptions.isDataDirCatalog ? paths.catalog : paths.root
+        guard FileManager.default.fileExists(atPath: marker) else {
+            throw ValidationError(
+                catalogOptions.isDataDirCatalog
+                    ? "\(paths.root) is not a Kiln data dir (no catalog.sqlite there)"
+                    : "--data-dir \(paths.root) does not exist")
         }
         let lock = try DataDirLock(paths: paths)
-        let catalog = try SQLiteCatalog(path: paths.catalog)
+        let catalog = try await catalogOptions.open(paths)
         let builds = ProcessBuildDriver(
             paths: paths, catalog: catalog,
             settings: .init(

@@ -6,6 +6,10 @@ import Logging
 /// `kiln teardown`: stops every VM and build worker this data dir owns, each by its recorded pid and start time (or,
 /// for a VM, the pidfile in its own folder and a command line naming that folder), never by a process name; then,
 /// with `purge`, removes the data dir. The caller holds the data dir's lock, so no `kiln serve` runs meanwhile.
+///
+/// Only this data dir's machines are touched: on a catalog several hosts share, the other hosts' VMs (whose folders
+/// are in their own data dirs) are left alone, and a VM placed on a host is recorded through that host's machine
+/// columns (``Catalog/saveVMMachine(_:host:)``), as its host pass would.
 public struct DataDirTeardown: Sendable {
     public struct Report: Sendable {
         public var stoppedVMs: [String] = []
@@ -38,7 +42,8 @@ public struct DataDirTeardown: Sendable {
         // Tap devices are deleted once their qemu is gone.
         var tapsToDelete: [(QemuVMDriver.Files, String)] = []
         for vm in state.vms.values.sorted(by: { $0.name < $1.name }) {
-            guard let directory = vm.directory else { continue }
+            // A VM placed on a fleet host is this data dir's only when its folder is here.
+            guard let directory = vm.directory, vm.host == nil || directory.hasPrefix(paths.vms + "/") else { continue }
             seen.insert(directory)
             let files = QemuVMDriver.Files(directory: directory)
             defer { tapsToDelete.append((files, "VirtualMachine \(vm.name)")) }
@@ -50,7 +55,11 @@ public struct DataDirTeardown: Sendable {
             stopped.pidStartTime = nil
             stopped.guestReady = false
             stopped.updatedAt = Date()
-            _ = try await catalog.saveVM(stopped)
+            if let host = vm.host {
+                _ = try await catalog.saveVMMachine(stopped, host: host)
+            } else {
+                _ = try await catalog.saveVM(stopped)
+            }
             report.stoppedVMs.append(vm.name)
         }
         // A qemu in a VM folder the catalog does not name (a crash between start and record): its own pidfile, checked

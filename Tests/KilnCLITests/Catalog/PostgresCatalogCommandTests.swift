@@ -82,6 +82,13 @@ struct PostgresCatalogCommandTests {
             // The worker's log is found through the shared catalog too.
             let logs = try await KilnBinary.run(["logs", "web", "2", "--data-dir", stack.data.path] + postgres)
             #expect(logs.exitCode == 0 && logs.stdout.contains("wrote /etc/kiln-test"), "\(logs)")
+
+            // teardown takes the shared catalog too: the data dir holds no catalog file, and --purge removes it.
+            let teardown = try await KilnBinary.run(
+                ["teardown", "--data-dir", stack.data.path, "--purge"] + postgres)
+            #expect(teardown.exitCode == 0 && teardown.stdout.contains("deleted "), "\(teardown)")
+            #expect(!FileManager.default.fileExists(atPath: stack.data.path))
+            #expect(try await cluster.sql("SELECT count(*) FROM execution", database: name) == "2")
         }
     }
 
