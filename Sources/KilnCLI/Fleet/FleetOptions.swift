@@ -55,10 +55,17 @@ struct FleetOptions: ParsableArguments {
         do { return try FleetToken.read(path: fleetTokenFile) } catch { throw ValidationError(error.description) }
     }
 
+    /// `--artifact-store`, made absolute.
+    var store: String? { artifactStore.map { URL(fileURLWithPath: $0).standardizedFileURL.path } }
+
+    /// Where this host keeps the artifacts it fetched: the shared store, or its data dir's cache.
+    func artifactCache(paths: DataPaths) -> ArtifactCache {
+        store.map { ArtifactCache(store: $0, host: name) } ?? ArtifactCache(dataDir: paths.root)
+    }
+
     /// How this host's VM driver gets image files that other hosts made.
     func artifacts(catalog: any Catalog, paths: DataPaths, token: FleetToken?, logger: Logger) -> ArtifactAccess {
-        let store = artifactStore.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-        let cache = store.map { ArtifactCache(store: $0, host: name) } ?? ArtifactCache(dataDir: paths.root)
+        let cache = artifactCache(paths: paths)
         return ArtifactAccess(
             catalog: catalog, localHost: name, localDataDir: paths.root, artifactStore: store,
             fetcher: ArtifactFetcher(cache: cache, token: token, logger: logger))

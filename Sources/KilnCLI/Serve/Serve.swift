@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KilnBuilder
 import KilnCatalog
+import KilnDrivers
 import KilnReconciler
 import KilnServer
 import KilnSource
@@ -155,6 +156,11 @@ struct Serve: AsyncParsableCommand {
                         host: fleet.name, labels: fleet.hostLabels.sorted(), catalog: wiring.catalog,
                         builds: wiring.processBuilds, slots: fleet.buildSlots, lease: fleet.lease.duration,
                         waker: LoopWaker(), logger: logger)))
+            services.append(
+                .init(
+                    service: ArtifactCacheSweepService(
+                        sweep: ArtifactCacheSweep(cache: fleet.artifactCache(paths: wiring.paths)),
+                        catalog: wiring.catalog, every: .seconds(3600), logger: logger)))
             if let postgres = wiring.catalog as? PostgresCatalog {
                 services.append(
                     .init(
