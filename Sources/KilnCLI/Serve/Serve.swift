@@ -158,8 +158,9 @@ struct Serve: AsyncParsableCommand {
                         waker: LoopWaker(), logger: logger)))
             services.append(
                 .init(
-                    service: ArtifactCacheSweepService(
-                        sweep: ArtifactCacheSweep(cache: fleet.artifactCache(paths: wiring.paths)),
+                    service: HostSweepService(
+                        files: ExecutionFileSweep(paths: wiring.paths),
+                        cache: ArtifactCacheSweep(cache: fleet.artifactCache(paths: wiring.paths)),
                         catalog: wiring.catalog, every: .seconds(3600), logger: logger)))
             if let postgres = wiring.catalog as? PostgresCatalog {
                 services.append(
