@@ -24,6 +24,7 @@ struct InternalExecute: AsyncParsableCommand {
     @Option(name: .customLong("work-attempt")) var workAttempt: Int64?
     @Option(name: .customLong("host-name")) var hostName: String?
     @Option var lease: SpecDuration?
+    @Option(name: .customLong("artifact-store")) var artifactStore: String?
 
     func validate() throws {
         let given = [work != nil, workAttempt != nil, hostName != nil, lease != nil]
@@ -41,7 +42,7 @@ struct InternalExecute: AsyncParsableCommand {
         let code = await ExecutionWorker.run(
             .init(
                 dataDirectory: dataDir, executionId: execution, repository: repo, branch: branch, specRoot: path,
-                secretsDirectory: secretsDir, debianMirror: debianMirror, work: claimed),
+                secretsDirectory: secretsDir, debianMirror: debianMirror, work: claimed, artifactStore: artifactStore),
             logger: Logger(label: "kiln.worker"), open: { [catalog] paths in try await catalog.open(paths) })
         if code != 0 { throw ExitCode(code) }
     }

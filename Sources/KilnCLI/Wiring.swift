@@ -24,10 +24,11 @@ struct Wiring {
     /// leader's epoch, and crash recovery waits until this host leads (it is the leader's to do). With `fleetHost`
     /// too, on a PostgreSQL catalog, this serve is a host of a fleet: the leader places VMs over the hosts and every
     /// host runs those placed on it (``HostPass``). On SQLite (one host) VMs run here as they always did.
-    /// With `artifacts` (`kiln serve`), VMs get image files made on other hosts through it.
+    /// With `artifacts` (`kiln serve`), VMs get image files made on other hosts through it; with `artifactStore`, build
+    /// workers put their outputs into that shared store.
     init(
         source: SourceOptions, flags: ReconcileFlags, leadership: Leadership? = nil, fleetHost: String? = nil,
-        artifacts: ((any Catalog, DataPaths) -> ArtifactAccess)? = nil, logger: Logger
+        artifacts: ((any Catalog, DataPaths) -> ArtifactAccess)? = nil, artifactStore: String? = nil, logger: Logger
     ) async throws {
         paths = DataPaths(root: source.dataDir)
         lock = try DataDirLock(paths: paths)
@@ -46,7 +47,8 @@ struct Wiring {
             settings: .init(
                 executable: Self.executable, repository: repository, branch: source.branch,
                 secretsDirectory: flags.secretsDir,
-                debianMirror: flags.debianMirror, catalogArguments: source.catalog.workerArguments))
+                debianMirror: flags.debianMirror, catalogArguments: source.catalog.workerArguments,
+                artifactStore: artifactStore))
         var vmOptions = flags.vmOptions(networkDirectory: paths.network, secretsDirectory: paths.secrets)
         vmOptions.artifacts = artifacts?(catalog, paths)
         let vms = QemuVMDriver(options: vmOptions)

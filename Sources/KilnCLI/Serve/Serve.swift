@@ -103,7 +103,7 @@ struct Serve: AsyncParsableCommand {
         let wiring = try await Wiring(
             source: source, flags: flags, leadership: leadership, fleetHost: fleet.name,
             artifacts: { [fleet] in fleet.artifacts(catalog: $0, paths: $1, token: fleetToken, logger: logger) },
-            logger: logger)
+            artifactStore: fleet.store, logger: logger)
         let health = ServerHealth()
         let events = EventHub()
         let model = ReadModel(catalog: wiring.catalog, events: events, logger: logger)

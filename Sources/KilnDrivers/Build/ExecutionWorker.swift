@@ -25,12 +25,17 @@ public enum ExecutionWorker {
         public var debianMirror: String?
         /// The fleet's claim this worker runs under, and the lease it renews it for; nil on a single host.
         public var work: (claim: WorkClaim, lease: Duration)?
+        /// A fleet's `--artifact-store`: finished outputs are also put there under their sha256, the shared cache every
+        /// host looks in before it fetches, so no host needs to fetch them from this one.
+        public var artifactStore: String?
 
         public init(
             dataDirectory: String, executionId: Int64, repository: String, branch: String?, specRoot: String,
-            secretsDirectory: String?, debianMirror: String? = nil, work: (claim: WorkClaim, lease: Duration)? = nil
+            secretsDirectory: String?, debianMirror: String? = nil, work: (claim: WorkClaim, lease: Duration)? = nil,
+            artifactStore: String? = nil
         ) {
             self.work = work
+            self.artifactStore = artifactStore
             self.debianMirror = debianMirror
             self.dataDirectory = dataDirectory
             self.executionId = executionId
@@ -287,6 +292,10 @@ public enum ExecutionWorker {
             outcome.packages = try? String(
                 contentsOfFile: paths.artifacts(build: outcome.buildName, number: outcome.buildNumber)
                     + "/packages.txt", encoding: .utf8)
+            let store = settings.artifactStore.map {
+                ArtifactCache(store: $0, host: settings.work?.claim.host ?? ProcessInfo.processInfo.hostName)
+            }
+            for image in built { publish(image, into: store, logger: logger) }
             let images = built.map { image in
                 VirtualImageRecord(
                     executionId: outcome.id!, buildName: outcome.buildName, buildNumber: outcome.buildNumber,
@@ -302,6 +311,20 @@ public enum ExecutionWorker {
             outcome.statusMessage = cancelled ? "Cancelled" : "Failed"
             outcome.errorMessage = cancelled ? nil : "\(error)"
             return Outcome(execution: outcome, images: [])
+        }
+    }
+}
+
+extension ExecutionWorker {
+    /// Puts a finished output into the artifact store, when there is one, under its sha256: every host finds it there
+    /// before it would fetch it (the output stays recorded where the build made it, under its own file name). A store
+    /// that refuses it costs other hosts a fetch, not the build.
+    static func publish(_ image: BuiltImage, into store: ArtifactCache?, logger: Logger) {
+        guard let store else { return }
+        do {
+            _ = try store.publish(image.path, sha256: image.sha256)
+        } catch {
+            logger.warning("\(error); other hosts fetch \(image.name) from this one")
         }
     }
 }

@@ -19,13 +19,16 @@ public struct ProcessBuildDriver: BuildDriver {
         public var debianMirror: String?
         /// `--catalog …` for the worker when the catalog is not the data dir's SQLite file.
         public var catalogArguments: [String]
+        /// A fleet's `--artifact-store`, where workers put finished outputs.
+        public var artifactStore: String?
 
         public init(
             executable: String, repository: String, branch: String?, secretsDirectory: String?,
             debianMirror: String? = nil,
-            catalogArguments: [String] = []
+            catalogArguments: [String] = [], artifactStore: String? = nil
         ) {
             self.catalogArguments = catalogArguments
+            self.artifactStore = artifactStore
             self.debianMirror = debianMirror
             self.executable = executable
             self.repository = repository
@@ -78,6 +81,7 @@ public struct ProcessBuildDriver: BuildDriver {
         if let branch = settings.branch { arguments += ["--branch", branch] }
         if let secrets = settings.secretsDirectory { arguments += ["--secrets-dir", secrets] }
         if let mirror = settings.debianMirror { arguments += ["--debian-mirror", mirror] }
+        if let store = settings.artifactStore { arguments += ["--artifact-store", store] }
         arguments += settings.catalogArguments + extra
         let pid = try Spawn.detached(settings.executable, arguments, output: output)
         // Wait until the worker holds its lock (or is gone): after that, `isRunning` tells the truth.
