@@ -53,10 +53,9 @@ public struct ArtifactCacheSweep: Sendable {
         .map(\.name).sorted()
     }
 
-    /// Reads what the catalog wants, then removes the leftovers; returns the paths removed. The catalog is read
-    /// first: a file written after that read is younger than ``grace``, so it stays.
+    /// Lists the cache, reads what the catalog wants, then removes the leftovers; returns the paths removed. Listed
+    /// first, so that the catalog read is newer than every file it judges.
     public func run(catalog: any Catalog, now: Date = Date()) async throws -> [String] {
-        let wanted = Self.wanted(try await catalog.state(of: [.images, .virtualImages, .vms]))
         let folder = cache.folder
         let files = FileManager.default
         let entries = ((try? files.contentsOfDirectory(atPath: folder)) ?? []).compactMap { name -> Entry? in
@@ -66,6 +65,7 @@ public struct ArtifactCacheSweep: Sendable {
             else { return nil }
             return Entry(name: name, modified: modified)
         }
+        let wanted = Self.wanted(try await catalog.state(of: [.images, .virtualImages, .vms]))
         var removed: [String] = []
         for name in leftovers(entries, wanted: wanted, now: now) {
             let path = "\(folder)/\(name)"

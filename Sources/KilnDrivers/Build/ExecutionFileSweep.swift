@@ -13,12 +13,16 @@ import KilnReconciler
 ///   its own log path, under its claim), and no worker of this host holds it; or, for its work folder only, it
 ///   ended.
 ///
-/// Never touched: a file younger than ``grace`` (an execution is recorded before its files are made, so a file newer
-/// than the catalog read is left for the next sweep), a folder a build output of the catalog still lies in (outputs
-/// reused by a later execution point into an earlier one's folder), and anything not named as Kiln names them.
+/// The files are listed before the catalog is read: an execution is recorded before its files are made, and the
+/// attempt that runs it records its log path (under its claim) before it makes any, so every file listed has its row,
+/// as it stands, in the read that follows. Whether a worker of this host holds an execution is asked last.
+///
+/// Never touched: a folder a build output of the catalog still lies in (outputs reused by a later execution point into
+/// an earlier one's folder), anything not named as Kiln names them, and a file younger than ``grace`` (none by
+/// default: the order above is what makes a sweep safe).
 public struct ExecutionFileSweep: Sendable {
     public let paths: DataPaths
-    public var grace: TimeInterval = 3600
+    public var grace: TimeInterval = 0
 
     public init(paths: DataPaths) {
         self.paths = paths
@@ -132,10 +136,11 @@ public struct ExecutionFileSweep: Sendable {
         return found
     }
 
-    /// Reads the catalog, then removes this data dir's leftovers; returns what it removed, and why.
+    /// Lists this data dir's build files, reads the catalog, then removes the leftovers; returns what it removed, and
+    /// why.
     public func run(catalog: any Catalog, now: Date = Date()) async throws -> [Leftover] {
-        let state = try await catalog.state(of: [.executions, .virtualImages, .tombstones])
         let files = files()
+        let state = try await catalog.state(of: [.executions, .virtualImages, .tombstones])
         var candidates = Set(state.executions.values.joined().compactMap(\.id))
         for file in files { if case .work(let id) = file.kind { candidates.insert(id) } }
         let running = candidates.filter { ExecutionLock.isHeld(paths, $0) }

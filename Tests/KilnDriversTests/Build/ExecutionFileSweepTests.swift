@@ -63,8 +63,14 @@ import Testing
         let state = CatalogState(executions: [
             "web": [execution(4, id: 14), execution(5, id: 15, status: .running)]
         ])
-        let files = [output(4), output(5), work(15), output(6, modified: now.addingTimeInterval(-60))]
+        let files = [output(4), output(5), work(15)]
         #expect(sweep.leftovers(files, state: state, running: [15], now: now).isEmpty)
+        // With a grace, a file written within it stays whatever the catalog says.
+        var patient = sweep
+        patient.grace = 3600
+        let fresh = output(6, modified: now.addingTimeInterval(-60))
+        #expect(patient.leftovers([fresh], state: state, running: [], now: now).isEmpty)
+        #expect(sweep.leftovers([fresh], state: state, running: [], now: now).map(\.path) == [fresh.path])
         // Its worker gone and the execution ended, the work folder goes; its outputs stay (they are the build's).
         var ended = state
         ended.executions["web"]![1].status = .failed
