@@ -8,7 +8,8 @@ import Testing
 /// one throwaway PostgreSQL catalog, and four builds whose provision scripts wait on a held loopback server, so that
 /// the test knows what runs where without timing anything. Three run at once, one on each host, and the fourth waits
 /// for a slot. SIGKILL of a host running one: once the host is Lost its work goes back to the queue and runs on
-/// another host under the same build number, and the cut-off worker's result never lands.
+/// another host under the same build number, the cut-off worker's result never lands, and the host, back, sweeps
+/// what that attempt left.
 @Suite(
     PostgresClusterTrait(), .tags(.binary),
     .enabled(
@@ -220,6 +221,24 @@ struct FleetBuildTests {
         #expect(
             logs.stderr.contains("is on host \(host.name), which ran it")
                 && logs.stderr.contains("--server \(host.serve.url)"), "\(logs)")
+
+        // MARK: the victim back: its sweep removes what the cut-off attempt left (its build log; the worker removed
+        // the rest itself), since another host ran that execution since; what that host holds stays.
+        let leftLog = "\(victim.dataDir)/logs/\(moving)/1.log"
+        #expect(FileManager.default.fileExists(atPath: leftLog), "the cut-off attempt left its log")
+        let victimHost = try #require(network.hosts.first { $0.name == victim.name })
+        let back = try await Replica.start(
+            victimHost, dataDir: victim.dataDir, repo: repo.path, url: url, passwordFile: cluster.passwordFile,
+            lease: Self.lease, extra: ["--max-builds", "1"])
+        await replicas.add(back)
+        try await Replica.wait(for: "\(victim.name), back, to sweep the cut-off attempt's log", [back]) {
+            !FileManager.default.fileExists(atPath: leftLog)
+        }
+        #expect(
+            back.serve.process.output.stderr.contains(
+                "host sweep: removed \(leftLog): execution #1 of \(moving) ran on another host"),
+            "\(back.serve.process.output.stderr)")
+        #expect(FileManager.default.fileExists(atPath: execution[3]), "the log of the host that ran it stays")
         print("fleet builds: \(rows)")
     }
 }
