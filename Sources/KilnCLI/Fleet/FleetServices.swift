@@ -17,7 +17,9 @@ struct ElectionService: Service {
 
 /// Registers this host in the catalog's hosts table and renews its heartbeat every `lease / 3`; after each beat it
 /// reads the fleet's hosts for `GET /kiln/v1/hosts`. A failed beat is retried at the next tick (the host turns Lost
-/// for the others if that lasts a lease).
+/// for the others if that lasts a lease). Before its first beat it checks that no other live host uses its data dir
+/// path, and ends `kiln serve` with ``DataDirConflictError`` if one does (before it registers, so that nothing is
+/// placed on it).
 struct HostHeartbeatService: Service {
     let catalog: any Catalog
     let status: FleetStatus
@@ -27,12 +29,19 @@ struct HostHeartbeatService: Service {
 
     func run() async throws {
         var failing = false
+        var checked = false
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
+                if !checked, let other = try await catalog.hosts().sharingDataDir(facts.dataDir, with: facts.name) {
+                    throw DataDirConflictError(host: facts.name, dataDir: facts.dataDir, other: other)
+                }
+                checked = true
                 _ = try await catalog.heartbeat(facts.record(address: await address.value))
                 await status.update(try await catalog.hosts(), claims: try await catalog.claimedWork(host: nil))
                 if failing { logger.info("host heartbeat: the catalog answers again") }
                 failing = false
+            } catch let conflict as DataDirConflictError {
+                throw conflict
             } catch {
                 if !failing { logger.warning("host heartbeat failed: \(error); retrying every \(facts.lease / 3)") }
                 failing = true

@@ -16,6 +16,16 @@ public struct FleetHosts: Sendable, Hashable {
             .max { $0.dataDir.count < $1.dataDir.count }
     }
 
+    /// Another live host (not Lost) that names the same data dir as `host` does: then no path says whose file it is,
+    /// since the fleet finds a file's host by the data dir that holds it. Nil when `dataDir` is this host's alone.
+    public func sharingDataDir(_ dataDir: String, with host: String) -> HostRecord? {
+        let mine = dataDir.hasSuffix("/") ? String(dataDir.dropLast()) : dataDir
+        return hosts.first { other in
+            let theirs = other.dataDir.hasSuffix("/") ? String(other.dataDir.dropLast()) : other.dataDir
+            return other.name != host && theirs == mine && other.state(at: now) != .lost
+        }
+    }
+
     /// Whether `path` lies inside the folder `folder` (by its components, so `/data/a2` is not inside `/data/a`).
     public static func path(_ path: String, isInside folder: String) -> Bool {
         let root = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
