@@ -3,9 +3,10 @@ import KilnSpec
 import KilnTestSupport
 import Testing
 
-/// Three `kiln serve` replicas (own data dir, loopback port, host name) on one throwaway PostgreSQL catalog, running
-/// four tiny TCG VMs of the quickstart image: the leader places them, each host runs those placed on it, and every VM
-/// runs exactly once (qemu processes counted per host data dir). SIGKILL of a host running VMs: once its lease runs
+/// Three `kiln serve` replicas (own data dir, loopback port, host name) on one throwaway PostgreSQL catalog, with four
+/// quickstart-sized builds (claimed by the hosts, each built once) and six tiny TCG VMs of the quickstart image: the
+/// leader places them, each host runs those placed on it, and every VM runs exactly once (qemu processes counted per
+/// host data dir). SIGKILL of a host running VMs: once its lease runs
 /// out they run on the others (reason HostLost); when it comes back it stops and removes its leftover machines.
 /// `kiln drain` moves a host's VMs away the same way, and a VM too big for any host is Unschedulable. The leader
 /// paused (SIGSTOP) past its lease: another leads, its VMs run on the others, and resumed it follows and removes its
@@ -17,7 +18,9 @@ import Testing
 struct FleetVMTests {
     /// As LeaderFailoverTests': shorter leases lost sessions on a loaded CI machine.
     static let lease = 10
-    static let vms = ["hello-1", "hello-2", "hello-3", "hello-4"]
+    static let vms = ["hello-1", "hello-2", "hello-3", "hello-4", "hello-5", "hello-6"]
+    /// The quickstart's build, and three more like it.
+    static let builds = ["busybox", "busybox-2", "busybox-3", "busybox-4"]
 
     typealias Replica = FleetReplica
 
@@ -57,7 +60,7 @@ struct FleetVMTests {
     }
 
     @Test(
-        "three hosts run four VMs, each exactly once; a SIGKILLed host's VMs run on the others, and it removes its leftovers when back",
+        "three hosts run four builds and six VMs, each VM exactly once; a SIGKILLed host's VMs run on the others, and it removes its leftovers when back",
         .timeLimit(.minutes(10)))
     func hostsRunTheirVMs() async throws {
         try await Scratch.with { scratch in
@@ -66,7 +69,13 @@ struct FleetVMTests {
             // The VMs come in a second commit, once every host is registered: placement then spreads them.
             let hello = try String(contentsOfFile: "\(repo.path)/quickstart/vms/hello-1.yaml", encoding: .utf8)
             try repo.remove("quickstart/vms/hello-1.yaml")
-            _ = try await repo.commit("The quickstart's build and image")
+            let busybox = try String(contentsOfFile: "\(repo.path)/quickstart/builds/busybox.yaml", encoding: .utf8)
+            for name in Self.builds.dropFirst() {
+                try repo.write(
+                    "quickstart/builds/\(name).yaml",
+                    busybox.replacingOccurrences(of: "name: busybox\n", with: "name: \(name)\n"))
+            }
+            _ = try await repo.commit("The quickstart's build and image, and three more builds like it")
             try await FleetNetwork.with(hosts: ["a", "b", "c"]) { network in
                 print("fleet VMs: the hosts run in three \(network.kind.rawValue)")
                 // A cluster of its own: the test restarts it under the fleet, which would pull the shared one from
@@ -117,11 +126,11 @@ struct FleetVMTests {
             "quickstart/vms/huge.yaml",
             hello.replacingOccurrences(of: "name: hello-1", with: "name: huge").replacingOccurrences(
                 of: "memory: 256mib", with: "memory: 1024gib"))
-        _ = try await repo.commit("Four VMs, and one too big for any host")
+        _ = try await repo.commit("Six VMs, and one too big for any host")
 
         // MARK: the leader builds the image and places the VMs; each host runs its own, each VM exactly once.
         var rows: [Row] = []
-        try await Replica.wait(for: "four VMs to run, each once, on the hosts they are placed on", hosts) {
+        try await Replica.wait(for: "six VMs to run, each once, on the hosts they are placed on", hosts) {
             rows = try await Self.rows(cluster, database)
             return Self.runsOnce(rows, on: hosts)
         }
@@ -143,6 +152,18 @@ struct FleetVMTests {
         }
         let counts = hosts.map { host in (host.name, host.qemu.count) }
         print("fleet VMs: \(rows); qemu per host \(counts)")
+        // The four builds, claimed by the hosts: each built once, as #1 (which host ran each is in its log path).
+        var built: [String] = []
+        try await Replica.wait(for: "the four builds to succeed", hosts) {
+            built = try await cluster.sql(
+                #"SELECT "buildName" || ' ' || "buildNumber" || ' ' || status || ' ' || "logPath" FROM execution ORDER BY "buildName", "buildNumber""#,
+                database: database
+            ).split(separator: "\n").map(String.init)
+            return built.count == Self.builds.count && built.allSatisfy { $0.split(separator: " ")[2] == "success" }
+        }
+        #expect(built.map { String($0.split(separator: " ")[0]) } == Self.builds, "\(built)")
+        #expect(built.allSatisfy { $0.split(separator: " ")[1] == "1" }, "each built once, as #1: \(built)")
+        print("fleet builds beside the VMs: \(built)")
 
         // MARK: SIGKILL a host running VMs (the most): within a lease or two they run on the others.
         let victim = hosts.max { a, b in
