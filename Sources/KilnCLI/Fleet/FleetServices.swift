@@ -17,14 +17,16 @@ struct ElectionService: Service {
 
 /// Registers this host in the catalog's hosts table and renews its heartbeat every `lease / 3`; after each beat it
 /// reads the fleet's hosts for `GET /kiln/v1/hosts`. A failed beat is retried at the next tick (the host turns Lost
-/// for the others if that lasts a lease). Before its first beat it checks that no other live host uses its data dir
-/// path, and ends `kiln serve` with ``DataDirConflictError`` if one does (before it registers, so that nothing is
-/// placed on it).
+/// for the others if that lasts a lease). In a fleet, before its first beat, it checks that no other live host uses
+/// its data dir path, and ends `kiln serve` with ``DataDirConflictError`` if one does (before it registers, so that
+/// nothing is placed on it). On one host's SQLite catalog, which lives in the data dir, every row names that dir.
 struct HostHeartbeatService: Service {
     let catalog: any Catalog
     let status: FleetStatus
     let facts: HostFacts
     let address: AdvertisedAddress
+    /// Whether the catalog is a fleet's (shared by hosts on other machines).
+    var fleet = false
     let logger: Logger
 
     func run() async throws {
@@ -32,7 +34,9 @@ struct HostHeartbeatService: Service {
         var checked = false
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                if !checked, let other = try await catalog.hosts().sharingDataDir(facts.dataDir, with: facts.name) {
+                if fleet, !checked,
+                    let other = try await catalog.hosts().sharingDataDir(facts.dataDir, with: facts.name)
+                {
                     throw DataDirConflictError(host: facts.name, dataDir: facts.dataDir, other: other)
                 }
                 checked = true

@@ -130,7 +130,7 @@ struct Serve: AsyncParsableCommand {
         let election = ElectionService(election: wiring.catalog.election(logger: logger), leadership: leadership)
         let heartbeat = HostHeartbeatService(
             catalog: wiring.catalog, status: fleetStatus, facts: fleet.facts(paths: wiring.paths, flags: flags),
-            address: advertised, logger: logger)
+            address: advertised, fleet: wiring.hostPass != nil, logger: logger)
         let application = server.application(
             host: host, port: port, logger: logger,
             limits: ConnectionLimits(maxConnections: maxConnections)
