@@ -4,9 +4,10 @@ import KilnTestSupport
 import Testing
 
 /// Three `kiln serve` replicas (own data dir, loopback port, host name) on one throwaway PostgreSQL catalog, with four
-/// quickstart-sized builds (claimed by the hosts, each built once) and six tiny TCG VMs of the quickstart image: the
+/// quickstart-sized builds (claimed by the hosts, each built once) and four tiny TCG VMs of the quickstart image: the
 /// leader places them, each host runs those placed on it, and every VM runs exactly once (qemu processes counted per
-/// host data dir). SIGKILL of a host running VMs: once its lease runs
+/// host data dir). Four VMs, not the six: the hosts share this machine's two CPUs each, so six one-CPU VMs
+/// fill all three, and after a host is lost two of them are (rightly) Unschedulable rather than moved. SIGKILL of a host running VMs: once its lease runs
 /// out they run on the others (reason HostLost); when it comes back it stops and removes its leftover machines.
 /// `kiln drain` moves a host's VMs away the same way, and a VM too big for any host is Unschedulable. The leader
 /// paused (SIGSTOP) past its lease: another leads, its VMs run on the others, and resumed it follows and removes its
@@ -18,7 +19,7 @@ import Testing
 struct FleetVMTests {
     /// As LeaderFailoverTests': shorter leases lost sessions on a loaded CI machine.
     static let lease = 10
-    static let vms = ["hello-1", "hello-2", "hello-3", "hello-4", "hello-5", "hello-6"]
+    static let vms = ["hello-1", "hello-2", "hello-3", "hello-4"]
     /// The quickstart's build, and three more like it.
     static let builds = ["busybox", "busybox-2", "busybox-3", "busybox-4"]
 
@@ -60,7 +61,7 @@ struct FleetVMTests {
     }
 
     @Test(
-        "three hosts run four builds and six VMs, each VM exactly once; a SIGKILLed host's VMs run on the others, and it removes its leftovers when back",
+        "three hosts run four builds and four VMs, each VM exactly once; a SIGKILLed host's VMs run on the others, and it removes its leftovers when back",
         .timeLimit(.minutes(10)))
     func hostsRunTheirVMs() async throws {
         try await Scratch.with { scratch in
@@ -126,11 +127,11 @@ struct FleetVMTests {
             "quickstart/vms/huge.yaml",
             hello.replacingOccurrences(of: "name: hello-1", with: "name: huge").replacingOccurrences(
                 of: "memory: 256mib", with: "memory: 1024gib"))
-        _ = try await repo.commit("Six VMs, and one too big for any host")
+        _ = try await repo.commit("Four VMs, and one too big for any host")
 
         // MARK: the leader builds the image and places the VMs; each host runs its own, each VM exactly once.
         var rows: [Row] = []
-        try await Replica.wait(for: "six VMs to run, each once, on the hosts they are placed on", hosts) {
+        try await Replica.wait(for: "four VMs to run, each once, on the hosts they are placed on", hosts) {
             rows = try await Self.rows(cluster, database)
             return Self.runsOnce(rows, on: hosts)
         }
