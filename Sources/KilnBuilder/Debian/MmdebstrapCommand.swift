@@ -37,6 +37,12 @@ enum MmdebstrapCommand {
         return arguments
     }
 
+    /// `unshare`'s arguments to run `mmdebstrap` in a mount namespace of its own, where nothing it mounts propagates
+    /// back to the host's.
+    static func privateMounts(_ mmdebstrap: String, _ arguments: [String]) -> [String] {
+        ["--mount", "--propagation", "private", "--", mmdebstrap] + arguments
+    }
+
     static func shellQuoted(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }

@@ -17,6 +17,7 @@ struct DebianStep: BuildStep {
                 "no Debian mirror: the host's apt sources name none; start Kiln with --debian-mirror URL")
         }
         let mmdebstrap = try context.tools.locator.locate(.mmdebstrap)
+        let unshare = try context.tools.locator.locate(.unshare)
         let cache = context.request.cacheDirectory + "/debian"
         try FileSystem.makeDirectories(cache, mode: 0o755)
         let before = Set(RootFiles(root: cache).list("").filter { $0.hasSuffix(".deb") })
@@ -33,8 +34,12 @@ struct DebianStep: BuildStep {
         runner.environment["TMPDIR"] = context.work.root
         runner.tailLines = 40
         let log = context.log
-        // mmdebstrap wants an empty target folder; the workspace made one.
-        let outcome = try await runner.run(mmdebstrap, MmdebstrapCommand.arguments(input)) { line in
+        // mmdebstrap wants an empty target folder; the workspace made one. In root mode it mounts proc, sys, dev (with
+        // a bind of the host's /dev/shm) and dev/pts inside the root filesystem, and unmounts them only when it ends
+        // well. So it runs in a mount namespace of its own: the mounts die with its processes, however they end, and
+        // a removal of the workspace after a kill cannot reach through them into the host.
+        let command = MmdebstrapCommand.privateMounts(mmdebstrap, MmdebstrapCommand.arguments(input))
+        let outcome = try await runner.run(unshare, command) { line in
             await log.write("mmdebstrap", line)
         }
         guard outcome.succeeded else {

@@ -21,6 +21,7 @@ enum Tool: String, CaseIterable, Sendable {
     case tune2fs
     case e2fsck
     case fallocate
+    case unshare
     case xz
 
     var debianPackage: String {
@@ -41,7 +42,7 @@ enum Tool: String, CaseIterable, Sendable {
         case .ssh, .sshKeygen: "openssh-client"
         case .sh: "dash"
         case .resize2fs, .tune2fs, .e2fsck: "e2fsprogs"
-        case .fallocate: "util-linux"
+        case .fallocate, .unshare: "util-linux"
         case .xz: "xz-utils"
         }
     }

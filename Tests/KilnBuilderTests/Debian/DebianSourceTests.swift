@@ -104,4 +104,54 @@ struct DebianSourceFailureTests {
         }
         #expect(bed.nothingLeftBehind)
     }
+
+    /// mmdebstrap mounts proc, sys, dev (with a bind of the host's /dev/shm) and dev/pts in the root filesystem, and
+    /// unmounts them only when it ends well. In a mount namespace of its own, the host never sees them: a build
+    /// cancelled mid-mount (its process group SIGKILLed, as a killed worker's is) leaves nothing mounted, and removing
+    /// its workspace cannot reach the host's /dev/shm.
+    @Test func mmdebstrapsMountsNeverReachTheHost() async throws {
+        let bed = try TestBed("mounts")
+        defer { bed.remove() }
+        let spec = try #require(
+            Specs.parse(
+                """
+                apiVersion: kiln.dev/v1
+                kind: ImageBuild
+                metadata: {name: mounts}
+                spec:
+                  type: qemu
+                  source: {debian: {suite: bookworm}}
+                """
+            ).spec)
+        let build = Task { try await hostBuilder().build(bed.request(spec)) { _ in } }
+        let rootfs = bed.workDirectory + "/rootfs/"
+        var mmdebstrap: Int32?
+        let mounted = await BuildVMProcessTests.eventually(within: .seconds(900)) {
+            guard
+                let pid = Processes.running(containing: "mmdebstrap").first(where: {
+                    Processes.commandLine($0).contains(bed.workDirectory)
+                })
+            else { return false }
+            mmdebstrap = pid
+            return Self.mountPoints(of: "\(pid)").contains { $0.hasPrefix(rootfs) }
+        }
+        #expect(mounted, "mmdebstrap never mounted anything under \(rootfs)")
+        #expect(
+            !Self.mountPoints(of: "self").contains { $0.hasPrefix(bed.root) },
+            "mmdebstrap's mounts are visible in the host's mount namespace")
+        build.cancel()
+        if case .success = await build.result { Issue.record("a cancelled build must fail") }
+        if let mmdebstrap { #expect(kill(mmdebstrap, 0) != 0, "mmdebstrap (pid \(mmdebstrap)) outlived its build") }
+        #expect(!Self.mountPoints(of: "self").contains { $0.hasPrefix(bed.root) })
+        #expect(bed.nothingLeftBehind)
+    }
+
+    /// The mount points (mountinfo's fifth field) that `/proc/<process>` sees.
+    static func mountPoints(of process: String) -> [String] {
+        let text = (try? String(contentsOfFile: "/proc/\(process)/mountinfo", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 ? String(fields[4]) : nil
+        }
+    }
 }
