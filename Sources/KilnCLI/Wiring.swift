@@ -25,7 +25,7 @@ struct Wiring {
     /// too, on a PostgreSQL catalog, this serve is a host of a fleet: the leader places VMs over the hosts and every
     /// host runs those placed on it (``HostPass``). On SQLite (one host) VMs run here as they always did.
     /// With `artifacts` (`kiln serve`), VMs get image files made on other hosts through it; with `artifactStore`, build
-    /// workers put their outputs into that shared store.
+    /// workers and image imports put their outputs into that shared store.
     init(
         source: SourceOptions, flags: ReconcileFlags, leadership: Leadership? = nil, fleetHost: String? = nil,
         artifacts: ((any Catalog, DataPaths) -> ArtifactAccess)? = nil, artifactStore: String? = nil, logger: Logger
@@ -52,7 +52,10 @@ struct Wiring {
         var vmOptions = flags.vmOptions(networkDirectory: paths.network, secretsDirectory: paths.secrets)
         vmOptions.artifacts = artifacts?(catalog, paths)
         let vms = QemuVMDriver(options: vmOptions)
-        let images = QemuImageImportDriver(cacheDirectory: paths.downloads, maxImageSize: flags.maxImageBytes)
+        let images = QemuImageImportDriver(
+            cacheDirectory: paths.downloads, maxImageSize: flags.maxImageBytes,
+            store: artifactStore.map { ArtifactCache(store: $0, host: fleetHost ?? ProcessInfo.processInfo.hostName) },
+            logger: logger)
         let desired = await GitStateSource(git)
         var options = flags.options
         let fleet = leadership != nil && !source.catalog.isDataDirCatalog && catalog is PostgresCatalog
