@@ -6,7 +6,8 @@ import Testing
 /// Two `kiln serve` replicas (each its own data dir and loopback port) on one throwaway PostgreSQL catalog, for real:
 /// only the leader reconciles (a build runs once, on the host that claimed its work, numbered without gaps); SIGKILL of the leader hands the lead to the
 /// other, which reconciles the next commit; a leader paused (SIGSTOP) mid-pass loses the lead, and once resumed
-/// (SIGCONT) its late writes are refused by fencing and it follows.
+/// (SIGCONT) its late writes are refused by fencing and it follows; a leader SIGKILLed with its pass's journal open
+/// leaves the next one nothing to run twice.
 @Suite(
     PostgresClusterTrait(), .tags(.binary),
     .enabled(
@@ -61,8 +62,8 @@ struct LeaderFailoverTests {
     }
 
     @Test(
-        "two replicas: only the leader reconciles; SIGKILL hands the lead on; a paused leader's late writes are refused by fencing",
-        .timeLimit(.minutes(10)))
+        "two replicas: only the leader reconciles; SIGKILL hands the lead on; a paused leader's late writes are refused by fencing; a kill mid-journal runs nothing twice",
+        .timeLimit(.minutes(15)))
     func failover() async throws {
         try await Scratch.with { scratch in
             let repo = try await GitRepository(at: scratch.file("repo"))
@@ -111,10 +112,13 @@ struct LeaderFailoverTests {
         return agreed!
     }
 
-    /// Build `web`'s executions in the catalog: number, status and the data dir of the host that ran it (its log's).
-    static func executions(_ cluster: PostgresCluster, _ database: String) async throws -> [String] {
+    /// A build's executions in the catalog: number, status and the data dir of the host that ran it (its log's).
+    static func executions(
+        _ cluster: PostgresCluster, _ database: String, build: String = "web"
+    ) async throws -> [String] {
         try await cluster.sql(
-            #"SELECT "buildNumber" || ' ' || status || ' ' || "logPath" FROM execution WHERE "buildName" = 'web' ORDER BY "buildNumber""#,
+            #"SELECT "buildNumber" || ' ' || status || ' ' || "logPath" FROM execution WHERE "buildName" = '"#
+                + build + #"' ORDER BY "buildNumber""#,
             database: database
         ).split(separator: "\n").map(String.init)
     }
@@ -238,5 +242,76 @@ struct LeaderFailoverTests {
         // The lead stays with the new leader, or has moved on under a newer epoch; never back to the old one's.
         let leaderEpoch = try await cluster.sql("SELECT epoch::text FROM leader", database: database)
         #expect((Int(leaderEpoch) ?? 0) >= thirdEpoch, "the leader's epoch: \(leaderEpoch)")
+
+        try await killMidPass([second, third], scratch: scratch, repo: repo, cluster: cluster, database: database)
+    }
+
+    /// SIGKILL of the leader mid-pass, its journal open on PostgreSQL: one commit brings new builds and an Image whose
+    /// download the test holds; the leader is killed while that pass's actions are journaled as started. The next
+    /// leader recovers the journal: every build runs once, numbered without gaps, and the Image is made.
+    func killMidPass(
+        _ live: [Replica], scratch: Scratch, repo: GitRepository, cluster: PostgresCluster, database: String
+    ) async throws {
+        let (current, _) = try await Self.agreedLeader(live)
+        let others = live.filter { $0.name != current.name }
+        let held = try await HeldFileServer.start(in: scratch.file("held-journal"))
+        do {
+            let disk = "\(held.www)/late.qcow2"
+            _ = try await ChildProcess.shell("qemu-img create -q -f qcow2 \(ChildProcess.quoted(disk)) 16M")
+            let sum = try await Checks.sha256(disk)
+            try repo.write(
+                "images/late.yaml",
+                """
+                apiVersion: kiln.dev/v1
+                kind: Image
+                metadata: {name: late}
+                spec:
+                  osType: linux
+                  hypervisor: false
+                  supportsVirtualMachine: true
+                  source: {url: "http://127.0.0.1:\(held.port)/late.qcow2", checksum: "sha256:\(sum)"}
+
+                """)
+            try repo.write("builds/web.yaml", Specs.build("web", token: "3"))
+            try repo.write("builds/api.yaml", Specs.build("api", token: "1"))
+            _ = try await repo.commit("Two builds and an image in one pass")
+            try await current.serve.wait(
+                for: "the leader to ask for the image with its pass journaled", timeout: .seconds(120)
+            ) {
+                guard !held.requests.isEmpty else { return false }
+                let open = try await cluster.sql(
+                    "SELECT count(*) FROM journal WHERE state = 'started'", database: database)
+                return (Int(open) ?? 0) > 0
+            }
+            current.serve.process.kill(SIGKILL)
+            _ = await current.serve.process.wait(timeout: .seconds(60))
+            let (next, _) = try await Self.agreedLeader(others, excluding: current.name)
+            held.release()
+            try await next.serve.wait(
+                for: "web #3 and api #1 to succeed and Image late to be ACTIVE", timeout: .seconds(180)
+            ) {
+                let answer = try await next.serve.request("/kiln/v1/status/image/late")
+                guard answer.status == 200, SpecValue(json: answer.body)?["state"]?.string == "ACTIVE" else {
+                    return false
+                }
+                return try await Self.executions(cluster, database, build: "web").last?.hasPrefix("3 success ") == true
+                    && Self.executions(cluster, database, build: "api").last?.hasPrefix("1 success ") == true
+            }
+            let numbers = { (build: String) in
+                try await Self.executions(cluster, database, build: build).map { $0.split(separator: " ")[0] }
+            }
+            #expect(try await numbers("web") == ["1", "2", "3"], "web ran once more, numbered without a gap")
+            #expect(try await numbers("api") == ["1"], "api ran once")
+            #expect(
+                try await cluster.sql("SELECT count(*) FROM journal WHERE state = 'started'", database: database)
+                    == "0", "the new leader closed the killed leader's journal")
+            #expect(
+                next.serve.process.output.stderr.contains("actions were interrupted by a stop; closing them"),
+                "the recovery is logged")
+        } catch {
+            await held.stop()
+            throw error
+        }
+        await held.stop()
     }
 }
