@@ -13,6 +13,8 @@ import ServiceLifecycle
 struct BuildWorkService: Service {
     let host: String
     let labels: [String]
+    /// What this host offers (`--host-cpus`, or the machine's).
+    let cpus: Int64
     /// The plain catalog: a host's claims are fenced by the claim, not by the leader's epoch.
     let catalog: any Catalog
     let builds: ProcessBuildDriver
@@ -46,7 +48,7 @@ struct BuildWorkService: Service {
         let free = slots - held.count
         guard free > 0 else { return }
         let capacity = WorkCapacity(
-            cpus: Int64(ProcessInfo.processInfo.activeProcessorCount) - held.reduce(0) { $0 + $1.cpus },
+            cpus: cpus - held.reduce(0) { $0 + $1.cpus },
             memoryBytes: Int64(clamping: ProcessInfo.processInfo.physicalMemory)
                 - held.reduce(0) { $0 + $1.memoryBytes })
         let claimed = try await catalog.claimWork(

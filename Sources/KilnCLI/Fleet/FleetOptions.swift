@@ -44,7 +44,17 @@ struct FleetOptions: ParsableArguments {
     )
     var maxBuilds: Int?
 
+    @Option(
+        name: .customLong("host-cpus"),
+        help:
+            "How many CPUs this host offers the fleet's VMs and builds (default: the machine's). Less holds some back for other work; more overcommits them knowingly."
+    )
+    var hostCPUs: Int?
+
     var name: String { hostName ?? ProcessInfo.processInfo.hostName }
+
+    /// `--host-cpus`, or this machine's CPUs: what placement and build claims count against.
+    var cpus: Int64 { Int64(hostCPUs ?? ProcessInfo.processInfo.activeProcessorCount) }
 
     /// `--max-builds`, or half this machine's CPUs (at least one).
     var buildSlots: Int { maxBuilds ?? max(1, ProcessInfo.processInfo.activeProcessorCount / 2) }
@@ -75,6 +85,7 @@ struct FleetOptions: ParsableArguments {
         // The spec's `placement.host` names hosts by the same rule.
         if let problem = HostName.problem(name) { throw ValidationError("--host-name: \(problem)") }
         guard lease.milliseconds >= 1000 else { throw ValidationError("--lease must be at least 1s (got \(lease))") }
+        if let hostCPUs, hostCPUs < 1 { throw ValidationError("--host-cpus must be at least 1 (got \(hostCPUs))") }
         if let maxBuilds, maxBuilds < 1 { throw ValidationError("--max-builds must be at least 1 (got \(maxBuilds))") }
         for label in hostLabels {
             let parts = label.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -100,6 +111,7 @@ struct FleetOptions: ParsableArguments {
 
     func facts(paths: DataPaths, flags: ReconcileFlags) -> HostFacts {
         HostFacts(
-            name: name, labels: hostLabels.sorted(), dataDir: paths.root, lease: lease.duration, vmAccel: flags.vmAccel)
+            name: name, labels: hostLabels.sorted(), cpus: cpus, dataDir: paths.root, lease: lease.duration,
+            vmAccel: flags.vmAccel)
     }
 }

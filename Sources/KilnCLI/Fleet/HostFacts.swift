@@ -6,6 +6,8 @@ import KilnDrivers
 struct HostFacts: Sendable {
     let name: String
     let labels: [String]
+    /// `--host-cpus`, or the machine's.
+    let cpus: Int64
     let dataDir: String
     let lease: Duration
     let vmAccel: VMAcceleration
@@ -19,7 +21,7 @@ struct HostFacts: Sendable {
 
     func record(address: String) -> HostRecord {
         HostRecord(
-            name: name, address: address, cpus: Int64(ProcessInfo.processInfo.activeProcessorCount),
+            name: name, address: address, cpus: cpus,
             memoryBytes: Int64(clamping: ProcessInfo.processInfo.physicalMemory),
             diskFreeBytes: Self.freeBytes(dataDir),
             kvm: kvm, labels: labels, version: KilnVersion.current, dataDir: dataDir,

@@ -153,7 +153,7 @@ struct Serve: AsyncParsableCommand {
             services.append(
                 .init(
                     service: BuildWorkService(
-                        host: fleet.name, labels: fleet.hostLabels.sorted(), catalog: wiring.catalog,
+                        host: fleet.name, labels: fleet.hostLabels.sorted(), cpus: fleet.cpus, catalog: wiring.catalog,
                         builds: wiring.processBuilds, slots: fleet.buildSlots, lease: fleet.lease.duration,
                         waker: LoopWaker(), logger: logger)))
             services.append(

@@ -4,10 +4,10 @@ import KilnTestSupport
 import Testing
 
 /// Three `kiln serve` replicas (own data dir, loopback port, host name) on one throwaway PostgreSQL catalog, with four
-/// quickstart-sized builds (claimed by the hosts, each built once) and four tiny TCG VMs of the quickstart image: the
+/// quickstart-sized builds (claimed by the hosts, each built once) and six tiny TCG VMs of the quickstart image: the
 /// leader places them, each host runs those placed on it, and every VM runs exactly once (qemu processes counted per
-/// host data dir). Four VMs, not the six: the hosts share this machine's two CPUs each, so six one-CPU VMs
-/// fill all three, and after a host is lost two of them are (rightly) Unschedulable rather than moved. SIGKILL of a host running VMs: once its lease runs
+/// host data dir). Each host offers three CPUs (`--host-cpus 3`; they share this machine's two), so that the six
+/// one-CPU VMs still fit on two hosts when one is gone. SIGKILL of a host running VMs: once its lease runs
 /// out they run on the others (reason HostLost); when it comes back it stops and removes its leftover machines.
 /// `kiln drain` moves a host's VMs away the same way, and a VM too big for any host is Unschedulable. The leader
 /// paused (SIGSTOP) past its lease: another leads, its VMs run on the others, and resumed it follows and removes its
@@ -19,7 +19,7 @@ import Testing
 struct FleetVMTests {
     /// As LeaderFailoverTests': shorter leases lost sessions on a loaded CI machine.
     static let lease = 10
-    static let vms = ["hello-1", "hello-2", "hello-3", "hello-4"]
+    static let vms = ["hello-1", "hello-2", "hello-3", "hello-4", "hello-5", "hello-6"]
     /// The quickstart's build, and three more like it.
     static let builds = ["busybox", "busybox-2", "busybox-3", "busybox-4"]
 
@@ -28,7 +28,7 @@ struct FleetVMTests {
     /// `kiln serve` flags of the quickstart's TCG VMs, booted through the host's kernel.
     static let flags = [
         "--path", "quickstart", "--vm-kernel", BootHost.kernel, "--vm-initrd", BootHost.initrd, "--vm-stop-grace", "2s",
-        "--vm-accel", "tcg"
+        "--vm-accel", "tcg", "--host-cpus", "3"
     ]
 
     /// A VM as the catalog has it.
@@ -61,7 +61,7 @@ struct FleetVMTests {
     }
 
     @Test(
-        "three hosts run four builds and four VMs, each VM exactly once; a SIGKILLed host's VMs run on the others, and it removes its leftovers when back",
+        "three hosts run four builds and six VMs, each VM exactly once; a SIGKILLed host's VMs run on the others, and it removes its leftovers when back",
         .timeLimit(.minutes(10)))
     func hostsRunTheirVMs() async throws {
         try await Scratch.with { scratch in
@@ -119,6 +119,8 @@ struct FleetVMTests {
             let listed = SpecValue(json: answer.body)?["hosts"]?.list ?? []
             return answer.status == 200 && listed.filter { $0["state"]?.string == "Ready" }.count == 3
         }
+        let offered = SpecValue(json: try await hosts[0].serve.request("/kiln/v1/hosts").body)?["hosts"]?.list ?? []
+        #expect(offered.map { $0["cpus"]?.int } == [3, 3, 3], "--host-cpus is what each host offers: \(offered)")
         for name in Self.vms {
             try repo.write(
                 "quickstart/vms/\(name).yaml", hello.replacingOccurrences(of: "name: hello-1", with: "name: \(name)"))
@@ -127,11 +129,11 @@ struct FleetVMTests {
             "quickstart/vms/huge.yaml",
             hello.replacingOccurrences(of: "name: hello-1", with: "name: huge").replacingOccurrences(
                 of: "memory: 256mib", with: "memory: 1024gib"))
-        _ = try await repo.commit("Four VMs, and one too big for any host")
+        _ = try await repo.commit("Six VMs, and one too big for any host")
 
         // MARK: the leader builds the image and places the VMs; each host runs its own, each VM exactly once.
         var rows: [Row] = []
-        try await Replica.wait(for: "four VMs to run, each once, on the hosts they are placed on", hosts) {
+        try await Replica.wait(for: "six VMs to run, each once, on the hosts they are placed on", hosts) {
             rows = try await Self.rows(cluster, database)
             return Self.runsOnce(rows, on: hosts)
         }

@@ -61,11 +61,12 @@ import Testing
     }
 
     @Test(
-        "a bad --host-name, --lease or --host-label is refused before anything runs, naming the flag",
+        "a bad --host-name, --lease, --host-label or --host-cpus is refused before anything runs, naming the flag",
         arguments: [
             (["--host-name", "a b"], "--host-name"), (["--lease", "100ms"], "--lease"),
             (["--host-label", "novalue"], "--host-label"),
-            (["--host-label", "k=1", "--host-label", "k=2"], "--host-label k is given twice")
+            (["--host-label", "k=1", "--host-label", "k=2"], "--host-label k is given twice"),
+            (["--host-cpus", "0"], "--host-cpus must be at least 1")
         ])
     func badFleetFlags(_ flags: [String], _ expected: String) async throws {
         let result = try await KilnBinary.run(["serve", "--repo", "."] + flags)
