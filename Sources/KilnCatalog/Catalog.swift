@@ -128,8 +128,6 @@ public protocol Catalog: Sendable {
     /// transaction with that check; throws ``WorkClaimLostError`` and saves nothing otherwise. A cut-off or paused
     /// attempt can then never overwrite what the attempt that holds the work now records (its pid, log, progress).
     func saveExecution(_ record: ExecutionRecord, claim: WorkClaim) async throws
-    /// Puts claimed work whose lease ran out back in the queue (its holder is kept, for the record); returns those rows.
-    func requeueExpiredWork() async throws -> [WorkRecord]
     /// Every work row, oldest first.
     func work() async throws -> [WorkRecord]
     /// The work claimed now (whatever its lease says): `host`'s, or every host's when nil; oldest first.

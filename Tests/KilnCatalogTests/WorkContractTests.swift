@@ -229,37 +229,6 @@ extension CatalogBackends {
         }
 
         @Test(
-            "expired claims are requeued with who lost them; their holder's finish is then refused",
-            arguments: Backend.allCases)
-        func requeue(_ backend: Backend) async throws {
-            try await TestCatalog.with(backend) { t in
-                let (leader, _) = try await Self.leaderView(t)
-                let ids = try await leader.enqueue([Self.work("x"), Self.work("y")]).compactMap(\.id)
-                let claims = try await t.catalog.claimWork(
-                    host: "gone", labels: [], capacity: .unbounded, limit: 2, lease: Self.lease
-                )
-                .compactMap(\.claim)
-                #expect(claims.count == 2)
-                #expect(try await t.catalog.requeueExpiredWork().isEmpty)
-                try await Self.expireLease(t, id: ids[0])
-                let requeued = try await t.catalog.requeueExpiredWork()
-                #expect(requeued.map(\.id) == [ids[0]])
-                #expect(requeued[0].state == .queued && requeued[0].holder == "gone")
-                #expect(requeued[0].result?.contains("the lease of gone (attempt 1) ran out") == true)
-                await #expect {
-                    try await t.catalog.finishWork(claims[0], WorkCompletion(.done("late")))
-                } throws: { error in
-                    "\(error)".contains("its lease ran out and it is queued again")
-                }
-                // The other claim still holds, and finishes.
-                #expect(try await t.catalog.finishWork(claims[1], WorkCompletion(.failed("exit 2"))).state == .failed)
-                let again = try await t.catalog.claimWork(
-                    host: "back", labels: [], capacity: .unbounded, limit: 5, lease: Self.lease)
-                #expect(again.map(\.id) == [ids[0]] && again[0].attempt == 2)
-            }
-        }
-
-        @Test(
             "the leader cancels work: queued work ends at once with its execution; claimed work learns it at its next renewal",
             arguments: Backend.allCases)
         func cancel(_ backend: Backend) async throws {

@@ -155,24 +155,6 @@ extension PostgresCatalog {
         return error
     }
 
-    public func requeueExpiredWork() async throws -> [WorkRecord] {
-        try await unfencedWrite { [logger] c in
-            try await Self.records(
-                WorkRecord.self,
-                """
-                WITH expired AS (
-                    SELECT id FROM work WHERE state = 'claimed' AND "leaseExpiresAt" < now() FOR UPDATE SKIP LOCKED
-                )
-                UPDATE work SET state = 'queued',
-                    result = 'the lease of ' || work.holder || ' (attempt ' || work.attempt || ') ran out at ' || work."leaseExpiresAt",
-                    "leaseExpiresAt" = NULL
-                FROM expired WHERE work.id = expired.id
-                RETURNING work.*
-                """, on: c, logger: logger
-            ).sorted { $0.id! < $1.id! }
-        }
-    }
-
     public func work() async throws -> [WorkRecord] {
         try await read { [logger] c in
             try await Self.records(WorkRecord.self, "SELECT * FROM work ORDER BY id", on: c, logger: logger)

@@ -113,23 +113,6 @@ extension SQLiteCatalog {
         }
     }
 
-    public func requeueExpiredWork() async throws -> [WorkRecord] {
-        try await write { db in
-            let now = Date()
-            var requeued: [WorkRecord] = []
-            for var item in try WorkRecord.fetchAll(db, sql: "SELECT * FROM work WHERE state = 'claimed' ORDER BY id") {
-                guard let expiry = item.leaseExpiresAt, expiry < now else { continue }
-                item.state = .queued
-                item.result =
-                    "the lease of \(item.holder ?? "?") (attempt \(item.attempt)) ran out at \(ISO8601DateFormatter().string(from: expiry))"
-                item.leaseExpiresAt = nil
-                try item.update(db)
-                requeued.append(item)
-            }
-            return requeued
-        }
-    }
-
     public func work() async throws -> [WorkRecord] {
         try await read { db in try WorkRecord.order(Column("id")).fetchAll(db) }
     }

@@ -19,7 +19,7 @@ public struct WorkClaimLostError: Error, CustomStringConvertible, Sendable {
             switch current.state {
             case .claimed where current.holder != claim.host || current.attempt != claim.attempt:
                 now = "it is now claimed by \(current.holder ?? "?") (attempt \(current.attempt))"
-            case .queued: now = "its lease ran out and it is queued again (\(current.result ?? "no result"))"
+            case .queued: now = "it is queued again (\(current.result ?? "no reason recorded"))"
             case .done, .failed:
                 now =
                     "it already ended \(current.state.rawValue) (attempt \(current.attempt) by \(current.holder ?? "?"))"

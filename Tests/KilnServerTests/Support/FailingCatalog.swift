@@ -60,7 +60,6 @@ struct FailingCatalog: Catalog {
     func renewWork(_ claim: WorkClaim, lease: Duration) async throws -> WorkRecord { throw Failure() }
     func finishWork(_ claim: WorkClaim, _ completion: WorkCompletion) async throws -> WorkRecord { throw Failure() }
     func saveExecution(_ record: ExecutionRecord, claim: WorkClaim) async throws { throw Failure() }
-    func requeueExpiredWork() async throws -> [WorkRecord] { throw Failure() }
     func work() async throws -> [WorkRecord] { throw Failure() }
     func claimedWork(host: String?) async throws -> [WorkRecord] { throw Failure() }
     func work(key: String) async throws -> WorkRecord? { throw Failure() }
