@@ -294,8 +294,9 @@ struct LeaderFailoverTests {
                 guard answer.status == 200, SpecValue(json: answer.body)?["state"]?.string == "ACTIVE" else {
                     return false
                 }
-                return try await Self.executions(cluster, database, build: "web").last?.hasPrefix("3 success ") == true
-                    && Self.executions(cluster, database, build: "api").last?.hasPrefix("1 success ") == true
+                let web = try await Self.executions(cluster, database, build: "web")
+                let api = try await Self.executions(cluster, database, build: "api")
+                return web.last?.hasPrefix("3 success ") == true && api.last?.hasPrefix("1 success ") == true
             }
             let numbers = { (build: String) in
                 try await Self.executions(cluster, database, build: build).map { $0.split(separator: " ")[0] }
