@@ -109,6 +109,11 @@ import Testing
         #expect(written.typed.cpus == 2 && written.vmStatus == .poweredOn && written.pid != nil)
         vms = try await Self.converge(h, [a, b]) { $0.vms["there"]?.machineSpec?["cpus"] == .int(2) }
         #expect(await b.vms.calls == ["provision there", "destroy there", "provision there"])
+        // What b's running VM takes is what b's build claims leave to it.
+        let running = await b.pass.pass()
+        #expect(
+            running.reserved.cpus == 2 && running.reserved.memoryBytes == Int64(written.typed.memory.bytes),
+            "\(running.reserved)")
 
         // b stops beating (its lease long past): "there" moves to a, naming b; a makes it; b, back, removes its own.
         _ = try await h.catalog.heartbeat(Self.host("b", lease: 1))
@@ -125,7 +130,7 @@ import Testing
         let leftover = b.paths.vm(uuid: moved.uuid)
         #expect(FileManager.default.fileExists(atPath: leftover))
         let report = await b.pass.pass()
-        #expect(report.removed == [leftover] && report.vms.isEmpty)
+        #expect(report.removed == [leftover] && report.vms.isEmpty && report.reserved.cpus == 0)
         #expect(!FileManager.default.fileExists(atPath: leftover))
         #expect(await b.vms.calls.last == "destroy there")
         // b's late write of its old machine is refused by the placement.

@@ -6,15 +6,17 @@ import ServiceLifecycle
 
 /// A fleet host's builds (issue 13), on every replica, leader or not: while fewer than `slots` of its claims are open
 /// it claims the build work (`RunExecution` rows the leader enqueued) that its labels allow and that fits its CPUs and
-/// memory less what its running builds take, and starts each one's worker (`kiln internal-execute --work …`). The
-/// worker renews the claim while it builds and records the outcome under it, so it outlives this service, and a
-/// restarted `kiln serve` counts it among this host's claims. Every lease/3 (every 2 s at most), and at once when
-/// woken. The VMs placed here are placement's to bound, not this service's.
+/// memory less what its running builds and running VMs take, and starts each one's worker (`kiln internal-execute
+/// --work …`). The worker renews the claim while it builds and records the outcome under it, so it outlives this
+/// service, and a restarted `kiln serve` counts it among this host's claims. Every lease/3 (every 2 s at most), and at
+/// once when woken. The VMs placed here are placement's to bound: they come first, and builds wait for what they leave.
 struct BuildWorkService: Service {
     let host: String
     let labels: [String]
     /// What this host offers (`--host-cpus`, or the machine's).
     let cpus: Int64
+    /// What the VMs running here take of it.
+    let reserved: HostReservation
     /// The plain catalog: a host's claims are fenced by the claim, not by the leader's epoch.
     let catalog: any Catalog
     let builds: ProcessBuildDriver
@@ -47,9 +49,10 @@ struct BuildWorkService: Service {
         let held = try await catalog.claimedWork(host: host).filter { ($0.leaseExpiresAt ?? .distantPast) > now }
         let free = slots - held.count
         guard free > 0 else { return }
+        let vms = await reserved.value
         let capacity = WorkCapacity(
-            cpus: cpus - held.reduce(0) { $0 + $1.cpus },
-            memoryBytes: Int64(clamping: ProcessInfo.processInfo.physicalMemory)
+            cpus: cpus - vms.cpus - held.reduce(0) { $0 + $1.cpus },
+            memoryBytes: Int64(clamping: ProcessInfo.processInfo.physicalMemory) - vms.memoryBytes
                 - held.reduce(0) { $0 + $1.memoryBytes })
         let claimed = try await catalog.claimWork(
             host: host, labels: labels, capacity: capacity, limit: free, lease: lease)

@@ -60,6 +60,8 @@ struct HostHeartbeatService: Service {
 /// (``ChangeListenerService``: the leader placed a VM or applied a commit). The VMs go on running when it stops.
 struct HostPassService: Service {
     let pass: HostPass
+    /// Where each pass leaves what the VMs placed here take, for ``BuildWorkService``'s claims.
+    let reserved: HostReservation
     let interval: Duration
     let lease: Duration
     let waker: LoopWaker
@@ -75,6 +77,7 @@ struct HostPassService: Service {
             } else {
                 if failing { logger.info("host pass: the catalog answers again") }
                 failing = false
+                await reserved.set(report.reserved)
             }
             let base = report.busy ? min(interval, .seconds(1)) : min(interval, lease / 3)
             let wait = base * Double.random(in: 0.9...1.1)
@@ -82,4 +85,12 @@ struct HostPassService: Service {
         }
         await pass.shutdown()
     }
+}
+
+/// What the VMs running on this host take of it, as its last host pass saw them. They come first: the host's build
+/// claims fit what is left, so the two together stay within what the host offers. (A VM still waiting for its image
+/// takes nothing yet, so it never keeps that image's build off the host.)
+actor HostReservation {
+    private(set) var value = WorkCapacity(cpus: 0, memoryBytes: 0)
+    func set(_ capacity: WorkCapacity) { value = capacity }
 }

@@ -145,15 +145,17 @@ struct Serve: AsyncParsableCommand {
         ]
         if let pass = wiring.hostPass {
             let hostWaker = LoopWaker()
+            let reserved = HostReservation()
             services.append(
                 .init(
                     service: HostPassService(
-                        pass: pass, interval: interval.duration, lease: fleet.lease.duration, waker: hostWaker,
-                        logger: logger)))
+                        pass: pass, reserved: reserved, interval: interval.duration, lease: fleet.lease.duration,
+                        waker: hostWaker, logger: logger)))
             services.append(
                 .init(
                     service: BuildWorkService(
-                        host: fleet.name, labels: fleet.hostLabels.sorted(), cpus: fleet.cpus, catalog: wiring.catalog,
+                        host: fleet.name, labels: fleet.hostLabels.sorted(), cpus: fleet.cpus, reserved: reserved,
+                        catalog: wiring.catalog,
                         builds: wiring.processBuilds, slots: fleet.buildSlots, lease: fleet.lease.duration,
                         waker: LoopWaker(), logger: logger)))
             services.append(

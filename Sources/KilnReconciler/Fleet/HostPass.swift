@@ -69,7 +69,14 @@ public actor HostPass {
         report.removed = await removeLeftovers(state, now: now)
         let mine = state.vms.values.filter { $0.host == host }
         for vm in await observe(mine, now: now) { state.vms[vm.name] = vm }
-        report.vms = state.vms.values.filter { $0.host == host }.map(\.name).sorted()
+        let placed = state.vms.values.filter { $0.host == host }
+        report.vms = placed.map(\.name).sorted()
+        // Only machines that run or are being made: a VM waiting for its image must not keep the build that makes
+        // the image from this host.
+        let running = placed.filter { $0.vmStatus == .poweredOn || $0.vmStatus == .creating }
+        report.reserved = WorkCapacity(
+            cpus: running.reduce(0) { $0 + Int64($1.typed.cpus) },
+            memoryBytes: running.reduce(0) { $0 + Int64(clamping: $1.typed.memory.bytes) })
         report.busy = state.vms.values.contains {
             $0.host == host
                 && ($0.vmStatus == .creating
@@ -241,6 +248,9 @@ public actor HostPass {
 public struct HostPassReport: Sendable {
     /// The VMs placed on this host.
     public var vms: [String] = []
+    /// The CPUs and memory those of them that run (or are being made) take: what this host's build claims leave to
+    /// them.
+    public var reserved = WorkCapacity(cpus: 0, memoryBytes: 0)
     /// The machine actions performed, with their failures.
     public var outcomes: [ActionOutcome] = []
     /// Leftover machine folders removed.
