@@ -16,17 +16,20 @@ public struct ServeProcess: Sendable {
 
     /// Starts `kiln serve` on `repo` and `dataDir` with `extra` flags and waits until it listens on `address` (a
     /// port the kernel picks); inside `namespace` when one is given (its loopback, not the host's, unless `address`
-    /// is one of its other interfaces).
+    /// is one of its other interfaces). The folders in `hiding` (other hosts' data dirs) are out of its sight: it
+    /// runs in a mount namespace of its own with an empty read-only tmpfs over each, as if on another machine.
     public static func start(
         repo: String, dataDir: String, extra: [String] = [], namespace: NetworkNamespace? = nil,
-        address: String = "127.0.0.1"
+        address: String = "127.0.0.1", hiding: [String] = []
     ) async throws -> ServeProcess {
         let arguments = ["serve", "--repo", repo, "--data-dir", dataDir, "--listen", "\(address):0"] + extra
+        var command = [try KilnBinary.require()] + arguments
+        if !hiding.isEmpty { command = Self.hidden(hiding, command) }
         let process =
             if let namespace {
-                try RunningProcess(
-                    "/usr/sbin/ip", namespace.wrap([try KilnBinary.require()] + arguments),
-                    environment: ["NO_COLOR": "1"])
+                try RunningProcess("/usr/sbin/ip", namespace.wrap(command), environment: ["NO_COLOR": "1"])
+            } else if !hiding.isEmpty {
+                try RunningProcess(command[0], Array(command.dropFirst()), environment: ["NO_COLOR": "1"])
             } else {
                 try KilnBinary.start(arguments)
             }
@@ -39,6 +42,21 @@ public struct ServeProcess: Sendable {
             throw Failure(description: "kiln serve did not start listening: \(await process.wait())")
         }
         return ServeProcess(process: process, url: "http://\(address):\(port)")
+    }
+
+    /// `command` run by `unshare` in a mount namespace of its own, with each of `folders` made (if missing) and covered
+    /// by an empty read-only tmpfs there first. Every step execs the next, so the pid is the server's.
+    static func hidden(_ folders: [String], _ command: [String]) -> [String] {
+        let script = """
+            n=$1; shift
+            while [ "$n" -gt 0 ]; do
+                mkdir -p "$1" && mount -t tmpfs -o ro,size=16k,mode=0555 kiln-hidden "$1" || exit 125
+                shift; n=$((n - 1))
+            done
+            exec "$@"
+            """
+        return ["/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "kiln-hide"]
+            + ["\(folders.count)"] + folders + command
     }
 
     /// Runs `body` with a server, stopping it afterwards.

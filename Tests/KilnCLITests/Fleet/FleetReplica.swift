@@ -8,10 +8,11 @@ struct FleetReplica: Sendable {
     let dataDir: String
     let serve: ServeProcess
 
-    /// Starts `host` with the catalog at `url`, a lease of `lease` seconds and `extra` flags.
+    /// Starts `host` with the catalog at `url`, a lease of `lease` seconds and `extra` flags; `hiding` are folders
+    /// (other hosts' data dirs) it must not see, as on another machine.
     static func start(
         _ host: FleetNetwork.Host, dataDir: String, repo: String, url: String, passwordFile: String, lease: Int,
-        extra: [String] = []
+        extra: [String] = [], hiding: [String] = []
     ) async throws -> FleetReplica {
         let serve = try await ServeProcess.start(
             repo: repo, dataDir: dataDir,
@@ -21,7 +22,7 @@ struct FleetReplica: Sendable {
             ] + extra
                 // Off loopback Kiln asks for API tokens; the test's bridge reaches only its own namespaces.
                 + (host.namespace == nil ? [] : ["--insecure-no-auth"]),
-            namespace: host.namespace, address: host.address)
+            namespace: host.namespace, address: host.address, hiding: hiding)
         return FleetReplica(name: host.name, dataDir: dataDir, serve: serve)
     }
 

@@ -12,7 +12,8 @@ import Testing
 /// `kiln drain` moves a host's VMs away the same way, and a VM too big for any host is Unschedulable. The leader
 /// paused (SIGSTOP) past its lease: another leads, its VMs run on the others, and resumed it follows and removes its
 /// leftovers. PostgreSQL restarted under the fleet: the VMs run on, every replica answers stale meanwhile, and the
-/// fleet converges after. Replicas share this machine, so the image the leader built is read in place by every host.
+/// fleet converges after. Each host sees only its own data dir (a mount namespace hides the others'), so the image
+/// one host built reaches the others through its download endpoint, with the fleet token, into their caches.
 @Suite(
     PostgresClusterTrait(), .tags(.binary, .qemu),
     .enabled(if: BootHost.canBoot, "needs qemu-system-x86_64, qemu-img, /vmlinuz and /initrd.img"))
@@ -106,10 +107,17 @@ struct FleetVMTests {
         _ replicas: FleetReplicas, network: FleetNetwork, scratch: Scratch, repo: GitRepository, hello: String,
         cluster: PostgresCluster, database: String, url: String
     ) async throws {
+        // Each host sees only its own data dir, as on machines of their own: an image built on one host reaches the
+        // others through its owner's download endpoint, with the fleet token.
+        let token = scratch.file("fleet-token")
+        try "\(UUID().uuidString)\n".write(toFile: token, atomically: true, encoding: .utf8)
+        let names = ["a", "b", "c"]
         let start = { (name: String) in
             let replica = try await Replica.start(
                 try #require(network.host(name)), dataDir: scratch.file("data-\(name)"), repo: repo.path, url: url,
-                passwordFile: cluster.passwordFile, lease: Self.lease, extra: Self.flags)
+                passwordFile: cluster.passwordFile, lease: Self.lease,
+                extra: Self.flags + ["--fleet-token-file", token],
+                hiding: names.filter { $0 != name }.map { scratch.file("data-\($0)") })
             await replicas.add(replica)
             return replica
         }
@@ -167,6 +175,15 @@ struct FleetVMTests {
         #expect(built.map { String($0.split(separator: " ")[0]) } == Self.builds, "\(built)")
         #expect(built.allSatisfy { $0.split(separator: " ")[1] == "1" }, "each built once, as #1: \(built)")
         print("fleet builds beside the VMs: \(built)")
+        // The hosts that did not build the image run their VMs from a copy fetched into their cache under its
+        // sha256; the one that built it reads its own file in place.
+        let sha256 = try await cluster.sql("SELECT sha256 FROM image WHERE name = 'busybox'", database: database)
+        let builder = try #require(
+            hosts.first { host in built.contains { $0.hasPrefix("busybox 1 success \(host.dataDir)/") } })
+        for host in hosts where rows.contains(where: { $0.host == host.name }) {
+            let cached = FileManager.default.fileExists(atPath: "\(host.dataDir)/artifact-cache/sha256/\(sha256)")
+            #expect(cached == (host.name != builder.name), "\(host.name)'s cache, busybox built on \(builder.name)")
+        }
 
         // MARK: SIGKILL a host running VMs (the most): within a lease or two they run on the others.
         let victim = hosts.max { a, b in
