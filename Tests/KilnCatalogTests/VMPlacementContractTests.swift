@@ -38,12 +38,7 @@ extension CatalogBackends {
         func splitWrites(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 let now = Date(timeIntervalSince1970: 1_700_000_000)
-                var vm = VMRecord(
-                    name: "web-1", uuid: "u-1", spec: .object(["cpus": .int(1)]), specHash: "s1", contentHash: "c1",
-                    revision: "r1", file: "vms.yaml", line: 1, createdAt: now, updatedAt: now)
-                vm.host = "b"
-                vm.placementReason = "placed on b"
-                try await t.catalog.saveVMDecisions([vm])
+                var vm = try await Self.placedOnB(t, now: now)
                 vm = try #require(try await t.catalog.state().vms["web-1"])
                 #expect(vm.host == "b" && vm.vmStatus == .waiting)
 
@@ -84,12 +79,7 @@ extension CatalogBackends {
         func refusedWriteIsNoChange(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 let now = Date(timeIntervalSince1970: 1_700_000_000)
-                var vm = VMRecord(
-                    name: "web-1", uuid: "u-1", spec: .object(["cpus": .int(1)]), specHash: "s1", contentHash: "c1",
-                    revision: "r1", file: "vms.yaml", line: 1, createdAt: now, updatedAt: now)
-                vm.host = "b"
-                vm.placementReason = "placed on b"
-                try await t.catalog.saveVMDecisions([vm])
+                _ = try await Self.placedOnB(t, now: now)
                 var machine = try #require(try await t.catalog.state().vms["web-1"])
                 machine.pid = 4242
                 let before = try await t.catalog.changes()
@@ -99,6 +89,17 @@ extension CatalogBackends {
                 #expect(try await t.catalog.saveVMMachine(machine, host: "b"))
                 #expect(try await t.catalog.changes().changed(since: before) == [.vms])
             }
+        }
+
+        /// VM web-1, placed on host b by the leader (its decision columns saved).
+        static func placedOnB(_ t: TestCatalog, now: Date) async throws -> VMRecord {
+            var vm = VMRecord(
+                name: "web-1", uuid: "u-1", spec: .object(["cpus": .int(1)]), specHash: "s1", contentHash: "c1",
+                revision: "r1", file: "vms.yaml", line: 1, createdAt: now, updatedAt: now)
+            vm.host = "b"
+            vm.placementReason = "placed on b"
+            try await t.catalog.saveVMDecisions([vm])
+            return vm
         }
     }
 }
