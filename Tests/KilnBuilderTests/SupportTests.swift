@@ -196,7 +196,7 @@ import Testing
             Tool.allCases.map(\.debianPackage) == [
                 "qemu-utils", "e2fsprogs", "bubblewrap", "util-linux", "gzip", "zstd", "fdisk", "dosfstools", "mtools",
                 "mtools", "syslinux", "qemu-system-x86", "mmdebstrap", "e2fsprogs", "openssh-client", "openssh-client",
-                "dash", "e2fsprogs", "e2fsprogs", "e2fsprogs", "util-linux", "xz-utils"
+                "dash", "e2fsprogs", "e2fsprogs", "e2fsprogs", "util-linux", "util-linux", "xz-utils"
             ])
     }
 }

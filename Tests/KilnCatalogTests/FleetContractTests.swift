@@ -34,9 +34,11 @@ extension CatalogBackends {
             arguments: Backend.allCases)
         func heartbeats(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
-                let a = try await t.catalog.heartbeat(Self.host("a", labels: ["rack=1", "zone=x"]))
-                _ = try await t.catalog.heartbeat(Self.host("b"))
-                var again = Self.host("a", labels: ["rack=2"])
+                // Leases of an hour: this test is not about expiry, and on a loaded machine the calls between the
+                // first heartbeat and the read can take longer than a short lease.
+                let a = try await t.catalog.heartbeat(Self.host("a", labels: ["rack=1", "zone=x"], lease: 3600))
+                _ = try await t.catalog.heartbeat(Self.host("b", lease: 3600))
+                var again = Self.host("a", labels: ["rack=2"], lease: 3600)
                 again.diskFreeBytes = 5
                 let renewed = try await t.catalog.heartbeat(again)
                 #expect(renewed.id == a.id)

@@ -11,7 +11,7 @@ extension CatalogBackends {
     struct PostgresLeaderTests {
         /// Waits for `condition`, checking every 50 ms, with a deadline that only catches a real hang.
         static func wait(
-            for what: String, deadline: Duration = .seconds(60), _ condition: () async throws -> Bool
+            for what: String, deadline: Duration = .seconds(300), _ condition: () async throws -> Bool
         ) async throws {
             let end = ContinuousClock.now + deadline
             while ContinuousClock.now < end {
