@@ -25,10 +25,13 @@ extension Faults {
             let started = try await stack.sync(wait: false)
             #expect(started.exitCode == 1, "one pass starts the build and does not wait for it: \(started)")
             var found: (Int32, Int32)?
-            let running = await VMHost.eventually(timeout: .seconds(300)) {
+            var seen = ""
+            // Below the suite's time limit, so that a wait that gives up says what it saw.
+            let running = await VMHost.eventually(timeout: .seconds(240)) {
                 let workers = ProcessSweep.pids(mentioning: stack.data.name).filter {
                     Processes.commandLine($0).contains(" internal-execute ")
                 }
+                seen = "workers \(workers)"
                 guard workers.count == 1 else { return false }
                 // The script runs as `INTERPRETER /kiln/script` inside the sandbox (bwrap's own command line ends the
                 // same way, after its options).
@@ -36,12 +39,15 @@ extension Faults {
                     let words = $0.split(separator: " ")
                     return words.count == 2 && words[1] == "/kiln/script"
                 }
+                let all = Processes.descendants(of: workers[0]) { _ in true }
+                seen += ", scripts \(scripts), descendants \(all.map { "\($0): \(Processes.commandLine($0))" })"
                 guard scripts.count == 1 else { return false }
                 found = (workers[0], scripts[0])
                 return true
             }
             let executions = try await stack.data.executions("web").map { "#\($0.buildNumber) \($0.status)" }
-            try #require(running, "the script never started: \(executions)")
+            try #require(
+                running, "the script never started: \(executions); last seen: \(seen); the sync said: \(started)")
             return try #require(found)
         }
 
