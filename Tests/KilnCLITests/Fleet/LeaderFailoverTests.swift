@@ -112,21 +112,6 @@ struct LeaderFailoverTests {
         return agreed!
     }
 
-    /// An Image made from `NAME.qcow2` on a loopback file server's `port`, checked against `sha256`.
-    static func urlImage(_ name: String, port: Int, sha256: String) -> String {
-        """
-        apiVersion: kiln.dev/v1
-        kind: Image
-        metadata: {name: \(name)}
-        spec:
-          osType: linux
-          hypervisor: false
-          supportsVirtualMachine: true
-          source: {url: "http://127.0.0.1:\(port)/\(name).qcow2", checksum: "sha256:\(sha256)"}
-
-        """
-    }
-
     /// A build's executions in the catalog: number, status and the data dir of the host that ran it (its log's).
     static func executions(
         _ cluster: PostgresCluster, _ database: String, build: String = "web"
@@ -202,7 +187,10 @@ struct LeaderFailoverTests {
         let disk = "\(files.www)/held.qcow2"
         _ = try await ChildProcess.shell("qemu-img create -q -f qcow2 \(ChildProcess.quoted(disk)) 16M")
         let sum = try await Checks.sha256(disk)
-        try repo.write("images/held.yaml", Self.urlImage("held", port: files.port, sha256: sum))
+        try repo.write(
+            "images/held.yaml",
+            Reconciling.ImageURLTests.image(
+                "held", url: "http://127.0.0.1:\(files.port)/held.qcow2", checksum: "sha256:\(sum)"))
         _ = try await repo.commit("An image from a URL")
         try await second.serve.wait(for: "the leader to ask for the image", timeout: .seconds(60)) {
             !files.requests.isEmpty
@@ -263,7 +251,10 @@ struct LeaderFailoverTests {
             let disk = "\(held.www)/late.qcow2"
             _ = try await ChildProcess.shell("qemu-img create -q -f qcow2 \(ChildProcess.quoted(disk)) 24M")
             let sum = try await Checks.sha256(disk)
-            try repo.write("images/late.yaml", Self.urlImage("late", port: held.port, sha256: sum))
+            try repo.write(
+                "images/late.yaml",
+                Reconciling.ImageURLTests.image(
+                    "late", url: "http://127.0.0.1:\(held.port)/late.qcow2", checksum: "sha256:\(sum)"))
             try repo.write("builds/web.yaml", Specs.build("web", token: "3"))
             try repo.write("builds/api.yaml", Specs.build("api", token: "1"))
             _ = try await repo.commit("Two builds and an image in one pass")
