@@ -1,5 +1,7 @@
 import Foundation
 import KilnReconciler
+import KilnTestSupport
+import Synchronization
 import Testing
 
 @testable import KilnDrivers
@@ -19,6 +21,48 @@ struct ExecutionLockTests {
         ExecutionLock.release(fd, paths, 7)
         #expect(!ExecutionLock.isHeld(paths, 7))
         #expect(!FileManager.default.fileExists(atPath: paths.workerLock(execution: 7)))
+    }
+
+    /// Kiln probes the lock (a pass's drift check, the spawner's wait) while a worker may be taking it. A probe that
+    /// took the lock for an instant, as an `flock` probe must, made such a worker end at once ("already has a
+    /// worker"), leaving its execution to be found interrupted later. The workers are real `kiln internal-execute`
+    /// processes, so that no fork of this test process (other tests start processes too) holds a copy of their lock.
+    @Test("a worker that starts while Kiln probes its lock always takes it")
+    func probesNeverTurnAWorkerAway() async throws {
+        let kiln = try KilnBinary.require()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-lock-\(UUID().uuidString)")
+            .path
+        let paths = DataPaths(root: scratch + "/data")
+        try paths.prepare()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let probe = Prober()
+        Thread.detachNewThread {
+            while !probe.stop.load(ordering: .relaxed) {
+                _ = ExecutionLock.isHeld(paths, 7)
+                probe.count.add(1, ordering: .relaxed)
+            }
+            probe.done.store(true, ordering: .releasing)
+        }
+        defer {
+            probe.stop.store(true, ordering: .relaxed)
+            while !probe.done.load(ordering: .acquiring) { sched_yield() }
+        }
+        // The worker takes the lock first, then finds no execution 7 in the (new) catalog and ends with 0.
+        let before = probe.count.load(ordering: .relaxed)
+        for attempt in 1...40 {
+            let worker = try await ChildProcess.run(
+                kiln, ["internal-execute", "--data-dir", paths.root, "--execution", "7", "--repo", scratch])
+            #expect(worker.exitCode == 0, "worker \(attempt): \(worker)")
+            #expect(!worker.stderr.contains("already has a worker"), "worker \(attempt) was turned away: \(worker)")
+        }
+        #expect(probe.count.load(ordering: .relaxed) > before, "the probes ran beside the workers")
+    }
+
+    /// The probing thread's flags.
+    final class Prober: Sendable {
+        let stop = Atomic<Bool>(false)
+        let count = Atomic<Int>(0)
+        let done = Atomic<Bool>(false)
     }
 
     @Test("a process is known by pid and start time; a reused pid with another start time is not it")
