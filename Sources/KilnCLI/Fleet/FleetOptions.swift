@@ -95,6 +95,11 @@ struct FleetOptions: ParsableArguments {
                 throw ValidationError(
                     "--host-label \(label) must be key=value (a key of letters, digits, '-', '_', '.' or '/')")
             }
+            if parts[0] == BuildPlacement.hostKey {
+                throw ValidationError(
+                    "--host-label \(label): \(BuildPlacement.hostKey) is Kiln's own (every host has \(BuildPlacement.hostKey)=its --host-name); choose another key"
+                )
+            }
         }
         if let artifactStore {
             var folder: ObjCBool = false

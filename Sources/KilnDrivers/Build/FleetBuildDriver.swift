@@ -33,7 +33,7 @@ public struct FleetBuildDriver: BuildDriver {
         "\(WorkRecord.Kind.runExecution.rawValue) #\(execution.id ?? -1)"
     }
 
-    /// The work row that runs an execution.
+    /// The work row that runs an execution: only a host holding its build's ``BuildPlacement/workLabels`` claims it.
     public static func work(for execution: ExecutionRecord) -> WorkRecord {
         WorkRecord(
             kind: .runExecution, object: ObjectKey(.imageBuild, execution.buildName),
@@ -41,13 +41,42 @@ public struct FleetBuildDriver: BuildDriver {
             detail: .object([
                 "execution": .int(Int(execution.id ?? -1)), "buildNumber": .int(execution.buildNumber)
             ]),
-            cpus: cpus, memoryBytes: memoryBytes)
+            labels: ImageBuildSpec(execution.spec).placement.workLabels, cpus: cpus, memoryBytes: memoryBytes)
     }
 
     public func start(_ execution: ExecutionRecord) async throws -> WorkerProcess? {
         guard execution.id != nil else { throw FleetBuildError.notRecorded(execution.buildName) }
-        _ = try await catalog.enqueue([Self.work(for: execution)])
+        let work = Self.work(for: execution)
+        // Said before the row exists, so that no worker's start can be overwritten by it.
+        await reportIfNoHostMay(run: execution)
+        _ = try await catalog.enqueue([work])
         return nil
+    }
+
+    /// A placement that no host taking work satisfies now (a `placement.host` not in the fleet, labels no host has, or
+    /// only Lost or drained hosts that do) is said at once, in the execution's status message and the log. The work
+    /// stays queued, and runs once such a host is there.
+    func reportIfNoHostMay(run execution: ExecutionRecord) async {
+        let placement = ImageBuildSpec(execution.spec).placement
+        guard let message = await Self.noHostMessage(placement, catalog: catalog) else { return }
+        logger.warning("execution #\(execution.buildNumber) of \(execution.buildName): \(message)")
+        var waiting = execution
+        waiting.statusMessage = message
+        do { try await catalog.saveExecution(waiting) } catch {
+            logger.warning("cannot record that execution #\(execution.buildNumber) waits for a host: \(error)")
+        }
+    }
+
+    /// Why no host may claim the work of a build placed so, or nil when one may (or the catalog cannot say).
+    static func noHostMessage(_ placement: BuildPlacement, catalog: any Catalog) async -> String? {
+        let needed = Set(placement.workLabels)
+        guard !needed.isEmpty, let fleet = try? await catalog.hosts() else { return nil }
+        let taking = fleet.hosts.filter { $0.state(at: fleet.now) == .ready && !$0.isCordoned }
+        if taking.contains(where: { needed.isSubset(of: $0.labels + [BuildPlacement.hostLabel($0.name)]) }) {
+            return nil
+        }
+        return
+            "Waiting for a host: no Ready host that takes work matches its placement (\(placement.description)); see kiln get hosts. It runs once one does"
     }
 
     public func cancel(_ execution: ExecutionRecord) async {

@@ -83,6 +83,8 @@ public struct ImageBuildSpec: Sendable, Hashable {
     public var runToken: String?
     public var suspend: Bool
     public var config: SpecValue
+    /// Where its executions may run in a fleet; ignored on one host.
+    public var placement: BuildPlacement
 
     /// Reads a validated, normalised spec value.
     public init(_ v: SpecValue) {
@@ -147,6 +149,7 @@ public struct ImageBuildSpec: Sendable, Hashable {
         runToken = v["run"]?["token"]?.string
         suspend = v["suspend"]?.bool ?? false
         config = v["config"] ?? .object([:])
+        placement = BuildPlacement(spec: v["placement"])
     }
 
     /// Every script in the order an execution runs them: `bootScript`, `preseedScript`, then `scripts` by phase
@@ -197,6 +200,6 @@ public struct ImageBuildSpec: Sendable, Hashable {
 
     /// Spec fields that do not change what a build produces: changing them never starts a new execution.
     public static let nonBuildFields: Set<String> = [
-        "description", "group", "cloud", "config", "keepResults", "run", "suspend"
+        "description", "group", "cloud", "config", "keepResults", "run", "suspend", "placement"
     ]
 }

@@ -154,6 +154,8 @@ extension KindSchemas {
                         )
                     ])), default: .object(["policy": .string("onChange"), "verifyReproducible": .bool(false)]),
                 doc: "When executions start."),
+            // No schema default: existing builds keep their spec hash.
+            placement("its executions", byDefault: "any host with a free build slot that fits one"),
             FieldSchema("suspend", .boolean, default: .bool(false), doc: "Record the spec but start nothing new."),
             FieldSchema("config", .freeform, default: .object([:]), doc: "Morpheus config: stored and shown as given.")
         ], doc: "An image build (Morpheus image builds): how to make disk images, run as numbered executions.")

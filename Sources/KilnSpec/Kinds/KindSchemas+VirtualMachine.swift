@@ -77,23 +77,7 @@ extension KindSchemas {
                     "A cloud-init NoCloud seed with this user-data (plus the VM's hostname and the operator's SSH keys)."
             ),
             // No schema default: existing VMs keep their spec hash.
-            FieldSchema(
-                "placement",
-                .object(
-                    ObjectSchema([
-                        FieldSchema(
-                            "host", .string(.hostName),
-                            doc:
-                                "Run it on this host of the fleet only (its --host-name); one not in the fleet is reported."
-                        ),
-                        FieldSchema(
-                            "labels", .map(.string(.text)),
-                            doc: "Run it only on hosts with all these labels (--host-label key=value)."
-                        )
-                    ])),
-                doc:
-                    "Where it may run in a fleet (kiln serve on PostgreSQL); by default the host with the most free memory that fits it."
-            ),
+            placement("it", byDefault: "the host with the most free memory that fits it"),
             FieldSchema("suspend", .boolean, default: .bool(false), doc: "Record the spec but change nothing.")
         ], doc: "A virtual machine (the VM builder service).")
 }

@@ -34,4 +34,23 @@ public enum KindSchemas {
         FieldSchema(
             "annotations", .map(.string(.text)), doc: "Free string annotations; the kiln.dev/ prefix is reserved.")
     ])
+
+    /// `placement` of a kind that runs on a fleet's hosts (VMs, and builds' executions): `subject` says what runs.
+    static func placement(_ subject: String, byDefault: String) -> FieldSchema {
+        FieldSchema(
+            "placement",
+            .object(
+                ObjectSchema([
+                    FieldSchema(
+                        "host", .string(.hostName),
+                        doc:
+                            "Run \(subject) on this host of the fleet only (its --host-name); one not in the fleet is reported."
+                    ),
+                    FieldSchema(
+                        "labels", .map(.string(.text)),
+                        doc: "Run \(subject) only on hosts with all these labels (--host-label key=value)."
+                    )
+                ])),
+            doc: "Where \(subject) may run in a fleet (kiln serve on PostgreSQL); by default \(byDefault).")
+    }
 }

@@ -9,7 +9,8 @@ import Testing
 /// the test knows what runs where without timing anything. Three run at once, one on each host, and the fourth waits
 /// for a slot. SIGKILL of a host running one: once the host is Lost its work goes back to the queue and runs on
 /// another host under the same build number, the cut-off worker's result never lands, and the host, back, sweeps
-/// what that attempt left.
+/// what that attempt left. A build placed on that host by name runs there; one whose labels no host has waits, and
+/// says so.
 @Suite(
     PostgresClusterTrait(), .tags(.binary),
     .enabled(
@@ -22,8 +23,9 @@ struct FleetBuildTests {
 
     typealias Replica = FleetReplica
 
-    /// A build whose script asks the held server for its own name, with the network its script needs for that.
-    static func build(_ name: String) -> String {
+    /// A build whose script asks the held server for its own name, with the network its script needs for that, and
+    /// `placement` (a YAML flow mapping) when given.
+    static func build(_ name: String, placement: String? = nil) -> String {
         """
         apiVersion: kiln.dev/v1
         kind: ImageBuild
@@ -41,6 +43,7 @@ struct FleetBuildTests {
           run:
             policy: onChange
             token: "1"
+        \(placement.map { "  placement: \($0)" } ?? "")
 
         """
     }
@@ -239,6 +242,31 @@ struct FleetBuildTests {
                 "host sweep: removed \(leftLog): execution #1 of \(moving) ran on another host"),
             "\(back.serve.process.output.stderr)")
         #expect(FileManager.default.fileExists(atPath: execution[3]), "the log of the host that ran it stays")
+
+        // MARK: placement: a build placed on a host by name runs there; one whose labels no host has waits, saying so.
+        let placed = ["pinned": "{host: \(victim.name)}", "nowhere": "{labels: {zone: nowhere}}"]
+        for (name, placement) in placed {
+            FileManager.default.createFile(atPath: "\(files.www)/\(name)", contents: Data("go\n".utf8))
+            try repo.write("builds/\(name).yaml", Self.build(name, placement: placement))
+            try repo.write(
+                "scripts/\(name).sh", Self.script(name, server: "http://\(network.machineAddress):\(files.port)"))
+        }
+        _ = try await repo.commit("A build placed on \(victim.name), and one that no host may run")
+        let fleet = live + [back]
+        var waiting = ""
+        try await Replica.wait(for: "the pinned build to succeed, and the other to say why it waits", fleet) {
+            rows = try await Self.work(cluster, database)
+            waiting = try await cluster.sql(
+                #"SELECT status || '|' || coalesce("statusMessage", '') FROM execution WHERE "buildName" = 'nowhere'"#,
+                database: database)
+            return rows.first { $0.build == "pinned" }?.state == "done" && waiting.contains("Waiting for a host")
+        }
+        #expect(rows.first { $0.build == "pinned" }?.holder == victim.name, "run where it was placed: \(rows)")
+        #expect(rows.first { $0.build == "nowhere" }?.state == "queued", "\(rows)")
+        #expect(
+            waiting
+                == "pending|Waiting for a host: no Ready host that takes work matches its placement (labels zone=nowhere); see kiln get hosts. It runs once one does"
+        )
         print("fleet builds: \(rows)")
     }
 }

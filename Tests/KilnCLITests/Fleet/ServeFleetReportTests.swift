@@ -66,6 +66,7 @@ import Testing
             (["--host-name", "a b"], "--host-name"), (["--lease", "100ms"], "--lease"),
             (["--host-label", "novalue"], "--host-label"),
             (["--host-label", "k=1", "--host-label", "k=2"], "--host-label k is given twice"),
+            (["--host-label", "kiln.dev/host=other"], "--host-label kiln.dev/host=other: kiln.dev/host is Kiln's own"),
             (["--host-cpus", "0"], "--host-cpus must be at least 1")
         ])
     func badFleetFlags(_ flags: [String], _ expected: String) async throws {

@@ -18,8 +18,10 @@ struct FleetBuildDriverTests {
         func toolsFingerprint() async -> String { "tools-1" }
     }
 
-    /// A SQLite catalog in a temp folder with build `b` and `count` pending executions of it.
-    static func catalog(executions count: Int) async throws -> (SQLiteCatalog, [ExecutionRecord], String) {
+    /// A SQLite catalog in a temp folder with build `b` and `count` pending executions of it, of spec `spec`.
+    static func catalog(
+        executions count: Int, spec: SpecValue = .object([:])
+    ) async throws -> (SQLiteCatalog, [ExecutionRecord], String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-fleet-\(UUID().uuidString)")
             .path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -35,7 +37,7 @@ struct FleetBuildDriverTests {
                 try await catalog.newExecution(
                     ExecutionRecord(
                         buildName: "b", buildNumber: number, createdBy: "Ada", revision: "r", specRoot: "",
-                        spec: .object([:]), inputsHash: "i", runToken: "1", logPath: "/leader/\(number).log",
+                        spec: spec, inputsHash: "i", runToken: "1", logPath: "/leader/\(number).log",
                         reason: "test", createdAt: now)))
         }
         return (catalog, executions, folder)
@@ -88,5 +90,54 @@ struct FleetBuildDriverTests {
         #expect(running.state == .claimed && running.cancelRequested && running.holder == "b1")
         #expect(try await catalog.execution(id: executions[0].id!)?.status == .pending, "its host ends it")
         #expect(await driver.isRunning(executions[0]))
+    }
+
+    /// A fleet host beating now, with an hour-long lease so that it stays Ready through the test.
+    static func host(_ name: String, labels: [String]) -> HostRecord {
+        HostRecord(
+            name: name, address: "http://127.0.0.1:1", cpus: 2, memoryBytes: 4 << 30, diskFreeBytes: 10 << 30,
+            kvm: false, labels: labels, version: "0.1.0", dataDir: "/d/\(name)", leaseSeconds: 3600,
+            startedAt: Date(), heartbeatAt: Date())
+    }
+
+    @Test(
+        "a placed build's work needs its labels and its host's own; a placement no Ready host matches is said at once")
+    func placement() async throws {
+        let placed: SpecValue = .object([
+            "type": .string("qemu"),
+            "placement": .object(["host": .string("b2"), "labels": .object(["kvm": .string("yes")])])
+        ])
+        let (catalog, executions, folder) = try await Self.catalog(executions: 2, spec: placed)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let driver = FleetBuildDriver(catalog: catalog, local: LocalTools())
+        // b1 has the label but is not b2; b2 lacks the label.
+        _ = try await catalog.heartbeat(Self.host("b1", labels: ["kvm=yes"]))
+        _ = try await catalog.heartbeat(Self.host("b2", labels: []))
+        _ = try await driver.start(executions[0])
+        let row = try #require(try await catalog.work(key: FleetBuildDriver.workKey(execution: executions[0])))
+        #expect(row.labels == ["kiln.dev/host=b2", "kvm=yes"])
+        let waiting = try #require(try await catalog.execution(id: executions[0].id!))
+        #expect(waiting.status == .pending)
+        #expect(
+            waiting.statusMessage
+                == "Waiting for a host: no Ready host that takes work matches its placement (host b2 and labels kvm=yes); see kiln get hosts. It runs once one does"
+        )
+        // What each host claims with (BuildWorkService): its --host-labels and the label of its own name.
+        #expect(
+            try await catalog.claimWork(
+                host: "b1", labels: ["kvm=yes", BuildPlacement.hostLabel("b1")], capacity: .unbounded, limit: 2,
+                lease: .seconds(600)
+            ).isEmpty)
+
+        // b2 gets the label (restarted with --host-label kvm=yes): the next execution waits for nothing, b2 claims both.
+        _ = try await catalog.heartbeat(Self.host("b2", labels: ["kvm=yes"]))
+        _ = try await driver.start(executions[1])
+        let next = try #require(try await catalog.execution(id: executions[1].id!))
+        #expect(
+            next.statusMessage?.hasPrefix("Waiting for a host") != true, "\(String(describing: next.statusMessage))")
+        let claimed = try await catalog.claimWork(
+            host: "b2", labels: ["kvm=yes", BuildPlacement.hostLabel("b2")], capacity: .unbounded, limit: 2,
+            lease: .seconds(600))
+        #expect(claimed.map(\.workKey) == executions.map { FleetBuildDriver.workKey(execution: $0) })
     }
 }
