@@ -212,7 +212,11 @@ let package = Package(
             name: "KilnBuilderTests", dependencies: ["KilnBuilder", "KilnSpec", "KilnTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "KilnDriversTests", dependencies: ["KilnDrivers", "KilnReconciler", "KilnSpec", "KilnTestSupport"],
+            name: "KilnDriversTests",
+            dependencies: [
+                "KilnDrivers", "KilnBuilder", "KilnCatalog", "KilnReconciler", "KilnSpec", "KilnTestSupport",
+                .product(name: "Logging", package: "swift-log")
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "KilnServerTests",

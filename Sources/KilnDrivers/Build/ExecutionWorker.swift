@@ -194,7 +194,8 @@ public enum ExecutionWorker {
 
     /// The commit of the earliest execution of this build with the same inputs (this one's when it is the first).
     static func firstRevision(of execution: ExecutionRecord, catalog: any Catalog) async throws -> String {
-        let state = try await catalog.state()
+        // Only the tables it needs: a fleet's catalog may hold thousands of VMs that a build has no use for.
+        let state = try await catalog.state(of: [.executions])
         let same = (state.executions[execution.buildName] ?? []).filter {
             $0.inputsHash == execution.inputsHash && $0.id != nil
         }
@@ -204,7 +205,7 @@ public enum ExecutionWorker {
     /// A layered build's base: its Image's current file and how that disk boots.
     static func baseImage(of spec: ImageBuildSpec, catalog: any Catalog) async throws -> BaseImage? {
         guard let name = spec.baseImage else { return nil }
-        let state = try await catalog.state()
+        let state = try await catalog.state(of: [.images, .virtualImages])
         guard let image = state.images[name], image.state == .active, let path = image.path, let sha256 = image.sha256
         else { return nil }
         let virtual = state.virtualImages.values.joined().first { $0.id == image.virtualImageId }
