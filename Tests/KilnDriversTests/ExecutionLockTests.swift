@@ -23,6 +23,21 @@ struct ExecutionLockTests {
         #expect(!FileManager.default.fileExists(atPath: paths.workerLock(execution: 7)))
     }
 
+    /// A worker of an older Kiln, still running across an upgrade, holds an `flock`: it counts as running, so the new
+    /// Kiln neither marks its execution interrupted nor starts a second worker for it.
+    @Test("a worker of an older Kiln (an flock) still counts as running")
+    func olderWorkersLock() throws {
+        let paths = DataPaths(
+            root: FileManager.default.temporaryDirectory.appendingPathComponent("kiln-lock-\(UUID().uuidString)").path)
+        try paths.prepare()
+        defer { try? FileManager.default.removeItem(atPath: paths.root) }
+        let fd = open(paths.workerLock(execution: 7), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        try #require(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        #expect(ExecutionLock.isHeld(paths, 7))
+        close(fd)
+        #expect(!ExecutionLock.isHeld(paths, 7))
+    }
+
     /// Kiln probes the lock (a pass's drift check, the spawner's wait) while a worker may be taking it. A probe that
     /// took the lock for an instant, as an `flock` probe must, made such a worker end at once ("already has a
     /// worker"), leaving its execution to be found interrupted later. The workers are real `kiln internal-execute`

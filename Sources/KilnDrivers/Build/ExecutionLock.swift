@@ -45,8 +45,14 @@ struct ExecutionLock {
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var record = whole(F_WRLCK)
-        guard fcntl(fd, getLock, &record) == 0 else { return false }
-        return record.l_type != Int16(F_UNLCK)
+        if fcntl(fd, getLock, &record) == 0, record.l_type != Int16(F_UNLCK) { return true }
+        // A worker started by an older Kiln (before an upgrade) holds an `flock`, which an OFD lock neither sees nor
+        // conflicts with. Probing it with `flock` can no longer turn a worker away: workers take OFD locks now.
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return true
     }
 
     static func release(_ fd: Int32, _ paths: DataPaths, _ id: Int64) {
