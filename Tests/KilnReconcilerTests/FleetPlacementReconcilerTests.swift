@@ -182,6 +182,51 @@ import Testing
             "\(back.objects[image].map(\.reason) ?? "")")
     }
 
+    @Test(
+        "a snapshot of a VM on another host goes by what that host reports, and says so when its disk is out of sight")
+    func snapshotOfAnotherHostsVM() async throws {
+        var options = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))
+        options.fleetHost = "a"
+        let h = try Harness(options: options)
+        let b = try Host("b", harness: h, options: options)
+        defer {
+            h.remove()
+            try? FileManager.default.removeItem(atPath: b.paths.root)
+        }
+        _ = try await h.catalog.heartbeat(Self.host("a"))
+        _ = try await h.catalog.heartbeat(Self.host("b"))
+        var files = Harness.quickstart()
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox", powerState: "running") + "  placement: {host: b}\n"
+        files["snap.yaml"] = ImageSourceTests.snapshotImage("golden", of: "hello")
+        await h.source.commit("c1", files)
+        _ = await h.settle()
+        let running = try await Self.converge(h, [b]) { $0.vms["hello"]?.vmStatus == .poweredOn }
+        #expect(running.images["golden"]?.state == .queued, "no copy of a running guest")
+        let disk = try #require(running.vms["hello"]?.directory) + "/disk.qcow2"
+
+        // Stopped by git: the leader applies it (hello still runs, so the snapshot waits), then b stops it.
+        files["vms.yaml"] = Specs.vm("hello", image: "busybox", powerState: "stopped") + "  placement: {host: b}\n"
+        await h.source.commit("c2", files)
+        _ = await h.reconciler.pass(full: true)
+        #expect(try await h.state().images["golden"]?.state == .queued)
+        _ = await b.pass.pass()
+        #expect(try await h.state().vms["hello"]?.vmStatus == .poweredOff)
+        // Its disk out of this host's sight (as on separate machines without a shared mount): said, nothing copied.
+        try FileManager.default.moveItem(atPath: disk, toPath: disk + ".away")
+        _ = await h.reconciler.pass(full: true)
+        let status = await h.status(.image, "golden") ?? ""
+        #expect(
+            status.contains("VirtualMachine hello's disk is on host b, and this host cannot read \(disk)"), "\(status)")
+        #expect(try await h.state().images["golden"]?.state == .queued)
+        #expect(await h.images.calls.isEmpty)
+
+        // In sight again: the leader copies the stopped disk.
+        try FileManager.default.moveItem(atPath: disk + ".away", toPath: disk)
+        let done = try await Self.converge(h, [b]) { $0.images["golden"]?.state == .active }
+        let golden = try #require(done.images["golden"])
+        #expect(try String(contentsOfFile: golden.path ?? "", encoding: .utf8).hasPrefix("snapshot of [overlay of"))
+    }
+
     @Test("a VM deleted from git: the leader buries its record, its host removes the machine")
     func deletedVM() async throws {
         var options = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))

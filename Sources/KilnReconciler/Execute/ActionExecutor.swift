@@ -413,13 +413,24 @@ struct ActionExecutor: Sendable {
                 guard let vm = try await catalog.vm(vmName), let directory = vm.directory else {
                     throw ActionFailure(.driverError, "VirtualMachine \(vmName) has no disk to snapshot")
                 }
-                // Stopped when planned, and still stopped now: a running guest's disk is never copied.
-                guard await vms.observe(vm).status == .poweredOff else {
+                // Stopped when planned, and still stopped now: a running guest's disk is never copied. A machine
+                // placed on another host of a fleet is that host's to watch (this host's driver sees no qemu of it):
+                // what that host last wrote, read afresh above, is the check.
+                let elsewhere = options.fleetHost != nil && vm.host != nil && vm.host != options.fleetHost
+                let status = elsewhere ? vm.vmStatus : await vms.observe(vm).status
+                guard status == .poweredOff else {
                     throw ActionFailure(
                         .driverError,
                         "VirtualMachine \(vmName) is running again; the snapshot waits until it is stopped")
                 }
-                imported = try await importer.snapshot(overlay: "\(directory)/disk.qcow2", to: output)
+                let overlay = "\(directory)/disk.qcow2"
+                if elsewhere, !FileManager.default.fileExists(atPath: overlay) {
+                    throw ActionFailure(
+                        .driverError,
+                        "VirtualMachine \(vmName)'s disk is on host \(vm.host ?? "?"), and this host cannot read \(overlay): in a fleet the leader copies it, so the hosts' data dirs must be mounted where the leader sees them at the same paths"
+                    )
+                }
+                imported = try await importer.snapshot(overlay: overlay, to: output)
             }
         } catch {
             let failure = ActionFailure(error)
