@@ -45,7 +45,8 @@ public final class PostgresCatalog: Catalog {
     }
 
     /// Connects, migrates the schema if needed, and returns the catalog. `transactionLimit` bounds each transaction
-    /// (see ``defaultTransactionLimit``).
+    /// (see ``defaultTransactionLimit``), and half of it each new connection: a connection is part of a transaction's
+    /// time, so the tests' longer limit gives a slow (loaded) server's connections as much room as its statements.
     public static func open(
         _ location: PostgresLocation, password: String?,
         logger: Logger = Logger(label: "kiln.catalog"), transactionLimit: Duration = defaultTransactionLimit
@@ -54,7 +55,8 @@ public final class PostgresCatalog: Catalog {
         var single = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.user,
             password: password, database: location.database, tls: try tls.connection())
-        single.options.connectTimeout = .seconds(10)
+        let connectTimeout = transactionLimit / 2
+        single.options.connectTimeout = .init(connectTimeout)
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(configuration: single, id: 0, logger: logger)
@@ -75,7 +77,7 @@ public final class PostgresCatalog: Catalog {
         // A transaction left open by a process that stopped (SIGSTOP, a hung host) would hold its row locks, the
         // leader row's among them, for ever: the server ends such a session after a while.
         pooled.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "60s")]
-        pooled.options.connectTimeout = .seconds(10)
+        pooled.options.connectTimeout = connectTimeout
         // The pool's own logger: postgres-nio warns when the first lease comes before `run()` (started just below, in
         // a task) is under way, which is harmless here; real failures reach the caller as errors.
         var poolLogger = logger
