@@ -308,12 +308,22 @@ struct FleetVMTests {
         #expect(all.map(\.qemu.count).reduce(0, +) == Self.vms.count, "the VMs run on while the database is down")
         try await cluster.startServer()
         var rows: [Row] = []
-        try await Replica.wait(for: "every replica ready again, and each VM running once", all) {
-            for replica in all {
-                guard try await replica.serve.request("/readyz").status == 200 else { return false }
+        var seen = ""
+        do {
+            try await Replica.wait(for: "every replica ready again, and each VM running once", all) {
+                var ready: [String] = []
+                for replica in all {
+                    let answer = try await replica.serve.request("/readyz")
+                    ready.append("\(replica.name): \(answer.status) \(answer.body)")
+                }
+                rows = try await Self.rows(cluster, database)
+                seen = "readyz \(ready); rows \(rows); qemu per host \(all.map { ($0.name, $0.qemu.count) })"
+                return ready.allSatisfy { $0.contains(": 200 ") } && Self.runsOnce(rows, on: all)
             }
-            rows = try await Self.rows(cluster, database)
-            return Self.runsOnce(rows, on: all)
+        } catch {
+            // What the wait saw last: which replica was not ready, or which VM did not run once.
+            Issue.record("after the PostgreSQL restart, last seen: \(seen)")
+            throw error
         }
         print("fleet VMs after a PostgreSQL restart: \(rows)")
     }
