@@ -39,6 +39,17 @@ import Testing
         }
     }
 
+    /// The leader (host a: the harness's reconciler) and host b on the harness's catalog, both beating.
+    static func leaderAndHostB() async throws -> (Harness, Host) {
+        var options = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))
+        options.fleetHost = "a"
+        let h = try Harness(options: options)
+        let b = try Host("b", harness: h, options: options)
+        _ = try await h.catalog.heartbeat(Self.host("a"))
+        _ = try await h.catalog.heartbeat(Self.host("b"))
+        return (h, b)
+    }
+
     /// Leader passes and both hosts' passes until `done` holds (a generous bound, never a fixed wait).
     static func converge(
         _ h: Harness, _ hosts: [Host], until done: @Sendable (CatalogState) -> Bool
@@ -185,16 +196,11 @@ import Testing
     @Test(
         "a snapshot of a VM on another host goes by what that host reports, and says so when its disk is out of sight")
     func snapshotOfAnotherHostsVM() async throws {
-        var options = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))
-        options.fleetHost = "a"
-        let h = try Harness(options: options)
-        let b = try Host("b", harness: h, options: options)
+        let (h, b) = try await Self.leaderAndHostB()
         defer {
             h.remove()
             try? FileManager.default.removeItem(atPath: b.paths.root)
         }
-        _ = try await h.catalog.heartbeat(Self.host("a"))
-        _ = try await h.catalog.heartbeat(Self.host("b"))
         var files = Harness.quickstart()
         files["vms.yaml"] = Specs.vm("hello", image: "busybox", powerState: "running") + "  placement: {host: b}\n"
         files["snap.yaml"] = ImageSourceTests.snapshotImage("golden", of: "hello")
@@ -229,16 +235,11 @@ import Testing
 
     @Test("a VM deleted from git: the leader buries its record, its host removes the machine")
     func deletedVM() async throws {
-        var options = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))
-        options.fleetHost = "a"
-        let h = try Harness(options: options)
-        let b = try Host("b", harness: h, options: options)
+        let (h, b) = try await Self.leaderAndHostB()
         defer {
             h.remove()
             try? FileManager.default.removeItem(atPath: b.paths.root)
         }
-        _ = try await h.catalog.heartbeat(Self.host("a"))
-        _ = try await h.catalog.heartbeat(Self.host("b"))
         var files = Harness.quickstart()
         files["vms.yaml"] = Specs.vm("hello", image: "busybox", powerState: "running") + "  placement: {host: b}\n"
         await h.source.commit("c1", files)
