@@ -57,9 +57,14 @@ final class QMPMonitorConnection: Sendable {
     /// `timeout` of now. Any failure closes the connection.
     func execute(_ commands: [QMPCommand], timeout: Duration) async throws(QMPError) -> [SpecValue] {
         let limit = TimeAmount(timeout)
+        let socket = self.socket
         let promises = commands.map { command in
             let promise = channel.eventLoop.makePromise(of: SpecValue.self)
-            channel.write(QMPRequest(command: command, promise: promise, timeout: limit), promise: nil)
+            // A write that never reaches the handler (the channel closed first) drops the request, and its answer
+            // would never come: it fails with the write. (A promise completed twice keeps its first result.)
+            let written = channel.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenFailure { _ in promise.fail(QMPError.closed(socket)) }
+            channel.write(QMPRequest(command: command, promise: promise, timeout: limit), promise: written)
             return promise
         }
         channel.flush()
