@@ -8,11 +8,17 @@ import Testing
 
 @Suite("Execution lock and process identity")
 struct ExecutionLockTests {
-    @Test("a held lock says the execution runs; released, it does not, and the file is gone")
-    func lock() throws {
+    /// A new data dir in the temp folder, prepared; the caller removes it.
+    static func scratchDataDir() throws -> DataPaths {
         let paths = DataPaths(
             root: FileManager.default.temporaryDirectory.appendingPathComponent("kiln-lock-\(UUID().uuidString)").path)
         try paths.prepare()
+        return paths
+    }
+
+    @Test("a held lock says the execution runs; released, it does not, and the file is gone")
+    func lock() throws {
+        let paths = try Self.scratchDataDir()
         defer { try? FileManager.default.removeItem(atPath: paths.root) }
         #expect(!ExecutionLock.isHeld(paths, 7))
         let fd = try #require(ExecutionLock.acquire(paths, 7))
@@ -27,9 +33,7 @@ struct ExecutionLockTests {
     /// Kiln neither marks its execution interrupted nor starts a second worker for it.
     @Test("a worker of an older Kiln (an flock) still counts as running")
     func olderWorkersLock() throws {
-        let paths = DataPaths(
-            root: FileManager.default.temporaryDirectory.appendingPathComponent("kiln-lock-\(UUID().uuidString)").path)
-        try paths.prepare()
+        let paths = try Self.scratchDataDir()
         defer { try? FileManager.default.removeItem(atPath: paths.root) }
         let fd = open(paths.workerLock(execution: 7), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         try #require(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
