@@ -5,7 +5,8 @@ import Synchronization
 /// never answer. ``run(_:expired:_:)`` returns the body's answer or throws ``Expired`` once `limit` has passed,
 /// whichever comes first, without waiting for a body that hangs: on expiry it calls `expired` (which closes the
 /// connection the body uses, failing its statement) and cancels the body (which withdraws a connection request still
-/// queued in the pool), then returns at once.
+/// queued in the pool), then returns at once. A body that still succeeds after that hands its answer to `late`, so
+/// that a connection it opened is closed rather than dropped (postgres-nio asserts on a connection never closed).
 enum PostgresDeadline {
     struct Expired: Error, CustomStringConvertible {
         let limit: Duration
@@ -14,6 +15,7 @@ enum PostgresDeadline {
 
     static func run<T: Sendable>(
         _ limit: Duration, expired: @escaping @Sendable () async -> Void,
+        late: @escaping @Sendable (T) async -> Void = { _ in },
         _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let race = Race<T>()
@@ -23,7 +25,9 @@ enum PostgresDeadline {
                 let work = Task {
                     let result: Result<T, any Error>
                     do { result = .success(try await body()) } catch { result = .failure(error) }
-                    race.finish(result)
+                    if !race.finish(result), case .success(let answer) = result {
+                        await late(answer)
+                    }
                 }
                 let timer = Task {
                     guard (try? await Task.sleep(for: limit)) != nil else { return }

@@ -56,7 +56,9 @@ public struct PostgresLeaderElection: LeaderElection {
         let idle = max(Int((leadership.lease * 2 / 3).timeInterval * 1000), 100)
         session.options.additionalStartupParameters.append(("idle_session_timeout", "\(idle)"))
         // TCP's connect has its own timeout; the start-up and authentication after it have none but this one.
-        let connection = try await PostgresDeadline.run(leadership.lease, expired: {}) { [logger, session] in
+        let connection = try await PostgresDeadline.run(
+            leadership.lease, expired: {}, late: { try? await $0.close() }
+        ) { [logger, session] in
             try await PostgresConnection.connect(configuration: session, id: 2, logger: logger)
         }
         defer { Task { try? await connection.close() } }

@@ -41,4 +41,22 @@ struct PostgresDeadlineTests {
         }
         #expect(!expired.withLock { $0 })
     }
+
+    @Test("a body that answers after the limit hands its answer to `late`, so a connection it opened is closed")
+    func lateAnswer() async throws {
+        let (release, releaser) = AsyncStream.makeStream(of: Void.self)
+        let (late, lateReporter) = AsyncStream.makeStream(of: Int.self)
+        await #expect(throws: PostgresDeadline.Expired.self) {
+            try await PostgresDeadline.run(
+                .milliseconds(100), expired: {}, late: { lateReporter.yield($0) }
+            ) { () async throws -> Int in
+                // Answers only once the caller has been told it expired, ignoring cancellation (as connecting does).
+                for await _ in release { break }
+                return 7
+            }
+        }
+        releaser.yield()
+        var answers = late.makeAsyncIterator()
+        #expect(await answers.next() == 7, "the late answer went to `late`, not nowhere")
+    }
 }
