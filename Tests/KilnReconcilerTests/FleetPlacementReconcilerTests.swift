@@ -5,6 +5,7 @@ import KilnPlanner
 import KilnReconciler
 import KilnSpec
 import KilnTestSupport
+import Synchronization
 import Testing
 
 /// The reconciler with a fleet (``ReconcilerOptions/fleetHost``), on a real SQLite catalog whose hosts table holds
@@ -158,7 +159,7 @@ import Testing
         // Which copy lies where is the drivers' rule (ArtifactAccess, tested there); here b holds every Image's only
         // copy.
         options.lostCopy = { image, fleet in
-            fleet.hosts.first { $0.name == "b" && $0.state(at: fleet.now) == .lost }
+            fleet.hosts.first { $0.name == "b" && fleet.state(of: $0) == .lost }
                 .map { FleetHosts.onlyCopyLost(image: image.name, owner: $0) }
         }
         let h = try Harness(options: options)
@@ -191,6 +192,46 @@ import Testing
         #expect(
             !back.timings.isEmpty && back.objects[image]?.reason == "Active",
             "\(back.objects[image].map(\.reason) ?? "")")
+    }
+
+    @Test(
+        "after a catalog outage the leader moves nothing until a host has missed a whole lease the leader itself watched"
+    )
+    func catalogOutageLosesNoHost() async throws {
+        // How long the leader's election session has reached the catalog (Leadership.sessionAge in kiln serve).
+        let watched = Mutex(Duration.seconds(5))
+        var options = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))
+        options.fleetHost = "a"
+        options.catalogWatched = { watched.withLock { $0 } }
+        let h = try Harness(options: options)
+        let b = try Host("b", harness: h, options: options)
+        defer {
+            h.remove()
+            try? FileManager.default.removeItem(atPath: b.paths.root)
+        }
+        _ = try await h.catalog.heartbeat(Self.host("a"))
+        _ = try await h.catalog.heartbeat(Self.host("b", lease: 60))
+        var files = Harness.quickstart()
+        files["vms.yaml"] = Specs.vm("there", image: "busybox", powerState: "running") + "  placement: {host: b}\n"
+        await h.source.commit("c1", files)
+        _ = await h.settle()
+        _ = try await Self.converge(h, [b]) { $0.vms["there"]?.vmStatus == .poweredOn }
+
+        // The catalog was down for an hour, and the leader's session came back 5 s ago: b has not missed a lease
+        // that anyone could see, so "there" stays on b, though it may now run anywhere.
+        try await Self.lastBeat(h, "b", secondsAgo: 3600)
+        files["vms.yaml"] = Specs.vm("there", image: "busybox", powerState: "running")
+        files["vm2.yaml"] = Specs.vm("other", image: "busybox", powerState: "running")
+        await h.source.commit("c2", files)
+        _ = await h.reconciler.pass(full: true)
+        let kept = try #require(try await h.state().vms["there"])
+        #expect(kept.host == "b" && kept.placementReason?.hasPrefix("HostLost") != true, "\(kept)")
+        #expect(try await h.state().vms["other"]?.host == "a", "the leader still places new VMs")
+
+        // The leader has now watched for longer than b's lease without a beat: b is Lost and "there" moves.
+        watched.withLock { $0 = .seconds(61) }
+        let moved = try await Self.converge(h, []) { $0.vms["there"]?.host == "a" }
+        #expect(moved.vms["there"]?.placementReason?.hasPrefix("HostLost: b was lost") == true)
     }
 
     @Test(

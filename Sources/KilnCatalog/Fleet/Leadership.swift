@@ -21,6 +21,8 @@ public final class Leadership: Sendable {
         /// The epoch of this host's latest leadership, kept after it ends: a late write then carries the stale epoch
         /// and the catalog refuses it.
         var fence: Int64?
+        /// When the election's current session to the catalog began; nil while it has none.
+        var sessionSince: ContinuousClock.Instant?
     }
 
     /// This host's name (`--host-name`).
@@ -63,6 +65,18 @@ public final class Leadership: Sendable {
         }
     }
 
+    /// How long the election's current session has reached the catalog without a break: nil while it has no session.
+    /// A leader judges hosts Lost only over this time (``FleetHosts/watched(for:)``).
+    public var sessionAge: Duration? { sessionSince.map { ContinuousClock.now - $0 } }
+
+    /// When the election's current session to the catalog began; nil while it has none.
+    public var sessionSince: ContinuousClock.Instant? { state.withLock { $0.sessionSince } }
+
+    /// The election's news: it has a new session to the catalog (after starting, or after the last one failed).
+    public func sessionStarted() {
+        state.withLock { $0.sessionSince = .now }
+    }
+
     /// The election's news: a new role, or (same role) the lock proved held again.
     public func update(_ role: Role) {
         let previous = state.withLock { state in
@@ -74,6 +88,7 @@ public final class Leadership: Sendable {
             } else {
                 state.renewedAt = nil
             }
+            if case .disconnected = role { state.sessionSince = nil }
             return previous
         }
         if previous != role { changed(role) }
@@ -98,6 +113,7 @@ public struct SingleHostElection: LeaderElection {
         while !Task.isCancelled {
             do {
                 let record = try await catalog.takeLead(host: leadership.host)
+                leadership.sessionStarted()
                 leadership.update(.leader(record))
                 while !Task.isCancelled {
                     try? await Task.sleep(for: leadership.lease / 3)

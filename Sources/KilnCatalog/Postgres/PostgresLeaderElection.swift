@@ -68,6 +68,7 @@ public struct PostgresLeaderElection: LeaderElection {
                 logger: logger)
         }
         connected()
+        leadership.sessionStarted()
         var leading = false
         while !Task.isCancelled {
             if connection.isClosed {

@@ -70,7 +70,7 @@ public enum ArtifactLocation: Sendable, Hashable {
         if owner.name == question.localHost {
             return .unavailable(reason: "image \(image)'s file \(path) is gone from this host (\(owner.name))")
         }
-        if owner.state(at: question.hosts.now) == .lost {
+        if question.hosts.state(of: owner) == .lost {
             return .ownerLost(owner: owner.name, reason: FleetHosts.onlyCopyLost(image: image, owner: owner))
         }
         guard !owner.address.isEmpty else {

@@ -25,11 +25,11 @@ public struct PlacementHost: Sendable, Hashable {
         self.cordoned = cordoned
     }
 
-    /// A registered host, Lost or not at the catalog's `now`.
-    public init(_ record: HostRecord, now: Date) {
+    /// A registered host, Lost or not as `fleet` judges it (``FleetHosts/state(of:)``).
+    public init(_ record: HostRecord, in fleet: FleetHosts) {
         self.init(
             name: record.name, cpus: record.cpus, memoryBytes: record.memoryBytes, labels: Set(record.labels),
-            lost: record.state(at: now) == .lost, cordoned: record.isCordoned)
+            lost: fleet.state(of: record) == .lost, cordoned: record.isCordoned)
     }
 
     /// Whether it takes VMs at all.

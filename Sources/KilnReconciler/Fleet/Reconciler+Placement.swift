@@ -9,18 +9,19 @@ extension Reconciler {
     /// `images` are the catalog's: those whose only copy is on a Lost host are named, for their status.
     func fleetPlacement(hostsFile: HostsFile? = nil, images: [ImageRecord] = []) async throws -> FleetPlacement? {
         guard let local = options.fleetHost else { return nil }
-        let fleet = try await applyHostsFile(hostsFile, to: try await catalog.hosts())
+        let fleet = try await applyHostsFile(hostsFile, to: try await catalog.hosts()).watched(
+            for: options.catalogWatched?())
         memory.fleetShape = Self.fleetShape(fleet)
         await requeueWorkOfLostHosts(fleet)
         return FleetPlacement(
-            hosts: fleet.hosts.map { PlacementHost($0, now: fleet.now) }, local: local,
+            hosts: fleet.hosts.map { PlacementHost($0, in: fleet) }, local: local,
             unavailableImages: unavailableImages(images, fleet))
     }
 
     /// The Images no host can use now, by name, with the reason (``ReconcilerOptions/lostCopy``). While every host is
     /// alive no file is looked at.
     func unavailableImages(_ images: [ImageRecord], _ fleet: FleetHosts) -> [String: String] {
-        guard let lostCopy = options.lostCopy, fleet.hosts.contains(where: { $0.state(at: fleet.now) == .lost })
+        guard let lostCopy = options.lostCopy, fleet.hosts.contains(where: { fleet.state(of: $0) == .lost })
         else { return [:] }
         var unavailable: [String: String] = [:]
         for image in images where image.state == .active && image.path != nil {
@@ -31,6 +32,6 @@ extension Reconciler {
 
     /// How the fleet's hosts stand, one line per host (name, Ready or Lost, cordoned or not), in name order.
     static func fleetShape(_ fleet: FleetHosts) -> [String] {
-        fleet.hosts.map { "\($0.name) \($0.state(at: fleet.now).rawValue) \($0.isCordoned)" }.sorted()
+        fleet.hosts.map { "\($0.name) \(fleet.state(of: $0).rawValue) \($0.isCordoned)" }.sorted()
     }
 }

@@ -6,7 +6,7 @@ extension Reconciler {
     /// host takes it: a Lost host's workers may still run, cut off, but their renewals and finishes are refused from
     /// now on. Work whose lease merely ran out needs nothing: any host's claim takes it as it is.
     func requeueWorkOfLostHosts(_ fleet: FleetHosts) async {
-        for host in fleet.hosts where host.state(at: fleet.now) == .lost {
+        for host in fleet.hosts where fleet.state(of: host) == .lost {
             let since = ISO8601DateFormatter().string(from: host.heartbeatAt)
             do {
                 let requeued = try await catalog.requeueWork(

@@ -50,6 +50,8 @@ extension CatalogBackends {
                 hosts.filter { $0 !== first }.allSatisfy { $0.role == .follower(first.leader) }
             }
             #expect(try await catalog.leader()?.host == first.host)
+            let sessions = hosts.map(\.sessionSince)
+            #expect(sessions.allSatisfy { $0 != nil }, "every host has a session")
 
             // The leader's session ends (as when its process dies): it steps down, another takes over. Only in this
             // test's database: the cluster is shared, and other suites' hosts have the same names.
@@ -64,6 +66,13 @@ extension CatalogBackends {
             let second = try #require(hosts.first { $0.leadingEpoch != nil })
             #expect(second.leadingEpoch! > firstEpoch)
             #expect(try await catalog.leader()?.host == second.host)
+            // Hosts are judged Lost over the session's age: the new leader's session went on (a takeover does not
+            // delay a failover), while the cut host's new one is younger (after an outage, hosts get a lease).
+            let secondIndex = try #require(hosts.firstIndex { $0 === second })
+            #expect(second.sessionSince == sessions[secondIndex])
+            let firstIndex = try #require(hosts.firstIndex { $0 === first })
+            let cut = try #require(sessions[firstIndex])
+            try await Self.wait(for: "the cut host to have a new session") { (first.sessionSince ?? cut) > cut }
             for task in tasks { task.cancel() }
             for task in tasks { await task.value }
             await t.remove()
