@@ -16,7 +16,7 @@ import Testing
     }
 
     static func vm(
-        _ name: String, cpus: Int64 = 1, memory: Int64, placement: VMPlacement = VMPlacement(),
+        _ name: String, cpus: Int64 = 1, memory: Int64, placement: Placement = Placement(),
         on current: String? = nil
     ) -> PlacementRequest {
         PlacementRequest(vm: name, cpus: cpus, memoryBytes: memory * gib, placement: placement, current: current)
@@ -40,7 +40,7 @@ import Testing
         #expect(decisions["new"] == .place(host: "a"))
         // b has 2 GiB left after old: a newcomer needing 3 cannot take old's place there.
         let full = VMPlacer.place(
-            [Self.vm("old", memory: 6, on: "b"), Self.vm("new", memory: 3, placement: VMPlacement(host: "b"))],
+            [Self.vm("old", memory: 6, on: "b"), Self.vm("new", memory: 3, placement: Placement(host: "b"))],
             on: hosts)
         #expect(full["old"] == .stay(host: "b"))
         #expect(
@@ -59,8 +59,8 @@ import Testing
             [
                 Self.vm("on-lost", memory: 1, on: "a"), Self.vm("on-gone", memory: 1, on: "z"),
                 Self.vm("on-cordoned", memory: 1, on: "b"),
-                Self.vm("relabelled", memory: 1, placement: VMPlacement(labels: ["zone": "y"]), on: "c"),
-                Self.vm("fine", memory: 1, placement: VMPlacement(labels: ["zone": "x"]), on: "c")
+                Self.vm("relabelled", memory: 1, placement: Placement(labels: ["zone": "y"]), on: "c"),
+                Self.vm("fine", memory: 1, placement: Placement(labels: ["zone": "x"]), on: "c")
             ], on: hosts)
         #expect(decisions["fine"] == .stay(host: "c"))
         #expect(decisions["on-lost"] == .move(from: "a", to: "c", reason: .hostLost))
@@ -79,11 +79,11 @@ import Testing
         ]
         let decisions = VMPlacer.place(
             [
-                Self.vm("pinned", memory: 2, placement: VMPlacement(host: "b")),
-                Self.vm("zoned", memory: 1, placement: VMPlacement(labels: ["gpu": "yes", "zone": "x"])),
-                Self.vm("nowhere", memory: 1, placement: VMPlacement(host: "q")),
-                Self.vm("on-lost-host", memory: 1, placement: VMPlacement(host: "c")),
-                Self.vm("no-label", memory: 1, placement: VMPlacement(labels: ["arch": "arm64"]))
+                Self.vm("pinned", memory: 2, placement: Placement(host: "b")),
+                Self.vm("zoned", memory: 1, placement: Placement(labels: ["gpu": "yes", "zone": "x"])),
+                Self.vm("nowhere", memory: 1, placement: Placement(host: "q")),
+                Self.vm("on-lost-host", memory: 1, placement: Placement(host: "c")),
+                Self.vm("no-label", memory: 1, placement: Placement(labels: ["arch": "arm64"]))
             ], on: hosts)
         #expect(decisions["pinned"] == .place(host: "b"))
         #expect(decisions["zoned"] == .place(host: "b"))
@@ -150,9 +150,9 @@ import Testing
         ])
         let request = PlacementRequest(vm: "web-1", spec: spec, current: "a")
         #expect(request.cpus == 2 && request.memoryBytes == 1536 << 20 && request.current == "a")
-        #expect(request.placement == VMPlacement(labels: ["zone": "x"]))
+        #expect(request.placement == Placement(labels: ["zone": "x"]))
         #expect(
-            PlacementRequest(vm: "v", spec: .object(["image": .string("web")]), current: nil).placement == VMPlacement()
+            PlacementRequest(vm: "v", spec: .object(["image": .string("web")]), current: nil).placement == Placement()
         )
         // Running where it is allowed, it stays; placed anew, it does not fit.
         let host = Self.host("a", memory: 1, labels: ["zone=x"])

@@ -7,7 +7,7 @@ import ServiceLifecycle
 
 /// A fleet host's builds (issue 13), on every replica, leader or not: while fewer than `slots` of its claims are open
 /// it claims the build work (`RunExecution` rows the leader enqueued) that its labels allow (its `--host-label`s, and
-/// ``BuildPlacement/hostLabel(_:)`` of its name for builds placed on it by name) and that fits its CPUs and
+/// ``Placement/hostLabel(_:)`` of its name for builds placed on it by name) and that fits its CPUs and
 /// memory less what its running builds and running VMs take, and starts each one's worker (`kiln internal-execute
 /// --work …`). The worker renews the claim while it builds and records the outcome under it, so it outlives this
 /// service, and a restarted `kiln serve` counts it among this host's claims. Every lease/3 (every 2 s at most), and at
@@ -57,7 +57,7 @@ struct BuildWorkService: Service {
             memoryBytes: Int64(clamping: ProcessInfo.processInfo.physicalMemory) - vms.memoryBytes
                 - held.reduce(0) { $0 + $1.memoryBytes })
         let claimed = try await catalog.claimWork(
-            host: host, labels: labels + [BuildPlacement.hostLabel(host)], capacity: capacity, limit: free, lease: lease
+            host: host, labels: labels + [Placement.hostLabel(host)], capacity: capacity, limit: free, lease: lease
         )
         for work in claimed { await start(work) }
     }

@@ -95,9 +95,9 @@ struct FleetOptions: ParsableArguments {
                 throw ValidationError(
                     "--host-label \(label) must be key=value (a key of letters, digits, '-', '_', '.' or '/')")
             }
-            if parts[0] == BuildPlacement.hostKey {
+            if parts[0] == Placement.hostKey {
                 throw ValidationError(
-                    "--host-label \(label): \(BuildPlacement.hostKey) is Kiln's own (every host has \(BuildPlacement.hostKey)=its --host-name); choose another key"
+                    "--host-label \(label): \(Placement.hostKey) is Kiln's own (every host has \(Placement.hostKey)=its --host-name); choose another key"
                 )
             }
         }

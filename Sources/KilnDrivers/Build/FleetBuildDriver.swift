@@ -33,7 +33,7 @@ public struct FleetBuildDriver: BuildDriver {
         "\(WorkRecord.Kind.runExecution.rawValue) #\(execution.id ?? -1)"
     }
 
-    /// The work row that runs an execution: only a host holding its build's ``BuildPlacement/workLabels`` claims it.
+    /// The work row that runs an execution: only a host holding its build's ``Placement/workLabels`` claims it.
     public static func work(for execution: ExecutionRecord) -> WorkRecord {
         WorkRecord(
             kind: .runExecution, object: ObjectKey(.imageBuild, execution.buildName),
@@ -68,11 +68,11 @@ public struct FleetBuildDriver: BuildDriver {
     }
 
     /// Why no host may claim the work of a build placed so, or nil when one may (or the catalog cannot say).
-    static func noHostMessage(_ placement: BuildPlacement, catalog: any Catalog) async -> String? {
+    static func noHostMessage(_ placement: Placement, catalog: any Catalog) async -> String? {
         let needed = Set(placement.workLabels)
         guard !needed.isEmpty, let fleet = try? await catalog.hosts() else { return nil }
         let taking = fleet.hosts.filter { $0.state(at: fleet.now) == .ready && !$0.isCordoned }
-        if taking.contains(where: { needed.isSubset(of: $0.labels + [BuildPlacement.hostLabel($0.name)]) }) {
+        if taking.contains(where: { needed.isSubset(of: $0.labels + [Placement.hostLabel($0.name)]) }) {
             return nil
         }
         return

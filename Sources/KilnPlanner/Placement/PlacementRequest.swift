@@ -1,33 +1,9 @@
 import KilnSpec
 
-/// Where a VirtualMachine may run (its spec's `placement`): on one named host, on hosts with all these labels, or
-/// (neither) anywhere it fits.
-public struct VMPlacement: Sendable, Hashable {
-    /// `placement.host`: this host only.
-    public var host: String?
-    /// `placement.labels`, as `key=value`: hosts with all of them.
-    public var labels: Set<String>
-
-    public init(host: String? = nil, labels: [String: String] = [:]) {
-        self.host = host
-        self.labels = Set(labels.map { "\($0.key)=\($0.value)" })
-    }
-
-    /// A spec's `placement` object (none: anywhere).
-    public init(spec: SpecValue?) {
-        self.init(host: spec?["host"]?.string, labels: (spec?["labels"]?.object ?? [:]).compactMapValues(\.string))
-    }
-
-    /// Whether `host` is one this VM may run on (capacity aside).
+extension Placement {
+    /// Whether a VM with this placement may run on `host` (capacity aside).
     func allows(_ host: PlacementHost) -> Bool {
-        (self.host == nil || self.host == host.name) && labels.isSubset(of: host.labels)
-    }
-
-    var description: String {
-        var parts: [String] = []
-        if let host { parts.append("host \(host)") }
-        if !labels.isEmpty { parts.append("labels \(labels.sorted().joined(separator: ", "))") }
-        return parts.joined(separator: " and ")
+        (self.host == nil || self.host == host.name) && Set(labelList).isSubset(of: host.labels)
     }
 }
 
@@ -36,12 +12,12 @@ public struct PlacementRequest: Sendable, Hashable {
     public var vm: String
     public var cpus: Int64
     public var memoryBytes: Int64
-    public var placement: VMPlacement
+    public var placement: Placement
     /// The host the catalog says it was placed on (nil: not placed yet).
     public var current: String?
 
     public init(
-        vm: String, cpus: Int64, memoryBytes: Int64, placement: VMPlacement = VMPlacement(), current: String? = nil
+        vm: String, cpus: Int64, memoryBytes: Int64, placement: Placement = Placement(), current: String? = nil
     ) {
         self.vm = vm
         self.cpus = cpus
@@ -55,6 +31,6 @@ public struct PlacementRequest: Sendable, Hashable {
         let typed = VirtualMachineSpec(spec)
         self.init(
             vm: vm, cpus: Int64(typed.cpus), memoryBytes: Int64(clamping: typed.memory.bytes),
-            placement: VMPlacement(spec: spec["placement"]), current: current)
+            placement: Placement(spec: spec["placement"]), current: current)
     }
 }

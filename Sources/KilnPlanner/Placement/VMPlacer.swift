@@ -86,7 +86,7 @@ public enum VMPlacer {
                     ? "Lost"
                     : host.cordoned
                         ? "cordoned"
-                        : "not matching placement.labels \(request.placement.labels.sorted().joined(separator: ", "))"
+                        : "not matching placement.labels \(request.placement.labelList.joined(separator: ", "))"
                 return "placement.host \(named) is \(state)"
             }
             if hosts.allSatisfy({ !$0.available }) { return "no host is available (every host is Lost or cordoned)" }

@@ -84,7 +84,7 @@ public struct ImageBuildSpec: Sendable, Hashable {
     public var suspend: Bool
     public var config: SpecValue
     /// Where its executions may run in a fleet; ignored on one host.
-    public var placement: BuildPlacement
+    public var placement: Placement
 
     /// Reads a validated, normalised spec value.
     public init(_ v: SpecValue) {
@@ -149,7 +149,7 @@ public struct ImageBuildSpec: Sendable, Hashable {
         runToken = v["run"]?["token"]?.string
         suspend = v["suspend"]?.bool ?? false
         config = v["config"] ?? .object([:])
-        placement = BuildPlacement(spec: v["placement"])
+        placement = Placement(spec: v["placement"])
     }
 
     /// Every script in the order an execution runs them: `bootScript`, `preseedScript`, then `scripts` by phase

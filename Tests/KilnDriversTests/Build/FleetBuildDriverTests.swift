@@ -125,7 +125,7 @@ struct FleetBuildDriverTests {
         // What each host claims with (BuildWorkService): its --host-labels and the label of its own name.
         #expect(
             try await catalog.claimWork(
-                host: "b1", labels: ["kvm=yes", BuildPlacement.hostLabel("b1")], capacity: .unbounded, limit: 2,
+                host: "b1", labels: ["kvm=yes", Placement.hostLabel("b1")], capacity: .unbounded, limit: 2,
                 lease: .seconds(600)
             ).isEmpty)
 
@@ -136,7 +136,7 @@ struct FleetBuildDriverTests {
         #expect(
             next.statusMessage?.hasPrefix("Waiting for a host") != true, "\(String(describing: next.statusMessage))")
         let claimed = try await catalog.claimWork(
-            host: "b2", labels: ["kvm=yes", BuildPlacement.hostLabel("b2")], capacity: .unbounded, limit: 2,
+            host: "b2", labels: ["kvm=yes", Placement.hostLabel("b2")], capacity: .unbounded, limit: 2,
             lease: .seconds(600))
         #expect(claimed.map(\.workKey) == executions.map { FleetBuildDriver.workKey(execution: $0) })
     }

@@ -2,12 +2,12 @@ import KilnSpec
 import Testing
 
 /// An ImageBuild's `placement` (issue 13): which fleet hosts may run its executions, by name or by host labels.
-@Suite struct BuildPlacementSpecTests {
+@Suite struct PlacementSpecTests {
     @Test func aHostAndLabelsBecomeTheLabelsAHostMustHold() throws {
         let build = try object(
             Doc.build(Doc.buildBody + "\nplacement: {host: kiln-b, labels: {kvm: \"yes\", zone: a}}"))
         let placement = ImageBuildSpec(build.spec).placement
-        #expect(placement == BuildPlacement(host: "kiln-b", labels: ["kvm": "yes", "zone": "a"]))
+        #expect(placement == Placement(host: "kiln-b", labels: ["kvm": "yes", "zone": "a"]))
         #expect(placement.workLabels == ["kiln.dev/host=kiln-b", "kvm=yes", "zone=a"])
         #expect(placement.description == "host kiln-b and labels kvm=yes, zone=a")
         // No default: a build without placement keeps the spec (and spec hash) it had before the field existed, and

@@ -1,7 +1,8 @@
-/// Where an ImageBuild's executions may run in a fleet (its spec's `placement`): on one named host, on hosts with all
-/// these labels, or (neither) on any host. A fleet host claims an execution's work only when it holds every one of
-/// ``workLabels``: its `--host-label`s, and ``hostLabel(_:)`` of its own name.
-public struct BuildPlacement: Sendable, Hashable {
+/// Where an ImageBuild's executions or a VirtualMachine may run in a fleet (the spec's `placement`): on one named host,
+/// on hosts with all these labels, or (neither) on any host. A fleet host claims an execution's work only when it
+/// holds every one of ``workLabels``: its `--host-label`s, and ``hostLabel(_:)`` of its own name. VMs are placed by
+/// the leader (KilnPlanner's `VMPlacer`).
+public struct Placement: Sendable, Hashable {
     /// The label key naming a host itself; `--host-label` refuses it, so that no host can claim another's pinned work.
     public static let hostKey = "kiln.dev/host"
 
@@ -23,18 +24,17 @@ public struct BuildPlacement: Sendable, Hashable {
     /// The label every host holds for itself.
     public static func hostLabel(_ name: String) -> String { "\(hostKey)=\(name)" }
 
-    /// The labels a host must hold to run it, as `key=value`, sorted.
-    public var workLabels: [String] {
-        (labels.map { "\($0.key)=\($0.value)" } + (host.map { [Self.hostLabel($0)] } ?? [])).sorted()
-    }
+    /// `labels` as `key=value` (as `--host-label` gives them), sorted.
+    public var labelList: [String] { labels.map { "\($0.key)=\($0.value)" }.sorted() }
+
+    /// The labels a host must hold to run a build, as `key=value`, sorted: ``labelList`` and the named host's own.
+    public var workLabels: [String] { (labelList + (host.map { [Self.hostLabel($0)] } ?? [])).sorted() }
 
     /// "host b and labels zone=a", for messages.
     public var description: String {
         var parts: [String] = []
         if let host { parts.append("host \(host)") }
-        if !labels.isEmpty {
-            parts.append("labels \(labels.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ", "))")
-        }
+        if !labels.isEmpty { parts.append("labels \(labelList.joined(separator: ", "))") }
         return parts.joined(separator: " and ")
     }
 }
