@@ -91,6 +91,45 @@ extension CatalogBackends {
             }
         }
 
+        @Test(
+            "one batch of decisions mixes VMs that stay (their machines kept), move (their machines reset) and are new",
+            arguments: Backend.allCases)
+        func mixedBatch(_ backend: Backend) async throws {
+            try await TestCatalog.with(backend) { t in
+                let now = Date(timeIntervalSince1970: 1_700_000_000)
+                var vms: [VMRecord] = []
+                for n in 1...3 {
+                    var vm = VMRecord(
+                        name: "vm-\(n)", uuid: "u-\(n)", spec: .object(["cpus": .int(1)]), specHash: "s1",
+                        contentHash: "c1", revision: "r1", file: "vms.yaml", line: n, createdAt: now, updatedAt: now)
+                    vm.host = "b"
+                    vms.append(vm)
+                }
+                try await t.catalog.saveVMDecisions(Array(vms[0...1]))
+                for vm in try await t.catalog.state().vms.values {
+                    var machine = vm
+                    machine.vmStatus = .poweredOn
+                    machine.pid = 4242
+                    #expect(try await t.catalog.saveVMMachine(machine, host: "b"))
+                }
+                // vm-1 stays on b with a new spec, vm-2 moves to c, vm-3 is new on b: one call.
+                let read = try await t.catalog.state().vms
+                var staying = try #require(read["vm-1"])
+                staying.specFields.contentHash = "c2"
+                staying.vmStatus = .waiting
+                staying.pid = nil
+                var moved = try #require(read["vm-2"])
+                moved.placeOn("c", reason: "HostLost: b was lost")
+                try await t.catalog.saveVMDecisions([staying, moved, vms[2]])
+                let after = try await t.reopen().state().vms
+                #expect(after["vm-1"]?.contentHash == "c2" && after["vm-1"]?.pid == 4242, "b's machine kept")
+                #expect(after["vm-1"]?.vmStatus == .poweredOn && after["vm-1"]?.id == read["vm-1"]?.id)
+                #expect(after["vm-2"]?.host == "c" && after["vm-2"]?.pid == nil && after["vm-2"]?.vmStatus == .waiting)
+                #expect(after["vm-2"]?.id == read["vm-2"]?.id, "a moved VM keeps its row")
+                #expect(after["vm-3"]?.host == "b" && after["vm-3"]?.id != nil)
+            }
+        }
+
         /// VM web-1, placed on host b by the leader (its decision columns saved).
         static func placedOnB(_ t: TestCatalog, now: Date) async throws -> VMRecord {
             var vm = VMRecord(

@@ -22,9 +22,12 @@ extension VMRecord {
     /// The columns the leader writes of a VM that stays on its host: everything but the machine's (updatedAt aside)
     /// and the id.
     func leaderColumnValues() throws -> [(String, CatalogColumnValue)] {
-        try CatalogRecordEncoder.columns(of: self).filter {
-            $0.0 != "id" && $0.0 != "status" && ($0.0 == "updatedAt" || !Self.machineColumns.contains($0.0))
-        }
+        try CatalogRecordEncoder.columns(of: self).filter { Self.isLeaderColumn($0.0) }
+    }
+
+    /// Whether the leader writes `column` of a VM that stays on its host (``leaderColumnValues()``).
+    static func isLeaderColumn(_ column: String) -> Bool {
+        column != "id" && column != "status" && (column == "updatedAt" || !machineColumns.contains(column))
     }
 }
 

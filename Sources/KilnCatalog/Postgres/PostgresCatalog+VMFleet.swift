@@ -5,23 +5,28 @@ import PostgresNIO
 /// The fleet's split VM writes (see ``VMRecord/machineColumns``) on PostgreSQL. The leader's go through its fenced view
 /// (`write`); a host's machine writes are fenced by the placement in their WHERE clause instead.
 extension PostgresCatalog {
+    /// In a few round trips whatever the number of VMs (a first pass records thousands): their rows locked and their
+    /// hosts read in one statement, then one batched upsert for the VMs that stay on their host (only the leader's
+    /// columns change) and one for those new or moved (every column: the old host's machine is no longer theirs).
     public func saveVMDecisions(_ records: [VMRecord]) async throws {
         guard !records.isEmpty else { return }
-        let updates = try records.map { ($0, try $0.leaderColumnValues()) }
+        let names = records.map(\.name)
         try await write { [logger] c in
-            for (record, columns) in updates {
-                // '' for no host: host names are never empty.
-                let stored = try await Self.scalar(
-                    String.self, "SELECT coalesce(host, '') FROM vm WHERE name = \(record.name) FOR UPDATE", on: c,
-                    logger: logger)
-                guard let stored, stored == (record.host ?? "") else {
-                    _ = try await Self.upsert(record, on: c, logger: logger)
-                    continue
-                }
-                _ = try await Self.scalar(
-                    Int64.self, PostgresStatements.updateVM(columns, name: record.name, host: nil), on: c,
-                    logger: logger)
+            var stored: [String: String] = [:]
+            // '' for no host: host names are never empty.
+            for try await (name, host) in try await c.query(
+                "SELECT name, coalesce(host, '') FROM vm WHERE name = ANY(\(names)) ORDER BY name FOR UPDATE",
+                logger: logger
+            ).decode((String, String).self) {
+                stored[name] = host
             }
+            let staying = records.filter { stored[$0.name] == ($0.host ?? "") }
+            let placed = records.filter { stored[$0.name] != ($0.host ?? "") }
+            let queries =
+                try PostgresStatements.upsert(
+                    staying, into: VMRecord.databaseTableName, updating: VMRecord.isLeaderColumn)
+                + PostgresStatements.upsert(placed, into: VMRecord.databaseTableName)
+            for query in queries { try await c.query(query, logger: logger) }
         }
     }
 

@@ -52,10 +52,12 @@ enum PostgresStatements {
     /// `INSERT … VALUES (…), (…) ON CONFLICT (name) DO UPDATE SET` every column but `id` and `name`. A record with an
     /// id keeps it, one without is numbered by the table (`DEFAULT`), and an existing row keeps its id: what
     /// ``PostgresCatalog/upsert(_:on:logger:)`` does one record at a time. One statement cannot update a row twice, so
-    /// the last record of a name wins.
-    static func upsert<R: Encodable & NamedRecord>(_ records: [R], into table: String) throws -> [PostgresQuery] {
+    /// the last record of a name wins. With `updating`, an existing row changes only in the columns it allows.
+    static func upsert<R: Encodable & NamedRecord>(
+        _ records: [R], into table: String, updating: (String) -> Bool = { _ in true }
+    ) throws -> [PostgresQuery] {
         return try insertAll(lastOfEach(records, by: \.name), into: table) { columns in
-            let updates = columns.filter { $0 != "id" && $0 != "name" }.map {
+            let updates = columns.filter { $0 != "id" && $0 != "name" && updating($0) }.map {
                 "\(quoted($0)) = EXCLUDED.\(quoted($0))"
             }
             return "ON CONFLICT (\(quoted("name"))) DO UPDATE SET \(updates.joined(separator: ", "))"
