@@ -295,8 +295,10 @@ struct FleetVMTests {
     }
 
     /// PostgreSQL stopped and started again under the fleet: the VMs run on meanwhile, every replica answers from its
-    /// last read (`/readyz` says stale), and once the database is back they reconnect and each VM runs once.
+    /// last read (`/readyz` says stale), and once the database is back they reconnect and each VM runs once, where it
+    /// ran before: every heartbeat is old after the outage, but no host missed a lease that the leader watched.
     func restartPostgres(_ all: [Replica], cluster: PostgresCluster, database: String) async throws {
+        let placed = try await Self.rows(cluster, database).map { "\($0.name) on \($0.host)" }
         await cluster.stopServer()
         try await Replica.wait(for: "every replica's /readyz to say its read model is stale", all) {
             for replica in all {
@@ -325,6 +327,7 @@ struct FleetVMTests {
             Issue.record("after the PostgreSQL restart, last seen: \(seen)")
             throw error
         }
+        #expect(rows.map { "\($0.name) on \($0.host)" } == placed, "a catalog restart moves no VM: \(rows)")
         print("fleet VMs after a PostgreSQL restart: \(rows)")
     }
 }
