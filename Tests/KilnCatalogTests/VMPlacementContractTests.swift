@@ -97,14 +97,7 @@ extension CatalogBackends {
         func mixedBatch(_ backend: Backend) async throws {
             try await TestCatalog.with(backend) { t in
                 let now = Date(timeIntervalSince1970: 1_700_000_000)
-                var vms: [VMRecord] = []
-                for n in 1...3 {
-                    var vm = VMRecord(
-                        name: "vm-\(n)", uuid: "u-\(n)", spec: .object(["cpus": .int(1)]), specHash: "s1",
-                        contentHash: "c1", revision: "r1", file: "vms.yaml", line: n, createdAt: now, updatedAt: now)
-                    vm.host = "b"
-                    vms.append(vm)
-                }
+                let vms = (1...3).map { Self.onB("vm-\($0)", line: $0, now: now) }
                 try await t.catalog.saveVMDecisions(Array(vms[0...1]))
                 for vm in try await t.catalog.state().vms.values {
                     var machine = vm
@@ -132,12 +125,18 @@ extension CatalogBackends {
 
         /// VM web-1, placed on host b by the leader (its decision columns saved).
         static func placedOnB(_ t: TestCatalog, now: Date) async throws -> VMRecord {
+            let vm = onB("web-1", line: 1, now: now)
+            try await t.catalog.saveVMDecisions([vm])
+            return vm
+        }
+
+        /// A one-CPU VM the leader placed on host b (not saved).
+        static func onB(_ name: String, line: Int, now: Date) -> VMRecord {
             var vm = VMRecord(
-                name: "web-1", uuid: "u-1", spec: .object(["cpus": .int(1)]), specHash: "s1", contentHash: "c1",
-                revision: "r1", file: "vms.yaml", line: 1, createdAt: now, updatedAt: now)
+                name: name, uuid: "u-\(line)", spec: .object(["cpus": .int(1)]), specHash: "s1", contentHash: "c1",
+                revision: "r1", file: "vms.yaml", line: line, createdAt: now, updatedAt: now)
             vm.host = "b"
             vm.placementReason = "placed on b"
-            try await t.catalog.saveVMDecisions([vm])
             return vm
         }
     }
