@@ -39,17 +39,14 @@ extension PostgresCatalog {
 }
 
 extension PostgresStatements {
-    /// `UPDATE vm SET <columns> WHERE name = … [AND host = …] RETURNING id`.
-    static func updateVM(_ columns: [(String, CatalogColumnValue)], name: String, host: String?) -> PostgresQuery {
+    /// `UPDATE vm SET <columns> WHERE name = … AND host = … RETURNING id`: a host's write, fenced by the placement.
+    static func updateVM(_ columns: [(String, CatalogColumnValue)], name: String, host: String) -> PostgresQuery {
         var bindings = PostgresBindings(capacity: columns.count + 2)
         for (_, value) in columns { bind(value, to: &bindings) }
         bindings.append(name)
+        bindings.append(host)
         let sets = columns.enumerated().map { "\(quoted($0.element.0)) = $\($0.offset + 1)" }.joined(separator: ", ")
-        var sql = "UPDATE vm SET \(sets) WHERE name = $\(columns.count + 1)"
-        if let host {
-            bindings.append(host)
-            sql += " AND host = $\(columns.count + 2)"
-        }
+        let sql = "UPDATE vm SET \(sets) WHERE name = $\(columns.count + 1) AND host = $\(columns.count + 2)"
         return PostgresQuery(unsafeSQL: sql + " RETURNING id", binds: bindings)
     }
 }
