@@ -60,7 +60,7 @@ struct Wiring {
         var options = flags.options
         let fleet = leadership != nil && !source.catalog.isDataDirCatalog && catalog is PostgresCatalog
         options.fleetHost = fleet ? fleetHost : nil
-        if fleet, let leadership { options.catalogWatched = { leadership.sessionAge } }
+        if fleet, let leadership { options.catalogWatched = { leadership.watchedTime } }
         if fleet, let access = vmOptions.artifacts {
             options.lostCopy = { image, hosts in access.lostCopy(of: image, hosts: hosts) }
         }

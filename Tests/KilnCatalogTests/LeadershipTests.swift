@@ -20,4 +20,34 @@ import Testing
         leadership.sessionStarted()
         #expect(try #require(leadership.sessionSince) > since)
     }
+
+    @Test("without a session the leader has watched nothing: a catalog restart makes no host Lost by its old heartbeat")
+    func watchedTime() throws {
+        let leadership = Leadership(host: "a", lease: .seconds(15))
+        let now = Date()
+        let old = HostRecord(
+            name: "b", address: "http://b:8080", cpus: 2, memoryBytes: 4 << 30, diskFreeBytes: 10 << 30, kvm: false,
+            labels: [], version: "0.1.0", dataDir: "/b", leaseSeconds: 15, startedAt: now.addingTimeInterval(-600),
+            heartbeatAt: now.addingTimeInterval(-60))
+        let fleet = FleetHosts(hosts: [old], now: now)
+        #expect(leadership.watchedTime == .zero)
+        #expect(fleet.watched(for: leadership.watchedTime).state(of: old) == .ready)
+        leadership.sessionStarted()
+        leadership.update(.disconnected("the catalog restarted"))
+        #expect(leadership.watchedTime == .zero, "a lost session watched nothing since")
+        #expect(fleet.watched(for: leadership.watchedTime).state(of: old) == .ready)
+    }
+
+    @Test("a pass's writes carry the epoch it began under, even once this host leads again with a later one")
+    func passEpoch() {
+        let leadership = Leadership(host: "a", lease: .seconds(15))
+        leadership.update(.leader(LeaderRecord(host: "a", epoch: 1, since: Date())))
+        Leadership.$passEpoch.withValue(1) {
+            leadership.update(.follower(LeaderRecord(host: "b", epoch: 2, since: Date())))
+            leadership.update(.leader(LeaderRecord(host: "a", epoch: 3, since: Date())))
+            #expect(leadership.fence == 1)
+            #expect(leadership.leadingEpoch == 3)
+        }
+        #expect(leadership.fence == 3, "outside a pass: the latest leadership's epoch")
+    }
 }

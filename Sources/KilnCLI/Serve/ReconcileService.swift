@@ -45,13 +45,15 @@ struct ReconcileService: Service {
                 full = true
                 logger.info("leading with epoch \(epoch): recovering, then a full pass")
                 do {
-                    try await reconciler.recover()
+                    try await Leadership.$passEpoch.withValue(epoch) { try await reconciler.recover() }
                 } catch {
                     logger.error(
                         "taking the lead: recovery failed (\(error)); the next pass looks at everything anyway")
                 }
             }
-            let report = await reconciler.pass(full: full)
+            // The pass's writes carry the epoch it began under, even should this host lead again, later, before
+            // it ends: what it planned under one term is never written under the next.
+            let report = await Leadership.$passEpoch.withValue(epoch) { await reconciler.pass(full: full) }
             guard leadership.leadingEpoch == epoch else {
                 // The catalog refused whatever the pass wrote after the lead changed hands; its report is not the fleet's.
                 logger.warning(

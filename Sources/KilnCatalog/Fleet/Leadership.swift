@@ -53,8 +53,16 @@ public final class Leadership: Sendable {
         }
     }
 
-    /// The fencing token every write of this host carries: the epoch of its latest leadership, nil if it never led.
-    public var fence: Int64? { state.withLock { $0.fence } }
+    /// The epoch the running reconcile pass (or recovery) began under, set by the reconcile loop around it: fenced
+    /// writes made within it, and within tasks it starts, carry this epoch rather than the latest. A leader that loses
+    /// the lead during a pass (paused, cut off) and wins it again before the pass ends would otherwise write what it
+    /// planned under the old term with the new term's epoch; now the rest of that pass is refused, and the next one,
+    /// under the new epoch, reads the catalog again.
+    @TaskLocal public static var passEpoch: Int64?
+
+    /// The fencing token every write of this host carries: the epoch of the running pass (``passEpoch``), or else of
+    /// this host's latest leadership; nil if it never led.
+    public var fence: Int64? { Self.passEpoch ?? state.withLock { $0.fence } }
 
     /// Who leads, as far as this host knows.
     public var leader: LeaderRecord? {
@@ -68,6 +76,12 @@ public final class Leadership: Sendable {
     /// How long the election's current session has reached the catalog without a break: nil while it has no session.
     /// A leader judges hosts Lost only over this time (``FleetHosts/watched(for:)``).
     public var sessionAge: Duration? { sessionSince.map { ContinuousClock.now - $0 } }
+
+    /// How long this host has watched the catalog without a break, to judge hosts Lost over
+    /// (``FleetHosts/watched(for:)``): the session's age, and zero while it has none. A leader whose session broke has
+    /// watched nothing since: a pass it is still finishing must not judge every old heartbeat Lost (after a catalog
+    /// restart every heartbeat is old, through no fault of the hosts).
+    public var watchedTime: Duration { sessionAge ?? .zero }
 
     /// When the election's current session to the catalog began; nil while it has none.
     public var sessionSince: ContinuousClock.Instant? { state.withLock { $0.sessionSince } }

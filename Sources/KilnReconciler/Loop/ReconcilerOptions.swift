@@ -31,7 +31,7 @@ public struct ReconcilerOptions: Sendable {
     /// replica can still get it (in place, in the shared store or in its cache). The CLI gives the artifact rules of
     /// the drivers (`ArtifactLocation`); nil: no Image is ever reported Unavailable.
     public var lostCopy: (@Sendable (ImageRecord, FleetHosts) -> String?)? = nil
-    /// In a fleet: how long this leader has reached the catalog without a break (``Leadership/sessionAge``). Hosts
+    /// In a fleet: how long this leader has reached the catalog without a break (``Leadership/watchedTime``). Hosts
     /// are judged Lost only over that time (``FleetHosts/watched(for:)``), so a catalog outage moves no VMs. Nil:
     /// hosts are judged by their heartbeats alone.
     public var catalogWatched: (@Sendable () -> Duration?)? = nil

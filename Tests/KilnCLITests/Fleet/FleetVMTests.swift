@@ -327,7 +327,16 @@ struct FleetVMTests {
             Issue.record("after the PostgreSQL restart, last seen: \(seen)")
             throw error
         }
-        #expect(rows.map { "\($0.name) on \($0.host)" } == placed, "a catalog restart moves no VM: \(rows)")
+        // On failure, what each replica said about leading, hosts and VMs since the restart began.
+        let said = all.map { replica in
+            let lines = replica.serve.process.output.stderr.split(separator: "\n").filter {
+                $0.contains("lead") || $0.contains("Lost") || $0.contains("hello-") || $0.contains("fenc")
+            }
+            return "--- \(replica.name):\n" + lines.suffix(60).joined(separator: "\n")
+        }
+        #expect(
+            rows.map { "\($0.name) on \($0.host)" } == placed,
+            "a catalog restart moves no VM: \(rows)\n\(said.joined(separator: "\n"))")
         print("fleet VMs after a PostgreSQL restart: \(rows)")
     }
 }

@@ -108,6 +108,33 @@ extension CatalogBackends {
             }
         }
 
+        @Test(
+            "a pass begun under one epoch has its later writes refused, though its host leads again with a later one")
+        func passPinnedToItsEpoch() async throws {
+            try await TestCatalog.with(.postgres) { t in
+                let host = Leadership(host: "a", lease: .seconds(15))
+                host.update(.leader(try await t.catalog.takeLead(host: "a")))
+                let fenced = t.catalog.fenced(by: host)
+                try await Leadership.$passEpoch.withValue(1) {
+                    _ = try await fenced.saveBuild(Records.build("planned-under-1"))
+                    // Paused mid-pass: b takes over, then a leads again, all before this pass goes on.
+                    _ = try await t.reopen().takeLead(host: "b")
+                    host.update(.leader(try await t.catalog.takeLead(host: "a")))
+                    #expect(host.leadingEpoch == 3)
+                    await #expect {
+                        _ = try await fenced.saveBuild(Records.build("stale"))
+                    } throws: { error in
+                        "\(error)".contains("leader epoch 1") && "\(error)".contains("host a leads with epoch 3")
+                    }
+                }
+                // The next pass, under the epoch it leads with now, writes.
+                try await Leadership.$passEpoch.withValue(3) {
+                    _ = try await fenced.saveBuild(Records.build("planned-under-3"))
+                }
+                #expect(try await t.catalog.state().builds.keys.sorted() == ["planned-under-1", "planned-under-3"])
+            }
+        }
+
         @Test("a host that never led carries no epoch: its fenced writes are refused")
         func neverLed() async throws {
             try await TestCatalog.with(.postgres) { t in
