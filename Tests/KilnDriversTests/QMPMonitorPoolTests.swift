@@ -52,6 +52,14 @@ struct QMPMonitorPoolTests {
             return vm
         }
 
+        /// The stand-in process as /proc sees it (its state and command line) and what it wrote, for a failure's message.
+        func describeProcess() -> String {
+            let stat = (try? String(contentsOfFile: "/proc/\(process.pid)/stat", encoding: .utf8)) ?? "no /proc entry"
+            let pidfile = (try? String(contentsOfFile: folder + "/qemu.pid", encoding: .utf8)) ?? "no pid file"
+            return "stat: \(stat) pid file: \(pidfile) cmdline: \(ProcessIdentity.commandLine(process.pid)) "
+                + "stderr: \(process.output.stderr)"
+        }
+
         func handshakes(_ monitor: FakeQMPServer) -> Int { monitor.commands.filter { $0 == "qmp_capabilities" }.count }
 
         func end() async {
@@ -98,8 +106,12 @@ struct QMPMonitorPoolTests {
 
             // A new qemu process in the folder: a new connection, with its own handshake.
             try await stand.restart()
-            #expect(await driver.observe(stand.vm).status == .poweredOn)
-            #expect(stand.handshakes(stand.kilnMonitor) == 2)
+            let restarted = await driver.observe(stand.vm)
+            // Said in full on failure: a loaded CI once saw this pass find no process (the cause is not yet known).
+            #expect(
+                restarted.status == .poweredOn,
+                "\(restarted.message ?? "") pid \(stand.process.pid) \(stand.describeProcess())")
+            #expect(stand.handshakes(stand.kilnMonitor) == 2, "\(stand.kilnMonitor.commands)")
 
             // Killed: seen as off, and its connection let go.
             stand.process.kill()
