@@ -194,7 +194,10 @@ let package = Package(
             name: "KilnSourceTests", dependencies: ["KilnSource", "KilnSpec", "KilnTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "KilnCatalogTests",
-            dependencies: ["KilnCatalog", "KilnSpec", "KilnTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "KilnCatalog", "KilnSpec", "KilnTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")
+            ],
             swiftSettings: strict
         ),
         .testTarget(

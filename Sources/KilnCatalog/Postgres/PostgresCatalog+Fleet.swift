@@ -53,9 +53,11 @@ extension PostgresCatalog {
     public func heartbeat(_ host: HostRecord) async throws -> HostRecord {
         try await write { [logger] c in
             var host = host
-            // A drain (cordoned) is the fleet's to say, not the heartbeat's.
+            // A drain (cordoned) is the fleet's to say, not the heartbeat's. The row stays locked to the commit, so a
+            // drain committed meanwhile is not written back over: a plain read let a slow heartbeat undo `kiln drain`
+            // (it read the row before the drain and wrote it after).
             for try await (id, cordoned, cordonedInGit) in try await c.query(
-                #"SELECT id, cordoned, "cordonedInGit" FROM host WHERE name = \#(host.name)"#, logger: logger
+                #"SELECT id, cordoned, "cordonedInGit" FROM host WHERE name = \#(host.name) FOR UPDATE"#, logger: logger
             )
             .decode((Int64, Bool, Bool).self) {
                 host.id = id
