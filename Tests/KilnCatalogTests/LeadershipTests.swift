@@ -25,10 +25,8 @@ import Testing
     func watchedTime() throws {
         let leadership = Leadership(host: "a", lease: .seconds(15))
         let now = Date()
-        let old = HostRecord(
-            name: "b", address: "http://b:8080", cpus: 2, memoryBytes: 4 << 30, diskFreeBytes: 10 << 30, kvm: false,
-            labels: [], version: "0.1.0", dataDir: "/b", leaseSeconds: 15, startedAt: now.addingTimeInterval(-600),
-            heartbeatAt: now.addingTimeInterval(-60))
+        var old = CatalogBackends.FleetContractTests.host("b")
+        old.heartbeatAt = now.addingTimeInterval(-60)
         let fleet = FleetHosts(hosts: [old], now: now)
         #expect(leadership.watchedTime == .zero)
         #expect(fleet.watched(for: leadership.watchedTime).state(of: old) == .ready)
