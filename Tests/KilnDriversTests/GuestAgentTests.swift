@@ -67,8 +67,7 @@ struct GuestAgentTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         // A stand-in for qemu: a process whose command line names the VM's disk, its monitor, and an agent.
         FileManager.default.createFile(atPath: folder + "/disk.qcow2", contents: Data())
-        let process = try RunningProcess("/usr/bin/tail", ["-f", folder + "/disk.qcow2"])
-        try "\(process.pid)\n".write(toFile: folder + "/qemu.pid", atomically: true, encoding: .utf8)
+        let process = try await QemuStandInProcess.spawn(folder)
         let monitor = try await FakeQMPServer(socket: folder + "/qmp.sock")
         let agent = try await FakeQMPServer(
             socket: folder + "/qga.sock", behaviour: .agent(osinfo: Self.osinfo, interfaces: Self.interfaces))

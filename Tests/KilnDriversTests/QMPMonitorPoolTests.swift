@@ -25,22 +25,16 @@ struct QMPMonitorPoolTests {
                 ).path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             FileManager.default.createFile(atPath: folder + "/disk.qcow2", contents: Data())
-            process = try Self.spawn(folder)
+            process = try await QemuStandInProcess.spawn(folder)
             operatorMonitor = try await FakeQMPServer(socket: folder + "/qmp.sock")
             kilnMonitor = try await FakeQMPServer(socket: folder + "/kiln-qmp.sock")
-        }
-
-        static func spawn(_ folder: String) throws -> RunningProcess {
-            let process = try RunningProcess("/usr/bin/tail", ["-f", folder + "/disk.qcow2"])
-            try "\(process.pid)\n".write(toFile: folder + "/qemu.pid", atomically: true, encoding: .utf8)
-            return process
         }
 
         /// A new qemu process in the same folder (a restart), the old one ended.
         func restart() async throws {
             process.kill()
             _ = await process.wait()
-            process = try Self.spawn(folder)
+            process = try await QemuStandInProcess.spawn(folder)
         }
 
         var vm: VMRecord {
@@ -107,7 +101,6 @@ struct QMPMonitorPoolTests {
             // A new qemu process in the folder: a new connection, with its own handshake.
             try await stand.restart()
             let restarted = await driver.observe(stand.vm)
-            // Said in full on failure: a loaded CI once saw this pass find no process (the cause is not yet known).
             #expect(
                 restarted.status == .poweredOn,
                 "\(restarted.message ?? "") pid \(stand.process.pid) \(stand.describeProcess())")
