@@ -194,6 +194,27 @@ import Testing
             "\(back.objects[image].map(\.reason) ?? "")")
     }
 
+    @Test("after a catalog outage, the leader's quiet passes stay quiet while no host has missed a lease it watched")
+    func quietPassesAfterACatalogOutage() async throws {
+        var options = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))
+        options.fleetHost = "a"
+        // The leader's election session has reached the catalog for 5 s (Leadership.sessionAge in kiln serve).
+        options.catalogWatched = { .seconds(5) }
+        let h = try Harness(options: options)
+        defer { h.remove() }
+        _ = try await h.catalog.heartbeat(Self.host("a"))
+        _ = try await h.catalog.heartbeat(Self.host("b"))
+        var files = Harness.quickstart()
+        files["vms.yaml"] = nil
+        await h.source.commit("c1", files)
+        #expect(await h.settle().settled)
+
+        // b's last beat is an hour old, as after a catalog outage: it is not Lost to a leader that watched 5 s, so
+        // nothing about the fleet changed and the pass stays quiet.
+        try await Self.lastBeat(h, "b", secondsAgo: 3600)
+        #expect(await h.reconciler.pass().timings.isEmpty, "no host is Lost to this leader: a quiet pass")
+    }
+
     @Test(
         "after a catalog outage the leader moves nothing until a host has missed a whole lease the leader itself watched"
     )

@@ -42,13 +42,15 @@ extension Reconciler {
 
     /// Whether a quiet pass must look again at VMs: outside a fleet, the drift check of this host's machines; in a
     /// fleet, whether any VM row moved since the last full pass read them (hosts write what their machines do), or a
-    /// host was lost, came back, was drained or joined.
+    /// host was lost, came back, was drained or joined. The hosts are judged as a full pass judges them (by how long
+    /// this leader has watched the catalog), so old heartbeats after a catalog outage do not turn every quiet pass
+    /// into a full one.
     func vmsNeedALook(_ pass: inout PassState) async -> Bool {
         guard options.fleetHost != nil else { return await observeVMs(memory.watchedVMs, &pass) }
         guard let changes = try? await catalog.changes(), let cached = memory.catalogCache else { return true }
         if changes.versions[.vms] != cached.changes.versions[.vms] { return true }
         guard let hosts = try? await catalog.hosts() else { return true }
-        return Self.fleetShape(hosts) != memory.fleetShape
+        return Self.fleetShape(hosts.watched(for: options.catalogWatched?())) != memory.fleetShape
     }
 
     /// The drift check, on every pass (quiet ones included): each VM's process (pidfile and `/proc` start time) and
