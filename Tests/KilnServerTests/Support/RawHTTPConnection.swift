@@ -61,7 +61,9 @@ final class RawHTTPConnection: @unchecked Sendable {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw BodyError(description: "send failed") }
+            let error = errno
+            if n < 0, error == EINTR { continue }
+            guard n > 0 else { throw BodyError(description: "send failed: \(Self.describe(error))") }
             sent += n
         }
     }
@@ -75,11 +77,12 @@ final class RawHTTPConnection: @unchecked Sendable {
                 return out
             }
             var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = recv(socket, &chunk, chunk.count, 0)
+            let (n, error) = Self.receive(socket, &chunk)
             guard n > 0 else {
+                let why = n == 0 ? "the connection closed" : "the connection stalled (\(Self.describe(error)))"
                 throw BodyError(
                     description:
-                        "the connection closed or stalled before \(text.debugDescription); read so far: \(String(decoding: buffer, as: UTF8.self))"
+                        "\(why) before \(text.debugDescription); read so far: \(String(decoding: buffer, as: UTF8.self))"
                 )
             }
             buffer += chunk[..<n]
@@ -87,15 +90,37 @@ final class RawHTTPConnection: @unchecked Sendable {
     }
 
     private func readToEndNow() throws -> String {
+        let start = ContinuousClock.now
         while true {
             var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = recv(socket, &chunk, chunk.count, 0)
+            let (n, error) = Self.receive(socket, &chunk)
             if n == 0 { break }
-            guard n > 0 else { throw BodyError(description: "the connection stalled") }
+            guard n > 0 else {
+                throw BodyError(
+                    description:
+                        "the connection stalled (\(Self.describe(error)), after \(start.duration(to: .now)) of reading); read so far: \(String(decoding: buffer, as: UTF8.self))"
+                )
+            }
             buffer += chunk[..<n]
         }
         defer { buffer.removeAll() }
         return String(decoding: buffer, as: UTF8.self)
+    }
+
+    /// One `recv`, made again when a signal handler interrupted it: with `SO_RCVTIMEO` set, the kernel never restarts
+    /// it, even under `SA_RESTART` (signal(7)). Returns the count read, and the error when it is negative.
+    private static func receive(_ socket: Int32, _ chunk: inout [UInt8]) -> (Int, Int32) {
+        while true {
+            let n = recv(socket, &chunk, chunk.count, 0)
+            let error = errno
+            if n < 0, error == EINTR { continue }
+            return (n, error)
+        }
+    }
+
+    /// A system call's error, named (`EAGAIN` here means the read's deadline passed).
+    private static func describe(_ error: Int32) -> String {
+        "errno \(error): \(String(cString: strerror(error)))"
     }
 
     static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {
