@@ -64,6 +64,21 @@ public enum Specs {
             """
     }
 
+    /// An `Image` made by flattening VM `vm`'s disk once it is stopped; a new `token` takes the snapshot again.
+    public static func snapshotImage(_ name: String, of vm: String, token: String = "1") -> String {
+        """
+        apiVersion: kiln.dev/v1
+        kind: Image
+        metadata: {name: \(name)}
+        spec:
+          osType: linux
+          hypervisor: false
+          supportsVirtualMachine: true
+          source: {snapshotOf: \(vm), token: "\(token)"}
+
+        """
+    }
+
     /// An `Image` that is only a catalog entry (no source): nothing to build or download.
     public static func catalogImage(_ name: String) -> String {
         """

@@ -78,19 +78,7 @@ extension Reconciling {
                     in: .whitespacesAndNewlines)
 
                 // MARK: while it runs, a snapshot of it waits, saying why.
-                try repo.write(
-                    "quickstart/images/golden.yaml",
-                    """
-                    apiVersion: kiln.dev/v1
-                    kind: Image
-                    metadata: {name: golden}
-                    spec:
-                      osType: linux
-                      hypervisor: false
-                      supportsVirtualMachine: true
-                      source: {snapshotOf: hello-1, token: "1"}
-
-                    """)
+                try repo.write("quickstart/images/golden.yaml", Specs.snapshotImage("golden", of: "hello-1"))
                 try await repo.commit("Snapshot hello-1")
                 _ = try await KilnBinary.sync(repo: repo.path, dataDir: data.path, extra: Self.vmFlags, wait: false)
                 let waiting = try data.status("image", "golden").ready

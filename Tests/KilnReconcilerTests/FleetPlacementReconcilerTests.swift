@@ -65,6 +65,23 @@ import Testing
         return try await h.state()
     }
 
+    /// Leader a and host b, both beating, settled on the quickstart without its VMs.
+    static func settledWithoutVMs(_ options: ReconcilerOptions) async throws -> Harness {
+        let h = try Harness(options: options)
+        do {
+            _ = try await h.catalog.heartbeat(Self.host("a"))
+            _ = try await h.catalog.heartbeat(Self.host("b"))
+        } catch {
+            h.remove()
+            throw error
+        }
+        var files = Harness.quickstart()
+        files["vms.yaml"] = nil
+        await h.source.commit("c1", files)
+        #expect(await h.settle().settled)
+        return h
+    }
+
     /// Moves host `name`'s last heartbeat back, as if it had stopped beating then.
     static func lastBeat(_ h: Harness, _ name: String, secondsAgo: TimeInterval) async throws {
         let db = try DatabaseQueue(path: h.paths.catalog)
@@ -162,14 +179,8 @@ import Testing
             fleet.hosts.first { $0.name == "b" && fleet.state(of: $0) == .lost }
                 .map { FleetHosts.onlyCopyLost(image: image.name, owner: $0) }
         }
-        let h = try Harness(options: options)
+        let h = try await Self.settledWithoutVMs(options)
         defer { h.remove() }
-        _ = try await h.catalog.heartbeat(Self.host("a"))
-        _ = try await h.catalog.heartbeat(Self.host("b"))
-        var files = Harness.quickstart()
-        files["vms.yaml"] = nil
-        await h.source.commit("c1", files)
-        #expect(await h.settle().settled)
         let image = ObjectKey(.image, "busybox")
         #expect(await h.reconciler.pass().timings.isEmpty, "settled on one commit: a quiet pass")
 
@@ -200,14 +211,8 @@ import Testing
         options.fleetHost = "a"
         // The leader's election session has reached the catalog for 5 s (Leadership.sessionAge in kiln serve).
         options.catalogWatched = { .seconds(5) }
-        let h = try Harness(options: options)
+        let h = try await Self.settledWithoutVMs(options)
         defer { h.remove() }
-        _ = try await h.catalog.heartbeat(Self.host("a"))
-        _ = try await h.catalog.heartbeat(Self.host("b"))
-        var files = Harness.quickstart()
-        files["vms.yaml"] = nil
-        await h.source.commit("c1", files)
-        #expect(await h.settle().settled)
 
         // b's last beat is an hour old, as after a catalog outage: it is not Lost to a leader that watched 5 s, so
         // nothing about the fleet changed and the pass stays quiet.
@@ -265,7 +270,7 @@ import Testing
         }
         var files = Harness.quickstart()
         files["vms.yaml"] = Specs.vm("hello", image: "busybox", powerState: "running") + "  placement: {host: b}\n"
-        files["snap.yaml"] = ImageSourceTests.snapshotImage("golden", of: "hello")
+        files["snap.yaml"] = Specs.snapshotImage("golden", of: "hello")
         await h.source.commit("c1", files)
         _ = await h.settle()
         let running = try await Self.converge(h, [b]) { $0.vms["hello"]?.vmStatus == .poweredOn }

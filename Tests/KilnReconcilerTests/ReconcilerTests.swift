@@ -671,20 +671,6 @@ struct ImageSourceTests {
         """
     }
 
-    static func snapshotImage(_ name: String, of vm: String, token: String = "1") -> String {
-        """
-        apiVersion: kiln.dev/v1
-        kind: Image
-        metadata: {name: \(name)}
-        spec:
-          osType: linux
-          hypervisor: false
-          supportsVirtualMachine: true
-          source: {snapshotOf: \(vm), token: "\(token)"}
-
-        """
-    }
-
     @Test(
         "an Image from a URL is imported (QUEUED → ACTIVE, version 1) and a VM runs on it; a new checksum imports again and recreates the VM"
     )
@@ -739,7 +725,7 @@ struct ImageSourceTests {
         let h = try Harness()
         defer { h.remove() }
         var files = Harness.quickstart()
-        files["snap.yaml"] = Self.snapshotImage("golden", of: "hello")
+        files["snap.yaml"] = Specs.snapshotImage("golden", of: "hello")
         await h.source.commit("c1", files)
         var report = await h.settle()
         let waiting = try #require(report.objects[ObjectKey(.image, "golden")])
@@ -755,7 +741,7 @@ struct ImageSourceTests {
         #expect(golden.state == .active && golden.version == 1)
         #expect(try String(contentsOfFile: golden.path ?? "", encoding: .utf8).hasPrefix("snapshot of [overlay of"))
 
-        files["snap.yaml"] = Self.snapshotImage("golden", of: "hello", token: "2")
+        files["snap.yaml"] = Specs.snapshotImage("golden", of: "hello", token: "2")
         await h.source.commit("c3", files)
         _ = await h.settle()
         golden = try #require(try await h.state().images["golden"])
