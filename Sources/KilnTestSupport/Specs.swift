@@ -66,6 +66,16 @@ public enum Specs {
 
     /// An `Image` made by flattening VM `vm`'s disk once it is stopped; a new `token` takes the snapshot again.
     public static func snapshotImage(_ name: String, of vm: String, token: String = "1") -> String {
+        importedImage(name, source: #"{snapshotOf: \#(vm), token: "\#(token)"}"#)
+    }
+
+    /// An `Image` downloaded from `url` and checked against `checksum` (`sha256:HEX`).
+    public static func urlImage(_ name: String, url: String, checksum: String) -> String {
+        importedImage(name, source: #"{url: "\#(url)", checksum: "\#(checksum)"}"#)
+    }
+
+    /// An `Image` whose file Kiln imports from `source` (a flow mapping).
+    static func importedImage(_ name: String, source: String) -> String {
         """
         apiVersion: kiln.dev/v1
         kind: Image
@@ -74,7 +84,7 @@ public enum Specs {
           osType: linux
           hypervisor: false
           supportsVirtualMachine: true
-          source: {snapshotOf: \(vm), token: "\(token)"}
+          source: \(source)
 
         """
     }

@@ -11,20 +11,6 @@ extension Reconciling {
     struct ImageURLTests {
         static let vmFlags = ["--path", "quickstart", "--vm-kernel", BootHost.kernel, "--vm-initrd", BootHost.initrd]
 
-        static func image(_ name: String, url: String, checksum: String) -> String {
-            """
-            apiVersion: kiln.dev/v1
-            kind: Image
-            metadata: {name: \(name)}
-            spec:
-              osType: linux
-              hypervisor: false
-              supportsVirtualMachine: true
-              source: {url: "\(url)", checksum: "\(checksum)"}
-
-            """
-        }
-
         @Test(.timeLimit(.minutes(10)))
         func aPackagedQcow2FromAURLBecomesActiveAndBootsAVM() async throws {
             try await Scratch.with { scratch in
@@ -73,10 +59,10 @@ extension Reconciling {
             let url = "http://127.0.0.1:\(port)/busybox.tar.gz"
 
             // MARK: an Image from the URL, a VM on it, and an Image whose checksum is wrong.
-            try repo.write("quickstart/images/web.yaml", Self.image("web", url: url, checksum: "sha256:\(sum)"))
+            try repo.write("quickstart/images/web.yaml", Specs.urlImage("web", url: url, checksum: "sha256:\(sum)"))
             try repo.write(
                 "quickstart/images/wrong.yaml",
-                Self.image("wrong", url: url, checksum: "sha256:" + String(repeating: "0", count: 64)))
+                Specs.urlImage("wrong", url: url, checksum: "sha256:" + String(repeating: "0", count: 64)))
             try repo.write(
                 "quickstart/vms/web-1.yaml",
                 """

@@ -658,17 +658,7 @@ struct ImageSourceTests {
     static func urlImage(
         _ name: String, url: String = "https://images.example.org/disk.qcow2", checksum: String = sum
     ) -> String {
-        """
-        apiVersion: kiln.dev/v1
-        kind: Image
-        metadata: {name: \(name)}
-        spec:
-          osType: linux
-          hypervisor: false
-          supportsVirtualMachine: true
-          source: {url: "\(url)", checksum: "\(checksum)"}
-
-        """
+        Specs.urlImage(name, url: url, checksum: checksum)
     }
 
     @Test(

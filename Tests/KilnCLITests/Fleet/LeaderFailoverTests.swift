@@ -189,7 +189,7 @@ struct LeaderFailoverTests {
         let sum = try await Checks.sha256(disk)
         try repo.write(
             "images/held.yaml",
-            Reconciling.ImageURLTests.image(
+            Specs.urlImage(
                 "held", url: "http://127.0.0.1:\(files.port)/held.qcow2", checksum: "sha256:\(sum)"))
         _ = try await repo.commit("An image from a URL")
         try await second.serve.wait(for: "the leader to ask for the image", timeout: .seconds(60)) {
@@ -253,7 +253,7 @@ struct LeaderFailoverTests {
             let sum = try await Checks.sha256(disk)
             try repo.write(
                 "images/late.yaml",
-                Reconciling.ImageURLTests.image(
+                Specs.urlImage(
                     "late", url: "http://127.0.0.1:\(held.port)/late.qcow2", checksum: "sha256:\(sum)"))
             try repo.write("builds/web.yaml", Specs.build("web", token: "3"))
             try repo.write("builds/api.yaml", Specs.build("api", token: "1"))
