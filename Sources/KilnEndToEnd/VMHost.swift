@@ -53,12 +53,7 @@ public struct VMHost {
     public static func eventually(
         timeout: Duration = .seconds(400), _ condition: () async throws -> Bool
     ) async rethrows -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline, !Task.isCancelled {
-            if try await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(500))
-        }
-        return try await condition()
+        try await Eventually.holds(within: timeout, every: .milliseconds(500), condition)
     }
 }
 

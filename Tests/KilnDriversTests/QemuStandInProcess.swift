@@ -13,14 +13,12 @@ enum QemuStandInProcess {
     static func spawn(_ folder: String) async throws -> RunningProcess {
         let disk = folder + "/disk.qcow2"
         let process = try RunningProcess("/usr/bin/tail", ["-f", disk])
-        let start = ContinuousClock.now
-        // A deadline that only catches a hang.
-        while !ProcessIdentity.commandLine(process.pid).contains(disk) {
-            guard start.duration(to: .now) < .seconds(120) else {
-                process.kill()
-                throw StandInError(message: "tail -f \(disk) (pid \(process.pid)) did not start")
-            }
-            try await Task.sleep(for: .milliseconds(10))
+        let started = await Eventually.holds(within: .seconds(120), every: .milliseconds(10)) {
+            ProcessIdentity.commandLine(process.pid).contains(disk)
+        }
+        guard started else {
+            process.kill()
+            throw StandInError(message: "tail -f \(disk) (pid \(process.pid)) did not start")
         }
         try "\(process.pid)\n".write(toFile: folder + "/qemu.pid", atomically: true, encoding: .utf8)
         return process

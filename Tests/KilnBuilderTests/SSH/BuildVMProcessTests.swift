@@ -1,5 +1,6 @@
 import Foundation
 import KilnSpec
+import KilnTestSupport
 import Testing
 
 @testable import KilnBuilder
@@ -11,12 +12,7 @@ import Testing
 
     /// Waits until `condition` holds, checking every 50 ms; false after `deadline` (a hang).
     static func eventually(within deadline: Duration = .seconds(120), _ condition: () async -> Bool) async -> Bool {
-        let start = ContinuousClock.now
-        while start.duration(to: .now) < deadline, !Task.isCancelled {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return await condition()
+        await Eventually.holds(within: deadline, every: .milliseconds(50), condition)
     }
 
     /// The lifeline's write end closing (what a SIGKILL of the worker does) kills the child at once.
