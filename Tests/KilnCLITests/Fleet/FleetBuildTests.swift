@@ -155,14 +155,17 @@ struct FleetBuildTests {
         _ = try await repo.commit("Four builds")
 
         // MARK: one build on each host at once (one slot each); the fourth waits for a slot.
+        // The leader enqueues the four runs concurrently, so three may be claimed before the fourth row exists: the
+        // wait is for all four rows. With every slot held, the fourth can only be queued.
         var rows: [Work] = []
-        try await Replica.wait(for: "three builds to run, each held, one on each host", hosts) {
+        try await Replica.wait(for: "three builds to run, each held, one on each host, and the fourth queued", hosts) {
             rows = try await Self.work(cluster, database)
             return Set(files.requests).count == 3 && rows.filter { $0.state == "claimed" }.count == 3
+                && rows.count == 4
         }
         let claimed = rows.filter { $0.state == "claimed" }
         #expect(Set(claimed.map(\.holder)) == Set(hosts.map(\.name)), "one build on each host: \(rows)")
-        #expect(rows.count == 4 && rows.filter { $0.state == "queued" }.count == 1, "the fourth waits: \(rows)")
+        #expect(rows.filter { $0.state == "queued" }.count == 1, "the fourth waits: \(rows)")
         try await Replica.wait(for: "GET /kiln/v1/hosts to show the build each host runs", hosts) {
             let answer = try await hosts[1].serve.request("/kiln/v1/hosts")
             guard answer.status == 200, let listed = SpecValue(json: answer.body)?["hosts"]?.list else { return false }
