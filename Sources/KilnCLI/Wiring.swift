@@ -16,6 +16,8 @@ struct Wiring {
     let reconciler: Reconciler
     /// In a fleet (`kiln serve` on PostgreSQL), this host's pass over the VMs placed on it.
     let hostPass: HostPass?
+    /// In a fleet, this host's runner of the image imports it claims (``BuildWorkService``).
+    let imageWork: ImageWorkRunner?
     /// This host's build workers: the reconciler's build driver on one host; in a fleet, what ``BuildWorkService``
     /// starts the claimed builds with (the leader only enqueues them, ``FleetBuildDriver``).
     let processBuilds: ProcessBuildDriver
@@ -60,6 +62,7 @@ struct Wiring {
         var options = flags.options
         let fleet = leadership != nil && !source.catalog.isDataDirCatalog && catalog is PostgresCatalog
         options.fleetHost = fleet ? fleetHost : nil
+        options.importsAsWork = fleet
         if fleet, let leadership { options.catalogWatched = { leadership.watchedTime } }
         if fleet, let access = vmOptions.artifacts {
             options.lostCopy = { image, hosts in access.lostCopy(of: image, hosts: hosts) }
@@ -73,8 +76,12 @@ struct Wiring {
             hostPass = HostPass(
                 host: host, catalog: catalog, vms: vms, source: desired, paths: paths, options: options,
                 images: images, logger: logger)
+            imageWork = ImageWorkRunner(
+                host: host, catalog: catalog, vms: vms, images: images, paths: paths, options: options,
+                logger: logger)
         } else {
             hostPass = nil
+            imageWork = nil
         }
         if leadership == nil { try await reconciler.recover() }
     }

@@ -20,9 +20,12 @@ import Testing
 
     /// Host b: its own data dir and VM driver, on the harness's catalog and source.
     struct Host {
+        let name: String
+        let catalog: any Catalog
         let paths: DataPaths
         let vms = RecordingVMDriver()
         let pass: HostPass
+        let imports: ImageWorkRunner
 
         init(_ name: String, harness h: Harness, options: ReconcilerOptions, paths: DataPaths? = nil) throws {
             let paths =
@@ -33,10 +36,22 @@ import Testing
                     )
                     .path)
             try paths.prepare()
+            self.name = name
+            catalog = h.catalog
             self.paths = paths
             pass = HostPass(
                 host: name, catalog: h.catalog, vms: vms, source: h.source, paths: paths, options: options,
                 images: h.images)
+            imports = ImageWorkRunner(
+                host: name, catalog: h.catalog, vms: vms, images: h.images, paths: paths, options: options)
+        }
+
+        /// Claims and runs the image imports this host may take (as its `kiln serve` does), each finished under its
+        /// claim.
+        func runImports() async throws -> [WorkWorker.Outcome] {
+            let worker = WorkWorker(
+                catalog: catalog, host: name, labels: [Placement.hostLabel(name)], lease: .seconds(3600))
+            return try await worker.runClaimed(capacity: .unbounded, limit: 8) { try await imports.run($0) }
         }
     }
 
@@ -44,6 +59,7 @@ import Testing
     static func leaderAndHostB() async throws -> (Harness, Host) {
         var options = ReconcilerOptions(baseBackoff: 0.05, maxBackoff: 0.2, callbackBackoff: .milliseconds(10))
         options.fleetHost = "a"
+        options.importsAsWork = true
         let h = try Harness(options: options)
         let b = try Host("b", harness: h, options: options)
         _ = try await h.catalog.heartbeat(Self.host("a"))
@@ -261,8 +277,8 @@ import Testing
     }
 
     @Test(
-        "a snapshot of a VM on another host goes by what that host reports, and says so when its disk is out of sight")
-    func snapshotOfAnotherHostsVM() async throws {
+        "a snapshot is work for the host that runs the VM: that host checks that it is stopped and copies its own disk")
+    func snapshotIsTheVMHostsWork() async throws {
         let (h, b) = try await Self.leaderAndHostB()
         defer {
             h.remove()
@@ -275,29 +291,79 @@ import Testing
         _ = await h.settle()
         let running = try await Self.converge(h, [b]) { $0.vms["hello"]?.vmStatus == .poweredOn }
         #expect(running.images["golden"]?.state == .queued, "no copy of a running guest")
-        let disk = try #require(running.vms["hello"]?.directory) + "/disk.qcow2"
+        let converts = { try await h.catalog.work().filter { $0.kind == .convertImage } }
+        #expect(try await converts().isEmpty)
 
-        // Stopped by git: the leader applies it (hello still runs, so the snapshot waits), then b stops it.
+        // Stopped by git: the leader applies it (hello still runs, so nothing is asked yet), then b stops it.
         files["vms.yaml"] = Specs.vm("hello", image: "busybox", powerState: "stopped") + "  placement: {host: b}\n"
         await h.source.commit("c2", files)
         _ = await h.reconciler.pass(full: true)
-        #expect(try await h.state().images["golden"]?.state == .queued)
+        #expect(try await converts().isEmpty)
         _ = await b.pass.pass()
         #expect(try await h.state().vms["hello"]?.vmStatus == .poweredOff)
-        // Its disk out of this host's sight (as on separate machines without a shared mount): said, nothing copied.
-        try FileManager.default.moveItem(atPath: disk, toPath: disk + ".away")
-        _ = await h.reconciler.pass(full: true)
-        let status = await h.status(.image, "golden") ?? ""
-        #expect(
-            status.contains("VirtualMachine hello's disk is on host b, and this host cannot read \(disk)"), "\(status)")
-        #expect(try await h.state().images["golden"]?.state == .queued)
-        #expect(await h.images.calls.isEmpty)
 
-        // In sight again: the leader copies the stopped disk.
-        try FileManager.default.moveItem(atPath: disk + ".away", toPath: disk)
-        let done = try await Self.converge(h, [b]) { $0.images["golden"]?.state == .active }
-        let golden = try #require(done.images["golden"])
+        // The leader asks for the snapshot, once however many passes it makes, of host b only.
+        _ = await h.reconciler.pass(full: true)
+        _ = await h.reconciler.pass(full: true)
+        let asked = try await converts()
+        #expect(asked.count == 1 && asked.first?.labels == [Placement.hostLabel("b")], "\(asked)")
+        #expect(asked.first?.workKey == "ConvertImage Image/golden v1")
+        #expect(
+            try await h.catalog.claimWork(
+                host: "a", labels: [Placement.hostLabel("a")], capacity: .unbounded, limit: 8, lease: .seconds(60)
+            ).isEmpty, "the leader's host has not the disk")
+        #expect(await h.images.calls.isEmpty, "the leader copies nothing itself")
+
+        // Host b claims it and copies the stopped disk into its own data dir, saving the Image under its claim.
+        let outcomes = try await b.runImports()
+        guard case .finished(let row)? = outcomes.first, outcomes.count == 1 else {
+            Issue.record("b ran: \(outcomes)")
+            return
+        }
+        #expect(row.state == .done && row.holder == "b")
+        let golden = try #require(try await h.state().images["golden"])
+        #expect(golden.state == .active && golden.version == 1)
+        #expect(golden.path == b.paths.image(name: "golden", version: 1))
         #expect(try String(contentsOfFile: golden.path ?? "", encoding: .utf8).hasPrefix("snapshot of [overlay of"))
+        _ = await h.reconciler.pass(full: true)
+        #expect(try await converts().count == 1, "made once")
+    }
+
+    @Test("an import that fails on a host is reported as that host saw it; one that needs a change waits for a commit")
+    func failedImportWork() async throws {
+        let (h, b) = try await Self.leaderAndHostB()
+        defer {
+            h.remove()
+            try? FileManager.default.removeItem(atPath: b.paths.root)
+        }
+        var files = Harness.quickstart()
+        files["vms.yaml"] = nil
+        let sum = "sha256:" + String(repeating: "a", count: 64)
+        files["url.yaml"] = Specs.urlImage("fetched", url: "http://127.0.0.1:9/d.qcow2", checksum: sum)
+        await h.images.fail("127.0.0.1:9", ActionFailure(.checksumMismatch, "the download's sha256 is b…"))
+        await h.source.commit("c1", files)
+        _ = await h.reconciler.pass(full: true)
+        let fetches = { try await h.catalog.work().filter { $0.kind == .fetchImage } }
+        #expect(try await fetches().map(\.workKey) == ["FetchImage Image/fetched v1"])
+
+        _ = try await b.runImports()
+        _ = await h.reconciler.pass(full: true)
+        #expect(try await h.state().images["fetched"]?.state == .failed)
+        let status = await h.status(.image, "fetched") ?? ""
+        #expect(status.contains("on host b: the download's sha256 is b…"), "\(status)")
+        // Terminal: nothing is asked again under this commit, however many passes.
+        _ = await h.reconciler.pass(full: true)
+        #expect(try await fetches().count == 1)
+
+        // A new commit asks again; this time the download works.
+        await h.images.fail("127.0.0.1:9", nil)
+        files["note.txt"] = "again\n"
+        await h.source.commit("c2", files)
+        _ = await h.reconciler.pass(full: true)
+        #expect(try await fetches().map(\.state) == [.failed, .queued])
+        _ = try await b.runImports()
+        let fetched = try #require(try await h.state().images["fetched"])
+        #expect(fetched.state == .active && fetched.path == b.paths.image(name: "fetched", version: 1))
     }
 
     @Test("a VM deleted from git: the leader buries its record, its host removes the machine")
@@ -330,6 +396,7 @@ import Testing
     func leftoverRules() async throws {
         var options = ReconcilerOptions()
         options.fleetHost = "a"
+        options.importsAsWork = true
         let h = try Harness(options: options)
         let b = try Host("b", harness: h, options: options)
         defer {

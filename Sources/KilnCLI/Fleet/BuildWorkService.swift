@@ -1,17 +1,19 @@
 import Foundation
 import KilnCatalog
 import KilnDrivers
+import KilnReconciler
 import KilnSpec
 import Logging
 import ServiceLifecycle
 
-/// A fleet host's builds (issue 13), on every replica, leader or not: while fewer than `slots` of its claims are open
-/// it claims the build work (`RunExecution` rows the leader enqueued) that its labels allow (its `--host-label`s, and
-/// ``Placement/hostLabel(_:)`` of its name for builds placed on it by name) and that fits its CPUs and
-/// memory less what its running builds and running VMs take, and starts each one's worker (`kiln internal-execute
-/// --work …`). The worker renews the claim while it builds and records the outcome under it, so it outlives this
-/// service, and a restarted `kiln serve` counts it among this host's claims. Every lease/3 (every 2 s at most), and at
-/// once when woken. The VMs placed here are placement's to bound: they come first, and builds wait for what they leave.
+/// A fleet host's builds and image imports (issue 13), on every replica, leader or not: while fewer than `slots` of its
+/// claims are open, it claims the work the leader enqueued (`RunExecution`, `FetchImage`, `ConvertImage`) that its
+/// labels allow (its `--host-label`s, and ``Placement/hostLabel(_:)`` of its name for work placed on it by name) and
+/// that fits its CPUs and memory less what its running builds and VMs take. A build gets a worker of its own (`kiln
+/// internal-execute --work …`), which renews the claim while it builds and records the outcome under it, so it
+/// outlives this service, and a restarted `kiln serve` counts it among this host's claims; an import runs in this
+/// process (``ImageWorkRunner``). Every lease/3 (every 2 s at most), and at once when woken. The VMs placed here are
+/// placement's to bound: they come first, and builds wait for what they leave.
 struct BuildWorkService: Service {
     let host: String
     let labels: [String]
@@ -22,6 +24,8 @@ struct BuildWorkService: Service {
     /// The plain catalog: a host's claims are fenced by the claim, not by the leader's epoch.
     let catalog: any Catalog
     let builds: ProcessBuildDriver
+    /// Runs the image imports this host claims (`FetchImage`, `ConvertImage`), in this process.
+    let images: ImageWorkRunner
     let slots: Int
     let lease: Duration
     let waker: LoopWaker
@@ -65,6 +69,10 @@ struct BuildWorkService: Service {
     /// Starts the worker of one claimed row; a row it cannot run is finished failed, with why, under its claim.
     func start(_ work: WorkRecord) async {
         guard let claim = work.claim else { return }
+        if ImageWorkRunner.runs(work.kind) {
+            startImport(work)
+            return
+        }
         guard work.kind == .runExecution, let id = work.detail["execution"]?.int.map(Int64.init) else {
             await finish(claim, "this host runs build work only, not \(work.kind.rawValue) (\(work.workKey))")
             return
@@ -99,6 +107,28 @@ struct BuildWorkService: Service {
                 try await catalog.finishWork(claim, WorkCompletion(.failed("\(error)"), execution: failed))
             } catch {
                 logger.warning("builds: cannot finish \(claim): \(error)")
+            }
+        }
+    }
+
+    /// Runs a claimed image import in this process, renewing its claim while it works, and finishes it under the
+    /// claim. If `kiln serve` stops meanwhile, the claim's lease runs out and another host (or this one, back) takes
+    /// the work again.
+    func startImport(_ work: WorkRecord) {
+        let worker = WorkWorker(catalog: catalog, host: host, labels: labels, lease: lease, logger: logger)
+        Task { [images, logger] in
+            switch await worker.perform(work, { try await images.run($0) }) {
+            case .finished(let row)?:
+                logger.info("host \(host): \(row.workKey) ended \(row.state.rawValue): \(row.result ?? "")")
+                await images.cleanUp(after: row, accepted: true)
+            case .lost(let error)?:
+                logger.warning("host \(host): \(error)")
+                await images.cleanUp(after: work, accepted: false)
+            case .unfinished(let claim, let why)?:
+                // The finish may yet have been written: what it made stays, for the next sweep to judge.
+                logger.warning("host \(host): cannot finish \(claim): \(why); its lease runs out and it is run again")
+            case nil:
+                break
             }
         }
     }

@@ -143,7 +143,7 @@ struct Serve: AsyncParsableCommand {
             .init(service: election), .init(service: heartbeat), .init(service: loop),
             .init(service: ReadModelService(model: model, logger: logger)), .init(service: application)
         ]
-        if let pass = wiring.hostPass {
+        if let pass = wiring.hostPass, let imageWork = wiring.imageWork {
             let hostWaker = LoopWaker()
             let reserved = HostReservation()
             services.append(
@@ -156,12 +156,14 @@ struct Serve: AsyncParsableCommand {
                     service: BuildWorkService(
                         host: fleet.name, labels: fleet.hostLabels.sorted(), cpus: fleet.cpus, reserved: reserved,
                         catalog: wiring.catalog,
-                        builds: wiring.processBuilds, slots: fleet.buildSlots, lease: fleet.lease.duration,
+                        builds: wiring.processBuilds, images: imageWork, slots: fleet.buildSlots,
+                        lease: fleet.lease.duration,
                         waker: LoopWaker(), logger: logger)))
             services.append(
                 .init(
                     service: HostSweepService(
                         files: ExecutionFileSweep(paths: wiring.paths),
+                        images: ImportedImageSweep(paths: wiring.paths),
                         cache: ArtifactCacheSweep(cache: fleet.artifactCache(paths: wiring.paths)),
                         catalog: wiring.catalog, every: .seconds(3600), logger: logger)))
             if let postgres = wiring.catalog as? PostgresCatalog {

@@ -7,8 +7,8 @@ import Logging
 /// qemu-img under prlimit), sharing the build sources' download cache.
 ///
 /// With a `store` (`--artifact-store`), each imported file is also put there under its sha256, as build outputs are:
-/// imports run on the fleet's leader, and other hosts then read the file from the store rather than fetch it from the
-/// leader, so a lost leader does not take the only copy with it.
+/// other hosts then read the file from the store rather than fetch it from the host that imported it, so a Lost host
+/// does not take the only copy with it.
 public struct QemuImageImportDriver: ImageImportDriver {
     public var importer: ImageImporter
     public var store: ArtifactCache?

@@ -227,7 +227,7 @@ struct ActionExecutor: Sendable {
                 ObjectKey(.image, name), contents: TombstoneContents(image: state.images[name]), moves: moves,
                 contentHash: state.images[name]?.contentHash ?? "", context: context)
         case .importImage(let name, let source):
-            try await importImage(name, source: source, state: state)
+            try await importImage(name, source: source, state: state, context: context)
         case .deleteVM(let name):
             try await deleteVM(name, state: state, context: context)
         case .provisionVM(let name, let image):
@@ -389,49 +389,23 @@ struct ActionExecutor: Sendable {
 
     // MARK: imported images
 
+    var imageImport: ImageImport {
+        ImageImport(catalog: catalog, importer: images, vms: vms, paths: paths, now: options.now)
+    }
+
     /// Makes an Image's file (`images/<name>/<version>.qcow2`) from its URL or a stopped VM's disk, and points the
-    /// Image at it (its MWS version goes up). A refusal (checksum, unsafe disk) leaves the Image FAILED, with why.
-    private func importImage(_ name: String, source: ImageImportSource, state: CatalogState) async throws {
+    /// Image at it (its MWS version goes up). A refusal (checksum, unsafe disk) leaves the Image FAILED, with why. In a
+    /// fleet the leader enqueues it as work instead, for a host to claim (``enqueueImport(_:source:state:context:)``).
+    private func importImage(
+        _ name: String, source: ImageImportSource, state: CatalogState, context: PassContext
+    ) async throws {
         guard var image = state.images[name] else { throw ExecutorError.missing("Image \(name)") }
-        guard let importer = images else {
-            throw ActionFailure(
-                .badRequest, "this Kiln was started without an image importer, so Image \(name) cannot be made")
+        if options.importsAsWork {
+            return try await enqueueImport(image, source: source, state: state, context: context)
         }
-        let key = ObjectKey(.image, name)
-        let version = image.version + 1
-        let folder = paths.images(name: name)
-        let output = paths.image(name: name, version: version)
-        try await files.register(folder, owner: key, type: .directory)
-        try await files.register(output, owner: key, type: .file)
-        let imported: ImportedDisk
+        let made: ImageRecord
         do {
-            switch source {
-            case .url(let url, let checksum):
-                imported = try await importer.importURL(
-                    url, checksum: checksum, to: output, work: "\(paths.work)/image-\(name)")
-            case .snapshot(let vmName):
-                guard let vm = try await catalog.vm(vmName), let directory = vm.directory else {
-                    throw ActionFailure(.driverError, "VirtualMachine \(vmName) has no disk to snapshot")
-                }
-                // Stopped when planned, and still stopped now: a running guest's disk is never copied. A machine
-                // placed on another host of a fleet is that host's to watch (this host's driver sees no qemu of it):
-                // what that host last wrote, read afresh above, is the check.
-                let elsewhere = options.fleetHost != nil && vm.host != nil && vm.host != options.fleetHost
-                let status = elsewhere ? vm.vmStatus : await vms.observe(vm).status
-                guard status == .poweredOff else {
-                    throw ActionFailure(
-                        .driverError,
-                        "VirtualMachine \(vmName) is running again; the snapshot waits until it is stopped")
-                }
-                let overlay = "\(directory)/disk.qcow2"
-                if elsewhere, !FileManager.default.fileExists(atPath: overlay) {
-                    throw ActionFailure(
-                        .driverError,
-                        "VirtualMachine \(vmName)'s disk is on host \(vm.host ?? "?"), and this host cannot read \(overlay): in a fleet the leader copies it, so the hosts' data dirs must be mounted where the leader sees them at the same paths"
-                    )
-                }
-                imported = try await importer.snapshot(overlay: overlay, to: output)
-            }
+            made = try await imageImport.make(image, source: source)
         } catch {
             let failure = ActionFailure(error)
             if failure.isTerminal {
@@ -441,21 +415,8 @@ struct ActionExecutor: Sendable {
             }
             throw failure
         }
-        image.path = imported.path
-        image.sha256 = imported.sha256
-        image.format = "qcow2"
-        image.boot = imported.boot
-        image.importedFrom = ImageRecord.importKey(for: image.typed)
-        image.state = .active
-        image.version = version
-        image.updatedAt = options.now()
-        _ = try await catalog.saveImage(image)
-        // Earlier files of this image that no VM runs on any more.
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
-            let path = "\(folder)/\(entry)"
-            guard path != output, !state.vms.values.contains(where: { $0.imagePath == path }) else { continue }
-            if try await catalog.isInInventory(location: path) { try await files.remove(path) }
-        }
+        _ = try await catalog.saveImage(made)
+        try await imageImport.removeEarlierFiles(of: made, vms: Array(state.vms.values))
     }
 
     /// Removes an imported image's earlier file once no VM runs on it and its Image points elsewhere.

@@ -27,6 +27,10 @@ public struct ReconcilerOptions: Sendable {
     /// and watches the machines placed on it (``HostPass``). Nil (the default: SQLite, `kiln sync`): no placement,
     /// every VM runs on this host.
     public var fleetHost: String? = nil
+    /// In a fleet: image imports (a URL's download, a VM's snapshot) are work rows that a host claims and runs
+    /// (``ImageWorkRunner``), as builds are, instead of running in the leader's pass: a download never holds the
+    /// leader, and a snapshot is made by the host that has the VM's disk.
+    public var importsAsWork = false
     /// In a fleet: why an Image's file cannot be had because its only copy is on a Lost host, or nil when this
     /// replica can still get it (in place, in the shared store or in its cache). The CLI gives the artifact rules of
     /// the drivers (`ArtifactLocation`); nil: no Image is ever reported Unavailable.
