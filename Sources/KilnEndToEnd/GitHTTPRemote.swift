@@ -1,5 +1,4 @@
 import Foundation
-import KilnEndToEnd
 import KilnTestSupport
 
 /// A git remote over smart HTTP on 127.0.0.1, in a process of its own that a test kills by pid: Python's http.server
@@ -8,13 +7,15 @@ import KilnTestSupport
 /// Its mode, read from a file at each connection, makes it misbehave on purpose. `serve` answers. `cut` answers a
 /// fetch's pack request with its headers and only the first half of the pack, notes `cut`, and then stalls, so that a
 /// test can kill it while the fetch is in the middle of the pack. `hang` accepts a connection, notes `hung`, and then
-/// never reads or says anything. The server exits on its own if the test runner dies.
-final class GitHTTPRemote: Sendable {
-    enum Mode: String {
-        case serve, cut, hang
+/// never reads or says anything. `hold` accepts a connection, notes `held`, and answers it as the mode says once the
+/// mode is another: a test learns for certain that a fetch is in flight, and chooses when it goes on. The server exits
+/// on its own if the test runner dies.
+public final class GitHTTPRemote: Sendable {
+    public enum Mode: String, Sendable {
+        case serve, cut, hang, hold
     }
 
-    let port: Int
+    public let port: Int
     /// Where the server keeps its port, mode and events.
     private let state: String
     private let process: RunningProcess
@@ -47,6 +48,10 @@ final class GitHTTPRemote: Sendable {
                     note("hung")
                     forever.wait()
                     return
+                if mode() == "hold":
+                    note("held")
+                    while mode() == "hold":
+                        time.sleep(0.05)
                 super().handle()
             def do_GET(self):
                 self.backend(b"")
@@ -94,14 +99,14 @@ final class GitHTTPRemote: Sendable {
         server.serve_forever()
         """
 
-    struct NotStarted: Error, CustomStringConvertible {
+    public struct NotStarted: Error, CustomStringConvertible {
         var output: String
-        var description: String { "the git HTTP server did not start: \(output)" }
+        public var description: String { "the git HTTP server did not start: \(output)" }
     }
 
     /// Starts serving the repositories under `root` (a work tree at `root/NAME` is `url(NAME)`), keeping its own
     /// files in `state`; waits (without blocking a thread of the test runner's pool) until it listens.
-    init(root: String, state: String) async throws {
+    public init(root: String, state: String) async throws {
         self.state = state
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         process = try RunningProcess("/usr/bin/python3", ["-c", Self.program, root, state])
@@ -122,35 +127,36 @@ final class GitHTTPRemote: Sendable {
         self.port = port
     }
 
-    var pid: Int32 { process.pid }
+    public var pid: Int32 { process.pid }
 
-    func url(_ repository: String) -> String { "http://127.0.0.1:\(port)/\(repository)" }
+    public func url(_ repository: String) -> String { "http://127.0.0.1:\(port)/\(repository)" }
 
     /// How the server treats the next connections.
-    func set(_ mode: Mode) throws {
+    public func set(_ mode: Mode) throws {
         try Data(mode.rawValue.utf8).write(to: URL(fileURLWithPath: state + "/mode"), options: .atomic)
     }
 
     /// What the server noted so far (`cut …`, `hung`), one line each.
-    var events: [String] {
+    public var events: [String] {
         ((try? String(contentsOfFile: state + "/events", encoding: .utf8)) ?? "").split(separator: "\n").map(
             String.init)
     }
 
-    /// Waits until the server notes an event starting with `prefix`; false if it never does before `timeout`.
-    func waitForEvent(_ prefix: String, timeout: Duration = .seconds(300)) async -> Bool {
+    /// Waits until the server has noted `count` events starting with `prefix`; false if it has not before `timeout`.
+    public func waitForEvent(_ prefix: String, count: Int = 1, timeout: Duration = .seconds(300)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
+        let noted = { self.events.filter { $0.hasPrefix(prefix) }.count >= count }
         while ContinuousClock.now < deadline, !Task.isCancelled {
-            if events.contains(where: { $0.hasPrefix(prefix) }) { return true }
+            if noted() { return true }
             if Foundation.kill(process.pid, 0) != 0 { return false }
             try? await Task.sleep(for: .milliseconds(50))
         }
-        return events.contains { $0.hasPrefix(prefix) }
+        return noted()
     }
 
     /// SIGKILLs the server by its pid (if it still runs) and reaps it in the background, so that a `defer` can call
     /// this.
-    func stop() {
+    public func stop() {
         process.kill(SIGKILL)
         let process = self.process
         Task { _ = await process.wait(timeout: .seconds(60)) }
@@ -158,7 +164,7 @@ final class GitHTTPRemote: Sendable {
 
     /// SIGKILLs the server by its pid and reaps it: every connection it holds breaks, and its port refuses.
     @discardableResult
-    func kill() async -> ProcessResult {
+    public func kill() async -> ProcessResult {
         process.kill(SIGKILL)
         return await process.wait(timeout: .seconds(60))
     }

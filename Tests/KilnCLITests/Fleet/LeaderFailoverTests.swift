@@ -3,11 +3,12 @@ import KilnSpec
 import KilnTestSupport
 import Testing
 
-/// Two `kiln serve` replicas (each its own data dir and loopback port) on one throwaway PostgreSQL catalog, for real:
-/// only the leader reconciles (a build runs once, on the host that claimed its work, numbered without gaps); SIGKILL of the leader hands the lead to the
-/// other, which reconciles the next commit; a leader paused (SIGSTOP) mid-pass loses the lead, and once resumed
-/// (SIGCONT) its late writes are refused by fencing and it follows; a leader SIGKILLed with its pass's journal open
-/// leaves the next one nothing to run twice.
+/// Two `kiln serve` replicas (each its own data dir and loopback port) on one throwaway PostgreSQL catalog, following
+/// one repository over smart HTTP, for real: only the leader reconciles (a build runs once, on the host that claimed
+/// its work, numbered without gaps); SIGKILL of the leader hands the lead to the other, which reconciles the next
+/// commit; a leader paused (SIGSTOP) mid-pass loses the lead, and once resumed (SIGCONT) its late writes are refused by
+/// fencing and it follows; a leader SIGKILLed with its pass's journal open leaves the next one nothing to run twice,
+/// and an Image from a URL is imported by a host as claimed work.
 @Suite(
     PostgresClusterTrait(), .tags(.binary),
     .enabled(
@@ -35,7 +36,9 @@ struct LeaderFailoverTests {
                 repo: repo, dataDir: dataDir,
                 extra: [
                     "--interval", "1s", "--catalog", url, "--catalog-password-file", passwordFile,
-                    "--host-name", name, "--lease", "\(LeaderFailoverTests.lease)s"
+                    "--host-name", name, "--lease", "\(LeaderFailoverTests.lease)s",
+                    // A paused leader's held fetch must outlive its pause (the deadline runs on while it is stopped).
+                    "--fetch-timeout", "900"
                 ])
             return Replica(name: name, dataDir: dataDir, serve: serve)
         }
@@ -71,19 +74,21 @@ struct LeaderFailoverTests {
             try repo.write("builds/web.yaml", Specs.build("web", token: "1"))
             _ = try await repo.commit("Build web")
             let (cluster, url, database) = try await SharedPostgres.shared.newDatabase("failover")
-            let files = try await HeldFileServer.start(in: scratch.file("held"))
+            // The replicas follow the repository over smart HTTP, so that the test can hold the leader's fetch.
+            let remote = try await GitHTTPRemote(root: scratch.path, state: scratch.file("remote"))
             let replicas = Replicas()
             do {
                 try await run(
-                    replicas, scratch: scratch, repo: repo, files: files, cluster: cluster, database: database, url: url
-                )
+                    replicas, scratch: scratch, repo: repo, remote: remote, cluster: cluster, database: database,
+                    url: url)
             } catch {
+                try? remote.set(.serve)
                 await replicas.stop()
-                await files.stop()
+                await remote.kill()
                 throw error
             }
             await replicas.stop()
-            await files.stop()
+            await remote.kill()
         }
     }
 
@@ -124,12 +129,12 @@ struct LeaderFailoverTests {
     }
 
     func run(
-        _ replicas: Replicas, scratch: Scratch, repo: GitRepository, files: HeldFileServer, cluster: PostgresCluster,
+        _ replicas: Replicas, scratch: Scratch, repo: GitRepository, remote: GitHTTPRemote, cluster: PostgresCluster,
         database: String, url: String
     ) async throws {
         let start = { (name: String) in
             let replica = try await Replica.start(
-                name, dataDir: scratch.file("data-\(name)"), repo: repo.path, url: url,
+                name, dataDir: scratch.file("data-\(name)"), repo: remote.url("repo"), url: url,
                 passwordFile: cluster.passwordFile)
             await replicas.add(replica)
             return replica
@@ -183,32 +188,28 @@ struct LeaderFailoverTests {
         let back = try await start(first.name)
         _ = try await Self.agreedLeader([second, back])
 
-        // MARK: the leader starts an image download that the test holds; paused there (SIGSTOP), it loses the lead.
-        let disk = "\(files.www)/held.qcow2"
-        _ = try await ChildProcess.shell("qemu-img create -q -f qcow2 \(ChildProcess.quoted(disk)) 16M")
-        let sum = try await Checks.sha256(disk)
-        try repo.write(
-            "images/held.yaml",
-            Specs.urlImage(
-                "held", url: "http://127.0.0.1:\(files.port)/held.qcow2", checksum: "sha256:\(sum)"))
-        _ = try await repo.commit("An image from a URL")
-        try await second.serve.wait(for: "the leader to ask for the image", timeout: .seconds(60)) {
-            !files.requests.isEmpty
+        // MARK: paused (SIGSTOP) in a pass, in its fetch that the remote holds, the leader loses the lead; resumed
+        // (SIGCONT), its late writes are refused by fencing, its log says so, and it follows.
+        // Followers fetch only a commit they lack: once every mirror holds the head, the only fetch the remote sees is
+        // the leader's own, at the start of its next pass.
+        let head = try await repo.head()
+        try await second.serve.wait(for: "every mirror to hold \(head)", timeout: .seconds(120)) {
+            for replica in [second, back] where !(await Self.mirror(of: replica, holds: head)) { return false }
+            return true
         }
+        try remote.set(.hold)
+        #expect(await remote.waitForEvent("held", timeout: .seconds(120)), "the leader fetches at its next pass")
+        try repo.write("builds/web.yaml", Specs.build("web", token: "3"))
+        _ = try await repo.commit("Run web a third time")
         second.serve.process.kill(SIGSTOP)
         let (third, thirdEpoch) = try await Self.agreedLeader([back], excluding: second.name)
         #expect(third.name == back.name && thirdEpoch > secondEpoch)
-        files.release()
-        try await third.serve.wait(for: "Image held to be ACTIVE from the new leader", timeout: .seconds(60)) {
-            let answer = try await third.serve.request("/kiln/v1/status/image/held")
-            return answer.status == 200 && SpecValue(json: answer.body)?["state"]?.string == "ACTIVE"
+        try remote.set(.serve)
+        try await third.serve.wait(for: "build web #3 to succeed from the new leader", timeout: .seconds(180)) {
+            try await Self.executions(cluster, database).last?.hasPrefix("3 success ") == true
         }
-        let path = try await cluster.sql("SELECT path FROM image WHERE name = 'held'", database: database)
-        #expect(path.hasPrefix(third.dataDir + "/"), "the new leader imported it: \(path)")
-
-        // MARK: resumed, the old leader finishes its pass: its writes are refused, its log says so, and it follows.
         second.serve.process.kill(SIGCONT)
-        try await second.serve.wait(for: "the old leader's writes to be refused by fencing", timeout: .seconds(60)) {
+        try await second.serve.wait(for: "the old leader's writes to be refused by fencing", timeout: .seconds(120)) {
             second.serve.process.output.stderr.contains(
                 "write refused by fencing: it carries leader epoch \(secondEpoch), but host \(third.name) leads with epoch \(thirdEpoch)"
             )
@@ -227,9 +228,9 @@ struct LeaderFailoverTests {
         #expect(
             log.contains("lost the lead (epoch \(secondEpoch)) during a pass")
                 || log.contains("no longer the leader (epoch \(secondEpoch))"), "\(log)")
-        // Its import never replaced the new leader's, and no build ran again.
-        #expect(try await cluster.sql("SELECT path FROM image WHERE name = 'held'", database: database) == path)
-        #expect(try await Self.executions(cluster, database).count == 2)
+        // Its pass ran nothing: web ran three times, numbered without gaps.
+        let thrice = try await Self.executions(cluster, database)
+        #expect(thrice.map { $0.split(separator: " ")[0] } == ["1", "2", "3"], "\(thrice)")
         // The lead stays with the new leader, or has moved on under a newer epoch; never back to the old one's.
         let leaderEpoch = try await cluster.sql("SELECT epoch::text FROM leader", database: database)
         #expect((Int(leaderEpoch) ?? 0) >= thirdEpoch, "the leader's epoch: \(leaderEpoch)")
@@ -237,41 +238,56 @@ struct LeaderFailoverTests {
         try await killMidPass([second, third], scratch: scratch, repo: repo, cluster: cluster, database: database)
     }
 
-    /// SIGKILL of the leader mid-pass, its journal open on PostgreSQL: one commit brings new builds and an Image whose
-    /// download the test holds; the leader is killed while that pass's actions are journaled as started. The next
-    /// leader recovers the journal: every build runs once, numbered without gaps, and the Image is made.
+    /// Whether a replica's mirror of the remote holds `commit`.
+    static func mirror(of replica: Replica, holds commit: String) async -> Bool {
+        let folder = "\(replica.dataDir)/mirrors"
+        for mirror in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+            let found = try? await ChildProcess.run(
+                "/usr/bin/git", ["--git-dir", "\(folder)/\(mirror)", "cat-file", "-e", "\(commit)^{commit}"])
+            if found?.exitCode == 0 { return true }
+        }
+        return false
+    }
+
+    /// SIGKILL of the leader mid-pass, its journal open on PostgreSQL: one commit brings two builds and an Image from a
+    /// URL. The test holds a lock on the work table, so the leader's pass journals its two runs and then waits to
+    /// enqueue their work; it is killed there, and its transaction enqueues nothing. The next leader closes the journal, marks the two executions (run by
+    /// no host) interrupted, and runs each build once more, numbered without gaps; a host imports the Image as work.
     func killMidPass(
         _ live: [Replica], scratch: Scratch, repo: GitRepository, cluster: PostgresCluster, database: String
     ) async throws {
         let (current, _) = try await Self.agreedLeader(live)
         let others = live.filter { $0.name != current.name }
-        let held = try await HeldFileServer.start(in: scratch.file("held-journal"))
+        let files = try await HeldFileServer.start(in: scratch.file("files"))
+        files.release()
+        let lock = try await cluster.hold("LOCK TABLE work IN EXCLUSIVE MODE;", database: database)
         do {
-            // Not 16M: bytes the earlier image has are in the download cache by their checksum, and never asked for.
-            let disk = "\(held.www)/late.qcow2"
+            #expect(await lock.waitUntilHeld(), "the test holds the work table")
+            let disk = "\(files.www)/late.qcow2"
             _ = try await ChildProcess.shell("qemu-img create -q -f qcow2 \(ChildProcess.quoted(disk)) 24M")
             let sum = try await Checks.sha256(disk)
             try repo.write(
                 "images/late.yaml",
-                Specs.urlImage(
-                    "late", url: "http://127.0.0.1:\(held.port)/late.qcow2", checksum: "sha256:\(sum)"))
-            try repo.write("builds/web.yaml", Specs.build("web", token: "3"))
+                Specs.urlImage("late", url: "http://127.0.0.1:\(files.port)/late.qcow2", checksum: "sha256:\(sum)"))
+            try repo.write("builds/web.yaml", Specs.build("web", token: "4"))
             try repo.write("builds/api.yaml", Specs.build("api", token: "1"))
             _ = try await repo.commit("Two builds and an image in one pass")
             try await current.serve.wait(
-                for: "the leader to ask for the image with its pass journaled", timeout: .seconds(120)
+                for: "the leader to journal its two runs and wait to enqueue them", timeout: .seconds(120)
             ) {
-                guard !held.requests.isEmpty else { return false }
                 let open = try await cluster.sql(
                     "SELECT count(*) FROM journal WHERE state = 'started'", database: database)
-                return (Int(open) ?? 0) > 0
+                return (Int(open) ?? 0) >= 2
             }
             current.serve.process.kill(SIGKILL)
             _ = await current.serve.process.wait(timeout: .seconds(60))
+            // Released before anyone can take the lead: the killed leader's blocked write holds the leader row, and
+            // its server process learns that its client is gone only once the lock lets it go on; it then rolls back.
+            let released = await lock.release()
+            #expect(released.exitCode == 0, "\(released)")
             let (next, _) = try await Self.agreedLeader(others, excluding: current.name)
-            held.release()
             try await next.serve.wait(
-                for: "web #3 and api #1 to succeed and Image late to be ACTIVE", timeout: .seconds(180)
+                for: "web and api to succeed once more and Image late to be ACTIVE", timeout: .seconds(240)
             ) {
                 let answer = try await next.serve.request("/kiln/v1/status/image/late")
                 guard answer.status == 200, SpecValue(json: answer.body)?["state"]?.string == "ACTIVE" else {
@@ -279,23 +295,45 @@ struct LeaderFailoverTests {
                 }
                 let web = try await Self.executions(cluster, database, build: "web")
                 let api = try await Self.executions(cluster, database, build: "api")
-                return web.last?.hasPrefix("3 success ") == true && api.last?.hasPrefix("1 success ") == true
+                return web.last?.hasPrefix("5 success ") == true && api.last?.hasPrefix("2 success ") == true
             }
-            let numbers = { (build: String) in
-                try await Self.executions(cluster, database, build: build).map { $0.split(separator: " ")[0] }
+            let runs = { (build: String) in
+                try await cluster.sql(
+                    #"SELECT "buildNumber" || ' ' || status || CASE WHEN interrupted THEN ' (interrupted)' ELSE '' END "#
+                        + #"FROM execution WHERE "buildName" = '"# + build + #"' ORDER BY "buildNumber""#,
+                    database: database
+                ).split(separator: "\n").map(String.init)
             }
-            #expect(try await numbers("web") == ["1", "2", "3"], "web ran once more, numbered without a gap")
-            #expect(try await numbers("api") == ["1"], "api ran once")
+            // The killed pass's executions were journaled with their numbers and run by no host: marked failed as
+            // interrupted, and run once more under the next numbers.
+            let web = try await runs("web")
+            let api = try await runs("api")
+            #expect(
+                web == ["1 success", "2 success", "3 success", "4 failed (interrupted)", "5 success"],
+                "numbered without a gap: \(web)")
+            #expect(api == ["1 failed (interrupted)", "2 success"], "\(api)")
+            #expect(
+                try await cluster.sql(
+                    #"SELECT count(*) FROM work WHERE "objectName" = 'api'"#, database: database) == "1",
+                "api's build ran once")
             #expect(
                 try await cluster.sql("SELECT count(*) FROM journal WHERE state = 'started'", database: database)
                     == "0", "the new leader closed the killed leader's journal")
             #expect(
                 next.serve.process.output.stderr.contains("actions were interrupted by a stop; closing them"),
                 "the recovery is logged")
+            // The Image was made by the host that claimed its import, in that host's data dir.
+            let fetch = try await cluster.sql(
+                #"SELECT state || ' ' || holder FROM work WHERE kind = 'FetchImage' AND "objectName" = 'late'"#,
+                database: database)
+            let importer = try #require(live.first { fetch == "done \($0.name)" }, "the import's work: \(fetch)")
+            let path = try await cluster.sql("SELECT path FROM image WHERE name = 'late'", database: database)
+            #expect(path.hasPrefix(importer.dataDir + "/"), "made by \(importer.name): \(path)")
         } catch {
-            await held.stop()
+            await lock.abandon()
+            await files.stop()
             throw error
         }
-        await held.stop()
+        await files.stop()
     }
 }
