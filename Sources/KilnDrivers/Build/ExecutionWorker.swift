@@ -193,6 +193,19 @@ public enum ExecutionWorker {
     }
 
     /// The commit of the earliest execution of this build with the same inputs (this one's when it is the first).
+    /// The files of `commit`. A host of a fleet that follows a remote may not have fetched the commit its leader
+    /// applied yet (a follower fetches only what it needs, and may claim the build first): the mirror is fetched once,
+    /// then read again.
+    static func files(of commit: String, in source: GitSource) async throws -> GitFileReader {
+        do {
+            return try await source.fileReader(commit: commit)
+        } catch {
+            guard case .remote = source.location else { throw error }
+            _ = try await source.poll()
+            return try await source.fileReader(commit: commit)
+        }
+    }
+
     static func firstRevision(of execution: ExecutionRecord, catalog: any Catalog) async throws -> String {
         // Only the tables it needs: a fleet's catalog may hold thousands of VMs that a build has no use for.
         let state = try await catalog.state(of: [.executions])
@@ -235,7 +248,7 @@ public enum ExecutionWorker {
                 GitSource.Configuration(
                     repository: settings.repository, branch: settings.branch, specRoot: settings.specRoot,
                     dataDirectory: paths.root))
-            let files = try await source.fileReader(commit: execution.revision)
+            let files = try await Self.files(of: execution.revision, in: source)
             // SOURCE_DATE_EPOCH: the time of the commit these inputs were first built from, so a new run.token (a new
             // commit, the same inputs) makes the same bytes.
             let firstRevision = try await Self.firstRevision(of: execution, catalog: catalog)

@@ -1,6 +1,7 @@
 import Foundation
 import KilnBuilder
 import KilnCatalog
+import KilnSource
 import KilnSpec
 import Testing
 
@@ -50,5 +51,39 @@ struct ExecutionWorkerReadsTests {
         #expect(
             try await ExecutionWorker.baseImage(of: layered, catalog: catalog)
                 == BaseImage(name: "base", path: output.path, format: "qcow2", sha256: "abc", boot: .uefi))
+    }
+
+    @Test("a worker whose mirror lacks the commit (a follower that claimed the build first) fetches it, then reads it")
+    func fetchesTheCommitItLacks() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-worker-\(UUID().uuidString)")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let origin = "\(folder)/origin"
+        try FileManager.default.createDirectory(atPath: origin, withIntermediateDirectories: true)
+        func git(_ arguments: String...) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+            process.arguments = ["-C", origin, "-c", "user.name=Ada", "-c", "user.email=ada@example.com"] + arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let out = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        _ = try git("init", "-q", "-b", "main")
+        try "v1\n".write(toFile: "\(origin)/script.sh", atomically: true, encoding: .utf8)
+        _ = try git("add", "-A")
+        _ = try git("commit", "-q", "-m", "one")
+        let source = try GitSource(
+            GitSource.Configuration(repository: "file://\(origin)", dataDirectory: "\(folder)/data"))
+        _ = try await source.poll()
+        try "v2\n".write(toFile: "\(origin)/script.sh", atomically: true, encoding: .utf8)
+        _ = try git("commit", "-q", "-am", "two")
+        let second = try git("rev-parse", "HEAD")
+
+        await #expect(throws: GitSourceError.self) { try await source.fileReader(commit: second) }
+        let files = try await ExecutionWorker.files(of: second, in: source)
+        #expect(try files.read("script.sh") == Array("v2\n".utf8))
     }
 }
