@@ -7,9 +7,9 @@ import ServiceLifecycle
 
 /// A fleet host's housekeeping of its own files, when `kiln serve` starts (which is when a host that was Lost comes
 /// back) and then every `every`: build files that are no execution's any more (``ExecutionFileSweep``: pruned or
-/// deleted by a leader that could not see them, or made by an attempt that lost its claim), imported Image files
-/// that nothing uses (``ImportedImageSweep``), and fetched artifacts that nothing names (``ArtifactCacheSweep``). Each removal is logged with why. A sweep that cannot read the catalog
-/// removes nothing and tries again at the next tick.
+/// deleted by a leader that could not see them, or made by an attempt that lost its claim), imported Image files that
+/// nothing uses (``ImportedImageSweep``), and fetched artifacts that nothing names (``ArtifactCacheSweep``). Each
+/// removal is logged with why. A sweep that cannot read the catalog removes nothing and tries again at the next tick.
 struct HostSweepService: Service {
     let files: ExecutionFileSweep
     let images: ImportedImageSweep
