@@ -75,7 +75,9 @@ public enum ImageImportWork {
             var earlier = WorkRecord(kind: last.kind, object: ObjectKey(.image, last.objectName), result: result)
             earlier.holder = previous["host"]?.string.flatMap { $0.isEmpty ? nil : $0 }
             return .inFlight(retrying: failure(of: earlier))
-        // Done, and yet the Image is not at that version: its record was written over since. Made again.
+        // Done, and yet asked again: the Image's record was written over since, and it is made again; or this pass
+        // read the Image just before the host's finish, and the host that claims the new row ends it at once (the
+        // Image is already at that version, ``ImageWorkRunner``).
         case .done: return .enqueue
         case .failed:
             let failure = failure(of: last)
