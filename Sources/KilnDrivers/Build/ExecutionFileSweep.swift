@@ -48,11 +48,7 @@ public struct ExecutionFileSweep: Sendable {
         }
     }
 
-    /// A file to remove, and why.
-    public struct Leftover: Sendable, Hashable {
-        public var path: String
-        public var why: String
-    }
+    public typealias Leftover = SweepLeftover
 
     /// The leftovers among `files`, given the catalog's executions, build outputs and tombstones, the executions a
     /// worker of this host holds (`running`, by id), as of `now`.

@@ -192,7 +192,6 @@ public enum ExecutionWorker {
         return WorkCompletion(result, execution: execution, virtualImages: outcome.images)
     }
 
-    /// The commit of the earliest execution of this build with the same inputs (this one's when it is the first).
     /// The files of `commit`. A host of a fleet that follows a remote may not have fetched the commit its leader
     /// applied yet (a follower fetches only what it needs, and may claim the build first): the mirror is fetched once,
     /// then read again.
@@ -206,6 +205,7 @@ public enum ExecutionWorker {
         }
     }
 
+    /// The commit of the earliest execution of this build with the same inputs (this one's when it is the first).
     static func firstRevision(of execution: ExecutionRecord, catalog: any Catalog) async throws -> String {
         // Only the tables it needs: a fleet's catalog may hold thousands of VMs that a build has no use for.
         let state = try await catalog.state(of: [.executions])

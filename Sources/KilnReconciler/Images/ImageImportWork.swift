@@ -72,9 +72,8 @@ public enum ImageImportWork {
             guard let previous = last.detail["retryOf"], let result = previous["result"]?.string else {
                 return .inFlight(retrying: nil)
             }
-            var earlier = WorkRecord(kind: last.kind, object: ObjectKey(.image, last.objectName), result: result)
-            earlier.holder = previous["host"]?.string.flatMap { $0.isEmpty ? nil : $0 }
-            return .inFlight(retrying: failure(of: earlier))
+            let host = previous["host"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+            return .inFlight(retrying: failure(result: result, host: host))
         // Done, and yet asked again: the Image's record was written over since, and it is made again; or this pass
         // read the Image just before the host's finish, and the host that claims the new row ends it at once (the
         // Image is already at that version, ``ImageWorkRunner``).
@@ -95,8 +94,12 @@ public enum ImageImportWork {
     /// The failure a failed row records, named after the host that ran it. A result in another form (the row was
     /// requeued from a Lost host, or cancelled) is a transient failure.
     public static func failure(of row: WorkRecord) -> ActionFailure {
-        let text = row.result ?? "no reason recorded"
-        let on = row.holder.map { "on host \($0): " } ?? ""
+        failure(result: row.result, host: row.holder)
+    }
+
+    static func failure(result: String?, host: String?) -> ActionFailure {
+        let text = result ?? "no reason recorded"
+        let on = host.map { "on host \($0): " } ?? ""
         if let colon = text.range(of: ": ") {
             let head = text[..<colon.lowerBound].split(separator: ",").map {
                 $0.trimmingCharacters(in: .whitespaces)

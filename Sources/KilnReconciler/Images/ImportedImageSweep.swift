@@ -32,11 +32,7 @@ public struct ImportedImageSweep: Sendable {
         }
     }
 
-    /// A file to remove, and why.
-    public struct Leftover: Sendable, Hashable {
-        public var path: String
-        public var why: String
-    }
+    public typealias Leftover = SweepLeftover
 
     /// The leftovers among `files`, given the catalog's Images, VMs and tombstones.
     public func leftovers(_ files: [File], state: CatalogState) -> [Leftover] {
@@ -64,10 +60,9 @@ public struct ImportedImageSweep: Sendable {
         for image in ((try? manager.contentsOfDirectory(atPath: paths.images)) ?? []).sorted() {
             for entry in ((try? manager.contentsOfDirectory(atPath: paths.images(name: image))) ?? []).sorted()
             where entry.hasSuffix(".qcow2") {
-                guard let version = Int(entry.dropLast(".qcow2".count)), version > 0 else { continue }
-                let path = paths.image(name: image, version: version)
-                guard path == "\(paths.images(name: image))/\(entry)" else { continue }
-                found.append(File(path: path, image: image, version: version))
+                guard let version = Int(entry.dropLast(".qcow2".count)), version > 0, entry == "\(version).qcow2"
+                else { continue }
+                found.append(File(path: paths.image(name: image, version: version), image: image, version: version))
             }
         }
         return found

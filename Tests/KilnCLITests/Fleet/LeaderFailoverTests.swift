@@ -251,8 +251,9 @@ struct LeaderFailoverTests {
 
     /// SIGKILL of the leader mid-pass, its journal open on PostgreSQL: one commit brings two builds and an Image from a
     /// URL. The test holds a lock on the work table, so the leader's pass journals its two runs and then waits to
-    /// enqueue their work; it is killed there, and its transaction enqueues nothing. The next leader closes the journal, marks the two executions (run by
-    /// no host) interrupted, and runs each build once more, numbered without gaps; a host imports the Image as work.
+    /// enqueue their work; it is killed there, and its transaction enqueues nothing. The next leader closes the journal,
+    /// marks the two executions (run by no host) interrupted, and runs each build once more, numbered without gaps; a
+    /// host imports the Image as work.
     func killMidPass(
         _ live: [Replica], scratch: Scratch, repo: GitRepository, cluster: PostgresCluster, database: String
     ) async throws {
